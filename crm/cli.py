@@ -1,0 +1,50 @@
+"""The ``crm`` console script: thin wiring from sub-commands to the modules that do the work."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from crm.errors import CrmError
+from crm.logging import configure_logging
+from crm.settings import get_settings
+
+app = typer.Typer(
+    name="crm",
+    help="Real-time debt-collection CRM: run the stack, the processors and the API.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+
+def _register() -> None:
+    # Imported here so `crm --help` stays fast and a broken optional module names itself clearly.
+    from crm.commands import demo, generate, ingest, init, stack
+
+    app.add_typer(stack.app, name="stack")
+    app.command("init")(init.init)
+    app.command("generate")(generate.generate)
+    app.command("ingest")(ingest.ingest)
+    app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    _register()
+    try:
+        app()
+    except CrmError as error:
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""One module per ``crm`` sub-command; each exposes a Typer app or a command function."""
