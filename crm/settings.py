@@ -27,22 +27,32 @@ def default_state_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore")
 
-    kafka_brokers: str = "localhost:9092"
-    database_url: str = "postgresql://crm:crm@localhost:5432/crm"
-    redis_url: str = "redis://localhost:6379/0"
-    elasticsearch_url: str = "http://localhost:9200"
-    api_port: int = 8000
-    state_dir: Path = Field(default_factory=default_state_dir)
-    jwt_secret: str | None = None
-
-    # Topic layout: 6 partitions keep both cores busy now and leave room to add instances later.
-    topic_partitions: int = 6
-    topic_replication_factor: int = 1
-    # Prefix prepended to every topic name and the search index; lets tests share one broker.
-    namespace: str = ""
-    prometheus_port: int = 9090
-    log_level: str = "INFO"
-    log_json: bool = False
+    kafka_brokers: str = Field("localhost:9092", description="Kafka bootstrap servers, comma-separated.")
+    database_url: str = Field(
+        "postgresql://crm:crm@localhost:5432/crm", description="PostgreSQL connection URL."
+    )
+    redis_url: str = Field("redis://localhost:6379/0", description="Redis URL (queues, live events).")
+    elasticsearch_url: str = Field("http://localhost:9200", description="Elasticsearch URL (search).")
+    api_port: int = Field(8000, description="Port of the HTTP API and the web app.")
+    state_dir: Path = Field(
+        default_factory=default_state_dir,
+        description="Services' data, logs, pid files and cached downloads. Default: the checkout's "
+        "`.state/`, else `~/.cache/collections-crm`.",
+    )
+    jwt_secret: str | None = Field(
+        None, description="Secret that signs API tokens. Default: generated once and kept in the state dir."
+    )
+    # 6 partitions keep both cores busy now and leave room to add processor instances later.
+    topic_partitions: int = Field(6, ge=1, description="Partitions of each topic `crm init` creates.")
+    topic_replication_factor: int = Field(1, ge=1, description="Replication factor of created topics.")
+    namespace: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="Prefix of every topic and search index name; lets several runs share one cluster.",
+    )
+    prometheus_port: int = Field(9090, description="Port of the Prometheus that `crm stack up` runs.")
+    log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
+    log_json: bool = Field(False, description="Log one JSON object per line instead of key=value text.")
 
     def resolved_jwt_secret(self) -> str:
         """The configured secret, else one generated once and kept (0600) in the state dir."""

@@ -1,0 +1,96 @@
+"""Versioned PostgreSQL migrations: ``infra/migrations/NNNN_name.sql``, each applied once, in order.
+
+Applied versions are recorded with a checksum in ``schema_migrations``; editing an applied file is an error
+(write a new migration instead). An advisory lock makes concurrent ``crm init`` runs safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from infra.errors import InfraError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_LOCK_ID = 7_310_042  # arbitrary, fixed: the advisory lock that serialises migrations
+
+_BOOKKEEPING = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    checksum   text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _FILE_NAME.match(path.name)
+        if not match:
+            raise InfraError(f"migration file {path.name} is not named NNNN_lower_snake.sql")
+        migrations.append(Migration(int(match[1]), match[2], path.read_text()))
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise InfraError(f"two migration files share a version number in {directory}")
+    return migrations
+
+
+def connect(database_url: str) -> psycopg.Connection:
+    try:
+        return psycopg.connect(database_url, connect_timeout=10)
+    except psycopg.OperationalError as error:
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        raise InfraError(f"cannot reach PostgreSQL ({_redact(database_url)}): {reason}") from None
+
+
+def migrate(database_url: str, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Apply pending migrations; return the ones applied now (empty when up to date)."""
+    migrations = load_migrations(directory)
+    applied_now: list[Migration] = []
+    with connect(database_url) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_ID,))
+        try:
+            conn.execute(_BOOKKEEPING)
+            conn.commit()
+            done = dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
+            for migration in migrations:
+                if migration.version in done:
+                    if done[migration.version] != migration.checksum:
+                        raise InfraError(
+                            f"migration {migration.version:04d}_{migration.name}.sql changed after it was "
+                            "applied; add a new migration instead of editing an applied one"
+                        )
+                    continue
+                with conn.transaction():
+                    conn.execute(migration.sql)
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                        (migration.version, migration.name, migration.checksum),
+                    )
+                applied_now.append(migration)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_ID,))
+    return applied_now
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(//[^:/@]+):[^@]*@", r"\1:***@", url)

@@ -1,0 +1,79 @@
+"""Fixtures shared by the integration and end-to-end tests.
+
+Each test session works in its own namespace: topics and search indices behind a ``t<id>.`` prefix and a
+PostgreSQL schema of its own, so runs never see each other's data and leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from crm.settings import Settings
+from tests.services import resolve_services, with_search_path
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def service_addresses() -> Iterator[dict[str, str]]:
+    with resolve_services(Settings()) as addresses:
+        yield addresses
+
+
+@pytest.fixture(scope="session")
+def settings(service_addresses: dict[str, str], run_id: str) -> Iterator[Settings]:
+    """Settings pointing at real services, isolated in this session's namespace and schema."""
+    schema = f"test_{run_id}"
+    base_url = service_addresses["database_url"]
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    test_settings = Settings(
+        **{k: v for k, v in service_addresses.items() if k != "database_url"},
+        database_url=with_search_path(base_url, schema),
+        namespace=f"t{run_id}.",
+        topic_partitions=2,
+    )
+    yield test_settings
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def initialized(settings: Settings) -> Iterator[Settings]:
+    """Settings after `crm init`'s three steps; topics and indices are removed at the end."""
+    from infra.kafka_topics import delete_topics, ensure_topics, existing_topics
+    from infra.migrate import migrate
+    from infra.search_indices import delete_indices, ensure_indices
+
+    ensure_topics(settings)
+    migrate(settings.database_url)
+    ensure_indices(settings)
+    yield settings
+    delete_topics(
+        settings, [name for name in existing_topics(settings) if name.startswith(settings.namespace)]
+    )
+    delete_indices(settings)
+
+
+@pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment for running `crm` as a subprocess against this session's services."""
+    env = dict(os.environ)
+    env.update(
+        CRM_KAFKA_BROKERS=settings.kafka_brokers,
+        CRM_DATABASE_URL=settings.database_url,
+        CRM_REDIS_URL=settings.redis_url,
+        CRM_ELASTICSEARCH_URL=settings.elasticsearch_url,
+        CRM_NAMESPACE=settings.namespace,
+        CRM_TOPIC_PARTITIONS=str(settings.topic_partitions),
+        CRM_STATE_DIR=str(settings.state_dir),
+    )
+    return env

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import psycopg
+import pytest
+from confluent_kafka.admin import ConfigResource
+
+from infra.errors import InfraError
+from infra.kafka_topics import existing_topics
+from infra.migrate import migrate
+from infra.search_indices import make_client
+from tests.services import with_search_path
+from topics import ALL_TOPICS, physical_name
+from topics.clients import make_admin
+
+pytestmark = pytest.mark.integration
+
+
+def crm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "crm", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_init_twice_creates_everything_once(settings, cli_env):
+    first = crm(cli_env, "init")
+    assert first.returncode == 0, first.stderr
+    assert "created" in first.stderr and "applied 0001_bank_entities" in first.stderr
+
+    second = crm(cli_env, "init")
+    assert second.returncode == 0, second.stderr
+    assert "created" not in second.stderr
+    assert f"{len(ALL_TOPICS)} exists" in second.stderr
+    assert "database: up to date" in second.stderr
+
+    present = existing_topics(settings)
+    for spec in ALL_TOPICS:
+        assert present[physical_name(spec.name, settings)] == spec.partition_count(settings)
+
+    resource = ConfigResource("topic", physical_name("bank.loans", settings))
+    config = make_admin(settings).describe_configs([resource])[resource].result()
+    assert config["cleanup.policy"].value == "compact"
+
+    with psycopg.connect(settings.database_url) as conn:
+        versions = [row[0] for row in conn.execute("SELECT version FROM schema_migrations")]
+        assert versions == [1]
+        assert conn.execute("SELECT count(*) FROM loans").fetchone() == (0,)
+
+    es = make_client(settings)
+    try:
+        alias = f"{settings.namespace}customers"
+        assert list(es.indices.get_alias(name=alias)) == [f"{alias}-v1"]
+    finally:
+        es.close()
+    # leave nothing behind: the session fixture cleans the namespace only for `initialized`
+    from infra.kafka_topics import delete_topics
+    from infra.search_indices import delete_indices
+
+    delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
+    delete_indices(settings)
+
+
+def test_migrate_refuses_an_edited_migration(service_addresses, run_id, tmp_path):
+    base = service_addresses["database_url"]
+    schema = f"edit_{run_id}"
+    schema_url = with_search_path(base, schema)
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        (tmp_path / "0001_first.sql").write_text("CREATE TABLE t1 (id int);")
+        assert [m.version for m in migrate(schema_url, tmp_path)] == [1]
+        assert migrate(schema_url, tmp_path) == []
+        (tmp_path / "0002_second.sql").write_text("CREATE TABLE t2 (id int);")
+        assert [m.version for m in migrate(schema_url, tmp_path)] == [2]
+        (tmp_path / "0001_first.sql").write_text("CREATE TABLE t1 (id bigint);")
+        with pytest.raises(InfraError, match="0001_first.sql changed after it was applied"):
+            migrate(schema_url, tmp_path)
+        # a failing migration is rolled back whole and not recorded
+        (tmp_path / "0001_first.sql").write_text("CREATE TABLE t1 (id int);")
+        (tmp_path / "0003_broken.sql").write_text("CREATE TABLE t3 (id int); CREATE TABLE t2 (id int);")
+        with pytest.raises(psycopg.errors.DuplicateTable):
+            migrate(schema_url, tmp_path)
+        with psycopg.connect(schema_url) as conn:
+            assert [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")] == [1, 2]
+            assert conn.execute("SELECT to_regclass('t3')").fetchone() == (None,)
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_init_names_an_unreachable_broker(cli_env):
+    env = {**cli_env, "CRM_KAFKA_BROKERS": "127.0.0.1:1"}
+    result = crm(env, "init", "--no-database", "--no-search")
+    assert result.returncode == 2
+    assert "cannot reach Kafka at 127.0.0.1:1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_init_names_an_unreachable_database(cli_env):
+    env = {**cli_env, "CRM_DATABASE_URL": "postgresql://crm:secret@127.0.0.1:1/crm"}
+    result = crm(env, "init", "--no-topics", "--no-search")
+    assert result.returncode == 2
+    assert "cannot reach PostgreSQL (postgresql://crm:***@127.0.0.1:1/crm)" in result.stderr
+    assert "secret" not in result.stderr

@@ -1,0 +1,211 @@
+"""Every topic of the system, declared once.
+
+Topics are created by ``crm init`` from this registry (the broker never auto-creates them). Names here are
+the logical names of ``interfaces.md``; :func:`physical_name` adds the optional ``CRM_NAMESPACE`` prefix so
+several test runs can share one broker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from crm.settings import Settings
+
+FOREVER = -1
+DAY_MS = 24 * 3600 * 1000
+
+
+class TopicKind(StrEnum):
+    INBOUND = "inbound"  # banks, channels and the API write; processors read
+    CONFIG = "config"  # compacted configuration published by the admin API
+    OUTBOUND = "outbound"  # results other systems may consume
+    DLQ = "dlq"  # dead letters of an inbound or config topic
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    kind: TopicKind
+    key_field: str
+    description: str
+    compacted: bool = False
+    retention_ms: int = FOREVER
+    # None: the settings' default partition count. The business date is one partition to keep ticks ordered.
+    partitions: int | None = None
+    extra_config: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.name}.dlq"
+
+    def contract(self) -> type[BaseModel] | None:
+        """The pydantic model of this topic's values (imported lazily: contracts is heavier than names)."""
+        import contracts
+
+        return {**contracts.INBOUND, **contracts.CONFIG}.get(self.name)
+
+    def partition_count(self, settings: Settings) -> int:
+        return self.partitions or settings.topic_partitions
+
+    def broker_config(self) -> dict[str, str]:
+        config = {
+            "cleanup.policy": "compact" if self.compacted else "delete",
+            "retention.ms": str(self.retention_ms),
+            "compression.type": "producer",
+        }
+        if self.compacted:
+            # Keep a day of history uncompacted so a consumer that is a little behind still sees every change.
+            config["min.compaction.lag.ms"] = str(DAY_MS)
+        return {**config, **self.extra_config}
+
+
+_INBOUND = (
+    TopicSpec(
+        "bank.customers",
+        TopicKind.INBOUND,
+        "cif",
+        "Customer snapshots from core banking; the latest per cif wins.",
+        compacted=True,
+    ),
+    TopicSpec(
+        "bank.loans",
+        TopicKind.INBOUND,
+        "account_number",
+        "Loan snapshots with the full installment schedule; a newer as_of replaces an older one.",
+        compacted=True,
+    ),
+    TopicSpec(
+        "bank.collaterals",
+        TopicKind.INBOUND,
+        "collateral_number",
+        "Collateral and the loans it secures.",
+        compacted=True,
+    ),
+    # Payments and actions are facts, not snapshots: kept forever so a replay from offset zero is complete.
+    TopicSpec(
+        "payments",
+        TopicKind.INBOUND,
+        "account_number",
+        "Payments and reversals from payment channels and the API; deduplicated by reference_number.",
+    ),
+    TopicSpec(
+        "agent.actions",
+        TopicKind.INBOUND,
+        "cif",
+        "Agents' recorded actions, promises to pay and follow-ups.",
+    ),
+    TopicSpec(
+        "ops.business-date",
+        TopicKind.INBOUND,
+        "bank",
+        "The bank's business date, the only clock; processors fan each tick out to every partition.",
+        partitions=1,
+    ),
+)
+
+_CONFIG = (
+    TopicSpec(
+        "config.agents",
+        TopicKind.CONFIG,
+        "agent_id",
+        "Agents, teams, skills and capacities, published by the admin API.",
+        compacted=True,
+    ),
+    TopicSpec(
+        "config.strategies",
+        TopicKind.CONFIG,
+        "strategy_id",
+        "Strategy (campaign) configuration versions, published by the admin API.",
+        compacted=True,
+        partitions=1,
+    ),
+)
+
+_OUTBOUND = (
+    TopicSpec(
+        "delinquency.loans",
+        TopicKind.OUTBOUND,
+        "account_number",
+        "Current delinquency state per loan: dpd, bucket, overdue amount.",
+        compacted=True,
+    ),
+    TopicSpec(
+        "delinquency.customers",
+        TopicKind.OUTBOUND,
+        "cif",
+        "Customer roll-up: worst loan, summed overdue and outstanding.",
+        compacted=True,
+    ),
+    TopicSpec(
+        "delinquency.transitions",
+        TopicKind.OUTBOUND,
+        "account_number",
+        "Bucket transitions: entry, roll-forward, roll-back, cure.",
+    ),
+    TopicSpec(
+        "promises",
+        TopicKind.OUTBOUND,
+        "cif",
+        "Promises to pay as they are made, kept or broken.",
+    ),
+    TopicSpec(
+        "strategy.assignments",
+        TopicKind.OUTBOUND,
+        "cif",
+        "Campaign per strategy group and selected contacts for each customer.",
+        compacted=True,
+    ),
+    TopicSpec(
+        "assignments",
+        TopicKind.OUTBOUND,
+        "cif",
+        "Current call and field agent of each customer.",
+        compacted=True,
+    ),
+)
+
+
+def _dlq_twin(spec: TopicSpec) -> TopicSpec:
+    # Dead letters wait for an operator: kept forever so nothing expires unseen.
+    return TopicSpec(spec.dlq, TopicKind.DLQ, spec.key_field, f"Dead letters of {spec.name}.")
+
+
+INBOUND_TOPICS: tuple[TopicSpec, ...] = _INBOUND
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    *_INBOUND,
+    *_CONFIG,
+    *_OUTBOUND,
+    *(_dlq_twin(spec) for spec in (*_INBOUND, *_CONFIG)),
+)
+_BY_NAME = {spec.name: spec for spec in ALL_TOPICS}
+
+
+class UnknownTopicError(KeyError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        known = ", ".join(spec.name for spec in INBOUND_TOPICS + _CONFIG)
+        return f"unknown topic {self.name!r}; topics that take input: {known}"
+
+
+def get_topic(name: str) -> TopicSpec:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownTopicError(name) from None
+
+
+def dlq_of(name: str) -> TopicSpec:
+    return get_topic(get_topic(name).dlq)
+
+
+def physical_name(name: str, settings: Settings) -> str:
+    """The name on the broker: the logical name behind the optional namespace prefix."""
+    return f"{settings.namespace}{name}" if settings.namespace else name
