@@ -1,5 +1,6 @@
 -- Bank-sourced entities as received on the inbound topics (read-only in the CRM).
--- Money is numeric (exact), never float. Every row keeps its source system.
+-- Money is unconstrained numeric: exact, never float, never rounded to a fixed scale.
+-- Every row keeps its source system.
 
 CREATE TABLE customers (
     cif                 text PRIMARY KEY,
@@ -28,8 +29,8 @@ CREATE TABLE loans (
     product_type      text NOT NULL
         CHECK (product_type IN ('PERSONAL_LOAN', 'MORTGAGE', 'AUTO_LOAN', 'CREDIT_CARD', 'OVERDRAFT')),
     currency          char(3) NOT NULL,
-    original_amount   numeric(24, 4) NOT NULL,
-    outstanding       numeric(24, 4) NOT NULL,
+    original_amount   numeric NOT NULL,
+    outstanding       numeric NOT NULL,
     disbursement_date date NOT NULL,
     maturity_date     date NOT NULL,
     interest_rate     numeric(9, 4) NOT NULL,
@@ -44,11 +45,11 @@ CREATE INDEX loans_cif_idx ON loans (cif);
 CREATE TABLE installments (
     account_number text NOT NULL REFERENCES loans (account_number) ON DELETE CASCADE,
     due_date       date NOT NULL,
-    principal      numeric(24, 4) NOT NULL,
-    interest       numeric(24, 4) NOT NULL,
-    fees           numeric(24, 4) NOT NULL,
-    penalty        numeric(24, 4) NOT NULL,
-    paid           numeric(24, 4) NOT NULL,
+    principal      numeric NOT NULL,
+    interest       numeric NOT NULL,
+    fees           numeric NOT NULL,
+    penalty        numeric NOT NULL,
+    paid           numeric NOT NULL,
     PRIMARY KEY (account_number, due_date)
 );
 
@@ -56,7 +57,7 @@ CREATE TABLE collaterals (
     collateral_number text PRIMARY KEY,
     cif               text NOT NULL,
     type              text NOT NULL,
-    value             numeric(24, 4) NOT NULL,
+    value             numeric NOT NULL,
     currency          char(3) NOT NULL,
     valuation_date    date NOT NULL,
     details           jsonb NOT NULL DEFAULT '{}',
@@ -76,7 +77,7 @@ CREATE INDEX collateral_loans_account_idx ON collateral_loans (account_number);
 CREATE TABLE payments (
     reference_number text PRIMARY KEY,
     account_number   text NOT NULL,
-    amount           numeric(24, 4) NOT NULL CHECK (amount > 0),
+    amount           numeric NOT NULL CHECK (amount > 0),
     currency         char(3) NOT NULL,
     paid_at          timestamptz NOT NULL,
     method           text NOT NULL,

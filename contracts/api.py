@@ -1,0 +1,147 @@
+"""HTTP API bodies, in families per entity: ``XCreate`` comes in, ``XPublic`` goes out.
+
+Money going out is a decimal string (``MoneyOut``), never a JSON number.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from contracts.actions import _ActionFields
+from contracts.common import Contract, Identifier, LoanStatus, MoneyOut, ProductType
+from contracts.customers import CustomerRecord
+from contracts.loans import Installment
+from contracts.payments import Payment
+
+
+class Token(Contract):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int | None = None
+
+
+class ActionCreate(_ActionFields):
+    """An action recorded through the API: the server fills a missing id (UUID) and the agent from the login."""
+
+    action_id: Identifier | None = None
+    agent_id: Identifier | None = None
+
+
+class PaymentCreate(Payment):
+    """A payment posted by an integration; idempotent by ``reference_number``."""
+
+
+class Accepted(Contract):
+    id: str
+    status: Literal["accepted"] = "accepted"
+
+
+class LoanPublic(Contract):
+    account_number: str
+    cif: str
+    product_type: ProductType
+    currency: str
+    status: LoanStatus
+    dpd: int
+    bucket: str
+    overdue_amount: MoneyOut
+    outstanding: MoneyOut
+    as_of: datetime
+    installments: list[Installment] = []
+
+
+class PromiseStatus(StrEnum):
+    PENDING = "PENDING"
+    KEPT = "KEPT"
+    BROKEN = "BROKEN"
+
+
+class PromisePublic(Contract):
+    action_id: str
+    account_number: str | None
+    date: date
+    amount: MoneyOut
+    status: PromiseStatus
+    paid_amount: MoneyOut
+
+
+class CustomerDelinquency(Contract):
+    max_dpd: int
+    bucket: str
+    overdue_total: MoneyOut
+    outstanding_total: MoneyOut
+
+
+class Customer360(Contract):
+    customer: CustomerRecord
+    contacts: dict[str, Any] = {}
+    loans: list[LoanPublic] = []
+    payments: list[dict[str, Any]] = []
+    actions: list[dict[str, Any]] = []
+    promises: list[PromisePublic] = []
+    strategy: dict[str, Any] | None = None
+    assignment: dict[str, Any] | None = None
+    delinquency: CustomerDelinquency
+
+
+class QueueEntry(Contract):
+    cif: str
+    name: str
+    priority: float
+    reason: str
+    dpd: int
+    bucket: str
+    overdue_amount: MoneyOut
+    campaign: str | None
+    contactable_now: bool
+    blocked_by: str | None = None
+    contactable_from: datetime | None = None
+
+
+class BucketFigure(Contract):
+    bucket: str
+    accounts: int
+    outstanding: MoneyOut
+    overdue: MoneyOut
+
+
+class PortfolioDashboard(Contract):
+    business_date: date | None
+    buckets: list[BucketFigure]
+    collected_today: MoneyOut
+    collected_month: MoneyOut
+    promises_made: int
+    promises_kept: int
+
+
+class ServiceHealth(Contract):
+    name: str
+    healthy: bool
+    latency_ms: float | None = None
+    detail: str = ""
+
+
+class HealthPublic(Contract):
+    status: Literal["ok", "degraded"]
+    services: list[ServiceHealth]
+
+
+class SearchHit(Contract):
+    cif: str
+    name: str
+    national_id: str | None = None
+    phones: list[str] = []
+    account_numbers: list[str] = []
+    bucket: str | None = None
+    agent_id: str | None = None
+
+
+class SearchResults(Contract):
+    query: str
+    total: int
+    page: Annotated[int, Field(ge=1)]
+    hits: list[SearchHit]

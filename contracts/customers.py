@@ -1,0 +1,99 @@
+"""``bank.customers``: customer snapshots from core banking, keyed by ``cif``."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, Field
+
+from contracts.common import (
+    AddressType,
+    Code,
+    Contract,
+    CountryCode,
+    CustomerType,
+    EmailType,
+    Identifier,
+    PhoneType,
+    ShortText,
+    Timestamp,
+)
+
+PhoneNumber = Annotated[str, Field(min_length=3, max_length=32, pattern=r"^\+?[0-9 ()-]+$")]
+EmailAddress = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+@lru_cache(maxsize=1024)
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _check_zone(name: str) -> str:
+    if not _known_zone(name):
+        raise ValueError(f"unknown IANA time zone {name!r}")
+    return name
+
+
+TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_check_zone)]
+
+
+class Phone(Contract):
+    type: PhoneType
+    number: PhoneNumber
+    is_primary: bool = False
+    is_verified: bool = False
+
+
+class Email(Contract):
+    type: EmailType
+    address: EmailAddress
+    is_primary: bool = False
+    is_verified: bool = False
+
+
+class Address(Contract):
+    type: AddressType
+    line1: ShortText
+    line2: ShortText | None = None
+    city: ShortText
+    province: ShortText | None = None
+    postal_code: Annotated[str, Field(max_length=16)] | None = None
+    country: CountryCode
+    is_primary: bool = False
+    is_verified: bool = False
+
+
+class ReferenceCustomer(Contract):
+    """A guarantor, relative or colleague who may be contacted about the customer."""
+
+    ref_cif: Identifier | None = None
+    relationship: Code
+    name: ShortText
+    phones: Annotated[list[Phone], Field(max_length=10)] = []
+
+
+class CustomerRecord(Contract):
+    cif: Identifier
+    type: CustomerType
+    name: ShortText
+    national_id: Annotated[str, Field(max_length=32)] | None = None
+    company_name: ShortText | None = None
+    registration_number: Annotated[str, Field(max_length=32)] | None = None
+    tax_id: Annotated[str, Field(max_length=32)] | None = None
+    date_of_birth: date | None = None
+    segment: Code
+    status: Code
+    phones: Annotated[list[Phone], Field(max_length=20)] = []
+    emails: Annotated[list[Email], Field(max_length=20)] = []
+    addresses: Annotated[list[Address], Field(max_length=20)] = []
+    references: Annotated[list[ReferenceCustomer], Field(max_length=20)] = []
+    timezone: TimeZoneName | None = None
+    source_system: Code
+    updated_at: Timestamp

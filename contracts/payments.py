@@ -1,0 +1,39 @@
+"""``payments``: payments and reversals, keyed by ``account_number``, unique by ``reference_number``."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import model_validator
+
+from contracts.common import (
+    Contract,
+    CurrencyCode,
+    Identifier,
+    PaymentMethod,
+    PaymentStatus,
+    PositiveMoney,
+    Timestamp,
+)
+
+
+class Payment(Contract):
+    reference_number: Identifier
+    account_number: Identifier
+    amount: PositiveMoney
+    currency: CurrencyCode
+    paid_at: Timestamp
+    method: PaymentMethod
+    status: PaymentStatus
+    reverses: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _reversal_names_its_payment(self) -> Self:
+        if self.status is PaymentStatus.REVERSED:
+            if self.reverses is None:
+                raise ValueError("a REVERSED payment must name the payment it undoes in `reverses`")
+            if self.reverses == self.reference_number:
+                raise ValueError("a reversal needs a reference_number of its own, not the reversed one")
+        elif self.reverses is not None:
+            raise ValueError(f"`reverses` is only allowed on a REVERSED payment, not on {self.status}")
+        return self

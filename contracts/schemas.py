@@ -1,0 +1,87 @@
+"""Write the JSON Schema of every contract into ``docs/contracts/``: ``python -m contracts.schemas``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from contracts import CONFIG, INBOUND, api
+from contracts.dlq import DeadLetter
+
+DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "contracts"
+API_BODIES: tuple[type[BaseModel], ...] = (
+    api.Token,
+    api.ActionCreate,
+    api.PaymentCreate,
+    api.Accepted,
+    api.LoanPublic,
+    api.PromisePublic,
+    api.CustomerDelinquency,
+    api.Customer360,
+    api.QueueEntry,
+    api.PortfolioDashboard,
+    api.HealthPublic,
+    api.SearchResults,
+)
+
+
+def _documents() -> dict[str, tuple[str, str, dict]]:
+    """File name → (what, key, schema)."""
+    from topics import get_topic
+
+    documents = {}
+    for topic, model in {**INBOUND, **CONFIG}.items():
+        schema = model.model_json_schema(mode="validation")
+        documents[f"{topic}.schema.json"] = (f"topic `{topic}`", f"`{get_topic(topic).key_field}`", schema)
+    documents["dlq.schema.json"] = ("every `<topic>.dlq`", "the original key", DeadLetter.model_json_schema())
+    for model in API_BODIES:
+        mode = "validation" if model.__name__.endswith("Create") else "serialization"
+        schema = model.model_json_schema(mode=mode)
+        documents[f"api.{model.__name__}.schema.json"] = (f"API body `{model.__name__}`", "", schema)
+    return documents
+
+
+def _readme(documents: dict[str, tuple[str, str, dict]]) -> str:
+    lines = [
+        "# Contracts",
+        "",
+        "JSON Schemas generated from the pydantic models in `contracts/` by `python -m contracts.schemas`;",
+        "do not edit by hand (a test fails when they are stale).",
+        "",
+        "Money is a JSON number or a decimal string, kept as an exact decimal; send decimal strings when an",
+        "amount has more than 15 significant digits (a JSON number is read through a double). Money in API",
+        "responses is always a decimal string. Timestamps carry an offset; dates are `YYYY-MM-DD`.",
+        "Unknown fields are rejected.",
+        "",
+        "| schema | of | message key |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| [{name}]({name}) | {what} | {key} |" for name, (what, key, _) in documents.items()]
+    return "\n".join(lines) + "\n"
+
+
+def render() -> dict[str, str]:
+    documents = _documents()
+    files = {
+        name: json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        for name, (_, _, schema) in documents.items()
+    }
+    files["README.md"] = _readme(documents)
+    return files
+
+
+def export_schemas(out_dir: Path = DOCS_DIR) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in render().items():
+        path = out_dir / name
+        path.write_text(text)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in export_schemas():
+        print(path)
