@@ -25,7 +25,10 @@ class Token(Contract):
 
 
 class ActionCreate(_ActionFields):
-    """An action recorded through the API: the server fills a missing id (UUID) and the agent from the login."""
+    """An action recorded through the API.
+
+    The server fills a missing ``action_id`` (a UUID) and ``agent_id`` (from the login).
+    """
 
     action_id: Identifier | None = None
     agent_id: Identifier | None = None

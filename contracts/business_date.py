@@ -9,5 +9,6 @@ from contracts.common import Code, Contract
 
 class BusinessDate(Contract):
     date: date
-    # The message key is the bank's code; the field lets a JSONL file carry it. `{"date": ...}` alone is valid.
+    # The message key is the bank's code; the field lets a JSONL file carry it.
+    # `{"date": ...}` alone stays valid.
     bank: Code = "MAIN"

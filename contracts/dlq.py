@@ -37,7 +37,10 @@ def dead_letter(
     processor: str,
     failed_at: datetime | None = None,
 ) -> bytes:
-    """Serialise a dead letter; ``failed_at`` is wall-clock time, for operators only (never business logic)."""
+    """Serialise a dead letter.
+
+    ``failed_at`` is wall-clock time, for operators only: no business logic reads it.
+    """
     raw = value or b""
     return orjson.dumps(
         {

@@ -14,7 +14,8 @@ def _location(loc: tuple) -> str:
 def _message(error: dict) -> str:
     kind = error["type"]
     if kind == "json_invalid":
-        return f"invalid JSON: {error['ctx'].get('error', 'cannot parse') if error.get('ctx') else 'cannot parse'}"
+        detail = (error.get("ctx") or {}).get("error", "cannot parse")
+        return f"invalid JSON: {detail}"
     if kind == "extra_forbidden":
         return f"{_location(error['loc'])}: unknown field"
     message = error["msg"]

@@ -62,8 +62,8 @@ class LoanSnapshot(Contract):
         for index, item in enumerate(self.installments):
             if previous is not None and item.due_date <= previous:
                 raise ValueError(
-                    f"installments.{index}.due_date {item.due_date} is not after the previous one {previous}; "
-                    "due dates must be unique and increasing"
+                    f"installments.{index}.due_date {item.due_date} is not after the previous one "
+                    f"{previous}; due dates must be unique and increasing"
                 )
             previous = item.due_date
             due = item.principal + item.interest + item.fees + item.penalty
