@@ -1,0 +1,1 @@
+"""Infrastructure: the local stack, topic creation, migrations, search indices, Prometheus/Grafana config."""
