@@ -42,3 +42,6 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Chatty libraries: their per-request lines drown ours; their warnings and errors still show.
+    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
+    logging.getLogger("rdkafka").setLevel(logging.ERROR)

@@ -67,7 +67,8 @@ def _create(settings: Settings, specs: dict[str, TopicSpec], timeout: float) -> 
         )
         for name, spec in specs.items()
     ]
-    futures = make_admin(settings).create_topics(new_topics, request_timeout=timeout)
+    admin = make_admin(settings)  # keep a reference: the futures die with their client
+    futures = admin.create_topics(new_topics, request_timeout=timeout)
     outcomes = []
     for name, future in futures.items():
         try:
@@ -87,7 +88,8 @@ def delete_topics(settings: Settings, names: Iterable[str], timeout: float = 30.
     names = list(names)
     if not names:
         return
-    for future in make_admin(settings).delete_topics(names, request_timeout=timeout).values():
+    admin = make_admin(settings)
+    for future in admin.delete_topics(names, request_timeout=timeout).values():
         try:
             future.result(timeout=timeout)
         except KafkaException as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ def producer_config(settings: Settings, **overrides: Any) -> dict[str, Any]:
         "queue.buffering.max.messages": 500_000,
         "queue.buffering.max.kbytes": 1_048_576,
         "message.timeout.ms": 120_000,
+        # librdkafka's own log lines go through Python logging (the "rdkafka" logger) instead of stderr.
+        "logger": logging.getLogger("rdkafka"),
     }
     config.update(overrides)
     return config
@@ -37,4 +40,10 @@ def make_producer(settings: Settings, **overrides: Any) -> Producer:
 def make_admin(settings: Settings) -> AdminClient:
     from confluent_kafka.admin import AdminClient
 
-    return AdminClient({"bootstrap.servers": settings.kafka_brokers, "socket.timeout.ms": 10_000})
+    return AdminClient(
+        {
+            "bootstrap.servers": settings.kafka_brokers,
+            "socket.timeout.ms": 10_000,
+            "logger": logging.getLogger("rdkafka"),
+        }
+    )

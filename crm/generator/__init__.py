@@ -1,0 +1,134 @@
+"""A deterministic, realistic synthetic portfolio: one JSONL file per inbound topic.
+
+Same seed and size give byte-identical files whatever the number of worker processes: customers are
+generated in numbered chunks, each from its own seeded random source, and written in chunk order.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import orjson
+
+from crm.generator.agents import agent_count, agents
+from crm.generator.portfolio import CHUNK_TOPICS, ChunkSpec, generate_chunk
+
+GENERATOR_VERSION = 1
+CHUNK_SIZE = 2_000
+DEFAULT_SNAPSHOT = date(2026, 1, 31)
+TOPICS = ("config.agents", *CHUNK_TOPICS, "ops.business-date")
+
+
+@dataclass
+class Manifest:
+    seed: int
+    customers: int
+    snapshot_date: str
+    first_business_date: str
+    last_business_date: str
+    generator_version: int = GENERATOR_VERSION
+    counts: dict[str, int] = field(default_factory=dict)
+    bytes: dict[str, int] = field(default_factory=dict)
+
+
+def _chunks(customers: int, seed: int, snapshot: date, days: int, agents_total: int) -> list[ChunkSpec]:
+    return [
+        ChunkSpec(seed, n, 1 + start, min(CHUNK_SIZE, customers - start), snapshot, days, agents_total)
+        for n, start in enumerate(range(0, customers, CHUNK_SIZE))
+    ]
+
+
+def _results(specs: list[ChunkSpec], workers: int) -> Iterator[dict[str, bytes]]:
+    if workers <= 1 or len(specs) == 1:
+        yield from map(generate_chunk, specs)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        yield from pool.imap(generate_chunk, specs)  # ordered: chunk n is written before chunk n+1
+
+
+def generate_portfolio(
+    out_dir: Path,
+    customers: int,
+    seed: int,
+    *,
+    start_date: date | None = None,
+    days: int = 30,
+    workers: int | None = None,
+    progress: bool = True,
+) -> Manifest:
+    """Write the portfolio into ``out_dir``; ``manifest.json`` is written last, as the mark of completion."""
+    if customers < 1:
+        raise ValueError("customers must be at least 1")
+    snapshot = start_date or DEFAULT_SNAPSHOT
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "manifest.json").unlink(missing_ok=True)
+    agents_total = agent_count(customers)
+    specs = _chunks(customers, seed, snapshot, days, agents_total)
+    dates = [snapshot + timedelta(days=n) for n in range(1, days + 1)]
+    counts = dict.fromkeys(TOPICS, 0)
+    files = {topic: (out_dir / f"{topic}.jsonl.partial").open("wb") for topic in TOPICS}
+    try:
+        agent_lines = [orjson.dumps(agent) + b"\n" for agent in agents(seed, agents_total)]
+        files["config.agents"].writelines(agent_lines)
+        counts["config.agents"] = len(agent_lines)
+        date_lines = [orjson.dumps({"date": d.isoformat(), "bank": "MAIN"}) + b"\n" for d in dates]
+        files["ops.business-date"].writelines(date_lines)
+        counts["ops.business-date"] = len(date_lines)
+        with _progress_bar(customers, progress) as advance:
+            for spec, blobs in zip(specs, _results(specs, workers or os.cpu_count() or 1), strict=True):
+                for topic, blob in blobs.items():
+                    files[topic].write(blob)
+                    counts[topic] += blob.count(b"\n")
+                advance(spec.count)
+    finally:
+        for handle in files.values():
+            handle.close()
+    for topic in TOPICS:
+        (out_dir / f"{topic}.jsonl.partial").replace(out_dir / f"{topic}.jsonl")
+    manifest = Manifest(
+        seed=seed,
+        customers=customers,
+        snapshot_date=snapshot.isoformat(),
+        first_business_date=dates[0].isoformat() if dates else snapshot.isoformat(),
+        last_business_date=dates[-1].isoformat() if dates else snapshot.isoformat(),
+        counts=counts,
+        bytes={topic: (out_dir / f"{topic}.jsonl").stat().st_size for topic in TOPICS},
+    )
+    (out_dir / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+    return manifest
+
+
+class _progress_bar:
+    """A rich progress bar over customers on a terminal; a no-op otherwise."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("[bold]customers"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.speed:,.0f}/s" if False else ""),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not (enabled and console.is_terminal),
+            transient=True,
+        )
+        self.total = total
+
+    def __enter__(self):
+        self.progress.__enter__()
+        task = self.progress.add_task("customers", total=self.total)
+        return lambda n: self.progress.advance(task, n)
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)

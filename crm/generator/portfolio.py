@@ -1,0 +1,61 @@
+"""One chunk of customers with everything that hangs off them, as JSONL bytes per topic.
+
+Each chunk draws from its own `random.Random(f"{seed}:{chunk}")` (seeded through SHA-512, not Python's
+salted hash), so the output does not depend on how many processes generate it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+import orjson
+
+from crm.generator.activity import PaymentStream, actions_for
+from crm.generator.customers import customer
+from crm.generator.loans import SECURED, make_collateral, make_loan, pick_dpd
+
+CHUNK_TOPICS = ("bank.customers", "bank.loans", "bank.collaterals", "payments", "agent.actions")
+
+
+@dataclass(frozen=True)
+class ChunkSpec:
+    seed: int
+    chunk: int
+    first: int  # index of the first customer (1-based in cif numbers)
+    count: int
+    snapshot: date
+    days: int
+    agents: int
+
+
+def generate_chunk(spec: ChunkSpec) -> dict[str, bytes]:
+    rng = random.Random(f"{spec.seed}:{spec.chunk}")
+    out: dict[str, list[bytes]] = {topic: [] for topic in CHUNK_TOPICS}
+    payments = PaymentStream(rng, spec.chunk, spec.snapshot, spec.days)
+    action_sequence = [0]
+    cifs = range(spec.first, spec.first + spec.count)
+    for index in cifs:
+        record = customer(rng, index, spec.snapshot, cifs)
+        out["bank.customers"].append(orjson.dumps(record))
+        worst = pick_dpd(rng)
+        loans = []
+        for k in range(rng.choices((1, 2, 3, 4), (55, 28, 12, 5))[0]):
+            # a customer in trouble is usually behind on several of their loans
+            dpd = worst if k == 0 or rng.random() < 0.6 else 0
+            loan = make_loan(rng, record["cif"], f"LN{index:09d}{k}", spec.snapshot, dpd)
+            loans.append(loan)
+            out["bank.loans"].append(orjson.dumps(loan.record))
+            if loan.record["product_type"] in SECURED:
+                number = f"COL{index:09d}{k}"
+                out["bank.collaterals"].append(orjson.dumps(make_collateral(rng, number, loan, spec.snapshot)))
+            payments.for_loan(loan, dpd)
+        if worst > 0:
+            phone = record["phones"][0]["number"]
+            for action in actions_for(
+                rng, record["cif"], loans, spec.snapshot, spec.agents, phone, action_sequence, spec.chunk
+            ):
+                out["agent.actions"].append(orjson.dumps(action))
+    out["payments"] = [orjson.dumps(payment) for payment in payments.lines()]
+    return {topic: b"".join(line + b"\n" for line in lines) for topic, lines in out.items()}

@@ -1,0 +1,68 @@
+"""Installment schedules in integer minor units (cents), so every generated amount is exact.
+
+Amounts are written as decimal strings with two places; nothing here passes money through a float except
+the choice of an annuity's level payment, which is then rounded to a whole unit and used exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(slots=True)
+class Row:
+    due_date: date
+    principal: int
+    interest: int
+    fees: int = 0
+    penalty: int = 0
+    paid: int = 0
+
+    @property
+    def due(self) -> int:
+        return self.principal + self.interest + self.fees + self.penalty
+
+
+def add_months(start: date, months: int, day: int) -> date:
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day, 28))
+
+
+def money(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def annuity(principal: int, annual_rate_bp: int, months: int, first_due: date, unit: int) -> list[Row]:
+    """A level-payment schedule: interest on the declining balance, the last installment takes the rest.
+
+    ``unit`` is the rounding unit in cents (100 for whole VND, 1 for cents).
+    """
+    monthly_rate = annual_rate_bp / 120_000
+    if monthly_rate:
+        level = principal * monthly_rate / (1 - (1 + monthly_rate) ** -months)
+    else:
+        level = principal / months
+    level_cents = max(unit, round(level / unit) * unit)
+    rows, balance = [], principal
+    for n in range(months):
+        interest = (balance * annual_rate_bp + 60_000) // 120_000 // unit * unit
+        part = balance if n == months - 1 else min(balance, max(0, level_cents - interest))
+        balance -= part
+        rows.append(Row(add_months(first_due, n, first_due.day), part, interest))
+    return rows
+
+
+def revolving(balance: int, annual_rate_bp: int, first_due: date, cycles: int, unit: int) -> list[Row]:
+    """Card / overdraft statements: a minimum payment (5% of the balance, interest included) each cycle."""
+    rows = []
+    for n in range(cycles):
+        interest = (balance * annual_rate_bp + 60_000) // 120_000 // unit * unit
+        minimum = max(unit, (balance * 5 // 100) // unit * unit)
+        principal = max(0, minimum - interest)
+        rows.append(Row(add_months(first_due, n, first_due.day), principal, interest))
+        balance = max(0, balance - principal)
+    return rows
