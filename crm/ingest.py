@@ -6,7 +6,11 @@ digits); invalid ones are reported with their line number and never produced.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
@@ -25,8 +29,10 @@ if TYPE_CHECKING:
 
     from crm.settings import Settings
 
-# Ask librdkafka for room and report progress every this many lines: cheap enough, smooth enough.
-_POLL_EVERY = 4096
+# Lines per batch: the unit of validation work, of progress reports and of librdkafka polls.
+_BATCH = 2048
+# Below this size a worker pool costs more than it saves.
+_PARALLEL_FROM_BYTES = 4 * 1024 * 1024
 # As long as librdkafka keeps retrying an undelivered message (message.timeout.ms).
 _FLUSH_TIMEOUT_S = 130.0
 
@@ -78,6 +84,60 @@ def _check_broker(producer: Producer, name: str, settings: Settings) -> None:
         raise IngestError(f"topic {name!r} does not exist on {settings.kafka_brokers}; run `crm init` first")
 
 
+def validate_lines(topic: str, lines: list[bytes]) -> list[bytes | str]:
+    """For each line, its message key (bytes) when valid, else the reason (str). Blank lines give b""."""
+    from contracts.errors import describe
+
+    spec, contract = resolve_ingestable(topic)
+    validate, key_field = contract.model_validate_json, spec.key_field
+    results: list[bytes | str] = []
+    for value in lines:
+        if not value:
+            results.append(b"")
+            continue
+        try:
+            results.append(str(getattr(validate(value), key_field)).encode())
+        except ValidationError as error:
+            results.append(describe(error))
+    return results
+
+
+def _batches(path: Path) -> Iterator[tuple[int, list[bytes], int]]:
+    """(first line number, stripped lines, bytes read so far) in batches of _BATCH lines."""
+    batch: list[bytes] = []
+    first, bytes_read = 1, 0
+    with path.open("rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            bytes_read += len(raw)
+            batch.append(raw.strip())
+            if len(batch) == _BATCH:
+                yield first, batch, bytes_read
+                batch, first = [], line_no + 1
+    if batch:
+        yield first, batch, bytes_read
+
+
+def _validated(topic: str, path: Path, workers: int) -> Iterator[tuple[int, list[bytes], list, int]]:
+    """Batches with their validation results, in file order; large files are validated in parallel."""
+    if workers <= 1 or path.stat().st_size < _PARALLEL_FROM_BYTES:
+        for first, lines, bytes_read in _batches(path):
+            yield first, lines, validate_lines(topic, lines), bytes_read
+        return
+    # Validation is the CPU-bound part (pydantic builds every Decimal); the producer stays here.
+    # forkserver, not fork: the producer's librdkafka threads must not be copied into the workers.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        pending: deque = deque()
+        for first, lines, bytes_read in _batches(path):
+            pending.append((first, lines, pool.submit(validate_lines, topic, lines), bytes_read))
+            if len(pending) >= 2 * workers:  # a bounded window keeps memory flat on any file size
+                first, lines, future, done = pending.popleft()
+                yield first, lines, future.result(), done
+        while pending:
+            first, lines, future, done = pending.popleft()
+            yield first, lines, future.result(), done
+
+
 def ingest_file(
     settings: Settings,
     topic: str,
@@ -86,14 +146,14 @@ def ingest_file(
     on_reject: Callable[[int, str], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     validate_only: bool = False,
+    workers: int | None = None,
 ) -> IngestReport:
     """Validate every line of ``path`` and produce the valid ones to ``topic``.
 
-    ``on_reject(line_no, reason)`` is called for each invalid line; ``on_progress(bytes_read)`` now and then.
+    ``on_reject(line_no, reason)`` is called for each invalid line; ``on_progress(bytes_read)`` after
+    each batch. ``workers`` validation processes for large files (default: one per core).
     """
-    from contracts.errors import describe  # contracts is only needed once there is work to do
-
-    spec, contract = resolve_ingestable(topic)
+    resolve_ingestable(topic)
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     report = IngestReport(topic=topic, path=path)
@@ -110,42 +170,31 @@ def ingest_file(
         producer = make_producer(settings, on_delivery=on_delivery, **{"delivery.report.only.error": True})
         _check_broker(producer, name, settings)
 
-    validate = contract.model_validate_json
-    key_field = spec.key_field
     started = perf_counter()
-    bytes_read = 0
-    with path.open("rb") as lines:
-        for line_no, raw in enumerate(lines, start=1):
-            bytes_read += len(raw)
-            value = raw.strip()
-            if not value:
+    for first, lines, results, bytes_read in _validated(topic, path, workers or os.cpu_count() or 1):
+        for offset, (value, result) in enumerate(zip(lines, results, strict=True)):
+            if result == b"":
                 continue  # a blank line carries nothing (e.g. a trailing newline)
             report.read += 1
-            try:
-                record = validate(value)
-            except ValidationError as error:
+            if isinstance(result, str):
                 report.rejected += 1
-                reason = describe(error)
-                report.rejections.append((line_no, reason))
+                report.rejections.append((first + offset, result))
                 if on_reject:
-                    on_reject(line_no, reason)
+                    on_reject(first + offset, result)
                 continue
             if producer is not None:
-                key = str(getattr(record, key_field)).encode()
-                _produce(producer, name, key, value)
-                if report.read % _POLL_EVERY == 0:
-                    producer.poll(0)
+                _produce(producer, name, result, value)
             report.produced += 1
-            if on_progress and report.read % _POLL_EVERY == 0:
-                on_progress(bytes_read)
+        if producer is not None:
+            producer.poll(0)
+        if on_progress:
+            on_progress(bytes_read)
     if producer is not None:
         remaining = producer.flush(timeout=_FLUSH_TIMEOUT_S)
         if remaining:
             report.undelivered += remaining
             report.first_delivery_error = report.first_delivery_error or "timed out waiting for the broker"
         report.produced -= report.undelivered
-    if on_progress:
-        on_progress(bytes_read)
     report.seconds = perf_counter() - started
     return report
 

@@ -15,7 +15,7 @@ from crm.commands.ingest import run_ingest
 from crm.errors import CrmError
 from crm.settings import Settings, get_settings
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 # Entities before the facts that refer to them; the business date last so it finds a full portfolio.
 INGEST_ORDER = (

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from crm.errors import CrmError
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def generate(
@@ -44,6 +44,3 @@ def generate(
     console.print(f"[green]✓[/] {customers:,} customers in {elapsed:.1f} s ({size:,.1f} MB) → {out}")
     for topic, count in manifest.counts.items():
         console.print(f"  {topic + '.jsonl':<28} {count:>12,} lines")
-
-
-

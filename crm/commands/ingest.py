@@ -11,7 +11,7 @@ from crm.commands.progress import byte_progress
 from crm.ingest import IngestReport, ingest_file
 from crm.settings import get_settings
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def ingest(

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from crm.settings import get_settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def _summary(statuses: list[str]) -> str:

@@ -112,7 +112,7 @@ class _progress_bar:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        console = Console(stderr=True)
+        console = Console(stderr=True, soft_wrap=True)
         self.progress = Progress(
             TextColumn("[bold]customers"),
             BarColumn(),

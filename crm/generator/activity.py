@@ -9,8 +9,15 @@ from crm.generator.loans import GeneratedLoan
 from crm.generator.schedules import money
 
 RESULTS = (
-    ("PROMISE_TO_PAY", 22), ("NO_ANSWER", 30), ("LEFT_MESSAGE", 12), ("CALLBACK", 10), ("REFUSED", 8),
-    ("WRONG_NUMBER", 5), ("PAID", 8), ("DISPUTE", 3), ("CEASE_COMMUNICATION", 2),
+    ("PROMISE_TO_PAY", 22),
+    ("NO_ANSWER", 30),
+    ("LEFT_MESSAGE", 12),
+    ("CALLBACK", 10),
+    ("REFUSED", 8),
+    ("WRONG_NUMBER", 5),
+    ("PAID", 8),
+    ("DISPUTE", 3),
+    ("CEASE_COMMUNICATION", 2),
 )
 METHODS = (("BANK_TRANSFER", 50), ("AUTO_DEBIT", 20), ("CASH", 15), ("CARD", 12), ("OTHER", 3))
 # Chance that a delinquent loan gets a payment in the window, by how late it is.
@@ -51,15 +58,24 @@ class PaymentStream:
         last = self.snapshot + timedelta(days=self.days)
         if status == "COMPLETED" and rng.random() < 0.005 and day < last:
             undo_day = min(last, day + timedelta(days=rng.randint(1, 3)))
-            reversal = {**payment, "reference_number": self._reference("REV"), "status": "REVERSED",
-                        "reverses": payment["reference_number"], "paid_at": _timestamp(rng, undo_day)}
+            reversal = {
+                **payment,
+                "reference_number": self._reference("REV"),
+                "status": "REVERSED",
+                "reverses": payment["reference_number"],
+                "paid_at": _timestamp(rng, undo_day),
+            }
             if reversal["paid_at"] > payment["paid_at"]:
                 self.items.append((reversal["paid_at"], reversal))
 
     def for_loan(self, loan: GeneratedLoan, dpd: int) -> None:
         if not loan.open:
             return
-        rng, first, last = self.rng, self.snapshot + timedelta(days=1), self.snapshot + timedelta(days=self.days)
+        rng, first, last = (
+            self.rng,
+            self.snapshot + timedelta(days=1),
+            self.snapshot + timedelta(days=self.days),
+        )
         overdue = sum(row.due - row.paid for row in loan.rows if row.due_date <= self.snapshot)
         if overdue > 0 and rng.random() < next(p for limit, p in PAY_CHANCE if dpd <= limit):
             style = rng.random()
@@ -83,7 +99,13 @@ class PaymentStream:
 
 
 def actions_for(
-    rng: random.Random, cif: str, loans: list[GeneratedLoan], snapshot: date, agents: int, phone: str, sequence: list[int],
+    rng: random.Random,
+    cif: str,
+    loans: list[GeneratedLoan],
+    snapshot: date,
+    agents: int,
+    phone: str,
+    sequence: list[int],
     chunk: int,
 ) -> list[dict]:
     """A short history of contacts with a delinquent customer in the two weeks before the snapshot."""
@@ -107,14 +129,19 @@ def actions_for(
         }
         if result == "PROMISE_TO_PAY":
             amount = max(loan.unit, overdue * rng.choice((50, 100, 100)) // 100 // loan.unit * loan.unit)
-            action["promise"] = {"date": (snapshot + timedelta(days=rng.randint(1, 10))).isoformat(),
-                                 "amount": money(amount)}
+            action["promise"] = {
+                "date": (snapshot + timedelta(days=rng.randint(1, 10))).isoformat(),
+                "amount": money(amount),
+            }
             action["notes"] = "Customer promised to pay."
         if result == "CALLBACK" or rng.random() < 0.2:
             action["follow_up_date"] = (snapshot + timedelta(days=rng.randint(1, 7))).isoformat()
         if visit:
-            action["visit"] = {"lat": round(10.7 + rng.random() / 5, 6), "lon": round(106.6 + rng.random() / 5, 6),
-                               "address": "Customer's home address"}
+            action["visit"] = {
+                "lat": round(10.7 + rng.random() / 5, 6),
+                "lon": round(106.6 + rng.random() / 5, 6),
+                "address": "Customer's home address",
+            }
             action["contact"] = {"channel": "VISIT", "number": phone}
         else:
             action["contact"] = {"channel": "PHONE", "number": phone}

@@ -77,12 +77,29 @@ def customer(rng: random.Random, index: int, snapshot: date, cifs_in_chunk: rang
     emails = []
     if rng.random() < 0.75:
         domain = rng.choice(names.EMAIL_DOMAINS)
-        emails.append({"type": "PERSONAL", "address": f"{handle}@{domain}", "is_primary": True,
-                       "is_verified": rng.random() < 0.6})
+        emails.append(
+            {
+                "type": "PERSONAL",
+                "address": f"{handle}@{domain}",
+                "is_primary": True,
+                "is_verified": rng.random() < 0.6,
+            }
+        )
     record["emails"] = emails
-    street = f"{rng.randrange(1, 400)} {rng.choice(names.STREETS)}" if country == "VN" else f"{rng.randrange(1, 900)} Main Street"
-    address = {"type": "HOME", "line1": street, "city": city, "country": country, "is_primary": True,
-               "is_verified": rng.random() < 0.7, "postal_code": f"{postal}{rng.randrange(1000):03d}"}
+    street = (
+        f"{rng.randrange(1, 400)} {rng.choice(names.STREETS)}"
+        if country == "VN"
+        else f"{rng.randrange(1, 900)} Main Street"
+    )
+    address = {
+        "type": "HOME",
+        "line1": street,
+        "city": city,
+        "country": country,
+        "is_primary": True,
+        "is_verified": rng.random() < 0.7,
+        "postal_code": f"{postal}{rng.randrange(1000):03d}",
+    }
     if province:
         address["province"] = province
     record["addresses"] = [address]

@@ -21,7 +21,15 @@ PRODUCT_WEIGHTS = tuple(p[1] for p in PRODUCTS)
 REVOLVING = {"CREDIT_CARD", "OVERDRAFT"}
 SECURED = {"AUTO_LOAN", "MORTGAGE"}
 # Days-past-due targets: (low, high, weight): most customers current, a long tail to write-off.
-DPD_TARGETS = ((0, 0, 800), (1, 29, 90), (30, 59, 40), (60, 89, 25), (90, 119, 15), (120, 179, 15), (180, 720, 15))
+DPD_TARGETS = (
+    (0, 0, 800),
+    (1, 29, 90),
+    (30, 59, 40),
+    (60, 89, 25),
+    (90, 119, 15),
+    (120, 179, 15),
+    (180, 720, 15),
+)
 
 
 @dataclass(slots=True)
@@ -131,9 +139,11 @@ def make_collateral(rng: random.Random, number: str, loan: GeneratedLoan, snapsh
     vehicle = record["product_type"] == "AUTO_LOAN"
     value = int(record["original_amount"].split(".")[0]) * rng.randint(110, 160) // 100
     details = (
-        {"make": rng.choice(("Toyota", "Honda", "Hyundai", "Kia", "VinFast", "Mazda")),
-         "model": rng.choice(("Vios", "City", "Accent", "Morning", "VF8", "CX-5")),
-         "plate": f"{rng.randint(11, 99)}A-{rng.randrange(100, 999)}.{rng.randrange(10, 99)}"}
+        {
+            "make": rng.choice(("Toyota", "Honda", "Hyundai", "Kia", "VinFast", "Mazda")),
+            "model": rng.choice(("Vios", "City", "Accent", "Morning", "VF8", "CX-5")),
+            "plate": f"{rng.randint(11, 99)}A-{rng.randrange(100, 999)}.{rng.randrange(10, 99)}",
+        }
         if vehicle
         else {"address": f"{rng.randrange(1, 300)} Nguyễn Văn Linh", "area_m2": str(rng.randrange(40, 250))}
     )

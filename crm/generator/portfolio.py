@@ -49,7 +49,9 @@ def generate_chunk(spec: ChunkSpec) -> dict[str, bytes]:
             out["bank.loans"].append(orjson.dumps(loan.record))
             if loan.record["product_type"] in SECURED:
                 number = f"COL{index:09d}{k}"
-                out["bank.collaterals"].append(orjson.dumps(make_collateral(rng, number, loan, spec.snapshot)))
+                out["bank.collaterals"].append(
+                    orjson.dumps(make_collateral(rng, number, loan, spec.snapshot))
+                )
             payments.for_loan(loan, dpd)
         if worst > 0:
             phone = record["phones"][0]["number"]

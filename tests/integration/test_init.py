@@ -7,6 +7,7 @@ import psycopg
 import pytest
 from confluent_kafka.admin import ConfigResource
 
+from crm.settings import Settings
 from infra.errors import InfraError
 from infra.kafka_topics import existing_topics
 from infra.migrate import migrate
@@ -24,28 +25,56 @@ def crm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_init_twice_creates_everything_once(settings, cli_env):
-    first = crm(cli_env, "init")
-    assert first.returncode == 0, first.stderr
-    assert "created" in first.stderr and "applied 0001_bank_entities" in first.stderr
+@pytest.fixture
+def fresh(service_addresses, run_id, cli_env):
+    """A namespace and schema nobody has initialised yet; removed afterwards."""
+    from infra.kafka_topics import delete_topics
+    from infra.search_indices import delete_indices
 
-    second = crm(cli_env, "init")
+    schema = f"init_{run_id}"
+    base = service_addresses["database_url"]
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    settings = Settings(
+        **{k: v for k, v in service_addresses.items() if k != "database_url"},
+        database_url=with_search_path(base, schema),
+        namespace=f"i{run_id}.",
+        topic_partitions=2,
+    )
+    env = {**cli_env, "CRM_NAMESPACE": settings.namespace, "CRM_DATABASE_URL": settings.database_url}
+    yield settings, env
+    delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
+    delete_indices(settings)
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_init_twice_creates_everything_once(fresh):
+    settings, env = fresh
+    first = crm(env, "init")
+    assert first.returncode == 0, first.stderr
+    assert f"topics: {len(ALL_TOPICS)} created" in first.stderr
+    assert "applied 0001_bank_entities" in first.stderr
+    assert "search indices: 1 created" in first.stderr
+
+    second = crm(env, "init")
     assert second.returncode == 0, second.stderr
     assert "created" not in second.stderr
-    assert f"{len(ALL_TOPICS)} exists" in second.stderr
+    assert f"topics: {len(ALL_TOPICS)} exists" in second.stderr
     assert "database: up to date" in second.stderr
+    assert "search indices: 1 exists" in second.stderr
 
     present = existing_topics(settings)
     for spec in ALL_TOPICS:
         assert present[physical_name(spec.name, settings)] == spec.partition_count(settings)
-
-    resource = ConfigResource("topic", physical_name("bank.loans", settings))
-    config = make_admin(settings).describe_configs([resource])[resource].result()
-    assert config["cleanup.policy"].value == "compact"
+    admin = make_admin(settings)
+    for name, policy in (("bank.loans", "compact"), ("payments", "delete")):
+        resource = ConfigResource("topic", physical_name(name, settings))
+        config = admin.describe_configs([resource])[resource].result(timeout=30)
+        assert config["cleanup.policy"].value == policy
 
     with psycopg.connect(settings.database_url) as conn:
-        versions = [row[0] for row in conn.execute("SELECT version FROM schema_migrations")]
-        assert versions == [1]
+        assert [row[0] for row in conn.execute("SELECT version FROM schema_migrations")] == [1]
         assert conn.execute("SELECT count(*) FROM loans").fetchone() == (0,)
 
     es = make_client(settings)
@@ -54,12 +83,6 @@ def test_init_twice_creates_everything_once(settings, cli_env):
         assert list(es.indices.get_alias(name=alias)) == [f"{alias}-v1"]
     finally:
         es.close()
-    # leave nothing behind: the session fixture cleans the namespace only for `initialized`
-    from infra.kafka_topics import delete_topics
-    from infra.search_indices import delete_indices
-
-    delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
-    delete_indices(settings)
 
 
 def test_migrate_refuses_an_edited_migration(service_addresses, run_id, tmp_path):

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import orjson
+import pytest
+
+from contracts import CONFIG, INBOUND
+from crm.generator import TOPICS, generate_portfolio
+
+SNAPSHOT = date(2026, 1, 31)
+
+
+def _digest(directory: Path) -> dict[str, str]:
+    return {
+        topic: hashlib.sha256((directory / f"{topic}.jsonl").read_bytes()).hexdigest() for topic in TOPICS
+    }
+
+
+def _lines(directory: Path, topic: str) -> list[dict]:
+    return [orjson.loads(line) for line in (directory / f"{topic}.jsonl").read_bytes().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def portfolio(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("portfolio")
+    generate_portfolio(out, 3_000, 42, workers=2, progress=False)
+    return out
+
+
+def test_same_seed_gives_the_same_bytes_whatever_the_workers(portfolio, tmp_path):
+    generate_portfolio(tmp_path / "again", 3_000, 42, workers=1, progress=False)
+    assert _digest(tmp_path / "again") == _digest(portfolio)
+    generate_portfolio(tmp_path / "other", 3_000, 43, workers=1, progress=False)
+    assert _digest(tmp_path / "other")["bank.loans"] != _digest(portfolio)["bank.loans"]
+
+
+def test_every_line_satisfies_its_contract(portfolio):
+    for topic in TOPICS:
+        model = {**INBOUND, **CONFIG}[topic]
+        for line in (portfolio / f"{topic}.jsonl").read_bytes().splitlines():
+            model.model_validate_json(line)
+
+
+def test_references_between_files_hold(portfolio):
+    cifs = {c["cif"] for c in _lines(portfolio, "bank.customers")}
+    loans = {loan["account_number"]: loan for loan in _lines(portfolio, "bank.loans")}
+    agents = {a["agent_id"] for a in _lines(portfolio, "config.agents")}
+    assert all(loan["cif"] in cifs for loan in loans.values())
+    payments = _lines(portfolio, "payments")
+    by_reference = {p["reference_number"]: p for p in payments}
+    for payment in payments:
+        loan = loans[payment["account_number"]]
+        assert payment["currency"] == loan["currency"]
+        assert payment["paid_at"] > loan["as_of"]
+        if payment["status"] == "REVERSED":
+            original = by_reference[payment["reverses"]]
+            assert (original["account_number"], original["amount"]) == (
+                payment["account_number"],
+                payment["amount"],
+            )
+    for action in _lines(portfolio, "agent.actions"):
+        assert action["cif"] in cifs and action["agent_id"] in agents
+    for collateral in _lines(portfolio, "bank.collaterals"):
+        assert all(loans[a]["cif"] == collateral["cif"] for a in collateral["account_numbers"])
+
+
+def test_each_accounts_payments_are_in_time_order_with_duplicates_and_reversals(portfolio):
+    payments = _lines(portfolio, "payments")
+    last_seen: dict[str, str] = {}
+    for payment in payments:
+        assert payment["paid_at"] >= last_seen.get(payment["account_number"], "")
+        last_seen[payment["account_number"]] = payment["paid_at"]
+    references = Counter(p["reference_number"] for p in payments)
+    assert any(n == 2 for n in references.values()), "some payments should arrive twice"
+    assert any(p["status"] == "REVERSED" for p in payments)
+
+
+def test_money_is_exact_with_two_places_and_schedules_add_up(portfolio):
+    for loan in _lines(portfolio, "bank.loans"):
+        for row in loan["installments"]:
+            for field in ("principal", "interest", "fees", "penalty", "paid"):
+                assert len(row[field].split(".")[1]) == 2
+        if loan["product_type"] not in ("CREDIT_CARD", "OVERDRAFT"):
+            principal = sum(Decimal(row["principal"]) for row in loan["installments"])
+            assert principal == Decimal(loan["original_amount"])
+
+
+def _dpd(loan: dict) -> int:
+    if loan["status"] == "CLOSED":
+        return 0
+    for row in loan["installments"]:
+        due_date = date.fromisoformat(row["due_date"])
+        if due_date > SNAPSHOT:
+            return 0
+        owed = sum(Decimal(row[f]) for f in ("principal", "interest", "fees", "penalty"))
+        if Decimal(row["paid"]) < owed:
+            return (SNAPSHOT - due_date).days
+    return 0
+
+
+def _bucket(dpd: int) -> str:
+    for low, label in (
+        (180, "180+"),
+        (120, "120-179"),
+        (90, "90-119"),
+        (60, "60-89"),
+        (30, "30-59"),
+        (1, "1-29"),
+    ):
+        if dpd >= low:
+            return label
+    return "CURRENT"
+
+
+def test_the_delinquency_mix_is_realistic(portfolio):
+    loans = _lines(portfolio, "bank.loans")
+    mix = Counter(_bucket(_dpd(loan)) for loan in loans)
+    assert mix["CURRENT"] / len(loans) > 0.7
+    for label in ("1-29", "30-59", "60-89", "90-119", "120-179", "180+"):
+        assert mix[label] > 0, f"no loan in bucket {label}: {mix}"
+    assert mix["1-29"] > mix["180+"]
+    products = Counter(loan["product_type"] for loan in loans)
+    assert len(products) == 5
+    customers = Counter(c["type"] for c in _lines(portfolio, "bank.customers"))
+    assert customers["INDIVIDUAL"] > customers["ORGANIZATION"] > 0
+
+
+def test_names_are_vietnamese_and_english_with_diacritics(portfolio):
+    names = [c["name"] for c in _lines(portfolio, "bank.customers")]
+    assert any("Nguyễn" in name for name in names)
+    assert any(
+        name.split()[-1] in ("Smith", "Johnson", "Brown", "Miller", "Taylor", "Wilson") for name in names
+    )
+    zones = Counter(c["timezone"] for c in _lines(portfolio, "bank.customers"))
+    assert zones.most_common(1)[0][0] == "Asia/Ho_Chi_Minh" and len(zones) > 2
+
+
+def test_business_dates_follow_the_snapshot(portfolio):
+    dates = [d["date"] for d in _lines(portfolio, "ops.business-date")]
+    assert dates[0] == "2026-02-01" and len(dates) == 30 and dates == sorted(dates)
+
+
+def test_rejects_an_empty_portfolio(tmp_path):
+    with pytest.raises(ValueError, match="at least 1"):
+        generate_portfolio(tmp_path, 0, 1, progress=False)
