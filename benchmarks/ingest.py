@@ -109,9 +109,7 @@ def main() -> None:
                 )
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(
-            f"peak memory (RSS): producer process {peak_mb:,.0f} MB, largest validation worker {worker_mb:,.0f} MB"
-        )
+        print(f"peak memory (RSS): producer {peak_mb:,.0f} MB, largest validation worker {worker_mb:,.0f} MB")
     finally:
         delete_topics(settings, [physical_name(spec.name, settings) for spec in specs])
 

@@ -31,7 +31,8 @@ def person_name(rng: random.Random, abroad: bool) -> tuple[str, str, str]:
 
 def _mobile(rng: random.Random, country: str) -> str:
     if country == "VN":
-        return f"+84 {rng.choice(names.MOBILE_PREFIXES)}{rng.randrange(10)} {rng.randrange(1000):03d} {rng.randrange(1000):03d}"
+        prefix = f"{rng.choice(names.MOBILE_PREFIXES)}{rng.randrange(10)}"
+        return f"+84 {prefix} {rng.randrange(1000):03d} {rng.randrange(1000):03d}"
     if country == "US":
         return f"+1 ({rng.randrange(201, 990)}) {rng.randrange(200, 1000)}-{rng.randrange(10000):04d}"
     return f"+{rng.choice(('44', '65', '66'))} {rng.randrange(10**7, 10**8)}"

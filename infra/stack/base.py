@@ -6,6 +6,7 @@ recycled pid or a stranger's process is never signalled.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -176,7 +177,8 @@ class Service:
                 return
             if self.pid() is None:
                 raise StackError(
-                    f"{self.name} exited during start-up; see {self.log_file} (last lines: {log_tail(self.log_file)})"
+                    f"{self.name} exited during start-up; see {self.log_file} "
+                    f"(last lines: {log_tail(self.log_file)})"
                 )
             time.sleep(0.5)
         raise StackError(
@@ -200,18 +202,14 @@ class Service:
 
     @staticmethod
     def _signal(pid: int, sig: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, sig)
-        except ProcessLookupError:
-            pass
 
     @staticmethod
     def _alive(pgid: int) -> bool:
         """Whether any live (non-zombie) process is left in the service's process group."""
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pgid, os.WNOHANG)  # reap the leader if `up` ran in this very process
-        except ChildProcessError:
-            pass
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue

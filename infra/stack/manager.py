@@ -40,7 +40,7 @@ def _selected(settings: Settings, names: list[str] | None) -> list[Service]:
 def up(
     settings: Settings, names: list[str] | None = None, console: Console | None = None
 ) -> list[ServiceStatus]:
-    """Start what is not running (concurrently), wait until each is healthy; running services are left alone."""
+    """Start what is not running (concurrently), wait until each is healthy; leave running ones alone."""
     console = console or Console(stderr=True, quiet=True)
     services = _selected(settings, names)
     lock = threading.Lock()
