@@ -43,5 +43,6 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Chatty libraries: their per-request lines drown ours; their warnings and errors still show.
-    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
+    # (elastic_transport logs each retry as a warning with a full traceback: errors only.)
+    logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     logging.getLogger("rdkafka").setLevel(logging.ERROR)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from elasticsearch import ApiError, Elasticsearch, TransportError
+from elasticsearch import ConnectionError as SearchUnreachable
 
 from infra.errors import InfraError
 
@@ -53,8 +54,11 @@ def ensure_indices(settings: Settings) -> list[IndexOutcome]:
     try:
         client.cluster.health(wait_for_status="yellow", timeout="30s")
         return [_ensure(client, settings, name, version) for name, version in INDEX_VERSIONS.items()]
+    except SearchUnreachable:
+        url = settings.elasticsearch_url
+        raise InfraError(f"cannot reach Elasticsearch at {url}: connection failed") from None
     except (TransportError, ApiError) as error:
-        raise InfraError(f"Elasticsearch at {settings.elasticsearch_url} failed: {error}") from None
+        raise InfraError(f"Elasticsearch at {settings.elasticsearch_url} failed: {error.message}") from None
     finally:
         client.close()
 

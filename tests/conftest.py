@@ -10,11 +10,10 @@ import os
 import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
 from crm.settings import Settings
-from tests.services import resolve_services, with_search_path
+from tests.services import isolated_settings, resolve_services
 
 
 @pytest.fixture(scope="session")
@@ -31,19 +30,8 @@ def service_addresses() -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="session")
 def settings(service_addresses: dict[str, str], run_id: str) -> Iterator[Settings]:
     """Settings pointing at real services, isolated in this session's namespace and schema."""
-    schema = f"test_{run_id}"
-    base_url = service_addresses["database_url"]
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    test_settings = Settings(
-        **{k: v for k, v in service_addresses.items() if k != "database_url"},
-        database_url=with_search_path(base_url, schema),
-        namespace=f"t{run_id}.",
-        topic_partitions=2,
-    )
-    yield test_settings
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with isolated_settings(service_addresses, f"test_{run_id}", f"t{run_id}.") as test_settings:
+        yield test_settings
 
 
 @pytest.fixture(scope="session")

@@ -86,3 +86,26 @@ def with_search_path(database_url: str, schema: str) -> str:
     """The URL with a search_path, so a test session's tables live in a schema of its own."""
     separator = "&" if "?" in database_url else "?"
     return f"{database_url}{separator}options={quote(f'-c search_path={schema}')}"
+
+
+@contextlib.contextmanager
+def isolated_settings(addresses: dict[str, str], schema: str, namespace: str) -> Iterator[Settings]:
+    """Settings on real services inside a PostgreSQL schema and topic/index namespace of their own.
+
+    The schema is dropped afterwards; topics and indices are the caller's to remove.
+    """
+    import psycopg
+
+    base = addresses["database_url"]
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    try:
+        yield Settings(
+            **{k: v for k, v in addresses.items() if k != "database_url"},
+            database_url=with_search_path(base, schema),
+            namespace=namespace,
+            topic_partitions=2,
+        )
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

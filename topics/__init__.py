@@ -3,6 +3,7 @@
 from topics.registry import (
     ALL_TOPICS,
     INBOUND_TOPICS,
+    INGEST_ORDER,
     TopicKind,
     TopicSpec,
     dlq_of,
@@ -13,6 +14,7 @@ from topics.registry import (
 __all__ = [
     "ALL_TOPICS",
     "INBOUND_TOPICS",
+    "INGEST_ORDER",
     "TopicKind",
     "TopicSpec",
     "dlq_of",

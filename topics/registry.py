@@ -176,6 +176,16 @@ def _dlq_twin(spec: TopicSpec) -> TopicSpec:
 
 
 INBOUND_TOPICS: tuple[TopicSpec, ...] = _INBOUND
+# Entities before the facts that refer to them; the business date last so it finds a full portfolio.
+INGEST_ORDER: tuple[str, ...] = (
+    "config.agents",
+    "bank.customers",
+    "bank.loans",
+    "bank.collaterals",
+    "payments",
+    "agent.actions",
+    "ops.business-date",
+)
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     *_INBOUND,
     *_CONFIG,

@@ -14,19 +14,9 @@ from rich.console import Console
 from crm.commands.ingest import run_ingest
 from crm.errors import CrmError
 from crm.settings import Settings, get_settings
+from topics import INGEST_ORDER
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-# Entities before the facts that refer to them; the business date last so it finds a full portfolio.
-INGEST_ORDER = (
-    "config.agents",
-    "bank.customers",
-    "bank.loans",
-    "bank.collaterals",
-    "payments",
-    "agent.actions",
-    "ops.business-date",
-)
 
 
 def demo(

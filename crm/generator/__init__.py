@@ -17,12 +17,13 @@ from pathlib import Path
 import orjson
 
 from crm.generator.agents import agent_count, agents
-from crm.generator.portfolio import CHUNK_TOPICS, ChunkSpec, generate_chunk
+from crm.generator.portfolio import ChunkSpec, generate_chunk
+from topics import INGEST_ORDER
 
 GENERATOR_VERSION = 1
 CHUNK_SIZE = 2_000
 DEFAULT_SNAPSHOT = date(2026, 1, 31)
-TOPICS = ("config.agents", *CHUNK_TOPICS, "ops.business-date")
+TOPICS = INGEST_ORDER
 
 
 @dataclass

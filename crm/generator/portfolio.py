@@ -15,8 +15,10 @@ import orjson
 from crm.generator.activity import PaymentStream, actions_for
 from crm.generator.customers import customer
 from crm.generator.loans import SECURED, make_collateral, make_loan, pick_dpd
+from topics import INGEST_ORDER
 
-CHUNK_TOPICS = ("bank.customers", "bank.loans", "bank.collaterals", "payments", "agent.actions")
+# Everything but the agents and the business dates, which do not depend on the customers.
+CHUNK_TOPICS = tuple(t for t in INGEST_ORDER if t not in ("config.agents", "ops.business-date"))
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,9 @@ import pytest
 
 from crm.ingest import IngestError, ingest_file
 from tests.kafka_helpers import message_count, read_all
-from topics import get_topic, physical_name
+from topics import INGEST_ORDER, get_topic, physical_name
 
 pytestmark = pytest.mark.integration
-
-TOPICS = (
-    "config.agents",
-    "bank.customers",
-    "bank.loans",
-    "bank.collaterals",
-    "payments",
-    "agent.actions",
-    "ops.business-date",
-)
 
 
 def crm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -39,7 +29,7 @@ def portfolio(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("topic", TOPICS)
+@pytest.mark.parametrize("topic", INGEST_ORDER)
 def test_a_generated_file_goes_to_kafka_keyed_and_byte_identical(initialized, cli_env, portfolio, topic):
     path = portfolio / f"{topic}.jsonl"
     lines = [line for line in path.read_bytes().splitlines() if line.strip()]

@@ -7,12 +7,11 @@ import psycopg
 import pytest
 from confluent_kafka.admin import ConfigResource
 
-from crm.settings import Settings
 from infra.errors import InfraError
 from infra.kafka_topics import existing_topics
 from infra.migrate import migrate
 from infra.search_indices import make_client
-from tests.services import with_search_path
+from tests.services import isolated_settings, with_search_path
 from topics import ALL_TOPICS, physical_name
 from topics.clients import make_admin
 
@@ -31,22 +30,13 @@ def fresh(service_addresses, run_id, cli_env):
     from infra.kafka_topics import delete_topics
     from infra.search_indices import delete_indices
 
-    schema = f"init_{run_id}"
-    base = service_addresses["database_url"]
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    settings = Settings(
-        **{k: v for k, v in service_addresses.items() if k != "database_url"},
-        database_url=with_search_path(base, schema),
-        namespace=f"i{run_id}.",
-        topic_partitions=2,
-    )
-    env = {**cli_env, "CRM_NAMESPACE": settings.namespace, "CRM_DATABASE_URL": settings.database_url}
-    yield settings, env
-    delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
-    delete_indices(settings)
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with isolated_settings(service_addresses, f"init_{run_id}", f"i{run_id}.") as settings:
+        yield (
+            settings,
+            {**cli_env, "CRM_NAMESPACE": settings.namespace, "CRM_DATABASE_URL": settings.database_url},
+        )
+        delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
+        delete_indices(settings)
 
 
 def test_init_twice_creates_everything_once(fresh):
@@ -113,17 +103,32 @@ def test_migrate_refuses_an_edited_migration(service_addresses, run_id, tmp_path
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def test_init_names_an_unreachable_broker(cli_env):
-    env = {**cli_env, "CRM_KAFKA_BROKERS": "127.0.0.1:1"}
-    result = crm(env, "init", "--no-database", "--no-search")
+@pytest.mark.parametrize(
+    ("variable", "address", "skip", "message"),
+    [
+        (
+            "CRM_KAFKA_BROKERS",
+            "127.0.0.1:1",
+            ("--no-database", "--no-search"),
+            "cannot reach Kafka at 127.0.0.1:1",
+        ),
+        (
+            "CRM_DATABASE_URL",
+            "postgresql://crm:secret@127.0.0.1:1/crm",
+            ("--no-topics", "--no-search"),
+            "cannot reach PostgreSQL (postgresql://crm:***@127.0.0.1:1/crm)",
+        ),
+        (
+            "CRM_ELASTICSEARCH_URL",
+            "http://127.0.0.1:1",
+            ("--no-topics", "--no-database"),
+            "cannot reach Elasticsearch at http://127.0.0.1:1",
+        ),
+    ],
+    ids=["kafka", "postgres", "elasticsearch"],
+)
+def test_init_names_an_unreachable_service_in_one_line(cli_env, variable, address, skip, message):
+    result = crm({**cli_env, variable: address}, "init", *skip)
     assert result.returncode == 2
-    assert "cannot reach Kafka at 127.0.0.1:1" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_init_names_an_unreachable_database(cli_env):
-    env = {**cli_env, "CRM_DATABASE_URL": "postgresql://crm:secret@127.0.0.1:1/crm"}
-    result = crm(env, "init", "--no-topics", "--no-search")
-    assert result.returncode == 2
-    assert "cannot reach PostgreSQL (postgresql://crm:***@127.0.0.1:1/crm)" in result.stderr
-    assert "secret" not in result.stderr
+    assert message in result.stderr
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr

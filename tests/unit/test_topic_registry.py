@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from crm.settings import Settings
-from topics import ALL_TOPICS, INBOUND_TOPICS, TopicKind, dlq_of, get_topic, physical_name
+from topics import ALL_TOPICS, INBOUND_TOPICS, INGEST_ORDER, TopicKind, dlq_of, get_topic, physical_name
 from topics.registry import UnknownTopicError
 
 
@@ -24,22 +24,12 @@ def test_every_input_topic_has_a_dlq_twin_and_a_contract_with_its_key(spec):
     assert spec.key_field in contract.model_fields
 
 
-def test_interface_topics_are_declared():
-    for name in (
-        "bank.customers",
-        "bank.loans",
-        "bank.collaterals",
-        "payments",
-        "agent.actions",
-        "ops.business-date",
-        "delinquency.loans",
-        "delinquency.customers",
-        "delinquency.transitions",
-        "promises",
-        "config.strategies",
-        "config.agents",
-    ):
+def test_interface_topics_are_declared_and_every_input_has_an_ingest_place():
+    outbound = ("delinquency.loans", "delinquency.customers", "delinquency.transitions", "promises")
+    for name in (*INGEST_ORDER, *outbound, "config.strategies"):
         assert get_topic(name).name == name
+    ingestable = {spec.name for spec in ALL_TOPICS if spec.kind in (TopicKind.INBOUND, TopicKind.CONFIG)}
+    assert ingestable - {"config.strategies"} == set(INGEST_ORDER)
 
 
 def test_entity_snapshots_are_compacted_and_facts_kept_forever():
