@@ -46,3 +46,4 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     # (elastic_transport logs each retry as a warning with a full traceback: errors only.)
     logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     logging.getLogger("rdkafka").setLevel(logging.ERROR)
+    logging.getLogger("httpx").setLevel(logging.WARNING)

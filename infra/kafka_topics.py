@@ -25,14 +25,21 @@ class TopicOutcome:
     detail: str = ""
 
 
-def existing_topics(settings: Settings, timeout: float = 10.0) -> dict[str, int]:
-    """Topic name → partition count, or an InfraError naming the broker when it cannot be reached."""
+def _metadata(settings: Settings, timeout: float):
     admin = make_admin(settings)
     try:
-        metadata = admin.list_topics(timeout=timeout)
+        return admin.list_topics(timeout=timeout)
     except KafkaException as error:
         raise InfraError(f"cannot reach Kafka at {settings.kafka_brokers}: {error.args[0].str()}") from None
-    return {name: len(topic.partitions) for name, topic in metadata.topics.items()}
+
+
+def existing_topics(settings: Settings, timeout: float = 10.0) -> dict[str, int]:
+    """Topic name → partition count, or an InfraError naming the broker when it cannot be reached."""
+    return {name: len(topic.partitions) for name, topic in _metadata(settings, timeout).topics.items()}
+
+
+def cluster_id(settings: Settings, timeout: float = 10.0) -> str:
+    return _metadata(settings, timeout).cluster_id
 
 
 def ensure_topics(

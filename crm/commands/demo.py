@@ -45,13 +45,14 @@ def demo(
         generate_portfolio(data_dir, customers, seed, progress=console.is_terminal)
         console.print(f"[green]✓[/] generated into {data_dir}")
     console.rule("4/4 ingest")
-    already = _messages_in(settings, "bank.customers")
-    if already and not reingest:
+    marker = _ingest_marker(settings, data_dir)
+    if marker.is_file() and not reingest:
         console.print(
-            f"[green]✓[/] already ingested (bank.customers holds {already:,} messages); --reingest to redo"
+            "[green]✓[/] this portfolio is already in this Kafka cluster; --reingest to produce it again"
         )
     else:
         _ingest_all(data_dir)
+        marker.touch()
     console.print(
         "\n[bold]The demo portfolio is in Kafka.[/] `crm stack status` shows the services; "
         "`crm stack down` stops them."
@@ -68,20 +69,8 @@ def _ingest_all(data_dir: Path) -> None:
         raise CrmError(f"ingest rejected lines of {', '.join(failed)}; see the messages above")
 
 
-def _messages_in(settings: Settings, topic: str) -> int:
-    """How many messages a topic holds (sum of high minus low watermarks over its partitions)."""
-    from confluent_kafka import Consumer, TopicPartition
+def _ingest_marker(settings: Settings, data_dir: Path) -> Path:
+    """Marks this portfolio as produced into this very cluster and namespace (a reset Kafka has a new id)."""
+    from infra.kafka_topics import cluster_id
 
-    from topics import physical_name
-
-    name = physical_name(topic, settings)
-    consumer = Consumer({"bootstrap.servers": settings.kafka_brokers, "group.id": "crm-demo-probe"})
-    try:
-        metadata = consumer.list_topics(name, timeout=10).topics[name]
-        total = 0
-        for partition in metadata.partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(name, partition), timeout=10)
-            total += high - low
-        return total
-    finally:
-        consumer.close()
+    return data_dir / f".ingested-{cluster_id(settings)}-{settings.namespace or 'default'}"
