@@ -1,0 +1,1 @@
+"""Idempotent batching sinks: PostgreSQL, Redis, Elasticsearch. A re-delivered batch changes nothing."""

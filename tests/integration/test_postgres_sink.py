@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import psycopg
+import pytest
+from quixstreams.sinks import SinkBackpressureError
+from quixstreams.sinks.base.batch import SinkBatch
+
+from sinks.exceptions import SinkError
+from sinks.postgres import PostgresUpsertSink, UpsertSpec, upsert_rows
+
+pytestmark = pytest.mark.integration
+
+SPEC = UpsertSpec(
+    "sink_test", ("account_number", "dpd", "overdue", "as_of"), key=("account_number",), version="as_of"
+)
+T1, T2 = datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 2, tzinfo=UTC)
+
+
+@pytest.fixture
+def conn(settings):
+    with psycopg.connect(settings.database_url) as connection:
+        connection.execute(
+            "CREATE TABLE sink_test (account_number text PRIMARY KEY, dpd int, overdue numeric, as_of timestamptz)"
+        )
+        connection.commit()
+        yield connection
+        connection.rollback()
+        connection.execute("DROP TABLE sink_test")
+        connection.commit()
+
+
+def table(conn) -> list[tuple]:
+    return conn.execute("SELECT * FROM sink_test ORDER BY 1").fetchall()
+
+
+def test_upserts_are_idempotent_and_the_last_row_of_a_key_wins(conn):
+    rows = [("LN1", 5, Decimal("10.50"), T1), ("LN2", 0, Decimal("0"), T1), ("LN1", 6, Decimal("11.25"), T1)]
+    assert upsert_rows(conn, SPEC, rows) == 2
+    once = table(conn)
+    assert once == [("LN1", 6, Decimal("11.25"), T1), ("LN2", 0, Decimal("0"), T1)]
+    upsert_rows(conn, SPEC, rows)  # a re-delivered batch
+    assert table(conn) == once
+
+
+def test_an_older_version_never_overwrites_a_newer_one(conn):
+    upsert_rows(conn, SPEC, [("LN1", 40, Decimal("300"), T2)])
+    upsert_rows(conn, SPEC, [("LN1", 10, Decimal("100"), T1)])
+    assert table(conn) == [("LN1", 40, Decimal("300"), T2)]
+    upsert_rows(conn, SPEC, [("LN1", 0, Decimal("0"), T2)])  # same version: the replayed value is rewritten
+    assert table(conn) == [("LN1", 0, Decimal("0"), T2)]
+
+
+def test_the_sink_writes_a_batch_of_messages(conn, settings):
+    sink = PostgresUpsertSink(
+        settings.database_url, SPEC, lambda v: [(v["account"], v["dpd"], Decimal(v["overdue"]), T1)]
+    )
+    sink.setup()
+    batch = SinkBatch("delinquency.loans", 0)
+    for offset, (account, dpd) in enumerate((("LN7", 31), ("LN8", 0), ("LN7", 32))):
+        batch.append(
+            value={"account": account, "dpd": dpd, "overdue": "1.10"},
+            key=account,
+            timestamp=0,
+            headers=[],
+            offset=offset,
+        )
+    sink.write(batch)
+    assert table(conn) == [("LN7", 32, Decimal("1.10"), T1), ("LN8", 0, Decimal("1.10"), T1)]
+
+
+def test_a_database_that_is_down_is_backpressure_not_a_crash():
+    sink = PostgresUpsertSink("postgresql://crm:crm@127.0.0.1:1/crm", SPEC, lambda v: [v])
+    batch = SinkBatch("t", 0)
+    batch.append(value=("LN1", 1, Decimal(1), T1), key="LN1", timestamp=0, headers=[], offset=0)
+    with pytest.raises(SinkBackpressureError) as error:
+        sink.write(batch)
+    assert 0 < error.value.retry_after <= 30
+
+
+def test_a_spec_whose_key_is_not_a_column_is_refused():
+    with pytest.raises(SinkError, match="key/version columns"):
+        UpsertSpec("t", ("a", "b"), key=("c",))
