@@ -23,7 +23,8 @@ T1, T2 = datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 2, tzinfo=UTC)
 def conn(settings):
     with psycopg.connect(settings.database_url) as connection:
         connection.execute(
-            "CREATE TABLE sink_test (account_number text PRIMARY KEY, dpd int, overdue numeric, as_of timestamptz)"
+            "CREATE TABLE sink_test"
+            " (account_number text PRIMARY KEY, dpd int, overdue numeric, as_of timestamptz)"
         )
         connection.commit()
         yield connection
