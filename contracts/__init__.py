@@ -5,7 +5,8 @@ from contracts.agents import AgentConfig, AgentSkills, AgentType
 from contracts.business_date import BusinessDate
 from contracts.collaterals import Collateral
 from contracts.customers import Address, CustomerRecord, Email, Phone, ReferenceCustomer
-from contracts.dlq import DeadLetter, dead_letter
+from contracts.delinquency import BucketTransition, LoanDelinquency
+from contracts.dlq import DeadLetter, dead_letter, dead_letter_record
 from contracts.loans import Installment, LoanSnapshot
 from contracts.payments import Payment
 
@@ -19,10 +20,15 @@ INBOUND = {
     "ops.business-date": BusinessDate,
 }
 CONFIG = {"config.agents": AgentConfig}
+# Topic name → the model of the values processors produce there.
+OUTBOUND = {"delinquency.loans": LoanDelinquency, "delinquency.transitions": BucketTransition}
 
 __all__ = [
     "CONFIG",
     "INBOUND",
+    "OUTBOUND",
+    "BucketTransition",
+    "LoanDelinquency",
     "Address",
     "AgentAction",
     "AgentConfig",
@@ -42,4 +48,5 @@ __all__ = [
     "ReferenceCustomer",
     "Visit",
     "dead_letter",
+    "dead_letter_record",
 ]

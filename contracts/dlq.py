@@ -25,7 +25,7 @@ class DeadLetter(Contract):
     failed_at: Timestamp
 
 
-def dead_letter(
+def dead_letter_record(
     *,
     source_topic: str,
     partition: int,
@@ -36,26 +36,29 @@ def dead_letter(
     error_type: str,
     processor: str,
     failed_at: datetime | None = None,
-) -> bytes:
-    """Serialise a dead letter.
+) -> dict:
+    """A dead letter as a JSON-ready dict.
 
     ``failed_at`` is wall-clock time, for operators only: no business logic reads it.
     """
     raw = value or b""
-    return orjson.dumps(
-        {
-            "source_topic": source_topic,
-            "partition": partition,
-            "offset": offset,
-            "key": key.decode("utf-8", "replace") if key is not None else None,
-            "value": raw.decode("utf-8", "replace"),
-            "value_b64": base64.b64encode(raw).decode(),
-            "error": error,
-            "error_type": error_type,
-            "processor": processor,
-            "failed_at": (failed_at or datetime.now(UTC)).isoformat(),
-        }
-    )
+    return {
+        "source_topic": source_topic,
+        "partition": partition,
+        "offset": offset,
+        "key": key.decode("utf-8", "replace") if key is not None else None,
+        "value": raw.decode("utf-8", "replace"),
+        "value_b64": base64.b64encode(raw).decode(),
+        "error": error,
+        "error_type": error_type,
+        "processor": processor,
+        "failed_at": (failed_at or datetime.now(UTC)).isoformat(),
+    }
+
+
+def dead_letter(**fields) -> bytes:
+    """A dead letter serialised (see :func:`dead_letter_record` for the fields)."""
+    return orjson.dumps(dead_letter_record(**fields))
 
 
 def original_value(letter: DeadLetter) -> bytes:

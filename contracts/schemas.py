@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from contracts import CONFIG, INBOUND, api
+from contracts import CONFIG, INBOUND, OUTBOUND, api
 from contracts.dlq import DeadLetter
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "contracts"
@@ -34,6 +34,9 @@ def _documents() -> dict[str, tuple[str, str, dict]]:
     documents = {}
     for topic, model in {**INBOUND, **CONFIG}.items():
         schema = model.model_json_schema(mode="validation")
+        documents[f"{topic}.schema.json"] = (f"topic `{topic}`", f"`{get_topic(topic).key_field}`", schema)
+    for topic, model in OUTBOUND.items():
+        schema = model.model_json_schema(mode="serialization")
         documents[f"{topic}.schema.json"] = (f"topic `{topic}`", f"`{get_topic(topic).key_field}`", schema)
     documents["dlq.schema.json"] = ("every `<topic>.dlq`", "the original key", DeadLetter.model_json_schema())
     for model in API_BODIES:

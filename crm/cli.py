@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import typer
 from rich.console import Console
@@ -29,16 +30,19 @@ def _root() -> None:
 
 def _register() -> None:
     # Imported here so `crm --help` stays fast and a broken optional module names itself clearly.
-    from crm.commands import demo, generate, ingest, init, stack
+    from crm.commands import demo, generate, ingest, init, run, stack
 
     app.add_typer(stack.app, name="stack")
     app.command("init")(init.init)
     app.command("generate")(generate.generate)
     app.command("ingest")(ingest.ingest)
+    app.command("run")(run.run)
     app.command("demo")(demo.demo)
 
 
 def main() -> None:
+    # confluent-kafka's schema registry client imports authlib, which warns about itself on import
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
     _register()
     try:
         app()

@@ -51,7 +51,7 @@ def initialized(settings: Settings) -> Iterator[Settings]:
     delete_indices(settings)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cli_env(settings: Settings) -> dict[str, str]:
     """The environment for running `crm` as a subprocess against this session's services."""
     env = dict(os.environ)

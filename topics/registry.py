@@ -24,6 +24,7 @@ class TopicKind(StrEnum):
     INBOUND = "inbound"  # banks, channels and the API write; processors read
     CONFIG = "config"  # compacted configuration published by the admin API
     OUTBOUND = "outbound"  # results other systems may consume
+    INTERNAL = "internal"  # plumbing between processors (e.g. the business-date broadcast)
     DLQ = "dlq"  # dead letters of an inbound or config topic
 
 
@@ -170,6 +171,17 @@ _OUTBOUND = (
 )
 
 
+_INTERNAL = (
+    TopicSpec(
+        "delinquency.ticks",
+        TopicKind.INTERNAL,
+        "partition_key",
+        "The business date fanned out: one message per partition, keyed to land on it.",
+        retention_ms=7 * DAY_MS,
+    ),
+)
+
+
 def _dlq_twin(spec: TopicSpec) -> TopicSpec:
     # Dead letters wait for an operator: kept forever so nothing expires unseen.
     return TopicSpec(spec.dlq, TopicKind.DLQ, spec.key_field, f"Dead letters of {spec.name}.")
@@ -190,6 +202,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     *_INBOUND,
     *_CONFIG,
     *_OUTBOUND,
+    *_INTERNAL,
     *(_dlq_twin(spec) for spec in (*_INBOUND, *_CONFIG)),
 )
 _BY_NAME = {spec.name: spec for spec in ALL_TOPICS}

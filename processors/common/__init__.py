@@ -1,0 +1,1 @@
+"""What every processor shares: the application factory, partition-level state, broadcast keys."""

@@ -1,0 +1,64 @@
+"""The application factory and the state access every processor shares.
+
+Every processor is a Quix Streams ``Application`` with exactly-once processing, RocksDB state under the
+state dir, and topics from the registry behind the settings' namespace.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from quixstreams import Application, message_context
+
+from topics import physical_name
+
+if TYPE_CHECKING:
+    from quixstreams.dataframe import StreamingDataFrame
+    from quixstreams.models import Topic
+
+    from crm.settings import Settings
+
+
+def make_application(settings: Settings, name: str, **overrides: Any) -> Application:
+    options: dict[str, Any] = {
+        "broker_address": settings.kafka_brokers,
+        "consumer_group": f"{settings.namespace}crm-{name}",
+        "processing_guarantee": "exactly-once",
+        "auto_offset_reset": "earliest",  # a new processor or a replay starts from the first event
+        "state_dir": str(Path(settings.state_dir) / "processors" / f"{settings.namespace}{name}"),
+        "commit_interval": 1.0,  # bounds the latency of sinks and outputs to about a second
+        "loglevel": logging.getLevelName(logging.getLogger().level) if logging.getLogger().level else "INFO",
+    }
+    options.update(overrides)
+    return Application(**options)
+
+
+def registry_topic(app: Application, settings: Settings, name: str, *, value: str = "json") -> Topic:
+    """A topic of the registry, by logical name: string keys, ``value`` the (de)serializer of values."""
+    return app.topic(
+        physical_name(name, settings),
+        key_deserializer="str",
+        key_serializer="str",
+        value_deserializer=value,
+        value_serializer=value,
+    )
+
+
+def partition_state_access(sdf: StreamingDataFrame):
+    """A function ``prefix → State`` over the current message's partition store.
+
+    Quix Streams scopes a stateful function's state to the message key. Ageing needs the whole partition
+    (an index, the partition's business date), so this reaches the same store by any prefix; it mirrors
+    what the framework's own stateful wrapper does, through the processing context (quixstreams is pinned).
+    """
+    sdf.register_store()
+
+    def state_of_current_partition():
+        transaction = sdf.processing_context.checkpoint.get_store_transaction(
+            stream_id=sdf.stream_id, partition=message_context().partition
+        )
+        return lambda prefix: transaction.as_state(prefix=prefix)
+
+    return state_of_current_partition

@@ -1,0 +1,37 @@
+"""Inbound values (raw bytes) to domain objects; a value that fails its contract raises ValidationError."""
+
+from __future__ import annotations
+
+from contracts import LoanSnapshot, Payment
+from domain.ledger import PaymentEvent, PaymentStatus
+from domain.loan import Snapshot
+from domain.schedule import Installment
+
+
+def snapshot_from(raw: bytes) -> Snapshot:
+    loan = LoanSnapshot.model_validate_json(raw)
+    return Snapshot(
+        account_number=loan.account_number,
+        cif=loan.cif,
+        currency=loan.currency,
+        closed=loan.status == "CLOSED",
+        outstanding=loan.outstanding,
+        as_of=loan.as_of,
+        schedule=tuple(
+            Installment(row.due_date, row.principal, row.interest, row.fees, row.penalty, row.paid)
+            for row in loan.installments
+        ),
+    )
+
+
+def payment_from(raw: bytes) -> tuple[str, PaymentEvent]:
+    payment = Payment.model_validate_json(raw)
+    event = PaymentEvent(
+        reference=payment.reference_number,
+        amount=payment.amount,
+        currency=payment.currency,
+        paid_at=payment.paid_at,
+        status=PaymentStatus(payment.status),
+        reverses=payment.reverses,
+    )
+    return payment.account_number, event
