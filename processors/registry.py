@@ -1,5 +1,6 @@
 """The processors `crm run` knows, by name → the module whose ``run(settings)`` starts it."""
 
 PROCESSORS: dict[str, str] = {
+    "entities": "processors.entities.app",
     "delinquency": "processors.delinquency.app",
 }

@@ -20,6 +20,7 @@ from quixstreams.sinks import BatchingSink, SinkBackpressureError, SinkBatch
 from sinks.exceptions import SinkError
 
 log = logging.getLogger(__name__)
+RowsOf = Callable[[Any], Iterable[Sequence[Any]]]  # a message value → the rows it contributes to a table
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,26 @@ class UpsertSpec:
     key: tuple[str, ...]
     # When set, a row replaces the stored one only if this column is not older (replays rewrite equal rows).
     version: str | None = None
+    # Child rows (e.g. a loan's installments): the rows of a group replace all stored rows of that group
+    # with an older or equal version, so an installment dropped from a newer schedule disappears too.
+    group: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        missing = [c for c in (*self.key, *(filter(None, [self.version]))) if c not in self.columns]
+        named = (*self.key, *self.group, *(filter(None, [self.version])))
+        missing = [c for c in named if c not in self.columns]
         if missing:
-            raise SinkError(f"{self.table}: key/version columns {missing} are not among the columns")
+            raise SinkError(f"{self.table}: key/group/version columns {missing} are not among the columns")
+        if self.group and not self.version:
+            raise SinkError(f"{self.table}: replacing groups of rows needs a version column")
 
     def key_of(self, row: Sequence[Any]) -> tuple:
         return tuple(row[self.columns.index(column)] for column in self.key)
+
+    def group_of(self, row: Sequence[Any]) -> tuple:
+        return tuple(row[self.columns.index(column)] for column in self.group)
+
+    def version_of(self, row: Sequence[Any]) -> Any:
+        return row[self.columns.index(self.version)] if self.version else None
 
 
 def _statements(spec: UpsertSpec) -> tuple[sql.Composed, sql.Composed, sql.Composed]:
@@ -63,11 +76,46 @@ def _statements(spec: UpsertSpec) -> tuple[sql.Composed, sql.Composed, sql.Compo
         )
         + action
     )
+    if spec.group:
+        group = sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(sql.Identifier(c)) for c in spec.group)
+        version = sql.Identifier(spec.version)
+        insert = (
+            sql.SQL(
+                "DELETE FROM {table} t USING (SELECT DISTINCT {cols}, {v} FROM {stage}) s "
+                "WHERE {g} AND t.{v} <= s.{v}; "
+            ).format(
+                table=table,
+                cols=sql.SQL(", ").join(map(sql.Identifier, spec.group)),
+                v=version,
+                stage=stage,
+                g=group,
+            )
+            + sql.SQL(
+                "INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} s WHERE NOT EXISTS "
+            ).format(table=table, columns=columns, stage=stage)
+            + sql.SQL("(SELECT 1 FROM {table} t WHERE {g} AND t.{v} > s.{v}) ON CONFLICT ({key}) ").format(
+                table=table, g=group, v=version, key=sql.SQL(", ").join(map(sql.Identifier, spec.key))
+            )
+            + action
+        )
     return create, copy, insert
+
+
+def _latest_groups(spec: UpsertSpec, rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
+    """Of each group keep only the rows of its newest version in this batch."""
+    rows = list(rows)
+    newest: dict[tuple, Any] = {}
+    for row in rows:
+        group, version = spec.group_of(row), spec.version_of(row)
+        if group not in newest or version > newest[group]:
+            newest[group] = version
+    return [row for row in rows if spec.version_of(row) == newest[spec.group_of(row)]]
 
 
 def upsert_rows(conn: psycopg.Connection, spec: UpsertSpec, rows: Iterable[Sequence[Any]]) -> int:
     """Upsert rows (in arrival order: for one key the last wins) in one transaction; returns rows written."""
+    if spec.group:
+        rows = _latest_groups(spec, rows)
     latest: dict[tuple, Sequence[Any]] = {}
     for row in rows:
         latest[spec.key_of(row)] = row
@@ -76,6 +124,8 @@ def upsert_rows(conn: psycopg.Connection, spec: UpsertSpec, rows: Iterable[Seque
     create, copy_statement, insert = _statements(spec)
     with conn.transaction(), conn.cursor() as cursor:
         cursor.execute(create)
+        # empty it explicitly: inside an enclosing transaction ON COMMIT has not cleared it yet
+        cursor.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(f"stage_{spec.table}")))
         with cursor.copy(copy_statement) as copy:
             for row in latest.values():
                 copy.write_row(row)
@@ -86,15 +136,14 @@ def upsert_rows(conn: psycopg.Connection, spec: UpsertSpec, rows: Iterable[Seque
 class PostgresUpsertSink(BatchingSink):
     """A Quix Streams sink: each checkpoint's batch becomes one idempotent upsert per table.
 
-    ``to_rows(value)`` maps a message value to the rows it contributes (none, one or several). A database
+    Each target is ``(spec, rows_of)``: ``rows_of(value)`` maps a message value to the rows it contributes
+    to that table (none, one or several); every table of a batch is written in one transaction. A database
     that is down is signalled to the framework as backpressure, with a growing, jittered delay.
     """
 
-    def __init__(
-        self, database_url: str, spec: UpsertSpec, to_rows: Callable[[Any], Iterable[Sequence[Any]]]
-    ) -> None:
+    def __init__(self, database_url: str, *targets: tuple[UpsertSpec, RowsOf]) -> None:
         super().__init__()
-        self.database_url, self.spec, self.to_rows = database_url, spec, to_rows
+        self.database_url, self.targets = database_url, targets
         self._conn: psycopg.Connection | None = None
         self._failures = 0
 
@@ -107,15 +156,17 @@ class PostgresUpsertSink(BatchingSink):
         return self._conn
 
     def write(self, batch: SinkBatch) -> None:
-        rows = [row for item in batch for row in self.to_rows(item.value)]
+        """All tables of a batch in one transaction: a reader never sees a loan without its installments."""
         try:
-            upsert_rows(self._connect(), self.spec, rows)
+            conn = self._connect()
+            with conn.transaction():
+                for spec, rows_of in self.targets:
+                    upsert_rows(conn, spec, [row for item in batch for row in rows_of(item.value)])
         except psycopg.OperationalError as error:
             self._failures += 1
             delay = min(30.0, 2 ** min(self._failures, 5)) * random.uniform(0.5, 1.0)
-            log.warning(
-                "PostgreSQL unavailable, retrying", extra={"table": self.spec.table, "retry_in_s": delay}
-            )
+            tables = ",".join(spec.table for spec, _ in self.targets)
+            log.warning("PostgreSQL unavailable, retrying", extra={"tables": tables, "retry_in_s": delay})
             if self._conn is not None:
                 self._conn.close()
             raise SinkBackpressureError(retry_after=delay) from error

@@ -71,8 +71,8 @@ def transition_rows(v: dict) -> list[tuple]:
 
 
 def loan_sink(settings: Settings) -> PostgresUpsertSink:
-    return PostgresUpsertSink(settings.database_url, LOAN_DELINQUENCY, loan_rows)
+    return PostgresUpsertSink(settings.database_url, (LOAN_DELINQUENCY, loan_rows))
 
 
 def transition_sink(settings: Settings) -> PostgresUpsertSink:
-    return PostgresUpsertSink(settings.database_url, TRANSITIONS, transition_rows)
+    return PostgresUpsertSink(settings.database_url, (TRANSITIONS, transition_rows))

@@ -56,7 +56,7 @@ def test_an_older_version_never_overwrites_a_newer_one(conn):
 
 def test_the_sink_writes_a_batch_of_messages(conn, settings):
     sink = PostgresUpsertSink(
-        settings.database_url, SPEC, lambda v: [(v["account"], v["dpd"], Decimal(v["overdue"]), T1)]
+        settings.database_url, (SPEC, lambda v: [(v["account"], v["dpd"], Decimal(v["overdue"]), T1)])
     )
     sink.setup()
     batch = SinkBatch("delinquency.loans", 0)
@@ -73,7 +73,7 @@ def test_the_sink_writes_a_batch_of_messages(conn, settings):
 
 
 def test_a_database_that_is_down_is_backpressure_not_a_crash():
-    sink = PostgresUpsertSink("postgresql://crm:crm@127.0.0.1:1/crm", SPEC, lambda v: [v])
+    sink = PostgresUpsertSink("postgresql://crm:crm@127.0.0.1:1/crm", (SPEC, lambda v: [v]))
     batch = SinkBatch("t", 0)
     batch.append(value=("LN1", 1, Decimal(1), T1), key="LN1", timestamp=0, headers=[], offset=0)
     with pytest.raises(SinkBackpressureError) as error:
@@ -82,5 +82,39 @@ def test_a_database_that_is_down_is_backpressure_not_a_crash():
 
 
 def test_a_spec_whose_key_is_not_a_column_is_refused():
-    with pytest.raises(SinkError, match="key/version columns"):
+    with pytest.raises(SinkError, match="key/group/version columns"):
         UpsertSpec("t", ("a", "b"), key=("c",))
+
+
+CHILDREN = UpsertSpec(
+    "sink_children",
+    ("account_number", "due_date", "amount", "as_of"),
+    key=("account_number", "due_date"),
+    version="as_of",
+    group=("account_number",),
+)
+
+
+def test_a_newer_group_of_rows_replaces_the_older_one_and_never_the_reverse(conn):
+    conn.execute(
+        "CREATE TABLE sink_children (account_number text, due_date int, amount int, as_of timestamptz,"
+        " PRIMARY KEY (account_number, due_date))"
+    )
+    upsert_rows(
+        conn, CHILDREN, [("LN1", 1, 10, T1), ("LN1", 2, 20, T1), ("LN1", 3, 30, T1), ("LN2", 1, 5, T1)]
+    )
+    # a restructured schedule: two installments instead of three
+    upsert_rows(conn, CHILDREN, [("LN1", 1, 10, T2), ("LN1", 2, 45, T2)])
+    rows = conn.execute("SELECT * FROM sink_children ORDER BY 1, 2").fetchall()
+    assert rows == [("LN1", 1, 10, T2), ("LN1", 2, 45, T2), ("LN2", 1, 5, T1)]
+    upsert_rows(conn, CHILDREN, [("LN1", 1, 10, T1), ("LN1", 2, 20, T1), ("LN1", 3, 30, T1)])  # late, old
+    assert conn.execute("SELECT * FROM sink_children ORDER BY 1, 2").fetchall() == rows
+    # within one batch only the newest version of a group counts
+    upsert_rows(conn, CHILDREN, [("LN3", 1, 1, T2), ("LN3", 2, 2, T2), ("LN3", 1, 9, T1)])
+    assert conn.execute(
+        "SELECT due_date, amount FROM sink_children WHERE account_number = 'LN3'"
+    ).fetchall() == [
+        (1, 1),
+        (2, 2),
+    ]
+    conn.execute("DROP TABLE sink_children")

@@ -1,0 +1,1 @@
+"""Entities: the bank's customers, loans with installments, collateral and payments into PostgreSQL."""

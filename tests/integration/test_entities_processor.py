@@ -1,0 +1,114 @@
+"""The entities processor: inbound entity topics into PostgreSQL, idempotent under re-delivery."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import orjson
+import psycopg
+import pytest
+
+from crm.ingest import ingest_file
+from infra.kafka_topics import delete_topics, ensure_topics
+from infra.migrate import migrate
+from tests.kafka_helpers import read_all, wait_caught_up
+from tests.services import isolated_settings
+from topics import ALL_TOPICS, physical_name
+
+pytestmark = pytest.mark.integration
+TOPICS = ("bank.customers", "bank.loans", "bank.collaterals", "payments")
+
+
+@pytest.fixture(scope="module")
+def world(service_addresses, run_id, cli_env, tmp_path_factory):
+    from crm.generator import generate_portfolio
+
+    portfolio = tmp_path_factory.mktemp("entities")
+    generate_portfolio(portfolio, 250, 3, workers=1, progress=False)
+    with isolated_settings(service_addresses, f"ent_{run_id}", f"e{run_id}.") as settings:
+        ensure_topics(settings)
+        migrate(settings.database_url)
+        env = {**cli_env, "CRM_NAMESPACE": settings.namespace, "CRM_DATABASE_URL": settings.database_url}
+        for topic in TOPICS:
+            assert ingest_file(settings, topic, portfolio / f"{topic}.jsonl").ok
+            # every line twice: redelivered input must change nothing
+            assert ingest_file(settings, topic, portfolio / f"{topic}.jsonl").ok
+        bad = portfolio / "bad-customers.jsonl"
+        bad.write_bytes(b'{"cif": "C-BAD", "type": "PERSON"}\n')
+        from confluent_kafka import Producer
+
+        producer = Producer({"bootstrap.servers": settings.kafka_brokers})
+        producer.produce(physical_name("bank.customers", settings), bad.read_bytes().strip(), b"C-BAD")
+        producer.flush()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crm", "run", "entities"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            wait_caught_up(
+                settings.kafka_brokers,
+                f"{settings.namespace}crm-entities",
+                [physical_name(t, settings) for t in TOPICS],
+                180,
+            )
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output[-3000:]
+        yield settings, portfolio
+        delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
+
+
+def lines(portfolio, topic):
+    return [orjson.loads(line) for line in (portfolio / f"{topic}.jsonl").read_bytes().splitlines()]
+
+
+def test_every_entity_is_stored_once(world):
+    settings, portfolio = world
+    payments = {p["reference_number"] for p in lines(portfolio, "payments")}
+    loans = lines(portfolio, "bank.loans")
+    with psycopg.connect(settings.database_url) as conn:
+        count = lambda table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: E731
+        assert count("customers") == len(lines(portfolio, "bank.customers"))
+        assert count("loans") == len(loans)
+        assert count("installments") == sum(len(loan["installments"]) for loan in loans)
+        assert count("collaterals") == len(lines(portfolio, "bank.collaterals"))
+        assert count("collateral_loans") == sum(
+            len(c["account_numbers"]) for c in lines(portfolio, "bank.collaterals")
+        )
+        assert count("payments") == len(payments)
+
+
+def test_stored_values_are_exact(world):
+    settings, portfolio = world
+    loan = lines(portfolio, "bank.loans")[0]
+    customer = lines(portfolio, "bank.customers")[0]
+    with psycopg.connect(settings.database_url) as conn:
+        stored = conn.execute(
+            "SELECT outstanding::text, as_of FROM loans WHERE account_number = %s", (loan["account_number"],)
+        ).fetchone()
+        schedule = conn.execute(
+            "SELECT due_date::text, principal::text, paid::text FROM installments WHERE account_number = %s"
+            " ORDER BY due_date",
+            (loan["account_number"],),
+        ).fetchall()
+        name, phones = conn.execute(
+            "SELECT name, phones FROM customers WHERE cif = %s", (customer["cif"],)
+        ).fetchone()
+    assert stored[0] == loan["outstanding"]
+    assert schedule == [(r["due_date"], r["principal"], r["paid"]) for r in loan["installments"]]
+    assert name == customer["name"] and phones[0]["number"] == customer["phones"][0]["number"]
+
+
+def test_an_invalid_customer_is_dead_lettered(world):
+    settings, _ = world
+    [(key, value)] = read_all(
+        settings.kafka_brokers, physical_name("bank.customers.dlq", settings), 1, timeout=30
+    )
+    letter = orjson.loads(value)
+    assert key == b"C-BAD" and letter["processor"] == "entities" and "type" in letter["error"]
