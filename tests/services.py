@@ -109,3 +109,26 @@ def isolated_settings(addresses: dict[str, str], schema: str, namespace: str) ->
     finally:
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@contextlib.contextmanager
+def initialized_namespace(
+    addresses: dict[str, str], tag: str, base_env: dict[str, str]
+) -> Iterator[tuple[Settings, dict[str, str]]]:
+    """A namespace of its own with topics, schema and indices created, and the `crm` environment for it;
+    everything is removed afterwards. For tests whose assertions count what is in the topics."""
+    from infra.kafka_topics import delete_topics, ensure_topics
+    from infra.migrate import migrate
+    from infra.search_indices import delete_indices, ensure_indices
+    from topics import ALL_TOPICS, physical_name
+
+    with isolated_settings(addresses, f"ns_{tag}", f"{tag}.") as settings:
+        ensure_topics(settings)
+        migrate(settings.database_url)
+        ensure_indices(settings)
+        env = {**base_env, "CRM_NAMESPACE": settings.namespace, "CRM_DATABASE_URL": settings.database_url}
+        try:
+            yield settings, env
+        finally:
+            delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
+            delete_indices(settings)

@@ -19,6 +19,7 @@ from crm.ingest import ingest_file
 from domain.loan import LoanState
 from processors.delinquency.parsing import payment_from, snapshot_from
 from tests.kafka_helpers import read_all, wait_caught_up
+from tests.services import initialized_namespace
 from topics import physical_name
 
 pytestmark = pytest.mark.integration
@@ -35,7 +36,7 @@ def portfolio(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def processed(initialized, cli_env, portfolio):
+def processed(service_addresses, run_id, cli_env, portfolio):
     """The portfolio fed to a running processor as days would bring it, plus a poison payment.
 
     Loans and the first business date, then the payments, then the remaining dates, each step processed
@@ -49,32 +50,33 @@ def processed(initialized, cli_env, portfolio):
         [("payments", "payments")],
         [("ops.business-date", "later-dates")],
     ]
-    group = f"{initialized.namespace}crm-delinquency"
-    inputs = [physical_name(t, initialized) for t in INPUTS]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crm", "run", "delinquency"],
-        env=cli_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        for step in steps:
-            for topic, file in step:
-                report = ingest_file(initialized, topic, portfolio / f"{file}.jsonl")
-                assert report.ok, report.rejections[:3]
-            wait_caught_up(initialized.kafka_brokers, group, inputs, 240)
-        poison = Producer({"bootstrap.servers": initialized.kafka_brokers})
-        poison.produce(
-            physical_name("payments", initialized), b'{"reference_number": "X", "amount": "lots"}', b"LNX"
+    with initialized_namespace(service_addresses, f"d{run_id}", cli_env) as (settings, env):
+        group = f"{settings.namespace}crm-delinquency"
+        inputs = [physical_name(t, settings) for t in INPUTS]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crm", "run", "delinquency"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
-        poison.flush()
-        wait_caught_up(initialized.kafka_brokers, group, inputs, 60)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=60)
-    assert process.returncode == 0, output[-3000:]
-    return initialized
+        try:
+            for step in steps:
+                for topic, file in step:
+                    report = ingest_file(settings, topic, portfolio / f"{file}.jsonl")
+                    assert report.ok, report.rejections[:3]
+                wait_caught_up(settings.kafka_brokers, group, inputs, 240)
+            poison = Producer({"bootstrap.servers": settings.kafka_brokers})
+            poison.produce(
+                physical_name("payments", settings), b'{"reference_number": "X", "amount": "lots"}', b"LNX"
+            )
+            poison.flush()
+            wait_caught_up(settings.kafka_brokers, group, inputs, 60)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output[-3000:]
+        yield settings
 
 
 def expected_views(portfolio: Path) -> dict:

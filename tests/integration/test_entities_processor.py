@@ -11,11 +11,9 @@ import psycopg
 import pytest
 
 from crm.ingest import ingest_file
-from infra.kafka_topics import delete_topics, ensure_topics
-from infra.migrate import migrate
 from tests.kafka_helpers import read_all, wait_caught_up
-from tests.services import isolated_settings
-from topics import ALL_TOPICS, physical_name
+from tests.services import initialized_namespace
+from topics import physical_name
 
 pytestmark = pytest.mark.integration
 TOPICS = ("bank.customers", "bank.loans", "bank.collaterals", "payments")
@@ -27,10 +25,7 @@ def world(service_addresses, run_id, cli_env, tmp_path_factory):
 
     portfolio = tmp_path_factory.mktemp("entities")
     generate_portfolio(portfolio, 250, 3, workers=1, progress=False)
-    with isolated_settings(service_addresses, f"ent_{run_id}", f"e{run_id}.") as settings:
-        ensure_topics(settings)
-        migrate(settings.database_url)
-        env = {**cli_env, "CRM_NAMESPACE": settings.namespace, "CRM_DATABASE_URL": settings.database_url}
+    with initialized_namespace(service_addresses, f"e{run_id}", cli_env) as (settings, env):
         for topic in TOPICS:
             assert ingest_file(settings, topic, portfolio / f"{topic}.jsonl").ok
             # every line twice: redelivered input must change nothing
@@ -61,7 +56,6 @@ def world(service_addresses, run_id, cli_env, tmp_path_factory):
             output, _ = process.communicate(timeout=60)
         assert process.returncode == 0, output[-3000:]
         yield settings, portfolio
-        delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
 
 
 def lines(portfolio, topic):

@@ -9,7 +9,7 @@ from confluent_kafka.admin import ConfigResource
 
 from infra.errors import InfraError
 from infra.kafka_topics import existing_topics
-from infra.migrate import migrate
+from infra.migrate import load_migrations, migrate
 from infra.search_indices import make_client
 from tests.services import isolated_settings, with_search_path
 from topics import ALL_TOPICS, physical_name
@@ -64,7 +64,8 @@ def test_init_twice_creates_everything_once(fresh):
         assert config["cleanup.policy"].value == policy
 
     with psycopg.connect(settings.database_url) as conn:
-        assert [row[0] for row in conn.execute("SELECT version FROM schema_migrations")] == [1]
+        versions = [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
+        assert versions == [m.version for m in load_migrations()]
         assert conn.execute("SELECT count(*) FROM loans").fetchone() == (0,)
 
     es = make_client(settings)
