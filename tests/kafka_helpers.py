@@ -8,8 +8,14 @@ import uuid
 from confluent_kafka import Consumer, TopicPartition
 
 
-def read_all(brokers: str, topic: str, expected: int, timeout: float = 60.0) -> list[tuple[bytes, bytes]]:
-    """Every (key, value) on the topic from the beginning; stops once ``expected`` messages have arrived."""
+def read_all(
+    brokers: str, topic: str, expected: int | None = None, timeout: float = 60.0, idle: float = 3.0
+) -> list[tuple[bytes, bytes]]:
+    """Every committed (key, value) on the topic from the beginning.
+
+    Stops once ``expected`` messages have arrived or, when ``expected`` is None, once nothing new came for
+    ``idle`` seconds (a transactional topic's offsets also count markers and aborted records).
+    """
     consumer = Consumer(
         {
             "bootstrap.servers": brokers,
@@ -23,10 +29,16 @@ def read_all(brokers: str, topic: str, expected: int, timeout: float = 60.0) -> 
         consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
         messages: list[tuple[bytes, bytes]] = []
         deadline = time.monotonic() + timeout
-        while len(messages) < expected and time.monotonic() < deadline:
+        last_arrival = time.monotonic()
+        while time.monotonic() < deadline:
+            if expected is not None and len(messages) >= expected:
+                break
+            if expected is None and time.monotonic() - last_arrival > idle:
+                break
             for message in consumer.consume(num_messages=10_000, timeout=0.5):
                 if message.error() is None:
                     messages.append((message.key(), message.value()))
+                    last_arrival = time.monotonic()
         return messages
     finally:
         consumer.close()

@@ -29,6 +29,9 @@ def make_application(settings: Settings, name: str, **overrides: Any) -> Applica
         "auto_offset_reset": "earliest",  # a new processor or a replay starts from the first event
         "state_dir": str(Path(settings.state_dir) / "processors" / f"{settings.namespace}{name}"),
         "commit_interval": 1.0,  # bounds the latency of sinks and outputs to about a second
+        # A processor that died is noticed after 10 s (Kafka's default is 45 s), so a restarted one gets its
+        # partitions back quickly.
+        "consumer_extra_config": {"session.timeout.ms": 10_000, "heartbeat.interval.ms": 2_000},
         "loglevel": logging.getLevelName(logging.getLogger().level) if logging.getLogger().level else "INFO",
     }
     options.update(overrides)
