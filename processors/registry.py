@@ -3,4 +3,5 @@
 PROCESSORS: dict[str, str] = {
     "entities": "processors.entities.app",
     "delinquency": "processors.delinquency.app",
+    "rollup": "processors.rollup.app",
 }

@@ -16,7 +16,9 @@ import pytest
 from confluent_kafka import Producer
 
 from crm.ingest import ingest_file
+from domain.customer import roll_up
 from domain.loan import LoanState
+from infra.kafka_topics import existing_topics
 from processors.delinquency.parsing import payment_from, snapshot_from
 from tests.kafka_helpers import read_all, wait_caught_up
 from tests.services import initialized_namespace
@@ -54,7 +56,7 @@ def processed(service_addresses, run_id, cli_env, portfolio):
         group = f"{settings.namespace}crm-delinquency"
         inputs = [physical_name(t, settings) for t in INPUTS]
         process = subprocess.Popen(
-            [sys.executable, "-m", "crm", "run", "delinquency"],
+            [sys.executable, "-m", "crm", "run", "delinquency", "rollup"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -72,6 +74,13 @@ def processed(service_addresses, run_id, cli_env, portfolio):
             )
             poison.flush()
             wait_caught_up(settings.kafka_brokers, group, inputs, 60)
+            rollup_inputs = [physical_name("delinquency.loans", settings)]
+            rollup_inputs += [
+                t
+                for t in existing_topics(settings)
+                if t.startswith("repartition__") and settings.namespace in t
+            ]
+            wait_caught_up(settings.kafka_brokers, f"{settings.namespace}crm-rollup", rollup_inputs, 120)
         finally:
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=60)
@@ -133,3 +142,24 @@ def test_the_poison_payment_is_dead_lettered_with_its_reason(processed):
     assert key == b"LNX"
     assert letter["source_topic"] == "payments" and letter["processor"] == "delinquency"
     assert "amount" in letter["error"] and letter["value"].startswith('{"reference_number": "X"')
+
+
+def test_each_customer_is_as_late_as_their_worst_loan(processed, portfolio):
+    expected, last = expected_views(portfolio)
+    by_customer: dict[str, list] = {}
+    for view in expected.values():
+        by_customer.setdefault(view.cif, []).append(view)
+    with psycopg.connect(processed.database_url) as conn:
+        rows = conn.execute(
+            "SELECT cif, bucket, overdue_total, outstanding_total, loans, oldest_unpaid_due"
+            " FROM customer_delinquency"
+        ).fetchall()
+    assert len(rows) == len(by_customer)
+    for cif, bucket, overdue, outstanding, loans, oldest in rows:
+        want = roll_up(cif, by_customer[cif])
+        assert bucket == want.bucket, cif
+        assert {c: Decimal(a) for c, a in overdue.items()} == want.overdue_total
+        assert {c: Decimal(a) for c, a in outstanding.items()} == want.outstanding_total
+        assert loans == want.loans
+        if want.max_dpd:
+            assert (last - oldest).days == want.max_dpd

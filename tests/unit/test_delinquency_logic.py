@@ -12,22 +12,9 @@ from domain.ledger import PaymentEvent, PaymentStatus
 from domain.loan import Snapshot
 from domain.schedule import Installment
 from processors.delinquency import logic
+from tests.fakes import DictState
 
 AS_OF = datetime(2026, 1, 31, 13, tzinfo=UTC)
-
-
-class DictState:
-    def __init__(self, store: dict, prefix: str) -> None:
-        self.store, self.prefix = store, prefix
-
-    def get(self, key, default=None):
-        return self.store.get((self.prefix, key), default)
-
-    def set(self, key, value) -> None:
-        self.store[(self.prefix, key)] = value
-
-    def delete(self, key) -> None:
-        self.store.pop((self.prefix, key), None)
 
 
 @pytest.fixture

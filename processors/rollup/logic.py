@@ -1,0 +1,54 @@
+"""Fold `delinquency.loans` records into one record per customer (pure: tested with a dict as state)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from domain.customer import roll_up
+from domain.loan import LoanView
+
+
+def _view(record: dict) -> LoanView:
+    oldest = date.fromisoformat(record["oldest_unpaid_due"]) if record.get("oldest_unpaid_due") else None
+    return LoanView(
+        account_number=record["account_number"],
+        cif=record["cif"],
+        currency=record["currency"],
+        business_date=date.fromisoformat(record["business_date"]),
+        dpd=record["dpd"],
+        bucket=record["bucket"],
+        overdue_amount=Decimal(record["overdue_amount"]),
+        outstanding=Decimal(record["outstanding"]),
+        oldest_unpaid_due=oldest,
+        next_event=None,
+    )
+
+
+def on_loan_record(state, record: dict) -> dict | None:
+    """Update the customer's loans with one loan record; return the customer's new record, or None."""
+    loans: dict = state.get("loans", {})
+    known = loans.get(record["account_number"])
+    if known is not None and known["revision"] >= record["revision"]:
+        return None  # a redelivered or older record of that loan
+    loans[record["account_number"]] = record
+    state.set("loans", loans)
+    views = [_view(r) for r in loans.values()]
+    result = roll_up(record["cif"], views)
+    revision = state.get("revision", 0) + 1
+    state.set("revision", revision)
+    oldest = min((v.oldest_unpaid_due for v in views if v.dpd > 0 and v.oldest_unpaid_due), default=None)
+    return {
+        "cif": result.cif,
+        "business_date": max(v.business_date for v in views).isoformat(),
+        "max_dpd": result.max_dpd,
+        "bucket": result.bucket,
+        "overdue_total": {currency: str(amount) for currency, amount in sorted(result.overdue_total.items())},
+        "outstanding_total": {
+            currency: str(amount) for currency, amount in sorted(result.outstanding_total.items())
+        },
+        "oldest_unpaid_due": oldest.isoformat() if oldest else None,
+        "loans": result.loans,
+        "loans_delinquent": result.loans_delinquent,
+        "revision": revision,
+    }

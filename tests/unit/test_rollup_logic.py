@@ -1,0 +1,42 @@
+from processors.rollup.logic import on_loan_record
+from tests.fakes import DictState
+
+
+def record(account, revision, dpd, bucket, overdue, oldest=None, currency="VND"):
+    return {
+        "account_number": account,
+        "cif": "C1",
+        "currency": currency,
+        "business_date": "2026-02-10",
+        "dpd": dpd,
+        "bucket": bucket,
+        "overdue_amount": overdue,
+        "outstanding": "100",
+        "oldest_unpaid_due": oldest,
+        "revision": revision,
+    }
+
+
+def test_the_customer_follows_the_worst_loan_and_ignores_stale_records():
+    state = DictState({}, "C1")
+    on_loan_record(state, record("LN1", 1, 0, "CURRENT", "0"))
+    out = on_loan_record(state, record("LN2", 1, 40, "30-59", "250", "2026-01-01"))
+    assert (out["max_dpd"], out["bucket"], out["overdue_total"], out["loans_delinquent"]) == (
+        40,
+        "30-59",
+        {"VND": "250"},
+        1,
+    )
+    assert out["oldest_unpaid_due"] == "2026-01-01"
+    assert on_loan_record(state, record("LN2", 1, 40, "30-59", "250", "2026-01-01")) is None  # redelivered
+    cured = on_loan_record(state, record("LN2", 2, 0, "CURRENT", "0"))
+    assert (cured["bucket"], cured["oldest_unpaid_due"], cured["revision"]) == (
+        "CURRENT",
+        None,
+        out["revision"] + 1,
+    )
+    mixed = on_loan_record(state, record("LN3", 1, 5, "1-29", "7", "2026-02-05", currency="USD"))
+    assert mixed["overdue_total"] == {"USD": "7", "VND": "0"} and mixed["outstanding_total"] == {
+        "USD": "100",
+        "VND": "200",
+    }
