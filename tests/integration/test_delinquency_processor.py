@@ -20,9 +20,10 @@ from domain.customer import roll_up
 from domain.loan import LoanState
 from infra.kafka_topics import existing_topics
 from processors.delinquency.parsing import payment_from, snapshot_from
-from tests.kafka_helpers import read_all, wait_caught_up
+from tests.kafka_helpers import read_all
 from tests.services import initialized_namespace
 from topics import physical_name
+from topics.lag import wait_caught_up
 
 pytestmark = pytest.mark.integration
 INPUTS = ("bank.loans", "payments", "ops.business-date", "delinquency.ticks")

@@ -15,9 +15,10 @@ import pytest
 
 from crm.ingest import ingest_file
 from tests.integration.test_delinquency_processor import INPUTS, expected_views
-from tests.kafka_helpers import message_count, read_all, wait_caught_up
+from tests.kafka_helpers import message_count, read_all
 from tests.services import initialized_namespace
 from topics import physical_name
+from topics.lag import wait_caught_up
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

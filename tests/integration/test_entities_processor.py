@@ -11,9 +11,10 @@ import psycopg
 import pytest
 
 from crm.ingest import ingest_file
-from tests.kafka_helpers import read_all, wait_caught_up
+from tests.kafka_helpers import read_all
 from tests.services import initialized_namespace
 from topics import physical_name
+from topics.lag import wait_caught_up
 
 pytestmark = pytest.mark.integration
 TOPICS = ("bank.customers", "bank.loans", "bank.collaterals", "payments")

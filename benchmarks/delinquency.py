@@ -1,0 +1,162 @@
+"""Benchmark the delinquency processor: a generated portfolio from Kafka to PostgreSQL.
+
+    python benchmarks/delinquency.py [--customers 50000] [--days 30]
+
+Ingests loans, payments and the business dates into a throw-away namespace, runs `crm run delinquency`
+as its own process and reports: events/s until caught up, the wall time, the processor's peak memory, the
+time of one more business-date tick over the whole book, and the latency of single payments from produce
+to their updated row in PostgreSQL. Needs the local stack (`crm stack up`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import orjson
+import psycopg
+from confluent_kafka import Producer
+
+from crm.generator import generate_portfolio
+from crm.ingest import ingest_file
+from crm.settings import Settings
+from infra.kafka_topics import delete_topics, ensure_topics
+from infra.migrate import migrate
+from topics import ALL_TOPICS, physical_name
+from topics.lag import wait_caught_up
+
+INPUTS = ("bank.loans", "payments", "ops.business-date", "delinquency.ticks")
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def _payment_latencies(settings: Settings, portfolio: Path, count: int) -> list[float]:
+    """Produce single payments on delinquent loans and time each until its loan's row changes."""
+    producer = Producer({"bootstrap.servers": settings.kafka_brokers, "linger.ms": 0})
+    loans = [
+        orjson.loads(line) for line in (portfolio / "bank.loans.jsonl").read_bytes().splitlines()[: count * 4]
+    ]
+    latencies = []
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        for loan in loans[:count]:
+            account = loan["account_number"]
+            before = conn.execute(
+                "SELECT revision FROM loan_delinquency WHERE account_number = %s", (account,)
+            ).fetchone()
+            payment = {
+                "reference_number": f"BENCH-{uuid.uuid4().hex}",
+                "account_number": account,
+                "amount": "1000.00",
+                "currency": loan["currency"],
+                "paid_at": "2027-01-01T10:00:00+07:00",
+                "method": "CASH",
+                "status": "COMPLETED",
+            }
+            started = time.perf_counter()
+            producer.produce(physical_name("payments", settings), orjson.dumps(payment), account.encode())
+            producer.flush()
+            while time.perf_counter() - started < 10:
+                row = conn.execute(
+                    "SELECT revision FROM loan_delinquency WHERE account_number = %s", (account,)
+                ).fetchone()
+                if row != before:
+                    latencies.append(time.perf_counter() - started)
+                    break
+                time.sleep(0.01)
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=50_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--latency-samples", type=int, default=50)
+    args = parser.parse_args()
+
+    base = Settings()
+    namespace = f"bench{uuid.uuid4().hex[:6]}."
+    schema = namespace.rstrip(".")
+    with psycopg.connect(base.database_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    settings = Settings(
+        namespace=namespace, database_url=f"{base.database_url}?options=-csearch_path%3D{schema}"
+    )
+    ensure_topics(settings)
+    migrate(settings.database_url)
+    env = {**os.environ, "CRM_NAMESPACE": namespace, "CRM_DATABASE_URL": settings.database_url}
+    process = None
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            portfolio = Path(tmp)
+            generate_portfolio(portfolio, args.customers, 42, days=args.days, progress=False)
+            events = 0
+            for topic in ("bank.loans", "payments", "ops.business-date"):
+                report = ingest_file(settings, topic, portfolio / f"{topic}.jsonl")
+                events += report.produced
+            loans = sum(1 for _ in (portfolio / "bank.loans.jsonl").open("rb"))
+            print(f"portfolio: {args.customers:,} customers, {loans:,} loans, {events:,} input events")
+
+            started = time.perf_counter()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "crm", "run", "delinquency"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            group = f"{namespace}crm-delinquency"
+            inputs = [physical_name(t, settings) for t in INPUTS]
+            wait_caught_up(settings.kafka_brokers, group, inputs, timeout=3600)
+            elapsed = time.perf_counter() - started
+            rate = events / elapsed
+            print(f"first pass: {elapsed:,.1f} s to caught up, {rate:,.0f} events/s (incl. start-up)")
+
+            next_day = date.fromisoformat(
+                orjson.loads((portfolio / "ops.business-date.jsonl").read_bytes().splitlines()[-1])["date"]
+            ) + timedelta(days=1)
+            tick = Producer({"bootstrap.servers": settings.kafka_brokers})
+            started = time.perf_counter()
+            tick.produce(
+                physical_name("ops.business-date", settings),
+                orjson.dumps({"date": next_day.isoformat()}),
+                b"MAIN",
+            )
+            tick.flush()
+            wait_caught_up(settings.kafka_brokers, group, inputs, timeout=600)
+            print(f"one business-date tick over {loans:,} loans: {time.perf_counter() - started:,.1f} s")
+
+            latencies = sorted(_payment_latencies(settings, portfolio, args.latency_samples))
+            if latencies:
+                p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+                print(
+                    f"payment → PostgreSQL row: p50 {statistics.median(latencies) * 1000:,.0f} ms, "
+                    f"p99 {p99 * 1000:,.0f} ms ({len(latencies)} samples, idle pipeline)"
+                )
+            print(f"processor peak RSS: {_peak_rss_mb(process.pid):,.0f} MB")
+    finally:
+        if process is not None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+        delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
+        with psycopg.connect(base.database_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+if __name__ == "__main__":
+    main()

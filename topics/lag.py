@@ -1,0 +1,53 @@
+"""How far a consumer group is behind: for tests, benchmarks and operators waiting on the processors."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from confluent_kafka import Consumer, TopicPartition
+
+
+def wait_caught_up(brokers: str, group: str, topics: list[str], timeout: float = 120.0) -> None:
+    """Wait until consumer group ``group`` has committed every message of ``topics``; fail on timeout.
+
+    On a topic written in transactions the end offset also counts commit markers, so a partition still
+    "behind" is checked by reading from the committed offset: no committed record there means caught up.
+    """
+    from confluent_kafka import ConsumerGroupTopicPartitions
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": brokers})
+    probe = Consumer(
+        {
+            "bootstrap.servers": brokers,
+            "group.id": f"probe-{uuid.uuid4().hex}",
+            "isolation.level": "read_committed",
+        }
+    )
+    deadline = time.monotonic() + timeout
+    behind: dict = {}
+    try:
+        while time.monotonic() < deadline:
+            ends = {}
+            for topic in topics:
+                for p in probe.list_topics(topic, timeout=10).topics[topic].partitions:
+                    ends[(topic, p)] = probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            request = [ConsumerGroupTopicPartitions(group, [TopicPartition(t, p) for t, p in ends])]
+            committed = admin.list_consumer_group_offsets(request)[group].result(timeout=10)
+            done = {(tp.topic, tp.partition): max(tp.offset, 0) for tp in committed.topic_partitions}
+            behind = {tp: (done.get(tp, 0), end) for tp, end in ends.items() if done.get(tp, 0) < end}
+            if not behind or not _records_after(probe, behind):
+                return
+            time.sleep(0.5)
+    finally:
+        probe.close()
+    raise TimeoutError(f"group {group} did not catch up within {timeout} s; (committed, end): {behind}")
+
+
+def _records_after(probe: Consumer, behind: dict[tuple[str, int], tuple[int, int]]) -> bool:
+    """Whether any committed record lies after the committed offsets (markers and aborted records don't)."""
+    probe.assign(
+        [TopicPartition(topic, partition, offset) for (topic, partition), (offset, _) in behind.items()]
+    )
+    return any(message.error() is None for message in probe.consume(num_messages=1, timeout=1.0))
