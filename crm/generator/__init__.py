@@ -2,6 +2,15 @@
 
 Same seed and size give byte-identical files whatever the number of worker processes: customers are
 generated in numbered chunks, each from its own seeded random source, and written in chunk order.
+
+Ordering that holds in the files:
+
+- every file lists its chunks in order (customers ``C000000001``, ``C000000002``, ... ascending), and an
+  account's loan, collateral, payments and actions all belong to its customer's chunk;
+- ``payments.jsonl`` is sorted by ``paid_at`` within each chunk (a stable sort), not across chunks; so
+  each account's payments are in ``paid_at`` order, an exact duplicate line directly follows its original,
+  and a reversal comes after the payment it reverses (it is always at least a day later);
+- ``agent.actions.jsonl`` is in ``at`` order per customer; ``ops.business-date.jsonl`` is in date order.
 """
 
 from __future__ import annotations
@@ -16,7 +25,9 @@ from pathlib import Path
 
 import orjson
 
+from crm.errors import CrmError
 from crm.generator.agents import agent_count, agents
+from crm.generator.customers import AS_OF_TIME
 from crm.generator.portfolio import ChunkSpec, generate_chunk
 from topics import INGEST_ORDER
 
@@ -26,11 +37,16 @@ DEFAULT_SNAPSHOT = date(2026, 1, 31)
 TOPICS = INGEST_ORDER
 
 
+class GeneratorError(CrmError, ValueError):
+    """Bad arguments to the generator: one line on the command line, a ValueError to callers."""
+
+
 @dataclass
 class Manifest:
     seed: int
     customers: int
     snapshot_date: str
+    as_of: str  # the timestamp every loan's ``as_of`` carries; payments come after it
     first_business_date: str
     last_business_date: str
     generator_version: int = GENERATOR_VERSION
@@ -64,9 +80,21 @@ def generate_portfolio(
     workers: int | None = None,
     progress: bool = True,
 ) -> Manifest:
-    """Write the portfolio into ``out_dir``; ``manifest.json`` is written last, as the mark of completion."""
+    """Write the portfolio into ``out_dir``; ``manifest.json`` is written last, as the mark of completion.
+
+    ``workers`` defaults to one process per core; the bytes written do not depend on it. ``progress``
+    shows a bar on stderr when stderr is a terminal.
+    """
+    from crm.generator.progress import progress_bar  # rich is only needed in the parent process
+
     if customers < 1:
-        raise ValueError("customers must be at least 1")
+        raise GeneratorError("customers must be at least 1")
+    if days < 1:
+        raise GeneratorError("days must be at least 1")
+    if workers is not None and workers < 1:
+        raise GeneratorError("workers must be at least 1")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise GeneratorError(f"{out_dir} exists and is not a directory")
     snapshot = start_date or DEFAULT_SNAPSHOT
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "manifest.json").unlink(missing_ok=True)
@@ -82,7 +110,7 @@ def generate_portfolio(
         date_lines = [orjson.dumps({"date": d.isoformat(), "bank": "MAIN"}) + b"\n" for d in dates]
         files["ops.business-date"].writelines(date_lines)
         counts["ops.business-date"] = len(date_lines)
-        with _progress_bar(customers, progress) as advance:
+        with progress_bar(customers, progress) as advance:
             for spec, blobs in zip(specs, _results(specs, workers or os.cpu_count() or 1), strict=True):
                 for topic, blob in blobs.items():
                     files[topic].write(blob)
@@ -97,39 +125,11 @@ def generate_portfolio(
         seed=seed,
         customers=customers,
         snapshot_date=snapshot.isoformat(),
-        first_business_date=dates[0].isoformat() if dates else snapshot.isoformat(),
-        last_business_date=dates[-1].isoformat() if dates else snapshot.isoformat(),
+        as_of=snapshot.isoformat() + AS_OF_TIME,
+        first_business_date=dates[0].isoformat(),
+        last_business_date=dates[-1].isoformat(),
         counts=counts,
         bytes={topic: (out_dir / f"{topic}.jsonl").stat().st_size for topic in TOPICS},
     )
     (out_dir / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2) + "\n")
     return manifest
-
-
-class _progress_bar:
-    """A rich progress bar over customers on a terminal; a no-op otherwise."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        console = Console(stderr=True, soft_wrap=True)
-        self.progress = Progress(
-            TextColumn("[bold]customers"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.speed:,.0f}/s" if False else ""),
-            TimeRemainingColumn(),
-            console=console,
-            disable=not (enabled and console.is_terminal),
-            transient=True,
-        )
-        self.total = total
-
-    def __enter__(self):
-        self.progress.__enter__()
-        task = self.progress.add_task("customers", total=self.total)
-        return lambda n: self.progress.advance(task, n)
-
-    def __exit__(self, *exc) -> None:
-        self.progress.__exit__(*exc)

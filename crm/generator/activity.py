@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from crm.generator import names
 from crm.generator.loans import GeneratedLoan
 from crm.generator.schedules import money
 
@@ -19,9 +20,27 @@ RESULTS = (
     ("DISPUTE", 3),
     ("CEASE_COMMUNICATION", 2),
 )
+CHANNELS = ("CALL", "SMS", "EMAIL", "VISIT", "LETTER")
+CHANNEL_WEIGHTS = (76, 9, 4, 9, 2)
+PROMISE_NOTES = (
+    "Customer promised to pay.",
+    "Khách hứa sẽ thanh toán.",
+    "Will pay after salary day.",
+    "Khách hẹn chuyển khoản cuối tuần.",
+)
+NOTES = {
+    "REFUSED": "Customer refuses to pay.",
+    "DISPUTE": "Customer disputes the amount due.",
+    "CEASE_COMMUNICATION": "Customer asked us to stop contacting them.",
+    "WRONG_NUMBER": "Số điện thoại không đúng người.",
+}
 METHODS = (("BANK_TRANSFER", 50), ("AUTO_DEBIT", 20), ("CASH", 15), ("CARD", 12), ("OTHER", 3))
 # Chance that a delinquent loan gets a payment in the window, by how late it is.
 PAY_CHANCE = ((29, 0.55), (59, 0.4), (89, 0.3), (179, 0.2), (10**6, 0.1))
+
+
+def _overdue(loan: GeneratedLoan, snapshot: date) -> int:
+    return sum(row.due - row.paid for row in loan.rows if row.due_date <= snapshot)
 
 
 def _timestamp(rng: random.Random, day: date) -> str:
@@ -76,7 +95,7 @@ class PaymentStream:
             self.snapshot + timedelta(days=1),
             self.snapshot + timedelta(days=self.days),
         )
-        overdue = sum(row.due - row.paid for row in loan.rows if row.due_date <= self.snapshot)
+        overdue = _overdue(loan, self.snapshot)
         if overdue > 0 and rng.random() < next(p for limit, p in PAY_CHANCE if dpd <= limit):
             style = rng.random()
             if style < 0.4:
@@ -93,6 +112,13 @@ class PaymentStream:
                 day = min(last, max(first, row.due_date + timedelta(days=rng.randint(-4, 2))))
                 self._add(loan, day, row.due)
 
+    def keep_promise(self, loan: GeneratedLoan, promised: date, cents: int) -> None:
+        """Most promises still open at the snapshot are kept: a payment by the promised date."""
+        first = self.snapshot + timedelta(days=1)
+        last = min(promised, self.snapshot + timedelta(days=self.days))
+        if first <= last and self.rng.random() < 0.6:
+            self._add(loan, first + timedelta(days=self.rng.randrange((last - first).days + 1)), cents)
+
     def lines(self) -> list[dict]:
         # stable sort: payments of one account stay in paid_at order, duplicates side by side
         return [payment for _, payment in sorted(self.items, key=lambda item: item[0])]
@@ -100,50 +126,68 @@ class PaymentStream:
 
 def actions_for(
     rng: random.Random,
-    cif: str,
+    customer: dict,
     loans: list[GeneratedLoan],
     snapshot: date,
     agents: int,
-    phone: str,
     sequence: list[int],
     chunk: int,
 ) -> list[dict]:
-    """A short history of contacts with a delinquent customer in the two weeks before the snapshot."""
+    """A short history of contacts with a delinquent customer in the two weeks before the snapshot.
+
+    Promises are dated from the contact on, so a few fall before the snapshot (and are broken by then).
+    """
+    behind = [(loan, _overdue(loan, snapshot)) for loan in loans]
+    behind = [(loan, overdue) for loan, overdue in behind if overdue > 0]
+    phone = customer["phones"][0]["number"]
+    email = customer["emails"][0]["address"] if customer["emails"] else None
+    home = customer["addresses"][0]
+    coordinates = names.CITY_COORDINATES.get(home["city"])  # field agents only visit in Vietnam
     actions = []
-    for _ in range(rng.choices((1, 2, 3), (50, 35, 15))[0]):
-        loan = rng.choice(loans)
-        overdue = sum(row.due - row.paid for row in loan.rows if row.due_date <= snapshot)
-        result = rng.choices([r for r, _ in RESULTS], [w for _, w in RESULTS])[0]
-        visit = rng.random() < 0.1
+    for _ in range(rng.choices((1, 2, 3), (50, 35, 15))[0] if behind else 0):
+        loan, overdue = rng.choice(behind)  # agents chase the accounts that are behind
+        kind = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
+        if (kind == "VISIT" and coordinates is None) or (kind == "EMAIL" and email is None):
+            kind = "CALL"
+        subtype = "INBOUND" if kind in ("CALL", "SMS", "EMAIL") and rng.random() < 0.1 else "OUTBOUND"
+        if kind in ("SMS", "EMAIL", "LETTER") and subtype == "OUTBOUND":
+            result = "LEFT_MESSAGE"  # a message sent; nobody answered it yet
+        else:
+            result = rng.choices([r for r, _ in RESULTS], [w for _, w in RESULTS])[0]
         sequence[0] += 1
         day = snapshot - timedelta(days=rng.randint(1, 14))
         action = {
             "action_id": f"ACT{chunk:05d}{sequence[0]:07d}",
-            "cif": cif,
+            "cif": customer["cif"],
             "account_number": loan.record["account_number"],
             "agent_id": f"AG{rng.randrange(agents):05d}",
-            "type": "VISIT" if visit else rng.choices(("CALL", "SMS", "EMAIL"), (85, 10, 5))[0],
-            "subtype": "OUTBOUND" if rng.random() < 0.9 else "INBOUND",
+            "type": kind,
+            "subtype": subtype,
             "result": result,
             "at": _timestamp(rng, day),
         }
         if result == "PROMISE_TO_PAY":
             amount = max(loan.unit, overdue * rng.choice((50, 100, 100)) // 100 // loan.unit * loan.unit)
             action["promise"] = {
-                "date": (snapshot + timedelta(days=rng.randint(1, 10))).isoformat(),
+                "date": (day + timedelta(days=rng.randint(2, 14))).isoformat(),
                 "amount": money(amount),
             }
-            action["notes"] = "Customer promised to pay."
+            action["notes"] = rng.choice(PROMISE_NOTES)
+        elif result in NOTES:
+            action["notes"] = NOTES[result]
         if result == "CALLBACK" or rng.random() < 0.2:
             action["follow_up_date"] = (snapshot + timedelta(days=rng.randint(1, 7))).isoformat()
-        if visit:
+        if kind == "VISIT":
+            lat, lon = coordinates
             action["visit"] = {
-                "lat": round(10.7 + rng.random() / 5, 6),
-                "lon": round(106.6 + rng.random() / 5, 6),
-                "address": "Customer's home address",
+                "lat": round(lat + (rng.random() - 0.5) / 10, 6),
+                "lon": round(lon + (rng.random() - 0.5) / 10, 6),
+                "address": f"{home['line1']}, {home['city']}",
             }
             action["contact"] = {"channel": "VISIT", "number": phone}
-        else:
-            action["contact"] = {"channel": "PHONE", "number": phone}
+        elif kind == "EMAIL":
+            action["contact"] = {"channel": "EMAIL", "number": email}
+        elif kind != "LETTER":  # a letter is posted to the home address; it has no contact point
+            action["contact"] = {"channel": "SMS" if kind == "SMS" else "PHONE", "number": phone}
         actions.append(action)
     return sorted(actions, key=lambda a: a["at"])

@@ -112,8 +112,9 @@ def customer(rng: random.Random, index: int, snapshot: date, cifs_in_chunk: rang
             "name": ref_name,
             "phones": [_phone(rng, "MOBILE", _mobile(rng, "VN"), True)],
         }
-        if rng.random() < 0.3:
-            reference["ref_cif"] = f"C{rng.choice(cifs_in_chunk):09d}"
+        other = rng.choice(cifs_in_chunk)  # a relative who also banks here, never the customer themself
+        if rng.random() < 0.3 and other != index:
+            reference["ref_cif"] = f"C{other:09d}"
         references.append(reference)
     record["references"] = references
     record["timezone"] = timezone

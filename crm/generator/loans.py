@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from crm.generator import names
 from crm.generator.schedules import Row, add_months, annuity, money, revolving
 
 # (product, weight, term range in months, annual rate range in basis points, amount range in VND)
@@ -14,12 +15,22 @@ PRODUCTS = (
     ("CREDIT_CARD", 28, (12, 12), (2400, 3600), (10_000_000, 200_000_000)),
     ("AUTO_LOAN", 14, (24, 60), (800, 1200), (300_000_000, 1_500_000_000)),
     ("OVERDRAFT", 8, (12, 12), (1500, 2200), (20_000_000, 300_000_000)),
-    # Long schedules dominate the feed's size, so mortgages stay a small share as in a consumer book.
-    ("MORTGAGE", 3, (120, 240), (700, 1100), (800_000_000, 6_000_000_000)),
+    # Long schedules dominate the feed's size, so mortgages stay a small share (~5%) as in a consumer book.
+    ("MORTGAGE", 5, (120, 300), (700, 1100), (800_000_000, 6_000_000_000)),
 )
 PRODUCT_WEIGHTS = tuple(p[1] for p in PRODUCTS)
 REVOLVING = {"CREDIT_CARD", "OVERDRAFT"}
-SECURED = {"AUTO_LOAN", "MORTGAGE"}
+# A few personal loans are secured by a term deposit held at the bank.
+DEPOSIT_SECURED_SHARE = 0.04
+VEHICLES = (
+    ("Toyota", ("Vios", "Corolla Cross", "Innova", "Camry")),
+    ("Honda", ("City", "CR-V", "Civic")),
+    ("Hyundai", ("Accent", "Tucson", "Creta")),
+    ("Kia", ("Morning", "Seltos", "K3")),
+    ("VinFast", ("VF 5", "VF 8", "Lux A2.0")),
+    ("Mazda", ("Mazda3", "CX-5")),
+    ("Ford", ("Ranger", "Everest")),
+)
 # Days-past-due targets: (low, high, weight): most customers current, a long tail to write-off.
 DPD_TARGETS = (
     (0, 0, 800),
@@ -39,6 +50,7 @@ class GeneratedLoan:
     unit: int
     currency: str
     open: bool
+    collateral_type: str | None  # VEHICLE / PROPERTY / DEPOSIT when the loan is secured
 
 
 def pick_dpd(rng: random.Random) -> int:
@@ -46,13 +58,33 @@ def pick_dpd(rng: random.Random) -> int:
     return rng.randint(low, high)
 
 
+def _bucket_of(dpd: int) -> int:
+    return next(
+        i for i, (low, high, _) in enumerate(DPD_TARGETS) if low <= dpd <= high or i == len(DPD_TARGETS) - 1
+    )
+
+
+def _first_unpaid(past: list[Row], snapshot: date, dpd: int) -> int:
+    """The installment to leave unpaid: the one whose age is nearest ``dpd``, preferring ages in its bucket.
+
+    Due dates are a month apart, so the realised DPD can only approximate the target; keeping it inside
+    the target's bucket keeps the bucket mix what DPD_TARGETS says.
+    """
+    if dpd <= 0 or not past:
+        return len(past)
+    bucket = _bucket_of(dpd)
+
+    def distance(i: int) -> tuple[bool, int]:
+        age = (snapshot - past[i].due_date).days
+        return (age < 1 or _bucket_of(age) != bucket, abs(age - dpd))
+
+    return min(range(len(past)), key=distance)
+
+
 def _settle(rows: list[Row], snapshot: date, dpd: int, rng: random.Random, unit: int) -> None:
     """Mark installments paid so the oldest unpaid one falls about ``dpd`` days before the snapshot."""
     past = [row for row in rows if row.due_date <= snapshot]
-    first_unpaid = len(past)
-    if dpd > 0 and past:
-        threshold = snapshot - timedelta(days=dpd)
-        first_unpaid = next((i for i, row in enumerate(past) if row.due_date >= threshold), len(past) - 1)
+    first_unpaid = _first_unpaid(past, snapshot, dpd)
     for i, row in enumerate(past):
         if i < first_unpaid:
             row.paid = row.due
@@ -65,12 +97,13 @@ def _settle(rows: list[Row], snapshot: date, dpd: int, rng: random.Random, unit:
         row.paid = (row.due * rng.randint(10, 70) // 100) // unit * unit
 
 
-def _outstanding(rows: list[Row]) -> int:
-    owed = 0
+def _outstanding(rows: list[Row], opening_balance: int) -> int:
+    """The opening balance less the principal that payments covered (interest, fees, penalty go first)."""
+    repaid = 0
     for row in rows:
         covered = max(0, row.paid - row.interest - row.fees - row.penalty)
-        owed += row.principal - min(row.principal, covered)
-    return owed
+        repaid += min(row.principal, covered)
+    return max(0, opening_balance - repaid)
 
 
 def make_loan(rng: random.Random, cif: str, account: str, snapshot: date, dpd: int) -> GeneratedLoan:
@@ -89,12 +122,13 @@ def make_loan(rng: random.Random, cif: str, account: str, snapshot: date, dpd: i
         rows = revolving(balance, rate, first_due, 12 if dpd < 240 else 17, unit)
         maturity = add_months(snapshot, 36, day)
         original = amount  # the credit limit
+        opening = balance  # the drawn balance at the first statement of the schedule
     else:
         elapsed = max(rng.randint(1, term + 6) if term < 100 else rng.randint(1, 120), dpd // 30 + 2)
         disbursed = add_months(snapshot, -elapsed, day)
         rows = annuity(amount, rate, term, add_months(disbursed, 1, day), unit)
         maturity = rows[-1].due_date
-        original = amount
+        original = opening = amount
     _settle(rows, snapshot, dpd, rng, unit)
     closed = dpd == 0 and product not in REVOLVING and maturity <= snapshot
     if closed:
@@ -106,7 +140,7 @@ def make_loan(rng: random.Random, cif: str, account: str, snapshot: date, dpd: i
         "product_type": product,
         "currency": currency,
         "original_amount": money(original),
-        "outstanding": money(_outstanding(rows)),
+        "outstanding": money(_outstanding(rows, opening)),
         "disbursement_date": disbursed.isoformat(),
         "maturity_date": max(maturity, disbursed).isoformat(),
         "interest_rate": f"{rate // 100}.{rate % 100:02d}",
@@ -131,27 +165,42 @@ def make_loan(rng: random.Random, cif: str, account: str, snapshot: date, dpd: i
         "source_system": "CARDS" if product in REVOLVING else "T24",
         "as_of": snapshot.isoformat() + "T20:00:00+07:00",
     }
-    return GeneratedLoan(record, rows, unit, currency, not closed)
+    collateral = {"AUTO_LOAN": "VEHICLE", "MORTGAGE": "PROPERTY"}.get(product)
+    if product == "PERSONAL_LOAN" and not usd and rng.random() < DEPOSIT_SECURED_SHARE:
+        collateral = "DEPOSIT"
+    return GeneratedLoan(record, rows, unit, currency, not closed, collateral)
 
 
 def make_collateral(rng: random.Random, number: str, loan: GeneratedLoan, snapshot: date) -> dict:
     record = loan.record
-    vehicle = record["product_type"] == "AUTO_LOAN"
-    value = int(record["original_amount"].split(".")[0]) * rng.randint(110, 160) // 100
-    details = (
-        {
-            "make": rng.choice(("Toyota", "Honda", "Hyundai", "Kia", "VinFast", "Mazda")),
-            "model": rng.choice(("Vios", "City", "Accent", "Morning", "VF8", "CX-5")),
+    kind = loan.collateral_type
+    amount = int(record["original_amount"].split(".")[0])
+    if kind == "VEHICLE":
+        make, models = rng.choice(VEHICLES)
+        details = {
+            "make": make,
+            "model": rng.choice(models),
+            "year": str(snapshot.year - rng.randrange(0, 8)),
             "plate": f"{rng.randint(11, 99)}A-{rng.randrange(100, 999)}.{rng.randrange(10, 99)}",
         }
-        if vehicle
-        else {"address": f"{rng.randrange(1, 300)} Nguyễn Văn Linh", "area_m2": str(rng.randrange(40, 250))}
-    )
+        value = amount * rng.randint(110, 160) // 100
+    elif kind == "PROPERTY":
+        details = {
+            "address": f"{rng.randrange(1, 300)} {rng.choice(names.STREETS)}, {rng.choice(names.PLACES)[0]}",
+            "area_m2": str(rng.randrange(40, 250)),
+        }
+        value = amount * rng.randint(120, 200) // 100
+    else:  # a term deposit pledged against the loan, worth a little more than it
+        details = {
+            "deposit_number": f"TD{number[3:]}",
+            "maturity_date": add_months(snapshot, rng.randint(1, 12), rng.randint(1, 28)).isoformat(),
+        }
+        value = amount * rng.randint(100, 120) // 100
     return {
         "collateral_number": number,
         "cif": record["cif"],
         "account_numbers": [record["account_number"]],
-        "type": "VEHICLE" if vehicle else "PROPERTY",
+        "type": kind,
         "value": f"{value}.00",
         "currency": record["currency"],
         "valuation_date": (snapshot - timedelta(days=rng.randrange(30, 700))).isoformat(),

@@ -145,6 +145,17 @@ PLACES = (
     ("Huế", "Thừa Thiên Huế", "530", "VN", "Asia/Ho_Chi_Minh"),
 )
 PLACE_WEIGHTS = (34, 28, 9, 7, 6, 6, 5, 5)
+# City centres (latitude, longitude) for the coordinates of field visits.
+CITY_COORDINATES = {
+    "Hồ Chí Minh": (10.7769, 106.7009),
+    "Hà Nội": (21.0285, 105.8542),
+    "Đà Nẵng": (16.0544, 108.2022),
+    "Hải Phòng": (20.8449, 106.6881),
+    "Cần Thơ": (10.0452, 105.7469),
+    "Biên Hòa": (10.9574, 106.8427),
+    "Nha Trang": (12.2388, 109.1967),
+    "Huế": (16.4637, 107.5909),
+}
 ABROAD = (
     ("Bangkok", None, "10", "TH", "Asia/Bangkok"),
     ("Singapore", None, "01", "SG", "Asia/Singapore"),

@@ -14,7 +14,8 @@ import orjson
 
 from crm.generator.activity import PaymentStream, actions_for
 from crm.generator.customers import customer
-from crm.generator.loans import SECURED, make_collateral, make_loan, pick_dpd
+from crm.generator.loans import make_collateral, make_loan, pick_dpd
+from crm.generator.schedules import to_cents
 from topics import INGEST_ORDER
 
 # Everything but the agents and the business dates, which do not depend on the customers.
@@ -49,17 +50,23 @@ def generate_chunk(spec: ChunkSpec) -> dict[str, bytes]:
             loan = make_loan(rng, record["cif"], f"LN{index:09d}{k}", spec.snapshot, dpd)
             loans.append(loan)
             out["bank.loans"].append(orjson.dumps(loan.record))
-            if loan.record["product_type"] in SECURED:
+            if loan.collateral_type:
                 number = f"COL{index:09d}{k}"
                 out["bank.collaterals"].append(
                     orjson.dumps(make_collateral(rng, number, loan, spec.snapshot))
                 )
             payments.for_loan(loan, dpd)
         if worst > 0:
-            phone = record["phones"][0]["number"]
+            by_account = {loan.record["account_number"]: loan for loan in loans}
             for action in actions_for(
-                rng, record["cif"], loans, spec.snapshot, spec.agents, phone, action_sequence, spec.chunk
+                rng, record, loans, spec.snapshot, spec.agents, action_sequence, spec.chunk
             ):
                 out["agent.actions"].append(orjson.dumps(action))
+                if promise := action.get("promise"):
+                    payments.keep_promise(
+                        by_account[action["account_number"]],
+                        date.fromisoformat(promise["date"]),
+                        to_cents(promise["amount"]),
+                    )
     out["payments"] = [orjson.dumps(payment) for payment in payments.lines()]
     return {topic: b"".join(line + b"\n" for line in lines) for topic, lines in out.items()}

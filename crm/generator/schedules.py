@@ -36,6 +36,12 @@ def money(cents: int) -> str:
     return f"{sign}{cents // 100}.{cents % 100:02d}"
 
 
+def to_cents(amount: str) -> int:
+    """The inverse of :func:`money` for the non-negative two-place strings it writes."""
+    units, cents = amount.split(".")
+    return int(units) * 100 + int(cents)
+
+
 def annuity(principal: int, annual_rate_bp: int, months: int, first_due: date, unit: int) -> list[Row]:
     """A level-payment schedule: interest on the declining balance, the last installment takes the rest.
 

@@ -1,7 +1,7 @@
 """What every local service has: a directory, a log, a pid file, a health check, start and stop.
 
-A service is "ours" when the process in its pid file is alive with the start time recorded there: a
-recycled pid or a stranger's process is never signalled.
+A service is "ours" when the process in its pid file is alive with the start time recorded there and its
+command line still names the service: a recycled pid or a stranger's process is never signalled.
 """
 
 from __future__ import annotations
@@ -38,6 +38,11 @@ def host_port(url: str, default_port: int) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or default_port
 
 
+def bind_host(host: str) -> str:
+    """The address to listen on: loopback's IPv4 address for "localhost", so nothing binds wider."""
+    return "127.0.0.1" if host in ("localhost", "") else host
+
+
 def log_tail(path: Path, lines: int = 5) -> str:
     try:
         text = path.read_text(errors="replace").strip().splitlines()
@@ -50,7 +55,10 @@ class Service:
     name = "service"
     start_timeout = 60.0
     stop_timeout = 30.0
+    stop_signal = signal.SIGTERM
     runs_as_service_user = False
+    # A substring of /proc/<pid>/cmdline that our process keeps all its life (some rewrite their title).
+    process_marker = ""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -104,7 +112,7 @@ class Service:
             pid = int(pid_text)
         except (FileNotFoundError, ValueError):
             return None
-        if _start_time(pid) != started_text:
+        if _start_time(pid) != started_text or self.process_marker not in _cmdline(pid):
             self.pid_file.unlink(missing_ok=True)
             return None
         return pid
@@ -138,7 +146,10 @@ class Service:
                 f"{self.name}; stop it or point CRM_* at another address"
             )
         report(self.name, "installing")
+        installing = time.monotonic()
         self.install()
+        if time.monotonic() - installing > 1:  # only worth a line when something was downloaded
+            report(self.name, f"installed in {time.monotonic() - installing:.1f} s")
         self.dir.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         report(self.name, "preparing")
@@ -168,6 +179,11 @@ class Service:
                 group=account[1] if account else None,
                 extra_groups=[] if account else None,
             )
+        # Popen returns once exec has begun, but the kernel fills in the new command line a moment later:
+        # pid() checks it, so wait for it (or for an early exit, which pid() then reports).
+        deadline = time.monotonic() + 5
+        while not _cmdline(process.pid) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
         self.pid_file.write_text(f"{process.pid} {_start_time(process.pid)}\n")
 
     def wait_healthy(self, started: float) -> None:
@@ -189,7 +205,7 @@ class Service:
     def down(self) -> ServiceStatus:
         pid = self.pid()
         if pid is not None:
-            self._signal(pid, signal.SIGTERM)
+            self._signal(pid, self.stop_signal)
             deadline = time.monotonic() + self.stop_timeout
             while time.monotonic() < deadline and self._alive(pid):
                 time.sleep(0.2)
@@ -221,6 +237,14 @@ class Service:
             if int(fields[2]) == pgid and fields[0] != "Z":
                 return True
         return False
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
 
 
 def _start_time(pid: int) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from infra.stack import downloads
-from infra.stack.base import Service, host_port
+from infra.stack.base import Service, bind_host, host_port
 from infra.stack.errors import StackError
 
 
@@ -39,6 +39,7 @@ class Elasticsearch(Service):
     name = "elasticsearch"
     start_timeout = 180.0
     runs_as_service_user = True  # Elasticsearch refuses to run as root
+    process_marker = "elasticsearch"
 
     @property
     def host(self) -> str:
@@ -63,7 +64,7 @@ class Elasticsearch(Service):
             "node.name": "crm-local-1",
             "path.data": str(self.dir / "data"),
             "path.logs": str(self.dir / "logs"),
-            "network.host": self.host,
+            "network.host": bind_host(self.host),
             "http.port": str(self.port),
             "transport.port": str(self.port + 100),
             "discovery.type": "single-node",

@@ -29,12 +29,18 @@ logger.raft.name = org.apache.kafka.raft
 logger.raft.level = WARN
 logger.coordinator.name = org.apache.kafka.coordinator
 logger.coordinator.level = WARN
+# Segment and index deletions (every dropped test topic) would otherwise fill the log.
+logger.storage.name = org.apache.kafka.storage.internals.log
+logger.storage.level = WARN
+logger.log.name = kafka.log
+logger.log.level = WARN
 """
 
 
 class Kafka(Service):
     name = "kafka"
     start_timeout = 90.0
+    process_marker = "kafka.Kafka"
 
     @property
     def host(self) -> str:
@@ -54,6 +60,7 @@ class Kafka(Service):
         downloads.kafka_libs(self.downloads)
 
     def _properties(self) -> str:
+        # The controller's endpoint is written into the metadata log at format time: keep it stable.
         host = self.host
         settings = {
             "process.roles": "broker,controller",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import signal
 import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -11,7 +12,7 @@ import psycopg
 from psycopg import sql
 
 from infra.stack import system
-from infra.stack.base import Service
+from infra.stack.base import Service, bind_host
 from infra.stack.errors import StackError
 
 
@@ -24,6 +25,9 @@ class Postgres(Service):
     name = "postgres"
     start_timeout = 60.0
     runs_as_service_user = True  # PostgreSQL refuses to run as root
+    process_marker = "postgres"
+    # SIGTERM is a "smart" shutdown that waits for every client to disconnect; SIGINT rolls them back.
+    stop_signal = signal.SIGINT
 
     @property
     def _url(self):
@@ -94,7 +98,7 @@ class Postgres(Service):
 
     def command(self) -> list[str]:
         settings = {
-            "listen_addresses": self.host,
+            "listen_addresses": bind_host(self.host),
             "port": str(self.port),
             "unix_socket_directories": str(self.dir / "run"),
             "shared_buffers": "256MB",

@@ -16,6 +16,7 @@ RULES_DIR = TEMPLATE.parent / "rules"
 class Prometheus(Service):
     name = "prometheus"
     start_timeout = 60.0
+    process_marker = "prometheus"
 
     @property
     def host(self) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import redis as redis_client
 
 from infra.stack import system
-from infra.stack.base import Service, host_port
+from infra.stack.base import Service, bind_host, host_port
 
 
 class Redis(Service):
     name = "redis"
     start_timeout = 30.0
+    process_marker = "redis-server"  # Redis rewrites the rest of its command line
 
     @property
     def host(self) -> str:
@@ -29,7 +30,7 @@ class Redis(Service):
         (self.dir / "redis.conf").write_text(
             "\n".join(
                 [
-                    f"bind {self.host}",
+                    f"bind {bind_host(self.host)}",
                     f"port {self.port}",
                     "protected-mode yes",
                     "daemonize no",

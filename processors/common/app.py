@@ -65,3 +65,15 @@ def partition_state_access(sdf: StreamingDataFrame):
         return lambda prefix: transaction.as_state(prefix=prefix)
 
     return state_of_current_partition
+
+
+def without_time_alignment(app: Application) -> None:
+    """Process merged topics in arrival order instead of aligning them by timestamp.
+
+    `concat` of different topics turns on timestamp alignment, which waits while any merged partition is
+    "not idle"; a partition written in transactions ends with a commit marker, so its consumer never looks
+    idle and the whole stream stalls. The rules here do not depend on cross-topic order (payments before
+    their loan are held, ticks are idempotent), so alignment buys nothing. (An internal flag: quixstreams
+    is pinned.)
+    """
+    app._dataframe_registry._requires_time_alignment = False

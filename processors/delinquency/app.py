@@ -9,6 +9,7 @@ payments ───────────────────────�
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date
 
 import orjson
@@ -19,7 +20,12 @@ from contracts import BusinessDate, dead_letter_record
 from contracts.errors import describe
 from crm.settings import Settings
 from domain.errors import DomainError
-from processors.common.app import make_application, partition_state_access, registry_topic
+from processors.common.app import (
+    make_application,
+    partition_state_access,
+    registry_topic,
+    without_time_alignment,
+)
 from processors.common.partitioning import broadcast_keys
 from processors.delinquency import logic
 from processors.delinquency.parsing import payment_from, snapshot_from
@@ -93,7 +99,18 @@ def build(settings: Settings):
             if source == "payments":
                 account, event = payment_from(value)
                 return logic.on_payment(state_of, account, event)
-            return logic.on_business_date(state_of, date.fromisoformat(value["date"]))
+            started = time.perf_counter()
+            outputs = logic.on_business_date(state_of, date.fromisoformat(value["date"]))
+            log.info(
+                "business date reached",
+                extra={
+                    "date": value["date"],
+                    "partition": message_context().partition,
+                    "changed": len(outputs),
+                    "seconds": round(time.perf_counter() - started, 3),
+                },
+            )
+            return outputs
         except ValidationError as error:
             return [_dead(source, key, value, describe(error), "ValidationError")]
         except DomainError as error:
@@ -103,6 +120,7 @@ def build(settings: Settings):
     branches = _route(results, {k: v for k, v in outputs.items() if k != "ops.business-date.dlq"})
     branches[logic.LOANS].sink(loan_sink(settings))
     branches[logic.TRANSITIONS].sink(transition_sink(settings))
+    without_time_alignment(app)
     return app
 
 

@@ -65,6 +65,12 @@ def test_references_between_files_hold(portfolio):
             )
     for action in _lines(portfolio, "agent.actions"):
         assert action["cif"] in cifs and action["agent_id"] in agents
+        assert loans[action["account_number"]]["cif"] == action["cif"]
+        assert action["at"] <= loans[action["account_number"]]["as_of"]
+    for customer in _lines(portfolio, "bank.customers"):
+        for reference in customer["references"]:
+            assert reference.get("ref_cif", "") != customer["cif"]
+            assert reference.get("ref_cif", customer["cif"]) in cifs
     for collateral in _lines(portfolio, "bank.collaterals"):
         assert all(loans[a]["cif"] == collateral["cif"] for a in collateral["account_numbers"])
 
@@ -145,6 +151,37 @@ def test_business_dates_follow_the_snapshot(portfolio):
     assert dates[0] == "2026-02-01" and len(dates) == 30 and dates == sorted(dates)
 
 
+def test_the_manifest_describes_the_files(portfolio):
+    manifest = orjson.loads((portfolio / "manifest.json").read_bytes())
+    assert (manifest["seed"], manifest["customers"]) == (42, 3_000)
+    assert (manifest["first_business_date"], manifest["last_business_date"]) == ("2026-02-01", "2026-03-02")
+    assert manifest["as_of"] == _lines(portfolio, "bank.loans")[0]["as_of"]
+    for topic in TOPICS:
+        assert manifest["counts"][topic] == len(_lines(portfolio, topic))
+    assert not list(portfolio.glob("*.partial"))
+
+
 def test_rejects_an_empty_portfolio(tmp_path):
     with pytest.raises(ValueError, match="at least 1"):
         generate_portfolio(tmp_path, 0, 1, progress=False)
+
+
+def _crm(monkeypatch, *args: str) -> int:
+    from crm import cli
+
+    monkeypatch.setattr("sys.argv", ["crm", *args])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    return exited.value.code
+
+
+def test_the_command_writes_a_portfolio_and_refuses_bad_arguments(monkeypatch, tmp_path, capsys):
+    out = tmp_path / "small"
+    assert _crm(monkeypatch, "generate", "--customers", "7", "--out", str(out), "--days", "3") == 0
+    assert len(_lines(out, "bank.customers")) == 7 and len(_lines(out, "ops.business-date")) == 3
+    capsys.readouterr()
+    assert _crm(monkeypatch, "generate", "--customers", "0", "--out", str(out)) == 2
+    assert _crm(monkeypatch, "generate", "--out", str(out / "manifest.json")) == 2
+    assert _crm(monkeypatch, "generate", "--start-date", "31/01/2026", "--out", str(out)) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 3 and all(line.startswith("error:") for line in errors)
