@@ -8,7 +8,9 @@ from rich.table import Table
 
 from crm.settings import get_settings
 
-app = typer.Typer(help="Start, stop and report the local services (PostgreSQL, Redis, Kafka, Elasticsearch).")
+app = typer.Typer(
+    help="Start, stop and report the local services (PostgreSQL, Redis, Kafka, Elasticsearch, Prometheus)."
+)
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 ONLY = typer.Option(None, "--only", help="Limit to these services (repeatable).")
 
