@@ -4,6 +4,18 @@ from contracts.actions import AgentAction, ContactInfo, Promise, Visit
 from contracts.agents import AgentConfig, AgentSkills, AgentType
 from contracts.business_date import BusinessDate
 from contracts.collaterals import Collateral
+from contracts.common import (
+    AddressType,
+    ContactChannel,
+    Contract,
+    CustomerType,
+    EmailType,
+    LoanStatus,
+    PaymentMethod,
+    PaymentStatus,
+    PhoneType,
+    ProductType,
+)
 from contracts.customers import Address, CustomerRecord, Email, Phone, ReferenceCustomer
 from contracts.delinquency import BucketTransition, LoanDelinquency
 from contracts.dlq import DeadLetter, dead_letter, dead_letter_record
@@ -30,20 +42,30 @@ __all__ = [
     "BucketTransition",
     "LoanDelinquency",
     "Address",
+    "AddressType",
     "AgentAction",
     "AgentConfig",
     "AgentSkills",
     "AgentType",
     "BusinessDate",
     "Collateral",
+    "ContactChannel",
     "ContactInfo",
+    "Contract",
     "CustomerRecord",
+    "CustomerType",
     "DeadLetter",
     "Email",
+    "EmailType",
     "Installment",
     "LoanSnapshot",
+    "LoanStatus",
     "Payment",
+    "PaymentMethod",
+    "PaymentStatus",
     "Phone",
+    "PhoneType",
+    "ProductType",
     "Promise",
     "ReferenceCustomer",
     "Visit",

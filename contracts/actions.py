@@ -17,6 +17,7 @@ from contracts.common import (
     ShortText,
     Timestamp,
 )
+from contracts.errors import cross_field_error
 
 PROMISE_RESULT = "PROMISE_TO_PAY"
 
@@ -53,9 +54,9 @@ class _ActionFields(Contract):
     @model_validator(mode="after")
     def _promise_goes_with_its_result(self) -> Self:
         if self.result == PROMISE_RESULT and self.promise is None:
-            raise ValueError("result PROMISE_TO_PAY needs a `promise` with date and amount")
+            raise cross_field_error("promise", "result PROMISE_TO_PAY needs a promise with date and amount")
         if self.promise is not None and self.result != PROMISE_RESULT:
-            raise ValueError(f"a `promise` is only allowed with result PROMISE_TO_PAY, not {self.result}")
+            raise cross_field_error("promise", f"only allowed with result PROMISE_TO_PAY, not {self.result}")
         return self
 
 

@@ -4,33 +4,70 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+)
 
-# Money arrives as a JSON number or a decimal string and is kept as an exact Decimal (see docs/contracts).
-# Bounds are plain comparisons: digit-count checks cost four times as much and ingest validates millions.
-MONEY_LIMIT = Decimal("1e15")
-Money = Annotated[Decimal, Field(ge=0, le=MONEY_LIMIT)]
-PositiveMoney = Annotated[Decimal, Field(gt=0, le=MONEY_LIMIT)]
-Rate = Annotated[Decimal, Field(ge=0, le=1000, max_digits=12, decimal_places=6, allow_inf_nan=False)]
+from contracts.exact import ExactDecimal, JsonNumberSeen, loads_exact
+
+# Money: a JSON number or a decimal string, kept as an exact Decimal; finite, at most 20 digits of which
+# at most 4 after the point. Non-negative unless a field says otherwise (`SignedMoney`).
+MONEY_INTEGER_DIGITS, MONEY_PLACES = 16, 4
+Money = Annotated[Decimal, ExactDecimal(MONEY_INTEGER_DIGITS, MONEY_PLACES, ge=0)]
+PositiveMoney = Annotated[Decimal, ExactDecimal(MONEY_INTEGER_DIGITS, MONEY_PLACES, gt=0)]
+SignedMoney = Annotated[Decimal, ExactDecimal(MONEY_INTEGER_DIGITS, MONEY_PLACES)]
+# An annual interest rate in percent (12.5 means 12.5 %).
+Rate = Annotated[Decimal, ExactDecimal(4, 6, ge=0, le=1000)]
 
 # Money in API responses: a decimal string ("1250000.50"), never a JSON number.
-MoneyOut = Annotated[Decimal, PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json")]
+MoneyOut = Annotated[
+    Decimal,
+    PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+(?:\.[0-9]+)?$"}, mode="serialization"),
+]
 
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Z0-9_]+$")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/-]+$")]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=4000)]
-CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-Timestamp = AwareDatetime
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]  # ISO 4217 alphabetic code
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
+Timestamp = AwareDatetime  # naive timestamps are rejected: "Input should have timezone info"
 
 
 class Contract(BaseModel):
-    """Base of every wire model: unknown fields are errors, instances are immutable."""
+    """Base of every wire model: unknown fields are errors, instances are immutable.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
+    ``model_validate_json`` never reads a JSON number through a float: pydantic parses JSON numbers as
+    doubles, so a message that carries one in a decimal field (rare: amounts usually come as strings) is
+    parsed again with ``json.loads(parse_float=Decimal)`` and validated from that (see contracts.exact).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, **options)
+        except JsonNumberSeen:
+            pass  # a JSON number with a fraction in a decimal field: read the document again, exactly
+        try:
+            exact = loads_exact(json_data)
+        except ValueError as error:
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [{"type": "json_invalid", "loc": (), "input": json_data, "ctx": {"error": str(error)}}],
+                input_type="json",
+            ) from None
+        return cls.model_validate(exact, **options)
 
 
 class CustomerType(StrEnum):

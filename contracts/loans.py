@@ -19,11 +19,22 @@ from contracts.common import (
     Rate,
     Timestamp,
 )
+from contracts.errors import cross_field_error
+from contracts.exact import ExactDecimal, OneOf
 
 MAX_INSTALLMENTS = 600
 CustomFieldName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
-# Custom field values stay exact: numbers as Decimal (never float), or short strings, booleans, null.
-CustomFieldValue = StrictBool | StrictInt | Decimal | Annotated[str, Field(max_length=200)] | None
+# Custom field values stay exact: a JSON number, or a string that is a plain decimal number without
+# leading zeros ("0.731"), becomes a Decimal (never a float); other strings stay strings ("007").
+CustomNumber = Annotated[Decimal, ExactDecimal(18, 10, canonical=True)]
+CustomFieldValue = Annotated[
+    StrictBool | StrictInt | CustomNumber | Annotated[str, Field(max_length=200)] | None,
+    Field(union_mode="left_to_right"),
+    OneOf(
+        "Input should be a boolean, an integer, a decimal number (at most 18 digits before the point and 10 "
+        "after it), a string of at most 200 characters or null"
+    ),
+]
 
 
 class Installment(Contract):
@@ -55,18 +66,23 @@ class LoanSnapshot(Contract):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.disbursement_date > self.maturity_date:
-            raise ValueError(
-                f"disbursement_date {self.disbursement_date} is after maturity_date {self.maturity_date}"
+            raise cross_field_error(
+                "disbursement_date",
+                f"{self.disbursement_date} is after maturity_date {self.maturity_date}",
             )
         previous = None
         for index, item in enumerate(self.installments):
             if previous is not None and item.due_date <= previous:
-                raise ValueError(
-                    f"installments.{index}.due_date {item.due_date} is not after the previous one "
-                    f"{previous}; due dates must be unique and increasing"
+                raise cross_field_error(
+                    f"installments.{index}.due_date",
+                    f"{item.due_date} is not after the previous due date {previous} "
+                    "(due dates must be unique and increasing)",
                 )
             previous = item.due_date
-            due = item.principal + item.interest + item.fees + item.penalty
-            if item.paid > due:
-                raise ValueError(f"installments.{index}.paid {item.paid} exceeds the amount due {due}")
+            if item.paid:  # most schedule rows are unpaid: skip the sum
+                due = item.principal + item.interest + item.fees + item.penalty
+                if item.paid > due:
+                    raise cross_field_error(
+                        f"installments.{index}.paid", f"paid {item.paid} exceeds the amount due {due}"
+                    )
         return self

@@ -15,6 +15,7 @@ from contracts.common import (
     PositiveMoney,
     Timestamp,
 )
+from contracts.errors import cross_field_error
 
 
 class Payment(Contract):
@@ -31,9 +32,11 @@ class Payment(Contract):
     def _reversal_names_its_payment(self) -> Self:
         if self.status is PaymentStatus.REVERSED:
             if self.reverses is None:
-                raise ValueError("a REVERSED payment must name the payment it undoes in `reverses`")
+                raise cross_field_error("reverses", "a REVERSED payment must name the payment it undoes")
             if self.reverses == self.reference_number:
-                raise ValueError("a reversal needs a reference_number of its own, not the reversed one")
+                raise cross_field_error(
+                    "reverses", "a reversal needs a reference_number of its own, not the reversed one"
+                )
         elif self.reverses is not None:
-            raise ValueError(f"`reverses` is only allowed on a REVERSED payment, not on {self.status}")
+            raise cross_field_error("reverses", f"only allowed on a REVERSED payment, not on {self.status}")
         return self

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidConfig, UnknownBucket
 
 
 class Transition(StrEnum):
@@ -17,9 +17,12 @@ class Transition(StrEnum):
     CURE = "CURE"  # back to Current
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BucketConfig:
-    """Buckets by their lowest DPD, in order; the first must start at 0 (Current)."""
+    """Buckets by their lowest DPD, in order; the first must start at 0 (Current).
+
+    ``bounds`` may come from JSON as a list of ``[low, label]`` pairs; it is stored as a tuple.
+    """
 
     bounds: tuple[tuple[int, str], ...] = (
         (0, "CURRENT"),
@@ -30,28 +33,40 @@ class BucketConfig:
         (120, "120-179"),
         (180, "180+"),
     )
+    # Derived once: bucket() runs for every loan on every tick.
+    lows: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    labels: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _rank: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        lows = [low for low, _ in self.bounds]
+        bounds = tuple((low, label) for low, label in self.bounds)
+        lows = tuple(low for low, _ in bounds)
+        labels = tuple(label for _, label in bounds)
         if not lows or lows[0] != 0:
-            raise DomainError("the first bucket must start at 0 days past due")
+            raise InvalidConfig("the first bucket must start at 0 days past due")
+        if any(not isinstance(low, int) or isinstance(low, bool) for low in lows):
+            raise InvalidConfig("bucket lower bounds must be whole numbers of days")
         if any(b <= a for a, b in zip(lows, lows[1:], strict=False)):
-            raise DomainError("bucket lower bounds must be strictly increasing")
-        labels = [label for _, label in self.bounds]
+            raise InvalidConfig("bucket lower bounds must be strictly increasing")
+        if any(not isinstance(label, str) or not label for label in labels):
+            raise InvalidConfig("bucket labels must be non-empty strings")
         if len(set(labels)) != len(labels):
-            raise DomainError("bucket labels must be unique")
-
-    @property
-    def lows(self) -> tuple[int, ...]:
-        return tuple(low for low, _ in self.bounds)
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return tuple(label for _, label in self.bounds)
+            raise InvalidConfig("bucket labels must be unique")
+        object.__setattr__(self, "bounds", bounds)
+        object.__setattr__(self, "lows", lows)
+        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "_rank", {label: n for n, label in enumerate(labels)})
 
     @property
     def current(self) -> str:
-        return self.bounds[0][1]
+        return self.labels[0]
+
+    def rank(self, label: str) -> int:
+        """0 for Current, higher for worse buckets."""
+        try:
+            return self._rank[label]
+        except KeyError:
+            raise UnknownBucket(f"unknown bucket {label!r}; known: {', '.join(self.labels)}") from None
 
 
 DEFAULT_BUCKETS = BucketConfig()
@@ -60,13 +75,12 @@ DEFAULT_BUCKETS = BucketConfig()
 def bucket(dpd: int, config: BucketConfig = DEFAULT_BUCKETS) -> str:
     if dpd < 0:
         raise DomainError(f"days past due cannot be negative ({dpd})")
-    return config.bounds[bisect_right(config.lows, dpd) - 1][1]
+    return config.labels[bisect_right(config.lows, dpd) - 1]
 
 
 def transition(old: str, new: str, config: BucketConfig = DEFAULT_BUCKETS) -> Transition | None:
     """How a loan moved between two buckets; None when it stayed."""
-    rank = {label: n for n, label in enumerate(config.labels)}
-    before, after = rank[old], rank[new]
+    before, after = config.rank(old), config.rank(new)
     if before == after:
         return None
     if after == 0:
@@ -76,16 +90,23 @@ def transition(old: str, new: str, config: BucketConfig = DEFAULT_BUCKETS) -> Tr
     return Transition.ROLL_FORWARD if after > before else Transition.ROLL_BACK
 
 
-def next_bucket_change(oldest_unpaid_due: date | None, today: date, config: BucketConfig = DEFAULT_BUCKETS):
-    """The first date after ``today`` on which the bucket changes if nothing else happens, or None.
+def next_change_date(
+    oldest_unpaid_due_date: date | None, business_date: date, config: BucketConfig = DEFAULT_BUCKETS
+) -> date | None:
+    """The first date after ``business_date`` on which the bucket changes if nothing else happens, or None.
 
-    With the oldest unpaid installment due on ``u``, DPD on day ``d`` is ``max(0, d - u)``; the bucket
-    changes on ``u + b`` for the first bucket bound ``b > 0`` with ``u + b > today``.
+    With the oldest unpaid installment due on ``u``, DPD on day ``d`` is ``max(0, d - u)``: it only grows,
+    so the bucket changes on ``u + b`` for the first bound ``b > 0`` with ``u + b > business_date``, and
+    never again once the last bucket is reached.
     """
-    if oldest_unpaid_due is None:
+    if oldest_unpaid_due_date is None:
         return None
-    for low in config.lows[1:]:
-        when = oldest_unpaid_due + timedelta(days=low)
-        if when > today:
-            return when
-    return None
+    days_late = (business_date - oldest_unpaid_due_date).days
+    step = max(1, bisect_right(config.lows, days_late))  # the first bound b > 0 with u + b > business_date
+    if step == len(config.lows):
+        return None
+    return oldest_unpaid_due_date + timedelta(days=config.lows[step])
+
+
+# The earlier name, kept for existing callers.
+next_bucket_change = next_change_date

@@ -1,23 +1,29 @@
-"""Loan state to and from plain JSON-able dicts (Decimals as strings, dates ISO), for state stores."""
+"""Loan state to and from plain JSON-able dicts (Decimals as strings, dates ISO), for state stores.
+
+Compact on purpose (one per loan in RocksDB): installments and payments are lists, not objects, empty parts
+are left out, and keys are sorted so that equal states give equal bytes. `loan_from_dict` also reads the
+earlier layout (payment status kept per entry, reversals without their time).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from domain.ledger import Entry, Ledger, PaymentStatus
+from domain.ledger import Entry, Ledger, PaymentStatus, Reversal
 from domain.loan import LoanState, Snapshot
+from domain.money import money_str
 from domain.schedule import Installment
 
 
 def _installment(row: Installment) -> list:
     return [
         row.due_date.isoformat(),
-        str(row.principal),
-        str(row.interest),
-        str(row.fees),
-        str(row.penalty),
-        str(row.paid),
+        money_str(row.principal),
+        money_str(row.interest),
+        money_str(row.fees),
+        money_str(row.penalty),
+        money_str(row.paid),
     ]
 
 
@@ -29,41 +35,63 @@ def loan_to_dict(state: LoanState) -> dict:
             "cif": snapshot.cif,
             "currency": snapshot.currency,
             "closed": snapshot.closed,
-            "outstanding": str(snapshot.outstanding),
+            "outstanding": money_str(snapshot.outstanding),
             "as_of": snapshot.as_of.isoformat(),
             "schedule": [_installment(row) for row in snapshot.schedule],
         }
     ledger = state.ledger
-    data["entries"] = {
-        ref: [str(e.amount), e.currency, e.paid_at.isoformat(), e.status.value]
-        for ref, e in ledger.entries.items()
-    }
-    data["reversed"] = sorted(ledger.reversed)
-    data["reversals"] = dict(ledger.reversals)
+    if ledger.entries:
+        data["entries"] = {
+            ref: [money_str(e.amount), e.currency, e.paid_at.isoformat()]
+            for ref, e in sorted(ledger.entries.items())
+        }
+    if ledger.reversals:
+        data["reversals"] = {
+            ref: [r.target, r.paid_at.isoformat() if r.paid_at else None]
+            for ref, r in sorted(ledger.reversals.items())
+        }
     return data
 
 
+def _snapshot(account_number: str, raw: dict) -> Snapshot:
+    return Snapshot(
+        account_number=account_number,
+        cif=raw["cif"],
+        currency=raw["currency"],
+        closed=raw["closed"],
+        outstanding=Decimal(raw["outstanding"]),
+        as_of=datetime.fromisoformat(raw["as_of"]),
+        schedule=tuple(
+            Installment(
+                date.fromisoformat(d), Decimal(p), Decimal(i), Decimal(f), Decimal(pen), Decimal(paid)
+            )
+            for d, p, i, f, pen, paid in raw["schedule"]
+        ),
+    )
+
+
+def _entries(raw: dict) -> dict[str, Entry]:
+    entries = {}
+    for ref, (amount, currency, paid_at, *status) in raw.items():
+        if status and status[0] != PaymentStatus.COMPLETED:
+            continue  # the earlier layout also kept pending and failed payments, which never count
+        entries[ref] = Entry(Decimal(amount), currency, datetime.fromisoformat(paid_at))
+    return entries
+
+
+def _reversals(raw: dict) -> dict[str, Reversal]:
+    reversals = {}
+    for ref, value in raw.items():
+        if isinstance(value, str):  # the earlier layout: reversal → target, no time
+            reversals[ref] = Reversal(value, None)
+        else:
+            target, paid_at = value
+            reversals[ref] = Reversal(target, datetime.fromisoformat(paid_at) if paid_at else None)
+    return reversals
+
+
 def loan_from_dict(data: dict) -> LoanState:
-    snapshot = None
-    if "snapshot" in data:
-        raw = data["snapshot"]
-        snapshot = Snapshot(
-            account_number=data["account_number"],
-            cif=raw["cif"],
-            currency=raw["currency"],
-            closed=raw["closed"],
-            outstanding=Decimal(raw["outstanding"]),
-            as_of=datetime.fromisoformat(raw["as_of"]),
-            schedule=tuple(
-                Installment(
-                    date.fromisoformat(d), Decimal(p), Decimal(i), Decimal(f), Decimal(pen), Decimal(paid)
-                )
-                for d, p, i, f, pen, paid in raw["schedule"]
-            ),
-        )
-    entries = {
-        ref: Entry(Decimal(amount), currency, datetime.fromisoformat(paid_at), PaymentStatus(status))
-        for ref, (amount, currency, paid_at, status) in data["entries"].items()
-    }
-    ledger = Ledger(entries, frozenset(data["reversed"]), dict(data["reversals"]))
-    return LoanState(data["account_number"], snapshot, ledger)
+    account = data["account_number"]
+    snapshot = _snapshot(account, data["snapshot"]) if "snapshot" in data else None
+    ledger = Ledger(_entries(data.get("entries", {})), _reversals(data.get("reversals", {})))
+    return LoanState(account, snapshot, ledger)

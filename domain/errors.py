@@ -11,3 +11,19 @@ class CurrencyMismatch(DomainError):
 
 class WrongAccount(DomainError):
     """An event applied to a loan it does not name."""
+
+
+class ConflictingPayment(DomainError):
+    """One reference arriving with a different amount, currency or time: it must always name one payment."""
+
+
+class InvalidPayment(DomainError):
+    """A payment the rules cannot apply, such as a reversal that names no payment."""
+
+
+class InvalidConfig(DomainError):
+    """Bucket or promise settings that break the rules' assumptions."""
+
+
+class UnknownBucket(DomainError):
+    """A bucket label that the configuration does not define."""

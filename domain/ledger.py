@@ -1,4 +1,9 @@
-"""The payments of one loan: deduplicated by reference, reversals undo, order of arrival does not matter."""
+"""The payments of one loan: deduplicated by reference, reversals undo, order of arrival does not matter.
+
+The ledger only remembers what can still change the loan's figures: completed payments made after the
+bank's snapshot, and reversals made after it. Everything at or before the snapshot's ``as_of`` is already in
+the bank's ``paid`` figures (`pruned`), so the state of a loan stays a few entries long.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-ZERO = Decimal(0)
+from domain.errors import ConflictingPayment, InvalidPayment
+from domain.money import ZERO
 
 
 class PaymentStatus(StrEnum):
@@ -17,68 +23,135 @@ class PaymentStatus(StrEnum):
     REVERSED = "REVERSED"
 
 
-# When one reference arrives with several statuses, the more final one wins whatever the order.
-_PRECEDENCE = {PaymentStatus.PENDING: 0, PaymentStatus.FAILED: 1, PaymentStatus.COMPLETED: 2}
-
-
 class Effect(StrEnum):
     APPLIED = "APPLIED"  # a completed payment now counts
-    DUPLICATE = "DUPLICATE"  # nothing new: the same reference and status again
-    NOT_COUNTED = "NOT_COUNTED"  # pending or failed: recorded, reduces nothing
-    REVERSED = "REVERSED"  # a reversal undid a known payment
-    REVERSAL_HELD = "REVERSAL_HELD"  # a reversal of a payment not seen yet: it will be undone on arrival
+    DUPLICATE = "DUPLICATE"  # nothing new: that reference (or a reversal of that payment) was seen before
+    IGNORED = "IGNORED"  # pending or failed, or made at or before the snapshot's as_of (already in it)
+    REVERSAL = "REVERSAL"  # a reversal undid a known payment
+    UNKNOWN_REVERSAL = "UNKNOWN_REVERSAL"  # reverses a payment not seen: remembered, cancels it on arrival
 
 
 @dataclass(frozen=True, slots=True)
-class PaymentEvent:
-    reference: str
+class Payment:
+    """One message of the `payments` topic, as the rules need it."""
+
+    reference_number: str
+    account_number: str | None  # None: the caller has already routed it to its loan
     amount: Decimal
     currency: str
     paid_at: datetime
     status: PaymentStatus
     reverses: str | None = None
 
+    @property
+    def reference(self) -> str:
+        return self.reference_number
+
+
+class PaymentEvent(Payment):
+    """The earlier constructor (reference first, no account number), kept for existing callers."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        reference: str,
+        amount: Decimal,
+        currency: str,
+        paid_at: datetime,
+        status: PaymentStatus,
+        reverses: str | None = None,
+        account_number: str | None = None,
+    ) -> None:
+        Payment.__init__(self, reference, account_number, amount, currency, paid_at, status, reverses)
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
+    """A completed payment that counts on top of the snapshot (unless reversed)."""
+
     amount: Decimal
     currency: str
     paid_at: datetime
-    status: PaymentStatus
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Reversal:
+    target: str  # the reference of the payment it undoes
+    paid_at: datetime | None  # None only in state written before reversals kept their time
+
+
+@dataclass(frozen=True, slots=True)
 class Ledger:
+    """Immutable by convention: every change builds new dicts, so treat these as read-only."""
+
     entries: dict[str, Entry] = field(default_factory=dict)
-    reversed: frozenset[str] = frozenset()
-    # reversal reference → the reference it undoes (so a repeated reversal message is a duplicate)
-    reversals: dict[str, str] = field(default_factory=dict)
+    reversals: dict[str, Reversal] = field(default_factory=dict)  # reversal reference → what it undoes
 
-    def with_event(self, event: PaymentEvent) -> tuple[Ledger, Effect]:
+    @property
+    def reversed(self) -> frozenset[str]:
+        """References of the payments that some reversal undoes."""
+        return frozenset(r.target for r in self.reversals.values())
+
+    def with_event(self, event: Payment, after: datetime | None = None) -> tuple[Ledger, Effect]:
+        """Record one payment message; ``after`` is the snapshot's ``as_of`` (None before the first one).
+
+        Every message that arrives is either recorded or a no-op, and what is recorded depends only on the
+        set of messages, so any order of arrival ends in the same ledger.
+        """
         if event.status is PaymentStatus.REVERSED:
-            if event.reference in self.reversals or event.reverses in self.reversed:
-                return self, Effect.DUPLICATE
-            target = event.reverses or ""
-            ledger = Ledger(
-                self.entries, self.reversed | {target}, {**self.reversals, event.reference: target}
-            )
-            return ledger, Effect.REVERSED if target in self.entries else Effect.REVERSAL_HELD
-        known = self.entries.get(event.reference)
-        if known is not None and _PRECEDENCE[known.status] >= _PRECEDENCE[event.status]:
+            return self._with_reversal(event, after)
+        if event.status is not PaymentStatus.COMPLETED:
+            return self, Effect.IGNORED  # only completed payments reduce arrears
+        known = self.entries.get(event.reference_number)
+        if known is not None:
+            if (known.amount, known.currency, known.paid_at) != (event.amount, event.currency, event.paid_at):
+                raise ConflictingPayment(
+                    f"payment {event.reference_number} arrived again with another amount, currency or time "
+                    f"({event.amount} {event.currency} at {event.paid_at.isoformat()}; first seen: "
+                    f"{known.amount} {known.currency} at {known.paid_at.isoformat()})"
+                )
             return self, Effect.DUPLICATE
-        entry = Entry(event.amount, event.currency, event.paid_at, event.status)
-        ledger = Ledger({**self.entries, event.reference: entry}, self.reversed, self.reversals)
-        counts = event.status is PaymentStatus.COMPLETED and event.reference not in self.reversed
-        return ledger, Effect.APPLIED if counts else Effect.NOT_COUNTED
+        if after is not None and event.paid_at <= after:
+            return self, Effect.IGNORED  # already in the bank's paid figures
+        entries = {**self.entries, event.reference_number: Entry(event.amount, event.currency, event.paid_at)}
+        ledger = Ledger(entries, self.reversals)
+        # a payment whose reversal came first is recorded (so the reversal stays matched) but never counts
+        return ledger, Effect.IGNORED if event.reference_number in self.reversed else Effect.APPLIED
 
-    def counted(self, currency: str, after: datetime | None) -> Decimal:
+    def _with_reversal(self, event: Payment, after: datetime | None) -> tuple[Ledger, Effect]:
+        target = event.reverses
+        if not target or target == event.reference_number:
+            raise InvalidPayment(f"reversal {event.reference_number} does not name the payment it undoes")
+        if event.reference_number in self.reversals:
+            return self, Effect.DUPLICATE
+        if after is not None and event.paid_at <= after:
+            return self, Effect.IGNORED  # the bank's figures already reflect it
+        already = target in self.reversed
+        reversals = {**self.reversals, event.reference_number: Reversal(target, event.paid_at)}
+        ledger = Ledger(self.entries, reversals)
+        if already:
+            return ledger, Effect.DUPLICATE  # another message undoing the same payment: recorded, no change
+        return ledger, Effect.REVERSAL if target in self.entries else Effect.UNKNOWN_REVERSAL
+
+    def pruned(self, as_of: datetime) -> Ledger:
+        """Without what a snapshot as of ``as_of`` already includes."""
+        entries = {ref: e for ref, e in self.entries.items() if e.paid_at > as_of}
+        reversals = {ref: r for ref, r in self.reversals.items() if r.paid_at is None or r.paid_at > as_of}
+        if len(entries) == len(self.entries) and len(reversals) == len(self.reversals):
+            return self
+        return Ledger(entries, reversals)
+
+    def counted(self, currency: str, after: datetime | None = None) -> Decimal:
         """Completed, unreversed payments in ``currency`` made after ``after`` (the loan snapshot's as_of)."""
+        if not self.entries:
+            return ZERO
+        undone = self.reversed
         return sum(
             (
                 entry.amount
                 for reference, entry in self.entries.items()
-                if entry.status is PaymentStatus.COMPLETED
-                and reference not in self.reversed
+                if reference not in undone
                 and entry.currency == currency
                 and (after is None or entry.paid_at > after)
             ),
@@ -86,4 +159,5 @@ class Ledger:
         )
 
     def in_other_currency(self, currency: str) -> list[str]:
+        """References recorded before the loan's currency was known that turned out to be in another one."""
         return sorted(ref for ref, entry in self.entries.items() if entry.currency != currency)

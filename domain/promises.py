@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-ZERO = Decimal(0)
+from domain.errors import InvalidConfig
+from domain.money import ZERO
 
 
 class PromiseStatus(StrEnum):
@@ -16,12 +18,20 @@ class PromiseStatus(StrEnum):
     BROKEN = "BROKEN"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PromiseConfig:
     grace_days: int = 3
-    # An absolute amount: a promise counts as kept when payments reach `amount - tolerance`
-    # (so 9,999,995 paid toward a promise of 10,000,000 with a tolerance of 10 is kept).
+    # An absolute amount in the promise's currency, not a fraction: a promise is kept when payments reach
+    # `amount - tolerance` (so 9,999,995 paid toward a promise of 10,000,000 with a tolerance of 10 is kept).
     tolerance: Decimal = ZERO
+
+    def __post_init__(self) -> None:
+        if self.grace_days < 0:
+            raise InvalidConfig(f"grace_days cannot be negative ({self.grace_days})")
+        if not isinstance(self.tolerance, Decimal | int) or isinstance(self.tolerance, bool):
+            raise InvalidConfig("the promise tolerance is an exact amount of money (a Decimal), not a float")
+        if self.tolerance < 0:
+            raise InvalidConfig(f"the promise tolerance cannot be negative ({self.tolerance})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,26 +49,28 @@ class CountedPayment:
     account_number: str
     business_date: date  # the business date the payment was made on
     amount: Decimal
+    reversed: bool = False  # a reversed payment never counts toward a promise
 
 
 def promise_status(
     promise: Promise,
-    payments: list[CountedPayment],
+    payments_toward_it: Iterable[CountedPayment],
     business_date: date,
     config: PromiseConfig = PromiseConfig(),
 ) -> tuple[PromiseStatus, Decimal]:
     """(status, amount paid toward the promise) as of ``business_date``.
 
     Payments count when made from the promise's day through its due date plus the grace period, on the
-    promised loan (or on any loan of the customer when the promise names none). Reversed payments must
-    not be passed in.
+    promised loan (or on any loan of the customer when the promise names none; the caller passes only that
+    customer's payments). Reversed payments never count: leave them out or flag them.
     """
     last_day = promise.due + timedelta(days=config.grace_days)
     paid = sum(
         (
             p.amount
-            for p in payments
-            if promise.promised_on <= p.business_date <= min(last_day, business_date)
+            for p in payments_toward_it
+            if not p.reversed
+            and promise.promised_on <= p.business_date <= min(last_day, business_date)
             and (promise.account_number is None or p.account_number == promise.account_number)
         ),
         ZERO,

@@ -1,14 +1,18 @@
-"""An installment schedule: payments applied oldest installment first, days past due, overdue amount."""
+"""An installment schedule: payments applied oldest installment first, days past due, overdue amount.
+
+A schedule is a tuple of installments in due-date order (`in_due_order` sorts one); these functions work on
+schedules alone. The same rules over a whole loan (snapshot plus later payments) are in `domain.loan`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from domain.buckets import DEFAULT_BUCKETS, BucketConfig, next_bucket_change
-
-ZERO = Decimal(0)
+from domain.buckets import DEFAULT_BUCKETS, BucketConfig, next_change_date
+from domain.money import ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,14 +23,14 @@ class Installment:
     fees: Decimal = ZERO
     penalty: Decimal = ZERO
     paid: Decimal = ZERO
+    # Derived once at construction: every view of the loan reads them for every installment.
+    amount_due: Decimal = field(init=False, repr=False, compare=False)
+    unpaid: Decimal = field(init=False, repr=False, compare=False)
 
-    @property
-    def amount_due(self) -> Decimal:
-        return self.principal + self.interest + self.fees + self.penalty
-
-    @property
-    def unpaid(self) -> Decimal:
-        return max(ZERO, self.amount_due - self.paid)
+    def __post_init__(self) -> None:
+        amount_due = self.principal + self.interest + self.fees + self.penalty
+        object.__setattr__(self, "amount_due", amount_due)
+        object.__setattr__(self, "unpaid", max(ZERO, amount_due - self.paid))
 
     @property
     def principal_paid(self) -> Decimal:
@@ -35,6 +39,14 @@ class Installment:
 
 
 Schedule = tuple[Installment, ...]
+
+
+def in_due_order(rows: Iterable[Installment]) -> Schedule:
+    """The installments oldest first, which every rule here relies on."""
+    rows = tuple(rows)
+    if all(a.due_date <= b.due_date for a, b in zip(rows, rows[1:], strict=False)):
+        return rows
+    return tuple(sorted(rows, key=lambda row: row.due_date))
 
 
 def apply_payment(schedule: Schedule, amount: Decimal) -> tuple[Schedule, Decimal]:
@@ -49,12 +61,33 @@ def apply_payment(schedule: Schedule, amount: Decimal) -> tuple[Schedule, Decima
     return tuple(rows), left
 
 
+def apply_payments(installments: Schedule, total_extra_paid: Decimal) -> Schedule:
+    """The schedule once ``total_extra_paid`` (all payments on top of the bank's figures) is applied.
+
+    Oldest installment first; money beyond the last installment is dropped here (see `apply_payment`).
+    """
+    return apply_payment(installments, total_extra_paid)[0]
+
+
+def unpaid(installments: Schedule, business_date: date | None = None) -> tuple[tuple[date, Decimal], ...]:
+    """(due date, amount still owed) of each installment not fully paid; only those due on or before
+    ``business_date`` when it is given (the overdue ones)."""
+    return tuple(
+        (row.due_date, row.unpaid)
+        for row in installments
+        if row.unpaid > 0 and (business_date is None or row.due_date <= business_date)
+    )
+
+
 def oldest_unpaid(schedule: Schedule) -> Installment | None:
     return next((row for row in schedule if row.unpaid > 0), None)
 
 
 def days_past_due(schedule: Schedule, on: date, *, closed: bool = False) -> int:
-    """``on`` minus the due date of the oldest unpaid installment due on or before ``on``; 0 if none."""
+    """``on`` minus the due date of the oldest unpaid installment due on or before ``on``; 0 if none.
+
+    In a schedule in due-date order the oldest unpaid installment overall is either overdue or not due yet.
+    """
     if closed:
         return 0
     row = oldest_unpaid(schedule)
@@ -79,7 +112,7 @@ def next_event(schedule: Schedule, today: date, config: BucketConfig = DEFAULT_B
     row = oldest_unpaid(schedule)
     if row is None:
         return None
-    candidates = [next_bucket_change(row.due_date, today, config)]
-    candidates.append(next((r.due_date for r in schedule if r.due_date > today and r.unpaid > 0), None))
-    dates = [d for d in candidates if d is not None]
+    boundary = next_change_date(row.due_date, today, config)
+    falls_due = next((r.due_date for r in schedule if r.due_date > today and r.unpaid > 0), None)
+    dates = [d for d in (boundary, falls_due) if d is not None]
     return min(dates) if dates else None

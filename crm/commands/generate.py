@@ -17,7 +17,7 @@ console = Console(stderr=True, highlight=False, soft_wrap=True)
 def generate(
     customers: int = typer.Option(10_000, "--customers", help="How many customers (each has 1-4 loans)."),
     seed: int = typer.Option(42, "--seed", help="The same seed and size give byte-identical files."),
-    out: Path = typer.Option(Path("data/portfolio"), "--out", help="Directory to write the files into."),
+    out: Path = typer.Option(Path("data/demo"), "--out", help="Directory to write the files into."),
     start_date: str = typer.Option(
         "2026-01-31", "--start-date", help="Snapshot date; business dates follow it day by day."
     ),

@@ -20,6 +20,7 @@ PRODUCTS = (
 )
 PRODUCT_WEIGHTS = tuple(p[1] for p in PRODUCTS)
 REVOLVING = {"CREDIT_CARD", "OVERDRAFT"}
+ZERO = money(0)
 # A few personal loans are secured by a term deposit held at the bank.
 DEPOSIT_SECURED_SHARE = 0.04
 VEHICLES = (
@@ -97,6 +98,18 @@ def _settle(rows: list[Row], snapshot: date, dpd: int, rng: random.Random, unit:
         row.paid = (row.due * rng.randint(10, 70) // 100) // unit * unit
 
 
+def _installment(row: Row) -> dict:
+    # fees, penalty and (for future installments) paid are mostly zero: skip formatting those
+    return {
+        "due_date": row.due_date.isoformat(),
+        "principal": money(row.principal),
+        "interest": money(row.interest),
+        "fees": money(row.fees) if row.fees else ZERO,
+        "penalty": money(row.penalty) if row.penalty else ZERO,
+        "paid": money(row.paid) if row.paid else ZERO,
+    }
+
+
 def _outstanding(rows: list[Row], opening_balance: int) -> int:
     """The opening balance less the principal that payments covered (interest, fees, penalty go first)."""
     repaid = 0
@@ -146,17 +159,7 @@ def make_loan(rng: random.Random, cif: str, account: str, snapshot: date, dpd: i
         "interest_rate": f"{rate // 100}.{rate % 100:02d}",
         "term_months": term,
         "status": "CLOSED" if closed else "OPEN",
-        "installments": [
-            {
-                "due_date": row.due_date.isoformat(),
-                "principal": money(row.principal),
-                "interest": money(row.interest),
-                "fees": money(row.fees),
-                "penalty": money(row.penalty),
-                "paid": money(row.paid),
-            }
-            for row in rows
-        ],
+        "installments": [_installment(row) for row in rows],
         "custom_fields": {
             "risk_score": f"0.{min(999, max(1, dpd * 3 + rng.randrange(0, 400))):03d}",
             "propensity_to_pay": f"0.{rng.randrange(50, 990):03d}",

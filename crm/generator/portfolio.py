@@ -45,8 +45,10 @@ def generate_chunk(spec: ChunkSpec) -> dict[str, bytes]:
         worst = pick_dpd(rng)
         loans = []
         for k in range(rng.choices((1, 2, 3, 4), (55, 28, 12, 5))[0]):
-            # a customer in trouble is usually behind on several of their loans
+            # a customer in trouble is usually behind on several of their loans; anyone may miss one
             dpd = worst if k == 0 or rng.random() < 0.6 else 0
+            if dpd == 0 and k > 0 and rng.random() < 0.05:
+                dpd = rng.randint(1, 29)
             loan = make_loan(rng, record["cif"], f"LN{index:09d}{k}", spec.snapshot, dpd)
             loans.append(loan)
             out["bank.loans"].append(orjson.dumps(loan.record))

@@ -151,6 +151,72 @@ def test_business_dates_follow_the_snapshot(portfolio):
     assert dates[0] == "2026-02-01" and len(dates) == 30 and dates == sorted(dates)
 
 
+def _unpaid_principal(loan: dict) -> Decimal:
+    """Principal not yet covered, payments going to interest, fees and penalty first."""
+    unpaid = Decimal(0)
+    for row in loan["installments"]:
+        charges = sum(Decimal(row[f]) for f in ("interest", "fees", "penalty"))
+        covered = max(Decimal(0), Decimal(row["paid"]) - charges)
+        unpaid += Decimal(row["principal"]) - min(Decimal(row["principal"]), covered)
+    return unpaid
+
+
+def test_outstanding_follows_the_schedule(portfolio):
+    for loan in _lines(portfolio, "bank.loans"):
+        outstanding = Decimal(loan["outstanding"])
+        if loan["status"] == "CLOSED":
+            assert outstanding == 0
+        elif loan["product_type"] in ("CREDIT_CARD", "OVERDRAFT"):
+            # the drawn balance, within the limit, at least what the statements still ask for
+            assert _unpaid_principal(loan) <= outstanding <= Decimal(loan["original_amount"])
+        else:
+            assert outstanding == _unpaid_principal(loan)
+
+
+def test_actions_chase_delinquent_accounts_through_fitting_channels(portfolio):
+    loans = {loan["account_number"]: loan for loan in _lines(portfolio, "bank.loans")}
+    channels = {"CALL": "PHONE", "SMS": "SMS", "EMAIL": "EMAIL", "VISIT": "VISIT", "LETTER": None}
+    actions = _lines(portfolio, "agent.actions")
+    for action in actions:
+        assert _dpd(loans[action["account_number"]]) > 0
+        assert (action.get("contact") or {}).get("channel") == channels[action["type"]]
+        assert ("visit" in action) == (action["type"] == "VISIT")
+        assert ("promise" in action) == (action["result"] == "PROMISE_TO_PAY")
+    assert {a["type"] for a in actions} == set(channels)
+    results = Counter(a["result"] for a in actions)
+    assert results["PROMISE_TO_PAY"] > results["DISPUTE"] + results["CEASE_COMMUNICATION"] > 0
+
+
+def test_some_open_promises_are_kept_by_a_payment_in_time(portfolio):
+    paid_on = {(p["account_number"], p["paid_at"][:10]) for p in _lines(portfolio, "payments")}
+    kept = open_promises = 0
+    for action in _lines(portfolio, "agent.actions"):
+        promise = action.get("promise")
+        if promise and promise["date"] > SNAPSHOT.isoformat():
+            open_promises += 1
+            due = date.fromisoformat(promise["date"])
+            kept += any(
+                (action["account_number"], date.fromordinal(day).isoformat()) in paid_on
+                for day in range(SNAPSHOT.toordinal() + 1, due.toordinal() + 1)
+            )
+    assert 0.4 < kept / open_promises < 0.95
+
+
+def test_secured_loans_have_collateral_of_the_fitting_kind(portfolio):
+    loans = {loan["account_number"]: loan for loan in _lines(portfolio, "bank.loans")}
+    kinds = {"AUTO_LOAN": {"VEHICLE"}, "MORTGAGE": {"PROPERTY"}, "PERSONAL_LOAN": {"DEPOSIT"}}
+    secured = set()
+    for collateral in _lines(portfolio, "bank.collaterals"):
+        for account in collateral["account_numbers"]:
+            assert collateral["type"] in kinds[loans[account]["product_type"]]
+            secured.add(account)
+    for account, loan in loans.items():
+        if loan["product_type"] in ("AUTO_LOAN", "MORTGAGE"):
+            assert account in secured
+    terms = [loan["term_months"] for loan in loans.values() if loan["product_type"] == "MORTGAGE"]
+    assert 0.02 < len(terms) / len(loans) < 0.08 and max(terms) <= 300
+
+
 def test_the_manifest_describes_the_files(portfolio):
     manifest = orjson.loads((portfolio / "manifest.json").read_bytes())
     assert (manifest["seed"], manifest["customers"]) == (42, 3_000)

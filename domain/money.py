@@ -1,0 +1,32 @@
+"""Money is an exact Decimal: never a float, never a number with an exponent on the wire."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from domain.errors import DomainError
+
+ZERO = Decimal(0)
+
+
+def to_money(value: Decimal | int | str) -> Decimal:
+    """An exact Decimal from a Decimal, an int or a decimal string; floats are refused (0.1 is not exact)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise DomainError(f"money must be a Decimal, an int or a decimal string, not {type(value).__name__}")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise DomainError(f"not an amount of money: {value!r}") from None
+    if not amount.is_finite():
+        raise DomainError(f"not an amount of money: {value!r}")
+    return amount
+
+
+def money_str(amount: Decimal) -> str:
+    """Plain notation for storage and JSON ("1250000.50", never "1.2500005E+6"); the scale is kept."""
+    return format(amount, "f")
+
+
+def total(amounts) -> Decimal:
+    """The sum of some amounts; ZERO for none (the built-in sum would start from the int 0)."""
+    return sum(amounts, ZERO)

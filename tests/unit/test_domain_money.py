@@ -1,0 +1,59 @@
+"""Money helpers (domain/money.py) and the domain's purity: no I/O imports, no wall clock."""
+
+from __future__ import annotations
+
+import ast
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+import domain
+from domain.errors import DomainError
+from domain.money import ZERO, money_str, to_money, total
+
+
+def test_money_is_exact():
+    assert (
+        to_money("1250000.50") == D("1250000.50") and to_money(7) == D(7) and to_money(D("0.1")) == D("0.1")
+    )
+    for bad in (0.1, True, None, "abc", "NaN", "Infinity"):
+        with pytest.raises(DomainError):
+            to_money(bad)
+
+
+def test_money_is_written_without_exponents_and_summed_from_decimal_zero():
+    assert money_str(D("1E+6")) == "1000000" and money_str(D("1250000.50")) == "1250000.50"
+    assert total([]) == ZERO and isinstance(total([]), D)
+    assert total([D("0.10"), D("0.20")]) == D("0.30")
+
+
+MODULES = sorted(Path(domain.__file__).parent.glob("*.py"))
+ALLOWED = {
+    "__future__",
+    "bisect",
+    "collections",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "enum",
+    "heapq",
+    "domain",
+}
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+def test_the_domain_imports_no_io_and_never_reads_the_wall_clock(module):
+    """Plain Python only; the business date is the only clock, so every date comes in as an argument."""
+    source = module.read_text()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        else:
+            continue
+        for name in names:
+            assert name.split(".")[0] in ALLOWED, f"{module.name} imports {name}"
+    for call in ("now(", "today(", "time.time(", "utcnow("):
+        assert call not in source, f"{module.name} calls {call}"
