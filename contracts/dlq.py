@@ -49,11 +49,16 @@ def dead_letter_record(
         "key": key.decode("utf-8", "replace") if key is not None else None,
         "value": raw.decode("utf-8", "replace"),
         "value_b64": base64.b64encode(raw).decode(),
-        "error": error,
+        "error": one_line(error),
         "error_type": error_type,
         "processor": processor,
         "failed_at": (failed_at or datetime.now(UTC)).isoformat(),
     }
+
+
+def one_line(reason: str) -> str:
+    """A reason on one line: operators grep DLQ values and a traceback would break the record's display."""
+    return " ".join(reason.split())
 
 
 def dead_letter(**fields) -> bytes:

@@ -38,7 +38,10 @@ def demo(
     console.rule("2/4 topics, schema, indices")
     init(topics=True, database=True, search=True)
     console.rule(f"3/4 portfolio of {customers:,} customers (seed {seed})")
-    data_dir = settings.state_dir / "demo" / f"portfolio-{customers}-{seed}"
+    from crm.generator import GENERATOR_VERSION
+
+    # the generator's version is part of the name: a newer generator never reuses an older portfolio
+    data_dir = settings.state_dir / "demo" / f"portfolio-v{GENERATOR_VERSION}-{customers}-{seed}"
     if (data_dir / "manifest.json").is_file():
         console.print(f"[green]✓[/] reusing {data_dir}")
     else:

@@ -253,6 +253,21 @@ def test_dead_letter_keeps_the_exact_bytes():
     assert (letter.key, letter.partition, letter.offset) == ("LN1", 3, 42)
 
 
+def test_dead_letter_reason_is_one_line():
+    raw = dead_letter(
+        source_topic="payments",
+        partition=0,
+        offset=0,
+        key=None,
+        value=b"{}",
+        error="Traceback (most recent call last):\n  boom\r\n",
+        error_type="RuntimeError",
+        processor="entities",
+    )
+    letter = DeadLetter.model_validate_json(raw)
+    assert letter.error == "Traceback (most recent call last): boom" and letter.key is None
+
+
 def _with(base: dict, **changes) -> dict:
     return {**base, **changes}
 
