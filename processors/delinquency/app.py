@@ -12,11 +12,10 @@ import logging
 import time
 from datetime import date
 
-import orjson
 from pydantic import ValidationError
 from quixstreams import message_context
 
-from contracts import BusinessDate, dead_letter_record
+from contracts import BusinessDate
 from contracts.errors import describe
 from crm.settings import Settings
 from domain.errors import DomainError
@@ -26,6 +25,7 @@ from processors.common.app import (
     registry_topic,
     without_time_alignment,
 )
+from processors.common.dead_letters import dead_letter_for_current
 from processors.common.partitioning import broadcast_keys
 from processors.delinquency import logic
 from processors.delinquency.parsing import payment_from, snapshot_from
@@ -39,19 +39,7 @@ TICK_KEY_PREFIX = "tick-"
 
 def _dead(topic: str, key, value, error: str, error_type: str) -> tuple[str, str, dict]:
     """An output that sends the message to its topic's dead-letter twin, in the same transaction."""
-    context = message_context()
-    raw = value if isinstance(value, bytes) else orjson.dumps(value)
-    letter = dead_letter_record(
-        source_topic=topic,
-        partition=context.partition,
-        offset=context.offset,
-        key=key.encode() if isinstance(key, str) else key,
-        value=raw,
-        error=error,
-        error_type=error_type,
-        processor=NAME,
-    )
-    return f"{topic}.dlq", key or "", letter
+    return f"{topic}.dlq", key or "", dead_letter_for_current(topic, key, value, error, error_type, NAME)
 
 
 def build(settings: Settings):

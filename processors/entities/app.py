@@ -13,10 +13,11 @@ import logging
 from pydantic import ValidationError
 from quixstreams import message_context
 
-from contracts import Collateral, CustomerRecord, LoanSnapshot, Payment, dead_letter_record
+from contracts import Collateral, CustomerRecord, LoanSnapshot, Payment
 from contracts.errors import describe
 from crm.settings import Settings
 from processors.common.app import make_application, registry_topic
+from processors.common.dead_letters import dead_letter_for_current
 from processors.entities import rows
 from sinks.postgres import PostgresUpsertSink
 
@@ -65,19 +66,8 @@ def _parse(contract, topic: str, key, value: bytes):
     try:
         return "ok", contract.model_validate_json(value)
     except ValidationError as error:
-        context = message_context()
-        log.debug("invalid value skipped", extra={"topic": topic, "offset": context.offset})
-        letter = dead_letter_record(
-            source_topic=topic,
-            partition=context.partition,
-            offset=context.offset,
-            key=key.encode() if isinstance(key, str) else key,
-            value=value,
-            error=describe(error),
-            error_type="ValidationError",
-            processor=NAME,
-        )
-        return "dead", letter
+        log.debug("invalid value skipped", extra={"topic": topic, "offset": message_context().offset})
+        return "dead", dead_letter_for_current(topic, key, value, describe(error), "ValidationError", NAME)
 
 
 def run(settings: Settings) -> None:

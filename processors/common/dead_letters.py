@@ -1,0 +1,27 @@
+"""Dead letters for the message being processed: the original bytes and where they came from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from quixstreams import message_context
+
+from contracts import dead_letter_record
+
+
+def dead_letter_for_current(
+    topic: str, key: Any, value: Any, error: str, error_type: str, processor: str
+) -> dict:
+    """A dead-letter record for the current message of ``topic`` (logical name), ready for ``<topic>.dlq``."""
+    context = message_context()
+    return dead_letter_record(
+        source_topic=topic,
+        partition=context.partition,
+        offset=context.offset,
+        key=key.encode() if isinstance(key, str) else key,
+        value=value if isinstance(value, bytes) else orjson.dumps(value),
+        error=error,
+        error_type=error_type,
+        processor=processor,
+    )
