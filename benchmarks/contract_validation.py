@@ -1,4 +1,4 @@
-"""How long ``model_validate_json`` takes per message: ``python -m contracts.bench``.
+"""How long ``model_validate_json`` takes per message: ``python benchmarks/contract_validation.py``.
 
 Ingest's budget (2 cores, including the Kafka produce): 30,000 loans/s with 12 installments and
 60,000 payments/s, so well under ~40 µs per loan and ~20 µs per payment.
