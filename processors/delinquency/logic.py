@@ -141,7 +141,10 @@ def on_snapshot(state_of: StateOf, snapshot: Snapshot) -> list[Output]:
 
 def on_payment(state_of: StateOf, account: str, event: PaymentEvent) -> list[Output]:
     """Raises CurrencyMismatch for a payment in another currency than its loan's (dead-lettered)."""
-    loan, _effect = _load(state_of, account).with_payment(event)
+    before = _load(state_of, account)
+    loan, _effect = before.with_payment(event)
+    if loan is before:
+        return []  # a duplicate or a payment that changes nothing: no state write, no recomputation
     state_of(account).set("loan", loan_to_dict(loan))
     return refresh(state_of, account, loan)
 
