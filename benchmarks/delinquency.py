@@ -96,6 +96,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=50_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--latency-samples", type=int, default=50)
+    parser.add_argument("--instances", type=int, default=1, help="processor processes sharing the work")
+    parser.add_argument("--profile", type=Path, help="record the processor with py-spy into this SVG")
     args = parser.parse_args()
 
     base = Settings()
@@ -109,7 +111,7 @@ def main() -> None:
     ensure_topics(settings)
     migrate(settings.database_url)
     env = {**os.environ, "CRM_NAMESPACE": namespace, "CRM_DATABASE_URL": settings.database_url}
-    process = None
+    processes: list[subprocess.Popen] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             portfolio = Path(tmp)
@@ -122,17 +124,28 @@ def main() -> None:
             print(f"portfolio: {args.customers:,} customers, {loans:,} loans, {events:,} input events")
 
             started = time.perf_counter()
-            process = subprocess.Popen(
-                [sys.executable, "-m", "crm", "run", "delinquency"],
-                env=env,
-                stdout=(portfolio / "processor.log").open("w"),
-                stderr=subprocess.STDOUT,
-            )
+            processes = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "crm", "run", "delinquency"],
+                    env=env,
+                    stdout=(portfolio / f"processor-{n}.log").open("w"),
+                    stderr=subprocess.STDOUT,
+                )
+                for n in range(args.instances)
+            ]
+            if args.profile:  # sampled, so it slows the processor only a little; written on SIGINT
+                profiler = subprocess.Popen(
+                    ["py-spy", "record", "--subprocesses", "--format", "raw", "--pid", str(processes[0].pid)]
+                    + ["-o", str(args.profile)]
+                )
             group = f"{namespace}crm-delinquency"
             inputs = [physical_name(t, settings) for t in INPUTS]
             wait_caught_up(settings.kafka_brokers, group, inputs, timeout=3600)
             elapsed = time.perf_counter() - started
             rate = events / elapsed
+            if args.profile:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(timeout=60)
             print(f"first pass: {elapsed:,.1f} s to caught up, {rate:,.0f} events/s (incl. start-up)")
 
             next_day = date.fromisoformat(
@@ -148,7 +161,9 @@ def main() -> None:
             tick.flush()
             wait_caught_up(settings.kafka_brokers, group, inputs, timeout=600)
             end_to_end = time.perf_counter() - started
-            evaluation = _tick_seconds(portfolio / "processor.log", next_day)
+            evaluation = max(
+                _tick_seconds(portfolio / f"processor-{n}.log", next_day) for n in range(args.instances)
+            )
             print(
                 f"one business-date tick over {loans:,} loans: rules {evaluation:.2f} s (slowest partition); "
                 f"{end_to_end:,.1f} s from produce until the lag probe saw every partition done"
@@ -161,10 +176,12 @@ def main() -> None:
                     f"payment → PostgreSQL row: p50 {statistics.median(latencies) * 1000:,.0f} ms, "
                     f"p99 {p99 * 1000:,.0f} ms ({len(latencies)} samples, idle pipeline)"
                 )
-            print(f"processor peak RSS: {_peak_rss_mb(process.pid):,.0f} MB")
+            peaks = ", ".join(f"{_peak_rss_mb(p.pid):,.0f} MB" for p in processes)
+            print(f"processor peak RSS: {peaks}")
     finally:
-        if process is not None:
+        for process in processes:
             process.send_signal(signal.SIGTERM)
+        for process in processes:
             process.wait(timeout=60)
         delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
         with psycopg.connect(base.database_url, autocommit=True) as conn:

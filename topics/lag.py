@@ -11,8 +11,10 @@ from confluent_kafka import Consumer, TopicPartition
 def wait_caught_up(brokers: str, group: str, topics: list[str], timeout: float = 120.0) -> None:
     """Wait until consumer group ``group`` has committed every message of ``topics``; fail on timeout.
 
-    On a topic written in transactions the end offset also counts commit markers, so a partition still
-    "behind" is checked by reading from the committed offset: no committed record there means caught up.
+    On a topic written in transactions the end offset also counts commit markers. A consumer that has read
+    everything can only be one offset short of the end (the last transaction's marker; earlier markers sit
+    before later records), so a gap of more than one is always work left, and a gap of exactly one is
+    checked by reading there: no committed record means caught up.
     """
     from confluent_kafka import ConsumerGroupTopicPartitions
     from confluent_kafka.admin import AdminClient
@@ -37,7 +39,10 @@ def wait_caught_up(brokers: str, group: str, topics: list[str], timeout: float =
             committed = admin.list_consumer_group_offsets(request)[group].result(timeout=10)
             done = {(tp.topic, tp.partition): max(tp.offset, 0) for tp in committed.topic_partitions}
             behind = {tp: (done.get(tp, 0), end) for tp, end in ends.items() if done.get(tp, 0) < end}
-            if not behind or not _records_after(probe, behind):
+            if not behind:
+                return
+            only_markers_left = all(end - offset == 1 for offset, end in behind.values())
+            if only_markers_left and not _records_after(brokers, behind):
                 return
             time.sleep(0.5)
     finally:
@@ -45,13 +50,26 @@ def wait_caught_up(brokers: str, group: str, topics: list[str], timeout: float =
     raise TimeoutError(f"group {group} did not catch up within {timeout} s; (committed, end): {behind}")
 
 
-def _records_after(
-    probe: Consumer, behind: dict[tuple[str, int], tuple[int, int]], limit: float = 10.0
-) -> bool:
+def _records_after(brokers: str, behind: dict[tuple[str, int], tuple[int, int]], limit: float = 1.5) -> bool:
     """Whether any committed record lies after the committed offsets (markers and aborted records don't).
 
     Reads from the committed offsets until a record arrives or every partition's position reaches its end.
+    A consumer of its own: one that stays assigned makes the next watermark queries of the caller's slow.
     """
+    probe = Consumer(
+        {
+            "bootstrap.servers": brokers,
+            "group.id": f"probe-{uuid.uuid4().hex}",
+            "isolation.level": "read_committed",
+        }
+    )
+    try:
+        return _read_for_records(probe, behind, limit)
+    finally:
+        probe.close()
+
+
+def _read_for_records(probe: Consumer, behind: dict[tuple[str, int], tuple[int, int]], limit: float) -> bool:
     partitions = [
         TopicPartition(topic, partition, offset) for (topic, partition), (offset, _) in behind.items()
     ]

@@ -1,0 +1,125 @@
+"""Contact compliance for calls, after US Regulation F (12 CFR 1006.14 and 1006.6).
+
+- never after the customer asked us to cease communication (about any of their debts);
+- at most ``max_attempts`` (7) call attempts about a debt within ``attempt_window_days`` (7) consecutive days;
+- no call within ``conversation_cooldown_days`` (7) consecutive days after a conversation about the debt,
+  the conversation's day being the first (Reg F's own counting);
+- only between 08:00 and 21:00 in the customer's local time (09:00 p.m. itself is already too late).
+
+Days are the customer's local calendar days. The zone is a ``tzinfo`` (``ZoneInfo("America/Chicago")``,
+resolved by the caller: the domain reads no files), the rules' default zone when the customer has none.
+Events after ``now`` are ignored, so a decision can be recomputed for any moment of a replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from heapq import nlargest
+
+from domain.errors import DomainError, InvalidConfig
+
+
+class ContactEventKind(StrEnum):
+    CALL_ATTEMPT = "CALL_ATTEMPT"  # a call placed that did not reach the customer
+    CONVERSATION = "CONVERSATION"  # a conversation with the customer (right-party contact)
+    CEASE_COMMUNICATION = "CEASE_COMMUNICATION"  # the customer asked us to stop
+
+
+class Rule(StrEnum):
+    """Why a call is not allowed: stable codes, shown to agents and returned by the API."""
+
+    CEASE_COMMUNICATION = "CEASE_COMMUNICATION"
+    ATTEMPT_LIMIT_7_IN_7 = "ATTEMPT_LIMIT_7_IN_7"
+    CONVERSATION_COOLDOWN_7_DAYS = "CONVERSATION_COOLDOWN_7_DAYS"
+    OUTSIDE_CALLING_HOURS = "OUTSIDE_CALLING_HOURS"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactEvent:
+    at: datetime  # aware
+    kind: ContactEventKind
+    debt: str | None = None  # the account number it was about; None: every debt of the customer
+    outbound: bool = True  # a call the customer made starts the cool-down but is not our attempt
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceRules:
+    max_attempts: int = 7
+    attempt_window_days: int = 7
+    conversation_cooldown_days: int = 7
+    calling_hours_start: time = time(8)
+    calling_hours_end: time = time(21)  # exclusive
+    default_timezone: tzinfo = UTC  # for customers without a zone; deployments set the bank's own
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or self.attempt_window_days < 1 or self.conversation_cooldown_days < 0:
+            raise InvalidConfig("max_attempts and attempt_window_days must be >= 1, the cool-down >= 0")
+        if not self.calling_hours_start < self.calling_hours_end:
+            raise InvalidConfig("calling hours must start before they end, within one day")
+        if self.calling_hours_start.tzinfo or self.calling_hours_end.tzinfo:
+            raise InvalidConfig("calling hours are local clock times, without a zone")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    blocked_by: Rule | None = None  # the first rule that blocks, in Rule's order
+    contactable_from: datetime | None = None  # when every rule allows (now if allowed; None: never)
+
+
+def _aware(moment: datetime, what: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise DomainError(f"{what} must be a timezone-aware datetime, not {moment!r}")
+    return moment
+
+
+def may_contact(
+    history: Iterable[ContactEvent],
+    now: datetime,
+    timezone: tzinfo | None = None,
+    rules: ComplianceRules = ComplianceRules(),
+    debt: str | None = None,
+) -> Decision:
+    """Whether the customer may be called at ``now`` about ``debt`` (None: about any, so counting every
+    attempt and conversation of the customer), and if not, why and from when."""
+    zone = timezone or rules.default_timezone
+    local = _aware(now, "now").astimezone(zone)
+    today = local.date()
+    attempt_days: list[date] = []
+    last_conversation: date | None = None
+    for event in history:
+        if _aware(event.at, "a contact event's time") > now:
+            continue
+        if event.kind is ContactEventKind.CEASE_COMMUNICATION:
+            return Decision(False, Rule.CEASE_COMMUNICATION, None)
+        if debt is not None and event.debt is not None and event.debt != debt:
+            continue
+        day = event.at.astimezone(zone).date()
+        if event.outbound:
+            attempt_days.append(day)  # a conversation we called for was an attempt too
+        if event.kind is ContactEventKind.CONVERSATION and (last_conversation is None or day > last_conversation):
+            last_conversation = day
+
+    blocked_by, first_day = None, today
+    if len(attempt_days) >= rules.max_attempts:
+        # The window starting the day after the max_attempts-th latest attempt holds one attempt fewer.
+        free = nlargest(rules.max_attempts, attempt_days)[-1] + timedelta(days=rules.attempt_window_days)
+        if free > today:
+            blocked_by, first_day = Rule.ATTEMPT_LIMIT_7_IN_7, free
+    if last_conversation is not None:
+        free = last_conversation + timedelta(days=rules.conversation_cooldown_days)
+        if free > today:
+            blocked_by, first_day = blocked_by or Rule.CONVERSATION_COOLDOWN_7_DAYS, max(first_day, free)
+
+    start, end = rules.calling_hours_start, rules.calling_hours_end
+    if first_day == today:
+        clock = local.time()
+        if start <= clock < end:
+            return Decision(True, None, now)
+        blocked_by = Rule.OUTSIDE_CALLING_HOURS
+        if clock >= end:
+            first_day = today + timedelta(days=1)
+    return Decision(False, blocked_by, datetime.combine(first_day, start, tzinfo=zone))
