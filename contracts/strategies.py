@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from contracts.agents import AgentSkills, AgentType
 from contracts.common import Code, Contract, EmailType, Identifier, PhoneType, ShortText, Timestamp
@@ -31,13 +31,13 @@ from domain.strategy import (
 )
 
 FieldName = Annotated[str, Field(min_length=3, max_length=80)]
-# Strings stay strings here (a segment may be "30"); the domain reads them as the field's type: a number
-# for delinquency.max_dpd, an amount for loan.overdue_amount, a date for customer.date_of_birth.
+# Strings stay strings (a segment may be "30"); the domain reads them as the field's type: a number for
+# delinquency.max_dpd, an amount for loan.overdue_amount, a date for customer.date_of_birth. A JSON number
+# with a fraction is read exactly and kept as its decimal text ("0.7"), the form it is written back in, so a
+# configuration is equal to itself after a trip through the topic.
+ExactNumberText = Annotated[Decimal, ExactDecimal(18, 10), AfterValidator(lambda number: format(number, "f"))]
 ConditionScalar = Annotated[
-    StrictBool
-    | StrictInt
-    | Annotated[str, Field(max_length=200)]
-    | Annotated[Decimal, ExactDecimal(18, 10)],
+    StrictBool | StrictInt | Annotated[str, Field(max_length=200)] | ExactNumberText,
     Field(union_mode="left_to_right"),
     OneOf("Input should be a boolean, an integer, a decimal number or a string of at most 200 characters"),
 ]

@@ -57,10 +57,10 @@ class ComplianceRules:
     def __post_init__(self) -> None:
         if self.max_attempts < 1 or self.attempt_window_days < 1 or self.conversation_cooldown_days < 0:
             raise InvalidConfig("max_attempts and attempt_window_days must be >= 1, the cool-down >= 0")
-        if not self.calling_hours_start < self.calling_hours_end:
-            raise InvalidConfig("calling hours must start before they end, within one day")
         if self.calling_hours_start.tzinfo or self.calling_hours_end.tzinfo:
             raise InvalidConfig("calling hours are local clock times, without a zone")
+        if not self.calling_hours_start < self.calling_hours_end:
+            raise InvalidConfig("calling hours must start before they end, within one day")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +100,9 @@ def may_contact(
         day = event.at.astimezone(zone).date()
         if event.outbound:
             attempt_days.append(day)  # a conversation we called for was an attempt too
-        if event.kind is ContactEventKind.CONVERSATION and (last_conversation is None or day > last_conversation):
+        if event.kind is ContactEventKind.CONVERSATION and (
+            last_conversation is None or day > last_conversation
+        ):
             last_conversation = day
 
     blocked_by, first_day = None, today

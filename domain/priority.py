@@ -41,7 +41,9 @@ class PriorityWeights:
             value = getattr(self, spec.name)
             whole = spec.type == "int"
             if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
-                raise InvalidConfig(f"{spec.name} must be a {'whole' if whole else 'real'} number, not {value!r}")
+                raise InvalidConfig(
+                    f"{spec.name} must be a {'whole' if whole else 'real'} number, not {value!r}"
+                )
             if not value >= 0 or value - value != 0:  # NaN and infinity fail one or the other
                 raise InvalidConfig(f"{spec.name} must be a finite number >= 0, not {value!r}")
 
@@ -85,7 +87,9 @@ def priority(
     """
     overdue = to_money(overdue_amount)
     if dpd < 0 or broken_promises < 0 or overdue < 0:
-        raise DomainError(f"dpd, overdue and broken promises cannot be negative ({dpd}, {overdue}, {broken_promises})")
+        raise DomainError(
+            f"dpd, overdue and broken promises cannot be negative ({dpd}, {overdue}, {broken_promises})"
+        )
     if overdue == 0:
         return None
     w = weights
@@ -99,8 +103,10 @@ def priority(
         score += w.follow_up_due
         late = (business_date - follow_up_date).days
         reason.append("follow-up due today" if late == 0 else f"follow-up {_plural(late, 'day')} overdue")
-    if last_contact_date is not None and 0 <= (since := (business_date - last_contact_date).days):
-        if since < w.after_contact_days:
-            score -= w.after_contact * (w.after_contact_days - since) / w.after_contact_days
-            reason.append(f"contacted {_days_ago(since)}, so lower for {_plural(w.after_contact_days - since, 'day')}")
+    since = None if last_contact_date is None else (business_date - last_contact_date).days
+    if since is not None and 0 <= since < w.after_contact_days:  # a future contact is ignored
+        score -= w.after_contact * (w.after_contact_days - since) / w.after_contact_days
+        reason.append(
+            f"contacted {_days_ago(since)}, so lower for {_plural(w.after_contact_days - since, 'day')}"
+        )
     return Priority(score, ", ".join(reason))

@@ -208,11 +208,11 @@ def _plain_number(text: str) -> Decimal | None:
 
 
 def _as_int(value: object) -> int:
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    digits = value.removeprefix("-") if isinstance(value, str) else ""
-    if isinstance(value, int) or (digits.isascii() and digits.isdigit()):
-        return int(value)
+    number = _plain_number(value) if isinstance(value, str) else value  # "30" and "30.0" are 30
+    if isinstance(number, int) or (
+        isinstance(number, Decimal) and number.is_finite() and number == number.to_integral_value()
+    ):
+        return int(number)
     raise TypeError
 
 
@@ -392,7 +392,7 @@ def _check_shape(spec: FieldSpec, op: Operator, value: object) -> None:
         raise InvalidCondition(f"{where} takes one value, not a list; use IN for a list", "value")
     elif op is Operator.LIKE and (spec.type not in (str, None) or not isinstance(value, str)):
         raise InvalidCondition(f"{where}: LIKE compares text with a text pattern", "value")
-    elif op in ORDERING and (spec.type is bool or isinstance(value, bool)):
+    elif op in ORDERING and (spec.type is bool or (spec.type is None and isinstance(value, bool))):
         raise InvalidCondition(f"{where}: true and false have no order", "value")
 
 
