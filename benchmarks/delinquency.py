@@ -24,7 +24,6 @@ from pathlib import Path
 
 import orjson
 import psycopg
-from confluent_kafka import Producer
 
 from crm.generator import generate_portfolio
 from crm.ingest import ingest_file
@@ -32,6 +31,7 @@ from crm.settings import Settings
 from infra.kafka_topics import delete_topics, ensure_topics
 from infra.migrate import migrate
 from topics import ALL_TOPICS, physical_name
+from topics.clients import make_producer
 from topics.lag import wait_caught_up
 
 INPUTS = ("bank.loans", "payments", "ops.business-date", "delinquency.ticks")
@@ -59,7 +59,7 @@ def _tick_seconds(log: Path, day: date) -> float:
 
 def _payment_latencies(settings: Settings, count: int) -> list[float]:
     """Pay a little on delinquent loans, one at a time, timing each until its loan's row changes."""
-    producer = Producer({"bootstrap.servers": settings.kafka_brokers, "linger.ms": 0})
+    producer = make_producer(settings, **{"linger.ms": 0})
     latencies = []
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         loans = conn.execute(
@@ -151,7 +151,7 @@ def main() -> None:
             next_day = date.fromisoformat(
                 orjson.loads((portfolio / "ops.business-date.jsonl").read_bytes().splitlines()[-1])["date"]
             ) + timedelta(days=1)
-            tick = Producer({"bootstrap.servers": settings.kafka_brokers})
+            tick = make_producer(settings)
             started = time.perf_counter()
             tick.produce(
                 physical_name("ops.business-date", settings),

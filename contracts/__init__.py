@@ -21,6 +21,8 @@ from contracts.delinquency import BucketTransition, LoanDelinquency
 from contracts.dlq import DeadLetter, dead_letter, dead_letter_record
 from contracts.loans import Installment, LoanSnapshot
 from contracts.payments import Payment
+from contracts.promises import PromiseRecord
+from contracts.strategies import StrategyConfig
 
 # Topic name → the model of its values, for everything that can be ingested.
 INBOUND = {
@@ -31,9 +33,13 @@ INBOUND = {
     "agent.actions": AgentAction,
     "ops.business-date": BusinessDate,
 }
-CONFIG = {"config.agents": AgentConfig}
+CONFIG = {"config.agents": AgentConfig, "config.strategies": StrategyConfig}
 # Topic name → the model of the values processors produce there.
-OUTBOUND = {"delinquency.loans": LoanDelinquency, "delinquency.transitions": BucketTransition}
+OUTBOUND = {
+    "delinquency.loans": LoanDelinquency,
+    "delinquency.transitions": BucketTransition,
+    "promises": PromiseRecord,
+}
 
 __all__ = [
     "CONFIG",
@@ -41,6 +47,8 @@ __all__ = [
     "OUTBOUND",
     "BucketTransition",
     "LoanDelinquency",
+    "PromiseRecord",
+    "StrategyConfig",
     "Address",
     "AddressType",
     "AgentAction",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -53,6 +54,14 @@ class Settings(BaseSettings):
     prometheus_port: int = Field(9090, description="Port of the Prometheus that `crm stack up` runs.")
     log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
     log_json: bool = Field(False, description="Log one JSON object per line instead of key=value text.")
+    promise_grace_days: int = Field(
+        3, ge=0, description="Days after a promise's date during which payments still keep it."
+    )
+    promise_tolerance: Decimal = Field(
+        Decimal(0),
+        ge=0,
+        description="A promise counts as kept when payments reach its amount minus this (same currency).",
+    )
 
     def resolved_jwt_secret(self) -> str:
         """The configured secret, else one generated once and kept (0600) in the state dir."""

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from domain import schedule as sched
-from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket
+from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket, next_change_date
 from domain.errors import CurrencyMismatch, WrongAccount
 from domain.ledger import Effect, Ledger, Payment
 from domain.money import ZERO
@@ -208,3 +208,28 @@ def unpaid(state: LoanState, business_date: date | None = None) -> tuple[tuple[d
     if state.snapshot is None or state.snapshot.closed:
         return ()
     return sched.unpaid(state.schedule(), business_date)
+
+
+Unpaid = tuple[tuple[date, Decimal], ...]  # (due date, amount still owed) per installment, in due order
+
+
+def aged(view: LoanView, rows: Unpaid, on: date, config: BucketConfig = DEFAULT_BUCKETS) -> LoanView:
+    """``view`` moved to the later business date ``on`` when only time has passed since it was computed.
+
+    ``rows`` is `unpaid(state)` for the same state. A date tick needs nothing else, so it never decodes the
+    whole loan: ``aged(state.view(d0), unpaid(state), d1) == state.view(d1)`` for every ``d1 >= d0``.
+    """
+    if not rows:  # closed or fully paid
+        return replace(view, business_date=on, dpd=0, bucket=bucket(0, config), overdue_amount=ZERO)
+    oldest = rows[0][0]
+    days = max(0, (on - oldest).days)
+    falls_due = next((due for due, _ in rows if due > on), None)
+    boundary = next_change_date(oldest, on, config)
+    return replace(
+        view,
+        business_date=on,
+        dpd=days,
+        bucket=bucket(days, config),
+        overdue_amount=sum((amount for due, amount in rows if due <= on), ZERO),
+        next_event=min((d for d in (boundary, falls_due) if d is not None), default=None),
+    )

@@ -4,4 +4,5 @@ PROCESSORS: dict[str, str] = {
     "entities": "processors.entities.app",
     "delinquency": "processors.delinquency.app",
     "rollup": "processors.rollup.app",
+    "promises": "processors.promises.app",
 }

@@ -24,6 +24,10 @@ def producer_config(settings: Settings, **overrides: Any) -> dict[str, Any]:
         "queue.buffering.max.messages": 500_000,
         "queue.buffering.max.kbytes": 1_048_576,
         "message.timeout.ms": 120_000,
+        # Kafka's default partitioner (Java clients, Quix Streams): the same key lands on the same partition
+        # whoever produced it, so topics keyed alike (actions by cif, and what processors re-key by cif)
+        # are co-partitioned. librdkafka's own default (CRC32) would scatter them.
+        "partitioner": "murmur2_random",
         # librdkafka's own log lines go through Python logging (the "rdkafka" logger) instead of stderr.
         "logger": logging.getLogger("rdkafka"),
     }

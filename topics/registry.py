@@ -179,6 +179,13 @@ _INTERNAL = (
         "The business date fanned out: one message per partition, keyed to land on it.",
         retention_ms=7 * DAY_MS,
     ),
+    TopicSpec(
+        "delinquency.payments",
+        TopicKind.INTERNAL,
+        "cif",
+        "Completed payments and reversals with their loan's customer, re-keyed by cif for the promises "
+        "processor; facts, kept forever like the payments topic.",
+    ),
 )
 
 

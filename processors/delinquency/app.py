@@ -47,7 +47,9 @@ def build(settings: Settings):
     topic = {name: registry_topic(app, settings, name, value="bytes") for name in ("bank.loans", "payments")}
     dates = registry_topic(app, settings, "ops.business-date", value="bytes")
     ticks = registry_topic(app, settings, "delinquency.ticks")
-    outputs = {name: registry_topic(app, settings, name) for name in (logic.LOANS, logic.TRANSITIONS)}
+    outputs = {
+        name: registry_topic(app, settings, name) for name in (logic.LOANS, logic.TRANSITIONS, logic.PAYMENTS)
+    }
     for source in ("bank.loans", "payments", "ops.business-date"):
         outputs[f"{source}.dlq"] = registry_topic(app, settings, f"{source}.dlq")
     logical = {
@@ -117,14 +119,22 @@ def _route(stream, topics: dict) -> dict:
     branches = {}
     for name, out_topic in topics.items():
         branch = stream.filter(lambda item, n=name: item[0] == n).apply(lambda item: item[2])
-        branch.to_topic(out_topic, key=_key_of)
+        branch.to_topic(out_topic, key=KEYS.get(name, _dead_letter_key))
         branches[name] = branch
     return branches
 
 
-def _key_of(value: dict) -> str:
-    """The message key of an output, carried in its value (Quix's `to_topic` keys from the value)."""
-    return value.get("account_number") or value.get("partition_key") or value.get("key") or ""
+# Quix's `to_topic` takes the key from the value, so each output topic names the field that carries it.
+KEYS = {
+    logic.LOANS: lambda value: value["account_number"],
+    logic.TRANSITIONS: lambda value: value["account_number"],
+    logic.PAYMENTS: lambda value: value["cif"],
+    "delinquency.ticks": lambda value: value["partition_key"],
+}
+
+
+def _dead_letter_key(letter: dict) -> str:
+    return letter.get("key") or ""
 
 
 def run(settings: Settings) -> None:

@@ -2,7 +2,8 @@
 
 State layout in the processor's store (one per partition):
 - per account (prefix = account number): ``loan`` (the LoanState as a dict), ``view`` (the last emitted
-  record), ``filed`` (the date the account is filed under in the ageing index, or ``pending``);
+  record), ``unpaid`` (its installments still owed, all a date tick needs to age it without decoding the
+  loan), ``filed`` (the date the account is filed under in the ageing index, or ``pending``);
 - ``__partition__``: ``date``, the business date this partition has reached;
 - ``__aging__``: ``<date>:<shard>`` → accounts whose bucket or overdue amount changes on that date, and
   ``pending:<shard>`` → accounts waiting for the first business date. Sharding keeps each list small.
@@ -10,54 +11,24 @@ State layout in the processor's store (one per partition):
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, Protocol
+from decimal import Decimal
 
 from domain.buckets import transition
 from domain.codec import loan_from_dict, loan_to_dict
-from domain.ledger import PaymentEvent
-from domain.loan import LoanState, LoanView, Snapshot
+from domain.ledger import Effect, PaymentEvent, PaymentStatus
+from domain.loan import LoanState, LoanView, Snapshot, Unpaid, aged, unpaid
+from processors.common.date_index import PENDING, StateOf, file_under, members
 
-SHARDS = 64
-PENDING = "pending"
 PARTITION, AGING = "__partition__", "__aging__"
 LOANS, TRANSITIONS = "delinquency.loans", "delinquency.transitions"
+PAYMENTS = "delinquency.payments"  # payment facts re-keyed by customer, for the promises processor
 
 Output = tuple[str, str, dict]  # (logical topic, key, value)
 
 
-class StateLike(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
-    def set(self, key: str, value: Any) -> None: ...
-    def delete(self, key: str) -> None: ...
-
-
-StateOf = Callable[[str], StateLike]  # prefix → the state under that prefix
-
-
-def _shard(account: str) -> int:
-    return zlib.crc32(account.encode()) % SHARDS
-
-
 def _file(state_of: StateOf, account: str, where: str | None) -> None:
-    """Move ``account`` in the ageing index from where it was filed to ``where`` (a date, pending, None)."""
-    own, aging = state_of(account), state_of(AGING)
-    previous = own.get("filed")
-    if previous == where:
-        return
-    shard = _shard(account)
-    if previous is not None:
-        slot = f"{previous}:{shard}"
-        members = [a for a in aging.get(slot, []) if a != account]
-        aging.set(slot, members) if members else aging.delete(slot)
-    if where is not None:
-        slot = f"{where}:{shard}"
-        aging.set(slot, [*aging.get(slot, []), account])
-        own.set("filed", where)
-    else:
-        own.delete("filed")
+    file_under(state_of, AGING, account, where)
 
 
 def _view_record(view: LoanView, revision: int) -> dict:
@@ -84,6 +55,29 @@ def _changed(old: dict | None, new: dict) -> bool:
     return any(old.get(k) != new.get(k) for k in keys)
 
 
+def _view_from_record(record: dict) -> LoanView:
+    return LoanView(
+        account_number=record["account_number"],
+        cif=record["cif"],
+        currency=record["currency"],
+        business_date=date.fromisoformat(record["business_date"]),
+        dpd=record["dpd"],
+        bucket=record["bucket"],
+        overdue_amount=Decimal(record["overdue_amount"]),
+        outstanding=Decimal(record["outstanding"]),
+        oldest_unpaid_due=_day(record["oldest_unpaid_due"]),
+        next_event=_day(record["next_event"]),
+    )
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _unpaid_from_state(raw: list) -> Unpaid:
+    return tuple((date.fromisoformat(due), Decimal(amount)) for due, amount in raw)
+
+
 def refresh(state_of: StateOf, account: str, loan: LoanState) -> list[Output]:
     """Recompute the loan as of the partition's business date; emit what changed; re-file it."""
     business_date = state_of(PARTITION).get("date")
@@ -94,6 +88,22 @@ def refresh(state_of: StateOf, account: str, loan: LoanState) -> list[Output]:
     if view is None:  # payments waiting for their loan
         _file(state_of, account, None)
         return []
+    state_of(account).set("unpaid", [[due.isoformat(), str(amount)] for due, amount in unpaid(loan)])
+    return _emit(state_of, account, view)
+
+
+def _age(state_of: StateOf, account: str, on: date) -> list[Output]:
+    """A loan whose date came, moved to ``on`` from its last view and unpaid installments alone."""
+    own = state_of(account)
+    record, rows = own.get("view"), own.get("unpaid")
+    if record is None or rows is None:  # filed before these keys existed: the full computation
+        return refresh(state_of, account, _load(state_of, account))
+    return _emit(state_of, account, aged(_view_from_record(record), _unpaid_from_state(rows), on))
+
+
+def _emit(state_of: StateOf, account: str, view: LoanView) -> list[Output]:
+    """Record ``view`` as the loan's state; the record and any transition when it says something new."""
+    business_date = view.business_date.isoformat()
     own = state_of(account)
     previous = own.get("view")
     revision = (previous or {}).get("revision", 0) + 1
@@ -130,23 +140,67 @@ def _load(state_of: StateOf, account: str) -> LoanState:
     return loan_from_dict(data) if data else LoanState(account)
 
 
+def _fact(cif: str, account: str, reference: str, amount, currency: str, paid_at, reverses=None) -> Output:
+    """A payment or reversal re-keyed by its customer: promises are kept by a customer's payments."""
+    value = {
+        "cif": cif,
+        "account_number": account,
+        "reference_number": reference,
+        "amount": str(amount),
+        "currency": currency,
+        "paid_on": paid_at.date().isoformat() if paid_at else None,
+        "reverses": reverses,
+    }
+    return (PAYMENTS, cif, value)
+
+
+def _held_facts(before: LoanState, cif: str) -> list[Output]:
+    """Payments that waited for the loan's first snapshot, now that its customer is known."""
+    ledger, account = before.ledger, before.account_number
+    facts = [
+        _fact(cif, account, ref, e.amount, e.currency, e.paid_at) for ref, e in sorted(ledger.entries.items())
+    ]
+    facts += [
+        _fact(cif, account, ref, "0", "", r.paid_at, reverses=r.target)
+        for ref, r in sorted(ledger.reversals.items())
+    ]
+    return facts
+
+
 def on_snapshot(state_of: StateOf, snapshot: Snapshot) -> list[Output]:
     account = snapshot.account_number
-    loan, accepted = _load(state_of, account).with_snapshot(snapshot)
+    before = _load(state_of, account)
+    loan, accepted = before.with_snapshot(snapshot)
     if not accepted:
         return []  # an older snapshot arriving late changes nothing
     state_of(account).set("loan", loan_to_dict(loan))
-    return refresh(state_of, account, loan)
+    facts = _held_facts(before, snapshot.cif) if before.snapshot is None else []
+    return facts + refresh(state_of, account, loan)
 
 
 def on_payment(state_of: StateOf, account: str, event: PaymentEvent) -> list[Output]:
     """Raises CurrencyMismatch for a payment in another currency than its loan's (dead-lettered)."""
     before = _load(state_of, account)
-    loan, _effect = before.with_payment(event)
+    loan, effect = before.with_payment(event)
+    facts: list[Output] = []
+    counts_for_promises = event.status in (PaymentStatus.COMPLETED, PaymentStatus.REVERSED)
+    if loan.snapshot is not None and counts_for_promises and effect is not Effect.DUPLICATE:
+        amount = "0" if event.reverses else event.amount
+        facts.append(
+            _fact(
+                loan.snapshot.cif,
+                account,
+                event.reference,
+                amount,
+                event.currency,
+                event.paid_at,
+                event.reverses,
+            )
+        )
     if loan is before:
-        return []  # a duplicate or a payment that changes nothing: no state write, no recomputation
+        return facts  # a duplicate or a payment that changes nothing: no state write, no recomputation
     state_of(account).set("loan", loan_to_dict(loan))
-    return refresh(state_of, account, loan)
+    return facts + refresh(state_of, account, loan)
 
 
 def on_business_date(state_of: StateOf, new_date: date) -> list[Output]:
@@ -156,20 +210,18 @@ def on_business_date(state_of: StateOf, new_date: date) -> list[Output]:
     if current is not None and new_date <= date.fromisoformat(current):
         return []  # a replayed or out-of-date tick
     partition.set("date", new_date.isoformat())
-    slots = [PENDING]
+    slots = []
     if current is not None:
         day = date.fromisoformat(current) + timedelta(days=1)
         while day <= new_date:
             slots.append(day.isoformat())
             day += timedelta(days=1)
-    aging = state_of(AGING)
-    due: list[str] = []
-    for slot in slots:
-        for shard in range(SHARDS):
-            members = aging.get(f"{slot}:{shard}")
-            if members:
-                due.extend(members)
+    pending = set(members(state_of, AGING, PENDING))  # first seen before any business date: never viewed
+    dated = {account for slot in slots for account in members(state_of, AGING, slot)} - pending
     outputs: list[Output] = []
-    for account in sorted(set(due)):
-        outputs.extend(refresh(state_of, account, _load(state_of, account)))
+    for account in sorted(pending | dated):
+        if account in pending:
+            outputs.extend(refresh(state_of, account, _load(state_of, account)))
+        else:
+            outputs.extend(_age(state_of, account, new_date))
     return outputs

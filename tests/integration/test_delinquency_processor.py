@@ -15,10 +15,15 @@ import psycopg
 import pytest
 from confluent_kafka import Producer
 
+from contracts import AgentAction
 from crm.ingest import ingest_file
+from crm.settings import Settings
 from domain.customer import roll_up
+from domain.ledger import PaymentStatus
 from domain.loan import LoanState
+from domain.promises import CountedPayment, Promise, PromiseConfig, PromiseStatus, promise_status
 from infra.kafka_topics import existing_topics
+from infra.replay import reset_processors
 from processors.delinquency.parsing import payment_from, snapshot_from
 from tests.kafka_helpers import read_all
 from tests.services import initialized_namespace
@@ -49,20 +54,18 @@ def processed(service_addresses, run_id, cli_env, portfolio):
     (portfolio / "first-date.jsonl").write_bytes(dates[0])
     (portfolio / "later-dates.jsonl").write_bytes(b"".join(dates[1:]))
     steps = [
-        [("bank.loans", "bank.loans"), ("ops.business-date", "first-date")],
+        [
+            ("bank.loans", "bank.loans"),
+            ("agent.actions", "agent.actions"),
+            ("ops.business-date", "first-date"),
+        ],
         [("payments", "payments")],
         [("ops.business-date", "later-dates")],
     ]
     with initialized_namespace(service_addresses, f"d{run_id}", cli_env) as (settings, env):
         group = f"{settings.namespace}crm-delinquency"
         inputs = [physical_name(t, settings) for t in INPUTS]
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crm", "run", "delinquency", "rollup"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = _start(env)
         try:
             for step in steps:
                 for topic, file in step:
@@ -74,19 +77,40 @@ def processed(service_addresses, run_id, cli_env, portfolio):
                 physical_name("payments", settings), b'{"reference_number": "X", "amount": "lots"}', b"LNX"
             )
             poison.flush()
-            wait_caught_up(settings.kafka_brokers, group, inputs, 60)
-            rollup_inputs = [physical_name("delinquency.loans", settings)]
-            rollup_inputs += [
-                t
-                for t in existing_topics(settings)
-                if t.startswith("repartition__") and settings.namespace in t
-            ]
-            wait_caught_up(settings.kafka_brokers, f"{settings.namespace}crm-rollup", rollup_inputs, 120)
+            _wait_for_all(settings)
         finally:
-            process.send_signal(signal.SIGTERM)
-            output, _ = process.communicate(timeout=60)
-        assert process.returncode == 0, output[-3000:]
+            _stop(process)
         yield settings
+
+
+PROCESSORS = ("delinquency", "rollup", "promises")
+
+
+def _start(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "crm", "run", *PROCESSORS],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output[-3000:]
+
+
+def _wait_for_all(settings) -> None:
+    """Every processor caught up, in pipeline order (each one's inputs are complete once the former is)."""
+    brokers, ns = settings.kafka_brokers, settings.namespace
+    wait_caught_up(brokers, f"{ns}crm-delinquency", [physical_name(t, settings) for t in INPUTS], 240)
+    rollup_inputs = [physical_name("delinquency.loans", settings)]
+    rollup_inputs += [t for t in existing_topics(settings) if t.startswith(f"repartition__{ns}crm-rollup")]
+    wait_caught_up(brokers, f"{ns}crm-rollup", rollup_inputs, 120)
+    promise_inputs = [physical_name(t, settings) for t in ("agent.actions", "delinquency.payments")]
+    wait_caught_up(brokers, f"{ns}crm-promises", promise_inputs + [physical_name(INPUTS[-1], settings)], 120)
 
 
 def expected_views(portfolio: Path) -> dict:
@@ -164,3 +188,92 @@ def test_each_customer_is_as_late_as_their_worst_loan(processed, portfolio):
         assert loans == want.loans
         if want.max_dpd:
             assert (last - oldest).days == want.max_dpd
+
+
+def expected_promises(portfolio: Path) -> dict:
+    """Each promise in the actions file judged by the domain rules over the customer's payments."""
+    cif_of = {
+        orjson.loads(line)["account_number"]: orjson.loads(line)["cif"]
+        for line in (portfolio / "bank.loans.jsonl").read_bytes().splitlines()
+    }
+    payments: dict[str, list] = {}
+    undone = set()
+    for line in (portfolio / "payments.jsonl").read_bytes().splitlines():
+        account, event = payment_from(line)
+        if event.status is PaymentStatus.REVERSED:
+            undone.add(event.reverses)
+        elif event.status is PaymentStatus.COMPLETED:
+            payments.setdefault(cif_of[account], []).append(
+                (event.reference, account, event.paid_at.date(), event.amount)
+            )
+    last = max(
+        date.fromisoformat(orjson.loads(d)["date"])
+        for d in (portfolio / "ops.business-date.jsonl").read_bytes().splitlines()
+    )
+    config = PromiseConfig(grace_days=Settings().promise_grace_days, tolerance=Settings().promise_tolerance)
+    expected = {}
+    for line in (portfolio / "agent.actions.jsonl").read_bytes().splitlines():
+        action = AgentAction.model_validate_json(line)
+        if action.promise is None:
+            continue
+        mine = payments.get(action.cif, [])
+        counted = [CountedPayment(acc, day, amount, ref in undone) for ref, acc, day, amount in mine]
+        as_of = max([last, action.at.date(), *(day for _r, _a, day, _m in mine)])
+        promise = Promise(
+            action.action_id,
+            action.cif,
+            action.account_number,
+            action.at.date(),
+            action.promise.date,
+            action.promise.amount,
+        )
+        expected[action.action_id] = promise_status(promise, counted, as_of, config)
+    return expected
+
+
+def test_every_promise_is_kept_or_broken_as_the_domain_rules_say(processed, portfolio):
+    expected = expected_promises(portfolio)
+    assert {status for status, _paid in expected.values()} >= {PromiseStatus.KEPT, PromiseStatus.BROKEN}
+    with psycopg.connect(processed.database_url) as conn:
+        rows = conn.execute("SELECT action_id, status, paid FROM promises").fetchall()
+    got = {action_id: (PromiseStatus(status), Decimal(paid)) for action_id, status, paid in rows}
+    assert got == expected
+
+
+# Columns that record when a row was last written (the business date then, DPD on that date, a change
+# counter), not what it says: a replay reads the topics in another interleaving, so they may differ.
+WRITE_METADATA = {"revision", "business_date", "dpd", "max_dpd", "evaluated_on"}
+STATE_TABLES = {"loan_delinquency": "account_number", "customer_delinquency": "cif", "promises": "action_id"}
+
+
+def _dump(settings) -> dict[str, list[tuple]]:
+    dumps = {}
+    with psycopg.connect(settings.database_url) as conn:
+        for table, key in STATE_TABLES.items():
+            columns = [
+                c
+                for (c,) in conn.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s"
+                    " AND table_schema = current_schema() ORDER BY ordinal_position",
+                    (table,),
+                ).fetchall()
+                if c not in WRITE_METADATA
+            ]
+            select = ", ".join(f"{c}::text" for c in columns)
+            dumps[table] = conn.execute(f"SELECT {select} FROM {table} ORDER BY {key}").fetchall()
+    return dumps
+
+
+def test_a_replay_from_offset_zero_into_empty_tables_rebuilds_them_identically(processed, cli_env):
+    before = _dump(processed)
+    assert all(before.values())
+    with psycopg.connect(processed.database_url, autocommit=True) as conn:
+        conn.execute("TRUNCATE " + ", ".join([*STATE_TABLES, "delinquency_transitions"]))
+    reset_processors(processed, PROCESSORS)
+    env = {**cli_env, "CRM_NAMESPACE": processed.namespace, "CRM_DATABASE_URL": processed.database_url}
+    process = _start(env)
+    try:
+        _wait_for_all(processed)
+    finally:
+        _stop(process)
+    assert _dump(processed) == before

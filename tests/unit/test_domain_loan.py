@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
@@ -22,6 +23,7 @@ from domain import (
     PaymentStatus,
     Snapshot,
     WrongAccount,
+    aged,
     apply_payments,
     dpd,
     oldest_unpaid_due_date,
@@ -407,3 +409,13 @@ def test_many_random_histories_agree_with_a_direct_computation():
         assert dpd(state, on) == next(
             ((on - r.due_date).days for r in direct if r.unpaid and r.due_date <= on), 0
         )
+
+
+@given(bases, message_sets(), days, st.integers(0, 400), st.booleans())
+def test_ageing_the_view_equals_recomputing_it(base, messages, start, later, closed):
+    """What a date tick does (age the last view with the unpaid rows only) equals the full computation."""
+    state = apply_all(base, messages)
+    if closed:
+        state = with_snapshot(state, replace(state.snapshot, closed=True, as_of=AS_OF + timedelta(days=1)))[0]
+    on = start + timedelta(days=later)
+    assert aged(state.view(start), unpaid(state), on) == state.view(on)

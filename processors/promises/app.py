@@ -1,0 +1,79 @@
+"""Wiring of the promises processor.
+
+agent.actions ─────────┐
+delinquency.payments ──┼─> logic ─> promises ─> promises table
+delinquency.ticks ─────┘      (bad actions ─> agent.actions.dlq)
+
+All three topics are co-partitioned by cif (the ticks are keyed to land on every partition). This is the
+processor that checks `agent.actions` against its contract, so it dead-letters bad actions; later readers of
+that topic skip what fails.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import ValidationError
+from quixstreams import message_context
+
+from contracts import AgentAction
+from contracts.errors import describe
+from crm.settings import Settings
+from domain.errors import DomainError
+from domain.promises import PromiseConfig
+from processors.common.app import (
+    make_application,
+    partition_state_access,
+    registry_topic,
+    without_time_alignment,
+)
+from processors.common.dead_letters import dead_letter_for_current
+from processors.promises import logic
+from processors.promises.sink import promise_sink
+from topics import physical_name
+
+NAME = "promises"
+ACTIONS = "agent.actions"
+
+
+def build(settings: Settings):
+    app = make_application(settings, NAME)
+    config = PromiseConfig(grace_days=settings.promise_grace_days, tolerance=settings.promise_tolerance)
+    actions = registry_topic(app, settings, ACTIONS, value="bytes")
+    facts = registry_topic(app, settings, "delinquency.payments")
+    ticks = registry_topic(app, settings, "delinquency.ticks")
+    logical = {physical_name(name, settings): name for name in (ACTIONS, "delinquency.payments")}
+    merged = app.dataframe(actions).concat(app.dataframe(facts)).concat(app.dataframe(ticks))
+    state_access = partition_state_access(merged)
+
+    def handle(value, key, _timestamp, _headers):
+        source = logical.get(message_context().topic, "delinquency.ticks")
+        state_of = state_access()
+        try:
+            if source == ACTIONS:
+                action = AgentAction.model_validate_json(value).model_dump()
+                return logic.on_action(state_of, action, config)
+            if source == "delinquency.payments":
+                return logic.on_payment_fact(state_of, value, config)
+            return logic.on_business_date(state_of, date.fromisoformat(value["date"]), config)
+        except ValidationError as error:
+            return [_dead(source, key, value, describe(error), "ValidationError")]
+        except DomainError as error:
+            return [_dead(source, key, value, str(error), type(error).__name__)]
+
+    results = merged.apply(handle, metadata=True, expand=True)
+    promises = results.filter(lambda item: item[0] == logic.PROMISES).apply(lambda item: item[2])
+    promises.to_topic(registry_topic(app, settings, "promises"), key=lambda record: record["cif"])
+    promises.sink(promise_sink(settings))
+    dead = results.filter(lambda item: item[0] == f"{ACTIONS}.dlq").apply(lambda item: item[2])
+    dead.to_topic(registry_topic(app, settings, f"{ACTIONS}.dlq"), key=lambda letter: letter.get("key") or "")
+    without_time_alignment(app)
+    return app
+
+
+def _dead(topic: str, key, value, error: str, error_type: str) -> tuple[str, str, dict]:
+    return f"{topic}.dlq", key or "", dead_letter_for_current(topic, key, value, error, error_type, NAME)
+
+
+def run(settings: Settings) -> None:
+    build(settings).run()

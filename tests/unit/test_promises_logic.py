@@ -1,0 +1,114 @@
+"""The promises processor's rules over a dict-backed state store (the app wires the same functions)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal as D
+
+import pytest
+
+from domain.promises import PromiseConfig
+from processors.promises import logic
+from tests.fakes import DictState
+
+CONFIG = PromiseConfig(grace_days=3)
+
+
+@pytest.fixture
+def state_of():
+    store: dict = {}
+    return lambda prefix: DictState(store, prefix)
+
+
+def action(
+    action_id="A1",
+    due=date(2026, 3, 10),
+    amount="500",
+    account="LN1",
+    at=datetime(2026, 3, 1, 10, tzinfo=UTC),
+):
+    return {
+        "action_id": action_id,
+        "cif": "C1",
+        "account_number": account,
+        "agent_id": "AG1",
+        "at": at,
+        "result": "PROMISE_TO_PAY",
+        "promise": {"date": due, "amount": D(amount)},
+    }
+
+
+def fact(ref, amount, paid_on="2026-03-05", account="LN1", reverses=None):
+    return {
+        "cif": "C1",
+        "account_number": account,
+        "reference_number": ref,
+        "amount": amount,
+        "currency": "VND",
+        "paid_on": paid_on,
+        "reverses": reverses,
+    }
+
+
+def statuses(outputs):
+    return [(v["action_id"], v["status"], v["paid"]) for _t, _k, v in outputs]
+
+
+def test_a_promise_is_made_pending_then_kept_by_payments_reaching_its_amount(state_of):
+    logic.on_business_date(state_of, date(2026, 3, 1), CONFIG)
+    assert statuses(logic.on_action(state_of, action(), CONFIG)) == [("A1", "PENDING", "0")]
+    assert statuses(logic.on_payment_fact(state_of, fact("P1", "200"), CONFIG)) == [("A1", "PENDING", "200")]
+    assert statuses(logic.on_payment_fact(state_of, fact("P2", "300"), CONFIG)) == [("A1", "KEPT", "500")]
+    assert logic.on_payment_fact(state_of, fact("P2", "300"), CONFIG) == []  # the same payment again
+
+
+def test_a_promise_breaks_on_the_business_date_after_its_grace_period(state_of):
+    logic.on_business_date(state_of, date(2026, 3, 1), CONFIG)
+    logic.on_action(state_of, action(), CONFIG)
+    logic.on_payment_fact(state_of, fact("P1", "100"), CONFIG)
+    assert logic.on_business_date(state_of, date(2026, 3, 13), CONFIG) == []  # last day of grace
+    assert statuses(logic.on_business_date(state_of, date(2026, 3, 20), CONFIG)) == [("A1", "BROKEN", "100")]
+    assert logic.on_business_date(state_of, date(2026, 3, 21), CONFIG) == []  # nothing else is due
+
+
+def test_a_reversal_undoes_a_payment_toward_the_promise(state_of):
+    logic.on_action(state_of, action(), CONFIG)
+    logic.on_payment_fact(state_of, fact("P1", "500"), CONFIG)
+    out = logic.on_payment_fact(state_of, fact("R1", "0", reverses="P1"), CONFIG)
+    assert statuses(out) == [("A1", "PENDING", "0")]
+
+
+def test_payments_on_another_loan_or_before_the_promise_do_not_count(state_of):
+    logic.on_action(state_of, action(), CONFIG)
+    assert logic.on_payment_fact(state_of, fact("P1", "500", account="LN2"), CONFIG) == []
+    assert logic.on_payment_fact(state_of, fact("P2", "500", paid_on="2026-02-27"), CONFIG) == []
+
+
+def test_a_promise_without_a_loan_is_kept_by_any_of_the_customers_payments(state_of):
+    logic.on_action(state_of, action(account=None), CONFIG)
+    assert statuses(logic.on_payment_fact(state_of, fact("P1", "500", account="LN2"), CONFIG)) == [
+        ("A1", "KEPT", "500")
+    ]
+
+
+def test_order_of_arrival_does_not_change_the_final_status(state_of):
+    """The payment first, the promise later (as a replay may deliver them): the same answer."""
+    logic.on_payment_fact(state_of, fact("P1", "500"), CONFIG)
+    assert statuses(logic.on_action(state_of, action(), CONFIG)) == [("A1", "KEPT", "500")]
+
+
+def test_the_same_action_twice_makes_one_promise_and_actions_without_one_change_nothing(state_of):
+    assert len(logic.on_action(state_of, action(), CONFIG)) == 1
+    assert logic.on_action(state_of, action(), CONFIG) == []
+    assert logic.on_action(state_of, {**action("A2"), "promise": None}, CONFIG) == []
+
+
+def test_a_promise_due_before_it_was_made_is_refused_for_the_dead_letter_queue(state_of):
+    with pytest.raises(logic.ImpossiblePromise):
+        logic.on_action(state_of, action(due=date(2026, 2, 1)), CONFIG)
+
+
+def test_tolerance_keeps_a_promise_paid_a_little_short(state_of):
+    config = PromiseConfig(grace_days=3, tolerance=D("10"))
+    logic.on_action(state_of, action(), config)
+    assert statuses(logic.on_payment_fact(state_of, fact("P1", "495"), config)) == [("A1", "KEPT", "495")]
