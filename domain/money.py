@@ -24,7 +24,8 @@ def to_money(value: Decimal | int | str) -> Decimal:
 
 def money_str(amount: Decimal) -> str:
     """Plain notation for storage and JSON ("1250000.50", never "1.2500005E+6"); the scale is kept."""
-    return format(amount, "f")
+    text = str(amount)  # plain already for almost every amount, and three times faster than format()
+    return format(amount, "f") if "E" in text else text
 
 
 def total(amounts) -> Decimal:

@@ -25,3 +25,11 @@ def dead_letter_for_current(
         error_type=error_type,
         processor=processor,
     )
+
+
+def dead_letter_output(
+    topic: str, key: Any, value: Any, error: str, error_type: str, processor: str
+) -> tuple[str, str, dict]:
+    """A processor output ``(topic, key, record)`` that sends the current message to ``<topic>.dlq``."""
+    record = dead_letter_for_current(topic, key, value, error, error_type, processor)
+    return f"{topic}.dlq", key or "", record

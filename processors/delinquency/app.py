@@ -25,21 +25,17 @@ from processors.common.app import (
     registry_topic,
     without_time_alignment,
 )
-from processors.common.dead_letters import dead_letter_for_current
+from processors.common.dead_letters import dead_letter_output
 from processors.common.partitioning import broadcast_keys
+from processors.common.routing import Routed, route
 from processors.delinquency import logic
 from processors.delinquency.parsing import payment_from, snapshot_from
-from processors.delinquency.sinks import loan_sink, transition_sink
+from processors.delinquency.sinks import delinquency_sink
 from topics import physical_name
 
 log = logging.getLogger(__name__)
 NAME = "delinquency"
 TICK_KEY_PREFIX = "tick-"
-
-
-def _dead(topic: str, key, value, error: str, error_type: str) -> tuple[str, str, dict]:
-    """An output that sends the message to its topic's dead-letter twin, in the same transaction."""
-    return f"{topic}.dlq", key or "", dead_letter_for_current(topic, key, value, error, error_type, NAME)
 
 
 def build(settings: Settings):
@@ -62,7 +58,9 @@ def build(settings: Settings):
         try:
             tick = BusinessDate.model_validate_json(value)
         except ValidationError as error:
-            return [_dead("ops.business-date", key, value, describe(error), "ValidationError")]
+            return [
+                dead_letter_output("ops.business-date", key, value, describe(error), "ValidationError", NAME)
+            ]
         day = tick.date.isoformat()
         return [
             ("delinquency.ticks", k, {"date": day, "bank": tick.bank, "partition_key": k})
@@ -70,7 +68,10 @@ def build(settings: Settings):
         ]
 
     date_outputs = {"delinquency.ticks": ticks, "ops.business-date.dlq": outputs["ops.business-date.dlq"]}
-    _route(app.dataframe(dates).apply(fan_out, metadata=True, expand=True), date_outputs)
+    fanned = app.dataframe(dates).apply(
+        lambda *args: [Routed(*out) for out in fan_out(*args)], metadata=True, expand=True
+    )
+    route(fanned, date_outputs)
 
     # 2. Loans, payments and ticks, co-partitioned by account, through one state store.
     merged = (
@@ -102,39 +103,19 @@ def build(settings: Settings):
             )
             return outputs
         except ValidationError as error:
-            return [_dead(source, key, value, describe(error), "ValidationError")]
+            return [dead_letter_output(source, key, value, describe(error), "ValidationError", NAME)]
         except DomainError as error:
-            return [_dead(source, key, value, str(error), type(error).__name__)]
+            return [dead_letter_output(source, key, value, str(error), type(error).__name__, NAME)]
 
-    results = merged.apply(handle, metadata=True, expand=True)
-    branches = _route(results, {k: v for k, v in outputs.items() if k != "ops.business-date.dlq"})
-    branches[logic.LOANS].sink(loan_sink(settings))
-    branches[logic.TRANSITIONS].sink(transition_sink(settings))
+    routed = merged.apply(
+        lambda value, key, ts, headers: [Routed(*out) for out in handle(value, key, ts, headers)],
+        metadata=True,
+        expand=True,
+    )
+    route(routed, {k: v for k, v in outputs.items() if k != "ops.business-date.dlq"})
+    routed.sink(delinquency_sink(settings))
     without_time_alignment(app)
     return app
-
-
-def _route(stream, topics: dict) -> dict:
-    """Send each (topic, key, value) output to its topic; returns the value branch of each topic."""
-    branches = {}
-    for name, out_topic in topics.items():
-        branch = stream.filter(lambda item, n=name: item[0] == n).apply(lambda item: item[2])
-        branch.to_topic(out_topic, key=KEYS.get(name, _dead_letter_key))
-        branches[name] = branch
-    return branches
-
-
-# Quix's `to_topic` takes the key from the value, so each output topic names the field that carries it.
-KEYS = {
-    logic.LOANS: lambda value: value["account_number"],
-    logic.TRANSITIONS: lambda value: value["account_number"],
-    logic.PAYMENTS: lambda value: value["cif"],
-    "delinquency.ticks": lambda value: value["partition_key"],
-}
-
-
-def _dead_letter_key(letter: dict) -> str:
-    return letter.get("key") or ""
 
 
 def run(settings: Settings) -> None:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from crm.settings import Settings
 from sinks.postgres import PostgresUpsertSink, UpsertSpec
 
+LOANS_TOPIC, TRANSITIONS_TOPIC = "delinquency.loans", "delinquency.transitions"
+
 LOAN_DELINQUENCY = UpsertSpec(
     "loan_delinquency",
     (
@@ -38,6 +40,8 @@ def _day(value: str | None) -> date | None:
 
 
 def loan_rows(v: dict) -> list[tuple]:
+    if getattr(v, "topic", LOANS_TOPIC) != LOANS_TOPIC:
+        return []
     return [
         (
             v["account_number"],
@@ -56,6 +60,8 @@ def loan_rows(v: dict) -> list[tuple]:
 
 
 def transition_rows(v: dict) -> list[tuple]:
+    if getattr(v, "topic", TRANSITIONS_TOPIC) != TRANSITIONS_TOPIC:
+        return []
     return [
         (
             v["account_number"],
@@ -70,9 +76,9 @@ def transition_rows(v: dict) -> list[tuple]:
     ]
 
 
-def loan_sink(settings: Settings) -> PostgresUpsertSink:
-    return PostgresUpsertSink(settings.database_url, (LOAN_DELINQUENCY, loan_rows))
-
-
-def transition_sink(settings: Settings) -> PostgresUpsertSink:
-    return PostgresUpsertSink(settings.database_url, (TRANSITIONS, transition_rows))
+def delinquency_sink(settings: Settings) -> PostgresUpsertSink:
+    """Both tables from the processor's routed outputs (each picks the records of its topic), in one
+    transaction per checkpoint."""
+    return PostgresUpsertSink(
+        settings.database_url, (LOAN_DELINQUENCY, loan_rows), (TRANSITIONS, transition_rows)
+    )

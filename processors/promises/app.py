@@ -27,7 +27,8 @@ from processors.common.app import (
     registry_topic,
     without_time_alignment,
 )
-from processors.common.dead_letters import dead_letter_for_current
+from processors.common.dead_letters import dead_letter_output
+from processors.common.routing import Routed, route
 from processors.promises import logic
 from processors.promises.sink import promise_sink
 from topics import physical_name
@@ -57,22 +58,19 @@ def build(settings: Settings):
                 return logic.on_payment_fact(state_of, value, config)
             return logic.on_business_date(state_of, date.fromisoformat(value["date"]), config)
         except ValidationError as error:
-            return [_dead(source, key, value, describe(error), "ValidationError")]
+            return [dead_letter_output(source, key, value, describe(error), "ValidationError", NAME)]
         except DomainError as error:
-            return [_dead(source, key, value, str(error), type(error).__name__)]
+            return [dead_letter_output(source, key, value, str(error), type(error).__name__, NAME)]
 
-    results = merged.apply(handle, metadata=True, expand=True)
-    promises = results.filter(lambda item: item[0] == logic.PROMISES).apply(lambda item: item[2])
-    promises.to_topic(registry_topic(app, settings, "promises"), key=lambda record: record["cif"])
-    promises.sink(promise_sink(settings))
-    dead = results.filter(lambda item: item[0] == f"{ACTIONS}.dlq").apply(lambda item: item[2])
-    dead.to_topic(registry_topic(app, settings, f"{ACTIONS}.dlq"), key=lambda letter: letter.get("key") or "")
+    routed = merged.apply(
+        lambda value, key, ts, headers: [Routed(*out) for out in handle(value, key, ts, headers)],
+        metadata=True,
+        expand=True,
+    )
+    route(routed, {name: registry_topic(app, settings, name) for name in (logic.PROMISES, f"{ACTIONS}.dlq")})
+    routed.sink(promise_sink(settings))
     without_time_alignment(app)
     return app
-
-
-def _dead(topic: str, key, value, error: str, error_type: str) -> tuple[str, str, dict]:
-    return f"{topic}.dlq", key or "", dead_letter_for_current(topic, key, value, error, error_type, NAME)
 
 
 def run(settings: Settings) -> None:

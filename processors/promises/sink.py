@@ -29,6 +29,8 @@ PROMISES = UpsertSpec(
 
 
 def promise_rows(v: dict) -> list[tuple]:
+    if getattr(v, "topic", "promises") != "promises":
+        return []  # a dead letter on the same stream
     return [
         (
             v["action_id"],

@@ -76,6 +76,7 @@ def processed(service_addresses, run_id, cli_env, portfolio):
             poison.produce(
                 physical_name("payments", settings), b'{"reference_number": "X", "amount": "lots"}', b"LNX"
             )
+            poison.produce(physical_name("agent.actions", settings), b'{"action_id": "BAD", "cif": 7}', b"CX")
             poison.flush()
             _wait_for_all(settings)
         finally:
@@ -167,6 +168,14 @@ def test_the_poison_payment_is_dead_lettered_with_its_reason(processed):
     assert key == b"LNX"
     assert letter["source_topic"] == "payments" and letter["processor"] == "delinquency"
     assert "amount" in letter["error"] and letter["value"].startswith('{"reference_number": "X"')
+
+
+def test_a_bad_action_is_dead_lettered_by_the_promises_processor(processed):
+    [(key, value)] = read_all(
+        processed.kafka_brokers, physical_name("agent.actions.dlq", processed), 1, timeout=30
+    )
+    letter = orjson.loads(value)
+    assert key == b"CX" and letter["processor"] == "promises" and "cif" in letter["error"]
 
 
 def test_each_customer_is_as_late_as_their_worst_loan(processed, portfolio):
