@@ -49,6 +49,12 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _tick_seconds(log: Path, day: date) -> float:
     """The slowest partition's rule evaluation for the tick of ``day``, from the processor's log."""
     times = [
@@ -188,6 +194,10 @@ def main() -> None:
                 profiler.send_signal(signal.SIGINT)
                 profiler.wait(timeout=60)
             print(f"first pass: {elapsed:,.1f} s to caught up, {rate:,.0f} events/s (incl. start-up)")
+            cpu = ", ".join(f"{_cpu_seconds(p.pid):,.0f} s" for p in processes)
+            print(
+                f"processor CPU time in the first pass: {cpu} (wall {elapsed:,.0f} s, {os.cpu_count()} cores)"
+            )
 
             next_day = date.fromisoformat(
                 orjson.loads((portfolio / "ops.business-date.jsonl").read_bytes().splitlines()[-1])["date"]
@@ -218,6 +228,10 @@ def main() -> None:
                     f"p99 {p99 * 1000:,.0f} ms ({len(latencies)} samples, "
                     f"{args.background_rate} other payments/s)"
                 )
+            for n in range(args.instances):  # how the partitions were shared, for the record
+                log_text = (portfolio / f"processor-{n}.log").read_text().splitlines()
+                assigned = [line for line in log_text if "assign" in line.lower() or "revok" in line.lower()]
+                print(f"processor {n}: " + (" | ".join(assigned[-4:]) or "no assignment logged")[:600])
             peaks = ", ".join(f"{_peak_rss_mb(p.pid):,.0f} MB" for p in processes)
             print(f"processor peak RSS: {peaks}")
     finally:
