@@ -2,6 +2,7 @@
 
 from contracts.actions import AgentAction, ContactInfo, Promise, Visit
 from contracts.agents import AgentConfig, AgentSkills, AgentType
+from contracts.assignments import AgentAssignment, CampaignAssignment, SelectedContactOut, StrategyAssignment
 from contracts.business_date import BusinessDate
 from contracts.collaterals import Collateral
 from contracts.common import (
@@ -17,7 +18,7 @@ from contracts.common import (
     ProductType,
 )
 from contracts.customers import Address, CustomerRecord, Email, Phone, ReferenceCustomer
-from contracts.delinquency import BucketTransition, LoanDelinquency
+from contracts.delinquency import BucketTransition, CustomerDelinquencyRecord, LoanDelinquency
 from contracts.dlq import DeadLetter, dead_letter, dead_letter_record
 from contracts.loans import Installment, LoanSnapshot
 from contracts.payments import Payment
@@ -38,7 +39,10 @@ CONFIG = {"config.agents": AgentConfig, "config.strategies": StrategyConfig}
 OUTBOUND = {
     "delinquency.loans": LoanDelinquency,
     "delinquency.transitions": BucketTransition,
+    "delinquency.customers": CustomerDelinquencyRecord,
     "promises": PromiseRecord,
+    "strategy.assignments": StrategyAssignment,
+    "assignments": AgentAssignment,
 }
 
 __all__ = [
@@ -48,6 +52,11 @@ __all__ = [
     "BucketTransition",
     "LoanDelinquency",
     "PromiseRecord",
+    "AgentAssignment",
+    "CampaignAssignment",
+    "SelectedContactOut",
+    "StrategyAssignment",
+    "CustomerDelinquencyRecord",
     "StrategyConfig",
     "Address",
     "AddressType",

@@ -7,6 +7,7 @@ DPD grows by one every business day without any event; consumers that need today
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from contracts.common import Contract, MoneyOut
 
@@ -24,6 +25,8 @@ class LoanDelinquency(Contract):
     next_event: date | None
     # Increases with every change of the loan's state: sinks keep the highest, so replays never go back.
     revision: int
+    product_type: str = ""  # passed on from the bank's snapshot for strategies to match on
+    custom_fields: dict[str, Any] = {}  # exact numbers as decimal strings
 
 
 class BucketTransition(Contract):
@@ -35,3 +38,33 @@ class BucketTransition(Contract):
     kind: str  # ENTRY | ROLL_FORWARD | ROLL_BACK | CURE
     dpd: int
     revision: int
+
+
+class LoanFacts(Contract):
+    """One loan of a customer as strategies see it (`delinquency.customers` carries all of them)."""
+
+    account_number: str
+    product_type: str
+    currency: str
+    dpd: int
+    bucket: str
+    overdue_amount: MoneyOut
+    outstanding: MoneyOut
+    oldest_unpaid_due: date | None
+    custom_fields: dict[str, Any] = {}
+
+
+class CustomerDelinquencyRecord(Contract):
+    """`delinquency.customers`: the customer as late as their worst loan, with every loan's figures."""
+
+    cif: str
+    business_date: date
+    max_dpd: int
+    bucket: str
+    overdue_total: dict[str, MoneyOut]  # per currency
+    outstanding_total: dict[str, MoneyOut]
+    oldest_unpaid_due: date | None
+    loans: int
+    loans_delinquent: int
+    revision: int
+    accounts: list[LoanFacts] = []

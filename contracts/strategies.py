@@ -109,6 +109,16 @@ class CampaignIn(Contract):
     agent_type: AgentType | None = None
     required_skills: AgentSkills = AgentSkills()
 
+    @model_validator(mode="after")
+    def _agents_come_from_a_team(self) -> Self:
+        # Allocation keeps each team's agents and customers on one partition (exact capacity across
+        # partitions): a campaign that needs agents must say which team's.
+        if self.agent_type is not None and self.team is None:
+            raise cross_field_error(
+                "team", "a campaign with an agent_type needs the team its agents come from"
+            )
+        return self
+
     def to_domain(self) -> Campaign:
         return Campaign(
             self.id,

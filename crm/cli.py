@@ -30,7 +30,7 @@ def _root() -> None:
 
 def _register() -> None:
     # Imported here so `crm --help` stays fast and a broken optional module names itself clearly.
-    from crm.commands import demo, generate, ingest, init, run, stack
+    from crm.commands import api, demo, generate, ingest, init, run, stack, strategy, user
 
     app.add_typer(stack.app, name="stack")
     app.command("init")(init.init)
@@ -38,6 +38,9 @@ def _register() -> None:
     app.command("ingest")(ingest.ingest)
     app.command("run")(run.run)
     app.command("demo")(demo.demo)
+    app.command("api")(api.api)
+    app.add_typer(user.app, name="user")
+    app.add_typer(strategy.app, name="strategy")
 
 
 def main() -> None:

@@ -39,6 +39,10 @@ def loan_to_dict(state: LoanState) -> dict:
             "as_of": snapshot.as_of.isoformat(),
             "schedule": [_installment(row) for row in snapshot.schedule],
         }
+        if snapshot.product_type:
+            data["snapshot"]["product_type"] = snapshot.product_type
+        if snapshot.custom_fields:
+            data["snapshot"]["custom_fields"] = snapshot.custom_fields
     ledger = state.ledger
     if ledger.entries:
         data["entries"] = {
@@ -67,6 +71,8 @@ def _snapshot(account_number: str, raw: dict) -> Snapshot:
             )
             for d, p, i, f, pen, paid in raw["schedule"]
         ),
+        product_type=raw.get("product_type", ""),
+        custom_fields=raw.get("custom_fields", {}),
     )
 
 

@@ -29,6 +29,9 @@ class Snapshot:
     outstanding: Decimal
     as_of: datetime
     schedule: Schedule
+    # What strategies match on besides the figures; carried through, never computed with.
+    product_type: str = ""
+    custom_fields: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         # Oldest-first allocation and DPD rely on due-date order; the bank's feed does not promise it.

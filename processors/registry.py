@@ -5,4 +5,7 @@ PROCESSORS: dict[str, str] = {
     "delinquency": "processors.delinquency.app",
     "rollup": "processors.rollup.app",
     "promises": "processors.promises.app",
+    "strategy": "processors.strategy.app",
+    "allocation": "processors.allocation.app",
+    "queues": "processors.queues.app",
 }

@@ -165,8 +165,8 @@ _OUTBOUND = (
         "assignments",
         TopicKind.OUTBOUND,
         "cif",
-        "Current call and field agent of each customer.",
-        compacted=True,
+        "Changes of a customer's call or field agent, one record per agent type (so not compacted: both "
+        "records share the cif key).",
     ),
 )
 
@@ -185,6 +185,20 @@ _INTERNAL = (
         "cif",
         "Completed payments and reversals with their loan's customer, re-keyed by cif for the promises "
         "processor; facts, kept forever like the payments topic.",
+    ),
+    TopicSpec(
+        "strategy.reevaluate",
+        TopicKind.INTERNAL,
+        "partition_key",
+        "Requests to re-evaluate every customer under the current strategy, one per partition.",
+        retention_ms=7 * DAY_MS,
+    ),
+    TopicSpec(
+        "allocation.requests",
+        TopicKind.INTERNAL,
+        "pool",
+        "Customers' allocation needs and agent changes, keyed by pool (team): one team's agents and "
+        "customers meet on one partition, so capacity holds across partitions.",
     ),
 )
 

@@ -25,6 +25,7 @@ LOANS, TRANSITIONS = "delinquency.loans", "delinquency.transitions"
 PAYMENTS = "delinquency.payments"  # payment facts re-keyed by customer, for the promises processor
 
 Output = tuple[str, str, dict]  # (logical topic, key, value)
+LOAN_FACTS = ("product_type", "custom_fields")  # from the snapshot, passed on for strategies to match on
 
 
 def _file(state_of: StateOf, account: str, where: str | None) -> None:
@@ -51,7 +52,7 @@ def _changed(old: dict | None, new: dict) -> bool:
     """Whether a record says something new (DPD alone moving by a day is derivable, not news)."""
     if old is None:
         return True
-    keys = ("bucket", "overdue_amount", "outstanding", "oldest_unpaid_due", "next_event", "cif")
+    keys = ("bucket", "overdue_amount", "outstanding", "oldest_unpaid_due", "next_event", "cif", *LOAN_FACTS)
     return any(old.get(k) != new.get(k) for k in keys)
 
 
@@ -89,7 +90,8 @@ def refresh(state_of: StateOf, account: str, loan: LoanState) -> list[Output]:
         _file(state_of, account, None)
         return []
     state_of(account).set("unpaid", [[due.isoformat(), str(amount)] for due, amount in unpaid(loan)])
-    return _emit(state_of, account, view)
+    facts = {"product_type": loan.snapshot.product_type, "custom_fields": loan.snapshot.custom_fields}
+    return _emit(state_of, account, view, facts)
 
 
 def _age(state_of: StateOf, account: str, on: date) -> list[Output]:
@@ -98,16 +100,17 @@ def _age(state_of: StateOf, account: str, on: date) -> list[Output]:
     record, rows = own.get("view"), own.get("unpaid")
     if record is None or rows is None:  # filed before these keys existed: the full computation
         return refresh(state_of, account, _load(state_of, account))
-    return _emit(state_of, account, aged(_view_from_record(record), _unpaid_from_state(rows), on))
+    facts = {key: record.get(key) for key in LOAN_FACTS}
+    return _emit(state_of, account, aged(_view_from_record(record), _unpaid_from_state(rows), on), facts)
 
 
-def _emit(state_of: StateOf, account: str, view: LoanView) -> list[Output]:
+def _emit(state_of: StateOf, account: str, view: LoanView, facts: dict) -> list[Output]:
     """Record ``view`` as the loan's state; the record and any transition when it says something new."""
     business_date = view.business_date.isoformat()
     own = state_of(account)
     previous = own.get("view")
     revision = (previous or {}).get("revision", 0) + 1
-    record = _view_record(view, revision)
+    record = {**_view_record(view, revision), **facts}
     _file(state_of, account, view.next_event.isoformat() if view.next_event else None)
     if not _changed(previous, record):
         return []

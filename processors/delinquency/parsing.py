@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from contracts import LoanSnapshot, Payment
 from domain.ledger import PaymentEvent, PaymentStatus
 from domain.loan import Snapshot
@@ -21,6 +23,9 @@ def snapshot_from(raw: bytes) -> Snapshot:
             Installment(row.due_date, row.principal, row.interest, row.fees, row.penalty, row.paid)
             for row in loan.installments
         ),
+        product_type=loan.product_type,
+        # JSON-able for the state store and outputs: exact numbers as decimal strings
+        custom_fields={k: str(v) if isinstance(v, Decimal) else v for k, v in loan.custom_fields.items()},
     )
 
 

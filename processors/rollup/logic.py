@@ -51,4 +51,19 @@ def on_loan_record(state, record: dict) -> dict | None:
         "loans": result.loans,
         "loans_delinquent": result.loans_delinquent,
         "revision": revision,
+        "accounts": [_facts(loans[account], view) for account, view in zip(loans, views, strict=True)],
+    }
+
+
+def _facts(record: dict, view: LoanView) -> dict:
+    return {
+        "account_number": record["account_number"],
+        "product_type": record.get("product_type", ""),
+        "currency": record["currency"],
+        "dpd": view.dpd,
+        "bucket": view.bucket,
+        "overdue_amount": record["overdue_amount"],
+        "outstanding": record["outstanding"],
+        "oldest_unpaid_due": record.get("oldest_unpaid_due"),
+        "custom_fields": record.get("custom_fields") or {},
     }

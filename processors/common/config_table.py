@@ -1,0 +1,115 @@
+"""The latest value per key of a compacted configuration topic, read in the background by every process.
+
+A configuration topic (strategies) is small and every partition of a processor needs all of it, so it is
+not consumed through the processor's consumer group (which would give it to one process only): each process
+reads the whole topic from the beginning on a thread of its own and keeps the latest value of each key, the
+way a Kafka Streams "global table" does. `start` returns once the topic's existing content is loaded, so the
+first events are already judged under the configuration that was current when the processor started.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+log = logging.getLogger(__name__)
+
+
+class ConfigTable:
+    def __init__(self, brokers: str, topic: str, parse: Callable[[bytes], Any]) -> None:
+        """``parse`` turns a value into what the table keeps; a value it rejects (raises) is logged and the
+        key keeps its previous value."""
+        self.brokers, self.topic, self.parse = brokers, topic, parse
+        self._values: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._changed = threading.Condition(self._lock)
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            return self._values.get(key)
+
+    def wait_for(self, key: str, accept: Callable[[Any], bool], timeout: float) -> Any:
+        """The value of ``key`` once ``accept(value)`` holds, or the current one after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not accept(self._values.get(key)) and (left := deadline - time.monotonic()) > 0:
+                self._changed.wait(left)
+            return self._values.get(key)
+
+    def start(self, timeout: float = 60.0) -> None:
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.brokers,
+                "group.id": f"config-table-{uuid.uuid4().hex}",  # never commits: always reads from the start
+                "enable.auto.commit": False,
+                "isolation.level": "read_committed",
+            }
+        )
+        partitions = consumer.list_topics(self.topic, timeout=10).topics[self.topic].partitions
+        assignment = [TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in partitions]
+        ends = {
+            p: consumer.get_watermark_offsets(TopicPartition(self.topic, p), timeout=10)[1]
+            for p in partitions
+        }
+        consumer.assign(assignment)
+        self._load_until(consumer, ends, timeout)
+        self._thread = threading.Thread(
+            target=self._follow, args=(consumer,), name=f"config:{self.topic}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _load_until(self, consumer: Consumer, ends: dict[int, int], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = {p for p, end in ends.items() if end > 0}
+        while pending and time.monotonic() < deadline:
+            message = consumer.poll(0.2)
+            if message is not None and message.error() is None:
+                self._apply(message)
+            positions = consumer.position([TopicPartition(self.topic, p) for p in pending])
+            pending = {
+                tp.partition for tp in positions if tp.offset < ends[tp.partition]
+            }  # also -1001: unknown yet
+        if pending:
+            log.warning("configuration not fully loaded in time", extra={"topic": self.topic})
+
+    def _follow(self, consumer: Consumer) -> None:
+        try:
+            while not self._stop.is_set():
+                message = consumer.poll(0.5)
+                if message is not None and message.error() is None:
+                    self._apply(message)
+        finally:
+            consumer.close()
+
+    def _apply(self, message) -> None:
+        key = (message.key() or b"").decode()
+        if message.value() is None:
+            with self._changed:
+                self._values.pop(key, None)
+                self._changed.notify_all()
+            return
+        try:
+            value = self.parse(message.value())
+        except (
+            Exception
+        ) as error:  # a bad configuration must never stop the processor: keep the last good one
+            log.error(
+                "configuration rejected", extra={"topic": self.topic, "key": key, "error": str(error)[:500]}
+            )
+            return
+        with self._changed:
+            self._values[key] = value
+            self._changed.notify_all()

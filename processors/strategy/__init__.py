@@ -1,0 +1,1 @@
+"""Strategy (campaign) assignment: every customer in the first matching campaign of each strategy group."""

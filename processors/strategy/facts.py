@@ -1,0 +1,112 @@
+"""What the strategy processor keeps per customer, and the domain's `CustomerFacts` built from it.
+
+The stored forms are compact JSON (lists, decimal strings) because they live in RocksDB and are read on
+every event of the customer; they are turned into domain objects only when the customer is evaluated.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from domain.contacts import CustomerContacts, Email, Phone, Reference
+from domain.strategy import CustomerFacts, DelinquencySummary, LoanFacts
+
+
+def stored_customer(customer: dict) -> dict:
+    """A `bank.customers` value (already validated, as a dict) in the form kept in state."""
+    return {
+        "updated_at": customer["updated_at"],
+        "name": customer.get("company_name") or customer["name"],
+        "type": customer["type"],
+        "segment": customer["segment"],
+        "status": customer["status"],
+        "timezone": customer.get("timezone"),
+        "date_of_birth": customer.get("date_of_birth"),
+        "phones": [_phone(p) for p in customer.get("phones", [])],
+        "emails": [
+            [e["type"], e["address"], e["is_primary"], e["is_verified"]] for e in customer.get("emails", [])
+        ],
+        "references": [
+            [r["relationship"], r["name"], r.get("ref_cif"), [_phone(p) for p in r.get("phones", [])]]
+            for r in customer.get("references", [])
+        ],
+    }
+
+
+def _phone(phone: dict) -> list:
+    return [phone["type"], phone["number"], phone["is_primary"], phone["is_verified"]]
+
+
+def stored_delinquency(record: dict) -> dict:
+    """A `delinquency.customers` record in the form kept in state."""
+    return {
+        key: record.get(key)
+        for key in (
+            "business_date",
+            "max_dpd",
+            "bucket",
+            "overdue_total",
+            "outstanding_total",
+            "loans_delinquent",
+            "accounts",
+            "revision",
+        )
+    }
+
+
+def _main_currency(delinquency: dict) -> str | None:
+    """The currency a customer's totals are compared in: the one with the largest outstanding balance."""
+    totals = delinquency.get("outstanding_total") or {}
+    return max(totals, key=lambda c: (Decimal(totals[c]), c), default=None)
+
+
+def customer_facts(
+    cif: str, customer: dict | None, delinquency: dict, promises: dict, flagged: list
+) -> CustomerFacts:
+    customer = customer or {}
+    currency = _main_currency(delinquency)
+    statuses = list(promises.values())
+    summary = DelinquencySummary(
+        max_dpd=delinquency["max_dpd"],
+        bucket=delinquency["bucket"],
+        overdue_total=Decimal((delinquency.get("overdue_total") or {}).get(currency, "0")),
+        outstanding_total=Decimal((delinquency.get("outstanding_total") or {}).get(currency, "0")),
+        broken_promises=statuses.count("BROKEN"),
+        loans_delinquent=delinquency.get("loans_delinquent") or 0,
+        has_pending_promise="PENDING" in statuses,
+    )
+    loans = tuple(
+        LoanFacts(
+            account_number=a["account_number"],
+            product_type=a.get("product_type") or "",
+            currency=a["currency"],
+            dpd=a["dpd"],
+            bucket=a["bucket"],
+            overdue_amount=Decimal(a["overdue_amount"]),
+            outstanding=Decimal(a["outstanding"]),
+            custom=a.get("custom_fields") or {},
+        )
+        for a in delinquency.get("accounts") or []
+    )
+    contacts = CustomerContacts(
+        phones=tuple(Phone(*p) for p in customer.get("phones", [])),
+        emails=tuple(Email(*e) for e in customer.get("emails", [])),
+        references=tuple(
+            Reference(relationship, name, tuple(Phone(*p) for p in phones), ref_cif)
+            for relationship, name, ref_cif, phones in customer.get("references", [])
+        ),
+    )
+    born = customer.get("date_of_birth")
+    return CustomerFacts(
+        cif=cif,
+        type=customer.get("type", ""),
+        segment=customer.get("segment", ""),
+        status=customer.get("status", ""),
+        delinquency=summary,
+        loans=loans,
+        contacts=contacts,
+        flagged_contacts=frozenset(flagged),
+        timezone=customer.get("timezone"),
+        date_of_birth=date.fromisoformat(born) if born else None,
+    )

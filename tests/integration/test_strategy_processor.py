@@ -1,0 +1,115 @@
+"""The strategy processor end to end: customers and their delinquency through real Kafka into PostgreSQL,
+under a strategy published to `config.strategies`, then re-evaluated under a new version on request."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import orjson
+import psycopg
+import pytest
+
+from processors.strategy.requests import request_reevaluation
+from tests.kafka_helpers import read_all
+from tests.services import initialized_namespace
+from tests.unit.test_strategy_logic import CUSTOMER, delinquency
+from topics import physical_name
+from topics.clients import make_producer
+from topics.lag import wait_caught_up
+
+pytestmark = pytest.mark.integration
+INPUTS = ("delinquency.customers", "bank.customers", "promises", "agent.actions", "strategy.reevaluate")
+CUSTOMERS = 60
+
+
+def config(version: int, late_dpd: int) -> dict:
+    return {
+        "strategy_id": "default",
+        "version": version,
+        "published_at": "2026-03-01T09:00:00+00:00",
+        "groups": [
+            {
+                "id": "CALLS",
+                "name": "Calls",
+                "campaigns": [
+                    {
+                        "id": "LATE",
+                        "name": "Late",
+                        "priority": 1,
+                        "conditions": [{"field": "delinquency.max_dpd", "operator": ">=", "value": late_dpd}],
+                        "contact_rules": [{"phone_types": ["MOBILE"]}],
+                        "team": "T1",
+                        "agent_type": "CALL",
+                    },
+                    {
+                        "id": "EARLY",
+                        "name": "Early",
+                        "priority": 2,
+                        "conditions": [{"field": "delinquency.max_dpd", "operator": ">", "value": 0}],
+                    },
+                ],
+            }
+        ],
+    }
+
+
+def expected_campaign(dpd: int, late_dpd: int) -> list[str]:
+    return ["LATE"] if dpd >= late_dpd else (["EARLY"] if dpd > 0 else [])
+
+
+def test_customers_land_in_campaigns_and_follow_a_new_version_on_request(service_addresses, run_id, cli_env):
+    with initialized_namespace(service_addresses, f"s{run_id}", cli_env) as (settings, env):
+        producer = make_producer(settings)
+        strategies = physical_name("config.strategies", settings)
+        producer.produce(strategies, b"{not json", b"default")  # a bad value is logged and skipped
+        producer.produce(strategies, orjson.dumps(config(1, 30)), b"default")
+        dpds = {f"C{n:03d}": (n * 7) % 90 for n in range(CUSTOMERS)}
+        for cif, dpd in dpds.items():
+            producer.produce(
+                physical_name("bank.customers", settings),
+                orjson.dumps({**CUSTOMER, "cif": cif}),
+                cif.encode(),
+            )
+            record = {**delinquency(dpd=dpd), "cif": cif}
+            producer.produce(
+                physical_name("delinquency.customers", settings), orjson.dumps(record), cif.encode()
+            )
+        producer.flush(30)
+        group = f"{settings.namespace}crm-strategy"
+        inputs = [physical_name(t, settings) for t in INPUTS]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crm", "run", "strategy"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            wait_caught_up(settings.kafka_brokers, group, inputs, 120)
+            with psycopg.connect(settings.database_url) as conn:
+                rows = dict(conn.execute("SELECT cif, campaign_ids FROM strategy_assignments").fetchall())
+            assert rows == {cif: expected_campaign(dpd, 30) for cif, dpd in dpds.items()}
+            on_topic = read_all(
+                settings.kafka_brokers, physical_name("strategy.assignments", settings), CUSTOMERS
+            )
+            assert len(on_topic) == CUSTOMERS
+
+            producer.produce(strategies, orjson.dumps(config(2, 60)), b"default")
+            producer.flush(30)
+            assert request_reevaluation(producer, settings, "default", 2) == settings.topic_partitions
+            wait_caught_up(settings.kafka_brokers, group, inputs, 120)
+            with psycopg.connect(settings.database_url) as conn:
+                rows = {
+                    cif: (version, campaigns)
+                    for cif, version, campaigns in conn.execute(
+                        "SELECT cif, strategy_version, campaign_ids FROM strategy_assignments"
+                    ).fetchall()
+                }
+            assert rows == {cif: (2, expected_campaign(dpd, 60)) for cif, dpd in dpds.items()}
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output[-3000:]
+        assert "configuration rejected" in output

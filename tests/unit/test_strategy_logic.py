@@ -1,0 +1,187 @@
+"""The strategy processor's rules over a dict-backed state store (the app wires the same functions)."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from processors.strategy import logic
+from processors.strategy.app import live_strategy
+from tests.fakes import DictState
+
+
+def strategy(version=1, late_dpd=30):
+    return live_strategy(
+        orjson.dumps(
+            {
+                "strategy_id": "default",
+                "version": version,
+                "published_at": "2026-03-01T09:00:00+00:00",
+                "groups": [
+                    {
+                        "id": "CALLS",
+                        "name": "Call campaigns",
+                        "campaigns": [
+                            {
+                                "id": "LATE",
+                                "name": "Late payers",
+                                "priority": 1,
+                                "conditions": [
+                                    {"field": "delinquency.max_dpd", "operator": ">=", "value": late_dpd},
+                                    {"field": "loan.product_type", "operator": "=", "value": "AUTO_LOAN"},
+                                ],
+                                "contact_rules": [{"phone_types": ["MOBILE"]}],
+                                "team": "T1",
+                                "agent_type": "CALL",
+                            },
+                            {
+                                "id": "EARLY",
+                                "name": "Early",
+                                "priority": 2,
+                                "conditions": [{"field": "delinquency.max_dpd", "operator": ">", "value": 0}],
+                            },
+                        ],
+                    },
+                    {
+                        "id": "LETTERS",
+                        "name": "Letters",
+                        "campaigns": [
+                            {
+                                "id": "BROKEN",
+                                "name": "Broke a promise",
+                                "priority": 1,
+                                "conditions": [
+                                    {"field": "delinquency.broken_promises", "operator": ">=", "value": 1}
+                                ],
+                            }
+                        ],
+                    },
+                ],
+            }
+        )
+    )
+
+
+@pytest.fixture
+def state_of():
+    store: dict = {}
+    return lambda prefix: DictState(store, prefix)
+
+
+def delinquency(dpd=45, revision=1, product="AUTO_LOAN"):
+    return {
+        "cif": "C1",
+        "business_date": "2026-03-10",
+        "max_dpd": dpd,
+        "bucket": "30-59" if dpd >= 30 else ("1-29" if dpd else "CURRENT"),
+        "overdue_total": {"VND": "1000" if dpd else "0"},
+        "outstanding_total": {"VND": "9000"},
+        "loans": 1,
+        "loans_delinquent": 1 if dpd else 0,
+        "revision": revision,
+        "accounts": [
+            {
+                "account_number": "LN1",
+                "product_type": product,
+                "currency": "VND",
+                "dpd": dpd,
+                "bucket": "30-59",
+                "overdue_amount": "1000",
+                "outstanding": "9000",
+                "oldest_unpaid_due": "2026-01-24",
+                "custom_fields": {"risk_score": "0.8"},
+            }
+        ],
+    }
+
+
+CUSTOMER = {
+    "cif": "C1",
+    "type": "INDIVIDUAL",
+    "name": "Nguyễn Văn A",
+    "segment": "MASS",
+    "status": "ACTIVE",
+    "timezone": "Asia/Ho_Chi_Minh",
+    "updated_at": "2026-03-01T00:00:00+07:00",
+    "phones": [
+        {"type": "MOBILE", "number": "+84 90 000 0001", "is_primary": True, "is_verified": True},
+        {"type": "HOME", "number": "+84 28 000 0002", "is_primary": False, "is_verified": True},
+    ],
+}
+
+
+def campaigns(outputs):
+    [(_topic, _key, record)] = outputs
+    return [(c["group_id"], c["campaign_id"]) for c in record["campaigns"]]
+
+
+def test_the_first_matching_campaign_of_each_group_with_its_contacts_and_allocation_needs(state_of):
+    live = strategy()
+    logic.on_customer(state_of, CUSTOMER, lambda: live)
+    [(_t, key, record)] = logic.on_delinquency(state_of, delinquency(), lambda: live)
+    assert key == "C1" and record["strategy_version"] == 1 and record["delinquent"]
+    [late] = record["campaigns"]
+    assert (late["campaign_id"], late["team"], late["agent_type"], late["matched_loan"]) == (
+        "LATE",
+        "T1",
+        "CALL",
+        "LN1",
+    )
+    assert [c["value"] for c in late["contacts"]] == ["+84 90 000 0001"]
+    assert "max_dpd" in late["reason"] and record["products"] == ["AUTO_LOAN"]
+
+
+def test_priority_order_and_group_independence(state_of):
+    live = strategy()
+    assert campaigns(logic.on_delinquency(state_of, delinquency(dpd=10), lambda: live)) == [
+        ("CALLS", "EARLY")
+    ]
+    promise = {"cif": "C1", "action_id": "A1", "status": "BROKEN"}
+    assert campaigns(logic.on_promise(state_of, promise, lambda: live)) == [
+        ("CALLS", "EARLY"),
+        ("LETTERS", "BROKEN"),
+    ]
+
+
+def test_nothing_is_emitted_when_nothing_that_matters_changed(state_of):
+    live = strategy()
+    logic.on_delinquency(state_of, delinquency(dpd=45), lambda: live)
+    assert (
+        logic.on_delinquency(state_of, delinquency(dpd=46, revision=2), lambda: live) == []
+    )  # same campaigns
+    assert (
+        logic.on_delinquency(state_of, delinquency(dpd=47, revision=1), lambda: live) == []
+    )  # an older record
+    cured = logic.on_delinquency(state_of, delinquency(dpd=0, revision=3), lambda: live)
+    assert campaigns(cured) == []  # left every campaign: said once, so the queues and allocation hear it
+
+
+def test_a_wrong_number_is_not_selected_any_more(state_of):
+    live = strategy()
+    logic.on_customer(state_of, CUSTOMER, lambda: live)
+    logic.on_delinquency(state_of, delinquency(), lambda: live)
+    action = {
+        "cif": "C1",
+        "result": "WRONG_NUMBER",
+        "contact": {"channel": "PHONE", "number": "+84900000001"},
+    }
+    [(_t, _k, record)] = logic.on_action(state_of, action, lambda: live)
+    assert record["campaigns"][0]["contacts"] == []
+    assert logic.on_action(state_of, {**action, "result": "NO_ANSWER"}, lambda: live) == []
+
+
+def test_a_new_version_applies_on_the_next_event_or_to_everyone_on_request(state_of):
+    live = strategy()
+    logic.on_delinquency(state_of, delinquency(dpd=45), lambda: live)
+    stricter = strategy(version=2, late_dpd=60)
+    [(_t, _k, record)] = logic.on_reevaluate(state_of, lambda: stricter)
+    assert record["strategy_version"] == 2 and campaigns([(_t, _k, record)]) == [("CALLS", "EARLY")]
+    assert logic.on_reevaluate(state_of, lambda: stricter) == []  # already under version 2
+
+
+def test_without_a_strategy_or_loans_nothing_is_decided(state_of):
+    assert logic.on_delinquency(state_of, delinquency(), lambda: None) == []
+    assert logic.on_customer(state_of, {**CUSTOMER, "cif": "C2"}, lambda: strategy()) == []
+    older = {**CUSTOMER, "updated_at": "2026-01-01T00:00:00+07:00"}
+    logic.on_customer(state_of, CUSTOMER, lambda: None)
+    assert logic.on_customer(state_of, older, lambda: strategy()) == []
