@@ -19,10 +19,11 @@ that is a plain decimal number ("0.7", not "007") is a number, as in the ``bank.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 
 from domain.buckets import DEFAULT_BUCKETS, BucketConfig
 from domain.contacts import ContactRule, CustomerContacts, SelectedContact, select_contacts
@@ -369,11 +370,7 @@ def _reader(spec: FieldSpec) -> Callable[[object], object]:
     if spec.path[0] == "custom":
         key = spec.path[1]
         return lambda loan: loan.custom.get(key)
-    if len(spec.path) == 1:
-        (attribute,) = spec.path
-        return lambda subject: getattr(subject, attribute)
-    outer, inner = spec.path
-    return lambda subject: getattr(getattr(subject, outer), inner)
+    return attrgetter(".".join(spec.path))  # implemented in C: the cheapest read per condition
 
 
 def _check_shape(spec: FieldSpec, op: Operator, value: object) -> None:
@@ -493,6 +490,9 @@ class CompiledCampaign:
     campaign: Campaign
     customer_conditions: tuple[CompiledCondition, ...]
     loan_conditions: tuple[CompiledCondition, ...]
+    # Campaigns with equal contact rules share this number, so a customer's selection is made once for all
+    # of them (hashing the rules themselves on every match would cost more than it saves).
+    contacts_key: int = 0
 
     def _match(self, facts: CustomerFacts) -> object:
         """_NO_MATCH, or the loan that matched (None when the campaign has no loan-level conditions)."""
@@ -513,6 +513,8 @@ class CompiledGroup:
     name: str
     strategy_version: int
     campaigns: tuple[CompiledCampaign, ...]  # in the order they are tried
+    # facts → (index in campaigns, matched loan) or None: the generated fast path (domain.strategy_codegen)
+    matcher: Callable[[CustomerFacts], tuple[int, object] | None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -537,6 +539,7 @@ def compile_strategy(strategy: Strategy, buckets: BucketConfig = DEFAULT_BUCKETS
     """Validate a strategy version and build its closures, once; raises InvalidStrategy naming the culprit."""
     group_ids: set[str] = set()
     campaign_ids: set[str] = set()
+    rule_sets: dict[tuple[ContactRule, ...], int] = {}
     groups = []
     for group in strategy.groups:
         if group.id in group_ids:
@@ -549,8 +552,17 @@ def compile_strategy(strategy: Strategy, buckets: BucketConfig = DEFAULT_BUCKETS
                 )
             campaign_ids.add(campaign.id)
         ordered = sorted(group.campaigns, key=lambda c: (c.priority, c.id))
-        campaigns = tuple(_compile_campaign(group, campaign, buckets) for campaign in ordered)
-        groups.append(CompiledGroup(group.id, group.name, strategy.version, campaigns))
+        campaigns = tuple(
+            replace(
+                _compile_campaign(group, campaign, buckets),
+                contacts_key=rule_sets.setdefault(campaign.contact_rules, len(rule_sets)),
+            )
+            for campaign in ordered
+        )
+        from domain.strategy_codegen import group_matcher  # it reads this module's field catalogue
+
+        matcher = group_matcher(campaigns, field_spec)
+        groups.append(CompiledGroup(group.id, group.name, strategy.version, campaigns, matcher))
     return CompiledStrategy(strategy.version, tuple(groups))
 
 
@@ -564,25 +576,77 @@ def _reason(group: CompiledGroup, compiled: CompiledCampaign, facts: CustomerFac
     return f"{head}, the first to match: " + ("; ".join(why) if why else "no conditions (catch-all)")
 
 
-def match_campaign(group: CompiledGroup, facts: CustomerFacts) -> Assignment | None:
-    """The first campaign of the group whose conditions all hold for the customer, or None."""
-    for compiled in group.campaigns:
-        loan = compiled._match(facts)
-        if loan is _NO_MATCH:
-            continue
+def match_campaign(
+    group: CompiledGroup,
+    facts: CustomerFacts,
+    explain: bool = True,
+    contacts: dict | None = None,
+    select: bool = True,
+) -> Assignment | None:
+    """The first campaign of the group whose conditions all hold for the customer, or None.
+
+    ``explain=False`` leaves the reason empty (see `explain`): it quotes every condition with the customer's
+    values, which costs more than the matching; ``select=False`` leaves the contacts empty likewise (see
+    `complete`). ``contacts`` caches the contact selection per rule list across the groups of one customer
+    (campaigns often share their rules).
+    """
+    if group.matcher is not None:
+        found = group.matcher(facts)
+        if found is None:
+            return None
+        index, loan = found
+        matches = ((group.campaigns[index], loan),)
+    else:
+        matches = ((c, m) for c in group.campaigns if (m := c._match(facts)) is not _NO_MATCH)
+    for compiled, loan in matches:
         campaign = compiled.campaign
+        rules = campaign.contact_rules
+        selected = contacts.get(compiled.contacts_key) if contacts is not None else None
+        if not select:
+            selected = ()
+        elif selected is None:
+            selected = select_contacts(rules, facts.contacts, facts.flagged_contacts)
+            if contacts is not None:
+                contacts[compiled.contacts_key] = selected
         return Assignment(
             group.id,
             campaign.id,
             campaign.name,
             group.strategy_version,
-            select_contacts(campaign.contact_rules, facts.contacts, facts.flagged_contacts),
-            _reason(group, compiled, facts, loan),
+            selected,
+            _reason(group, compiled, facts, loan) if explain else "",
             loan.account_number if isinstance(loan, LoanFacts) else None,
         )
     return None
 
 
-def evaluate(compiled: CompiledStrategy, facts: CustomerFacts) -> list[Assignment]:
-    """One assignment per group that has a matching campaign, in the strategy's group order."""
-    return [a for a in (match_campaign(group, facts) for group in compiled.groups) if a is not None]
+def evaluate(
+    compiled: CompiledStrategy, facts: CustomerFacts, explain: bool = True, select: bool = True
+) -> list[Assignment]:
+    """One assignment per group that has a matching campaign, in the strategy's group order.
+
+    With ``explain`` and ``select`` False the reasons and contacts are left empty. `matches` is the hot path
+    when only the campaigns are needed (to see whether anything changed).
+    """
+    contacts: dict = {}
+    found = (match_campaign(group, facts, explain, contacts, select) for group in compiled.groups)
+    return [a for a in found if a is not None]
+
+
+def matches(compiled: CompiledStrategy, facts: CustomerFacts) -> list[tuple[str, str, str | None]]:
+    """(group id, campaign id, matched loan) per group with a matching campaign: `evaluate` without building
+    anything else, through the generated matchers (domain.strategy_codegen)."""
+    found = []
+    for group in compiled.groups:
+        if group.matcher is None:
+            assignment = match_campaign(group, facts, explain=False, select=False)
+            if assignment is not None:
+                found.append((group.id, assignment.campaign_id, assignment.matched_loan))
+            continue
+        hit = group.matcher(facts)
+        if hit is not None:
+            loan = hit[1]
+            found.append(
+                (group.id, group.campaigns[hit[0]].campaign.id, loan.account_number if loan else None)
+            )
+    return found

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from domain.strategy import CompiledStrategy, evaluate
+from domain.strategy import CompiledStrategy, evaluate, matches
 from processors.common.date_index import StateOf, file_under, members
 from processors.strategy.facts import customer_facts, stored_customer, stored_delinquency
 
@@ -95,7 +95,20 @@ def _evaluate(state_of: StateOf, cif: str, live: LiveStrategy | None) -> list[Ou
     if live is None or delinquency is None:
         return []  # no strategy published yet, or no loans known: nothing to match on
     customer = own.get("customer")
-    facts = customer_facts(cif, customer, delinquency, own.get("promises", {}), own.get("flagged", []))
+    flagged = own.get("flagged", [])
+    facts = customer_facts(cif, customer, delinquency, own.get("promises", {}), flagged)
+    # Match only; reasons and contacts are worked out once we know the record is news. What contacts are
+    # selected depends only on the campaigns, the customer record and the flagged numbers.
+    signature = [
+        live.strategy_id,
+        live.version,
+        [list(found) for found in matches(live.compiled, facts)],
+        (customer or {}).get("updated_at"),
+        flagged,
+    ]
+    if own.get("emitted") == signature:
+        return []
+    own.set("emitted", signature)
     assignments = evaluate(live.compiled, facts)
     campaigns = [
         {
@@ -109,15 +122,6 @@ def _evaluate(state_of: StateOf, cif: str, live: LiveStrategy | None) -> list[Ou
         }
         for a in assignments
     ]
-    # What makes a record news: the reasons quote today's figures, so they alone do not.
-    signature = [
-        live.strategy_id,
-        live.version,
-        [[c["group_id"], c["campaign_id"], c["matched_loan"], c["contacts"]] for c in campaigns],
-    ]
-    if own.get("emitted") == signature:
-        return []
-    own.set("emitted", signature)
     record = {
         "cif": cif,
         "strategy_id": live.strategy_id,

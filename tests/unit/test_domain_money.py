@@ -38,6 +38,9 @@ ALLOWED = {
     "decimal",
     "enum",
     "heapq",
+    "math",
+    "operator",
+    "re",
     "domain",
 }
 
