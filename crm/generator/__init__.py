@@ -31,7 +31,7 @@ from crm.generator.customers import AS_OF_TIME
 from crm.generator.portfolio import ChunkSpec, generate_chunk
 from topics import INGEST_ORDER
 
-GENERATOR_VERSION = 2  # bumped whenever the same seed gives different bytes
+GENERATOR_VERSION = 3  # bumped whenever the same seed gives different bytes
 CHUNK_SIZE = 2_000
 DEFAULT_SNAPSHOT = date(2026, 1, 31)
 TOPICS = INGEST_ORDER

@@ -1,4 +1,8 @@
-"""The collection agents: call-centre teams by bucket range, field teams by region."""
+"""The collection agents: two call-centre teams (early and late buckets) and a field team.
+
+Teams are few and large on purpose: allocation keeps each team's agents and customers together on one
+partition, and the demo strategy (`crm.generator.strategy`) sends each campaign to one team.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from crm.generator.customers import person_name
 
 EARLY, LATE = ["1-29", "30-59", "60-89"], ["90-119", "120-179", "180+"]
 PRODUCTS = ["PERSONAL_LOAN", "CREDIT_CARD", "AUTO_LOAN", "OVERDRAFT", "MORTGAGE"]
+TEAM_EARLY, TEAM_LATE, TEAM_FIELD = "TEAM-CALL-EARLY", "TEAM-CALL-LATE", "TEAM-FIELD"
 
 
 def agent_count(customers: int) -> int:
@@ -21,11 +26,11 @@ def agents(seed: int, count: int) -> list[dict]:
     for n in range(count):
         field = n % 4 == 3
         if field:
-            team = f"TEAM-FIELD-{('HCM', 'HN', 'DN')[n % 3]}"
-            buckets, capacity = LATE, rng.randint(40, 80)
+            team, buckets, capacity = TEAM_FIELD, LATE, rng.randint(40, 80)
+        elif n % 2 == 0:
+            team, buckets, capacity = TEAM_EARLY, EARLY, rng.randint(150, 400)
         else:
-            team = f"TEAM-CALL-{n // 12 + 1}"
-            buckets, capacity = (EARLY if n % 2 == 0 else EARLY + LATE), rng.randint(150, 400)
+            team, buckets, capacity = TEAM_LATE, EARLY + LATE, rng.randint(150, 400)
         result.append(
             {
                 "agent_id": f"AG{n:05d}",

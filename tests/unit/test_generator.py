@@ -251,3 +251,19 @@ def test_the_command_writes_a_portfolio_and_refuses_bad_arguments(monkeypatch, t
     assert _crm(monkeypatch, "generate", "--start-date", "31/01/2026", "--out", str(out)) == 2
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 3 and all(line.startswith("error:") for line in errors)
+
+
+def test_the_demo_strategy_validates_and_sends_each_campaign_to_a_generated_team():
+    from contracts import StrategyConfig
+    from crm.generator.agents import agents
+    from crm.generator.strategy import demo_strategy_groups
+    from domain.strategy import compile_strategy
+
+    config = StrategyConfig.model_validate(
+        {"version": 1, "published_at": "2026-03-01T00:00:00Z", "groups": demo_strategy_groups()}
+    )
+    compile_strategy(config.to_domain())
+    teams = {(a["team"], a["type"]) for a in agents(1, 40)}
+    for group in config.groups:
+        for campaign in group.campaigns:
+            assert (campaign.team, campaign.agent_type.value) in teams

@@ -1,0 +1,69 @@
+"""The demo's strategy: campaigns over the generated portfolio, each worked by one generated team."""
+
+from __future__ import annotations
+
+from crm.generator.agents import TEAM_EARLY, TEAM_FIELD, TEAM_LATE
+
+
+def demo_strategy_groups() -> list[dict]:
+    """Groups of campaigns (the admin API's body for `PUT /api/admin/strategies/default`)."""
+    mobile_first = [
+        {"phone_types": ["MOBILE"], "verified_only": True},
+        {"phone_types": ["MOBILE", "HOME", "WORK"]},
+        {"source": "REFERENCE", "phone_types": ["MOBILE"]},
+    ]
+    return [
+        {
+            "id": "CALLS",
+            "name": "Call centre",
+            "campaigns": [
+                {
+                    "id": "LATE-CALLS",
+                    "name": "Late: 60+ days",
+                    "priority": 10,
+                    "conditions": [{"field": "delinquency.max_dpd", "operator": ">=", "value": 60}],
+                    "contact_rules": mobile_first,
+                    "team": TEAM_LATE,
+                    "agent_type": "CALL",
+                },
+                {
+                    "id": "BROKEN-PROMISES",
+                    "name": "Broke a promise",
+                    "priority": 20,
+                    "conditions": [
+                        {"field": "delinquency.max_dpd", "operator": ">", "value": 0},
+                        {"field": "delinquency.broken_promises", "operator": ">=", "value": 1},
+                    ],
+                    "contact_rules": mobile_first,
+                    "team": TEAM_LATE,
+                    "agent_type": "CALL",
+                },
+                {
+                    "id": "EARLY-CALLS",
+                    "name": "Early: 1-59 days",
+                    "priority": 30,
+                    "conditions": [{"field": "delinquency.max_dpd", "operator": ">", "value": 0}],
+                    "contact_rules": mobile_first,
+                    "team": TEAM_EARLY,
+                    "agent_type": "CALL",
+                },
+            ],
+        },
+        {
+            "id": "FIELD",
+            "name": "Field visits",
+            "campaigns": [
+                {
+                    "id": "SECURED-VISITS",
+                    "name": "Secured loans 90+ days",
+                    "priority": 10,
+                    "conditions": [
+                        {"field": "delinquency.max_dpd", "operator": ">=", "value": 90},
+                        {"field": "loan.product_type", "operator": "IN", "value": ["MORTGAGE", "AUTO_LOAN"]},
+                    ],
+                    "team": TEAM_FIELD,
+                    "agent_type": "FIELD",
+                }
+            ],
+        },
+    ]
