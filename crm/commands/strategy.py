@@ -17,24 +17,26 @@ def reevaluate(
     strategy_id: str = typer.Option("default", help="The strategy to re-evaluate everybody under."),
 ) -> None:
     """Re-evaluate every customer under the strategy's current version (the strategy processor does it)."""
-    from processors.common.config_table import ConfigTable
-    from processors.strategy.app import live_strategy
-    from processors.strategy.requests import request_reevaluation
-    from topics import physical_name
-    from topics.clients import make_producer
+    import psycopg
+
+    from api.publishing import PublishFailed, make_api_producer, request_reevaluation
+    from api.queries.strategies import latest_version
 
     settings = get_settings()
-    table = ConfigTable(settings.kafka_brokers, physical_name("config.strategies", settings), live_strategy)
-    table.start(timeout=30)
-    table.stop()
-    live = table.get(strategy_id)
-    if live is None:
-        raise CrmError(f"no strategy {strategy_id!r} has been published (publish one through the admin API)")
     try:
-        count = request_reevaluation(make_producer(settings), settings, strategy_id, live.version)
-    except RuntimeError as error:
-        raise CrmError(str(error)) from None
+        with psycopg.connect(settings.database_url, connect_timeout=5) as conn:
+            version = latest_version(conn, strategy_id)
+    except psycopg.Error as error:
+        raise CrmError(f"cannot read the strategy from PostgreSQL ({error}); is `crm init` done?") from None
+    if version == 0:
+        raise CrmError(
+            f"strategy {strategy_id!r} was never published (PUT /api/admin/strategies/{strategy_id})"
+        )
+    try:
+        accepted = request_reevaluation(make_api_producer(settings), settings, strategy_id, version)
+    except PublishFailed as error:
+        raise CrmError(str(error.detail if hasattr(error, "detail") else error)) from None
     console.print(
-        f"[green]✓[/] asked for re-evaluation of every customer under {strategy_id} version {live.version} "
-        f"({count} partitions); `crm run strategy` does it and logs 're-evaluated' per partition"
+        f"[green]✓[/] asked for re-evaluation of every customer under {strategy_id} version {version} "
+        f"({accepted.partitions} partitions); `crm run strategy` logs 're-evaluated' per partition"
     )

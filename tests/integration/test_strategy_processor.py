@@ -11,7 +11,7 @@ import orjson
 import psycopg
 import pytest
 
-from processors.strategy.requests import request_reevaluation
+from api.publishing import request_reevaluation
 from tests.kafka_helpers import read_all
 from tests.services import initialized_namespace
 from tests.unit.test_strategy_logic import CUSTOMER, delinquency
@@ -98,7 +98,8 @@ def test_customers_land_in_campaigns_and_follow_a_new_version_on_request(service
 
             producer.produce(strategies, orjson.dumps(config(2, 60)), b"default")
             producer.flush(30)
-            assert request_reevaluation(producer, settings, "default", 2) == settings.topic_partitions
+            accepted = request_reevaluation(producer, settings, "default", 2)
+            assert accepted.partitions == settings.topic_partitions
             wait_caught_up(settings.kafka_brokers, group, inputs, 120)
             with psycopg.connect(settings.database_url) as conn:
                 rows = {

@@ -1,0 +1,70 @@
+"""The FastAPI application, built by :func:`create_app` (nothing is created at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.errors import install_error_handlers
+from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.publishing import DELIVERY_TIMEOUT_S
+from api.resources import close_resources, open_resources
+from api.routes import admin_agents, admin_strategies, auth, health
+from crm.settings import Settings, get_settings
+
+MAX_BODY_BYTES = 1_048_576  # the largest body is a strategy: 50 groups of campaigns fit well within 1 MiB
+# The web app's development servers (Vite, CRA); in production the API serves the web app itself.
+DEV_ORIGINS = (
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+)
+
+
+def create_app(
+    settings: Settings | None = None, *, delivery_timeout_s: float = DELIVERY_TIMEOUT_S
+) -> FastAPI:
+    """The API on ``settings`` (default: ``get_settings()``); resources open in the lifespan.
+
+    ``delivery_timeout_s``: how long a write waits for Kafka before answering 503 (and rolling back).
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.resources = open_resources(settings, delivery_timeout_s)
+        try:
+            yield
+        finally:
+            await close_resources(app.state.resources)
+
+    app = FastAPI(
+        title="Collections CRM API",
+        version="0.1.0",
+        description="Real-time debt-collection CRM. Log in with `POST /api/auth/token`, then send "
+        '`Authorization: Bearer <token>`. Errors are `{"detail": ...}`.',
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (auth, health, admin_strategies, admin_agents):
+        app.include_router(module.router)
+    # Added last = outermost: the request id covers everything, CORS answers preflights first.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[
+            *DEV_ORIGINS,
+            f"http://localhost:{settings.api_port}",
+            f"http://127.0.0.1:{settings.api_port}",
+        ],
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+    )
+    app.add_middleware(RequestIdMiddleware)
+    return app

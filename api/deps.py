@@ -1,0 +1,87 @@
+"""Typed dependencies: a route states what it needs in its signature (``conn: ConnDep``,
+``user: RequireRole(Role.ADMIN)``) and contains no plumbing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+import psycopg
+from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.security import OAuth2PasswordBearer
+
+from api.publishing import Publisher
+from api.resources import Resources
+from api.security import InvalidToken, Principal, decode_token
+from contracts.admin import Role
+from crm.settings import Settings
+
+TOKEN_URL = "/api/auth/token"
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+def get_resources(request: Request) -> Resources:
+    return request.app.state.resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+def get_app_settings(resources: ResourcesDep) -> Settings:
+    return resources.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_conn(resources: ResourcesDep) -> Iterator[psycopg.Connection]:
+    """A pooled autocommit connection for the request; writes open their own transaction on it."""
+    with resources.pool.connection() as conn:
+        yield conn
+
+
+ConnDep = Annotated[psycopg.Connection, Depends(get_conn)]
+
+
+def get_publisher(resources: ResourcesDep) -> Publisher:
+    return resources.publisher
+
+
+PublisherDep = Annotated[Publisher, Depends(get_publisher)]
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def current_user(resources: ResourcesDep, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    if not token:
+        raise _unauthorized("not authenticated: send a bearer token from POST /api/auth/token")
+    try:
+        return decode_token(resources.jwt_secret, token)
+    except InvalidToken as error:
+        raise _unauthorized(str(error)) from None
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def RequireRole(*roles: Role):  # noqa: N802 - used like a type: `user: RequireRole(Role.ADMIN)`
+    """The caller, who must have one of ``roles`` (401 without a valid token, 403 with another role)."""
+    allowed = frozenset(roles)
+    names = " or ".join(sorted(role.value for role in allowed))
+
+    async def require(user: CurrentUser) -> Principal:
+        if user.role not in allowed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {names} role")
+        return user
+
+    return Annotated[Principal, Depends(require)]
+
+
+AdminUser = RequireRole(Role.ADMIN)
+
+# Natural keys in paths, with the contracts' Identifier rule (422 naming the parameter otherwise).
+_IDENTIFIER = r"^[A-Za-z0-9._:/-]+$"
+StrategyIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_IDENTIFIER)]
+AgentIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_IDENTIFIER)]

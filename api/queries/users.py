@@ -1,0 +1,79 @@
+"""Logins and failed login attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+
+from contracts.admin import Role
+
+
+@dataclass(frozen=True)
+class UserRow:
+    username: str
+    password_hash: str
+    role: Role
+    agent_id: str | None
+    active: bool
+
+
+def users_table_exists(conn: psycopg.Connection) -> bool:
+    return conn.execute("SELECT to_regclass('users') IS NOT NULL").fetchone()[0]
+
+
+def get_user(conn: psycopg.Connection, username: str) -> UserRow | None:
+    row = conn.execute(
+        "SELECT username, password_hash, role, agent_id, active FROM users WHERE username = %s", (username,)
+    ).fetchone()
+    return UserRow(row[0], row[1], Role(row[2]), row[3], row[4]) if row else None
+
+
+def insert_user(
+    conn: psycopg.Connection, username: str, password_hash: str, role: Role, agent_id: str | None
+) -> bool:
+    """False when the username is taken."""
+    inserted = conn.execute(
+        "INSERT INTO users (username, password_hash, role, agent_id) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT (username) DO NOTHING",
+        (username, password_hash, role.value, agent_id),
+    )
+    return inserted.rowcount == 1
+
+
+def replace_user(
+    conn: psycopg.Connection, username: str, password_hash: str, role: Role, agent_id: str | None
+) -> bool:
+    """New password, role and agent for an existing login (active again); False when there is none."""
+    updated = conn.execute(
+        "UPDATE users SET password_hash = %s, role = %s, agent_id = %s, active = true WHERE username = %s",
+        (password_hash, role.value, agent_id, username),
+    )
+    return updated.rowcount == 1
+
+
+def set_password_hash(conn: psycopg.Connection, username: str, password_hash: str) -> None:
+    conn.execute("UPDATE users SET password_hash = %s WHERE username = %s", (password_hash, username))
+
+
+def seconds_locked(conn: psycopg.Connection, username: str, max_failures: int, window_s: int) -> int:
+    """How long the login stays locked: until its ``max_failures``-th latest failure leaves the window."""
+    row = conn.execute(
+        "SELECT ceil(extract(epoch FROM failed_at + make_interval(secs => %s) - now()))::int "
+        "FROM login_failures WHERE username = %s AND failed_at > now() - make_interval(secs => %s) "
+        "ORDER BY failed_at DESC OFFSET %s LIMIT 1",
+        (window_s, username, window_s, max_failures - 1),
+    ).fetchone()
+    return max(row[0], 1) if row else 0
+
+
+def record_failure(conn: psycopg.Connection, username: str, client: str | None, window_s: int) -> None:
+    with conn.transaction():
+        conn.execute(
+            "DELETE FROM login_failures WHERE failed_at < now() - make_interval(secs => %s)", (window_s,)
+        )
+        conn.execute("INSERT INTO login_failures (username, client) VALUES (%s, %s)", (username, client))
+
+
+def clear_failures(conn: psycopg.Connection, username: str) -> None:
+    conn.execute("DELETE FROM login_failures WHERE username = %s", (username,))

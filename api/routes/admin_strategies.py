@@ -1,0 +1,63 @@
+"""Strategy versions (admin): read, publish a new version, request a re-evaluation."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import AdminUser, ConnDep, PublisherDep, StrategyIdPath
+from api.errors import NotFound
+from api.queries import strategies
+from api.services import strategies as service
+from contracts.admin import ReevaluationAccepted, StrategyPublic, StrategyUpdate
+
+router = APIRouter(prefix="/api/admin/strategies", tags=["admin: strategies"])
+_FAILURES = {503: {"description": "Kafka did not confirm; nothing was stored"}}
+
+
+@router.get("", response_model=list[StrategyPublic])
+def list_strategies(_admin: AdminUser, conn: ConnDep) -> list[StrategyPublic]:
+    """The current (highest) version of each strategy."""
+    return strategies.current_strategies(conn)
+
+
+@router.get("/{strategy_id}", response_model=StrategyPublic)
+def get_strategy(strategy_id: StrategyIdPath, _admin: AdminUser, conn: ConnDep) -> StrategyPublic:
+    found = strategies.current_strategy(conn, strategy_id)
+    if found is None:
+        raise NotFound(f"strategy {strategy_id!r} has no published version")
+    return found
+
+
+@router.get("/{strategy_id}/versions/{version}", response_model=StrategyPublic)
+def get_strategy_version(
+    strategy_id: StrategyIdPath, version: int, _admin: AdminUser, conn: ConnDep
+) -> StrategyPublic:
+    found = strategies.strategy_version(conn, strategy_id, version)
+    if found is None:
+        raise NotFound(f"strategy {strategy_id!r} has no version {version}")
+    return found
+
+
+@router.put("/{strategy_id}", response_model=StrategyPublic, responses=_FAILURES)
+def publish_strategy(
+    strategy_id: StrategyIdPath,
+    body: StrategyUpdate,
+    admin: AdminUser,
+    conn: ConnDep,
+    publisher: PublisherDep,
+) -> StrategyPublic:
+    """Publish the groups as the next version (numbered by the server) to `config.strategies`."""
+    return service.publish_strategy(conn, publisher, strategy_id, body, admin.username)
+
+
+@router.post(
+    "/{strategy_id}/reevaluate",
+    response_model=ReevaluationAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=_FAILURES,
+)
+def reevaluate(
+    strategy_id: StrategyIdPath, admin: AdminUser, conn: ConnDep, publisher: PublisherDep
+) -> ReevaluationAccepted:
+    """Re-evaluate every customer under the current version: one request per partition."""
+    return service.request_reevaluation(conn, publisher, strategy_id, admin.username)

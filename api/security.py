@@ -1,0 +1,98 @@
+"""Passwords (argon2id) and access tokens (HS256 JWTs with issuer, audience and expiry), as pure functions.
+
+Tokens are short-lived and carry the role and agent, so a request needs no database read to be
+authorised; a deactivated login keeps working until its token expires (at most ``ACCESS_TOKEN_TTL``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from contracts.admin import Role
+
+ISSUER = "collections-crm"
+AUDIENCE = "collections-crm-api"
+ALGORITHM = "HS256"
+ACCESS_TOKEN_TTL = timedelta(minutes=15)
+_REQUIRED_CLAIMS = ["sub", "role", "iss", "aud", "exp", "iat"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as the token says."""
+
+    username: str
+    role: Role
+    agent_id: str | None = None
+
+
+class InvalidToken(Exception):  # noqa: N818 - reads as the condition it reports
+    """The token is missing, malformed, tampered with, expired, or not meant for this API."""
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher().check_needs_rehash(password_hash)
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so an unknown name costs the same time."""
+    return hash_password("not a password of anyone")
+
+
+def issue_token(
+    secret: str, principal: Principal, now: datetime | None = None, ttl: timedelta = ACCESS_TOKEN_TTL
+) -> str:
+    issued = now or datetime.now(UTC)
+    claims = {
+        "sub": principal.username,
+        "role": principal.role.value,
+        "agent_id": principal.agent_id,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": issued,
+        "exp": issued + ttl,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_token(secret: str, token: str) -> Principal:
+    """The token's principal; raises InvalidToken with the reason (signature, expiry, issuer, audience)."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": _REQUIRED_CLAIMS},
+        )
+        return Principal(claims["sub"], Role(claims["role"]), claims.get("agent_id"))
+    except jwt.ExpiredSignatureError:
+        raise InvalidToken("the token has expired; log in again") from None
+    except jwt.PyJWTError as error:
+        raise InvalidToken(f"invalid token: {error}") from None
+    except (ValueError, TypeError, KeyError):
+        raise InvalidToken("invalid token: unknown role") from None

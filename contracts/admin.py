@@ -1,0 +1,74 @@
+"""Admin API bodies: logins, strategy versions and agents, in families per entity (``XUpdate`` comes in,
+``XPublic`` goes out).
+
+What the admin API publishes on the configuration topics stays exactly ``StrategyConfig`` and
+``AgentConfig``; the ``XPublic`` models only add who changed it and when (kept in PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from contracts.agents import AgentConfig
+from contracts.common import Contract, Identifier, Timestamp
+from contracts.strategies import GroupIn, StrategyConfig
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    INTEGRATION = "integration"
+
+
+class UserPublic(Contract):
+    username: str
+    role: Role
+    agent_id: str | None = None
+
+
+class StrategyUpdate(Contract):
+    """A new version of a strategy: only its groups; the server numbers it and stamps ``published_at``."""
+
+    groups: Annotated[list[GroupIn], Field(max_length=50)]
+
+    def to_config(self, strategy_id: str, version: int, published_at: datetime) -> StrategyConfig:
+        """The topic value; raises ValidationError for what only the whole strategy can see (repeated ids)."""
+        return StrategyConfig.model_validate(
+            {
+                "strategy_id": strategy_id,
+                "version": version,
+                "published_at": published_at,
+                "groups": [group.model_dump(mode="json") for group in self.groups],
+            }
+        )
+
+
+class StrategyPublic(StrategyConfig):
+    published_by: str
+
+
+class ReevaluationAccepted(Contract):
+    strategy_id: str
+    version: int
+    partitions: int
+    requested_at: Timestamp
+
+
+class AgentUpdate(AgentConfig):
+    """An agent as sent to ``PUT /api/admin/agents/{agent_id}``: ``agent_id`` may be left out (the path
+    names the agent); when given it must equal the path's."""
+
+    agent_id: Identifier | None = None  # type: ignore[assignment]
+
+    def to_config(self, agent_id: str) -> AgentConfig:
+        return AgentConfig.model_validate({**self.model_dump(mode="json"), "agent_id": agent_id})
+
+
+class AgentPublic(AgentConfig):
+    updated_at: Timestamp
+    updated_by: str
