@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from contracts import CONFIG, INBOUND, OUTBOUND, api
+from contracts import CONFIG, INBOUND, OUTBOUND, admin, api
 from contracts.dlq import DeadLetter
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "contracts"
@@ -24,6 +24,12 @@ API_BODIES: tuple[type[BaseModel], ...] = (
     api.PortfolioDashboard,
     api.HealthPublic,
     api.SearchResults,
+    admin.UserPublic,
+    admin.StrategyUpdate,
+    admin.StrategyPublic,
+    admin.ReevaluationAccepted,
+    admin.AgentUpdate,
+    admin.AgentPublic,
 )
 
 
@@ -40,7 +46,7 @@ def _documents() -> dict[str, tuple[str, str, dict]]:
         documents[f"{topic}.schema.json"] = (f"topic `{topic}`", f"`{get_topic(topic).key_field}`", schema)
     documents["dlq.schema.json"] = ("every `<topic>.dlq`", "the original key", DeadLetter.model_json_schema())
     for model in API_BODIES:
-        mode = "validation" if model.__name__.endswith("Create") else "serialization"
+        mode = "validation" if model.__name__.endswith(("Create", "Update")) else "serialization"
         schema = model.model_json_schema(mode=mode)
         documents[f"api.{model.__name__}.schema.json"] = (f"API body `{model.__name__}`", "", schema)
     return documents

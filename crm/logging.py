@@ -7,7 +7,8 @@ import sys
 
 import orjson
 
-_RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+# `color_message` is uvicorn's ANSI-coloured copy of the message, not an extra worth printing
+_RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 
 
 class KeyValueFormatter(logging.Formatter):
