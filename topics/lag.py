@@ -83,3 +83,32 @@ def _read_for_records(probe: Consumer, behind: dict[tuple[str, int], tuple[int, 
         if all(tp.offset >= ends[(tp.topic, tp.partition)] for tp in positions):
             return False
     return True  # could not tell within the limit: assume behind, the caller looks again
+
+
+def committed_topics(brokers: str, group: str, timeout: float = 10.0) -> list[str]:
+    """The topics consumer group ``group`` has committed offsets on (its inputs, once it has started)."""
+    from confluent_kafka import ConsumerGroupTopicPartitions
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": brokers})
+    result = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(timeout)
+    return sorted({tp.topic for tp in result.topic_partitions})
+
+
+def wait_pipeline_idle(
+    brokers: str, inputs: dict[str, list[str]], timeout: float = 300.0, settle: int = 2
+) -> None:
+    """Wait until every consumer group (``inputs``: group → its input topics) has consumed everything,
+    ``settle`` passes in a row.
+
+    Processors feed each other (allocation feeds the queues that strategy also feeds), so one pass over the
+    groups is not enough: a later group's output may be an earlier group's input.
+    """
+    deadline = time.monotonic() + timeout
+    for _ in range(settle):
+        for group, topics in inputs.items():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"the processors {sorted(inputs)} did not go idle within {timeout} s")
+            wait_caught_up(brokers, group, topics, timeout=left)
+        time.sleep(0.5)

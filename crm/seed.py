@@ -1,0 +1,53 @@
+"""Configuration for a fresh installation or the demo: agents and the default strategy, stored and
+published exactly as the admin API does it (PostgreSQL row, audit record, confirmed Kafka message)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import psycopg
+
+from crm.settings import Settings
+
+ACTOR = "crm-seed"
+
+
+def seed_agents(settings: Settings, agents_file: Path) -> int:
+    """Store and publish every agent of a `config.agents` JSONL file; returns how many changed."""
+    from api.publishing import Publisher, make_api_producer
+    from api.queries.agents import get_agent
+    from api.services.agents import save_agent
+    from contracts.agents import AgentConfig
+
+    publisher = Publisher(make_api_producer(settings), settings)
+    changed = 0
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        for line in agents_file.read_bytes().splitlines():
+            config = AgentConfig.model_validate_json(line)
+            current = get_agent(conn, config.agent_id)
+            known = current.model_dump(exclude={"updated_at", "updated_by"}) if current else None
+            if known is not None and AgentConfig.model_validate(known) == config:
+                continue  # unchanged: nothing to publish again
+            save_agent(conn, publisher, config, ACTOR)
+            changed += 1
+    return changed
+
+
+def seed_strategy(settings: Settings, groups: list[dict], strategy_id: str = "default") -> int:
+    """Publish ``groups`` as a new version of the strategy unless it is already the current one; returns the
+    current version."""
+    from api.publishing import Publisher, make_api_producer
+    from api.queries.strategies import current_strategy
+    from api.services.strategies import publish_strategy
+    from contracts.admin import StrategyUpdate
+
+    update = StrategyUpdate.model_validate({"groups": groups})
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        current = current_strategy(conn, strategy_id)
+        if current is not None and orjson.dumps(
+            [g.model_dump(mode="json") for g in current.groups]
+        ) == orjson.dumps([g.model_dump(mode="json") for g in update.groups]):
+            return current.version
+        publisher = Publisher(make_api_producer(settings), settings)
+        return publish_strategy(conn, publisher, strategy_id, update, ACTOR).version

@@ -1,0 +1,92 @@
+"""Wiring of the allocation processor.
+
+strategy.assignments (key cif) ──┐ stage 1           stage 2: the pool, state keyed by team
+                                 ├─> allocation.requests ─> on_request ─> assignments ─> agent_assignments
+config.agents (key agent_id) ────┘    (key team)       (bad agents ─> config.agents.dlq)
+
+Both stages run in this one application, each over its own dataframes and state stores. Keying the requests
+by team puts all of a team's agents and customers on one partition, so a pool's load counters are exact
+however many partitions and instances there are, and they survive restarts with the exactly-once state.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+
+from contracts import AgentConfig, StrategyAssignment
+from contracts.errors import describe
+from crm.settings import Settings
+from domain.errors import DomainError
+from processors.allocation import logic
+from processors.allocation.sink import AssignmentHistorySink, AssignmentOut
+from processors.common.app import make_application, partition_state_access, registry_topic
+from processors.common.dead_letters import dead_letter_output
+from processors.common.routing import Routed, route
+
+log = logging.getLogger(__name__)
+NAME = "allocation"
+STRATEGY, AGENTS = "strategy.assignments", "config.agents"
+
+
+def strategy_requests(value: bytes | None, key: str, _timestamp, _headers, state) -> list[Routed]:
+    """Stage 1 for a customer: the pools its new strategy assignment asks or releases."""
+    try:
+        assignment = None if value is None else StrategyAssignment.model_validate_json(value)
+    except ValidationError as error:
+        # The strategy processor writes this topic against its contract, and it has no dead-letter twin:
+        # a value that fails is a bug upstream, logged loudly and skipped (the customer keeps its agent).
+        log.error("invalid strategy assignment skipped", extra={"cif": key, "error": describe(error)})
+        return []
+    record = None if assignment is None else assignment.model_dump(mode="json")
+    return [Routed(logic.REQUESTS, pool, r) for pool, r in logic.customer_requests(state, key, record)]
+
+
+def agent_requests(value: bytes | None, key: str, _timestamp, _headers, state) -> list[Routed]:
+    """Stage 1 for an agent: its pool, and the pool it leaves when its team changed (None: deleted)."""
+    try:
+        config = None if value is None else AgentConfig.model_validate_json(value)
+    except ValidationError as error:
+        return [Routed(*dead_letter_output(AGENTS, key, value, describe(error), "ValidationError", NAME))]
+    if config is not None and config.agent_id != key:
+        error = f"key {key!r} is not the agent_id {config.agent_id!r}"
+        return [Routed(*dead_letter_output(AGENTS, key, value, error, "KeyMismatch", NAME))]
+    record = None if config is None else config.model_dump(mode="json")
+    return [Routed(logic.REQUESTS, pool, r) for pool, r in logic.agent_requests(state, key, record)]
+
+
+def build(settings: Settings):
+    app = make_application(settings, NAME)
+    strategy = registry_topic(app, settings, STRATEGY, value="bytes")
+    agents = registry_topic(app, settings, AGENTS, value="bytes")
+    requests = registry_topic(app, settings, logic.REQUESTS)
+    outputs = {name: registry_topic(app, settings, name) for name in (logic.ASSIGNMENTS, f"{AGENTS}.dlq")}
+    outputs[logic.REQUESTS] = requests
+
+    # 1. Customers and agents become requests keyed by their pool (the team).
+    for topic, stage_one in ((strategy, strategy_requests), (agents, agent_requests)):
+        asked = app.dataframe(topic).apply(stage_one, stateful=True, metadata=True, expand=True)
+        route(asked, outputs)
+
+    # 2. Each pool, on the partition its team hashes to, allocates.
+    pools = app.dataframe(requests)
+    state_access = partition_state_access(pools)
+
+    def allocate(request: dict, team: str, _timestamp, _headers) -> list[AssignmentOut]:
+        try:
+            changes = logic.on_request(state_access(), team, request)
+        except DomainError as error:
+            # Requests are this processor's own output; one it cannot read is logged and skipped.
+            log.error("allocation request skipped", extra={"pool": team, "error": str(error)})
+            return []
+        return [AssignmentOut(change.cif, change.record, change.seq) for change in changes]
+
+    changed = pools.apply(allocate, metadata=True, expand=True)
+    route(changed, outputs)
+    changed.sink(AssignmentHistorySink(settings.database_url))
+    return app
+
+
+def run(settings: Settings) -> None:
+    build(settings).run()
