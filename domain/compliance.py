@@ -4,7 +4,11 @@
 - at most ``max_attempts`` (7) call attempts about a debt within ``attempt_window_days`` (7) consecutive days;
 - no call within ``conversation_cooldown_days`` (7) consecutive days after a conversation about the debt,
   the conversation's day being the first (Reg F's own counting);
-- only between 08:00 and 21:00 in the customer's local time (09:00 p.m. itself is already too late).
+- only between 08:00 and 21:00 in the customer's local time (09:00 p.m. itself is already too late);
+- none while a dispute about the debt is open: a dispute is closed by a later resolution of the same debt
+  (or of every debt), or lapses ``dispute_pause_days`` (30) local days after it was raised, the dispute's
+  day being the first; None keeps it open until resolved. (Reg F/FDCPA pause collection until the debt is
+  verified; the lapse is for dictionaries that have no resolution result.)
 
 Days are the customer's local calendar days. The zone is a ``tzinfo`` (``ZoneInfo("America/Chicago")``,
 resolved by the caller: the domain reads no files), the rules' default zone when the customer has none.
@@ -26,12 +30,15 @@ class ContactEventKind(StrEnum):
     CALL_ATTEMPT = "CALL_ATTEMPT"  # a call placed that did not reach the customer
     CONVERSATION = "CONVERSATION"  # a conversation with the customer (right-party contact)
     CEASE_COMMUNICATION = "CEASE_COMMUNICATION"  # the customer asked us to stop
+    DISPUTE_OPENED = "DISPUTE_OPENED"  # the customer disputes the debt: no calls until it is closed
+    DISPUTE_RESOLVED = "DISPUTE_RESOLVED"  # closes the disputes raised before it (same debt, or all)
 
 
 class Rule(StrEnum):
     """Why a call is not allowed: stable codes, shown to agents and returned by the API."""
 
     CEASE_COMMUNICATION = "CEASE_COMMUNICATION"
+    DISPUTE_OPEN = "DISPUTE_OPEN"
     ATTEMPT_LIMIT_7_IN_7 = "ATTEMPT_LIMIT_7_IN_7"
     CONVERSATION_COOLDOWN_7_DAYS = "CONVERSATION_COOLDOWN_7_DAYS"
     OUTSIDE_CALLING_HOURS = "OUTSIDE_CALLING_HOURS"
@@ -53,10 +60,13 @@ class ComplianceRules:
     calling_hours_start: time = time(8)
     calling_hours_end: time = time(21)  # exclusive
     default_timezone: tzinfo = UTC  # for customers without a zone; deployments set the bank's own
+    dispute_pause_days: int | None = 30  # None: a dispute pauses calls until a resolution closes it
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1 or self.attempt_window_days < 1 or self.conversation_cooldown_days < 0:
             raise InvalidConfig("max_attempts and attempt_window_days must be >= 1, the cool-down >= 0")
+        if self.dispute_pause_days is not None and self.dispute_pause_days < 1:
+            raise InvalidConfig("dispute_pause_days must be >= 1, or None to pause until resolved")
         if self.calling_hours_start.tzinfo or self.calling_hours_end.tzinfo:
             raise InvalidConfig("calling hours are local clock times, without a zone")
         if not self.calling_hours_start < self.calling_hours_end:
@@ -67,7 +77,9 @@ class ComplianceRules:
 class Decision:
     allowed: bool
     blocked_by: Rule | None = None  # the first rule that blocks, in Rule's order
-    contactable_from: datetime | None = None  # when every rule allows (now if allowed; None: never)
+    # When every rule allows (now if allowed). None: not foreseeable, after a cease-communication request
+    # (never) or while a dispute without a lapse is open (when it is resolved).
+    contactable_from: datetime | None = None
 
 
 def _aware(moment: datetime, what: str) -> datetime:
@@ -90,12 +102,20 @@ def may_contact(
     today = local.date()
     attempt_days: list[date] = []
     last_conversation: date | None = None
+    disputes: list[ContactEvent] = []
+    resolutions: list[ContactEvent] = []
     for event in history:
         if _aware(event.at, "a contact event's time") > now:
             continue
         if event.kind is ContactEventKind.CEASE_COMMUNICATION:
             return Decision(False, Rule.CEASE_COMMUNICATION, None)
         if debt is not None and event.debt is not None and event.debt != debt:
+            continue
+        if event.kind is ContactEventKind.DISPUTE_OPENED:
+            disputes.append(event)
+            continue
+        if event.kind is ContactEventKind.DISPUTE_RESOLVED:
+            resolutions.append(event)
             continue
         day = event.at.astimezone(zone).date()
         if event.outbound:
@@ -106,11 +126,19 @@ def may_contact(
             last_conversation = day
 
     blocked_by, first_day = None, today
+    for dispute in disputes:
+        if any(r.at >= dispute.at and (r.debt is None or r.debt == dispute.debt) for r in resolutions):
+            continue  # resolved
+        if rules.dispute_pause_days is None:
+            return Decision(False, Rule.DISPUTE_OPEN, None)
+        free = dispute.at.astimezone(zone).date() + timedelta(days=rules.dispute_pause_days)
+        if free > today:
+            blocked_by, first_day = Rule.DISPUTE_OPEN, max(first_day, free)
     if len(attempt_days) >= rules.max_attempts:
         # The window starting the day after the max_attempts-th latest attempt holds one attempt fewer.
         free = nlargest(rules.max_attempts, attempt_days)[-1] + timedelta(days=rules.attempt_window_days)
         if free > today:
-            blocked_by, first_day = Rule.ATTEMPT_LIMIT_7_IN_7, free
+            blocked_by, first_day = blocked_by or Rule.ATTEMPT_LIMIT_7_IN_7, max(first_day, free)
     if last_conversation is not None:
         free = last_conversation + timedelta(days=rules.conversation_cooldown_days)
         if free > today:

@@ -20,10 +20,12 @@ from domain.compliance import (
 from domain.errors import DomainError, InvalidConfig
 
 NY = ZoneInfo("America/New_York")
-ATTEMPT, TALK, CEASE = (
+ATTEMPT, TALK, CEASE, DISPUTE, RESOLVED = (
     ContactEventKind.CALL_ATTEMPT,
     ContactEventKind.CONVERSATION,
     ContactEventKind.CEASE_COMMUNICATION,
+    ContactEventKind.DISPUTE_OPENED,
+    ContactEventKind.DISPUTE_RESOLVED,
 )
 
 
@@ -124,6 +126,67 @@ def test_the_opening_is_at_08_00_local_across_a_dst_change():
     assert decision.contactable_from.utcoffset() == timedelta(hours=-4)  # EDT now, not EST
 
 
+def test_the_opening_is_at_08_00_local_when_clocks_go_back():
+    history = [attempt(datetime(2026, 10, 25, 9, m, tzinfo=NY)) for m in range(7)]  # DST ends Nov 1st
+    decision = may_contact(history, datetime(2026, 10, 31, 12, tzinfo=NY), NY)
+    assert decision.contactable_from == datetime(2026, 11, 1, 8, tzinfo=NY)
+    assert decision.contactable_from.utcoffset() == timedelta(hours=-5)  # EST again
+    assert decision.contactable_from.astimezone(UTC) == datetime(2026, 11, 1, 13, tzinfo=UTC)
+
+
+def test_calling_hours_follow_the_local_clock_on_the_day_it_changes():
+    # 8 March 2026: 02:00 EST becomes 03:00 EDT, so 08:00 local is 12:00 UTC (13:00 UTC the day before)
+    assert not may_contact([], datetime(2026, 3, 8, 11, 59, tzinfo=UTC), NY).allowed
+    assert may_contact([], datetime(2026, 3, 8, 12, 0, tzinfo=UTC), NY).allowed
+    assert not may_contact([], datetime(2026, 3, 7, 12, 30, tzinfo=UTC), NY).allowed
+    # 20:59 EDT on the 8th is 00:59 UTC on the 9th; 21:00 is too late, the next opening 12:00 UTC
+    assert may_contact([], datetime(2026, 3, 9, 0, 59, tzinfo=UTC), NY).allowed
+    late = may_contact([], datetime(2026, 3, 9, 1, 0, tzinfo=UTC), NY)
+    assert (late.blocked_by, late.contactable_from) == (Rule.OUTSIDE_CALLING_HOURS, ny(9, 8))
+    assert late.contactable_from == datetime(2026, 3, 9, 12, tzinfo=UTC)
+
+
+def test_an_open_dispute_pauses_calls_until_it_lapses():
+    history = [ContactEvent(ny(2, 15), DISPUTE, "LN1", outbound=False)]  # the 2nd is day 1 of 30
+    decision = may_contact(history, ny(3), NY)
+    assert decision == Decision(False, Rule.DISPUTE_OPEN, datetime(2026, 4, 1, 8, tzinfo=NY))
+    assert not may_contact(history, datetime(2026, 3, 31, 20, tzinfo=NY), NY).allowed
+    assert may_contact(history, datetime(2026, 4, 1, 8, tzinfo=NY), NY).allowed
+    assert may_contact(history, ny(3), NY, debt="LN2").allowed  # about another debt
+    assert may_contact(history, ny(2, 14), NY).allowed  # not raised yet
+
+
+def test_a_dispute_is_no_attempt_and_a_resolution_closes_it():
+    disputed = [ContactEvent(ny(2, 15), DISPUTE, "LN1")]  # outbound by default: still no attempt
+    resolved = [*disputed, ContactEvent(ny(4, 9), RESOLVED, "LN1")]
+    assert not may_contact(resolved, ny(3), NY).allowed  # resolved only later
+    assert may_contact(resolved, ny(4, 10), NY) == Decision(True, None, ny(4, 10))
+    assert may_contact([*disputed, ContactEvent(ny(4, 9), RESOLVED)], ny(4, 10), NY).allowed  # every debt
+    other = [*disputed, ContactEvent(ny(4, 9), RESOLVED, "LN2")]
+    assert may_contact(other, ny(4, 10), NY).blocked_by is Rule.DISPUTE_OPEN
+    reopened = [*resolved, ContactEvent(ny(5, 9), DISPUTE, "LN1")]
+    assert may_contact(reopened, ny(5, 10), NY).blocked_by is Rule.DISPUTE_OPEN
+
+
+def test_without_a_lapse_a_dispute_pauses_until_resolved():
+    rules = ComplianceRules(dispute_pause_days=None)
+    history = [ContactEvent(ny(2, 15), DISPUTE)]
+    for later in (ny(3), ny(3) + timedelta(days=400)):
+        assert may_contact(history, later, NY, rules=rules) == Decision(False, Rule.DISPUTE_OPEN, None)
+    assert may_contact([*history, ContactEvent(ny(9), RESOLVED)], ny(10), NY, rules=rules).allowed
+    ceased = [*history, ContactEvent(ny(3), CEASE)]
+    assert may_contact(ceased, ny(4), NY, rules=rules).blocked_by is Rule.CEASE_COMMUNICATION
+
+
+def test_a_dispute_reports_first_and_opens_when_every_rule_allows():
+    history = [attempt(ny(20, 9, m)) for m in range(7)] + [ContactEvent(ny(2, 15), DISPUTE)]
+    decision = may_contact(history, ny(26, 12), NY, rules=ComplianceRules(dispute_pause_days=25))
+    assert decision.blocked_by is Rule.DISPUTE_OPEN  # lapses on the 27th, the attempts block until the 27th
+    assert decision.contactable_from == ny(27, 8)
+    decision = may_contact(history, ny(27, 12), NY, rules=ComplianceRules(dispute_pause_days=25))
+    assert decision == Decision(True, None, ny(27, 12))
+
+
 def test_events_after_now_are_ignored():
     assert may_contact([ContactEvent(ny(5), TALK)], ny(4), NY).allowed
 
@@ -152,6 +215,7 @@ def test_configurable_rules():
         {"conversation_cooldown_days": -1},
         {"calling_hours_start": time(21), "calling_hours_end": time(8)},
         {"calling_hours_start": time(8, tzinfo=UTC)},
+        {"dispute_pause_days": 0},
     ],
 )
 def test_rules_are_checked(kwargs):
@@ -167,7 +231,7 @@ moments = st.integers(0, 30 * 24 * 60).map(lambda minutes: START + timedelta(min
 events = st.builds(
     ContactEvent,
     moments,
-    st.sampled_from([ATTEMPT, ATTEMPT, ATTEMPT, TALK, CEASE]),
+    st.sampled_from([ATTEMPT, ATTEMPT, ATTEMPT, TALK, CEASE, DISPUTE, RESOLVED]),
     st.sampled_from([None, "LN1", "LN2"]),
     st.booleans(),
 )
@@ -185,10 +249,13 @@ def test_adding_an_attempt_never_allows_what_was_blocked(history, now, zone, deb
         assert after.contactable_from >= before.contactable_from
 
 
-@given(histories, moments, ZONES, st.sampled_from([None, "LN1"]))
-def test_contactable_from_is_itself_allowed(history, now, zone, debt):
+PAUSES = st.sampled_from([ComplianceRules(), ComplianceRules(dispute_pause_days=3)])
+
+
+@given(histories, moments, ZONES, st.sampled_from([None, "LN1"]), PAUSES)
+def test_contactable_from_is_itself_allowed(history, now, zone, debt, rules):
     history = [event for event in history if event.at <= now]  # what has happened by now
-    decision = may_contact(history, now, zone, debt=debt)
+    decision = may_contact(history, now, zone, rules, debt=debt)
     if decision.allowed:
         assert decision.contactable_from == now and decision.blocked_by is None
         return
@@ -197,6 +264,18 @@ def test_contactable_from_is_itself_allowed(history, now, zone, debt):
         assert decision.blocked_by is Rule.CEASE_COMMUNICATION
         return
     assert decision.contactable_from > now
-    assert may_contact(history, decision.contactable_from, zone, debt=debt).allowed
+    assert may_contact(history, decision.contactable_from, zone, rules, debt=debt).allowed
     just_before = decision.contactable_from - timedelta(minutes=1)
-    assert just_before <= now or not may_contact(history, just_before, zone, debt=debt).allowed
+    assert just_before <= now or not may_contact(history, just_before, zone, rules, debt=debt).allowed
+
+
+@given(histories, moments, ZONES, st.sampled_from([None, "LN1"]))
+def test_an_unresolved_dispute_without_a_lapse_never_opens(history, now, zone, debt):
+    rules = ComplianceRules(dispute_pause_days=None)
+    history = [event for event in history if event.at <= now]  # nothing resolves it later
+    decision = may_contact(history, now, zone, rules, debt=debt)
+    if decision.contactable_from is None and not decision.allowed:
+        assert decision.blocked_by in (Rule.CEASE_COMMUNICATION, Rule.DISPUTE_OPEN)
+    if decision.blocked_by is Rule.DISPUTE_OPEN:
+        assert decision.contactable_from is None
+        assert not may_contact(history, now + timedelta(days=365), zone, rules, debt=debt).allowed

@@ -1,0 +1,1 @@
+"""Agents' prioritized queues in Redis, contact compliance marked when read (docs/processors/queues.md)."""

@@ -1,0 +1,123 @@
+"""Wiring of the queues processor.
+
+assignments ─────────────┐
+strategy.assignments ────┤
+delinquency.customers ───┤
+promises ────────────────┼─> logic ─> queue changes ─> Redis: queue:{AGENT} (ZSET) + queue:{AGENT}:entries
+agent.actions ───────────┤
+bank.customers ──────────┤
+delinquency.ticks ───────┘
+
+Every topic is keyed by cif (the ticks are keyed to land on every partition), so one state store holds
+each customer's facts. `agent.actions` and `bank.customers` are dead-lettered by the promises and entities
+processors; a value that fails its contract is skipped here. The other topics are written by processors:
+a value that fails its contract there is a bug upstream, logged with its offset and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from pydantic import ValidationError
+from quixstreams import message_context
+
+from contracts import (
+    AgentAction,
+    AgentAssignment,
+    CustomerDelinquencyRecord,
+    CustomerRecord,
+    PromiseRecord,
+    StrategyAssignment,
+)
+from crm.settings import Settings
+from domain.errors import DomainError
+from processors.common.app import (
+    make_application,
+    partition_state_access,
+    registry_topic,
+    without_time_alignment,
+)
+from processors.queues import logic
+from processors.queues.layout import member_change
+from sinks.redis import RedisRankingSink
+from topics import physical_name
+
+log = logging.getLogger(__name__)
+NAME = "queues"
+TICKS = "delinquency.ticks"
+CHECKED_BY_OTHERS = {"agent.actions": AgentAction, "bank.customers": CustomerRecord}  # read as bytes
+FROM_PROCESSORS = {
+    "assignments": (AgentAssignment, logic.on_assignment),
+    "strategy.assignments": (StrategyAssignment, logic.on_strategy),
+    "delinquency.customers": (CustomerDelinquencyRecord, logic.on_delinquency),
+    "promises": (PromiseRecord, logic.on_promise),
+}
+
+
+def _handle(state_of, source: str, value, config: logic.QueueConfig) -> list[logic.Placement]:
+    if source == TICKS:
+        return logic.on_business_date(state_of, date.fromisoformat(value["date"]), config)
+    if source == "agent.actions":
+        try:
+            action = AgentAction.model_validate_json(value).model_dump()
+        except ValidationError:
+            return []  # dead-lettered by the promises processor
+        return logic.on_action(state_of, action, config)
+    if source == "bank.customers":
+        try:
+            customer = CustomerRecord.model_validate_json(value)
+        except ValidationError:
+            return []  # dead-lettered by the entities processor
+        fields = customer.model_dump(include={"cif", "name", "company_name", "timezone"})
+        return logic.on_customer(state_of, fields, config)
+    contract, handler = FROM_PROCESSORS[source]
+    contract.model_validate(value)
+    return handler(state_of, value, config)
+
+
+def _named_stream(sdf, stream_id: str):
+    """The merged stream under a short id of its own.
+
+    The framework names a merged stream (and so its state's changelog topic) after all its topics joined:
+    seven namespaced names overflow Kafka's 249-character limit once the namespace is longer than about a
+    dozen characters. The clone runs the same stream; its id names the store and the changelog instead.
+    (An internal hook, like `without_time_alignment`: quixstreams is pinned.)
+    """
+    return sdf.__dataframe_clone__(stream=sdf.stream, stream_id=stream_id)
+
+
+def build(settings: Settings):
+    app = make_application(settings, NAME)
+    config = logic.DEFAULT_CONFIG  # weights: domain.priority defaults (see docs/processors/queues.md)
+    topics = [
+        registry_topic(app, settings, name, value="bytes" if name in CHECKED_BY_OTHERS else "json")
+        for name in (*CHECKED_BY_OTHERS, *FROM_PROCESSORS, TICKS)
+    ]
+    logical = {physical_name(name, settings): name for name in (*CHECKED_BY_OTHERS, *FROM_PROCESSORS, TICKS)}
+    merged = app.dataframe(topics[0])
+    for topic in topics[1:]:
+        merged = merged.concat(app.dataframe(topic))
+    merged = _named_stream(merged, NAME)
+    state_access = partition_state_access(merged)
+    namespace = settings.namespace
+
+    def handle(value, _key, _timestamp, _headers):
+        context = message_context()
+        source = logical[context.topic]
+        try:
+            placements = _handle(state_access(), source, value, config)
+        except (ValidationError, DomainError) as error:  # from a processor's output: a bug upstream
+            where = {"topic": source, "partition": context.partition, "offset": context.offset}
+            log.warning("skipped a value that fails its contract", extra={**where, "error": str(error)[:500]})
+            return []
+        return [member_change(namespace, *placement) for placement in placements]
+
+    changes = merged.apply(handle, metadata=True, expand=True)
+    changes.sink(RedisRankingSink(settings.redis_url, lambda change: (change,)))
+    without_time_alignment(app)
+    return app
+
+
+def run(settings: Settings) -> None:
+    build(settings).run()

@@ -1,0 +1,38 @@
+"""Where the queues live in Redis (shared by the processor's sink and `processors.queues.read`).
+
+Per agent, behind the settings' namespace: ``queue:{AGENT}`` a sorted set (member cif, score priority)
+and ``queue:{AGENT}:entries`` a hash (cif → the entry as JSON). The braces are literal: agent ids may hold
+``:``, never braces, so no agent's keys can collide with another's, and in a Redis Cluster both keys of an
+agent hash to the same slot (a hash tag), as a MULTI/EXEC over them requires.
+"""
+
+from __future__ import annotations
+
+from sinks.redis import MemberChange
+
+
+def queue_key(namespace: str, agent_id: str) -> str:
+    return f"{namespace}queue:{{{agent_id}}}"
+
+
+def entries_key(namespace: str, agent_id: str) -> str:
+    return f"{queue_key(namespace, agent_id)}:entries"
+
+
+def member_change(namespace: str, agent_id: str, cif: str, score: float | None, entry: bytes | None):
+    """A queue change as the Redis sink writes it."""
+    return MemberChange(queue_key(namespace, agent_id), entries_key(namespace, agent_id), cif, score, entry)
+
+
+def delete_all_queues(redis_client, namespace: str) -> int:
+    """Remove every queue of the namespace (before a rebuild by replay); returns the keys deleted."""
+    deleted = 0
+    batch: list[bytes] = []
+    for key in redis_client.scan_iter(match=f"{namespace}queue:{{*", count=10_000):
+        batch.append(key)
+        if len(batch) == 1_000:
+            deleted += redis_client.delete(*batch)
+            batch.clear()
+    if batch:
+        deleted += redis_client.delete(*batch)
+    return deleted

@@ -1,0 +1,275 @@
+"""The queues processor's rules over its state store: each customer's place in their agents' queues.
+
+Every input is keyed by ``cif`` and co-partitioned, so a customer's facts meet in one state (``q`` under the
+cif's prefix). Any change recomputes the customer's entries: one per agent the customer is assigned to
+(call and field agent), ranked by `domain.priority.priority` on the partition's business date. The result
+is a list of `Placement`s, the changes to the agents' queues: an entry to write, or a removal when the
+customer has nothing overdue any more, lost their agent, or moved to another one.
+
+Per cif, ``q`` holds only what an entry needs: ``agents`` {agent_type: [agent_id, campaign_id]},
+``campaigns`` {campaign_id: name}, ``delinquency`` (the latest `delinquency.customers` figures),
+``broken`` {action_id: promise date} (the last ``KEEP_BROKEN_DAYS``), ``contacts`` (see
+`processors.queues.contacts`), ``name``, ``timezone``, and ``placed`` {agent_id: digest of the entry
+written}, so an unchanged entry is not written again and a moved one is removed from the old queue.
+
+Partition state: ``__partition__`` ``date`` (the business date reached) and ``__queued__``: the cifs with
+an entry, in shards, so that a new business date re-ranks exactly those (DPD grows, follow-ups fall due,
+the after-contact penalty fades).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+import orjson
+
+from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket
+from domain.errors import DomainError
+from domain.priority import DEFAULT_WEIGHTS, PriorityWeights, priority
+from processors.common.date_index import StateOf
+from processors.queues import contacts
+from processors.queues.contacts import DEFAULT_CODES, ContactCodes
+
+PARTITION, QUEUED = "__partition__", "__queued__"
+QUEUED_SHARDS = 1024  # ~1,000 cifs a shard at a million queued customers per partition
+# A broken promise stops raising priority this long after its date: an old lapse says little about today.
+KEEP_BROKEN_DAYS = 180
+
+
+@dataclass(frozen=True, slots=True)
+class QueueConfig:
+    weights: PriorityWeights = DEFAULT_WEIGHTS
+    codes: ContactCodes = DEFAULT_CODES
+    buckets: BucketConfig = DEFAULT_BUCKETS
+
+
+DEFAULT_CONFIG = QueueConfig()
+
+
+class Placement(NamedTuple):
+    """A change to agent ``agent_id``'s queue: ``cif`` at ``score`` with ``entry`` (JSON), or removed."""
+
+    agent_id: str
+    cif: str
+    score: float | None  # None: remove
+    entry: bytes | None
+
+
+# ---- inputs: each updates the customer's state, then re-ranks them ----
+
+
+def on_assignment(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
+    """`assignments`: the customer's agent of one type (``agent_id`` None: none any more)."""
+
+    def change(q: dict) -> None:
+        agents = dict(q.get("agents", {}))
+        if record["agent_id"] is None:
+            agents.pop(record["agent_type"], None)
+        else:
+            agents[record["agent_type"]] = [record["agent_id"], record.get("campaign_id")]
+        q["agents"] = agents
+
+    return _update(state_of, record["cif"], change, config)
+
+
+def on_strategy(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
+    """`strategy.assignments`: the names of the customer's campaigns."""
+
+    def change(q: dict) -> None:
+        q["campaigns"] = {c["campaign_id"]: c["campaign_name"] for c in record["campaigns"]}
+
+    return _update(state_of, record["cif"], change, config)
+
+
+def on_delinquency(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
+    """`delinquency.customers`: DPD and overdue; nothing overdue takes the customer out of every queue."""
+
+    def change(q: dict) -> None:
+        if record["max_dpd"] < 0:  # refused here, before it is stored: a tick must never trip over it
+            raise DomainError(f"max_dpd cannot be negative ({record['max_dpd']})")
+        amount, currency = _queued_overdue(record)
+        q["delinquency"] = {
+            "date": str(record["business_date"]),
+            "max_dpd": record["max_dpd"],
+            "overdue": str(amount),
+            "currency": currency,
+        }
+
+    return _update(state_of, record["cif"], change, config)
+
+
+def on_promise(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
+    """`promises`: a promise's status; the BROKEN ones of the last ``KEEP_BROKEN_DAYS`` raise priority."""
+
+    def change(q: dict) -> None:
+        broken = dict(q.get("broken", {}))
+        if record["status"] == "BROKEN":
+            broken[record["action_id"]] = str(record["date"])
+        else:
+            broken.pop(record["action_id"], None)  # a late payment or a reversal can change it again
+        q["broken"] = broken
+
+    return _update(state_of, record["cif"], change, config)
+
+
+def on_action(state_of: StateOf, action: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
+    """`agent.actions` (validated): contact history for compliance, the last contact, a follow-up date."""
+
+    def change(q: dict) -> None:
+        q["contacts"] = contacts.with_action(q.get("contacts", {}), action, config.codes)
+
+    return _update(state_of, action["cif"], change, config)
+
+
+def on_customer(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
+    """`bank.customers` (validated): the name shown and the zone of the calling hours."""
+
+    def change(q: dict) -> None:
+        q["name"] = record.get("company_name") or record["name"]
+        q["timezone"] = record.get("timezone")
+
+    return _update(state_of, record["cif"], change, config)
+
+
+def on_business_date(
+    state_of: StateOf, new_date: date, config: QueueConfig = DEFAULT_CONFIG
+) -> list[Placement]:
+    """A new business date re-ranks every queued customer of the partition; an old one changes nothing."""
+    partition = state_of(PARTITION)
+    current = partition.get("date")
+    if current is not None and new_date.isoformat() <= current:
+        return []
+    partition.set("date", new_date.isoformat())
+    placements: list[Placement] = []
+    for cif in queued_cifs(state_of):
+        placements.extend(_update(state_of, cif, _unchanged, config, new_date))
+    return placements
+
+
+def _unchanged(_q: dict) -> None:
+    pass
+
+
+# ---- ranking ----
+
+
+def _update(
+    state_of: StateOf, cif: str, change, config: QueueConfig, today: date | None = None
+) -> list[Placement]:
+    own = state_of(cif)
+    q = dict(own.get("q", {}))
+    change(q)
+    wanted = entries(cif, q, _business_date(state_of, q, today), config)
+    placed = q.get("placed", {})
+    placements = [Placement(agent, cif, None, None) for agent in sorted(placed) if agent not in wanted]
+    digests = {}
+    for agent, (score, entry) in sorted(wanted.items()):
+        digests[agent] = hashlib.blake2b(entry, digest_size=8).hexdigest()
+        if placed.get(agent) != digests[agent]:
+            placements.append(Placement(agent, cif, score, entry))
+    q["placed"] = digests
+    if bool(placed) != bool(digests):
+        _set_queued(state_of, cif, bool(digests))
+    own.set("q", q)
+    return placements
+
+
+def _business_date(state_of: StateOf, q: dict, today: date | None) -> date | None:
+    """The partition's business date, or the customer's figures' own when that is later (or all there is)."""
+    partition_date = today.isoformat() if today else state_of(PARTITION).get("date")
+    days = [d for d in (partition_date, q.get("delinquency", {}).get("date")) if d]
+    return date.fromisoformat(max(days)) if days else None
+
+
+def entries(cif: str, q: dict, as_of: date | None, config: QueueConfig) -> dict[str, tuple[float, bytes]]:
+    """The customer's entry per agent, ``{agent_id: (score, JSON)}``; empty when not to be queued."""
+    figures, agents = q.get("delinquency"), q.get("agents", {})
+    if figures is None or not agents or as_of is None:
+        return {}
+    max_dpd = figures["max_dpd"]
+    behind = (as_of - date.fromisoformat(figures["date"])).days
+    dpd = max_dpd + behind if max_dpd > 0 and behind > 0 else max_dpd  # DPD grows daily without an event
+    history = q.get("contacts", {})
+    follow_up = contacts.follow_up_due_date(history)
+    horizon = (as_of - timedelta(days=KEEP_BROKEN_DAYS)).isoformat()
+    broken = sum(1 for day in q.get("broken", {}).values() if day >= horizon)
+    rank = priority(
+        dpd=dpd,
+        overdue_amount=Decimal(figures["overdue"]),
+        currency=figures["currency"] or "",
+        business_date=as_of,
+        broken_promises=broken,
+        follow_up_date=follow_up,
+        last_contact_date=contacts.last_contact_day(history),
+        weights=config.weights,
+        buckets=config.buckets,
+    )
+    if rank is None:
+        return {}
+    score = round(rank.score, 6)
+    common = {
+        "cif": cif,
+        "name": q.get("name") or cif,
+        "priority": score,
+        "reason": rank.reason,
+        "dpd": dpd,
+        "bucket": bucket(dpd, config.buckets),
+        "overdue_amount": figures["overdue"],
+        "currency": figures["currency"],
+        "business_date": as_of.isoformat(),
+        "broken_promises": broken,
+        "follow_up_date": follow_up.isoformat() if follow_up else None,
+        "timezone": q.get("timezone"),
+        **contacts.compliance_inputs(history),
+    }
+    campaigns = q.get("campaigns", {})
+    result: dict[str, tuple[float, bytes]] = {}
+    for agent_type, (agent_id, campaign_id) in sorted(agents.items()):
+        if agent_id in result:
+            continue  # the same agent as call and field agent: one entry
+        campaign = campaigns.get(campaign_id, campaign_id) if campaign_id else None
+        entry = {**common, "agent_id": agent_id, "agent_type": agent_type, "campaign": campaign}
+        result[agent_id] = (score, orjson.dumps(entry, option=orjson.OPT_SORT_KEYS))
+    return result
+
+
+def _queued_overdue(record: dict) -> tuple[Decimal, str | None]:
+    """The overdue amount that ranks the customer: in the currency of their worst loan that is overdue.
+
+    Amounts in different currencies cannot be added without rates; the worst loan's currency is the one
+    the agent will talk about first (ties: the larger amount, then the currency code).
+    """
+    totals = {c: Decimal(str(a)) for c, a in record["overdue_total"].items() if Decimal(str(a)) > 0}
+    if not totals:
+        return Decimal(0), next(iter(sorted(record["overdue_total"])), None)
+    worst: dict[str, int] = {}
+    for account in record.get("accounts", []):
+        if account["currency"] in totals:
+            worst[account["currency"]] = max(worst.get(account["currency"], -1), account["dpd"])
+    currency = max(totals, key=lambda c: (worst.get(c, -1), totals[c], c))
+    return totals[currency], currency
+
+
+# ---- the partition's queued customers ----
+
+
+def _shard(cif: str) -> str:
+    return str(zlib.crc32(cif.encode()) % QUEUED_SHARDS)
+
+
+def _set_queued(state_of: StateOf, cif: str, queued: bool) -> None:
+    shards, shard = state_of(QUEUED), _shard(cif)
+    members = [c for c in shards.get(shard, []) if c != cif]
+    if queued:
+        members.append(cif)
+    shards.set(shard, members) if members else shards.delete(shard)
+
+
+def queued_cifs(state_of: StateOf) -> list[str]:
+    shards = state_of(QUEUED)
+    return [cif for shard in range(QUEUED_SHARDS) for cif in shards.get(str(shard), [])]
