@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     prometheus_port: int = Field(9090, description="Port of the Prometheus that `crm stack up` runs.")
     log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
     log_json: bool = Field(False, description="Log one JSON object per line instead of key=value text.")
+    processor_commit_interval: float = Field(
+        0.1,
+        gt=0,
+        le=60,
+        description="Seconds between a processor's checkpoints (state, outputs, offsets and sinks committed "
+        "together). Each hop of the pipeline adds up to this much latency; longer means fewer transactions.",
+    )
     promise_grace_days: int = Field(
         3, ge=0, description="Days after a promise's date during which payments still keep it."
     )

@@ -28,10 +28,11 @@ def make_application(settings: Settings, name: str, **overrides: Any) -> Applica
         "processing_guarantee": "exactly-once",
         "auto_offset_reset": "earliest",  # a new processor or a replay starts from the first event
         "state_dir": str(Path(settings.state_dir) / "processors" / f"{settings.namespace}{name}"),
-        # Sinks write and outputs become visible at each checkpoint, so these two bound a change's latency:
-        # a checkpoint every 0.25 s, and a poll that returns within 0.1 s when idle so that a due
-        # checkpoint is not held back by a consumer waiting for the next message (the default is 1 s).
-        "commit_interval": 0.25,
+        # Sinks write and outputs become visible at each checkpoint, so these two bound a change's latency
+        # at every hop: a checkpoint every CRM_PROCESSOR_COMMIT_INTERVAL seconds, and a poll that returns
+        # within 0.1 s when idle so that a due checkpoint is not held back by a consumer waiting for the
+        # next message (the default is 1 s).
+        "commit_interval": settings.processor_commit_interval,
         "consumer_poll_timeout": 0.1,
         # A processor that died is noticed after 10 s (Kafka's default is 45 s), so a restarted one gets its
         # partitions back quickly.
