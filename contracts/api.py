@@ -99,6 +99,7 @@ class QueueEntry(Contract):
     dpd: int
     bucket: str
     overdue_amount: MoneyOut
+    currency: str | None = None  # of the overdue amount (the customer's main currency)
     campaign: str | None
     contactable_now: bool
     blocked_by: str | None = None
