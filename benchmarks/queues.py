@@ -42,19 +42,12 @@ from infra.kafka_topics import delete_topics, ensure_topics, existing_topics
 from infra.migrate import migrate
 from processors.common.partitioning import broadcast_keys
 from processors.queues.layout import queue_key
+from processors.registry import INPUTS as PROCESSOR_INPUTS
 from topics import ALL_TOPICS, physical_name
 from topics.clients import make_producer
 from topics.lag import wait_caught_up
 
-QUEUE_INPUTS = (
-    "agent.actions",
-    "bank.customers",
-    "assignments",
-    "strategy.assignments",
-    "delinquency.customers",
-    "promises",
-    "delinquency.ticks",
-)
+QUEUE_INPUTS = PROCESSOR_INPUTS["queues"]
 DAY = date(2026, 3, 2)
 AGENTS = 500
 # A sample taken right after the previous one was seen would start just after a checkpoint and wait a

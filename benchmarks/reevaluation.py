@@ -31,30 +31,12 @@ from crm.seed import seed_agents, seed_strategy
 from crm.settings import Settings
 from infra.kafka_topics import delete_topics, ensure_topics, existing_topics
 from infra.migrate import migrate
+from processors.registry import INPUTS
 from topics import ALL_TOPICS, physical_name
 from topics.clients import make_producer
 from topics.lag import wait_pipeline_idle
 
 PROCESSORS = ("strategy", "allocation", "queues")
-INPUTS = {
-    "strategy": [
-        "delinquency.customers",
-        "bank.customers",
-        "promises",
-        "agent.actions",
-        "strategy.reevaluate",
-    ],
-    "allocation": ["strategy.assignments", "config.agents", "allocation.requests"],
-    "queues": [
-        "agent.actions",
-        "bank.customers",
-        "assignments",
-        "strategy.assignments",
-        "delinquency.customers",
-        "promises",
-        "delinquency.ticks",
-    ],
-}
 PRODUCTS = ["PERSONAL_LOAN", "CREDIT_CARD", "AUTO_LOAN", "MORTGAGE"]
 
 
@@ -185,7 +167,7 @@ def main() -> None:
                 stderr=subprocess.STDOUT,
             )
             inputs = {
-                f"{namespace}crm-{p}": [physical_name(t, settings) for t in ts] for p, ts in INPUTS.items()
+                f"{namespace}crm-{p}": [physical_name(t, settings) for t in INPUTS[p]] for p in PROCESSORS
             }
             wait_pipeline_idle(settings.kafka_brokers, inputs, timeout=3600)
             first = time.perf_counter() - started

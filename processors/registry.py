@@ -9,3 +9,29 @@ PROCESSORS: dict[str, str] = {
     "allocation": "processors.allocation.app",
     "queues": "processors.queues.app",
 }
+
+# The logical topics each processor reads (the framework's own repartition and changelog topics aside):
+# what tests, benchmarks and operators wait on to know a processor has caught up.
+INPUTS: dict[str, tuple[str, ...]] = {
+    "entities": ("bank.customers", "bank.loans", "bank.collaterals", "payments"),
+    "delinquency": ("bank.loans", "payments", "ops.business-date", "delinquency.ticks"),
+    "rollup": ("delinquency.loans",),
+    "promises": ("agent.actions", "delinquency.payments", "delinquency.ticks"),
+    "strategy": (
+        "delinquency.customers",
+        "bank.customers",
+        "promises",
+        "agent.actions",
+        "strategy.reevaluate",
+    ),
+    "allocation": ("strategy.assignments", "config.agents", "allocation.requests"),
+    "queues": (
+        "agent.actions",
+        "bank.customers",
+        "assignments",
+        "strategy.assignments",
+        "delinquency.customers",
+        "promises",
+        "delinquency.ticks",
+    ),
+}

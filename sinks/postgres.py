@@ -133,17 +133,16 @@ def upsert_rows(conn: psycopg.Connection, spec: UpsertSpec, rows: Iterable[Seque
     return len(latest)
 
 
-class PostgresUpsertSink(BatchingSink):
-    """A Quix Streams sink: each checkpoint's batch becomes one idempotent upsert per table.
+class PostgresSink(BatchingSink):
+    """A Quix Streams sink writing each checkpoint's batch to PostgreSQL in ``write_batch``; a database that
+    is down is signalled to the framework as backpressure, with a growing, jittered delay, so the batch is
+    retried later and nothing is lost."""
 
-    Each target is ``(spec, rows_of)``: ``rows_of(value)`` maps a message value to the rows it contributes
-    to that table (none, one or several); every table of a batch is written in one transaction. A database
-    that is down is signalled to the framework as backpressure, with a growing, jittered delay.
-    """
+    tables = ""  # for the log line when the database is down
 
-    def __init__(self, database_url: str, *targets: tuple[UpsertSpec, RowsOf]) -> None:
+    def __init__(self, database_url: str) -> None:
         super().__init__()
-        self.database_url, self.targets = database_url, targets
+        self.database_url = database_url
         self._conn: psycopg.Connection | None = None
         self._failures = 0
 
@@ -155,19 +154,38 @@ class PostgresUpsertSink(BatchingSink):
             self._conn = psycopg.connect(self.database_url, connect_timeout=5)
         return self._conn
 
+    def write_batch(self, conn: psycopg.Connection, batch: SinkBatch) -> None:
+        raise NotImplementedError
+
     def write(self, batch: SinkBatch) -> None:
-        """All tables of a batch in one transaction: a reader never sees a loan without its installments."""
         try:
-            conn = self._connect()
-            with conn.transaction():
-                for spec, rows_of in self.targets:
-                    upsert_rows(conn, spec, [row for item in batch for row in rows_of(item.value)])
+            self.write_batch(self._connect(), batch)
         except psycopg.OperationalError as error:
             self._failures += 1
             delay = min(30.0, 2 ** min(self._failures, 5)) * random.uniform(0.5, 1.0)
-            tables = ",".join(spec.table for spec, _ in self.targets)
-            log.warning("PostgreSQL unavailable, retrying", extra={"tables": tables, "retry_in_s": delay})
+            log.warning(
+                "PostgreSQL unavailable, retrying", extra={"tables": self.tables, "retry_in_s": delay}
+            )
             if self._conn is not None:
                 self._conn.close()
             raise SinkBackpressureError(retry_after=delay) from error
         self._failures = 0
+
+
+class PostgresUpsertSink(PostgresSink):
+    """Each checkpoint's batch becomes one idempotent upsert per table.
+
+    Each target is ``(spec, rows_of)``: ``rows_of(value)`` maps a message value to the rows it contributes
+    to that table (none, one or several); every table of a batch is written in one transaction, so a reader
+    never sees a loan without its installments.
+    """
+
+    def __init__(self, database_url: str, *targets: tuple[UpsertSpec, RowsOf]) -> None:
+        super().__init__(database_url)
+        self.targets = targets
+        self.tables = ",".join(spec.table for spec, _ in targets)
+
+    def write_batch(self, conn: psycopg.Connection, batch: SinkBatch) -> None:
+        with conn.transaction():
+            for spec, rows_of in self.targets:
+                upsert_rows(conn, spec, [row for item in batch for row in rows_of(item.value)])

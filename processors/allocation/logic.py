@@ -91,7 +91,9 @@ def customer_requests(state: StateLike, cif: str, assignment: dict | None) -> li
             del asked[agent_type]
         if new is None:
             continue
-        fingerprint = _fingerprint(new)
+        # The strategy version is left out: a re-evaluation under a new version that leaves the customer's
+        # campaign and needs as they were changes nothing for allocation, so the pool is not asked again.
+        fingerprint = _fingerprint({k: v for k, v in new.items() if k != "strategy_version"})
         if agent_type in asked:
             if asked[agent_type][2] == fingerprint:
                 continue  # nothing allocation looks at has changed

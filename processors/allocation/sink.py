@@ -17,15 +17,15 @@ twice after a crash: the intervals are recomputed from the rows, so the result i
 from __future__ import annotations
 
 import logging
-import random
 from datetime import date
 
 import psycopg
 from psycopg import sql
-from quixstreams.sinks import BatchingSink, SinkBackpressureError, SinkBatch
+from quixstreams.sinks import SinkBatch
 
 from processors.allocation.logic import ASSIGNMENTS
 from processors.common.routing import Routed
+from sinks.postgres import PostgresSink
 
 log = logging.getLogger(__name__)
 TABLE = "agent_assignments"
@@ -119,32 +119,10 @@ def write_history(conn: psycopg.Connection, rows: list[tuple]) -> int:
     return len(latest)
 
 
-class AssignmentHistorySink(BatchingSink):
+class AssignmentHistorySink(PostgresSink):
     """Each checkpoint's assignments into ``agent_assignments``; a database that is down is backpressure."""
 
-    def __init__(self, database_url: str) -> None:
-        super().__init__()
-        self.database_url = database_url
-        self._conn: psycopg.Connection | None = None
-        self._failures = 0
+    tables = TABLE
 
-    def setup(self) -> None:
-        self._connect()
-
-    def _connect(self) -> psycopg.Connection:
-        if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self.database_url, connect_timeout=5)
-        return self._conn
-
-    def write(self, batch: SinkBatch) -> None:
-        rows = [row for item in batch if (row := history_row(item.value)) is not None]
-        try:
-            write_history(self._connect(), rows)
-        except psycopg.OperationalError as error:
-            self._failures += 1
-            delay = min(30.0, 2 ** min(self._failures, 5)) * random.uniform(0.5, 1.0)
-            log.warning("PostgreSQL unavailable, retrying", extra={"tables": TABLE, "retry_in_s": delay})
-            if self._conn is not None:
-                self._conn.close()
-            raise SinkBackpressureError(retry_after=delay) from error
-        self._failures = 0
+    def write_batch(self, conn: psycopg.Connection, batch: SinkBatch) -> None:
+        write_history(conn, [row for item in batch if (row := history_row(item.value)) is not None])

@@ -19,6 +19,7 @@ from domain.codec import loan_from_dict, loan_to_dict
 from domain.ledger import Effect, PaymentEvent, PaymentStatus
 from domain.loan import LoanState, LoanView, Snapshot, Unpaid, aged, unpaid
 from processors.common.date_index import PENDING, StateOf, file_under, members
+from processors.common.records import loan_view
 
 PARTITION, AGING = "__partition__", "__aging__"
 LOANS, TRANSITIONS = "delinquency.loans", "delinquency.transitions"
@@ -56,25 +57,6 @@ def _changed(old: dict | None, new: dict) -> bool:
     return any(old.get(k) != new.get(k) for k in keys)
 
 
-def _view_from_record(record: dict) -> LoanView:
-    return LoanView(
-        account_number=record["account_number"],
-        cif=record["cif"],
-        currency=record["currency"],
-        business_date=date.fromisoformat(record["business_date"]),
-        dpd=record["dpd"],
-        bucket=record["bucket"],
-        overdue_amount=Decimal(record["overdue_amount"]),
-        outstanding=Decimal(record["outstanding"]),
-        oldest_unpaid_due=_day(record["oldest_unpaid_due"]),
-        next_event=_day(record["next_event"]),
-    )
-
-
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
 def _unpaid_from_state(raw: list) -> Unpaid:
     return tuple((date.fromisoformat(due), Decimal(amount)) for due, amount in raw)
 
@@ -101,7 +83,7 @@ def _age(state_of: StateOf, account: str, on: date) -> list[Output]:
     if record is None or rows is None:  # filed before these keys existed: the full computation
         return refresh(state_of, account, _load(state_of, account))
     facts = {key: record.get(key) for key in LOAN_FACTS}
-    return _emit(state_of, account, aged(_view_from_record(record), _unpaid_from_state(rows), on), facts)
+    return _emit(state_of, account, aged(loan_view(record), _unpaid_from_state(rows), on), facts)
 
 
 def _emit(state_of: StateOf, account: str, view: LoanView, facts: dict) -> list[Output]:

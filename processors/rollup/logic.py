@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-
 from domain.customer import roll_up
 from domain.loan import LoanView
-
-
-def _view(record: dict) -> LoanView:
-    oldest = date.fromisoformat(record["oldest_unpaid_due"]) if record.get("oldest_unpaid_due") else None
-    return LoanView(
-        account_number=record["account_number"],
-        cif=record["cif"],
-        currency=record["currency"],
-        business_date=date.fromisoformat(record["business_date"]),
-        dpd=record["dpd"],
-        bucket=record["bucket"],
-        overdue_amount=Decimal(record["overdue_amount"]),
-        outstanding=Decimal(record["outstanding"]),
-        oldest_unpaid_due=oldest,
-        next_event=None,
-    )
+from processors.common.records import loan_view
 
 
 def on_loan_record(state, record: dict) -> dict | None:
@@ -33,7 +15,7 @@ def on_loan_record(state, record: dict) -> dict | None:
         return None  # a redelivered or older record of that loan
     loans[record["account_number"]] = record
     state.set("loans", loans)
-    views = [_view(r) for r in loans.values()]
+    views = [loan_view(r) for r in loans.values()]
     result = roll_up(record["cif"], views)
     revision = state.get("revision", 0) + 1
     state.set("revision", revision)

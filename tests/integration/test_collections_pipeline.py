@@ -23,6 +23,7 @@ from crm.ingest import ingest_file
 from crm.seed import seed_agents, seed_strategy
 from infra.kafka_topics import existing_topics
 from processors.queues.read import queue_length, read_queue
+from processors.registry import INPUTS
 from tests.services import initialized_namespace
 from topics import physical_name
 from topics.clients import make_producer
@@ -30,35 +31,11 @@ from topics.lag import wait_pipeline_idle
 
 pytestmark = pytest.mark.integration
 PROCESSORS = ("delinquency", "rollup", "promises", "strategy", "allocation", "queues")
-INPUTS = {
-    "delinquency": ["bank.loans", "payments", "ops.business-date", "delinquency.ticks"],
-    "rollup": ["delinquency.loans"],
-    "promises": ["agent.actions", "delinquency.payments", "delinquency.ticks"],
-    "strategy": [
-        "delinquency.customers",
-        "bank.customers",
-        "promises",
-        "agent.actions",
-        "strategy.reevaluate",
-    ],
-    "allocation": ["strategy.assignments", "config.agents", "allocation.requests"],
-    "queues": [
-        "agent.actions",
-        "bank.customers",
-        "assignments",
-        "strategy.assignments",
-        "delinquency.customers",
-        "promises",
-        "delinquency.ticks",
-    ],
-}
 
 
 def _inputs(settings) -> dict[str, list[str]]:
     ns = settings.namespace
-    inputs = {
-        f"{ns}crm-{name}": [physical_name(t, settings) for t in topics] for name, topics in INPUTS.items()
-    }
+    inputs = {f"{ns}crm-{name}": [physical_name(t, settings) for t in INPUTS[name]] for name in PROCESSORS}
     inputs[f"{ns}crm-rollup"] += [
         t for t in existing_topics(settings) if t.startswith(f"repartition__{ns}crm-rollup")
     ]

@@ -29,6 +29,7 @@ from infra.replay import reset_processors, state_path
 from processors.common.partitioning import broadcast_keys
 from processors.queues.layout import delete_all_queues, entries_key, queue_key
 from processors.queues.read import queue_length, read_queue
+from processors.registry import INPUTS as PROCESSOR_INPUTS
 from sinks.redis import MemberChange, RedisRankingSink
 from tests.services import initialized_namespace
 from topics import physical_name
@@ -36,15 +37,7 @@ from topics.clients import make_producer
 from topics.lag import wait_caught_up
 
 pytestmark = pytest.mark.integration
-INPUTS = (
-    "agent.actions",
-    "bank.customers",
-    "assignments",
-    "strategy.assignments",
-    "delinquency.customers",
-    "promises",
-    "delinquency.ticks",
-)
+INPUTS = PROCESSOR_INPUTS["queues"]
 DAY = date(2026, 3, 2)
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 3, 12, tzinfo=NY)  # the moment the queues are read: within calling hours

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from api.publishing import request_reevaluation
+from processors.registry import INPUTS as PROCESSOR_INPUTS
 from tests.kafka_helpers import read_all
 from tests.services import initialized_namespace
 from tests.unit.test_strategy_logic import CUSTOMER, delinquency
@@ -20,7 +21,7 @@ from topics.clients import make_producer
 from topics.lag import wait_caught_up
 
 pytestmark = pytest.mark.integration
-INPUTS = ("delinquency.customers", "bank.customers", "promises", "agent.actions", "strategy.reevaluate")
+INPUTS = PROCESSOR_INPUTS["strategy"]
 CUSTOMERS = 60
 
 
