@@ -1,0 +1,114 @@
+"""`GET /api/agents/{id}/queue` over real Redis: order, paging, contactability and who may read it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import orjson
+import pytest
+import redis
+
+from api.app import create_app
+from api.security import Principal, issue_token
+from contracts.admin import Role
+from processors.queues.layout import entries_key, queue_key
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+SECRET = "queue-test-secret-" + "x" * 32
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def api_settings(initialized):
+    return initialized.model_copy(update={"jwt_secret": SECRET})
+
+
+@pytest.fixture(scope="module")
+def queue(api_settings):
+    """Three customers in agent Q-1's queue, as the queues processor writes them; one has ceased contact."""
+    client = redis.Redis.from_url(api_settings.redis_url)
+    ns = api_settings.namespace
+    entries = {
+        "C-HIGH": (90.0, {}),
+        "C-MID": (50.0, {}),
+        "C-CEASED": (70.0, {"cease": True, "cease_at": "2026-01-05T10:00:00+00:00"}),
+    }
+    for cif, (score, extra) in entries.items():
+        entry = {
+            "cif": cif,
+            "name": f"Customer {cif}",
+            "priority": score,
+            "reason": f"DPD {int(score)}",
+            "dpd": int(score),
+            "bucket": "30-59",
+            "overdue_amount": "1250000.50",
+            "currency": "VND",
+            "campaign": "Late payers",
+            "timezone": "UTC",
+            "attempts": [],
+            "last_conversation": None,
+            "dispute_open": None,
+            **extra,
+        }
+        client.zadd(queue_key(ns, "Q-1"), {cif: score})
+        client.hset(entries_key(ns, "Q-1"), cif, orjson.dumps(entry))
+    yield
+    client.delete(queue_key(ns, "Q-1"), entries_key(ns, "Q-1"))
+
+
+@pytest.fixture
+async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(api_settings)
+    transport = httpx.ASGITransport(app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as http,
+    ):
+        yield http
+
+
+def token(role: Role, agent_id: str | None = None) -> dict[str, str]:
+    principal = Principal(f"{role.value}-user", role, agent_id)
+    return {"Authorization": f"Bearer {issue_token(SECRET, principal)}"}
+
+
+async def test_the_agent_reads_their_queue_in_priority_order_with_contactability(client, queue):
+    response = await client.get("/api/agents/Q-1/queue", headers=token(Role.AGENT, "Q-1"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [e["cif"] for e in body] == ["C-HIGH", "C-CEASED", "C-MID"]
+    assert response.headers["X-Total-Count"] == "3"
+    ceased = body[1]
+    assert ceased["contactable_now"] is False and ceased["blocked_by"] == "CEASE_COMMUNICATION"
+    assert body[0]["overdue_amount"] == "1250000.50" and body[0]["reason"] == "DPD 90"
+    hour = datetime.now(UTC).hour
+    assert body[0]["contactable_now"] is (8 <= hour < 21)  # calling hours in the customer's zone (UTC)
+
+
+async def test_paging(client, queue):
+    response = await client.get("/api/agents/Q-1/queue?limit=1&offset=1", headers=token(Role.ADMIN))
+    assert [e["cif"] for e in response.json()] == ["C-CEASED"]
+    bad = await client.get("/api/agents/Q-1/queue?limit=0", headers=token(Role.ADMIN))
+    assert bad.status_code == 422 and "limit" in bad.text
+
+
+@pytest.mark.parametrize(
+    ("role", "agent_id", "expected"),
+    [
+        (Role.AGENT, "Q-1", 200),
+        (Role.AGENT, "Q-2", 403),
+        (Role.SUPERVISOR, None, 200),
+        (Role.ADMIN, None, 200),
+        (Role.INTEGRATION, None, 403),
+    ],
+)
+async def test_who_may_read_a_queue(client, queue, role, agent_id, expected):
+    response = await client.get("/api/agents/Q-1/queue", headers=token(role, agent_id))
+    assert response.status_code == expected
+    assert (await client.get("/api/agents/Q-1/queue")).status_code == 401
