@@ -12,7 +12,7 @@ from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.publishing import DELIVERY_TIMEOUT_S
 from api.resources import close_resources, open_resources
-from api.routes import admin_agents, admin_strategies, auth, health, queues
+from api.routes import admin_agents, admin_strategies, auth, health, loans, queues
 from crm.settings import Settings, get_settings
 
 MAX_BODY_BYTES = 1_048_576  # the largest body is a strategy: 50 groups of campaigns fit well within 1 MiB
@@ -50,7 +50,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (auth, health, admin_strategies, admin_agents, queues):
+    for module in (auth, health, admin_strategies, admin_agents, queues, loans):
         app.include_router(module.router)
     # Added last = outermost: the request id covers everything, CORS answers preflights first.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)

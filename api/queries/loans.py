@@ -1,0 +1,75 @@
+"""Reading a loan with its delinquency as of the latest business date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import psycopg
+
+from contracts.api import LoanPublic
+from domain.buckets import bucket
+
+
+def latest_business_date(conn: psycopg.Connection) -> date | None:
+    return conn.execute("SELECT max(business_date) FROM loan_delinquency").fetchone()[0]
+
+
+def get_loan(conn: psycopg.Connection, account_number: str) -> tuple[LoanPublic, str] | None:
+    """The loan and its customer's cif, or None. DPD is derived for the latest business date (rows are
+    rewritten when the bucket or an amount changes, not when only a day passes)."""
+    row = conn.execute(
+        "SELECT l.account_number, l.cif, l.product_type, l.currency, l.status, l.as_of, l.outstanding,"
+        " d.overdue_amount, d.outstanding, d.oldest_unpaid_due, d.business_date"
+        " FROM loans l LEFT JOIN loan_delinquency d USING (account_number) WHERE l.account_number = %s",
+        (account_number,),
+    ).fetchone()
+    if row is None:
+        return None
+    (
+        account,
+        cif,
+        product,
+        currency,
+        status,
+        as_of,
+        bank_outstanding,
+        overdue,
+        outstanding,
+        oldest,
+        written,
+    ) = row
+    today = latest_business_date(conn) or written
+    dpd = max(0, (today - oldest).days) if oldest and today and status == "OPEN" else 0
+    installments = conn.execute(
+        "SELECT due_date, principal, interest, fees, penalty, paid FROM installments"
+        " WHERE account_number = %s ORDER BY due_date",
+        (account_number,),
+    ).fetchall()
+    loan = LoanPublic(
+        account_number=account,
+        cif=cif,
+        product_type=product,
+        currency=currency.strip(),
+        status=status,
+        dpd=dpd,
+        bucket=bucket(dpd),
+        overdue_amount=overdue if overdue is not None else 0,
+        outstanding=outstanding if outstanding is not None else bank_outstanding,
+        as_of=as_of,
+        installments=[
+            {"due_date": d, "principal": p, "interest": i, "fees": f, "penalty": pen, "paid": paid}
+            for d, p, i, f, pen, paid in installments
+        ],
+    )
+    return loan, cif
+
+
+def assigned_to(conn: psycopg.Connection, cif: str, agent_id: str | None) -> bool:
+    """Whether ``agent_id`` is one of the customer's current agents (one indexed read)."""
+    if agent_id is None:
+        return False
+    row = conn.execute(
+        "SELECT 1 FROM agent_assignments WHERE cif = %s AND valid_to IS NULL AND agent_id = %s",
+        (cif, agent_id),
+    ).fetchone()
+    return row is not None

@@ -1,0 +1,103 @@
+"""`GET /api/loans/{account}` over real PostgreSQL: figures as of the latest business date, and visibility."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+
+import httpx
+import psycopg
+import pytest
+
+from api.app import create_app
+from api.security import Principal, issue_token
+from contracts.admin import Role
+from domain.buckets import bucket
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+SECRET = "loans-test-secret-" + "x" * 32
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def api_settings(initialized):
+    return initialized.model_copy(update={"jwt_secret": SECRET})
+
+
+@pytest.fixture(scope="module")
+def loan(api_settings) -> tuple[str, str]:
+    """A loan 45 days late on its last written row, whose book has since reached a later business date."""
+    tag = uuid.uuid4().hex[:6]
+    account, cif, other = f"LN-{tag}", f"C-{tag}", f"LN-{tag}-OTHER"
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        for number in (account, other):
+            conn.execute(
+                "INSERT INTO loans VALUES (%s, %s, 'AUTO_LOAN', 'VND', 24000000, 18000000, '2025-01-10',"
+                " '2027-01-10', 12.5, 24, 'OPEN', '{}', 'CORE', '2026-03-01T00:00:00Z')",
+                (number, cif),
+            )
+        conn.execute(
+            "INSERT INTO installments VALUES (%s, '2026-01-15', 900000, 100000, 0, 0, 0),"
+            " (%s, '2026-02-15', 900000, 100000, 0, 0, 0)",
+            (account, account),
+        )
+        conn.execute(
+            "INSERT INTO loan_delinquency VALUES (%s, %s, 'VND', '2026-03-01', 45, '30-59', 2000000.50,"
+            " 18000000, '2026-01-15', '2026-03-16', 3)",
+            (account, cif),
+        )
+        conn.execute(  # another loan's row: the book is at 2026-03-20 now
+            "INSERT INTO loan_delinquency VALUES"
+            " (%s, %s, 'VND', '2026-03-20', 0, 'CURRENT', 0, 1, NULL, NULL, 1)",
+            (other, cif),
+        )
+        conn.execute(
+            "INSERT INTO agent_assignments VALUES (%s, 'CALL', 1000001, 'AG-OWN', 'T', 'C1', '2026-03-01',"
+            " NULL, 'least loaded', 1)",
+            (cif,),
+        )
+    return account, cif
+
+
+@pytest.fixture
+async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(api_settings)
+    transport = httpx.ASGITransport(app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as http,
+    ):
+        yield http
+
+
+def token(role: Role, agent_id: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(SECRET, Principal(f'{role}-u', role, agent_id))}"}
+
+
+async def test_a_loan_with_dpd_as_of_the_latest_business_date(client, loan, api_settings):
+    account, cif = loan
+    with psycopg.connect(api_settings.database_url) as conn:  # 2026-03-20 unless another test went later
+        today = conn.execute("SELECT max(business_date) FROM loan_delinquency").fetchone()[0]
+    response = await client.get(f"/api/loans/{account}", headers=token(Role.SUPERVISOR))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    late = (today - date(2026, 1, 15)).days
+    assert today >= date(2026, 3, 20) and (body["cif"], body["dpd"]) == (cif, late)
+    assert body["bucket"] == bucket(late) and (late >= 90 or body["bucket"] == "60-89")
+    assert body["overdue_amount"] == "2000000.50" and body["outstanding"] == "18000000"
+    assert [i["due_date"] for i in body["installments"]] == ["2026-01-15", "2026-02-15"]
+
+
+async def test_agents_see_only_their_customers_loans_and_others_do_not_learn_they_exist(client, loan):
+    account, _ = loan
+    assert (await client.get(f"/api/loans/{account}", headers=token(Role.AGENT, "AG-OWN"))).status_code == 200
+    hidden = await client.get(f"/api/loans/{account}", headers=token(Role.AGENT, "AG-OTHER"))
+    missing = await client.get("/api/loans/NO-SUCH", headers=token(Role.AGENT, "AG-OTHER"))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["detail"].startswith("no loan") and missing.json()["detail"].startswith("no loan")
+    assert (await client.get(f"/api/loans/{account}")).status_code == 401
