@@ -10,13 +10,11 @@ import httpx
 import psycopg
 import pytest
 
-from api.app import create_app
-from api.security import Principal, issue_token
 from contracts.admin import Role
 from domain.buckets import bucket
+from tests.api_client import SECRET, api_client, token
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-SECRET = "loans-test-secret-" + "x" * 32
 
 
 @pytest.fixture
@@ -66,17 +64,8 @@ def loan(api_settings) -> tuple[str, str]:
 
 @pytest.fixture
 async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(api_settings)
-    transport = httpx.ASGITransport(app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as http,
-    ):
+    async with api_client(api_settings) as http:
         yield http
-
-
-def token(role: Role, agent_id: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(SECRET, Principal(f'{role}-u', role, agent_id))}"}
 
 
 async def test_a_loan_with_dpd_as_of_the_latest_business_date(client, loan, api_settings):

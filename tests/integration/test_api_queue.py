@@ -10,13 +10,11 @@ import orjson
 import pytest
 import redis
 
-from api.app import create_app
-from api.security import Principal, issue_token
 from contracts.admin import Role
 from processors.queues.layout import entries_key, queue_key
+from tests.api_client import SECRET, api_client, token
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-SECRET = "queue-test-secret-" + "x" * 32
 
 
 @pytest.fixture
@@ -64,18 +62,8 @@ def queue(api_settings):
 
 @pytest.fixture
 async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(api_settings)
-    transport = httpx.ASGITransport(app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as http,
-    ):
+    async with api_client(api_settings) as http:
         yield http
-
-
-def token(role: Role, agent_id: str | None = None) -> dict[str, str]:
-    principal = Principal(f"{role.value}-user", role, agent_id)
-    return {"Authorization": f"Bearer {issue_token(SECRET, principal)}"}
 
 
 async def test_the_agent_reads_their_queue_in_priority_order_with_contactability(client, queue):

@@ -1,0 +1,31 @@
+"""Calling the API in-process (httpx over ASGI) with tokens signed by a test secret."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from api.app import create_app
+from api.security import Principal, issue_token
+from contracts.admin import Role
+
+SECRET = "api-test-secret-" + "x" * 32
+
+
+@asynccontextmanager
+async def api_client(settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan (pools, producer, Redis) around an httpx client."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as http,
+    ):
+        yield http
+
+
+def token(role: Role, agent_id: str | None = None) -> dict[str, str]:
+    """A bearer header for a made-up user of ``role`` (signed with SECRET)."""
+    return {"Authorization": f"Bearer {issue_token(SECRET, Principal(f'{role}-user', role, agent_id))}"}
