@@ -25,27 +25,16 @@ from pathlib import Path
 import orjson
 import psycopg
 
+from crm.procstat import cpu_seconds, peak_rss_mb
 from crm.settings import Settings
-from infra.kafka_topics import delete_topics, ensure_topics
-from infra.migrate import migrate
-from topics import ALL_TOPICS, physical_name
+from infra.sandbox import throwaway_namespace
+from processors.common.app import consumer_group
+from topics import physical_name
 from topics.clients import make_producer
 from topics.lag import wait_caught_up
 
 PRODUCTS = ["PERSONAL_LOAN", "MORTGAGE", "AUTO_LOAN", "CREDIT_CARD", "OVERDRAFT"]
 BUCKETS = ["1-29", "30-59", "60-89", "90-119"]
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def agents(teams: int, per_team: int, capacity: int) -> list[dict]:
@@ -140,18 +129,12 @@ def main() -> None:
     needs = args.customers * 1.1  # a call agent per customer, a field agent for one in ten
     capacity = args.capacity or int(needs * 1.1 / (args.teams * args.agents_per_team)) + 1
 
-    base = Settings()
-    namespace = f"bench{uuid.uuid4().hex[:6]}."
-    schema = namespace.rstrip(".")
-    with psycopg.connect(base.database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    settings = Settings(
-        namespace=namespace, database_url=f"{base.database_url}?options=-csearch_path%3D{schema}"
-    )
-    ensure_topics(settings)
-    migrate(settings.database_url)
-    env = {**os.environ, "CRM_NAMESPACE": namespace, "CRM_DATABASE_URL": settings.database_url}
-    group = f"{namespace}crm-allocation"
+    with throwaway_namespace(Settings(), f"bench{uuid.uuid4().hex[:6]}", os.environ) as (settings, env):
+        run(args, settings, env, needs, capacity)
+
+
+def run(args, settings: Settings, env: dict[str, str], needs: float, capacity: int) -> None:
+    group = consumer_group(settings, "allocation")
     inputs = [physical_name(t, settings) for t in ("strategy.assignments", "config.agents")]
     requests = [physical_name("allocation.requests", settings)]
     process = None
@@ -189,7 +172,7 @@ def main() -> None:
             print(
                 f"first allocation: {elapsed:,.1f} s incl. start-up, {events / elapsed:,.0f} input events/s, "
                 f"{rows / elapsed:,.0f} assignments/s; {assigned:,} with an agent, {waiting:,} waiting; "
-                f"CPU {_cpu_seconds(process.pid):,.0f} s on {os.cpu_count()} cores"
+                f"CPU {cpu_seconds(process.pid):,.0f} s on {os.cpu_count()} cores"
             )
 
             again = [assignment(n, args.teams, 2, random.Random(n)) for n in range(args.customers)]
@@ -216,14 +199,11 @@ def main() -> None:
                 f"{elapsed:,.1f} s ({(final - after) / elapsed:,.0f}/s); "
                 f"{assigned:,} with an agent, {waiting:,} waiting"
             )
-            print(f"processor peak RSS {_peak_rss_mb(process.pid):,.0f} MB")
+            print(f"processor peak RSS {peak_rss_mb(process.pid):,.0f} MB")
     finally:
         if process is not None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
-        delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
-        with psycopg.connect(base.database_url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 if __name__ == "__main__":

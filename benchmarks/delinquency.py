@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import signal
 import statistics
 import subprocess
@@ -29,30 +28,15 @@ import psycopg
 
 from crm.generator import generate_portfolio
 from crm.ingest import ingest_file
+from crm.procstat import cpu_seconds, peak_rss_mb
 from crm.settings import Settings
-from infra.kafka_topics import delete_topics, ensure_topics
-from infra.migrate import migrate
-from topics import ALL_TOPICS, physical_name
+from crm.simulator import pay_at_rate
+from infra.sandbox import throwaway_namespace
+from topics import physical_name
 from topics.clients import make_producer
 from topics.lag import wait_caught_up
 
 INPUTS = ("bank.loans", "payments", "ops.business-date", "delinquency.ticks")
-
-
-def _peak_rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except FileNotFoundError:
-        pass
-    return 0.0
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _tick_seconds(log: Path, day: date) -> float:
@@ -65,34 +49,6 @@ def _tick_seconds(log: Path, day: date) -> float:
     return max(times, default=0.0)
 
 
-def _background_payments(
-    settings: Settings, accounts: list[tuple[str, str]], rate: int, stop: threading.Event
-):
-    """Small payments on random loans at ``rate`` per second until ``stop``: the load behind the latency."""
-    producer = make_producer(settings)
-    topic = physical_name("payments", settings)
-    rnd = random.Random(1)
-    sent, started = 0, time.perf_counter()
-    while not stop.is_set():
-        account, currency = rnd.choice(accounts)
-        payment = {
-            "reference_number": f"LOAD-{uuid.uuid4().hex}",
-            "account_number": account,
-            "amount": "0.01",
-            "currency": currency,
-            "paid_at": "2027-01-01T09:00:00+07:00",
-            "method": "CARD",
-            "status": "COMPLETED",
-        }
-        producer.produce(topic, orjson.dumps(payment), account.encode())
-        sent += 1
-        producer.poll(0)
-        ahead = sent / rate - (time.perf_counter() - started)
-        if ahead > 0:
-            time.sleep(ahead)
-    producer.flush()
-
-
 def _payment_latencies(settings: Settings, count: int, background_rate: int) -> list[float]:
     """Pay a little on delinquent loans, one at a time, timing each until its loan's row changes, while
     other payments arrive at ``background_rate`` per second."""
@@ -101,7 +57,7 @@ def _payment_latencies(settings: Settings, count: int, background_rate: int) -> 
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         others = conn.execute("SELECT account_number, currency FROM loan_delinquency").fetchall()
         stop = threading.Event()
-        load = threading.Thread(target=_background_payments, args=(settings, others, background_rate, stop))
+        load = threading.Thread(target=pay_at_rate, args=(settings, others, background_rate, stop))
         if background_rate:
             load.start()
             time.sleep(2)
@@ -147,20 +103,11 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="record the processor with py-spy into this SVG")
     args = parser.parse_args()
 
-    base = Settings()
-    namespace = f"bench{uuid.uuid4().hex[:6]}."
-    schema = namespace.rstrip(".")
-    with psycopg.connect(base.database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    settings = Settings(
-        namespace=namespace, database_url=f"{base.database_url}?options=-csearch_path%3D{schema}"
-    )
-    ensure_topics(settings)
-    migrate(settings.database_url)
-    env = {**os.environ, "CRM_NAMESPACE": namespace, "CRM_DATABASE_URL": settings.database_url}
     processes: list[subprocess.Popen] = []
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
+    sandbox = throwaway_namespace(Settings(), f"bench{uuid.uuid4().hex[:6]}", os.environ)
+    with sandbox as (settings, env), tempfile.TemporaryDirectory() as tmp:
+        namespace = settings.namespace
+        try:
             portfolio = Path(tmp)
             generate_portfolio(portfolio, args.customers, 42, days=args.days, progress=False)
             events = 0
@@ -194,7 +141,7 @@ def main() -> None:
                 profiler.send_signal(signal.SIGINT)
                 profiler.wait(timeout=60)
             print(f"first pass: {elapsed:,.1f} s to caught up, {rate:,.0f} events/s (incl. start-up)")
-            cpu = ", ".join(f"{_cpu_seconds(p.pid):,.0f} s" for p in processes)
+            cpu = ", ".join(f"{cpu_seconds(p.pid):,.0f} s" for p in processes)
             print(
                 f"processor CPU time in the first pass: {cpu} (wall {elapsed:,.0f} s, {os.cpu_count()} cores)"
             )
@@ -232,16 +179,13 @@ def main() -> None:
                 log_text = (portfolio / f"processor-{n}.log").read_text().splitlines()
                 assigned = [line for line in log_text if "assign" in line.lower() or "revok" in line.lower()]
                 print(f"processor {n}: " + (" | ".join(assigned[-4:]) or "no assignment logged")[:600])
-            peaks = ", ".join(f"{_peak_rss_mb(p.pid):,.0f} MB" for p in processes)
+            peaks = ", ".join(f"{peak_rss_mb(p.pid):,.0f} MB" for p in processes)
             print(f"processor peak RSS: {peaks}")
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=60)
-        delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
-        with psycopg.connect(base.database_url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                process.wait(timeout=60)
 
 
 if __name__ == "__main__":

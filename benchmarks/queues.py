@@ -38,12 +38,13 @@ import redis
 from crm.generator import generate_portfolio
 from crm.ingest import ingest_file
 from crm.settings import Settings
-from infra.kafka_topics import delete_topics, ensure_topics, existing_topics
-from infra.migrate import migrate
+from crm.simulator import pay_at_rate
+from infra.kafka_topics import existing_topics
+from infra.sandbox import throwaway_namespace
 from processors.common.partitioning import broadcast_keys
 from processors.queues.layout import queue_key
 from processors.registry import INPUTS as PROCESSOR_INPUTS
-from topics import ALL_TOPICS, physical_name
+from topics import physical_name
 from topics.clients import make_producer
 from topics.lag import wait_caught_up
 
@@ -275,29 +276,6 @@ def throughput(
         _stop(process)
 
 
-def _background(settings: Settings, accounts: list[tuple[str, str]], rate: int, stop: threading.Event):
-    producer = make_producer(settings)
-    rnd, sent, started = random.Random(1), 0, time.perf_counter()
-    while not stop.is_set():
-        account, currency = rnd.choice(accounts)
-        payment = {
-            "reference_number": f"LOAD-{uuid.uuid4().hex}",
-            "account_number": account,
-            "amount": "0.01",
-            "currency": currency,
-            "paid_at": "2027-01-01T09:00:00+07:00",
-            "method": "CARD",
-            "status": "COMPLETED",
-        }
-        producer.produce(physical_name("payments", settings), orjson.dumps(payment), account.encode())
-        sent += 1
-        producer.poll(0)
-        ahead = sent / rate - (time.perf_counter() - started)
-        if ahead > 0:
-            time.sleep(ahead)
-    producer.flush()
-
-
 def latency(
     settings: Settings, env: dict, customers: int, samples: int, rate: int, workdir: Path, client: redis.Redis
 ) -> None:
@@ -341,7 +319,7 @@ def latency(
             ).fetchall()
             accounts = conn.execute("SELECT account_number, currency FROM loan_delinquency").fetchall()
         stop = threading.Event()
-        load = threading.Thread(target=_background, args=(settings, accounts, rate, stop))
+        load = threading.Thread(target=pay_at_rate, args=(settings, accounts, rate, stop))
         load.start()
         time.sleep(2)
         fast = make_producer(settings, **{"linger.ms": 0})
@@ -398,38 +376,22 @@ def main() -> None:
     for part, skipped in (("throughput", args.skip_throughput), ("latency", args.skip_latency)):
         if skipped:
             continue
-        namespace = f"benchq{uuid.uuid4().hex[:6]}."
-        schema = namespace.rstrip(".")
-        with psycopg.connect(base.database_url, autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        settings = Settings(
-            namespace=namespace, database_url=f"{base.database_url}?options=-csearch_path%3D{schema}"
-        )
-        ensure_topics(settings)
-        migrate(settings.database_url)
-        env = {**os.environ, "CRM_NAMESPACE": namespace, "CRM_DATABASE_URL": settings.database_url}
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                if part == "throughput":
-                    throughput(
-                        settings, env, args.customers, args.samples, args.background_rate, Path(tmp), client
-                    )
-                else:
-                    latency(
-                        settings,
-                        env,
-                        args.portfolio_customers,
-                        args.samples,
-                        args.background_rate,
-                        Path(tmp),
-                        client,
-                    )
-        finally:
-            delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
-            for key in client.scan_iter(f"{namespace}*", count=10_000):
-                client.delete(key)
-            with psycopg.connect(base.database_url, autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        sandbox = throwaway_namespace(base, f"benchq{uuid.uuid4().hex[:6]}", os.environ)
+        with sandbox as (settings, env), tempfile.TemporaryDirectory() as tmp:
+            if part == "throughput":
+                throughput(
+                    settings, env, args.customers, args.samples, args.background_rate, Path(tmp), client
+                )
+            else:
+                latency(
+                    settings,
+                    env,
+                    args.portfolio_customers,
+                    args.samples,
+                    args.background_rate,
+                    Path(tmp),
+                    client,
+                )
     print(f"machine: {os.cpu_count()} cores; {datetime.now().isoformat(timespec='minutes')}")
 
 

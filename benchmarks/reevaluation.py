@@ -29,10 +29,10 @@ from crm.generator.agents import TEAM_EARLY, TEAM_FIELD, TEAM_LATE
 from crm.generator.strategy import demo_strategy_groups
 from crm.seed import seed_agents, seed_strategy
 from crm.settings import Settings
-from infra.kafka_topics import delete_topics, ensure_topics, existing_topics
-from infra.migrate import migrate
+from infra.sandbox import throwaway_namespace
+from processors.common.app import consumer_group
 from processors.registry import INPUTS
-from topics import ALL_TOPICS, physical_name
+from topics import physical_name
 from topics.clients import make_producer
 from topics.lag import wait_pipeline_idle
 
@@ -127,20 +127,10 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--agents", type=int, default=600)
     args = parser.parse_args()
-    base = Settings()
-    namespace = f"reev{uuid.uuid4().hex[:6]}."
-    schema = namespace.rstrip(".")
-    with psycopg.connect(base.database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    settings = Settings(
-        namespace=namespace, database_url=f"{base.database_url}?options=-csearch_path%3D{schema}"
-    )
-    ensure_topics(settings)
-    migrate(settings.database_url)
-    env = {**os.environ, "CRM_NAMESPACE": namespace, "CRM_DATABASE_URL": settings.database_url}
     process = None
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
+    sandbox = throwaway_namespace(Settings(), f"reev{uuid.uuid4().hex[:6]}", os.environ)
+    with sandbox as (settings, env), tempfile.TemporaryDirectory() as tmp:
+        try:
             agents_file = Path(tmp) / "agents.jsonl"
             agents_file.write_bytes(agent_lines(args.agents, args.customers))
             seed_agents(settings, agents_file)
@@ -167,7 +157,8 @@ def main() -> None:
                 stderr=subprocess.STDOUT,
             )
             inputs = {
-                f"{namespace}crm-{p}": [physical_name(t, settings) for t in INPUTS[p]] for p in PROCESSORS
+                consumer_group(settings, p): [physical_name(t, settings) for t in INPUTS[p]]
+                for p in PROCESSORS
             }
             wait_pipeline_idle(settings.kafka_brokers, inputs, timeout=3600)
             first = time.perf_counter() - started
@@ -188,19 +179,10 @@ def main() -> None:
                 f"re-evaluation under version {version}: {again:,.1f} s "
                 f"({args.customers / again:,.0f} customers/s); {counts(settings)}"
             )
-    finally:
-        if process is not None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=120)
-        delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
-        delete_topics(settings, [t for t in existing_topics(settings) if namespace in t])
-        with psycopg.connect(base.database_url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        import redis
-
-        client = redis.Redis.from_url(settings.redis_url)
-        for key in client.scan_iter(f"{namespace}*", count=1000):
-            client.delete(key)
+        finally:
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=120)
 
 
 if __name__ == "__main__":

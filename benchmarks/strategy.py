@@ -17,6 +17,7 @@ import time
 
 import orjson
 
+from processors.common.dict_state import DictState
 from processors.strategy import logic
 from processors.strategy.app import live_strategy
 from processors.strategy.facts import customer_facts
@@ -109,17 +110,6 @@ def stored_state(n: int, rnd: random.Random) -> tuple[dict, dict, dict]:
     }
     promises = {"A1": "BROKEN"} if rnd.random() < 0.1 else {}
     return customer, delinquency, promises
-
-
-class DictState:
-    def __init__(self, store: dict, prefix: str) -> None:
-        self.store, self.prefix = store, prefix
-
-    def get(self, key, default=None):
-        return self.store.get((self.prefix, key), default)
-
-    def set(self, key, value) -> None:
-        self.store[(self.prefix, key)] = value
 
 
 def main() -> None:

@@ -11,22 +11,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable
-from pathlib import Path
 
 from confluent_kafka import KafkaException
 
 from crm.errors import CrmError
 from crm.settings import Settings
 from infra.kafka_topics import delete_topics, existing_topics
+from processors.common.app import consumer_group, state_path
 from topics.clients import make_admin
-
-
-def consumer_group(settings: Settings, processor: str) -> str:
-    return f"{settings.namespace}crm-{processor}"
-
-
-def state_path(settings: Settings, processor: str) -> Path:
-    return Path(settings.state_dir) / "processors" / f"{settings.namespace}{processor}"
 
 
 def internal_topics(settings: Settings, processor: str) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from urllib.parse import quote
 
 from crm.settings import Settings
 
@@ -82,33 +81,16 @@ def resolve_services(base: Settings) -> Iterator[dict[str, str]]:
     yield {**from_env, **{field: getattr(base, field) for field in missing}}
 
 
-def with_search_path(database_url: str, schema: str) -> str:
-    """The URL with a search_path, so a test session's tables live in a schema of its own."""
-    separator = "&" if "?" in database_url else "?"
-    return f"{database_url}{separator}options={quote(f'-c search_path={schema}')}"
-
-
 @contextlib.contextmanager
 def isolated_settings(addresses: dict[str, str], schema: str, namespace: str) -> Iterator[Settings]:
     """Settings on real services inside a PostgreSQL schema and topic/index namespace of their own.
 
     The schema is dropped afterwards; topics and indices are the caller's to remove.
     """
-    import psycopg
+    from infra.sandbox import schema_of_its_own
 
-    base = addresses["database_url"]
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    try:
-        yield Settings(
-            **{k: v for k, v in addresses.items() if k != "database_url"},
-            database_url=with_search_path(base, schema),
-            namespace=namespace,
-            topic_partitions=2,
-        )
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with schema_of_its_own(Settings(**addresses, topic_partitions=2), schema, namespace) as settings:
+        yield settings
 
 
 @contextlib.contextmanager
@@ -117,18 +99,7 @@ def initialized_namespace(
 ) -> Iterator[tuple[Settings, dict[str, str]]]:
     """A namespace of its own with topics, schema and indices created, and the `crm` environment for it;
     everything is removed afterwards. For tests whose assertions count what is in the topics."""
-    from infra.kafka_topics import delete_topics, ensure_topics
-    from infra.migrate import migrate
-    from infra.search_indices import delete_indices, ensure_indices
-    from topics import ALL_TOPICS, physical_name
+    from infra.sandbox import throwaway_namespace
 
-    with isolated_settings(addresses, f"ns_{tag}", f"{tag}.") as settings:
-        ensure_topics(settings)
-        migrate(settings.database_url)
-        ensure_indices(settings)
-        env = {**base_env, "CRM_NAMESPACE": settings.namespace, "CRM_DATABASE_URL": settings.database_url}
-        try:
-            yield settings, env
-        finally:
-            delete_topics(settings, [physical_name(spec.name, settings) for spec in ALL_TOPICS])
-            delete_indices(settings)
+    with throwaway_namespace(Settings(**addresses, topic_partitions=2), tag, base_env) as (settings, env):
+        yield settings, env

@@ -85,16 +85,6 @@ def _read_for_records(probe: Consumer, behind: dict[tuple[str, int], tuple[int, 
     return True  # could not tell within the limit: assume behind, the caller looks again
 
 
-def committed_topics(brokers: str, group: str, timeout: float = 10.0) -> list[str]:
-    """The topics consumer group ``group`` has committed offsets on (its inputs, once it has started)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions
-    from confluent_kafka.admin import AdminClient
-
-    admin = AdminClient({"bootstrap.servers": brokers})
-    result = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(timeout)
-    return sorted({tp.topic for tp in result.topic_partitions})
-
-
 def wait_pipeline_idle(
     brokers: str, inputs: dict[str, list[str]], timeout: float = 300.0, settle: int = 2
 ) -> None:

@@ -35,7 +35,7 @@ def reevaluate(
     try:
         accepted = request_reevaluation(make_api_producer(settings), settings, strategy_id, version)
     except PublishFailed as error:
-        raise CrmError(str(error.detail if hasattr(error, "detail") else error)) from None
+        raise CrmError(error.detail) from None
     console.print(
         f"[green]✓[/] asked for re-evaluation of every customer under {strategy_id} version {version} "
         f"({accepted.partitions} partitions); `crm run strategy` logs 're-evaluated' per partition"

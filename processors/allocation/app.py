@@ -22,7 +22,7 @@ from domain.errors import DomainError
 from processors.allocation import logic
 from processors.allocation.sink import AssignmentHistorySink, AssignmentOut
 from processors.common.app import make_application, partition_state_access, registry_topic
-from processors.common.dead_letters import dead_letter_output
+from processors.common.dead_letters import dead_letter_for_error, dead_letter_output
 from processors.common.routing import Routed, route
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def agent_requests(value: bytes | None, key: str, _timestamp, _headers, state) -
     try:
         config = None if value is None else AgentConfig.model_validate_json(value)
     except ValidationError as error:
-        return [Routed(*dead_letter_output(AGENTS, key, value, describe(error), "ValidationError", NAME))]
+        return [Routed(*dead_letter_for_error(AGENTS, key, value, error, NAME))]
     if config is not None and config.agent_id != key:
         error = f"key {key!r} is not the agent_id {config.agent_id!r}"
         return [Routed(*dead_letter_output(AGENTS, key, value, error, "KeyMismatch", NAME))]

@@ -21,13 +21,23 @@ if TYPE_CHECKING:
     from crm.settings import Settings
 
 
+def consumer_group(settings: Settings, name: str) -> str:
+    """Processor ``name``'s consumer group (its committed offsets; `crm replay` resets them)."""
+    return f"{settings.namespace}crm-{name}"
+
+
+def state_path(settings: Settings, name: str) -> Path:
+    """Where processor ``name`` keeps its local state (RocksDB, restored from changelog topics if lost)."""
+    return Path(settings.state_dir) / "processors" / f"{settings.namespace}{name}"
+
+
 def make_application(settings: Settings, name: str, **overrides: Any) -> Application:
     options: dict[str, Any] = {
         "broker_address": settings.kafka_brokers,
-        "consumer_group": f"{settings.namespace}crm-{name}",
+        "consumer_group": consumer_group(settings, name),
         "processing_guarantee": "exactly-once",
         "auto_offset_reset": "earliest",  # a new processor or a replay starts from the first event
-        "state_dir": str(Path(settings.state_dir) / "processors" / f"{settings.namespace}{name}"),
+        "state_dir": str(state_path(settings, name)),
         # Sinks write and outputs become visible at each checkpoint, so these two bound a change's latency
         # at every hop: a checkpoint every CRM_PROCESSOR_COMMIT_INTERVAL seconds, and a poll that returns
         # within 0.1 s when idle so that a due checkpoint is not held back by a consumer waiting for the

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 from quixstreams import message_context
 
 from contracts import dead_letter_record
+from contracts.errors import describe
 
 
 def dead_letter_for_current(
@@ -33,3 +35,13 @@ def dead_letter_output(
     """A processor output ``(topic, key, record)`` that sends the current message to ``<topic>.dlq``."""
     record = dead_letter_for_current(topic, key, value, error, error_type, processor)
     return f"{topic}.dlq", key or "", record
+
+
+def dead_letter_for_error(
+    topic: str, key: Any, value: Any, error: Exception, processor: str
+) -> tuple[str, str, dict]:
+    """`dead_letter_output` for what the processor raised: a contract's ValidationError (described field by
+    field) or a DomainError (its message), named by its type."""
+    if isinstance(error, ValidationError):
+        return dead_letter_output(topic, key, value, describe(error), "ValidationError", processor)
+    return dead_letter_output(topic, key, value, str(error), type(error).__name__, processor)

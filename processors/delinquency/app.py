@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from quixstreams import message_context
 
 from contracts import BusinessDate
-from contracts.errors import describe
 from crm.settings import Settings
 from domain.errors import DomainError
 from processors.common.app import (
@@ -25,7 +24,7 @@ from processors.common.app import (
     registry_topic,
     without_time_alignment,
 )
-from processors.common.dead_letters import dead_letter_output
+from processors.common.dead_letters import dead_letter_for_error
 from processors.common.partitioning import broadcast_keys
 from processors.common.routing import Routed, route
 from processors.delinquency import logic
@@ -58,9 +57,7 @@ def build(settings: Settings):
         try:
             tick = BusinessDate.model_validate_json(value)
         except ValidationError as error:
-            return [
-                dead_letter_output("ops.business-date", key, value, describe(error), "ValidationError", NAME)
-            ]
+            return [dead_letter_for_error("ops.business-date", key, value, error, NAME)]
         day = tick.date.isoformat()
         return [
             ("delinquency.ticks", k, {"date": day, "bank": tick.bank, "partition_key": k})
@@ -102,10 +99,8 @@ def build(settings: Settings):
                 },
             )
             return outputs
-        except ValidationError as error:
-            return [dead_letter_output(source, key, value, describe(error), "ValidationError", NAME)]
-        except DomainError as error:
-            return [dead_letter_output(source, key, value, str(error), type(error).__name__, NAME)]
+        except (ValidationError, DomainError) as error:
+            return [dead_letter_for_error(source, key, value, error, NAME)]
 
     routed = merged.apply(
         lambda value, key, ts, headers: [Routed(*out) for out in handle(value, key, ts, headers)],

@@ -17,7 +17,6 @@ from pydantic import ValidationError
 from quixstreams import message_context
 
 from contracts import AgentAction
-from contracts.errors import describe
 from crm.settings import Settings
 from domain.errors import DomainError
 from domain.promises import PromiseConfig
@@ -27,7 +26,7 @@ from processors.common.app import (
     registry_topic,
     without_time_alignment,
 )
-from processors.common.dead_letters import dead_letter_output
+from processors.common.dead_letters import dead_letter_for_error
 from processors.common.routing import Routed, route
 from processors.promises import logic
 from processors.promises.sink import promise_sink
@@ -57,10 +56,8 @@ def build(settings: Settings):
             if source == "delinquency.payments":
                 return logic.on_payment_fact(state_of, value, config)
             return logic.on_business_date(state_of, date.fromisoformat(value["date"]), config)
-        except ValidationError as error:
-            return [dead_letter_output(source, key, value, describe(error), "ValidationError", NAME)]
-        except DomainError as error:
-            return [dead_letter_output(source, key, value, str(error), type(error).__name__, NAME)]
+        except (ValidationError, DomainError) as error:
+            return [dead_letter_for_error(source, key, value, error, NAME)]
 
     routed = merged.apply(
         lambda value, key, ts, headers: [Routed(*out) for out in handle(value, key, ts, headers)],

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import orjson
 import psycopg
@@ -18,6 +17,7 @@ import pytest
 
 from contracts import AgentAssignment
 from processors.allocation.sink import write_history
+from processors.common.app import consumer_group, state_path
 from tests.kafka_helpers import read_all
 from tests.services import initialized_namespace
 from topics import physical_name
@@ -94,7 +94,7 @@ class Allocation:
     def settle(self) -> None:
         """Everything sent so far allocated: stage 1's inputs first, then the requests they made."""
         self.producer.flush(30)
-        group, name = f"{self.settings.namespace}crm-allocation", lambda t: physical_name(t, self.settings)
+        group, name = consumer_group(self.settings, "allocation"), lambda t: physical_name(t, self.settings)
         wait_caught_up(
             self.settings.kafka_brokers, group, [name("strategy.assignments"), name("config.agents")], 120
         )
@@ -161,9 +161,7 @@ def test_allocation_through_deactivation_restart_raise_cure_and_move(allocation)
     # After a restart the pool still knows A2 and A3 are full: newcomers wait, none is over capacity. The
     # local state is removed first, so the loads come back from the changelog, as on a new machine.
     allocation.stop()
-    shutil.rmtree(
-        Path(allocation.settings.state_dir) / "processors" / f"{allocation.settings.namespace}allocation"
-    )
+    shutil.rmtree(state_path(allocation.settings, "allocation"))
     allocation.start()
     for cif in ("C7", "C8"):
         allocation.send("strategy.assignments", cif, strategy(cif, day=DAY2))

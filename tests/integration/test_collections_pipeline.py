@@ -22,6 +22,7 @@ from crm.generator.strategy import demo_strategy_groups
 from crm.ingest import ingest_file
 from crm.seed import seed_agents, seed_strategy
 from infra.kafka_topics import existing_topics
+from processors.common.app import consumer_group
 from processors.queues.read import queue_length, read_queue
 from processors.registry import INPUTS
 from tests.services import initialized_namespace
@@ -34,11 +35,11 @@ PROCESSORS = ("delinquency", "rollup", "promises", "strategy", "allocation", "qu
 
 
 def _inputs(settings) -> dict[str, list[str]]:
-    ns = settings.namespace
-    inputs = {f"{ns}crm-{name}": [physical_name(t, settings) for t in INPUTS[name]] for name in PROCESSORS}
-    inputs[f"{ns}crm-rollup"] += [
-        t for t in existing_topics(settings) if t.startswith(f"repartition__{ns}crm-rollup")
-    ]
+    inputs = {
+        consumer_group(settings, n): [physical_name(t, settings) for t in INPUTS[n]] for n in PROCESSORS
+    }
+    rollup = consumer_group(settings, "rollup")
+    inputs[rollup] += [t for t in existing_topics(settings) if t.startswith(f"repartition__{rollup}")]
     return inputs
 
 

@@ -10,8 +10,9 @@ from confluent_kafka.admin import ConfigResource
 from infra.errors import InfraError
 from infra.kafka_topics import existing_topics
 from infra.migrate import load_migrations, migrate
+from infra.sandbox import with_search_path
 from infra.search_indices import make_client
-from tests.services import isolated_settings, with_search_path
+from tests.services import isolated_settings
 from topics import ALL_TOPICS, physical_name
 from topics.clients import make_admin
 

@@ -1,0 +1,67 @@
+"""Throw-away namespaces on real services, for tests and benchmarks that must not see each other's data.
+
+A namespace prefixes every topic and index name; a PostgreSQL schema of its own (via ``search_path``) holds
+its tables; Redis keys carry the namespace too. `throwaway_namespace` creates all of it like `crm init` and
+removes all of it afterwards, including the stream framework's own changelog and repartition topics.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from urllib.parse import quote
+
+import psycopg
+
+from crm.settings import Settings
+
+
+def with_search_path(database_url: str, schema: str) -> str:
+    """The URL with a search_path, so that the tables live in a schema of their own."""
+    separator = "&" if "?" in database_url else "?"
+    return f"{database_url}{separator}options={quote(f'-c search_path={schema}')}"
+
+
+@contextlib.contextmanager
+def schema_of_its_own(base: Settings, schema: str, namespace: str) -> Iterator[Settings]:
+    """``base`` inside a PostgreSQL schema and a topic/index namespace of their own; the schema is dropped
+    afterwards (topics and indices are the caller's to remove)."""
+    with psycopg.connect(base.database_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    try:
+        yield base.model_copy(
+            update={"database_url": with_search_path(base.database_url, schema), "namespace": namespace}
+        )
+    finally:
+        with psycopg.connect(base.database_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@contextlib.contextmanager
+def throwaway_namespace(
+    base: Settings, tag: str, base_env: Mapping[str, str]
+) -> Iterator[tuple[Settings, dict[str, str]]]:
+    """Namespace ``<tag>.`` with its topics, tables and indices created, and the environment that points
+    `crm` commands at it; topics (the framework's internal ones too), indices, Redis keys and the schema are
+    removed afterwards."""
+    import redis
+
+    from infra.kafka_topics import delete_topics, ensure_topics, existing_topics
+    from infra.migrate import migrate
+    from infra.search_indices import delete_indices, ensure_indices
+
+    with schema_of_its_own(base, f"ns_{tag}", f"{tag}.") as settings:
+        ensure_topics(settings)
+        migrate(settings.database_url)
+        ensure_indices(settings)
+        env = {**base_env, "CRM_NAMESPACE": settings.namespace, "CRM_DATABASE_URL": settings.database_url}
+        try:
+            yield settings, env
+        finally:
+            ns = settings.namespace
+            prefixes = (ns, f"changelog__{ns}", f"repartition__{ns}")
+            delete_topics(settings, [t for t in existing_topics(settings) if t.startswith(prefixes)])
+            delete_indices(settings)
+            client = redis.Redis.from_url(settings.redis_url)
+            for key in client.scan_iter(f"{ns}*", count=10_000):
+                client.delete(key)
