@@ -65,7 +65,8 @@ def with_action(history: dict, action: dict, codes: ContactCodes = DEFAULT_CODES
         new["attempts"] = {**history.get("attempts", {}), action["action_id"]: at}
     if call and result in codes.right_party_results:
         known = history.get("conversation")
-        if known is None or at > known["at"]:
+        # Ties on the instant are broken by the values, so arrival order never decides.
+        if known is None or (at, outbound) > (known["at"], known["outbound"]):
             new["conversation"] = {"at": at, "outbound": outbound}
     if result in codes.cease_results:
         known = history.get("cease_at")
@@ -83,8 +84,9 @@ def with_action(history: dict, action: dict, codes: ContactCodes = DEFAULT_CODES
         new["last"] = {"at": at, "day": action["at"].date().isoformat()}
     if action.get("follow_up_date") is not None:
         known = history.get("follow_up")
-        if known is None or at >= known["set_at"]:
-            new["follow_up"] = {"set_at": at, "date": action["follow_up_date"].isoformat()}
+        follow_up = {"set_at": at, "date": action["follow_up_date"].isoformat()}
+        if known is None or (at, follow_up["date"]) > (known["set_at"], known["date"]):
+            new["follow_up"] = follow_up
     if "attempts" in new:
         new["attempts"] = _recent(new["attempts"], new["last"]["at"])
     return new

@@ -234,6 +234,7 @@ ACTIONS = st.lists(
         st.sampled_from(["CALL", "VISIT"]),
         st.sampled_from(["OUTBOUND", "INBOUND"]),
         st.sampled_from([None, "LN1"]),
+        follow_up=st.sampled_from([None, date(2026, 3, 4), date(2026, 3, 9)]),
     ),
     max_size=12,
     unique_by=lambda a: a["action_id"],
@@ -246,7 +247,7 @@ def test_the_history_does_not_depend_on_arrival_order_or_repeats(actions, rnd):
         history: dict = {}
         for a in sequence:
             history = contacts.with_action(history, a)
-        return contacts.compliance_inputs(history)
+        return contacts.compliance_inputs(history), history.get("follow_up")
 
     shuffled = actions * 2
     rnd.shuffle(shuffled)
