@@ -9,10 +9,24 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
+from api.metrics import install_metrics
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.publishing import DELIVERY_TIMEOUT_S
 from api.resources import close_resources, open_resources
-from api.routes import admin_agents, admin_strategies, auth, health, loans, queues
+from api.routes import (
+    actions,
+    admin_agents,
+    admin_strategies,
+    auth,
+    customers,
+    dashboard,
+    events,
+    health,
+    loans,
+    payments,
+    queues,
+    search,
+)
 from crm.settings import Settings, get_settings
 
 MAX_BODY_BYTES = 1_048_576  # the largest body is a strategy: 50 groups of campaigns fit well within 1 MiB
@@ -50,8 +64,10 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (auth, health, admin_strategies, admin_agents, queues, loans):
+    routers = (auth, health, admin_strategies, admin_agents, queues, loans, customers, search)
+    for module in (*routers, actions, payments, dashboard, events):
         app.include_router(module.router)
+    install_metrics(app)
     # Added last = outermost: the request id covers everything, CORS answers preflights first.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(

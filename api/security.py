@@ -30,6 +30,7 @@ class Principal:
     username: str
     role: Role
     agent_id: str | None = None
+    team: str | None = None  # a supervisor's team (None: every team)
 
 
 class InvalidToken(Exception):  # noqa: N818 - reads as the condition it reports
@@ -70,6 +71,7 @@ def issue_token(
         "sub": principal.username,
         "role": principal.role.value,
         "agent_id": principal.agent_id,
+        "team": principal.team,
         "iss": ISSUER,
         "aud": AUDIENCE,
         "iat": issued,
@@ -89,7 +91,7 @@ def decode_token(secret: str, token: str) -> Principal:
             issuer=ISSUER,
             options={"require": _REQUIRED_CLAIMS},
         )
-        return Principal(claims["sub"], Role(claims["role"]), claims.get("agent_id"))
+        return Principal(claims["sub"], Role(claims["role"]), claims.get("agent_id"), claims.get("team"))
     except jwt.ExpiredSignatureError:
         raise InvalidToken("the token has expired; log in again") from None
     except jwt.PyJWTError as error:

@@ -29,6 +29,7 @@ class UserPublic(Contract):
     username: str
     role: Role
     agent_id: str | None = None
+    team: str | None = None  # a supervisor's team; None: every team
 
 
 class StrategyUpdate(Contract):

@@ -26,6 +26,7 @@ async def api_client(settings) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-def token(role: Role, agent_id: str | None = None) -> dict[str, str]:
-    """A bearer header for a made-up user of ``role`` (signed with SECRET)."""
-    return {"Authorization": f"Bearer {issue_token(SECRET, Principal(f'{role}-user', role, agent_id))}"}
+def token(role: Role, agent_id: str | None = None, team: str | None = None) -> dict[str, str]:
+    """A bearer header for a made-up user of ``role`` (signed with SECRET); ``team`` for supervisors."""
+    principal = Principal(f"{role}-user", role, agent_id, team)
+    return {"Authorization": f"Bearer {issue_token(SECRET, principal)}"}

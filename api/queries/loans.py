@@ -62,14 +62,3 @@ def get_loan(conn: psycopg.Connection, account_number: str) -> tuple[LoanPublic,
         ],
     )
     return loan, cif
-
-
-def assigned_to(conn: psycopg.Connection, cif: str, agent_id: str | None) -> bool:
-    """Whether ``agent_id`` is one of the customer's current agents (one indexed read)."""
-    if agent_id is None:
-        return False
-    row = conn.execute(
-        "SELECT 1 FROM agent_assignments WHERE cif = %s AND valid_to IS NULL AND agent_id = %s",
-        (cif, agent_id),
-    ).fetchone()
-    return row is not None

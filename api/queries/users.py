@@ -16,6 +16,7 @@ class UserRow:
     role: Role
     agent_id: str | None
     active: bool
+    team: str | None = None
 
 
 def users_table_exists(conn: psycopg.Connection) -> bool:
@@ -24,30 +25,42 @@ def users_table_exists(conn: psycopg.Connection) -> bool:
 
 def get_user(conn: psycopg.Connection, username: str) -> UserRow | None:
     row = conn.execute(
-        "SELECT username, password_hash, role, agent_id, active FROM users WHERE username = %s", (username,)
+        "SELECT username, password_hash, role, agent_id, active, team FROM users WHERE username = %s",
+        (username,),
     ).fetchone()
-    return UserRow(row[0], row[1], Role(row[2]), row[3], row[4]) if row else None
+    return UserRow(row[0], row[1], Role(row[2]), row[3], row[4], row[5]) if row else None
 
 
 def insert_user(
-    conn: psycopg.Connection, username: str, password_hash: str, role: Role, agent_id: str | None
+    conn: psycopg.Connection,
+    username: str,
+    password_hash: str,
+    role: Role,
+    agent_id: str | None,
+    team: str | None = None,
 ) -> bool:
     """False when the username is taken."""
     inserted = conn.execute(
-        "INSERT INTO users (username, password_hash, role, agent_id) VALUES (%s, %s, %s, %s) "
+        "INSERT INTO users (username, password_hash, role, agent_id, team) VALUES (%s, %s, %s, %s, %s) "
         "ON CONFLICT (username) DO NOTHING",
-        (username, password_hash, role.value, agent_id),
+        (username, password_hash, role.value, agent_id, team),
     )
     return inserted.rowcount == 1
 
 
 def replace_user(
-    conn: psycopg.Connection, username: str, password_hash: str, role: Role, agent_id: str | None
+    conn: psycopg.Connection,
+    username: str,
+    password_hash: str,
+    role: Role,
+    agent_id: str | None,
+    team: str | None = None,
 ) -> bool:
-    """New password, role and agent for an existing login (active again); False when there is none."""
+    """New password, role, agent and team for an existing login (active again); False when there is none."""
     updated = conn.execute(
-        "UPDATE users SET password_hash = %s, role = %s, agent_id = %s, active = true WHERE username = %s",
-        (password_hash, role.value, agent_id, username),
+        "UPDATE users SET password_hash = %s, role = %s, agent_id = %s, team = %s, active = true "
+        "WHERE username = %s",
+        (password_hash, role.value, agent_id, team, username),
     )
     return updated.rowcount == 1
 

@@ -36,4 +36,4 @@ def issue_access_token(
 
 @router.get("/me", response_model=UserPublic)
 async def who_am_i(user: CurrentUser) -> UserPublic:
-    return UserPublic(username=user.username, role=user.role, agent_id=user.agent_id)
+    return UserPublic(username=user.username, role=user.role, agent_id=user.agent_id, team=user.team)

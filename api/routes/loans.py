@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, status
 
 from api.deps import ConnDep, CurrentUser
-from api.queries.loans import assigned_to, get_loan
-from contracts.admin import Role
+from api.queries.loans import get_loan
+from api.visibility import may_see_customer
 from contracts.api import LoanPublic
 
 router = APIRouter(prefix="/api/loans", tags=["loans"])
@@ -18,10 +18,10 @@ AccountPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-
 @router.get("/{account_number}", response_model=LoanPublic)
 def loan(account_number: AccountPath, user: CurrentUser, conn: ConnDep) -> LoanPublic:
     """The loan with `dpd` (as of the latest business date), `bucket`, `overdue_amount`, `outstanding`,
-    `as_of` and its schedule. Agents see only loans of customers assigned to them: any other is 404, so
-    that whether it exists does not leak."""
+    `as_of` and its schedule. Agents see only loans of customers assigned to them, supervisors those of
+    their team's customers: any other is 404, so that whether it exists does not leak."""
     found = get_loan(conn, account_number)
-    if found is not None and user.role is Role.AGENT and not assigned_to(conn, found[1], user.agent_id):
+    if found is not None and not may_see_customer(conn, user, found[1]):
         found = None
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no loan {account_number!r}")

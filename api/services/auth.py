@@ -32,4 +32,4 @@ def login(conn: psycopg.Connection, username: str, password: str, client: str | 
     users.clear_failures(conn, username)
     if needs_rehash(user.password_hash):  # parameters got stronger since it was stored
         users.set_password_hash(conn, username, hash_password(password))
-    return Principal(user.username, user.role, user.agent_id)
+    return Principal(user.username, user.role, user.agent_id, user.team)

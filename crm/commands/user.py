@@ -34,6 +34,9 @@ def add(
     username: str = typer.Argument(..., help="The login name (letters, digits, . _ @ -)."),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     agent_id: str | None = typer.Option(None, "--agent-id", help="The agent this login works as (agents)."),
+    team: str | None = typer.Option(
+        None, "--team", help="The team a supervisor oversees (default: every team)."
+    ),
     update: bool = typer.Option(
         False, "--update", help="Replace the password, role and agent of an existing login."
     ),
@@ -50,18 +53,20 @@ def add(
         raise CrmError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
     if role == "agent" and not agent_id:
         raise CrmError("an agent login needs --agent-id (the agent whose queue it works)")
+    if team is not None and role != "supervisor":
+        raise CrmError("--team is for supervisors (an agent's team is in its agent record)")
     password_hash = hash_password(_password())
     with connect(get_settings().database_url) as conn:
         if not users.users_table_exists(conn):
             raise CrmError("the database has no users table yet: run `crm init` first")
         with conn.transaction():
             if update:
-                done = users.replace_user(conn, username, password_hash, Role(role), agent_id)
+                done = users.replace_user(conn, username, password_hash, Role(role), agent_id, team)
                 if not done:
                     raise CrmError(f"there is no login {username!r} to update")
-            elif not users.insert_user(conn, username, password_hash, Role(role), agent_id):
+            elif not users.insert_user(conn, username, password_hash, Role(role), agent_id, team):
                 raise CrmError(f"login {username!r} already exists (use --update to replace it)")
-            details = {"role": role, "agent_id": agent_id}
+            details = {"role": role, "agent_id": agent_id, "team": team}
             audit.record(
                 conn,
                 f"cli:{getpass.getuser()}",

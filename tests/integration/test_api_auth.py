@@ -85,7 +85,7 @@ async def test_login_issues_a_token_with_the_users_role_and_agent(client, people
     assert (claims["role"], claims["agent_id"], claims["iss"]) == ("agent", "A-1", ISSUER)
     assert claims["exp"] - claims["iat"] == 900
     me = await client.get("/api/auth/me", headers=bearer(body["access_token"]))
-    assert me.json() == {"username": people[Role.AGENT], "role": "agent", "agent_id": "A-1"}
+    assert me.json() == {"username": people[Role.AGENT], "role": "agent", "agent_id": "A-1", "team": None}
 
 
 @pytest.mark.parametrize(

@@ -90,3 +90,11 @@ async def test_agents_see_only_their_customers_loans_and_others_do_not_learn_the
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json()["detail"].startswith("no loan") and missing.json()["detail"].startswith("no loan")
     assert (await client.get(f"/api/loans/{account}")).status_code == 401
+
+
+async def test_supervisors_see_their_teams_customers_and_heads_of_collections_see_all(client, loan):
+    account, _ = loan
+    own_team = await client.get(f"/api/loans/{account}", headers=token(Role.SUPERVISOR, team="T"))
+    other_team = await client.get(f"/api/loans/{account}", headers=token(Role.SUPERVISOR, team="T-OTHER"))
+    every_team = await client.get(f"/api/loans/{account}", headers=token(Role.SUPERVISOR))
+    assert (own_team.status_code, other_team.status_code, every_team.status_code) == (200, 404, 200)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import httpx
 import orjson
+import psycopg
 import pytest
 import redis
 
@@ -100,3 +101,14 @@ async def test_who_may_read_a_queue(client, queue, role, agent_id, expected):
     response = await client.get("/api/agents/Q-1/queue", headers=token(role, agent_id))
     assert response.status_code == expected
     assert (await client.get("/api/agents/Q-1/queue")).status_code == 401
+
+
+async def test_supervisors_read_only_their_teams_agents_queues(client, queue, api_settings):
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO agents VALUES ('Q-1', '{\"team\": \"TEAM-Q\"}', now(), 'test') "
+            "ON CONFLICT (agent_id) DO UPDATE SET config = EXCLUDED.config"
+        )
+    own = await client.get("/api/agents/Q-1/queue", headers=token(Role.SUPERVISOR, team="TEAM-Q"))
+    other = await client.get("/api/agents/Q-1/queue", headers=token(Role.SUPERVISOR, team="TEAM-X"))
+    assert (own.status_code, other.status_code) == (200, 403)

@@ -1,0 +1,61 @@
+"""Who may see which customer: agents their assigned customers, supervisors their team's (or every team's
+when their login has none), admins and integrations everything. Every read of a customer goes through
+here, so that the rule is written once; an unseen customer answers 404, so existence does not leak."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+
+from api.security import Principal
+from contracts.admin import Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The customers a caller may see: all of them, or those of one agent or one team (current agents)."""
+
+    agent_id: str | None = None
+    team: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.agent_id is None and self.team is None
+
+
+NOTHING_AGENT = "\x00none"  # an agent login without an agent id sees nobody
+
+
+def scope_of(user: Principal) -> Scope:
+    if user.role is Role.AGENT:
+        return Scope(agent_id=user.agent_id or NOTHING_AGENT)
+    if user.role is Role.SUPERVISOR and user.team is not None:
+        return Scope(team=user.team)
+    return Scope()
+
+
+def may_see_customer(conn: psycopg.Connection, user: Principal, cif: str) -> bool:
+    """One indexed read of the customer's current assignments (none for callers who see everything)."""
+    scope = scope_of(user)
+    if scope.everything:
+        return True
+    column, value = ("agent_id", scope.agent_id) if scope.agent_id is not None else ("team", scope.team)
+    row = conn.execute(
+        f"SELECT 1 FROM agent_assignments WHERE cif = %s AND valid_to IS NULL AND {column} = %s LIMIT 1",
+        (cif, value),
+    ).fetchone()
+    return row is not None
+
+
+def may_see_agent(conn: psycopg.Connection, user: Principal, agent_id: str) -> bool:
+    """Whether the caller may read an agent's queue and workload: their own, their team's, or any."""
+    scope = scope_of(user)
+    if scope.everything:
+        return True
+    if scope.agent_id is not None:
+        return scope.agent_id == agent_id
+    row = conn.execute(
+        "SELECT 1 FROM agents WHERE agent_id = %s AND config ->> 'team' = %s", (agent_id, scope.team)
+    ).fetchone()
+    return row is not None
