@@ -69,6 +69,15 @@ class Settings(BaseSettings):
         ge=0,
         description="A promise counts as kept when payments reach its amount minus this (same currency).",
     )
+    dictionaries_file: Path | None = Field(
+        None,
+        description="A JSON file of code dictionaries (action types, subtypes, results, segments, customer "
+        "statuses) replacing the built-in defaults; see docs/api.md.",
+    )
+    metrics_networks: str = Field(
+        "127.0.0.0/8,::1/128",
+        description="Client networks (comma-separated CIDRs) allowed to read the API's GET /metrics.",
+    )
 
     def resolved_jwt_secret(self) -> str:
         """The configured secret, else one generated once and kept (0600) in the state dir."""
