@@ -77,6 +77,15 @@ async def test_an_agent_login_carries_its_agent_and_the_password_can_come_from_a
     assert (claims["role"], claims["agent_id"]) == ("agent", "A-9")
 
 
+async def test_a_supervisor_login_carries_its_team(initialized, cli_env):
+    name = f"lead-{uuid.uuid4().hex[:6]}"
+    added = crm_user(cli_env, name, "--role", "supervisor", "--team", "TEAM-CALL-EARLY")
+    assert added.returncode == 0, added.stderr
+    response = await token_for(initialized, name)
+    claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
+    assert (claims["role"], claims["team"]) == ("supervisor", "TEAM-CALL-EARLY")
+
+
 def test_mistakes_are_one_line_errors(initialized, cli_env):
     name = f"dup-{uuid.uuid4().hex[:6]}"
     assert crm_user(cli_env, name, "--role", "supervisor").returncode == 0
@@ -85,6 +94,7 @@ def test_mistakes_are_one_line_errors(initialized, cli_env):
     cases = {
         ("--role", "agent"): "needs --agent-id",
         ("--role", "overlord"): "unknown role 'overlord'",
+        ("--role", "admin", "--team", "T"): "--team is for supervisors",
     }
     for args, message in cases.items():
         result = crm_user(cli_env, f"x-{uuid.uuid4().hex[:6]}", *args)
