@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -27,6 +28,7 @@ from api.routes import (
     queues,
     search,
 )
+from api.webapp import WEB_DIST, install_web_app
 from crm.settings import Settings, get_settings
 
 MAX_BODY_BYTES = 1_048_576  # the largest body is a strategy: 50 groups of campaigns fit well within 1 MiB
@@ -40,11 +42,15 @@ DEV_ORIGINS = (
 
 
 def create_app(
-    settings: Settings | None = None, *, delivery_timeout_s: float = DELIVERY_TIMEOUT_S
+    settings: Settings | None = None,
+    *,
+    delivery_timeout_s: float = DELIVERY_TIMEOUT_S,
+    web_dist: Path = WEB_DIST,
 ) -> FastAPI:
     """The API on ``settings`` (default: ``get_settings()``); resources open in the lifespan.
 
-    ``delivery_timeout_s``: how long a write waits for Kafka before answering 503 (and rolling back).
+    ``delivery_timeout_s``: how long a write waits for Kafka before answering 503 (and rolling back);
+    ``web_dist``: the web app's production build, served where the API has no route.
     """
     settings = settings or get_settings()
 
@@ -68,6 +74,7 @@ def create_app(
     for module in (*routers, actions, payments, dashboard, events):
         app.include_router(module.router)
     install_metrics(app)
+    install_web_app(app, web_dist)  # last: its catch-all GET must not shadow an API route
     # Added last = outermost: the request id covers everything, CORS answers preflights first.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(

@@ -103,7 +103,7 @@ async def _api_error(_request: Request, error: Exception) -> JSONResponse:
     return _json(error.status_code, error.detail, error.headers)
 
 
-async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+async def http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     return _json(error.status_code, error.detail, getattr(error, "headers", None))
 
@@ -126,7 +126,7 @@ async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(psycopg_pool.PoolTimeout, _database_down)
     app.add_exception_handler(psycopg.OperationalError, _database_down)

@@ -1,0 +1,117 @@
+// The one way the app talks to the API: JSON in and out, the bearer token attached, errors turned into
+// ApiError with the API's `detail` (a message, or per-field messages for a 422).
+
+import { clearSession, currentToken } from "../auth/session";
+
+export type FieldErrors = Record<string, string>;
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly detail: unknown;
+  readonly fieldErrors: FieldErrors;
+
+  constructor(status: number, detail: unknown) {
+    super(messageOf(status, detail));
+    this.name = "ApiError";
+    this.status = status;
+    this.detail = detail;
+    this.fieldErrors = fieldErrorsOf(detail);
+  }
+}
+
+interface ValidationItem {
+  field?: string;
+  loc?: (string | number)[];
+  msg?: string;
+}
+
+function messageOf(status: number, detail: unknown): string {
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((item: ValidationItem) => `${item.field ?? item.loc?.join(".") ?? ""}: ${item.msg ?? ""}`)
+      .join("; ");
+  }
+  if (status === 0) return "The server cannot be reached. Check your connection and try again.";
+  return `The server answered ${status}.`;
+}
+
+function fieldErrorsOf(detail: unknown): FieldErrors {
+  const errors: FieldErrors = {};
+  if (!Array.isArray(detail)) return errors;
+  for (const item of detail as ValidationItem[]) {
+    const path = item.field ?? item.loc?.filter((part) => part !== "body").join(".");
+    if (path && item.msg && !(path in errors)) errors[path] = item.msg;
+  }
+  return errors;
+}
+
+export interface RequestOptions {
+  method?: "GET" | "POST" | "PUT" | "DELETE";
+  body?: unknown;
+  form?: Record<string, string>;
+  signal?: AbortSignal;
+  query?: Record<string, string | number | boolean | undefined | null>;
+  /** A token to use instead of the session's (right after login, before the session is saved). */
+  token?: string;
+}
+
+export function withQuery(path: string, query?: RequestOptions["query"]): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== "") params.set(name, String(value));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** The parsed JSON body and the response's headers (e.g. X-Total-Count). */
+export async function apiRequest<T>(
+  path: string,
+  options: RequestOptions = {},
+): Promise<{ data: T; headers: Headers }> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const token = options.token ?? currentToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let body: BodyInit | undefined;
+  if (options.form) {
+    body = new URLSearchParams(options.form);
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["Content-Type"] = "application/json";
+  }
+  let response: Response;
+  try {
+    response = await fetch(withQuery(path, options.query), {
+      method: options.method ?? (body ? "POST" : "GET"),
+      headers,
+      body,
+      signal: options.signal,
+    });
+  } catch (error) {
+    if ((error as Error).name === "AbortError") throw error;
+    throw new ApiError(0, null);
+  }
+  const text = await response.text();
+  const parsed: unknown = text ? safeJson(text) : null;
+  if (!response.ok) {
+    const detail = (parsed as { detail?: unknown } | null)?.detail ?? text;
+    if (response.status === 401 && token) clearSession("Your session has expired. Please sign in again.");
+    throw new ApiError(response.status, detail);
+  }
+  return { data: parsed as T, headers: response.headers };
+}
+
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  return (await apiRequest<T>(path, options)).data;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

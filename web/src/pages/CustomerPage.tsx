@@ -1,0 +1,3 @@
+export default function CustomerPage() {
+  return <h1 className="text-2xl font-semibold">CustomerPage (being built)</h1>;
+}

@@ -1,0 +1,164 @@
+import { useQuery } from "@tanstack/react-query";
+import { useCallback, useEffect, useState } from "react";
+import { useNavigate, useParams } from "react-router-dom";
+
+import { apiRequest } from "../api/client";
+import type { QueueEntry } from "../api/types";
+import { Empty, ErrorState, Loading } from "../components/States";
+import { BucketBadge } from "../lib/bucket";
+import { formatCount, formatDateTime, formatMoney } from "../lib/format";
+import { customerPath } from "../routes";
+
+const PAGE = 50;
+
+async function fetchQueue(agentId: string, limit: number, signal: AbortSignal) {
+  const { data, headers } = await apiRequest<QueueEntry[]>(`/api/agents/${encodeURIComponent(agentId)}/queue`, {
+    query: { limit },
+    signal,
+  });
+  return { entries: data, total: Number(headers.get("X-Total-Count") ?? data.length) };
+}
+
+/** The first customer that may be contacted now, in priority order. */
+export function nextContactable(entries: QueueEntry[]): QueueEntry | undefined {
+  return entries.find((entry) => entry.contactable_now);
+}
+
+export function QueuePage() {
+  const { agentId = "" } = useParams();
+  const navigate = useNavigate();
+  const [limit, setLimit] = useState(PAGE);
+  const [selected, setSelected] = useState(0);
+  const query = useQuery({
+    queryKey: ["queue", agentId, limit],
+    queryFn: ({ signal }) => fetchQueue(agentId, limit, signal),
+    placeholderData: (previous) => previous,
+  });
+  const entries = query.data?.entries ?? [];
+
+  const open = useCallback((entry: QueueEntry | undefined) => entry && navigate(customerPath(entry.cif)), [navigate]);
+
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      const target = event.target as HTMLElement;
+      if (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || event.metaKey || event.ctrlKey) return;
+      if (event.key === "j" || event.key === "ArrowDown") setSelected((i) => Math.min(i + 1, entries.length - 1));
+      else if (event.key === "k" || event.key === "ArrowUp") setSelected((i) => Math.max(i - 1, 0));
+      else if (event.key === "Enter") open(entries[selected]);
+      else if (event.key === "n") open(nextContactable(entries));
+      else return;
+      event.preventDefault();
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [entries, selected, open]);
+
+  return (
+    <section aria-labelledby="queue-title" className="space-y-4">
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h1 id="queue-title" className="text-2xl font-semibold">
+            Queue of {agentId}
+          </h1>
+          <p className="text-sm text-slate-600">
+            {query.data ? `${formatCount(query.data.total)} customers, highest priority first.` : " "} Keys:{" "}
+            <kbd>n</kbd> next contactable, <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> open.
+          </p>
+        </div>
+        <button
+          type="button"
+          onClick={() => open(nextContactable(entries))}
+          disabled={!nextContactable(entries)}
+          className="rounded bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-50"
+        >
+          Next customer
+        </button>
+      </div>
+      {query.isPending ? (
+        <Loading label="Loading the queue…" />
+      ) : query.isError ? (
+        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
+      ) : entries.length === 0 ? (
+        <Empty title="The queue is empty">No customer needs this agent right now.</Empty>
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="w-full text-left text-sm">
+            <caption className="sr-only">Customers in priority order</caption>
+            <thead className="bg-slate-50 text-xs uppercase text-slate-600">
+              <tr>
+                <th scope="col" className="px-3 py-2">#</th>
+                <th scope="col" className="px-3 py-2">Customer</th>
+                <th scope="col" className="px-3 py-2 text-right">DPD</th>
+                <th scope="col" className="px-3 py-2">Bucket</th>
+                <th scope="col" className="px-3 py-2 text-right">Overdue</th>
+                <th scope="col" className="px-3 py-2">Campaign</th>
+                <th scope="col" className="px-3 py-2">Why here</th>
+                <th scope="col" className="px-3 py-2">Contact</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((entry, index) => (
+                <tr
+                  key={entry.cif}
+                  aria-selected={index === selected}
+                  onClick={() => open(entry)}
+                  className={`cursor-pointer border-t border-slate-100 hover:bg-brand-50 ${
+                    index === selected ? "bg-brand-50" : ""
+                  }`}
+                  data-testid="queue-row"
+                >
+                  <td className="px-3 py-2 text-slate-500">{index + 1}</td>
+                  <td className="px-3 py-2">
+                    <a
+                      href={customerPath(entry.cif)}
+                      onClick={(event) => {
+                        event.preventDefault();
+                        open(entry);
+                      }}
+                      className="font-medium text-brand-700 hover:underline"
+                    >
+                      {entry.name}
+                    </a>
+                    <div className="text-xs text-slate-500">{entry.cif}</div>
+                  </td>
+                  <td className="px-3 py-2 text-right tabular-nums">{entry.dpd}</td>
+                  <td className="px-3 py-2">
+                    <BucketBadge bucket={entry.bucket} />
+                  </td>
+                  <td className="px-3 py-2 text-right tabular-nums">
+                    {formatMoney(entry.overdue_amount, entry.currency)}
+                  </td>
+                  <td className="px-3 py-2">{entry.campaign ?? "—"}</td>
+                  <td className="max-w-xs px-3 py-2 text-slate-700">{entry.reason}</td>
+                  <td className="px-3 py-2">
+                    {entry.contactable_now ? (
+                      <span className="font-medium text-emerald-700">Now</span>
+                    ) : (
+                      <span className="text-amber-800">
+                        {entry.blocked_by}
+                        {entry.contactable_from && (
+                          <span className="block text-xs">from {formatDateTime(entry.contactable_from)}</span>
+                        )}
+                      </span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {query.data && query.data.total > entries.length && (
+            <div className="border-t border-slate-100 p-3 text-center">
+              <button
+                type="button"
+                onClick={() => setLimit((n) => Math.min(n + PAGE, 500))}
+                className="rounded border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100"
+              >
+                Show more ({formatCount(query.data.total - entries.length)} left)
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
