@@ -1,0 +1,63 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { expect, test } from "vitest";
+
+import { fakeApi, renderAt, signedInAs } from "../test/render";
+import { QueuePage } from "./QueuePage";
+
+const entry = (cif: string, priority: number, contactable = true) => ({
+  cif,
+  name: `Customer ${cif}`,
+  priority,
+  reason: `DPD ${priority}`,
+  dpd: priority,
+  bucket: "30-59",
+  overdue_amount: "1250000.50",
+  currency: "USD",
+  campaign: "Early",
+  contactable_now: contactable,
+  blocked_by: contactable ? null : "CEASE_COMMUNICATION",
+  contactable_from: null,
+});
+
+test("shows the queue in priority order with money in the loan's currency and who is blocked", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({
+    "GET /api/agents/A-1/queue": () => ({
+      body: [entry("C1", 90, false), entry("C2", 50)],
+      headers: { "X-Total-Count": "2" },
+    }),
+  });
+  renderAt("/agents/A-1/queue", "/agents/:agentId/queue", <QueuePage />);
+  const rows = await screen.findAllByTestId("queue-row");
+  expect(rows).toHaveLength(2);
+  expect(within(rows[0]!).getByText("Customer C1")).toBeInTheDocument();
+  expect(within(rows[0]!).getByText("CEASE_COMMUNICATION")).toBeInTheDocument();
+  expect(within(rows[1]!).getByText("$1,250,000.50")).toBeInTheDocument();
+  expect(screen.getByText(/2 customers/)).toBeInTheDocument();
+});
+
+test("'n' opens the first customer who may be contacted now", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({
+    "GET /api/agents/A-1/queue": () => ({ body: [entry("C1", 90, false), entry("C2", 50)] }),
+  });
+  renderAt("/agents/A-1/queue", "/agents/:agentId/queue", <QueuePage />);
+  await screen.findAllByTestId("queue-row");
+  await userEvent.keyboard("n");
+  expect(await screen.findByText("customer page")).toBeInTheDocument();
+});
+
+test("an empty queue and an error each say so", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({ "GET /api/agents/A-1/queue": () => ({ body: [] }) });
+  renderAt("/agents/A-1/queue", "/agents/:agentId/queue", <QueuePage />);
+  expect(await screen.findByText("The queue is empty")).toBeInTheDocument();
+});
+
+test("another agent's queue is refused with a readable message", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({ "GET /api/agents/A-2/queue": () => ({ status: 403, body: { detail: "you may not read agent A-2's queue" } }) });
+  renderAt("/agents/A-2/queue", "/agents/:agentId/queue", <QueuePage />);
+  expect(await screen.findByRole("alert")).toHaveTextContent("You do not have access to this.");
+});

@@ -1,0 +1,58 @@
+// Rendering a screen the way the app does (query client, auth, router) with a fake `fetch`.
+
+import { QueryClientProvider } from "@tanstack/react-query";
+import { render } from "@testing-library/react";
+import type { ReactElement } from "react";
+import { MemoryRouter, Route, Routes, useLocation } from "react-router-dom";
+import { vi } from "vitest";
+
+import { makeQueryClient } from "../App";
+import { AuthProvider } from "../auth/AuthContext";
+import { saveSession, type Role } from "../auth/session";
+
+export type Handler = (url: URL, init: RequestInit) => { status?: number; body?: unknown; headers?: Record<string, string> };
+
+/** Replace fetch: each request goes to the first handler whose path pattern matches. */
+export function fakeApi(routes: Record<string, Handler>) {
+  const calls: { method: string; url: URL; body: unknown }[] = [];
+  const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = new URL(String(input), "http://localhost");
+    const method = init.method ?? "GET";
+    const body = typeof init.body === "string" ? JSON.parse(init.body) : init.body;
+    calls.push({ method, url, body });
+    const key = Object.keys(routes).find((pattern) => new RegExp(`^${pattern}$`).test(`${method} ${url.pathname}`));
+    if (!key) return new Response(JSON.stringify({ detail: "Not Found" }), { status: 404 });
+    const reply = routes[key]!(url, init);
+    return new Response(reply.body === undefined ? "" : JSON.stringify(reply.body), {
+      status: reply.status ?? 200,
+      headers: { "Content-Type": "application/json", ...reply.headers },
+    });
+  });
+  vi.stubGlobal("fetch", fetchMock);
+  return calls;
+}
+
+export function signedInAs(role: Role, agentId: string | null = null, team: string | null = null) {
+  saveSession({ token: "t0k3n", expiresAt: Date.now() + 600_000, username: `${role}-1`, role, agentId, team });
+}
+
+/** Where a screen navigated to, for tests to assert on. */
+function Where() {
+  return <p>at {useLocation().pathname}</p>;
+}
+
+export function renderAt(path: string, routePattern: string, screen: ReactElement) {
+  return render(
+    <QueryClientProvider client={makeQueryClient()}>
+      <AuthProvider>
+        <MemoryRouter initialEntries={[path]}>
+          <Routes>
+            <Route path={routePattern} element={screen} />
+            <Route path="/customers/:cif" element={<p>customer page</p>} />
+            <Route path="*" element={<Where />} />
+          </Routes>
+        </MemoryRouter>
+      </AuthProvider>
+    </QueryClientProvider>,
+  );
+}
