@@ -25,7 +25,8 @@ export function makeQueryClient(): QueryClient {
       queries: {
         staleTime: 10_000,
         // 4xx answers will not change by asking again.
-        retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+        retry: (count, error) =>
+          !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
         refetchOnWindowFocus: true,
       },
     },

@@ -25,7 +25,10 @@ export function Layout() {
   const { signOut } = useAuth();
   return (
     <div className="min-h-screen">
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:bg-white">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:bg-white"
+      >
         Skip to content
       </a>
       <header className="border-b border-slate-200 bg-white">
@@ -48,7 +51,8 @@ export function Layout() {
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
             <span className="text-slate-600">
-              {session.username} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">{session.role}</span>
+              {session.username}{" "}
+              <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">{session.role}</span>
             </span>
             <button
               type="button"

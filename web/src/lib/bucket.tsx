@@ -15,7 +15,9 @@ export const BUCKETS = Object.keys(COLOURS);
 export function BucketBadge({ bucket }: { bucket: string | null | undefined }) {
   if (!bucket) return <span className="text-slate-500">—</span>;
   return (
-    <span className={`inline-block rounded px-2 py-0.5 text-xs font-semibold ${COLOURS[bucket] ?? "bg-slate-100"}`}>
+    <span
+      className={`inline-block rounded px-2 py-0.5 text-xs font-semibold ${COLOURS[bucket] ?? "bg-slate-100"}`}
+    >
       {bucket}
     </span>
   );

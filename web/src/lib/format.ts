@@ -7,7 +7,10 @@ function moneyFormat(currency: string) {
   let entry = moneyFormats.get(currency);
   if (!entry) {
     try {
-      entry = { format: new Intl.NumberFormat(undefined, { style: "currency", currency }), showsCurrency: true };
+      entry = {
+        format: new Intl.NumberFormat(undefined, { style: "currency", currency }),
+        showsCurrency: true,
+      };
     } catch {
       // Not an ISO 4217 code the browser knows: plain digits, the code written after them.
       const format = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });

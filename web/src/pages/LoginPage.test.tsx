@@ -21,7 +21,9 @@ test("signing in stores the session with the role from /api/auth/me", async () =
 });
 
 test("wrong credentials say so without saying which part was wrong", async () => {
-  fakeApi({ "POST /api/auth/token": () => ({ status: 401, body: { detail: "incorrect username or password" } }) });
+  fakeApi({
+    "POST /api/auth/token": () => ({ status: 401, body: { detail: "incorrect username or password" } }),
+  });
   renderAt("/login", "/login", <LoginPage />);
   await userEvent.type(screen.getByLabelText("Username"), "ann");
   await userEvent.type(screen.getByLabelText("Password"), "nope-nope");

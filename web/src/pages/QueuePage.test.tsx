@@ -57,7 +57,12 @@ test("an empty queue and an error each say so", async () => {
 
 test("another agent's queue is refused with a readable message", async () => {
   signedInAs("agent", "A-1");
-  fakeApi({ "GET /api/agents/A-2/queue": () => ({ status: 403, body: { detail: "you may not read agent A-2's queue" } }) });
+  fakeApi({
+    "GET /api/agents/A-2/queue": () => ({
+      status: 403,
+      body: { detail: "you may not read agent A-2's queue" },
+    }),
+  });
   renderAt("/agents/A-2/queue", "/agents/:agentId/queue", <QueuePage />);
   expect(await screen.findByRole("alert")).toHaveTextContent("You do not have access to this.");
 });

@@ -12,10 +12,13 @@ import { customerPath } from "../routes";
 const PAGE = 50;
 
 async function fetchQueue(agentId: string, limit: number, signal: AbortSignal) {
-  const { data, headers } = await apiRequest<QueueEntry[]>(`/api/agents/${encodeURIComponent(agentId)}/queue`, {
-    query: { limit },
-    signal,
-  });
+  const { data, headers } = await apiRequest<QueueEntry[]>(
+    `/api/agents/${encodeURIComponent(agentId)}/queue`,
+    {
+      query: { limit },
+      signal,
+    },
+  );
   return { entries: data, total: Number(headers.get("X-Total-Count") ?? data.length) };
 }
 
@@ -36,13 +39,17 @@ export function QueuePage() {
   });
   const entries = query.data?.entries ?? [];
 
-  const open = useCallback((entry: QueueEntry | undefined) => entry && navigate(customerPath(entry.cif)), [navigate]);
+  const open = useCallback(
+    (entry: QueueEntry | undefined) => entry && navigate(customerPath(entry.cif)),
+    [navigate],
+  );
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
       const target = event.target as HTMLElement;
       if (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || event.metaKey || event.ctrlKey) return;
-      if (event.key === "j" || event.key === "ArrowDown") setSelected((i) => Math.min(i + 1, entries.length - 1));
+      if (event.key === "j" || event.key === "ArrowDown")
+        setSelected((i) => Math.min(i + 1, entries.length - 1));
       else if (event.key === "k" || event.key === "ArrowUp") setSelected((i) => Math.max(i - 1, 0));
       else if (event.key === "Enter") open(entries[selected]);
       else if (event.key === "n") open(nextContactable(entries));
@@ -86,14 +93,30 @@ export function QueuePage() {
             <caption className="sr-only">Customers in priority order</caption>
             <thead className="bg-slate-50 text-xs uppercase text-slate-600">
               <tr>
-                <th scope="col" className="px-3 py-2">#</th>
-                <th scope="col" className="px-3 py-2">Customer</th>
-                <th scope="col" className="px-3 py-2 text-right">DPD</th>
-                <th scope="col" className="px-3 py-2">Bucket</th>
-                <th scope="col" className="px-3 py-2 text-right">Overdue</th>
-                <th scope="col" className="px-3 py-2">Campaign</th>
-                <th scope="col" className="px-3 py-2">Why here</th>
-                <th scope="col" className="px-3 py-2">Contact</th>
+                <th scope="col" className="px-3 py-2">
+                  #
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Customer
+                </th>
+                <th scope="col" className="px-3 py-2 text-right">
+                  DPD
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Bucket
+                </th>
+                <th scope="col" className="px-3 py-2 text-right">
+                  Overdue
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Campaign
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Why here
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Contact
+                </th>
               </tr>
             </thead>
             <tbody>

@@ -10,7 +10,10 @@ import { makeQueryClient } from "../App";
 import { AuthProvider } from "../auth/AuthContext";
 import { saveSession, type Role } from "../auth/session";
 
-export type Handler = (url: URL, init: RequestInit) => { status?: number; body?: unknown; headers?: Record<string, string> };
+export type Handler = (
+  url: URL,
+  init: RequestInit,
+) => { status?: number; body?: unknown; headers?: Record<string, string> };
 
 /** Replace fetch: each request goes to the first handler whose path pattern matches. */
 export function fakeApi(routes: Record<string, Handler>) {
@@ -20,7 +23,9 @@ export function fakeApi(routes: Record<string, Handler>) {
     const method = init.method ?? "GET";
     const body = typeof init.body === "string" ? JSON.parse(init.body) : init.body;
     calls.push({ method, url, body });
-    const key = Object.keys(routes).find((pattern) => new RegExp(`^${pattern}$`).test(`${method} ${url.pathname}`));
+    const key = Object.keys(routes).find((pattern) =>
+      new RegExp(`^${pattern}$`).test(`${method} ${url.pathname}`),
+    );
     if (!key) return new Response(JSON.stringify({ detail: "Not Found" }), { status: 404 });
     const reply = routes[key]!(url, init);
     return new Response(reply.body === undefined ? "" : JSON.stringify(reply.body), {
@@ -33,7 +38,14 @@ export function fakeApi(routes: Record<string, Handler>) {
 }
 
 export function signedInAs(role: Role, agentId: string | null = null, team: string | null = null) {
-  saveSession({ token: "t0k3n", expiresAt: Date.now() + 600_000, username: `${role}-1`, role, agentId, team });
+  saveSession({
+    token: "t0k3n",
+    expiresAt: Date.now() + 600_000,
+    username: `${role}-1`,
+    role,
+    agentId,
+    team,
+  });
 }
 
 /** Where a screen navigated to, for tests to assert on. */

@@ -1,3 +1,339 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link } from "react-router-dom";
+
+import { ApiError, api } from "../../api/client";
+import type { AgentPublic } from "../../api/types";
+import { Field, buttonClass, inputClass, secondaryButtonClass } from "../../components/Field";
+import { Empty, ErrorState, Loading } from "../../components/States";
+import { BUCKETS } from "../../lib/bucket";
+import { formatDateTime } from "../../lib/format";
+import { queuePath } from "../../routes";
+
+const PRODUCTS = ["PERSONAL_LOAN", "MORTGAGE", "AUTO_LOAN", "CREDIT_CARD", "OVERDRAFT"] as const;
+
+interface Draft {
+  agent_id: string;
+  name: string;
+  team: string;
+  type: "CALL" | "FIELD";
+  capacity: string;
+  active: boolean;
+  products: string[];
+  buckets: string[];
+  languages: string;
+}
+
+const emptyDraft: Draft = {
+  agent_id: "",
+  name: "",
+  team: "",
+  type: "CALL",
+  capacity: "100",
+  active: true,
+  products: [],
+  buckets: [],
+  languages: "",
+};
+
+function draftOf(agent: AgentPublic): Draft {
+  return {
+    agent_id: agent.agent_id,
+    name: agent.name,
+    team: agent.team,
+    type: agent.type,
+    capacity: String(agent.capacity),
+    active: agent.active,
+    products: [...agent.skills.products],
+    buckets: [...agent.skills.buckets],
+    languages: agent.skills.languages.join(", "),
+  };
+}
+
+function bodyOf(draft: Draft) {
+  return {
+    name: draft.name.trim(),
+    team: draft.team.trim(),
+    type: draft.type,
+    capacity: Number(draft.capacity),
+    active: draft.active,
+    skills: {
+      products: draft.products,
+      buckets: draft.buckets,
+      languages: draft.languages
+        .split(",")
+        .map((language) => language.trim())
+        .filter(Boolean),
+    },
+  };
+}
+
+function toggle(list: string[], value: string): string[] {
+  return list.includes(value) ? list.filter((item) => item !== value) : [...list, value];
+}
+
+function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; onDone: () => void }) {
+  const client = useQueryClient();
+  const [draft, setDraft] = useState(initial);
+  const save = useMutation({
+    mutationFn: () =>
+      api<AgentPublic>(`/api/admin/agents/${encodeURIComponent(draft.agent_id.trim())}`, {
+        method: "PUT",
+        body: bodyOf(draft),
+      }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["agents"] });
+      onDone();
+    },
+  });
+  const errors = save.error instanceof ApiError ? save.error.fieldErrors : {};
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    save.mutate();
+  }
+
+  return (
+    <form
+      onSubmit={submit}
+      className="space-y-3 rounded-lg border border-slate-200 bg-white p-4"
+      aria-label="Agent"
+    >
+      <h2 className="text-lg font-semibold">{isNew ? "New agent" : `Edit ${initial.agent_id}`}</h2>
+      {save.error && !Object.keys(errors).length && <ErrorState error={save.error} />}
+      <div className="grid gap-3 sm:grid-cols-2">
+        <Field label="Agent id" error={errors.agent_id}>
+          {(props) => (
+            <input
+              {...props}
+              className={inputClass}
+              value={draft.agent_id}
+              disabled={!isNew}
+              required
+              onChange={(e) => set("agent_id", e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Name" error={errors.name}>
+          {(props) => (
+            <input
+              {...props}
+              className={inputClass}
+              value={draft.name}
+              required
+              onChange={(e) => set("name", e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Team" error={errors.team}>
+          {(props) => (
+            <input
+              {...props}
+              className={inputClass}
+              value={draft.team}
+              required
+              onChange={(e) => set("team", e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Type" error={errors.type}>
+          {(props) => (
+            <select
+              {...props}
+              className={inputClass}
+              value={draft.type}
+              onChange={(e) => set("type", e.target.value as Draft["type"])}
+            >
+              <option value="CALL">Call</option>
+              <option value="FIELD">Field</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Capacity (customers)" error={errors.capacity}>
+          {(props) => (
+            <input
+              {...props}
+              type="number"
+              min={0}
+              className={inputClass}
+              value={draft.capacity}
+              onChange={(e) => set("capacity", e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Languages" hint="Comma-separated, e.g. en, vi" error={errors["skills.languages"]}>
+          {(props) => (
+            <input
+              {...props}
+              className={inputClass}
+              value={draft.languages}
+              onChange={(e) => set("languages", e.target.value)}
+            />
+          )}
+        </Field>
+      </div>
+      <fieldset>
+        <legend className="text-sm font-medium text-slate-700">Products (none: any)</legend>
+        <div className="mt-1 flex flex-wrap gap-3">
+          {PRODUCTS.map((product) => (
+            <label key={product} className="flex items-center gap-1 text-sm">
+              <input
+                type="checkbox"
+                checked={draft.products.includes(product)}
+                onChange={() => set("products", toggle(draft.products, product))}
+              />
+              {product}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend className="text-sm font-medium text-slate-700">Buckets (none: any)</legend>
+        <div className="mt-1 flex flex-wrap gap-3">
+          {BUCKETS.filter((bucket) => bucket !== "CURRENT").map((bucket) => (
+            <label key={bucket} className="flex items-center gap-1 text-sm">
+              <input
+                type="checkbox"
+                checked={draft.buckets.includes(bucket)}
+                onChange={() => set("buckets", toggle(draft.buckets, bucket))}
+              />
+              {bucket}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" checked={draft.active} onChange={(e) => set("active", e.target.checked)} />
+        Active (inactive agents get no customers; theirs are reallocated)
+      </label>
+      <div className="flex gap-2">
+        <button type="submit" className={buttonClass} disabled={save.isPending}>
+          {save.isPending ? "Saving…" : "Save"}
+        </button>
+        <button type="button" className={secondaryButtonClass} onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
 export default function AgentsPage() {
-  return <h1 className="text-2xl font-semibold">AgentsPage (being built)</h1>;
+  const [team, setTeam] = useState("");
+  const [editing, setEditing] = useState<{ draft: Draft; isNew: boolean } | null>(null);
+  const agents = useQuery({
+    queryKey: ["agents", team],
+    queryFn: ({ signal }) =>
+      api<AgentPublic[]>("/api/admin/agents", { query: { team, limit: 1000 }, signal }),
+  });
+
+  return (
+    <section aria-labelledby="agents-title" className="space-y-4">
+      <div className="flex flex-wrap items-end gap-3">
+        <h1 id="agents-title" className="text-2xl font-semibold">
+          Agents and teams
+        </h1>
+        <label className="ml-auto text-sm">
+          <span className="mr-2 text-slate-700">Team</span>
+          <input
+            className="rounded border border-slate-300 px-2 py-1"
+            value={team}
+            onChange={(e) => setTeam(e.target.value)}
+          />
+        </label>
+        <button
+          type="button"
+          className={buttonClass}
+          onClick={() => setEditing({ draft: emptyDraft, isNew: true })}
+        >
+          New agent
+        </button>
+      </div>
+      {editing && (
+        <AgentForm
+          key={editing.draft.agent_id || "new"}
+          initial={editing.draft}
+          isNew={editing.isNew}
+          onDone={() => setEditing(null)}
+        />
+      )}
+      {agents.isPending ? (
+        <Loading />
+      ) : agents.isError ? (
+        <ErrorState error={agents.error} onRetry={() => void agents.refetch()} />
+      ) : agents.data.length === 0 ? (
+        <Empty title="No agents yet">Add the first one with “New agent”.</Empty>
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="w-full text-left text-sm">
+            <thead className="bg-slate-50 text-xs uppercase text-slate-600">
+              <tr>
+                <th scope="col" className="px-3 py-2">
+                  Agent
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Team
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Type
+                </th>
+                <th scope="col" className="px-3 py-2 text-right">
+                  Capacity
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Skills
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Status
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Changed
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {agents.data.map((agent) => (
+                <tr key={agent.agent_id} className="border-t border-slate-100">
+                  <td className="px-3 py-2">
+                    <div className="font-medium">{agent.name}</div>
+                    <div className="text-xs text-slate-500">{agent.agent_id}</div>
+                  </td>
+                  <td className="px-3 py-2">{agent.team}</td>
+                  <td className="px-3 py-2">{agent.type}</td>
+                  <td className="px-3 py-2 text-right tabular-nums">{agent.capacity}</td>
+                  <td className="px-3 py-2 text-xs text-slate-600">
+                    {[...agent.skills.products, ...agent.skills.buckets, ...agent.skills.languages].join(
+                      ", ",
+                    ) || "any"}
+                  </td>
+                  <td className="px-3 py-2">
+                    {agent.active ? "Active" : <span className="text-slate-500">Inactive</span>}
+                  </td>
+                  <td className="px-3 py-2 text-xs text-slate-600">
+                    {formatDateTime(agent.updated_at)} by {agent.updated_by}
+                  </td>
+                  <td className="space-x-2 whitespace-nowrap px-3 py-2 text-right">
+                    <Link to={queuePath(agent.agent_id)} className="text-brand-700 hover:underline">
+                      Queue
+                    </Link>
+                    <button
+                      type="button"
+                      className={secondaryButtonClass}
+                      onClick={() => setEditing({ draft: draftOf(agent), isNew: false })}
+                    >
+                      Edit
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
 }
