@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
-
-from pydantic import Field
+from typing import Any, Literal
 
 from contracts.actions import _ActionFields
 from contracts.common import Contract, Identifier, LoanStatus, MoneyOut, ProductType
 from contracts.customers import CustomerRecord
 from contracts.loans import Installment
 from contracts.payments import Payment
+from contracts.search import SearchResult as SearchResult  # re-exported: GET /api/search's bodies
+from contracts.search import SearchResults as SearchResults
 
 
 class Token(Contract):
@@ -132,20 +132,3 @@ class ServiceHealth(Contract):
 class HealthPublic(Contract):
     status: Literal["ok", "degraded"]
     services: list[ServiceHealth]
-
-
-class SearchHit(Contract):
-    cif: str
-    name: str
-    national_id: str | None = None
-    phones: list[str] = []
-    account_numbers: list[str] = []
-    bucket: str | None = None
-    agent_id: str | None = None
-
-
-class SearchResults(Contract):
-    query: str
-    total: int
-    page: Annotated[int, Field(ge=1)]
-    hits: list[SearchHit]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 INDEX_DIR = Path(__file__).parent / "elasticsearch"
 # Logical index name → mapping version. Bump the version when the mapping file changes.
-INDEX_VERSIONS = {"customers": 1}
+INDEX_VERSIONS = {"customers": 2}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ PROCESSORS: dict[str, str] = {
     "strategy": "processors.strategy.app",
     "allocation": "processors.allocation.app",
     "queues": "processors.queues.app",
+    "search": "processors.search.app",
 }
 
 # The logical topics each processor reads (the framework's own repartition and changelog topics aside):
@@ -34,4 +35,5 @@ INPUTS: dict[str, tuple[str, ...]] = {
         "promises",
         "delinquency.ticks",
     ),
+    "search": ("bank.customers", "delinquency.customers", "assignments"),
 }

@@ -11,7 +11,7 @@ from infra.errors import InfraError
 from infra.kafka_topics import existing_topics
 from infra.migrate import load_migrations, migrate
 from infra.sandbox import with_search_path
-from infra.search_indices import make_client
+from infra.search_indices import INDEX_VERSIONS, make_client
 from tests.services import isolated_settings
 from topics import ALL_TOPICS, physical_name
 from topics.clients import make_admin
@@ -72,7 +72,7 @@ def test_init_twice_creates_everything_once(fresh):
     es = make_client(settings)
     try:
         alias = f"{settings.namespace}customers"
-        assert list(es.indices.get_alias(name=alias)) == [f"{alias}-v1"]
+        assert list(es.indices.get_alias(name=alias)) == [f"{alias}-v{INDEX_VERSIONS['customers']}"]
     finally:
         es.close()
 

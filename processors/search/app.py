@@ -1,0 +1,79 @@
+"""Wiring of the search processor.
+
+bank.customers ─────────┐
+delinquency.customers ──┼─> documents ─> partial documents ─> Elasticsearch: {namespace}customers
+assignments ────────────┘
+
+Stateless: each topic owns its fields of the customer's document (the two agent types too: `call_…` and
+`field_…` fields, copied into `agent_ids`/`teams` by the mapping), so partial upserts from the three topics
+can land in any order. `bank.customers` is dead-lettered by the entities processor: a value that fails its
+contract is skipped here. The other two are written by processors: a value that fails its contract there is
+a bug upstream, logged with its offset and skipped (those topics have no dead-letter twin).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+from quixstreams import message_context
+
+from contracts import AgentAssignment, CustomerDelinquencyRecord, CustomerRecord
+from crm.settings import Settings
+from processors.common.app import make_application, registry_topic, without_time_alignment
+from processors.search import documents
+from processors.search.sink import SearchSink
+from topics import physical_name
+
+log = logging.getLogger(__name__)
+NAME = "search"
+CUSTOMERS = "bank.customers"  # read as bytes: validated here, dead-lettered by the entities processor
+FROM_PROCESSORS = {
+    "delinquency.customers": (CustomerDelinquencyRecord, documents.delinquency_fields),
+    "assignments": (AgentAssignment, documents.assignment_fields),
+}
+INPUTS = (CUSTOMERS, *FROM_PROCESSORS)
+
+
+def document_change(source: str, value) -> documents.DocumentChange | None:
+    """The partial document a message makes, or None for a customer value that fails its contract."""
+    if source == CUSTOMERS:
+        try:
+            customer = CustomerRecord.model_validate_json(value)
+        except ValidationError:
+            return None  # dead-lettered by the entities processor
+        return documents.customer_fields(customer)
+    contract, fields_of = FROM_PROCESSORS[source]
+    return fields_of(contract.model_validate(value))
+
+
+def build(settings: Settings):
+    app = make_application(settings, NAME)
+    topics = [
+        registry_topic(app, settings, name, value="bytes" if name == CUSTOMERS else "json") for name in INPUTS
+    ]
+    logical = {physical_name(name, settings): name for name in INPUTS}
+    merged = app.dataframe(topics[0])
+    for topic in topics[1:]:
+        merged = merged.concat(app.dataframe(topic))
+
+    def handle(value, _key, _timestamp, _headers):
+        context = message_context()
+        source = logical[context.topic]
+        try:
+            change = document_change(source, value)
+        except ValidationError as error:  # from a processor's output: a bug upstream
+            where = {"topic": source, "partition": context.partition, "offset": context.offset}
+            log.warning("skipped a value that fails its contract", extra={**where, "error": str(error)[:500]})
+            return []
+        return [] if change is None else [change]
+
+    changes = merged.apply(handle, metadata=True, expand=True)
+    alias = f"{settings.namespace}{documents.INDEX}"  # infra/search_indices.py alias_name
+    changes.sink(SearchSink(settings.elasticsearch_url, alias))
+    without_time_alignment(app)
+    return app
+
+
+def run(settings: Settings) -> None:
+    build(settings).run()

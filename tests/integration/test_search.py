@@ -1,0 +1,418 @@
+"""Customer search end to end: records on the search processor's input topics, `crm run search` writing
+the `customers` index, `GET /api/search` reading it; and the Elasticsearch sink on its own."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+
+import httpx
+import orjson
+import pytest
+from elasticsearch import Elasticsearch
+from quixstreams.sinks import SinkBackpressureError
+from quixstreams.sinks.base.batch import SinkBatch
+
+from contracts import AgentAssignment, CustomerDelinquencyRecord, CustomerRecord
+from contracts.admin import Role
+from processors.common.app import consumer_group
+from processors.registry import INPUTS as PROCESSOR_INPUTS
+from processors.search.documents import DocumentChange
+from processors.search.sink import SearchSink
+from sinks.exceptions import SinkError
+from tests.api_client import SECRET, api_client, token
+from tests.services import initialized_namespace
+from topics import physical_name
+from topics.clients import make_producer
+from topics.lag import wait_caught_up
+
+pytestmark = pytest.mark.integration
+INPUTS = PROCESSOR_INPUTS["search"]
+ADMIN = token(Role.ADMIN)
+PAGED = 25  # customers of agent P1, for paging
+
+
+def customer(cif: str, name: str, **fields) -> dict:
+    return {
+        "cif": cif,
+        "type": "INDIVIDUAL",
+        "name": name,
+        "segment": "RETAIL",
+        "status": "ACTIVE",
+        "source_system": "T24",
+        "updated_at": "2026-03-01T08:00:00+07:00",
+        **fields,
+    }
+
+
+def phone(number: str) -> dict:
+    return {"type": "MOBILE", "number": number, "is_primary": True}
+
+
+def delinquency(cif: str, bucket: str, dpd: int, accounts: list[str], day: str = "2026-03-02") -> dict:
+    oldest = {"1-29": "2026-02-20", "30-59": "2026-01-26", "90-119": "2025-11-30"}.get(bucket)
+    return {
+        "cif": cif,
+        "business_date": day,
+        "max_dpd": dpd,
+        "bucket": bucket,
+        "overdue_total": {"VND": "1250000.50"} if dpd else {},
+        "outstanding_total": {"VND": "90000000"},
+        "oldest_unpaid_due": oldest,
+        "loans": len(accounts),
+        "loans_delinquent": 1 if dpd else 0,
+        "revision": 1,
+        "accounts": [
+            {
+                "account_number": account,
+                "product_type": "PERSONAL_LOAN",
+                "currency": "VND",
+                "dpd": dpd,
+                "bucket": bucket,
+                "overdue_amount": "1250000.50" if dpd else "0",
+                "outstanding": "90000000",
+                "oldest_unpaid_due": oldest,
+            }
+            for account in accounts
+        ],
+    }
+
+
+def assignment(cif: str, agent: str | None, team: str | None, agent_type: str = "CALL") -> dict:
+    return {
+        "cif": cif,
+        "agent_type": agent_type,
+        "agent_id": agent,
+        "team": team,
+        "campaign_id": "EARLY",
+        "reason": "least loaded fitting agent",
+        "business_date": "2026-03-02",
+    }
+
+
+class Feed:
+    """Produces contract-checked records to the namespace's topics and waits until the index shows them."""
+
+    CONTRACTS = {
+        "bank.customers": CustomerRecord,
+        "delinquency.customers": CustomerDelinquencyRecord,
+        "assignments": AgentAssignment,
+    }
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.producer = make_producer(settings, **{"linger.ms": 0})
+        self.es = Elasticsearch(settings.elasticsearch_url)
+        self.alias = f"{settings.namespace}customers"
+
+    def send(self, topic: str, record: dict) -> None:
+        self.CONTRACTS[topic].model_validate(record)  # the test's own records must be valid
+        self.raw(topic, record["cif"], orjson.dumps(record))
+
+    def raw(self, topic: str, key: str, value: bytes) -> None:
+        self.producer.produce(physical_name(topic, self.settings), value, key.encode())
+
+    def indexed(self) -> None:
+        assert self.producer.flush(30) == 0
+        topics = [physical_name(t, self.settings) for t in INPUTS]
+        wait_caught_up(self.settings.kafka_brokers, consumer_group(self.settings, "search"), topics, 60)
+        self.es.indices.refresh(index=self.alias)
+
+    def stored(self, cif: str) -> dict:
+        return self.es.get(index=self.alias, id=cif).body
+
+
+def portfolio(feed: Feed) -> None:
+    feed.send(
+        "bank.customers",
+        customer(
+            "SC-001",
+            "Nguyễn Văn An",
+            national_id="079123456",
+            phones=[phone("+84 912 345 678")],
+            emails=[{"type": "PERSONAL", "address": "An.Nguyen@Example.vn"}],
+        ),
+    )
+    feed.send("bank.customers", customer("SC-002", "Nguyễn Thị Bình", phones=[phone("0987 654 321")]))
+    feed.send(
+        "bank.customers",
+        customer(
+            "SC-003",
+            "Jürgen Müller",
+            type="ORGANIZATION",
+            company_name="Müller Bau GmbH",
+            registration_number="HRB-1234",
+        ),
+    )
+    feed.send("bank.customers", customer("SC-004", "François Lefèvre", national_id="0987654321"))
+    feed.raw("bank.customers", "SC-BAD", b"not json")  # skipped: the entities processor dead-letters it
+    feed.raw("delinquency.customers", "SC-BAD", b'{"cif": "SC-BAD"}')  # a bug upstream: logged, skipped
+    feed.send("delinquency.customers", delinquency("SC-001", "30-59", 35, ["LN-001"]))
+    feed.send("delinquency.customers", delinquency("SC-002", "1-29", 10, ["LN-002", "CC-002"]))
+    feed.send("delinquency.customers", delinquency("SC-003", "90-119", 92, ["LN-003"]))
+    feed.send("delinquency.customers", delinquency("SC-004", "CURRENT", 0, ["LN-004"], day="2026-03-04"))
+    feed.send("assignments", assignment("SC-001", "A1", "T1"))
+    feed.send("assignments", assignment("SC-002", "A2", "T1"))
+    feed.send("assignments", assignment("SC-002", "F1", "TF", "FIELD"))
+    feed.send("assignments", assignment("SC-003", "B1", "T2"))
+    for n in range(1, PAGED + 1):
+        cif = f"SP-{n:03d}"
+        feed.send("bank.customers", customer(cif, f"Page Person {n:02d}"))
+        feed.send("assignments", assignment(cif, "P1", "T3"))
+
+
+@pytest.fixture(scope="module")
+def world(service_addresses, run_id, cli_env, tmp_path_factory):
+    with initialized_namespace(service_addresses, f"s{run_id}", cli_env) as (settings, env):
+        log = tmp_path_factory.mktemp("search") / "processor.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crm", "run", "search"],
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            feed = Feed(settings)
+            portfolio(feed)
+            feed.indexed()
+            yield settings.model_copy(update={"jwt_secret": SECRET}), feed
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+        assert process.returncode == 0, log.read_text()[-3000:]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def client(world) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(world[0]) as http:
+        yield http
+
+
+async def found(client: httpx.AsyncClient, headers: dict = ADMIN, **params) -> list[str]:
+    response = await client.get("/api/search", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return [result["cif"] for result in response.json()["results"]]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("nguy van", ["SC-001"]),  # every word, as a prefix, without accents
+        ("NGUYỄN", ["SC-002", "SC-001"]),  # both, in name order (Bình before Văn)
+        ("nguyen thi", ["SC-002"]),
+        ("Müller", ["SC-003"]),
+        ("mueller bau", ["SC-003"]),  # the spelled-out umlaut
+        ("jurg", ["SC-003"]),  # the contact person's name of an organisation
+        ("francois lef", ["SC-004"]),
+        ("345 678", ["SC-001"]),  # part of a phone number
+        ("(912) 345-678", ["SC-001"]),
+        ("0912345678", ["SC-001"]),  # with the national trunk zero
+        ("654321", ["SC-002"]),
+        ("079123456", ["SC-001"]),  # national id
+        ("hrb1234", ["SC-003"]),  # registration number, any case, without the hyphen
+        ("sc-003", ["SC-003"]),  # cif
+        ("ln-002", ["SC-002"]),  # account number
+        ("CC-002", ["SC-002"]),
+        ("an.nguyen@example.VN", ["SC-001"]),  # email
+        ("0987654321", ["SC-004", "SC-002"]),  # a national id ranks above a phone number
+        ("nobody", []),
+    ],
+)
+async def test_finds_customers_by_any_identifier_name_or_phone(client, q, expected):
+    assert await found(client, q=q) == expected
+
+
+@pytest.mark.anyio
+async def test_a_result_carries_what_the_list_shows(client):
+    response = await client.get("/api/search", params={"q": "SC-001"}, headers=ADMIN)
+    body = response.json()
+    assert (body["total"], body["page"], body["page_size"]) == (1, 1, 20)
+    assert body["results"] == [
+        {
+            "cif": "SC-001",
+            "name": "Nguyễn Văn An",
+            "type": "INDIVIDUAL",
+            "national_id": "079123456",
+            "phones": ["+84 912 345 678"],
+            "bucket": "30-59",
+            "max_dpd": 37,  # 35 on 2026-03-02; the index has seen 2026-03-04 since
+            "overdue_total": {"VND": "1250000.50"},
+            "agent_ids": ["A1"],
+            "account_numbers": ["LN-001"],
+        }
+    ]
+
+
+@pytest.mark.anyio
+async def test_bucket_and_agent_filters(client):
+    assert await found(client, q="nguyen", bucket="30-59") == ["SC-001"]
+    assert await found(client, q="nguyen", agent="F1") == ["SC-002"]  # the field agent
+    assert await found(client, bucket="90-119") == ["SC-003"]
+    assert await found(client, q="nguyen", bucket="CURRENT") == []
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (token(Role.AGENT, "A1"), ["SC-001"]),
+        (token(Role.AGENT, "F1"), ["SC-002"]),
+        (token(Role.AGENT, "B1"), []),
+        (token(Role.AGENT), []),  # an agent login without an agent id sees nobody
+        (token(Role.SUPERVISOR, team="T1"), ["SC-002", "SC-001"]),
+        (token(Role.SUPERVISOR, team="TF"), ["SC-002"]),
+        (token(Role.SUPERVISOR), ["SC-002", "SC-001"]),
+        (token(Role.INTEGRATION), ["SC-002", "SC-001"]),
+    ],
+)
+async def test_callers_find_only_the_customers_they_may_see(client, headers, expected):
+    assert await found(client, headers, q="nguyen") == expected
+    if expected == []:
+        assert await found(client, headers, q="SC-001") == []
+
+
+@pytest.mark.anyio
+async def test_paging_through_every_match_in_a_stable_order(client):
+    pages = []
+    for page in (1, 2, 3):
+        response = await client.get(
+            "/api/search", params={"q": "page pers", "page": page, "page_size": 10}, headers=ADMIN
+        )
+        body = response.json()
+        assert body["total"] == PAGED and body["page"] == page
+        pages.append([r["cif"] for r in body["results"]])
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert sum(pages, []) == [f"SP-{n:03d}" for n in range(1, PAGED + 1)]
+    agent = token(Role.AGENT, "P1")
+    assert await found(client, agent, page=2, page_size=20) == [f"SP-{n:03d}" for n in range(21, PAGED + 1)]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"q": ""}, "query.q"),
+        ({"q": "   "}, "query.q"),
+        ({"q": "x" * 101}, "query.q"),
+        ({"bucket": "31-60"}, "query.bucket"),
+        ({"agent": "A 1"}, "query.agent"),
+        ({"page": 0}, "query.page"),
+        ({"page_size": 101}, "query.page_size"),
+        ({"page": 501, "page_size": 20}, "query.page"),  # beyond the first 10,000 matches
+    ],
+)
+async def test_bad_parameters_are_422(client, params, field):
+    response = await client.get("/api/search", params=params, headers=ADMIN)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["detail"]] == [field]
+
+
+@pytest.mark.anyio
+async def test_without_a_token_401(client):
+    response = await client.get("/api/search", params={"q": "nguyen"})
+    assert response.status_code == 401
+
+
+@pytest.mark.anyio
+async def test_elasticsearch_unreachable_or_uninitialised_is_503(world):
+    settings = world[0]
+    async with api_client(settings.model_copy(update={"elasticsearch_url": "http://127.0.0.1:1"})) as http:
+        response = await http.get("/api/search", params={"q": "x"}, headers=ADMIN)
+    assert response.status_code == 503
+    assert response.json()["detail"].startswith("Elasticsearch (http://127.0.0.1:1) is unreachable")
+    async with api_client(settings.model_copy(update={"namespace": "nowhere-search."})) as http:
+        response = await http.get("/api/search", params={"q": "x"}, headers=ADMIN)
+    assert response.status_code == 503 and "run `crm init`" in response.json()["detail"]
+
+
+@pytest.mark.anyio
+async def test_changes_replace_what_they_change(client, world):
+    _settings, feed = world
+    feed.send("bank.customers", customer("SC-MOVE", "Hoàng Minh", phones=[phone("0911 222 333")]))
+    feed.send("assignments", assignment("SC-MOVE", "M1", "T1"))
+    feed.send("assignments", assignment("SC-MOVE", "MF", "TF", "FIELD"))
+    feed.indexed()
+    assert await found(client, token(Role.AGENT, "M1"), q="hoang") == ["SC-MOVE"]
+    feed.send("assignments", assignment("SC-MOVE", "M2", "T2"))  # the call agent changes, the field one stays
+    feed.send("bank.customers", customer("SC-MOVE", "Hoàng Minh", phones=[phone("0944 555 666")]))
+    feed.indexed()
+    assert await found(client, token(Role.AGENT, "M1"), q="hoang") == []
+    assert await found(client, token(Role.AGENT, "M2"), q="hoang") == ["SC-MOVE"]
+    assert await found(client, token(Role.AGENT, "MF"), q="hoang") == ["SC-MOVE"]
+    assert await found(client, token(Role.SUPERVISOR, team="T1"), q="hoang") == []
+    assert await found(client, q="222 333") == [] and await found(client, q="555 666") == ["SC-MOVE"]
+    feed.send("assignments", assignment("SC-MOVE", None, None, "FIELD"))  # no field agent any more
+    feed.indexed()
+    assert await found(client, token(Role.AGENT, "MF"), q="hoang") == []
+
+
+def test_a_redelivered_record_leaves_the_document_as_it_was(world):
+    _settings, feed = world
+    before = feed.stored("SC-002")
+    feed.send("bank.customers", customer("SC-002", "Nguyễn Thị Bình", phones=[phone("0987 654 321")]))
+    feed.send("assignments", assignment("SC-002", "F1", "TF", "FIELD"))
+    feed.indexed()
+    after = feed.stored("SC-002")
+    assert after["_source"] == before["_source"]
+    assert (after["_version"], after["_seq_no"]) == (before["_version"], before["_seq_no"])  # a noop
+
+
+# ---- the sink on its own ----
+
+
+def _batch(changes: list[DocumentChange]) -> SinkBatch:
+    batch = SinkBatch("t", 0)
+    for offset, change in enumerate(changes):
+        batch.append(value=change, key=change.cif, timestamp=0, headers=[], offset=offset)
+    return batch
+
+
+def test_the_sink_writes_the_last_fields_per_source_and_a_redelivered_batch_changes_nothing(world):
+    settings, feed = world
+    sink = SearchSink(settings.elasticsearch_url, feed.alias, max_bulk=1)  # one request per customer
+    sink.setup()
+    changes = [
+        DocumentChange("SK-1", "agent:CALL", {"cif": "SK-1", "call_agent_id": "A1", "call_team": "T"}),
+        DocumentChange("SK-2", "delinquency", {"cif": "SK-2", "bucket": "1-29"}),
+        DocumentChange("SK-1", "agent:FIELD", {"cif": "SK-1", "field_agent_id": "F1", "field_team": "T"}),
+        DocumentChange("SK-1", "agent:CALL", {"cif": "SK-1", "call_agent_id": "A2", "call_team": "T"}),
+    ]
+    sink.write(_batch(changes))
+    first = {cif: feed.stored(cif) for cif in ("SK-1", "SK-2")}
+    assert first["SK-1"]["_source"] == {
+        "cif": "SK-1",
+        "call_agent_id": "A2",
+        "call_team": "T",
+        "field_agent_id": "F1",
+        "field_team": "T",
+    }
+    assert first["SK-2"]["_source"] == {"cif": "SK-2", "bucket": "1-29"}
+    sink.write(_batch(changes))  # as after a crash before the checkpoint was committed
+    assert {cif: feed.stored(cif) for cif in ("SK-1", "SK-2")} == first
+
+
+def test_a_missing_index_alias_is_a_sink_error_not_an_index_made_up_on_the_fly(world):
+    settings, feed = world
+    sink = SearchSink(settings.elasticsearch_url, f"{settings.namespace}no-such-alias")
+    with pytest.raises(SinkError, match="index_not_found"):
+        sink.write(_batch([DocumentChange("SK-9", "delinquency", {"cif": "SK-9"})]))
+    assert not feed.es.indices.exists(index=f"{settings.namespace}no-such-alias")
+
+
+def test_an_elasticsearch_that_is_down_is_backpressure_with_a_growing_delay():
+    sink = SearchSink("http://127.0.0.1:1", "customers")
+    sink.setup()  # not fatal either
+    delays = []
+    for _ in range(3):
+        with pytest.raises(SinkBackpressureError) as error:
+            sink.write(_batch([DocumentChange("C1", "delinquency", {"cif": "C1"})]))
+        delays.append(error.value.retry_after)
+    assert 1.0 <= delays[0] <= 2.0 and 2.0 <= delays[1] <= 4.0 and 4.0 <= delays[2] <= 8.0
