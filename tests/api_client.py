@@ -15,9 +15,10 @@ SECRET = "api-test-secret-" + "x" * 32
 
 
 @asynccontextmanager
-async def api_client(settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its lifespan (pools, producer, Redis) around an httpx client."""
-    app = create_app(settings)
+async def api_client(settings, **app_options) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan (pools, producer, Redis) around an httpx client; ``app_options`` go to
+    `create_app` (e.g. ``delivery_timeout_s``)."""
+    app = create_app(settings, **app_options)
     transport = httpx.ASGITransport(app)
     async with (
         app.router.lifespan_context(app),

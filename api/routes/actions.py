@@ -1,7 +1,73 @@
-"""(being built)"""
+"""Recording actions (agents, supervisors) and the code dictionaries their form is built from."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
 
-router = APIRouter(prefix="/api/actions", tags=["actions"])
+from fastapi import APIRouter, Depends, FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+from api.deps import ConnDep, CurrentUser, PublisherDep, RequireRole, ResourcesDep
+from api.services import actions as service
+from contracts.admin import Role
+from contracts.writes import ActionAccepted, ActionCreate, ComplianceBlocked, DictionariesPublic
+from domain.dictionaries import Dictionaries
+
+
+@asynccontextmanager
+async def _dictionaries(app: FastAPI) -> AsyncIterator[None]:
+    """Load the dictionaries when the API starts (after the app's resources): a bad file stops it there."""
+    app.state.dictionaries = service.load_dictionaries(app.state.resources.settings.dictionaries_file)
+    yield
+
+
+router = APIRouter(prefix="/api", tags=["actions"], lifespan=_dictionaries)
+ActionRecorder = RequireRole(Role.AGENT, Role.SUPERVISOR)
+
+
+def get_dictionaries(request: Request) -> Dictionaries:
+    return request.app.state.dictionaries
+
+
+DictionariesDep = Annotated[Dictionaries, Depends(get_dictionaries)]
+
+
+@router.get("/dictionaries", response_model=DictionariesPublic)
+def dictionaries(_user: CurrentUser, loaded: DictionariesDep) -> dict:
+    """Action types, subtypes and results, customer segments and statuses: each code with its label, in
+    the order forms show them (`CRM_DICTIONARIES_FILE`, else the built-in defaults)."""
+    return loaded.as_dict()
+
+
+@router.post(
+    "/actions",
+    response_model=ActionAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        409: {
+            "model": ComplianceBlocked,
+            "description": "a contact rule forbids the call, or the id is taken",
+        },
+        503: {"description": "Kafka did not confirm (or Redis could not be read); nothing was stored"},
+    },
+)
+def record_action(
+    body: ActionCreate,
+    user: ActionRecorder,
+    conn: ConnDep,
+    resources: ResourcesDep,
+    publisher: PublisherDep,
+    loaded: DictionariesDep,
+) -> ActionAccepted | JSONResponse:
+    """Record an action and produce it to `agent.actions`. `action_id` (default: a new UUID) makes it
+    idempotent: the same action again gets the same reply and is not produced twice. An outbound call is
+    checked against the contact rules at its `at` (409 naming the rule)."""
+    try:
+        return service.record_action(conn, resources.redis, publisher, loaded, user, body)
+    except service.ComplianceRefused as refused:
+        blocked = ComplianceBlocked(
+            detail=refused.detail, rule=str(refused.rule), contactable_from=refused.contactable_from
+        )
+        return JSONResponse(blocked.model_dump(mode="json"), status_code=status.HTTP_409_CONFLICT)

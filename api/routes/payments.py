@@ -1,7 +1,30 @@
-"""(being built)"""
+"""Posting payments (bank integrations, admins), idempotent by reference number."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
+
+from api.deps import ConnDep, PublisherDep, RequireRole
+from api.services import payments as service
+from contracts.admin import Role
+from contracts.writes import PaymentAccepted, PaymentCreate
 
 router = APIRouter(prefix="/api/payments", tags=["payments"])
+PaymentPoster = RequireRole(Role.INTEGRATION, Role.ADMIN)
+
+
+@router.post(
+    "",
+    response_model=PaymentAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        409: {"description": "the reference number was used for a different payment"},
+        503: {"description": "Kafka did not confirm; nothing was stored"},
+    },
+)
+def post_payment(
+    body: PaymentCreate, user: PaymentPoster, conn: ConnDep, publisher: PublisherDep
+) -> PaymentAccepted:
+    """Produce a payment (or reversal) to `payments`, keyed by account number. A repeat of the same
+    payment gets the first reply, byte for byte, and is not produced again."""
+    return service.record_payment(conn, publisher, user, body)

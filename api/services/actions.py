@@ -1,0 +1,270 @@
+"""Recording an action: the checks in order, then one transaction that stores it and produces it.
+
+Checks, each answering before anything is stored or produced: the contract (FastAPI, 422), the agent it
+is recorded for (403), the dictionary codes (422), a repeat of an accepted ``action_id`` (202 with the
+first reply, or 409 when the action differs), the dates (422), the customer (404 unless visible to the
+caller), the loan (422), and for an outbound call the contact rules (409 naming the rule). The accepted
+row, the audit line and the confirmed delivery to ``agent.actions`` then commit together, or not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
+import psycopg
+import redis
+from fastapi import HTTPException, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from api.errors import Conflict, NotFound, ServiceUnavailable, body_validation_error
+from api.publishing import Outgoing, Publisher
+from api.queries import actions as queries
+from api.queries import audit
+from api.security import Principal
+from api.visibility import may_see_agent, may_see_customer
+from contracts.actions import AgentAction
+from contracts.admin import Role
+from contracts.writes import ActionAccepted, ActionCreate, agent_action
+from domain.compliance import ComplianceRules, ContactEvent, Decision, Rule, may_contact
+from domain.dictionaries import (
+    DEFAULT_DICTIONARIES,
+    Dictionaries,
+    InvalidDictionaries,
+    parse_dictionaries,
+    unknown_action_codes,
+)
+from processors.queues.contacts import (
+    DEFAULT_CODES,
+    KEEP_ATTEMPT_DAYS,
+    compliance_inputs,
+    contact_events,
+    with_action,
+)
+from processors.queues.read import read_contact_inputs
+
+CLOCK_SKEW = timedelta(minutes=1)  # how far in the future a client's clock may put an action
+RULES = ComplianceRules()  # the rules the queues show; the same decision there and here
+
+
+class ComplianceRefused(Conflict):
+    """A contact rule forbids the call; the route answers 409 with the rule and when calls may resume."""
+
+    def __init__(self, decision: Decision, zone_name: str) -> None:
+        assert decision.blocked_by is not None
+        self.rule = decision.blocked_by
+        self.contactable_from = decision.contactable_from
+        reason = _REASONS[self.rule].format(rules=RULES, zone=zone_name)
+        when = f"; calls allowed from {self.contactable_from.isoformat()}" if self.contactable_from else ""
+        super().__init__(f"{self.rule}: {reason}{when}")
+
+
+_REASONS = {
+    Rule.CEASE_COMMUNICATION: "the customer asked us to stop contacting them",
+    Rule.DISPUTE_OPEN: "the customer disputes the debt; no calls until the dispute is resolved",
+    Rule.ATTEMPT_LIMIT_7_IN_7: "{rules.max_attempts} call attempts within {rules.attempt_window_days} days",
+    Rule.CONVERSATION_COOLDOWN_7_DAYS: "the customer was spoken to within the last "
+    "{rules.conversation_cooldown_days} days",
+    Rule.OUTSIDE_CALLING_HOURS: "outside calling hours ({rules.calling_hours_start:%H:%M} to "
+    "{rules.calling_hours_end:%H:%M} in the customer's time zone, {zone})",
+}
+
+
+# ---- the dictionaries, loaded once when the API starts ----
+
+
+def load_dictionaries(path: Path | None) -> Dictionaries:
+    """The file's dictionaries (``CRM_DICTIONARIES_FILE``), else the defaults; InvalidDictionaries says
+    what is wrong with a bad file, so the API refuses to start instead of rejecting actions later."""
+    if path is None:
+        return DEFAULT_DICTIONARIES
+    try:
+        document = orjson.loads(path.read_bytes())
+    except OSError as error:
+        raise InvalidDictionaries(f"cannot read the dictionaries file {path}: {error.strerror}") from None
+    except orjson.JSONDecodeError as error:
+        raise InvalidDictionaries(f"the dictionaries file {path} is not valid JSON: {error}") from None
+    try:
+        return parse_dictionaries(document)
+    except InvalidDictionaries as error:
+        raise InvalidDictionaries(f"the dictionaries file {path}: {error}") from None
+
+
+# ---- recording ----
+
+
+def _fields_error(problems: Iterable[tuple[str, str]]) -> RequestValidationError:
+    """One 422 naming every field found wrong, like FastAPI's own."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", *field.split(".")), "msg": msg} for field, msg in problems]
+    )
+
+
+def _forbidden(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, detail)
+
+
+def _agent_of(conn: psycopg.Connection, user: Principal, named: str | None) -> str:
+    """The agent the action is recorded for: an agent's own (naming another is 403); a supervisor's named
+    agent (one they may see), or the supervisor's own login name when they name nobody."""
+    if user.role is Role.AGENT:
+        if not user.agent_id:
+            raise _forbidden("this login has no agent id; it cannot record actions")
+        if named is not None and named != user.agent_id:
+            raise _forbidden(f"agents record their own actions ({user.agent_id}), not {named}'s")
+        return user.agent_id
+    if named is None:
+        return user.username
+    if not may_see_agent(conn, user, named):
+        raise _forbidden(f"you may not record actions for agent {named}")
+    return named
+
+
+def _date_problems(action: AgentAction, now: datetime) -> list[tuple[str, str]]:
+    problems = []
+    if action.at > now + CLOCK_SKEW:
+        problems.append(("at", f"{action.at.isoformat()} is in the future (server time {now.isoformat()})"))
+    day = action.at.date()  # the action's day in its own offset, as the queues count it
+    if action.promise is not None and action.promise.date < day:
+        problems.append(
+            ("promise.date", f"the promise date {action.promise.date} is before the action's day {day}")
+        )
+    if action.follow_up_date is not None and action.follow_up_date < day:
+        problems.append(
+            ("follow_up_date", f"the follow-up date {action.follow_up_date} is before the action's day {day}")
+        )
+    return problems
+
+
+def subject_to_contact_rules(action: AgentAction) -> bool:
+    """Outbound calls only: the calls the queues count as attempts (`contacts.ContactCodes`)."""
+    return action.type in DEFAULT_CODES.call_types and action.subtype not in DEFAULT_CODES.inbound_subtypes
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str | None) -> tzinfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def contact_history(inputs: dict | None, recent: list[dict]) -> list[ContactEvent]:
+    """The events of the processor's snapshot plus those of recently accepted actions it may not have
+    folded in yet (the pipeline takes a moment): attempts it already has are recognised by their time."""
+    inputs = inputs or {}
+    history: dict = {}
+    for value in reversed(recent):  # oldest first; the fold does not depend on the order anyway
+        history = with_action(history, AgentAction.model_validate(value).model_dump(), DEFAULT_CODES)
+    extra = compliance_inputs(history) if history else {}
+    known = set(inputs.get("attempts", []))
+    extra["attempts"] = [at for at in extra.get("attempts", []) if at not in known]
+    return [*contact_events(inputs), *contact_events(extra)]
+
+
+def _check_contact_rules(
+    conn: psycopg.Connection,
+    redis_client: redis.Redis,
+    namespace: str,
+    action: AgentAction,
+    customer_zone: str | None,
+) -> None:
+    try:
+        inputs = read_contact_inputs(redis_client, namespace, action.cif)
+    except redis.RedisError:
+        raise ServiceUnavailable(
+            "Redis is unavailable, so the call cannot be checked against the contact rules; "
+            "nothing was recorded, try again shortly"
+        ) from None
+    since = action.at - timedelta(days=KEEP_ATTEMPT_DAYS)
+    recent = queries.recent_accepted(conn, action.cif, since, action.at)
+    zone_name = customer_zone or (inputs or {}).get("timezone")
+    zone = _zone(zone_name)
+    decision = may_contact(
+        contact_history(inputs, recent), action.at, zone, RULES, debt=action.account_number
+    )
+    if not decision.allowed:
+        raise ComplianceRefused(decision, zone_name if zone is not None else str(RULES.default_timezone))
+
+
+def _repeat(stored: queries.AcceptedAction, action: AgentAction) -> ActionAccepted:
+    if stored.value != orjson.loads(action.model_dump_json()):
+        raise Conflict(f"action id {action.action_id} already used for a different action")
+    return ActionAccepted(action_id=action.action_id, accepted_at=stored.accepted_at.astimezone(UTC))
+
+
+class _TakenMeanwhile(Exception):  # noqa: N818 - a signal: another request committed this id first
+    pass
+
+
+def record_action(
+    conn: psycopg.Connection,
+    redis_client: redis.Redis,
+    publisher: Publisher,
+    dictionaries: Dictionaries,
+    user: Principal,
+    body: ActionCreate,
+    now: datetime | None = None,
+) -> ActionAccepted:
+    """Check the action and produce it to ``agent.actions`` (key cif); the same action again is accepted
+    once. Raises the API's errors (403, 404, 409, 422 as RequestValidationError, 503)."""
+    now = now or datetime.now(UTC)
+    agent_id = _agent_of(conn, user, body.agent_id)
+    try:
+        action = agent_action(body, body.action_id or str(uuid.uuid4()), agent_id)
+    except ValidationError as error:  # e.g. a supervisor's login name that is no agent id
+        raise body_validation_error(error) from None
+    problems = unknown_action_codes(dictionaries, action.model_dump(include={"type", "subtype", "result"}))
+    if problems:
+        raise _fields_error(problems)
+    stored = queries.find_accepted(conn, action.action_id)
+    if stored is not None:  # before the checks that depend on time and state: a retry must still succeed
+        return _repeat(stored, action)
+    if problems := _date_problems(action, now):
+        raise _fields_error(problems)
+    customer = queries.customer_facts(conn, action.cif)
+    if customer is None or not may_see_customer(conn, user, action.cif):
+        raise NotFound(f"customer {action.cif} not found")
+    if action.account_number is not None and not queries.is_loan_of(conn, action.account_number, action.cif):
+        raise _fields_error(
+            [("account_number", f"{action.account_number} is not a loan of customer {action.cif}")]
+        )
+    accepted_at = datetime.now(UTC)
+    try:
+        with conn.transaction():
+            queries.lock_customer(conn, action.cif)
+            if queries.find_accepted(conn, action.action_id) is not None:
+                raise _TakenMeanwhile  # the same request, committed while this one waited for the lock
+            if subject_to_contact_rules(action):
+                _check_contact_rules(
+                    conn, redis_client, publisher.settings.namespace, action, customer.timezone
+                )
+            if not queries.insert_accepted(conn, action, accepted_at, user.username):
+                raise _TakenMeanwhile
+            audit.record(
+                conn,
+                user.username,
+                "action.record",
+                f"customer:{action.cif}",
+                {
+                    "action_id": action.action_id,
+                    "agent_id": agent_id,
+                    "type": action.type,
+                    "result": action.result,
+                },
+            )
+            # raises PublishFailed (503): the transaction rolls back and nothing is stored
+            publisher.publish([Outgoing("agent.actions", action.cif, action.model_dump_json().encode())])
+    except _TakenMeanwhile:
+        stored = queries.find_accepted(conn, action.action_id)
+        assert stored is not None  # rows are never deleted
+        return _repeat(stored, action)
+    return ActionAccepted(action_id=action.action_id, accepted_at=accepted_at)

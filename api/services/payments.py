@@ -1,0 +1,96 @@
+"""Posting a payment (integrations, admins): idempotent by ``reference_number``, all or nothing.
+
+Checks before anything is stored or produced: the contract (FastAPI, 422), a repeat of an accepted
+reference (202 with the first reply byte for byte, or 409 when the payment differs), the loan's currency
+when the loan is known (422), and for a reversal that the reversed payment is known (422). The accepted row,
+the audit line and the confirmed delivery to ``payments`` (key account_number) then commit together.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import psycopg
+
+from api.errors import Conflict, field_error
+from api.publishing import Outgoing, Publisher
+from api.queries import audit
+from api.queries import payments as queries
+from api.security import Principal
+from contracts.common import PaymentStatus
+from contracts.writes import PaymentAccepted, PaymentCreate
+
+
+def _repeat(stored: queries.AcceptedPayment, payment: PaymentCreate) -> PaymentAccepted:
+    if stored.value != orjson.loads(payment.model_dump_json()):
+        raise Conflict(f"reference number {payment.reference_number} already used for a different payment")
+    return PaymentAccepted(
+        reference_number=payment.reference_number,
+        account_number=stored.account_number,
+        accepted_at=stored.accepted_at.astimezone(UTC),
+    )
+
+
+def _check(conn: psycopg.Connection, payment: PaymentCreate) -> None:
+    currency = queries.loan_currency(conn, payment.account_number)
+    if currency is not None and currency != payment.currency:
+        raise field_error(
+            "currency", f"loan {payment.account_number} is in {currency}, not {payment.currency}"
+        )
+    if payment.status is PaymentStatus.REVERSED:
+        assert payment.reverses is not None  # the contract requires it
+        account = queries.known_payment_account(conn, payment.reverses)
+        if account is None:
+            raise field_error(
+                "reverses",
+                f"unknown payment {payment.reverses}: neither received from the bank nor posted here",
+            )
+        if account != payment.account_number:
+            raise field_error(
+                "reverses", f"payment {payment.reverses} was made on {account}, not {payment.account_number}"
+            )
+
+
+class _TakenMeanwhile(Exception):  # noqa: N818 - a signal: another request committed this reference first
+    pass
+
+
+def record_payment(
+    conn: psycopg.Connection, publisher: Publisher, user: Principal, payment: PaymentCreate
+) -> PaymentAccepted:
+    """Check the payment and produce it to ``payments``; the same payment again is accepted once."""
+    stored = queries.find_accepted(conn, payment.reference_number)
+    if stored is not None:
+        return _repeat(stored, payment)
+    _check(conn, payment)
+    accepted_at = datetime.now(UTC)
+    try:
+        with conn.transaction():
+            if not queries.insert_accepted(conn, payment, accepted_at, user.username):
+                raise _TakenMeanwhile
+            audit.record(
+                conn,
+                user.username,
+                "payment.post",
+                f"account:{payment.account_number}",
+                {
+                    "reference_number": payment.reference_number,
+                    "amount": format(payment.amount, "f"),
+                    "currency": payment.currency,
+                    "status": payment.status.value,
+                },
+            )
+            # raises PublishFailed (503): the transaction rolls back and nothing is stored
+            publisher.publish(
+                [Outgoing("payments", payment.account_number, payment.model_dump_json().encode())]
+            )
+    except _TakenMeanwhile:
+        stored = queries.find_accepted(conn, payment.reference_number)
+        assert stored is not None  # rows are never deleted
+        return _repeat(stored, payment)
+    return PaymentAccepted(
+        reference_number=payment.reference_number,
+        account_number=payment.account_number,
+        accepted_at=accepted_at,
+    )

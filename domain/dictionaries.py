@@ -1,0 +1,147 @@
+"""The configurable code dictionaries: action types, subtypes and results, customer segments and statuses.
+
+Each dictionary is an ordered list of codes with a human label (the web app builds its forms from them, in
+this order). The built-in defaults hold what the interfaces promise and what the generator produces; a bank
+replaces any of them with a JSON document of the same shape as ``GET /api/dictionaries``::
+
+    {"action_results": [{"code": "PROMISE_TO_PAY", "label": "Promise to pay"}, ...], ...}
+
+A dictionary the document leaves out keeps its default. Parsing is pure (the caller reads the file) and a
+bad document is one :class:`InvalidDictionaries` naming where it is wrong, so a bad file stops the API at
+start-up with a clear message instead of rejecting actions later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from domain.errors import InvalidConfig
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9_]{1,40}$")  # contracts.common.Code: what a message may carry
+MAX_LABEL = 200
+
+
+class InvalidDictionaries(InvalidConfig):
+    """A dictionaries document that cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    code: str
+    label: str
+
+
+def _entries(*pairs: tuple[str, str]) -> tuple[Entry, ...]:
+    return tuple(Entry(code, label) for code, label in pairs)
+
+
+DEFAULT_ACTION_TYPES = _entries(
+    ("CALL", "Phone call"),
+    ("SMS", "SMS"),
+    ("EMAIL", "E-mail"),
+    ("VISIT", "Field visit"),
+    ("LETTER", "Letter"),
+)
+DEFAULT_ACTION_SUBTYPES = _entries(
+    ("OUTBOUND", "Outbound (we contacted them)"), ("INBOUND", "Inbound (they contacted us)")
+)
+DEFAULT_ACTION_RESULTS = _entries(
+    ("PROMISE_TO_PAY", "Promise to pay"),
+    ("PAID", "Says already paid"),
+    ("NO_ANSWER", "No answer"),
+    ("WRONG_NUMBER", "Wrong number"),
+    ("REFUSED", "Refused to pay"),
+    ("CALLBACK", "Call back later"),
+    ("LEFT_MESSAGE", "Left a message"),
+    ("DISPUTE", "Disputes the debt"),
+    ("DISPUTE_RESOLVED", "Dispute resolved"),
+    ("CEASE_COMMUNICATION", "Asked us to stop contacting them"),
+)
+DEFAULT_SEGMENTS = _entries(
+    ("MASS", "Mass retail"),
+    ("AFFLUENT", "Affluent"),
+    ("PRIORITY", "Priority banking"),
+    ("SME", "Small and medium enterprise"),
+    ("CORPORATE", "Corporate"),
+)
+DEFAULT_CUSTOMER_STATUSES = _entries(("ACTIVE", "Active"), ("DORMANT", "Dormant"))
+
+
+@dataclass(frozen=True, slots=True)
+class Dictionaries:
+    action_types: tuple[Entry, ...] = DEFAULT_ACTION_TYPES
+    action_subtypes: tuple[Entry, ...] = DEFAULT_ACTION_SUBTYPES
+    action_results: tuple[Entry, ...] = DEFAULT_ACTION_RESULTS
+    segments: tuple[Entry, ...] = DEFAULT_SEGMENTS
+    customer_statuses: tuple[Entry, ...] = DEFAULT_CUSTOMER_STATUSES
+    _codes: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        codes = {name: frozenset(entry.code for entry in getattr(self, name)) for name in NAMES}
+        object.__setattr__(self, "_codes", codes)
+
+    def codes(self, name: str) -> frozenset[str]:
+        """The codes of dictionary ``name`` (one of :data:`NAMES`)."""
+        return self._codes[name]
+
+    def as_dict(self) -> dict[str, list[dict[str, str]]]:
+        """The document form (the file's shape and ``GET /api/dictionaries``'s)."""
+        return {
+            name: [{"code": entry.code, "label": entry.label} for entry in getattr(self, name)]
+            for name in NAMES
+        }
+
+
+NAMES = ("action_types", "action_subtypes", "action_results", "segments", "customer_statuses")
+DEFAULT_DICTIONARIES = Dictionaries()
+
+# Which action field takes its code from which dictionary.
+ACTION_FIELDS = {"type": "action_types", "subtype": "action_subtypes", "result": "action_results"}
+
+
+def _entry(where: str, item: object) -> Entry:
+    if not isinstance(item, Mapping) or set(item) != {"code", "label"}:
+        raise InvalidDictionaries(f"{where}: expected an object with exactly 'code' and 'label'")
+    code, label = item["code"], item["label"]
+    if not isinstance(code, str) or not CODE_PATTERN.match(code):
+        raise InvalidDictionaries(
+            f"{where}.code: {code!r} is not a code (A-Z, 0-9 and _, 1 to 40 characters)"
+        )
+    if not isinstance(label, str) or not label.strip() or len(label) > MAX_LABEL:
+        raise InvalidDictionaries(f"{where}.label: expected text of 1 to {MAX_LABEL} characters")
+    return Entry(code, label)
+
+
+def _dictionary(name: str, items: object) -> tuple[Entry, ...]:
+    if not isinstance(items, list) or not items:
+        raise InvalidDictionaries(f"{name}: expected a non-empty list of {{code, label}} objects")
+    entries = tuple(_entry(f"{name}[{index}]", item) for index, item in enumerate(items))
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        if entry.code in seen:
+            raise InvalidDictionaries(f"{name}[{index}].code: {entry.code} appears twice")
+        seen.add(entry.code)
+    return entries
+
+
+def parse_dictionaries(document: object) -> Dictionaries:
+    """The dictionaries of a parsed JSON document; left-out dictionaries keep their defaults."""
+    if not isinstance(document, Mapping):
+        raise InvalidDictionaries("expected a JSON object with some of: " + ", ".join(NAMES))
+    unknown = sorted(set(document) - set(NAMES))
+    if unknown:
+        raise InvalidDictionaries(f"unknown dictionary {unknown[0]!r}; known: {', '.join(NAMES)}")
+    return Dictionaries(**{name: _dictionary(name, items) for name, items in document.items()})
+
+
+def unknown_action_codes(dictionaries: Dictionaries, action: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(field, reason)`` for each of the action's ``type``/``subtype``/``result`` not in its dictionary."""
+    problems = []
+    for field_name, name in ACTION_FIELDS.items():
+        code = action[field_name]
+        if code not in dictionaries.codes(name):
+            allowed = ", ".join(entry.code for entry in getattr(dictionaries, name))
+            problems.append((field_name, f"unknown {field_name} code {code!r}; allowed: {allowed}"))
+    return problems

@@ -1,0 +1,359 @@
+"""`POST /api/actions` and `GET /api/dictionaries` over real PostgreSQL, Redis and Kafka: checks in order,
+contact compliance against the queues processor's snapshot, idempotency by action id, and Kafka down."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import orjson
+import psycopg
+import pytest
+import redis
+
+from contracts.actions import AgentAction
+from contracts.admin import Role
+from domain.dictionaries import InvalidDictionaries
+from processors.queues import contacts, logic
+from processors.queues.layout import contacts_change
+from sinks.redis import write_changes
+from tests.api_client import SECRET, api_client, token
+from tests.kafka_helpers import message_count, read_all
+from topics import physical_name
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def api_settings(initialized):
+    return initialized.model_copy(update={"jwt_secret": SECRET})
+
+
+def calling_moment() -> datetime:
+    """A recent moment within calling hours in UTC (the test customers' zone): today's or yesterday's noon."""
+    now = datetime.now(UTC)
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon < now - timedelta(minutes=2) else noon - timedelta(days=1)
+
+
+class World:
+    """Customers of agent AG-{tag} (and one of another agent), as the entities and allocation processors
+    leave them in PostgreSQL."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.tag = uuid.uuid4().hex[:6]
+        self.agent, self.other_agent = f"AG-{self.tag}", f"AG-{self.tag}-X"
+        self.redis = redis.Redis.from_url(settings.redis_url)
+        self.topic = physical_name("agent.actions", settings)
+
+    def customer(self, name: str, agent: str | None = None) -> str:
+        cif = f"C-{self.tag}-{name}"
+        with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO customers (cif, type, name, segment, status, timezone, source_system,"
+                " updated_at) VALUES (%s, 'INDIVIDUAL', %s, 'MASS', 'ACTIVE', 'UTC', 'T24', now())",
+                (cif, name),
+            )
+            conn.execute(
+                "INSERT INTO loans VALUES (%s, %s, 'AUTO_LOAN', 'VND', 24000000, 18000000, '2025-01-10',"
+                " '2027-01-10', 12.5, 24, 'OPEN', '{}', 'CORE', now())",
+                (f"LN-{cif}", cif),
+            )
+            conn.execute(
+                "INSERT INTO agent_assignments VALUES (%s, 'CALL', 1, %s, 'T-ACT', 'C1', '2026-03-01', NULL,"
+                " 'least loaded', 1)",
+                (cif, agent or self.agent),
+            )
+        return cif
+
+    def snapshot(self, cif: str, actions: list[dict]) -> None:
+        """The customer's contact snapshot, folded and written as the queues processor does."""
+        history: dict = {}
+        for action in actions:
+            history = contacts.with_action(history, action)
+        written = logic.contact_snapshot(cif, {"contacts": history, "timezone": "UTC"})
+        write_changes(self.redis, [contacts_change(self.settings.namespace, *written)])
+
+    def produced(self) -> int:
+        return message_count(self.settings.kafka_brokers, self.topic)
+
+    def records(self, cif: str) -> list[AgentAction]:
+        messages = read_all(self.settings.kafka_brokers, self.topic, expected=self.produced(), timeout=20)
+        return [AgentAction.model_validate_json(value) for key, value in messages if key == cif.encode()]
+
+    def accepted_rows(self, action_id: str) -> int:
+        with psycopg.connect(self.settings.database_url) as conn:
+            return conn.execute(
+                "SELECT count(*) FROM accepted_actions WHERE action_id = %s", (action_id,)
+            ).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def world(api_settings) -> World:
+    return World(api_settings)
+
+
+@pytest.fixture
+async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(api_settings) as http:
+        yield http
+
+
+def call(cif: str, at: datetime, result: str = "NO_ANSWER", **more) -> dict:
+    return {"cif": cif, "type": "CALL", "subtype": "OUTBOUND", "result": result, "at": at.isoformat(), **more}
+
+
+def attempt(cif: str, n: int, at: datetime) -> dict:
+    """An earlier outbound call as the processor folds it (an AgentAction as a dict)."""
+    return {
+        "action_id": f"{cif}-A{n}",
+        "cif": cif,
+        "type": "CALL",
+        "subtype": "OUTBOUND",
+        "result": "NO_ANSWER",
+        "at": at,
+    }
+
+
+async def test_an_action_is_produced_once_per_id_and_a_repeat_gets_the_same_reply(
+    client, world, api_settings
+):
+    cif = world.customer("ONCE")
+    at = calling_moment()
+    body = call(
+        cif,
+        at,
+        "PROMISE_TO_PAY",
+        action_id=f"ACT-{world.tag}-1",
+        account_number=f"LN-{cif}",
+        promise={"date": (at + timedelta(days=3)).date().isoformat(), "amount": "1250000.50"},
+        notes="Will pay on Friday.",
+    )
+    agent = token(Role.AGENT, world.agent)
+    before = world.produced()
+    first = await client.post("/api/actions", json=body, headers=agent)
+    assert first.status_code == 202, first.text
+    assert first.json()["action_id"] == body["action_id"] and first.json()["status"] == "accepted"
+    again = await client.post("/api/actions", json={**body, "agent_id": world.agent}, headers=agent)
+    assert (again.status_code, again.content) == (202, first.content)
+    assert world.produced() == before + 1
+    [record] = world.records(cif)
+    assert (record.action_id, record.agent_id, record.result) == (
+        body["action_id"],
+        world.agent,
+        "PROMISE_TO_PAY",
+    )
+    assert str(record.promise.amount) == "1250000.50" and record.at == at
+    with psycopg.connect(api_settings.database_url) as conn:
+        audit = conn.execute(
+            "SELECT who, details->>'action_id' FROM audit_log WHERE action = 'action.record' AND target = %s",
+            (f"customer:{cif}",),
+        ).fetchall()
+    assert audit == [("agent-user", body["action_id"])]
+    different = await client.post("/api/actions", json={**body, "notes": "changed"}, headers=agent)
+    assert different.status_code == 409
+    assert different.json()["detail"] == f"action id {body['action_id']} already used for a different action"
+    assert world.produced() == before + 1
+
+
+async def test_the_server_names_an_action_without_id_and_supervisors_record_as_themselves(client, world):
+    cif = world.customer("NOID")
+    response = await client.post(
+        "/api/actions", json=call(cif, calling_moment()), headers=token(Role.SUPERVISOR)
+    )
+    assert response.status_code == 202, response.text
+    action_id = response.json()["action_id"]
+    assert uuid.UUID(action_id) and world.accepted_rows(action_id) == 1
+    [record] = world.records(cif)
+    assert (record.action_id, record.agent_id) == (action_id, "supervisor-user")
+
+
+async def test_a_ceased_customer_may_not_be_called_but_may_call_in(client, world):
+    cif = world.customer("CEASED")
+    at = calling_moment()
+    world.snapshot(cif, [{**attempt(cif, 0, at - timedelta(days=20)), "result": "CEASE_COMMUNICATION"}])
+    agent = token(Role.AGENT, world.agent)
+    before = world.produced()
+    refused = await client.post(
+        "/api/actions", json=call(cif, at, action_id=f"ACT-{world.tag}-C"), headers=agent
+    )
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["detail"].startswith("CEASE_COMMUNICATION: the customer asked us to stop contacting them")
+    assert (body["rule"], body["contactable_from"]) == ("CEASE_COMMUNICATION", None)
+    assert world.produced() == before and world.accepted_rows(f"ACT-{world.tag}-C") == 0
+    inbound = {**call(cif, at, "CALLBACK"), "subtype": "INBOUND"}
+    assert (await client.post("/api/actions", json=inbound, headers=agent)).status_code == 202
+    letter = {**call(cif, at, "LEFT_MESSAGE"), "type": "LETTER"}  # not a call: not subject to the rules
+    assert (await client.post("/api/actions", json=letter, headers=agent)).status_code == 202
+    assert world.produced() == before + 2
+
+
+async def test_the_eighth_attempt_in_seven_days_is_refused_counting_actions_not_yet_processed(client, world):
+    cif = world.customer("SEVEN")
+    at = calling_moment()
+    earlier = [attempt(cif, n, at - timedelta(days=5, hours=n)) for n in range(5)]
+    world.snapshot(cif, earlier)
+    agent = token(Role.AGENT, world.agent)
+    sixth = call(cif, at - timedelta(hours=2), action_id=f"ACT-{world.tag}-6")
+    assert (await client.post("/api/actions", json=sixth, headers=agent)).status_code == 202
+    # the processor catches up: the sixth is now in the snapshot too, and must not count twice
+    world.snapshot(
+        cif, [*earlier, {**attempt(cif, 6, at - timedelta(hours=2)), "action_id": sixth["action_id"]}]
+    )
+    seventh = call(cif, at - timedelta(hours=1))
+    assert (await client.post("/api/actions", json=seventh, headers=agent)).status_code == 202
+    refused = await client.post("/api/actions", json=call(cif, at), headers=agent)  # not processed: from PG
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["rule"] == "ATTEMPT_LIMIT_7_IN_7" and body["detail"].startswith(
+        "ATTEMPT_LIMIT_7_IN_7: 7 call"
+    )
+    oldest_day = (at - timedelta(days=5, hours=4)).date()
+    assert body["contactable_from"] == f"{oldest_day + timedelta(days=7)}T08:00:00Z"
+
+
+async def test_the_same_action_posted_twice_at_once_is_accepted_once_even_when_it_is_the_seventh(
+    client, world
+):
+    cif = world.customer("RACE")
+    at = calling_moment()
+    world.snapshot(cif, [attempt(cif, n, at - timedelta(days=2, hours=n)) for n in range(6)])
+    body = call(cif, at, action_id=f"ACT-{world.tag}-R")
+    agent = token(Role.AGENT, world.agent)
+    before = world.produced()
+    first, second = await asyncio.gather(
+        client.post("/api/actions", json=body, headers=agent),
+        client.post("/api/actions", json=body, headers=agent),
+    )
+    assert (first.status_code, second.status_code) == (202, 202), (first.text, second.text)
+    assert first.content == second.content and world.produced() == before + 1
+
+
+async def test_a_call_outside_the_customers_calling_hours_is_refused(client, world):
+    cif = world.customer("NIGHT")
+    night = calling_moment().replace(hour=22)
+    refused = await client.post(
+        "/api/actions", json=call(cif, night - timedelta(days=1)), headers=token(Role.SUPERVISOR)
+    )
+    assert refused.status_code == 409 and refused.json()["rule"] == "OUTSIDE_CALLING_HOURS"
+    assert "08:00 to 21:00 in the customer's time zone, UTC" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"result": "MAYBE"}, "result", "unknown result code 'MAYBE'; allowed: PROMISE_TO_PAY"),
+        ({"type": "FAX"}, "type", "unknown type code 'FAX'; allowed: CALL, SMS, EMAIL, VISIT, LETTER"),
+        (
+            {"result": "PROMISE_TO_PAY", "promise": {"date": "2020-01-01", "amount": "10"}},
+            "promise.date",
+            "the promise date 2020-01-01 is before the action's day",
+        ),
+        ({"follow_up_date": "2020-01-01"}, "follow_up_date", "the follow-up date 2020-01-01 is before"),
+        ({"at": "2099-01-01T10:00:00+00:00"}, "at", "2099-01-01T10:00:00+00:00 is in the future"),
+        (
+            {"account_number": "LN-SOMEONE-ELSES"},
+            "account_number",
+            "LN-SOMEONE-ELSES is not a loan of customer",
+        ),
+        ({"result": "PROMISE_TO_PAY"}, "promise", "result PROMISE_TO_PAY needs a promise"),  # the contract's
+        ({"colour": "red"}, "colour", "unknown field"),
+    ],
+)
+async def test_a_bad_action_is_422_naming_the_field_and_never_reaches_kafka(
+    client, world, change, field, message
+):
+    cif = world.customer(f"BAD-{field.replace('.', '-')}-{uuid.uuid4().hex[:4]}")
+    before = world.produced()
+    response = await client.post(
+        "/api/actions", json={**call(cif, calling_moment()), **change}, headers=token(Role.AGENT, world.agent)
+    )
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert error["field"] == field and error["msg"].startswith(message), error
+    assert world.produced() == before
+
+
+async def test_customers_the_caller_may_not_see_are_404(client, world):
+    others = world.customer("OTHERS", agent=world.other_agent)
+    agent = token(Role.AGENT, world.agent)
+    hidden = await client.post("/api/actions", json=call(others, calling_moment()), headers=agent)
+    unknown = await client.post(
+        "/api/actions", json=call(f"C-{world.tag}-NOBODY", calling_moment()), headers=agent
+    )
+    assert (hidden.status_code, unknown.status_code) == (404, 404)
+    assert hidden.json()["detail"] == f"customer {others} not found"
+
+
+@pytest.mark.parametrize(
+    ("role", "agent_id", "named", "expected"),
+    [
+        (Role.ADMIN, None, None, 403),
+        (Role.INTEGRATION, None, None, 403),
+        (Role.AGENT, "AG-OWN", "AG-SOMEONE-ELSE", 403),
+        (Role.SUPERVISOR, None, "AG-NAMED", 202),  # a supervisor without a team sees every agent
+    ],
+)
+async def test_who_may_record_actions(client, world, role, agent_id, named, expected):
+    cif = world.customer(f"ROLE-{uuid.uuid4().hex[:6]}")
+    body = call(cif, calling_moment(), **({"agent_id": named} if named else {}))
+    response = await client.post("/api/actions", json=body, headers=token(role, agent_id))
+    assert response.status_code == expected, response.text
+    assert (await client.post("/api/actions", json=body)).status_code == 401
+
+
+async def test_kafka_down_is_503_with_nothing_stored_and_a_retry_succeeds(client, world, api_settings):
+    cif = world.customer("KAFKA")
+    body = call(cif, calling_moment(), action_id=f"ACT-{world.tag}-K")
+    agent = token(Role.AGENT, world.agent)
+    down = api_settings.model_copy(update={"kafka_brokers": "127.0.0.1:1"})
+    async with api_client(down, delivery_timeout_s=2) as unreachable:
+        response = await unreachable.post("/api/actions", json=body, headers=agent)
+    assert response.status_code == 503, response.text
+    assert "Kafka (127.0.0.1:1) did not" in response.json()["detail"]
+    assert response.json()["detail"].endswith("nothing was changed")
+    assert world.accepted_rows(body["action_id"]) == 0
+    retried = await client.post("/api/actions", json=body, headers=agent)
+    assert retried.status_code == 202 and world.accepted_rows(body["action_id"]) == 1
+    assert [r.action_id for r in world.records(cif)] == [body["action_id"]]
+
+
+async def test_the_dictionaries_are_served_to_any_role(client):
+    response = await client.get("/api/dictionaries", headers=token(Role.AGENT, "AG-1"))
+    assert response.status_code == 200
+    body = response.json()
+    assert {"code": "CALL", "label": "Phone call"} in body["action_types"]
+    assert "CEASE_COMMUNICATION" in [e["code"] for e in body["action_results"]]
+    assert (await client.get("/api/dictionaries")).status_code == 401
+
+
+async def test_a_dictionaries_file_replaces_the_codes_and_a_bad_one_stops_the_start(
+    api_settings, world, tmp_path
+):
+    path = tmp_path / "dictionaries.json"
+    path.write_bytes(orjson.dumps({"action_results": [{"code": "HUA_TRA", "label": "Hứa trả"}]}))
+    cif = world.customer("DICT")
+    agent = token(Role.AGENT, world.agent)
+    async with api_client(api_settings.model_copy(update={"dictionaries_file": path})) as custom:
+        served = await custom.get("/api/dictionaries", headers=agent)
+        assert served.json()["action_results"] == [{"code": "HUA_TRA", "label": "Hứa trả"}]
+        ok = await custom.post(
+            "/api/actions", json={**call(cif, calling_moment()), "result": "HUA_TRA"}, headers=agent
+        )
+        no = await custom.post("/api/actions", json=call(cif, calling_moment()), headers=agent)
+    assert (ok.status_code, no.status_code) == (202, 422)
+    assert no.json()["detail"][0]["msg"] == "unknown result code 'NO_ANSWER'; allowed: HUA_TRA"
+    path.write_text('{"action_results": "everything"}')
+    with pytest.raises(InvalidDictionaries, match="action_results: expected a non-empty list"):
+        async with api_client(api_settings.model_copy(update={"dictionaries_file": path})):
+            pass

@@ -1,0 +1,184 @@
+"""`POST /api/payments` over real PostgreSQL and Kafka: idempotent by reference number (the first reply
+again, byte for byte), the loan's currency, reversals of known payments only, roles, and Kafka down."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import psycopg
+import pytest
+
+from contracts.admin import Role
+from contracts.payments import Payment
+from tests.api_client import SECRET, api_client, token
+from tests.kafka_helpers import message_count, read_all
+from topics import physical_name
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+INTEGRATION = token(Role.INTEGRATION)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def api_settings(initialized):
+    return initialized.model_copy(update={"jwt_secret": SECRET})
+
+
+@pytest.fixture(scope="module")
+def loan(api_settings) -> str:
+    """A VND loan the bank sent, and one payment on it that came from the bank's own feed."""
+    account = f"LN-PAY-{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO loans VALUES (%s, 'C-PAY', 'AUTO_LOAN', 'VND', 24000000, 18000000, '2025-01-10',"
+            " '2027-01-10', 12.5, 24, 'OPEN', '{}', 'CORE', now())",
+            (account,),
+        )
+        conn.execute(
+            "INSERT INTO payments (reference_number, account_number, amount, currency, paid_at, method,"
+            " status) VALUES (%s, %s, 500000, 'VND', now(), 'CASH', 'COMPLETED')",
+            (f"BANK-{account}", account),
+        )
+    return account
+
+
+@pytest.fixture
+async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(api_settings) as http:
+        yield http
+
+
+def payment(account: str, **more) -> dict:
+    return {
+        "reference_number": f"REF-{uuid.uuid4().hex[:10]}",
+        "account_number": account,
+        "amount": "1250000.50",
+        "currency": "VND",
+        "paid_at": "2026-03-02T10:15:00+07:00",
+        "method": "BANK_TRANSFER",
+        "status": "COMPLETED",
+        **more,
+    }
+
+
+def produced(settings) -> int:
+    return message_count(settings.kafka_brokers, physical_name("payments", settings))
+
+
+def records(settings, account: str) -> list[Payment]:
+    topic = physical_name("payments", settings)
+    messages = read_all(settings.kafka_brokers, topic, expected=produced(settings), timeout=20)
+    return [Payment.model_validate_json(value) for key, value in messages if key == account.encode()]
+
+
+def accepted(settings, reference: str) -> int:
+    with psycopg.connect(settings.database_url) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM accepted_payments WHERE reference_number = %s", (reference,)
+        ).fetchone()[0]
+
+
+async def test_a_payment_is_produced_once_and_a_repeat_gets_the_first_reply_byte_for_byte(
+    client, loan, api_settings
+):
+    body = payment(loan)
+    before = produced(api_settings)
+    first = await client.post("/api/payments", json=body, headers=INTEGRATION)
+    assert first.status_code == 202, first.text
+    reply = first.json()
+    assert (reply["reference_number"], reply["account_number"], reply["status"]) == (
+        body["reference_number"],
+        loan,
+        "accepted",
+    )
+    again = await client.post("/api/payments", json=body, headers=token(Role.ADMIN))
+    assert (again.status_code, again.content) == (202, first.content)
+    assert produced(api_settings) == before + 1
+    [record] = [r for r in records(api_settings, loan) if r.reference_number == body["reference_number"]]
+    assert str(record.amount) == "1250000.50" and record.currency == "VND"
+    with psycopg.connect(api_settings.database_url) as conn:
+        audit = conn.execute(
+            "SELECT who, details FROM audit_log WHERE action = 'payment.post' AND target = %s",
+            (f"account:{loan}",),
+        ).fetchall()
+    expected = {k: body[k] for k in ("reference_number", "amount", "currency", "status")}
+    assert [tuple(row) for row in audit].count(("integration-user", expected)) == 1
+    changed = await client.post("/api/payments", json={**body, "amount": "1"}, headers=INTEGRATION)
+    assert changed.status_code == 409
+    assert changed.json()["detail"] == (
+        f"reference number {body['reference_number']} already used for a different payment"
+    )
+    assert produced(api_settings) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"currency": "USD"}, "currency", "is in VND, not USD"),
+        ({"status": "REVERSED", "reverses": "NO-SUCH-REF"}, "reverses", "unknown payment NO-SUCH-REF"),
+        ({"amount": "0"}, "amount", "Input should be greater than 0"),  # the contract's
+        ({"status": "REVERSED"}, "reverses", "a REVERSED payment must name the payment it undoes"),
+        ({"method": "CHEQUE"}, "method", "Input should be"),
+    ],
+)
+async def test_a_bad_payment_is_422_naming_the_field_and_never_reaches_kafka(
+    client, loan, api_settings, change, field, message
+):
+    before = produced(api_settings)
+    response = await client.post("/api/payments", json=payment(loan, **change), headers=INTEGRATION)
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert error["field"] == field and message in error["msg"], error
+    assert produced(api_settings) == before
+
+
+async def test_reversals_of_known_payments_on_their_account(client, loan, api_settings):
+    posted = payment(loan)
+    assert (await client.post("/api/payments", json=posted, headers=INTEGRATION)).status_code == 202
+    for reversed_reference in (posted["reference_number"], f"BANK-{loan}"):  # posted here; from the bank
+        reversal = payment(loan, status="REVERSED", reverses=reversed_reference)
+        response = await client.post("/api/payments", json=reversal, headers=INTEGRATION)
+        assert response.status_code == 202, response.text
+    elsewhere = payment(f"{loan}-OTHER", status="REVERSED", reverses=posted["reference_number"])
+    wrong = await client.post("/api/payments", json=elsewhere, headers=INTEGRATION)
+    assert wrong.status_code == 422
+    assert (
+        wrong.json()["detail"][0]["msg"]
+        == f"payment {posted['reference_number']} was made on {loan}, not {loan}-OTHER"
+    )
+
+
+async def test_a_payment_for_a_loan_not_yet_received_is_accepted(client, api_settings):
+    response = await client.post(
+        "/api/payments", json=payment("LN-NOT-YET", currency="USD"), headers=INTEGRATION
+    )
+    assert response.status_code == 202, response.text
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [(Role.INTEGRATION, 202), (Role.ADMIN, 202), (Role.SUPERVISOR, 403), (Role.AGENT, 403)],
+)
+async def test_who_may_post_payments(client, loan, role, expected):
+    response = await client.post("/api/payments", json=payment(loan), headers=token(role, "AG-1"))
+    assert response.status_code == expected, response.text
+    assert (await client.post("/api/payments", json=payment(loan))).status_code == 401
+
+
+async def test_kafka_down_is_503_with_nothing_stored_and_a_retry_succeeds(client, loan, api_settings):
+    body = payment(loan)
+    down = api_settings.model_copy(update={"kafka_brokers": "127.0.0.1:1"})
+    async with api_client(down, delivery_timeout_s=2) as unreachable:
+        response = await unreachable.post("/api/payments", json=body, headers=INTEGRATION)
+    assert response.status_code == 503, response.text
+    assert response.json()["detail"].startswith("Kafka (127.0.0.1:1) did not")
+    assert accepted(api_settings, body["reference_number"]) == 0
+    retried = await client.post("/api/payments", json=body, headers=INTEGRATION)
+    assert retried.status_code == 202 and accepted(api_settings, body["reference_number"]) == 1
+    assert [r.reference_number for r in records(api_settings, loan)].count(body["reference_number"]) == 1

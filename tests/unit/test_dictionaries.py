@@ -1,0 +1,93 @@
+"""The code dictionaries: defaults, a bank's document replacing some of them, and bad documents."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from api.services.actions import load_dictionaries
+from contracts.writes import DictionariesPublic
+from domain.dictionaries import (
+    DEFAULT_DICTIONARIES,
+    NAMES,
+    InvalidDictionaries,
+    parse_dictionaries,
+    unknown_action_codes,
+)
+from processors.queues.contacts import DEFAULT_CODES
+
+
+def test_the_defaults_hold_the_promised_codes_and_what_the_generator_produces():
+    d = DEFAULT_DICTIONARIES
+    assert {"CALL", "SMS", "EMAIL", "VISIT", "LETTER"} <= d.codes("action_types")
+    assert d.codes("action_subtypes") == {"INBOUND", "OUTBOUND"}
+    promised = {"PROMISE_TO_PAY", "PAID", "NO_ANSWER", "WRONG_NUMBER", "REFUSED", "CALLBACK", "DISPUTE"}
+    assert promised | {"CEASE_COMMUNICATION", "LEFT_MESSAGE", "DISPUTE_RESOLVED"} <= d.codes("action_results")
+    assert {"MASS", "AFFLUENT", "PRIORITY", "SME", "CORPORATE"} <= d.codes("segments")
+    assert {"ACTIVE", "DORMANT"} <= d.codes("customer_statuses")
+    # every code the compliance rules act on can be recorded
+    assert DEFAULT_CODES.right_party_results <= d.codes("action_results")
+    assert DEFAULT_CODES.call_types <= d.codes("action_types")
+
+
+def test_the_document_form_is_the_api_reply_and_reads_back_the_same():
+    document = DEFAULT_DICTIONARIES.as_dict()
+    assert list(document) == list(NAMES)
+    assert document["action_types"][0] == {"code": "CALL", "label": "Phone call"}
+    DictionariesPublic.model_validate(document)
+    assert parse_dictionaries(orjson.loads(orjson.dumps(document))) == DEFAULT_DICTIONARIES
+
+
+def test_a_document_replaces_the_dictionaries_it_names_and_keeps_the_order():
+    results = [{"code": "PTP", "label": "Hứa trả"}, {"code": "NO_ANSWER", "label": "Không nghe máy"}]
+    loaded = parse_dictionaries({"action_results": results})
+    assert [e.code for e in loaded.action_results] == ["PTP", "NO_ANSWER"]
+    assert loaded.action_types == DEFAULT_DICTIONARIES.action_types
+    assert loaded.as_dict()["action_results"] == results
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ([], "expected a JSON object"),
+        ({"results": []}, "unknown dictionary 'results'; known: action_types"),
+        ({"action_types": []}, "action_types: expected a non-empty list"),
+        ({"action_types": [{"code": "CALL"}]}, "action_types[0]: expected an object with exactly"),
+        ({"segments": [{"code": "mass", "label": "Mass"}]}, "segments[0].code: 'mass' is not a code"),
+        ({"segments": [{"code": "MASS", "label": " "}]}, "segments[0].label: expected text"),
+        (
+            {"customer_statuses": [{"code": "A", "label": "x"}, {"code": "A", "label": "y"}]},
+            "customer_statuses[1].code: A appears twice",
+        ),
+    ],
+)
+def test_a_bad_document_says_where_it_is_wrong(document, message):
+    with pytest.raises(InvalidDictionaries) as error:
+        parse_dictionaries(document)
+    assert str(error.value).startswith(message)
+
+
+def test_unknown_action_codes_name_the_field_and_the_allowed_codes():
+    action = {"type": "CALL", "subtype": "SIDEWAYS", "result": "MAYBE"}
+    problems = dict(unknown_action_codes(DEFAULT_DICTIONARIES, action))
+    assert set(problems) == {"subtype", "result"}
+    assert problems["subtype"] == "unknown subtype code 'SIDEWAYS'; allowed: OUTBOUND, INBOUND"
+    assert problems["result"].startswith("unknown result code 'MAYBE'; allowed: PROMISE_TO_PAY, PAID,")
+    assert (
+        unknown_action_codes(DEFAULT_DICTIONARIES, {**action, "subtype": "INBOUND", "result": "PAID"}) == []
+    )
+
+
+def test_loading_the_file(tmp_path):
+    assert load_dictionaries(None) is DEFAULT_DICTIONARIES
+    path = tmp_path / "dictionaries.json"
+    path.write_bytes(orjson.dumps({"action_subtypes": [{"code": "OUTBOUND", "label": "Out"}]}))
+    assert load_dictionaries(path).codes("action_subtypes") == {"OUTBOUND"}
+    path.write_text("{not json")
+    with pytest.raises(InvalidDictionaries, match="dictionaries.json is not valid JSON"):
+        load_dictionaries(path)
+    path.write_text('{"action_types": [{"code": "call", "label": "Call"}]}')
+    with pytest.raises(InvalidDictionaries, match=r"dictionaries.json: action_types\[0\].code: 'call'"):
+        load_dictionaries(path)
+    with pytest.raises(InvalidDictionaries, match="cannot read the dictionaries file .*missing.json"):
+        load_dictionaries(tmp_path / "missing.json")
