@@ -9,12 +9,15 @@ export class ApiError extends Error {
   readonly status: number;
   readonly detail: unknown;
   readonly fieldErrors: FieldErrors;
+  /** The whole JSON body (e.g. a 409's `rule` and `contactable_from` beside its `detail`). */
+  readonly body: unknown;
 
-  constructor(status: number, detail: unknown) {
+  constructor(status: number, detail: unknown, body: unknown = null) {
     super(messageOf(status, detail));
     this.name = "ApiError";
     this.status = status;
     this.detail = detail;
+    this.body = body;
     this.fieldErrors = fieldErrorsOf(detail);
   }
 }
@@ -99,7 +102,7 @@ export async function apiRequest<T>(
   if (!response.ok) {
     const detail = (parsed as { detail?: unknown } | null)?.detail ?? text;
     if (response.status === 401 && token) clearSession("Your session has expired. Please sign in again.");
-    throw new ApiError(response.status, detail);
+    throw new ApiError(response.status, detail, parsed);
   }
   return { data: parsed as T, headers: response.headers };
 }

@@ -4,6 +4,28 @@
  */
 
 export interface paths {
+    "/api/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Action
+         * @description Record an action and produce it to `agent.actions`. `action_id` (default: a new UUID) makes it
+         *     idempotent: the same action again gets the same reply and is not produced twice. An outbound call is
+         *     checked against the contact rules at its `at` (409 naming the rule).
+         */
+        post: operations["record_action_api_actions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/agents": {
         parameters: {
             query?: never;
@@ -183,6 +205,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{cif}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Customer
+         * @description Everything about the customer as of the latest business date: identity, contacts, references,
+         *     loans with DPD and bucket, collateral, the last 50 payments, the last 100 actions, promises with their
+         *     status, the strategy's campaigns, current agents and their history, and the delinquency summary.
+         *
+         *     Agents see only customers assigned to them, team supervisors their team's: any other is 404, like an
+         *     unknown cif. Each successful read is recorded in the audit log (`customer.view`).
+         */
+        get: operations["customer_api_customers__cif__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/portfolio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Portfolio
+         * @description Accounts and amounts per bucket and currency, money collected today and this month, promises made
+         *     today and this month by their status, roll and cure rates on the business date, and each agent's
+         *     workload against capacity. "Today" is the latest business date. A team supervisor's agents are those of
+         *     their team; the portfolio figures are portfolio-wide for everyone. Supervisors and admins only.
+         */
+        get: operations["portfolio_api_dashboard_portfolio_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dictionaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dictionaries
+         * @description Action types, subtypes and results, customer segments and statuses: each code with its label, in
+         *     the order forms show them (`CRM_DICTIONARIES_FILE`, else the built-in defaults).
+         */
+        get: operations["dictionaries_api_dictionaries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live Events
+         * @description Server-sent events of changes the caller may see: `queue` (an agent's queue changed: `agent_id`,
+         *     `added`, `removed`, `changed` cifs, `counts`), `portfolio` (supervisors and admins: the portfolio
+         *     figures when they change) and `reset` (events were missed for good: reload). Queue events carry
+         *     `id:`; reconnecting with `Last-Event-ID` replays what was missed. A `: keep-alive` comment every 15 s.
+         */
+        get: operations["live_events_api_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -225,10 +339,189 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Payment
+         * @description Produce a payment (or reversal) to `payments`, keyed by account number. A repeat of the same
+         *     payment gets the first reply, byte for byte, and is not produced again.
+         */
+        post: operations["post_payment_api_payments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search
+         * @description Customers matching `q`, best match first: cif, account number, national id / registration number /
+         *     tax id exactly (any case), an email exactly, a phone number or any 4+ digits of one (spaces, `+`, `-`,
+         *     `()` ignored), or a name whose words all match, with or without accents, whole or by their first
+         *     letters ("nguy van" finds "Nguyễn Văn An"). Without `q`, every customer, in name order. `bucket` and
+         *     `agent` narrow it down. Only customers the caller may see are searched (agents: their own; team
+         *     supervisors: their team's).
+         */
+        get: operations["search_api_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description The API's Prometheus metrics; only for clients in `CRM_METRICS_NETWORKS` (loopback by default),
+         *     others get 403. Behind a proxy the proxy's address is the one checked.
+         */
+        get: operations["metrics_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ActionAccepted
+         * @description 202 from ``POST /api/actions``; the same reply again for a repeat of the same action.
+         */
+        ActionAccepted: {
+            /**
+             * Accepted At
+             * Format: date-time
+             */
+            accepted_at: string;
+            /** Action Id */
+            action_id: string;
+            /**
+             * Status
+             * @default accepted
+             * @constant
+             */
+            status: "accepted";
+        };
+        /**
+         * ActionCreate
+         * @description An action recorded through the API.
+         *
+         *     The server fills a missing ``action_id`` (a UUID) and ``agent_id`` (from the login).
+         */
+        ActionCreate: {
+            /** Account Number */
+            account_number?: string | null;
+            /** Action Id */
+            action_id?: string | null;
+            /** Agent Id */
+            agent_id?: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Cif */
+            cif: string;
+            contact?: components["schemas"]["ContactInfo"] | null;
+            /** Follow Up Date */
+            follow_up_date?: string | null;
+            /** Notes */
+            notes?: string | null;
+            promise?: components["schemas"]["Promise"] | null;
+            /** Result */
+            result: string;
+            /** Subtype */
+            subtype: string;
+            /** Type */
+            type: string;
+            visit?: components["schemas"]["Visit"] | null;
+        };
+        /** ActionInView */
+        ActionInView: {
+            /** Account Number */
+            account_number?: string | null;
+            /** Action Id */
+            action_id: string;
+            /** Agent Id */
+            agent_id: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Contact */
+            contact?: {
+                [key: string]: unknown;
+            } | null;
+            /** Follow Up Date */
+            follow_up_date?: string | null;
+            /** Notes */
+            notes?: string | null;
+            promise?: components["schemas"]["PromiseTerms"] | null;
+            /** Result */
+            result: string;
+            /** Subtype */
+            subtype: string;
+            /** Type */
+            type: string;
+            /** Visit */
+            visit?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** Address */
+        Address: {
+            /** City */
+            city: string;
+            /** Country */
+            country: string;
+            /**
+             * Is Primary
+             * @default false
+             */
+            is_primary: boolean;
+            /**
+             * Is Verified
+             * @default false
+             */
+            is_verified: boolean;
+            /** Line1 */
+            line1: string;
+            /** Line2 */
+            line2?: string | null;
+            /** Postal Code */
+            postal_code?: string | null;
+            /** Province */
+            province?: string | null;
+            type: components["schemas"]["EmailType"];
+        };
         /** AgentPublic */
         AgentPublic: {
             /**
@@ -313,6 +606,60 @@ export interface components {
             team: string;
             type: components["schemas"]["AgentType"];
         };
+        /** AgentWorkload */
+        AgentWorkload: {
+            /** Active */
+            active: boolean;
+            /** Agent Id */
+            agent_id: string;
+            /** Assigned */
+            assigned: number;
+            /** Capacity */
+            capacity: number;
+            /** Name */
+            name: string | null;
+            /** Team */
+            team: string | null;
+            /** Type */
+            type: string | null;
+            /** Utilisation */
+            utilisation: number | null;
+        };
+        /** AssignmentInView */
+        AssignmentInView: {
+            /**
+             * Current
+             * @default []
+             */
+            current: components["schemas"]["AssignmentPeriod"][];
+            /**
+             * History
+             * @default []
+             */
+            history: components["schemas"]["AssignmentPeriod"][];
+        };
+        /** AssignmentPeriod */
+        AssignmentPeriod: {
+            /** Agent Id */
+            agent_id: string | null;
+            /** Agent Type */
+            agent_type: string;
+            /** Campaign Id */
+            campaign_id?: string | null;
+            /** Reason */
+            reason: string;
+            /** Strategy Version */
+            strategy_version?: number | null;
+            /** Team */
+            team?: string | null;
+            /**
+             * Valid From
+             * Format: date
+             */
+            valid_from: string;
+            /** Valid To */
+            valid_to?: string | null;
+        };
         /** Body_issue_access_token_api_auth_token_post */
         Body_issue_access_token_api_auth_token_post: {
             /** Client Id */
@@ -336,6 +683,19 @@ export interface components {
             scope: string;
             /** Username */
             username: string;
+        };
+        /** BucketFigures */
+        BucketFigures: {
+            /** Accounts */
+            accounts: number;
+            /** Bucket */
+            bucket: string;
+            /** Currency */
+            currency: string;
+            /** Outstanding */
+            outstanding: string;
+            /** Overdue */
+            overdue: string;
         };
         /** CampaignIn */
         "CampaignIn-Input": {
@@ -397,6 +757,89 @@ export interface components {
             /** Team */
             team?: string | null;
         };
+        /** CampaignInView */
+        CampaignInView: {
+            agent_type?: components["schemas"]["AgentType"] | null;
+            /** Campaign Id */
+            campaign_id: string;
+            /** Campaign Name */
+            campaign_name: string;
+            /**
+             * Contacts
+             * @default []
+             */
+            contacts: components["schemas"]["SelectedContactOut"][];
+            /** Group Id */
+            group_id: string;
+            /** Matched Loan */
+            matched_loan?: string | null;
+            /** Reason */
+            reason: string;
+            /**
+             * @default {
+             *       "buckets": [],
+             *       "languages": [],
+             *       "products": []
+             *     }
+             */
+            required_skills: components["schemas"]["AgentSkills"];
+            /** Team */
+            team?: string | null;
+        };
+        /** CollateralInView */
+        CollateralInView: {
+            /**
+             * Account Numbers
+             * @default []
+             */
+            account_numbers: string[];
+            /** Cif */
+            cif: string;
+            /** Collateral Number */
+            collateral_number: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Details
+             * @default {}
+             */
+            details: {
+                [key: string]: string;
+            };
+            /** Type */
+            type: string;
+            /**
+             * Valuation Date
+             * Format: date
+             */
+            valuation_date: string;
+            /** Value */
+            value: string;
+        };
+        /**
+         * Collected
+         * @description COMPLETED payments minus reversals, by the calendar date of ``paid_at``.
+         */
+        Collected: {
+            /** Currency */
+            currency: string;
+            /** This Month */
+            this_month: string;
+            /** Today */
+            today: string;
+        };
+        /**
+         * ComplianceBlocked
+         * @description 409 from ``POST /api/actions``: a contact rule forbids the call (``detail`` starts with the rule).
+         */
+        ComplianceBlocked: {
+            /** Contactable From */
+            contactable_from: string | null;
+            /** Detail */
+            detail: string;
+            /** Rule */
+            rule: string;
+        };
         /** ConditionIn */
         "ConditionIn-Input": {
             /** Field */
@@ -412,6 +855,17 @@ export interface components {
             operator: components["schemas"]["Operator"];
             /** Value */
             value?: boolean | number | string | (boolean | number | string)[] | null;
+        };
+        /**
+         * ContactChannel
+         * @enum {string}
+         */
+        ContactChannel: "PHONE" | "SMS" | "EMAIL" | "VISIT";
+        /** ContactInfo */
+        ContactInfo: {
+            channel: components["schemas"]["ContactChannel"];
+            /** Number */
+            number: string;
         };
         /**
          * ContactRuleIn
@@ -446,6 +900,198 @@ export interface components {
          * @enum {string}
          */
         ContactSource: "CUSTOMER" | "REFERENCE";
+        /**
+         * Contacts
+         * @description The customer's own contact points, each with its type and primary / verified flags.
+         */
+        Contacts: {
+            /**
+             * Addresses
+             * @default []
+             */
+            addresses: components["schemas"]["Address"][];
+            /**
+             * Emails
+             * @default []
+             */
+            emails: components["schemas"]["Email"][];
+            /**
+             * Phones
+             * @default []
+             */
+            phones: components["schemas"]["Phone"][];
+        };
+        /**
+         * CureRate
+         * @description Accounts that returned to CURRENT on the business date / delinquent accounts at its start.
+         */
+        CureRate: {
+            /** Cured */
+            cured: number;
+            /** Delinquent At Start */
+            delinquent_at_start: number;
+            /** Rate */
+            rate: number | null;
+        };
+        /** CurrencyTotals */
+        CurrencyTotals: {
+            /** Currency */
+            currency: string;
+            /** Outstanding */
+            outstanding: string;
+            /** Overdue */
+            overdue: string;
+        };
+        /** CustomerIdentity */
+        CustomerIdentity: {
+            /** Cif */
+            cif: string;
+            /** Company Name */
+            company_name?: string | null;
+            /** Date Of Birth */
+            date_of_birth?: string | null;
+            /** Name */
+            name: string;
+            /** National Id */
+            national_id?: string | null;
+            /** Registration Number */
+            registration_number?: string | null;
+            /** Segment */
+            segment: string;
+            /** Source System */
+            source_system: string;
+            /** Status */
+            status: string;
+            /** Tax Id */
+            tax_id?: string | null;
+            /** Timezone */
+            timezone?: string | null;
+            /** Type */
+            type: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * CustomerType
+         * @enum {string}
+         */
+        CustomerType: "INDIVIDUAL" | "ORGANIZATION";
+        /** CustomerView */
+        CustomerView: {
+            /**
+             * Actions
+             * @default []
+             */
+            actions: components["schemas"]["ActionInView"][];
+            assignment: components["schemas"]["AssignmentInView"];
+            /** Business Date */
+            business_date: string | null;
+            /**
+             * Collaterals
+             * @default []
+             */
+            collaterals: components["schemas"]["CollateralInView"][];
+            contacts: components["schemas"]["Contacts"];
+            customer: components["schemas"]["CustomerIdentity"];
+            delinquency: components["schemas"]["DelinquencySummary"];
+            /**
+             * Loans
+             * @default []
+             */
+            loans: components["schemas"]["LoanInView"][];
+            /**
+             * Payments
+             * @default []
+             */
+            payments: components["schemas"]["PaymentInView"][];
+            /**
+             * Promises
+             * @default []
+             */
+            promises: components["schemas"]["PromiseInView"][];
+            /**
+             * References
+             * @default []
+             */
+            references: components["schemas"]["ReferenceInView"][];
+            strategy?: components["schemas"]["StrategyInView"] | null;
+        };
+        /**
+         * DelinquencySummary
+         * @description The worst of the customer's loans. ``overdue_total`` / ``outstanding_total`` are in ``currency``,
+         *     the customer's main currency (largest outstanding); ``by_currency`` has every currency's figures.
+         */
+        DelinquencySummary: {
+            /** Bucket */
+            bucket: string;
+            /**
+             * By Currency
+             * @default []
+             */
+            by_currency: components["schemas"]["CurrencyTotals"][];
+            /** Currency */
+            currency?: string | null;
+            /**
+             * Loans
+             * @default 0
+             */
+            loans: number;
+            /**
+             * Loans Delinquent
+             * @default 0
+             */
+            loans_delinquent: number;
+            /** Max Dpd */
+            max_dpd: number;
+            /** Oldest Unpaid Due */
+            oldest_unpaid_due?: string | null;
+            /** Outstanding Total */
+            outstanding_total: string;
+            /** Overdue Total */
+            overdue_total: string;
+        };
+        /**
+         * DictionariesPublic
+         * @description ``GET /api/dictionaries``, and the shape of the ``CRM_DICTIONARIES_FILE`` document.
+         */
+        DictionariesPublic: {
+            /** Action Results */
+            action_results: components["schemas"]["DictionaryEntry"][];
+            /** Action Subtypes */
+            action_subtypes: components["schemas"]["DictionaryEntry"][];
+            /** Action Types */
+            action_types: components["schemas"]["DictionaryEntry"][];
+            /** Customer Statuses */
+            customer_statuses: components["schemas"]["DictionaryEntry"][];
+            /** Segments */
+            segments: components["schemas"]["DictionaryEntry"][];
+        };
+        /** DictionaryEntry */
+        DictionaryEntry: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+        };
+        /** Email */
+        Email: {
+            /** Address */
+            address: string;
+            /**
+             * Is Primary
+             * @default false
+             */
+            is_primary: boolean;
+            /**
+             * Is Verified
+             * @default false
+             */
+            is_verified: boolean;
+            type: components["schemas"]["EmailType"];
+        };
         /**
          * EmailType
          * @enum {string}
@@ -511,6 +1157,65 @@ export interface components {
             /** Principal */
             principal: string;
         };
+        /** LoanInView */
+        LoanInView: {
+            /** Account Number */
+            account_number: string;
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /** Bucket */
+            bucket: string;
+            /** Cif */
+            cif: string;
+            /**
+             * Collateral Numbers
+             * @default []
+             */
+            collateral_numbers: string[];
+            /** Currency */
+            currency: string;
+            /**
+             * Custom Fields
+             * @default {}
+             */
+            custom_fields: {
+                [key: string]: unknown;
+            };
+            /**
+             * Disbursement Date
+             * Format: date
+             */
+            disbursement_date: string;
+            /** Dpd */
+            dpd: number;
+            /**
+             * Installments
+             * @default []
+             */
+            installments: components["schemas"]["Installment"][];
+            /** Interest Rate */
+            interest_rate: string;
+            /**
+             * Maturity Date
+             * Format: date
+             */
+            maturity_date: string;
+            /** Oldest Unpaid Due */
+            oldest_unpaid_due?: string | null;
+            /** Original Amount */
+            original_amount: string;
+            /** Outstanding */
+            outstanding: string;
+            /** Overdue Amount */
+            overdue_amount: string;
+            product_type: components["schemas"]["ProductType"];
+            status: components["schemas"]["LoanStatus"];
+            /** Term Months */
+            term_months: number;
+        };
         /** LoanPublic */
         LoanPublic: {
             /** Account Number */
@@ -551,15 +1256,204 @@ export interface components {
          */
         Operator: "=" | "!=" | ">" | ">=" | "<" | "<=" | "IN" | "NOT IN" | "LIKE" | "IS NULL" | "IS NOT NULL";
         /**
+         * PaymentAccepted
+         * @description 202 from ``POST /api/payments``; a repeat of the same payment gets the first reply, byte for byte.
+         */
+        PaymentAccepted: {
+            /**
+             * Accepted At
+             * Format: date-time
+             */
+            accepted_at: string;
+            /** Account Number */
+            account_number: string;
+            /** Reference Number */
+            reference_number: string;
+            /**
+             * Status
+             * @default accepted
+             * @constant
+             */
+            status: "accepted";
+        };
+        /**
+         * PaymentCreate
+         * @description A payment posted by an integration; idempotent by ``reference_number``.
+         */
+        PaymentCreate: {
+            /** Account Number */
+            account_number: string;
+            /** Amount */
+            amount: string | number;
+            /** Currency */
+            currency: string;
+            method: components["schemas"]["PaymentMethod"];
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string;
+            /** Reference Number */
+            reference_number: string;
+            /** Reverses */
+            reverses?: string | null;
+            status: components["schemas"]["PaymentStatus"];
+        };
+        /** PaymentInView */
+        PaymentInView: {
+            /** Account Number */
+            account_number: string;
+            /** Amount */
+            amount: string;
+            /** Currency */
+            currency: string;
+            /** Method */
+            method: string;
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string;
+            /** Reference Number */
+            reference_number: string;
+            /** Reversed By */
+            reversed_by?: string | null;
+            /** Reverses */
+            reverses?: string | null;
+            /** Status */
+            status: string;
+        };
+        /**
+         * PaymentMethod
+         * @enum {string}
+         */
+        PaymentMethod: "BANK_TRANSFER" | "CASH" | "CARD" | "AUTO_DEBIT" | "OTHER";
+        /**
+         * PaymentStatus
+         * @enum {string}
+         */
+        PaymentStatus: "PENDING" | "COMPLETED" | "FAILED" | "REVERSED";
+        /** Phone */
+        Phone: {
+            /**
+             * Is Primary
+             * @default false
+             */
+            is_primary: boolean;
+            /**
+             * Is Verified
+             * @default false
+             */
+            is_verified: boolean;
+            /** Number */
+            number: string;
+            type: components["schemas"]["PhoneType"];
+        };
+        /**
          * PhoneType
          * @enum {string}
          */
         PhoneType: "MOBILE" | "HOME" | "WORK" | "OTHER";
+        /** PortfolioSummary */
+        PortfolioSummary: {
+            /** Agents */
+            agents: components["schemas"]["AgentWorkload"][];
+            /** Buckets */
+            buckets: components["schemas"]["BucketFigures"][];
+            /** Business Date */
+            business_date: string | null;
+            /** Collected */
+            collected: components["schemas"]["Collected"][];
+            cure_rate: components["schemas"]["CureRate"];
+            /** Month Start */
+            month_start: string | null;
+            promises: components["schemas"]["PromiseFigures"];
+            /** Roll Rates */
+            roll_rates: components["schemas"]["RollRate"][];
+            /** Team */
+            team: string | null;
+        };
         /**
          * ProductType
          * @enum {string}
          */
         ProductType: "PERSONAL_LOAN" | "MORTGAGE" | "AUTO_LOAN" | "CREDIT_CARD" | "OVERDRAFT";
+        /** Promise */
+        Promise: {
+            /** Amount */
+            amount: string | number;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+        };
+        /**
+         * PromiseCounts
+         * @description Promises made in the period, by their status now.
+         */
+        PromiseCounts: {
+            /** Broken */
+            broken: number;
+            /** Kept */
+            kept: number;
+            /** Made */
+            made: number;
+            /** Pending */
+            pending: number;
+        };
+        /** PromiseFigures */
+        PromiseFigures: {
+            this_month: components["schemas"]["PromiseCounts"];
+            today: components["schemas"]["PromiseCounts"];
+        };
+        /**
+         * PromiseInView
+         * @description A promise with its status judged as of ``evaluated_on`` and the amount paid toward it.
+         */
+        PromiseInView: {
+            /** Account Number */
+            account_number: string | null;
+            /** Action Id */
+            action_id: string;
+            /** Agent Id */
+            agent_id?: string | null;
+            /** Amount */
+            amount: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Evaluated On
+             * Format: date
+             */
+            evaluated_on: string;
+            /**
+             * Made On
+             * Format: date
+             */
+            made_on: string;
+            /** Paid Amount */
+            paid_amount: string;
+            status: components["schemas"]["PromiseStatus"];
+        };
+        /**
+         * PromiseStatus
+         * @enum {string}
+         */
+        PromiseStatus: "PENDING" | "KEPT" | "BROKEN";
+        /** PromiseTerms */
+        PromiseTerms: {
+            /** Amount */
+            amount: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+        };
         /** QueueEntry */
         QueueEntry: {
             /** Blocked By */
@@ -602,10 +1496,135 @@ export interface components {
             version: number;
         };
         /**
+         * ReferenceInView
+         * @description A guarantor, relative or colleague; ``customer_name`` is the CRM's name for ``ref_cif`` when that
+         *     person is a customer too (``name`` is what the bank's record of this customer says).
+         */
+        ReferenceInView: {
+            /** Customer Name */
+            customer_name?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Phones
+             * @default []
+             */
+            phones: components["schemas"]["Phone"][];
+            /** Ref Cif */
+            ref_cif?: string | null;
+            /** Relationship */
+            relationship: string;
+        };
+        /**
          * Role
          * @enum {string}
          */
         Role: "agent" | "supervisor" | "admin" | "integration";
+        /**
+         * RollRate
+         * @description Accounts that left ``from_bucket`` for a worse one on the business date / accounts in it at the
+         *     start of that date.
+         */
+        RollRate: {
+            /** Accounts At Start */
+            accounts_at_start: number;
+            /** From Bucket */
+            from_bucket: string;
+            /** Rate */
+            rate: number | null;
+            /** Rolled Forward */
+            rolled_forward: number;
+            /** To Bucket */
+            to_bucket: string;
+        };
+        /**
+         * SearchResult
+         * @description One customer as the search index knows them.
+         *
+         *     A customer whose `bank.customers` record has not been indexed yet (only their loans or agent are) has no
+         *     name, type or phones; one without a delinquency record has no bucket or DPD.
+         */
+        SearchResult: {
+            /**
+             * Account Numbers
+             * @default []
+             */
+            account_numbers: string[];
+            /**
+             * Agent Ids
+             * @default []
+             */
+            agent_ids: string[];
+            /** Bucket */
+            bucket?: string | null;
+            /** Cif */
+            cif: string;
+            /** Max Dpd */
+            max_dpd?: number | null;
+            /** Name */
+            name?: string | null;
+            /** National Id */
+            national_id?: string | null;
+            /**
+             * Overdue Total
+             * @default {}
+             */
+            overdue_total: {
+                [key: string]: string;
+            };
+            /**
+             * Phones
+             * @default []
+             */
+            phones: string[];
+            type?: components["schemas"]["CustomerType"] | null;
+        };
+        /** SearchResults */
+        SearchResults: {
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Results */
+            results: components["schemas"]["SearchResult"][];
+            /** Total */
+            total: number;
+        };
+        /** SelectedContactOut */
+        SelectedContactOut: {
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "PHONE" | "EMAIL";
+            /**
+             * Is Primary
+             * @default false
+             */
+            is_primary: boolean;
+            /**
+             * Is Verified
+             * @default false
+             */
+            is_verified: boolean;
+            /** Name */
+            name?: string | null;
+            /** Ref Cif */
+            ref_cif?: string | null;
+            /** Relationship */
+            relationship?: string | null;
+            /** Rule */
+            rule: number;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "CUSTOMER" | "REFERENCE";
+            /** Type */
+            type: string;
+            /** Value */
+            value: string;
+        };
         /** ServiceHealth */
         ServiceHealth: {
             /**
@@ -619,6 +1638,22 @@ export interface components {
             latency_ms?: number | null;
             /** Name */
             name: string;
+        };
+        /** StrategyInView */
+        StrategyInView: {
+            /** Business Date */
+            business_date?: string | null;
+            /**
+             * Campaigns
+             * @default []
+             */
+            campaigns: components["schemas"]["CampaignInView"][];
+            /** Delinquent */
+            delinquent: boolean;
+            /** Strategy Id */
+            strategy_id: string;
+            /** Strategy Version */
+            strategy_version: number;
         };
         /** StrategyPublic */
         StrategyPublic: {
@@ -683,6 +1718,15 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /** Visit */
+        Visit: {
+            /** Address */
+            address?: string | null;
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -692,6 +1736,55 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    record_action_api_actions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionAccepted"];
+                };
+            };
+            /** @description a contact rule forbids the call, or the id is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceBlocked"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Kafka did not confirm (or Redis could not be read); nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     list_agents_api_admin_agents_get: {
         parameters: {
             query?: {
@@ -1110,6 +2203,113 @@ export interface operations {
             };
         };
     };
+    customer_api_customers__cif__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cif: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    portfolio_api_dashboard_portfolio_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortfolioSummary"];
+                };
+            };
+        };
+    };
+    dictionaries_api_dictionaries_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DictionariesPublic"];
+                };
+            };
+        };
+    };
+    live_events_api_events_get: {
+        parameters: {
+            query?: {
+                /** @description Resume after this event id (as the Last-Event-ID header does). */
+                last_event_id?: string | null;
+                /** @description The bearer token, for clients that cannot send headers (the browser's EventSource). Checked exactly like the Authorization header; never logged. */
+                access_token?: string | null;
+            };
+            header?: {
+                "Last-Event-ID"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An endless event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     health_api_health_get: {
         parameters: {
             query?: never;
@@ -1166,6 +2366,108 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    post_payment_api_payments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAccepted"];
+                };
+            };
+            /** @description the reference number was used for a different payment */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Kafka did not confirm; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    search_api_search_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                bucket?: ("CURRENT" | "1-29" | "30-59" | "60-89" | "90-119" | "120-179" | "180+") | null;
+                agent?: string | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; version=1.0.0; charset=utf-8": unknown;
                 };
             };
         };

@@ -1,0 +1,262 @@
+// Recording what happened with a customer: a call, a visit, a promise to pay. Codes come from the API's
+// dictionaries; the API's 422 (per field) and 409 (a compliance rule) answers are shown where they belong.
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRef, useState, type FormEvent } from "react";
+
+import { ApiError, api } from "../api/client";
+import type { ActionAccepted, Dictionaries } from "../api/types";
+import { Field, buttonClass, inputClass } from "../components/Field";
+import { ErrorState } from "../components/States";
+import { formatDateTime } from "../lib/format";
+
+const PROMISE = "PROMISE_TO_PAY";
+
+export interface LoanChoice {
+  account_number: string;
+  currency: string;
+}
+
+interface Draft {
+  type: string;
+  subtype: string;
+  result: string;
+  account_number: string;
+  notes: string;
+  promise_date: string;
+  promise_amount: string;
+  follow_up_date: string;
+}
+
+const initial: Draft = {
+  type: "CALL",
+  subtype: "OUTBOUND",
+  result: "",
+  account_number: "",
+  notes: "",
+  promise_date: "",
+  promise_amount: "",
+  follow_up_date: "",
+};
+
+export function actionBody(cif: string, draft: Draft, actionId: string, at: Date) {
+  return {
+    action_id: actionId,
+    cif,
+    account_number: draft.account_number || null,
+    type: draft.type,
+    subtype: draft.subtype,
+    result: draft.result,
+    at: at.toISOString(),
+    notes: draft.notes.trim() || null,
+    promise:
+      draft.result === PROMISE ? { date: draft.promise_date, amount: draft.promise_amount.trim() } : null,
+    follow_up_date: draft.follow_up_date || null,
+  };
+}
+
+interface Conflict {
+  detail: string;
+  rule?: string;
+  contactable_from?: string | null;
+}
+
+export function RecordActionForm({
+  cif,
+  loans,
+  onRecorded,
+}: {
+  cif: string;
+  loans: LoanChoice[];
+  onRecorded?: (id: string) => void;
+}) {
+  const client = useQueryClient();
+  const dictionaries = useQuery({
+    queryKey: ["dictionaries"],
+    queryFn: ({ signal }) => api<Dictionaries>("/api/dictionaries", { signal }),
+    staleTime: Infinity,
+  });
+  const [draft, setDraft] = useState<Draft>(initial);
+  // One id per action being recorded: a retry after a timeout is the same action, accepted once.
+  const actionId = useRef<string>(crypto.randomUUID());
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const record = useMutation({
+    mutationFn: () =>
+      api<ActionAccepted>("/api/actions", { body: actionBody(cif, draft, actionId.current, new Date()) }),
+    onMutate: () => setConflict(null),
+    onSuccess: (accepted) => {
+      onRecorded?.(accepted.action_id);
+      actionId.current = crypto.randomUUID();
+      setDraft(initial);
+      void client.invalidateQueries({ queryKey: ["customer", cif] });
+    },
+    onError: (error) => {
+      if (error instanceof ApiError && error.status === 409) {
+        const body = error.body as Partial<Conflict> | null;
+        setConflict({ detail: error.message, rule: body?.rule, contactable_from: body?.contactable_from });
+      }
+    },
+  });
+  const errors = record.error instanceof ApiError ? record.error.fieldErrors : {};
+  const set = (key: keyof Draft, value: string) => setDraft((d) => ({ ...d, [key]: value }));
+  const currency =
+    loans.find((loan) => loan.account_number === draft.account_number)?.currency ?? loans[0]?.currency;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    record.mutate();
+  }
+
+  if (dictionaries.isError)
+    return <ErrorState error={dictionaries.error} onRetry={() => void dictionaries.refetch()} />;
+  const dict = dictionaries.data;
+  const otherError =
+    record.error &&
+    !(record.error instanceof ApiError && (record.error.status === 409 || Object.keys(errors).length))
+      ? record.error
+      : null;
+
+  return (
+    <form onSubmit={submit} aria-label="Record an action" className="space-y-3" noValidate>
+      {record.isSuccess && (
+        <p role="status" className="rounded bg-emerald-50 p-2 text-sm text-emerald-900">
+          Recorded.
+        </p>
+      )}
+      {otherError && <ErrorState error={otherError} />}
+      <div className="grid gap-3 sm:grid-cols-3">
+        <Field
+          label="Type"
+          error={
+            errors.type ??
+            (conflict
+              ? `${conflict.detail}${conflict.contactable_from ? ` (contactable from ${formatDateTime(conflict.contactable_from)})` : ""}`
+              : undefined)
+          }
+        >
+          {(props) => (
+            <select
+              {...props}
+              className={inputClass}
+              value={draft.type}
+              onChange={(e) => set("type", e.target.value)}
+            >
+              {dict?.action_types.map((entry) => (
+                <option key={entry.code} value={entry.code}>
+                  {entry.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Direction" error={errors.subtype}>
+          {(props) => (
+            <select
+              {...props}
+              className={inputClass}
+              value={draft.subtype}
+              onChange={(e) => set("subtype", e.target.value)}
+            >
+              {dict?.action_subtypes.map((entry) => (
+                <option key={entry.code} value={entry.code}>
+                  {entry.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Result" error={errors.result}>
+          {(props) => (
+            <select
+              {...props}
+              className={inputClass}
+              value={draft.result}
+              required
+              onChange={(e) => set("result", e.target.value)}
+            >
+              <option value="">Choose…</option>
+              {dict?.action_results.map((entry) => (
+                <option key={entry.code} value={entry.code}>
+                  {entry.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      <Field label="Loan" error={errors.account_number}>
+        {(props) => (
+          <select
+            {...props}
+            className={inputClass}
+            value={draft.account_number}
+            onChange={(e) => set("account_number", e.target.value)}
+          >
+            <option value="">All of the customer's loans</option>
+            {loans.map((loan) => (
+              <option key={loan.account_number} value={loan.account_number}>
+                {loan.account_number}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {draft.result === PROMISE && (
+        <div className="grid gap-3 sm:grid-cols-2">
+          <Field label="Promised date" error={errors["promise.date"] ?? errors.promise}>
+            {(props) => (
+              <input
+                {...props}
+                type="date"
+                required
+                className={inputClass}
+                value={draft.promise_date}
+                onChange={(e) => set("promise_date", e.target.value)}
+              />
+            )}
+          </Field>
+          <Field
+            label={`Promised amount${currency ? ` (${currency})` : ""}`}
+            error={errors["promise.amount"]}
+          >
+            {(props) => (
+              <input
+                {...props}
+                inputMode="decimal"
+                required
+                className={inputClass}
+                value={draft.promise_amount}
+                onChange={(e) => set("promise_amount", e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+      )}
+      <Field label="Follow up on" error={errors.follow_up_date}>
+        {(props) => (
+          <input
+            {...props}
+            type="date"
+            className={inputClass}
+            value={draft.follow_up_date}
+            onChange={(e) => set("follow_up_date", e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label="Notes" error={errors.notes}>
+        {(props) => (
+          <textarea
+            {...props}
+            rows={3}
+            className={inputClass}
+            value={draft.notes}
+            onChange={(e) => set("notes", e.target.value)}
+          />
+        )}
+      </Field>
+      <button type="submit" className={buttonClass} disabled={record.isPending || !draft.result || !dict}>
+        {record.isPending ? "Recording…" : "Record action"}
+      </button>
+    </form>
+  );
+}
