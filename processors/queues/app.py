@@ -1,11 +1,11 @@
 """Wiring of the queues processor.
 
 assignments ─────────────┐
-strategy.assignments ────┤
-delinquency.customers ───┤
-promises ────────────────┼─> logic ─> queue changes ─> Redis: queue:{AGENT} (ZSET) + queue:{AGENT}:entries
-agent.actions ───────────┤
-bank.customers ──────────┤
+strategy.assignments ────┤                  ┌─> Redis: queue:{AGENT} (ZSET) + queue:{AGENT}:entries
+delinquency.customers ───┤                  │
+promises ────────────────┼─> logic ─> changes
+agent.actions ───────────┤                  │
+bank.customers ──────────┤                  └─> Redis: contacts (ZSET) + contacts:entries (per customer)
 delinquency.ticks ───────┘
 
 Every topic is keyed by cif (the ticks are keyed to land on every partition), so one state store holds
@@ -39,7 +39,8 @@ from processors.common.app import (
     without_time_alignment,
 )
 from processors.queues import logic
-from processors.queues.layout import member_change
+from processors.queues.events import queue_events
+from processors.queues.layout import contacts_change, member_change
 from sinks.redis import RedisRankingSink
 from topics import physical_name
 
@@ -55,7 +56,7 @@ FROM_PROCESSORS = {
 }
 
 
-def _handle(state_of, source: str, value, config: logic.QueueConfig) -> list[logic.Placement]:
+def _handle(state_of, source: str, value, config: logic.QueueConfig) -> list[logic.Change]:
     if source == TICKS:
         return logic.on_business_date(state_of, date.fromisoformat(value["date"]), config)
     if source == "agent.actions":
@@ -74,6 +75,12 @@ def _handle(state_of, source: str, value, config: logic.QueueConfig) -> list[log
     contract, handler = FROM_PROCESSORS[source]
     contract.model_validate(value)
     return handler(state_of, value, config)
+
+
+def _member_change(namespace: str, change: logic.Change):
+    if isinstance(change, logic.ContactSnapshot):
+        return contacts_change(namespace, *change)
+    return member_change(namespace, *change)
 
 
 def _named_stream(sdf, stream_id: str):
@@ -106,15 +113,17 @@ def build(settings: Settings):
         context = message_context()
         source = logical[context.topic]
         try:
-            placements = _handle(state_access(), source, value, config)
+            made = _handle(state_access(), source, value, config)
         except (ValidationError, DomainError) as error:  # from a processor's output: a bug upstream
             where = {"topic": source, "partition": context.partition, "offset": context.offset}
             log.warning("skipped a value that fails its contract", extra={**where, "error": str(error)[:500]})
             return []
-        return [member_change(namespace, *placement) for placement in placements]
+        return [_member_change(namespace, change) for change in made]
 
     changes = merged.apply(handle, metadata=True, expand=True)
-    changes.sink(RedisRankingSink(settings.redis_url, lambda change: (change,)))
+    changes.sink(
+        RedisRankingSink(settings.redis_url, lambda change: (change,), events=queue_events(namespace))
+    )
     without_time_alignment(app)
     return app
 

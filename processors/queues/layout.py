@@ -4,6 +4,11 @@ Per agent, behind the settings' namespace: ``queue:{AGENT}`` a sorted set (membe
 and ``queue:{AGENT}:entries`` a hash (cif → the entry as JSON). The braces are literal: agent ids may hold
 ``:``, never braces, so no agent's keys can collide with another's, and in a Redis Cluster both keys of an
 agent hash to the same slot (a hash tag), as a MULTI/EXEC over them requires.
+
+Per customer with a contact history: ``contacts`` a sorted set (member cif, score the epoch seconds of the
+customer's latest action, so old ones can be found without reading the hash) and ``contacts:entries`` a
+hash (cif → the `logic.ContactSnapshot` JSON: compliance inputs and zone), read by the API's check of a
+new outbound call.
 """
 
 from __future__ import annotations
@@ -22,6 +27,19 @@ def entries_key(namespace: str, agent_id: str) -> str:
 def member_change(namespace: str, agent_id: str, cif: str, score: float | None, entry: bytes | None):
     """A queue change as the Redis sink writes it."""
     return MemberChange(queue_key(namespace, agent_id), entries_key(namespace, agent_id), cif, score, entry)
+
+
+def contacts_key(namespace: str) -> str:
+    return f"{namespace}contacts"
+
+
+def contacts_entries_key(namespace: str) -> str:
+    return f"{contacts_key(namespace)}:entries"
+
+
+def contacts_change(namespace: str, cif: str, latest_at: float, snapshot: bytes) -> MemberChange:
+    """A customer's contact snapshot as the Redis sink writes it."""
+    return MemberChange(contacts_key(namespace), contacts_entries_key(namespace), cif, latest_at, snapshot)
 
 
 def delete_all_queues(redis_client, namespace: str) -> int:

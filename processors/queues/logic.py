@@ -3,14 +3,19 @@
 Every input is keyed by ``cif`` and co-partitioned, so a customer's facts meet in one state (``q`` under the
 cif's prefix). Any change recomputes the customer's entries: one per agent the customer is assigned to
 (call and field agent), ranked by `domain.priority.priority` on the partition's business date. The result
-is a list of `Placement`s, the changes to the agents' queues: an entry to write, or a removal when the
-customer has nothing overdue any more, lost their agent, or moved to another one.
+is a list of changes: `Placement`s, the changes to the agents' queues (an entry to write, or a removal when
+the customer has nothing overdue any more, lost their agent, or moved to another one), and
+`ContactSnapshot`s (below).
 
 Per cif, ``q`` holds only what an entry needs: ``agents`` {agent_type: [agent_id, campaign_id]},
 ``campaigns`` {campaign_id: name}, ``delinquency`` (the latest `delinquency.customers` figures),
 ``broken`` {action_id: promise date} (the last ``KEEP_BROKEN_DAYS``), ``contacts`` (see
-`processors.queues.contacts`), ``name``, ``timezone``, and ``placed`` {agent_id: digest of the entry
-written}, so an unchanged entry is not written again and a moved one is removed from the old queue.
+`processors.queues.contacts`), ``name``, ``timezone``, ``placed`` {agent_id: digest of the entry
+written}, so an unchanged entry is not written again and a moved one is removed from the old queue, and
+``contacts_written`` (digest of the last `ContactSnapshot`).
+
+Besides the queues, every customer with a contact history gets a `ContactSnapshot` whenever their
+compliance inputs or zone change, queued or not: the API checks a new outbound call against it.
 
 Partition state: ``__partition__`` ``date`` (the business date reached) and ``__queued__``: the cifs with
 an entry, in shards, so that a new business date re-ranks exactly those (DPD grows, follow-ups fall due,
@@ -22,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -60,10 +65,21 @@ class Placement(NamedTuple):
     entry: bytes | None
 
 
+class ContactSnapshot(NamedTuple):
+    """A customer's compliance inputs and zone (JSON), for checks outside the queues (the API's)."""
+
+    cif: str
+    latest_at: float  # epoch seconds of the customer's latest action
+    snapshot: bytes
+
+
+Change = Placement | ContactSnapshot
+
+
 # ---- inputs: each updates the customer's state, then re-ranks them ----
 
 
-def on_assignment(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
+def on_assignment(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Change]:
     """`assignments`: the customer's agent of one type (``agent_id`` None: none any more)."""
 
     def change(q: dict) -> None:
@@ -77,7 +93,7 @@ def on_assignment(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT
     return _update(state_of, record["cif"], change, config)
 
 
-def on_strategy(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
+def on_strategy(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Change]:
     """`strategy.assignments`: the names of the customer's campaigns."""
 
     def change(q: dict) -> None:
@@ -86,7 +102,7 @@ def on_strategy(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_C
     return _update(state_of, record["cif"], change, config)
 
 
-def on_delinquency(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
+def on_delinquency(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Change]:
     """`delinquency.customers`: DPD and overdue; nothing overdue takes the customer out of every queue."""
 
     def change(q: dict) -> None:
@@ -103,7 +119,7 @@ def on_delinquency(state_of: StateOf, record: dict, config: QueueConfig = DEFAUL
     return _update(state_of, record["cif"], change, config)
 
 
-def on_promise(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
+def on_promise(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Change]:
     """`promises`: a promise's status; the BROKEN ones of the last ``KEEP_BROKEN_DAYS`` raise priority."""
 
     def change(q: dict) -> None:
@@ -117,35 +133,35 @@ def on_promise(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CO
     return _update(state_of, record["cif"], change, config)
 
 
-def on_action(state_of: StateOf, action: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
-    """`agent.actions` (validated): contact history for compliance, the last contact, a follow-up date."""
+def on_action(state_of: StateOf, action: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Change]:
+    """`agent.actions` (validated): contact history for compliance, the last contact, a follow-up date;
+    a new `ContactSnapshot` when the compliance inputs changed."""
 
     def change(q: dict) -> None:
         q["contacts"] = contacts.with_action(q.get("contacts", {}), action, config.codes)
 
-    return _update(state_of, action["cif"], change, config)
+    return _update(state_of, action["cif"], change, config, snapshot=True)
 
 
-def on_customer(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Placement]:
-    """`bank.customers` (validated): the name shown and the zone of the calling hours."""
+def on_customer(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Change]:
+    """`bank.customers` (validated): the name shown and the zone of the calling hours (a new
+    `ContactSnapshot` when the zone of a customer with a contact history changed)."""
 
     def change(q: dict) -> None:
         q["name"] = record.get("company_name") or record["name"]
         q["timezone"] = record.get("timezone")
 
-    return _update(state_of, record["cif"], change, config)
+    return _update(state_of, record["cif"], change, config, snapshot=True)
 
 
-def on_business_date(
-    state_of: StateOf, new_date: date, config: QueueConfig = DEFAULT_CONFIG
-) -> list[Placement]:
+def on_business_date(state_of: StateOf, new_date: date, config: QueueConfig = DEFAULT_CONFIG) -> list[Change]:
     """A new business date re-ranks every queued customer of the partition; an old one changes nothing."""
     partition = state_of(PARTITION)
     current = partition.get("date")
     if current is not None and new_date.isoformat() <= current:
         return []
     partition.set("date", new_date.isoformat())
-    placements: list[Placement] = []
+    placements: list[Change] = []
     for cif in queued_cifs(state_of):
         placements.extend(_update(state_of, cif, _unchanged, config, new_date))
     return placements
@@ -158,25 +174,57 @@ def _unchanged(_q: dict) -> None:
 # ---- ranking ----
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
 def _update(
-    state_of: StateOf, cif: str, change, config: QueueConfig, today: date | None = None
-) -> list[Placement]:
+    state_of: StateOf,
+    cif: str,
+    change,
+    config: QueueConfig,
+    today: date | None = None,
+    snapshot: bool = False,
+) -> list[Change]:
+    """Apply ``change`` to the customer's state and return what changed in the queues (and, with
+    ``snapshot``, in their contact snapshot: only actions and customer records can change it)."""
     own = state_of(cif)
     q = dict(own.get("q", {}))
     change(q)
     wanted = entries(cif, q, _business_date(state_of, q, today), config)
     placed = q.get("placed", {})
-    placements = [Placement(agent, cif, None, None) for agent in sorted(placed) if agent not in wanted]
+    changes: list[Change] = [
+        Placement(agent, cif, None, None) for agent in sorted(placed) if agent not in wanted
+    ]
     digests = {}
     for agent, (score, entry) in sorted(wanted.items()):
-        digests[agent] = hashlib.blake2b(entry, digest_size=8).hexdigest()
+        digests[agent] = _digest(entry)
         if placed.get(agent) != digests[agent]:
-            placements.append(Placement(agent, cif, score, entry))
+            changes.append(Placement(agent, cif, score, entry))
     q["placed"] = digests
     if bool(placed) != bool(digests):
         _set_queued(state_of, cif, bool(digests))
+    if snapshot and q.get("contacts"):
+        written = contact_snapshot(cif, q)
+        if q.get("contacts_written") != _digest(written.snapshot):
+            q["contacts_written"] = _digest(written.snapshot)
+            changes.append(written)
     own.set("q", q)
-    return placements
+    return changes
+
+
+def contact_snapshot(cif: str, q: dict) -> ContactSnapshot:
+    """What the API needs to check a call: the entries' compliance inputs, the zone, the latest action."""
+    history = q["contacts"]
+    latest = history["last"]["at"]
+    inputs = {
+        "cif": cif,
+        "timezone": q.get("timezone"),
+        "latest_action_at": latest,
+        **contacts.compliance_inputs(history),
+    }
+    snapshot = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS)
+    return ContactSnapshot(cif, datetime.fromisoformat(latest).timestamp(), snapshot)
 
 
 def _business_date(state_of: StateOf, q: dict, today: date | None) -> date | None:

@@ -4,7 +4,8 @@ Calling hours depend on the time of day, so the processor stores the compliance 
 attempts, last conversation, cease, disputes) with each entry, and :func:`read_queue` asks
 `domain.compliance.may_contact` at ``now``. Entries come highest priority first, shaped like
 `contracts.api.QueueEntry` (money as a decimal string). This module needs only a Redis client: the API's
-route calls it, and so do tests and tools.
+route calls it, and so do tests and tools. :func:`read_contact_inputs` reads one customer's contact
+snapshot (the same compliance inputs, kept for every customer with a contact history, queued or not).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import redis
 from contracts.api import QueueEntry
 from domain.compliance import ComplianceRules, may_contact
 from processors.queues.contacts import contact_events
-from processors.queues.layout import entries_key, queue_key
+from processors.queues.layout import contacts_entries_key, entries_key, queue_key
 
 DEFAULT_RULES = ComplianceRules()
 _SHOWN = tuple(QueueEntry.model_fields)  # a field QueueEntry gains later (e.g. currency) is passed on
@@ -75,3 +76,10 @@ def read_queue(
 def queue_length(redis_client: redis.Redis, namespace: str, agent_id: str) -> int:
     """How many customers are in the agent's queue (for paging)."""
     return redis_client.zcard(queue_key(namespace, agent_id))
+
+
+def read_contact_inputs(redis_client: redis.Redis, namespace: str, cif: str) -> dict | None:
+    """The customer's compliance inputs and ``timezone`` as the queues processor last wrote them (the shape
+    of an entry's, for `contacts.contact_events`); None when no action of theirs has been processed."""
+    raw = redis_client.hget(contacts_entries_key(namespace), cif)
+    return None if raw is None else orjson.loads(raw)

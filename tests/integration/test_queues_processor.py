@@ -27,8 +27,8 @@ from contracts import (
 )
 from infra.replay import reset_processors, state_path
 from processors.common.partitioning import broadcast_keys
-from processors.queues.layout import delete_all_queues, entries_key, queue_key
-from processors.queues.read import queue_length, read_queue
+from processors.queues.layout import contacts_key, delete_all_queues, entries_key, queue_key
+from processors.queues.read import queue_length, read_contact_inputs, read_queue
 from processors.registry import INPUTS as PROCESSOR_INPUTS
 from sinks.redis import MemberChange, RedisRankingSink
 from tests.services import initialized_namespace
@@ -274,6 +274,20 @@ def test_seven_attempts_mark_the_customer_not_contactable(world):
         2026, 3, 9, 8, tzinfo=NY
     )  # EDT: clocks went forward on the 8th
     assert "contacted" in kim["reason"]
+
+
+def test_every_called_customer_has_a_contact_snapshot_queued_or_not(world):
+    settings, feed, client, _processor = world
+    feed.customer("QN1", "Nat")  # America/New_York, never queued: no agent, no figures
+    last = datetime(2026, 3, 2, 9, 5, tzinfo=NY)
+    feed.call("QN1", "QN1-A0", datetime(2026, 3, 2, 9, tzinfo=NY))
+    feed.call("QN1", "QN1-A1", last, "CEASE_COMMUNICATION")
+    feed.processed()
+    inputs = read_contact_inputs(client, settings.namespace, "QN1")
+    assert inputs is not None and (inputs["timezone"], inputs["cease"]) == ("America/New_York", True)
+    assert len(inputs["attempts"]) == 2 and inputs["latest_action_at"] == "2026-03-02T14:05:00.000+00:00"
+    assert client.zscore(contacts_key(settings.namespace), "QN1") == last.timestamp()
+    assert read_contact_inputs(client, settings.namespace, "QN-NEVER-CALLED") is None
 
 
 def test_state_lost_on_disk_is_restored_from_its_changelog(world):

@@ -53,9 +53,18 @@ def action(action_id, at, result="NO_ANSWER", type_="CALL", subtype="OUTBOUND", 
     }
 
 
+def queue_changes(changes) -> list[logic.Placement]:
+    """The changes to agents' queues, without the contact snapshots."""
+    return [change for change in changes if isinstance(change, logic.Placement)]
+
+
+def snapshots(changes) -> list[logic.ContactSnapshot]:
+    return [change for change in changes if isinstance(change, logic.ContactSnapshot)]
+
+
 def apply(queues: dict, placements) -> dict:
     """Placements applied to agent → {cif: (score, entry)}, as the Redis sink applies them."""
-    for p in placements:
+    for p in queue_changes(placements):
         queue = queues.setdefault(p.agent_id, {})
         if p.score is None:
             queue.pop(p.cif, None)
@@ -173,7 +182,9 @@ def test_a_contact_lowers_priority_and_a_due_follow_up_raises_it(state_of):
     logic.on_assignment(state_of, assignment())
     [base] = logic.on_delinquency(state_of, delinquency())
     at = datetime(2026, 3, 2, 10, tzinfo=UTC)
-    [called] = logic.on_action(state_of, action("A1", at, "CALLBACK", follow_up=date(2026, 3, 4)))
+    [called] = queue_changes(
+        logic.on_action(state_of, action("A1", at, "CALLBACK", follow_up=date(2026, 3, 4)))
+    )
     assert called.score == pytest.approx(base.score - 60)
     entry = orjson.loads(called.entry)
     assert entry["follow_up_date"] == "2026-03-04"  # open, not due yet: no bonus
@@ -182,7 +193,7 @@ def test_a_contact_lowers_priority_and_a_due_follow_up_raises_it(state_of):
     assert due.score == pytest.approx(base.score + 2 - 20 + 40)  # two days later, contact fading, follow-up
     assert orjson.loads(due.entry)["follow_up_date"] == "2026-03-04"
     later = datetime(2026, 3, 4, 9, tzinfo=UTC)
-    [done] = logic.on_action(state_of, action("A2", later))  # the call-back was made
+    [done] = queue_changes(logic.on_action(state_of, action("A2", later)))  # the call-back was made
     assert orjson.loads(done.entry)["follow_up_date"] is None
 
 
@@ -198,18 +209,61 @@ def test_compliance_inputs_are_carried_with_the_entry(state_of):
     logic.on_action(state_of, action("A1", at + timedelta(minutes=1)))  # the same action again
     logic.on_action(state_of, action("IN", at, "NO_ANSWER", subtype="INBOUND"))  # no attempt of ours
     logic.on_action(state_of, action("SMS", at, "NO_ANSWER", type_="SMS"))  # not a call
-    [p] = logic.on_action(state_of, action("D1", at + timedelta(hours=1), "DISPUTE", account="LN1"))
+    [p] = queue_changes(
+        logic.on_action(state_of, action("D1", at + timedelta(hours=1), "DISPUTE", account="LN1"))
+    )
     entry = orjson.loads(p.entry)
     assert entry["name"] == "Acme Ltd" and entry["timezone"] == "America/New_York"
     assert len(entry["attempts"]) == 4  # three attempts and the call in which the dispute was raised
     assert entry["dispute_open"] and entry["disputes"][0]["debt"] == "LN1"
     resolved = action("R1", at + timedelta(days=1), "DISPUTE_RESOLVED", type_="LETTER", account="LN1")
-    [p] = logic.on_action(state_of, resolved)
+    [p] = queue_changes(logic.on_action(state_of, resolved))
     assert not orjson.loads(p.entry)["dispute_open"]
-    [p] = logic.on_action(
-        state_of, action("X1", at + timedelta(days=2), "CEASE_COMMUNICATION", type_="EMAIL")
+    [p] = queue_changes(
+        logic.on_action(state_of, action("X1", at + timedelta(days=2), "CEASE_COMMUNICATION", type_="EMAIL"))
     )
     assert orjson.loads(p.entry)["cease"] is True
+
+
+def test_every_customer_with_a_contact_history_gets_a_snapshot_when_it_changes(state_of):
+    logic.on_customer(state_of, {"cif": "C1", "name": "Ann", "timezone": "America/New_York"})
+    at = datetime(2026, 3, 2, 14, tzinfo=UTC)
+    changes = logic.on_action(state_of, action("A1", at))  # not queued: no agent, no figures
+    [snapshot] = snapshots(changes)
+    assert queue_changes(changes) == []
+    assert (snapshot.cif, snapshot.latest_at) == ("C1", at.timestamp())
+    written = orjson.loads(snapshot.snapshot)
+    assert written == {
+        "cif": "C1",
+        "timezone": "America/New_York",
+        "latest_action_at": "2026-03-02T14:00:00.000+00:00",
+        "attempts": ["2026-03-02T14:00:00.000+00:00"],
+        "last_conversation": None,
+        "cease": False,
+        "cease_at": None,
+        "dispute_open": False,
+        "disputes": [],
+    }
+    assert logic.on_action(state_of, action("A1", at)) == []  # the same action again changes nothing
+    ceased = action("A2", at + timedelta(hours=1), "CEASE_COMMUNICATION", type_="LETTER")
+    [later] = snapshots(logic.on_action(state_of, ceased))
+    assert orjson.loads(later.snapshot)["cease_at"] == "2026-03-02T15:00:00.000+00:00"
+    assert later.latest_at == (at + timedelta(hours=1)).timestamp()
+    # the zone is part of it: a moved customer gets a new snapshot, the same record again none
+    moved = {"cif": "C1", "name": "Ann", "timezone": "Asia/Ho_Chi_Minh"}
+    [rezoned] = snapshots(logic.on_customer(state_of, moved))
+    assert orjson.loads(rezoned.snapshot)["timezone"] == "Asia/Ho_Chi_Minh"
+    assert logic.on_customer(state_of, moved) == []
+
+
+def test_no_snapshot_without_a_contact_history_nor_from_queue_changes(state_of):
+    assert logic.on_customer(state_of, {"cif": "C1", "name": "Ann", "timezone": "UTC"}) == []
+    logic.on_assignment(state_of, assignment())
+    logic.on_delinquency(state_of, delinquency())
+    logic.on_action(state_of, action("A1", datetime(2026, 3, 2, 14, tzinfo=UTC)))
+    ticked = logic.on_business_date(state_of, DAY + timedelta(days=1))
+    assert len(ticked) == 1 and snapshots(ticked) == []
+    assert snapshots(logic.on_delinquency(state_of, delinquency(dpd=40))) == []
 
 
 def test_old_attempts_are_forgotten(state_of):
