@@ -18,6 +18,7 @@ from api.routes import (
     actions,
     admin_agents,
     admin_strategies,
+    admin_strategy_tools,
     auth,
     customers,
     dashboard,
@@ -70,7 +71,17 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    routers = (auth, health, admin_strategies, admin_agents, queues, loans, customers, search)
+    routers = (
+        auth,
+        health,
+        admin_strategies,
+        admin_strategy_tools,
+        admin_agents,
+        queues,
+        loans,
+        customers,
+        search,
+    )
     for module in (*routers, actions, payments, dashboard, events):
         app.include_router(module.router)
     install_metrics(app)

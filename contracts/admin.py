@@ -7,7 +7,7 @@ What the admin API publishes on the configuration topics stays exactly ``Strateg
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -73,3 +73,48 @@ class AgentUpdate(AgentConfig):
 class AgentPublic(AgentConfig):
     updated_at: Timestamp
     updated_by: str
+
+
+class FieldInfo(Contract):
+    """A field conditions may test: its name, the type its values take, and its closed list if any."""
+
+    name: str
+    type: str  # text | integer | decimal | date | boolean | dynamic (custom.*: typed by the value)
+    level: str  # customer (one value per customer) | loan (true when any open loan matches)
+    choices: list[str] = []
+    is_bucket: bool = False  # compared by bucket rank with > and <
+
+
+class StrategyCatalogue(Contract):
+    """What the strategy editor offers: fields, operators, buckets and the contact-rule vocabulary."""
+
+    fields: list[FieldInfo]
+    custom_prefix: str  # `custom.<name>` reads a loan's custom field
+    operators: list[str]
+    buckets: list[str]
+    phone_types: list[str]
+    email_types: list[str]
+    contact_sources: list[str]
+
+
+class CampaignPreview(Contract):
+    campaign_id: str
+    name: str
+    customers: int
+
+
+class GroupPreview(Contract):
+    group_id: str
+    name: str
+    campaigns: list[CampaignPreview]
+    unmatched: int  # customers in no campaign of this group
+
+
+class StrategyPreview(Contract):
+    """How many customers a draft would put in each campaign, before it is published."""
+
+    business_date: date | None
+    population: int  # customers with a delinquency record
+    evaluated: int  # customers the draft was evaluated on
+    estimated: bool  # True when evaluated < population: counts are scaled from an even sample
+    groups: list[GroupPreview]

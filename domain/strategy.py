@@ -208,6 +208,15 @@ def _plain_number(text: str) -> Decimal | None:
     return number if number.is_finite() and format(number, "f") == text else None
 
 
+def custom_value(value: object) -> object:
+    """A loan's custom field as conditions compare it: a string that is a plain decimal number ("0.731", as
+    the bank.loans contract defines decimals and as processors pass them on) is that number."""
+    if isinstance(value, str):
+        number = _plain_number(value)
+        return value if number is None else number
+    return value
+
+
 def _as_int(value: object) -> int:
     number = _plain_number(value) if isinstance(value, str) else value  # "30" and "30.0" are 30
     if isinstance(number, int) or (

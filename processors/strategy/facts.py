@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.contacts import CustomerContacts, Email, Phone, Reference
-from domain.strategy import CustomerFacts, DelinquencySummary, LoanFacts
+from domain.strategy import CustomerFacts, DelinquencySummary, LoanFacts, custom_value
 
 
 def stored_customer(customer: dict) -> dict:
@@ -85,7 +85,7 @@ def customer_facts(
             bucket=a["bucket"],
             overdue_amount=Decimal(a["overdue_amount"]),
             outstanding=Decimal(a["outstanding"]),
-            custom=a.get("custom_fields") or {},
+            custom={k: custom_value(v) for k, v in (a.get("custom_fields") or {}).items()},
         )
         for a in delinquency.get("accounts") or []
     )

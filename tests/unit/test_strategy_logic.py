@@ -185,3 +185,51 @@ def test_without_a_strategy_or_loans_nothing_is_decided(state_of):
     older = {**CUSTOMER, "updated_at": "2026-01-01T00:00:00+07:00"}
     logic.on_customer(state_of, CUSTOMER, lambda: None)
     assert logic.on_customer(state_of, older, lambda: strategy()) == []
+
+
+def test_decimal_custom_fields_compare_as_numbers_as_the_processors_pass_them():
+    from datetime import UTC, datetime
+
+    from contracts.strategies import StrategyConfig
+    from domain.strategy import compile_strategy, matches
+    from processors.strategy.facts import customer_facts
+
+    config = StrategyConfig.model_validate(
+        {
+            "version": 1,
+            "published_at": datetime(2026, 3, 1, tzinfo=UTC),
+            "groups": [
+                {
+                    "id": "g",
+                    "name": "G",
+                    "campaigns": [
+                        {
+                            "id": "risky",
+                            "name": "Risky",
+                            "priority": 1,
+                            "conditions": [{"field": "custom.risk", "operator": ">", "value": 0.5}],
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    compiled = compile_strategy(config.to_domain())
+
+    def facts(risk: str):
+        account = {
+            "account_number": "L1",
+            "product_type": "AUTO_LOAN",
+            "currency": "USD",
+            "dpd": 40,
+            "bucket": "30-59",
+            "overdue_amount": "100",
+            "outstanding": "800",
+            "custom_fields": {"risk": risk},  # decimals travel as decimal strings
+        }
+        delinquency = {"max_dpd": 40, "bucket": "30-59", "overdue_total": {}, "accounts": [account]}
+        return customer_facts("C1", {"type": "INDIVIDUAL"}, delinquency, {}, [])
+
+    assert matches(compiled, facts("0.8")) == [("g", "risky", "L1")]
+    assert matches(compiled, facts("0.2")) == []
+    assert matches(compiled, facts("high")) == []  # text is not a number: never greater than one

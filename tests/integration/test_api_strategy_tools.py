@@ -1,0 +1,176 @@
+"""The strategy editor's catalogue and preview, over a database of their own (counts see every customer)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import psycopg
+import pytest
+
+from contracts.admin import Role
+from tests.api_client import SECRET, api_client, token
+from tests.services import isolated_settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def book(service_addresses, run_id):
+    """150 customers: C000-C099 one AUTO_LOAN 40 days late (risk 0.8 when even), C100-C149 current
+    PERSONAL_LOANs; C007 (an odd one) also broke a promise. The business date is 2026-03-20."""
+    from infra.migrate import migrate
+
+    with isolated_settings(service_addresses, f"preview_{run_id}", f"pv{run_id}.") as settings:
+        migrate(settings.database_url)
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO customers SELECT 'C' || lpad(n::text, 3, '0'), 'INDIVIDUAL', 'Name ' || n, NULL,"
+                " NULL, NULL, NULL, NULL, CASE WHEN n < 50 THEN 'VIP' ELSE 'MASS' END, 'ACTIVE', '[]', '[]',"
+                " '[]', '[]', NULL, 'CORE', now() FROM generate_series(0, 149) n"
+            )
+            conn.execute(
+                "INSERT INTO loans SELECT 'L' || lpad(n::text, 3, '0'), 'C' || lpad(n::text, 3, '0'),"
+                " CASE WHEN n < 100 THEN 'AUTO_LOAN' ELSE 'PERSONAL_LOAN' END, 'USD', 1000, 800,"
+                " '2025-01-10', '2027-01-10', 10, 24, 'OPEN',"
+                ' CASE WHEN n % 2 = 0 THEN \'{"risk": "0.8"}\' ELSE \'{"risk": "0.2"}\' END::jsonb,'
+                " 'CORE', now() FROM generate_series(0, 149) n"
+            )
+            conn.execute(  # rows written on 2026-03-01: 21 days late then; the book is at 2026-03-20 now
+                "INSERT INTO loan_delinquency SELECT 'L' || lpad(n::text, 3, '0'),"
+                " 'C' || lpad(n::text, 3, '0'), 'USD',"
+                " CASE WHEN n < 100 THEN '2026-03-01'::date ELSE '2026-03-20'::date END,"
+                " CASE WHEN n < 100 THEN 21 ELSE 0 END, CASE WHEN n < 100 THEN '1-29' ELSE 'CURRENT' END,"
+                " CASE WHEN n < 100 THEN 100 ELSE 0 END, 800,"
+                " CASE WHEN n < 100 THEN '2026-02-08'::date END, NULL, 1 FROM generate_series(0, 149) n"
+            )
+            conn.execute(
+                "INSERT INTO customer_delinquency SELECT 'C' || lpad(n::text, 3, '0'), '2026-03-20', 0,"
+                " 'CURRENT',"
+                ' CASE WHEN n < 100 THEN \'{"USD": "100"}\' ELSE \'{"USD": "0"}\' END::jsonb,'
+                ' \'{"USD": "800"}\', NULL, 1, 0, 1 FROM generate_series(0, 149) n'
+            )
+            conn.execute(
+                "INSERT INTO promises VALUES ('P1', 'C007', NULL, 'A-1', '2026-03-01', '2026-03-05', 50,"
+                " 'BROKEN', 0, '2026-03-20')"
+            )
+        yield settings.model_copy(update={"jwt_secret": SECRET})
+
+
+@pytest.fixture
+async def client(book) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(book) as http:
+        yield http
+
+
+def condition(field: str, operator: str, value=None) -> dict:
+    return {"field": field, "operator": operator, "value": value}
+
+
+DRAFT = {
+    "groups": [
+        {
+            "id": "collections",
+            "name": "Collections",
+            "campaigns": [
+                {
+                    "id": "broken",
+                    "name": "Broke a promise",
+                    "priority": 1,
+                    "conditions": [condition("delinquency.broken_promises", ">=", 1)],
+                },
+                {
+                    "id": "risky-auto",
+                    "name": "Risky auto loans, 30+",
+                    "priority": 2,
+                    "conditions": [
+                        condition("loan.product_type", "=", "AUTO_LOAN"),
+                        condition("custom.risk", ">", "0.5"),
+                        condition("delinquency.bucket", ">=", "30-59"),
+                    ],
+                },
+            ],
+        },
+        {
+            "id": "segments",
+            "name": "Segments",
+            "campaigns": [
+                {
+                    "id": "vip",
+                    "name": "VIP",
+                    "priority": 1,
+                    "conditions": [condition("customer.segment", "=", "VIP")],
+                }
+            ],
+        },
+    ]
+}
+
+
+async def test_the_preview_counts_each_campaign_as_the_processor_would_match(client):
+    response = await client.post("/api/admin/strategy-tools/preview", json=DRAFT, headers=token(Role.ADMIN))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["business_date"], body["population"], body["evaluated"], body["estimated"]) == (
+        "2026-03-20",
+        150,
+        150,
+        False,
+    )
+    collections, segments = body["groups"]
+    # 40 days late as of 2026-03-20 (30-59), though the rows were written at 21 days: DPD is derived.
+    assert [(c["campaign_id"], c["customers"]) for c in collections["campaigns"]] == [
+        ("broken", 1),
+        ("risky-auto", 50),
+    ]
+    assert collections["unmatched"] == 99
+    assert (segments["campaigns"][0]["customers"], segments["unmatched"]) == (50, 100)
+
+
+async def test_a_large_book_is_previewed_on_an_even_sample(client):
+    response = await client.post(
+        "/api/admin/strategy-tools/preview?sample=100", json=DRAFT, headers=token(Role.ADMIN)
+    )
+    body = response.json()
+    assert (body["evaluated"], body["estimated"]) == (100, True)
+    vip = body["groups"][1]["campaigns"][0]["customers"]
+    assert 20 <= vip <= 80 and vip + body["groups"][1]["unmatched"] in (149, 150, 151)
+
+
+async def test_a_bad_draft_is_422_at_its_field_and_only_admins_may_preview(client):
+    bad = {
+        "groups": [
+            {
+                **DRAFT["groups"][1],
+                "campaigns": [
+                    {
+                        **DRAFT["groups"][1]["campaigns"][0],
+                        "conditions": [condition("customer.shoe_size", "=", 3)],
+                    }
+                ],
+            }
+        ]
+    }
+    response = await client.post("/api/admin/strategy-tools/preview", json=bad, headers=token(Role.ADMIN))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "groups.0.campaigns.0.conditions.0.field"
+    for role in (Role.SUPERVISOR, Role.AGENT):
+        denied = await client.post(
+            "/api/admin/strategy-tools/preview", json=DRAFT, headers=token(role, "A-1")
+        )
+        assert denied.status_code == 403
+
+
+async def test_the_catalogue_lists_fields_operators_and_buckets(client):
+    response = await client.get("/api/admin/strategy-tools/catalogue", headers=token(Role.ADMIN))
+    body = response.json()
+    fields = {f["name"]: f for f in body["fields"]}
+    assert fields["delinquency.max_dpd"]["type"] == "integer" and fields["loan.bucket"]["is_bucket"]
+    assert fields["loan.product_type"]["choices"][0] == "AUTO_LOAN" and fields["loan.dpd"]["level"] == "loan"
+    assert "NOT IN" in body["operators"] and body["buckets"][0] == "CURRENT"
+    assert body["custom_prefix"] == "custom."
