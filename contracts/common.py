@@ -51,7 +51,14 @@ class Contract(BaseModel):
     parsed again with ``json.loads(parse_float=Decimal)`` and validated from that (see contracts.exact).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    # A field with a default is always present in what we send, so output schemas mark it required (the
+    # web app's generated types then need no `?`); input schemas keep it optional.
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=False,
+        json_schema_serialization_defaults_required=True,
+    )
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:

@@ -146,6 +146,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/strategy-tools/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Catalogue
+         * @description The fields conditions may test (with their types and closed lists), the operators, the bucket
+         *     labels in order, and the contact-rule vocabulary.
+         */
+        get: operations["catalogue_api_admin_strategy_tools_catalogue_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/strategy-tools/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview
+         * @description How many customers the draft would put in each campaign (and how many in none), matched exactly as
+         *     the strategy processor does, for the latest business date. Nothing is stored or published. Books
+         *     larger than `sample` customers are previewed on an even sample and the counts scaled (`estimated`).
+         */
+        post: operations["preview_api_admin_strategy_tools_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agents/{agent_id}/queue": {
         parameters: {
             query?: never;
@@ -466,7 +509,7 @@ export interface components {
         /** ActionInView */
         ActionInView: {
             /** Account Number */
-            account_number?: string | null;
+            account_number: string | null;
             /** Action Id */
             action_id: string;
             /** Agent Id */
@@ -477,14 +520,14 @@ export interface components {
              */
             at: string;
             /** Contact */
-            contact?: {
+            contact: {
                 [key: string]: unknown;
             } | null;
             /** Follow Up Date */
-            follow_up_date?: string | null;
+            follow_up_date: string | null;
             /** Notes */
-            notes?: string | null;
-            promise?: components["schemas"]["PromiseTerms"] | null;
+            notes: string | null;
+            promise: components["schemas"]["PromiseTerms"] | null;
             /** Result */
             result: string;
             /** Subtype */
@@ -492,7 +535,7 @@ export interface components {
             /** Type */
             type: string;
             /** Visit */
-            visit?: {
+            visit: {
                 [key: string]: unknown;
             } | null;
         };
@@ -515,11 +558,11 @@ export interface components {
             /** Line1 */
             line1: string;
             /** Line2 */
-            line2?: string | null;
+            line2: string | null;
             /** Postal Code */
-            postal_code?: string | null;
+            postal_code: string | null;
             /** Province */
-            province?: string | null;
+            province: string | null;
             type: components["schemas"]["EmailType"];
         };
         /** AgentPublic */
@@ -542,7 +585,7 @@ export interface components {
              *       "products": []
              *     }
              */
-            skills: components["schemas"]["AgentSkills"];
+            skills: components["schemas"]["AgentSkills-Output"];
             /** Team */
             team: string;
             type: components["schemas"]["AgentType"];
@@ -555,7 +598,25 @@ export interface components {
             updated_by: string;
         };
         /** AgentSkills */
-        AgentSkills: {
+        "AgentSkills-Input": {
+            /**
+             * Buckets
+             * @default []
+             */
+            buckets?: string[];
+            /**
+             * Languages
+             * @default []
+             */
+            languages?: string[];
+            /**
+             * Products
+             * @default []
+             */
+            products?: components["schemas"]["ProductType"][];
+        };
+        /** AgentSkills */
+        "AgentSkills-Output": {
             /**
              * Buckets
              * @default []
@@ -587,7 +648,7 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /** Agent Id */
             agent_id?: string | null;
             /** Capacity */
@@ -601,7 +662,7 @@ export interface components {
              *       "products": []
              *     }
              */
-            skills: components["schemas"]["AgentSkills"];
+            skills?: components["schemas"]["AgentSkills-Input"];
             /** Team */
             team: string;
             type: components["schemas"]["AgentType"];
@@ -645,20 +706,20 @@ export interface components {
             /** Agent Type */
             agent_type: string;
             /** Campaign Id */
-            campaign_id?: string | null;
+            campaign_id: string | null;
             /** Reason */
             reason: string;
             /** Strategy Version */
-            strategy_version?: number | null;
+            strategy_version: number | null;
             /** Team */
-            team?: string | null;
+            team: string | null;
             /**
              * Valid From
              * Format: date
              */
             valid_from: string;
             /** Valid To */
-            valid_to?: string | null;
+            valid_to: string | null;
         };
         /** Body_issue_access_token_api_auth_token_post */
         Body_issue_access_token_api_auth_token_post: {
@@ -680,7 +741,7 @@ export interface components {
              * Scope
              * @default
              */
-            scope: string;
+            scope?: string;
             /** Username */
             username: string;
         };
@@ -704,12 +765,12 @@ export interface components {
              * Conditions
              * @default []
              */
-            conditions: components["schemas"]["ConditionIn-Input"][];
+            conditions?: components["schemas"]["ConditionIn-Input"][];
             /**
              * Contact Rules
              * @default []
              */
-            contact_rules: components["schemas"]["ContactRuleIn"][];
+            contact_rules?: components["schemas"]["ContactRuleIn-Input"][];
             /** Id */
             id: string;
             /** Name */
@@ -723,13 +784,13 @@ export interface components {
              *       "products": []
              *     }
              */
-            required_skills: components["schemas"]["AgentSkills"];
+            required_skills?: components["schemas"]["AgentSkills-Input"];
             /** Team */
             team?: string | null;
         };
         /** CampaignIn */
         "CampaignIn-Output": {
-            agent_type?: components["schemas"]["AgentType"] | null;
+            agent_type: components["schemas"]["AgentType"] | null;
             /**
              * Conditions
              * @default []
@@ -739,7 +800,7 @@ export interface components {
              * Contact Rules
              * @default []
              */
-            contact_rules: components["schemas"]["ContactRuleIn"][];
+            contact_rules: components["schemas"]["ContactRuleIn-Output"][];
             /** Id */
             id: string;
             /** Name */
@@ -753,13 +814,13 @@ export interface components {
              *       "products": []
              *     }
              */
-            required_skills: components["schemas"]["AgentSkills"];
+            required_skills: components["schemas"]["AgentSkills-Output"];
             /** Team */
-            team?: string | null;
+            team: string | null;
         };
         /** CampaignInView */
         CampaignInView: {
-            agent_type?: components["schemas"]["AgentType"] | null;
+            agent_type: components["schemas"]["AgentType"] | null;
             /** Campaign Id */
             campaign_id: string;
             /** Campaign Name */
@@ -772,7 +833,7 @@ export interface components {
             /** Group Id */
             group_id: string;
             /** Matched Loan */
-            matched_loan?: string | null;
+            matched_loan: string | null;
             /** Reason */
             reason: string;
             /**
@@ -782,9 +843,18 @@ export interface components {
              *       "products": []
              *     }
              */
-            required_skills: components["schemas"]["AgentSkills"];
+            required_skills: components["schemas"]["AgentSkills-Output"];
             /** Team */
-            team?: string | null;
+            team: string | null;
+        };
+        /** CampaignPreview */
+        CampaignPreview: {
+            /** Campaign Id */
+            campaign_id: string;
+            /** Customers */
+            customers: number;
+            /** Name */
+            name: string;
         };
         /** CollateralInView */
         CollateralInView: {
@@ -854,7 +924,7 @@ export interface components {
             field: string;
             operator: components["schemas"]["Operator"];
             /** Value */
-            value?: boolean | number | string | (boolean | number | string)[] | null;
+            value: boolean | number | string | (boolean | number | string)[] | null;
         };
         /**
          * ContactChannel
@@ -871,7 +941,35 @@ export interface components {
          * ContactRuleIn
          * @description One contact-selection rule; a campaign's rules apply in list order, the first most wanted.
          */
-        ContactRuleIn: {
+        "ContactRuleIn-Input": {
+            /**
+             * Email Types
+             * @default []
+             */
+            email_types?: components["schemas"]["EmailType"][];
+            /**
+             * Phone Types
+             * @default []
+             */
+            phone_types?: components["schemas"]["PhoneType"][];
+            /**
+             * Relationships
+             * @default []
+             */
+            relationships?: string[];
+            /** @default CUSTOMER */
+            source?: components["schemas"]["ContactSource"];
+            /**
+             * Verified Only
+             * @default false
+             */
+            verified_only?: boolean;
+        };
+        /**
+         * ContactRuleIn
+         * @description One contact-selection rule; a campaign's rules apply in list order, the first most wanted.
+         */
+        "ContactRuleIn-Output": {
             /**
              * Email Types
              * @default []
@@ -947,15 +1045,15 @@ export interface components {
             /** Cif */
             cif: string;
             /** Company Name */
-            company_name?: string | null;
+            company_name: string | null;
             /** Date Of Birth */
-            date_of_birth?: string | null;
+            date_of_birth: string | null;
             /** Name */
             name: string;
             /** National Id */
-            national_id?: string | null;
+            national_id: string | null;
             /** Registration Number */
-            registration_number?: string | null;
+            registration_number: string | null;
             /** Segment */
             segment: string;
             /** Source System */
@@ -963,9 +1061,9 @@ export interface components {
             /** Status */
             status: string;
             /** Tax Id */
-            tax_id?: string | null;
+            tax_id: string | null;
             /** Timezone */
-            timezone?: string | null;
+            timezone: string | null;
             /** Type */
             type: string;
             /**
@@ -1017,7 +1115,7 @@ export interface components {
              * @default []
              */
             references: components["schemas"]["ReferenceInView"][];
-            strategy?: components["schemas"]["StrategyInView"] | null;
+            strategy: components["schemas"]["StrategyInView"] | null;
         };
         /**
          * DelinquencySummary
@@ -1033,7 +1131,7 @@ export interface components {
              */
             by_currency: components["schemas"]["CurrencyTotals"][];
             /** Currency */
-            currency?: string | null;
+            currency: string | null;
             /**
              * Loans
              * @default 0
@@ -1047,7 +1145,7 @@ export interface components {
             /** Max Dpd */
             max_dpd: number;
             /** Oldest Unpaid Due */
-            oldest_unpaid_due?: string | null;
+            oldest_unpaid_due: string | null;
             /** Outstanding Total */
             outstanding_total: string;
             /** Overdue Total */
@@ -1097,6 +1195,28 @@ export interface components {
          * @enum {string}
          */
         EmailType: "PERSONAL" | "WORK" | "HOME" | "OTHER";
+        /**
+         * FieldInfo
+         * @description A field conditions may test: its name, the type its values take, and its closed list if any.
+         */
+        FieldInfo: {
+            /**
+             * Choices
+             * @default []
+             */
+            choices: string[];
+            /**
+             * Is Bucket
+             * @default false
+             */
+            is_bucket: boolean;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+        };
         /** GroupIn */
         "GroupIn-Input": {
             /** Campaigns */
@@ -1114,6 +1234,17 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+        };
+        /** GroupPreview */
+        GroupPreview: {
+            /** Campaigns */
+            campaigns: components["schemas"]["CampaignPreview"][];
+            /** Group Id */
+            group_id: string;
+            /** Name */
+            name: string;
+            /** Unmatched */
+            unmatched: number;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1204,7 +1335,7 @@ export interface components {
              */
             maturity_date: string;
             /** Oldest Unpaid Due */
-            oldest_unpaid_due?: string | null;
+            oldest_unpaid_due: string | null;
             /** Original Amount */
             original_amount: string;
             /** Outstanding */
@@ -1317,9 +1448,9 @@ export interface components {
             /** Reference Number */
             reference_number: string;
             /** Reversed By */
-            reversed_by?: string | null;
+            reversed_by: string | null;
             /** Reverses */
-            reverses?: string | null;
+            reverses: string | null;
             /** Status */
             status: string;
         };
@@ -1417,7 +1548,7 @@ export interface components {
             /** Action Id */
             action_id: string;
             /** Agent Id */
-            agent_id?: string | null;
+            agent_id: string | null;
             /** Amount */
             amount: string;
             /**
@@ -1457,7 +1588,7 @@ export interface components {
         /** QueueEntry */
         QueueEntry: {
             /** Blocked By */
-            blocked_by?: string | null;
+            blocked_by: string | null;
             /** Bucket */
             bucket: string;
             /** Campaign */
@@ -1465,11 +1596,11 @@ export interface components {
             /** Cif */
             cif: string;
             /** Contactable From */
-            contactable_from?: string | null;
+            contactable_from: string | null;
             /** Contactable Now */
             contactable_now: boolean;
             /** Currency */
-            currency?: string | null;
+            currency: string | null;
             /** Dpd */
             dpd: number;
             /** Name */
@@ -1502,7 +1633,7 @@ export interface components {
          */
         ReferenceInView: {
             /** Customer Name */
-            customer_name?: string | null;
+            customer_name: string | null;
             /** Name */
             name: string;
             /**
@@ -1511,7 +1642,7 @@ export interface components {
              */
             phones: components["schemas"]["Phone"][];
             /** Ref Cif */
-            ref_cif?: string | null;
+            ref_cif: string | null;
             /** Relationship */
             relationship: string;
         };
@@ -1556,15 +1687,15 @@ export interface components {
              */
             agent_ids: string[];
             /** Bucket */
-            bucket?: string | null;
+            bucket: string | null;
             /** Cif */
             cif: string;
             /** Max Dpd */
-            max_dpd?: number | null;
+            max_dpd: number | null;
             /** Name */
-            name?: string | null;
+            name: string | null;
             /** National Id */
-            national_id?: string | null;
+            national_id: string | null;
             /**
              * Overdue Total
              * @default {}
@@ -1577,7 +1708,7 @@ export interface components {
              * @default []
              */
             phones: string[];
-            type?: components["schemas"]["CustomerType"] | null;
+            type: components["schemas"]["CustomerType"] | null;
         };
         /** SearchResults */
         SearchResults: {
@@ -1608,11 +1739,11 @@ export interface components {
              */
             is_verified: boolean;
             /** Name */
-            name?: string | null;
+            name: string | null;
             /** Ref Cif */
-            ref_cif?: string | null;
+            ref_cif: string | null;
             /** Relationship */
-            relationship?: string | null;
+            relationship: string | null;
             /** Rule */
             rule: number;
             /**
@@ -1635,14 +1766,34 @@ export interface components {
             /** Healthy */
             healthy: boolean;
             /** Latency Ms */
-            latency_ms?: number | null;
+            latency_ms: number | null;
             /** Name */
             name: string;
+        };
+        /**
+         * StrategyCatalogue
+         * @description What the strategy editor offers: fields, operators, buckets and the contact-rule vocabulary.
+         */
+        StrategyCatalogue: {
+            /** Buckets */
+            buckets: string[];
+            /** Contact Sources */
+            contact_sources: string[];
+            /** Custom Prefix */
+            custom_prefix: string;
+            /** Email Types */
+            email_types: string[];
+            /** Fields */
+            fields: components["schemas"]["FieldInfo"][];
+            /** Operators */
+            operators: string[];
+            /** Phone Types */
+            phone_types: string[];
         };
         /** StrategyInView */
         StrategyInView: {
             /** Business Date */
-            business_date?: string | null;
+            business_date: string | null;
             /**
              * Campaigns
              * @default []
@@ -1654,6 +1805,22 @@ export interface components {
             strategy_id: string;
             /** Strategy Version */
             strategy_version: number;
+        };
+        /**
+         * StrategyPreview
+         * @description How many customers a draft would put in each campaign, before it is published.
+         */
+        StrategyPreview: {
+            /** Business Date */
+            business_date: string | null;
+            /** Estimated */
+            estimated: boolean;
+            /** Evaluated */
+            evaluated: number;
+            /** Groups */
+            groups: components["schemas"]["GroupPreview"][];
+            /** Population */
+            population: number;
         };
         /** StrategyPublic */
         StrategyPublic: {
@@ -1687,7 +1854,7 @@ export interface components {
             /** Access Token */
             access_token: string;
             /** Expires In */
-            expires_in?: number | null;
+            expires_in: number | null;
             /**
              * Token Type
              * @default bearer
@@ -1698,10 +1865,10 @@ export interface components {
         /** UserPublic */
         UserPublic: {
             /** Agent Id */
-            agent_id?: string | null;
+            agent_id: string | null;
             role: components["schemas"]["Role"];
             /** Team */
-            team?: string | null;
+            team: string | null;
             /** Username */
             username: string;
         };
@@ -2089,6 +2256,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StrategyPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    catalogue_api_admin_strategy_tools_catalogue_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyCatalogue"];
+                };
+            };
+        };
+    };
+    preview_api_admin_strategy_tools_preview_post: {
+        parameters: {
+            query?: {
+                strategy_id?: string;
+                sample?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StrategyUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyPreview"];
                 };
             };
             /** @description Validation Error */

@@ -1,3 +1,530 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+
+import { ApiError, api } from "../../api/client";
+import type {
+  CampaignDraft,
+  ConditionDraft,
+  ContactRuleDraft,
+  GroupDraft,
+  StrategyCatalogue,
+  StrategyPreview,
+  StrategyUpdate,
+} from "../../api/types";
+import { buttonClass, inputClass, secondaryButtonClass } from "../../components/Field";
+import { ErrorState, Loading } from "../../components/States";
+import { formatCount, formatDateTime } from "../../lib/format";
+import {
+  NO_VALUE,
+  conditionValue,
+  fieldInfo,
+  newCampaign,
+  newCondition,
+  newGroup,
+  removeAt,
+  replaceAt,
+  valueText,
+} from "./strategyDraft";
+
+const STRATEGY = "default";
+
+interface Published extends StrategyUpdate {
+  version: number;
+  published_at: string;
+  published_by: string;
+}
+
+type Errors = Record<string, string>;
+
+function ErrorText({ errors, path }: { errors: Errors; path: string }) {
+  const message = errors[path];
+  return message ? (
+    <p role="alert" className="text-xs text-red-700">
+      {message}
+    </p>
+  ) : null;
+}
+
+function ConditionRow({
+  condition,
+  path,
+  catalogue,
+  errors,
+  onChange,
+  onRemove,
+}: {
+  condition: ConditionDraft;
+  path: string;
+  catalogue: StrategyCatalogue;
+  errors: Errors;
+  onChange: (condition: ConditionDraft) => void;
+  onRemove: () => void;
+}) {
+  const info = fieldInfo(catalogue, condition.field);
+  const [text, setText] = useState(valueText(condition.value));
+  useEffect(() => setText(valueText(condition.value)), [condition.value]);
+  const listId = `${path}-choices`;
+  return (
+    <div className="flex flex-wrap items-start gap-2">
+      <div>
+        <input
+          aria-label="Field"
+          list="strategy-fields"
+          className={`${inputClass} w-56`}
+          value={condition.field}
+          aria-invalid={Boolean(errors[`${path}.field`])}
+          onChange={(e) => onChange({ ...condition, field: e.target.value })}
+        />
+        <ErrorText errors={errors} path={`${path}.field`} />
+      </div>
+      <select
+        aria-label="Operator"
+        className={`${inputClass} w-32`}
+        value={condition.operator}
+        onChange={(e) =>
+          onChange({
+            ...condition,
+            operator: e.target.value as ConditionDraft["operator"],
+            value: conditionValue(e.target.value, text, info),
+          })
+        }
+      >
+        {catalogue.operators.map((operator) => (
+          <option key={operator}>{operator}</option>
+        ))}
+      </select>
+      {!NO_VALUE.has(condition.operator) && (
+        <div>
+          <input
+            aria-label="Value"
+            className={`${inputClass} w-48`}
+            list={info?.choices.length || info?.is_bucket ? listId : undefined}
+            value={text}
+            placeholder={condition.operator.includes("IN") ? "a, b, c" : info?.type}
+            aria-invalid={Boolean(errors[`${path}.value`])}
+            onChange={(e) => setText(e.target.value)}
+            onBlur={() => onChange({ ...condition, value: conditionValue(condition.operator, text, info) })}
+          />
+          <datalist id={listId}>
+            {(info?.is_bucket ? catalogue.buckets : (info?.choices ?? [])).map((choice) => (
+              <option key={choice} value={choice} />
+            ))}
+          </datalist>
+          <ErrorText errors={errors} path={`${path}.value`} />
+        </div>
+      )}
+      <button type="button" className={secondaryButtonClass} onClick={onRemove} aria-label="Remove condition">
+        ✕
+      </button>
+    </div>
+  );
+}
+
+function ContactRuleRow({
+  rule,
+  catalogue,
+  errors,
+  path,
+  onChange,
+  onRemove,
+}: {
+  rule: ContactRuleDraft;
+  catalogue: StrategyCatalogue;
+  errors: Errors;
+  path: string;
+  onChange: (rule: ContactRuleDraft) => void;
+  onRemove: () => void;
+}) {
+  const toggle = (list: string[] | undefined, value: string) =>
+    (list ?? []).includes(value) ? (list ?? []).filter((v) => v !== value) : [...(list ?? []), value];
+  return (
+    <div className="space-y-1 rounded border border-slate-200 p-2">
+      <div className="flex flex-wrap items-center gap-3 text-sm">
+        <select
+          aria-label="Contacts of"
+          className="rounded border border-slate-300 px-2 py-1"
+          value={rule.source ?? "CUSTOMER"}
+          onChange={(e) => onChange({ ...rule, source: e.target.value as ContactRuleDraft["source"] })}
+        >
+          {catalogue.contact_sources.map((source) => (
+            <option key={source}>{source}</option>
+          ))}
+        </select>
+        {catalogue.phone_types.map((kind) => (
+          <label key={kind} className="flex items-center gap-1">
+            <input
+              type="checkbox"
+              checked={(rule.phone_types ?? []).includes(kind as never)}
+              onChange={() =>
+                onChange({
+                  ...rule,
+                  phone_types: toggle(rule.phone_types, kind) as ContactRuleDraft["phone_types"],
+                })
+              }
+            />
+            {kind} phone
+          </label>
+        ))}
+        {catalogue.email_types.map((kind) => (
+          <label key={kind} className="flex items-center gap-1">
+            <input
+              type="checkbox"
+              checked={(rule.email_types ?? []).includes(kind as never)}
+              onChange={() =>
+                onChange({
+                  ...rule,
+                  email_types: toggle(rule.email_types, kind) as ContactRuleDraft["email_types"],
+                })
+              }
+            />
+            {kind} email
+          </label>
+        ))}
+        <label className="flex items-center gap-1">
+          <input
+            type="checkbox"
+            checked={Boolean(rule.verified_only)}
+            onChange={(e) => onChange({ ...rule, verified_only: e.target.checked })}
+          />
+          verified only
+        </label>
+        <button
+          type="button"
+          className={secondaryButtonClass}
+          onClick={onRemove}
+          aria-label="Remove contact rule"
+        >
+          ✕
+        </button>
+      </div>
+      {Object.entries(errors)
+        .filter(([key]) => key.startsWith(path))
+        .map(([key, message]) => (
+          <p key={key} role="alert" className="text-xs text-red-700">
+            {message}
+          </p>
+        ))}
+    </div>
+  );
+}
+
+function CampaignEditor({
+  campaign,
+  path,
+  catalogue,
+  errors,
+  preview,
+  onChange,
+  onRemove,
+}: {
+  campaign: CampaignDraft;
+  path: string;
+  catalogue: StrategyCatalogue;
+  errors: Errors;
+  preview?: number;
+  onChange: (campaign: CampaignDraft) => void;
+  onRemove: () => void;
+}) {
+  const conditions = campaign.conditions ?? [];
+  const rules = campaign.contact_rules ?? [];
+  return (
+    <fieldset className="space-y-2 rounded-lg border border-slate-200 bg-slate-50 p-3">
+      <legend className="px-1 text-sm font-semibold">
+        {campaign.name}
+        {preview !== undefined && (
+          <span className="ml-2 rounded bg-brand-100 px-2 py-0.5 text-xs font-medium text-brand-800">
+            {formatCount(preview)} customers
+          </span>
+        )}
+      </legend>
+      <div className="flex flex-wrap gap-2">
+        <label className="text-sm">
+          Id
+          <input
+            className={`${inputClass} w-40`}
+            value={campaign.id}
+            onChange={(e) => onChange({ ...campaign, id: e.target.value })}
+          />
+          <ErrorText errors={errors} path={`${path}.id`} />
+        </label>
+        <label className="text-sm">
+          Name
+          <input
+            className={`${inputClass} w-56`}
+            value={campaign.name}
+            onChange={(e) => onChange({ ...campaign, name: e.target.value })}
+          />
+          <ErrorText errors={errors} path={`${path}.name`} />
+        </label>
+        <label className="text-sm">
+          Priority (lowest first)
+          <input
+            type="number"
+            className={`${inputClass} w-28`}
+            value={campaign.priority}
+            onChange={(e) => onChange({ ...campaign, priority: Number(e.target.value) })}
+          />
+        </label>
+        <label className="text-sm">
+          Team
+          <input
+            className={`${inputClass} w-40`}
+            value={campaign.team ?? ""}
+            onChange={(e) => onChange({ ...campaign, team: e.target.value || null })}
+          />
+          <ErrorText errors={errors} path={`${path}.team`} />
+        </label>
+        <label className="text-sm">
+          Agents
+          <select
+            className={`${inputClass} w-32`}
+            value={campaign.agent_type ?? ""}
+            onChange={(e) =>
+              onChange({ ...campaign, agent_type: (e.target.value || null) as CampaignDraft["agent_type"] })
+            }
+          >
+            <option value="">none</option>
+            <option value="CALL">call</option>
+            <option value="FIELD">field</option>
+          </select>
+        </label>
+      </div>
+      <div className="space-y-2">
+        <p className="text-sm font-medium">Conditions (all must hold; none: everybody)</p>
+        {conditions.map((condition, c) => (
+          <ConditionRow
+            key={c}
+            condition={condition}
+            path={`${path}.conditions.${c}`}
+            catalogue={catalogue}
+            errors={errors}
+            onChange={(next) => onChange({ ...campaign, conditions: replaceAt(conditions, c, next) })}
+            onRemove={() => onChange({ ...campaign, conditions: removeAt(conditions, c) })}
+          />
+        ))}
+        <button
+          type="button"
+          className={secondaryButtonClass}
+          onClick={() => onChange({ ...campaign, conditions: [...conditions, newCondition(catalogue)] })}
+        >
+          Add condition
+        </button>
+      </div>
+      <div className="space-y-2">
+        <p className="text-sm font-medium">Contact rules (first most wanted)</p>
+        {rules.map((rule, r) => (
+          <ContactRuleRow
+            key={r}
+            rule={rule}
+            catalogue={catalogue}
+            errors={errors}
+            path={`${path}.contact_rules.${r}`}
+            onChange={(next) => onChange({ ...campaign, contact_rules: replaceAt(rules, r, next) })}
+            onRemove={() => onChange({ ...campaign, contact_rules: removeAt(rules, r) })}
+          />
+        ))}
+        <button
+          type="button"
+          className={secondaryButtonClass}
+          onClick={() =>
+            onChange({
+              ...campaign,
+              contact_rules: [
+                ...rules,
+                {
+                  source: "CUSTOMER",
+                  phone_types: ["MOBILE"],
+                  email_types: [],
+                  verified_only: false,
+                  relationships: [],
+                },
+              ],
+            })
+          }
+        >
+          Add contact rule
+        </button>
+      </div>
+      <button type="button" className="text-sm text-red-700 hover:underline" onClick={onRemove}>
+        Remove campaign
+      </button>
+    </fieldset>
+  );
+}
+
 export default function StrategiesPage() {
-  return <h1 className="text-2xl font-semibold">StrategiesPage (being built)</h1>;
+  const client = useQueryClient();
+  const catalogue = useQuery({
+    queryKey: ["strategy-catalogue"],
+    queryFn: ({ signal }) => api<StrategyCatalogue>("/api/admin/strategy-tools/catalogue", { signal }),
+    staleTime: Infinity,
+  });
+  const current = useQuery({
+    queryKey: ["strategy", STRATEGY],
+    queryFn: async ({ signal }) => {
+      try {
+        return await api<Published>(`/api/admin/strategies/${STRATEGY}`, { signal });
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
+  });
+  const [groups, setGroups] = useState<GroupDraft[] | null>(null);
+  useEffect(() => {
+    if (current.data !== undefined && groups === null) setGroups(current.data?.groups ?? []);
+  }, [current.data, groups]);
+
+  const preview = useMutation({
+    mutationFn: () =>
+      api<StrategyPreview>("/api/admin/strategy-tools/preview", {
+        body: { groups },
+        query: { strategy_id: STRATEGY },
+      }),
+  });
+  const publish = useMutation({
+    mutationFn: () =>
+      api<Published>(`/api/admin/strategies/${STRATEGY}`, { method: "PUT", body: { groups } }),
+    onSuccess: (published) => {
+      client.setQueryData(["strategy", STRATEGY], published);
+      setGroups(published.groups);
+    },
+  });
+  const failed = publish.error ?? preview.error;
+  const errors: Errors = failed instanceof ApiError ? failed.fieldErrors : {};
+  const counts = new Map<string, number>();
+  preview.data?.groups.forEach((group) =>
+    group.campaigns.forEach((c) => counts.set(`${group.group_id}/${c.campaign_id}`, c.customers)),
+  );
+
+  if (catalogue.isPending || current.isPending || groups === null) return <Loading />;
+  if (catalogue.isError) return <ErrorState error={catalogue.error} />;
+  if (current.isError) return <ErrorState error={current.error} />;
+
+  return (
+    <section aria-labelledby="strategies-title" className="space-y-4">
+      <datalist id="strategy-fields">
+        {catalogue.data.fields.map((field) => (
+          <option key={field.name} value={field.name}>
+            {field.type}
+          </option>
+        ))}
+      </datalist>
+      <div className="flex flex-wrap items-end gap-3">
+        <div>
+          <h1 id="strategies-title" className="text-2xl font-semibold">
+            Strategy
+          </h1>
+          <p className="text-sm text-slate-600">
+            {current.data
+              ? `Version ${current.data.version}, published ${formatDateTime(current.data.published_at)} by ${current.data.published_by}.`
+              : "Not published yet."}{" "}
+            Each group puts a customer in its first matching campaign.
+          </p>
+        </div>
+        <div className="ml-auto flex gap-2">
+          <button
+            type="button"
+            className={secondaryButtonClass}
+            onClick={() => preview.mutate()}
+            disabled={preview.isPending}
+          >
+            {preview.isPending ? "Counting…" : "Preview"}
+          </button>
+          <button
+            type="button"
+            className={buttonClass}
+            onClick={() => publish.mutate()}
+            disabled={publish.isPending}
+          >
+            {publish.isPending ? "Publishing…" : "Publish"}
+          </button>
+        </div>
+      </div>
+      {publish.isSuccess && (
+        <p role="status" className="rounded bg-emerald-50 p-2 text-sm text-emerald-900">
+          Published version {publish.data.version}; processors apply it to the next change of each customer.
+        </p>
+      )}
+      {preview.data && (
+        <p role="status" className="rounded bg-brand-50 p-2 text-sm text-brand-800">
+          {preview.data.estimated ? "Estimated from" : "Counted over"} {formatCount(preview.data.evaluated)}{" "}
+          of {formatCount(preview.data.population)} customers, as of {preview.data.business_date ?? "—"}.
+        </p>
+      )}
+      {failed && !Object.keys(errors).length && <ErrorState error={failed} />}
+      {Object.keys(errors).length > 0 && (
+        <p role="alert" className="text-sm text-red-700">
+          The strategy has {Object.keys(errors).length} problem(s), shown at their fields.
+        </p>
+      )}
+      {groups.map((group, g) => (
+        <fieldset key={g} className="space-y-3 rounded-lg border border-slate-300 bg-white p-4">
+          <legend className="px-1 font-semibold">Group {group.name}</legend>
+          <div className="flex flex-wrap gap-2">
+            <label className="text-sm">
+              Id
+              <input
+                className={`${inputClass} w-40`}
+                value={group.id}
+                onChange={(e) => setGroups(replaceAt(groups, g, { ...group, id: e.target.value }))}
+              />
+              <ErrorText errors={errors} path={`groups.${g}.id`} />
+            </label>
+            <label className="text-sm">
+              Name
+              <input
+                className={`${inputClass} w-56`}
+                value={group.name}
+                onChange={(e) => setGroups(replaceAt(groups, g, { ...group, name: e.target.value }))}
+              />
+            </label>
+          </div>
+          {group.campaigns.map((campaign, c) => (
+            <CampaignEditor
+              key={c}
+              campaign={campaign}
+              path={`groups.${g}.campaigns.${c}`}
+              catalogue={catalogue.data}
+              errors={errors}
+              preview={counts.get(`${group.id}/${campaign.id}`)}
+              onChange={(next) =>
+                setGroups(replaceAt(groups, g, { ...group, campaigns: replaceAt(group.campaigns, c, next) }))
+              }
+              onRemove={() =>
+                setGroups(replaceAt(groups, g, { ...group, campaigns: removeAt(group.campaigns, c) }))
+              }
+            />
+          ))}
+          <div className="flex gap-3">
+            <button
+              type="button"
+              className={secondaryButtonClass}
+              onClick={() =>
+                setGroups(
+                  replaceAt(groups, g, { ...group, campaigns: [...group.campaigns, newCampaign(group)] }),
+                )
+              }
+            >
+              Add campaign
+            </button>
+            <button
+              type="button"
+              className="text-sm text-red-700 hover:underline"
+              onClick={() => setGroups(removeAt(groups, g))}
+            >
+              Remove group
+            </button>
+          </div>
+        </fieldset>
+      ))}
+      <button
+        type="button"
+        className={secondaryButtonClass}
+        onClick={() => setGroups([...groups, newGroup(groups)])}
+      >
+        Add group
+      </button>
+    </section>
+  );
 }

@@ -1,0 +1,73 @@
+// Editing a strategy draft: pure helpers over the API's StrategyUpdate shape, so they are tested alone.
+
+import type { CampaignDraft, ConditionDraft, GroupDraft, StrategyCatalogue } from "../../api/types";
+
+export const NO_VALUE = new Set(["IS NULL", "IS NOT NULL"]);
+export const LIST_VALUE = new Set(["IN", "NOT IN"]);
+
+type FieldInfo = StrategyCatalogue["fields"][number];
+
+/** The typed JSON value of a condition from what the admin typed, by the field's type. */
+export function conditionValue(
+  operator: string,
+  text: string,
+  field: FieldInfo | undefined,
+): ConditionDraft["value"] {
+  if (NO_VALUE.has(operator)) return null;
+  const one = (part: string): string | number | boolean => {
+    const trimmed = part.trim();
+    if (field?.type === "boolean") return trimmed.toLowerCase() === "true";
+    if (field?.type === "integer" && /^-?\d+$/.test(trimmed)) return Number(trimmed);
+    return trimmed; // decimals stay text: exact, never a float
+  };
+  if (LIST_VALUE.has(operator)) {
+    return text
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map(one);
+  }
+  return one(text);
+}
+
+/** What to show in the value box for a stored condition value. */
+export function valueText(value: ConditionDraft["value"]): string {
+  if (value === null || value === undefined) return "";
+  return Array.isArray(value) ? value.join(", ") : String(value);
+}
+
+export function fieldInfo(catalogue: StrategyCatalogue | undefined, name: string): FieldInfo | undefined {
+  const known = catalogue?.fields.find((field) => field.name === name);
+  if (known || !catalogue || !name.startsWith(catalogue.custom_prefix)) return known;
+  return { name, type: "dynamic", level: "loan", choices: [], is_bucket: false };
+}
+
+export function newCampaign(group: GroupDraft): CampaignDraft {
+  const n = group.campaigns.length + 1;
+  return {
+    id: `${group.id}-c${n}`,
+    name: `Campaign ${n}`,
+    priority: n * 10,
+    conditions: [],
+    contact_rules: [],
+  };
+}
+
+export function newGroup(groups: GroupDraft[]): GroupDraft {
+  const n = groups.length + 1;
+  const group: GroupDraft = { id: `group-${n}`, name: `Group ${n}`, campaigns: [] };
+  return { ...group, campaigns: [newCampaign(group)] };
+}
+
+export function newCondition(catalogue: StrategyCatalogue | undefined): ConditionDraft {
+  return { field: catalogue?.fields[0]?.name ?? "delinquency.max_dpd", operator: ">=", value: 1 };
+}
+
+/** Immutable update of one element of a list. */
+export function replaceAt<T>(list: T[], index: number, item: T): T[] {
+  return list.map((current, i) => (i === index ? item : current));
+}
+
+export function removeAt<T>(list: T[], index: number): T[] {
+  return list.filter((_, i) => i !== index);
+}
