@@ -14,6 +14,13 @@ def latest_business_date(conn: psycopg.Connection) -> date | None:
     return conn.execute("SELECT max(business_date) FROM loan_delinquency").fetchone()[0]
 
 
+def derived_dpd(today: date | None, oldest_unpaid_due: date | None, status: str) -> int:
+    """A loan's DPD on ``today`` from its stored oldest unpaid due date (0 for a closed loan)."""
+    if oldest_unpaid_due is None or today is None or status != "OPEN":
+        return 0
+    return max(0, (today - oldest_unpaid_due).days)
+
+
 def get_loan(conn: psycopg.Connection, account_number: str) -> tuple[LoanPublic, str] | None:
     """The loan and its customer's cif, or None. DPD is derived for the latest business date (rows are
     rewritten when the bucket or an amount changes, not when only a day passes)."""
@@ -39,7 +46,7 @@ def get_loan(conn: psycopg.Connection, account_number: str) -> tuple[LoanPublic,
         written,
     ) = row
     today = latest_business_date(conn) or written
-    dpd = max(0, (today - oldest).days) if oldest and today and status == "OPEN" else 0
+    dpd = derived_dpd(today, oldest, status)
     installments = conn.execute(
         "SELECT due_date, principal, interest, fees, penalty, paid FROM installments"
         " WHERE account_number = %s ORDER BY due_date",

@@ -2,7 +2,7 @@
 
 agent.actions ─────────┐
 delinquency.payments ──┼─> logic ─> promises ─> promises table
-delinquency.ticks ─────┘      (bad actions ─> agent.actions.dlq)
+delinquency.ticks ─────┘      (bad actions ─> agent.actions.dlq; valid actions ─> actions table)
 
 All three topics are co-partitioned by cif (the ticks are keyed to land on every partition). This is the
 processor that checks `agent.actions` against its contract, so it dead-letters bad actions; later readers of
@@ -29,7 +29,7 @@ from processors.common.app import (
 from processors.common.dead_letters import dead_letter_for_error
 from processors.common.routing import Routed, route
 from processors.promises import logic
-from processors.promises.sink import promise_sink
+from processors.promises.sink import ACTION_ROWS, promise_sink
 from topics import physical_name
 
 NAME = "promises"
@@ -45,14 +45,21 @@ def build(settings: Settings):
     logical = {physical_name(name, settings): name for name in (ACTIONS, "delinquency.payments")}
     merged = app.dataframe(actions).concat(app.dataframe(facts)).concat(app.dataframe(ticks))
     state_access = partition_state_access(merged)
+    sink = promise_sink(settings)
 
-    def handle(value, key, _timestamp, _headers):
+    def handle(value, key, timestamp, headers):
         source = logical.get(message_context().topic, "delinquency.ticks")
         state_of = state_access()
         try:
             if source == ACTIONS:
                 action = AgentAction.model_validate_json(value).model_dump()
-                return logic.on_action(state_of, action, config)
+                outputs = logic.on_action(state_of, action, config)
+                # The action's row goes straight into the sink's batch of this checkpoint: routing it
+                # through the stream would need a branch, which copies every value for each branch.
+                ctx = message_context()
+                row = Routed(ACTION_ROWS, key, action)
+                sink.add(row, key, timestamp, headers, ctx.topic, ctx.partition, ctx.offset)
+                return outputs
             if source == "delinquency.payments":
                 return logic.on_payment_fact(state_of, value, config)
             return logic.on_business_date(state_of, date.fromisoformat(value["date"]), config)
@@ -65,7 +72,7 @@ def build(settings: Settings):
         expand=True,
     )
     route(routed, {name: registry_topic(app, settings, name) for name in (logic.PROMISES, f"{ACTIONS}.dlq")})
-    routed.sink(promise_sink(settings))
+    routed.sink(sink)
     without_time_alignment(app)
     return app
 

@@ -1,12 +1,18 @@
-"""Where promises land in PostgreSQL (table in migration 0005): one row per promise, its latest status."""
+"""Where the promises processor writes in PostgreSQL: the ``promises`` table (migration 0005), one row per
+promise with its latest status, and the ``actions`` table (migration 0011), one row per valid action."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
+from psycopg.types.json import Jsonb
+
 from crm.settings import Settings
 from sinks.postgres import PostgresUpsertSink, UpsertSpec
+
+# The logical name of the records that only go to the actions table (never produced to a topic).
+ACTION_ROWS = "actions"
 
 PROMISES = UpsertSpec(
     "promises",
@@ -27,10 +33,32 @@ PROMISES = UpsertSpec(
     # a re-delivered batch after a crash re-writes the same rows in the same order.
 )
 
+ACTIONS = UpsertSpec(
+    "actions",
+    (
+        "action_id",
+        "cif",
+        "account_number",
+        "agent_id",
+        "type",
+        "subtype",
+        "result",
+        "at",
+        "notes",
+        "promise_date",
+        "promise_amount",
+        "follow_up_date",
+        "contact",
+        "visit",
+    ),
+    key=("action_id",),
+    # An action is a fact: a redelivered or replayed one rewrites the same values.
+)
+
 
 def promise_rows(v: dict) -> list[tuple]:
     if getattr(v, "topic", "promises") != "promises":
-        return []  # a dead letter on the same stream
+        return []  # a dead letter or an action row on the same stream
     return [
         (
             v["action_id"],
@@ -47,5 +75,32 @@ def promise_rows(v: dict) -> list[tuple]:
     ]
 
 
+def action_rows(v: dict) -> list[tuple]:
+    """The row of a validated action (``AgentAction.model_dump()``: dates, Decimals and enums as Python
+    objects, never serialised on the way here)."""
+    if getattr(v, "topic", None) != ACTION_ROWS:
+        return []
+    promise, contact, visit = v.get("promise"), v.get("contact"), v.get("visit")
+    return [
+        (
+            v["action_id"],
+            v["cif"],
+            v.get("account_number"),
+            v["agent_id"],
+            v["type"],
+            v["subtype"],
+            v["result"],
+            v["at"],
+            v.get("notes"),
+            promise["date"] if promise else None,
+            promise["amount"] if promise else None,
+            v.get("follow_up_date"),
+            Jsonb({"channel": str(contact["channel"]), "number": contact["number"]}) if contact else None,
+            Jsonb(visit) if visit else None,
+        )
+    ]
+
+
 def promise_sink(settings: Settings) -> PostgresUpsertSink:
-    return PostgresUpsertSink(settings.database_url, (PROMISES, promise_rows))
+    """Both tables in one transaction per checkpoint."""
+    return PostgresUpsertSink(settings.database_url, (PROMISES, promise_rows), (ACTIONS, action_rows))

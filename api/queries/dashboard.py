@@ -1,0 +1,177 @@
+"""The portfolio dashboard from the pre-aggregated tables of migration 0013 (kept by triggers), never from a
+scan of the loans: six small reads (a few aggregate rows per day and currency, the agents), pipelined into
+one round trip.
+
+`portfolio_summary` is also what the live events push to supervisors; `rebuild_aggregates` recomputes the
+aggregates from the base tables (after a replay; tests compare it with what the triggers kept).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+
+from domain.buckets import DEFAULT_BUCKETS, Transition
+
+# The latest business date ("today") and the first day of its month, computed in each query so that all of
+# them go in one pipeline. One index lookup each (loan_delinquency_business_date_idx).
+_TODAY = "(SELECT max(business_date) FROM loan_delinquency)"
+_MONTH_START = f"date_trunc('month', {_TODAY})::date"
+
+QUERIES = {
+    "dates": f"SELECT {_TODAY}, {_MONTH_START}",
+    "buckets": "SELECT bucket, rtrim(currency), accounts, overdue, outstanding FROM agg_buckets",
+    "collected": f"""
+        SELECT rtrim(currency), coalesce(sum(amount) FILTER (WHERE day = {_TODAY}), 0), sum(amount)
+        FROM agg_collected WHERE day BETWEEN {_MONTH_START} AND {_TODAY}
+        GROUP BY currency ORDER BY 1""",
+    "promises": f"""
+        SELECT status, coalesce(sum(promises) FILTER (WHERE made_on = {_TODAY}), 0), sum(promises)
+        FROM agg_promises WHERE made_on BETWEEN {_MONTH_START} AND {_TODAY} GROUP BY status""",
+    "transitions": f"""
+        SELECT kind, from_bucket, to_bucket, accounts FROM agg_transitions WHERE business_date = {_TODAY}""",
+    "agents": """
+        SELECT a.agent_id, a.config ->> 'name', a.config ->> 'team', a.config ->> 'type',
+               coalesce((a.config ->> 'active')::boolean, true), coalesce((a.config ->> 'capacity')::int, 0),
+               coalesce(w.assigned, 0)
+        FROM agents a LEFT JOIN agg_agent_workload w ON w.agent_id = a.agent_id
+        WHERE %(team)s::text IS NULL OR a.config ->> 'team' = %(team)s
+        ORDER BY a.agent_id""",
+}
+ROLLING_KINDS = (Transition.ENTRY.value, Transition.ROLL_FORWARD.value)  # from CURRENT, from a delinquent one
+
+
+def portfolio_summary(conn: psycopg.Connection, team: str | None) -> dict[str, Any]:
+    """The body of GET /api/dashboard/portfolio (JSON-able: money as decimal strings, dates ISO).
+
+    ``team`` limits the agents to that team; the portfolio figures are always portfolio-wide.
+    """
+    with conn.pipeline():
+        cursors = {name: conn.cursor() for name in QUERIES}
+        for name, cursor in cursors.items():
+            cursor.execute(QUERIES[name], {"team": team})
+        rows = {name: cursor.fetchall() for name, cursor in cursors.items()}
+    today, month_start = rows["dates"][0]
+    buckets = _buckets(rows["buckets"])
+    roll_rates, cure_rate = _rates(rows["buckets"], rows["transitions"])
+    return {
+        "business_date": today.isoformat() if today else None,
+        "month_start": month_start.isoformat() if month_start else None,
+        "team": team,
+        "buckets": buckets,
+        "collected": [
+            {"currency": currency, "today": _money(day), "this_month": _money(month)}
+            for currency, day, month in rows["collected"]
+        ],
+        "promises": _promises(rows["promises"]),
+        "roll_rates": roll_rates,
+        "cure_rate": cure_rate,
+        "agents": [_agent(row) for row in rows["agents"]],
+    }
+
+
+def rebuild_aggregates(conn: psycopg.Connection) -> None:
+    """Recompute every dashboard aggregate from its base table, in one transaction, under the locks the
+    triggers take (writers meanwhile wait, then apply their deltas on top)."""
+    with conn.transaction():
+        conn.execute("SELECT rebuild_dashboard_aggregates()")
+
+
+def _money(amount: Decimal) -> str:
+    return format(amount, "f")
+
+
+def _rank(label: str) -> tuple[int, str]:
+    """Bucket order; labels outside the default configuration go last, alphabetically."""
+    labels = DEFAULT_BUCKETS.labels
+    return (labels.index(label), "") if label in labels else (len(labels), label)
+
+
+def _buckets(rows: list[tuple]) -> list[dict[str, Any]]:
+    """Every bucket of each currency the portfolio holds (zeros included, so charts keep their axes)."""
+    held = {(row[0], row[1]): row[2:] for row in rows}
+    currencies = sorted({currency for _, currency in held})
+    labels = sorted({*DEFAULT_BUCKETS.labels, *(label for label, _ in held)}, key=_rank)
+    out = []
+    for label in labels:
+        for currency in currencies:
+            accounts, overdue, outstanding = held.get((label, currency), (0, Decimal(0), Decimal(0)))
+            out.append(
+                {
+                    "bucket": label,
+                    "currency": currency,
+                    "accounts": accounts,
+                    "overdue": _money(overdue),
+                    "outstanding": _money(outstanding),
+                }
+            )
+    return out
+
+
+def _rates(buckets: list[tuple], transitions: list[tuple]) -> tuple[list[dict], dict]:
+    """Roll rates per bucket and the cure rate on the business date.
+
+    Accounts in bucket B at the start of the date = in B now − moved into B that date + moved out of B that
+    date (every move of a loan between buckets is a transition, so a loan's moves telescope). Loans first
+    seen that date count as if they had been there at the start.
+    """
+    now: dict[str, int] = defaultdict(int)
+    for bucket, _currency, accounts, _overdue, _outstanding in buckets:
+        now[bucket] += accounts
+    start = dict(now)
+    rolled: dict[str, int] = defaultdict(int)
+    cured = 0
+    for kind, from_bucket, to_bucket, accounts in transitions:
+        start[to_bucket] = start.get(to_bucket, 0) - accounts
+        start[from_bucket] = start.get(from_bucket, 0) + accounts
+        if kind in ROLLING_KINDS:
+            rolled[from_bucket] += accounts
+        elif kind == Transition.CURE.value:
+            cured += accounts
+    labels = DEFAULT_BUCKETS.labels
+    roll_rates = [
+        {
+            "from_bucket": label,
+            "to_bucket": labels[n + 1],
+            "accounts_at_start": start.get(label, 0),
+            "rolled_forward": rolled[label],
+            "rate": _ratio(rolled[label], start.get(label, 0)),
+        }
+        for n, label in enumerate(labels[:-1])
+    ]
+    delinquent = sum(count for label, count in start.items() if label != DEFAULT_BUCKETS.current)
+    cure_rate = {"delinquent_at_start": delinquent, "cured": cured, "rate": _ratio(cured, delinquent)}
+    return roll_rates, cure_rate
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 6) if whole > 0 else None
+
+
+def _promises(rows: list[tuple]) -> dict[str, dict[str, int]]:
+    today = {"made": 0, "kept": 0, "broken": 0, "pending": 0}
+    month = dict(today)
+    for status, on_the_day, in_the_month in rows:
+        key = status.lower()
+        today[key] = today.get(key, 0) + int(on_the_day)
+        month[key] = month.get(key, 0) + int(in_the_month)
+        today["made"] += int(on_the_day)
+        month["made"] += int(in_the_month)
+    return {"today": today, "this_month": month}
+
+
+def _agent(row: tuple) -> dict[str, Any]:
+    agent_id, name, team, kind, active, capacity, assigned = row
+    return {
+        "agent_id": agent_id,
+        "name": name,
+        "team": team,
+        "type": kind,
+        "active": active,
+        "assigned": assigned,
+        "capacity": capacity,
+        "utilisation": _ratio(assigned, capacity),
+    }

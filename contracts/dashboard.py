@@ -1,0 +1,84 @@
+"""`GET /api/dashboard/portfolio`: the supervisor's portfolio figures, from the pre-aggregated tables.
+
+"Today" is the latest business date (never the wall clock) and "this month" runs from the first of its
+month through it. Money is a decimal string per currency; rates are fractions (0.25 = 25 %), null when
+nothing was there to roll or cure.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from contracts.common import Contract, MoneyOut
+
+
+class BucketFigures(Contract):
+    bucket: str
+    currency: str
+    accounts: int
+    overdue: MoneyOut
+    outstanding: MoneyOut
+
+
+class Collected(Contract):
+    """COMPLETED payments minus reversals, by the calendar date of ``paid_at``."""
+
+    currency: str
+    today: MoneyOut
+    this_month: MoneyOut
+
+
+class PromiseCounts(Contract):
+    """Promises made in the period, by their status now."""
+
+    made: int
+    kept: int
+    broken: int
+    pending: int
+
+
+class PromiseFigures(Contract):
+    today: PromiseCounts
+    this_month: PromiseCounts
+
+
+class RollRate(Contract):
+    """Accounts that left ``from_bucket`` for a worse one on the business date / accounts in it at the
+    start of that date."""
+
+    from_bucket: str
+    to_bucket: str  # the next worse bucket
+    accounts_at_start: int
+    rolled_forward: int
+    rate: float | None
+
+
+class CureRate(Contract):
+    """Accounts that returned to CURRENT on the business date / delinquent accounts at its start."""
+
+    delinquent_at_start: int
+    cured: int
+    rate: float | None
+
+
+class AgentWorkload(Contract):
+    agent_id: str
+    name: str | None
+    team: str | None
+    type: str | None
+    active: bool
+    assigned: int  # customers currently assigned (CALL and FIELD assignments)
+    capacity: int
+    utilisation: float | None  # assigned / capacity; null for a capacity of 0
+
+
+class PortfolioSummary(Contract):
+    business_date: date | None  # None until a first business date has been processed
+    month_start: date | None
+    team: str | None  # the team the agents are limited to (a team supervisor's); None: every team
+    buckets: list[BucketFigures]  # portfolio-wide, in bucket order, every bucket of each currency held
+    collected: list[Collected]  # per currency
+    promises: PromiseFigures
+    roll_rates: list[RollRate]  # one per bucket that can roll forward, in bucket order
+    cure_rate: CureRate
+    agents: list[AgentWorkload]

@@ -1,0 +1,476 @@
+"""The dashboard's aggregates (migration 0013) kept by statement-level triggers, checked against figures
+computed in Python from the base tables and against `rebuild_aggregates`; then the endpoint's body.
+
+Each part works in a PostgreSQL schema of its own, so the figures are exactly what the test wrote.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from api.queries.dashboard import portfolio_summary, rebuild_aggregates
+from contracts.admin import Role
+from crm.settings import Settings
+from domain.buckets import DEFAULT_BUCKETS
+from infra.migrate import migrate
+from infra.sandbox import schema_of_its_own
+from processors.allocation.sink import write_history
+from processors.delinquency.sinks import LOAN_DELINQUENCY, TRANSITIONS
+from processors.entities.rows import PAYMENTS
+from processors.promises.sink import PROMISES
+from sinks.postgres import upsert_rows
+from tests.api_client import SECRET, api_client, token
+
+pytestmark = pytest.mark.integration
+LABELS = DEFAULT_BUCKETS.labels
+
+
+@pytest.fixture(scope="module")
+def database(service_addresses, run_id) -> Iterator[str]:
+    """A migrated schema of this module's own; its URL."""
+    with schema_of_its_own(Settings(**service_addresses), f"agg_{run_id}", f"agg{run_id}.") as settings:
+        migrate(settings.database_url)
+        yield settings.database_url
+
+
+@pytest.fixture
+def conn(database) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(database, autocommit=True) as connection:
+        yield connection
+
+
+# --- what the aggregates must say, computed in Python from the base tables ---------------------------------
+
+
+def expected(conn: psycopg.Connection) -> dict[str, dict]:
+    buckets: dict = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+    for bucket, currency, overdue, outstanding in conn.execute(
+        "SELECT bucket, currency, overdue_amount, outstanding FROM loan_delinquency"
+    ):
+        figures = buckets[(bucket, currency)]
+        figures[0] += 1
+        figures[1] += overdue
+        figures[2] += outstanding
+    collected: dict = defaultdict(lambda: [Decimal(0), 0, 0])
+    for paid_at, currency, amount, status in conn.execute(
+        "SELECT paid_at, currency, amount, status FROM payments WHERE status IN ('COMPLETED', 'REVERSED')"
+    ):
+        figures = collected[(paid_at.astimezone(UTC).date(), currency)]
+        completed = status == "COMPLETED"
+        figures[0] += amount if completed else -amount
+        figures[1 if completed else 2] += 1
+    promises = Counter(conn.execute("SELECT made_on, status FROM promises").fetchall())
+    transitions = Counter(
+        conn.execute(
+            "SELECT business_date, kind, from_bucket, to_bucket FROM delinquency_transitions"
+        ).fetchall()
+    )
+    workload = Counter(
+        agent
+        for (agent,) in conn.execute(
+            "SELECT agent_id FROM agent_assignments WHERE valid_to IS NULL AND agent_id IS NOT NULL"
+        )
+    )
+    return {
+        "agg_buckets": {key: tuple(value) for key, value in buckets.items()},
+        "agg_collected": {key: tuple(value) for key, value in collected.items()},
+        "agg_promises": {key: (count,) for key, count in promises.items()},
+        "agg_transitions": {key: (count,) for key, count in transitions.items()},
+        "agg_agent_workload": {(agent,): (count,) for agent, count in workload.items()},
+    }
+
+
+KEYS = {
+    "agg_buckets": 2,
+    "agg_collected": 2,
+    "agg_promises": 2,
+    "agg_transitions": 4,
+    "agg_agent_workload": 1,
+}
+
+
+def aggregates(conn: psycopg.Connection) -> dict[str, dict]:
+    out = {}
+    for table, width in KEYS.items():
+        rows = conn.execute(f"SELECT * FROM {table}").fetchall()
+        out[table] = {tuple(row[:width]): tuple(row[width:]) for row in rows}
+    return out
+
+
+def assert_current(conn: psycopg.Connection) -> None:
+    """The triggers' figures equal Python's from the base tables, and a rebuild changes nothing."""
+    kept = aggregates(conn)
+    assert kept == expected(conn)
+    rebuild_aggregates(conn)
+    assert aggregates(conn) == kept
+
+
+# --- writers as the sinks write ------------------------------------------------------------------------
+
+
+def loan(account: str, bucket: str, revision: int, currency: str = "VND", overdue="0", outstanding="1000"):
+    day = date(2026, 3, 1)
+    return (
+        account,
+        f"C-{account}",
+        currency,
+        day,
+        0,
+        bucket,
+        Decimal(overdue),
+        Decimal(outstanding),
+        None,
+        None,
+        revision,
+    )
+
+
+def payment(reference: str, amount: str, at: str, status: str = "COMPLETED", reverses: str | None = None):
+    return (reference, "L-PAY", Decimal(amount), "VND", datetime.fromisoformat(at), "CASH", status, reverses)
+
+
+def promise(action_id: str, made_on: str, status: str):
+    day = date.fromisoformat(made_on)
+    return (action_id, "C-P", None, "AG", day, day + timedelta(days=5), Decimal(100), status, Decimal(0), day)
+
+
+def test_inserted_loans_are_counted_per_bucket_and_currency(conn):
+    upsert_rows(
+        conn,
+        LOAN_DELINQUENCY,
+        [
+            loan("B-1", "CURRENT", 1),
+            loan("B-2", "30-59", 1, overdue="250.50", outstanding="9000"),
+            loan("B-3", "30-59", 1, overdue="100", outstanding="1000"),
+            loan("B-4", "30-59", 1, currency="USD", overdue="7.25", outstanding="70"),
+        ],
+    )
+    figures = aggregates(conn)["agg_buckets"]
+    assert figures[("30-59", "VND")] == (2, Decimal("350.50"), Decimal("10000"))
+    assert figures[("30-59", "USD")] == (1, Decimal("7.25"), Decimal("70"))
+    assert_current(conn)
+
+
+def test_an_update_moves_a_loan_between_buckets_and_an_emptied_bucket_disappears(conn):
+    upsert_rows(conn, LOAN_DELINQUENCY, [loan("M-1", "60-89", 1, overdue="10")])
+    upsert_rows(
+        conn, LOAN_DELINQUENCY, [loan("M-1", "90-119", 2, overdue="12")]
+    )  # INSERT … ON CONFLICT UPDATE
+    figures = aggregates(conn)["agg_buckets"]
+    assert ("60-89", "VND") not in figures and figures[("90-119", "VND")] == (1, Decimal(12), Decimal(1000))
+    conn.execute(
+        "UPDATE loan_delinquency SET bucket = '120-179' WHERE account_number = 'M-1'"
+    )  # plain UPDATE
+    conn.execute("DELETE FROM loan_delinquency WHERE account_number = 'B-1'")
+    assert ("90-119", "VND") not in aggregates(conn)["agg_buckets"]
+    assert_current(conn)
+
+
+def test_re_upserting_the_same_rows_or_older_ones_touches_no_aggregate_row(conn):
+    batch = [loan("I-1", "1-29", 5, overdue="3"), loan("I-2", "180+", 5, overdue="4")]
+    upsert_rows(conn, LOAN_DELINQUENCY, batch)
+    versions = dict(conn.execute("SELECT bucket || currency, xmin::text FROM agg_buckets").fetchall())
+    upsert_rows(conn, LOAN_DELINQUENCY, batch)  # a redelivered batch: equal rows
+    upsert_rows(conn, LOAN_DELINQUENCY, [loan("I-1", "CURRENT", 4)])  # older revision: refused by the guard
+    assert dict(conn.execute("SELECT bucket || currency, xmin::text FROM agg_buckets").fetchall()) == versions
+    assert_current(conn)
+
+
+def test_payments_collected_per_day_completed_add_reversals_subtract_others_do_not_count(conn):
+    upsert_rows(
+        conn,
+        PAYMENTS,
+        [
+            payment("PAY-1", "100", "2026-03-20T03:00:00+07:00"),  # 2026-03-19 in UTC
+            payment("PAY-2", "40", "2026-03-20T09:00:00+00:00"),
+            payment("PAY-3", "5", "2026-03-20T10:00:00+00:00", status="FAILED"),
+            payment("PAY-4", "8", "2026-03-20T11:00:00+00:00", status="PENDING"),
+        ],
+    )
+    upsert_rows(conn, PAYMENTS, [payment("PAY-2", "40", "2026-03-20T09:00:00+00:00")])  # the channel's repeat
+    upsert_rows(conn, PAYMENTS, [payment("PAY-4", "8", "2026-03-20T11:00:00+00:00")])  # PENDING → COMPLETED
+    upsert_rows(conn, PAYMENTS, [payment("UNDO-2", "40", "2026-03-21T08:00:00+00:00", "REVERSED", "PAY-2")])
+    figures = aggregates(conn)["agg_collected"]
+    assert figures[(date(2026, 3, 19), "VND")] == (Decimal(100), 1, 0)
+    assert figures[(date(2026, 3, 20), "VND")] == (Decimal(48), 2, 0)
+    assert figures[(date(2026, 3, 21), "VND")] == (Decimal(-40), 0, 1)
+    assert_current(conn)
+
+
+def test_promises_move_between_statuses_of_the_day_they_were_made(conn):
+    upsert_rows(
+        conn, PROMISES, [promise("PR-1", "2026-03-20", "PENDING"), promise("PR-2", "2026-03-20", "PENDING")]
+    )
+    upsert_rows(conn, PROMISES, [promise("PR-1", "2026-03-20", "KEPT")])
+    figures = aggregates(conn)["agg_promises"]
+    assert figures[(date(2026, 3, 20), "PENDING")] == (1,) and figures[(date(2026, 3, 20), "KEPT")] == (1,)
+    assert_current(conn)
+
+
+def test_transitions_and_agents_workload_from_the_assignment_history(conn):
+    upsert_rows(
+        conn,
+        TRANSITIONS,
+        [
+            ("T-1", 2, "C-T1", date(2026, 3, 20), "CURRENT", "1-29", "ENTRY", 1),
+            ("T-2", 7, "C-T2", date(2026, 3, 20), "1-29", "30-59", "ROLL_FORWARD", 30),
+        ],
+    )
+
+    def history(cif: str, seq: int, agent: str | None, day: str) -> tuple:
+        return (cif, "CALL", seq, agent, "TEAM", "CAMP", date.fromisoformat(day), None, "why", 1)
+
+    write_history(conn, [history("W-1", 1, "AG-1", "2026-03-01"), history("W-2", 1, "AG-1", "2026-03-01")])
+    write_history(conn, [history("W-1", 2, "AG-2", "2026-03-05"), history("W-3", 1, None, "2026-03-05")])
+    assert aggregates(conn)["agg_agent_workload"] == {("AG-1",): (1,), ("AG-2",): (1,)}
+    assert_current(conn)
+
+
+def test_a_write_naming_the_schema_from_another_search_path_adjusts_that_schemas_aggregates(
+    conn, service_addresses, run_id
+):
+    schema = f"agg_{run_id}"
+    with psycopg.connect(Settings(**service_addresses).database_url, autocommit=True) as elsewhere:
+        elsewhere.execute("SET search_path = public")
+        elsewhere.execute(
+            f'INSERT INTO "{schema}".loan_delinquency VALUES'
+            " ('S-1', 'C-S', 'EUR', '2026-03-01', 0, 'CURRENT', 0, 10, NULL, NULL, 1)"
+        )
+    assert aggregates(conn)["agg_buckets"][("CURRENT", "EUR")] == (1, Decimal(0), Decimal(10))
+    assert_current(conn)
+
+
+def test_truncating_a_base_table_empties_its_aggregate(conn):
+    conn.execute("TRUNCATE delinquency_transitions")
+    assert aggregates(conn)["agg_transitions"] == {}
+    assert aggregates(conn)["agg_buckets"]  # the others are left alone
+    assert_current(conn)
+
+
+def test_concurrent_writers_over_the_same_aggregate_rows_neither_deadlock_nor_lose_a_delta(database):
+    """Three sink-like writers (disjoint loans, the same bucket and transition keys), each batch inserting new
+    loans and updating earlier ones in one upsert, so both statement triggers fire: two sorted passes over
+    the aggregate per statement. Small batches make their lock sets sparse: with agg_lock made a no-op this
+    test failed with a deadlock in each of three runs."""
+    errors: list[BaseException] = []
+
+    def writer(name: str, seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            with psycopg.connect(database, autocommit=True) as conn:
+                for revision in range(1, 401):
+                    accounts = [f"{name}-{rng.randrange(40)}" for _ in range(3)]
+                    currencies = ("VND", "USD")
+                    loans = [
+                        loan(a, rng.choice(LABELS), revision, rng.choice(currencies), "1") for a in accounts
+                    ]
+                    move = (
+                        accounts[0],
+                        revision,
+                        "C",
+                        date(2026, 3, 20),
+                        "CURRENT",
+                        rng.choice(LABELS[1:]),
+                        "ENTRY",
+                        1,
+                    )
+                    with conn.transaction():  # one checkpoint of the delinquency sink
+                        upsert_rows(conn, LOAN_DELINQUENCY, loans)
+                        upsert_rows(conn, TRANSITIONS, [move])
+        except BaseException as error:  # reported by the test thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(name, n)) for n, name in enumerate(("WA", "WB", "WC"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    with psycopg.connect(database, autocommit=True) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM loan_delinquency WHERE account_number LIKE 'W_-%'"
+        ).fetchone()[0]
+        assert_current(conn)
+
+
+# --- the endpoint ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def portfolio(service_addresses, run_id, initialized) -> Iterator[Settings]:
+    """A small book in a schema of its own, on business date 2026-03-20."""
+    schema = f"dash_{run_id}"
+    with schema_of_its_own(Settings(**service_addresses), schema, f"dash{run_id}.") as sandbox:
+        migrate(sandbox.database_url)
+        with psycopg.connect(sandbox.database_url, autocommit=True) as conn:
+            upsert_rows(
+                conn,
+                LOAN_DELINQUENCY,
+                [
+                    loan("L1", "CURRENT", 1, outstanding="1000"),
+                    loan("L2", "1-29", 1, overdue="100", outstanding="2000"),
+                    loan("L3", "30-59", 1, overdue="300", outstanding="3000"),
+                    loan("L4", "30-59", 1, currency="USD", overdue="5", outstanding="50"),
+                    loan("L5", "CURRENT", 1, outstanding="500"),
+                ],
+            )
+            conn.execute(
+                "UPDATE loan_delinquency SET business_date = '2026-03-20' WHERE account_number = 'L1'"
+            )
+            upsert_rows(
+                conn,
+                TRANSITIONS,
+                [
+                    ("L2", 2, "C-L2", date(2026, 3, 20), "CURRENT", "1-29", "ENTRY", 1),
+                    ("L3", 2, "C-L3", date(2026, 3, 20), "1-29", "30-59", "ROLL_FORWARD", 30),
+                    ("L5", 2, "C-L5", date(2026, 3, 20), "30-59", "CURRENT", "CURE", 0),
+                    ("L3", 1, "C-L3", date(2026, 3, 19), "CURRENT", "1-29", "ENTRY", 1),  # the day before
+                ],
+            )
+            upsert_rows(
+                conn,
+                PAYMENTS,
+                [
+                    payment("P1", "100", "2026-03-20T03:00:00+00:00"),
+                    payment("P2", "40", "2026-03-20T05:00:00+00:00", "REVERSED", "P0"),
+                    payment("P3", "1000", "2026-03-05T05:00:00+00:00"),
+                    payment("P4", "7", "2026-02-28T05:00:00+00:00"),  # last month
+                    payment("P5", "999", "2026-03-20T06:00:00+00:00", "FAILED"),
+                    payment("P6", "3", "2026-03-21T01:00:00+00:00"),  # after the business date
+                    (
+                        "P7",
+                        "L4",
+                        Decimal(5),
+                        "USD",
+                        datetime(2026, 3, 20, 8, tzinfo=UTC),
+                        "CARD",
+                        "COMPLETED",
+                        None,
+                    ),
+                ],
+            )
+            upsert_rows(
+                conn,
+                PROMISES,
+                [
+                    promise("PR1", "2026-03-20", "PENDING"),
+                    promise("PR2", "2026-03-20", "PENDING"),
+                    promise("PR3", "2026-03-20", "KEPT"),
+                    promise("PR4", "2026-03-02", "BROKEN"),
+                    promise("PR5", "2026-03-02", "KEPT"),
+                    promise("PR6", "2026-02-27", "KEPT"),  # last month
+                ],
+            )
+            for agent, team, capacity, active in (
+                ("AG-1", "T-A", 10, True),
+                ("AG-2", "T-B", 0, False),
+                ("AG-3", "T-A", 4, True),
+            ):
+                config = {
+                    "agent_id": agent,
+                    "name": f"Agent {agent}",
+                    "team": team,
+                    "type": "CALL",
+                    "capacity": capacity,
+                    "active": active,
+                }
+                conn.execute("INSERT INTO agents VALUES (%s, %s, now(), 'test')", (agent, Jsonb(config)))
+            rows = [
+                ("K1", 1, "AG-3", "2026-03-01"),
+                ("K1", 2, "AG-1", "2026-03-10"),
+                ("K2", 1, "AG-1", "2026-03-10"),
+            ]
+            rows += [
+                ("K3", 1, "AG-1", "2026-03-10"),
+                ("K4", 1, "AG-3", "2026-03-10"),
+                ("K5", 1, None, "2026-03-10"),
+            ]
+            write_history(
+                conn,
+                [
+                    (c, "CALL", s, a, "T-A", "CAMP", date.fromisoformat(d), None, "why", 1)
+                    for c, s, a, d in rows
+                ],
+            )
+        yield initialized.model_copy(update={"database_url": sandbox.database_url, "jwt_secret": SECRET})
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def client(portfolio) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(portfolio) as http:
+        yield http
+
+
+@pytest.mark.anyio
+async def test_the_portfolio_dashboard_body(client):
+    response = await client.get("/api/dashboard/portfolio", headers=token(Role.ADMIN))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["business_date"], body["month_start"], body["team"]) == ("2026-03-20", "2026-03-01", None)
+    buckets = {
+        (b["bucket"], b["currency"]): (b["accounts"], b["overdue"], b["outstanding"]) for b in body["buckets"]
+    }
+    assert [b["bucket"] for b in body["buckets"]][:4] == ["CURRENT", "CURRENT", "1-29", "1-29"]
+    assert len(body["buckets"]) == 2 * len(LABELS)  # every bucket of each currency, zeros included
+    assert buckets[("CURRENT", "VND")] == (2, "0", "1500")
+    assert buckets[("30-59", "VND")] == (1, "300", "3000") and buckets[("30-59", "USD")] == (1, "5", "50")
+    assert buckets[("180+", "USD")] == (0, "0", "0")
+    assert body["collected"] == [
+        {"currency": "USD", "today": "5", "this_month": "5"},
+        {"currency": "VND", "today": "60", "this_month": "1060"},
+    ]
+    assert body["promises"] == {
+        "today": {"made": 3, "kept": 1, "broken": 0, "pending": 2},
+        "this_month": {"made": 5, "kept": 2, "broken": 1, "pending": 2},
+    }
+    rates = {
+        r["from_bucket"]: (r["to_bucket"], r["accounts_at_start"], r["rolled_forward"], r["rate"])
+        for r in body["roll_rates"]
+    }
+    assert rates["CURRENT"] == ("1-29", 2, 1, 0.5)  # L1, L2 at the start; L2 entered 1-29
+    assert rates["1-29"] == ("30-59", 1, 1, 1.0) and rates["30-59"] == ("60-89", 2, 0, 0.0)
+    assert rates["60-89"] == ("90-119", 0, 0, None) and "180+" not in rates
+    assert body["cure_rate"] == {"delinquent_at_start": 3, "cured": 1, "rate": 0.333333}
+    agents = {
+        a["agent_id"]: (a["assigned"], a["capacity"], a["utilisation"], a["active"]) for a in body["agents"]
+    }
+    assert agents == {"AG-1": (3, 10, 0.3, True), "AG-2": (0, 0, None, False), "AG-3": (1, 4, 0.25, True)}
+
+
+@pytest.mark.anyio
+async def test_a_team_supervisor_sees_their_teams_agents_and_the_whole_portfolio(client):
+    mine = (await client.get("/api/dashboard/portfolio", headers=token(Role.SUPERVISOR, team="T-A"))).json()
+    everyone = (await client.get("/api/dashboard/portfolio", headers=token(Role.SUPERVISOR))).json()
+    assert [a["agent_id"] for a in mine["agents"]] == ["AG-1", "AG-3"] and mine["team"] == "T-A"
+    assert [a["agent_id"] for a in everyone["agents"]] == ["AG-1", "AG-2", "AG-3"]
+    assert mine["buckets"] == everyone["buckets"] and mine["collected"] == everyone["collected"]
+
+
+@pytest.mark.anyio
+async def test_only_supervisors_and_admins_read_the_dashboard(client):
+    for role, agent in ((Role.AGENT, "AG-1"), (Role.INTEGRATION, None)):
+        response = await client.get("/api/dashboard/portfolio", headers=token(role, agent))
+        assert response.status_code == 403, role
+    assert (await client.get("/api/dashboard/portfolio")).status_code == 401
+
+
+def test_portfolio_summary_is_the_json_body_for_other_callers(portfolio):
+    with psycopg.connect(portfolio.database_url, autocommit=True) as conn:
+        summary = portfolio_summary(conn, "T-B")
+    assert summary["business_date"] == "2026-03-20" and [a["agent_id"] for a in summary["agents"]] == ["AG-2"]
+    assert summary["collected"][1] == {"currency": "VND", "today": "60", "this_month": "1060"}
