@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 from contracts.actions import _ActionFields
 from contracts.common import Contract, Identifier, LoanStatus, MoneyOut, ProductType
-from contracts.customers import CustomerRecord
 from contracts.loans import Installment
 from contracts.payments import Payment
 from contracts.search import SearchResult as SearchResult  # re-exported: GET /api/search's bodies
@@ -36,11 +35,6 @@ class ActionCreate(_ActionFields):
 
 class PaymentCreate(Payment):
     """A payment posted by an integration; idempotent by ``reference_number``."""
-
-
-class Accepted(Contract):
-    id: str
-    status: Literal["accepted"] = "accepted"
 
 
 class LoanPublic(Contract):
@@ -79,18 +73,6 @@ class CustomerDelinquency(Contract):
     outstanding_total: MoneyOut
 
 
-class Customer360(Contract):
-    customer: CustomerRecord
-    contacts: dict[str, Any] = {}
-    loans: list[LoanPublic] = []
-    payments: list[dict[str, Any]] = []
-    actions: list[dict[str, Any]] = []
-    promises: list[PromisePublic] = []
-    strategy: dict[str, Any] | None = None
-    assignment: dict[str, Any] | None = None
-    delinquency: CustomerDelinquency
-
-
 class QueueEntry(Contract):
     cif: str
     name: str
@@ -104,22 +86,6 @@ class QueueEntry(Contract):
     contactable_now: bool
     blocked_by: str | None = None
     contactable_from: datetime | None = None
-
-
-class BucketFigure(Contract):
-    bucket: str
-    accounts: int
-    outstanding: MoneyOut
-    overdue: MoneyOut
-
-
-class PortfolioDashboard(Contract):
-    business_date: date | None
-    buckets: list[BucketFigure]
-    collected_today: MoneyOut
-    collected_month: MoneyOut
-    promises_made: int
-    promises_kept: int
 
 
 class ServiceHealth(Contract):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from contracts import CONFIG, INBOUND, OUTBOUND, admin, api
+from contracts import CONFIG, INBOUND, OUTBOUND, admin, api, customer_view, dashboard, search, writes
 from contracts.dlq import DeadLetter
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "contracts"
@@ -15,21 +15,24 @@ API_BODIES: tuple[type[BaseModel], ...] = (
     api.Token,
     api.ActionCreate,
     api.PaymentCreate,
-    api.Accepted,
+    writes.ActionAccepted,
+    writes.PaymentAccepted,
+    writes.ComplianceBlocked,
+    writes.DictionariesPublic,
     api.LoanPublic,
-    api.PromisePublic,
-    api.CustomerDelinquency,
-    api.Customer360,
+    customer_view.CustomerView,
     api.QueueEntry,
-    api.PortfolioDashboard,
+    dashboard.PortfolioSummary,
     api.HealthPublic,
-    api.SearchResults,
+    search.SearchResults,
     admin.UserPublic,
     admin.StrategyUpdate,
     admin.StrategyPublic,
     admin.ReevaluationAccepted,
     admin.AgentUpdate,
     admin.AgentPublic,
+    admin.StrategyCatalogue,
+    admin.StrategyPreview,
 )
 
 
