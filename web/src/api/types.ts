@@ -18,3 +18,5 @@ export type GroupDraft = StrategyUpdate["groups"][number];
 export type CampaignDraft = GroupDraft["campaigns"][number];
 export type ConditionDraft = NonNullable<CampaignDraft["conditions"]>[number];
 export type ContactRuleDraft = NonNullable<CampaignDraft["contact_rules"]>[number];
+export type CustomerView = Schemas["CustomerView"];
+export type PortfolioSummary = Schemas["PortfolioSummary"];

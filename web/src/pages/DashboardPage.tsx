@@ -1,3 +1,200 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router-dom";
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+
+import { api } from "../api/client";
+import type { PortfolioSummary } from "../api/types";
+import { Card, Figure } from "../components/Card";
+import { Empty, ErrorState, Loading } from "../components/States";
+import { BUCKETS } from "../lib/bucket";
+import { formatCount, formatDate, formatMoney, formatPercent } from "../lib/format";
+import { queuePath } from "../routes";
+
+/** Accounts and money per bucket of one currency, in bucket order, for the chart. */
+export function bucketSeries(summary: PortfolioSummary, currency: string) {
+  return BUCKETS.map((bucket) => {
+    const figures = summary.buckets.find((b) => b.bucket === bucket && b.currency === currency);
+    return { bucket, accounts: figures?.accounts ?? 0, overdue: figures?.overdue ?? "0" };
+  });
+}
+
+function mainCurrency(summary: PortfolioSummary): string | undefined {
+  const accounts = new Map<string, number>();
+  summary.buckets.forEach((b) => accounts.set(b.currency, (accounts.get(b.currency) ?? 0) + b.accounts));
+  return [...accounts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
 export default function DashboardPage() {
-  return <h1 className="text-2xl font-semibold">DashboardPage (being built)</h1>;
+  // Live: the events stream replaces this query's data with each new portfolio figure.
+  const summary = useQuery({
+    queryKey: ["portfolio"],
+    queryFn: ({ signal }) => api<PortfolioSummary>("/api/dashboard/portfolio", { signal }),
+    refetchInterval: 60_000, // a safety net should the event stream be down
+  });
+  if (summary.isPending) return <Loading label="Loading the portfolio…" />;
+  if (summary.isError) return <ErrorState error={summary.error} onRetry={() => void summary.refetch()} />;
+  const data = summary.data;
+  const currency = mainCurrency(data);
+  if (!data.business_date) {
+    return (
+      <Empty title="No business date yet">
+        The portfolio appears once the first business date is processed.
+      </Empty>
+    );
+  }
+  const series = currency ? bucketSeries(data, currency) : [];
+
+  return (
+    <div className="space-y-4">
+      <header className="flex flex-wrap items-end justify-between gap-2">
+        <h1 className="text-2xl font-semibold">Portfolio</h1>
+        <p className="text-sm text-slate-600" aria-live="polite">
+          Business date {formatDate(data.business_date)}
+          {data.team && ` · team ${data.team}`}
+        </p>
+      </header>
+      <div className="grid gap-4 md:grid-cols-3">
+        <Card title="Collected">
+          <dl className="space-y-2" data-testid="collected">
+            {data.collected.length === 0 && <p className="text-sm text-slate-600">Nothing yet.</p>}
+            {data.collected.map((c) => (
+              <div key={c.currency} className="grid grid-cols-2 gap-2">
+                <Figure label={`Today (${c.currency})`} value={formatMoney(c.today, c.currency)} />
+                <Figure label="This month" value={formatMoney(c.this_month, c.currency)} />
+              </div>
+            ))}
+          </dl>
+        </Card>
+        <Card title="Promises">
+          <dl className="grid grid-cols-2 gap-2" data-testid="promises">
+            <Figure label="Made today" value={formatCount(data.promises.today.made)} />
+            <Figure label="Kept today" value={formatCount(data.promises.today.kept)} />
+            <Figure label="Made this month" value={formatCount(data.promises.this_month.made)} />
+            <Figure
+              label="Kept / broken"
+              value={`${formatCount(data.promises.this_month.kept)} / ${formatCount(data.promises.this_month.broken)}`}
+            />
+          </dl>
+        </Card>
+        <Card title="Roll and cure">
+          <dl className="space-y-1 text-sm">
+            <Figure
+              label="Cure rate"
+              value={formatPercent(data.cure_rate.rate)}
+              hint={`${data.cure_rate.cured} of ${data.cure_rate.delinquent_at_start} delinquent accounts`}
+            />
+            {data.roll_rates.map((roll) => (
+              <div key={roll.from_bucket} className="flex justify-between">
+                <dt>
+                  {roll.from_bucket} → {roll.to_bucket}
+                </dt>
+                <dd className="tabular-nums">
+                  {formatPercent(roll.rate)}{" "}
+                  <span className="text-xs text-slate-500">
+                    ({roll.rolled_forward}/{roll.accounts_at_start})
+                  </span>
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </Card>
+      </div>
+      <Card title={`Accounts per bucket${currency ? ` (${currency})` : ""}`}>
+        <div className="h-64" role="img" aria-label="Bar chart of accounts per bucket">
+          <ResponsiveContainer width="100%" height="100%">
+            <BarChart data={series}>
+              <CartesianGrid strokeDasharray="3 3" vertical={false} />
+              <XAxis dataKey="bucket" />
+              <YAxis allowDecimals={false} />
+              <Tooltip />
+              <Bar dataKey="accounts" name="Accounts" fill="#1d5fd1" isAnimationActive={false} />
+            </BarChart>
+          </ResponsiveContainer>
+        </div>
+        <table className="mt-3 w-full text-left text-sm" data-testid="bucket-table">
+          <caption className="sr-only">Accounts and amounts per bucket</caption>
+          <thead className="text-xs uppercase text-slate-500">
+            <tr>
+              <th scope="col">Bucket</th>
+              <th scope="col">Currency</th>
+              <th scope="col" className="text-right">
+                Accounts
+              </th>
+              <th scope="col" className="text-right">
+                Overdue
+              </th>
+              <th scope="col" className="text-right">
+                Outstanding
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.buckets.map((b) => (
+              <tr key={`${b.bucket}/${b.currency}`} className="border-t border-slate-100">
+                <td>{b.bucket}</td>
+                <td>{b.currency}</td>
+                <td className="text-right tabular-nums">{formatCount(b.accounts)}</td>
+                <td className="text-right tabular-nums">{formatMoney(b.overdue, b.currency)}</td>
+                <td className="text-right tabular-nums">{formatMoney(b.outstanding, b.currency)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Card>
+      <Card title="Agents: workload against capacity">
+        {data.agents.length === 0 ? (
+          <p className="text-sm text-slate-600">No agents.</p>
+        ) : (
+          <table className="w-full text-left text-sm">
+            <thead className="text-xs uppercase text-slate-500">
+              <tr>
+                <th scope="col">Agent</th>
+                <th scope="col">Team</th>
+                <th scope="col" className="text-right">
+                  Assigned
+                </th>
+                <th scope="col" className="text-right">
+                  Capacity
+                </th>
+                <th scope="col" className="w-1/3">
+                  Utilisation
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.agents.map((agent) => (
+                <tr key={agent.agent_id} className="border-t border-slate-100">
+                  <td>
+                    <Link to={queuePath(agent.agent_id)} className="text-brand-700 hover:underline">
+                      {agent.name ?? agent.agent_id}
+                    </Link>
+                    {!agent.active && <span className="ml-1 text-xs text-slate-500">(inactive)</span>}
+                  </td>
+                  <td>{agent.team ?? "—"}</td>
+                  <td className="text-right tabular-nums">{formatCount(agent.assigned)}</td>
+                  <td className="text-right tabular-nums">{formatCount(agent.capacity)}</td>
+                  <td>
+                    <div
+                      className="h-2 rounded bg-slate-100"
+                      role="meter"
+                      aria-valuemin={0}
+                      aria-valuemax={100}
+                      aria-valuenow={Math.round((agent.utilisation ?? 0) * 100)}
+                      aria-label={`${agent.agent_id} utilisation`}
+                    >
+                      <div
+                        className={`h-2 rounded ${(agent.utilisation ?? 0) > 0.95 ? "bg-red-500" : "bg-brand-600"}`}
+                        style={{ width: `${Math.min((agent.utilisation ?? 0) * 100, 100)}%` }}
+                      />
+                    </div>
+                    <span className="text-xs text-slate-500">{formatPercent(agent.utilisation, 0)}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+    </div>
+  );
 }
