@@ -7,7 +7,7 @@ import { useRef, useState, type FormEvent } from "react";
 import { ApiError, api } from "../api/client";
 import type { ActionAccepted, Dictionaries } from "../api/types";
 import { Field, buttonClass, inputClass } from "../components/Field";
-import { ErrorState } from "../components/States";
+import { ErrorState, Loading } from "../components/States";
 import { formatDateTime } from "../lib/format";
 
 const PROMISE = "PROMISE_TO_PAY";
@@ -109,6 +109,7 @@ export function RecordActionForm({
 
   if (dictionaries.isError)
     return <ErrorState error={dictionaries.error} onRetry={() => void dictionaries.refetch()} />;
+  if (dictionaries.isPending) return <Loading label="Loading the form…" />;
   const dict = dictionaries.data;
   const otherError =
     record.error &&
