@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test unit lint bench schemas stack-up stack-down clean
+.PHONY: demo test unit lint bench schemas stack-up stack-down clean web
 
 $(BIN)/crm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,21 @@ $(BIN)/crm: pyproject.toml
 demo: $(BIN)/crm
 	$(BIN)/crm demo
 
-## test: start the local services and run the whole test suite (lint, unit, integration, end-to-end)
-test: $(BIN)/crm
+## test: start the local services and run the whole test suite (lint, web app, unit, integration, end-to-end)
+test: $(BIN)/crm web
 	$(BIN)/crm stack up
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	npm --prefix web run lint
+	npm --prefix web test
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## web: install the web app's packages (exactly as locked) and build it into web/dist
+web: web/node_modules/.package-lock.json
+	npm --prefix web run build
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	npm --prefix web ci --no-audit --no-fund
 
 ## unit: the pure tests only, no services needed
 unit: $(BIN)/crm
