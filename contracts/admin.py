@@ -118,3 +118,29 @@ class StrategyPreview(Contract):
     evaluated: int  # customers the draft was evaluated on
     estimated: bool  # True when evaluated < population: counts are scaled from an even sample
     groups: list[GroupPreview]
+
+
+Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9._@-]{1,64}$")]
+Password = Annotated[str, Field(min_length=8, max_length=200)]
+
+
+class UserAdminView(Contract):
+    """A login as admins see it (never its password hash)."""
+
+    username: str
+    role: Role
+    agent_id: str | None
+    team: str | None
+    active: bool
+    created_at: datetime
+
+
+class UserSave(Contract):
+    """``PUT /api/admin/users/{username}``: create a login (``password`` required) or change one (a
+    ``password`` given replaces it; left out keeps it)."""
+
+    role: Role
+    agent_id: Identifier | None = None
+    team: Identifier | None = None
+    active: bool = True
+    password: Password | None = None

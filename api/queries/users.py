@@ -90,3 +90,47 @@ def record_failure(conn: psycopg.Connection, username: str, client: str | None, 
 
 def clear_failures(conn: psycopg.Connection, username: str) -> None:
     conn.execute("DELETE FROM login_failures WHERE username = %s", (username,))
+
+
+_ADMIN_COLUMNS = "username, role, agent_id, team, active, created_at"
+
+
+def _admin_view(row) -> dict:
+    return dict(zip(("username", "role", "agent_id", "team", "active", "created_at"), row, strict=True))
+
+
+def list_users(conn: psycopg.Connection, role: Role | None, limit: int, offset: int) -> list[dict]:
+    rows = conn.execute(
+        f"SELECT {_ADMIN_COLUMNS} FROM users WHERE %(role)s::text IS NULL OR role = %(role)s "
+        "ORDER BY username LIMIT %(limit)s OFFSET %(offset)s",
+        {"role": role.value if role else None, "limit": limit, "offset": offset},
+    ).fetchall()
+    return [_admin_view(row) for row in rows]
+
+
+def get_user_view(conn: psycopg.Connection, username: str) -> dict | None:
+    row = conn.execute(f"SELECT {_ADMIN_COLUMNS} FROM users WHERE username = %s", (username,)).fetchone()
+    return _admin_view(row) if row else None
+
+
+def lock_user(conn: psycopg.Connection, username: str) -> bool:
+    """Lock the login's row for the transaction; False when there is none."""
+    return (
+        conn.execute("SELECT 1 FROM users WHERE username = %s FOR UPDATE", (username,)).fetchone() is not None
+    )
+
+
+def update_user(
+    conn: psycopg.Connection,
+    username: str,
+    role: Role,
+    agent_id: str | None,
+    team: str | None,
+    active: bool,
+    password_hash: str | None,
+) -> None:
+    conn.execute(
+        "UPDATE users SET role = %s, agent_id = %s, team = %s, active = %s,"
+        " password_hash = coalesce(%s, password_hash) WHERE username = %s",
+        (role.value, agent_id, team, active, password_hash, username),
+    )

@@ -70,6 +70,7 @@ MATRIX = {
     ("GET", "/api/admin/strategies", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", "/api/admin/agents", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", "/api/admin/strategy-tools/catalogue", None): (403, 403, 403, 403, 200, 403, 401),
+    ("GET", "/api/admin/users", None): (403, 403, 403, 403, 200, 403, 401),
 }
 CASES = [
     pytest.param(method, path, body, caller, expected, id=f"{method} {path.split('?')[0]} as {caller}")

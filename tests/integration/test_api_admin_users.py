@@ -1,0 +1,98 @@
+"""Logins managed through the API by admins: create, change, deactivate, with audit and no password leak."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import psycopg
+import pytest
+
+from contracts.admin import Role
+from tests.api_client import SECRET, api_client, token
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+ADMIN = token(Role.ADMIN)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def api_settings(initialized):
+    return initialized.model_copy(update={"jwt_secret": SECRET})
+
+
+@pytest.fixture
+async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(api_settings) as http:
+        yield http
+
+
+async def log_in(client, username: str, password: str) -> int:
+    response = await client.post("/api/auth/token", data={"username": username, "password": password})
+    return response.status_code
+
+
+async def test_create_change_and_deactivate_a_login(client, api_settings):
+    name = f"lead-{uuid.uuid4().hex[:6]}"
+    body = {"role": "supervisor", "team": "TEAM-A", "password": "first-password"}
+    created = await client.put(f"/api/admin/users/{name}", json=body, headers=ADMIN)
+    assert created.status_code == 201, created.text
+    assert created.json()["team"] == "TEAM-A" and "password" not in created.text
+    assert await log_in(client, name, "first-password") == 200
+
+    changed = await client.put(f"/api/admin/users/{name}", json={"role": "supervisor"}, headers=ADMIN)
+    assert changed.status_code == 200 and changed.json()["team"] is None  # the body is the whole login
+    assert await log_in(client, name, "first-password") == 200  # no password: the old one stays
+
+    await client.put(
+        f"/api/admin/users/{name}", json={"role": "admin", "password": "second-pass"}, headers=ADMIN
+    )
+    assert await log_in(client, name, "first-password") == 401
+    assert await log_in(client, name, "second-pass") == 200
+
+    gone = await client.delete(f"/api/admin/users/{name}", headers=ADMIN)
+    assert gone.status_code == 200 and gone.json()["active"] is False
+    assert await log_in(client, name, "second-pass") == 401
+    listed = await client.get("/api/admin/users?role=admin", headers=ADMIN)
+    assert name in [u["username"] for u in listed.json()]
+
+    with psycopg.connect(api_settings.database_url) as conn:
+        audit = conn.execute(
+            "SELECT action, details::text FROM audit_log WHERE target = %s ORDER BY id", (f"user:{name}",)
+        ).fetchall()
+    assert [a for a, _ in audit] == ["user.add", "user.update", "user.update", "user.deactivate"]
+    assert all("first-password" not in d and "second-pass" not in d for _, d in audit)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"role": "agent", "password": "long-enough"}, "agent_id"),
+        ({"role": "admin", "agent_id": "A-1", "password": "long-enough"}, "agent_id"),
+        ({"role": "agent", "agent_id": "A-1", "team": "T", "password": "long-enough"}, "team"),
+        ({"role": "admin"}, "password"),  # a new login needs one
+        ({"role": "admin", "password": "short"}, "password"),
+        ({"role": "overlord", "password": "long-enough"}, "role"),
+    ],
+)
+async def test_bad_logins_are_422_at_their_field(client, body, field):
+    response = await client.put(f"/api/admin/users/new-{uuid.uuid4().hex[:6]}", json=body, headers=ADMIN)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == field
+
+
+async def test_only_admins_and_never_against_themselves(client):
+    for role in (Role.SUPERVISOR, Role.AGENT, Role.INTEGRATION):
+        assert (await client.get("/api/admin/users", headers=token(role, "A-1"))).status_code == 403
+    me = (await client.get("/api/auth/me", headers=ADMIN)).json()["username"]
+    demote = await client.put(
+        f"/api/admin/users/{me}", json={"role": "agent", "agent_id": "A"}, headers=ADMIN
+    )
+    assert demote.status_code == 422
+    assert (await client.delete(f"/api/admin/users/{me}", headers=ADMIN)).status_code == 422
+    assert (await client.get("/api/admin/users/nobody-here", headers=ADMIN)).status_code == 404
