@@ -18,6 +18,7 @@ const SearchPage = lazy(() => import("./pages/SearchPage"));
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const StrategiesPage = lazy(() => import("./pages/admin/StrategiesPage"));
 const AgentsPage = lazy(() => import("./pages/admin/AgentsPage"));
+const UsersPage = lazy(() => import("./pages/admin/UsersPage"));
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -99,6 +100,14 @@ export function AppRoutes() {
             element={
               <RequireAuth roles={["admin"]}>
                 <AgentsPage />
+              </RequireAuth>
+            }
+          />
+          <Route
+            path="/admin/users"
+            element={
+              <RequireAuth roles={["admin"]}>
+                <UsersPage />
               </RequireAuth>
             }
           />

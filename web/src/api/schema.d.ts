@@ -189,6 +189,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Users */
+        get: operations["list_users_api_admin_users_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get User */
+        get: operations["get_user_api_admin_users__username__get"];
+        /**
+         * Save User
+         * @description Create the login (201; `password` required) or change it (200; a `password` replaces the old one).
+         */
+        put: operations["save_user_api_admin_users__username__put"];
+        post?: never;
+        /**
+         * Deactivate User
+         * @description Deactivate the login: it can no longer log in (its current token lasts until it expires).
+         */
+        delete: operations["deactivate_user_api_admin_users__username__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agents/{agent_id}/queue": {
         parameters: {
             query?: never;
@@ -1862,6 +1904,26 @@ export interface components {
              */
             token_type: "bearer";
         };
+        /**
+         * UserAdminView
+         * @description A login as admins see it (never its password hash).
+         */
+        UserAdminView: {
+            /** Active */
+            active: boolean;
+            /** Agent Id */
+            agent_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            role: components["schemas"]["Role"];
+            /** Team */
+            team: string | null;
+            /** Username */
+            username: string;
+        };
         /** UserPublic */
         UserPublic: {
             /** Agent Id */
@@ -1871,6 +1933,25 @@ export interface components {
             team: string | null;
             /** Username */
             username: string;
+        };
+        /**
+         * UserSave
+         * @description ``PUT /api/admin/users/{username}``: create a login (``password`` required) or change one (a
+         *     ``password`` given replaces it; left out keeps it).
+         */
+        UserSave: {
+            /**
+             * Active
+             * @default true
+             */
+            active?: boolean;
+            /** Agent Id */
+            agent_id?: string | null;
+            /** Password */
+            password?: string | null;
+            role: components["schemas"]["Role"];
+            /** Team */
+            team?: string | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -2312,6 +2393,145 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StrategyPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_users_api_admin_users_get: {
+        parameters: {
+            query?: {
+                role?: components["schemas"]["Role"] | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdminView"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_user_api_admin_users__username__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdminView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_user_api_admin_users__username__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserSave"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdminView"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdminView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deactivate_user_api_admin_users__username__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdminView"];
                 };
             };
             /** @description Validation Error */

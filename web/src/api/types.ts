@@ -20,3 +20,5 @@ export type ConditionDraft = NonNullable<CampaignDraft["conditions"]>[number];
 export type ContactRuleDraft = NonNullable<CampaignDraft["contact_rules"]>[number];
 export type CustomerView = Schemas["CustomerView"];
 export type PortfolioSummary = Schemas["PortfolioSummary"];
+export type UserAdminView = Schemas["UserAdminView"];
+export type UserSave = Schemas["UserSave"];

@@ -16,6 +16,7 @@ export function navItems(role: Role, agentId: string | null): NavItem[] {
     { to: "/dashboard", label: "Dashboard", roles: ["supervisor", "admin"] },
     { to: "/admin/strategies", label: "Strategies", roles: ["admin"] },
     { to: "/admin/agents", label: "Agents", roles: ["admin"] },
+    { to: "/admin/users", label: "Users", roles: ["admin"] },
   ];
   return items.filter((item) => item.roles.includes(role));
 }

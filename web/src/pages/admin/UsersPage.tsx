@@ -1,0 +1,247 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+
+import { ApiError, api } from "../../api/client";
+import type { UserAdminView, UserSave } from "../../api/types";
+import type { Role } from "../../auth/session";
+import { Field, buttonClass, inputClass, secondaryButtonClass } from "../../components/Field";
+import { Empty, ErrorState, Loading } from "../../components/States";
+import { formatDateTime } from "../../lib/format";
+
+const ROLES: Role[] = ["agent", "supervisor", "admin", "integration"];
+
+interface Draft {
+  username: string;
+  role: Role;
+  agent_id: string;
+  team: string;
+  active: boolean;
+  password: string;
+}
+
+function UserForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; onDone: () => void }) {
+  const client = useQueryClient();
+  const [draft, setDraft] = useState(initial);
+  const save = useMutation({
+    mutationFn: () => {
+      const body: UserSave = {
+        role: draft.role,
+        agent_id: draft.role === "agent" ? draft.agent_id.trim() || null : null,
+        team: draft.role === "supervisor" ? draft.team.trim() || null : null,
+        active: draft.active,
+        password: draft.password || null,
+      };
+      return api<UserAdminView>(`/api/admin/users/${encodeURIComponent(draft.username.trim())}`, {
+        method: "PUT",
+        body,
+      });
+    },
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["users"] });
+      onDone();
+    },
+  });
+  const errors = save.error instanceof ApiError ? save.error.fieldErrors : {};
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    save.mutate();
+  }
+
+  return (
+    <form
+      onSubmit={submit}
+      aria-label="Login"
+      className="space-y-3 rounded-lg border border-slate-200 bg-white p-4"
+    >
+      <h2 className="text-lg font-semibold">{isNew ? "New login" : `Edit ${initial.username}`}</h2>
+      {save.error && !Object.keys(errors).length && <ErrorState error={save.error} />}
+      <div className="grid gap-3 sm:grid-cols-3">
+        <Field label="Username" error={errors.username}>
+          {(props) => (
+            <input
+              {...props}
+              className={inputClass}
+              value={draft.username}
+              disabled={!isNew}
+              required
+              autoComplete="off"
+              onChange={(e) => set("username", e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Role" error={errors.role}>
+          {(props) => (
+            <select
+              {...props}
+              className={inputClass}
+              value={draft.role}
+              onChange={(e) => set("role", e.target.value as Role)}
+            >
+              {ROLES.map((role) => (
+                <option key={role}>{role}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {draft.role === "agent" && (
+          <Field label="Agent id" error={errors.agent_id}>
+            {(props) => (
+              <input
+                {...props}
+                className={inputClass}
+                value={draft.agent_id}
+                onChange={(e) => set("agent_id", e.target.value)}
+              />
+            )}
+          </Field>
+        )}
+        {draft.role === "supervisor" && (
+          <Field label="Team" hint="Empty: every team" error={errors.team}>
+            {(props) => (
+              <input
+                {...props}
+                className={inputClass}
+                value={draft.team}
+                onChange={(e) => set("team", e.target.value)}
+              />
+            )}
+          </Field>
+        )}
+        <Field
+          label={isNew ? "Password" : "New password"}
+          hint={isNew ? "At least 8 characters" : "Empty: unchanged"}
+          error={errors.password}
+        >
+          {(props) => (
+            <input
+              {...props}
+              type="password"
+              autoComplete="new-password"
+              className={inputClass}
+              value={draft.password}
+              onChange={(e) => set("password", e.target.value)}
+            />
+          )}
+        </Field>
+      </div>
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" checked={draft.active} onChange={(e) => set("active", e.target.checked)} />
+        Active
+      </label>
+      <div className="flex gap-2">
+        <button type="submit" className={buttonClass} disabled={save.isPending}>
+          {save.isPending ? "Saving…" : "Save"}
+        </button>
+        <button type="button" className={secondaryButtonClass} onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const emptyDraft: Draft = { username: "", role: "agent", agent_id: "", team: "", active: true, password: "" };
+
+export default function UsersPage() {
+  const [editing, setEditing] = useState<{ draft: Draft; isNew: boolean } | null>(null);
+  const users = useQuery({
+    queryKey: ["users"],
+    queryFn: ({ signal }) => api<UserAdminView[]>("/api/admin/users", { query: { limit: 1000 }, signal }),
+  });
+  return (
+    <section aria-labelledby="users-title" className="space-y-4">
+      <div className="flex items-end gap-3">
+        <h1 id="users-title" className="text-2xl font-semibold">
+          Users and roles
+        </h1>
+        <button
+          type="button"
+          className={`${buttonClass} ml-auto`}
+          onClick={() => setEditing({ draft: emptyDraft, isNew: true })}
+        >
+          New login
+        </button>
+      </div>
+      {editing && (
+        <UserForm
+          key={editing.draft.username || "new"}
+          initial={editing.draft}
+          isNew={editing.isNew}
+          onDone={() => setEditing(null)}
+        />
+      )}
+      {users.isPending ? (
+        <Loading />
+      ) : users.isError ? (
+        <ErrorState error={users.error} onRetry={() => void users.refetch()} />
+      ) : users.data.length === 0 ? (
+        <Empty title="No logins" />
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="w-full text-left text-sm">
+            <thead className="bg-slate-50 text-xs uppercase text-slate-600">
+              <tr>
+                <th scope="col" className="px-3 py-2">
+                  Username
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Role
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Agent / team
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Status
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Created
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.data.map((user) => (
+                <tr key={user.username} className="border-t border-slate-100">
+                  <td className="px-3 py-2 font-medium">{user.username}</td>
+                  <td className="px-3 py-2">{user.role}</td>
+                  <td className="px-3 py-2">
+                    {user.agent_id ?? user.team ?? (user.role === "supervisor" ? "every team" : "—")}
+                  </td>
+                  <td className="px-3 py-2">
+                    {user.active ? "Active" : <span className="text-slate-500">Inactive</span>}
+                  </td>
+                  <td className="px-3 py-2 text-xs text-slate-600">{formatDateTime(user.created_at)}</td>
+                  <td className="px-3 py-2 text-right">
+                    <button
+                      type="button"
+                      className={secondaryButtonClass}
+                      onClick={() =>
+                        setEditing({
+                          isNew: false,
+                          draft: {
+                            username: user.username,
+                            role: user.role,
+                            agent_id: user.agent_id ?? "",
+                            team: user.team ?? "",
+                            active: user.active,
+                            password: "",
+                          },
+                        })
+                      }
+                    >
+                      Edit
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
