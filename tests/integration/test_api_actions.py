@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import orjson
 import psycopg
 import pytest
@@ -20,21 +18,11 @@ from domain.dictionaries import InvalidDictionaries
 from processors.queues import contacts, logic
 from processors.queues.layout import contacts_change
 from sinks.redis import write_changes
-from tests.api_client import SECRET, api_client, token
+from tests.api_client import api_client, token
 from tests.kafka_helpers import message_count, read_all
 from topics import physical_name
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def api_settings(initialized):
-    return initialized.model_copy(update={"jwt_secret": SECRET})
 
 
 def calling_moment() -> datetime:
@@ -100,12 +88,6 @@ class World:
 @pytest.fixture(scope="module")
 def world(api_settings) -> World:
     return World(api_settings)
-
-
-@pytest.fixture
-async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(api_settings) as http:
-        yield http
 
 
 def call(cif: str, at: datetime, result: str = "NO_ANSWER", **more) -> dict:

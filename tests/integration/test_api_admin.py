@@ -52,11 +52,6 @@ AGENT = {
 }
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def namespace(service_addresses, run_id, cli_env):
     with initialized_namespace(service_addresses, f"api{run_id}", cli_env) as (settings, _env):

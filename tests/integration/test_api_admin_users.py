@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
-import httpx
 import psycopg
 import pytest
 
 from contracts.admin import Role
-from tests.api_client import SECRET, api_client, token
+from tests.api_client import token
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 ADMIN = token(Role.ADMIN)
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def api_settings(initialized):
-    return initialized.model_copy(update={"jwt_secret": SECRET})
-
-
-@pytest.fixture
-async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(api_settings) as http:
-        yield http
 
 
 async def log_in(client, username: str, password: str) -> int:

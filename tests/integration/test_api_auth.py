@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -15,25 +14,15 @@ import orjson
 import psycopg
 import pytest
 
-from api.app import MAX_BODY_BYTES, create_app
+from api.app import MAX_BODY_BYTES
 from api.queries import users
 from api.security import AUDIENCE, ISSUER, Principal, hash_password, issue_token
 from api.services.auth import MAX_FAILURES
 from contracts.admin import Role
+from tests.api_client import SECRET
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 PASSWORD = "correct horse battery"
-SECRET = "test-secret-" + "x" * 40
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def api_settings(initialized):
-    return initialized.model_copy(update={"jwt_secret": SECRET})
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +35,6 @@ def people(api_settings) -> dict[Role, str]:
             agent_id = "A-1" if role is Role.AGENT else None
             assert users.insert_user(conn, name, hash_password(PASSWORD), role, agent_id)
     return names
-
-
-@pytest.fixture
-async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(api_settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield http
 
 
 async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:

@@ -4,10 +4,8 @@ trail, and that every query it runs can be answered from an index."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
-import httpx
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
@@ -19,19 +17,9 @@ from domain.buckets import bucket
 from processors.common.routing import Routed
 from processors.promises.sink import ACTION_ROWS, ACTIONS, action_rows
 from sinks.postgres import upsert_rows
-from tests.api_client import SECRET, api_client, token
+from tests.api_client import token
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def api_settings(initialized):
-    return initialized.model_copy(update={"jwt_secret": SECRET})
 
 
 def _action(action_id: str, cif: str, at: str, **fields) -> dict:
@@ -188,12 +176,6 @@ def customer(api_settings) -> dict:
         )
         today = conn.execute("SELECT max(business_date) FROM loan_delinquency").fetchone()[0]
     return {"cif": cif, "guarantor": guarantor, "late": late, "current": current, "tag": tag, "today": today}
-
-
-@pytest.fixture
-async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(api_settings) as http:
-        yield http
 
 
 async def test_the_360_view_shows_the_customer_contacts_references_loans_and_collateral(client, customer):

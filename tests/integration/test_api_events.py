@@ -30,16 +30,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 WAIT_S = 10  # no test waits longer than this for an event
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def api_settings(initialized):
-    return initialized.model_copy(update={"jwt_secret": SECRET})
-
-
 @pytest.fixture(scope="module")
 def base_url(api_settings) -> Iterator[str]:
     """The API served by uvicorn on a free loopback port, on a thread of its own."""

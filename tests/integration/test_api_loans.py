@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 
-import httpx
 import psycopg
 import pytest
 
 from contracts.admin import Role
 from domain.buckets import bucket
-from tests.api_client import SECRET, api_client, token
+from tests.api_client import token
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def api_settings(initialized):
-    return initialized.model_copy(update={"jwt_secret": SECRET})
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +48,6 @@ def loan(api_settings) -> tuple[str, str]:
             (cif,),
         )
     return account, cif
-
-
-@pytest.fixture
-async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(api_settings) as http:
-        yield http
 
 
 async def test_a_loan_with_dpd_as_of_the_latest_business_date(client, loan, api_settings):

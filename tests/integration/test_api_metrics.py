@@ -6,19 +6,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from contracts.admin import Role
-from tests.api_client import SECRET, api_client, token
+from tests.api_client import api_client, token
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def api_settings(initialized):
-    return initialized.model_copy(update={"jwt_secret": SECRET})
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:

@@ -4,30 +4,18 @@ again, byte for byte), the loan's currency, reversals of known payments only, ro
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
-import httpx
 import psycopg
 import pytest
 
 from contracts.admin import Role
 from contracts.payments import Payment
-from tests.api_client import SECRET, api_client, token
+from tests.api_client import api_client, token
 from tests.kafka_helpers import message_count, read_all
 from topics import physical_name
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 INTEGRATION = token(Role.INTEGRATION)
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def api_settings(initialized):
-    return initialized.model_copy(update={"jwt_secret": SECRET})
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +34,6 @@ def loan(api_settings) -> str:
             (f"BANK-{account}", account),
         )
     return account
-
-
-@pytest.fixture
-async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(api_settings) as http:
-        yield http
 
 
 def payment(account: str, **more) -> dict:

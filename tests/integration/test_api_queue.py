@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import httpx
 import orjson
 import psycopg
 import pytest
@@ -13,19 +11,9 @@ import redis
 
 from contracts.admin import Role
 from processors.queues.layout import entries_key, queue_key
-from tests.api_client import SECRET, api_client, token
+from tests.api_client import token
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def api_settings(initialized):
-    return initialized.model_copy(update={"jwt_secret": SECRET})
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +47,6 @@ def queue(api_settings):
         client.hset(entries_key(ns, "Q-1"), cif, orjson.dumps(entry))
     yield
     client.delete(queue_key(ns, "Q-1"), entries_key(ns, "Q-1"))
-
-
-@pytest.fixture
-async def client(api_settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(api_settings) as http:
-        yield http
 
 
 async def test_the_agent_reads_their_queue_in_priority_order_with_contactability(client, queue):

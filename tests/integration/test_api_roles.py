@@ -79,11 +79,6 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def api_settings(initialized):
     settings = initialized.model_copy(update={"jwt_secret": SECRET})

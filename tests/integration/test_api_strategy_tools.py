@@ -15,11 +15,6 @@ from tests.services import isolated_settings
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def book(service_addresses, run_id):
     """150 customers: C000-C099 one AUTO_LOAN 40 days late (risk 0.8 when even), C100-C149 current

@@ -406,11 +406,6 @@ def portfolio(service_addresses, run_id, initialized) -> Iterator[Settings]:
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def client(portfolio) -> AsyncIterator[httpx.AsyncClient]:
     async with api_client(portfolio) as http:
         yield http

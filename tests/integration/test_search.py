@@ -185,11 +185,6 @@ def world(service_addresses, run_id, cli_env, tmp_path_factory):
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def client(world) -> AsyncIterator[httpx.AsyncClient]:
     async with api_client(world[0]) as http:
         yield http
