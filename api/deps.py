@@ -1,5 +1,9 @@
 """Typed dependencies: a route states what it needs in its signature (``conn: ConnDep``,
-``user: RequireRole(Role.ADMIN)``) and contains no plumbing."""
+``user: RequireRole(Role.ADMIN)``) and contains no plumbing.
+
+Those that do no blocking I/O are ``async def``: FastAPI runs a plain ``def`` dependency on a worker
+thread, and each such hand-off cost more than the dependency itself. ``get_conn`` blocks (a pool checkout
+may wait), so it stays a ``def``."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from api.publishing import Publisher
 from api.resources import Resources
-from api.security import InvalidToken, Principal, decode_token
+from api.security import InvalidToken, Principal
 from contracts.admin import Role
 from crm.settings import Settings
 
@@ -20,14 +24,14 @@ TOKEN_URL = "/api/auth/token"
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     return request.app.state.resources
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def get_app_settings(resources: ResourcesDep) -> Settings:
+async def get_app_settings(resources: ResourcesDep) -> Settings:
     return resources.settings
 
 
@@ -43,7 +47,7 @@ def get_conn(resources: ResourcesDep) -> Iterator[psycopg.Connection]:
 ConnDep = Annotated[psycopg.Connection, Depends(get_conn)]
 
 
-def get_publisher(resources: ResourcesDep) -> Publisher:
+async def get_publisher(resources: ResourcesDep) -> Publisher:
     return resources.publisher
 
 
@@ -58,7 +62,7 @@ async def current_user(resources: ResourcesDep, token: Annotated[str | None, Dep
     if not token:
         raise _unauthorized("not authenticated: send a bearer token from POST /api/auth/token")
     try:
-        return decode_token(resources.jwt_secret, token)
+        return resources.tokens.principal(token)
     except InvalidToken as error:
         raise _unauthorized(str(error)) from None
 

@@ -4,56 +4,100 @@ so the API starts (and reports the outage on /api/health) while a dependency is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+import weakref
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import httpx
+import psycopg
 import psycopg_pool
 import redis
+import redis.asyncio as aioredis
 
 from api.publishing import Publisher, make_api_producer
+from api.security import TokenCache
 
 if TYPE_CHECKING:
     from crm.settings import Settings
 
+POOL_MIN_SIZE = 4  # enough for a burst of requests without opening connections while they wait
 POOL_MAX_SIZE = 20
 POOL_TIMEOUT_S = 5.0  # waiting longer for a connection than this answers 503
 PROBE_TIMEOUT_S = 2.0
+PROBE_AFTER_IDLE_S = 1.0  # a connection idle in the pool longer than this is probed before it is lent
+# Connections to Elasticsearch per worker: it runs a handful of searches at once (1.5 per core, plus one),
+# more only queue there, and httpx's pool does work per request that grows with the square of its
+# connections (a third of a search's CPU in the API at 64 concurrent requests).
+SEARCH_CONNECTIONS = 8
+
+
+class ApiConnectionPool(psycopg_pool.ConnectionPool):
+    """The pool, probing only connections that have sat in it for more than ``PROBE_AFTER_IDLE_S`` (one
+    empty query before lending it), so a restarted server's dead connections are found and replaced; one
+    returned moments ago is lent as it is. Probing every checkout cost a round trip per request, for
+    connections that had just been used. (The return time is noted in ``putconn``: a ``reset`` callback
+    would hand every return to the pool's worker thread.)"""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._returned: weakref.WeakKeyDictionary[psycopg.Connection, float] = weakref.WeakKeyDictionary()
+        super().__init__(*args, check=self._check_if_idle, **kwargs)
+
+    def putconn(self, conn: psycopg.Connection) -> None:
+        self._returned[conn] = time.monotonic()
+        super().putconn(conn)
+
+    def _check_if_idle(self, conn: psycopg.Connection) -> None:
+        returned = self._returned.pop(conn, None)
+        if returned is None or time.monotonic() - returned > PROBE_AFTER_IDLE_S:
+            self.check_connection(conn)
 
 
 @dataclass
 class Resources:
     settings: Settings
-    jwt_secret: str
+    jwt_secret: str = field(repr=False)
     pool: psycopg_pool.ConnectionPool
     publisher: Publisher
     redis: redis.Redis
     http: httpx.AsyncClient  # Elasticsearch's REST API
+    tokens: TokenCache  # tokens verified once, served until they expire
+    redis_async: aioredis.Redis  # for reads on the event loop (the queue), no thread hand-off
 
 
 def open_resources(settings: Settings, delivery_timeout_s: float) -> Resources:
-    pool = psycopg_pool.ConnectionPool(
+    pool = ApiConnectionPool(
         settings.database_url,
-        min_size=1,
+        min_size=POOL_MIN_SIZE,
         max_size=POOL_MAX_SIZE,
         timeout=POOL_TIMEOUT_S,
         # Autocommit: reads hold no transaction; writes open one explicitly (conn.transaction()).
         kwargs={"autocommit": True, "connect_timeout": 5},
-        check=psycopg_pool.ConnectionPool.check_connection,  # a restarted server's dead connections
         name="api",
         open=False,
     )
     pool.open(wait=False)
     producer = make_api_producer(settings, delivery_timeout_s)
+    jwt_secret = settings.resolved_jwt_secret()
     return Resources(
         settings=settings,
-        jwt_secret=settings.resolved_jwt_secret(),
+        jwt_secret=jwt_secret,
         pool=pool,
         publisher=Publisher(producer, settings, delivery_timeout_s),
         redis=redis.Redis.from_url(
             settings.redis_url, socket_timeout=PROBE_TIMEOUT_S, socket_connect_timeout=PROBE_TIMEOUT_S
         ),
-        http=httpx.AsyncClient(base_url=settings.elasticsearch_url, timeout=PROBE_TIMEOUT_S),
+        http=httpx.AsyncClient(
+            base_url=settings.elasticsearch_url,
+            timeout=PROBE_TIMEOUT_S,
+            limits=httpx.Limits(
+                max_connections=SEARCH_CONNECTIONS, max_keepalive_connections=SEARCH_CONNECTIONS
+            ),
+        ),
+        tokens=TokenCache(jwt_secret),
+        redis_async=aioredis.Redis.from_url(
+            settings.redis_url, socket_timeout=PROBE_TIMEOUT_S, socket_connect_timeout=PROBE_TIMEOUT_S
+        ),
     )
 
 
@@ -61,4 +105,5 @@ async def close_resources(resources: Resources) -> None:
     resources.publisher.producer.flush(5)
     resources.pool.close()
     resources.redis.close()
+    await resources.redis_async.aclose()
     await resources.http.aclose()

@@ -6,6 +6,8 @@ authorised; a deactivated login keeps working until its token expires (at most `
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -82,6 +84,11 @@ def issue_token(
 
 def decode_token(secret: str, token: str) -> Principal:
     """The token's principal; raises InvalidToken with the reason (signature, expiry, issuer, audience)."""
+    return _decode(secret, token)[0]
+
+
+def _decode(secret: str, token: str) -> tuple[Principal, float]:
+    """The token's principal and its expiry (epoch seconds)."""
     try:
         claims = jwt.decode(
             token,
@@ -91,10 +98,40 @@ def decode_token(secret: str, token: str) -> Principal:
             issuer=ISSUER,
             options={"require": _REQUIRED_CLAIMS},
         )
-        return Principal(claims["sub"], Role(claims["role"]), claims.get("agent_id"), claims.get("team"))
+        principal = Principal(claims["sub"], Role(claims["role"]), claims.get("agent_id"), claims.get("team"))
+        return principal, float(claims["exp"])
     except jwt.ExpiredSignatureError:
         raise InvalidToken("the token has expired; log in again") from None
     except jwt.PyJWTError as error:
         raise InvalidToken(f"invalid token: {error}") from None
     except (ValueError, TypeError, KeyError):
         raise InvalidToken("invalid token: unknown role") from None
+
+
+class TokenCache:
+    """Tokens already verified, by their exact text, until they expire: a client sends the same token with
+    every request, and checking its signature and claims costs about 35 µs each time (a hit: 0.2 µs).
+
+    A token is verified in full once (:func:`decode_token`); a hit is served only while the clock is before
+    the token's ``exp`` (as PyJWT decides expiry), after that it is verified again and refused as expired.
+    A tampered token is other text, so never a hit; invalid tokens are not kept. At most ``max_size``
+    tokens are kept, the least recently used leave first. Not thread-safe: used from the event loop.
+    """
+
+    def __init__(self, secret: str, max_size: int = 10_000) -> None:
+        self.secret = secret
+        self.max_size = max_size
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+
+    def principal(self, token: str) -> Principal:
+        """The token's principal; raises InvalidToken like :func:`decode_token`."""
+        hit = self._verified.get(token)
+        if hit is not None and time.time() < hit[1]:
+            self._verified.move_to_end(token)
+            return hit[0]
+        self._verified.pop(token, None)
+        principal, expires = _decode(self.secret, token)
+        self._verified[token] = (principal, expires)
+        if len(self._verified) > self.max_size:
+            self._verified.popitem(last=False)
+        return principal

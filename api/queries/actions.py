@@ -50,17 +50,33 @@ def insert_accepted(
     return row is not None
 
 
-def customer_facts(conn: psycopg.Connection, cif: str) -> CustomerFacts | None:
-    """None when the bank never sent the customer."""
-    row = conn.execute("SELECT timezone FROM customers WHERE cif = %s", (cif,)).fetchone()
-    return CustomerFacts(*row) if row else None
+class Prechecks(NamedTuple):
+    """What the checks before the transaction read, in one round trip."""
+
+    accepted: AcceptedAction | None  # this action id, already accepted
+    customer: CustomerFacts | None  # None: the bank never sent the customer
+    loan_of_customer: bool  # the action's account is a loan of the customer (True without an account)
 
 
-def is_loan_of(conn: psycopg.Connection, account_number: str, cif: str) -> bool:
+def prechecks(conn: psycopg.Connection, action: AgentAction) -> Prechecks:
+    """The accepted action of this id (as :func:`find_accepted`), the customer's zone, and whether the
+    action's account is one of the customer's loans: one statement, one round trip."""
     row = conn.execute(
-        "SELECT 1 FROM loans WHERE account_number = %s AND cif = %s", (account_number, cif)
+        "SELECT a.value, a.accepted_at, c.cif IS NOT NULL, c.timezone, "
+        "  %(account)s::text IS NULL OR EXISTS "
+        "    (SELECT 1 FROM loans l WHERE l.account_number = %(account)s AND l.cif = %(cif)s) "
+        "FROM (SELECT) AS one "
+        "LEFT JOIN accepted_actions a ON a.action_id = %(action_id)s "
+        "LEFT JOIN customers c ON c.cif = %(cif)s",
+        {"action_id": action.action_id, "cif": action.cif, "account": action.account_number},
     ).fetchone()
-    return row is not None
+    assert row is not None  # one row, always
+    value, accepted_at, known, timezone, loan_of_customer = row
+    return Prechecks(
+        AcceptedAction(value, accepted_at) if value is not None else None,
+        CustomerFacts(timezone) if known else None,
+        loan_of_customer,
+    )
 
 
 def lock_customer(conn: psycopg.Connection, cif: str) -> None:

@@ -225,15 +225,15 @@ def record_action(
     problems = unknown_action_codes(dictionaries, action.model_dump(include={"type", "subtype", "result"}))
     if problems:
         raise _fields_error(problems)
-    stored = queries.find_accepted(conn, action.action_id)
-    if stored is not None:  # before the checks that depend on time and state: a retry must still succeed
-        return _repeat(stored, action)
+    found = queries.prechecks(conn, action)  # one round trip for what the next checks read
+    if found.accepted is not None:  # before the checks that depend on time and state: a retry must succeed
+        return _repeat(found.accepted, action)
     if problems := _date_problems(action, now):
         raise _fields_error(problems)
-    customer = queries.customer_facts(conn, action.cif)
+    customer = found.customer
     if customer is None or not may_see_customer(conn, user, action.cif):
         raise NotFound(f"customer {action.cif} not found")
-    if action.account_number is not None and not queries.is_loan_of(conn, action.account_number, action.cif):
+    if not found.loan_of_customer:
         raise _fields_error(
             [("account_number", f"{action.account_number} is not a loan of customer {action.cif}")]
         )

@@ -1,4 +1,4 @@
-"""`crm api`: serve the HTTP API with uvicorn."""
+"""`crm api`: serve the HTTP API with uvicorn, in one process or several."""
 
 from __future__ import annotations
 
@@ -7,21 +7,36 @@ import typer
 from crm.settings import get_settings
 
 
+def worker_app():
+    """The app of one worker process: uvicorn imports and calls this in each worker it starts, so each
+    builds its own app, pools and producer from the environment's settings, with the project's logging."""
+    from api.app import create_app
+    from crm.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)
+
+
 def api(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0: all)."),
     port: int | None = typer.Option(None, "--port", help="Port; default CRM_API_PORT."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Worker processes sharing the port (one per core uses the machine)."
+    ),
 ) -> None:
     """Serve the HTTP API and the web app on CRM_API_PORT."""
     import uvicorn
 
-    from api.app import create_app
-
     settings = get_settings()
+    settings.resolved_jwt_secret()  # made here when unset: the workers read it, never race to make it
     # log_config=None keeps the project's logging; the API logs one line per request itself.
     uvicorn.run(
-        create_app(settings),
+        "crm.commands.api:worker_app",
+        factory=True,
         host=host,
         port=port or settings.api_port,
+        workers=workers,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,

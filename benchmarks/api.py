@@ -1,0 +1,340 @@
+"""Benchmark the HTTP API under load: queue read, 360 view, search and action write, over loopback.
+
+    python benchmarks/api.py [--customers 500000] [--duration 20] [--connections 64] [--workers 2]
+                             [--scenarios queue,view,search,action] [--profile SCENARIO] [--out FILE]
+
+1. Data (`benchmarks/api_data.py`): ``--customers`` generated customers loaded straight into a throw-away
+   namespace: PostgreSQL tables, the agents' queues in Redis, the search index in Elasticsearch.
+2. `crm api --workers N` as a subprocess, driven by `wrk` (or, without it, a Python asyncio client: the
+   output says which) with ``--connections`` keep-alive connections, for ``--warmup`` then ``--duration``
+   seconds per scenario: agents (and a few supervisors) reading queues; opening customers' 360 views;
+   searching by name prefixes, phone digits and cif as agents, supervisors and admins; recording actions
+   (outbound calls to customers who may be called now, and letters), each with an id of its own.
+3. Per scenario: requests/s, p50/p90/p99, failed answers, the API's CPU per request, the cores each process
+   group used (API, PostgreSQL, Redis, Elasticsearch, Kafka, load generator) and the API processes' peak
+   RSS; ``--profile SCENARIO`` also records the API workers with py-spy during that scenario (raw stacks
+   kept beside the JSON result) and prints where their time went. The result goes to ``--out`` (default
+   ``.state/bench/api-<time>.json``).
+
+Needs the local stack (`crm stack up`).
+"""
+
+from __future__ import annotations
+
+import os
+
+if __name__ == "api":  # pragma: no cover - see below
+    # Run as `python benchmarks/<script>.py`, a benchmark puts this folder first on sys.path, so its
+    # `import api` finds this file: stand aside for the real package (`api/`).
+    import importlib
+    import sys
+
+    _folder = os.path.dirname(os.path.abspath(__file__))
+    _saved = sys.path[:]
+    sys.path[:] = [p for p in _saved if os.path.abspath(p or os.curdir) != _folder]
+    try:
+        del sys.modules["api"]
+        sys.modules["api"] = importlib.import_module("api")
+    finally:
+        sys.path[:] = _saved
+else:
+    import argparse
+    import random
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    import uuid
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+    from urllib.parse import quote
+
+    import httpx
+    import orjson
+    from api_data import AGENTS, TEAMS, Facts, agent_id, load, team_of
+    from api_loadgen import Spec, run_python, run_wrk, wrk_available
+    from api_profile import ProcessGroups, api_processes, peak_rss_mb, summarize_profile
+
+    from api.security import Principal, issue_token
+    from contracts.admin import Role
+    from crm.settings import REPO_ROOT, Settings
+    from infra.sandbox import throwaway_namespace
+    from processors.search.documents import digits, words
+
+    SCENARIOS = ("queue", "view", "search", "action")
+    # Targets from the issue (64 concurrent clients, this 2-core machine): (min requests/s, max p99 ms)
+    TARGETS = {"queue": (2_000, 50), "view": (500, 100), "search": (None, 100), "action": (1_000, None)}
+    SPECS_PER_SCENARIO = 20_000
+    SECRET = "benchmark-secret-" + uuid.uuid4().hex
+
+
+def _tokens() -> dict[str, str]:
+    """A token per agent, per team supervisor and one admin, valid for two hours."""
+    ttl = timedelta(hours=2)
+    tokens = {}
+    for number in range(AGENTS):
+        agent = agent_id(number)
+        tokens[agent] = issue_token(SECRET, Principal(f"user-{agent}", Role.AGENT, agent), ttl=ttl)
+    for team in range(TEAMS):
+        name = f"TEAM-{team:02d}"
+        principal = Principal(f"lead-{name}", Role.SUPERVISOR, None, name)
+        tokens[name] = issue_token(SECRET, principal, ttl=ttl)
+    tokens["admin"] = issue_token(SECRET, Principal("admin", Role.ADMIN), ttl=ttl)
+    return tokens
+
+
+def _reader(rnd: random.Random, tokens: dict[str, str], agent: str) -> str:
+    """Mostly the agent themself; one request in ten their team's supervisor."""
+    return tokens[team_of(agent)] if rnd.random() < 0.1 else tokens[agent]
+
+
+def scenario_specs(name: str, facts: Facts, tokens: dict[str, str], rnd: random.Random) -> list[Spec]:
+    agents = sorted(facts.cifs)
+    queued = sorted(facts.queued)
+    specs: list[Spec] = []
+    if name == "queue":
+        for _ in range(SPECS_PER_SCENARIO):
+            agent = rnd.choice(queued)
+            specs.append(Spec("GET", f"/api/agents/{agent}/queue", _reader(rnd, tokens, agent)))
+    elif name == "view":
+        for _ in range(SPECS_PER_SCENARIO):
+            agent = rnd.choice(agents)
+            cif = rnd.choice(facts.cifs[agent])
+            specs.append(Spec("GET", f"/api/customers/{cif}", _reader(rnd, tokens, agent)))
+    elif name == "search":
+        for n in range(SPECS_PER_SCENARIO):
+            agent = rnd.choice(agents)
+            kind = n % 3
+            if kind == 0:  # a name typed as prefixes, without accents
+                text = " ".join(word[:4] for word in words(rnd.choice(facts.names[agent]))[:2])
+            elif kind == 1:  # the last 6 digits of a phone
+                text = digits(rnd.choice(facts.phones[agent]))[-6:]
+            else:
+                text = rnd.choice(facts.cifs[agent]).lower()
+            who = rnd.random()
+            token = tokens["admin"] if who < 0.1 else tokens[team_of(agent)] if who < 0.3 else tokens[agent]
+            specs.append(Spec("GET", f"/api/search?q={quote(text)}", token))
+    elif name == "action":
+        calls = facts.callable[:]
+        rnd.shuffle(calls)
+        for n, (cif, agent, account) in enumerate(calls):
+            body = {
+                "action_id": "{{ID}}",
+                "cif": cif,
+                "account_number": account,
+                "type": "CALL",
+                "subtype": "OUTBOUND",
+                "result": "NO_ANSWER",
+                "at": "{{NOW}}",
+            }
+            specs.append(Spec("POST", "/api/actions", tokens[agent], orjson.dumps(body)))
+            if n % 4 == 3:  # a letter for every four calls
+                agent = rnd.choice(agents)
+                body = {
+                    "action_id": "{{ID}}",
+                    "cif": rnd.choice(facts.cifs[agent]),
+                    "type": "LETTER",
+                    "subtype": "OUTBOUND",
+                    "result": "LEFT_MESSAGE",
+                    "at": "{{NOW}}",
+                }
+                specs.append(Spec("POST", "/api/actions", tokens[agent], orjson.dumps(body)))
+    return specs
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_api(env: dict, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**env, "CRM_JWT_SECRET": SECRET, "CRM_API_PORT": str(port)}
+    command = [sys.executable, "-m", "crm", "api", "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the API exited ({process.returncode}):\n{log.read_text()[-2000:]}")
+        try:
+            answered = httpx.get(f"{base_url}/api/health", timeout=5).status_code in (200, 503)
+        except httpx.HTTPError:
+            answered = False
+        # every worker must be up too: uvicorn starts them one after the other
+        if answered and len(api_processes(process.pid)) >= (workers + 1 if workers > 1 else 1):
+            return process, base_url
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"the API did not answer within 90 s; see {log}")
+
+
+def _probe(base_url: str, spec: Spec) -> httpx.Response:
+    body = spec.body.replace(b"{{ID}}", uuid.uuid4().hex.encode())
+    body = body.replace(b"{{NOW}}", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode())
+    headers = {"Authorization": f"Bearer {spec.token}", "Content-Type": "application/json"}
+    return httpx.request(spec.method, base_url + spec.path, headers=headers, content=body or None, timeout=30)
+
+
+def _py_spy() -> str:
+    beside = Path(sys.executable).parent / "py-spy"  # installed in the virtual environment
+    return str(beside) if beside.is_file() else "py-spy"
+
+
+def run_scenario(name: str, specs: list[Spec], args, base_url: str, api_pid: int, workdir: Path) -> dict:
+    use_wrk = args.generator == "wrk" or (args.generator == "auto" and wrk_available())
+    generate = (
+        (lambda seconds, tag: run_wrk(base_url, specs, args.connections, seconds, tag, workdir))
+        if use_wrk
+        else (lambda seconds, tag: run_python(base_url, specs, args.connections, seconds, tag))
+    )
+    run_tag = uuid.uuid4().hex[:8]
+    if args.warmup > 0:
+        generate(args.warmup, f"{name}-warm-{run_tag}")
+    groups = ProcessGroups(api_processes(api_pid))
+    profiler = None
+    if args.profile == name:  # sampled: slows the API a little; the figures say it was profiled
+        raw = workdir / f"profile-{name}.txt"
+        # --gil: only the thread holding the GIL, i.e. where the workers' Python time goes (not idle threads)
+        profiler = subprocess.Popen(
+            [_py_spy(), "record", "--subprocesses", "--gil", "--nonblocking", "--format", "raw"]
+            + ["--rate", "200", "--pid", str(api_pid), "--duration", str(max(1, round(args.duration)))]
+            + ["-o", str(raw)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    groups.start()
+    result = generate(args.duration, f"{name}-{run_tag}")
+    result["cores"] = groups.stop()
+    cpu = result["cores"].get("api", 0) * result["duration_s"]
+    result["api_cpu_ms_per_request"] = cpu * 1000 / max(1, result["requests"])
+    result["api_peak_rss_mb"] = peak_rss_mb(api_processes(api_pid))
+    result["generator"] = "wrk" if use_wrk else "python (asyncio)"
+    result["profiled"] = profiler is not None
+    if profiler is not None:
+        profiler.wait(timeout=120)
+        result["profile"] = summarize_profile(workdir / f"profile-{name}.txt")
+    return result
+
+
+def _verdict(name: str, result: dict) -> str:
+    min_rps, max_p99 = TARGETS[name]
+    checks = []
+    if min_rps is not None:
+        checks.append(f"{'met' if result['rps'] >= min_rps else 'NOT met'}: >= {min_rps:,} requests/s")
+    if max_p99 is not None:
+        checks.append(f"{'met' if result['p99_ms'] < max_p99 else 'NOT met'}: p99 < {max_p99} ms")
+    return "; ".join(checks)
+
+
+def report(name: str, result: dict) -> None:
+    failed = result["non_2xx"] + result["timeouts"] + result["socket_errors"]
+    print(
+        f"{name}: {result['rps']:,.0f} requests/s ({result['requests']:,} in {result['duration_s']:.1f} s), "
+        f"p50 {result['p50_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+        f"max {result['max_ms']:.0f} ms; errors {failed:,} (non-2xx {result['non_2xx']:,}, timeouts "
+        f"{result['timeouts']}, socket {result['socket_errors']})"
+        + (" [profiled]" if result["profiled"] else "")
+    )
+    cores = ", ".join(f"{group} {used:.2f}" for group, used in result["cores"].items() if used >= 0.01)
+    rss = ", ".join(f"{mb:.0f}" for mb in result["api_peak_rss_mb"].values())
+    print(f"  API CPU {result['api_cpu_ms_per_request']:.2f} ms/request; cores used: {cores}")
+    print(f"  API processes' peak RSS (MB): {rss}; target {_verdict(name, result)}")
+    for line in result.get("profile", {}).get("lines", []):
+        print(f"  {line}")
+
+
+def machine() -> dict:
+    info = {"cores": os.cpu_count(), "date": datetime.now(UTC).date().isoformat()}
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            info["cpu"] = line.split(":", 1)[1].strip()
+            break
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            info["memory_gib"] = round(int(line.split()[1]) / 2**20, 1)
+    return info
+
+
+def benchmark(args, settings: Settings, env: dict, workdir: Path) -> dict:
+    print(f"loading {args.customers:,} customers into PostgreSQL, Redis and Elasticsearch ...", flush=True)
+    facts = load(settings, args.customers)
+    queued = sum(facts.queued.values())
+    stages = ", ".join(f"{stage} {s:.1f} s" for stage, s in facts.timings.items() if stage != "total")
+    print(
+        f"  {facts.timings['total']:.1f} s: {queued:,} queue entries over {len(facts.queued)} agents, "
+        f"{len(facts.callable):,} customers callable now; {stages}"
+    )
+    tokens = _tokens()
+    rnd = random.Random(3)
+    process, base_url = start_api(env, args.workers, workdir / "api.log")
+    results: dict = {}
+    try:
+        print(f"API: crm api --workers {args.workers} at {base_url}; pids {api_processes(process.pid)}")
+        for name in args.scenarios:
+            specs = scenario_specs(name, facts, tokens, rnd)
+            probe = _probe(base_url, specs[0])
+            if probe.status_code == 404 and probe.json().get("detail") == "Not Found":
+                print(f"{name}: skipped, the API has no such route yet")
+                continue
+            if probe.status_code >= 300:
+                print(f"  note: a probe of {name} got {probe.status_code}: {probe.text[:300]}")
+            results[name] = run_scenario(name, specs, args, base_url, process.pid, workdir)
+            report(name, results[name])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return {
+        "benchmark": "api",
+        "machine": machine(),
+        "customers": args.customers,
+        "queue_entries": queued,
+        "workers": args.workers,
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "loading_s": facts.timings,
+        "scenarios": results,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=500_000)
+    parser.add_argument("--duration", type=float, default=20, help="seconds measured per scenario")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of load before each measurement")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2, help="API worker processes")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated, in order")
+    parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--profile", choices=SCENARIOS, help="record this scenario with py-spy")
+    parser.add_argument("--out", type=Path, help="the JSON result (default .state/bench/api-<time>.json)")
+    args = parser.parse_args()
+    args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    if unknown := set(args.scenarios) - set(SCENARIOS):
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = args.out or REPO_ROOT / ".state" / "bench" / f"api-{stamp}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sandbox = throwaway_namespace(Settings(), f"bencha{uuid.uuid4().hex[:6]}", os.environ)
+    with sandbox as (settings, env), tempfile.TemporaryDirectory() as tmp:
+        result = benchmark(args, settings, env, Path(tmp))
+        for name, scenario in result["scenarios"].items():  # keep the raw stacks beside the result
+            if "profile" in scenario:
+                raw = out.with_name(f"{out.stem}-profile-{name}.txt")
+                raw.write_bytes((Path(tmp) / f"profile-{name}.txt").read_bytes())
+                scenario["profile"]["raw"] = str(raw)
+        log = out.with_name(f"{out.stem}-api.log")  # the API's warnings and errors (not its access lines)
+        lines = (Path(tmp) / "api.log").read_text(errors="replace").splitlines(keepends=True)
+        log.write_text("".join(line for line in lines if " INFO " not in line))
+    out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    print(f"machine: {result['machine']}; result written to {out}")
+
+
+if __name__ == "__main__":
+    main()
