@@ -1,6 +1,10 @@
-"""Background activity at a chosen rate: small payments on random loans, as a busy day brings them.
+"""Background activity at a chosen rate, produced straight to Kafka as a bank's channels and agents would.
 
-Benchmarks measure latency under this load; the demo uses it to keep dashboards and queues moving.
+- `pay_at_rate`: tiny payments on random loans, the steady load benchmarks measure latency under;
+- `ActivitySimulator`: the demo's busy day: payments on delinquent loans (real amounts, some the whole
+  overdue amount, so customers visibly leave their queues) and agents' calls with results from the code
+  dictionaries, some of them promises to pay. Everything is dated on the current business date, so the
+  dashboard's "today" figures move.
 """
 
 from __future__ import annotations
@@ -9,10 +13,14 @@ import random
 import threading
 import time
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
 
 import orjson
 
 from crm.settings import Settings
+from domain.dictionaries import DEFAULT_DICTIONARIES, Dictionaries
 from topics import physical_name
 from topics.clients import make_producer
 
@@ -45,3 +53,211 @@ def pay_at_rate(
             time.sleep(ahead)
     producer.flush()
     return sent
+
+
+# ---- the demo's activity ----
+
+PAYMENT_SHARE = 0.35  # of simulated events; the rest are agents' calls
+PAID_IN_FULL_SHARE = 0.3  # of payments: the whole overdue amount, so the customer leaves the queue
+METHODS = (("BANK_TRANSFER", 50), ("AUTO_DEBIT", 15), ("CASH", 15), ("CARD", 15), ("OTHER", 5))
+# Results of simulated calls. Disputes and cease-communication requests are left out: they would take
+# customers out of the queues for good, and a demo should keep its queues full.
+CALL_RESULTS = (
+    ("NO_ANSWER", 30),
+    ("PROMISE_TO_PAY", 25),
+    ("LEFT_MESSAGE", 12),
+    ("CALLBACK", 10),
+    ("REFUSED", 8),
+    ("WRONG_NUMBER", 5),
+    ("PAID", 5),
+)
+NOTES = {
+    "PROMISE_TO_PAY": "Customer promised to pay.",
+    "REFUSED": "Customer refuses to pay.",
+    "CALLBACK": "Asked to be called back.",
+    "PAID": "Customer says the payment was already made.",
+}
+CANDIDATES = 2_000  # delinquent loans sampled at each refresh
+REFRESH_S = 10.0  # a new sample of delinquent loans this often
+TODAY_REFRESH_S = 2.0  # the business date (one index lookup) this often, so events follow the clock
+
+
+@dataclass
+class DelinquentLoan:
+    account_number: str
+    cif: str
+    currency: str
+    overdue: Decimal
+    agent_id: str | None  # the customer's current call agent
+
+
+@dataclass
+class ActivityCounts:
+    payments: int = 0
+    paid_in_full: int = 0
+    actions: int = 0
+    promises: int = 0
+    undelivered: int = 0
+
+    def describe(self) -> str:
+        return (
+            f"{self.payments} payments ({self.paid_in_full} paying all arrears), {self.actions} calls "
+            f"({self.promises} promises to pay)"
+        )
+
+
+def _moment(day: date, now: datetime) -> str:
+    """The business day at the wall clock's time of day: events of one day keep their order."""
+    return datetime.combine(day, now.astimezone(UTC).time(), tzinfo=UTC).isoformat()
+
+
+def _part_of(amount: Decimal, rng: random.Random) -> Decimal:
+    """Between a tenth and two thirds of ``amount``, in its own precision (whole units stay whole)."""
+    unit = Decimal(1).scaleb(amount.as_tuple().exponent) if amount.as_tuple().exponent < 0 else Decimal(1)
+    part = (amount * Decimal(rng.uniform(0.1, 0.66))).quantize(unit, rounding=ROUND_DOWN)
+    return max(part, min(unit, amount))
+
+
+def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
+    codes, weights = zip(*choices, strict=True)
+    return rng.choices(codes, weights)[0]
+
+
+def payment_for(loan: DelinquentLoan, day: date, now: datetime, rng: random.Random) -> dict:
+    """A COMPLETED payment on ``loan``: all of its overdue amount sometimes, else a part of it."""
+    full = rng.random() < PAID_IN_FULL_SHARE
+    return {
+        "reference_number": f"SIM-{uuid.UUID(int=rng.getrandbits(128)).hex}",
+        "account_number": loan.account_number,
+        "amount": str(loan.overdue if full else _part_of(loan.overdue, rng)),
+        "currency": loan.currency,
+        "paid_at": _moment(day, now),
+        "method": _weighted(rng, METHODS),
+        "status": "COMPLETED",
+    }
+
+
+def action_for(
+    loan: DelinquentLoan,
+    agent_id: str,
+    day: date,
+    now: datetime,
+    rng: random.Random,
+    dictionaries: Dictionaries = DEFAULT_DICTIONARIES,
+) -> dict:
+    """An outbound call by ``agent_id`` about ``loan``, its result from the dictionaries; a promise to pay
+    names a date within a week and all or part of the overdue amount."""
+    results = tuple((c, w) for c, w in CALL_RESULTS if c in dictionaries.codes("action_results"))
+    result = _weighted(rng, results or ((dictionaries.action_results[0].code, 1),))
+    types, subtypes = dictionaries.codes("action_types"), dictionaries.codes("action_subtypes")
+    action = {
+        "action_id": f"SIM-{uuid.UUID(int=rng.getrandbits(128)).hex}",
+        "cif": loan.cif,
+        "account_number": loan.account_number,
+        "agent_id": agent_id,
+        "type": "CALL" if "CALL" in types else dictionaries.action_types[0].code,
+        "subtype": "OUTBOUND" if "OUTBOUND" in subtypes else dictionaries.action_subtypes[0].code,
+        "result": result,
+        "at": _moment(day, now),
+    }
+    if result in NOTES:
+        action["notes"] = NOTES[result]
+    if result == "PROMISE_TO_PAY":
+        amount = loan.overdue if rng.random() < 0.5 else _part_of(loan.overdue, rng)
+        action["promise"] = {
+            "date": (day + timedelta(days=rng.randint(1, 7))).isoformat(),
+            "amount": str(amount),
+        }
+    elif result == "CALLBACK":
+        action["follow_up_date"] = (day + timedelta(days=rng.randint(1, 3))).isoformat()
+    return action
+
+
+def business_date(conn) -> date | None:
+    """The business date the book has reached."""
+    return conn.execute("SELECT max(business_date) FROM loan_delinquency").fetchone()[0]
+
+
+def delinquent_loans(conn, limit: int = CANDIDATES) -> list[DelinquentLoan]:
+    """A random sample of loans with something overdue, each with its customer's call agent."""
+    rows = conn.execute(
+        "SELECT d.account_number, d.cif, d.currency, d.overdue_amount, a.agent_id"
+        " FROM loan_delinquency d LEFT JOIN agent_assignments a"
+        "   ON a.cif = d.cif AND a.agent_type = 'CALL' AND a.valid_to IS NULL"
+        " WHERE d.overdue_amount > 0 ORDER BY random() LIMIT %s",
+        (limit,),
+    ).fetchall()
+    return [DelinquentLoan(r[0], r[1], r[2].strip(), Decimal(r[3]), r[4]) for r in rows]
+
+
+class ActivitySimulator:
+    """Produces payments and calls at ``rate`` a second until ``stop`` is set (run it on a thread)."""
+
+    def __init__(
+        self, settings: Settings, rate: float, dictionaries: Dictionaries = DEFAULT_DICTIONARIES, seed=None
+    ) -> None:
+        self.settings, self.rate, self.dictionaries = settings, rate, dictionaries
+        self.rng = random.Random(seed)
+        self.counts = ActivityCounts()
+        self._loans: list[DelinquentLoan] = []
+        self._today: date | None = None
+        self._sampled = self._dated = float("-inf")
+
+    def _refresh(self, conn) -> None:
+        now = time.monotonic()
+        if now - self._dated >= TODAY_REFRESH_S:
+            self._today, self._dated = business_date(conn), now
+        if not self._loans or now - self._sampled >= REFRESH_S:
+            self._loans, self._sampled = delinquent_loans(conn), now
+
+    def _delivered(self, error, _message) -> None:
+        if error is not None:
+            self.counts.undelivered += 1
+
+    def _one(self, producer) -> None:
+        loan = self.rng.choice(self._loans)
+        now = datetime.now(UTC)
+        if self.rng.random() < PAYMENT_SHARE or loan.agent_id is None:
+            payment = payment_for(loan, self._today, now, self.rng)
+            paid = Decimal(payment["amount"])
+            if paid >= loan.overdue:
+                self._loans.remove(loan)  # paid up: not paid again before the next refresh
+                self.counts.paid_in_full += 1
+            else:
+                loan.overdue -= paid
+            topic, key, value = "payments", loan.account_number, payment
+            self.counts.payments += 1
+        else:
+            action = action_for(loan, loan.agent_id, self._today, now, self.rng, self.dictionaries)
+            topic, key, value = "agent.actions", loan.cif, action
+            self.counts.actions += 1
+            self.counts.promises += "promise" in action
+        producer.produce(
+            physical_name(topic, self.settings),
+            orjson.dumps(value),
+            key.encode(),
+            on_delivery=self._delivered,
+        )
+        producer.poll(0)
+
+    def run(self, stop: threading.Event) -> ActivityCounts:
+        import psycopg
+
+        if self.rate <= 0:
+            return self.counts
+        producer = make_producer(self.settings, **{"linger.ms": 5})
+        with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
+            started, events = time.perf_counter(), 0
+            while not stop.is_set():
+                self._refresh(conn)
+                if self._today is None or not self._loans:
+                    stop.wait(REFRESH_S)  # nothing overdue (yet): look again later, then start pacing anew
+                    started, events = time.perf_counter(), 0
+                    continue
+                self._one(producer)
+                events += 1
+                ahead = events / self.rate - (time.perf_counter() - started)
+                if ahead > 0:
+                    stop.wait(ahead)
+        producer.flush(30)
+        return self.counts

@@ -1,34 +1,128 @@
+"""`crm demo` end to end: from an empty namespace to a healthy product serving a demo agent's queue and the
+web app, moving by itself (business dates, simulated payments and calls), stopped by Ctrl-C; run again, it
+reuses what the first run made."""
+
 from __future__ import annotations
 
-import subprocess
-import sys
+import os
+import signal
+import time
+from datetime import date
+from pathlib import Path
 
+import httpx
+import psycopg
 import pytest
 
+from crm.errors import CrmError
+from tests.e2e.conftest import login, remove_local_state, start_demo
 from tests.kafka_helpers import message_count
+from tests.services import initialized_namespace
 from topics import physical_name
 
 pytestmark = pytest.mark.integration
+DEMO = ("--customers", "200", "--seed", "5")
 
 
-def test_demo_initialises_generates_and_ingests_once(settings, cli_env, run_id):
-    env = {**cli_env, "CRM_NAMESPACE": f"d{run_id}."}
-    command = [sys.executable, "-m", "crm", "demo", "--customers", "200", "--seed", "5", "--no-stack"]
-    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert first.returncode == 0, first.stderr
-    assert "bank.customers: 200 produced, 0 rejected" in first.stderr
-    demo_settings = settings.model_copy(update={"namespace": f"d{run_id}."})
-    customers_topic = physical_name("bank.customers", demo_settings)
+def _wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"{what} within {timeout:.0f} s")
+
+
+@pytest.fixture
+def namespace(service_addresses, run_id, cli_env):
+    """A namespace of the demo's own; everything in it, and the processors' local state, removed after."""
+    with initialized_namespace(service_addresses, f"d{run_id}", cli_env) as (settings, env):
+        try:
+            yield settings, env
+        finally:
+            remove_local_state(settings)
+
+
+def test_demo_runs_the_whole_product_and_stops_on_ctrl_c(namespace, web_dist):
+    settings, env = namespace
+    demo = start_demo(env, *DEMO, "--day-every", "2s", "--rate", "10")
+    try:
+        demo.wait_ready(timeout=240)
+        base = demo.url
+
+        agent = login(base, "agent1")
+        me = httpx.get(f"{base}/api/auth/me", headers=agent, timeout=10).json()
+        assert me["role"] == "agent" and me["agent_id"]
+        queue = httpx.get(f"{base}/api/agents/{me['agent_id']}/queue", headers=agent, timeout=10)
+        assert queue.status_code == 200, queue.text
+        assert queue.json(), "the demo agent's queue is empty"
+
+        page = httpx.get(f"{base}/", timeout=10)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert '<div id="root">' in page.text and "/assets/" in page.text  # the built app, not a notice
+
+        # it moves by itself: new business dates, and the simulator's payments and calls arrive
+        admin = login(base, "admin")
+
+        def business_date() -> date:
+            summary = httpx.get(f"{base}/api/dashboard/portfolio", headers=admin, timeout=10).json()
+            return date.fromisoformat(summary["business_date"])
+
+        first = business_date()
+        _wait_for(lambda: business_date() > first, 30, "the business date did not advance")
+        simulated = (
+            "SELECT (SELECT count(*) FROM payments WHERE reference_number LIKE 'SIM-%'),"
+            " (SELECT count(*) FROM actions WHERE action_id LIKE 'SIM-%')"
+        )
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            _wait_for(
+                lambda: all(conn.execute(simulated).fetchone()),
+                30,
+                "no simulated payment and call were processed",
+            )
+    finally:
+        code = demo.interrupt()
+    assert code == 0, demo.output[-5000:]
+    output = demo.output
+    assert "bank.customers: 200 produced, 0 rejected" in output
+    for stopped in (
+        "business-date clock stopped",
+        "simulator stopped",
+        "api stopped",
+        "processors stopped",
+    ):
+        assert stopped in output, output[-3000:]
+    customers_topic = physical_name("bank.customers", settings)
     assert message_count(settings.kafka_brokers, customers_topic) == 200
 
-    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert second.returncode == 0, second.stderr
-    assert "already in this Kafka cluster" in second.stderr
-    assert "reusing" in second.stderr
+    # again, quiet this time: same portfolio, not ingested twice, processors resume where they were
+    again = start_demo(env, *DEMO, "--day-every", "off", "--rate", "0")
+    try:
+        again.wait_ready(timeout=120)
+        queue = httpx.get(
+            f"{again.url}/api/agents/{me['agent_id']}/queue",
+            headers=login(again.url, "agent1"),
+            timeout=10,
+        )
+        assert queue.status_code == 200 and queue.json()
+        # a child that dies takes the demo down with it, saying which and why
+        os.kill(_child(again.process.pid, "api"), signal.SIGKILL)
+        code = again.process.wait(timeout=120)
+    finally:
+        again.interrupt()
+    assert code == CrmError.exit_code, again.output[-5000:]
+    assert "api stopped unexpectedly (exit status -9)" in again.output
+    assert "processors stopped" in again.output
+    assert "reusing" in again.output and "already in this Kafka cluster" in again.output
+    assert "web app build is up to date" in again.output
     assert message_count(settings.kafka_brokers, customers_topic) == 200
 
-    from infra.kafka_topics import delete_topics, existing_topics
-    from infra.search_indices import delete_indices
 
-    delete_topics(demo_settings, [t for t in existing_topics(demo_settings) if t.startswith(f"d{run_id}.")])
-    delete_indices(demo_settings)
+def _child(pid: int, command: str) -> int:
+    """The child process of ``pid`` running `crm <command>` (Linux's /proc)."""
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        if argv[2:4] == [b"crm", command.encode()]:
+            return int(child)
+    raise AssertionError(f"crm demo ({pid}) has no child running `crm {command}`")

@@ -102,9 +102,18 @@ function LoanDetails({ loan }: { loan: Loan }) {
 export default function CustomerPage() {
   const { cif = "" } = useParams();
   const session = useSession();
+  // An action just recorded shows once the processors have stored it, a moment after the API accepted it:
+  // look again every second (for half a minute at most) until the timeline has it.
+  const [awaiting, setAwaiting] = useState<{ actionId: string; until: number } | null>(null);
   const view = useQuery({
     queryKey: ["customer", cif],
     queryFn: ({ signal }) => api<CustomerView>(`/api/customers/${encodeURIComponent(cif)}`, { signal }),
+    refetchInterval: (query) =>
+      awaiting &&
+      Date.now() < awaiting.until &&
+      !query.state.data?.actions.some((action) => action.action_id === awaiting.actionId)
+        ? 1000
+        : false,
   });
   if (view.isPending) return <Loading label="Loading the customer…" />;
   if (view.isError) return <ErrorState error={view.error} onRetry={() => void view.refetch()} />;
@@ -265,6 +274,7 @@ export default function CustomerPage() {
               <RecordActionForm
                 cif={customer.cif}
                 loans={loans.map((l) => ({ account_number: l.account_number, currency: l.currency }))}
+                onRecorded={(actionId) => setAwaiting({ actionId, until: Date.now() + 30_000 })}
               />
             </Card>
           )}

@@ -1,0 +1,102 @@
+"""The demo's clock: the next business date on ``ops.business-date`` every so often, as a bank's end of day.
+
+The business date is the only clock the processors know, so each tick ages every open loan, moves promises
+past their dates and reorders the queues: the dashboard and queues visibly move.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from datetime import date, timedelta
+
+import orjson
+from confluent_kafka import Consumer, TopicPartition
+
+from crm.settings import Settings
+from topics import physical_name
+
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.IGNORECASE)
+_UNIT_S = {"s": 1, "m": 60, "h": 3600}
+_TAIL = 20  # messages read back from the end of each partition to find the latest date
+
+
+def parse_interval(text: str) -> float | None:
+    """``60s``, ``2m``, ``90`` (seconds), ``1h`` → seconds; ``0`` or ``off`` → None (no ticking)."""
+    if text.strip().lower() in ("off", "no", "none", "never"):
+        return None
+    match = _INTERVAL.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not an interval such as 60s, 2m or off")
+    seconds = float(match.group(1)) * _UNIT_S[(match.group(2) or "s").lower()]
+    return seconds or None
+
+
+def latest_business_date(settings: Settings, bank: str) -> date | None:
+    """The latest date published for ``bank``: the greatest among the last messages of each partition."""
+    topic = physical_name("ops.business-date", settings)
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_brokers,
+            "group.id": f"demo-clock-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+        }
+    )
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        assignment, ends = [], {}
+        for p in partitions:
+            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            if high > low:
+                assignment.append(TopicPartition(topic, p, max(low, high - _TAIL)))
+                ends[p] = high
+        if not assignment:
+            return None
+        consumer.assign(assignment)
+        latest: date | None = None
+        positions = {tp.partition: tp.offset for tp in assignment}
+        while any(positions[p] < ends[p] - 1 for p in ends):
+            messages = consumer.consume(num_messages=100, timeout=2)
+            if not messages:
+                break  # only commit markers left
+            for message in messages:
+                if message.error():
+                    continue
+                positions[message.partition()] = message.offset()
+                if (message.key() or b"").decode() == bank:
+                    day = date.fromisoformat(orjson.loads(message.value())["date"])
+                    latest = day if latest is None or day > latest else latest
+        return latest
+    finally:
+        consumer.close()
+
+
+class BusinessDateClock:
+    """Publishes the day after the latest business date every ``every`` seconds until ``stop`` is set."""
+
+    def __init__(self, settings: Settings, bank: str, start: date, every: float) -> None:
+        self.settings, self.bank, self.every = settings, bank, every
+        self.current = start
+        self.published = 0
+        self._producer = None
+
+    def next_day(self) -> date:
+        from topics.clients import make_producer
+
+        day = self.current + timedelta(days=1)
+        if self._producer is None:
+            self._producer = make_producer(self.settings, **{"linger.ms": 0})
+        producer = self._producer
+        value = orjson.dumps({"date": day.isoformat(), "bank": self.bank})
+        producer.produce(physical_name("ops.business-date", self.settings), value, self.bank.encode())
+        if producer.flush(30) != 0:
+            raise RuntimeError(f"business date {day} was not delivered to Kafka within 30 s")
+        self.current = day
+        self.published += 1
+        return day
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(self.every):
+            self.next_day()

@@ -1,0 +1,315 @@
+"""The web app in a real headless Chromium against the real running product (`crm demo`, quiet: no clock, no
+simulator, so only the tests change anything): agents, supervisors and admins doing their work.
+
+Each test saves the screen it is about into ``docs/screenshots/`` (1280×800), which the README links to.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import httpx
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from crm.settings import REPO_ROOT, Settings
+from tests.e2e.conftest import DEMO_PASSWORD, DemoProcess, login, remove_local_state, start_demo
+from tests.services import initialized_namespace
+
+pytestmark = pytest.mark.integration
+
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+LIVE_TIMEOUT_MS = 15_000  # how long a change may take to show without a reload
+expect.set_options(timeout=10_000)
+
+
+def _chromium() -> str:
+    path = (
+        os.environ.get("CRM_TESTS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+    if not path:
+        pytest.fail(
+            "the browser tests need Chromium (Debian: apt-get install chromium; or CRM_TESTS_CHROMIUM)"
+        )
+    return path
+
+
+@dataclass
+class Product:
+    """The running demo, and the API as its logins see it."""
+
+    settings: Settings
+    demo: DemoProcess
+    headers: dict[str, dict[str, str]]
+
+    @property
+    def url(self) -> str:
+        return self.demo.url
+
+    def get(self, username: str, path: str, **params) -> dict | list:
+        reply = httpx.get(f"{self.url}{path}", headers=self.headers[username], params=params, timeout=30)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def queue(self, agent_id: str) -> list[dict]:
+        return self.get("admin", f"/api/agents/{agent_id}/queue", limit=50)
+
+    def pay(self, account_number: str, amount: str, currency: str, paid_at: str) -> None:
+        body = {
+            "reference_number": f"WEB-{uuid.uuid4().hex}",
+            "account_number": account_number,
+            "amount": amount,
+            "currency": currency,
+            "paid_at": paid_at,
+            "method": "BANK_TRANSFER",
+            "status": "COMPLETED",
+        }
+        reply = httpx.post(f"{self.url}/api/payments", json=body, headers=self.headers["bank"], timeout=30)
+        assert reply.status_code == 202, reply.text
+
+
+@pytest.fixture(scope="module")
+def product(service_addresses, run_id, cli_env, web_dist) -> Iterator[Product]:
+    with initialized_namespace(service_addresses, f"w{run_id}", cli_env) as (settings, env):
+        demo = start_demo(env, "--customers", "200", "--seed", "5", "--day-every", "off", "--rate", "0")
+        try:
+            demo.wait_ready(timeout=240)
+            headers = {name: login(demo.url, name) for name in ("admin", "bank", "agent1", "agent2")}
+            yield Product(settings, demo, headers)
+        finally:
+            code = demo.interrupt()
+            remove_local_state(settings)
+        assert code == 0, demo.output[-3000:]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, product):
+    context = browser.new_context(viewport=VIEWPORT, base_url=product.url, locale="en-US")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page, username: str, screenshot: str | None = None) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    if screenshot:
+        shot(page, screenshot)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/login$"))
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(0, 0)  # no hover effects or chart tooltips where the last click was
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def agent_id_of(product: Product, username: str) -> str:
+    return product.get(username, "/api/auth/me")["agent_id"]
+
+
+def row_of(page, cif: str):
+    return page.get_by_test_id("queue-row").filter(has_text=cif)
+
+
+def folded(text: str) -> str:
+    """Without accents (đ too), as a person types a Vietnamese name on a plain keyboard."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+
+
+# ---- agents ----
+
+
+def test_an_agent_records_a_promise_to_pay_and_sees_it_on_the_timeline(page, product):
+    sign_in(page, "agent1", screenshot="login")
+    agent_id = agent_id_of(product, "agent1")
+    expect(page).to_have_url(f"{product.url}/agents/{agent_id}/queue")
+    rows = page.get_by_test_id("queue-row")
+    expect(rows.first).to_be_visible()
+    shot(page, "queue")
+
+    first = rows.first.locator("td").nth(1)
+    name, cif = first.get_by_role("link").inner_text(), first.locator("div").inner_text()
+    first.get_by_role("link").click()
+    expect(page).to_have_url(f"{product.url}/customers/{cif}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+
+    form = page.get_by_role("form", name="Record an action")
+    # inbound (the customer called): outbound calls obey calling hours, and this test runs at any hour
+    form.get_by_label("Direction").select_option("INBOUND")
+    form.get_by_label("Result").select_option("PROMISE_TO_PAY")
+    promised = (datetime.now(UTC).date() + timedelta(days=5)).isoformat()
+    form.get_by_label("Promised date").fill(promised)
+    form.get_by_label("Promised amount").fill("1500000")
+    note = f"Will transfer on Friday ({uuid.uuid4().hex[:8]})"
+    form.get_by_label("Notes").fill(note)
+    form.get_by_role("button", name="Record action").click()
+    expect(form.get_by_role("status")).to_have_text("Recorded.")
+
+    entry = page.get_by_test_id("timeline").get_by_role("listitem").filter(has_text=note)
+    expect(entry).to_be_visible(timeout=LIVE_TIMEOUT_MS)  # without a reload
+    expect(entry).to_contain_text("promise to pay")
+    expect(page.get_by_test_id("promises")).to_contain_text("PENDING")
+    shot(page, "customer")
+    promises = product.get("admin", f"/api/customers/{cif}")["promises"]
+    assert any(p["date"] == promised and Decimal(p["amount"]) == Decimal(1_500_000) for p in promises)
+
+
+def test_a_payment_of_the_arrears_takes_the_customer_out_of_the_queue_live(page, product):
+    agent_id = agent_id_of(product, "agent1")
+    queue = product.queue(agent_id)
+    assert len(queue) >= 2
+    cif = queue[-1]["cif"]  # the lowest of the first page: not the one the other tests work on
+    sign_in(page, "agent1")
+    expect(row_of(page, cif)).to_have_count(1)
+    page.evaluate("window.__notReloaded = true")
+
+    paid_at = datetime.now(UTC).isoformat()
+    loans = product.get("admin", f"/api/customers/{cif}")["loans"]
+    overdue = [loan for loan in loans if Decimal(loan["overdue_amount"]) > 0]
+    assert overdue
+    for loan in overdue:
+        product.pay(loan["account_number"], loan["overdue_amount"], loan["currency"], paid_at)
+
+    expect(row_of(page, cif)).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    assert page.evaluate("window.__notReloaded") is True, "the page was reloaded"
+    assert cif not in {entry["cif"] for entry in product.queue(agent_id)}
+
+
+def test_the_queue_works_from_the_keyboard(page, product):
+    sign_in(page, "agent1")
+    rows = page.get_by_test_id("queue-row")
+    expect(rows.nth(1)).to_be_visible()
+    cifs = [row.locator("td").nth(1).locator("div").inner_text() for row in rows.all()]
+    contactable = [row.locator("td").last.inner_text().strip() == "Now" for row in rows.all()]
+
+    page.keyboard.press("j")
+    expect(rows.nth(1)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{product.url}/customers/{cifs[1]}")
+
+    page.go_back()
+    expect(rows.first).to_be_visible()
+    page.keyboard.press("n")
+    if any(
+        contactable
+    ):  # n opens the first customer who may be called now (calling hours depend on the hour)
+        expect(page).to_have_url(f"{product.url}/customers/{cifs[contactable.index(True)]}")
+    else:
+        time.sleep(0.5)
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Queue of")
+
+
+def test_an_agent_cannot_open_another_agents_customer(page, product):
+    mine = agent_id_of(product, "agent1")
+    theirs = product.queue(agent_id_of(product, "agent2"))
+    assert theirs
+    cif = theirs[0]["cif"]
+    assignment = product.get("admin", f"/api/customers/{cif}")["assignment"]["current"]
+    assert mine not in {period["agent_id"] for period in assignment}
+    sign_in(page, "agent1")
+
+    with page.expect_response(lambda r: r.url.endswith(f"/api/customers/{cif}")) as answer:
+        page.goto(f"/customers/{cif}")
+    assert answer.value.status == 404
+    expect(page.get_by_role("alert")).to_contain_text("Not found, or not yours to see.")
+    expect(page.get_by_role("form", name="Record an action")).to_have_count(0)
+
+
+# ---- supervisors ----
+
+
+def test_search_finds_a_customer_by_part_of_their_name(page, product):
+    target = product.queue(agent_id_of(product, "agent1"))[1]
+    words = folded(target["name"]).split()
+    words[-1] = words[-1][: max(2, len(words[-1]) - 1)]  # the last word half typed
+    sign_in(page, "supervisor")
+    page.get_by_role("link", name="Search").click()
+    page.get_by_label("Name, phone, national id, cif or account number").fill(" ".join(words))
+    page.get_by_role("button", name="Search").click()
+
+    hit = page.get_by_role("listitem").filter(has_text=target["cif"])
+    expect(hit).to_be_visible()
+    expect(hit.get_by_role("link")).to_have_text(target["name"])
+    shot(page, "search")
+    hit.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(target["name"])
+
+
+def test_a_supervisor_watches_the_dashboard_change(page, product):
+    sign_in(page, "supervisor")
+    expect(page).to_have_url(f"{product.url}/dashboard")
+    collected = page.get_by_test_id("collected")
+    expect(page.get_by_role("heading", name="Portfolio")).to_be_visible()
+    before_text = collected.inner_text()
+    summary = product.get("admin", "/api/dashboard/portfolio")
+    today = date.fromisoformat(summary["business_date"])
+
+    def collected_today(figures) -> Decimal:
+        return sum((Decimal(c["today"]) for c in figures["collected"] if c["currency"] == "VND"), Decimal(0))
+
+    before = collected_today(summary)
+    loan = next(
+        loan
+        for entry in product.queue(agent_id_of(product, "agent2"))
+        for loan in product.get("admin", f"/api/customers/{entry['cif']}")["loans"]
+        if loan["currency"] == "VND" and Decimal(loan["overdue_amount"]) > 1_000_000
+    )
+    product.pay(loan["account_number"], "777777", "VND", f"{today.isoformat()}T10:00:00+00:00")
+
+    after = before + 777777
+    shown = f"₫{after.quantize(Decimal(1), ROUND_HALF_UP):,}"  # as the app formats VND (no decimals), en-US
+    expect(collected).to_contain_text(shown, timeout=LIVE_TIMEOUT_MS)  # no reload: the figures are live
+    assert collected.inner_text() != before_text
+    assert collected_today(product.get("admin", "/api/dashboard/portfolio")) == after
+    shot(page, "dashboard")
+
+
+# ---- administrators ----
+
+
+def test_the_admin_strategy_editor_previews_counts_and_the_agents_screen_lists_agents(page, product):
+    sign_in(page, "admin")
+    page.get_by_role("link", name="Strategies").click()
+    expect(page.get_by_role("heading", name="Strategy", exact=True)).to_be_visible()
+    expect(page.get_by_text("Version 1, published")).to_be_visible()
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("status").filter(has_text="customers, as of")).to_contain_text("Counted over")
+    preview = httpx.post(
+        f"{product.url}/api/admin/strategy-tools/preview",
+        json={"groups": product.get("admin", "/api/admin/strategies/default")["groups"]},
+        headers=product.headers["admin"],
+        timeout=30,
+    ).json()
+    early = next(c for g in preview["groups"] for c in g["campaigns"] if c["campaign_id"] == "EARLY-CALLS")
+    assert early["customers"] > 0
+    campaign = page.locator("fieldset fieldset").filter(has_text="Early: 1-59 days")
+    expect(campaign.locator("legend")).to_contain_text(f"{early['customers']:,} customers")
+    shot(page, "strategies")
+
+    page.get_by_role("link", name="Agents").click()
+    expect(page.get_by_role("heading", name="Agents and teams")).to_be_visible()
+    for agent_id in ("AG00000", "AG00001", "AG00002", "AG00003", "AG00004"):
+        expect(page.get_by_role("cell").filter(has_text=agent_id)).to_be_visible()
+    shot(page, "agents")

@@ -1,0 +1,122 @@
+"""The pure parts of `crm demo`: its interval option, its logins, the web build's freshness, and the
+simulator's messages (valid against the topics' contracts, with real amounts)."""
+
+from __future__ import annotations
+
+import os
+import random
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contracts import INBOUND
+from crm.demo.clock import parse_interval
+from crm.demo.logins import demo_logins
+from crm.demo.webbuild import build_is_current
+from crm.generator.agents import agents
+from crm.simulator import DelinquentLoan, action_for, payment_for
+from domain.dictionaries import DEFAULT_DICTIONARIES
+
+DAY = date(2026, 3, 2)
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("60s", 60), ("2m", 120), ("90", 90), ("1.5h", 5400), ("0", None), ("0s", None), ("off", None)],
+)
+def test_intervals(text, seconds):
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "soon", "-5s", "5 days"])
+def test_intervals_that_are_not(text):
+    with pytest.raises(ValueError, match="not an interval"):
+        parse_interval(text)
+
+
+def test_logins_cover_every_role_and_the_first_active_agent_of_each_team(tmp_path):
+    generated = agents(seed=3, count=9)
+    generated[0]["active"] = False  # an inactive first agent is passed over for its team's next one
+    path = tmp_path / "config.agents.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(a) + b"\n" for a in generated))
+    logins = {login.username: login for login in demo_logins(path)}
+    assert {name: login.role for name, login in logins.items()} == {
+        "admin": "admin",
+        "supervisor": "supervisor",
+        "lead-early": "supervisor",
+        "bank": "integration",
+        "agent1": "agent",
+        "agent2": "agent",
+        "agent3": "agent",
+    }
+    assert logins["supervisor"].team is None and logins["lead-early"].team == "TEAM-CALL-EARLY"
+    first_active = {}
+    for agent in generated:
+        if agent["active"]:
+            first_active.setdefault(agent["team"], agent["agent_id"])
+    assert [(logins[f"agent{n}"].team, logins[f"agent{n}"].agent_id) for n in (1, 2, 3)] == list(
+        first_active.items()
+    )
+    assert logins["agent1"].agent_id != generated[0]["agent_id"]
+
+
+def test_a_build_is_current_until_a_source_changes(tmp_path):
+    (tmp_path / "src").mkdir()
+    source = tmp_path / "src" / "App.tsx"
+    source.write_text("export {}")
+    assert not build_is_current(tmp_path)  # never built
+    (tmp_path / "dist").mkdir()
+    index = tmp_path / "dist" / "index.html"
+    index.write_text("<div id=root>")
+    os.utime(source, (1_000, 1_000))
+    os.utime(index, (2_000, 2_000))
+    assert build_is_current(tmp_path)
+    os.utime(source, (3_000, 3_000))
+    assert not build_is_current(tmp_path)
+
+
+amounts = st.one_of(
+    st.integers(1, 10**10).map(Decimal),
+    st.integers(1, 10**10).map(lambda cents: Decimal(cents).scaleb(-2)),
+)
+
+
+@given(overdue=amounts, seed=st.integers(0, 2**32))
+def test_a_simulated_payment_is_valid_and_pays_at_most_the_arrears(overdue, seed):
+    loan = DelinquentLoan("LN1", "C1", "VND", overdue, "AG00000")
+    payment = payment_for(loan, DAY, NOW, random.Random(seed))
+    parsed = INBOUND["payments"].model_validate_json(orjson.dumps(payment))
+    amount = Decimal(payment["amount"])
+    assert 0 < amount <= overdue
+    assert amount.as_tuple().exponent >= min(overdue.as_tuple().exponent, 0)  # no finer than the arrears
+    assert parsed.paid_at.date() == DAY and parsed.status == "COMPLETED"
+
+
+def test_some_simulated_payments_clear_the_arrears_and_some_do_not():
+    loan = DelinquentLoan("LN1", "C1", "VND", Decimal("1250000.50"), "AG00000")
+    rng = random.Random(7)
+    amounts = {Decimal(payment_for(loan, DAY, NOW, rng)["amount"]) == loan.overdue for _ in range(200)}
+    assert amounts == {True, False}
+
+
+def test_simulated_calls_are_valid_with_codes_from_the_dictionaries_and_some_promises():
+    loan = DelinquentLoan("LN1", "C1", "VND", Decimal("3000000"), "AG00007")
+    rng = random.Random(11)
+    results = DEFAULT_DICTIONARIES.codes("action_results")
+    actions = [action_for(loan, "AG00007", DAY, NOW, rng) for _ in range(300)]
+    promises = [a for a in actions if "promise" in a]
+    assert promises and len(promises) < len(actions)
+    for action in actions:
+        parsed = INBOUND["agent.actions"].model_validate_json(orjson.dumps(action))
+        assert parsed.result in results and parsed.agent_id == "AG00007" and parsed.at.date() == DAY
+        assert (parsed.type, parsed.subtype) == ("CALL", "OUTBOUND")
+    for action in promises:
+        promised = date.fromisoformat(action["promise"]["date"])
+        assert DAY < promised <= DAY + timedelta(days=7)
+        assert 0 < Decimal(action["promise"]["amount"]) <= loan.overdue
+    assert len({a["action_id"] for a in actions}) == len(actions)
