@@ -10,6 +10,7 @@ import anyio.to_thread
 
 from api.resources import PROBE_TIMEOUT_S, Resources
 from contracts.api import HealthPublic, ServiceHealth
+from crm.settings import redact_credentials
 
 
 def _postgres(resources: Resources) -> str:
@@ -43,7 +44,8 @@ async def _probe(name: str, check: Callable[[], Awaitable[str]]) -> ServiceHealt
         detail = await asyncio.wait_for(check(), PROBE_TIMEOUT_S + 1)
         healthy = True
     except Exception as error:  # any failure means "down"; the reason is reported, not raised
-        detail, healthy = (str(error).strip().splitlines() or [type(error).__name__])[-1][:300], False
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[-1]
+        detail, healthy = redact_credentials(reason)[:300], False
     latency = round((time.perf_counter() - started) * 1000, 1)
     return ServiceHealth(name=name, healthy=healthy, latency_ms=latency, detail=detail)
 

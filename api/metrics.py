@@ -4,13 +4,20 @@ served in the text format at ``GET /metrics`` to clients in ``CRM_METRICS_NETWOR
 Requests are labelled with the route's path template (``/api/customers/{cif}``), never the raw path, so the
 number of series stays bounded whatever clients ask for; a path no route matches is ``<unmatched>``. Each
 app has a registry of its own (tests build many apps in one process), kept in ``app.state.metrics``.
+
+The portfolio and agent gauges (`crm_portfolio_*`, `crm_agent_*`) are computed when Prometheus scrapes,
+from the dashboard's pre-aggregated tables (`api.queries.dashboard.portfolio_summary`: six small reads in
+one round trip), so they cost nothing between scrapes and always agree with `GET /api/dashboard/portfolio`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response, status
@@ -20,12 +27,17 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    ProcessCollector,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import SettingsDep
+from api.queries.dashboard import portfolio_summary
 
+log = logging.getLogger(__name__)
 UNMATCHED = "<unmatched>"
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -35,6 +47,7 @@ class ApiMetrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
     def __post_init__(self) -> None:
+        ProcessCollector(registry=self.registry)  # process_* (memory, CPU), like the processors export
         self.requests = Counter(
             "crm_api_requests_total",
             "HTTP requests answered, by method, route template and status.",
@@ -56,6 +69,99 @@ class ApiMetrics:
             ["type"],
             registry=self.registry,
         )
+
+
+# name → (help, labels) of the gauges computed at scrape time
+PORTFOLIO_GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "crm_portfolio_accounts": ("Loans per delinquency bucket and currency.", ("bucket", "currency")),
+    "crm_portfolio_overdue_amount": ("Overdue amount per bucket, in the currency.", ("bucket", "currency")),
+    "crm_portfolio_outstanding_amount": ("Outstanding per bucket, in the currency.", ("bucket", "currency")),
+    "crm_portfolio_collected_amount": (
+        "Money collected on the business date (period=today) and in its month (period=month).",
+        ("currency", "period"),
+    ),
+    "crm_portfolio_promises": (
+        "Promises made on the business date or in its month, by current status (made = all).",
+        ("period", "status"),
+    ),
+    "crm_portfolio_roll_rate": (
+        "Share of a bucket's accounts that rolled forward on the business date.",
+        ("from_bucket", "to_bucket"),
+    ),
+    "crm_portfolio_cure_rate": ("Share of delinquent accounts cured on the business date.", ()),
+    "crm_portfolio_business_date_seconds": (
+        "The business date the stored delinquency has reached (Unix seconds at 00:00 UTC).",
+        (),
+    ),
+    "crm_agent_assigned_customers": ("Customers an agent currently holds.", ("agent_id", "team", "type")),
+    "crm_agent_capacity": ("Customers an agent may hold.", ("agent_id", "team", "type")),
+    "crm_agent_active": ("1 for an active agent, 0 for an inactive one.", ("agent_id", "team", "type")),
+    "crm_portfolio_scrape_success": ("1 if the portfolio gauges could be read at this scrape, else 0.", ()),
+}
+
+
+class PortfolioCollector(Collector):
+    """The portfolio and agent gauges, read from the pre-aggregated tables at each scrape."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield from self._families().values()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        families = self._families()
+        resources = getattr(self.app.state, "resources", None)
+        try:
+            if resources is None:
+                raise RuntimeError("the API's resources are not open")
+            with resources.pool.connection(timeout=2) as conn:
+                summary = portfolio_summary(conn, None)
+        except Exception as error:  # a scrape must still answer: the API's own metrics matter most then
+            log.warning("portfolio metrics unavailable", extra={"error": str(error)[:300]})
+            families["crm_portfolio_scrape_success"].add_metric([], 0)
+        else:
+            add_portfolio_samples(families, summary)
+            families["crm_portfolio_scrape_success"].add_metric([], 1)
+        yield from families.values()
+
+    @staticmethod
+    def _families() -> dict[str, GaugeMetricFamily]:
+        return {
+            name: GaugeMetricFamily(name, help_text, labels=list(labels))
+            for name, (help_text, labels) in PORTFOLIO_GAUGES.items()
+        }
+
+
+def add_portfolio_samples(families: dict[str, GaugeMetricFamily], summary: dict) -> None:
+    """The samples of `portfolio_summary`'s body (money as floats: for charts, never for accounting)."""
+    for row in summary["buckets"]:
+        labels = [row["bucket"], row["currency"]]
+        families["crm_portfolio_accounts"].add_metric(labels, row["accounts"])
+        families["crm_portfolio_overdue_amount"].add_metric(labels, float(row["overdue"]))
+        families["crm_portfolio_outstanding_amount"].add_metric(labels, float(row["outstanding"]))
+    for row in summary["collected"]:
+        families["crm_portfolio_collected_amount"].add_metric([row["currency"], "today"], float(row["today"]))
+        families["crm_portfolio_collected_amount"].add_metric(
+            [row["currency"], "month"], float(row["this_month"])
+        )
+    for period, key in (("today", "today"), ("month", "this_month")):
+        for promise_status, count in summary["promises"][key].items():
+            families["crm_portfolio_promises"].add_metric([period, promise_status], count)
+    for row in summary["roll_rates"]:
+        if row["rate"] is not None:
+            buckets = [row["from_bucket"], row["to_bucket"]]
+            families["crm_portfolio_roll_rate"].add_metric(buckets, row["rate"])
+    if summary["cure_rate"]["rate"] is not None:
+        families["crm_portfolio_cure_rate"].add_metric([], summary["cure_rate"]["rate"])
+    if summary["business_date"]:
+        day = datetime.fromisoformat(summary["business_date"]).replace(tzinfo=UTC)
+        families["crm_portfolio_business_date_seconds"].add_metric([], day.timestamp())
+    for agent in summary["agents"]:
+        labels = [agent["agent_id"], agent["team"] or "", agent["type"] or ""]
+        families["crm_agent_assigned_customers"].add_metric(labels, agent["assigned"])
+        families["crm_agent_capacity"].add_metric(labels, agent["capacity"])
+        families["crm_agent_active"].add_metric(labels, 1 if agent["active"] else 0)
 
 
 def metrics_of(app: FastAPI) -> ApiMetrics:
@@ -136,5 +242,6 @@ def metrics(request: Request, settings: SettingsDep) -> Response:
 def install_metrics(app: FastAPI) -> None:
     """Adds the /metrics route and the middleware that measures every request."""
     app.state.metrics = ApiMetrics()
+    app.state.metrics.registry.register(PortfolioCollector(app))
     app.include_router(router)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

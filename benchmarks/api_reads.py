@@ -101,7 +101,8 @@ def _percentiles(label: str, seconds: list[float]) -> None:
 
 async def _http(settings: Settings, cifs: list[str], requests: int) -> None:
     app = create_app(settings)
-    admin = {"Authorization": f"Bearer {issue_token(settings.jwt_secret, Principal('bench', Role.ADMIN))}"}
+    admin_token = issue_token(settings.resolved_jwt_secret(), Principal("bench", Role.ADMIN))
+    admin = {"Authorization": f"Bearer {admin_token}"}
     transport = httpx.ASGITransport(app)
     async with (
         app.router.lifespan_context(app),

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import orjson
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from contracts.common import Contract, Timestamp
+from contracts.errors import cross_field_error
 
 
 class DeadLetter(Contract):
@@ -68,3 +69,88 @@ def dead_letter(**fields) -> bytes:
 
 def original_value(letter: DeadLetter) -> bytes:
     return base64.b64decode(letter.value_b64)
+
+
+# ---- the admin API's view of dead letters (GET /api/admin/dlq…, POST …/redrive) ----
+
+
+class DeadLetterReason(Contract):
+    reason: str
+    count: int
+
+
+class DeadLetterTopicPublic(Contract):
+    """One dead-letter topic: how many records, how many re-driven, the commonest reasons."""
+
+    topic: str
+    source_topic: str
+    count: int
+    redriven: int
+    oldest: Timestamp | None
+    newest: Timestamp | None
+    reasons: list[DeadLetterReason]
+
+
+class DeadLetterPosition(Contract):
+    partition: Annotated[int, Field(ge=0)]
+    offset: Annotated[int, Field(ge=0)]
+
+
+class DeadLetterPublic(Contract):
+    """A dead letter as an operator reads it; ``letter`` is None when the record is not a DeadLetter."""
+
+    partition: int
+    offset: int
+    dead_lettered_at: Timestamp
+    redriven: bool
+    reason: str
+    letter: DeadLetter | None
+
+
+class DeadLetterPage(Contract):
+    topic: str
+    total: int
+    offset: int
+    limit: int
+    items: list[DeadLetterPublic]
+
+
+class RedriveCreate(Contract):
+    """Which dead letters to re-drive: exactly one of ``positions``, ``reason`` (contained in the error,
+    ignoring case) or ``all``. ``dry_run`` says what would be re-driven and produces nothing."""
+
+    positions: Annotated[list[DeadLetterPosition], Field(min_length=1, max_length=10_000)] | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    all: bool = False
+    dry_run: bool = False
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> RedriveCreate:
+        if sum((self.positions is not None, self.reason is not None, self.all)) != 1:
+            raise cross_field_error(
+                "positions", "choose the dead letters in one way: positions, reason or all"
+            )
+        return self
+
+
+class RedriveSkipped(Contract):
+    partition: int
+    offset: int
+    why: str
+
+
+class RedriveRedriven(Contract):
+    partition: int
+    offset: int
+    key: str | None
+    new_partition: int | None  # where the copy landed in the source topic; None in a dry run
+    new_offset: int | None
+
+
+class RedrivePublic(Contract):
+    topic: str
+    source_topic: str
+    dry_run: bool
+    redriven: list[RedriveRedriven]
+    skipped: list[RedriveSkipped]
+    failed: list[RedriveSkipped]  # Kafka did not confirm these: nothing recorded, safe to try again

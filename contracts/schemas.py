@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from contracts import CONFIG, INBOUND, OUTBOUND, admin, api, customer_view, dashboard, search, writes
+from contracts import CONFIG, INBOUND, OUTBOUND, admin, api, customer_view, dashboard, dlq, search, writes
 from contracts.dlq import DeadLetter
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "contracts"
@@ -33,6 +33,10 @@ API_BODIES: tuple[type[BaseModel], ...] = (
     admin.AgentPublic,
     admin.StrategyCatalogue,
     admin.StrategyPreview,
+    dlq.DeadLetterTopicPublic,
+    dlq.DeadLetterPage,
+    dlq.RedriveCreate,
+    dlq.RedrivePublic,
 )
 
 

@@ -30,7 +30,7 @@ def _root() -> None:
 
 def _register() -> None:
     # Imported here so `crm --help` stays fast and a broken optional module names itself clearly.
-    from crm.commands import api, demo, generate, ingest, init, run, stack, strategy, user
+    from crm.commands import api, bench, demo, dlq, generate, ingest, init, replay, run, stack, strategy, user
 
     app.add_typer(stack.app, name="stack")
     app.command("init")(init.init)
@@ -38,9 +38,12 @@ def _register() -> None:
     app.command("ingest")(ingest.ingest)
     app.command("run")(run.run)
     app.command("demo")(demo.demo)
+    app.command("bench")(bench.bench)
     app.command("api")(api.api)
     app.add_typer(user.app, name="user")
     app.add_typer(strategy.app, name="strategy")
+    app.command("replay")(replay.replay)
+    app.add_typer(dlq.app, name="dlq")
 
 
 def main() -> None:

@@ -22,16 +22,34 @@ def topics_page() -> str:
         "means `CRM_TOPIC_PARTITIONS` (6 unless set). Retention `forever` keeps every message so a replay",
         "from offset zero rebuilds everything.",
         "",
-        "| topic | kind | key | partitions | cleanup | retention | what it carries |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "The contract column links the value's JSON Schema ([contracts/](contracts/README.md)); every",
+        "`.dlq` value follows [dlq.schema.json](contracts/dlq.schema.json). *Read by* lists the processors",
+        "(`processors/registry.py`), each linked to its page, which also says what it writes.",
+        "",
+        "| topic | kind | key | partitions | cleanup | retention | contract | read by | what it carries |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for spec in ALL_TOPICS:
         retention = "forever" if spec.retention_ms < 0 else f"{spec.retention_ms // 86_400_000} days"
         lines.append(
             f"| `{spec.name}` | {spec.kind} | `{spec.key_field}` | {spec.partitions or 'default'} "
-            f"| {'compact' if spec.compacted else 'delete'} | {retention} | {spec.description} |"
+            f"| {'compact' if spec.compacted else 'delete'} | {retention} | {_contract_link(spec.name)} "
+            f"| {_readers(spec.name)} | {spec.description} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _contract_link(topic: str) -> str:
+    name = "dlq" if topic.endswith(".dlq") else topic
+    schema = DOCS / "contracts" / f"{name}.schema.json"
+    return f"[schema](contracts/{schema.name})" if schema.is_file() else "—"
+
+
+def _readers(topic: str) -> str:
+    from processors.registry import INPUTS
+
+    readers = [f"[{name}](processors/{name}.md)" for name, topics in INPUTS.items() if topic in topics]
+    return ", ".join(readers) or "—"
 
 
 def configuration_page() -> str:

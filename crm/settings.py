@@ -1,20 +1,39 @@
 """The one settings object (environment prefix ``CRM_``), built once by :func:`get_settings`.
 
-Every default works against the local stack that ``crm stack up`` starts.
+Every default works against the local stack that ``crm stack up`` starts. Secrets never show: the JWT
+secret is a ``SecretStr``, and the printed or JSON forms of the settings hide passwords in service URLs
+(:func:`redact_credentials`); the code reads the real values (``settings.database_url``,
+``settings.resolved_jwt_secret()``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_serializer
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+HIDDEN = "**********"  # what a secret looks like when printed (pydantic's SecretStr shows the same)
+# `scheme://user:password@` and libpq's `password=...`: the two ways a password travels inside a string
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*):[^/?#@\s]*@")  # RFC 3986 userinfo
+_KEYWORD_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('[^']*'|[^\s&]+)", re.IGNORECASE)
+_URL_FIELDS = ("kafka_brokers", "database_url", "redis_url", "elasticsearch_url")
+
+
+def redact_credentials(text: str) -> str:
+    """``text`` with every password in a URL (``postgresql://u:***@h``) or a ``password=`` pair hidden."""
+    return _KEYWORD_PASSWORD.sub(rf"\1{HIDDEN}", _URL_PASSWORD.sub(rf"\1:{HIDDEN}@", text))
+
+
+def _revealed(secret: SecretStr | str | None) -> str | None:
+    # model_copy(update=...) skips validation, so a copy may hold a plain str where a SecretStr belongs
+    return secret.get_secret_value() if isinstance(secret, SecretStr) else secret
 
 
 def default_state_dir() -> Path:
@@ -40,7 +59,7 @@ class Settings(BaseSettings):
         description="Services' data, logs, pid files and cached downloads. Default: the checkout's "
         "`.state/`, else `~/.cache/collections-crm`.",
     )
-    jwt_secret: str | None = Field(
+    jwt_secret: SecretStr | None = Field(
         None, description="Secret that signs API tokens. Default: generated once and kept in the state dir."
     )
     # 6 partitions keep both cores busy now and leave room to add processor instances later.
@@ -52,6 +71,19 @@ class Settings(BaseSettings):
         description="Prefix of every topic and search index name; lets several runs share one cluster.",
     )
     prometheus_port: int = Field(9090, description="Port of the Prometheus that `crm stack up` runs.")
+    metrics_port: int = Field(
+        9400,
+        ge=0,
+        le=65_000,
+        description="First port of the processors' Prometheus endpoints: each serves /metrics on this plus "
+        "its position in `crm run`'s list (entities 9400 … search 9407); a taken port moves to a free one. "
+        "0 turns the endpoints off.",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Address the processors' metrics endpoints listen on (0.0.0.0 for a Prometheus on "
+        "another host).",
+    )
     log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
     log_json: bool = Field(False, description="Log one JSON object per line instead of key=value text.")
     processor_commit_interval: float = Field(
@@ -79,10 +111,29 @@ class Settings(BaseSettings):
         description="Client networks (comma-separated CIDRs) allowed to read the API's GET /metrics.",
     )
 
+    def __repr_args__(self):
+        """What repr() and str() show: URLs without passwords, the JWT secret hidden whatever its type."""
+        for name, value in super().__repr_args__():
+            if name == "jwt_secret" and value is not None:
+                yield name, SecretStr(HIDDEN)
+            elif isinstance(value, str):
+                yield name, redact_credentials(value)
+            else:
+                yield name, value
+
+    @field_serializer(*_URL_FIELDS, when_used="json")
+    def _url_without_password(self, url: str) -> str:
+        return redact_credentials(url)
+
+    @field_serializer("jwt_secret", when_used="json")
+    def _hidden_secret(self, secret: SecretStr | str | None) -> str | None:
+        return None if secret is None else HIDDEN
+
     def resolved_jwt_secret(self) -> str:
         """The configured secret, else one generated once and kept (0600) in the state dir."""
-        if self.jwt_secret:
-            return self.jwt_secret
+        configured = _revealed(self.jwt_secret)
+        if configured:
+            return configured
         path = self.state_dir / "jwt_secret"
         if path.is_file():
             return path.read_text().strip()

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from urllib.parse import quote
 
 import psycopg
+from psycopg import sql
 
 from crm.settings import Settings
 
@@ -27,14 +28,14 @@ def schema_of_its_own(base: Settings, schema: str, namespace: str) -> Iterator[S
     """``base`` inside a PostgreSQL schema and a topic/index namespace of their own; the schema is dropped
     afterwards (topics and indices are the caller's to remove)."""
     with psycopg.connect(base.database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
     try:
         yield base.model_copy(
             update={"database_url": with_search_path(base.database_url, schema), "namespace": namespace}
         )
     finally:
         with psycopg.connect(base.database_url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
 @contextlib.contextmanager

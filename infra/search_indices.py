@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch import ConnectionError as SearchUnreachable
 
+from crm.settings import redact_credentials
 from infra.errors import InfraError
 
 if TYPE_CHECKING:
@@ -55,10 +56,11 @@ def ensure_indices(settings: Settings) -> list[IndexOutcome]:
         client.cluster.health(wait_for_status="yellow", timeout="30s")
         return [_ensure(client, settings, name, version) for name, version in INDEX_VERSIONS.items()]
     except SearchUnreachable:
-        url = settings.elasticsearch_url
+        url = redact_credentials(settings.elasticsearch_url)
         raise InfraError(f"cannot reach Elasticsearch at {url}: connection failed") from None
     except (TransportError, ApiError) as error:
-        raise InfraError(f"Elasticsearch at {settings.elasticsearch_url} failed: {error.message}") from None
+        url = redact_credentials(settings.elasticsearch_url)
+        raise InfraError(f"Elasticsearch at {url} failed: {error.message}") from None
     finally:
         client.close()
 

@@ -18,6 +18,7 @@ from psycopg import sql
 from quixstreams.sinks import BatchingSink, SinkBackpressureError, SinkBatch
 
 from sinks.exceptions import SinkError
+from sinks.metrics import count_retry, measured_write
 
 log = logging.getLogger(__name__)
 RowsOf = Callable[[Any], Iterable[Sequence[Any]]]  # a message value → the rows it contributes to a table
@@ -147,7 +148,11 @@ class PostgresSink(BatchingSink):
         self._failures = 0
 
     def setup(self) -> None:
-        self._connect()
+        try:
+            self._connect()
+        except psycopg.OperationalError as error:
+            # Not fatal: the first write signals backpressure and retries until the database is back.
+            log.warning("PostgreSQL unavailable at start", extra={"tables": self.tables, "error": str(error)})
 
     def _connect(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:
@@ -159,8 +164,10 @@ class PostgresSink(BatchingSink):
 
     def write(self, batch: SinkBatch) -> None:
         try:
-            self.write_batch(self._connect(), batch)
+            with measured_write("postgres", self.tables, batch.size):
+                self.write_batch(self._connect(), batch)
         except psycopg.OperationalError as error:
+            count_retry("postgres", self.tables)
             self._failures += 1
             delay = min(30.0, 2 ** min(self._failures, 5)) * random.uniform(0.5, 1.0)
             log.warning(

@@ -31,6 +31,7 @@ import redis
 from quixstreams.sinks import BatchingSink, SinkBackpressureError, SinkBatch
 
 from sinks.exceptions import SinkError
+from sinks.metrics import count_retry, measured_write
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class MemberChange(NamedTuple):
 
 
 ChangesOf = Callable[[Any], Iterable[MemberChange]]  # a message value → the changes it makes
+METRICS_TARGET = "queues"  # the `target` label of this sink's metrics
 BATCH_TOPIC = "redis-changes"  # the one batch every input topic's changes go to, in processing order
 # Entries kept in an event stream (trimmed approximately, which is cheap): at a few hundred bytes an
 # entry, some tens of MB, hours of ordinary traffic for a client to resume from after a reconnect.
@@ -182,8 +184,10 @@ class RedisRankingSink(BatchingSink):
         if not changes:
             return
         try:
-            write_changes(self._connect(), changes, self.max_transaction, self.events)
+            with measured_write("redis", METRICS_TARGET, batch.size):
+                write_changes(self._connect(), changes, self.max_transaction, self.events)
         except (redis.ConnectionError, redis.TimeoutError) as error:  # BusyLoadingError is one too
+            count_retry("redis", METRICS_TARGET)
             self._failures += 1
             delay = min(30.0, 2 ** min(self._failures, 5)) * random.uniform(0.5, 1.0)
             log.warning("Redis unavailable, retrying", extra={"retry_in_s": delay, "error": str(error)})

@@ -63,5 +63,8 @@ def cli_env(settings: Settings) -> dict[str, str]:
         CRM_NAMESPACE=settings.namespace,
         CRM_TOPIC_PARTITIONS=str(settings.topic_partitions),
         CRM_STATE_DIR=str(settings.state_dir),
+        # no /metrics endpoints nor Prometheus target files for the tests' processors (a test that checks
+        # metrics sets its own port)
+        CRM_METRICS_PORT="0",
     )
     return env

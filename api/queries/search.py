@@ -21,6 +21,7 @@ import orjson
 from api.errors import ServiceUnavailable
 from api.visibility import Scope
 from contracts.search import SearchResult, SearchResults
+from crm.settings import redact_credentials
 from processors.search.documents import (
     INDEX,
     MAX_PHONE_SUBSTRING,
@@ -183,7 +184,7 @@ async def search_customers(
 ) -> SearchResults:
     """One `_msearch` on the namespace's customers alias; 503 when Elasticsearch cannot answer."""
     alias = f"{namespace}{INDEX}"
-    where = str(http.base_url).rstrip("/")
+    where = redact_credentials(str(http.base_url).rstrip("/"))  # it goes to the caller
     try:
         response = await http.post(
             f"/{alias}/_msearch",

@@ -90,21 +90,29 @@ def remaining_messages(admin: AdminClient, inputs: dict[str, list[str]]) -> int:
 
 
 def wait_pipeline_caught_up(
-    settings: Settings, timeout: float, check: Callable[[], None], progress: Callable[[int], None]
+    settings: Settings,
+    timeout: float,
+    check: Callable[[], None],
+    progress: Callable[[int], None],
+    groups: set[str] | None = None,
 ) -> None:
-    """Wait until every processor has consumed its inputs; ``progress`` gets the messages left on each
-    poll and ``check`` runs between polls."""
+    """Wait until every processor (or those of ``groups``, consumer group names) has consumed its inputs;
+    ``progress`` gets the messages left on each poll and ``check`` runs between polls."""
     from topics.clients import make_admin
     from topics.lag import wait_pipeline_idle
 
+    def watched() -> dict[str, list[str]]:
+        inputs = pipeline_inputs(settings)
+        return inputs if groups is None else {g: t for g, t in inputs.items() if g in groups}
+
     deadline = time.monotonic() + timeout
-    inputs = pipeline_inputs(settings)
+    inputs = watched()
     admin = make_admin(settings)
     # Transaction markers count as offsets: a group that has read everything may sit one short per partition.
     markers_at_most = sum(len(topics) for topics in inputs.values()) * settings.topic_partitions
     while time.monotonic() < deadline:
         check()
-        inputs = pipeline_inputs(settings)  # repartition topics appear when their processor starts
+        inputs = watched()  # repartition topics appear when their processor starts
         left = remaining_messages(admin, inputs)
         progress(left)
         if left <= markers_at_most:

@@ -8,9 +8,19 @@ import httpx
 
 from infra.stack import system
 from infra.stack.base import Service
+from processors.common.metrics_endpoint import remove_dead_targets
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "prometheus" / "prometheus.yml"
 RULES_DIR = TEMPLATE.parent / "rules"
+
+
+def render_config(self_target: str, api_port: int, targets_dir: Path, rules_dir: Path = RULES_DIR) -> str:
+    """The configuration from the template: scrape itself, the API and every registered processor."""
+    config = TEMPLATE.read_text()
+    config = config.replace("${SELF_TARGET}", self_target)
+    config = config.replace("${API_TARGET}", f"localhost:{api_port}")
+    config = config.replace("${TARGETS_DIR}", str(targets_dir))
+    return config.replace("${RULES_DIR}", str(rules_dir))
 
 
 class Prometheus(Service):
@@ -38,11 +48,9 @@ class Prometheus(Service):
     def prepare(self) -> None:
         (self.dir / "data").mkdir(parents=True, exist_ok=True)
         self.targets_dir.mkdir(parents=True, exist_ok=True)
-        config = TEMPLATE.read_text()
-        config = config.replace("${SELF_TARGET}", self.address)
-        config = config.replace("${API_TARGET}", f"localhost:{self.settings.api_port}")
-        config = config.replace("${TARGETS_DIR}", str(self.targets_dir))
-        config = config.replace("${RULES_DIR}", str(RULES_DIR))
+        # Targets of processors that died before this start (a crash, a test's SIGKILL) would only alert.
+        remove_dead_targets(self.targets_dir)
+        config = render_config(self.address, self.settings.api_port, self.targets_dir)
         (self.dir / "prometheus.yml").write_text(config)
 
     def command(self) -> list[str]:

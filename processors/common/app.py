@@ -7,11 +7,16 @@ state dir, and topics from the registry behind the settings' namespace.
 from __future__ import annotations
 
 import logging
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quixstreams import Application, message_context
 
+from processors.common.instance import transactional_id
+from processors.common.metrics import LAG_INTERVAL_MS, PROCESSOR_UP, ProcessorMeter, describe_processor
+from processors.common.sink_backpressure import flush_outputs_on_backpressure
+from processors.common.topic_creation import wait_for_created_topics
 from topics import physical_name
 
 if TYPE_CHECKING:
@@ -29,6 +34,45 @@ def consumer_group(settings: Settings, name: str) -> str:
 def state_path(settings: Settings, name: str) -> Path:
     """Where processor ``name`` keeps its local state (RocksDB, restored from changelog topics if lost)."""
     return Path(settings.state_dir) / "processors" / f"{settings.namespace}{name}"
+
+
+class MeteredApplication(Application):
+    """An ``Application`` that counts and times each input message by topic, counts its outputs and reports
+    its consumer lag (see `processors.common.metrics`).
+
+    The framework dispatches each message through a ``{topic: process}`` dict built once per run; this wraps
+    that dict once, so a message pays for two pre-bound metric updates and nothing else. (An internal hook,
+    like `without_time_alignment`: quixstreams is pinned.)
+    """
+
+    def __init__(self, *, meter: ProcessorMeter, **options: Any) -> None:
+        extra = dict(options.pop("consumer_extra_config", None) or {})
+        extra.setdefault("statistics.interval.ms", LAG_INTERVAL_MS)
+        extra["stats_cb"] = meter.on_statistics
+        super().__init__(consumer_extra_config=extra, **options)
+        self.meter = meter
+        meter.count_outputs(self._producer)
+        self._composed: tuple[Any, dict] = (None, {})
+
+    def _process_message(self, dataframe_composed):
+        if self._composed[0] is not dataframe_composed:
+            self._composed = (dataframe_composed, self.meter.timed(dataframe_composed))
+        super()._process_message(self._composed[1])
+
+    def run(self, *args: Any, **kwargs: Any) -> list[dict]:
+        up = PROCESSOR_UP.labels(self.meter.processor)
+        up.set(1)
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            up.set(0)
+
+
+def _version() -> str:
+    try:
+        return version("collections-crm")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown"
 
 
 def make_application(settings: Settings, name: str, **overrides: Any) -> Application:
@@ -50,7 +94,15 @@ def make_application(settings: Settings, name: str, **overrides: Any) -> Applica
         "loglevel": logging.getLevelName(logging.getLogger().level) if logging.getLogger().level else "INFO",
     }
     options.update(overrides)
-    return Application(**options)
+    # a restarted instance fences its killed predecessor's open transaction (processors.common.instance)
+    producer_config = dict(options.get("producer_extra_config") or {})
+    producer_config.setdefault("transactional.id", transactional_id(options["consumer_group"]))
+    options["producer_extra_config"] = producer_config
+    describe_processor(name, options["consumer_group"], Path(options["state_dir"]), _version())
+    app = MeteredApplication(meter=ProcessorMeter(name, settings.namespace), **options)
+    wait_for_created_topics(app)  # a busy broker may not show a topic it just created
+    flush_outputs_on_backpressure(app)  # a sink's backpressure must not abort a transaction mid-send
+    return app
 
 
 def registry_topic(app: Application, settings: Settings, name: str, *, value: str = "json") -> Topic:

@@ -10,6 +10,7 @@ from quixstreams import message_context
 
 from contracts import dead_letter_record
 from contracts.errors import describe
+from processors.common.metrics import record_dead_letter
 
 
 def dead_letter_for_current(
@@ -17,6 +18,7 @@ def dead_letter_for_current(
 ) -> dict:
     """A dead-letter record for the current message of ``topic`` (logical name), ready for ``<topic>.dlq``."""
     context = message_context()
+    record_dead_letter(processor, topic, error_type)
     return dead_letter_record(
         source_topic=topic,
         partition=context.partition,

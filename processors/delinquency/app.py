@@ -25,6 +25,7 @@ from processors.common.app import (
     without_time_alignment,
 )
 from processors.common.dead_letters import dead_letter_for_error
+from processors.common.metrics import record_business_date
 from processors.common.partitioning import broadcast_keys
 from processors.common.routing import Routed, route
 from processors.delinquency import logic
@@ -58,6 +59,7 @@ def build(settings: Settings):
             tick = BusinessDate.model_validate_json(value)
         except ValidationError as error:
             return [dead_letter_for_error("ops.business-date", key, value, error, NAME)]
+        record_business_date(NAME, tick.bank, tick.date)
         day = tick.date.isoformat()
         return [
             ("delinquency.ticks", k, {"date": day, "bank": tick.bank, "partition_key": k})

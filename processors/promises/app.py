@@ -27,6 +27,7 @@ from processors.common.app import (
     without_time_alignment,
 )
 from processors.common.dead_letters import dead_letter_for_error
+from processors.common.metrics import record_action
 from processors.common.routing import Routed, route
 from processors.promises import logic
 from processors.promises.sink import ACTION_ROWS, promise_sink
@@ -54,6 +55,7 @@ def build(settings: Settings):
             if source == ACTIONS:
                 action = AgentAction.model_validate_json(value).model_dump()
                 outputs = logic.on_action(state_of, action, config)
+                record_action(action)
                 # The action's row goes straight into the sink's batch of this checkpoint: routing it
                 # through the stream would need a branch, which copies every value for each branch.
                 ctx = message_context()

@@ -8,6 +8,9 @@ agent.actions ───────────┤                  │
 bank.customers ──────────┤                  └─> Redis: contacts (ZSET) + contacts:entries (per customer)
 delinquency.ticks ───────┘
 
+Every few seconds the processor also checks that Redis still holds what its partitions wrote, and writes it
+again from the state when Redis lost it (`processors.queues.rebuild`).
+
 Every topic is keyed by cif (the ticks are keyed to land on every partition), so one state store holds
 each customer's facts. `agent.actions` and `bank.customers` are dead-lettered by the promises and entities
 processors; a value that fails its contract is skipped here. The other topics are written by processors:
@@ -41,6 +44,7 @@ from processors.common.app import (
 from processors.queues import logic
 from processors.queues.events import queue_events
 from processors.queues.layout import contacts_change, member_change
+from processors.queues.rebuild import QueueRebuilder
 from sinks.redis import RedisRankingSink
 from topics import physical_name
 
@@ -121,11 +125,37 @@ def build(settings: Settings):
         return [_member_change(namespace, change) for change in made]
 
     changes = merged.apply(handle, metadata=True, expand=True)
-    changes.sink(
-        RedisRankingSink(settings.redis_url, lambda change: (change,), events=queue_events(namespace))
+    events = queue_events(namespace)
+    changes.sink(RedisRankingSink(settings.redis_url, lambda change: (change,), events=events))
+    # Redis lost the queues (flushed, an empty replacement): write them again from the state.
+    partitions, state_of = _partition_states(merged)
+    rebuilder = QueueRebuilder(
+        settings.redis_url,
+        namespace,
+        partitions,
+        state_of,
+        lambda change: _member_change(namespace, change),
+        config,
+        events,
     )
+    app._dataframe_registry.register_periodic_task(rebuilder.task)  # internal hook: quixstreams is pinned
     without_time_alignment(app)
     return app
+
+
+def _partition_states(sdf):
+    """For work between messages: the partitions whose state is here, and a partition's state by prefix
+    (the checkpoint's transaction, as `partition_state_access` gives it to each message)."""
+    context = sdf.processing_context
+
+    def partitions() -> list[int]:
+        return list(context.state_manager.get_store(sdf.stream_id).partitions)
+
+    def state_of(partition: int):
+        transaction = context.checkpoint.get_store_transaction(stream_id=sdf.stream_id, partition=partition)
+        return lambda prefix: transaction.as_state(prefix=prefix)
+
+    return partitions, state_of
 
 
 def run(settings: Settings) -> None:

@@ -42,8 +42,17 @@ def contacts_change(namespace: str, cif: str, latest_at: float, snapshot: bytes)
     return MemberChange(contacts_key(namespace), contacts_entries_key(namespace), cif, latest_at, snapshot)
 
 
+def written_marker_key(namespace: str, partition: int) -> str:
+    """Set once Redis holds everything partition ``partition`` of the processor's state wrote; its absence
+    makes the processor write it all again (`processors.queues.rebuild`)."""
+    return f"{namespace}queues:written:{partition}"
+
+
 def delete_all_queues(redis_client, namespace: str) -> int:
-    """Remove every queue of the namespace (before a rebuild by replay); returns the keys deleted."""
+    """Remove every queue of the namespace (before a rebuild by replay) and the partitions' markers, so that
+    a processor still running writes its queues again; returns how many queue keys were deleted."""
+    for marker in redis_client.scan_iter(match=written_marker_key(namespace, 0)[:-1] + "*", count=10_000):
+        redis_client.delete(marker)
     deleted = 0
     batch: list[bytes] = []
     for key in redis_client.scan_iter(match=f"{namespace}queue:{{*", count=10_000):

@@ -17,15 +17,17 @@ written}, so an unchanged entry is not written again and a moved one is removed 
 Besides the queues, every customer with a contact history gets a `ContactSnapshot` whenever their
 compliance inputs or zone change, queued or not: the API checks a new outbound call against it.
 
-Partition state: ``__partition__`` ``date`` (the business date reached) and ``__queued__``: the cifs with
+Partition state: ``__partition__`` ``date`` (the business date reached), ``__queued__``: the cifs with
 an entry, in shards, so that a new business date re-ranks exactly those (DPD grows, follow-ups fall due,
-the after-contact penalty fades).
+the after-contact penalty fades), and ``__contacted__``: the cifs with a contact snapshot, in shards. The two
+indexes are what `written_changes` rewrites when Redis lost the queues (`processors.queues.rebuild`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -40,7 +42,7 @@ from processors.common.date_index import StateOf
 from processors.queues import contacts
 from processors.queues.contacts import DEFAULT_CODES, ContactCodes
 
-PARTITION, QUEUED = "__partition__", "__queued__"
+PARTITION, QUEUED, CONTACTED = "__partition__", "__queued__", "__contacted__"
 QUEUED_SHARDS = 1024  # ~1,000 cifs a shard at a million queued customers per partition
 # A broken promise stops raising priority this long after its date: an old lapse says little about today.
 KEEP_BROKEN_DAYS = 180
@@ -203,10 +205,12 @@ def _update(
             changes.append(Placement(agent, cif, score, entry))
     q["placed"] = digests
     if bool(placed) != bool(digests):
-        _set_queued(state_of, cif, bool(digests))
+        _set_member(state_of, QUEUED, cif, bool(digests))
     if snapshot and q.get("contacts"):
         written = contact_snapshot(cif, q)
         if q.get("contacts_written") != _digest(written.snapshot):
+            if q.get("contacts_written") is None:  # the first snapshot: a history never goes away
+                _set_member(state_of, CONTACTED, cif, True)
             q["contacts_written"] = _digest(written.snapshot)
             changes.append(written)
     own.set("q", q)
@@ -310,14 +314,36 @@ def _shard(cif: str) -> str:
     return str(zlib.crc32(cif.encode()) % QUEUED_SHARDS)
 
 
-def _set_queued(state_of: StateOf, cif: str, queued: bool) -> None:
-    shards, shard = state_of(QUEUED), _shard(cif)
+def _set_member(state_of: StateOf, index: str, cif: str, member: bool) -> None:
+    shards, shard = state_of(index), _shard(cif)
     members = [c for c in shards.get(shard, []) if c != cif]
-    if queued:
+    if member:
         members.append(cif)
     shards.set(shard, members) if members else shards.delete(shard)
 
 
-def queued_cifs(state_of: StateOf) -> list[str]:
-    shards = state_of(QUEUED)
+def _members(state_of: StateOf, index: str) -> list[str]:
+    shards = state_of(index)
     return [cif for shard in range(QUEUED_SHARDS) for cif in shards.get(str(shard), [])]
+
+
+def queued_cifs(state_of: StateOf) -> list[str]:
+    return _members(state_of, QUEUED)
+
+
+# ---- what the partition has written, again ----
+
+
+def written_changes(state_of: StateOf, config: QueueConfig = DEFAULT_CONFIG) -> Iterator[Change]:
+    """Every queue entry and contact snapshot the partition's state says Redis holds, as last written
+    (read only: the state is not changed). Customers whose history predates the ``__contacted__`` index
+    get their snapshot back at their next action, or from a replay."""
+    for cif in queued_cifs(state_of):
+        q = state_of(cif).get("q", {})
+        wanted = entries(cif, q, _business_date(state_of, q, None), config)
+        for agent, (score, entry) in sorted(wanted.items()):
+            yield Placement(agent, cif, score, entry)
+    for cif in _members(state_of, CONTACTED):
+        q = state_of(cif).get("q", {})
+        if q.get("contacts"):
+            yield contact_snapshot(cif, q)

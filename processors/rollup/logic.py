@@ -33,7 +33,12 @@ def on_loan_record(state, record: dict) -> dict | None:
         "loans": result.loans,
         "loans_delinquent": result.loans_delinquent,
         "revision": revision,
-        "accounts": [_facts(loans[account], view) for account, view in zip(loans, views, strict=True)],
+        # By account number, not by the order the loans first arrived in (which differs between runs and
+        # replays): the same loans always make the same record, here and in the search index.
+        "accounts": [
+            _facts(loans[account], view)
+            for account, view in sorted(zip(loans, views, strict=True), key=lambda pair: pair[0])
+        ],
     }
 
 

@@ -20,8 +20,9 @@ from elasticsearch import ApiError, ConnectionTimeout, Elasticsearch
 from elasticsearch import ConnectionError as SearchUnreachable
 from quixstreams.sinks import BatchingSink, SinkBackpressureError, SinkBatch
 
-from processors.search.documents import latest_documents
+from processors.search.documents import INDEX, latest_documents
 from sinks.exceptions import SinkError
+from sinks.metrics import count_retry, measured_write
 
 log = logging.getLogger(__name__)
 BATCH_TOPIC = "search-changes"  # the one batch every input topic's changes go to, in processing order
@@ -100,7 +101,8 @@ class SearchSink(BatchingSink):
         if not documents:
             return
         try:
-            write_documents(self._connect(), self.alias, documents, self.max_bulk)
+            with measured_write("elasticsearch", INDEX, batch.size):
+                write_documents(self._connect(), self.alias, documents, self.max_bulk)
         except (SearchUnreachable, ConnectionTimeout, SearchUnavailable) as error:
             self._back_off(error)
         except ApiError as error:
@@ -111,6 +113,7 @@ class SearchSink(BatchingSink):
         self._failures = 0
 
     def _back_off(self, error: Exception) -> None:
+        count_retry("elasticsearch", INDEX)
         self._failures += 1
         delay = min(30.0, 2 ** min(self._failures, 5)) * random.uniform(0.5, 1.0)
         log.warning("Elasticsearch unavailable, retrying", extra={"retry_in_s": delay, "error": str(error)})

@@ -57,3 +57,38 @@ async def test_clients_outside_the_monitoring_networks_get_403(api_settings):
     async with api_client(elsewhere) as client:
         refused = await client.get("/metrics")
     assert refused.status_code == 403 and "monitoring networks" in refused.json()["detail"]
+
+
+async def test_portfolio_and_agent_gauges_come_from_the_dashboard_aggregates(api_settings):
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    agent = {
+        "agent_id": "AG-METRICS",
+        "name": "M",
+        "team": "T-M",
+        "type": "CALL",
+        "capacity": 8,
+        "active": True,
+    }
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO loan_delinquency VALUES ('LN-METRICS', 'C-M', 'XTS', '2000-01-31', 40, '30-59', "
+            "150.50, 1000, '1999-12-22', NULL, 1)"
+        )
+        conn.execute("INSERT INTO agents VALUES ('AG-METRICS', %s, now(), 'test')", (Jsonb(agent),))
+        try:
+            async with api_client(api_settings) as client:
+                found = samples((await client.get("/metrics")).text)
+        finally:
+            conn.execute("DELETE FROM loan_delinquency WHERE account_number = 'LN-METRICS'")
+            conn.execute("DELETE FROM agents WHERE agent_id = 'AG-METRICS'")
+    bucket = (("bucket", "30-59"), ("currency", "XTS"))
+    assert found[("crm_portfolio_accounts", bucket)] == 1
+    assert found[("crm_portfolio_overdue_amount", bucket)] == 150.5
+    assert found[("crm_portfolio_outstanding_amount", bucket)] == 1000
+    assert found[("crm_portfolio_accounts", (("bucket", "CURRENT"), ("currency", "XTS")))] == 0
+    held = (("agent_id", "AG-METRICS"), ("team", "T-M"), ("type", "CALL"))
+    assert found[("crm_agent_capacity", held)] == 8 and found[("crm_agent_active", held)] == 1
+    assert found[("crm_agent_assigned_customers", held)] == 0
+    assert found[("crm_portfolio_scrape_success", ())] == 1

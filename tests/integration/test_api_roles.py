@@ -71,6 +71,17 @@ MATRIX = {
     ("GET", "/api/admin/agents", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", "/api/admin/strategy-tools/catalogue", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", "/api/admin/users", None): (403, 403, 403, 403, 200, 403, 401),
+    ("GET", "/api/admin/dlq", None): (403, 403, 403, 403, 200, 403, 401),
+    ("GET", "/api/admin/dlq/payments.dlq", None): (403, 403, 403, 403, 200, 403, 401),
+    ("POST", "/api/admin/dlq/payments.dlq/redrive", lambda: {"all": True, "dry_run": True}): (
+        403,
+        403,
+        403,
+        403,
+        200,
+        403,
+        401,
+    ),
 }
 CASES = [
     pytest.param(method, path, body, caller, expected, id=f"{method} {path.split('?')[0]} as {caller}")

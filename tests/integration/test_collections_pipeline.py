@@ -21,26 +21,14 @@ import redis
 from crm.generator.strategy import demo_strategy_groups
 from crm.ingest import ingest_file
 from crm.seed import seed_agents, seed_strategy
-from infra.kafka_topics import existing_topics
-from processors.common.app import consumer_group
 from processors.queues.read import queue_length, read_queue
-from processors.registry import INPUTS
+from tests.pipeline_helpers import wait_idle
 from tests.services import initialized_namespace
 from topics import physical_name
 from topics.clients import make_producer
-from topics.lag import wait_pipeline_idle
 
 pytestmark = pytest.mark.integration
 PROCESSORS = ("delinquency", "rollup", "promises", "strategy", "allocation", "queues")
-
-
-def _inputs(settings) -> dict[str, list[str]]:
-    inputs = {
-        consumer_group(settings, n): [physical_name(t, settings) for t in INPUTS[n]] for n in PROCESSORS
-    }
-    rollup = consumer_group(settings, "rollup")
-    inputs[rollup] += [t for t in existing_topics(settings) if t.startswith(f"repartition__{rollup}")]
-    return inputs
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +50,7 @@ def pipeline(service_addresses, run_id, cli_env, tmp_path_factory):
             text=True,
         )
         try:
-            wait_pipeline_idle(settings.kafka_brokers, _inputs(settings), timeout=420)
+            wait_idle(settings, PROCESSORS, timeout=420)
             yield settings, portfolio, process
         finally:
             process.send_signal(signal.SIGTERM)

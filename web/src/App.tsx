@@ -19,6 +19,7 @@ const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const StrategiesPage = lazy(() => import("./pages/admin/StrategiesPage"));
 const AgentsPage = lazy(() => import("./pages/admin/AgentsPage"));
 const UsersPage = lazy(() => import("./pages/admin/UsersPage"));
+const DeadLettersPage = lazy(() => import("./pages/admin/DeadLettersPage"));
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -108,6 +109,14 @@ export function AppRoutes() {
             element={
               <RequireAuth roles={["admin"]}>
                 <UsersPage />
+              </RequireAuth>
+            }
+          />
+          <Route
+            path="/admin/dead-letters"
+            element={
+              <RequireAuth roles={["admin"]}>
+                <DeadLettersPage />
               </RequireAuth>
             }
           />

@@ -68,6 +68,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/dlq": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Dead Letter Topics
+         * @description Every dead-letter topic: records, how many were re-driven, oldest and newest, the top reasons.
+         */
+        get: operations["list_dead_letter_topics_api_admin_dlq_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/dlq/{topic}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Dead Letters
+         * @description The topic's dead letters, newest first, ``limit`` from ``offset``.
+         */
+        get: operations["list_dead_letters_api_admin_dlq__topic__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/dlq/{topic}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redrive Dead Letters
+         * @description Produce the chosen dead letters' original key and bytes to the source topic again; one already
+         *     re-driven is skipped, so repeating a request re-drives nothing twice. Audited.
+         */
+        post: operations["redrive_dead_letters_api_admin_dlq__topic__redrive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/strategies": {
         parameters: {
             query?: never;
@@ -1159,6 +1220,99 @@ export interface components {
             references: components["schemas"]["ReferenceInView"][];
             strategy: components["schemas"]["StrategyInView"] | null;
         };
+        /** DeadLetter */
+        DeadLetter: {
+            /** Error */
+            error: string;
+            /** Error Type */
+            error_type: string;
+            /**
+             * Failed At
+             * Format: date-time
+             */
+            failed_at: string;
+            /** Key */
+            key: string | null;
+            /** Offset */
+            offset: number;
+            /** Partition */
+            partition: number;
+            /** Processor */
+            processor: string;
+            /** Source Topic */
+            source_topic: string;
+            /** Value */
+            value: string;
+            /** Value B64 */
+            value_b64: string;
+        };
+        /** DeadLetterPage */
+        DeadLetterPage: {
+            /** Items */
+            items: components["schemas"]["DeadLetterPublic"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Topic */
+            topic: string;
+            /** Total */
+            total: number;
+        };
+        /** DeadLetterPosition */
+        DeadLetterPosition: {
+            /** Offset */
+            offset: number;
+            /** Partition */
+            partition: number;
+        };
+        /**
+         * DeadLetterPublic
+         * @description A dead letter as an operator reads it; ``letter`` is None when the record is not a DeadLetter.
+         */
+        DeadLetterPublic: {
+            /**
+             * Dead Lettered At
+             * Format: date-time
+             */
+            dead_lettered_at: string;
+            letter: components["schemas"]["DeadLetter"] | null;
+            /** Offset */
+            offset: number;
+            /** Partition */
+            partition: number;
+            /** Reason */
+            reason: string;
+            /** Redriven */
+            redriven: boolean;
+        };
+        /** DeadLetterReason */
+        DeadLetterReason: {
+            /** Count */
+            count: number;
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * DeadLetterTopicPublic
+         * @description One dead-letter topic: how many records, how many re-driven, the commonest reasons.
+         */
+        DeadLetterTopicPublic: {
+            /** Count */
+            count: number;
+            /** Newest */
+            newest: string | null;
+            /** Oldest */
+            oldest: string | null;
+            /** Reasons */
+            reasons: components["schemas"]["DeadLetterReason"][];
+            /** Redriven */
+            redriven: number;
+            /** Source Topic */
+            source_topic: string;
+            /** Topic */
+            topic: string;
+        };
         /**
          * DelinquencySummary
          * @description The worst of the customer's loans. ``overdue_total`` / ``outstanding_total`` are in ``currency``,
@@ -1653,6 +1807,64 @@ export interface components {
             priority: number;
             /** Reason */
             reason: string;
+        };
+        /**
+         * RedriveCreate
+         * @description Which dead letters to re-drive: exactly one of ``positions``, ``reason`` (contained in the error,
+         *     ignoring case) or ``all``. ``dry_run`` says what would be re-driven and produces nothing.
+         */
+        RedriveCreate: {
+            /**
+             * All
+             * @default false
+             */
+            all?: boolean;
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run?: boolean;
+            /** Positions */
+            positions?: components["schemas"]["DeadLetterPosition"][] | null;
+            /** Reason */
+            reason?: string | null;
+        };
+        /** RedrivePublic */
+        RedrivePublic: {
+            /** Dry Run */
+            dry_run: boolean;
+            /** Failed */
+            failed: components["schemas"]["RedriveSkipped"][];
+            /** Redriven */
+            redriven: components["schemas"]["RedriveRedriven"][];
+            /** Skipped */
+            skipped: components["schemas"]["RedriveSkipped"][];
+            /** Source Topic */
+            source_topic: string;
+            /** Topic */
+            topic: string;
+        };
+        /** RedriveRedriven */
+        RedriveRedriven: {
+            /** Key */
+            key: string | null;
+            /** New Offset */
+            new_offset: number | null;
+            /** New Partition */
+            new_partition: number | null;
+            /** Offset */
+            offset: number;
+            /** Partition */
+            partition: number;
+        };
+        /** RedriveSkipped */
+        RedriveSkipped: {
+            /** Offset */
+            offset: number;
+            /** Partition */
+            partition: number;
+            /** Why */
+            why: string;
         };
         /** ReevaluationAccepted */
         ReevaluationAccepted: {
@@ -2179,6 +2391,139 @@ export interface operations {
                 };
             };
             /** @description Kafka did not confirm; nothing was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_dead_letter_topics_api_admin_dlq_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterTopicPublic"][];
+                };
+            };
+            /** @description Not a dead-letter topic */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Kafka did not answer in time */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_dead_letters_api_admin_dlq__topic__get: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description e.g. payments.dlq */
+                topic: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterPage"];
+                };
+            };
+            /** @description Not a dead-letter topic */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Kafka did not answer in time */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    redrive_dead_letters_api_admin_dlq__topic__redrive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. payments.dlq */
+                topic: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedriveCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedrivePublic"];
+                };
+            };
+            /** @description Not a dead-letter topic */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Kafka did not answer in time */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -22,3 +22,7 @@ export type CustomerView = Schemas["CustomerView"];
 export type PortfolioSummary = Schemas["PortfolioSummary"];
 export type UserAdminView = Schemas["UserAdminView"];
 export type UserSave = Schemas["UserSave"];
+export type DeadLetterTopicPublic = Schemas["DeadLetterTopicPublic"];
+export type DeadLetterPage = Schemas["DeadLetterPage"];
+export type DeadLetterPublic = Schemas["DeadLetterPublic"];
+export type RedrivePublic = Schemas["RedrivePublic"];

@@ -1,0 +1,131 @@
+"""`crm dlq`: look at dead letters and re-drive them to their source topic (logic in infra/)."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+
+import typer
+from rich.console import Console
+
+from crm.errors import CrmError
+from crm.settings import get_settings
+
+app = typer.Typer(help="Dead letters: list, show, re-drive.", no_args_is_help=True)
+console = Console(highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _database(settings):
+    """An autocommit connection; a missing table or an unreachable server becomes one line to act on."""
+    import psycopg
+
+    try:
+        with psycopg.connect(settings.database_url, autocommit=True, connect_timeout=5) as conn:
+            yield conn
+    except psycopg.errors.UndefinedTable:
+        raise CrmError("the dlq_redrives table is missing: run `crm init`") from None
+    except psycopg.OperationalError as error:
+        raise CrmError(f"cannot reach PostgreSQL ({error}); is the stack up?") from None
+
+
+def _when(moment) -> str:
+    return moment.isoformat(timespec="seconds") if moment else "-"
+
+
+@app.command("list")
+def list_(
+    topic: str = typer.Argument(None, help="One dead-letter topic (payments.dlq or payments); default: all."),
+) -> None:
+    """Dead letters per topic: how many, how many re-driven, oldest and newest, the commonest reasons."""
+    from infra.dead_letters import check_dlq_topic, dlq_topics, read_letters, summarize
+    from infra.redrive import redriven_counts
+
+    settings = get_settings()
+    topics = [check_dlq_topic(topic)] if topic else dlq_topics()
+    with _database(settings) as conn:
+        redriven = redriven_counts(conn)
+    shown = 0
+    for name in topics:
+        summary = summarize(name, read_letters(settings, name), top=None if topic else 3)
+        if not summary.count and not topic:
+            continue
+        shown += 1
+        console.print(
+            f"[bold]{name}[/]  {summary.count} dead letters, {redriven.get(name, 0)} re-driven"
+            + (f", {_when(summary.oldest)} … {_when(summary.newest)}" if summary.count else "")
+        )
+        for reason, count in summary.reasons:
+            console.print(f"  {count} × {reason}", markup=False)
+    if not shown:
+        console.print("no dead letters")
+
+
+@app.command("show")
+def show(
+    topic: str = typer.Argument(..., help="The dead-letter topic (payments.dlq or payments)."),
+    offset: str = typer.Argument(..., help="OFFSET, or PARTITION:OFFSET when several partitions have it."),
+) -> None:
+    """One dead letter: the error, where the message was, and its original value."""
+    from infra.dead_letters import check_dlq_topic, find, parse_position, read_letters
+    from infra.redrive import redriven_positions
+
+    settings = get_settings()
+    name = check_dlq_topic(topic)
+    partition, at = parse_position(offset)
+    stored = find(read_letters(settings, name), at, partition)
+    with _database(settings) as conn:
+        done = (stored.partition, stored.offset) in redriven_positions(conn, name)
+    console.print(f"[bold]{name}[/] partition {stored.partition} offset {stored.offset}")
+    console.print(f"dead-lettered  {_when(stored.timestamp)}")
+    console.print(f"re-driven      {'yes' if done else 'no'}")
+    letter = stored.letter
+    if letter is None:
+        console.print(f"[red]{stored.reason}[/]")
+        console.print(stored.raw.decode("utf-8", "replace"), markup=False)
+        return
+    console.print(f"error          {letter.error_type}: {letter.error}", markup=False)
+    console.print(f"processor      {letter.processor}")
+    console.print(f"source         {letter.source_topic} partition {letter.partition} offset {letter.offset}")
+    console.print(f"key            {letter.key}", markup=False)
+    console.print("value:")
+    console.print(letter.value, markup=False)
+
+
+@app.command("redrive")
+def redrive(
+    topic: str = typer.Argument(..., help="The dead-letter topic (payments.dlq or payments)."),
+    where: str = typer.Option(
+        None, "--where", help="FIELD~TEXT (contains) or FIELD=TEXT; fields: reason, error_type, key, value…"
+    ),
+    offsets: str = typer.Option(None, "--offsets", help="Comma-separated OFFSET or PARTITION:OFFSET list."),
+    everything: bool = typer.Option(False, "--all", help="Every dead letter of the topic."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be re-driven; produce nothing."),
+) -> None:
+    """Produce the chosen dead letters' original key and bytes to their source topic, each at most once."""
+    from infra import redrive as redriving
+    from infra.dead_letters import check_dlq_topic, parse_position, read_letters
+
+    settings = get_settings()
+    name = check_dlq_topic(topic)
+    positions = [parse_position(part) for part in offsets.split(",") if part.strip()] if offsets else None
+    chosen = redriving.select(
+        read_letters(settings, name), positions=positions, condition=where, everything=everything
+    )
+    with _database(settings) as conn:
+        result = redriving.redrive(settings, conn, name, chosen, f"cli:{getpass.getuser()}", dry_run=dry_run)
+    verb = "would re-drive" if dry_run else "re-drove"
+    for done in result.redriven:
+        stored, letter = done.letter, done.letter.letter
+        landed = "" if dry_run else f" → {letter.source_topic}[{done.new_partition}]@{done.new_offset}"
+        console.print(f"[green]✓[/] {stored.partition}:{stored.offset} key {letter.key}{landed}", markup=True)
+    for skipped in result.skipped:
+        console.print(f"· skipped {skipped.letter.partition}:{skipped.letter.offset}: {skipped.why}")
+    for failed in result.failed:
+        console.print(f"[red]✗[/] {failed.letter.partition}:{failed.letter.offset}: {failed.why}")
+    console.print(
+        f"{verb} {len(result.redriven)} of {len(chosen)} chosen; {len(result.skipped)} skipped"
+        + (f"; {len(result.failed)} failed (not recorded: run again)" if result.failed else "")
+    )
+    if result.failed:
+        raise typer.Exit(1)

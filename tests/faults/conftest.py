@@ -1,0 +1,166 @@
+"""The fault scenarios' shared setup: one small generated portfolio, fed in two phases to the whole
+pipeline, and the snapshot of an uninterrupted run of it that every scenario must end equal to.
+
+Each scenario runs in a throw-away namespace of its own (topics, schema, index, Redis keys), with each
+processor as a `crm run NAME` subprocess so that one of them can be killed or pointed at a proxy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from confluent_kafka import KafkaException
+
+from crm.generator.agents import TEAM_EARLY, TEAM_FIELD, TEAM_LATE
+from crm.generator.strategy import demo_strategy_groups
+from crm.ingest import ingest_file
+from crm.seed import seed_agents, seed_strategy
+from crm.settings import Settings
+from tests.faults.snapshot import Snapshot, take_snapshot
+from tests.pipeline_helpers import PIPELINE, start_processor, stop_processor, wait_idle
+from tests.services import initialized_namespace
+
+CUSTOMERS, SEED, DAYS = 150, 11, 16
+# Phase 1: the bank's entities, the agents' actions and the first business dates; phase 2: the payments and
+# the remaining dates. A fault injected between the phases meets real work.
+FIRST = ("bank.customers", "bank.loans", "bank.collaterals", "agent.actions")
+LATER = ("payments",)
+# One agent per team of the demo strategy, fitting everybody (no skills listed) with room for everybody:
+# see tests/faults/snapshot.py on why allocation is made certain here.
+AGENTS = [
+    {"agent_id": f"AG-{team}", "name": team, "team": team, "type": kind, "skills": {}, "capacity": 100_000}
+    for team, kind in ((TEAM_EARLY, "CALL"), (TEAM_LATE, "CALL"), (TEAM_FIELD, "FIELD"))
+]
+
+
+class Pipeline:
+    """The processors of one namespace, each its own `crm run NAME` process."""
+
+    def __init__(self, settings: Settings, env: dict[str, str], portfolio: Path, logs: Path) -> None:
+        self.settings, self.env, self.portfolio, self.logs = settings, env, portfolio, logs
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, *names: str, **env: str) -> None:
+        """Start the named processors (all by default), ``env`` added to their environment."""
+        for name in names or PIPELINE:
+            assert name not in self.processes or self.processes[name].poll() is not None, name
+            environment = {**self.env, "CRM_LOG_JSON": "1", **env}
+            self.processes[name] = start_processor(name, environment, self.logs / f"{name}.log")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no clean shutdown, no last checkpoint."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait(timeout=30)
+
+    def stop(self, name: str) -> int:
+        return stop_processor(self.processes.pop(name))
+
+    def ingest(self, phase: int) -> None:
+        """Produce phase 1 or 2 of the portfolio (see the module's header)."""
+        if phase == 1:
+            seed_agents(self.settings, self.portfolio / "config.agents.jsonl")
+            seed_strategy(self.settings, demo_strategy_groups())
+        topics = FIRST if phase == 1 else LATER
+        for topic in topics:
+            assert ingest_file(self.settings, topic, self.portfolio / f"{topic}.jsonl").ok
+        assert ingest_file(self.settings, "ops.business-date", self.portfolio / f"dates-{phase}.jsonl").ok
+
+    def wait_idle(self, timeout: float = 300) -> None:
+        """Wait until every processor has consumed everything; fail as soon as one has died."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.check_alive()
+            try:
+                wait_idle(self.settings, PIPELINE, min(20.0, max(1.0, deadline - time.monotonic())))
+                break
+            except (TimeoutError, KafkaException):  # KafkaException: e.g. leaders moving after a restart
+                if time.monotonic() >= deadline:
+                    raise
+        self.check_alive()
+
+    def restart_exited(self) -> list[str]:
+        """Start again each processor that exited, as its supervisor (`crm run`, systemd, Kubernetes) does;
+        the names restarted."""
+        exited = [name for name, process in self.processes.items() if process.poll() is not None]
+        for name in exited:
+            self.start(name)
+        return exited
+
+    def check_alive(self) -> None:
+        dead = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
+        assert not dead, f"processors exited: {dead}; logs in {self.logs}: {self.log_tails(list(dead))}"
+
+    def log_records(self, name: str) -> list[dict]:
+        """The processor's structured log lines so far (it runs with ``CRM_LOG_JSON=1``)."""
+        path = self.logs / f"{name}.log"
+        lines = path.read_bytes().splitlines() if path.is_file() else []
+        return [orjson.loads(line) for line in lines if line.startswith(b"{")]
+
+    def logged(self, name: str, message: str) -> list[dict]:
+        return [record for record in self.log_records(name) if record.get("msg", "").startswith(message)]
+
+    def log_tails(self, names: list[str] | None = None, chars: int = 2_000) -> str:
+        return "\n".join(
+            f"--- {name}\n{(self.logs / f'{name}.log').read_text(errors='replace')[-chars:]}"
+            for name in names or PIPELINE
+            if (self.logs / f"{name}.log").is_file()
+        )
+
+    def snapshot(self) -> Snapshot:
+        return take_snapshot(self.settings)
+
+    def stop_all(self) -> dict[str, int]:
+        return {name: stop_processor(process) for name, process in list(self.processes.items())}
+
+
+@pytest.fixture(scope="session")
+def portfolio(tmp_path_factory) -> Path:
+    from crm.generator import generate_portfolio
+
+    folder = tmp_path_factory.mktemp("faults-portfolio")
+    generate_portfolio(folder, CUSTOMERS, SEED, workers=1, progress=False, days=DAYS)
+    (folder / "config.agents.jsonl").write_bytes(b"".join(orjson.dumps(a) + b"\n" for a in AGENTS))
+    dates = (folder / "ops.business-date.jsonl").read_bytes().splitlines(keepends=True)
+    (folder / "dates-1.jsonl").write_bytes(b"".join(dates[: DAYS // 2]))
+    (folder / "dates-2.jsonl").write_bytes(b"".join(dates[DAYS // 2 :]))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def pipeline_in_namespace(service_addresses, run_id, cli_env, portfolio, tmp_path_factory):
+    """A function ``tag → context manager of a Pipeline`` in a fresh namespace; processors still running at
+    the end are stopped, and the namespace is removed."""
+
+    @contextlib.contextmanager
+    def make(tag: str) -> Iterator[Pipeline]:
+        logs = tmp_path_factory.mktemp(f"logs-{tag}")
+        with initialized_namespace(service_addresses, f"f{tag}{run_id}", cli_env) as (settings, env):
+            pipeline = Pipeline(settings, env, portfolio, logs)
+            try:
+                yield pipeline
+            finally:
+                pipeline.stop_all()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def reference(pipeline_in_namespace) -> Snapshot:
+    """What an uninterrupted run of both phases leaves in PostgreSQL, Elasticsearch and Redis."""
+    with pipeline_in_namespace("ref") as pipeline:
+        started = time.monotonic()
+        pipeline.ingest(1)
+        pipeline.start()
+        pipeline.wait_idle()
+        pipeline.ingest(2)
+        pipeline.wait_idle()
+        snapshot = pipeline.snapshot()
+        print(f"reference run: {time.monotonic() - started:.1f} s")
+        return snapshot

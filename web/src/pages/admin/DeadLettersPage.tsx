@@ -1,0 +1,342 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Fragment, useState } from "react";
+
+import { api } from "../../api/client";
+import type { DeadLetterPage, DeadLetterPublic, DeadLetterTopicPublic, RedrivePublic } from "../../api/types";
+import { buttonClass, secondaryButtonClass } from "../../components/Field";
+import { Empty, ErrorState, Loading } from "../../components/States";
+import { formatCount, formatDateTime } from "../../lib/format";
+
+const PAGE = 50;
+const position = (letter: { partition: number; offset: number }) => `${letter.partition}:${letter.offset}`;
+
+function TopicsTable({
+  topics,
+  onOpen,
+}: {
+  topics: DeadLetterTopicPublic[];
+  onOpen: (topic: string) => void;
+}) {
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <table className="w-full text-left text-sm">
+        <thead className="bg-slate-50 text-xs uppercase text-slate-600">
+          <tr>
+            <th scope="col" className="px-3 py-2">
+              Topic
+            </th>
+            <th scope="col" className="px-3 py-2 text-right">
+              Dead letters
+            </th>
+            <th scope="col" className="px-3 py-2 text-right">
+              Re-driven
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Newest
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Top reasons
+            </th>
+            <th scope="col" className="px-3 py-2">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {topics.map((topic) => (
+            <tr key={topic.topic} data-testid="dlq-topic" className="border-t border-slate-100 align-top">
+              <td className="px-3 py-2 font-medium">{topic.topic}</td>
+              <td className="px-3 py-2 text-right">{formatCount(topic.count)}</td>
+              <td className="px-3 py-2 text-right">{formatCount(topic.redriven)}</td>
+              <td className="px-3 py-2 text-xs text-slate-600">{formatDateTime(topic.newest)}</td>
+              <td className="px-3 py-2">
+                <ul className="space-y-0.5">
+                  {topic.reasons.map((reason) => (
+                    <li key={reason.reason}>
+                      <span className="font-medium">{formatCount(reason.count)} ×</span> {reason.reason}
+                    </li>
+                  ))}
+                </ul>
+              </td>
+              <td className="px-3 py-2 text-right">
+                <button
+                  type="button"
+                  className={secondaryButtonClass}
+                  disabled={topic.count === 0}
+                  onClick={() => onOpen(topic.topic)}
+                  aria-label={`Open ${topic.topic}`}
+                >
+                  Open
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function LetterDetails({ item }: { item: DeadLetterPublic }) {
+  const letter = item.letter;
+  if (!letter) return <pre className="whitespace-pre-wrap text-xs text-red-700">{item.reason}</pre>;
+  return (
+    <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-xs">
+      <dt className="text-slate-500">Error</dt>
+      <dd>
+        {letter.error_type}: {letter.error}
+      </dd>
+      <dt className="text-slate-500">Source</dt>
+      <dd>
+        {letter.source_topic} partition {letter.partition} offset {letter.offset}
+      </dd>
+      <dt className="text-slate-500">Processor</dt>
+      <dd>{letter.processor}</dd>
+      <dt className="text-slate-500">Value</dt>
+      <dd>
+        <pre className="whitespace-pre-wrap break-all rounded bg-slate-50 p-2">{letter.value}</pre>
+      </dd>
+    </dl>
+  );
+}
+
+function RedriveBar({
+  topic,
+  chosen,
+  onDone,
+}: {
+  topic: string;
+  chosen: DeadLetterPublic[];
+  onDone: (result: RedrivePublic) => void;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const redrive = useMutation({
+    mutationFn: () =>
+      api<RedrivePublic>(`/api/admin/dlq/${encodeURIComponent(topic)}/redrive`, {
+        method: "POST",
+        body: { positions: chosen.map(({ partition, offset }) => ({ partition, offset })) },
+      }),
+    onSuccess: (result) => {
+      setConfirming(false);
+      onDone(result);
+    },
+  });
+  const source = topic.replace(/\.dlq$/, "");
+  return (
+    <div className="flex flex-wrap items-center gap-3">
+      {redrive.error && <ErrorState error={redrive.error} />}
+      {confirming ? (
+        <div role="alertdialog" aria-label="Confirm re-drive" className="flex items-center gap-2">
+          <span className="text-sm">
+            Produce {chosen.length} original message{chosen.length === 1 ? "" : "s"} to {source} again?
+          </span>
+          <button
+            type="button"
+            className={buttonClass}
+            disabled={redrive.isPending}
+            onClick={() => redrive.mutate()}
+          >
+            {redrive.isPending ? "Re-driving…" : "Confirm re-drive"}
+          </button>
+          <button type="button" className={secondaryButtonClass} onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <button
+          type="button"
+          className={buttonClass}
+          disabled={chosen.length === 0}
+          onClick={() => setConfirming(true)}
+        >
+          Re-drive selected ({chosen.length})
+        </button>
+      )}
+    </div>
+  );
+}
+
+function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }) {
+  const client = useQueryClient();
+  const [offset, setOffset] = useState(0);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [open, setOpen] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<RedrivePublic | null>(null);
+  const page = useQuery({
+    queryKey: ["dlq", topic, offset],
+    queryFn: ({ signal }) =>
+      api<DeadLetterPage>(`/api/admin/dlq/${encodeURIComponent(topic)}`, {
+        query: { offset, limit: PAGE },
+        signal,
+      }),
+  });
+  const items = page.data?.items ?? [];
+  const chosen = items.filter((item) => selected.has(position(item)));
+  const toggle = (key: string) =>
+    setSelected((was) => {
+      const next = new Set(was);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+
+  return (
+    <section aria-labelledby="dlq-topic-title" className="space-y-3">
+      <div className="flex flex-wrap items-end gap-3">
+        <h2 id="dlq-topic-title" className="text-xl font-semibold">
+          {topic}
+        </h2>
+        <button type="button" className={`${secondaryButtonClass} ml-auto`} onClick={onClose}>
+          Back to topics
+        </button>
+      </div>
+      <RedriveBar
+        topic={topic}
+        chosen={chosen}
+        onDone={(result) => {
+          setOutcome(result);
+          setSelected(new Set());
+          void client.invalidateQueries({ queryKey: ["dlq"] });
+        }}
+      />
+      {outcome && (
+        <p role="status" className="text-sm">
+          Re-drove {outcome.redriven.length} to {outcome.source_topic}
+          {outcome.skipped.length > 0 && `; skipped ${outcome.skipped.length} (${outcome.skipped[0]!.why})`}
+          {outcome.failed.length > 0 && `; ${outcome.failed.length} not confirmed by Kafka: try again`}
+        </p>
+      )}
+      {page.isPending ? (
+        <Loading />
+      ) : page.isError ? (
+        <ErrorState error={page.error} onRetry={() => void page.refetch()} />
+      ) : items.length === 0 ? (
+        <Empty title="No dead letters" />
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="w-full text-left text-sm">
+            <thead className="bg-slate-50 text-xs uppercase text-slate-600">
+              <tr>
+                <th scope="col" className="px-3 py-2">
+                  <span className="sr-only">Select</span>
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Position
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Dead-lettered
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Key
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Reason
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  <span className="sr-only">Details</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((item) => {
+                const key = position(item);
+                return (
+                  <Fragment key={key}>
+                    <tr data-testid="dlq-letter" className="border-t border-slate-100 align-top">
+                      <td className="px-3 py-2">
+                        {item.redriven ? (
+                          <span className="text-xs text-slate-500">re-driven</span>
+                        ) : (
+                          <input
+                            type="checkbox"
+                            aria-label={`Select ${key}`}
+                            checked={selected.has(key)}
+                            disabled={!item.letter}
+                            onChange={() => toggle(key)}
+                          />
+                        )}
+                      </td>
+                      <td className="px-3 py-2 font-mono text-xs">{key}</td>
+                      <td className="px-3 py-2 text-xs text-slate-600">
+                        {formatDateTime(item.dead_lettered_at)}
+                      </td>
+                      <td className="px-3 py-2">{item.letter?.key ?? "—"}</td>
+                      <td className="px-3 py-2">{item.reason}</td>
+                      <td className="px-3 py-2 text-right">
+                        <button
+                          type="button"
+                          className={secondaryButtonClass}
+                          aria-expanded={open === key}
+                          aria-label={`Details of ${key}`}
+                          onClick={() => setOpen(open === key ? null : key)}
+                        >
+                          Details
+                        </button>
+                      </td>
+                    </tr>
+                    {open === key && (
+                      <tr className="bg-slate-50">
+                        <td colSpan={6} className="px-3 py-2">
+                          <LetterDetails item={item} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {page.data && page.data.total > PAGE && (
+        <div className="flex items-center gap-2 text-sm">
+          <button
+            type="button"
+            className={secondaryButtonClass}
+            disabled={offset === 0}
+            onClick={() => setOffset(Math.max(0, offset - PAGE))}
+          >
+            Newer
+          </button>
+          <span>
+            {offset + 1}–{Math.min(offset + PAGE, page.data.total)} of {formatCount(page.data.total)}
+          </span>
+          <button
+            type="button"
+            className={secondaryButtonClass}
+            disabled={offset + PAGE >= page.data.total}
+            onClick={() => setOffset(offset + PAGE)}
+          >
+            Older
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+export default function DeadLettersPage() {
+  const [topic, setTopic] = useState<string | null>(null);
+  const topics = useQuery({
+    queryKey: ["dlq"],
+    queryFn: ({ signal }) => api<DeadLetterTopicPublic[]>("/api/admin/dlq", { signal }),
+  });
+  return (
+    <section aria-labelledby="dlq-title" className="space-y-4">
+      <h1 id="dlq-title" className="text-2xl font-semibold">
+        Dead letters
+      </h1>
+      {topic ? (
+        <TopicLetters key={topic} topic={topic} onClose={() => setTopic(null)} />
+      ) : topics.isPending ? (
+        <Loading />
+      ) : topics.isError ? (
+        <ErrorState error={topics.error} onRetry={() => void topics.refetch()} />
+      ) : topics.data.every((t) => t.count === 0) ? (
+        <Empty title="No dead letters">Every message was accepted.</Empty>
+      ) : (
+        <TopicsTable topics={topics.data} onOpen={setTopic} />
+      )}
+    </section>
+  );
+}
