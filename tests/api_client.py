@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 
@@ -12,6 +13,7 @@ from api.security import Principal, issue_token
 from contracts.admin import Role
 
 SECRET = "api-test-secret-" + "x" * 32
+TEST_TOKEN_TTL = timedelta(hours=12)
 
 
 @asynccontextmanager
@@ -30,4 +32,5 @@ async def api_client(settings, **app_options) -> AsyncIterator[httpx.AsyncClient
 def token(role: Role, agent_id: str | None = None, team: str | None = None) -> dict[str, str]:
     """A bearer header for a made-up user of ``role`` (signed with SECRET); ``team`` for supervisors."""
     principal = Principal(f"{role}-user", role, agent_id, team)
-    return {"Authorization": f"Bearer {issue_token(SECRET, principal)}"}
+    # long-lived: modules make headers at import, and the whole suite runs longer than a real token lives
+    return {"Authorization": f"Bearer {issue_token(SECRET, principal, ttl=TEST_TOKEN_TTL)}"}

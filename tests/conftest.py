@@ -6,12 +6,15 @@ PostgreSQL schema of its own, so runs never see each other's data and leave noth
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from crm.logging import configure_logging
 from crm.settings import Settings
 from tests.services import isolated_settings, resolve_services
 
@@ -68,3 +71,19 @@ def cli_env(settings: Settings) -> dict[str, str]:
         CRM_METRICS_PORT="0",
     )
     return env
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[Callable[[bool], io.StringIO]]:
+    """The project's own logging (DEBUG, JSON or key=value) into a buffer; the root logger restored after."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    buffer = io.StringIO()
+
+    def configure(json: bool) -> io.StringIO:
+        configure_logging("DEBUG", json, stream=buffer)
+        return buffer
+
+    yield configure
+    root.handlers[:], level = saved
+    root.setLevel(level)

@@ -222,13 +222,18 @@ async def test_a_token_in_the_query_works_and_no_token_is_401(http, api_settings
         await Events(response).started()
 
 
+def _agent(agent_id: str, team: str) -> dict:
+    """A whole agent record: other tests of this session list the agents table."""
+    return {"agent_id": agent_id, "name": agent_id, "team": team, "type": "CALL", "capacity": 10}
+
+
 async def test_a_team_supervisor_receives_their_teams_queue_events(http, rds, key, api_settings):
     with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
         for agent_id, team in (("EV-T1", "TEAM-EV"), ("EV-T2", "TEAM-OTHER")):
             conn.execute(
                 "INSERT INTO agents VALUES (%s, %s, now(), 'test') "
                 "ON CONFLICT (agent_id) DO UPDATE SET config = EXCLUDED.config",
-                (agent_id, orjson.dumps({"team": team}).decode()),
+                (agent_id, orjson.dumps(_agent(agent_id, team)).decode()),
             )
     async with http.stream("GET", "/api/events", headers=token(Role.SUPERVISOR, team="TEAM-EV")) as response:
         events = Events(response)

@@ -9,6 +9,7 @@ import pytest
 
 from crm.ingest import IngestError, ingest_file
 from tests.kafka_helpers import message_count, read_all
+from tests.services import initialized_namespace
 from topics import INGEST_ORDER, get_topic, physical_name
 
 pytestmark = pytest.mark.integration
@@ -29,11 +30,20 @@ def portfolio(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def own_namespace(service_addresses, run_id, cli_env):
+    """Topics of this module's own: other tests of the session produce to the shared namespace's topics
+    (payments and actions through the API), and this one reads whole topics."""
+    with initialized_namespace(service_addresses, f"i{run_id}", cli_env) as namespace:
+        yield namespace
+
+
 @pytest.mark.parametrize("topic", INGEST_ORDER)
-def test_a_generated_file_goes_to_kafka_keyed_and_byte_identical(initialized, cli_env, portfolio, topic):
+def test_a_generated_file_goes_to_kafka_keyed_and_byte_identical(own_namespace, portfolio, topic):
+    initialized, env = own_namespace
     path = portfolio / f"{topic}.jsonl"
     lines = [line for line in path.read_bytes().splitlines() if line.strip()]
-    result = crm(cli_env, "ingest", topic, str(path))
+    result = crm(env, "ingest", topic, str(path))
     assert result.returncode == 0, result.stderr
     assert f"{len(lines):,} produced, 0 rejected" in result.stderr
 

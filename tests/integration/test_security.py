@@ -3,10 +3,7 @@ interpreted by Elasticsearch, and an oversized body refused before it can reach 
 
 from __future__ import annotations
 
-import io
-import logging
 import uuid
-from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -19,7 +16,6 @@ from api.queries.search import SearchRequest, build_query
 from api.security import Principal, hash_password, issue_token
 from api.visibility import Scope
 from contracts.admin import Role
-from crm.logging import configure_logging
 from tests.api_client import api_client, token
 from tests.kafka_helpers import message_count
 from topics import physical_name
@@ -30,22 +26,6 @@ LOGIN_PASSWORD = "login-pw-" + uuid.uuid4().hex[:12]
 WRONG_DB_PASSWORD = "db-pw-" + uuid.uuid4().hex[:12]
 ADMIN = token(Role.ADMIN)
 INTEGRATION = token(Role.INTEGRATION)
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[Callable[[bool], io.StringIO]]:
-    """The project's own logging (DEBUG, JSON or key=value) into a buffer; the root logger restored after."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    buffer = io.StringIO()
-
-    def configure(json: bool) -> io.StringIO:
-        configure_logging("DEBUG", json, stream=buffer)
-        return buffer
-
-    yield configure
-    root.handlers[:], level = saved
-    root.setLevel(level)
 
 
 def _with_password(database_url: str, password: str) -> str:

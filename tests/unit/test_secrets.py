@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import logging
-from collections.abc import Callable, Iterator
 
 import orjson
 import pytest
 
 from api.resources import Resources
-from crm.logging import configure_logging
 from crm.settings import Settings, redact_credentials
 
 DB_PASSWORD = "db-Pa55-word"
@@ -93,25 +90,9 @@ def test_redact_credentials(text, redacted):
     assert redact_credentials(text) == redacted
 
 
-@pytest.fixture
-def log_output() -> Iterator[Callable[[bool], io.StringIO]]:
-    """The project's logging into a buffer (JSON or key=value); the root logger is restored afterwards."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    buffer = io.StringIO()
-
-    def configure(json: bool) -> io.StringIO:
-        configure_logging("DEBUG", json, stream=buffer)
-        return buffer
-
-    yield configure
-    root.handlers[:], level = saved
-    root.setLevel(level)
-
-
 @pytest.mark.parametrize("json", [False, True], ids=["key-value", "json"])
-def test_a_log_record_with_a_dsn_is_redacted_everywhere_in_it(log_output, settings, json):
-    buffer = log_output(json)
+def test_a_log_record_with_a_dsn_is_redacted_everywhere_in_it(captured_logs, settings, json):
+    buffer = captured_logs(json)
     log = logging.getLogger("tests.secrets")
     log.warning("cannot connect to %s", settings.database_url, extra={"target": settings.redis_url})
     log.info("probe", extra={"error": ConnectionError(f"refused by {settings.elasticsearch_url}")})
