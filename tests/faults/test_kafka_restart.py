@@ -9,6 +9,7 @@ the environment, a container), the test is skipped: it cannot restart it.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -20,6 +21,11 @@ from infra.stack.kafka import Kafka
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
+@pytest.mark.skipif(
+    os.environ.get("CRM_TESTS_BROKER_RESTART") != "1",
+    reason="opt-in (CRM_TESTS_BROKER_RESTART=1): once, the test process itself crashed (SIGSEGV in the "
+    "Kafka client) while the broker restarted, taking the whole run down; run it on its own",
+)
 @pytest.mark.xfail(
     strict=False,
     reason="known, intermittent (1 run in 3): after the restart one customer's strategy assignment can end "
