@@ -196,7 +196,7 @@ def _start_processors(settings: Settings, env: dict, supervisor, console: Consol
 
     from processors.common.app import consumer_group
     from processors.registry import PROCESSORS
-    from topics.clients import make_admin
+    from topics.clients import describe_groups, make_admin
 
     for name in PROCESSORS:
         supervisor.start(name, [sys.executable, "-m", "crm", "run", name], env)
@@ -206,16 +206,18 @@ def _start_processors(settings: Settings, env: dict, supervisor, console: Consol
     with console.status("waiting for every processor to join its consumer group") as status:
         while time.monotonic() < deadline:
             supervisor.check()
-            described = {g: f.result() for g, f in admin.describe_consumer_groups(groups).items()}
-            waiting = [
-                g for g, d in described.items() if d.state != ConsumerGroupState.STABLE or not d.members
-            ]
+            described = describe_groups(admin, groups)
+            waiting = [g for g, d in described.items() if not _joined(d, ConsumerGroupState.STABLE)]
             if not waiting:
                 console.print(f"[green]✓[/] {len(groups)} processors running; logs in {supervisor.log_dir}")
                 return
             status.update(f"waiting for {', '.join(sorted(waiting))} to join")
             time.sleep(1)
     raise BenchError(f"the processors did not all join within {JOIN_TIMEOUT_S:.0f} s")
+
+
+def _joined(group, stable) -> bool:
+    return group is not None and group.state == stable and bool(group.members)
 
 
 def _ingest(settings: Settings, data_dir: Path, started: float, console: Console) -> dict:

@@ -40,7 +40,7 @@ from infra.kafka_topics import delete_topics, existing_topics
 from processors.common.app import consumer_group, state_path
 from processors.registry import INPUTS, PROCESSORS
 from topics import physical_name
-from topics.clients import make_admin
+from topics.clients import describe_groups, make_admin
 
 TIMEOUT_S = 30.0
 
@@ -152,13 +152,8 @@ def running_members(settings: Settings, names: Iterable[str]) -> dict[str, int]:
     admin = make_admin(settings)
     groups = {consumer_group(settings, name): name for name in names}
     running = {}
-    for group, future in admin.describe_consumer_groups(list(groups), request_timeout=TIMEOUT_S).items():
-        try:
-            members = len(future.result(timeout=TIMEOUT_S).members)
-        except KafkaException as error:
-            if error.args[0].name() in ("GROUP_ID_NOT_FOUND", "GROUP_ID_NOT_FOUND_OR_EMPTY"):
-                continue
-            raise
+    for group, described in describe_groups(admin, list(groups), TIMEOUT_S).items():
+        members = len(described.members) if described is not None else 0
         if members:
             running[groups[group]] = members
     return {name: running[name] for name in PROCESSORS if name in running}

@@ -51,3 +51,40 @@ def make_admin(settings: Settings) -> AdminClient:
             "logger": logging.getLogger("rdkafka"),
         }
     )
+
+
+# Errors a group coordinator answers while it moves or loads (a broker just started, a leader changed):
+# asking again shortly gets the answer.
+COORDINATOR_BUSY = ("NOT_COORDINATOR", "COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE")
+GROUP_MISSING = ("GROUP_ID_NOT_FOUND", "GROUP_ID_NOT_FOUND_OR_EMPTY")
+
+
+def describe_groups(
+    admin: AdminClient, groups: list[str], timeout_s: float = 10.0, attempts: int = 5
+) -> dict:
+    """Group → its description, or None for a group that does not exist; coordinator moves are retried."""
+    import time
+
+    from confluent_kafka import KafkaException
+
+    described: dict = {}
+    pending = list(groups)
+    for attempt in range(attempts):
+        busy = []
+        futures = admin.describe_consumer_groups(pending, request_timeout=timeout_s)
+        for group, future in futures.items():
+            try:
+                described[group] = future.result(timeout=timeout_s)
+            except KafkaException as error:
+                name = error.args[0].name()
+                if name in GROUP_MISSING:
+                    described[group] = None
+                elif name in COORDINATOR_BUSY and attempt < attempts - 1:
+                    busy.append(group)
+                else:
+                    raise
+        if not busy:
+            break
+        pending = busy
+        time.sleep(0.5 * (attempt + 1))
+    return described

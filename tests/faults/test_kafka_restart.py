@@ -51,6 +51,6 @@ def test_a_broker_restart_mid_stream_loses_and_doubles_nothing(
         # A processor whose group membership expired during the outage (longer than the 10 s session
         # timeout) fails its transactional commit and exits; its supervisor starts it again and it resumes
         # from its committed offsets.
-        pipeline.wait_idle(timeout=300, supervised=True)
+        pipeline.finish(timeout=300, supervised=True)
         differences = pipeline.snapshot().differences(reference)
         assert not differences, "\n".join(differences)

@@ -46,7 +46,7 @@ def test_postgres_away_for_30_s_then_back_loses_and_doubles_nothing(pipeline_in_
             pipeline.check_alive()
             assert _payments(pipeline.settings) == written_before, "a write got through the outage"
             proxy.restore()
-            pipeline.wait_idle()
+            pipeline.finish()
 
         backoffs = [r for name in ("entities", "delinquency") for r in pipeline.logged(name, BACKOFF_LOG)]
         delays = [record["retry_in_s"] for record in backoffs]

@@ -38,7 +38,7 @@ def test_processors_killed_mid_stream_and_restarted_end_as_an_uninterrupted_run(
         # The killed processes' open transactions hold every reader of their outputs back until the broker
         # aborts them (transaction timeout, 60 s); only then can the lag probes be believed.
         wait_transactions_closed(pipeline.settings)
-        pipeline.wait_idle()
+        pipeline.finish()
         assert message_count(brokers, loans_out) > written_at_kill, "killed after the work was done"
         differences = pipeline.snapshot().differences(reference)
         assert not differences, "\n".join(differences)

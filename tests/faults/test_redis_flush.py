@@ -44,6 +44,6 @@ def test_queues_come_back_from_the_processors_state_after_redis_was_flushed(pipe
         assert {r["partition"] for r in rebuilds} == set(range(pipeline.settings.topic_partitions))
 
         pipeline.ingest(2)  # and the queues carry on from there
-        pipeline.wait_idle()
+        pipeline.finish()
         differences = pipeline.snapshot().differences(reference)
         assert not differences, "\n".join(differences)

@@ -51,7 +51,7 @@ def test_search_and_redis_away_then_back_lose_and_double_nothing(pipeline_in_nam
             assert during.redis == before.redis, "a Redis write got through the outage"
             search_proxy.restore()
             redis_proxy.restore()
-            pipeline.wait_idle()
+            pipeline.finish()
 
         for name, message in (
             ("search", "Elasticsearch unavailable, retrying"),

@@ -8,6 +8,7 @@ import orjson
 import psycopg
 import pytest
 import redis
+from psycopg.types.json import Jsonb
 
 from contracts.admin import Role
 from processors.queues.layout import entries_key, queue_key
@@ -86,11 +87,17 @@ async def test_who_may_read_a_queue(client, queue, role, agent_id, expected):
 
 
 async def test_supervisors_read_only_their_teams_agents_queues(client, queue, api_settings):
+    # A whole agent record: other tests list every agent and validate each one.
+    agent = {"agent_id": "Q-1", "name": "Queue test agent", "team": "TEAM-Q", "type": "CALL", "capacity": 10}
     with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
         conn.execute(
-            "INSERT INTO agents VALUES ('Q-1', '{\"team\": \"TEAM-Q\"}', now(), 'test') "
-            "ON CONFLICT (agent_id) DO UPDATE SET config = EXCLUDED.config"
+            "INSERT INTO agents VALUES ('Q-1', %s, now(), 'test') "
+            "ON CONFLICT (agent_id) DO UPDATE SET config = EXCLUDED.config",
+            (Jsonb(agent),),
         )
-    own = await client.get("/api/agents/Q-1/queue", headers=token(Role.SUPERVISOR, team="TEAM-Q"))
-    other = await client.get("/api/agents/Q-1/queue", headers=token(Role.SUPERVISOR, team="TEAM-X"))
+        try:
+            own = await client.get("/api/agents/Q-1/queue", headers=token(Role.SUPERVISOR, team="TEAM-Q"))
+            other = await client.get("/api/agents/Q-1/queue", headers=token(Role.SUPERVISOR, team="TEAM-X"))
+        finally:
+            conn.execute("DELETE FROM agents WHERE agent_id = 'Q-1'")
     assert (own.status_code, other.status_code) == (200, 403)
