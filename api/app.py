@@ -13,6 +13,7 @@ from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.publishing import DELIVERY_TIMEOUT_S
+from api.queue_fast_path import QueueReadFastPath
 from api.resources import close_resources, open_resources
 from api.routes import (
     actions,
@@ -88,6 +89,7 @@ def create_app(
     )
     for module in (*routers, actions, payments, dashboard, events):
         app.include_router(module.router)
+    app.add_middleware(QueueReadFastPath)  # first = innermost: every middleware below still applies
     install_metrics(app)
     install_web_app(app, web_dist)  # last: its catch-all GET must not shadow an API route
     # Added last = outermost: the request id covers everything, CORS answers preflights first.

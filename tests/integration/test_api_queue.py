@@ -10,6 +10,7 @@ import pytest
 import redis
 from psycopg.types.json import Jsonb
 
+from api import queue_fast_path
 from contracts.admin import Role
 from processors.queues.layout import entries_key, queue_key
 from tests.api_client import token
@@ -101,3 +102,61 @@ async def test_supervisors_read_only_their_teams_agents_queues(client, queue, ap
         finally:
             conn.execute("DELETE FROM agents WHERE agent_id = 'Q-1'")
     assert (own.status_code, other.status_code) == (200, 403)
+
+
+@pytest.fixture
+def fast_path_reads(monkeypatch) -> list[str]:
+    """The agents whose queue the fast path (api.queue_fast_path) read, in order."""
+    read = []
+    real = queue_fast_path.read_queue_page
+
+    async def noting(client, namespace, agent_id, *args):
+        read.append(agent_id)
+        return await real(client, namespace, agent_id, *args)
+
+    monkeypatch.setattr(queue_fast_path, "read_queue_page", noting)
+    return read
+
+
+@pytest.mark.parametrize("query", ["", "?limit=1", "?limit=2&offset=1", "?offset=5", "?limit=500&offset=0"])
+@pytest.mark.parametrize(
+    ("role", "agent_id"), [(Role.AGENT, "Q-1"), (Role.ADMIN, None), (Role.SUPERVISOR, None)]
+)
+async def test_the_fast_path_answers_byte_for_byte_as_the_route(
+    client, queue, fast_path_reads, role, agent_id, query
+):
+    headers = token(role, agent_id)
+    fast = await client.get(f"/api/agents/Q-1/queue{query}", headers=headers)
+    # a parameter the route ignores and the fast path does not know: the route answers
+    routed = await client.get(
+        f"/api/agents/Q-1/queue{query}{'&' if query else '?'}via=route", headers=headers
+    )
+    assert fast_path_reads == ["Q-1"]
+    assert fast.status_code == routed.status_code == 200
+    assert fast.content == routed.content
+    for header in ("content-type", "x-total-count"):
+        assert fast.headers[header] == routed.headers[header]
+    assert fast.headers["x-request-id"]  # the middleware around it still applies
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "expected"),
+    [
+        ("/api/agents/Q-1/queue", {}, 401),
+        ("/api/agents/Q-1/queue", {"Authorization": "Bearer not-a-token"}, 401),
+        ("/api/agents/Q-1/queue", token(Role.AGENT, "Q-2"), 403),
+        ("/api/agents/Q-1/queue", token(Role.INTEGRATION, None), 403),
+        ("/api/agents/Q-1/queue", token(Role.SUPERVISOR, team="TEAM-X"), 403),
+        ("/api/agents/Q-1/queue?limit=0", token(Role.ADMIN), 422),
+        ("/api/agents/Q-1/queue?limit=501", token(Role.ADMIN), 422),
+        ("/api/agents/Q-1/queue?offset=-1", token(Role.ADMIN), 422),
+        ("/api/agents/Q-1/queue?limit=x", token(Role.ADMIN), 422),
+        ("/api/agents/Q 1/queue", token(Role.ADMIN), 422),
+    ],
+)
+async def test_what_the_fast_path_leaves_to_the_route(
+    client, queue, fast_path_reads, path, headers, expected
+):
+    response = await client.get(path, headers=headers)
+    assert response.status_code == expected, response.text
+    assert fast_path_reads == []
