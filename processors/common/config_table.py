@@ -4,7 +4,9 @@ A configuration topic (strategies) is small and every partition of a processor n
 not consumed through the processor's consumer group (which would give it to one process only): each process
 reads the whole topic from the beginning on a thread of its own and keeps the latest value of each key, the
 way a Kafka Streams "global table" does. `start` returns once the topic's existing content is loaded, so the
-first events are already judged under the configuration that was current when the processor started.
+first events are already judged under the configuration that was current when the processor started; when
+it cannot load it (a broker still recovering), it raises rather than let the processor judge events under
+no or part of its configuration (`crm run` starts it again).
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
+from crm.errors import CrmError
+
 log = logging.getLogger(__name__)
+
+
+class ConfigNotLoaded(CrmError):
+    """The configuration topic could not be read to its end in time."""
 
 
 class ConfigTable:
@@ -83,7 +91,10 @@ class ConfigTable:
                 tp.partition for tp in positions if tp.offset < ends[tp.partition]
             }  # also -1001: unknown yet
         if pending:
-            log.warning("configuration not fully loaded in time", extra={"topic": self.topic})
+            consumer.close()
+            raise ConfigNotLoaded(
+                f"{self.topic}: not read to its end within {timeout:.0f} s (partitions {sorted(pending)})"
+            )
 
     def _follow(self, consumer: Consumer) -> None:
         try:

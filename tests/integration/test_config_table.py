@@ -1,0 +1,42 @@
+"""The configuration table (a compacted topic read whole by every process) against the real broker."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from confluent_kafka.admin import NewTopic
+
+from processors.common.config_table import ConfigNotLoaded, ConfigTable
+from topics.clients import make_admin, make_producer
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def config_topic(settings):
+    name = f"{settings.namespace}config-table-{uuid.uuid4().hex[:6]}"
+    admin = make_admin(settings)
+    admin.create_topics([NewTopic(name, 2, 1, config={"cleanup.policy": "compact"})])[name].result()
+    producer = make_producer(settings)
+    for key, value in (("a", b"1"), ("b", b"2"), ("a", b"3")):
+        producer.produce(name, value, key.encode())
+    assert producer.flush(10) == 0
+    yield name
+    admin.delete_topics([name])[name].result()
+
+
+def test_start_returns_with_the_latest_value_of_every_key_loaded(settings, config_topic):
+    table = ConfigTable(settings.kafka_brokers, config_topic, int)
+    table.start()
+    try:
+        assert (table.get("a"), table.get("b")) == (3, 2)
+    finally:
+        table.stop()
+
+
+def test_a_table_not_read_to_its_end_in_time_refuses_to_start(settings, config_topic):
+    # A processor must not judge events under part of its configuration: it fails, and is started again.
+    table = ConfigTable(settings.kafka_brokers, config_topic, int)
+    with pytest.raises(ConfigNotLoaded, match="not read to its end"):
+        table.start(timeout=0)
