@@ -97,7 +97,7 @@ def caught_up(settings: Settings, processor: Processor, events: int, timeout: fl
 
 def produce_backlog(settings: Settings, portfolio: Path, count: int) -> int:
     """``count`` small payments on the portfolio's loans, produced while the processor is down."""
-    loans = [orjson.loads(line) for line in (portfolio / "bank.loans.jsonl").read_bytes().splitlines()]
+    loans = _first_loans(portfolio / "bank.loans.jsonl", count)
     producer = make_producer(settings)
     topic = physical_name("payments", settings)
     for n in range(count):
@@ -115,6 +115,19 @@ def produce_backlog(settings: Settings, portfolio: Path, count: int) -> int:
         producer.poll(0)
     producer.flush(60)
     return count
+
+
+def _first_loans(path: Path, count: int) -> list[dict]:
+    """Account and currency of the file's first ``count`` loans, read line by line (a million loans with
+    their schedules would not fit in memory as objects)."""
+    loans = []
+    with path.open("rb") as lines:
+        for line in lines:
+            loan = orjson.loads(line)
+            loans.append({"account_number": loan["account_number"], "currency": loan["currency"]})
+            if len(loans) == count:
+                break
+    return loans
 
 
 def reset_when_left(settings: Settings, timeout: float = 60) -> None:
