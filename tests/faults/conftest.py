@@ -37,6 +37,10 @@ FIRST = ("bank.customers", "bank.loans", "bank.collaterals", "agent.actions")
 LATER = ("payments",)
 # One agent per team of the demo strategy, fitting everybody (no skills listed) with room for everybody:
 # see tests/faults/snapshot.py on why allocation is made certain here.
+# quixstreams 3.28.1, rarely, at a processor's first start in a namespace: the consumer hands it a message
+# of its own changelog topic (the one it just created and wrote to), which it fails on with a KeyError.
+# Not this project's code; `crm run` restarts the processor and it carries on (docs/operations/faults.md).
+FRAMEWORK_RACE = "KeyError: 'changelog__"
 AGENTS = [
     {"agent_id": f"AG-{team}", "name": team, "team": team, "type": kind, "skills": {}, "capacity": 100_000}
     for team, kind in ((TEAM_EARLY, "CALL"), (TEAM_LATE, "CALL"), (TEAM_FIELD, "FIELD"))
@@ -94,6 +98,8 @@ class Pipeline:
             if supervised:
                 for name in self.restart_exited():
                     print(f"restarted {name}, which had exited")
+            for name in self.restart_framework_race():
+                print(f"restarted {name}: {FRAMEWORK_RACE}")
             self.check_alive()
             try:
                 wait_idle(self.settings, PIPELINE, min(20.0, max(1.0, deadline - time.monotonic())))
@@ -111,6 +117,18 @@ class Pipeline:
         for name in exited:
             self.start(name)
         return exited
+
+    def restart_framework_race(self) -> list[str]:
+        """Start again each processor that died of the framework's start-up race (`FRAMEWORK_RACE`), as
+        `crm run` would; any other exit still fails the scenario."""
+        raced = [
+            name
+            for name, process in self.processes.items()
+            if process.poll() is not None and FRAMEWORK_RACE in self.log_tails([name])
+        ]
+        for name in raced:
+            self.start(name)
+        return raced
 
     def check_alive(self) -> None:
         dead = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
