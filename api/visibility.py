@@ -48,13 +48,19 @@ def may_see_customer(conn: psycopg.Connection, user: Principal, cif: str) -> boo
     return row is not None
 
 
+def sees_agent_without_database(scope: Scope, agent_id: str) -> bool | None:
+    """`may_see_agent` for callers whose answer needs no query; None for a team's, which is in the table."""
+    if scope.team is not None:
+        return None
+    return scope.everything or scope.agent_id == agent_id
+
+
 def may_see_agent(conn: psycopg.Connection, user: Principal, agent_id: str) -> bool:
     """Whether the caller may read an agent's queue and workload: their own, their team's, or any."""
     scope = scope_of(user)
-    if scope.everything:
-        return True
-    if scope.agent_id is not None:
-        return scope.agent_id == agent_id
+    answer = sees_agent_without_database(scope, agent_id)
+    if answer is not None:
+        return answer
     row = conn.execute(
         "SELECT 1 FROM agents WHERE agent_id = %s AND config ->> 'team' = %s", (agent_id, scope.team)
     ).fetchone()

@@ -201,23 +201,20 @@ def _start_processors(settings: Settings, env: dict, supervisor, console: Consol
     for name in PROCESSORS:
         supervisor.start(name, [sys.executable, "-m", "crm", "run", name], env)
     groups = [consumer_group(settings, name) for name in PROCESSORS]
+    stable = ConsumerGroupState.STABLE
     admin = make_admin(settings)
     deadline = time.monotonic() + JOIN_TIMEOUT_S
     with console.status("waiting for every processor to join its consumer group") as status:
         while time.monotonic() < deadline:
             supervisor.check()
             described = describe_groups(admin, groups)
-            waiting = [g for g, d in described.items() if not _joined(d, ConsumerGroupState.STABLE)]
+            waiting = [g for g, d in described.items() if d is None or d.state != stable or not d.members]
             if not waiting:
                 console.print(f"[green]✓[/] {len(groups)} processors running; logs in {supervisor.log_dir}")
                 return
             status.update(f"waiting for {', '.join(sorted(waiting))} to join")
             time.sleep(1)
     raise BenchError(f"the processors did not all join within {JOIN_TIMEOUT_S:.0f} s")
-
-
-def _joined(group, stable) -> bool:
-    return group is not None and group.state == stable and bool(group.members)
 
 
 def _ingest(settings: Settings, data_dir: Path, started: float, console: Console) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -63,8 +64,6 @@ def describe_groups(
     admin: AdminClient, groups: list[str], timeout_s: float = 10.0, attempts: int = 5
 ) -> dict:
     """Group → its description, or None for a group that does not exist; coordinator moves are retried."""
-    import time
-
     from confluent_kafka import KafkaException
 
     described: dict = {}

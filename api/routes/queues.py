@@ -17,13 +17,16 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AgentIdPath, RequireRole, ResourcesDep
 from api.security import Principal
-from api.visibility import may_see_agent, scope_of
+from api.visibility import may_see_agent, scope_of, sees_agent_without_database
 from contracts.admin import Role
 from contracts.api import QueueEntry
 from processors.queues.read import entries_json, read_queue_page
 
 router = APIRouter(prefix="/api/agents", tags=["queues"])
-QueueReader = RequireRole(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+QUEUE_READERS = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+QueueReader = RequireRole(*QUEUE_READERS)
+# A page of the queue: `limit` entries from `offset` (the fast path, api/queue_fast_path.py, keeps these too).
+LIMIT_MAX, LIMIT_DEFAULT, OFFSET_MAX = 500, 50, 1_000_000
 
 
 def _may_read_blocking(pool: psycopg_pool.ConnectionPool, user: Principal, agent_id: str) -> bool:
@@ -33,10 +36,10 @@ def _may_read_blocking(pool: psycopg_pool.ConnectionPool, user: Principal, agent
 
 async def may_read_queue(resources: ResourcesDep, user: Principal, agent_id: str) -> bool:
     """`may_see_agent`, asking the database only when the answer is in it (a team supervisor's)."""
-    scope = scope_of(user)
-    if scope.team is not None:
+    answer = sees_agent_without_database(scope_of(user), agent_id)
+    if answer is None:
         return await run_in_threadpool(_may_read_blocking, resources.pool, user, agent_id)
-    return scope.everything or scope.agent_id == agent_id
+    return answer
 
 
 @router.get("/{agent_id}/queue", response_model=list[QueueEntry])
@@ -44,8 +47,8 @@ async def agent_queue(
     agent_id: AgentIdPath,
     user: QueueReader,
     resources: ResourcesDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = LIMIT_DEFAULT,
+    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX)] = 0,
 ) -> Response:
     """The agent's customers, highest priority first, each with the reason for its rank and whether the
     customer may be called now (or which rule blocks it and from when). Agents read only their own queue,

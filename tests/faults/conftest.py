@@ -95,11 +95,8 @@ class Pipeline:
         ``supervised``, start it again as its supervisor would."""
         deadline = time.monotonic() + timeout
         while True:
-            if supervised:
-                for name in self.restart_exited():
-                    print(f"restarted {name}, which had exited")
-            for name in self.restart_framework_race():
-                print(f"restarted {name}: {FRAMEWORK_RACE}")
+            for name in self.restart_exited(because=None if supervised else FRAMEWORK_RACE):
+                print(f"restarted {name}, which had exited")
             self.check_alive()
             try:
                 wait_idle(self.settings, PIPELINE, min(20.0, max(1.0, deadline - time.monotonic())))
@@ -110,25 +107,17 @@ class Pipeline:
         if not supervised:  # supervised: one that exits now has done its work; the snapshot judges
             self.check_alive()
 
-    def restart_exited(self) -> list[str]:
+    def restart_exited(self, because: str | None = None) -> list[str]:
         """Start again each processor that exited, as its supervisor (`crm run`, systemd, Kubernetes) does;
-        the names restarted."""
-        exited = [name for name, process in self.processes.items() if process.poll() is not None]
+        with ``because``, only those whose log ends with that error. The names restarted."""
+        exited = [
+            name
+            for name, process in self.processes.items()
+            if process.poll() is not None and (because is None or because in self.log_tails([name]))
+        ]
         for name in exited:
             self.start(name)
         return exited
-
-    def restart_framework_race(self) -> list[str]:
-        """Start again each processor that died of the framework's start-up race (`FRAMEWORK_RACE`), as
-        `crm run` would; any other exit still fails the scenario."""
-        raced = [
-            name
-            for name, process in self.processes.items()
-            if process.poll() is not None and FRAMEWORK_RACE in self.log_tails([name])
-        ]
-        for name in raced:
-            self.start(name)
-        return raced
 
     def check_alive(self) -> None:
         dead = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
