@@ -39,6 +39,7 @@ from benchmarks.e2e_latency import payment_to_queue_latency
 from benchmarks.e2e_report import machine, timestamp
 from crm.errors import CrmError
 from crm.settings import Settings
+from topics.lag import group_lags
 
 SEEDED = ("config.agents",)  # stored and published by the seed step, as the admin API does, not ingested
 JOIN_TIMEOUT_S = 300.0
@@ -311,7 +312,7 @@ class _Watch:
         }
 
     def poll(self, inputs: dict[str, list[str]]) -> sinks.Lags:
-        lags = sinks.group_lags(self.admin, inputs)
+        lags = sinks.Lags(group_lags(self.admin, self.settings.kafka_brokers, inputs))
         at = self.now()
         for group, (left, consumed, partitions) in lags.per_group.items():
             self.groups.setdefault(group, sinks.GroupWatch()).observe(left, consumed, partitions, at)

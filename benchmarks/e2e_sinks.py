@@ -13,8 +13,6 @@ from typing import Any
 
 import psycopg
 import redis
-from confluent_kafka import ConsumerGroupTopicPartitions, IsolationLevel, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from crm.settings import Settings
 
@@ -139,33 +137,6 @@ class Lags:
     @property
     def total_left(self) -> int:
         return sum(left for left, _, _ in self.per_group.values())
-
-
-def group_lags(admin: AdminClient, inputs: dict[str, list[str]]) -> Lags:
-    """Like `crm.demo.readiness.remaining_messages`, per group. Offsets count transaction markers too."""
-    topics = sorted({t for group_topics in inputs.values() for t in group_topics})
-    metadata = admin.list_topics(timeout=10)
-    partitions = [
-        TopicPartition(t, p) for t in topics if t in metadata.topics for p in metadata.topics[t].partitions
-    ]
-    if not partitions:
-        return Lags()
-    futures = admin.list_offsets(
-        {tp: OffsetSpec.latest() for tp in partitions},
-        isolation_level=IsolationLevel.READ_COMMITTED,
-        request_timeout=10,
-    )
-    ends = {(tp.topic, tp.partition): future.result().offset for tp, future in futures.items()}
-    lags = Lags()
-    for group, group_topics in inputs.items():
-        wanted = [TopicPartition(t, p) for (t, p) in ends if t in group_topics]
-        request = [ConsumerGroupTopicPartitions(group, wanted)]
-        committed = admin.list_consumer_group_offsets(request, request_timeout=10)[group].result()
-        done = {(tp.topic, tp.partition): max(tp.offset, 0) for tp in committed.topic_partitions}
-        keys = [(tp.topic, tp.partition) for tp in wanted]
-        left = sum(max(ends[key] - done.get(key, 0), 0) for key in keys)
-        lags.per_group[group] = (left, sum(done.get(key, 0) for key in keys), len(keys))
-    return lags
 
 
 def expected_checks(

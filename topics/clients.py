@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from confluent_kafka import Producer
+    from confluent_kafka import Consumer, Producer, TopicPartition
     from confluent_kafka.admin import AdminClient
 
     from crm.settings import Settings
@@ -52,6 +52,42 @@ def make_admin(settings: Settings) -> AdminClient:
             "logger": logging.getLogger("rdkafka"),
         }
     )
+
+
+def offsets_reader(brokers: str, group: str) -> Consumer:
+    """A client that only reads consumer group ``group``'s committed offsets (`committed_offsets`).
+
+    Not the admin client's ``list_consumer_group_offsets``: in librdkafka 2.12 (the newest that quixstreams
+    allows) it crashes the whole process (a NULL group handle, librdkafka issue 5040) when the coordinator
+    answers NOT_COORDINATOR, as it does while a broker restarts. A consumer has that handle and retries.
+    It never subscribes, so it never joins the group or disturbs its members, and it never commits.
+    """
+    from confluent_kafka import Consumer
+
+    return Consumer(
+        {
+            "bootstrap.servers": brokers,
+            "group.id": group,
+            "enable.auto.commit": False,
+            # answer with offsets a transaction has committed to but not yet closed, as the admin API does,
+            # instead of waiting for the transaction
+            "isolation.level": "read_uncommitted",
+            "logger": logging.getLogger("rdkafka"),
+        }
+    )
+
+
+def committed_offsets(
+    reader: Consumer, partitions: list[TopicPartition], timeout: float = 10.0
+) -> dict[tuple[str, int], int]:
+    """(topic, partition) → the group's committed offset, 0 where it has none."""
+    from confluent_kafka import KafkaException
+
+    found = reader.committed(partitions, timeout=timeout)
+    for tp in found:
+        if tp.error is not None:
+            raise KafkaException(tp.error)
+    return {(tp.topic, tp.partition): max(tp.offset, 0) for tp in found}
 
 
 # Errors a group coordinator answers while it moves or loads (a broker just started, a leader changed):

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import TYPE_CHECKING
 
 from confluent_kafka import Consumer, TopicPartition
+
+from topics.clients import committed_offsets, offsets_reader
+
+if TYPE_CHECKING:
+    from confluent_kafka.admin import AdminClient
 
 
 def wait_caught_up(brokers: str, group: str, topics: list[str], timeout: float = 120.0) -> None:
@@ -15,10 +21,7 @@ def wait_caught_up(brokers: str, group: str, topics: list[str], timeout: float =
     consumer that has read everything can be short of the end (the last transaction's marker, or a whole
     aborted transaction): a gap is checked by reading there, and no committed record means caught up.
     """
-    from confluent_kafka import ConsumerGroupTopicPartitions
-    from confluent_kafka.admin import AdminClient
-
-    admin = AdminClient({"bootstrap.servers": brokers})
+    reader = offsets_reader(brokers, group)
     probe = Consumer(
         {
             "bootstrap.servers": brokers,
@@ -34,9 +37,7 @@ def wait_caught_up(brokers: str, group: str, topics: list[str], timeout: float =
             for topic in topics:
                 for p in probe.list_topics(topic, timeout=10).topics[topic].partitions:
                     ends[(topic, p)] = probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            request = [ConsumerGroupTopicPartitions(group, [TopicPartition(t, p) for t, p in ends])]
-            committed = admin.list_consumer_group_offsets(request)[group].result(timeout=10)
-            done = {(tp.topic, tp.partition): max(tp.offset, 0) for tp in committed.topic_partitions}
+            done = committed_offsets(reader, [TopicPartition(t, p) for t, p in ends])
             behind = {tp: (done.get(tp, 0), end) for tp, end in ends.items() if done.get(tp, 0) < end}
             if not behind:
                 return
@@ -47,6 +48,7 @@ def wait_caught_up(brokers: str, group: str, topics: list[str], timeout: float =
             time.sleep(0.5)
     finally:
         probe.close()
+        reader.close()
     raise TimeoutError(f"group {group} did not catch up within {timeout} s; (committed, end): {behind}")
 
 
@@ -102,3 +104,38 @@ def wait_pipeline_idle(
                 raise TimeoutError(f"the processors {sorted(inputs)} did not go idle within {timeout} s")
             wait_caught_up(brokers, group, topics, timeout=left)
         time.sleep(0.5)
+
+
+def group_lags(
+    admin: AdminClient, brokers: str, inputs: dict[str, list[str]]
+) -> dict[str, tuple[int, int, int]]:
+    """Per consumer group (``inputs``: group → its input topics): (messages left, offsets committed,
+    partitions read), from one round of end offsets. Offsets count transaction markers too, so a group that
+    has read everything may be one short per partition (`wait_pipeline_idle` knows)."""
+    from confluent_kafka import IsolationLevel
+    from confluent_kafka.admin import OffsetSpec
+
+    topics = sorted({t for group_topics in inputs.values() for t in group_topics})
+    metadata = admin.list_topics(timeout=10)
+    partitions = [
+        TopicPartition(t, p) for t in topics if t in metadata.topics for p in metadata.topics[t].partitions
+    ]
+    if not partitions:
+        return {}
+    futures = admin.list_offsets(
+        {tp: OffsetSpec.latest() for tp in partitions},
+        isolation_level=IsolationLevel.READ_COMMITTED,
+        request_timeout=10,
+    )
+    ends = {(tp.topic, tp.partition): future.result().offset for tp, future in futures.items()}
+    lags = {}
+    for group, group_topics in inputs.items():
+        keys = [key for key in ends if key[0] in group_topics]
+        reader = offsets_reader(brokers, group)
+        try:
+            done = committed_offsets(reader, [TopicPartition(t, p) for t, p in keys]) if keys else {}
+        finally:
+            reader.close()
+        left = sum(max(ends[key] - done.get(key, 0), 0) for key in keys)
+        lags[group] = (left, sum(done.get(key, 0) for key in keys), len(keys))
+    return lags

@@ -12,8 +12,6 @@ import warnings
 from collections.abc import Callable
 
 import httpx
-from confluent_kafka import ConsumerGroupTopicPartitions, IsolationLevel, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from crm.errors import CrmError
 from crm.settings import Settings
@@ -65,30 +63,6 @@ def pipeline_inputs(settings: Settings) -> dict[str, list[str]]:
     return inputs
 
 
-def remaining_messages(admin: AdminClient, inputs: dict[str, list[str]]) -> int:
-    """How many messages (and transaction markers) the groups have yet to commit, all groups together."""
-    topics = sorted({t for group_topics in inputs.values() for t in group_topics})
-    metadata = admin.list_topics(timeout=10)
-    partitions = [
-        TopicPartition(t, p) for t in topics if t in metadata.topics for p in metadata.topics[t].partitions
-    ]
-    ends_request = {tp: OffsetSpec.latest() for tp in partitions}
-    futures = admin.list_offsets(
-        ends_request, isolation_level=IsolationLevel.READ_COMMITTED, request_timeout=10
-    )
-    ends = {(tp.topic, tp.partition): future.result().offset for tp, future in futures.items()}
-    left = 0
-    for group, group_topics in inputs.items():
-        wanted = [TopicPartition(t, p) for (t, p) in ends if t in group_topics]
-        request = [ConsumerGroupTopicPartitions(group, wanted)]
-        committed = admin.list_consumer_group_offsets(request, request_timeout=10)[group].result()
-        done = {(tp.topic, tp.partition): max(tp.offset, 0) for tp in committed.topic_partitions}
-        left += sum(
-            max(ends[key] - done.get(key, 0), 0) for key in ((tp.topic, tp.partition) for tp in wanted)
-        )
-    return left
-
-
 def wait_pipeline_caught_up(
     settings: Settings,
     timeout: float,
@@ -99,7 +73,7 @@ def wait_pipeline_caught_up(
     """Wait until every processor (or those of ``groups``, consumer group names) has consumed its inputs;
     ``progress`` gets the messages left on each poll and ``check`` runs between polls."""
     from topics.clients import make_admin
-    from topics.lag import wait_pipeline_idle
+    from topics.lag import group_lags, wait_pipeline_idle
 
     def watched() -> dict[str, list[str]]:
         inputs = pipeline_inputs(settings)
@@ -113,7 +87,7 @@ def wait_pipeline_caught_up(
     while time.monotonic() < deadline:
         check()
         inputs = watched()  # repartition topics appear when their processor starts
-        left = remaining_messages(admin, inputs)
+        left = sum(lag[0] for lag in group_lags(admin, settings.kafka_brokers, inputs).values())
         progress(left)
         if left <= markers_at_most:
             try:

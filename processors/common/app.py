@@ -17,6 +17,7 @@ from processors.common.instance import transactional_id
 from processors.common.metrics import LAG_INTERVAL_MS, PROCESSOR_UP, ProcessorMeter, describe_processor
 from processors.common.sink_backpressure import flush_outputs_on_backpressure
 from processors.common.topic_creation import wait_for_created_topics
+from processors.common.transactions import fence_predecessor, watch_commits
 from topics import physical_name
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ def make_application(settings: Settings, name: str, **overrides: Any) -> Applica
     describe_processor(name, options["consumer_group"], Path(options["state_dir"]), _version())
     app = MeteredApplication(meter=ProcessorMeter(name, settings.namespace), **options)
     wait_for_created_topics(app)  # a busy broker may not show a topic it just created
+    fence_predecessor(app)  # before the consumer asks for its committed offsets
+    watch_commits(app)  # a commit stuck after a broker restart ends in a restart, not a stall
     flush_outputs_on_backpressure(app)  # a sink's backpressure must not abort a transaction mid-send
     return app
 

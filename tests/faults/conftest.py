@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,6 +54,10 @@ class Pipeline:
     def __init__(self, settings: Settings, env: dict[str, str], portfolio: Path, logs: Path) -> None:
         self.settings, self.env, self.portfolio, self.logs = settings, env, portfolio, logs
         self.processes: dict[str, subprocess.Popen] = {}
+        # Probe the consumer groups from a child process rather than this one: while the broker restarts,
+        # a Kafka client can crash the process that holds it (the admin client did, librdkafka issue 5040,
+        # and the probes no longer use it), and that must fail the one test, not end the whole run.
+        self.probe_in_child = False
 
     def start(self, *names: str, **env: str) -> None:
         """Start the named processors (all by default), ``env`` added to their environment."""
@@ -99,13 +104,34 @@ class Pipeline:
                 print(f"restarted {name}, which had exited")
             self.check_alive()
             try:
-                wait_idle(self.settings, PIPELINE, min(20.0, max(1.0, deadline - time.monotonic())))
+                self._wait_idle_once(min(20.0, max(1.0, deadline - time.monotonic())))
                 break
             except (TimeoutError, KafkaException):  # KafkaException: e.g. leaders moving after a restart
                 if time.monotonic() >= deadline:
                     raise
         if not supervised:  # supervised: one that exits now has done its work; the snapshot judges
             self.check_alive()
+
+    def _wait_idle_once(self, timeout: float) -> None:
+        if not self.probe_in_child:
+            wait_idle(self.settings, PIPELINE, timeout)
+            return
+        probe = (
+            "import sys; from crm.settings import Settings; from tests.pipeline_helpers import wait_idle\n"
+            "try: wait_idle(Settings(), timeout=float(sys.argv[1]))\n"
+            "except TimeoutError as error: sys.exit(print(error, file=sys.stderr) or 3)"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", probe, str(timeout)],
+            env=self.env,
+            cwd=Path(__file__).parents[2],
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode == 3:
+            raise TimeoutError(f"the pipeline was still busy after {timeout:.0f} s: {result.stderr[-2_000:]}")
+        if result.returncode:  # crashed, or a Kafka error: the caller retries until its deadline
+            raise KafkaException(f"the idle probe exited with {result.returncode}: {result.stderr[-1_000:]}")
 
     def restart_exited(self, because: str | None = None) -> list[str]:
         """Start again each processor that exited, as its supervisor (`crm run`, systemd, Kubernetes) does;
