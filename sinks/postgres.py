@@ -53,6 +53,52 @@ class UpsertSpec:
         return row[self.columns.index(self.version)] if self.version else None
 
 
+# Replacing groups joins the batch's stage with the whole table by the group's columns. The stage is a
+# temporary table that is never analysed, so once a batch is large enough (a thousand loans) the planner
+# estimates a hash join over a sequential scan of the table as cheaper than a thousand index lookups: every
+# batch then reads the whole table, and a bulk load slows down as the table grows (at 20,000 customers,
+# 0.5 s per batch instead of 0.04 s). The group's columns lead the table's primary key, so index lookups are
+# always right here: the planner is held to them for these statements only, without JIT compilation (the
+# forced plans' cost estimates would trigger it, at 0.1 s a statement).
+INDEX_JOINS_ONLY = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off; "
+ANY_JOINS = "; RESET enable_hashjoin; RESET enable_mergejoin; RESET jit"
+
+
+def _replace_groups(spec: UpsertSpec, columns: sql.Composable, action: sql.Composable) -> sql.Composed:
+    """Delete the stored rows of each staged group that are not newer than the batch's, then insert the
+    batch's rows of the groups that have no newer rows stored (one index lookup per group, not per row)."""
+    table, stage = sql.Identifier(spec.table), sql.Identifier(f"stage_{spec.table}")
+    names = sql.SQL(", ").join(map(sql.Identifier, spec.group))
+    groups = sql.SQL("(SELECT DISTINCT {names}, {v} FROM {stage}) s").format(
+        names=names, v=sql.Identifier(spec.version), stage=stage
+    )
+    same_group = sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(sql.Identifier(c)) for c in spec.group)
+    fields = {
+        "table": table,
+        "stage": stage,
+        "groups": groups,
+        "g": same_group,
+        "v": sql.Identifier(spec.version),
+    }
+    return (
+        sql.SQL(INDEX_JOINS_ONLY)
+        + sql.SQL("DELETE FROM {table} t USING {groups} WHERE {g} AND t.{v} <= s.{v}; ").format(**fields)
+        + sql.SQL(
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} WHERE ({names}) NOT IN "
+            "(SELECT {qualified} FROM {groups} "
+            "WHERE EXISTS (SELECT 1 FROM {table} t WHERE {g} AND t.{v} > s.{v})) ON CONFLICT ({key}) "
+        ).format(
+            columns=columns,
+            names=names,
+            qualified=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in spec.group),
+            key=sql.SQL(", ").join(map(sql.Identifier, spec.key)),
+            **fields,
+        )
+        + action
+        + sql.SQL(ANY_JOINS)
+    )
+
+
 def _statements(spec: UpsertSpec) -> tuple[sql.Composed, sql.Composed, sql.Composed]:
     table, stage = sql.Identifier(spec.table), sql.Identifier(f"stage_{spec.table}")
     columns = sql.SQL(", ").join(map(sql.Identifier, spec.columns))
@@ -78,27 +124,7 @@ def _statements(spec: UpsertSpec) -> tuple[sql.Composed, sql.Composed, sql.Compo
         + action
     )
     if spec.group:
-        group = sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(sql.Identifier(c)) for c in spec.group)
-        version = sql.Identifier(spec.version)
-        insert = (
-            sql.SQL(
-                "DELETE FROM {table} t USING (SELECT DISTINCT {cols}, {v} FROM {stage}) s "
-                "WHERE {g} AND t.{v} <= s.{v}; "
-            ).format(
-                table=table,
-                cols=sql.SQL(", ").join(map(sql.Identifier, spec.group)),
-                v=version,
-                stage=stage,
-                g=group,
-            )
-            + sql.SQL(
-                "INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} s WHERE NOT EXISTS "
-            ).format(table=table, columns=columns, stage=stage)
-            + sql.SQL("(SELECT 1 FROM {table} t WHERE {g} AND t.{v} > s.{v}) ON CONFLICT ({key}) ").format(
-                table=table, g=group, v=version, key=sql.SQL(", ").join(map(sql.Identifier, spec.key))
-            )
-            + action
-        )
+        insert = _replace_groups(spec, columns, action)
     return create, copy, insert
 
 

@@ -118,3 +118,46 @@ def test_a_newer_group_of_rows_replaces_the_older_one_and_never_the_reverse(conn
         (2, 2),
     ]
     conn.execute("DROP TABLE sink_children")
+
+
+def _scans(conn, table: str) -> tuple[int, int]:
+    """(sequential scans, index scans) of ``table`` so far, as the statistics collector has them now."""
+    conn.execute("SELECT pg_stat_force_next_flush()")
+    conn.commit()  # the counts are flushed when the session goes idle
+    conn.execute("SELECT pg_stat_clear_snapshot()")
+    scans = conn.execute(
+        "SELECT seq_scan, coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relid = %s::regclass", (table,)
+    ).fetchone()
+    conn.commit()
+    return scans
+
+
+def test_replacing_groups_looks_each_group_up_instead_of_reading_the_whole_table(conn):
+    # A bulk load: the table's statistics were taken when it was small and the batch's stage is never
+    # analysed, which once made the planner hash-join every batch against the whole table.
+    conn.execute(
+        "CREATE TABLE sink_children (account_number text, due_date int, amount int, as_of timestamptz,"
+        " PRIMARY KEY (account_number, due_date))"
+    )
+    insert = (
+        "INSERT INTO sink_children SELECT 'LN' || i, d, 1, %s FROM generate_series(%s::int, %s::int) i,"
+        " generate_series(1, 24) d"
+    )
+    conn.execute(insert, (T1, 1, 100))
+    conn.execute("ANALYZE sink_children")
+    conn.execute(insert, (T1, 101, 20_000))
+    conn.commit()
+    before = _scans(conn, "sink_children")
+    batch = [(f"LN{i}", d, 2, T2) for i in range(10_001, 11_001) for d in range(1, 25)]  # 1,000 loans
+    batch += [(f"LN{i}", d, 2, T2) for i in range(30_001, 31_001) for d in range(1, 25)]  # 1,000 new ones
+    with conn.transaction():
+        upsert_rows(conn, CHILDREN, batch)
+        assert conn.execute("SHOW enable_hashjoin").fetchone() == ("on",)  # held for its statements only
+    after = _scans(conn, "sink_children")
+    seq_scans, index_scans = after[0] - before[0], after[1] - before[1]
+    assert seq_scans == 0
+    assert index_scans >= 2_000
+    changed = "SELECT count(*) FROM sink_children WHERE as_of = %s"
+    assert conn.execute(changed, (T2,)).fetchone() == (48_000,)
+    conn.execute("DROP TABLE sink_children")
+    conn.commit()
