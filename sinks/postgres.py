@@ -64,6 +64,12 @@ INDEX_JOINS_ONLY = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin 
 ANY_JOINS = "; RESET enable_hashjoin; RESET enable_mergejoin; RESET jit"
 
 
+def with_index_lookups(statement: sql.Composable) -> sql.Composed:
+    """``statement`` (joining a staging table with its target by an indexed key) run with the planner held
+    to index lookups, as the group replacement below is; the settings are restored after it."""
+    return sql.SQL(INDEX_JOINS_ONLY) + statement + sql.SQL(ANY_JOINS)
+
+
 def _replace_groups(spec: UpsertSpec, columns: sql.Composable, action: sql.Composable) -> sql.Composed:
     """Delete the stored rows of each staged group that are not newer than the batch's, then insert the
     batch's rows of the groups that have no newer rows stored (one index lookup per group, not per row)."""
@@ -80,9 +86,8 @@ def _replace_groups(spec: UpsertSpec, columns: sql.Composable, action: sql.Compo
         "g": same_group,
         "v": sql.Identifier(spec.version),
     }
-    return (
-        sql.SQL(INDEX_JOINS_ONLY)
-        + sql.SQL("DELETE FROM {table} t USING {groups} WHERE {g} AND t.{v} <= s.{v}; ").format(**fields)
+    return with_index_lookups(
+        sql.SQL("DELETE FROM {table} t USING {groups} WHERE {g} AND t.{v} <= s.{v}; ").format(**fields)
         + sql.SQL(
             "INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} WHERE ({names}) NOT IN "
             "(SELECT {qualified} FROM {groups} "
@@ -95,7 +100,6 @@ def _replace_groups(spec: UpsertSpec, columns: sql.Composable, action: sql.Compo
             **fields,
         )
         + action
-        + sql.SQL(ANY_JOINS)
     )
 
 

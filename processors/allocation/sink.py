@@ -25,7 +25,7 @@ from quixstreams.sinks import SinkBatch
 
 from processors.allocation.logic import ASSIGNMENTS
 from processors.common.routing import Routed
-from sinks.postgres import PostgresSink
+from sinks.postgres import PostgresSink, with_index_lookups
 
 log = logging.getLogger(__name__)
 TABLE = "agent_assignments"
@@ -79,8 +79,12 @@ UPDATE {TABLE} t SET valid_to = w.valid_to
 FROM wanted w
 WHERE t.cif = w.cif AND t.agent_type = w.agent_type AND t.seq = w.seq
 """
-_CLOSE = _INTERVALS + " AND w.valid_to IS NOT NULL AND t.valid_to IS DISTINCT FROM w.valid_to"
-_OPEN = _INTERVALS + " AND w.valid_to IS NULL AND t.valid_to IS NOT NULL"
+# both join the touched (customer, type) pairs with the table by its key: index lookups, whatever the size
+# of the batch (sinks.postgres.with_index_lookups)
+_CLOSE = with_index_lookups(
+    sql.SQL(_INTERVALS + " AND w.valid_to IS NOT NULL AND t.valid_to IS DISTINCT FROM w.valid_to")
+)
+_OPEN = with_index_lookups(sql.SQL(_INTERVALS + " AND w.valid_to IS NULL AND t.valid_to IS NOT NULL"))
 
 
 def history_row(value: object) -> tuple | None:
