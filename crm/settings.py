@@ -93,6 +93,20 @@ class Settings(BaseSettings):
         description="Seconds between a processor's checkpoints (state, outputs, offsets and sinks committed "
         "together). Each hop of the pipeline adds up to this much latency; longer means fewer transactions.",
     )
+    processor_backlog_commit_interval: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Seconds between a processor's checkpoints while it has a backlog (at least "
+        "CRM_PROCESSOR_BACKLOG_MESSAGES behind, e.g. a bulk load or a replay): fewer, larger transactions "
+        "and sink batches. Back to CRM_PROCESSOR_COMMIT_INTERVAL once it has caught up.",
+    )
+    processor_backlog_messages: int = Field(
+        5_000,
+        ge=1,
+        description="Messages behind (over all of a processor's input partitions) from which it counts as "
+        "having a backlog; the lag is read every 5 s.",
+    )
     promise_grace_days: int = Field(
         3, ge=0, description="Days after a promise's date during which payments still keep it."
     )

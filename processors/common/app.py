@@ -7,6 +7,7 @@ state dir, and topics from the registry behind the settings' namespace.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,21 @@ def state_path(settings: Settings, name: str) -> Path:
     return Path(settings.state_dir) / "processors" / f"{settings.namespace}{name}"
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """Checkpoint spacing by lag. Each checkpoint costs a transaction commit and a sink write whatever it
+    holds, so a processor working off a backlog (a bulk load, a replay, a restart) spaces them out to
+    ``behind_s`` and spends its time on messages; once caught up it commits every ``current_s`` again,
+    which bounds a change's latency at each hop. The lag is librdkafka's, every few seconds."""
+
+    current_s: float
+    behind_s: float
+    messages: int = 5_000
+
+    def interval(self, lag: int) -> float:
+        return self.behind_s if lag >= self.messages else self.current_s
+
+
 class MeteredApplication(Application):
     """An ``Application`` that counts and times each input message by topic, counts its outputs and reports
     its consumer lag (see `processors.common.metrics`).
@@ -46,7 +62,7 @@ class MeteredApplication(Application):
     like `without_time_alignment`: quixstreams is pinned.)
     """
 
-    def __init__(self, *, meter: ProcessorMeter, **options: Any) -> None:
+    def __init__(self, *, meter: ProcessorMeter, backlog: Backlog | None = None, **options: Any) -> None:
         extra = dict(options.pop("consumer_extra_config", None) or {})
         extra.setdefault("statistics.interval.ms", LAG_INTERVAL_MS)
         extra["stats_cb"] = meter.on_statistics
@@ -54,11 +70,15 @@ class MeteredApplication(Application):
         self.meter = meter
         meter.count_outputs(self._producer)
         self._composed: tuple[Any, dict] = (None, {})
+        interval = options.get("commit_interval", 5.0)  # the framework's default
+        self.backlog = backlog or Backlog(interval, interval)
 
     def _process_message(self, dataframe_composed):
         if self._composed[0] is not dataframe_composed:
             self._composed = (dataframe_composed, self.meter.timed(dataframe_composed))
         super()._process_message(self._composed[1])
+        # The open checkpoint's deadline follows the lag: see `Backlog`.
+        self._processing_context.checkpoint._commit_interval = self.backlog.interval(self.meter.total_lag)
 
     def run(self, *args: Any, **kwargs: Any) -> list[dict]:
         up = PROCESSOR_UP.labels(self.meter.processor)
@@ -100,7 +120,12 @@ def make_application(settings: Settings, name: str, **overrides: Any) -> Applica
     producer_config.setdefault("transactional.id", transactional_id(options["consumer_group"]))
     options["producer_extra_config"] = producer_config
     describe_processor(name, options["consumer_group"], Path(options["state_dir"]), _version())
-    app = MeteredApplication(meter=ProcessorMeter(name, settings.namespace), **options)
+    backlog = Backlog(
+        options["commit_interval"],
+        max(options["commit_interval"], settings.processor_backlog_commit_interval),
+        settings.processor_backlog_messages,
+    )
+    app = MeteredApplication(meter=ProcessorMeter(name, settings.namespace), backlog=backlog, **options)
     wait_for_created_topics(app)  # a busy broker may not show a topic it just created
     fence_predecessor(app)  # before the consumer asks for its committed offsets
     watch_commits(app)  # a commit stuck after a broker restart ends in a restart, not a stall

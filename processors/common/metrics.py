@@ -97,6 +97,7 @@ class ProcessorMeter:
         self.processor, self.namespace = processor, namespace
         self._out: dict[str, Any] = {}
         self._lagging: set[tuple[str, str]] = set()
+        self.total_lag = 0  # messages behind over every input partition, as of the last statistics
 
     def timed(self, composed: dict[str, Callable]) -> dict[str, Callable]:
         """The framework's ``{topic: process(value, key, timestamp, headers)}``, each counted and timed."""
@@ -134,11 +135,13 @@ class ProcessorMeter:
 
     def on_statistics(self, stats_json: str) -> None:
         """librdkafka's statistics callback: set the lag of every assigned partition, drop the others'."""
-        seen = set()
+        seen, total = set(), 0
         for topic, partition, lag in partition_lags(orjson.loads(stats_json)):
             label = (logical_topic(topic, self.namespace), partition)
             CONSUMER_LAG.labels(self.processor, *label).set(lag)
             seen.add(label)
+            total += max(lag, 0)
+        self.total_lag = total
         for gone in self._lagging - seen:
             CONSUMER_LAG.remove(self.processor, *gone)
         self._lagging = seen

@@ -12,7 +12,8 @@ import httpx
 import orjson
 
 from crm.settings import Settings
-from processors.common.metrics import REGISTRY, partition_lags, record_business_date
+from processors.common.app import Backlog
+from processors.common.metrics import REGISTRY, ProcessorMeter, partition_lags, record_business_date
 from processors.common.metrics_endpoint import (
     processor_port,
     register_target,
@@ -42,6 +43,14 @@ def test_lag_is_the_last_stable_offset_minus_the_position():
         }
     }
     assert sorted(partition_lags(stats)) == [("t.bank.loans", "0", 20), ("t.bank.loans", "1", 30)]
+    meter = ProcessorMeter("delinquency", "t.")
+    meter.on_statistics(orjson.dumps(stats).decode())
+    assert meter.total_lag == 50  # what decides the checkpoint spacing (Backlog)
+
+
+def test_checkpoints_space_out_while_behind_and_close_up_once_caught_up():
+    backlog = Backlog(current_s=0.1, behind_s=1.0, messages=5_000)
+    assert [backlog.interval(lag) for lag in (0, 4_999, 5_000, 2_000_000)] == [0.1, 0.1, 1.0, 1.0]
 
 
 def value(name: str, **labels: str) -> float | None:
