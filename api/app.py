@@ -10,11 +10,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
+from api.fast_paths import FastPaths
 from api.metrics import install_metrics
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.publishing import DELIVERY_TIMEOUT_S
-from api.queue_fast_path import QueueReadFastPath
-from api.resources import close_resources, open_resources
+from api.resources import close_resources, open_async_resources, open_resources
 from api.routes import (
     actions,
     admin_agents,
@@ -62,6 +62,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.resources = open_resources(settings, delivery_timeout_s)
         try:
+            await open_async_resources(app.state.resources)
             yield
         finally:
             await close_resources(app.state.resources)
@@ -89,7 +90,7 @@ def create_app(
     )
     for module in (*routers, actions, payments, dashboard, events):
         app.include_router(module.router)
-    app.add_middleware(QueueReadFastPath)  # first = innermost: every middleware below still applies
+    app.add_middleware(FastPaths)  # first = innermost: every middleware below still applies
     install_metrics(app)
     install_web_app(app, web_dist)  # last: its catch-all GET must not shadow an API route
     # Added last = outermost: the request id covers everything, CORS answers preflights first.

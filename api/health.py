@@ -31,7 +31,8 @@ def _redis(resources: Resources) -> str:
 
 async def _elasticsearch(resources: Resources) -> str:
     response = await resources.http.get("/_cluster/health")
-    response.raise_for_status()
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status}: {response.text[:200]}")
     status = response.json().get("status")
     if status not in ("green", "yellow"):
         raise RuntimeError(f"cluster status {status}")

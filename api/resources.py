@@ -9,13 +9,13 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import httpx
 import psycopg
 import psycopg_pool
 import redis
 import redis.asyncio as aioredis
 
 from api.publishing import Publisher, make_api_producer
+from api.search_client import SearchClient
 from api.security import TokenCache
 
 if TYPE_CHECKING:
@@ -24,11 +24,13 @@ if TYPE_CHECKING:
 POOL_MIN_SIZE = 4  # enough for a burst of requests without opening connections while they wait
 POOL_MAX_SIZE = 20
 POOL_TIMEOUT_S = 5.0  # waiting longer for a connection than this answers 503
+# The event loop's pool runs one statement per request; PostgreSQL has two cores here, so more connections
+# would only queue inside it.
+ASYNC_POOL_MIN_SIZE, ASYNC_POOL_MAX_SIZE = 2, 8
 PROBE_TIMEOUT_S = 2.0
 PROBE_AFTER_IDLE_S = 1.0  # a connection idle in the pool longer than this is probed before it is lent
-# Connections to Elasticsearch per worker: it runs a handful of searches at once (1.5 per core, plus one),
-# more only queue there, and httpx's pool does work per request that grows with the square of its
-# connections (a third of a search's CPU in the API at 64 concurrent requests).
+# Connections to Elasticsearch per worker: it runs a handful of searches at once (1.5 per core, plus one);
+# more only queue there.
 SEARCH_CONNECTIONS = 8
 
 
@@ -53,6 +55,25 @@ class ApiConnectionPool(psycopg_pool.ConnectionPool):
             self.check_connection(conn)
 
 
+class ApiAsyncConnectionPool(psycopg_pool.AsyncConnectionPool):
+    """The event loop's pool, probing idle connections like :class:`ApiConnectionPool`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._returned: weakref.WeakKeyDictionary[psycopg.AsyncConnection, float] = (
+            weakref.WeakKeyDictionary()
+        )
+        super().__init__(*args, check=self._check_if_idle, **kwargs)
+
+    async def putconn(self, conn: psycopg.AsyncConnection) -> None:
+        self._returned[conn] = time.monotonic()
+        await super().putconn(conn)
+
+    async def _check_if_idle(self, conn: psycopg.AsyncConnection) -> None:
+        returned = self._returned.pop(conn, None)
+        if returned is None or time.monotonic() - returned > PROBE_AFTER_IDLE_S:
+            await self.check_connection(conn)
+
+
 @dataclass
 class Resources:
     settings: Settings
@@ -60,9 +81,12 @@ class Resources:
     pool: psycopg_pool.ConnectionPool
     publisher: Publisher
     redis: redis.Redis
-    http: httpx.AsyncClient  # Elasticsearch's REST API
+    http: SearchClient  # Elasticsearch's REST API
     tokens: TokenCache  # tokens verified once, served until they expire
     redis_async: aioredis.Redis  # for reads on the event loop (the queue), no thread hand-off
+    # For statements run on the event loop (the 360 view: one statement, no thread hand-off); opened by
+    # open_async_resources, as an asyncio pool needs the running loop.
+    pool_async: psycopg_pool.AsyncConnectionPool | None = None
 
 
 def open_resources(settings: Settings, delivery_timeout_s: float) -> Resources:
@@ -87,13 +111,7 @@ def open_resources(settings: Settings, delivery_timeout_s: float) -> Resources:
         redis=redis.Redis.from_url(
             settings.redis_url, socket_timeout=PROBE_TIMEOUT_S, socket_connect_timeout=PROBE_TIMEOUT_S
         ),
-        http=httpx.AsyncClient(
-            base_url=settings.elasticsearch_url,
-            timeout=PROBE_TIMEOUT_S,
-            limits=httpx.Limits(
-                max_connections=SEARCH_CONNECTIONS, max_keepalive_connections=SEARCH_CONNECTIONS
-            ),
-        ),
+        http=SearchClient(settings.elasticsearch_url, PROBE_TIMEOUT_S, SEARCH_CONNECTIONS),
         tokens=TokenCache(jwt_secret),
         redis_async=aioredis.Redis.from_url(
             settings.redis_url, socket_timeout=PROBE_TIMEOUT_S, socket_connect_timeout=PROBE_TIMEOUT_S
@@ -101,8 +119,23 @@ def open_resources(settings: Settings, delivery_timeout_s: float) -> Resources:
     )
 
 
+async def open_async_resources(resources: Resources) -> None:
+    resources.pool_async = ApiAsyncConnectionPool(
+        resources.settings.database_url,
+        min_size=ASYNC_POOL_MIN_SIZE,
+        max_size=ASYNC_POOL_MAX_SIZE,
+        timeout=POOL_TIMEOUT_S,
+        kwargs={"autocommit": True, "connect_timeout": 5},
+        name="api-async",
+        open=False,
+    )
+    await resources.pool_async.open(wait=False)
+
+
 async def close_resources(resources: Resources) -> None:
     resources.publisher.producer.flush(5)
+    if resources.pool_async is not None:
+        await resources.pool_async.close()
     resources.pool.close()
     resources.redis.close()
     await resources.redis_async.aclose()

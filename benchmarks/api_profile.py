@@ -13,7 +13,7 @@ from crm.procstat import peak_rss_mb as process_peak_rss_mb
 
 # Layers of the API worker's stack, for "where the time goes": a sample counts for the innermost frame that
 # belongs to one of them (matched on "function (path:line)"). Frames of the event loop, threads, anyio and
-# h11 count for whoever called them (uvicorn's server side, httpx's client side, a thread hand-off), and
+# h11 count for whoever called them (uvicorn's server side, a client's side, a thread hand-off), and
 # only when nothing else matches for the event loop.
 LAYERS = {
     "HTTP server (uvicorn with h11)": ("uvicorn/",),
@@ -22,7 +22,7 @@ LAYERS = {
     "JWT decode": ("jwt/",),
     "PostgreSQL client (psycopg, pool)": ("psycopg/", "psycopg_pool/"),
     "Redis client": ("redis/",),
-    "Elasticsearch client (httpx)": ("httpx/", "httpcore/"),
+    "Elasticsearch client (aiohttp)": ("aiohttp/", "yarl/", "multidict/", "api/search_client.py"),
     "Kafka produce and delivery wait": ("api/publishing.py", "confluent_kafka"),
     "queue entries: compliance and JSON (processors/queues/read.py)": ("processors/queues/", "domain/"),
     "the API's own code (routes, queries, services)": ("api/", "contracts/"),

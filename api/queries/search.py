@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import httpx
 import orjson
 
 from api.errors import ServiceUnavailable
+from api.search_client import SearchClient
 from api.visibility import Scope
 from contracts.search import SearchResult, SearchResults
 from crm.settings import redact_credentials
@@ -180,30 +180,26 @@ def msearch_body(request: SearchRequest, scope: Scope) -> bytes:
 
 
 async def search_customers(
-    http: httpx.AsyncClient, namespace: str, request: SearchRequest, scope: Scope
+    http: SearchClient, namespace: str, request: SearchRequest, scope: Scope
 ) -> SearchResults:
     """One `_msearch` on the namespace's customers alias; 503 when Elasticsearch cannot answer."""
     alias = f"{namespace}{INDEX}"
-    where = redact_credentials(str(http.base_url).rstrip("/"))  # it goes to the caller
+    where = redact_credentials(http.url.rstrip("/"))  # it goes to the caller
     try:
-        response = await http.post(
-            f"/{alias}/_msearch",
-            content=msearch_body(request, scope),
-            headers={"Content-Type": "application/x-ndjson"},
-        )
-    except httpx.HTTPError as error:
+        response = await http.post(f"/{alias}/_msearch", msearch_body(request, scope), "application/x-ndjson")
+    except SearchClient.Unreachable as error:
         reason = str(error) or type(error).__name__
         message = f"Elasticsearch ({where}) is unreachable: {reason}; try again shortly"
         raise ServiceUnavailable(message) from None
-    answers = orjson.loads(response.content).get("responses", []) if response.status_code == 200 else []
-    statuses = [answer.get("status", 200) for answer in answers] or [response.status_code]
+    answers = response.json().get("responses", []) if response.status == 200 else []
+    statuses = [answer.get("status", 200) for answer in answers] or [response.status]
     if 404 in statuses:
         raise ServiceUnavailable(f"the search index {alias} does not exist; run `crm init`")
     if any(status == 429 or status >= 500 for status in statuses):
         raise ServiceUnavailable(
             f"Elasticsearch ({where}) could not search: {max(statuses)}; try again shortly"
         )
-    if response.status_code != 200 or any("error" in answer for answer in answers):
+    if response.status != 200 or any("error" in answer for answer in answers):
         # any other refusal is a bug in the query built above: a 500 with Elasticsearch's reason in the log
         raise RuntimeError(f"Elasticsearch refused the search: {response.text[:1000]}")
     return read_results(answers[0], answers[1], request)

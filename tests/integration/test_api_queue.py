@@ -10,7 +10,7 @@ import pytest
 import redis
 from psycopg.types.json import Jsonb
 
-from api import queue_fast_path
+from api import fast_paths
 from contracts.admin import Role
 from processors.queues.layout import entries_key, queue_key
 from tests.api_client import token
@@ -106,15 +106,15 @@ async def test_supervisors_read_only_their_teams_agents_queues(client, queue, ap
 
 @pytest.fixture
 def fast_path_reads(monkeypatch) -> list[str]:
-    """The agents whose queue the fast path (api.queue_fast_path) read, in order."""
+    """The agents whose queue the fast path (api.fast_paths) read, in order."""
     read = []
-    real = queue_fast_path.read_queue_page
+    real = fast_paths.read_queue_page
 
     async def noting(client, namespace, agent_id, *args):
         read.append(agent_id)
         return await real(client, namespace, agent_id, *args)
 
-    monkeypatch.setattr(queue_fast_path, "read_queue_page", noting)
+    monkeypatch.setattr(fast_paths, "read_queue_page", noting)
     return read
 
 
