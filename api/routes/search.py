@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.exceptions import RequestValidationError
 
 from api.deps import CurrentUser, ResourcesDep
@@ -30,7 +30,7 @@ async def search(
     agent: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/-]+$")] = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> SearchResults:
+) -> Response:
     """Customers matching `q`, best match first: cif, account number, national id / registration number /
     tax id exactly (any case), an email exactly, a phone number or any 4+ digits of one (spaces, `+`, `-`,
     `()` ignored), or a name whose words all match, with or without accents, whole or by their first
@@ -44,4 +44,6 @@ async def search(
             "page", f"only the first {MAX_WINDOW:,} matches can be paged through; narrow it down"
         )
     request = SearchRequest(q=q, bucket=bucket, agent=agent, page=page, page_size=page_size)
-    return await search_customers(resources.http, resources.settings.namespace, request, scope_of(user))
+    results = await search_customers(resources.http, resources.settings.namespace, request, scope_of(user))
+    # validated as it was built: FastAPI would validate and convert it again on the way out
+    return Response(results.model_dump_json(), media_type="application/json")
