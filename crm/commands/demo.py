@@ -72,7 +72,7 @@ def demo(
     settings = get_settings()
     port = port or settings.api_port
     steps = _Steps(total=6 + stack + web_build)
-    with _interrupt_on_sigterm():
+    with interrupt_on_signals():
         try:
             _run(
                 settings,
@@ -363,14 +363,20 @@ def _print_ready(url, logins, password, clock, tick_every, rate, log_dir: Path) 
 
 
 @contextlib.contextmanager
-def _interrupt_on_sigterm() -> Iterator[None]:
-    """SIGTERM stops the demo like Ctrl-C does."""
+def interrupt_on_signals() -> Iterator[None]:
+    """SIGTERM stops the demo like Ctrl-C does, and Ctrl-C (SIGINT) stops it even when the demo was started
+    with SIGINT ignored, as a background job of a non-interactive shell is (`crm demo &` in a script, some CI
+    runners): Python then installs no handler of its own, and the demo could only be killed."""
 
     def interrupt(_signum, _frame) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = (
+        signal.signal(signal.SIGTERM, interrupt),
+        signal.signal(signal.SIGINT, signal.default_int_handler),
+    )
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import random
+import signal
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts import INBOUND
+from crm.commands.demo import interrupt_on_signals
 from crm.demo.clock import parse_interval
 from crm.demo.logins import demo_logins
 from crm.demo.webbuild import build_is_current
@@ -120,3 +123,17 @@ def test_simulated_calls_are_valid_with_codes_from_the_dictionaries_and_some_pro
         assert DAY < promised <= DAY + timedelta(days=7)
         assert 0 < Decimal(action["promise"]["amount"]) <= loan.overdue
     assert len({a["action_id"] for a in actions}) == len(actions)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_the_demo_stops_on_ctrl_c_or_sigterm_even_when_started_with_sigint_ignored(signum):
+    """A background job of a non-interactive shell starts with SIGINT ignored: Ctrl-C must still stop it."""
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN), signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(KeyboardInterrupt), interrupt_on_signals():
+            os.kill(os.getpid(), signum)
+            time.sleep(5)  # the handler interrupts this at once
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # put back as it was
+        assert signal.getsignal(signal.SIGTERM) is before[1]
+    finally:
+        signal.signal(signal.SIGINT, before[0])
