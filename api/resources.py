@@ -34,6 +34,20 @@ PROBE_AFTER_IDLE_S = 1.0  # a connection idle in the pool longer than this is pr
 SEARCH_CONNECTIONS = 8
 
 
+class _ReturnTimes:
+    """When each pooled connection was last returned: one returned moments ago needs no probe."""
+
+    def __init__(self) -> None:
+        self._returned: weakref.WeakKeyDictionary[object, float] = weakref.WeakKeyDictionary()
+
+    def note(self, conn: object) -> None:
+        self._returned[conn] = time.monotonic()
+
+    def needs_probe(self, conn: object) -> bool:
+        returned = self._returned.pop(conn, None)
+        return returned is None or time.monotonic() - returned > PROBE_AFTER_IDLE_S
+
+
 class ApiConnectionPool(psycopg_pool.ConnectionPool):
     """The pool, probing only connections that have sat in it for more than ``PROBE_AFTER_IDLE_S`` (one
     empty query before lending it), so a restarted server's dead connections are found and replaced; one
@@ -42,16 +56,15 @@ class ApiConnectionPool(psycopg_pool.ConnectionPool):
     would hand every return to the pool's worker thread.)"""
 
     def __init__(self, *args, **kwargs) -> None:
-        self._returned: weakref.WeakKeyDictionary[psycopg.Connection, float] = weakref.WeakKeyDictionary()
+        self._returns = _ReturnTimes()
         super().__init__(*args, check=self._check_if_idle, **kwargs)
 
     def putconn(self, conn: psycopg.Connection) -> None:
-        self._returned[conn] = time.monotonic()
+        self._returns.note(conn)
         super().putconn(conn)
 
     def _check_if_idle(self, conn: psycopg.Connection) -> None:
-        returned = self._returned.pop(conn, None)
-        if returned is None or time.monotonic() - returned > PROBE_AFTER_IDLE_S:
+        if self._returns.needs_probe(conn):
             self.check_connection(conn)
 
 
@@ -59,19 +72,29 @@ class ApiAsyncConnectionPool(psycopg_pool.AsyncConnectionPool):
     """The event loop's pool, probing idle connections like :class:`ApiConnectionPool`."""
 
     def __init__(self, *args, **kwargs) -> None:
-        self._returned: weakref.WeakKeyDictionary[psycopg.AsyncConnection, float] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._returns = _ReturnTimes()
         super().__init__(*args, check=self._check_if_idle, **kwargs)
 
     async def putconn(self, conn: psycopg.AsyncConnection) -> None:
-        self._returned[conn] = time.monotonic()
+        self._returns.note(conn)
         await super().putconn(conn)
 
     async def _check_if_idle(self, conn: psycopg.AsyncConnection) -> None:
-        returned = self._returned.pop(conn, None)
-        if returned is None or time.monotonic() - returned > PROBE_AFTER_IDLE_S:
+        if self._returns.needs_probe(conn):
             await self.check_connection(conn)
+
+
+def _pool_options(settings: Settings, name: str, min_size: int, max_size: int) -> dict:
+    # Autocommit: reads hold no transaction; writes open one explicitly (conn.transaction()).
+    return {
+        "conninfo": settings.database_url,
+        "min_size": min_size,
+        "max_size": max_size,
+        "timeout": POOL_TIMEOUT_S,
+        "kwargs": {"autocommit": True, "connect_timeout": 5},
+        "name": name,
+        "open": False,
+    }
 
 
 @dataclass
@@ -90,16 +113,7 @@ class Resources:
 
 
 def open_resources(settings: Settings, delivery_timeout_s: float) -> Resources:
-    pool = ApiConnectionPool(
-        settings.database_url,
-        min_size=POOL_MIN_SIZE,
-        max_size=POOL_MAX_SIZE,
-        timeout=POOL_TIMEOUT_S,
-        # Autocommit: reads hold no transaction; writes open one explicitly (conn.transaction()).
-        kwargs={"autocommit": True, "connect_timeout": 5},
-        name="api",
-        open=False,
-    )
+    pool = ApiConnectionPool(**_pool_options(settings, "api", POOL_MIN_SIZE, POOL_MAX_SIZE))
     pool.open(wait=False)
     producer = make_api_producer(settings, delivery_timeout_s)
     jwt_secret = settings.resolved_jwt_secret()
@@ -120,15 +134,8 @@ def open_resources(settings: Settings, delivery_timeout_s: float) -> Resources:
 
 
 async def open_async_resources(resources: Resources) -> None:
-    resources.pool_async = ApiAsyncConnectionPool(
-        resources.settings.database_url,
-        min_size=ASYNC_POOL_MIN_SIZE,
-        max_size=ASYNC_POOL_MAX_SIZE,
-        timeout=POOL_TIMEOUT_S,
-        kwargs={"autocommit": True, "connect_timeout": 5},
-        name="api-async",
-        open=False,
-    )
+    options = _pool_options(resources.settings, "api-async", ASYNC_POOL_MIN_SIZE, ASYNC_POOL_MAX_SIZE)
+    resources.pool_async = ApiAsyncConnectionPool(**options)
     await resources.pool_async.open(wait=False)
 
 
