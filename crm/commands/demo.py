@@ -10,14 +10,13 @@ started and leaves the services running; a child that dies stops the rest and fa
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import socket
 import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from rich.markup import escape
 
 from crm.commands.ingest import run_ingest
 from crm.errors import CrmError
+from crm.interrupts import interrupt_on_signals
 from crm.settings import Settings, get_settings
 from topics import INGEST_ORDER
 
@@ -360,23 +360,3 @@ def _print_ready(url, logins, password, clock, tick_every, rate, log_dir: Path) 
     console.print(f"  simulated payments and calls: {f'{rate:g} a second' if rate else 'none (--rate 0)'}")
     console.print(f"  logs      {log_dir}")
     console.print("[bold]Ctrl-C to stop.[/]")
-
-
-@contextlib.contextmanager
-def interrupt_on_signals() -> Iterator[None]:
-    """SIGTERM stops the demo like Ctrl-C does, and Ctrl-C (SIGINT) stops it even when the demo was started
-    with SIGINT ignored, as a background job of a non-interactive shell is (`crm demo &` in a script, some CI
-    runners): Python then installs no handler of its own, and the demo could only be killed."""
-
-    def interrupt(_signum, _frame) -> None:
-        raise KeyboardInterrupt
-
-    previous = (
-        signal.signal(signal.SIGTERM, interrupt),
-        signal.signal(signal.SIGINT, signal.default_int_handler),
-    )
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous[0])
-        signal.signal(signal.SIGINT, previous[1])

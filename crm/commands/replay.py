@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crm.errors import CrmError
+from crm.interrupts import interrupt_on_signals
 from crm.settings import Settings, get_settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -129,15 +130,11 @@ def _check_alive(child: subprocess.Popen, log: Path) -> None:
         raise CrmError(f"the processors exited with status {child.returncode}; see {log}")
 
 
-def _interrupt(_signum, _frame) -> None:
-    raise KeyboardInterrupt
-
-
 def _wait_for(child: subprocess.Popen, log: Path) -> None:
     """Until Ctrl-C or SIGTERM (then the caller stops the processors) or the processors stop by themselves."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    while child.poll() is None:
-        time.sleep(POLL_S)
+    with interrupt_on_signals():
+        while child.poll() is None:
+            time.sleep(POLL_S)
     if child.returncode not in (0, -signal.SIGTERM):
         raise CrmError(f"the processors exited with status {child.returncode}; see {log}")
 

@@ -16,11 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts import INBOUND
-from crm.commands.demo import interrupt_on_signals
 from crm.demo.clock import parse_interval
 from crm.demo.logins import demo_logins
 from crm.demo.webbuild import build_is_current
 from crm.generator.agents import agents
+from crm.interrupts import interrupt_on_signals
 from crm.simulator import DelinquentLoan, action_for, payment_for
 from domain.dictionaries import DEFAULT_DICTIONARIES
 
