@@ -8,7 +8,7 @@ the body limit still apply), answers such a request itself when it is the plain 
 - ``GET /api/agents/{id}/queue``: a valid token of an agent reading their own queue or of an admin or
   portfolio-wide supervisor, and a well-formed ``limit``/``offset``; answered from Redis.
 - ``GET /api/customers/{cif}``: a valid token and a customer the caller may see; answered by the same
-  function as the route (`api.queries.customers.customer_view`), audit row included.
+  function as the route (`api.queries.customers.customer_view_json`), audit row included.
 
 Anything else (no or bad token, another role, a team supervisor's queue read, whose team needs PostgreSQL,
 odd parameters, a customer not found or not theirs, a store's error) goes on to the FastAPI route, which
@@ -28,7 +28,7 @@ import psycopg
 import psycopg_pool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.queries.customers import customer_view
+from api.queries.customers import customer_view_json
 from api.resources import Resources
 from api.routes.queues import LIMIT_DEFAULT, LIMIT_MAX, OFFSET_MAX, QUEUE_READERS
 from api.security import InvalidToken, Principal
@@ -87,11 +87,10 @@ async def customer_read(scope: Scope, resources: Resources, user: Principal, cif
     if scope["query_string"]:
         return None
     try:
-        async with resources.pool_async.connection() as conn:
-            view = await customer_view(conn, user, cif)
+        body = await customer_view_json(resources.pool_async, user, cif)
     except (psycopg.Error, psycopg_pool.PoolTimeout):  # the statement did nothing: the route answers (503)
         return None
-    return None if view is None else (view.model_dump_json().encode(), [])
+    return None if body is None else (body, [])
 
 
 @dataclass(frozen=True)

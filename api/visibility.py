@@ -35,17 +35,28 @@ def scope_of(user: Principal) -> Scope:
     return Scope()
 
 
+# The customer rule as a SQL condition on ``c.cif``, for statements that check it themselves (the 360 view);
+# its parameters are :func:`visibility_parameters`. A customer is seen by a caller who sees everything, or
+# when one of its current assignments is the caller's agent's or team's (a NULL never matches).
+CUSTOMER_VISIBLE = """(%(see_everything)s OR EXISTS (
+    SELECT 1 FROM agent_assignments a
+    WHERE a.cif = c.cif AND a.valid_to IS NULL AND (a.agent_id = %(see_agent)s OR a.team = %(see_team)s)))"""
+
+
+def visibility_parameters(scope: Scope) -> dict[str, object]:
+    return {"see_everything": scope.everything, "see_agent": scope.agent_id, "see_team": scope.team}
+
+
 def may_see_customer(conn: psycopg.Connection, user: Principal, cif: str) -> bool:
     """One indexed read of the customer's current assignments (none for callers who see everything)."""
     scope = scope_of(user)
     if scope.everything:
         return True
-    column, value = ("agent_id", scope.agent_id) if scope.agent_id is not None else ("team", scope.team)
     row = conn.execute(
-        f"SELECT 1 FROM agent_assignments WHERE cif = %s AND valid_to IS NULL AND {column} = %s LIMIT 1",
-        (cif, value),
+        f"SELECT {CUSTOMER_VISIBLE} FROM (SELECT %(cif)s::text AS cif) AS c",
+        {"cif": cif, **visibility_parameters(scope)},
     ).fetchone()
-    return row is not None
+    return bool(row[0])
 
 
 def sees_agent_without_database(scope: Scope, agent_id: str) -> bool | None:

@@ -22,25 +22,19 @@ from typing import Any
 
 import orjson
 import psycopg
+import psycopg_pool
 
 from api.queries.loans import derived_dpd
 from api.security import Principal
-from api.visibility import scope_of
+from api.visibility import CUSTOMER_VISIBLE, scope_of, visibility_parameters
 from contracts.customer_view import CustomerView
 from domain.buckets import bucket
 
 PAYMENTS_SHOWN, ACTIONS_SHOWN, PROMISES_SHOWN, ASSIGNMENTS_SHOWN = 50, 100, 100, 100
 
-# The caller sees the customer when they see everything, or when one of the customer's current assignments
-# is theirs (an agent's) or their team's (a team supervisor's): the rule of api.visibility.may_see_customer.
 VIEW = f"""
 WITH visible AS (
-    SELECT c.* FROM customers c
-    WHERE c.cif = %(cif)s
-      AND (%(everything)s OR EXISTS (
-            SELECT 1 FROM agent_assignments a
-            WHERE a.cif = c.cif AND a.valid_to IS NULL
-              AND (a.agent_id = %(agent_id)s OR a.team = %(team)s)))
+    SELECT c.* FROM customers c WHERE c.cif = %(cif)s AND {CUSTOMER_VISIBLE}
 ),
 audited AS (
     INSERT INTO audit_log (who, action, target, details)
@@ -135,12 +129,9 @@ FROM visible v LEFT JOIN customer_delinquency cd ON cd.cif = v.cif
 
 
 def view_parameters(user: Principal, cif: str) -> dict[str, Any]:
-    scope = scope_of(user)
     return {
         "cif": cif,
-        "everything": scope.everything,
-        "agent_id": scope.agent_id,
-        "team": scope.team,
+        **visibility_parameters(scope_of(user)),
         "who": user.username,
         "role": user.role.value,
         "user_agent_id": user.agent_id,
@@ -153,6 +144,16 @@ async def customer_view(conn: psycopg.AsyncConnection, user: Principal, cif: str
     cursor = await conn.execute(VIEW, view_parameters(user, cif))  # autocommit: its own transaction
     row = await cursor.fetchone()
     return None if row is None else assemble(orjson.loads(row[0]))
+
+
+async def customer_view_json(
+    pool: psycopg_pool.AsyncConnectionPool, user: Principal, cif: str
+) -> bytes | None:
+    """:func:`customer_view` on one of ``pool``'s connections, as the API's JSON answer (the route's and the
+    fast path's), or None."""
+    async with pool.connection() as conn:
+        view = await customer_view(conn, user, cif)
+    return None if view is None else view.model_dump_json().encode()
 
 
 def assemble(document: dict[str, Any]) -> CustomerView:

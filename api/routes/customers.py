@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
 from api.deps import CurrentUser, ResourcesDep
-from api.queries.customers import customer_view
+from api.queries.customers import customer_view_json
 from contracts.customer_view import CustomerView
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
@@ -22,9 +22,8 @@ async def customer(cif: CifPath, user: CurrentUser, resources: ResourcesDep) -> 
 
     Agents see only customers assigned to them, team supervisors their team's: any other is 404, like an
     unknown cif. Each successful read is recorded in the audit log (`customer.view`)."""
-    async with resources.pool_async.connection() as conn:
-        view = await customer_view(conn, user, cif)
-    if view is None:
+    body = await customer_view_json(resources.pool_async, user, cif)
+    if body is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no customer {cif!r}")
     # validated as it was built: FastAPI would validate and convert it again on the way out
-    return Response(view.model_dump_json(), media_type="application/json")
+    return Response(body, media_type="application/json")

@@ -360,13 +360,13 @@ def test_every_part_of_the_view_can_be_answered_from_an_index(api_settings, cust
 def fast_path_views(monkeypatch) -> list[str]:
     """The customers whose view the fast path (api.fast_paths) read, in order."""
     read = []
-    real = fast_paths.customer_view
+    real = fast_paths.customer_view_json
 
-    async def noting(conn, user, cif):
+    async def noting(pool, user, cif):
         read.append(cif)
-        return await real(conn, user, cif)
+        return await real(pool, user, cif)
 
-    monkeypatch.setattr(fast_paths, "customer_view", noting)
+    monkeypatch.setattr(fast_paths, "customer_view_json", noting)
     return read
 
 
