@@ -9,11 +9,16 @@ the body limit still apply), answers such a request itself when it is the plain 
   portfolio-wide supervisor, and a well-formed ``limit``/``offset``; answered from Redis.
 - ``GET /api/customers/{cif}``: a valid token and a customer the caller may see; answered by the same
   function as the route (`api.queries.customers.customer_view_json`), audit row included.
+- ``POST /api/actions``: no query, an agent's or supervisor's valid token and a JSON body (declared
+  length, JSON content type) that the contract accepts; recorded by the route's own function (`answer_action`), its
+  refusals answered by the app's error handlers, as the route's are. FastAPI's body handling and
+  dependencies were over a third of an action's CPU.
 
 Anything else (no or bad token, another role, a team supervisor's queue read, whose team needs PostgreSQL,
-odd parameters, a customer not found or not theirs, a store's error) goes on to the FastAPI route, which
-answers it as documented, so both paths give the same answers; tests/integration/test_api_queue.py and
-test_api_customers.py check that they do byte for byte.
+odd parameters, a customer not found or not theirs, a store's error, a body the contract refuses) goes on
+to the FastAPI route, which answers it as documented, so both paths give the same answers;
+tests/integration/test_api_queue.py, test_api_customers.py and test_api_actions.py check that they do byte
+for byte.
 """
 
 from __future__ import annotations
@@ -26,13 +31,17 @@ from urllib.parse import parse_qsl
 
 import psycopg
 import psycopg_pool
-from starlette.types import ASGIApp, Receive, Scope, Send
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.queries.customers import customer_view_json
 from api.resources import Resources
+from api.routes.actions import ACTION_RECORDERS, answer_action
 from api.routes.queues import LIMIT_DEFAULT, LIMIT_MAX, OFFSET_MAX, QUEUE_READERS
 from api.security import InvalidToken, Principal
 from api.visibility import scope_of, sees_agent_without_database
+from contracts.writes import ActionAccepted, ActionCreate
 from processors.queues.read import entries_json, read_queue_page
 
 Headers = list[tuple[bytes, bytes]]
@@ -43,6 +52,9 @@ Handler = Callable[[Scope, Resources, Principal, str], Awaitable[Answer]]
 LIMIT = (1, LIMIT_MAX, LIMIT_DEFAULT)  # min, max, default: the queue route's Query bounds
 OFFSET = (0, OFFSET_MAX, 0)
 QUEUE_READER_ROLES = frozenset(QUEUE_READERS)
+ACTIONS_PATH = "/api/actions"
+ACTION_RECORDER_ROLES = frozenset(ACTION_RECORDERS)
+MAX_WRITE_BODY = 65_536  # an action is a few hundred bytes; a larger body goes to the route
 
 
 def _bounded(text: str | None, bounds: tuple[int, int, int]) -> int | None:
@@ -117,6 +129,43 @@ def _bearer(scope: Scope) -> str | None:
     return None
 
 
+def _json_body_length(scope: Scope) -> int | None:
+    """The declared length of a JSON body small enough to hold (None: no length, too long, not JSON)."""
+    length, json = None, False
+    for key, value in scope["headers"]:
+        if key == b"content-length" and value.isdigit():
+            length = int(value)
+        elif key == b"content-type":
+            json = value.split(b";", 1)[0].strip().lower() == b"application/json"
+    return length if json and length is not None and length <= MAX_WRITE_BODY else None
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body, or None when the client went away."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """``receive`` for the route after this layer read the body: the body again, then the client's."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 class FastPaths:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -130,35 +179,67 @@ class FastPaths:
                     if await self._answer(route, scope, send, matched.group(1)):
                         return
                     break
+        elif (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] == ACTIONS_PATH
+            and not scope["query_string"]
+        ):
+            receive = await self._record_action(scope, receive, send)
+            if receive is None:
+                return
         await self.app(scope, receive, send)
+
+    async def _record_action(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """Record the action when the request is the plain case (an agent's or supervisor's valid token,
+        a JSON body that the contract accepts) and return None; else the ``receive`` for the route."""
+        length = _json_body_length(scope)
+        user = self._principal(scope)
+        if length is None or user is None or user.role not in ACTION_RECORDER_ROLES:
+            return receive
+        body = await _read_body(receive)
+        if body is None:
+            return None  # the client went away: nobody to answer
+        receive = _replaying(body, receive)
+        try:
+            action = ActionCreate.model_validate_json(body)
+        except ValidationError:
+            return receive  # the route words the 422
+        app = scope["app"]
+        scope["route"] = self._route(app, ACTIONS_PATH)
+        try:
+            answer = await answer_action(app.state.resources, app.state.dictionaries, user, action)
+        except Exception as error:
+            handler = _error_handler(app, error)
+            if handler is None:
+                raise  # unexpected: answered 500 by the outermost handler, as from the route
+            answer = await handler(Request(scope), error)
+        if isinstance(answer, ActionAccepted):
+            await _send_json(send, 202, answer.model_dump_json().encode(), [])
+        else:
+            await answer(scope, receive, send)
+        return None
+
+    def _principal(self, scope: Scope) -> Principal | None:
+        token = _bearer(scope)
+        if token is None:
+            return None
+        try:
+            return scope["app"].state.resources.tokens.principal(token)
+        except InvalidToken:
+            return None
 
     async def _answer(self, route: FastRoute, scope: Scope, send: Send, argument: str) -> bool:
         """Answer the plain case and return True; return False to leave the request to the route."""
-        token = _bearer(scope)
-        if token is None:
+        user = self._principal(scope)
+        if user is None:
             return False
-        resources = scope["app"].state.resources
-        try:
-            user = resources.tokens.principal(token)
-        except InvalidToken:
-            return False
-        answer = await route.handler(scope, resources, user, argument)
+        answer = await route.handler(scope, scope["app"].state.resources, user, argument)
         if answer is None:
             return False
         body, headers = answer
         scope["route"] = self._route(scope["app"], route.template)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    *headers,
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _send_json(send, 200, body, headers)
         return True
 
     def _route(self, app, template: str) -> object | None:
@@ -166,3 +247,20 @@ class FastPaths:
             found = [route for route in app.routes if getattr(route, "path", None) == template]
             self.routes[template] = found[0] if found else None
         return self.routes[template]
+
+
+async def _send_json(send: Send, status: int, body: bytes, headers: Headers) -> None:
+    start_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": [*start_headers, *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _error_handler(app, error: Exception) -> Callable | None:
+    """The app's handler for an expected error (as Starlette picks it: the nearest class); None for an
+    unexpected one, which the outermost middleware answers."""
+    for kind in type(error).__mro__:
+        if kind is Exception:
+            return None
+        if kind in app.exception_handlers:
+            return app.exception_handlers[kind]
+    return None

@@ -8,8 +8,11 @@ reported failed can never be delivered later, after the transaction was rolled b
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections.abc import Sequence
+from concurrent import futures
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,18 +61,11 @@ def _settle(future: Future, error: KafkaError | None, _message: Message) -> None
     future.set_result(error)
 
 
-def deliver(
-    producer: Producer,
-    settings: Settings,
-    messages: Sequence[Outgoing],
-    delivery_timeout_s: float = DELIVERY_TIMEOUT_S,
-) -> None:
-    """Produce and wait until Kafka confirms every message; raises PublishFailed naming the first failure.
+Pending = list[tuple[Outgoing, Future]]  # each message with the future its delivery report settles
 
-    ``delivery_timeout_s`` must be the producer's ``message.timeout.ms`` (see :func:`make_api_producer`).
-    Several threads may deliver through one producer: each waits for its own messages' verdicts.
-    """
-    pending: list[tuple[Outgoing, Future]] = []
+
+def _produce(producer: Producer, settings: Settings, messages: Sequence[Outgoing]) -> Pending:
+    pending: Pending = []
     try:
         for message in messages:
             future: Future = Future()
@@ -82,9 +78,11 @@ def deliver(
             pending.append((message, future))
     except (BufferError, KafkaException) as error:
         raise PublishFailed(f"Kafka did not accept the message: {error}; nothing was changed") from None
-    deadline = time.monotonic() + delivery_timeout_s + _VERDICT_GRACE_S
-    while not all(future.done() for _, future in pending) and time.monotonic() < deadline:
-        producer.poll(0.05)
+    return pending
+
+
+def _judge(settings: Settings, pending: Pending, delivery_timeout_s: float) -> None:
+    """Raise PublishFailed naming the first message Kafka did not confirm (no report yet counts as one)."""
     for message, future in pending:
         if not future.done():
             raise PublishFailed(
@@ -97,6 +95,46 @@ def deliver(
                 f"Kafka ({settings.kafka_brokers}) did not take the message to {message.topic}: "
                 f"{error.str()}; nothing was changed"
             )
+
+
+def deliver(
+    producer: Producer,
+    settings: Settings,
+    messages: Sequence[Outgoing],
+    delivery_timeout_s: float = DELIVERY_TIMEOUT_S,
+) -> None:
+    """Produce and wait until Kafka confirms every message, serving the producer's delivery reports on this
+    thread (a command's one producer); raises PublishFailed naming the first failure.
+
+    ``delivery_timeout_s`` must be the producer's ``message.timeout.ms`` (see :func:`make_api_producer`).
+    """
+    pending = _produce(producer, settings, messages)
+    deadline = time.monotonic() + delivery_timeout_s + _VERDICT_GRACE_S
+    while not all(future.done() for _, future in pending) and time.monotonic() < deadline:
+        producer.poll(0.05)
+    _judge(settings, pending, delivery_timeout_s)
+
+
+class DeliveryReports:
+    """Serves a shared producer's delivery reports on a thread of its own, while requests wait for their
+    own messages' futures. Each request polling for itself made it wait for its poll to time out (50 ms)
+    whenever another thread's poll had served its report; it also needed a thread per waiting request."""
+
+    POLL_S = 0.1  # how soon the thread notices it was asked to stop
+
+    def __init__(self, producer: Producer) -> None:
+        self._producer = producer
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="kafka-delivery-reports", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            self._producer.poll(self.POLL_S)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def strategy_message(config: StrategyConfig) -> Outgoing:
@@ -139,26 +177,47 @@ def request_reevaluation(
 
     A partial failure (some partitions confirmed) raises PublishFailed; repeating the request is harmless.
     """
-    requested_at = datetime.now(UTC)
-    messages = reevaluation_messages(settings, strategy_id, version, requested_at)
-    deliver(producer, settings, messages, delivery_timeout_s)
-    return ReevaluationAccepted(
-        strategy_id=strategy_id, version=version, partitions=len(messages), requested_at=requested_at
-    )
+    return Publisher(producer, settings, delivery_timeout_s).request_reevaluation(strategy_id, version)
 
 
 @dataclass(frozen=True)
 class Publisher:
-    """The API's producer with the settings and timeout it was made with."""
+    """The API's producer with the settings and timeout it was made with. With ``reports`` (the API's
+    case) a thread serves the delivery reports and callers wait on their messages' futures, blocking
+    (:meth:`publish`) or on the event loop (:meth:`publish_async`); without, :meth:`publish` polls itself."""
 
     producer: Producer
     settings: Settings
     delivery_timeout_s: float = DELIVERY_TIMEOUT_S
+    reports: DeliveryReports | None = None
 
     def publish(self, messages: Sequence[Outgoing]) -> None:
-        deliver(self.producer, self.settings, messages, self.delivery_timeout_s)
+        if self.reports is None:
+            deliver(self.producer, self.settings, messages, self.delivery_timeout_s)
+            return
+        pending = _produce(self.producer, self.settings, messages)
+        futures.wait([future for _, future in pending], self.delivery_timeout_s + _VERDICT_GRACE_S)
+        _judge(self.settings, pending, self.delivery_timeout_s)
+
+    async def publish_async(self, messages: Sequence[Outgoing]) -> None:
+        """:meth:`publish` without blocking the event loop (needs ``reports``)."""
+        assert self.reports is not None, "publish_async needs a thread serving the delivery reports"
+        pending = _produce(self.producer, self.settings, messages)
+        waiting = [asyncio.wrap_future(future) for _, future in pending]
+        await asyncio.wait(waiting, timeout=self.delivery_timeout_s + _VERDICT_GRACE_S)
+        _judge(self.settings, pending, self.delivery_timeout_s)
 
     def request_reevaluation(self, strategy_id: str, version: int) -> ReevaluationAccepted:
-        return request_reevaluation(
-            self.producer, self.settings, strategy_id, version, self.delivery_timeout_s
+        """See the module's :func:`request_reevaluation`."""
+        requested_at = datetime.now(UTC)
+        messages = reevaluation_messages(self.settings, strategy_id, version, requested_at)
+        self.publish(messages)
+        return ReevaluationAccepted(
+            strategy_id=strategy_id, version=version, partitions=len(messages), requested_at=requested_at
         )
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop serving reports and send what is queued (up to ``timeout_s``)."""
+        if self.reports is not None:
+            self.reports.close()
+        self.producer.flush(timeout_s)

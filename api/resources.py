@@ -14,7 +14,7 @@ import psycopg_pool
 import redis
 import redis.asyncio as aioredis
 
-from api.publishing import Publisher, make_api_producer
+from api.publishing import DeliveryReports, Publisher, make_api_producer
 from api.search_client import SearchClient
 from api.security import TokenCache
 
@@ -121,7 +121,7 @@ def open_resources(settings: Settings, delivery_timeout_s: float) -> Resources:
         settings=settings,
         jwt_secret=jwt_secret,
         pool=pool,
-        publisher=Publisher(producer, settings, delivery_timeout_s),
+        publisher=Publisher(producer, settings, delivery_timeout_s, DeliveryReports(producer)),
         redis=redis.Redis.from_url(
             settings.redis_url, socket_timeout=PROBE_TIMEOUT_S, socket_connect_timeout=PROBE_TIMEOUT_S
         ),
@@ -140,7 +140,7 @@ async def open_async_resources(resources: Resources) -> None:
 
 
 async def close_resources(resources: Resources) -> None:
-    resources.publisher.producer.flush(5)
+    resources.publisher.close()
     if resources.pool_async is not None:
         await resources.pool_async.close()
     resources.pool.close()

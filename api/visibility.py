@@ -59,6 +59,9 @@ def may_see_customer(conn: psycopg.Connection, user: Principal, cif: str) -> boo
     return bool(row[0])
 
 
+AGENT_OF_TEAM = "SELECT 1 FROM agents WHERE agent_id = %s AND config ->> 'team' = %s"
+
+
 def sees_agent_without_database(scope: Scope, agent_id: str) -> bool | None:
     """`may_see_agent` for callers whose answer needs no query; None for a team's, which is in the table."""
     if scope.team is not None:
@@ -72,7 +75,14 @@ def may_see_agent(conn: psycopg.Connection, user: Principal, agent_id: str) -> b
     answer = sees_agent_without_database(scope, agent_id)
     if answer is not None:
         return answer
-    row = conn.execute(
-        "SELECT 1 FROM agents WHERE agent_id = %s AND config ->> 'team' = %s", (agent_id, scope.team)
-    ).fetchone()
-    return row is not None
+    return conn.execute(AGENT_OF_TEAM, (agent_id, scope.team)).fetchone() is not None
+
+
+async def may_see_agent_async(conn: psycopg.AsyncConnection, user: Principal, agent_id: str) -> bool:
+    """:func:`may_see_agent` on the event loop."""
+    scope = scope_of(user)
+    answer = sees_agent_without_database(scope, agent_id)
+    if answer is not None:
+        return answer
+    cursor = await conn.execute(AGENT_OF_TEAM, (agent_id, scope.team))
+    return await cursor.fetchone() is not None

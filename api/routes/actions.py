@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, RequireRole, ResourcesDep
 from api.resources import Resources
@@ -27,7 +26,8 @@ async def _dictionaries(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(prefix="/api", tags=["actions"], lifespan=_dictionaries)
-ActionRecorder = RequireRole(Role.AGENT, Role.SUPERVISOR)
+ACTION_RECORDERS = (Role.AGENT, Role.SUPERVISOR)
+ActionRecorder = RequireRole(*ACTION_RECORDERS)
 
 
 async def get_dictionaries(request: Request) -> Dictionaries:
@@ -42,15 +42,6 @@ def dictionaries(_user: CurrentUser, loaded: DictionariesDep) -> dict:
     """Action types, subtypes and results, customer segments and statuses: each code with its label, in
     the order forms show them (`CRM_DICTIONARIES_FILE`, else the built-in defaults)."""
     return loaded.as_dict()
-
-
-def _record_blocking(
-    resources: Resources, dictionaries: Dictionaries, user: Principal, body: ActionCreate
-) -> ActionAccepted:
-    """The whole write on one pooled connection and one worker thread (it blocks on PostgreSQL, Redis and
-    Kafka's confirmation; one hand-off per request instead of one per dependency)."""
-    with resources.pool.connection() as conn:
-        return service.record_action(conn, resources.redis, resources.publisher, dictionaries, user, body)
 
 
 @router.post(
@@ -74,8 +65,18 @@ async def record_action(
     """Record an action and produce it to `agent.actions`. `action_id` (default: a new UUID) makes it
     idempotent: the same action again gets the same reply and is not produced twice. An outbound call is
     checked against the contact rules at its `at` (409 naming the rule)."""
+    return await answer_action(resources, loaded, user, body)
+
+
+async def answer_action(
+    resources: Resources, dictionaries: Dictionaries, user: Principal, body: ActionCreate
+) -> ActionAccepted | JSONResponse:
+    """The route's answer (also `api.fast_paths`'): the accepted action, or 409 naming the contact rule;
+    the other refusals are raised, for the app's error handlers."""
     try:
-        return await run_in_threadpool(_record_blocking, resources, loaded, user, body)
+        return await service.record_action(
+            resources.pool_async, resources.redis_async, resources.publisher, dictionaries, user, body
+        )
     except service.ComplianceRefused as refused:
         blocked = ComplianceBlocked(
             detail=refused.detail, rule=str(refused.rule), contactable_from=refused.contactable_from

@@ -10,7 +10,8 @@ row, the audit line and the confirmed delivery to ``agent.actions`` then commit 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 import psycopg
+import psycopg_pool
 import redis
+import redis.asyncio as aioredis
 from fastapi import HTTPException, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -26,9 +29,8 @@ from pydantic import ValidationError
 from api.errors import Conflict, NotFound, ServiceUnavailable, body_validation_error
 from api.publishing import Outgoing, Publisher
 from api.queries import actions as queries
-from api.queries import audit
 from api.security import Principal
-from api.visibility import may_see_agent, may_see_customer
+from api.visibility import may_see_agent_async, scope_of
 from contracts.actions import AgentAction
 from contracts.admin import Role
 from contracts.writes import ActionAccepted, ActionCreate, agent_action
@@ -47,7 +49,7 @@ from processors.queues.contacts import (
     contact_events,
     with_action,
 )
-from processors.queues.read import read_contact_inputs
+from processors.queues.read import read_contact_inputs_async
 
 CLOCK_SKEW = timedelta(minutes=1)  # how far in the future a client's clock may put an action
 RULES = ComplianceRules()  # the rules the queues show; the same decision there and here
@@ -110,7 +112,7 @@ def _forbidden(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_403_FORBIDDEN, detail)
 
 
-def _agent_of(conn: psycopg.Connection, user: Principal, named: str | None) -> str:
+async def _agent_of(conn: psycopg.AsyncConnection, user: Principal, named: str | None) -> str:
     """The agent the action is recorded for: an agent's own (naming another is 403); a supervisor's named
     agent (one they may see), or the supervisor's own login name when they name nobody."""
     if user.role is Role.AGENT:
@@ -121,7 +123,7 @@ def _agent_of(conn: psycopg.Connection, user: Principal, named: str | None) -> s
         return user.agent_id
     if named is None:
         return user.username
-    if not may_see_agent(conn, user, named):
+    if not await may_see_agent_async(conn, user, named):
         raise _forbidden(f"you may not record actions for agent {named}")
     return named
 
@@ -170,22 +172,20 @@ def contact_history(inputs: dict | None, recent: list[dict]) -> list[ContactEven
     return [*contact_events(inputs), *contact_events(extra)]
 
 
-def _check_contact_rules(
-    conn: psycopg.Connection,
-    redis_client: redis.Redis,
+async def _check_contact_rules(
+    redis_client: aioredis.Redis,
     namespace: str,
     action: AgentAction,
+    recent: list[dict],
     customer_zone: str | None,
 ) -> None:
     try:
-        inputs = read_contact_inputs(redis_client, namespace, action.cif)
+        inputs = await read_contact_inputs_async(redis_client, namespace, action.cif)
     except redis.RedisError:
         raise ServiceUnavailable(
             "Redis is unavailable, so the call cannot be checked against the contact rules; "
             "nothing was recorded, try again shortly"
         ) from None
-    since = action.at - timedelta(days=KEEP_ATTEMPT_DAYS)
-    recent = queries.recent_accepted(conn, action.cif, since, action.at)
     zone_name = customer_zone or (inputs or {}).get("timezone")
     zone = _zone(zone_name)
     decision = may_contact(
@@ -205,9 +205,9 @@ class _TakenMeanwhile(Exception):  # noqa: N818 - a signal: another request comm
     pass
 
 
-def record_action(
-    conn: psycopg.Connection,
-    redis_client: redis.Redis,
+async def record_action(
+    pool: psycopg_pool.AsyncConnectionPool,
+    redis_client: aioredis.Redis,
     publisher: Publisher,
     dictionaries: Dictionaries,
     user: Principal,
@@ -217,54 +217,76 @@ def record_action(
     """Check the action and produce it to ``agent.actions`` (key cif); the same action again is accepted
     once. Raises the API's errors (403, 404, 409, 422 as RequestValidationError, 503)."""
     now = now or datetime.now(UTC)
-    agent_id = _agent_of(conn, user, body.agent_id)
+    async with pool.connection() as conn:
+        action = await _action_of(conn, dictionaries, user, body)
+        try:
+            async with _transaction_begun_by_checks(conn):
+                return await _check_store_and_produce(conn, redis_client, publisher, user, action, now)
+        except _TakenMeanwhile:
+            stored = await queries.find_accepted(conn, action.action_id)
+            assert stored is not None  # rows are never deleted
+            return _repeat(stored, action)
+
+
+@asynccontextmanager
+async def _transaction_begun_by_checks(conn: psycopg.AsyncConnection) -> AsyncIterator[None]:
+    """Commit the transaction that `queries.locked_checks` begins when the block ends; roll it back when
+    the block raises (a refusal, Kafka's failure: nothing stored)."""
+    try:
+        yield
+    except BaseException:
+        with suppress(psycopg.Error):
+            await conn.rollback()
+        raise
+    await conn.commit()
+
+
+async def _action_of(
+    conn: psycopg.AsyncConnection, dictionaries: Dictionaries, user: Principal, body: ActionCreate
+) -> AgentAction:
+    """The action as it will be produced, once its agent and its codes are found right."""
+    agent_id = await _agent_of(conn, user, body.agent_id)
     try:
         action = agent_action(body, body.action_id or str(uuid.uuid4()), agent_id)
     except ValidationError as error:  # e.g. a supervisor's login name that is no agent id
         raise body_validation_error(error) from None
-    problems = unknown_action_codes(dictionaries, action.model_dump(include={"type", "subtype", "result"}))
-    if problems:
+    if problems := unknown_action_codes(
+        dictionaries, action.model_dump(include={"type", "subtype", "result"})
+    ):
         raise _fields_error(problems)
-    found = queries.prechecks(conn, action)  # one round trip for what the next checks read
-    if found.accepted is not None:  # before the checks that depend on time and state: a retry must succeed
+    return action
+
+
+async def _check_store_and_produce(
+    conn: psycopg.AsyncConnection,
+    redis_client: aioredis.Redis,
+    publisher: Publisher,
+    user: Principal,
+    action: AgentAction,
+    now: datetime,
+) -> ActionAccepted:
+    """The checks under the customer's lock, then the row, its audit line and the confirmed message; in
+    the caller's transaction, which commits them together."""
+    checked = subject_to_contact_rules(action)
+    since = action.at - timedelta(days=KEEP_ATTEMPT_DAYS) if checked else None
+    found = await queries.locked_checks(conn, action, scope_of(user), since)
+    if found.accepted is not None:  # before the checks of time and state: a retry must succeed
         return _repeat(found.accepted, action)
     if problems := _date_problems(action, now):
         raise _fields_error(problems)
     customer = found.customer
-    if customer is None or not may_see_customer(conn, user, action.cif):
+    if customer is None or not customer.visible:
         raise NotFound(f"customer {action.cif} not found")
     if not found.loan_of_customer:
-        raise _fields_error(
-            [("account_number", f"{action.account_number} is not a loan of customer {action.cif}")]
-        )
+        account = action.account_number
+        raise _fields_error([("account_number", f"{account} is not a loan of customer {action.cif}")])
+    if checked:
+        namespace = publisher.settings.namespace
+        await _check_contact_rules(redis_client, namespace, action, found.recent, customer.timezone)
     accepted_at = datetime.now(UTC)
-    try:
-        with conn.transaction():
-            queries.lock_customer(conn, action.cif)
-            if queries.find_accepted(conn, action.action_id) is not None:
-                raise _TakenMeanwhile  # the same request, committed while this one waited for the lock
-            if subject_to_contact_rules(action):
-                _check_contact_rules(
-                    conn, redis_client, publisher.settings.namespace, action, customer.timezone
-                )
-            if not queries.insert_accepted(conn, action, accepted_at, user.username):
-                raise _TakenMeanwhile
-            audit.record(
-                conn,
-                user.username,
-                "action.record",
-                f"customer:{action.cif}",
-                {
-                    "action_id": action.action_id,
-                    "agent_id": agent_id,
-                    "type": action.type,
-                    "result": action.result,
-                },
-            )
-            # raises PublishFailed (503): the transaction rolls back and nothing is stored
-            publisher.publish([Outgoing("agent.actions", action.cif, action.model_dump_json().encode())])
-    except _TakenMeanwhile:
-        stored = queries.find_accepted(conn, action.action_id)
-        assert stored is not None  # rows are never deleted
-        return _repeat(stored, action)
+    value = action.model_dump_json()
+    if not await queries.insert_accepted(conn, action, value, accepted_at, user.username):
+        raise _TakenMeanwhile  # the same id, for another customer, committed meanwhile
+    # raises PublishFailed (503): the transaction rolls back and nothing is stored
+    await publisher.publish_async([Outgoing("agent.actions", action.cif, value.encode())])
     return ActionAccepted(action_id=action.action_id, accepted_at=accepted_at)

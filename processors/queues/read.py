@@ -171,5 +171,13 @@ def queue_length(redis_client: redis.Redis, namespace: str, agent_id: str) -> in
 def read_contact_inputs(redis_client: redis.Redis, namespace: str, cif: str) -> dict | None:
     """The customer's compliance inputs and ``timezone`` as the queues processor last wrote them (the shape
     of an entry's, for `contacts.contact_events`); None when no action of theirs has been processed."""
-    raw = redis_client.hget(contacts_entries_key(namespace), cif)
+    return _contact_inputs(redis_client.hget(contacts_entries_key(namespace), cif))
+
+
+async def read_contact_inputs_async(redis_client: aioredis.Redis, namespace: str, cif: str) -> dict | None:
+    """:func:`read_contact_inputs` on the event loop."""
+    return _contact_inputs(await redis_client.hget(contacts_entries_key(namespace), cif))
+
+
+def _contact_inputs(raw: bytes | None) -> dict | None:
     return None if raw is None else orjson.loads(raw)

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 import redis
 
+from api import fast_paths
 from contracts.actions import AgentAction
 from contracts.admin import Role
 from domain.dictionaries import InvalidDictionaries
@@ -339,3 +340,69 @@ async def test_a_dictionaries_file_replaces_the_codes_and_a_bad_one_stops_the_st
     with pytest.raises(InvalidDictionaries, match="action_results: expected a non-empty list"):
         async with api_client(api_settings.model_copy(update={"dictionaries_file": path})):
             pass
+
+
+@pytest.fixture
+def fast_path_actions(monkeypatch) -> list[str]:
+    """The customers whose action the fast path (api.fast_paths) recorded or refused, in order."""
+    seen = []
+    real = fast_paths.answer_action
+
+    async def noting(resources, dictionaries, user, body):
+        seen.append(body.cif)
+        return await real(resources, dictionaries, user, body)
+
+    monkeypatch.setattr(fast_paths, "answer_action", noting)
+    return seen
+
+
+async def _post_both_ways(client, body: dict, headers: dict) -> tuple:
+    """The body through the fast path, then through the route (a query parameter that the route ignores
+    and the fast path does not know)."""
+    fast = await client.post("/api/actions", json=body, headers=headers)
+    routed = await client.post("/api/actions?via=route", json=body, headers=headers)
+    return fast, routed
+
+
+async def test_the_fast_path_answers_byte_for_byte_as_the_route(client, world, fast_path_actions):
+    agent = token(Role.AGENT, world.agent)
+    cif, hidden = world.customer("FAST"), world.customer("FAST-HIDDEN", agent=world.other_agent)
+    at = calling_moment()
+    ceased = world.customer("FAST-CEASED")
+    world.snapshot(ceased, [{**attempt(ceased, 0, at - timedelta(days=20)), "result": "CEASE_COMMUNICATION"}])
+    letter = {**call(cif, at, "LEFT_MESSAGE"), "type": "LETTER", "action_id": f"ACT-{world.tag}-F"}
+    cases = [
+        (letter, agent, 202),  # accepted by the fast path, then repeated through the route: the first reply
+        ({**letter, "notes": "changed"}, agent, 409),  # the id taken by another action
+        (call(hidden, at), agent, 404),
+        (call(ceased, at), agent, 409),  # the contact rule, with its own body
+        ({**call(cif, at), "follow_up_date": "2020-01-01"}, agent, 422),  # the service's 422
+        ({**call(cif, at), "agent_id": "AG-SOMEONE"}, agent, 403),
+    ]
+    for body, headers, expected in cases:
+        fast, routed = await _post_both_ways(client, body, headers)
+        assert (fast.status_code, routed.status_code) == (expected, expected), (body, fast.text, routed.text)
+        assert fast.content == routed.content, body
+        assert fast.headers["content-type"] == routed.headers["content-type"]
+        assert fast.headers["x-request-id"] != routed.headers["x-request-id"]  # the middleware still applies
+    assert fast_path_actions == [cif, cif, hidden, ceased, cif, cif]
+
+
+@pytest.mark.parametrize(
+    ("headers", "content", "expected"),
+    [
+        ({}, b"{}", 401),
+        ({"Authorization": "Bearer not-a-token"}, b"{}", 401),
+        (token(Role.ADMIN), b"{}", 403),
+        (token(Role.AGENT, "AG-X"), b'{"cif": "C-1"}', 422),  # the contract refuses it: the route words it
+        (token(Role.AGENT, "AG-X"), b"not json", 422),
+        ({**token(Role.AGENT, "AG-X"), "Content-Type": "text/plain"}, b"{}", 422),
+        ({**token(Role.AGENT, "AG-X"), "Content-Type": ""}, b"{}", 422),
+    ],
+)
+async def test_what_the_fast_path_leaves_to_the_route(client, fast_path_actions, headers, content, expected):
+    response = await client.post(
+        "/api/actions", content=content, headers={"Content-Type": "application/json", **headers}
+    )
+    assert response.status_code == expected, response.text
+    assert fast_path_actions == []
