@@ -10,9 +10,9 @@ the body limit still apply), answers such a request itself when it is the plain 
 - ``GET /api/customers/{cif}``: a valid token and a customer the caller may see; answered by the same
   function as the route (`api.queries.customers.customer_view_json`), audit row included.
 - ``POST /api/actions``: no query, an agent's or supervisor's valid token and a JSON body (declared
-  length, JSON content type) that the contract accepts; recorded by the route's own function (`answer_action`), its
-  refusals answered by the app's error handlers, as the route's are. FastAPI's body handling and
-  dependencies were over a third of an action's CPU.
+  length, JSON content type) that the contract accepts; recorded by the route's own function
+  (`answer_action`), its refusals answered by the app's error handlers, as the route's are. FastAPI's body
+  handling and dependencies were over a third of an action's CPU.
 
 Anything else (no or bad token, another role, a team supervisor's queue read, whose team needs PostgreSQL,
 odd parameters, a customer not found or not theirs, a store's error, a body the contract refuses) goes on
