@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import warnings
 
 import typer
 from rich.console import Console
@@ -47,8 +46,6 @@ def _register() -> None:
 
 
 def main() -> None:
-    # confluent-kafka's schema registry client imports authlib, which warns about itself on import
-    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
     _register()
     try:
         app()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import random
 import signal
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -137,3 +139,10 @@ def test_the_demo_stops_on_ctrl_c_or_sigterm_even_when_started_with_sigint_ignor
         assert signal.getsignal(signal.SIGTERM) is before[1]
     finally:
         signal.signal(signal.SIGINT, before[0])
+
+
+def test_no_library_deprecation_notice_reaches_a_commands_output():
+    """authlib, imported with the stream framework, forces its own warnings on; `crm` silences them."""
+    importing = "import crm, quixstreams, confluent_kafka.schema_registry"
+    result = subprocess.run([sys.executable, "-c", importing], capture_output=True, text=True, check=True)
+    assert "deprecated" not in result.stderr, result.stderr
