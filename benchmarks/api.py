@@ -10,7 +10,8 @@
    seconds per scenario: agents (and a few supervisors) reading queues; opening customers' 360 views;
    searching by name prefixes, phone digits and cif as agents, supervisors and admins; recording actions
    (outbound calls to customers who may be called now, and letters), each with an id of its own.
-3. Per scenario: requests/s, p50/p90/p99, failed answers, the API's CPU per request, the cores each process
+3. Per scenario, once the machine is quiet (the services' leftover work from the previous scenario done):
+   requests/s, p50/p90/p99, failed answers, the API's CPU per request, the cores each process
    group used (API, PostgreSQL, Redis, Elasticsearch, Kafka, load generator) and the API processes' peak
    RSS; ``--profile SCENARIO`` also records the API workers with py-spy during that scenario (raw stacks
    kept beside the JSON result) and prints where their time went. The result goes to ``--out`` (default
@@ -55,7 +56,7 @@ else:
     import orjson
     from api_data import AGENTS, TEAMS, Facts, agent_id, load, team_of
     from api_loadgen import Spec, run_python, run_wrk, wrk_available
-    from api_profile import ProcessGroups, api_processes, peak_rss_mb, summarize_profile
+    from api_profile import ProcessGroups, api_processes, peak_rss_mb, settle, summarize_profile
 
     from api.security import Principal, issue_token
     from contracts.admin import Role
@@ -192,6 +193,8 @@ def run_scenario(name: str, specs: list[Spec], args, base_url: str, api_pid: int
         else (lambda seconds, tag: run_python(base_url, specs, args.connections, seconds, tag))
     )
     run_tag = uuid.uuid4().hex[:8]
+    if (waited := settle()) > 1.5:
+        print(f"  ({name}: waited {waited:.0f} s for the machine to be quiet)", flush=True)
     if args.warmup > 0:
         generate(args.warmup, f"{name}-warm-{run_tag}")
     groups = ProcessGroups(api_processes(api_pid))

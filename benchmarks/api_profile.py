@@ -92,6 +92,22 @@ def _cpu_by_pid() -> dict[int, float]:
     return used
 
 
+def settle(quiet_cores: float = 0.25, window_s: float = 1.0, limit_s: float = 60.0) -> float:
+    """Wait until the machine is quiet (all processes together under ``quiet_cores`` over ``window_s``),
+    at most ``limit_s``; returns the seconds waited. Services finish work of the previous scenario after
+    it (Elasticsearch kept half a core busy for a while after the search scenario), which would otherwise
+    be charged to the next one."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit_s:
+        before = _cpu_by_pid()
+        time.sleep(window_s)
+        after = _cpu_by_pid()
+        busy = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items()) / window_s
+        if busy < quiet_cores:
+            break
+    return time.monotonic() - started
+
+
 class ProcessGroups:
     """Cores used per process group between ``start`` and ``stop`` (CPU seconds / wall seconds)."""
 
