@@ -406,3 +406,28 @@ async def test_what_the_fast_path_leaves_to_the_route(client, fast_path_actions,
     )
     assert response.status_code == expected, response.text
     assert fast_path_actions == []
+
+
+@pytest.mark.parametrize(
+    ("store", "down", "detail"),
+    [
+        (
+            "redis",
+            {"redis_url": "redis://127.0.0.1:1/0"},
+            "Redis is unavailable, so the call cannot be checked",
+        ),
+        ("postgres", {"database_url": "postgresql://crm@127.0.0.1:1/crm"}, "PostgreSQL is unavailable"),
+    ],
+)
+async def test_a_store_down_is_503_and_nothing_is_recorded(
+    api_settings, world, fast_path_actions, store, down, detail
+):
+    cif = world.customer(f"DOWN-{store}")
+    body = call(cif, calling_moment(), action_id=f"ACT-{world.tag}-{store}")
+    before = world.produced()
+    async with api_client(api_settings.model_copy(update=down)) as cut_off:
+        response = await cut_off.post("/api/actions", json=body, headers=token(Role.AGENT, world.agent))
+    assert response.status_code == 503, response.text
+    assert response.json()["detail"].startswith(detail)
+    assert fast_path_actions == [cif]  # answered by the fast path, through the app's error handlers
+    assert world.accepted_rows(body["action_id"]) == 0 and world.produced() == before
