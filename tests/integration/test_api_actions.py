@@ -431,3 +431,25 @@ async def test_a_store_down_is_503_and_nothing_is_recorded(
     assert response.json()["detail"].startswith(detail)
     assert fast_path_actions == [cif]  # answered by the fast path, through the app's error handlers
     assert world.accepted_rows(body["action_id"]) == 0 and world.produced() == before
+
+
+async def test_a_promise_amount_sent_as_a_json_number_is_read_alike_on_either_path(
+    client, world, fast_path_actions
+):
+    cif = world.customer("NUMBER")
+    at = calling_moment()
+    body = call(cif, at, "PROMISE_TO_PAY", action_id=f"ACT-{world.tag}-N")
+    promise_date = (at + timedelta(days=2)).date().isoformat()
+    # a JSON number written with a trailing zero, as a client may send it (the FastAPI route reads floats)
+    raw = (
+        orjson.dumps(body)[:-1]
+        + f', "promise": {{"date": "{promise_date}", "amount": 1250000.10}}}}'.encode()
+    )
+    headers = {**token(Role.AGENT, world.agent), "Content-Type": "application/json"}
+    first = await client.post("/api/actions", content=raw, headers=headers)
+    again = await client.post("/api/actions?via=route", content=raw, headers=headers)
+    assert (first.status_code, again.status_code) == (202, 202), (first.text, again.text)
+    assert first.content == again.content  # a repeat of the same action, not a different one
+    assert fast_path_actions == []  # such a body is the route's to read
+    [record] = world.records(cif)
+    assert str(record.promise.amount) == "1250000.1"
