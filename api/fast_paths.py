@@ -41,7 +41,6 @@ from api.routes.actions import ACTION_RECORDERS, answer_action
 from api.routes.queues import LIMIT_DEFAULT, LIMIT_MAX, OFFSET_MAX, QUEUE_READERS
 from api.security import InvalidToken, Principal
 from api.visibility import scope_of, sees_agent_without_database
-from contracts.exact import JsonNumberSeen
 from contracts.writes import ActionAccepted, ActionCreate
 from processors.queues.read import entries_json, read_queue_page
 
@@ -203,11 +202,8 @@ class FastPaths:
             return None  # the client went away: nobody to answer
         receive = _replaying(body, receive)
         try:
-            # pydantic's own JSON validation, which stops at a JSON number with a fraction in a money field
-            # (JsonNumberSeen): the route reads such a body (through floats, "1250000.10" as 1250000.1), so
-            # it is the route's, and a retry on either path is recognised as the same action
-            action = ActionCreate.__pydantic_validator__.validate_json(body)
-        except (ValidationError, JsonNumberSeen):
+            action = ActionCreate.model_validate_json(body)  # numbers read exactly, as the route does
+        except ValidationError:
             return receive  # the route words the 422
         app = scope["app"]
         scope["route"] = self._route(app, ACTIONS_PATH)

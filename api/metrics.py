@@ -35,6 +35,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import SettingsDep
+from api.exact_json import ExactJsonRoute
 from api.queries.dashboard import portfolio_summary
 
 log = logging.getLogger(__name__)
@@ -222,7 +223,7 @@ def client_allowed(host: str | None, networks: str) -> bool:
     return any(address in network for network in allowed_networks(networks))
 
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(route_class=ExactJsonRoute, tags=["metrics"])
 
 
 @router.get(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentUser, RequireRole, ResourcesDep
+from api.exact_json import ExactJsonRoute
 from api.resources import Resources
 from api.security import Principal
 from api.services import actions as service
@@ -25,7 +26,7 @@ async def _dictionaries(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-router = APIRouter(prefix="/api", tags=["actions"], lifespan=_dictionaries)
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api", tags=["actions"], lifespan=_dictionaries)
 ACTION_RECORDERS = (Role.AGENT, Role.SUPERVISOR)
 ActionRecorder = RequireRole(*ACTION_RECORDERS)
 

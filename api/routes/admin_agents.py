@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.deps import AdminUser, AgentIdPath, ConnDep, PublisherDep
 from api.errors import NotFound, field_error
+from api.exact_json import ExactJsonRoute
 from api.queries import agents
 from api.services import agents as service
 from contracts.admin import AgentPublic, AgentUpdate
 
-router = APIRouter(prefix="/api/admin/agents", tags=["admin: agents"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/admin/agents", tags=["admin: agents"])
 _FAILURES = {503: {"description": "Kafka did not confirm; nothing was stored"}}
 
 

@@ -6,11 +6,12 @@ from fastapi import APIRouter, status
 
 from api.deps import AdminUser, ConnDep, PublisherDep, StrategyIdPath
 from api.errors import NotFound
+from api.exact_json import ExactJsonRoute
 from api.queries import strategies
 from api.services import strategies as service
 from contracts.admin import ReevaluationAccepted, StrategyPublic, StrategyUpdate
 
-router = APIRouter(prefix="/api/admin/strategies", tags=["admin: strategies"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/admin/strategies", tags=["admin: strategies"])
 _FAILURES = {503: {"description": "Kafka did not confirm; nothing was stored"}}
 
 

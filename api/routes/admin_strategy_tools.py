@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import AdminUser, ConnDep
+from api.exact_json import ExactJsonRoute
 from api.services import strategy_tools
 from contracts.admin import StrategyCatalogue, StrategyPreview, StrategyUpdate
 
-router = APIRouter(prefix="/api/admin/strategy-tools", tags=["admin: strategies"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/admin/strategy-tools", tags=["admin: strategies"])
 
 
 @router.get("/catalogue", response_model=StrategyCatalogue)

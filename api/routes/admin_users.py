@@ -9,11 +9,12 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from api.deps import AdminUser, ConnDep
 from api.errors import NotFound, field_error
+from api.exact_json import ExactJsonRoute
 from api.queries import users
 from api.services import users as service
 from contracts.admin import Role, UserAdminView, UserSave
 
-router = APIRouter(prefix="/api/admin/users", tags=["admin: users"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/admin/users", tags=["admin: users"])
 UsernamePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9._@-]{1,64}$")]
 
 

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import ConnDep, CurrentUser, ResourcesDep
+from api.exact_json import ExactJsonRoute
 from api.security import ACCESS_TOKEN_TTL, issue_token
 from api.services.auth import login
 from contracts.admin import UserPublic
 from contracts.api import Token
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/auth", tags=["auth"])
 
 
 @router.post(

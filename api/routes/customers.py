@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
 from api.deps import CurrentUser, ResourcesDep
+from api.exact_json import ExactJsonRoute
 from api.queries.customers import customer_view_json
 from contracts.customer_view import CustomerView
 
-router = APIRouter(prefix="/api/customers", tags=["customers"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/customers", tags=["customers"])
 CifPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/-]+$")]
 
 

@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import ConnDep, RequireRole
+from api.exact_json import ExactJsonRoute
 from api.queries.dashboard import portfolio_summary
 from api.visibility import scope_of
 from contracts.admin import Role
 from contracts.dashboard import PortfolioSummary
 
-router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/dashboard", tags=["dashboard"])
 SupervisorOrAdmin = RequireRole(Role.SUPERVISOR, Role.ADMIN)
 
 

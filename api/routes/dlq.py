@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.deps import AdminUser, ConnDep, SettingsDep
+from api.exact_json import ExactJsonRoute
 from api.services import dlq as service
 from contracts.dlq import DeadLetterPage, DeadLetterTopicPublic, RedriveCreate, RedrivePublic
 
-router = APIRouter(prefix="/api/admin/dlq", tags=["admin: dead letters"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/admin/dlq", tags=["admin: dead letters"])
 TopicPath = Annotated[str, Path(pattern=r"^[a-z0-9._-]{1,100}$", description="e.g. payments.dlq")]
 _FAILURES = {
     404: {"description": "Not a dead-letter topic"},

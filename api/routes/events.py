@@ -14,10 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from api import events
 from api.deps import TOKEN_URL, ResourcesDep, current_user
 from api.errors import ServiceUnavailable
+from api.exact_json import ExactJsonRoute
 from api.security import Principal
 from sinks.redis import events_stream_key
 
-router = APIRouter(prefix="/api/events", tags=["events"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/events", tags=["events"])
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy buffering either
 

@@ -6,10 +6,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import ResourcesDep
+from api.exact_json import ExactJsonRoute
 from api.health import check_all
 from contracts.api import HealthPublic
 
-router = APIRouter(prefix="/api", tags=["health"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api", tags=["health"])
 
 
 @router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, status
 
 from api.deps import ConnDep, CurrentUser
+from api.exact_json import ExactJsonRoute
 from api.queries.loans import get_loan
 from api.visibility import may_see_customer
 from contracts.api import LoanPublic
 
-router = APIRouter(prefix="/api/loans", tags=["loans"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/loans", tags=["loans"])
 AccountPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/-]+$")]
 
 

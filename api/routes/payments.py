@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import ConnDep, PublisherDep, RequireRole
+from api.exact_json import ExactJsonRoute
 from api.services import payments as service
 from contracts.admin import Role
 from contracts.writes import PaymentAccepted, PaymentCreate
 
-router = APIRouter(prefix="/api/payments", tags=["payments"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/payments", tags=["payments"])
 PaymentPoster = RequireRole(Role.INTEGRATION, Role.ADMIN)
 
 

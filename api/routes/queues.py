@@ -16,13 +16,14 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AgentIdPath, RequireRole, ResourcesDep
+from api.exact_json import ExactJsonRoute
 from api.security import Principal
 from api.visibility import may_see_agent, scope_of, sees_agent_without_database
 from contracts.admin import Role
 from contracts.api import QueueEntry
 from processors.queues.read import entries_json, read_queue_page
 
-router = APIRouter(prefix="/api/agents", tags=["queues"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/agents", tags=["queues"])
 QUEUE_READERS = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 QueueReader = RequireRole(*QUEUE_READERS)
 # A page of the queue: `limit` entries from `offset` (the fast path, api/queue_fast_path.py, keeps these too).

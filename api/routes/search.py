@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query, Response
 from fastapi.exceptions import RequestValidationError
 
 from api.deps import CurrentUser, ResourcesDep
+from api.exact_json import ExactJsonRoute
 from api.queries.search import MAX_WINDOW, SearchRequest, search_customers
 from api.visibility import scope_of
 from contracts.search import SearchResults
 from domain.buckets import DEFAULT_BUCKETS
 
-router = APIRouter(prefix="/api/search", tags=["search"])
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/search", tags=["search"])
 BucketLabel = Literal[DEFAULT_BUCKETS.labels]  # CURRENT, 1-29, 30-59, ... 180+
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import orjson
 import psycopg
 import pytest
 
@@ -164,3 +165,23 @@ async def test_kafka_down_is_503_with_nothing_stored_and_a_retry_succeeds(client
     retried = await client.post("/api/payments", json=body, headers=INTEGRATION)
     assert retried.status_code == 202 and accepted(api_settings, body["reference_number"]) == 1
     assert [r.reference_number for r in records(api_settings, loan)].count(body["reference_number"]) == 1
+
+
+@pytest.mark.parametrize("amount", ["999999999999999.99", "1250000.10", "0.0001"])
+async def test_an_amount_sent_as_a_json_number_keeps_its_digits(client, loan, api_settings, amount):
+    """JSON numbers are read exactly (api.exact_json): read as a float, 999999999999999.99 is 1e15."""
+    body = payment(loan)
+    raw = orjson.dumps({**body, "amount": "AMOUNT"}).replace(b'"AMOUNT"', amount.encode())
+    headers = {**INTEGRATION, "Content-Type": "application/json"}
+    response = await client.post("/api/payments", content=raw, headers=headers)
+    assert response.status_code == 202, response.text
+    [record] = [r for r in records(api_settings, loan) if r.reference_number == body["reference_number"]]
+    assert str(record.amount) == amount
+
+
+async def test_json_that_is_not_json_is_422(client, loan):
+    headers = {**INTEGRATION, "Content-Type": "application/json"}
+    for raw in (b'{"amount": NaN}', b'{"amount": 1', b'{"amount": "\xff"}'):
+        response = await client.post("/api/payments", content=raw, headers=headers)
+        assert response.status_code == 422, (raw, response.text)
+        assert response.json()["detail"][0]["type"] == "json_invalid"
