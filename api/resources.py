@@ -27,6 +27,9 @@ POOL_TIMEOUT_S = 5.0  # waiting longer for a connection than this answers 503
 # The event loop's pool runs one statement per request; PostgreSQL has two cores here, so more connections
 # would only queue inside it.
 ASYNC_POOL_MIN_SIZE, ASYNC_POOL_MAX_SIZE = 2, 8
+# The action write holds its connection (and the customer's lock) until Kafka confirms: a pool of its own,
+# so that writes waiting on a slow or unreachable Kafka never take the 360 view's connections.
+WRITE_POOL_MIN_SIZE, WRITE_POOL_MAX_SIZE = 1, 8
 PROBE_TIMEOUT_S = 2.0
 PROBE_AFTER_IDLE_S = 1.0  # a connection idle in the pool longer than this is probed before it is lent
 # Connections to Elasticsearch per worker: it runs a handful of searches at once (1.5 per core, plus one);
@@ -107,9 +110,10 @@ class Resources:
     http: SearchClient  # Elasticsearch's REST API
     tokens: TokenCache  # tokens verified once, served until they expire
     redis_async: aioredis.Redis  # for reads on the event loop (the queue), no thread hand-off
-    # For statements run on the event loop (the 360 view: one statement, no thread hand-off); opened by
-    # open_async_resources, as an asyncio pool needs the running loop.
+    # For statements run on the event loop (the 360 view: one statement, no thread hand-off) and for the
+    # action write; opened by open_async_resources, as an asyncio pool needs the running loop.
     pool_async: psycopg_pool.AsyncConnectionPool | None = None
+    write_pool_async: psycopg_pool.AsyncConnectionPool | None = None
 
 
 def open_resources(settings: Settings, delivery_timeout_s: float) -> Resources:
@@ -134,15 +138,20 @@ def open_resources(settings: Settings, delivery_timeout_s: float) -> Resources:
 
 
 async def open_async_resources(resources: Resources) -> None:
-    options = _pool_options(resources.settings, "api-async", ASYNC_POOL_MIN_SIZE, ASYNC_POOL_MAX_SIZE)
+    settings = resources.settings
+    options = _pool_options(settings, "api-async", ASYNC_POOL_MIN_SIZE, ASYNC_POOL_MAX_SIZE)
     resources.pool_async = ApiAsyncConnectionPool(**options)
     await resources.pool_async.open(wait=False)
+    options = _pool_options(settings, "api-async-writes", WRITE_POOL_MIN_SIZE, WRITE_POOL_MAX_SIZE)
+    resources.write_pool_async = ApiAsyncConnectionPool(**options)
+    await resources.write_pool_async.open(wait=False)
 
 
 async def close_resources(resources: Resources) -> None:
     resources.publisher.close()
-    if resources.pool_async is not None:
-        await resources.pool_async.close()
+    for pool in (resources.pool_async, resources.write_pool_async):
+        if pool is not None:
+            await pool.close()
     resources.pool.close()
     resources.redis.close()
     await resources.redis_async.aclose()

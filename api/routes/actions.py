@@ -76,7 +76,7 @@ async def answer_action(
     the other refusals are raised, for the app's error handlers."""
     try:
         return await service.record_action(
-            resources.pool_async, resources.redis_async, resources.publisher, dictionaries, user, body
+            resources.write_pool_async, resources.redis_async, resources.publisher, dictionaries, user, body
         )
     except service.ComplianceRefused as refused:
         blocked = ComplianceBlocked(

@@ -453,3 +453,29 @@ async def test_a_promise_amount_sent_as_a_json_number_is_read_alike_on_either_pa
     assert fast_path_actions == [cif]
     [record] = world.records(cif)
     assert str(record.promise.amount) == "1250000.10"
+
+
+async def test_writes_waiting_for_an_unreachable_kafka_leave_the_360_view_its_connections(
+    api_settings, world
+):
+    """More actions than the write pool has connections, each waiting for Kafka's verdict (2 s): a 360 view
+    meanwhile answers at once from its own pool."""
+    cifs = [world.customer(f"WAIT-{n}") for n in range(10)]  # one each: no customer's lock is waited for
+    agent = token(Role.AGENT, world.agent)
+    down = api_settings.model_copy(update={"kafka_brokers": "127.0.0.1:1"})
+    async with api_client(down, delivery_timeout_s=2) as unreachable:
+        letters = [
+            asyncio.create_task(
+                unreachable.post("/api/actions", json=letter(cif, calling_moment()), headers=agent)
+            )
+            for cif in cifs
+        ]
+        await asyncio.sleep(0.5)  # the letters hold their connections, waiting for Kafka
+        view = await unreachable.get(f"/api/customers/{cifs[0]}", headers=agent)
+        assert view.status_code == 200, view.text
+        assert not any(task.done() for task in letters)  # answered while every write still waited
+        assert {(await task).status_code for task in letters} == {503}
+
+
+def letter(cif: str, at: datetime) -> dict:
+    return {**call(cif, at, "LEFT_MESSAGE"), "type": "LETTER"}
