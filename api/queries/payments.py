@@ -1,11 +1,14 @@
-"""Posting payments: the accepted-payments table (idempotency) and what the checks read."""
+"""Posting payments: the accepted-payments table (idempotency) and what the checks read, on the event loop.
+
+A posting is one round trip for every check (:func:`prechecks`), then the transaction: the accepted row
+with its audit line in one statement (:func:`insert_accepted`), and the commit once Kafka has confirmed.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import NamedTuple
 
-import orjson
 import psycopg
 from psycopg.types.json import Jsonb
 
@@ -18,43 +21,88 @@ class AcceptedPayment(NamedTuple):
     accepted_at: datetime
 
 
-def find_accepted(conn: psycopg.Connection, reference_number: str) -> AcceptedPayment | None:
-    row = conn.execute(
+class Prechecks(NamedTuple):
+    accepted: AcceptedPayment | None  # this reference, already accepted
+    loan_currency: str | None  # None when the bank has not sent the loan (yet)
+    # A reversal's reversed payment: its account, when the bank sent it or it was posted here (else None)
+    reversed_account: str | None
+
+
+_PRECHECKS = """
+SELECT accepted.value, accepted.account_number, accepted.accepted_at,
+       (SELECT currency FROM loans WHERE account_number = %(account)s),
+       (SELECT account_number FROM (
+            SELECT account_number FROM payments WHERE reference_number = %(reverses)s
+            UNION ALL
+            SELECT account_number FROM accepted_payments WHERE reference_number = %(reverses)s
+        ) AS known LIMIT 1)
+FROM (SELECT) AS one
+LEFT JOIN accepted_payments accepted ON accepted.reference_number = %(reference)s"""
+
+
+async def prechecks(conn: psycopg.AsyncConnection, payment: Payment) -> Prechecks:
+    """The accepted payment of this reference, the loan's currency and (for a reversal) the reversed
+    payment's account: one statement."""
+    cursor = await conn.execute(
+        _PRECHECKS,
+        {
+            "reference": payment.reference_number,
+            "account": payment.account_number,
+            "reverses": payment.reverses,
+        },
+    )
+    row = await cursor.fetchone()
+    assert row is not None  # one row, always
+    value, account_number, accepted_at, loan_currency, reversed_account = row
+    accepted = AcceptedPayment(value, account_number, accepted_at) if value is not None else None
+    return Prechecks(accepted, loan_currency, reversed_account)
+
+
+async def find_accepted(conn: psycopg.AsyncConnection, reference_number: str) -> AcceptedPayment | None:
+    cursor = await conn.execute(
         "SELECT value, account_number, accepted_at FROM accepted_payments WHERE reference_number = %s",
         (reference_number,),
-    ).fetchone()
+    )
+    row = await cursor.fetchone()
     return AcceptedPayment(*row) if row else None
 
 
-def insert_accepted(
-    conn: psycopg.Connection, payment: Payment, accepted_at: datetime, accepted_by: str
+# The row and its audit line in one statement: the audit line only when the row was inserted.
+_INSERT = """
+WITH inserted AS (
+    INSERT INTO accepted_payments (reference_number, account_number, accepted_at, accepted_by, value)
+    VALUES (%(reference)s, %(account)s, %(accepted_at)s, %(who)s, %(value)s::jsonb)
+    ON CONFLICT (reference_number) DO NOTHING
+    RETURNING 1
+), audited AS (
+    INSERT INTO audit_log (who, action, target, details)
+    SELECT %(who)s, 'payment.post', 'account:' || %(account)s, %(details)s FROM inserted
+)
+SELECT count(*) FROM inserted"""
+
+
+async def insert_accepted(
+    conn: psycopg.AsyncConnection, payment: Payment, value: str, accepted_at: datetime, accepted_by: str
 ) -> bool:
-    """False when the reference is taken (by a transaction that committed first: the insert waits for it)."""
-    row = conn.execute(
-        "INSERT INTO accepted_payments (reference_number, account_number, accepted_at, accepted_by, value) "
-        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (reference_number) DO NOTHING RETURNING 1",
-        (
-            payment.reference_number,
-            payment.account_number,
-            accepted_at,
-            accepted_by,
-            Jsonb(orjson.loads(payment.model_dump_json())),
-        ),
-    ).fetchone()
-    return row is not None
-
-
-def loan_currency(conn: psycopg.Connection, account_number: str) -> str | None:
-    """The loan's currency; None when the bank has not sent the loan (yet)."""
-    row = conn.execute("SELECT currency FROM loans WHERE account_number = %s", (account_number,)).fetchone()
-    return row[0] if row else None
-
-
-def known_payment_account(conn: psycopg.Connection, reference_number: str) -> str | None:
-    """The account of a payment received from the bank or posted here; None when neither knows it."""
-    row = conn.execute(
-        "SELECT account_number FROM payments WHERE reference_number = %s "
-        "UNION ALL SELECT account_number FROM accepted_payments WHERE reference_number = %s LIMIT 1",
-        (reference_number, reference_number),
-    ).fetchone()
-    return row[0] if row else None
+    """Store the accepted payment (``value``: its JSON as produced) and its audit line (``payment.post``);
+    False when the reference is taken (by a transaction that committed first: the insert waits for it), and
+    then nothing is written."""
+    details = {
+        "reference_number": payment.reference_number,
+        "amount": format(payment.amount, "f"),
+        "currency": payment.currency,
+        "status": payment.status.value,
+    }
+    cursor = await conn.execute(
+        _INSERT,
+        {
+            "reference": payment.reference_number,
+            "account": payment.account_number,
+            "accepted_at": accepted_at,
+            "who": accepted_by,
+            "value": value,
+            "details": Jsonb(details),
+        },
+    )
+    row = await cursor.fetchone()
+    return row is not None and row[0] == 1

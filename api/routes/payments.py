@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import ConnDep, PublisherDep, RequireRole
+from api.deps import RequireRole, ResourcesDep
 from api.exact_json import ExactJsonRoute
 from api.services import payments as service
 from contracts.admin import Role
@@ -23,9 +23,7 @@ PaymentPoster = RequireRole(Role.INTEGRATION, Role.ADMIN)
         503: {"description": "Kafka did not confirm; nothing was stored"},
     },
 )
-def post_payment(
-    body: PaymentCreate, user: PaymentPoster, conn: ConnDep, publisher: PublisherDep
-) -> PaymentAccepted:
+async def post_payment(body: PaymentCreate, user: PaymentPoster, resources: ResourcesDep) -> PaymentAccepted:
     """Produce a payment (or reversal) to `payments`, keyed by account number. A repeat of the same
     payment gets the first reply, byte for byte, and is not produced again."""
-    return service.record_payment(conn, publisher, user, body)
+    return await service.record_payment(resources.write_pool_async, resources.publisher, user, body)

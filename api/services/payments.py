@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import orjson
-import psycopg
+import psycopg_pool
 
 from api.errors import Conflict, field_error
 from api.publishing import Outgoing, Publisher
-from api.queries import audit
 from api.queries import payments as queries
 from api.security import Principal
 from contracts.common import PaymentStatus
@@ -32,15 +31,14 @@ def _repeat(stored: queries.AcceptedPayment, payment: PaymentCreate) -> PaymentA
     )
 
 
-def _check(conn: psycopg.Connection, payment: PaymentCreate) -> None:
-    currency = queries.loan_currency(conn, payment.account_number)
-    if currency is not None and currency != payment.currency:
+def _check(found: queries.Prechecks, payment: PaymentCreate) -> None:
+    if found.loan_currency is not None and found.loan_currency != payment.currency:
         raise field_error(
-            "currency", f"loan {payment.account_number} is in {currency}, not {payment.currency}"
+            "currency", f"loan {payment.account_number} is in {found.loan_currency}, not {payment.currency}"
         )
     if payment.status is PaymentStatus.REVERSED:
         assert payment.reverses is not None  # the contract requires it
-        account = queries.known_payment_account(conn, payment.reverses)
+        account = found.reversed_account
         if account is None:
             raise field_error(
                 "reverses",
@@ -56,39 +54,27 @@ class _TakenMeanwhile(Exception):  # noqa: N818 - a signal: another request comm
     pass
 
 
-def record_payment(
-    conn: psycopg.Connection, publisher: Publisher, user: Principal, payment: PaymentCreate
+async def record_payment(
+    pool: psycopg_pool.AsyncConnectionPool, publisher: Publisher, user: Principal, payment: PaymentCreate
 ) -> PaymentAccepted:
     """Check the payment and produce it to ``payments``; the same payment again is accepted once."""
-    stored = queries.find_accepted(conn, payment.reference_number)
-    if stored is not None:
-        return _repeat(stored, payment)
-    _check(conn, payment)
-    accepted_at = datetime.now(UTC)
-    try:
-        with conn.transaction():
-            if not queries.insert_accepted(conn, payment, accepted_at, user.username):
-                raise _TakenMeanwhile
-            audit.record(
-                conn,
-                user.username,
-                "payment.post",
-                f"account:{payment.account_number}",
-                {
-                    "reference_number": payment.reference_number,
-                    "amount": format(payment.amount, "f"),
-                    "currency": payment.currency,
-                    "status": payment.status.value,
-                },
-            )
-            # raises PublishFailed (503): the transaction rolls back and nothing is stored
-            publisher.publish(
-                [Outgoing("payments", payment.account_number, payment.model_dump_json().encode())]
-            )
-    except _TakenMeanwhile:
-        stored = queries.find_accepted(conn, payment.reference_number)
-        assert stored is not None  # rows are never deleted
-        return _repeat(stored, payment)
+    async with pool.connection() as conn:
+        found = await queries.prechecks(conn, payment)
+        if found.accepted is not None:
+            return _repeat(found.accepted, payment)
+        _check(found, payment)
+        accepted_at = datetime.now(UTC)
+        value = payment.model_dump_json()
+        try:
+            async with conn.transaction():
+                if not await queries.insert_accepted(conn, payment, value, accepted_at, user.username):
+                    raise _TakenMeanwhile
+                # raises PublishFailed (503): the transaction rolls back and nothing is stored
+                await publisher.publish_async([Outgoing("payments", payment.account_number, value.encode())])
+        except _TakenMeanwhile:
+            stored = await queries.find_accepted(conn, payment.reference_number)
+            assert stored is not None  # rows are never deleted
+            return _repeat(stored, payment)
     return PaymentAccepted(
         reference_number=payment.reference_number,
         account_number=payment.account_number,

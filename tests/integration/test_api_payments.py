@@ -3,6 +3,7 @@ again, byte for byte), the loan's currency, reversals of known payments only, ro
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import orjson
@@ -185,3 +186,15 @@ async def test_json_that_is_not_json_is_422(client, loan):
         response = await client.post("/api/payments", content=raw, headers=headers)
         assert response.status_code == 422, (raw, response.text)
         assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+async def test_the_same_payment_posted_twice_at_once_is_produced_once(client, loan, api_settings):
+    body = payment(loan)
+    before = produced(api_settings)
+    first, second = await asyncio.gather(
+        client.post("/api/payments", json=body, headers=INTEGRATION),
+        client.post("/api/payments", json=body, headers=INTEGRATION),
+    )
+    assert (first.status_code, second.status_code) == (202, 202), (first.text, second.text)
+    assert first.content == second.content and accepted(api_settings, body["reference_number"]) == 1
+    assert produced(api_settings) == before + 1
