@@ -27,8 +27,8 @@ POOL_TIMEOUT_S = 5.0  # waiting longer for a connection than this answers 503
 # The event loop's pool runs one statement per request; PostgreSQL has two cores here, so more connections
 # would only queue inside it.
 ASYNC_POOL_MIN_SIZE, ASYNC_POOL_MAX_SIZE = 2, 8
-# The action write holds its connection (and the customer's lock) until Kafka confirms: a pool of its own,
-# so that writes waiting on a slow or unreachable Kafka never take the 360 view's connections.
+# Actions and payments hold their connection (an action also its customer's lock) until Kafka confirms: a
+# pool of their own, so that writes waiting on a slow or unreachable Kafka never take the view's connections.
 WRITE_POOL_MIN_SIZE, WRITE_POOL_MAX_SIZE = 1, 8
 PROBE_TIMEOUT_S = 2.0
 PROBE_AFTER_IDLE_S = 1.0  # a connection idle in the pool longer than this is probed before it is lent
@@ -111,7 +111,7 @@ class Resources:
     tokens: TokenCache  # tokens verified once, served until they expire
     redis_async: aioredis.Redis  # for reads on the event loop (the queue), no thread hand-off
     # For statements run on the event loop (the 360 view: one statement, no thread hand-off) and for the
-    # action write; opened by open_async_resources, as an asyncio pool needs the running loop.
+    # writes (actions, payments); opened by open_async_resources, as an asyncio pool needs the running loop.
     pool_async: psycopg_pool.AsyncConnectionPool | None = None
     write_pool_async: psycopg_pool.AsyncConnectionPool | None = None
 
