@@ -313,3 +313,23 @@ def test_the_admin_strategy_editor_previews_counts_and_the_agents_screen_lists_a
     for agent_id in ("AG00000", "AG00001", "AG00002", "AG00003", "AG00004"):
         expect(page.get_by_role("cell").filter(has_text=agent_id)).to_be_visible()
     shot(page, "agents")
+
+
+def test_an_admin_adds_a_login_and_sees_the_apis_reason_when_it_is_refused(page, product):
+    username = f"clerk-{uuid.uuid4().hex[:6]}"
+    sign_in(page, "admin")
+    page.get_by_role("link", name="Users").click()
+    expect(page.get_by_role("heading", name="Users and roles")).to_be_visible()
+    page.get_by_role("button", name="New login").click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Agent id").fill("AG00000")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Save").click()
+    # the API's 422, shown at its field
+    expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("alert")).to_contain_text("8 characters")
+    page.get_by_label("Password").fill("long-enough-password")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("cell").filter(has_text=username)).to_be_visible()  # the list, refreshed
+    saved = next(u for u in product.get("admin", "/api/admin/users", limit=1000) if u["username"] == username)
+    assert (saved["role"], saved["agent_id"], saved["active"]) == ("agent", "AG00000", True)

@@ -1,13 +1,14 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link } from "react-router-dom";
 
-import { ApiError, api } from "../../api/client";
+import { api } from "../../api/client";
 import type { AgentPublic } from "../../api/types";
 import { Field, buttonClass, inputClass, secondaryButtonClass } from "../../components/Field";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { BUCKETS } from "../../lib/bucket";
 import { formatDateTime } from "../../lib/format";
+import { useDraftForm } from "../../lib/useDraftForm";
 import { queuePath } from "../../routes";
 
 const PRODUCTS = ["PERSONAL_LOAN", "MORTGAGE", "AUTO_LOAN", "CREDIT_CARD", "OVERDRAFT"] as const;
@@ -73,26 +74,16 @@ function toggle(list: string[], value: string): string[] {
 }
 
 function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; onDone: () => void }) {
-  const client = useQueryClient();
-  const [draft, setDraft] = useState(initial);
-  const save = useMutation({
-    mutationFn: () =>
-      api<AgentPublic>(`/api/admin/agents/${encodeURIComponent(draft.agent_id.trim())}`, {
+  const { draft, set, save, errors, submit } = useDraftForm(
+    initial,
+    (saved: Draft) =>
+      api<AgentPublic>(`/api/admin/agents/${encodeURIComponent(saved.agent_id.trim())}`, {
         method: "PUT",
-        body: bodyOf(draft),
+        body: bodyOf(saved),
       }),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: ["agents"] });
-      onDone();
-    },
-  });
-  const errors = save.error instanceof ApiError ? save.error.fieldErrors : {};
-  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    save.mutate();
-  }
+    "agents",
+    onDone,
+  );
 
   return (
     <form

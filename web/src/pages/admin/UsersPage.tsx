@@ -1,12 +1,13 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 
-import { ApiError, api } from "../../api/client";
+import { api } from "../../api/client";
 import type { UserAdminView, UserSave } from "../../api/types";
 import type { Role } from "../../auth/session";
 import { Field, buttonClass, inputClass, secondaryButtonClass } from "../../components/Field";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { formatDateTime } from "../../lib/format";
+import { useDraftForm } from "../../lib/useDraftForm";
 
 const ROLES: Role[] = ["agent", "supervisor", "admin", "integration"];
 
@@ -20,34 +21,24 @@ interface Draft {
 }
 
 function UserForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; onDone: () => void }) {
-  const client = useQueryClient();
-  const [draft, setDraft] = useState(initial);
-  const save = useMutation({
-    mutationFn: () => {
+  const { draft, set, save, errors, submit } = useDraftForm(
+    initial,
+    (saved: Draft) => {
       const body: UserSave = {
-        role: draft.role,
-        agent_id: draft.role === "agent" ? draft.agent_id.trim() || null : null,
-        team: draft.role === "supervisor" ? draft.team.trim() || null : null,
-        active: draft.active,
-        password: draft.password || null,
+        role: saved.role,
+        agent_id: saved.role === "agent" ? saved.agent_id.trim() || null : null,
+        team: saved.role === "supervisor" ? saved.team.trim() || null : null,
+        active: saved.active,
+        password: saved.password || null,
       };
-      return api<UserAdminView>(`/api/admin/users/${encodeURIComponent(draft.username.trim())}`, {
+      return api<UserAdminView>(`/api/admin/users/${encodeURIComponent(saved.username.trim())}`, {
         method: "PUT",
         body,
       });
     },
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: ["users"] });
-      onDone();
-    },
-  });
-  const errors = save.error instanceof ApiError ? save.error.fieldErrors : {};
-  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    save.mutate();
-  }
+    "users",
+    onDone,
+  );
 
   return (
     <form
