@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 import psycopg
-from psycopg.types.json import Jsonb
 
+from api.queries.audit import audited_insert, insert_with_audit
 from api.visibility import CUSTOMER_VISIBLE, Scope, visibility_parameters
 from contracts.actions import AgentAction
 
@@ -99,17 +99,13 @@ async def find_accepted(conn: psycopg.AsyncConnection, action_id: str) -> Accept
 
 
 # The row and its audit line in one statement: the audit line only when the row was inserted.
-_INSERT = """
-WITH inserted AS (
-    INSERT INTO accepted_actions (action_id, cif, agent_id, at, accepted_at, accepted_by, value)
-    VALUES (%(action_id)s, %(cif)s, %(agent_id)s, %(at)s, %(accepted_at)s, %(who)s, %(value)s::jsonb)
-    ON CONFLICT (action_id) DO NOTHING
-    RETURNING 1
-), audited AS (
-    INSERT INTO audit_log (who, action, target, details)
-    SELECT %(who)s, 'action.record', 'customer:' || %(cif)s, %(details)s FROM inserted
+_INSERT = audited_insert(
+    "INSERT INTO accepted_actions (action_id, cif, agent_id, at, accepted_at, accepted_by, value) "
+    "VALUES (%(action_id)s, %(cif)s, %(agent_id)s, %(at)s, %(accepted_at)s, %(who)s, %(value)s::jsonb) "
+    "ON CONFLICT (action_id) DO NOTHING RETURNING 1",
+    "action.record",
+    "'customer:' || %(cif)s",
 )
-SELECT count(*) FROM inserted"""
 
 
 async def insert_accepted(
@@ -118,24 +114,19 @@ async def insert_accepted(
     """Store the accepted action (``value``: its JSON as produced) and its audit line (``action.record``);
     False when the id is taken (by a transaction that committed first: the insert waits for it), and then
     nothing is written."""
+    params = {
+        "action_id": action.action_id,
+        "cif": action.cif,
+        "agent_id": action.agent_id,
+        "at": action.at,
+        "accepted_at": accepted_at,
+        "who": accepted_by,
+        "value": value,
+    }
     details = {
         "action_id": action.action_id,
         "agent_id": action.agent_id,
         "type": action.type,
         "result": action.result,
     }
-    cursor = await conn.execute(
-        _INSERT,
-        {
-            "action_id": action.action_id,
-            "cif": action.cif,
-            "agent_id": action.agent_id,
-            "at": action.at,
-            "accepted_at": accepted_at,
-            "who": accepted_by,
-            "value": value,
-            "details": Jsonb(details),
-        },
-    )
-    row = await cursor.fetchone()
-    return row is not None and row[0] == 1
+    return await insert_with_audit(conn, _INSERT, params, details)

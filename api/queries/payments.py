@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 import psycopg
-from psycopg.types.json import Jsonb
 
+from api.queries.audit import audited_insert, insert_with_audit
 from contracts.payments import Payment
 
 
@@ -68,17 +68,13 @@ async def find_accepted(conn: psycopg.AsyncConnection, reference_number: str) ->
 
 
 # The row and its audit line in one statement: the audit line only when the row was inserted.
-_INSERT = """
-WITH inserted AS (
-    INSERT INTO accepted_payments (reference_number, account_number, accepted_at, accepted_by, value)
-    VALUES (%(reference)s, %(account)s, %(accepted_at)s, %(who)s, %(value)s::jsonb)
-    ON CONFLICT (reference_number) DO NOTHING
-    RETURNING 1
-), audited AS (
-    INSERT INTO audit_log (who, action, target, details)
-    SELECT %(who)s, 'payment.post', 'account:' || %(account)s, %(details)s FROM inserted
+_INSERT = audited_insert(
+    "INSERT INTO accepted_payments (reference_number, account_number, accepted_at, accepted_by, value) "
+    "VALUES (%(reference)s, %(account)s, %(accepted_at)s, %(who)s, %(value)s::jsonb) "
+    "ON CONFLICT (reference_number) DO NOTHING RETURNING 1",
+    "payment.post",
+    "'account:' || %(account)s",
 )
-SELECT count(*) FROM inserted"""
 
 
 async def insert_accepted(
@@ -87,22 +83,17 @@ async def insert_accepted(
     """Store the accepted payment (``value``: its JSON as produced) and its audit line (``payment.post``);
     False when the reference is taken (by a transaction that committed first: the insert waits for it), and
     then nothing is written."""
+    params = {
+        "reference": payment.reference_number,
+        "account": payment.account_number,
+        "accepted_at": accepted_at,
+        "who": accepted_by,
+        "value": value,
+    }
     details = {
         "reference_number": payment.reference_number,
         "amount": format(payment.amount, "f"),
         "currency": payment.currency,
         "status": payment.status.value,
     }
-    cursor = await conn.execute(
-        _INSERT,
-        {
-            "reference": payment.reference_number,
-            "account": payment.account_number,
-            "accepted_at": accepted_at,
-            "who": accepted_by,
-            "value": value,
-            "details": Jsonb(details),
-        },
-    )
-    row = await cursor.fetchone()
-    return row is not None and row[0] == 1
+    return await insert_with_audit(conn, _INSERT, params, details)

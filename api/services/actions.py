@@ -12,10 +12,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime, timedelta, tzinfo
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 import psycopg
@@ -34,7 +32,7 @@ from api.visibility import may_see_agent_async, scope_of
 from contracts.actions import AgentAction
 from contracts.admin import Role
 from contracts.writes import ActionAccepted, ActionCreate, agent_action
-from domain.compliance import ComplianceRules, ContactEvent, Decision, Rule, may_contact
+from domain.compliance import ComplianceRules, ContactEvent, Decision, Rule, may_contact, zone_named
 from domain.dictionaries import (
     DEFAULT_DICTIONARIES,
     Dictionaries,
@@ -149,16 +147,6 @@ def subject_to_contact_rules(action: AgentAction) -> bool:
     return action.type in DEFAULT_CODES.call_types and action.subtype not in DEFAULT_CODES.inbound_subtypes
 
 
-@lru_cache(maxsize=1024)
-def _zone(name: str | None) -> tzinfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def contact_history(inputs: dict | None, recent: list[dict]) -> list[ContactEvent]:
     """The events of the processor's snapshot plus those of recently accepted actions it may not have
     folded in yet (the pipeline takes a moment): attempts it already has are recognised by their time."""
@@ -187,7 +175,7 @@ async def _check_contact_rules(
             "nothing was recorded, try again shortly"
         ) from None
     zone_name = customer_zone or (inputs or {}).get("timezone")
-    zone = _zone(zone_name)
+    zone = zone_named(zone_name)
     decision = may_contact(
         contact_history(inputs, recent), action.at, zone, RULES, debt=action.account_number
     )

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 import redis
@@ -27,23 +25,12 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
 from contracts.api import QueueEntry
-from domain.compliance import ComplianceRules, Decision, may_contact
+from domain.compliance import ComplianceRules, Decision, may_contact, zone_named
 from processors.queues.contacts import contact_events
 from processors.queues.layout import contacts_entries_key, entries_key, queue_key
 
 DEFAULT_RULES = ComplianceRules()
 _SHOWN = tuple(QueueEntry.model_fields)  # a field QueueEntry gains later (e.g. currency) is passed on
-
-
-@lru_cache(maxsize=1024)
-def _zone(name: str | None) -> tzinfo | None:
-    """The customer's IANA zone; None (the rules' default zone) when unknown or unset."""
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 def _has_history(entry: dict) -> bool:
@@ -70,9 +57,9 @@ def entry_view(
     if by_zone is not None and not _has_history(entry):
         decision = by_zone.get(name)
         if decision is None:
-            decision = by_zone[name] = may_contact((), now, _zone(name), rules)
+            decision = by_zone[name] = may_contact((), now, zone_named(name), rules)
     else:
-        decision = may_contact(contact_events(entry), now, _zone(name), rules)
+        decision = may_contact(contact_events(entry), now, zone_named(name), rules)
     view = {field: entry.get(field) for field in _SHOWN}  # in QueueEntry's order
     view["contactable_now"] = decision.allowed
     view["blocked_by"] = None if decision.allowed else str(decision.blocked_by)
