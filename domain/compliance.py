@@ -21,22 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from functools import lru_cache
 from heapq import nlargest
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import DomainError, InvalidConfig
-
-
-@lru_cache(maxsize=1024)
-def zone_named(name: str | None) -> tzinfo | None:
-    """A customer's IANA zone by name; None (the rules' default zone) when unset or unknown."""
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 class ContactEventKind(StrEnum):

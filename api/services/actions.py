@@ -32,7 +32,7 @@ from api.visibility import may_see_agent_async, scope_of
 from contracts.actions import AgentAction
 from contracts.admin import Role
 from contracts.writes import ActionAccepted, ActionCreate, agent_action
-from domain.compliance import ComplianceRules, ContactEvent, Decision, Rule, may_contact, zone_named
+from domain.compliance import ComplianceRules, ContactEvent, Decision, Rule, may_contact
 from domain.dictionaries import (
     DEFAULT_DICTIONARIES,
     Dictionaries,
@@ -47,7 +47,7 @@ from processors.queues.contacts import (
     contact_events,
     with_action,
 )
-from processors.queues.read import read_contact_inputs_async
+from processors.queues.read import read_contact_inputs_async, zone_named
 
 CLOCK_SKEW = timedelta(minutes=1)  # how far in the future a client's clock may put an action
 RULES = ComplianceRules()  # the rules the queues show; the same decision there and here

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 import redis
@@ -25,12 +27,23 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
 from contracts.api import QueueEntry
-from domain.compliance import ComplianceRules, Decision, may_contact, zone_named
+from domain.compliance import ComplianceRules, Decision, may_contact
 from processors.queues.contacts import contact_events
 from processors.queues.layout import contacts_entries_key, entries_key, queue_key
 
 DEFAULT_RULES = ComplianceRules()
 _SHOWN = tuple(QueueEntry.model_fields)  # a field QueueEntry gains later (e.g. currency) is passed on
+
+
+@lru_cache(maxsize=1024)
+def zone_named(name: str | None) -> tzinfo | None:
+    """A customer's IANA zone by name; None (the rules' default zone) when unset or unknown."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _has_history(entry: dict) -> bool:
