@@ -9,6 +9,7 @@ reported failed can never be delivered later, after the transaction was rolled b
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from contracts.strategies import StrategyConfig
     from crm.settings import Settings
 
+log = logging.getLogger(__name__)
 DELIVERY_TIMEOUT_S = 10.0
 _VERDICT_GRACE_S = 5.0  # librdkafka reports a timed-out message shortly after message.timeout.ms
 REEVALUATE_TOPIC = "strategy.reevaluate"
@@ -130,7 +132,11 @@ class DeliveryReports:
 
     def _serve(self) -> None:
         while not self._stop.is_set():
-            self._producer.poll(self.POLL_S)
+            try:
+                self._producer.poll(self.POLL_S)
+            except Exception:  # noqa: BLE001 - the thread must outlive any one report: writes wait on it
+                log.exception("serving Kafka delivery reports failed; serving on")
+                self._stop.wait(self.POLL_S)
 
     def close(self) -> None:
         self._stop.set()
