@@ -129,15 +129,15 @@ def _bearer(scope: Scope) -> str | None:
     return None
 
 
-def _json_body_length(scope: Scope) -> int | None:
-    """The declared length of a JSON body small enough to hold (None: no length, too long, not JSON)."""
+def _small_json_body(scope: Scope) -> bool:
+    """Whether the request declares a JSON body of a length small enough to hold."""
     length, json = None, False
     for key, value in scope["headers"]:
         if key == b"content-length" and value.isdigit():
             length = int(value)
         elif key == b"content-type":
             json = value.split(b";", 1)[0].strip().lower() == b"application/json"
-    return length if json and length is not None and length <= MAX_WRITE_BODY else None
+    return json and length is not None and length <= MAX_WRITE_BODY
 
 
 async def _read_body(receive: Receive) -> bytes | None:
@@ -166,10 +166,17 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+@dataclass(frozen=True)
+class Matched:
+    """``scope["route"]`` for a request answered here: what the layers outside read of a matched route
+    (`api.metrics.route_template`: its path template, the label of its metrics)."""
+
+    path: str
+
+
 class FastPaths:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.routes: dict[str, object] = {}  # template -> the FastAPI route, found on first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -193,9 +200,10 @@ class FastPaths:
     async def _record_action(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
         """Record the action when the request is the plain case (an agent's or supervisor's valid token,
         a JSON body that the contract accepts) and return None; else the ``receive`` for the route."""
-        length = _json_body_length(scope)
+        if not _small_json_body(scope):
+            return receive
         user = self._principal(scope)
-        if length is None or user is None or user.role not in ACTION_RECORDER_ROLES:
+        if user is None or user.role not in ACTION_RECORDER_ROLES:
             return receive
         body = await _read_body(receive)
         if body is None:
@@ -206,7 +214,7 @@ class FastPaths:
         except ValidationError:
             return receive  # the route words the 422
         app = scope["app"]
-        scope["route"] = self._route(app, ACTIONS_PATH)
+        scope["route"] = Matched(ACTIONS_PATH)
         try:
             answer = await answer_action(app.state.resources, app.state.dictionaries, user, action)
         except Exception as error:
@@ -238,15 +246,9 @@ class FastPaths:
         if answer is None:
             return False
         body, headers = answer
-        scope["route"] = self._route(scope["app"], route.template)
+        scope["route"] = Matched(route.template)
         await _send_json(send, 200, body, headers)
         return True
-
-    def _route(self, app, template: str) -> object | None:
-        if template not in self.routes:
-            found = [route for route in app.routes if getattr(route, "path", None) == template]
-            self.routes[template] = found[0] if found else None
-        return self.routes[template]
 
 
 async def _send_json(send: Send, status: int, body: bytes, headers: Headers) -> None:

@@ -92,3 +92,26 @@ async def test_portfolio_and_agent_gauges_come_from_the_dashboard_aggregates(api
     assert found[("crm_agent_capacity", held)] == 8 and found[("crm_agent_active", held)] == 1
     assert found[("crm_agent_assigned_customers", held)] == 0
     assert found[("crm_portfolio_scrape_success", ())] == 1
+
+
+async def test_requests_the_fast_path_answers_are_counted_under_their_route_template(api_settings):
+    action = {
+        "cif": "C-NOBODY",
+        "type": "LETTER",
+        "subtype": "OUTBOUND",
+        "result": "LEFT_MESSAGE",
+        "at": "2026-03-02T10:00:00+00:00",
+    }
+    async with api_client(api_settings) as client:
+        response = await client.get("/api/agents/AG-METRICS/queue", headers=token(Role.ADMIN))
+        assert response.status_code == 200
+        response = await client.post("/api/actions", json=action, headers=token(Role.AGENT, "AG-METRICS"))
+        assert response.status_code == 404  # refused by the fast path, through the app's error handler
+        response = await client.get("/metrics")
+    found = samples(response.text)
+    for method, route, status in (
+        ("GET", "/api/agents/{agent_id}/queue", "200"),
+        ("POST", "/api/actions", "404"),
+    ):
+        labels = (("method", method), ("route", route), ("status", status))
+        assert found.get(("crm_api_requests_total", labels)) == 1, (route, status)
