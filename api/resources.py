@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from api.publishing import DeliveryReports, Publisher, make_api_producer
 from api.search_client import SearchClient
 from api.security import TokenCache
+from infra.dead_letter_index import DeadLetterIndex
 
 if TYPE_CHECKING:
     from crm.settings import Settings
@@ -110,6 +111,7 @@ class Resources:
     http: SearchClient  # Elasticsearch's REST API
     tokens: TokenCache  # tokens verified once, served until they expire
     redis_async: aioredis.Redis  # for reads on the event loop (the queue), no thread hand-off
+    dead_letters: DeadLetterIndex  # the admin pages' view of the dead-letter topics, read incrementally
     # For statements run on the event loop (the 360 view: one statement, no thread hand-off) and for the
     # writes (actions, payments); opened by open_async_resources, as an asyncio pool needs the running loop.
     pool_async: psycopg_pool.AsyncConnectionPool | None = None
@@ -134,6 +136,7 @@ def open_resources(settings: Settings, delivery_timeout_s: float) -> Resources:
         redis_async=aioredis.Redis.from_url(
             settings.redis_url, socket_timeout=PROBE_TIMEOUT_S, socket_connect_timeout=PROBE_TIMEOUT_S
         ),
+        dead_letters=DeadLetterIndex(settings),
     )
 
 

@@ -1,9 +1,10 @@
 """Dead letters read back from the broker: every record of a ``<topic>.dlq``, summaries, selections.
 
 A dead-letter topic holds what a processor could not take (`contracts.dlq.DeadLetter`): the original bytes,
-the error and where the message was. They wait for an operator, so they are kept forever and are few; a
-command or an admin page reads a whole topic (committed records only: processors write them in
-transactions) and pages or filters it in memory.
+the error and where the message was. They wait for an operator, so they are kept forever. A command reads a
+whole topic (committed records only: processors write them in transactions) and pages or filters it in
+memory; the admin API keeps an index of each topic instead and reads only what is new
+(`infra.dead_letter_index`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -90,6 +93,17 @@ def _parse(dlq_topic: str, partition: int, offset: int, timestamp_ms: int, raw: 
 def read_letters(settings: Settings, dlq_topic: str, timeout: float = READ_TIMEOUT_S) -> list[StoredLetter]:
     """Every committed record of ``dlq_topic``, oldest first (by broker time, then partition and offset)."""
     physical = physical_name(dlq_topic, settings)
+    with letter_reader(settings) as consumer:
+        bounds = partition_bounds(consumer, physical)
+        starts = [TopicPartition(physical, p, low) for p, (low, high) in bounds.items() if high > low]
+        ends = {p: high for p, (_low, high) in bounds.items()}
+        letters = read_from(consumer, dlq_topic, starts, ends, timeout)
+    return sorted(letters, key=lambda s: (s.timestamp, s.partition, s.offset))
+
+
+@contextmanager
+def letter_reader(settings: Settings) -> Iterator[Consumer]:
+    """A consumer that reads committed records at positions it is given (no group offsets, no commits)."""
     consumer = Consumer(
         {
             "bootstrap.servers": settings.kafka_brokers,
@@ -99,26 +113,32 @@ def read_letters(settings: Settings, dlq_topic: str, timeout: float = READ_TIMEO
         }
     )
     try:
-        metadata = consumer.list_topics(physical, timeout=10).topics.get(physical)
-        if metadata is None or metadata.error is not None:
-            raise UnknownDeadLetterTopic(f"topic {physical} does not exist: run `crm init`")
-        ends = {}
-        starts = []
-        for p in metadata.partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(physical, p), timeout=10)
-            if high > low:
-                ends[p] = high
-                starts.append(TopicPartition(physical, p, low))
-        letters = _read_until(consumer, dlq_topic, starts, ends, timeout)
+        yield consumer
     finally:
         consumer.close()
-    return sorted(letters, key=lambda s: (s.timestamp, s.partition, s.offset))
 
 
-def _read_until(
-    consumer: Consumer, dlq_topic: str, starts: list[TopicPartition], ends: dict[int, int], timeout: float
+def partition_bounds(consumer: Consumer, physical: str) -> dict[int, tuple[int, int]]:
+    """Per partition of the topic named ``physical`` on the broker: (first offset, end offset)."""
+    metadata = consumer.list_topics(physical, timeout=10).topics.get(physical)
+    if metadata is None or metadata.error is not None:
+        raise UnknownDeadLetterTopic(f"topic {physical} does not exist: run `crm init`")
+    return {
+        partition: consumer.get_watermark_offsets(TopicPartition(physical, partition), timeout=10)
+        for partition in metadata.partitions
+    }
+
+
+def read_from(
+    consumer: Consumer,
+    dlq_topic: str,
+    starts: list[TopicPartition],
+    ends: dict[int, int],
+    timeout: float,
+    only: set[tuple[int, int]] | None = None,
 ) -> list[StoredLetter]:
-    """Read from ``starts`` until every partition's position reaches its end (markers count as offsets)."""
+    """Read from ``starts`` until every partition's position reaches its end (markers count as offsets);
+    ``only``: the (partition, offset) places to keep, when not every record read is wanted."""
     if not starts:
         return []
     consumer.assign(starts)
@@ -126,7 +146,7 @@ def _read_until(
     deadline = time.monotonic() + timeout
     while True:
         for message in consumer.consume(num_messages=5_000, timeout=0.2):
-            if message.error() is None:
+            if message.error() is None and (only is None or (message.partition(), message.offset()) in only):
                 _kind, timestamp_ms = message.timestamp()
                 letters.append(
                     _parse(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import AdminUser, ConnDep, SettingsDep
+from api.deps import AdminUser, ConnDep, ResourcesDep, SettingsDep
 from api.exact_json import ExactJsonRoute
 from api.services import dlq as service
 from contracts.dlq import DeadLetterPage, DeadLetterTopicPublic, RedriveCreate, RedrivePublic
@@ -21,10 +21,10 @@ _FAILURES = {
 
 @router.get("", response_model=list[DeadLetterTopicPublic], responses=_FAILURES)
 def list_dead_letter_topics(
-    _admin: AdminUser, conn: ConnDep, settings: SettingsDep
+    _admin: AdminUser, conn: ConnDep, resources: ResourcesDep
 ) -> list[DeadLetterTopicPublic]:
     """Every dead-letter topic: records, how many were re-driven, oldest and newest, the top reasons."""
-    return service.overview(settings, conn)
+    return service.overview(resources.dead_letters, conn)
 
 
 @router.get("/{topic}", response_model=DeadLetterPage, responses=_FAILURES)
@@ -32,12 +32,12 @@ def list_dead_letters(
     topic: TopicPath,
     _admin: AdminUser,
     conn: ConnDep,
-    settings: SettingsDep,
+    resources: ResourcesDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> DeadLetterPage:
     """The topic's dead letters, newest first, ``limit`` from ``offset``."""
-    return service.page(settings, conn, topic, offset, limit)
+    return service.page(resources.dead_letters, conn, topic, offset, limit)
 
 
 @router.post("/{topic}/redrive", response_model=RedrivePublic, responses=_FAILURES)

@@ -6,7 +6,9 @@ The work is `infra.dead_letters` (reading the topics) and `infra.redrive` (re-pr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import psycopg
 
@@ -25,6 +27,7 @@ from contracts.dlq import (
 from crm.errors import CrmError
 from crm.settings import Settings
 from infra import redrive as redriving
+from infra.dead_letter_index import DeadLetterIndex
 from infra.dead_letters import (
     BadSelection,
     StoredLetter,
@@ -32,13 +35,15 @@ from infra.dead_letters import (
     check_dlq_topic,
     dlq_topics,
     read_letters,
-    summarize,
 )
 
+T = TypeVar("T")
 
-def _read(settings: Settings, topic: str) -> list[StoredLetter]:
+
+def _read(read: Callable[..., T], *args) -> T:
+    """``read(*args)`` from the broker, its failures as the API's errors."""
     try:
-        return read_letters(settings, topic)
+        return read(*args)
     except UnknownDeadLetterTopic as error:
         raise NotFound(str(error)) from None
     except CrmError as error:  # Kafka did not answer in time
@@ -52,15 +57,15 @@ def known_topic(topic: str) -> str:
         raise NotFound(str(error)) from None
 
 
-def overview(settings: Settings, conn: psycopg.Connection) -> list[DeadLetterTopicPublic]:
-    """Every dead-letter topic, read side by side (each is one consumer's round trips)."""
+def overview(index: DeadLetterIndex, conn: psycopg.Connection) -> list[DeadLetterTopicPublic]:
+    """Every dead-letter topic, looked at side by side (each is one consumer's round trips)."""
     topics = dlq_topics()
     with ThreadPoolExecutor(max_workers=len(topics)) as pool:
-        letters = dict(zip(topics, pool.map(lambda t: _read(settings, t), topics), strict=True))
+        summaries = dict(zip(topics, pool.map(lambda t: _read(index.summary, t), topics), strict=True))
     redriven = redriving.redriven_counts(conn)
     views = []
     for topic in topics:
-        summary = summarize(topic, letters[topic])
+        summary = summaries[topic]
         views.append(
             DeadLetterTopicPublic(
                 topic=topic,
@@ -86,13 +91,15 @@ def _public(stored: StoredLetter, done: set[tuple[int, int]]) -> DeadLetterPubli
     )
 
 
-def page(settings: Settings, conn: psycopg.Connection, topic: str, offset: int, limit: int) -> DeadLetterPage:
+def page(
+    index: DeadLetterIndex, conn: psycopg.Connection, topic: str, offset: int, limit: int
+) -> DeadLetterPage:
     """Records ``offset`` to ``offset + limit`` of the topic, newest first."""
     topic = known_topic(topic)
-    letters = _read(settings, topic)[::-1]
+    total, letters = _read(index.page, topic, offset, limit)
     done = redriving.redriven_positions(conn, topic)
-    items = [_public(stored, done) for stored in letters[offset : offset + limit]]
-    return DeadLetterPage(topic=topic, total=len(letters), offset=offset, limit=limit, items=items)
+    items = [_public(stored, done) for stored in letters]
+    return DeadLetterPage(topic=topic, total=total, offset=offset, limit=limit, items=items)
 
 
 def redrive(
@@ -100,7 +107,7 @@ def redrive(
 ) -> RedrivePublic:
     """Re-drive the chosen dead letters; the bookkeeping and the audit record commit together."""
     topic = known_topic(topic)
-    letters = _read(settings, topic)
+    letters = _read(read_letters, settings, topic)
     try:
         chosen = redriving.select(
             letters,
