@@ -125,7 +125,7 @@ export function RecordActionForm({
         </p>
       )}
       {otherError && <ErrorState error={otherError} />}
-      <div className="grid gap-3 sm:grid-cols-3">
+      <div className="grid grid-cols-2 gap-3">
         <Field
           label="Type"
           error={
@@ -166,25 +166,25 @@ export function RecordActionForm({
             </select>
           )}
         </Field>
-        <Field label="Result" error={errors.result}>
-          {(props) => (
-            <select
-              {...props}
-              className={inputClass}
-              value={draft.result}
-              required
-              onChange={(e) => set("result", e.target.value)}
-            >
-              <option value="">Choose…</option>
-              {dict?.action_results.map((entry) => (
-                <option key={entry.code} value={entry.code}>
-                  {entry.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
       </div>
+      <Field label="Result" error={errors.result}>
+        {(props) => (
+          <select
+            {...props}
+            className={inputClass}
+            value={draft.result}
+            required
+            onChange={(e) => set("result", e.target.value)}
+          >
+            <option value="">Choose…</option>
+            {dict?.action_results.map((entry) => (
+              <option key={entry.code} value={entry.code}>
+                {entry.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       <Field label="Loan" error={errors.account_number}>
         {(props) => (
           <select
