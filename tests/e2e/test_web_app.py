@@ -121,6 +121,7 @@ def sign_in(page, username: str, screenshot: str | None = None) -> None:
 def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)  # no hover effects or chart tooltips where the last click was
+    page.evaluate("window.scrollTo(0, 0)")  # the page as one opens it: clicks lower down had scrolled it
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 

@@ -35,10 +35,18 @@ export function Field({
   );
 }
 
-export const inputClass =
-  "w-full rounded border border-slate-300 px-3 py-2 aria-[invalid=true]:border-red-500 disabled:bg-slate-100";
+// Without a width: a control sized by its own class (``${inputBaseClass} w-40``); `w-full` beside another
+// width would win or lose by the stylesheet's order, not the class list's.
+export const inputBaseClass =
+  "rounded border border-slate-300 px-3 py-2 aria-[invalid=true]:border-red-500 disabled:bg-slate-100";
+export const inputClass = `w-full ${inputBaseClass}`;
 
 export const buttonClass =
   "rounded bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-50";
 
 export const secondaryButtonClass = "rounded border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100";
+
+// A small table inside a card: room between columns (a right-aligned amount beside a left-aligned column
+// had touched it) and between rows.
+export const compactTableClass =
+  "w-full text-left text-sm [&_td]:py-1 [&_td]:pr-4 [&_td:last-child]:pr-0 [&_th]:pb-1 [&_th]:pr-4 [&_th:last-child]:pr-0";

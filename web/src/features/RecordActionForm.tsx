@@ -125,7 +125,7 @@ export function RecordActionForm({
         </p>
       )}
       {otherError && <ErrorState error={otherError} />}
-      <div className="grid grid-cols-2 gap-3">
+      <div className="grid gap-3">
         <Field
           label="Type"
           error={

@@ -11,6 +11,7 @@ import { useSession } from "../auth/AuthContext";
 import { BucketBadge } from "../lib/bucket";
 import { formatDate, formatDateTime, formatMoney } from "../lib/format";
 import { queuePath } from "../routes";
+import { compactTableClass } from "../components/Field";
 
 type Loan = CustomerView["loans"][number];
 
@@ -49,7 +50,7 @@ function LoanDetails({ loan }: { loan: Loan }) {
         </button>
       </div>
       {open && (
-        <table className="mt-2 w-full text-left text-sm">
+        <table className={`mt-2 ${compactTableClass}`}>
           <caption className="sr-only">Installments of {loan.account_number}</caption>
           <thead className="text-xs uppercase text-slate-500">
             <tr>
@@ -235,7 +236,7 @@ export default function CustomerPage() {
             {payments.length === 0 ? (
               <p className="text-sm text-slate-600">No payments.</p>
             ) : (
-              <table className="w-full text-left text-sm">
+              <table className={compactTableClass}>
                 <thead className="text-xs uppercase text-slate-500">
                   <tr>
                     <th scope="col">Paid at</th>

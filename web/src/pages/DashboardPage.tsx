@@ -9,6 +9,7 @@ import { Empty, ErrorState, Loading } from "../components/States";
 import { BUCKETS } from "../lib/bucket";
 import { formatCount, formatDate, formatMoney, formatPercent } from "../lib/format";
 import { queuePath } from "../routes";
+import { compactTableClass } from "../components/Field";
 
 /** Accounts and money per bucket of one currency, in bucket order, for the chart. */
 export function bucketSeries(summary: PortfolioSummary, currency: string) {
@@ -111,7 +112,7 @@ export default function DashboardPage() {
             </BarChart>
           </ResponsiveContainer>
         </div>
-        <table className="mt-3 w-full text-left text-sm" data-testid="bucket-table">
+        <table className={`mt-3 ${compactTableClass}`} data-testid="bucket-table">
           <caption className="sr-only">Accounts and amounts per bucket</caption>
           <thead className="text-xs uppercase text-slate-500">
             <tr>
@@ -145,7 +146,7 @@ export default function DashboardPage() {
         {data.agents.length === 0 ? (
           <p className="text-sm text-slate-600">No agents.</p>
         ) : (
-          <table className="w-full text-left text-sm">
+          <table className={compactTableClass}>
             <thead className="text-xs uppercase text-slate-500">
               <tr>
                 <th scope="col">Agent</th>

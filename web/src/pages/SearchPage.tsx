@@ -5,7 +5,7 @@ import { Link, useSearchParams } from "react-router-dom";
 import { api } from "../api/client";
 import type { SearchResults } from "../api/types";
 import { useSession } from "../auth/AuthContext";
-import { buttonClass, inputClass, secondaryButtonClass } from "../components/Field";
+import { buttonClass, inputBaseClass, inputClass, secondaryButtonClass } from "../components/Field";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BUCKETS, BucketBadge } from "../lib/bucket";
 import { formatCount, formatMoneyByCurrency } from "../lib/format";
@@ -94,7 +94,7 @@ export default function SearchPage() {
               id="agent"
               defaultValue={agent}
               onBlur={(event) => update({ agent: event.target.value.trim(), page: "" })}
-              className={`${inputClass} mt-1 w-36`}
+              className={`${inputBaseClass} mt-1 w-36`}
             />
           </div>
         )}

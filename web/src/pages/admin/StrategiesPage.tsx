@@ -11,7 +11,7 @@ import type {
   StrategyPreview,
   StrategyUpdate,
 } from "../../api/types";
-import { buttonClass, inputClass, secondaryButtonClass } from "../../components/Field";
+import { buttonClass, inputBaseClass, secondaryButtonClass } from "../../components/Field";
 import { ErrorState, Loading } from "../../components/States";
 import { formatCount, formatDateTime } from "../../lib/format";
 import {
@@ -65,12 +65,12 @@ function ConditionRow({
   useEffect(() => setText(valueText(condition.value)), [condition.value]);
   const listId = `${path}-choices`;
   return (
-    <div className="flex flex-wrap items-start gap-2">
+    <div className="flex flex-wrap items-start gap-2 text-sm">
       <div>
         <input
           aria-label="Field"
           list="strategy-fields"
-          className={`${inputClass} w-56`}
+          className={`${inputBaseClass} w-56`}
           value={condition.field}
           aria-invalid={Boolean(errors[`${path}.field`])}
           onChange={(e) => onChange({ ...condition, field: e.target.value })}
@@ -79,7 +79,7 @@ function ConditionRow({
       </div>
       <select
         aria-label="Operator"
-        className={`${inputClass} w-32`}
+        className={`${inputBaseClass} w-32`}
         value={condition.operator}
         onChange={(e) =>
           onChange({
@@ -97,7 +97,7 @@ function ConditionRow({
         <div>
           <input
             aria-label="Value"
-            className={`${inputClass} w-48`}
+            className={`${inputBaseClass} w-48`}
             list={info?.choices.length || info?.is_bucket ? listId : undefined}
             value={text}
             placeholder={condition.operator.includes("IN") ? "a, b, c" : info?.type}
@@ -238,46 +238,46 @@ function CampaignEditor({
         )}
       </legend>
       <div className="flex flex-wrap gap-2">
-        <label className="text-sm">
+        <label className="flex flex-col gap-1 text-sm">
           Id
           <input
-            className={`${inputClass} w-40`}
+            className={`${inputBaseClass} w-40`}
             value={campaign.id}
             onChange={(e) => onChange({ ...campaign, id: e.target.value })}
           />
           <ErrorText errors={errors} path={`${path}.id`} />
         </label>
-        <label className="text-sm">
+        <label className="flex flex-col gap-1 text-sm">
           Name
           <input
-            className={`${inputClass} w-56`}
+            className={`${inputBaseClass} w-56`}
             value={campaign.name}
             onChange={(e) => onChange({ ...campaign, name: e.target.value })}
           />
           <ErrorText errors={errors} path={`${path}.name`} />
         </label>
-        <label className="text-sm">
+        <label className="flex flex-col gap-1 text-sm">
           Priority (lowest first)
           <input
             type="number"
-            className={`${inputClass} w-28`}
+            className={`${inputBaseClass} w-28`}
             value={campaign.priority}
             onChange={(e) => onChange({ ...campaign, priority: Number(e.target.value) })}
           />
         </label>
-        <label className="text-sm">
+        <label className="flex flex-col gap-1 text-sm">
           Team
           <input
-            className={`${inputClass} w-40`}
+            className={`${inputBaseClass} w-40`}
             value={campaign.team ?? ""}
             onChange={(e) => onChange({ ...campaign, team: e.target.value || null })}
           />
           <ErrorText errors={errors} path={`${path}.team`} />
         </label>
-        <label className="text-sm">
+        <label className="flex flex-col gap-1 text-sm">
           Agents
           <select
-            className={`${inputClass} w-32`}
+            className={`${inputBaseClass} w-32`}
             value={campaign.agent_type ?? ""}
             onChange={(e) =>
               onChange({ ...campaign, agent_type: (e.target.value || null) as CampaignDraft["agent_type"] })
@@ -462,19 +462,19 @@ export default function StrategiesPage() {
         <fieldset key={g} className="space-y-3 rounded-lg border border-slate-300 bg-white p-4">
           <legend className="px-1 font-semibold">Group {group.name}</legend>
           <div className="flex flex-wrap gap-2">
-            <label className="text-sm">
+            <label className="flex flex-col gap-1 text-sm">
               Id
               <input
-                className={`${inputClass} w-40`}
+                className={`${inputBaseClass} w-40`}
                 value={group.id}
                 onChange={(e) => setGroups(replaceAt(groups, g, { ...group, id: e.target.value }))}
               />
               <ErrorText errors={errors} path={`groups.${g}.id`} />
             </label>
-            <label className="text-sm">
+            <label className="flex flex-col gap-1 text-sm">
               Name
               <input
-                className={`${inputClass} w-56`}
+                className={`${inputBaseClass} w-56`}
                 value={group.name}
                 onChange={(e) => setGroups(replaceAt(groups, g, { ...group, name: e.target.value }))}
               />
