@@ -293,7 +293,7 @@ export default function AgentsPage() {
                     <div className="font-medium">{agent.name}</div>
                     <div className="text-xs text-slate-500">{agent.agent_id}</div>
                   </td>
-                  <td className="px-3 py-2">{agent.team}</td>
+                  <td className="whitespace-nowrap px-3 py-2">{agent.team}</td>
                   <td className="px-3 py-2">{agent.type}</td>
                   <td className="px-3 py-2 text-right tabular-nums">{agent.capacity}</td>
                   <td className="px-3 py-2 text-xs text-slate-600">

@@ -45,7 +45,7 @@ function TopicsTable({
         <tbody>
           {topics.map((topic) => (
             <tr key={topic.topic} data-testid="dlq-topic" className="border-t border-slate-100 align-top">
-              <td className="px-3 py-2 font-medium">{topic.topic}</td>
+              <td className="whitespace-nowrap px-3 py-2 font-medium">{topic.topic}</td>
               <td className="px-3 py-2 text-right">{formatCount(topic.count)}</td>
               <td className="px-3 py-2 text-right">{formatCount(topic.redriven)}</td>
               <td className="px-3 py-2 text-xs text-slate-600">{formatDateTime(topic.newest)}</td>
@@ -260,7 +260,7 @@ function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }
                       <td className="px-3 py-2 text-xs text-slate-600">
                         {formatDateTime(item.dead_lettered_at)}
                       </td>
-                      <td className="px-3 py-2">{item.letter?.key ?? "—"}</td>
+                      <td className="whitespace-nowrap px-3 py-2">{item.letter?.key ?? "—"}</td>
                       <td className="px-3 py-2">{item.reason}</td>
                       <td className="px-3 py-2 text-right">
                         <button
