@@ -6,7 +6,7 @@ number of series stays bounded whatever clients ask for; a path no route matches
 app has a registry of its own (tests build many apps in one process), kept in ``app.state.metrics``.
 
 The portfolio and agent gauges (`crm_portfolio_*`, `crm_agent_*`) are computed when Prometheus scrapes,
-from the dashboard's pre-aggregated tables (`api.queries.dashboard.portfolio_summary`: six small reads in
+from the dashboard's pre-aggregated tables (`api.queries.dashboard.portfolio_summary`: nine small reads in
 one round trip), so they cost nothing between scrapes and always agree with `GET /api/dashboard/portfolio`.
 """
 
@@ -85,6 +85,20 @@ PORTFOLIO_GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Promises made on the business date or in its month, by current status (made = all).",
         ("period", "status"),
     ),
+    "crm_portfolio_promise_kept_rate": (
+        "Kept / (kept + broken) of the promises made on the business date or in its month.",
+        ("period",),
+    ),
+    "crm_portfolio_actions": (
+        "Agents' actions on the business date or in its month: all (kind=actions), the right-party contacts"
+        " among them (kind=contacts), the promises to pay among them (kind=promises).",
+        ("period", "kind"),
+    ),
+    "crm_portfolio_contact_rate": (
+        "Right-party contacts / actions, on the business date or in its month.",
+        ("period",),
+    ),
+    "crm_portfolio_promise_rate": ("Promises to pay / right-party contacts, same periods.", ("period",)),
     "crm_portfolio_roll_rate": (
         "Share of a bucket's accounts that rolled forward on the business date.",
         ("from_bucket", "to_bucket"),
@@ -97,6 +111,14 @@ PORTFOLIO_GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "crm_agent_assigned_customers": ("Customers an agent currently holds.", ("agent_id", "team", "type")),
     "crm_agent_capacity": ("Customers an agent may hold.", ("agent_id", "team", "type")),
     "crm_agent_active": ("1 for an active agent, 0 for an inactive one.", ("agent_id", "team", "type")),
+    "crm_agent_actions_today": (
+        "An agent's actions on the business date: all, right-party contacts, promises to pay (kind).",
+        ("agent_id", "team", "type", "kind"),
+    ),
+    "crm_agent_promises_this_month": (
+        "Of the promises an agent took in the business date's month, those now KEPT or BROKEN (status).",
+        ("agent_id", "team", "type", "status"),
+    ),
     "crm_portfolio_scrape_success": ("1 if the portfolio gauges could be read at this scrape, else 0.", ()),
 }
 
@@ -147,8 +169,18 @@ def add_portfolio_samples(families: dict[str, GaugeMetricFamily], summary: dict)
             [row["currency"], "month"], float(row["this_month"])
         )
     for period, key in (("today", "today"), ("month", "this_month")):
-        for promise_status, count in summary["promises"][key].items():
-            families["crm_portfolio_promises"].add_metric([period, promise_status], count)
+        promises, activity = summary["promises"][key], summary["activity"][key]
+        for promise_status in ("made", "kept", "broken", "pending"):
+            families["crm_portfolio_promises"].add_metric([period, promise_status], promises[promise_status])
+        for kind in ("actions", "contacts", "promises"):
+            families["crm_portfolio_actions"].add_metric([period, kind], activity[kind])
+        for family, rate in (
+            ("crm_portfolio_promise_kept_rate", promises["kept_rate"]),
+            ("crm_portfolio_contact_rate", activity["contact_rate"]),
+            ("crm_portfolio_promise_rate", activity["promise_rate"]),
+        ):
+            if rate is not None:
+                families[family].add_metric([period], rate)
     for row in summary["roll_rates"]:
         if row["rate"] is not None:
             buckets = [row["from_bucket"], row["to_bucket"]]
@@ -163,6 +195,11 @@ def add_portfolio_samples(families: dict[str, GaugeMetricFamily], summary: dict)
         families["crm_agent_assigned_customers"].add_metric(labels, agent["assigned"])
         families["crm_agent_capacity"].add_metric(labels, agent["capacity"])
         families["crm_agent_active"].add_metric(labels, 1 if agent["active"] else 0)
+        for kind in ("actions", "contacts", "promises"):
+            families["crm_agent_actions_today"].add_metric([*labels, kind], agent[f"{kind}_today"])
+        for promise_status in ("kept", "broken"):
+            count = agent[f"promises_{promise_status}_this_month"]
+            families["crm_agent_promises_this_month"].add_metric([*labels, promise_status], count)
 
 
 def metrics_of(app: FastAPI) -> ApiMetrics:

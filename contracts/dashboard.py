@@ -35,11 +35,29 @@ class PromiseCounts(Contract):
     kept: int
     broken: int
     pending: int
+    kept_rate: float | None  # kept / (kept + broken); null while none has been judged
 
 
 class PromiseFigures(Contract):
     today: PromiseCounts
     this_month: PromiseCounts
+
+
+class ActivityCounts(Contract):
+    """Agents' actions in the period (by the calendar date of the action's time), the right-party contacts
+    among them (results that mean the customer was reached: PROMISE_TO_PAY, PAID, REFUSED, CALLBACK,
+    DISPUTE, CEASE_COMMUNICATION) and the promises to pay among them."""
+
+    actions: int
+    contacts: int
+    promises: int
+    contact_rate: float | None  # right-party contact rate: contacts / actions; null without actions
+    promise_rate: float | None  # PTP rate: promises / contacts; null without contacts
+
+
+class ActivityFigures(Contract):
+    today: ActivityCounts
+    this_month: ActivityCounts
 
 
 class RollRate(Contract):
@@ -70,6 +88,11 @@ class AgentWorkload(Contract):
     assigned: int  # customers currently assigned (CALL and FIELD assignments)
     capacity: int
     utilisation: float | None  # assigned / capacity; null for a capacity of 0
+    actions_today: int  # actions they recorded on the business date
+    contacts_today: int  # right-party contacts among them
+    promises_today: int  # promises to pay among them
+    promises_kept_this_month: int  # of the promises they took this month, now KEPT
+    promises_broken_this_month: int  # and now BROKEN
 
 
 class PortfolioSummary(Contract):
@@ -79,6 +102,7 @@ class PortfolioSummary(Contract):
     buckets: list[BucketFigures]  # portfolio-wide, in bucket order, every bucket of each currency held
     collected: list[Collected]  # per currency
     promises: PromiseFigures
+    activity: ActivityFigures  # portfolio-wide, as the other figures
     roll_rates: list[RollRate]  # one per bucket that can roll forward, in bucket order
     cure_rate: CureRate
     agents: list[AgentWorkload]

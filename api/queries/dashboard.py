@@ -1,6 +1,6 @@
-"""The portfolio dashboard from the pre-aggregated tables of migration 0013 (kept by triggers), never from a
-scan of the loans: six small reads (a few aggregate rows per day and currency, the agents), pipelined into
-one round trip.
+"""The portfolio dashboard from the pre-aggregated tables of migrations 0013 and 0015 (kept by triggers),
+never from a scan of the loans or the actions: seven small reads (a few aggregate rows per day and currency,
+the agents with their own figures), pipelined into one round trip.
 
 `portfolio_summary` is also what the live events push to supervisors; `rebuild_aggregates` recomputes the
 aggregates from the base tables (after a replay; tests compare it with what the triggers kept).
@@ -33,13 +33,27 @@ QUERIES = {
         FROM agg_promises WHERE made_on BETWEEN {_MONTH_START} AND {_TODAY} GROUP BY status""",
     "transitions": f"""
         SELECT kind, from_bucket, to_bucket, accounts FROM agg_transitions WHERE business_date = {_TODAY}""",
-    "agents": """
+    # each agent with their workload, their day's work and their month's judged promises, in one result
+    "agents": f"""
         SELECT a.agent_id, a.config ->> 'name', a.config ->> 'team', a.config ->> 'type',
                coalesce((a.config ->> 'active')::boolean, true), coalesce((a.config ->> 'capacity')::int, 0),
-               coalesce(w.assigned, 0)
-        FROM agents a LEFT JOIN agg_agent_workload w ON w.agent_id = a.agent_id
+               coalesce(w.assigned, 0), coalesce(t.actions, 0), coalesce(t.contacts, 0),
+               coalesce(t.promises, 0), coalesce(p.kept, 0), coalesce(p.broken, 0)
+        FROM agents a
+        LEFT JOIN agg_agent_workload w ON w.agent_id = a.agent_id
+        LEFT JOIN agg_agent_actions t ON t.agent_id = a.agent_id AND t.day = {_TODAY}
+        LEFT JOIN (SELECT agent_id, sum(promises) FILTER (WHERE status = 'KEPT')::bigint AS kept,
+                          sum(promises) FILTER (WHERE status = 'BROKEN')::bigint AS broken
+                   FROM agg_agent_promises WHERE month = {_MONTH_START} GROUP BY agent_id) AS p
+               ON p.agent_id = a.agent_id
         WHERE %(team)s::text IS NULL OR a.config ->> 'team' = %(team)s
         ORDER BY a.agent_id""",
+    "activity": f"""
+        SELECT coalesce(sum(actions) FILTER (WHERE day = {_TODAY}), 0),
+               coalesce(sum(contacts) FILTER (WHERE day = {_TODAY}), 0),
+               coalesce(sum(promises) FILTER (WHERE day = {_TODAY}), 0),
+               coalesce(sum(actions), 0), coalesce(sum(contacts), 0), coalesce(sum(promises), 0)
+        FROM agg_actions WHERE day BETWEEN {_MONTH_START} AND {_TODAY}""",
 }
 ROLLING_KINDS = (Transition.ENTRY.value, Transition.ROLL_FORWARD.value)  # from CURRENT, from a delinquent one
 
@@ -67,6 +81,7 @@ def portfolio_summary(conn: psycopg.Connection, team: str | None) -> dict[str, A
             for currency, day, month in rows["collected"]
         ],
         "promises": _promises(rows["promises"]),
+        "activity": _activity(rows["activity"][0]),
         "roll_rates": roll_rates,
         "cure_rate": cure_rate,
         "agents": [_agent(row) for row in rows["agents"]],
@@ -151,7 +166,7 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 6) if whole > 0 else None
 
 
-def _promises(rows: list[tuple]) -> dict[str, dict[str, int]]:
+def _promises(rows: list[tuple]) -> dict[str, dict[str, Any]]:
     today = {"made": 0, "kept": 0, "broken": 0, "pending": 0}
     month = dict(today)
     for status, on_the_day, in_the_month in rows:
@@ -160,11 +175,30 @@ def _promises(rows: list[tuple]) -> dict[str, dict[str, int]]:
         month[key] = month.get(key, 0) + int(in_the_month)
         today["made"] += int(on_the_day)
         month["made"] += int(in_the_month)
+    for counts in (today, month):
+        counts["kept_rate"] = _ratio(counts["kept"], counts["kept"] + counts["broken"])
     return {"today": today, "this_month": month}
 
 
+def _activity(totals: tuple) -> dict[str, dict[str, Any]]:
+    """Every agent's actions, right-party contacts and promises together, today and this month, with the
+    right-party contact rate (contacts / actions) and the promise rate (promises / contacts)."""
+    counts = [int(count) for count in totals]
+    return {"today": _activity_counts(*counts[:3]), "this_month": _activity_counts(*counts[3:])}
+
+
+def _activity_counts(actions: int, contacts: int, promises: int) -> dict[str, Any]:
+    return {
+        "actions": actions,
+        "contacts": contacts,
+        "promises": promises,
+        "contact_rate": _ratio(contacts, actions),
+        "promise_rate": _ratio(promises, contacts),
+    }
+
+
 def _agent(row: tuple) -> dict[str, Any]:
-    agent_id, name, team, kind, active, capacity, assigned = row
+    agent_id, name, team, kind, active, capacity, assigned, actions, contacts, promises, kept, broken = row
     return {
         "agent_id": agent_id,
         "name": name,
@@ -174,4 +208,9 @@ def _agent(row: tuple) -> dict[str, Any]:
         "assigned": assigned,
         "capacity": capacity,
         "utilisation": _ratio(assigned, capacity),
+        "actions_today": actions,
+        "contacts_today": contacts,
+        "promises_today": promises,
+        "promises_kept_this_month": kept,
+        "promises_broken_this_month": broken,
     }

@@ -77,12 +77,20 @@ async def test_portfolio_and_agent_gauges_come_from_the_dashboard_aggregates(api
             "150.50, 1000, '1999-12-22', NULL, 1)"
         )
         conn.execute("INSERT INTO agents VALUES ('AG-METRICS', %s, now(), 'test')", (Jsonb(agent),))
+        # a promise taken by the agent on the business date (whichever date the shared schema has reached)
+        conn.execute(
+            "INSERT INTO actions (action_id, cif, agent_id, type, subtype, result, at)"
+            " SELECT 'ACT-METRICS', 'C-M', 'AG-METRICS', 'CALL', 'OUTBOUND', 'PROMISE_TO_PAY',"
+            " (max(business_date) + time '12:00') AT TIME ZONE (SELECT time_zone FROM dashboard_settings)"
+            " FROM loan_delinquency"
+        )
         try:
             async with api_client(api_settings) as client:
                 found = samples((await client.get("/metrics")).text)
         finally:
             conn.execute("DELETE FROM loan_delinquency WHERE account_number = 'LN-METRICS'")
             conn.execute("DELETE FROM agents WHERE agent_id = 'AG-METRICS'")
+            conn.execute("DELETE FROM actions WHERE action_id = 'ACT-METRICS'")
     bucket = (("bucket", "30-59"), ("currency", "XTS"))
     assert found[("crm_portfolio_accounts", bucket)] == 1
     assert found[("crm_portfolio_overdue_amount", bucket)] == 150.5
@@ -91,6 +99,11 @@ async def test_portfolio_and_agent_gauges_come_from_the_dashboard_aggregates(api
     held = (("agent_id", "AG-METRICS"), ("team", "T-M"), ("type", "CALL"))
     assert found[("crm_agent_capacity", held)] == 8 and found[("crm_agent_active", held)] == 1
     assert found[("crm_agent_assigned_customers", held)] == 0
+    for kind in ("actions", "contacts", "promises"):  # labels in name order, as `samples` keeps them
+        assert found[("crm_agent_actions_today", tuple(sorted((*held, ("kind", kind)))))] == 1
+        assert found[("crm_portfolio_actions", (("kind", kind), ("period", "today")))] >= 1
+    assert found[("crm_agent_promises_this_month", tuple(sorted((*held, ("status", "kept")))))] == 0
+    assert ("crm_portfolio_promises", (("period", "today"), ("status", "kept_rate"))) not in found
     assert found[("crm_portfolio_scrape_success", ())] == 1
 
 

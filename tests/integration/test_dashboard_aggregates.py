@@ -1,5 +1,5 @@
-"""The dashboard's aggregates (migration 0013) kept by statement-level triggers, checked against figures
-computed in Python from the base tables and against `rebuild_aggregates`; then the endpoint's body.
+"""The dashboard's aggregates (migrations 0013 and 0015) kept by statement-level triggers, checked against
+figures computed in Python from the base tables and against `rebuild_aggregates`; then the endpoint's body.
 
 Each part works in a PostgreSQL schema of its own, so the figures are exactly what the test wrote.
 """
@@ -27,7 +27,8 @@ from infra.sandbox import schema_of_its_own
 from processors.allocation.sink import write_history
 from processors.delinquency.sinks import LOAN_DELINQUENCY, TRANSITIONS
 from processors.entities.rows import PAYMENTS
-from processors.promises.sink import PROMISES
+from processors.promises.sink import ACTIONS, PROMISES
+from processors.queues.contacts import DEFAULT_CODES
 from sinks.postgres import upsert_rows
 from tests.api_client import SECRET, api_client, token
 
@@ -81,12 +82,30 @@ def expected(conn: psycopg.Connection) -> dict[str, dict]:
             "SELECT agent_id FROM agent_assignments WHERE valid_to IS NULL AND agent_id IS NOT NULL"
         )
     )
+    activity: dict = defaultdict(lambda: [0, 0, 0])
+    for at, agent, result in conn.execute("SELECT at, agent_id, result FROM actions"):
+        figures = activity[(at.astimezone(UTC).date(), agent)]
+        figures[0] += 1
+        figures[1] += result in DEFAULT_CODES.right_party_results
+        figures[2] += result == "PROMISE_TO_PAY"
+    agent_promises = Counter(
+        (made_on.replace(day=1), agent, status)
+        for made_on, agent, status in conn.execute(
+            "SELECT made_on, agent_id, status FROM promises WHERE agent_id IS NOT NULL"
+        )
+    )
+    daily: dict = defaultdict(lambda: [0, 0, 0])
+    for (day, _agent), figures in activity.items():
+        daily[day] = [total + n for total, n in zip(daily[day], figures, strict=True)]
     return {
         "agg_buckets": {key: tuple(value) for key, value in buckets.items()},
         "agg_collected": {key: tuple(value) for key, value in collected.items()},
         "agg_promises": {key: (count,) for key, count in promises.items()},
         "agg_transitions": {key: (count,) for key, count in transitions.items()},
         "agg_agent_workload": {(agent,): (count,) for agent, count in workload.items()},
+        "agg_agent_actions": {key: tuple(value) for key, value in activity.items()},
+        "agg_actions": {(day,): tuple(value) for day, value in daily.items()},
+        "agg_agent_promises": {key: (count,) for key, count in agent_promises.items()},
     }
 
 
@@ -96,6 +115,9 @@ KEYS = {
     "agg_promises": 2,
     "agg_transitions": 4,
     "agg_agent_workload": 1,
+    "agg_agent_actions": 2,
+    "agg_actions": 1,
+    "agg_agent_promises": 3,
 }
 
 
@@ -139,9 +161,15 @@ def payment(reference: str, amount: str, at: str, status: str = "COMPLETED", rev
     return (reference, "L-PAY", Decimal(amount), "VND", datetime.fromisoformat(at), "CASH", status, reverses)
 
 
-def promise(action_id: str, made_on: str, status: str):
-    day = date.fromisoformat(made_on)
-    return (action_id, "C-P", None, "AG", day, day + timedelta(days=5), Decimal(100), status, Decimal(0), day)
+def promise(action_id: str, made_on: str, status: str, agent: str | None = "AG"):
+    day, due = date.fromisoformat(made_on), date.fromisoformat(made_on) + timedelta(days=5)
+    return (action_id, "C-P", None, agent, day, due, Decimal(100), status, Decimal(0), day)
+
+
+def action(action_id: str, agent: str, result: str, at: str, kind: str = "CALL"):
+    """An `actions` row as the promises processor's sink writes it."""
+    at_time = datetime.fromisoformat(at)
+    return (action_id, "C-A", None, agent, kind, "OUTBOUND", result, at_time, *([None] * 6))
 
 
 def test_inserted_loans_are_counted_per_bucket_and_currency(conn):
@@ -215,6 +243,49 @@ def test_promises_move_between_statuses_of_the_day_they_were_made(conn):
     figures = aggregates(conn)["agg_promises"]
     assert figures[(date(2026, 3, 20), "PENDING")] == (1,) and figures[(date(2026, 3, 20), "KEPT")] == (1,)
     assert_current(conn)
+
+
+def test_agents_actions_contacts_and_promises_per_day(conn):
+    upsert_rows(
+        conn,
+        ACTIONS,
+        [
+            action("A-1", "AG-1", "NO_ANSWER", "2026-03-20T08:00:00+00:00"),
+            action("A-2", "AG-1", "PROMISE_TO_PAY", "2026-03-20T09:00:00+00:00"),
+            action("A-3", "AG-1", "REFUSED", "2026-03-20T23:30:00-02:00"),  # 2026-03-21 in UTC
+            action("A-4", "AG-2", "CALLBACK", "2026-03-20T10:00:00+00:00", kind="VISIT"),
+        ],
+    )
+    again = action("A-2", "AG-1", "PROMISE_TO_PAY", "2026-03-20T09:00:00+00:00")  # a redelivered action
+    upsert_rows(conn, ACTIONS, [again])
+    figures = aggregates(conn)["agg_agent_actions"]
+    assert figures[(date(2026, 3, 20), "AG-1")] == (2, 1, 1)  # actions, right-party contacts, promises
+    assert figures[(date(2026, 3, 21), "AG-1")] == (1, 1, 0)
+    assert figures[(date(2026, 3, 20), "AG-2")] == (1, 1, 0)
+    conn.execute("DELETE FROM actions WHERE action_id = 'A-4'")
+    assert (date(2026, 3, 20), "AG-2") not in aggregates(conn)["agg_agent_actions"]
+
+    upsert_rows(
+        conn,
+        PROMISES,
+        [
+            promise("PA-1", "2026-03-20", "PENDING", "AG-1"),
+            promise("PA-2", "2026-03-20", "BROKEN", "AG-1"),
+            promise("PA-3", "2026-03-20", "PENDING", None),  # taken by nobody: not an agent's
+        ],
+    )
+    upsert_rows(conn, PROMISES, [promise("PA-1", "2026-03-20", "KEPT", "AG-1")])
+    assert aggregates(conn)["agg_actions"][(date(2026, 3, 20),)] == (2, 1, 1)  # every agent's that day
+    figures = aggregates(conn)["agg_agent_promises"]
+    assert figures[(date(2026, 3, 1), "AG-1", "KEPT")] == (1,)  # per month made
+    assert figures[(date(2026, 3, 1), "AG-1", "BROKEN")] == (1,)
+    assert (date(2026, 3, 1), "AG-1", "PENDING") not in figures
+    assert_current(conn)
+
+
+def test_the_right_party_results_in_sql_are_the_compliance_rules_set(conn):
+    (in_sql,) = conn.execute("SELECT dashboard_right_party_results()").fetchone()
+    assert set(in_sql) == DEFAULT_CODES.right_party_results
 
 
 def test_transitions_and_agents_workload_from_the_assignment_history(conn):
@@ -363,12 +434,24 @@ def portfolio(service_addresses, run_id, initialized) -> Iterator[Settings]:
                 conn,
                 PROMISES,
                 [
-                    promise("PR1", "2026-03-20", "PENDING"),
+                    promise("PR1", "2026-03-20", "PENDING", "AG-1"),
                     promise("PR2", "2026-03-20", "PENDING"),
-                    promise("PR3", "2026-03-20", "KEPT"),
-                    promise("PR4", "2026-03-02", "BROKEN"),
-                    promise("PR5", "2026-03-02", "KEPT"),
-                    promise("PR6", "2026-02-27", "KEPT"),  # last month
+                    promise("PR3", "2026-03-20", "KEPT", "AG-1"),
+                    promise("PR4", "2026-03-02", "BROKEN", "AG-3"),
+                    promise("PR5", "2026-03-02", "KEPT", "AG-1"),
+                    promise("PR6", "2026-02-27", "KEPT", "AG-1"),  # last month
+                ],
+            )
+            upsert_rows(
+                conn,
+                ACTIONS,
+                [
+                    action("A1", "AG-1", "NO_ANSWER", "2026-03-20T08:00:00+00:00"),
+                    action("A2", "AG-1", "PROMISE_TO_PAY", "2026-03-20T09:00:00+00:00"),
+                    action("A3", "AG-3", "REFUSED", "2026-03-20T10:00:00+00:00"),
+                    action("A4", "AG-1", "CALLBACK", "2026-03-05T10:00:00+00:00"),
+                    action("A5", "AG-2", "PAID", "2026-02-27T10:00:00+00:00"),  # last month
+                    action("A6", "AG-1", "NO_ANSWER", "2026-03-21T01:00:00+00:00"),  # after the business date
                 ],
             )
             for agent, team, capacity, active in (
@@ -430,8 +513,18 @@ async def test_the_portfolio_dashboard_body(client):
         {"currency": "VND", "today": "60", "this_month": "1060"},
     ]
     assert body["promises"] == {
-        "today": {"made": 3, "kept": 1, "broken": 0, "pending": 2},
-        "this_month": {"made": 5, "kept": 2, "broken": 1, "pending": 2},
+        "today": {"made": 3, "kept": 1, "broken": 0, "pending": 2, "kept_rate": 1.0},
+        "this_month": {"made": 5, "kept": 2, "broken": 1, "pending": 2, "kept_rate": 0.666667},
+    }
+    assert body["activity"] == {
+        "today": {"actions": 3, "contacts": 2, "promises": 1, "contact_rate": 0.666667, "promise_rate": 0.5},
+        "this_month": {
+            "actions": 4,
+            "contacts": 3,
+            "promises": 1,
+            "contact_rate": 0.75,
+            "promise_rate": 0.333333,
+        },
     }
     rates = {
         r["from_bucket"]: (r["to_bucket"], r["accounts_at_start"], r["rolled_forward"], r["rate"])
@@ -445,6 +538,17 @@ async def test_the_portfolio_dashboard_body(client):
         a["agent_id"]: (a["assigned"], a["capacity"], a["utilisation"], a["active"]) for a in body["agents"]
     }
     assert agents == {"AG-1": (3, 10, 0.3, True), "AG-2": (0, 0, None, False), "AG-3": (1, 4, 0.25, True)}
+    work = {
+        a["agent_id"]: (
+            a["actions_today"],
+            a["contacts_today"],
+            a["promises_today"],
+            a["promises_kept_this_month"],
+            a["promises_broken_this_month"],
+        )
+        for a in body["agents"]
+    }
+    assert work == {"AG-1": (2, 1, 1, 2, 0), "AG-2": (0, 0, 0, 0, 0), "AG-3": (1, 1, 0, 0, 1)}
 
 
 @pytest.mark.anyio
@@ -454,6 +558,7 @@ async def test_a_team_supervisor_sees_their_teams_agents_and_the_whole_portfolio
     assert [a["agent_id"] for a in mine["agents"]] == ["AG-1", "AG-3"] and mine["team"] == "T-A"
     assert [a["agent_id"] for a in everyone["agents"]] == ["AG-1", "AG-2", "AG-3"]
     assert mine["buckets"] == everyone["buckets"] and mine["collected"] == everyone["collected"]
+    assert mine["activity"] == everyone["activity"]  # portfolio-wide, as the other figures
 
 
 @pytest.mark.anyio

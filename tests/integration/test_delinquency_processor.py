@@ -305,7 +305,16 @@ STATE_TABLES = {
     "promises": "action_id",
     "actions": "action_id",
 }
-AGGREGATES = ("agg_buckets", "agg_collected", "agg_promises", "agg_transitions", "agg_agent_workload")
+AGGREGATES = (
+    "agg_buckets",
+    "agg_collected",
+    "agg_promises",
+    "agg_transitions",
+    "agg_agent_workload",
+    "agg_actions",
+    "agg_agent_actions",
+    "agg_agent_promises",
+)
 
 
 def _dump(settings) -> dict[str, list[tuple]]:

@@ -642,6 +642,29 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * ActivityCounts
+         * @description Agents' actions in the period (by the calendar date of the action's time), the right-party contacts
+         *     among them (results that mean the customer was reached: PROMISE_TO_PAY, PAID, REFUSED, CALLBACK,
+         *     DISPUTE, CEASE_COMMUNICATION) and the promises to pay among them.
+         */
+        ActivityCounts: {
+            /** Actions */
+            actions: number;
+            /** Contact Rate */
+            contact_rate: number | null;
+            /** Contacts */
+            contacts: number;
+            /** Promise Rate */
+            promise_rate: number | null;
+            /** Promises */
+            promises: number;
+        };
+        /** ActivityFigures */
+        ActivityFigures: {
+            this_month: components["schemas"]["ActivityCounts"];
+            today: components["schemas"]["ActivityCounts"];
+        };
         /** Address */
         Address: {
             /** City */
@@ -772,6 +795,8 @@ export interface components {
         };
         /** AgentWorkload */
         AgentWorkload: {
+            /** Actions Today */
+            actions_today: number;
             /** Active */
             active: boolean;
             /** Agent Id */
@@ -780,8 +805,16 @@ export interface components {
             assigned: number;
             /** Capacity */
             capacity: number;
+            /** Contacts Today */
+            contacts_today: number;
             /** Name */
             name: string | null;
+            /** Promises Broken This Month */
+            promises_broken_this_month: number;
+            /** Promises Kept This Month */
+            promises_kept_this_month: number;
+            /** Promises Today */
+            promises_today: number;
             /** Team */
             team: string | null;
             /** Type */
@@ -1683,6 +1716,7 @@ export interface components {
         PhoneType: "MOBILE" | "HOME" | "WORK" | "OTHER";
         /** PortfolioSummary */
         PortfolioSummary: {
+            activity: components["schemas"]["ActivityFigures"];
             /** Agents */
             agents: components["schemas"]["AgentWorkload"][];
             /** Buckets */
@@ -1724,6 +1758,8 @@ export interface components {
             broken: number;
             /** Kept */
             kept: number;
+            /** Kept Rate */
+            kept_rate: number | null;
             /** Made */
             made: number;
             /** Pending */

@@ -5,11 +5,11 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { api } from "../api/client";
 import type { PortfolioSummary } from "../api/types";
 import { Card, Figure } from "../components/Card";
+import { compactTableClass } from "../components/Field";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BUCKETS } from "../lib/bucket";
 import { formatCount, formatDate, formatMoney, formatPercent } from "../lib/format";
 import { queuePath } from "../routes";
-import { compactTableClass } from "../components/Field";
 
 /** Accounts and money per bucket of one currency, in bucket order, for the chart. */
 export function bucketSeries(summary: PortfolioSummary, currency: string) {
@@ -54,7 +54,7 @@ export default function DashboardPage() {
           {data.team && ` · team ${data.team}`}
         </p>
       </header>
-      <div className="grid gap-4 md:grid-cols-3">
+      <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
         <Card title="Collected">
           <dl className="space-y-2" data-testid="collected">
             {data.collected.length === 0 && <p className="text-sm text-slate-600">Nothing yet.</p>}
@@ -74,6 +74,37 @@ export default function DashboardPage() {
             <Figure
               label="Kept / broken"
               value={`${formatCount(data.promises.this_month.kept)} / ${formatCount(data.promises.this_month.broken)}`}
+            />
+            <Figure
+              label="Kept rate, month"
+              value={formatPercent(data.promises.this_month.kept_rate)}
+              hint="Kept / (kept + broken), of the promises made this month"
+            />
+          </dl>
+        </Card>
+        <Card title="Contacts">
+          <dl className="grid grid-cols-2 gap-2" data-testid="activity">
+            <Figure label="Actions today" value={formatCount(data.activity.today.actions)} />
+            <Figure label="Reached today" value={formatCount(data.activity.today.contacts)} />
+            <Figure
+              label="Contact rate"
+              value={formatPercent(data.activity.today.contact_rate)}
+              hint="Right-party contacts / actions, today"
+            />
+            <Figure
+              label="Promise rate"
+              value={formatPercent(data.activity.today.promise_rate)}
+              hint="Promises to pay / right-party contacts, today"
+            />
+            <Figure
+              label="Contact rate, month"
+              value={formatPercent(data.activity.this_month.contact_rate)}
+              hint={`${data.activity.this_month.contacts} of ${data.activity.this_month.actions} actions reached the customer`}
+            />
+            <Figure
+              label="Promise rate, month"
+              value={formatPercent(data.activity.this_month.promise_rate)}
+              hint={`${data.activity.this_month.promises} promises from ${data.activity.this_month.contacts} contacts`}
             />
           </dl>
         </Card>
@@ -142,7 +173,7 @@ export default function DashboardPage() {
           </tbody>
         </table>
       </Card>
-      <Card title="Agents: workload against capacity">
+      <Card title="Agents: workload and today's work">
         {data.agents.length === 0 ? (
           <p className="text-sm text-slate-600">No agents.</p>
         ) : (
@@ -157,8 +188,24 @@ export default function DashboardPage() {
                 <th scope="col" className="text-right">
                   Capacity
                 </th>
-                <th scope="col" className="w-1/3">
+                <th scope="col" className="w-1/5">
                   Utilisation
+                </th>
+                <th scope="col" className="text-right" title="Actions recorded today">
+                  Actions
+                </th>
+                <th scope="col" className="text-right" title="Right-party contacts today">
+                  Reached
+                </th>
+                <th scope="col" className="text-right" title="Promises to pay taken today">
+                  Promises
+                </th>
+                <th
+                  scope="col"
+                  className="text-right"
+                  title="Of the promises taken this month: kept / broken"
+                >
+                  Kept / broken (month)
                 </th>
               </tr>
             </thead>
@@ -189,6 +236,13 @@ export default function DashboardPage() {
                       />
                     </div>
                     <span className="text-xs text-slate-500">{formatPercent(agent.utilisation, 0)}</span>
+                  </td>
+                  <td className="text-right tabular-nums">{formatCount(agent.actions_today)}</td>
+                  <td className="text-right tabular-nums">{formatCount(agent.contacts_today)}</td>
+                  <td className="text-right tabular-nums">{formatCount(agent.promises_today)}</td>
+                  <td className="text-right tabular-nums">
+                    {formatCount(agent.promises_kept_this_month)} /{" "}
+                    {formatCount(agent.promises_broken_this_month)}
                   </td>
                 </tr>
               ))}

@@ -1,0 +1,62 @@
+import { screen, within } from "@testing-library/react";
+import { expect, test } from "vitest";
+
+import type { PortfolioSummary } from "../api/types";
+import { fakeApi, renderAt, signedInAs } from "../test/render";
+import DashboardPage from "./DashboardPage";
+
+const activity = (actions: number, contacts: number, promises: number) => ({
+  actions,
+  contacts,
+  promises,
+  contact_rate: actions ? contacts / actions : null,
+  promise_rate: contacts ? promises / contacts : null,
+});
+
+const summary: PortfolioSummary = {
+  business_date: "2026-03-20",
+  month_start: "2026-03-01",
+  team: null,
+  buckets: [{ bucket: "30-59", currency: "VND", accounts: 4, overdue: "400", outstanding: "4000" }],
+  collected: [{ currency: "VND", today: "60", this_month: "1060" }],
+  promises: {
+    today: { made: 3, kept: 1, broken: 0, pending: 2, kept_rate: 1 },
+    this_month: { made: 5, kept: 2, broken: 1, pending: 2, kept_rate: 2 / 3 },
+  },
+  activity: { today: activity(8, 4, 1), this_month: activity(40, 10, 5) },
+  roll_rates: [],
+  cure_rate: { delinquent_at_start: 0, cured: 0, rate: null },
+  agents: [
+    {
+      agent_id: "AG-1",
+      name: "Lan",
+      team: "T-A",
+      type: "CALL",
+      active: true,
+      assigned: 3,
+      capacity: 10,
+      utilisation: 0.3,
+      actions_today: 6,
+      contacts_today: 3,
+      promises_today: 1,
+      promises_kept_this_month: 2,
+      promises_broken_this_month: 1,
+    },
+  ],
+};
+
+test("shows contact and promise rates and each agent's work today", async () => {
+  signedInAs("supervisor");
+  fakeApi({ "GET /api/dashboard/portfolio": () => ({ body: summary }) });
+  renderAt("/dashboard", "/dashboard", <DashboardPage />);
+  const contacts = await screen.findByTestId("activity");
+  expect(within(contacts).getByText("Actions today").nextSibling).toHaveTextContent("8");
+  expect(within(contacts).getByText("Contact rate").nextSibling).toHaveTextContent("50");
+  expect(within(contacts).getByText("Promise rate, month").nextSibling).toHaveTextContent("50");
+  expect(within(screen.getByTestId("promises")).getByText("Kept rate, month").nextSibling).toHaveTextContent(
+    "66.7",
+  );
+  const row = screen.getByRole("link", { name: "Lan" }).closest("tr")!;
+  expect(within(row).getByText("6")).toBeInTheDocument();
+  expect(within(row).getByText("2 / 1")).toBeInTheDocument();
+});
