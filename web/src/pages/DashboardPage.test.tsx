@@ -60,3 +60,19 @@ test("shows contact and promise rates and each agent's work today", async () => 
   expect(within(row).getByText("6")).toBeInTheDocument();
   expect(within(row).getByText("2 / 1")).toBeInTheDocument();
 });
+
+test("a team supervisor's agents are added up for their team", async () => {
+  signedInAs("supervisor", null, "T-A");
+  const second = { ...summary.agents[0]!, agent_id: "AG-2", name: "Minh", actions_today: 4, capacity: 10 };
+  fakeApi({
+    "GET /api/dashboard/portfolio": () => ({
+      body: { ...summary, team: "T-A", agents: [summary.agents[0]!, second] },
+    }),
+  });
+  renderAt("/dashboard", "/dashboard", <DashboardPage />);
+  const totals = await screen.findByTestId("agents-total");
+  expect(within(totals).getByText("Team T-A")).toBeInTheDocument();
+  expect(within(totals).getByText("10")).toBeInTheDocument(); // actions: 6 + 4
+  expect(within(totals).getByText("30%")).toBeInTheDocument(); // 6 assigned of 20
+  expect(within(totals).getByText("4 / 2")).toBeInTheDocument();
+});

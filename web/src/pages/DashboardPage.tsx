@@ -19,6 +19,20 @@ export function bucketSeries(summary: PortfolioSummary, currency: string) {
   });
 }
 
+type AgentFigures = PortfolioSummary["agents"][number];
+type CountField = {
+  [K in keyof AgentFigures]: AgentFigures[K] extends number ? K : never;
+}[keyof AgentFigures];
+
+/** The listed agents' figure added up: a team supervisor's team, or every agent. */
+export function total(agents: AgentFigures[], field: CountField): number {
+  return agents.reduce((sum, agent) => sum + (agent[field] ?? 0), 0);
+}
+
+function ratio(part: number, whole: number): number | null {
+  return whole > 0 ? part / whole : null;
+}
+
 function mainCurrency(summary: PortfolioSummary): string | undefined {
   const accounts = new Map<string, number>();
   summary.buckets.forEach((b) => accounts.set(b.currency, (accounts.get(b.currency) ?? 0) + b.accounts));
@@ -247,6 +261,33 @@ export default function DashboardPage() {
                 </tr>
               ))}
             </tbody>
+            <tfoot className="border-t border-slate-300 font-medium" data-testid="agents-total">
+              <tr>
+                <th scope="row" colSpan={2}>
+                  {data.team ? `Team ${data.team}` : "All agents"}
+                </th>
+                <td className="text-right tabular-nums">{formatCount(total(data.agents, "assigned"))}</td>
+                <td className="text-right tabular-nums">{formatCount(total(data.agents, "capacity"))}</td>
+                <td>
+                  <span className="text-xs text-slate-500">
+                    {formatPercent(ratio(total(data.agents, "assigned"), total(data.agents, "capacity")), 0)}
+                  </span>
+                </td>
+                <td className="text-right tabular-nums">
+                  {formatCount(total(data.agents, "actions_today"))}
+                </td>
+                <td className="text-right tabular-nums">
+                  {formatCount(total(data.agents, "contacts_today"))}
+                </td>
+                <td className="text-right tabular-nums">
+                  {formatCount(total(data.agents, "promises_today"))}
+                </td>
+                <td className="text-right tabular-nums">
+                  {formatCount(total(data.agents, "promises_kept_this_month"))} /{" "}
+                  {formatCount(total(data.agents, "promises_broken_this_month"))}
+                </td>
+              </tr>
+            </tfoot>
           </table>
         )}
       </Card>
