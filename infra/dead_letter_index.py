@@ -50,6 +50,7 @@ class _TopicRows:
     next_offsets: dict[int, int] = field(default_factory=dict)  # partition → the next offset to read
     first_offsets: dict[int, int] = field(default_factory=dict)  # partition → its first offset, last look
     reasons: Counter[str] = field(default_factory=Counter)
+    reason_texts: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)  # one refresh at a time per topic
 
     def forget(self, keep) -> None:
@@ -66,9 +67,9 @@ class _TopicRows:
         self.first_offsets.pop(partition, None)
 
     def add(self, letters: list[StoredLetter]) -> None:
-        reasons: dict[str, str] = {}  # one string per distinct reason, however many letters share it
         for stored in letters:
-            reason = reasons.setdefault(stored.reason, stored.reason)
+            # one string per distinct reason, however many letters share it
+            reason = self.reason_texts.setdefault(stored.reason, stored.reason)
             self.rows.append(Row(stored.timestamp, stored.partition, stored.offset, reason))
             self.reasons[reason] += 1
         if letters:
@@ -133,8 +134,10 @@ class DeadLetterIndex:
                 if high > start:
                     starts.append(TopicPartition(physical, partition, start))
                     ends[partition] = high
-                index.next_offsets[partition] = high
-            index.add(read_from(consumer, dlq_topic, starts, ends, self.timeout))
+            letters = read_from(consumer, dlq_topic, starts, ends, self.timeout)
+        # only once read: a look that failed half-way (Kafka timed out) is made again in full next time
+        index.add(letters)
+        index.next_offsets.update((partition, high) for partition, (_low, high) in bounds.items())
 
     def _fetch(self, dlq_topic: str, rows: list[Row]) -> dict[tuple[int, int], StoredLetter]:
         """The records of ``rows`` (one range per partition: a page's rows sit close together)."""

@@ -13,6 +13,7 @@ from confluent_kafka.admin import NewTopic
 
 import infra.dead_letter_index as index_module
 from contracts.dlq import dead_letter
+from crm.errors import CrmError
 from infra.dead_letter_index import DeadLetterIndex
 from infra.dead_letters import read_letters, summarize
 from topics import physical_name
@@ -91,6 +92,23 @@ def test_the_index_agrees_with_a_whole_read_and_reads_only_what_is_new(dlq, lett
     total, newest = index.page(TOPIC, 0, 5)
     assert total == 35 and sorted(s.letter.key for s in newest) == [f"LN-{n}" for n in range(30, 35)]
     assert index.page(TOPIC, 35, 10) == (35, [])  # past the end: the count, no letters
+
+
+def test_a_look_that_fails_half_way_loses_nothing(dlq, monkeypatch):
+    _letters(dlq, 0, 6)
+    index = DeadLetterIndex(dlq)
+    assert index.summary(TOPIC).count == 6
+    _letters(dlq, 6, 3)
+    real = index_module.read_from
+
+    def timed_out(*_args, **_kwargs):
+        raise CrmError("reading payments.dlq did not finish within 30 s (is Kafka up?)")
+
+    monkeypatch.setattr(index_module, "read_from", timed_out)
+    with pytest.raises(CrmError):
+        index.summary(TOPIC)
+    monkeypatch.setattr(index_module, "read_from", real)
+    assert index.summary(TOPIC).count == 9  # the three read at the next look
 
 
 def test_the_index_forgets_deleted_records_and_a_recreated_topic(dlq):
