@@ -55,9 +55,12 @@ class _TopicRows:
 
     def forget(self, keep) -> None:
         """Drop the rows ``keep`` refuses (and their reasons' counts)."""
-        gone = [row for row in self.rows if not keep(row)]
+        kept: list[Row] = []
+        gone: list[Row] = []
+        for row in self.rows:
+            (kept if keep(row) else gone).append(row)
         if gone:
-            self.rows = [row for row in self.rows if keep(row)]
+            self.rows = kept
             self.reasons.subtract(row.reason for row in gone)
             self.reasons = +self.reasons  # drop reasons counted down to zero
 
