@@ -5,8 +5,9 @@ and a fifth of a 360 view's, spent matching sixty routes and resolving dependenc
 check and one read. This ASGI layer, innermost of the middleware (request id, logging, metrics, CORS and
 the body limit still apply), answers such a request itself when it is the plain case:
 
-- ``GET /api/agents/{id}/queue``: a valid token of an agent reading their own queue or of an admin or
-  portfolio-wide supervisor, and a well-formed ``limit``/``offset``; answered from Redis.
+- ``GET /api/agents/{id}/queue``: a valid token of a caller who may read that queue (the agent, their team's
+  supervisor, a portfolio-wide supervisor, an admin) and a well-formed ``limit``/``offset``; answered by
+  the route's own function (`queue_page`: the worker's kept pages, or Redis).
 - ``GET /api/customers/{cif}``: a valid token and a customer the caller may see; answered by the same
   function as the route (`api.queries.customers.customer_view_json`), audit row included.
 - ``POST /api/actions``: no query, an agent's or supervisor's valid token and a JSON body (declared
@@ -14,11 +15,10 @@ the body limit still apply), answers such a request itself when it is the plain 
   (`answer_action`), its refusals answered by the app's error handlers, as the route's are. FastAPI's body
   handling and dependencies were over a third of an action's CPU.
 
-Anything else (no or bad token, another role, a team supervisor's queue read, whose team needs PostgreSQL,
-odd parameters, a customer not found or not theirs, a store's error, a body the contract refuses) goes on
-to the FastAPI route, which answers it as documented, so both paths give the same answers;
-tests/integration/test_api_queue.py, test_api_customers.py and test_api_actions.py check that they do byte
-for byte.
+Anything else (no or bad token, another role, a queue the caller may not read, odd parameters, a customer
+not found or not theirs, a store's error, a body the contract refuses) goes on to the FastAPI route, which
+answers it as documented, so both paths give the same answers; tests/integration/test_api_queue.py,
+test_api_customers.py and test_api_actions.py check that they do byte for byte.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 import psycopg
@@ -38,11 +37,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.queries.customers import customer_view_json
 from api.resources import Resources
 from api.routes.actions import ACTION_RECORDERS, answer_action
-from api.routes.queues import LIMIT_DEFAULT, LIMIT_MAX, OFFSET_MAX, QUEUE_READERS
+from api.routes.queues import LIMIT_DEFAULT, LIMIT_MAX, OFFSET_MAX, QUEUE_READERS, may_read_queue, queue_page
 from api.security import InvalidToken, Principal
-from api.visibility import scope_of, sees_agent_without_database
 from contracts.writes import ActionAccepted, ActionCreate
-from processors.queues.read import entries_json, read_queue_page
 
 Headers = list[tuple[bytes, bytes]]
 # A fast answer: the JSON body and headers beyond content type and length; None leaves it to the route.
@@ -81,18 +78,16 @@ def _page(query_string: bytes) -> tuple[int, int] | None:
 
 async def queue_read(scope: Scope, resources: Resources, user: Principal, agent_id: str) -> Answer:
     page = _page(scope["query_string"])
-    # a team supervisor's answer is in PostgreSQL, a refusal is the route's to word: both go on
     if page is None or user.role not in QUEUE_READER_ROLES:
         return None
-    if not sees_agent_without_database(scope_of(user), agent_id):
-        return None
     limit, offset = page
-    namespace, now = resources.settings.namespace, datetime.now(UTC)
     try:
-        entries, total = await read_queue_page(resources.redis_async, namespace, agent_id, now, limit, offset)
+        if not await may_read_queue(resources, user, agent_id):
+            return None  # the route words the refusal (403)
+        body, total = await queue_page(resources, agent_id, limit, offset)
     except Exception:  # noqa: BLE001 - a read only: the route meets the same error and answers it as documented
         return None
-    return entries_json(entries), [(b"x-total-count", str(total).encode())]
+    return body, [(b"x-total-count", str(total).encode())]
 
 
 async def customer_read(scope: Scope, resources: Resources, user: Principal, cif: str) -> Answer:

@@ -30,7 +30,7 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -277,9 +277,40 @@ def metrics(request: Request, settings: SettingsDep) -> Response:
     return Response(generate_latest(metrics_of(request.app).registry), media_type=CONTENT_TYPE_LATEST)
 
 
+class QueuePagesCollector(Collector):
+    """The worker's kept queue pages (api/queue_pages.py): reads answered from memory or Redis, what is
+    kept, and whether the worker follows the queues' events (nothing is kept while it does not)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        resources = getattr(self.app.state, "resources", None)
+        pages = getattr(resources, "queue_pages", None)
+        if pages is None:
+            return
+        reads = CounterMetricFamily(
+            "crm_api_queue_reads",
+            "Queue pages answered, by where from (memory: a kept page).",
+            labels=["source"],
+        )
+        for source, count in pages.counts.items():
+            reads.add_metric([source], count)
+        yield reads
+        kept, size = pages.kept
+        yield GaugeMetricFamily("crm_api_queue_pages_kept", "Queue pages kept in memory.", value=kept)
+        yield GaugeMetricFamily("crm_api_queue_pages_bytes", "Bytes of kept queue pages.", value=size)
+        yield GaugeMetricFamily(
+            "crm_api_queue_pages_following",
+            "1 while the worker follows the queues' events (and so keeps pages), else 0.",
+            value=int(pages.following),
+        )
+
+
 def install_metrics(app: FastAPI) -> None:
     """Adds the /metrics route and the middleware that measures every request."""
     app.state.metrics = ApiMetrics()
     app.state.metrics.registry.register(PortfolioCollector(app))
+    app.state.metrics.registry.register(QueuePagesCollector(app))
     app.include_router(router)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

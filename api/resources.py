@@ -4,6 +4,8 @@ so the API starts (and reports the outage on /api/health) while a dependency is 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -15,8 +17,10 @@ import redis
 import redis.asyncio as aioredis
 
 from api.publishing import DeliveryReports, Publisher, make_api_producer
+from api.queue_pages import BLOCK_MS, QueuePages
 from api.search_client import SearchClient
 from api.security import TokenCache
+from api.visibility import TeamMembers
 from infra.dead_letter_index import DeadLetterIndex
 
 if TYPE_CHECKING:
@@ -31,7 +35,10 @@ ASYNC_POOL_MIN_SIZE, ASYNC_POOL_MAX_SIZE = 2, 8
 # Actions and payments hold their connection (an action also its customer's lock) until Kafka confirms: a
 # pool of their own, so that writes waiting on a slow or unreachable Kafka never take the view's connections.
 WRITE_POOL_MIN_SIZE, WRITE_POOL_MAX_SIZE = 1, 8
+log = logging.getLogger(__name__)
+
 PROBE_TIMEOUT_S = 2.0
+WATCHER_STOP_S = 2.0  # how long closing waits for the queue pages' watcher to stop
 PROBE_AFTER_IDLE_S = 1.0  # a connection idle in the pool longer than this is probed before it is lent
 # Connections to Elasticsearch per worker: it runs a handful of searches at once (1.5 per core, plus one);
 # more only queue there.
@@ -116,6 +123,12 @@ class Resources:
     # writes (actions, payments); opened by open_async_resources, as an asyncio pool needs the running loop.
     pool_async: psycopg_pool.AsyncConnectionPool | None = None
     write_pool_async: psycopg_pool.AsyncConnectionPool | None = None
+    # Agents' queue pages kept in memory while the watcher follows the queues' events (api/queue_pages.py).
+    queue_pages: QueuePages | None = None
+    # Whether an agent is in a team, for team supervisors' queue reads (api/visibility.py).
+    team_members: TeamMembers = field(default_factory=TeamMembers)
+    _watcher: asyncio.Task | None = field(default=None, repr=False)
+    _watcher_redis: aioredis.Redis | None = field(default=None, repr=False)
 
 
 def open_resources(settings: Settings, delivery_timeout_s: float) -> Resources:
@@ -148,9 +161,36 @@ async def open_async_resources(resources: Resources) -> None:
     options = _pool_options(settings, "api-async-writes", WRITE_POOL_MIN_SIZE, WRITE_POOL_MAX_SIZE)
     resources.write_pool_async = ApiAsyncConnectionPool(**options)
     await resources.write_pool_async.open(wait=False)
+    resources.queue_pages = QueuePages(resources.redis_async, settings.namespace)
+    # a connection of its own, which XREAD BLOCK holds: its timeout must outlast the block
+    resources._watcher_redis = aioredis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=BLOCK_MS / 1000 + PROBE_TIMEOUT_S,
+        socket_connect_timeout=PROBE_TIMEOUT_S,
+    )
+    resources._watcher = asyncio.create_task(
+        resources.queue_pages.follow(resources._watcher_redis), name="queue-pages-watcher"
+    )
+
+
+async def _stop_watcher(resources: Resources) -> None:
+    """Stop the queue pages' watcher and close its connection. The Redis client can lose a cancellation
+    that arrives while it connects (seen with redis 8.1), leaving the watcher in its next blocking read:
+    closing the connection ends that read, and the stopped watcher then returns."""
+    task = resources._watcher
+    if task is not None and resources.queue_pages is not None:
+        resources.queue_pages.stop()
+        task.cancel()
+    if resources._watcher_redis is not None:
+        await resources._watcher_redis.aclose()
+    if task is not None:
+        await asyncio.wait({task}, timeout=WATCHER_STOP_S)
+        if not task.done():
+            log.warning("the queue pages' watcher did not stop in %s s", WATCHER_STOP_S)
 
 
 async def close_resources(resources: Resources) -> None:
+    await _stop_watcher(resources)
     resources.publisher.close()
     for pool in (resources.pool_async, resources.write_pool_async):
         if pool is not None:

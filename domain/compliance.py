@@ -153,3 +153,31 @@ def may_contact(
         if clock >= end:
             first_day = today + timedelta(days=1)
     return Decision(False, blocked_by, datetime.combine(first_day, start, tzinfo=zone))
+
+
+def decision_holds_until(
+    history: Iterable[ContactEvent],
+    now: datetime,
+    timezone: tzinfo | None = None,
+    rules: ComplianceRules = ComplianceRules(),
+) -> datetime:
+    """The moment until which :func:`may_contact`'s decision at ``now`` (about any debt) stays the same, as
+    long as ``history`` gains no event: a decision depends on time only through the customer's local date,
+    the side of the calling hours the local clock is on, and which events are already past. So the next
+    calling-hours boundary or local midnight, or an event dated after ``now``, whichever comes first.
+
+    Callers keep a decision until then (the API's queue pages); a boundary that a change of UTC offset
+    makes ambiguous resolves to its earlier instant, so a kept decision never outlives a real change."""
+    zone = timezone or rules.default_timezone
+    local = _aware(now, "now").astimezone(zone)
+    clock, today = local.time(), local.date()
+    if clock < rules.calling_hours_start:
+        boundary = datetime.combine(today, rules.calling_hours_start, tzinfo=zone)
+    elif clock < rules.calling_hours_end:
+        boundary = datetime.combine(today, rules.calling_hours_end, tzinfo=zone)
+    else:
+        boundary = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
+    for event in history:
+        if _aware(event.at, "a contact event's time") > now and event.at < boundary:
+            boundary = event.at
+    return boundary

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import AdminUser, AgentIdPath, ConnDep, PublisherDep
+from api.deps import AdminUser, AgentIdPath, ConnDep, PublisherDep, ResourcesDep
 from api.errors import NotFound, field_error
 from api.exact_json import ExactJsonRoute
 from api.queries import agents
@@ -48,12 +48,14 @@ def save_agent(
     admin: AdminUser,
     conn: ConnDep,
     publisher: PublisherDep,
+    resources: ResourcesDep,
     response: Response,
 ) -> AgentPublic:
     """Create or replace the agent; 201 when new, 200 when changed."""
     if body.agent_id is not None and body.agent_id != agent_id:
         raise field_error("agent_id", f"must equal the agent in the path ({agent_id!r}) or be left out")
     stored, created = service.save_agent(conn, publisher, body.to_config(agent_id), admin.username)
+    resources.team_members.forget()  # the team may have changed: this worker's supervisors see it at once
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return stored
 

@@ -8,20 +8,17 @@ hand-off, no re-validation of entries built a moment ago. Only a team supervisor
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
-import psycopg_pool
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import AgentIdPath, RequireRole, ResourcesDep
 from api.exact_json import ExactJsonRoute
+from api.resources import Resources
 from api.security import Principal
-from api.visibility import may_see_agent, scope_of, sees_agent_without_database
+from api.visibility import scope_of, sees_agent_without_database
 from contracts.admin import Role
 from contracts.api import QueueEntry
-from processors.queues.read import entries_json, read_queue_page
 
 router = APIRouter(route_class=ExactJsonRoute, prefix="/api/agents", tags=["queues"])
 QUEUE_READERS = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
@@ -30,17 +27,22 @@ QueueReader = RequireRole(*QUEUE_READERS)
 LIMIT_MAX, LIMIT_DEFAULT, OFFSET_MAX = 500, 50, 1_000_000
 
 
-def _may_read_blocking(pool: psycopg_pool.ConnectionPool, user: Principal, agent_id: str) -> bool:
-    with pool.connection() as conn:
-        return may_see_agent(conn, user, agent_id)
+async def may_read_queue(resources: Resources, user: Principal, agent_id: str) -> bool:
+    """`may_see_agent` on the event loop; a team supervisor's answer (is the agent in their team) from the
+    worker's `TeamMembers`, which asks the database now and then."""
+    scope = scope_of(user)
+    answer = sees_agent_without_database(scope, agent_id)
+    if answer is not None:
+        return answer
+    assert scope.team is not None and resources.pool_async is not None
+    return await resources.team_members.contains(resources.pool_async.connection, scope.team, agent_id)
 
 
-async def may_read_queue(resources: ResourcesDep, user: Principal, agent_id: str) -> bool:
-    """`may_see_agent`, asking the database only when the answer is in it (a team supervisor's)."""
-    answer = sees_agent_without_database(scope_of(user), agent_id)
-    if answer is None:
-        return await run_in_threadpool(_may_read_blocking, resources.pool, user, agent_id)
-    return answer
+async def queue_page(resources: Resources, agent_id: str, limit: int, offset: int) -> tuple[bytes, int]:
+    """The page's JSON and the queue's length: from the worker's kept pages or Redis (api/queue_pages.py)."""
+    if resources.queue_pages is None:  # the app's lifespan has not opened its asynchronous resources
+        raise RuntimeError("the API's resources are not open")
+    return await resources.queue_pages.read(agent_id, limit, offset)
 
 
 @router.get("/{agent_id}/queue", response_model=list[QueueEntry])
@@ -56,10 +58,5 @@ async def agent_queue(
     supervisors their team's agents' queues. The total length is in `X-Total-Count`."""
     if not await may_read_queue(resources, user, agent_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"you may not read agent {agent_id}'s queue")
-    # the wall clock, not the business date: calling hours are about the customer's real time of day
-    entries, total = await read_queue_page(
-        resources.redis_async, resources.settings.namespace, agent_id, datetime.now(UTC), limit, offset
-    )
-    return Response(
-        entries_json(entries), media_type="application/json", headers={"X-Total-Count": str(total)}
-    )
+    body, total = await queue_page(resources, agent_id, limit, offset)
+    return Response(body, media_type="application/json", headers={"X-Total-Count": str(total)})

@@ -13,7 +13,9 @@ new outbound call.
 
 from __future__ import annotations
 
-from sinks.redis import MemberChange
+from sinks.redis import EVENTS_MAX_LEN, MemberChange, events_stream_key
+
+QUEUES_RESET = "queues_reset"  # the events-stream entry's type after every queue was deleted
 
 
 def queue_key(namespace: str, agent_id: str) -> str:
@@ -50,7 +52,11 @@ def written_marker_key(namespace: str, partition: int) -> str:
 
 def delete_all_queues(redis_client, namespace: str) -> int:
     """Remove every queue of the namespace (before a rebuild by replay) and the partitions' markers, so that
-    a processor still running writes its queues again; returns how many queue keys were deleted."""
+    a processor still running writes its queues again; returns how many queue keys were deleted.
+
+    Then appends a ``queues_reset`` entry to the live-events stream, so that the API's workers drop the
+    queue pages they keep (`api.queue_pages`). It has no ``data``: live-events clients are not sent it,
+    they get the rebuilt queues' own events."""
     for marker in redis_client.scan_iter(match=written_marker_key(namespace, 0)[:-1] + "*", count=10_000):
         redis_client.delete(marker)
     deleted = 0
@@ -62,4 +68,6 @@ def delete_all_queues(redis_client, namespace: str) -> int:
             batch.clear()
     if batch:
         deleted += redis_client.delete(*batch)
+    reset = {"type": QUEUES_RESET}
+    redis_client.xadd(events_stream_key(namespace), reset, maxlen=EVENTS_MAX_LEN, approximate=True)
     return deleted

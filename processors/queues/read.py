@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
@@ -27,11 +28,13 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
 from contracts.api import QueueEntry
-from domain.compliance import ComplianceRules, Decision, may_contact
+from domain.compliance import ComplianceRules, Decision, decision_holds_until, may_contact
 from processors.queues.contacts import contact_events
 from processors.queues.layout import contacts_entries_key, entries_key, queue_key
 
 DEFAULT_RULES = ComplianceRules()
+# The longest a page's decisions are said to hold, whatever the rules say (a bound on any mistake in them).
+MAX_HOLD = timedelta(minutes=5)
 _SHOWN = tuple(QueueEntry.model_fields)  # a field QueueEntry gains later (e.g. currency) is passed on
 
 
@@ -56,23 +59,50 @@ def _has_history(entry: dict) -> bool:
     )
 
 
+class Decisions:
+    """Compliance decisions at one moment for the entries of one answer, and until when they all hold.
+
+    Entries without any contact history are decided once per zone (they depend on nothing else).
+    ``holds_until``: the earliest moment at which one of the decisions made may change with time alone
+    (`domain.compliance.decision_holds_until`), at most ``MAX_HOLD`` after ``now``."""
+
+    __slots__ = ("_by_zone", "holds_until", "now", "rules")
+
+    def __init__(self, now: datetime, rules: ComplianceRules = DEFAULT_RULES) -> None:
+        self.now, self.rules = now, rules
+        self._by_zone: dict[str | None, tuple[Decision, datetime]] = {}
+        self.holds_until = now + MAX_HOLD
+
+    def decide(self, entry: dict) -> Decision:
+        name = entry.get("timezone")
+        if _has_history(entry):
+            events, zone = list(contact_events(entry)), zone_named(name)
+            decided = may_contact(events, self.now, zone, self.rules)
+            until = decision_holds_until(events, self.now, zone, self.rules)
+        else:
+            known = self._by_zone.get(name)
+            if known is None:
+                zone = zone_named(name)
+                known = self._by_zone[name] = (
+                    may_contact((), self.now, zone, self.rules),
+                    decision_holds_until((), self.now, zone, self.rules),
+                )
+            decided, until = known
+        if until < self.holds_until:
+            self.holds_until = until
+        return decided
+
+
 def entry_view(
     entry: dict,
     now: datetime,
     rules: ComplianceRules = DEFAULT_RULES,
-    by_zone: dict[str | None, Decision] | None = None,
+    decisions: Decisions | None = None,
 ) -> dict:
     """A stored entry as an agent sees it at ``now``: contactable now, or why not and from when.
 
-    ``by_zone``: decisions already made at ``now`` for entries without contact history, by zone name (filled
-    as it goes); such an entry's decision depends on nothing else."""
-    name = entry.get("timezone")
-    if by_zone is not None and not _has_history(entry):
-        decision = by_zone.get(name)
-        if decision is None:
-            decision = by_zone[name] = may_contact((), now, zone_named(name), rules)
-    else:
-        decision = may_contact(contact_events(entry), now, zone_named(name), rules)
+    ``decisions``: the answer's decisions at ``now`` (shared by its entries), or None for this one alone."""
+    decision = (decisions or Decisions(now, rules)).decide(entry)
     view = {field: entry.get(field) for field in _SHOWN}  # in QueueEntry's order
     view["contactable_now"] = decision.allowed
     view["blocked_by"] = None if decision.allowed else str(decision.blocked_by)
@@ -107,8 +137,8 @@ def entry_views(
     stored: Iterable[bytes | None], now: datetime, rules: ComplianceRules = DEFAULT_RULES
 ) -> list[dict]:
     """The views of stored entries (JSON; None for one removed meanwhile, left out), in their order."""
-    by_zone: dict[str | None, Decision] = {}
-    return [entry_view(orjson.loads(raw), now, rules, by_zone) for raw in stored if raw is not None]
+    decisions = Decisions(now, rules)
+    return [entry_view(orjson.loads(raw), now, rules, decisions) for raw in stored if raw is not None]
 
 
 # One round trip, one consistent moment and one reply to parse for a page: the ranking's length, and the
@@ -127,6 +157,12 @@ return {total, '[' .. table.concat(found, ',') .. ']'}
 _PAGE_SHA = hashlib.sha1(_PAGE_SCRIPT).hexdigest()
 
 
+class QueuePage(NamedTuple):
+    entries: list[dict]  # the views, highest priority first
+    total: int  # the queue's length
+    holds_until: datetime  # until when the entries' decisions hold (`Decisions.holds_until`)
+
+
 async def read_queue_page(
     client: aioredis.Redis,
     namespace: str,
@@ -135,10 +171,11 @@ async def read_queue_page(
     limit: int = 50,
     offset: int = 0,
     rules: ComplianceRules = DEFAULT_RULES,
-) -> tuple[list[dict], int]:
-    """:func:`read_queue` and :func:`queue_length` together, on asyncio: the page and the queue's length."""
+) -> QueuePage:
+    """:func:`read_queue` and :func:`queue_length` together, on asyncio: the page, the queue's length and
+    until when the page's decisions hold."""
     if limit <= 0:
-        return [], await client.zcard(queue_key(namespace, agent_id))
+        return QueuePage([], await client.zcard(queue_key(namespace, agent_id)), now + MAX_HOLD)
     keys_and_args = (
         queue_key(namespace, agent_id),
         entries_key(namespace, agent_id),
@@ -149,8 +186,9 @@ async def read_queue_page(
         total, entries = await client.evalsha(_PAGE_SHA, 2, *keys_and_args)
     except NoScriptError:  # first use on this server (EVAL caches it there)
         total, entries = await client.eval(_PAGE_SCRIPT, 2, *keys_and_args)
-    by_zone: dict[str | None, Decision] = {}
-    return [entry_view(entry, now, rules, by_zone) for entry in orjson.loads(entries)], total
+    decisions = Decisions(now, rules)
+    views = [entry_view(entry, now, rules, decisions) for entry in orjson.loads(entries)]
+    return QueuePage(views, total, decisions.holds_until)
 
 
 def entries_json(views: list[dict]) -> bytes:

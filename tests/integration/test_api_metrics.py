@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import anyio
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -128,3 +131,19 @@ async def test_requests_the_fast_path_answers_are_counted_under_their_route_temp
     ):
         labels = (("method", method), ("route", route), ("status", status))
         assert found.get(("crm_api_requests_total", labels)) == 1, (route, status)
+
+
+async def test_queue_reads_count_what_the_kept_pages_answered(api_settings):
+    headers = token(Role.AGENT, "AG-PAGES")
+    async with api_client(api_settings) as client:
+        deadline = time.monotonic() + 10
+        while samples((await client.get("/metrics")).text)[("crm_api_queue_pages_following", ())] != 1:
+            assert time.monotonic() < deadline, "the queue pages' watcher never followed the events"
+            await anyio.sleep(0.02)
+        for _ in range(2):
+            assert (await client.get("/api/agents/AG-PAGES/queue", headers=headers)).status_code == 200
+        found = samples((await client.get("/metrics")).text)
+    assert found[("crm_api_queue_reads_total", (("source", "redis"),))] == 1
+    assert found[("crm_api_queue_reads_total", (("source", "memory"),))] == 1
+    assert found[("crm_api_queue_pages_kept", ())] == 1
+    assert found[("crm_api_queue_pages_bytes", ())] == len(b"[]")  # the empty queue's page

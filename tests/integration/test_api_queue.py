@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import orjson
@@ -11,6 +12,7 @@ import redis
 from psycopg.types.json import Jsonb
 
 from api import fast_paths
+from api.visibility import TeamMembers
 from contracts.admin import Role
 from processors.queues.layout import entries_key, queue_key
 from tests.api_client import token
@@ -104,17 +106,62 @@ async def test_supervisors_read_only_their_teams_agents_queues(client, queue, ap
     assert (own.status_code, other.status_code) == (200, 403)
 
 
+async def test_a_team_supervisor_sees_an_agents_move_to_another_team_at_once(client, queue, api_settings):
+    agent = {"name": "Queue test agent", "team": "TEAM-Q", "type": "CALL", "capacity": 10}
+    old_team, new_team = token(Role.SUPERVISOR, team="TEAM-Q"), token(Role.SUPERVISOR, team="TEAM-N")
+    try:
+        assert (await client.put("/api/admin/agents/Q-1", json=agent, headers=token(Role.ADMIN))).is_success
+        assert (await client.get("/api/agents/Q-1/queue", headers=old_team)).status_code == 200
+        assert (await client.get("/api/agents/Q-1/queue", headers=new_team)).status_code == 403
+        moved = {**agent, "team": "TEAM-N"}
+        assert (await client.put("/api/admin/agents/Q-1", json=moved, headers=token(Role.ADMIN))).is_success
+        assert (await client.get("/api/agents/Q-1/queue", headers=old_team)).status_code == 403
+        assert (await client.get("/api/agents/Q-1/queue", headers=new_team)).status_code == 200
+    finally:
+        with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM agents WHERE agent_id = 'Q-1'")
+
+
+async def test_team_members_are_asked_again_after_their_time_to_live(api_settings):
+    now = [0.0]
+    members = TeamMembers(ttl_s=5.0, clock=lambda: now[0])
+    agent = {"agent_id": "Q-TTL", "name": "TTL agent", "team": "TEAM-T", "type": "CALL", "capacity": 10}
+    async with await psycopg.AsyncConnection.connect(api_settings.database_url, autocommit=True) as conn:
+
+        @asynccontextmanager
+        async def connection():
+            yield conn
+
+        try:
+            await conn.execute("INSERT INTO agents VALUES ('Q-TTL', %s, now(), 'test')", (Jsonb(agent),))
+            assert await members.contains(connection, "TEAM-T", "Q-TTL") is True
+            now[0] = 1.0
+            assert await members.contains(connection, "TEAM-U", "Q-TTL") is False
+            await conn.execute(
+                "UPDATE agents SET config = config || '{\"team\": \"TEAM-U\"}' WHERE agent_id = 'Q-TTL'"
+            )
+            now[0] = 4.9
+            assert await members.contains(connection, "TEAM-T", "Q-TTL") is True  # as last read
+            now[0] = 5.0
+            assert await members.contains(connection, "TEAM-T", "Q-TTL") is False
+            assert await members.contains(connection, "TEAM-U", "Q-TTL") is False  # as read at 1.0
+            members.forget()
+            assert await members.contains(connection, "TEAM-U", "Q-TTL") is True
+        finally:
+            await conn.execute("DELETE FROM agents WHERE agent_id = 'Q-TTL'")
+
+
 @pytest.fixture
 def fast_path_reads(monkeypatch) -> list[str]:
-    """The agents whose queue the fast path (api.fast_paths) read, in order."""
+    """The agents whose queue the fast path (api.fast_paths) answered, in order."""
     read = []
-    real = fast_paths.read_queue_page
+    real = fast_paths.queue_page
 
-    async def noting(client, namespace, agent_id, *args):
+    async def noting(resources, agent_id, *args):
         read.append(agent_id)
-        return await real(client, namespace, agent_id, *args)
+        return await real(resources, agent_id, *args)
 
-    monkeypatch.setattr(fast_paths, "read_queue_page", noting)
+    monkeypatch.setattr(fast_paths, "queue_page", noting)
     return read
 
 

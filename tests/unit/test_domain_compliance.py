@@ -15,6 +15,7 @@ from domain.compliance import (
     ContactEventKind,
     Decision,
     Rule,
+    decision_holds_until,
     may_contact,
 )
 from domain.errors import DomainError, InvalidConfig
@@ -279,3 +280,36 @@ def test_an_unresolved_dispute_without_a_lapse_never_opens(history, now, zone, d
     if decision.blocked_by is Rule.DISPUTE_OPEN:
         assert decision.contactable_from is None
         assert not may_contact(history, now + timedelta(days=365), zone, rules, debt=debt).allowed
+
+
+def test_a_decision_holds_until_the_next_calling_hours_boundary_or_local_midnight():
+    assert decision_holds_until([], ny(2, 6), NY) == ny(2, 8)  # before the opening: until it
+    assert decision_holds_until([], ny(2, 10), NY) == ny(2, 21)  # within: until 21:00
+    assert decision_holds_until([], ny(2, 22), NY) == ny(3, 0)  # after: until the local date changes
+    # the boundary of the customer's clock, not the server's: 21:00 in New York is 02:00 UTC (EST)
+    assert decision_holds_until([], datetime(2026, 3, 2, 20, tzinfo=UTC), NY) == datetime(
+        2026, 3, 3, 2, tzinfo=UTC
+    )
+    # across the change to EDT on the 8th: 21:00 local is 01:00 UTC
+    assert decision_holds_until([], ny(8, 12), NY) == datetime(2026, 3, 9, 1, tzinfo=UTC)
+
+
+def test_a_decision_holds_until_a_later_event_counts():
+    later = attempt(ny(2, 15))
+    assert decision_holds_until([attempt(ny(1, 9)), later], ny(2, 10), NY) == ny(2, 15)
+    assert decision_holds_until([later], ny(2, 16), NY) == ny(2, 21)  # past already: no boundary
+
+
+@given(histories, moments, ZONES, PAUSES, st.floats(min_value=0, max_value=1, exclude_max=True))
+def test_the_decision_is_the_same_at_any_moment_before_it_stops_holding(history, now, zone, rules, share):
+    until = decision_holds_until(history, now, zone, rules)
+    assert until > now
+    later = now + (until - now) * share
+    assert _as_shown(may_contact(history, later, zone, rules)) == _as_shown(
+        may_contact(history, now, zone, rules)
+    )
+
+
+def _as_shown(decision: Decision) -> tuple:
+    """A decision as a queue shows it (an allowed decision's contactable_from is only its own moment)."""
+    return (True,) if decision.allowed else (False, decision.blocked_by, decision.contactable_from)
