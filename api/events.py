@@ -30,7 +30,7 @@ from api.metrics import metrics_of
 from api.queries.dashboard import portfolio_summary
 from api.resources import Resources
 from api.security import Principal
-from api.visibility import scope_of
+from api.visibility import TEAM_AGENTS, scope_of
 from contracts.admin import Role
 from sinks.redis import EVENT_DATA_FIELD
 
@@ -99,7 +99,7 @@ def audience_of(user: Principal) -> Audience:
 def team_agents(pool: psycopg_pool.ConnectionPool, team: str) -> frozenset[str]:
     """The agents of ``team`` (blocking: run it in a thread)."""
     with pool.connection() as conn:
-        rows = conn.execute("SELECT agent_id FROM agents WHERE config ->> 'team' = %s", (team,)).fetchall()
+        rows = conn.execute(TEAM_AGENTS, (team,)).fetchall()
     return frozenset(agent_id for (agent_id,) in rows)
 
 

@@ -4,6 +4,7 @@ here, so that the rule is written once; an unseen customer answers 404, so exist
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,38 +91,62 @@ async def may_see_agent_async(conn: psycopg.AsyncConnection, user: Principal, ag
     return await cursor.fetchone() is not None
 
 
-class TeamMembers:
-    """Per API worker: whether an agent is in a team, as last read from PostgreSQL, for ``ttl_s``.
+TEAM_AGENTS = "SELECT agent_id FROM agents WHERE config ->> 'team' = %s"
 
-    A team supervisor's every read of an agent's queue asks it; asking PostgreSQL each time was the slow
-    tenth of queue reads (p90 70 ms under load against 6 ms for the rest). An agent moved to another team
-    is therefore still visible to the old team's supervisor for up to ``ttl_s`` on the workers that asked
-    just before (the live events re-read a team every `api.events.TEAM_REFRESH_S`, a minute); the worker
-    that records the move forgets at once."""
+
+class TeamMembers:
+    """Per API worker: each team's agents, as last read from PostgreSQL, for ``ttl_s``.
+
+    A team supervisor's every read of an agent's queue asks whether the agent is in their team. Asking
+    PostgreSQL each time made those reads the slow tenth under load (p90 70 ms against 6 ms), and so did
+    keeping each (team, agent) answer: they expired together, and each miss waited 60 ms on average for a
+    connection of the asyncio pool. So a team's members are read at once, by one query in flight per team
+    whatever the number of requests waiting for it, and kept ``ttl_s``. An agent moved to another team is
+    therefore still visible to the old team's supervisor for up to ``ttl_s`` on the workers that read the
+    team just before (the live events re-read a team every `api.events.TEAM_REFRESH_S`, a minute); the
+    worker that records the move forgets at once."""
 
     TTL_S = 5.0
-    MAX_ANSWERS = 100_000  # (team, agent) pairs; all are forgotten when reached
+    MAX_TEAMS = 10_000  # all are forgotten when reached
 
     def __init__(self, ttl_s: float = TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_s, self._clock = ttl_s, clock
-        self._answers: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._teams: dict[str, tuple[float, frozenset[str]]] = {}  # team → (read until, its agents)
+        self._loading: dict[str, asyncio.Future[frozenset[str]]] = {}
+        self._generation = 0  # moves at each forget(): a read that started before is not kept
 
     async def contains(self, conn_of, team: str, agent_id: str) -> bool:
         """``conn_of()``: an async context manager giving an asyncio connection (a pool's ``connection``),
-        entered only when the answer is not known."""
-        key, now = (team, agent_id), self._clock()
-        known = self._answers.get(key)
-        if known is not None and now < known[0]:
-            return known[1]
+        entered only when the team's members are not known. Database errors propagate."""
+        known = self._teams.get(team)
+        if known is not None and self._clock() < known[0]:
+            return agent_id in known[1]
+        loading = self._loading.get(team)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(conn_of, team))
+            self._loading[team] = loading
+            loading.add_done_callback(lambda done: self._loaded(team, done))
+        # shielded: a request that gives up (a client gone) does not cancel the others' read
+        return agent_id in await asyncio.shield(loading)
+
+    async def _load(self, conn_of, team: str) -> frozenset[str]:
+        started, generation = self._clock(), self._generation
         async with conn_of() as conn:
-            cursor = await conn.execute(AGENT_OF_TEAM, (agent_id, team))
-            answer = await cursor.fetchone() is not None
-        if len(self._answers) >= self.MAX_ANSWERS:
-            self._answers.clear()
-        self._answers[key] = (now + self.ttl_s, answer)
-        return answer
+            cursor = await conn.execute(TEAM_AGENTS, (team,))
+            members = frozenset(agent_id for (agent_id,) in await cursor.fetchall())
+        if generation == self._generation:
+            if len(self._teams) >= self.MAX_TEAMS:
+                self._teams.clear()
+            self._teams[team] = (started + self.ttl_s, members)
+        return members
+
+    def _loaded(self, team: str, done: asyncio.Future) -> None:
+        self._loading.pop(team, None)
+        if not done.cancelled():
+            done.exception()  # retrieved here too: its awaiters may all have gone
 
     def forget(self) -> None:
-        """An agent was changed by this worker (rare): ask again. Safe from a worker thread (one
-        assignment; a request on the event loop may still fill the old dict)."""
-        self._answers = {}
+        """An agent was changed by this worker (rare): read the teams again. Called from a worker thread:
+        one assignment and an increment, no iteration a request on the event loop could disturb."""
+        self._generation += 1
+        self._teams = {}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+import anyio
 import orjson
 import psycopg
 import pytest
@@ -122,33 +124,48 @@ async def test_a_team_supervisor_sees_an_agents_move_to_another_team_at_once(cli
             conn.execute("DELETE FROM agents WHERE agent_id = 'Q-1'")
 
 
-async def test_team_members_are_asked_again_after_their_time_to_live(api_settings):
+async def test_team_members_are_read_once_per_team_and_again_after_their_time_to_live(api_settings):
     now = [0.0]
     members = TeamMembers(ttl_s=5.0, clock=lambda: now[0])
-    agent = {"agent_id": "Q-TTL", "name": "TTL agent", "team": "TEAM-T", "type": "CALL", "capacity": 10}
+    agents = [
+        {"agent_id": agent_id, "name": "TTL agent", "team": "TEAM-T", "type": "CALL", "capacity": 10}
+        for agent_id in ("Q-TTL1", "Q-TTL2")
+    ]
+    queries = []
     async with await psycopg.AsyncConnection.connect(api_settings.database_url, autocommit=True) as conn:
 
         @asynccontextmanager
         async def connection():
+            queries.append(now[0])
+            await anyio.sleep(0.05)  # a slow database: every request waiting meanwhile shares the read
             yield conn
 
+        def contains(team, agent_id):
+            return members.contains(connection, team, agent_id)
+
         try:
-            await conn.execute("INSERT INTO agents VALUES ('Q-TTL', %s, now(), 'test')", (Jsonb(agent),))
-            assert await members.contains(connection, "TEAM-T", "Q-TTL") is True
-            now[0] = 1.0
-            assert await members.contains(connection, "TEAM-U", "Q-TTL") is False
-            await conn.execute(
-                "UPDATE agents SET config = config || '{\"team\": \"TEAM-U\"}' WHERE agent_id = 'Q-TTL'"
+            for agent in agents:
+                await conn.execute(
+                    "INSERT INTO agents VALUES (%s, %s, now(), 'test')", (agent["agent_id"], Jsonb(agent))
+                )
+            answers = await asyncio.gather(
+                contains("TEAM-T", "Q-TTL1"), contains("TEAM-T", "Q-TTL2"), contains("TEAM-T", "Q-OTHER")
             )
+            assert answers == [True, True, False] and queries == [0.0]  # one read for the three
+            now[0] = 1.0
+            assert await contains("TEAM-U", "Q-TTL1") is False
+            moved = "UPDATE agents SET config = config || '{\"team\": \"TEAM-U\"}' WHERE agent_id = 'Q-TTL1'"
+            await conn.execute(moved)
             now[0] = 4.9
-            assert await members.contains(connection, "TEAM-T", "Q-TTL") is True  # as last read
+            assert await contains("TEAM-T", "Q-TTL1") is True  # as last read
             now[0] = 5.0
-            assert await members.contains(connection, "TEAM-T", "Q-TTL") is False
-            assert await members.contains(connection, "TEAM-U", "Q-TTL") is False  # as read at 1.0
+            assert await contains("TEAM-T", "Q-TTL1") is False
+            assert await contains("TEAM-U", "Q-TTL1") is False  # as read at 1.0
             members.forget()
-            assert await members.contains(connection, "TEAM-U", "Q-TTL") is True
+            assert await contains("TEAM-U", "Q-TTL1") is True
+            assert queries == [0.0, 1.0, 5.0, 5.0]
         finally:
-            await conn.execute("DELETE FROM agents WHERE agent_id = 'Q-TTL'")
+            await conn.execute("DELETE FROM agents WHERE agent_id LIKE 'Q-TTL%'")
 
 
 @pytest.fixture
