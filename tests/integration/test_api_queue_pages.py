@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -21,6 +21,7 @@ from api.queue_pages import QueuePages
 from processors.queues.events import queue_events
 from processors.queues.layout import delete_all_queues, entries_key, member_change, queue_key
 from sinks.redis import RedisRankingSink, events_stream_key, stream_fields
+from tests.faults.proxy import TcpProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -216,64 +217,27 @@ async def test_memory_is_bounded_the_least_recently_read_page_going_first(settin
     assert pages.counts == {"memory": 2, "redis": 4}  # offsets 0 (twice) from memory, 1 read again
 
 
-class Proxy:
-    """A TCP proxy to Redis that can be cut and restored on the same port: Redis as the watcher sees it."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target, self.port = target, 0
-        self.server: asyncio.Server | None = None
-        self.writers: set[asyncio.StreamWriter] = set()
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    async def cut(self) -> None:
-        assert self.server is not None
-        self.server.close()
-        for writer in self.writers:
-            writer.close()
-        await self.server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection(*self.target)
-        self.writers |= {writer, up_writer}
-
-        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(ConnectionError, OSError):
-                while data := await source.read(65_536):
-                    sink.write(data)
-                    await sink.drain()
-            sink.close()
-
-        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
-
-
 @pytest.fixture
-async def proxy(settings) -> AsyncIterator[Proxy]:
+def proxy(settings) -> Iterator[TcpProxy]:
     url = urlsplit(settings.redis_url)
-    proxy = Proxy((url.hostname or "127.0.0.1", url.port or 6379))
-    await proxy.start()
-    yield proxy
-    with contextlib.suppress(Exception):
-        await proxy.cut()
+    with TcpProxy(url.hostname or "127.0.0.1", url.port or 6379) as proxy:
+        yield proxy
 
 
 async def test_while_redis_is_out_of_reach_nothing_is_kept_and_the_watcher_follows_again(
     settings, ns, rds, proxy
 ):
     put(rds, ns, "A", "C1")
-    through_proxy = f"redis://127.0.0.1:{proxy.port}{urlsplit(settings.redis_url).path or '/0'}"
-    async with Watched(settings, ns, through_proxy, clock=lambda: NOON) as pages:
+    async with Watched(settings, ns, proxy.url(settings.redis_url), clock=lambda: NOON) as pages:
         await pages.read("A", 50, 0)
-        await proxy.cut()
+        proxy.cut()
         await eventually(lambda: not pages.following, "the watcher notices")
         assert pages.kept == (0, 0)
         put(rds, ns, "A", "C0", "C1")  # changed while nobody watched: no event is needed to see it
         for _ in range(2):
             body, _ = await pages.read("A", 50, 0)
         assert cifs_of(body) == ["C0", "C1"] and pages.kept == (0, 0)
-        await proxy.start()
+        proxy.restore()
         await eventually(lambda: pages.following, "the watcher follows again")
         for _ in range(2):
             await pages.read("A", 50, 0)
