@@ -11,7 +11,6 @@ connection of its own (XREAD BLOCK holds it), closed when the client disconnects
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -32,7 +31,7 @@ from api.resources import Resources
 from api.security import Principal
 from api.visibility import TEAM_AGENTS, scope_of
 from contracts.admin import Role
-from sinks.redis import EVENT_DATA_FIELD
+from sinks.redis import EVENT_DATA_FIELD, stream_id
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +41,9 @@ PORTFOLIO_INTERVAL_S = 5.0
 TEAM_REFRESH_S = 60.0  # a supervisor's team membership is re-read this often
 RETRY_MS = 3_000  # how long EventSource waits before reconnecting
 READ_COUNT = 500  # stream entries per XREAD
-_STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 _AGENT_FIELD = b"agent_id"
 _TYPE_FIELD = b"type"
 _DATA_FIELD = EVENT_DATA_FIELD.encode()
-
-
-def stream_id(text: str) -> tuple[int, int]:
-    """A Redis stream id (``1732540000000-0``) as a comparable pair; ValueError if it is not one."""
-    if not _STREAM_ID.match(text):
-        raise ValueError(f"{text!r} is not an event id (like 1732540000000-0)")
-    milliseconds, sequence = text.split("-")
-    return int(milliseconds), int(sequence)
 
 
 def sse(event: str, data: bytes, event_id: str | bytes | None = None) -> bytes:

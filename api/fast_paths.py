@@ -37,7 +37,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.queries.customers import customer_view_json
 from api.resources import Resources
 from api.routes.actions import ACTION_RECORDERS, answer_action
-from api.routes.queues import LIMIT_DEFAULT, LIMIT_MAX, OFFSET_MAX, QUEUE_READERS, may_read_queue, queue_page
+from api.routes.queues import (
+    LIMIT_DEFAULT,
+    LIMIT_MAX,
+    OFFSET_MAX,
+    QUEUE_READERS,
+    SEEN_EVENT_HEADER,
+    may_read_queue,
+    queue_page,
+)
 from api.security import InvalidToken, Principal
 from contracts.writes import ActionAccepted, ActionCreate
 
@@ -51,6 +59,7 @@ OFFSET = (0, OFFSET_MAX, 0)
 QUEUE_READER_ROLES = frozenset(QUEUE_READERS)
 ACTIONS_PATH = "/api/actions"
 ACTION_RECORDER_ROLES = frozenset(ACTION_RECORDERS)
+SEEN_EVENT_HEADER_BYTES = SEEN_EVENT_HEADER.encode()
 MAX_WRITE_BODY = 65_536  # an action is a few hundred bytes; a larger body goes to the route
 
 
@@ -84,7 +93,8 @@ async def queue_read(scope: Scope, resources: Resources, user: Principal, agent_
     try:
         if not await may_read_queue(resources, user, agent_id):
             return None  # the route words the refusal (403)
-        body, total = await queue_page(resources, agent_id, limit, offset)
+        seen_event = _header(scope, SEEN_EVENT_HEADER_BYTES)
+        body, total = await queue_page(resources, agent_id, limit, offset, seen_event)
     except Exception:  # noqa: BLE001 - a read only: the route meets the same error and answers it as documented
         return None
     return body, [(b"x-total-count", str(total).encode())]
@@ -114,6 +124,13 @@ ROUTES = (
     # a path parameter never holds "/": the route's pattern allows it, its path template does not
     FastRoute(re.compile(r"^/api/customers/([A-Za-z0-9._:-]{1,64})$"), "/api/customers/{cif}", customer_read),
 )
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _bearer(scope: Scope) -> str | None:

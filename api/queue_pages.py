@@ -17,10 +17,13 @@ answered, by agent, limit and offset, and answers a repeat from memory while bot
   is kept until the earliest moment one of its decisions may change (`Decisions.holds_until`: the next
   calling-hours boundary, local midnight or a contact event dated later, and at most five minutes).
 
-A read just after a write may still get the previous page for as long as the worker takes to see the event
-(the watcher's reply arrives together with every other reader's, such as the live events', and is handled
-first); nothing else is ever stale. Memory: at most ``MAX_BYTES`` of pages per worker, the least recently
-read dropped first.
+A read that reacts to a live event names it (``seen_event``: the web app sends the event's id in
+``X-Queue-Event-Id``) and is answered from memory only once the watcher has applied that event, else from
+Redis: the event may have reached the browser through another worker before this worker's watcher ran.
+Any other read may get the previous page for as long as the worker takes to see an event (milliseconds:
+the watcher's reply arrives with every other reader's); asking Redis on every read whether the watcher is
+behind halved the reads a worker answers. Memory: at most ``MAX_BYTES`` of pages per worker, the least
+recently read dropped first.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from datetime import UTC, datetime
 import redis.asyncio as aioredis
 
 from processors.queues.read import entries_json, read_queue_page
-from sinks.redis import events_stream_key
+from sinks.redis import events_stream_key, stream_id
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +79,21 @@ class QueuePages:
         self._epoch = 0  # moves whenever everything is dropped
         self.following = False
         self._stopped = False
+        self._stream = events_stream_key(namespace)
+        self._applied = b"0-0"  # the id of the last stream entry the watcher applied
         self.counts = {"memory": 0, "redis": 0}  # reads answered from each (a metric)
 
-    async def read(self, agent_id: str, limit: int, offset: int) -> tuple[bytes, int]:
+    async def read(
+        self, agent_id: str, limit: int, offset: int, seen_event: str | None = None
+    ) -> tuple[bytes, int]:
         """Page ``limit`` entries from ``offset`` of the agent's queue as the API's JSON, and the queue's
-        length. Redis errors propagate."""
+        length, reflecting at least the live event ``seen_event`` (its stream id; anything else that is not
+        an id reads Redis). Redis errors propagate."""
         # the wall clock, not the business date: calling hours are about the customer's real time of day
         now = self._clock()
         key = (agent_id, limit, offset)
         page = self._pages.get(key)
-        if page is not None and self.following and now < page.holds_until:
+        if page is not None and self.following and now < page.holds_until and self._applied_event(seen_event):
             self._pages.move_to_end(key)
             self.counts["memory"] += 1
             return page.body, page.total
@@ -101,6 +109,15 @@ class QueuePages:
         ):
             self._keep(key, _Page(body, read.total, read.holds_until))
         return body, read.total
+
+    def _applied_event(self, event_id: str | None) -> bool:
+        """Whether the watcher has applied the stream entry ``event_id`` (True for None)."""
+        if event_id is None:
+            return True
+        try:
+            return stream_id(event_id) <= stream_id(self._applied.decode())
+        except ValueError:
+            return False
 
     def _keep(self, key: tuple[str, int, int], page: _Page) -> None:
         self._forget(key)
@@ -154,7 +171,7 @@ class QueuePages:
     async def follow(self, client: aioredis.Redis) -> None:
         """Follow the events stream on ``client`` (a connection of its own: XREAD BLOCK holds it) until
         cancelled or stopped, dropping pages as events arrive; errors are logged and it follows again."""
-        key = events_stream_key(self._namespace)
+        key = self._stream
         failures = 0
         while not self._stopped:
             try:
@@ -163,6 +180,7 @@ class QueuePages:
                     return
                 after = newest[0][0] if newest else b"0-0"
                 self.drop_all()  # whatever changed while nobody watched
+                self._applied = after
                 self.following = True
                 if failures:
                     log.info("queue pages: following %s again", key)
@@ -172,7 +190,7 @@ class QueuePages:
                     for _stream, entries in replies or ():
                         for entry_id, fields in entries:
                             self._apply(fields)
-                            after = entry_id
+                            after = self._applied = entry_id
                         if len(entries) >= READ_COUNT:
                             self.drop_all()  # so far behind that the stream may have been trimmed past us
             except asyncio.CancelledError:

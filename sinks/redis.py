@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -80,6 +81,17 @@ class EventStream:
 def events_stream_key(namespace: str) -> str:
     """The live-events stream of a namespace (read by the API's ``GET /api/events``)."""
     return f"{namespace}events"
+
+
+_STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+
+
+def stream_id(text: str) -> tuple[int, int]:
+    """A Redis stream id (``1732540000000-0``) as a comparable pair; ValueError if it is not one."""
+    if not _STREAM_ID.match(text):
+        raise ValueError(f"{text!r} is not an event id (like 1732540000000-0)")
+    milliseconds, sequence = text.split("-")
+    return int(milliseconds), int(sequence)
 
 
 def stream_fields(event: dict[str, Any]) -> dict[str, str | bytes]:

@@ -16,7 +16,7 @@ from api.deps import TOKEN_URL, ResourcesDep, current_user
 from api.errors import ServiceUnavailable
 from api.exact_json import ExactJsonRoute
 from api.security import Principal
-from sinks.redis import events_stream_key
+from sinks.redis import events_stream_key, stream_id
 
 router = APIRouter(route_class=ExactJsonRoute, prefix="/api/events", tags=["events"])
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
@@ -59,7 +59,7 @@ async def live_events(
     resume_after = last_event_id_header or last_event_id
     if resume_after is not None:
         try:
-            events.stream_id(resume_after)
+            stream_id(resume_after)
         except ValueError as error:
             where = ("header", "Last-Event-ID") if last_event_id_header else ("query", "last_event_id")
             raise RequestValidationError([{"type": "value_error", "loc": where, "msg": str(error)}]) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from api.deps import AgentIdPath, RequireRole, ResourcesDep
 from api.exact_json import ExactJsonRoute
@@ -38,11 +38,17 @@ async def may_read_queue(resources: Resources, user: Principal, agent_id: str) -
     return await resources.team_members.contains(resources.pool_async.connection, scope.team, agent_id)
 
 
-async def queue_page(resources: Resources, agent_id: str, limit: int, offset: int) -> tuple[bytes, int]:
+# The live event (its `id:`) a read reacts to: the answer reflects at least that event (api/queue_pages.py).
+SEEN_EVENT_HEADER = "x-queue-event-id"
+
+
+async def queue_page(
+    resources: Resources, agent_id: str, limit: int, offset: int, seen_event: str | None = None
+) -> tuple[bytes, int]:
     """The page's JSON and the queue's length: from the worker's kept pages or Redis (api/queue_pages.py)."""
     if resources.queue_pages is None:  # the app's lifespan has not opened its asynchronous resources
         raise RuntimeError("the API's resources are not open")
-    return await resources.queue_pages.read(agent_id, limit, offset)
+    return await resources.queue_pages.read(agent_id, limit, offset, seen_event)
 
 
 @router.get("/{agent_id}/queue", response_model=list[QueueEntry])
@@ -50,13 +56,17 @@ async def agent_queue(
     agent_id: AgentIdPath,
     user: QueueReader,
     resources: ResourcesDep,
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = LIMIT_DEFAULT,
     offset: Annotated[int, Query(ge=0, le=OFFSET_MAX)] = 0,
 ) -> Response:
     """The agent's customers, highest priority first, each with the reason for its rank and whether the
     customer may be called now (or which rule blocks it and from when). Agents read only their own queue,
-    supervisors their team's agents' queues. The total length is in `X-Total-Count`."""
+    supervisors their team's agents' queues. The total length is in `X-Total-Count`. A read that follows a
+    live `queue` event may name it in the `X-Queue-Event-Id` header (the event's `id`): the answer then
+    reflects at least that event."""
     if not await may_read_queue(resources, user, agent_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"you may not read agent {agent_id}'s queue")
-    body, total = await queue_page(resources, agent_id, limit, offset)
+    seen_event = request.headers.get(SEEN_EVENT_HEADER)
+    body, total = await queue_page(resources, agent_id, limit, offset, seen_event)
     return Response(body, media_type="application/json", headers={"X-Total-Count": str(total)})

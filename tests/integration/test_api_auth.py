@@ -312,3 +312,7 @@ async def test_cors_lets_the_web_apps_dev_server_in_and_no_one_else(client):
         "/api/admin/agents/a", headers={"Origin": "http://evil.example", **preflight}
     )
     assert "access-control-allow-origin" not in denied.headers
+    # the web app's queue re-read names the live event it follows
+    queue = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-queue-event-id"}
+    named = await client.options("/api/agents/a/queue", headers={"Origin": "http://localhost:5173", **queue})
+    assert named.status_code == 200, named.text

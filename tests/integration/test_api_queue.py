@@ -68,6 +68,16 @@ async def test_the_agent_reads_their_queue_in_priority_order_with_contactability
     assert body[0]["contactable_now"] is (8 <= hour < 21)  # calling hours in the customer's zone (UTC)
 
 
+@pytest.mark.parametrize("event_id", ["0-1", "99999999999999-0", "not-an-id"])
+async def test_a_read_may_name_the_live_event_it_follows(client, queue, fast_path_reads, event_id):
+    headers = token(Role.AGENT, "Q-1")
+    plain = await client.get("/api/agents/Q-1/queue", headers=headers)
+    for path in ("/api/agents/Q-1/queue", "/api/agents/Q-1/queue?via=route"):
+        named = await client.get(path, headers={**headers, "X-Queue-Event-Id": event_id})
+        assert named.status_code == 200 and named.content == plain.content
+    assert fast_path_reads == ["Q-1", "Q-1"]
+
+
 async def test_paging(client, queue):
     response = await client.get("/api/agents/Q-1/queue?limit=1&offset=1", headers=token(Role.ADMIN))
     assert [e["cif"] for e in response.json()] == ["C-CEASED"]

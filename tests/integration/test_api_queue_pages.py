@@ -143,6 +143,35 @@ async def test_the_sinks_queue_events_make_the_next_read_fresh_for_that_agent_on
     assert pages.counts == {"memory": 1, "redis": 3}  # B's page was still good
 
 
+async def test_a_read_naming_a_live_event_reflects_it_even_before_the_watcher_applied_it(settings, ns, rds):
+    put(rds, ns, "A", "C1")
+    sink = RedisRankingSink(settings.redis_url, lambda value: (value,), events=queue_events(ns))
+    sink.setup()
+    watched = Watched(settings, ns, clock=lambda: NOON)
+    real_xread = watched.watch_client.xread
+
+    async def busy_worker(*args, **kwargs):  # the watcher's turn comes a second after its reply
+        replies = await real_xread(*args, **kwargs)
+        if replies:
+            await asyncio.sleep(1.0)
+        return replies
+
+    watched.watch_client.xread = busy_worker
+    async with watched as pages:
+        before = await pages.read("A", 50, 0)
+        batch = SinkBatch("t", 0)
+        change = member_change(ns, "A", "C2", 200.0, entry("C2", 200.0))
+        batch.append(value=change, key="C2", timestamp=0, headers=[], offset=0)
+        sink.write(batch)
+        event_id = rds.xrevrange(events_stream_key(ns), count=1)[0][0].decode()  # as the live events send it
+        named, _ = await pages.read("A", 50, 0, seen_event=event_id)
+        unnamed, _ = await pages.read("A", 50, 0)  # the page the named read kept
+        not_an_id, _ = await pages.read("A", 50, 0, seen_event="latest")
+    assert cifs_of(before[0]) == ["C1"]
+    assert cifs_of(named) == cifs_of(unnamed) == cifs_of(not_an_id) == ["C2", "C1"]
+    assert pages.counts == {"memory": 1, "redis": 3}
+
+
 async def test_a_replays_wipe_of_every_queue_drops_every_page(settings, ns, rds):
     put(rds, ns, "A", "C1")
     put(rds, ns, "B", "C9")

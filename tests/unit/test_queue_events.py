@@ -6,13 +6,13 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from api.events import Audience, audience_of, sse, stream_id
+from api.events import Audience, audience_of, sse
 from api.metrics import client_allowed, route_template
 from api.security import Principal
 from contracts.admin import Role
 from processors.queues.events import MAX_LISTED, queue_agent, queue_events, queue_events_of
 from processors.queues.layout import entries_key, member_change, queue_key
-from sinks.redis import AppliedChange, MemberChange, events_stream_key, stream_fields
+from sinks.redis import AppliedChange, MemberChange, events_stream_key, stream_fields, stream_id
 
 NS = "t1."
 

@@ -57,6 +57,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined | null>;
   /** A token to use instead of the session's (right after login, before the session is saved). */
   token?: string;
+  /** Extra request headers (e.g. X-Queue-Event-Id). */
+  headers?: Record<string, string>;
 }
 
 export function withQuery(path: string, query?: RequestOptions["query"]): string {
@@ -74,7 +76,7 @@ export async function apiRequest<T>(
   path: string,
   options: RequestOptions = {},
 ): Promise<{ data: T; headers: Headers }> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
   const token = options.token ?? currentToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let body: BodyInit | undefined;

@@ -18,6 +18,14 @@ export interface QueueEvent {
 
 export type LiveStatus = "connecting" | "live" | "offline";
 
+const latestQueueEvents = new Map<string, string>();
+
+/** The id of the latest live queue event about an agent's queue. The re-read it causes names it
+ * (X-Queue-Event-Id), so that an API worker that has not seen the event yet reads the queue afresh. */
+export function latestQueueEventId(agentId: string): string | undefined {
+  return latestQueueEvents.get(agentId);
+}
+
 export function useLiveEvents(enabled: boolean): LiveStatus {
   const client = useQueryClient();
   const [status, setStatus] = useState<LiveStatus>("connecting");
@@ -30,6 +38,8 @@ export function useLiveEvents(enabled: boolean): LiveStatus {
     source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? "offline" : "connecting");
     source.addEventListener("queue", (message) => {
       const event = JSON.parse((message as MessageEvent<string>).data) as QueueEvent;
+      const eventId = (message as MessageEvent<string>).lastEventId;
+      if (eventId) latestQueueEvents.set(event.agent_id, eventId);
       void client.invalidateQueries({ queryKey: ["queue", event.agent_id] });
       for (const cif of [...(event.changed ?? []), ...(event.added ?? []), ...(event.removed ?? [])]) {
         void client.invalidateQueries({ queryKey: ["customer", cif] });

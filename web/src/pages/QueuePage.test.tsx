@@ -1,7 +1,8 @@
-import { screen, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { expect, test } from "vitest";
+import { expect, test, vi } from "vitest";
 
+import { useLiveEvents } from "../api/events";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
 import { QueuePage } from "./QueuePage";
 
@@ -65,4 +66,58 @@ test("another agent's queue is refused with a readable message", async () => {
   });
   renderAt("/agents/A-2/queue", "/agents/:agentId/queue", <QueuePage />);
   expect(await screen.findByRole("alert")).toHaveTextContent("You do not have access to this.");
+});
+
+/** Stands in for the browser's EventSource: the test emits the server's events. */
+class FakeEventSource {
+  static CLOSED = 2;
+  static last: FakeEventSource | undefined;
+  readyState = 1;
+  onopen: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  private listeners = new Map<string, (message: MessageEvent<string>) => void>();
+
+  constructor(readonly url: string) {
+    FakeEventSource.last = this;
+  }
+
+  addEventListener(type: string, listener: (message: MessageEvent<string>) => void) {
+    this.listeners.set(type, listener);
+  }
+
+  close() {}
+
+  emit(type: string, data: unknown, lastEventId: string) {
+    this.listeners.get(type)?.(new MessageEvent(type, { data: JSON.stringify(data), lastEventId }));
+  }
+}
+
+function LiveEvents() {
+  useLiveEvents(true);
+  return null;
+}
+
+test("the re-read a live queue event causes names that event, so the API answers at least as new", async () => {
+  signedInAs("agent", "A-1");
+  const named: (string | null)[] = [];
+  fakeApi({
+    "GET /api/agents/A-1/queue": (_url, init) => {
+      named.push(new Headers(init.headers).get("X-Queue-Event-Id"));
+      return { body: [entry("C1", 90)] };
+    },
+  });
+  vi.stubGlobal("EventSource", FakeEventSource);
+  renderAt(
+    "/agents/A-1/queue",
+    "/agents/:agentId/queue",
+    <>
+      <LiveEvents />
+      <QueuePage />
+    </>,
+  );
+  await screen.findAllByTestId("queue-row");
+  act(() =>
+    FakeEventSource.last!.emit("queue", { type: "queue", agent_id: "A-1", added: ["C1"] }, "1700000000000-0"),
+  );
+  await waitFor(() => expect(named).toEqual([null, "1700000000000-0"]));
 });

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 
 import { apiRequest } from "../api/client";
+import { latestQueueEventId } from "../api/events";
 import type { QueueEntry } from "../api/types";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BucketBadge } from "../lib/bucket";
@@ -12,11 +13,13 @@ import { customerPath } from "../routes";
 const PAGE = 50;
 
 async function fetchQueue(agentId: string, limit: number, signal: AbortSignal) {
+  const seenEvent = latestQueueEventId(agentId);
   const { data, headers } = await apiRequest<QueueEntry[]>(
     `/api/agents/${encodeURIComponent(agentId)}/queue`,
     {
       query: { limit },
       signal,
+      headers: seenEvent ? { "X-Queue-Event-Id": seenEvent } : undefined,
     },
   );
   return { entries: data, total: Number(headers.get("X-Total-Count") ?? data.length) };
