@@ -303,7 +303,9 @@ export interface paths {
          * Agent Queue
          * @description The agent's customers, highest priority first, each with the reason for its rank and whether the
          *     customer may be called now (or which rule blocks it and from when). Agents read only their own queue,
-         *     supervisors their team's agents' queues. The total length is in `X-Total-Count`.
+         *     supervisors their team's agents' queues. The total length is in `X-Total-Count`. A read that follows a
+         *     live `queue` event may name it in the `X-Queue-Event-Id` header (the event's `id`): the answer then
+         *     reflects at least that event.
          */
         get: operations["agent_queue_api_agents__agent_id__queue_get"];
         put?: never;
