@@ -134,11 +134,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _bearer(scope: Scope) -> str | None:
-    for key, value in scope["headers"]:
-        if key == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token if scheme.lower() == "bearer" and token else None
-    return None
+    scheme, _, token = (_header(scope, b"authorization") or "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
 
 
 def _small_json_body(scope: Scope) -> bool:

@@ -139,8 +139,8 @@ class QueuePages:
     def changed(self, agent_id: str) -> None:
         """The agent's queue changed: drop its pages, and keep no read of it that started before."""
         self._changes[agent_id] = self._changes.get(agent_id, 0) + 1
-        for key in self._keys_of.pop(agent_id, ()):
-            self._bytes -= len(self._pages.pop(key).body)
+        for key in tuple(self._keys_of.get(agent_id, ())):
+            self._forget(key)
 
     def drop_all(self) -> None:
         self._epoch += 1
@@ -163,7 +163,7 @@ class QueuePages:
     def stop(self) -> None:
         """Make :meth:`follow` return at its next step: the Redis client can lose a cancellation that
         arrives while it connects, and the watcher would then block on its next read (see
-        `api.resources.close_resources`, which also closes the watcher's connection)."""
+        `api.resources._stop_watcher`, which also closes the watcher's connection)."""
         self._stopped = True
         self.following = False
         self.drop_all()
@@ -178,19 +178,18 @@ class QueuePages:
                 newest = await client.xrevrange(key, count=1)
                 if self._stopped:
                     return
-                after = newest[0][0] if newest else b"0-0"
                 self.drop_all()  # whatever changed while nobody watched
-                self._applied = after
+                self._applied = newest[0][0] if newest else b"0-0"
                 self.following = True
                 if failures:
                     log.info("queue pages: following %s again", key)
                 failures = 0
                 while not self._stopped:
-                    replies = await client.xread({key: after}, count=READ_COUNT, block=BLOCK_MS)
+                    replies = await client.xread({key: self._applied}, count=READ_COUNT, block=BLOCK_MS)
                     for _stream, entries in replies or ():
                         for entry_id, fields in entries:
                             self._apply(fields)
-                            after = self._applied = entry_id
+                            self._applied = entry_id
                         if len(entries) >= READ_COUNT:
                             self.drop_all()  # so far behind that the stream may have been trimmed past us
             except asyncio.CancelledError:
