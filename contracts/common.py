@@ -28,10 +28,11 @@ SignedMoney = Annotated[Decimal, ExactDecimal(MONEY_INTEGER_DIGITS, MONEY_PLACES
 Rate = Annotated[Decimal, ExactDecimal(4, 6, ge=0, le=1000)]
 
 # Money in API responses: a decimal string ("1250000.50"), never a JSON number.
+MONEY_OUT_SCHEMA = {"type": "string", "pattern": r"^-?[0-9]+(?:\.[0-9]+)?$"}
 MoneyOut = Annotated[
     Decimal,
     PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+(?:\.[0-9]+)?$"}, mode="serialization"),
+    WithJsonSchema(MONEY_OUT_SCHEMA, mode="serialization"),
 ]
 
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Z0-9_]+$")]

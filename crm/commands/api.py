@@ -11,11 +11,14 @@ def worker_app():
     """The app of one worker process: uvicorn imports and calls this in each worker it starts, so each
     builds its own app, pools and producer from the environment's settings, with the project's logging."""
     from api.app import create_app
+    from crm.heap import freeze_startup_heap
     from crm.logging import configure_logging
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    return create_app(settings)
+    app = create_app(settings)
+    freeze_startup_heap()  # built once, alive until the worker exits: no collection need walk it again
+    return app
 
 
 def api(

@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from decimal import ROUND_DOWN, Decimal
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
+from pydantic import TypeAdapter
 
 from api import fast_paths
 from api.queries.customers import VIEW, view_parameters
 from api.security import Principal
 from contracts import AgentAction
 from contracts.admin import Role
+from contracts.common import MoneyOut
+from contracts.customer_view import InstallmentInView
+from contracts.loans import Installment
 from domain.buckets import bucket
 from processors.common.routing import Routed
 from processors.promises.sink import ACTION_ROWS, ACTIONS, action_rows
@@ -354,6 +361,40 @@ def test_every_part_of_the_view_can_be_answered_from_an_index(api_settings, cust
         parameters = view_parameters(user, customer["cif"])
         plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {VIEW}", parameters))
         assert "Seq Scan" not in plan, plan
+
+
+MONEY_OUT = TypeAdapter(MoneyOut)
+# What Money accepts, at the scales a bank may send it: 1E+3 (normalized), 1.50000 (trailing zeros)
+STORED_MONEY = st.builds(
+    lambda amount, places, normalized: amount.normalize()
+    if normalized
+    else amount.quantize(Decimal(1).scaleb(-places), ROUND_DOWN),
+    st.decimals(min_value=0, max_value=Decimal("9999999999999999.9999"), places=4),
+    st.integers(0, 8),
+    st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amounts=st.lists(STORED_MONEY, min_size=1, max_size=20))
+def test_installment_amounts_pass_through_as_the_text_moneyout_writes(api_settings, amounts):
+    """The view passes each installment's amounts on as PostgreSQL's ``numeric::text`` (InstallmentInView),
+    not as decimals: the same bytes MoneyOut would write for the stored value."""
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        texts = conn.execute(
+            "SELECT array_agg(x::text ORDER BY n) FROM unnest(%s::numeric[]) WITH ORDINALITY AS t(x, n)",
+            [amounts],
+        ).fetchone()[0]
+    for text in texts:
+        assert MONEY_OUT.dump_json(Decimal(text)).decode() == f'"{text}"'
+        installment = {
+            "due_date": "2026-01-15",
+            **dict.fromkeys(("principal", "interest", "fees", "penalty", "paid"), text),
+        }
+        assert (
+            InstallmentInView.model_validate(installment).model_dump_json()
+            == Installment.model_validate(installment).model_dump_json()
+        )
 
 
 @pytest.fixture

@@ -1519,6 +1519,24 @@ export interface components {
             /** Principal */
             principal: string;
         };
+        /** InstallmentInView */
+        InstallmentInView: {
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            /** Fees */
+            fees: string;
+            /** Interest */
+            interest: string;
+            /** Paid */
+            paid: string;
+            /** Penalty */
+            penalty: string;
+            /** Principal */
+            principal: string;
+        };
         /** LoanInView */
         LoanInView: {
             /** Account Number */
@@ -1557,7 +1575,7 @@ export interface components {
              * Installments
              * @default []
              */
-            installments: components["schemas"]["Installment"][];
+            installments: components["schemas"]["InstallmentInView"][];
             /** Interest Rate */
             interest_rate: string;
             /**
