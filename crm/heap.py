@@ -12,8 +12,8 @@ def freeze_startup_heap() -> int:
 
     Why: an API worker under load allocates fast enough for a full collection every few seconds, and each
     walked that whole startup heap while every request in flight waited. Measured on the 360 view with one
-    worker and 32 clients: p99 123-133 ms before, 62-77 ms with the collector off or the heap frozen, at the
-    same throughput. Objects made later are collected as before."""
+    worker and 32 clients: p99 123-171 ms before, 62-69 ms with the collector off, 77-91 ms with the heap
+    frozen, at the same throughput. Objects made later are collected as before."""
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
