@@ -10,6 +10,10 @@ the body limit still apply), answers such a request itself when it is the plain 
   the route's own function (`queue_page`: the worker's kept pages, or Redis).
 - ``GET /api/customers/{cif}``: a valid token and a customer the caller may see; answered by the same
   function as the route (`api.queries.customers.customer_view_json`), audit row included.
+- ``GET /api/search``: a valid token and parameters the route takes as they are (`plain_search`); answered
+  by the route's own function (`search_json`: one `_msearch` on Elasticsearch). Routing and dependencies
+  were a quarter of a search's CPU in the API. When Elasticsearch cannot answer, the app's error handler
+  words the 503 here, as for the route: handing the request on would ask Elasticsearch a second time.
 - ``POST /api/actions``: no query, an agent's or supervisor's valid token and a JSON body (declared
   length, JSON content type) that the contract accepts; recorded by the route's own function
   (`answer_action`), its refusals answered by the app's error handlers, as the route's are. FastAPI's body
@@ -18,7 +22,7 @@ the body limit still apply), answers such a request itself when it is the plain 
 Anything else (no or bad token, another role, a queue the caller may not read, odd parameters, a customer
 not found or not theirs, a store's error, a body the contract refuses) goes on to the FastAPI route, which
 answers it as documented, so both paths give the same answers; tests/integration/test_api_queue.py,
-test_api_customers.py and test_api_actions.py check that they do byte for byte.
+test_api_customers.py, test_api_actions.py and test_search.py check that they do byte for byte.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from api.routes.queues import (
     may_read_queue,
     queue_page,
 )
+from api.routes.search import plain_search, search_json
 from api.security import InvalidToken, Principal
 from contracts.writes import ActionAccepted, ActionCreate
 
@@ -110,9 +115,21 @@ async def customer_read(scope: Scope, resources: Resources, user: Principal, cif
     return None if body is None else (body, [])
 
 
+async def search_read(scope: Scope, resources: Resources, user: Principal, _argument: str) -> Answer:
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+        if name in params:
+            return None  # which one counts is the route's to say
+        params[name] = value
+    request = plain_search(params)
+    if request is None:
+        return None
+    return await search_json(resources, user, request), []
+
+
 @dataclass(frozen=True)
 class FastRoute:
-    path: re.Pattern[str]  # its one group is the handler's argument
+    path: re.Pattern[str]  # its one group, if any, is the handler's argument
     template: str  # the FastAPI route it stands in for: metrics label requests by its template
     handler: Handler
 
@@ -123,6 +140,7 @@ ROUTES = (
     ),
     # a path parameter never holds "/": the route's pattern allows it, its path template does not
     FastRoute(re.compile(r"^/api/customers/([A-Za-z0-9._:-]{1,64})$"), "/api/customers/{cif}", customer_read),
+    FastRoute(re.compile(r"^/api/search$"), "/api/search", search_read),
 )
 
 
@@ -192,7 +210,8 @@ class FastPaths:
             for route in ROUTES:
                 matched = route.path.match(scope["path"])
                 if matched:
-                    if await self._answer(route, scope, send, matched.group(1)):
+                    argument = matched.group(1) if route.path.groups else ""
+                    if await self._answer(route, scope, receive, send, argument):
                         return
                     break
         elif (
@@ -227,14 +246,12 @@ class FastPaths:
         try:
             answer = await answer_action(app.state.resources, app.state.dictionaries, user, action)
         except Exception as error:
-            handler = _error_handler(app, error)
-            if handler is None:
-                raise  # unexpected: answered 500 by the outermost handler, as from the route
-            answer = await handler(Request(scope), error)
+            await _answer_error(scope, receive, send, error)
+            return None
         if isinstance(answer, ActionAccepted):
             await _send_json(send, 202, answer.model_dump_json().encode(), [])
         else:
-            await answer(scope, receive, send)
+            await answer(scope, receive, send)  # the route's own refusal (409)
         return None
 
     def _principal(self, scope: Scope) -> Principal | None:
@@ -246,12 +263,19 @@ class FastPaths:
         except InvalidToken:
             return None
 
-    async def _answer(self, route: FastRoute, scope: Scope, send: Send, argument: str) -> bool:
+    async def _answer(
+        self, route: FastRoute, scope: Scope, receive: Receive, send: Send, argument: str
+    ) -> bool:
         """Answer the plain case and return True; return False to leave the request to the route."""
         user = self._principal(scope)
         if user is None:
             return False
-        answer = await route.handler(scope, scope["app"].state.resources, user, argument)
+        try:
+            answer = await route.handler(scope, scope["app"].state.resources, user, argument)
+        except Exception as error:
+            scope["route"] = Matched(route.template)
+            await _answer_error(scope, receive, send, error)
+            return True
         if answer is None:
             return False
         body, headers = answer
@@ -264,6 +288,16 @@ async def _send_json(send: Send, status: int, body: bytes, headers: Headers) -> 
     start_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": [*start_headers, *headers]})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _answer_error(scope: Scope, receive: Receive, send: Send, error: Exception) -> None:
+    """Answer an error as the route's would be: by the app's handler for it (a 503 when a store cannot
+    answer, ...); an unexpected one is raised on to the outermost handler (500)."""
+    handler = _error_handler(scope["app"], error)
+    if handler is None:
+        raise error
+    response = await handler(Request(scope), error)
+    await response(scope, receive, send)
 
 
 def _error_handler(app, error: Exception) -> Callable | None:

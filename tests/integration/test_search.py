@@ -12,11 +12,17 @@ import httpx
 import orjson
 import pytest
 from elasticsearch import Elasticsearch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from quixstreams.sinks import SinkBackpressureError
 from quixstreams.sinks.base.batch import SinkBatch
 
+from api import fast_paths
+from api.routes import search as search_route
+from api.routes.search import plain_search
 from contracts import AgentAssignment, CustomerDelinquencyRecord, CustomerRecord
 from contracts.admin import Role
+from domain.buckets import DEFAULT_BUCKETS
 from processors.common.app import consumer_group
 from processors.registry import INPUTS as PROCESSOR_INPUTS
 from processors.search.documents import DocumentChange
@@ -317,15 +323,134 @@ async def test_without_a_token_401(client):
 
 
 @pytest.mark.anyio
-async def test_elasticsearch_unreachable_or_uninitialised_is_503(world):
+async def test_elasticsearch_unreachable_or_uninitialised_is_503(world, searches):
     settings = world[0]
     async with api_client(settings.model_copy(update={"elasticsearch_url": "http://127.0.0.1:1"})) as http:
         response = await http.get("/api/search", params={"q": "x"}, headers=ADMIN)
     assert response.status_code == 503
     assert response.json()["detail"].startswith("Elasticsearch (http://127.0.0.1:1) is unreachable")
+    # the fast path words the 503 itself: the route would have asked Elasticsearch a second time
+    assert searches == {"fast": 1, "asked": 1}
     async with api_client(settings.model_copy(update={"namespace": "nowhere-search."})) as http:
         response = await http.get("/api/search", params={"q": "x"}, headers=ADMIN)
     assert response.status_code == 503 and "run `crm init`" in response.json()["detail"]
+
+
+@pytest.fixture
+def searches(monkeypatch) -> dict[str, int]:
+    """How many searches the fast path (api.fast_paths) took, and how many Elasticsearch was asked."""
+    counts = {"fast": 0, "asked": 0}
+    take, ask = fast_paths.search_json, search_route.search_customers
+
+    async def taken(*args):
+        counts["fast"] += 1
+        return await take(*args)
+
+    async def asked(*args):
+        counts["asked"] += 1
+        return await ask(*args)
+
+    monkeypatch.setattr(fast_paths, "search_json", taken)
+    monkeypatch.setattr(search_route, "search_customers", asked)
+    return counts
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "headers",
+    [ADMIN, token(Role.AGENT, "P1"), token(Role.SUPERVISOR, team="T1"), token(Role.INTEGRATION)],
+)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": "nguyen"},
+        {"q": "page pers", "page": "2", "page_size": "10"},
+        {"bucket": "30-59", "agent": "A1"},
+    ],
+)
+async def test_the_fast_path_answers_byte_for_byte_as_the_route(client, searches, headers, params):
+    fast = await client.get("/api/search", params=params, headers=headers)
+    # a parameter the route ignores and the fast path does not take: the route answers
+    routed = await client.get("/api/search", params={**params, "via": "route"}, headers=headers)
+    assert searches == {"fast": 1, "asked": 2}
+    assert fast.status_code == routed.status_code == 200
+    assert fast.content == routed.content
+    assert fast.headers["content-type"] == routed.headers["content-type"] == "application/json"
+    assert fast.headers["x-request-id"]  # the middleware around it still applies
+
+
+def _numbers(low: int, high: int, edges: list[int]) -> st.SearchStrategy[str]:
+    odd = ["", "01", " 1", "+1", "1.0", "1_0", "٣", "-1", "99999999999999999999"]
+    near_edges = [str(n + step) for n in edges for step in (-1, 0, 1)]
+    return st.one_of(st.integers(low, high).map(str), st.sampled_from(near_edges + odd))
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)
+_AGENT_IDS = st.from_regex(r"[A-Za-z0-9._:/-]{1,66}", fullmatch=True)  # 64 at most
+# mostly values the route takes, so that one odd value is often the only one
+SEARCH_PARAMETERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "q": st.one_of(_TEXT, st.sampled_from(["nguyen", "  ", "SC-001", "x" * 100, "x" * 101])),
+        "bucket": st.one_of(
+            st.sampled_from(DEFAULT_BUCKETS.labels), st.sampled_from(["31-60", "current", "", "180"]), _TEXT
+        ),
+        "agent": st.one_of(_AGENT_IDS, _AGENT_IDS, st.sampled_from(["A 1", "A1\n", "", "é"]), _TEXT),
+        "page": _numbers(-1, 520, [1, 100, 500, 10_000]),  # page * page_size <= 10,000
+        "page_size": _numbers(-1, 120, [1, 20, 100]),
+    },
+)
+
+
+@pytest.mark.anyio
+# the app's pools draw jitter from `random` in their own threads (psycopg_pool's connection expiry, aiohttp's
+# waiters) while examples are drawn; the examples do not depend on it
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module:FutureWarning")
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(params=SEARCH_PARAMETERS)
+async def test_the_fast_path_never_takes_what_the_route_refuses(client, searches, params):
+    await _fast_path_agrees_with_the_route(client, searches, params)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "500", "page_size": "20"},
+        {"page": "501"},
+        {"page": "10000", "page_size": "1"},
+        {"page": "0"},
+        {"page_size": "100"},
+        {"page_size": "101"},
+        {"page_size": "0"},
+        {"page": "+1"},
+        {"agent": "x" * 64},
+        {"agent": "x" * 65},
+        {"agent": "A1\n"},
+        {"q": "x" * 100},
+        {"q": "x" * 101},
+        {"q": " "},
+        {"q": ""},
+        {"bucket": "180+"},
+        {"bucket": "current"},
+    ],
+)
+async def test_at_the_edges_the_fast_path_takes_exactly_what_the_route_takes(client, searches, params):
+    await _fast_path_agrees_with_the_route(client, searches, params)
+
+
+async def _fast_path_agrees_with_the_route(client: httpx.AsyncClient, searches: dict, params: dict) -> None:
+    before = searches["fast"]
+    fast = await client.get("/api/search", params=params, headers=ADMIN)
+    routed = await client.get("/api/search", params={**params, "via": "route"}, headers=ADMIN)
+    assert (fast.status_code, fast.content) == (routed.status_code, routed.content)
+    taken = searches["fast"] > before
+    assert taken == (plain_search(params) is not None)
+    if taken:
+        assert routed.status_code == 200
+    elif routed.status_code == 200:  # only numbers the route reads leniently (" 1", "+1") go to it
+        assert not all(params.get(name, "1").isdigit() for name in ("page", "page_size"))
 
 
 @pytest.mark.anyio
