@@ -17,6 +17,7 @@ import redis
 import redis.asyncio as aioredis
 
 from api.publishing import DeliveryReports, Publisher, make_api_producer
+from api.queries.search import LatestDates
 from api.queue_pages import BLOCK_MS, QueuePages
 from api.search_client import SearchClient
 from api.security import TokenCache
@@ -127,6 +128,8 @@ class Resources:
     queue_pages: QueuePages | None = None
     # Whether an agent is in a team, for team supervisors' queue reads (api/visibility.py).
     team_members: TeamMembers = field(default_factory=TeamMembers)
+    # The latest business date of the search index, asked at most once a second (api/queries/search.py).
+    latest_dates: LatestDates = field(default_factory=LatestDates)
     _watcher: asyncio.Task | None = field(default=None, repr=False)
     _watcher_redis: aioredis.Redis | None = field(default=None, repr=False)
 

@@ -30,11 +30,11 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
 import orjson
 from elasticsearch import Elasticsearch
 
-from api.queries.search import SearchRequest, search_customers
+from api.queries.search import LatestDates, SearchRequest, search_customers
+from api.search_client import SearchClient
 from api.visibility import Scope
 from crm.generator.customers import customer
 from crm.settings import Settings
@@ -135,14 +135,19 @@ async def _time_queries(settings: Settings, queries: list[tuple[str, str]]) -> d
     scopes = [Scope(), Scope(agent_id="AG0042"), Scope(team="TEAM-03")]
     times: dict[str, list[float]] = {}
     totals: dict[str, list[int]] = {}
-    async with httpx.AsyncClient(base_url=settings.elasticsearch_url, timeout=10) as http:
+    http = SearchClient(settings.elasticsearch_url, timeout_s=10, connections=1)  # the API's own client
+    latest_dates = LatestDates()  # as in a worker: the latest business date asked once a second
+    try:
         for _ in range(20):  # warm-up: connections, caches
-            await search_customers(http, settings.namespace, SearchRequest(q="nguyen"), Scope())
+            await search_customers(http, latest_dates, settings.namespace, SearchRequest(q="nguyen"), Scope())
         for n, (kind, text) in enumerate(queries):
             started = time.perf_counter()
-            results = await search_customers(http, settings.namespace, SearchRequest(q=text), scopes[n % 3])
+            request = SearchRequest(q=text)
+            results = await search_customers(http, latest_dates, settings.namespace, request, scopes[n % 3])
             times.setdefault(kind, []).append(time.perf_counter() - started)
             totals.setdefault(kind, []).append(results.total)
+    finally:
+        await http.aclose()
     for kind, counts in totals.items():
         times[kind].sort()
         print(

@@ -61,7 +61,9 @@ async def search(
 
 async def search_json(resources: Resources, user: Principal, request: SearchRequest) -> bytes:
     """The answer's body, as the route and its fast path (`api.fast_paths`) send it."""
-    results = await search_customers(resources.http, resources.settings.namespace, request, scope_of(user))
+    results = await search_customers(
+        resources.http, resources.latest_dates, resources.settings.namespace, request, scope_of(user)
+    )
     # validated as it was built: FastAPI would validate and convert it again on the way out
     return results.model_dump_json().encode()
 

@@ -20,6 +20,7 @@ from quixstreams.sinks.base.batch import SinkBatch
 from api import fast_paths
 from api.routes import search as search_route
 from api.routes.search import plain_search
+from api.search_client import SearchClient
 from contracts import AgentAssignment, CustomerDelinquencyRecord, CustomerRecord
 from contracts.admin import Role
 from domain.buckets import DEFAULT_BUCKETS
@@ -250,6 +251,23 @@ async def test_a_result_carries_what_the_list_shows(client):
             "account_numbers": ["LN-001"],
         }
     ]
+
+
+@pytest.mark.anyio
+async def test_the_latest_business_date_is_asked_once_a_second_not_with_every_search(client, monkeypatch):
+    queries_per_request = []
+    post = SearchClient.post
+
+    async def noting(self, path, body, content_type):
+        queries_per_request.append(body.count(b"\n") // 2)  # NDJSON: a header line and a body per query
+        return await post(self, path, body, content_type)
+
+    monkeypatch.setattr(SearchClient, "post", noting)
+    first = await client.get("/api/search", params={"q": "SC-001"}, headers=ADMIN)
+    again = await client.get("/api/search", params={"q": "SC-001"}, headers=ADMIN)
+    assert first.json()["results"][0]["max_dpd"] == 37  # as of the index's latest date, 2026-03-04
+    assert again.content == first.content
+    assert queries_per_request == [2, 1]
 
 
 @pytest.mark.anyio

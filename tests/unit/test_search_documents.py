@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from api.queries.search import (
     LATEST_BUSINESS_DATE,
+    LatestDates,
     SearchRequest,
     build_query,
     match_clauses,
@@ -446,17 +447,35 @@ def test_an_answer_becomes_a_page_of_results_with_dpd_as_of_the_latest_business_
             "hits": [{"_source": {"cif": "C1", "max_dpd": 5, "oldest_unpaid_due": "2026-03-01"}}],
         }
     }
-    latest = {"hits": {"hits": [{"_id": "C7", "fields": {"business_date": ["2026-03-10"]}}]}}
-    page = read_results(answer, latest, SearchRequest(page=3, page_size=20))
+    page = read_results(answer, date(2026, 3, 10), SearchRequest(page=3, page_size=20))
     assert (page.total, page.page, page.page_size, page.results[0].max_dpd) == (41, 3, 20, 9)
-    empty = read_results(
-        {"hits": {"total": {"value": 0}, "hits": []}}, {"hits": {"hits": []}}, SearchRequest()
-    )
+    assert read_results(answer, None, SearchRequest()).results[0].max_dpd == 5  # no date seen yet
+    empty = read_results({"hits": {"total": {"value": 0}, "hits": []}}, None, SearchRequest())
     assert (empty.total, empty.results) == (0, [])
 
 
-def test_one_request_carries_the_search_and_the_latest_business_date():
+def test_one_request_carries_the_search_and_the_latest_business_date_when_asked_for():
     lines = msearch_body(SearchRequest(q="an"), Scope()).splitlines()
     assert [orjson.loads(line) for line in lines[::2]] == [{}, {}]
     assert orjson.loads(lines[1]) == build_query(SearchRequest(q="an"), Scope())
     assert orjson.loads(lines[3]) == LATEST_BUSINESS_DATE and lines[3] != lines[1]
+    alone = msearch_body(SearchRequest(q="an"), Scope(), with_latest_date=False)
+    assert alone.splitlines() == lines[:2] and alone.endswith(b"\n")  # NDJSON ends with a newline
+
+
+def _latest_answer(day: str | None) -> dict:
+    return {"hits": {"hits": [{"_id": "C7", "fields": {"business_date": [day]}}] if day else []}}
+
+
+def test_the_latest_business_date_is_reused_for_a_second_per_index():
+    now = [100.0]
+    dates = LatestDates(ttl_s=1.0, clock=lambda: now[0])
+    assert dates.get("a.customers") == (False, None)  # never asked
+    assert dates.note("a.customers", _latest_answer("2026-03-10")) == date(2026, 3, 10)
+    now[0] = 100.9
+    assert dates.get("a.customers") == (True, date(2026, 3, 10))
+    assert dates.get("b.customers") == (False, None)  # another namespace's index is asked for itself
+    now[0] = 101.0
+    assert dates.get("a.customers") == (False, None)  # a second old: asked again
+    assert dates.note("a.customers", _latest_answer(None)) is None  # an empty index: no date, kept too
+    assert dates.get("a.customers") == (True, None)
