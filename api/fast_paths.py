@@ -78,14 +78,22 @@ def _bounded(text: str | None, bounds: tuple[int, int, int]) -> int | None:
     return value if low <= value <= high else None
 
 
+def _params(query_string: bytes) -> dict[str, str] | None:
+    """The query's parameters (decoded as Starlette does) when each is given once; None otherwise: which of
+    two counts is the route's to say."""
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if name in params:
+            return None
+        params[name] = value
+    return params
+
+
 def _page(query_string: bytes) -> tuple[int, int] | None:
     """(limit, offset) when the query holds nothing else and both are in bounds; None otherwise."""
-    params: dict[str, str] = {}
-    if query_string:
-        for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
-            if name not in ("limit", "offset") or name in params:
-                return None
-            params[name] = value
+    params = _params(query_string)
+    if params is None or not params.keys() <= {"limit", "offset"}:
+        return None
     limit, offset = _bounded(params.get("limit"), LIMIT), _bounded(params.get("offset"), OFFSET)
     return None if limit is None or offset is None else (limit, offset)
 
@@ -116,12 +124,8 @@ async def customer_read(scope: Scope, resources: Resources, user: Principal, cif
 
 
 async def search_read(scope: Scope, resources: Resources, user: Principal, _argument: str) -> Answer:
-    params: dict[str, str] = {}
-    for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
-        if name in params:
-            return None  # which one counts is the route's to say
-        params[name] = value
-    request = plain_search(params)
+    params = _params(scope["query_string"])
+    request = None if params is None else plain_search(params)
     if request is None:
         return None
     return await search_json(resources, user, request), []
