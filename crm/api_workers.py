@@ -60,6 +60,7 @@ class HandedConnectionsServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
         super().__init__(config)
         self.channel = channel
+        self._handing: set[asyncio.Task] = set()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])  # the app's lifespan, no listener
@@ -91,7 +92,9 @@ class HandedConnectionsServer(uvicorn.Server):
         connection.setblocking(False)
         with contextlib.suppress(OSError):  # what uvicorn's listener sets; a client gone already: below
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        loop.create_task(_serve_connection(loop, protocol, connection))
+        task = loop.create_task(_serve_connection(loop, protocol, connection))
+        self._handing.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._handing.discard)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         with contextlib.suppress(ValueError, OSError):  # already removed when the supervisor went away
