@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE  # the exit code of a server that never started serving
 
 log = logging.getLogger("crm.api")
 
-STARTUP_FAILURE = 3  # uvicorn's exit code for a worker that never started serving
 CHECK_S = 0.5  # how often the supervisor looks for dead workers and for a stop request
 STARTING_CHECK_S = 0.05  # ... while no worker has started
 READY = b"ready"  # a worker's message once its app has started
@@ -185,7 +185,7 @@ class Supervisor:
                 continue
             worker.process.join()
             worker.channel.close()
-            if not worker.ready or worker.process.exitcode == STARTUP_FAILURE:
+            if not worker.ready:  # uvicorn's own STARTUP_FAILURE exits come before the worker is ready
                 log.error(
                     "API worker %s exited with %s before it started; stopping the API (see its error above)",
                     worker.process.pid,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from crm.demo.children import logs_dir
+from tests.ports import free_port
 
 READY_LINE = "Ctrl-C to stop."
 DEMO_PASSWORD = "demo-password"
@@ -34,12 +34,6 @@ def web_dist() -> Path:
     if not outcome.ok:
         pytest.fail(f"the web app cannot be built for the end-to-end tests: {outcome.message}")
     return WEB_DIR / "dist"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

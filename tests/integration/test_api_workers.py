@@ -16,15 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.api_client import SECRET
+from tests.ports import free_port
 
 pytestmark = pytest.mark.integration
 START_TIMEOUT_S = 90
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _workers(supervisor: int) -> list[int]:
@@ -94,7 +89,7 @@ def _wait(condition, timeout_s: float, what: str) -> None:
 
 @pytest.fixture
 def api(cli_env, tmp_path) -> Iterator[tuple[subprocess.Popen, int, Path]]:
-    port, log = _free_port(), tmp_path / "api.log"
+    port, log = free_port(), tmp_path / "api.log"
     command = [sys.executable, "-m", "crm", "api", "--workers", "2", "--port", str(port)]
     env = {**cli_env, "CRM_JWT_SECRET": SECRET}
     process = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
@@ -165,7 +160,7 @@ def test_workers_that_cannot_start_stop_the_api_instead_of_restarting_forever(cl
     broken = tmp_path / "dictionaries.json"
     broken.write_text("{not json")  # the app refuses to start with it; the supervisor itself starts
     env = {**cli_env, "CRM_JWT_SECRET": SECRET, "CRM_DICTIONARIES_FILE": str(broken)}
-    command = [sys.executable, "-m", "crm", "api", "--workers", "2", "--port", str(_free_port())]
+    command = [sys.executable, "-m", "crm", "api", "--workers", "2", "--port", str(free_port())]
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 3
     assert "before it started; stopping the API" in finished.stderr

@@ -16,6 +16,7 @@ from infra.stack import manager
 from infra.stack.base import Service, _start_time
 from infra.stack.errors import StackError
 from infra.stack.redis import Redis
+from tests.ports import free_port
 from topics.clients import make_admin
 
 pytestmark = pytest.mark.integration
@@ -32,12 +33,6 @@ def native_stack(settings):
     statuses = manager.up(settings)
     assert all(s.healthy for s in statuses)
     return statuses
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_up_reports_every_service_healthy_with_pid_and_address(native_stack, settings):
@@ -160,7 +155,7 @@ class _Doomed(Service):
     def __init__(self, settings: Settings, script: str) -> None:
         super().__init__(settings)
         self.script = script
-        self._port = _free_port()
+        self._port = free_port()
 
     @property
     def host(self) -> str:
