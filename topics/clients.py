@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
     from crm.settings import Settings
 
+RETRY_PAUSE_S = 0.2  # between asks for committed offsets while the group's coordinator cannot answer yet
+
 
 def producer_config(settings: Settings, **overrides: Any) -> dict[str, Any]:
     """An idempotent, throughput-minded producer: a retry never writes a message twice."""
@@ -80,14 +82,36 @@ def offsets_reader(brokers: str, group: str) -> Consumer:
 def committed_offsets(
     reader: Consumer, partitions: list[TopicPartition], timeout: float = 10.0
 ) -> dict[tuple[str, int], int]:
-    """(topic, partition) → the group's committed offset, 0 where it has none."""
-    from confluent_kafka import KafkaException
+    """(topic, partition) → the group's committed offset, 0 where it has none. A retriable error (the group's
+    coordinator still loading its offsets, as just after the broker starts) is asked again until
+    ``timeout``; any other, or one that lasts, is raised."""
+    from confluent_kafka import KafkaError, KafkaException
 
-    found = reader.committed(partitions, timeout=timeout)
-    for tp in found:
-        if tp.error is not None:
-            raise KafkaException(tp.error)
-    return {(tp.topic, tp.partition): max(tp.offset, 0) for tp in found}
+    # a partition's error comes without librdkafka's retriable flag: the transient codes by name
+    transient = {
+        KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+        KafkaError.COORDINATOR_NOT_AVAILABLE,
+        KafkaError.NOT_COORDINATOR,
+        KafkaError.REQUEST_TIMED_OUT,
+        KafkaError._TIMED_OUT,
+        KafkaError._TRANSPORT,
+    }
+    deadline = time.monotonic() + timeout
+    while True:
+        left = max(deadline - time.monotonic(), 0.1)
+        try:
+            found = reader.committed(partitions, timeout=left)
+            error = next((tp.error for tp in found if tp.error is not None), None)
+        except KafkaException as raised:
+            found, error = [], raised.args[0]
+        if error is None:
+            return {(tp.topic, tp.partition): max(tp.offset, 0) for tp in found}
+        if (
+            not (error.retriable() or error.code() in transient)
+            or time.monotonic() + RETRY_PAUSE_S > deadline
+        ):
+            raise KafkaException(error)
+        time.sleep(RETRY_PAUSE_S)
 
 
 # Errors a group coordinator answers while it moves or loads (a broker just started, a leader changed):

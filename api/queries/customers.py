@@ -25,6 +25,7 @@ import psycopg
 import psycopg_pool
 
 from api.queries.loans import derived_dpd
+from api.queries.raw import positional
 from api.security import Principal
 from api.visibility import CUSTOMER_VISIBLE, scope_of, visibility_parameters
 from contracts.customer_view import CustomerView
@@ -128,6 +129,15 @@ FROM visible v LEFT JOIN customer_delinquency cd ON cd.cif = v.cif
 """
 
 
+VIEW_POSITIONAL, VIEW_NAMES = positional(VIEW)  # psycopg would parse it on every execution
+
+
+def view_arguments(user: Principal, cif: str) -> list[Any]:
+    """:func:`view_parameters` in the order of ``VIEW_POSITIONAL``'s placeholders."""
+    parameters = view_parameters(user, cif)
+    return [parameters[name] for name in VIEW_NAMES]
+
+
 def view_parameters(user: Principal, cif: str) -> dict[str, Any]:
     return {
         "cif": cif,
@@ -141,7 +151,8 @@ def view_parameters(user: Principal, cif: str) -> dict[str, Any]:
 async def customer_view(conn: psycopg.AsyncConnection, user: Principal, cif: str) -> CustomerView | None:
     """The 360 view of ``cif`` as ``user`` may see it, or None (unknown, or not theirs to see); a view read
     is recorded in the audit log (``customer.view``) by the same statement, so neither happens alone."""
-    cursor = await conn.execute(VIEW, view_parameters(user, cif))  # autocommit: its own transaction
+    cursor = psycopg.AsyncRawCursor(conn)  # autocommit: the statement is its own transaction
+    await cursor.execute(VIEW_POSITIONAL, view_arguments(user, cif))
     row = await cursor.fetchone()
     return None if row is None else assemble(orjson.loads(row[0]))
 
