@@ -2,9 +2,13 @@
 
     python benchmarks/api.py [--customers 500000] [--duration 20] [--connections 64] [--workers 2]
                              [--scenarios queue,view,search,action] [--profile SCENARIO] [--out FILE]
+                             [--keep-data TAG | --drop-data TAG]
 
 1. Data (`benchmarks/api_data.py`): ``--customers`` generated customers loaded straight into a throw-away
-   namespace: PostgreSQL tables, the agents' queues in Redis, the search index in Elasticsearch.
+   namespace: PostgreSQL tables, the agents' queues in Redis, the search index in Elasticsearch. Loading
+   500,000 takes about four minutes: ``--keep-data TAG`` loads into namespace ``TAG`` and keeps it, and
+   later runs with the same ``TAG`` reuse it (many measurements, one load; the action scenario then starts
+   from no recorded actions, as on new data); ``--drop-data TAG`` removes it.
 2. `crm api --workers N` as a subprocess, driven by `wrk` (or, without it, a Python asyncio client: the
    output says which) with ``--connections`` keep-alive connections, for ``--warmup`` then ``--duration``
    seconds per scenario: agents (and a few supervisors) reading queues; opening customers' 360 views;
@@ -40,7 +44,10 @@ if __name__ == "api":  # pragma: no cover - see below
         sys.path[:] = _saved
 else:
     import argparse
+    import contextlib
+    import dataclasses
     import random
+    import re
     import signal
     import socket
     import subprocess
@@ -54,6 +61,7 @@ else:
 
     import httpx
     import orjson
+    import psycopg
     from api_data import AGENTS, TEAMS, Facts, agent_id, load, team_of
     from api_loadgen import Spec, run_python, run_wrk, wrk_available
     from api_profile import ProcessGroups, api_processes, peak_rss_mb, settle, summarize_profile
@@ -61,13 +69,18 @@ else:
     from api.security import Principal, issue_token
     from contracts.admin import Role
     from crm.settings import REPO_ROOT, Settings
-    from infra.sandbox import throwaway_namespace
+    from infra.sandbox import create_namespace, namespace_env, remove_namespace, throwaway_namespace
     from processors.search.documents import digits, words
 
     SCENARIOS = ("queue", "view", "search", "action")
     # Targets from the issue (64 concurrent clients, this 2-core machine): (min requests/s, max p99 ms)
     TARGETS = {"queue": (2_000, 50), "view": (500, 100), "search": (None, 100), "action": (1_000, None)}
     SPECS_PER_SCENARIO = 20_000
+    KEPT_DATA = REPO_ROOT / ".state" / "bench"  # api-data-<tag>.json: the facts of data kept by --keep-data
+    TAG = re.compile(r"[a-z][a-z0-9]{0,30}")
+    # The action scenario calls customers in a zone where it was about 14:00 when the data was made; calls
+    # are allowed until 21:00 there (domain.compliance), so kept data older than this has fewer to call.
+    CALLABLE_FOR = timedelta(hours=6)
     SECRET = "benchmark-secret-" + uuid.uuid4().hex
 
 
@@ -262,15 +275,64 @@ def machine() -> dict:
     return info
 
 
-def benchmark(args, settings: Settings, env: dict, workdir: Path) -> dict:
-    print(f"loading {args.customers:,} customers into PostgreSQL, Redis and Elasticsearch ...", flush=True)
-    facts = load(settings, args.customers)
+def load_facts(settings: Settings, customers: int) -> Facts:
+    print(f"loading {customers:,} customers into PostgreSQL, Redis and Elasticsearch ...", flush=True)
+    facts = load(settings, customers)
     queued = sum(facts.queued.values())
     stages = ", ".join(f"{stage} {s:.1f} s" for stage, s in facts.timings.items() if stage != "total")
     print(
         f"  {facts.timings['total']:.1f} s: {queued:,} queue entries over {len(facts.queued)} agents, "
         f"{len(facts.callable):,} customers callable now; {stages}"
     )
+    return facts
+
+
+def kept_data_file(tag: str) -> Path:
+    return KEPT_DATA / f"api-data-{tag}.json"
+
+
+def kept_data(tag: str, customers: int) -> tuple[Settings, Facts]:
+    """The namespace ``tag`` with ``customers`` customers, loaded now or by an earlier run that kept it."""
+    file = kept_data_file(tag)
+    if not file.is_file():  # never loaded, or a load that did not finish: start afresh
+        remove_namespace(Settings(), tag)
+        settings = create_namespace(Settings(), tag)
+        facts = load_facts(settings, customers)
+        kept = {"customers": customers, "loaded_at": datetime.now(UTC), "facts": dataclasses.asdict(facts)}
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(orjson.dumps(kept))
+        print(f"  kept as {tag!r} (run again with --keep-data {tag}; remove with --drop-data {tag})")
+        return settings, facts
+    kept = orjson.loads(file.read_bytes())
+    if kept["customers"] != customers:
+        raise SystemExit(
+            f"the data kept as {tag!r} has {kept['customers']:,} customers, not {customers:,}: pass "
+            f"--customers {kept['customers']} or --drop-data {tag} first"
+        )
+    settings = create_namespace(Settings(), tag)  # migrated to the latest schema, data as it was
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        found = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+        if found != customers:
+            raise SystemExit(
+                f"the data kept as {tag!r} is incomplete ({found:,} customers); --drop-data {tag}"
+            )
+        conn.execute("TRUNCATE accepted_actions")  # the calls start from none recorded, as on new data
+    facts = Facts(**kept["facts"])
+    facts.callable = [tuple(call) for call in facts.callable]
+    age = datetime.now(UTC) - datetime.fromisoformat(kept["loaded_at"])
+    print(
+        f"reusing the {customers:,} customers kept as {tag!r}, loaded {age.total_seconds() / 60:.0f} min ago"
+    )
+    if age > CALLABLE_FOR:
+        print(
+            "  note: outside calling hours by now for the customers the action scenario calls "
+            f"(expect 409 answers); --drop-data {tag} and load again to measure it"
+        )
+    return settings, facts
+
+
+def benchmark(args, facts: Facts, env: dict, workdir: Path) -> dict:
+    queued = sum(facts.queued.values())
     tokens = _tokens()
     rnd = random.Random(3)
     process, base_url = start_api(env, args.workers, workdir / "api.log")
@@ -302,6 +364,7 @@ def benchmark(args, settings: Settings, env: dict, workdir: Path) -> dict:
         "connections": args.connections,
         "duration_s": args.duration,
         "loading_s": facts.timings,
+        "data_kept_as": args.keep_data,
         "scenarios": results,
     }
 
@@ -317,16 +380,34 @@ def main() -> None:
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--profile", choices=SCENARIOS, help="record this scenario with py-spy")
     parser.add_argument("--out", type=Path, help="the JSON result (default .state/bench/api-<time>.json)")
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument("--keep-data", metavar="TAG", help="load into namespace TAG and keep it, or reuse it")
+    kept.add_argument("--drop-data", metavar="TAG", help="remove the data kept as TAG, and exit")
     args = parser.parse_args()
+    tag = args.keep_data or args.drop_data
+    if tag is not None and not TAG.fullmatch(tag):
+        parser.error("TAG: a lowercase letter, then up to 30 lowercase letters and digits")
+    if args.drop_data:
+        remove_namespace(Settings(), tag)
+        kept_data_file(tag).unlink(missing_ok=True)
+        print(f"removed the data kept as {tag!r}")
+        return
     args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     if unknown := set(args.scenarios) - set(SCENARIOS):
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or REPO_ROOT / ".state" / "bench" / f"api-{stamp}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    sandbox = throwaway_namespace(Settings(), f"bencha{uuid.uuid4().hex[:6]}", os.environ)
-    with sandbox as (settings, env), tempfile.TemporaryDirectory() as tmp:
-        result = benchmark(args, settings, env, Path(tmp))
+    with contextlib.ExitStack() as stack:
+        if args.keep_data:
+            settings, facts = kept_data(args.keep_data, args.customers)
+            env = namespace_env(settings, os.environ)
+        else:
+            tag = f"bencha{uuid.uuid4().hex[:6]}"
+            settings, env = stack.enter_context(throwaway_namespace(Settings(), tag, os.environ))
+            facts = load_facts(settings, args.customers)
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        result = benchmark(args, facts, env, Path(tmp))
         for name, scenario in result["scenarios"].items():  # keep the raw stacks beside the result
             if "profile" in scenario:
                 raw = out.with_name(f"{out.stem}-profile-{name}.txt")

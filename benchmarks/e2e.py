@@ -156,32 +156,14 @@ def _distinct_payment_references(path: Path) -> int:
 
 @contextlib.contextmanager
 def _namespace(base: Settings, tag: str, keep: bool) -> Iterator[tuple[Settings, dict[str, str]]]:
-    from infra.sandbox import throwaway_namespace, with_search_path
+    from infra.sandbox import create_namespace, namespace_env, throwaway_namespace
 
     if not keep:
         with throwaway_namespace(base, tag, os.environ) as pair:
             yield pair
         return
-    # --keep: what throwaway_namespace sets up, without its teardown
-    import psycopg
-
-    from infra.kafka_topics import ensure_topics
-    from infra.migrate import migrate
-    from infra.search_indices import ensure_indices
-
-    schema = f"ns_{tag}"
-    with psycopg.connect(base.database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    settings = base.model_copy(
-        update={"database_url": with_search_path(base.database_url, schema), "namespace": f"{tag}."}
-    )
-    ensure_topics(settings)
-    migrate(settings.database_url)
-    ensure_indices(settings)
-    yield (
-        settings,
-        {**os.environ, "CRM_NAMESPACE": settings.namespace, "CRM_DATABASE_URL": settings.database_url},
-    )
+    settings = create_namespace(base, tag)  # --keep: left behind
+    yield settings, namespace_env(settings, os.environ)
 
 
 def _seed(settings: Settings, data_dir: Path) -> None:

@@ -2,7 +2,8 @@
 
 A namespace prefixes every topic and index name; a PostgreSQL schema of its own (via ``search_path``) holds
 its tables; Redis keys carry the namespace too. `throwaway_namespace` creates all of it like `crm init` and
-removes all of it afterwards, including the stream framework's own changelog and repartition topics.
+removes all of it afterwards, including the stream framework's own changelog and repartition topics;
+`create_namespace` and `remove_namespace` do each half alone, for data a benchmark keeps between runs.
 """
 
 from __future__ import annotations
@@ -38,6 +39,64 @@ def schema_of_its_own(base: Settings, schema: str, namespace: str) -> Iterator[S
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
+def namespace_settings(base: Settings, tag: str) -> Settings:
+    """``base`` pointed at namespace ``<tag>.``: its topics, indices and PostgreSQL schema ``ns_<tag>``."""
+    return base.model_copy(
+        update={"database_url": with_search_path(base.database_url, f"ns_{tag}"), "namespace": f"{tag}."}
+    )
+
+
+def namespace_env(settings: Settings, base_env: Mapping[str, str]) -> dict[str, str]:
+    """The environment that points `crm` commands at ``settings``' namespace."""
+    return {**base_env, "CRM_NAMESPACE": settings.namespace, "CRM_DATABASE_URL": settings.database_url}
+
+
+def _populate(settings: Settings) -> None:
+    from infra.kafka_topics import ensure_topics
+    from infra.migrate import migrate
+    from infra.search_indices import ensure_indices
+
+    ensure_topics(settings)
+    migrate(settings.database_url)
+    ensure_indices(settings)
+
+
+def _remove_outside_postgres(settings: Settings) -> None:
+    """The namespace's topics (the stream framework's changelog and repartition topics too), indices and
+    Redis keys."""
+    import redis
+
+    from infra.kafka_topics import delete_topics, existing_topics
+    from infra.search_indices import delete_indices
+
+    ns = settings.namespace
+    prefixes = (ns, f"changelog__{ns}", f"repartition__{ns}")
+    delete_topics(settings, [t for t in existing_topics(settings) if t.startswith(prefixes)])
+    delete_indices(settings)
+    client = redis.Redis.from_url(settings.redis_url)
+    for key in client.scan_iter(f"{ns}*", count=10_000):
+        client.delete(key)
+
+
+def create_namespace(base: Settings, tag: str) -> Settings:
+    """Namespace ``<tag>.`` with its schema, topics, tables and indices, made like `crm init` and kept (see
+    `remove_namespace`); idempotent: an existing one is left as it is, migrated to the latest schema."""
+    with psycopg.connect(base.database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(f"ns_{tag}")))
+    settings = namespace_settings(base, tag)
+    _populate(settings)
+    return settings
+
+
+def remove_namespace(base: Settings, tag: str) -> None:
+    """Everything of namespace ``<tag>.``: topics, indices, Redis keys and schema. Idempotent."""
+    try:
+        _remove_outside_postgres(namespace_settings(base, tag))
+    finally:
+        with psycopg.connect(base.database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(f"ns_{tag}")))
+
+
 @contextlib.contextmanager
 def throwaway_namespace(
     base: Settings, tag: str, base_env: Mapping[str, str]
@@ -45,24 +104,9 @@ def throwaway_namespace(
     """Namespace ``<tag>.`` with its topics, tables and indices created, and the environment that points
     `crm` commands at it; topics (the framework's internal ones too), indices, Redis keys and the schema are
     removed afterwards."""
-    import redis
-
-    from infra.kafka_topics import delete_topics, ensure_topics, existing_topics
-    from infra.migrate import migrate
-    from infra.search_indices import delete_indices, ensure_indices
-
     with schema_of_its_own(base, f"ns_{tag}", f"{tag}.") as settings:
-        ensure_topics(settings)
-        migrate(settings.database_url)
-        ensure_indices(settings)
-        env = {**base_env, "CRM_NAMESPACE": settings.namespace, "CRM_DATABASE_URL": settings.database_url}
+        _populate(settings)
         try:
-            yield settings, env
+            yield settings, namespace_env(settings, base_env)
         finally:
-            ns = settings.namespace
-            prefixes = (ns, f"changelog__{ns}", f"repartition__{ns}")
-            delete_topics(settings, [t for t in existing_topics(settings) if t.startswith(prefixes)])
-            delete_indices(settings)
-            client = redis.Redis.from_url(settings.redis_url)
-            for key in client.scan_iter(f"{ns}*", count=10_000):
-                client.delete(key)
+            _remove_outside_postgres(settings)

@@ -7,20 +7,28 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 
 import orjson
+import psycopg
 import pytest
 
-from crm.settings import REPO_ROOT
+from crm.settings import REPO_ROOT, Settings
+from infra.sandbox import with_search_path
 from tests.services import SERVICES
 
 pytestmark = pytest.mark.integration
 SCENARIOS = {"queue", "view", "search", "action"}
 
 
-def run_benchmark(service_addresses: dict[str, str], out, *options: str) -> str:
+def _env(service_addresses: dict[str, str]) -> dict[str, str]:
     env = {**os.environ, "CRM_TOPIC_PARTITIONS": "2"}
     env.update({SERVICES[field][0]: address for field, address in service_addresses.items()})
+    return env
+
+
+def run_benchmark(service_addresses: dict[str, str], out, *options: str) -> str:
+    env = _env(service_addresses)
     command = [sys.executable, "benchmarks/api.py", "--customers", "1000", "--warmup", "0", "--duration", "1"]
     command += ["--workers", "1", "--out", str(out), *options]
     finished = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -49,3 +57,40 @@ def test_without_wrk_the_python_load_generator_runs_and_says_so(service_addresse
     run_benchmark(service_addresses, out, "--generator", "python", "--scenarios", "queue")
     queue = orjson.loads(out.read_bytes())["scenarios"]["queue"]
     assert queue["generator"] == "python (asyncio)" and queue["requests"] > 0 and queue["non_2xx"] == 0
+
+
+def _accepted_actions(settings: Settings, tag: str) -> int:
+    with psycopg.connect(with_search_path(settings.database_url, f"ns_{tag}")) as conn:
+        return conn.execute("SELECT count(*) FROM accepted_actions").fetchone()[0]
+
+
+def test_kept_data_is_loaded_once_reused_and_dropped(service_addresses, tmp_path):
+    tag = f"apikeep{uuid.uuid4().hex[:8]}"
+    kept = REPO_ROOT / ".state" / "bench" / f"api-data-{tag}.json"
+    settings = Settings(**service_addresses)
+    try:
+        first = run_benchmark(
+            service_addresses, tmp_path / "1.json", "--keep-data", tag, "--scenarios", "view"
+        )
+        assert "loading 1,000 customers" in first and f"kept as '{tag}'" in first and kept.is_file()
+        second = run_benchmark(
+            service_addresses, tmp_path / "2.json", "--keep-data", tag, "--scenarios", "action"
+        )
+        assert "loading" not in second and f"reusing the 1,000 customers kept as '{tag}'" in second
+        action = orjson.loads((tmp_path / "2.json").read_bytes())["scenarios"]["action"]
+        assert action["requests"] > 0 and action["non_2xx"] == 0, action
+        assert _accepted_actions(settings, tag) > 0
+        # each reuse starts from no recorded actions, so calls are checked against the data as loaded
+        run_benchmark(service_addresses, tmp_path / "3.json", "--keep-data", tag, "--scenarios", "view")
+        assert _accepted_actions(settings, tag) == 0
+        refused = subprocess.run(
+            [sys.executable, "benchmarks/api.py", "--customers", "999", "--keep-data", tag],
+            cwd=REPO_ROOT, env=_env(service_addresses), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert refused.returncode != 0 and "has 1,000 customers, not 999" in refused.stderr
+    finally:
+        dropped = run_benchmark(service_addresses, tmp_path / "x.json", "--drop-data", tag)
+    assert f"removed the data kept as '{tag}'" in dropped and not kept.exists()
+    with psycopg.connect(settings.database_url) as conn:
+        schemas = conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", (f"ns_{tag}",))
+        assert schemas.fetchone()[0] == 0
