@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from pydantic import TypeAdapter
 
 from api import fast_paths
-from api.queries.customers import VIEW_POSITIONAL, view_arguments
+from api.queries.customers import VIEW_POSITIONAL, customer_view, view_arguments
 from api.security import Principal
 from contracts import AgentAction
 from contracts.admin import Role
@@ -363,6 +363,18 @@ def test_every_part_of_the_view_can_be_answered_from_an_index(api_settings, cust
         )
         plan = "\n".join(row[0] for row in cursor)
         assert "Seq Scan" not in plan, plan
+
+
+async def test_the_view_is_prepared_on_the_server_after_a_few_reads(api_settings, customer):
+    """The statement goes through a raw cursor (psycopg would parse it on every read, being over its 4 KiB
+    cache): repeated reads still get PostgreSQL's prepared plan, and give the same view each time."""
+    user = Principal("admin", Role.ADMIN)
+    async with await psycopg.AsyncConnection.connect(api_settings.database_url, autocommit=True) as conn:
+        views = [await customer_view(conn, user, customer["cif"]) for _ in range(6)]
+        cursor = await conn.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in await cursor.fetchall()]
+    assert views[0] is not None and all(view == views[0] for view in views)
+    assert VIEW_POSITIONAL in prepared
 
 
 MONEY_OUT = TypeAdapter(MoneyOut)
