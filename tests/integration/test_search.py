@@ -18,9 +18,11 @@ from quixstreams.sinks import SinkBackpressureError
 from quixstreams.sinks.base.batch import SinkBatch
 
 from api import fast_paths
+from api.queries.search import SearchRequest, build_query
 from api.routes import search as search_route
 from api.routes.search import plain_search
 from api.search_client import SearchClient
+from api.visibility import Scope
 from contracts import AgentAssignment, CustomerDelinquencyRecord, CustomerRecord
 from contracts.admin import Role
 from domain.buckets import DEFAULT_BUCKETS
@@ -230,6 +232,24 @@ async def found(client: httpx.AsyncClient, headers: dict = ADMIN, **params) -> l
 )
 async def test_finds_customers_by_any_identifier_name_or_phone(client, q, expected):
     assert await found(client, q=q) == expected
+
+
+@pytest.mark.parametrize(
+    ("q", "score"),
+    [
+        ("nguyen van an", 30),  # three whole words: 10 each
+        ("nguy va an", 20),  # two prefixes (5 each) and a whole word
+        ("an", 10),
+        ("a", 0),  # one letter matches whole words only (SC-001 has none)
+    ],
+)
+def test_a_name_scores_10_per_whole_word_and_5_per_prefix(world, q, score):
+    """Through Elasticsearch itself: a prefix is required and a whole word adds 5 more, as documented."""
+    settings, feed = world
+    body = build_query(SearchRequest(q=q), Scope())
+    hits = feed.es.search(index=feed.alias, body=body)["hits"]["hits"]
+    scores = {hit["_id"]: hit["_score"] for hit in hits}
+    assert scores.get("SC-001", 0) == score, scores
 
 
 @pytest.mark.anyio
