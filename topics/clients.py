@@ -12,6 +12,12 @@ if TYPE_CHECKING:
 
     from crm.settings import Settings
 
+# Errors a group coordinator answers while it moves or loads (a broker just started, a leader changed):
+# asking again shortly gets the answer.
+COORDINATOR_BUSY = ("NOT_COORDINATOR", "COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE")
+GROUP_MISSING = ("GROUP_ID_NOT_FOUND", "GROUP_ID_NOT_FOUND_OR_EMPTY")
+# ... and, for committed offsets, a request that timed out or lost its connection meanwhile
+OFFSETS_TRANSIENT = (*COORDINATOR_BUSY, "REQUEST_TIMED_OUT", "_TIMED_OUT", "_TRANSPORT")
 RETRY_PAUSE_S = 0.2  # between asks for committed offsets while the group's coordinator cannot answer yet
 
 
@@ -85,17 +91,8 @@ def committed_offsets(
     """(topic, partition) → the group's committed offset, 0 where it has none. A retriable error (the group's
     coordinator still loading its offsets, as just after the broker starts) is asked again until
     ``timeout``; any other, or one that lasts, is raised."""
-    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka import KafkaException
 
-    # a partition's error comes without librdkafka's retriable flag: the transient codes by name
-    transient = {
-        KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
-        KafkaError.COORDINATOR_NOT_AVAILABLE,
-        KafkaError.NOT_COORDINATOR,
-        KafkaError.REQUEST_TIMED_OUT,
-        KafkaError._TIMED_OUT,
-        KafkaError._TRANSPORT,
-    }
     deadline = time.monotonic() + timeout
     while True:
         left = max(deadline - time.monotonic(), 0.1)
@@ -106,18 +103,13 @@ def committed_offsets(
             found, error = [], raised.args[0]
         if error is None:
             return {(tp.topic, tp.partition): max(tp.offset, 0) for tp in found}
+        # a partition's error comes without librdkafka's retriable flag: the transient ones by name
         if (
-            not (error.retriable() or error.code() in transient)
+            not (error.retriable() or error.name() in OFFSETS_TRANSIENT)
             or time.monotonic() + RETRY_PAUSE_S > deadline
         ):
             raise KafkaException(error)
         time.sleep(RETRY_PAUSE_S)
-
-
-# Errors a group coordinator answers while it moves or loads (a broker just started, a leader changed):
-# asking again shortly gets the answer.
-COORDINATOR_BUSY = ("NOT_COORDINATOR", "COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE")
-GROUP_MISSING = ("GROUP_ID_NOT_FOUND", "GROUP_ID_NOT_FOUND_OR_EMPTY")
 
 
 def describe_groups(
