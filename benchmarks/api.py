@@ -76,7 +76,7 @@ else:
     # Targets from the issue (64 concurrent clients, this 2-core machine): (min requests/s, max p99 ms)
     TARGETS = {"queue": (2_000, 50), "view": (500, 100), "search": (None, 100), "action": (1_000, None)}
     SPECS_PER_SCENARIO = 20_000
-    KEPT_DATA = REPO_ROOT / ".state" / "bench"  # api-data-<tag>.json: the facts of data kept by --keep-data
+    RESULTS = REPO_ROOT / ".state" / "bench"  # results, and api-data-<tag>.json: data kept by --keep-data
     TAG = re.compile(r"[a-z][a-z0-9]{0,30}")
     # The action scenario calls customers in a zone where it was about 14:00 when the data was made; calls
     # are allowed until 21:00 there (domain.compliance), so kept data older than this has fewer to call.
@@ -288,15 +288,15 @@ def load_facts(settings: Settings, customers: int) -> Facts:
 
 
 def kept_data_file(tag: str) -> Path:
-    return KEPT_DATA / f"api-data-{tag}.json"
+    return RESULTS / f"api-data-{tag}.json"
 
 
 def kept_data(tag: str, customers: int) -> tuple[Settings, Facts]:
     """The namespace ``tag`` with ``customers`` customers, loaded now or by an earlier run that kept it."""
-    file = kept_data_file(tag)
+    file, base = kept_data_file(tag), Settings()
     if not file.is_file():  # never loaded, or a load that did not finish: start afresh
-        remove_namespace(Settings(), tag)
-        settings = create_namespace(Settings(), tag)
+        remove_namespace(base, tag)
+        settings = create_namespace(base, tag)
         facts = load_facts(settings, customers)
         kept = {"customers": customers, "loaded_at": datetime.now(UTC), "facts": dataclasses.asdict(facts)}
         file.parent.mkdir(parents=True, exist_ok=True)
@@ -309,7 +309,7 @@ def kept_data(tag: str, customers: int) -> tuple[Settings, Facts]:
             f"the data kept as {tag!r} has {kept['customers']:,} customers, not {customers:,}: pass "
             f"--customers {kept['customers']} or --drop-data {tag} first"
         )
-    settings = create_namespace(Settings(), tag)  # migrated to the latest schema, data as it was
+    settings = create_namespace(base, tag)  # migrated to the latest schema, data as it was
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         found = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
         if found != customers:
@@ -396,7 +396,7 @@ def main() -> None:
     if unknown := set(args.scenarios) - set(SCENARIOS):
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = args.out or REPO_ROOT / ".state" / "bench" / f"api-{stamp}.json"
+    out = args.out or RESULTS / f"api-{stamp}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         if args.keep_data:

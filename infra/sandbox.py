@@ -24,26 +24,40 @@ def with_search_path(database_url: str, schema: str) -> str:
     return f"{database_url}{separator}options={quote(f'-c search_path={schema}')}"
 
 
+def _create_schema(base: Settings, schema: str) -> None:
+    with psycopg.connect(base.database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+def _drop_schema(base: Settings, schema: str) -> None:
+    with psycopg.connect(base.database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def _inside(base: Settings, schema: str, namespace: str) -> Settings:
+    return base.model_copy(
+        update={"database_url": with_search_path(base.database_url, schema), "namespace": namespace}
+    )
+
+
 @contextlib.contextmanager
 def schema_of_its_own(base: Settings, schema: str, namespace: str) -> Iterator[Settings]:
     """``base`` inside a PostgreSQL schema and a topic/index namespace of their own; the schema is dropped
     afterwards (topics and indices are the caller's to remove)."""
-    with psycopg.connect(base.database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    _create_schema(base, schema)
     try:
-        yield base.model_copy(
-            update={"database_url": with_search_path(base.database_url, schema), "namespace": namespace}
-        )
+        yield _inside(base, schema, namespace)
     finally:
-        with psycopg.connect(base.database_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        _drop_schema(base, schema)
+
+
+def _schema(tag: str) -> str:
+    return f"ns_{tag}"
 
 
 def namespace_settings(base: Settings, tag: str) -> Settings:
     """``base`` pointed at namespace ``<tag>.``: its topics, indices and PostgreSQL schema ``ns_<tag>``."""
-    return base.model_copy(
-        update={"database_url": with_search_path(base.database_url, f"ns_{tag}"), "namespace": f"{tag}."}
-    )
+    return _inside(base, _schema(tag), f"{tag}.")
 
 
 def namespace_env(settings: Settings, base_env: Mapping[str, str]) -> dict[str, str]:
@@ -81,8 +95,7 @@ def _remove_outside_postgres(settings: Settings) -> None:
 def create_namespace(base: Settings, tag: str) -> Settings:
     """Namespace ``<tag>.`` with its schema, topics, tables and indices, made like `crm init` and kept (see
     `remove_namespace`); idempotent: an existing one is left as it is, migrated to the latest schema."""
-    with psycopg.connect(base.database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(f"ns_{tag}")))
+    _create_schema(base, _schema(tag))
     settings = namespace_settings(base, tag)
     _populate(settings)
     return settings
@@ -93,8 +106,7 @@ def remove_namespace(base: Settings, tag: str) -> None:
     try:
         _remove_outside_postgres(namespace_settings(base, tag))
     finally:
-        with psycopg.connect(base.database_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(f"ns_{tag}")))
+        _drop_schema(base, _schema(tag))
 
 
 @contextlib.contextmanager
@@ -104,7 +116,7 @@ def throwaway_namespace(
     """Namespace ``<tag>.`` with its topics, tables and indices created, and the environment that points
     `crm` commands at it; topics (the framework's internal ones too), indices, Redis keys and the schema are
     removed afterwards."""
-    with schema_of_its_own(base, f"ns_{tag}", f"{tag}.") as settings:
+    with schema_of_its_own(base, _schema(tag), f"{tag}.") as settings:
         _populate(settings)
         try:
             yield settings, namespace_env(settings, base_env)
