@@ -6,7 +6,7 @@ number of series stays bounded whatever clients ask for; a path no route matches
 app has a registry of its own (tests build many apps in one process), kept in ``app.state.metrics``.
 
 The portfolio and agent gauges (`crm_portfolio_*`, `crm_agent_*`) are computed when Prometheus scrapes,
-from the dashboard's pre-aggregated tables (`api.queries.dashboard.portfolio_summary`: seven small reads in
+from the dashboard's pre-aggregated tables (`api.queries.dashboard.portfolio_summary`: eight small reads in
 one round trip), so they cost nothing between scrapes and always agree with `GET /api/dashboard/portfolio`.
 """
 
@@ -119,6 +119,11 @@ PORTFOLIO_GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Of the promises an agent took in the business date's month, those now KEPT or BROKEN (status).",
         ("agent_id", "team", "type", "status"),
     ),
+    "crm_agent_collected_amount": (
+        "Money collected on the customers an agent holds now, on the business date (period=today) and in its"
+        " month (period=month).",
+        ("agent_id", "team", "type", "currency", "period"),
+    ),
     "crm_portfolio_scrape_success": ("1 if the portfolio gauges could be read at this scrape, else 0.", ()),
 }
 
@@ -200,6 +205,11 @@ def add_portfolio_samples(families: dict[str, GaugeMetricFamily], summary: dict)
         for promise_status in ("kept", "broken"):
             count = agent[f"promises_{promise_status}_this_month"]
             families["crm_agent_promises_this_month"].add_metric([*labels, promise_status], count)
+        for row in agent["collected"]:
+            for period, key in (("today", "today"), ("month", "this_month")):
+                families["crm_agent_collected_amount"].add_metric(
+                    [*labels, row["currency"], period], float(row[key])
+                )
 
 
 def metrics_of(app: FastAPI) -> ApiMetrics:

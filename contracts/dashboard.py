@@ -93,6 +93,9 @@ class AgentWorkload(Contract):
     promises_today: int  # promises to pay among them
     promises_kept_this_month: int  # of the promises they took this month, now KEPT
     promises_broken_this_month: int  # and now BROKEN
+    # Payments on the loans of the customers they hold now, per currency (COMPLETED minus reversals, by the
+    # calendar date of ``paid_at``): a customer's collections follow the customer to its new agent.
+    collected: list[Collected]
 
 
 class PortfolioSummary(Contract):

@@ -1,6 +1,6 @@
-"""The portfolio dashboard from the pre-aggregated tables of migrations 0013 and 0015 (kept by triggers),
-never from a scan of the loans or the actions: seven small reads (a few aggregate rows per day and currency,
-the agents with their own figures), pipelined into one round trip.
+"""The portfolio dashboard from the pre-aggregated tables of migrations 0013, 0015 and 0016 (kept by
+triggers), never from a scan of the loans or the actions: eight small reads (a few aggregate rows per day
+and currency, the agents with their own figures), pipelined into one round trip.
 
 `portfolio_summary` is also what the live events push to supervisors; `rebuild_aggregates` recomputes the
 aggregates from the base tables (after a replay; tests compare it with what the triggers kept).
@@ -48,6 +48,11 @@ QUERIES = {
                ON p.agent_id = a.agent_id
         WHERE %(team)s::text IS NULL OR a.config ->> 'team' = %(team)s
         ORDER BY a.agent_id""",
+    # money collected on each agent's customers (migration 0016), per currency
+    "agent_collected": f"""
+        SELECT agent_id, rtrim(currency), coalesce(sum(amount) FILTER (WHERE day = {_TODAY}), 0), sum(amount)
+        FROM agg_agent_collected WHERE day BETWEEN {_MONTH_START} AND {_TODAY}
+        GROUP BY agent_id, currency ORDER BY 1, 2""",
     "activity": f"""
         SELECT coalesce(sum(actions) FILTER (WHERE day = {_TODAY}), 0),
                coalesce(sum(contacts) FILTER (WHERE day = {_TODAY}), 0),
@@ -76,15 +81,12 @@ def portfolio_summary(conn: psycopg.Connection, team: str | None) -> dict[str, A
         "month_start": month_start.isoformat() if month_start else None,
         "team": team,
         "buckets": buckets,
-        "collected": [
-            {"currency": currency, "today": _money(day), "this_month": _money(month)}
-            for currency, day, month in rows["collected"]
-        ],
+        "collected": [_collected(*row) for row in rows["collected"]],
         "promises": _promises(rows["promises"]),
         "activity": _activity(rows["activity"][0]),
         "roll_rates": roll_rates,
         "cure_rate": cure_rate,
-        "agents": [_agent(row) for row in rows["agents"]],
+        "agents": _agents(rows["agents"], rows["agent_collected"]),
     }
 
 
@@ -195,6 +197,17 @@ def _activity_counts(actions: int, contacts: int, promises: int) -> dict[str, An
         "contact_rate": _ratio(contacts, actions),
         "promise_rate": _ratio(promises, contacts),
     }
+
+
+def _agents(rows: list[tuple], collected_rows: list[tuple]) -> list[dict[str, Any]]:
+    collected: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for agent_id, currency, day, month in collected_rows:
+        collected[agent_id].append(_collected(currency, day, month))
+    return [{**_agent(row), "collected": collected.get(row[0], [])} for row in rows]
+
+
+def _collected(currency: str, day: Decimal, month: Decimal) -> dict[str, str]:
+    return {"currency": currency, "today": _money(day), "this_month": _money(month)}
 
 
 def _agent(row: tuple) -> dict[str, Any]:

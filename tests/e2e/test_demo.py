@@ -81,6 +81,13 @@ def test_demo_runs_the_whole_product_and_stops_on_ctrl_c(namespace, web_dist):
                 30,
                 "no simulated payment and call were processed",
             )
+            # the money collected per agent, kept by triggers while every sink wrote at once, equals the
+            # recomputation from the base tables inside one snapshot
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                kept = sorted(conn.execute("SELECT * FROM agg_agent_collected").fetchall())
+                recomputed = sorted(conn.execute("SELECT * FROM agg_agent_collected_recomputed()").fetchall())
+            assert kept and kept == recomputed
     finally:
         code = demo.interrupt()
     assert code == 0, demo.output[-5000:]

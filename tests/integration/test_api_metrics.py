@@ -87,6 +87,22 @@ async def test_portfolio_and_agent_gauges_come_from_the_dashboard_aggregates(api
             " (max(business_date) + time '12:00') AT TIME ZONE (SELECT time_zone FROM dashboard_settings)"
             " FROM loan_delinquency"
         )
+        # the agent holds C-M, whose loan was paid 40.25 on the business date
+        conn.execute(
+            "INSERT INTO loans (account_number, cif, product_type, currency, original_amount, outstanding,"
+            " disbursement_date, maturity_date, interest_rate, term_months, status, source_system, as_of)"
+            " VALUES ('LN-METRICS', 'C-M', 'PERSONAL_LOAN', 'XTS', 1000, 1000, '1999-01-01', '2001-01-01',"
+            " 10, 24, 'OPEN', 'test', now())"
+        )
+        conn.execute(
+            "INSERT INTO agent_assignments (cif, agent_type, seq, agent_id, team, valid_from, reason)"
+            " VALUES ('C-M', 'CALL', 1, 'AG-METRICS', 'T-M', '2000-01-01', 'test')"
+        )
+        conn.execute(
+            "INSERT INTO payments SELECT 'PAY-METRICS', 'LN-METRICS', 40.25, 'XTS',"
+            " (max(business_date) + time '12:00') AT TIME ZONE (SELECT time_zone FROM dashboard_settings),"
+            " 'CASH', 'COMPLETED', NULL FROM loan_delinquency"
+        )
         try:
             async with api_client(api_settings) as client:
                 found = samples((await client.get("/metrics")).text)
@@ -94,6 +110,9 @@ async def test_portfolio_and_agent_gauges_come_from_the_dashboard_aggregates(api
             conn.execute("DELETE FROM loan_delinquency WHERE account_number = 'LN-METRICS'")
             conn.execute("DELETE FROM agents WHERE agent_id = 'AG-METRICS'")
             conn.execute("DELETE FROM actions WHERE action_id = 'ACT-METRICS'")
+            conn.execute("DELETE FROM payments WHERE reference_number = 'PAY-METRICS'")
+            conn.execute("DELETE FROM agent_assignments WHERE cif = 'C-M'")
+            conn.execute("DELETE FROM loans WHERE account_number = 'LN-METRICS'")
     bucket = (("bucket", "30-59"), ("currency", "XTS"))
     assert found[("crm_portfolio_accounts", bucket)] == 1
     assert found[("crm_portfolio_overdue_amount", bucket)] == 150.5
@@ -101,7 +120,10 @@ async def test_portfolio_and_agent_gauges_come_from_the_dashboard_aggregates(api
     assert found[("crm_portfolio_accounts", (("bucket", "CURRENT"), ("currency", "XTS")))] == 0
     held = (("agent_id", "AG-METRICS"), ("team", "T-M"), ("type", "CALL"))
     assert found[("crm_agent_capacity", held)] == 8 and found[("crm_agent_active", held)] == 1
-    assert found[("crm_agent_assigned_customers", held)] == 0
+    assert found[("crm_agent_assigned_customers", held)] == 1
+    for period in ("today", "month"):
+        labels = tuple(sorted((*held, ("currency", "XTS"), ("period", period))))
+        assert found[("crm_agent_collected_amount", labels)] == 40.25
     for kind in ("actions", "contacts", "promises"):  # labels in name order, as `samples` keeps them
         assert found[("crm_agent_actions_today", tuple(sorted((*held, ("kind", kind)))))] == 1
         assert found[("crm_portfolio_actions", (("kind", kind), ("period", "today")))] >= 1

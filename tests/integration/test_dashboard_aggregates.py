@@ -26,7 +26,7 @@ from infra.migrate import migrate
 from infra.sandbox import schema_of_its_own
 from processors.allocation.sink import write_history
 from processors.delinquency.sinks import LOAN_DELINQUENCY, TRANSITIONS
-from processors.entities.rows import PAYMENTS
+from processors.entities.rows import LOANS, PAYMENTS
 from processors.promises.sink import ACTIONS, PROMISES
 from processors.queues.contacts import DEFAULT_CODES
 from sinks.postgres import upsert_rows
@@ -94,6 +94,22 @@ def expected(conn: psycopg.Connection) -> dict[str, dict]:
             "SELECT made_on, agent_id, status FROM promises WHERE agent_id IS NOT NULL"
         )
     )
+    holders: dict = defaultdict(list)  # customer → the agents holding them now (CALL and FIELD rows)
+    for cif, agent in conn.execute(
+        "SELECT cif, agent_id FROM agent_assignments WHERE valid_to IS NULL AND agent_id IS NOT NULL"
+    ):
+        holders[cif].append(agent)
+    customer_of = dict(conn.execute("SELECT account_number, cif FROM loans").fetchall())
+    agent_collected: dict = defaultdict(lambda: [Decimal(0), 0, 0])
+    for account, paid_at, currency, amount, status in conn.execute(
+        "SELECT account_number, paid_at, currency, amount, status FROM payments"
+        " WHERE status IN ('COMPLETED', 'REVERSED')"
+    ):
+        for agent in holders[customer_of.get(account)]:
+            figures = agent_collected[(paid_at.astimezone(UTC).date(), agent, currency)]
+            completed = status == "COMPLETED"
+            figures[0] += amount if completed else -amount
+            figures[1 if completed else 2] += 1
     daily: dict = defaultdict(lambda: [0, 0, 0])
     for (day, _agent), figures in activity.items():
         daily[day] = [total + n for total, n in zip(daily[day], figures, strict=True)]
@@ -106,6 +122,7 @@ def expected(conn: psycopg.Connection) -> dict[str, dict]:
         "agg_agent_actions": {key: tuple(value) for key, value in activity.items()},
         "agg_actions": {(day,): tuple(value) for day, value in daily.items()},
         "agg_agent_promises": {key: (count,) for key, count in agent_promises.items()},
+        "agg_agent_collected": {key: tuple(value) for key, value in agent_collected.items()},
     }
 
 
@@ -118,6 +135,7 @@ KEYS = {
     "agg_agent_actions": 2,
     "agg_actions": 1,
     "agg_agent_promises": 3,
+    "agg_agent_collected": 3,
 }
 
 
@@ -159,6 +177,33 @@ def loan(account: str, bucket: str, revision: int, currency: str = "VND", overdu
 
 def payment(reference: str, amount: str, at: str, status: str = "COMPLETED", reverses: str | None = None):
     return (reference, "L-PAY", Decimal(amount), "VND", datetime.fromisoformat(at), "CASH", status, reverses)
+
+
+def bank_loan(account: str, cif: str, as_of: str = "2026-03-01T00:00:00+00:00", currency: str = "VND"):
+    """A `loans` row as the entities processor's sink writes it."""
+    day = date(2026, 1, 1)
+    return (
+        account,
+        cif,
+        "PERSONAL_LOAN",
+        currency,
+        Decimal(1000),
+        Decimal(900),
+        day,
+        day + timedelta(days=730),
+        Decimal(12),
+        24,
+        "OPEN",
+        Jsonb({}),
+        "T24",
+        datetime.fromisoformat(as_of),
+    )
+
+
+def held(cif: str, seq: int, agent: str | None, day: str, kind: str = "CALL") -> tuple:
+    """An `agent_assignments` row as the allocation processor's sink writes it (`write_history` closes the
+    customer's earlier current row of the same kind)."""
+    return (cif, kind, seq, agent, "TEAM", "CAMP", date.fromisoformat(day), None, "why", 1)
 
 
 def promise(action_id: str, made_on: str, status: str, agent: str | None = "AG"):
@@ -233,6 +278,96 @@ def test_payments_collected_per_day_completed_add_reversals_subtract_others_do_n
     assert figures[(date(2026, 3, 20), "VND")] == (Decimal(48), 2, 0)
     assert figures[(date(2026, 3, 21), "VND")] == (Decimal(-40), 0, 1)
     assert_current(conn)
+
+
+def agent_collected(conn: psycopg.Connection, cif_prefix: str) -> dict:
+    """agg_agent_collected's rows of the agents named ``<cif_prefix>…`` (the test's own)."""
+    figures = aggregates(conn)["agg_agent_collected"]
+    return {key: value for key, value in figures.items() if key[1].startswith(cif_prefix)}
+
+
+def test_collections_follow_the_customer_whatever_order_payments_loans_and_assignments_arrive_in(conn):
+    day, other_day = date(2026, 3, 20), date(2026, 3, 21)
+
+    def pay(reference: str, account: str, amount: str, at: str, status: str = "COMPLETED", reverses=None):
+        moment = datetime.fromisoformat(at)
+        return (reference, account, Decimal(amount), "VND", moment, "CASH", status, reverses)
+
+    # a payment before its loan, a loan before its customer is assigned: nobody is credited yet
+    upsert_rows(conn, PAYMENTS, [pay("FP-1", "FL-1", "100", "2026-03-20T09:00:00+00:00")])
+    upsert_rows(conn, LOANS, [bank_loan("FL-1", "FC-1")])
+    assert agent_collected(conn, "FA") == {}
+    assert_current(conn)
+
+    # the customer's call agent, then a field agent: each holds the customer, each is credited
+    write_history(conn, [held("FC-1", 1, "FA-1", "2026-03-01")])
+    assert agent_collected(conn, "FA") == {(day, "FA-1", "VND"): (Decimal(100), 1, 0)}
+    write_history(conn, [held("FC-1", 1, "FA-2", "2026-03-01", kind="FIELD")])
+    assert agent_collected(conn, "FA")[(day, "FA-2", "VND")] == (Decimal(100), 1, 0)
+    assert_current(conn)
+
+    # a second loan of the customer with a payment, a pending one completed, a reversal on the next day
+    upsert_rows(conn, LOANS, [bank_loan("FL-2", "FC-1")])
+    upsert_rows(
+        conn,
+        PAYMENTS,
+        [
+            pay("FP-2", "FL-2", "50", "2026-03-20T10:00:00+00:00", status="PENDING"),
+            pay("FP-3", "FL-2", "7", "2026-03-20T11:00:00+00:00", status="FAILED"),
+        ],
+    )
+    assert agent_collected(conn, "FA")[(day, "FA-1", "VND")] == (Decimal(100), 1, 0)
+    upsert_rows(conn, PAYMENTS, [pay("FP-2", "FL-2", "50", "2026-03-20T10:00:00+00:00")])
+    upsert_rows(conn, PAYMENTS, [pay("FP-1", "FL-1", "100", "2026-03-20T09:00:00+00:00")])  # a repeat
+    upsert_rows(conn, PAYMENTS, [pay("FR-1", "FL-1", "100", "2026-03-21T08:00:00+00:00", "REVERSED", "FP-1")])
+    figures = agent_collected(conn, "FA")
+    assert figures[(day, "FA-1", "VND")] == (Decimal(150), 2, 0)
+    assert figures[(other_day, "FA-1", "VND")] == (Decimal(-100), 0, 1)
+    assert_current(conn)
+
+    # the call agent changes: the customer's collections, past days included, go with the customer
+    write_history(conn, [held("FC-1", 2, "FA-3", "2026-03-22")])
+    figures = agent_collected(conn, "FA")
+    assert not any(agent == "FA-1" for _, agent, _ in figures)
+    assert figures[(day, "FA-3", "VND")] == (Decimal(150), 2, 0)
+    assert figures[(day, "FA-2", "VND")] == (Decimal(150), 2, 0)  # the field agent still holds them
+    assert_current(conn)
+
+    # the bank moves a loan to another customer (held by FA-4), then the loan is gone
+    write_history(conn, [held("FC-2", 1, "FA-4", "2026-03-01")])
+    upsert_rows(conn, LOANS, [bank_loan("FL-2", "FC-2", as_of="2026-03-02T00:00:00+00:00")])
+    figures = agent_collected(conn, "FA")
+    assert figures[(day, "FA-4", "VND")] == (Decimal(50), 1, 0)
+    assert figures[(day, "FA-3", "VND")] == (Decimal(100), 1, 0)
+    assert_current(conn)
+    conn.execute("DELETE FROM loans WHERE account_number = 'FL-2'")
+    assert not any(agent == "FA-4" for _, agent, _ in agent_collected(conn, "FA"))
+
+    # a customer who is no one's any more (an unassigned current row) credits nobody
+    write_history(conn, [held("FC-1", 3, None, "2026-03-23")])
+    assert not any(agent == "FA-3" for _, agent, _ in agent_collected(conn, "FA"))
+    assert_current(conn)
+
+    # deleted rows take their part away (and leave this module's other tests their own figures)
+    conn.execute("DELETE FROM agent_assignments WHERE cif LIKE 'FC-%'")
+    conn.execute("DELETE FROM payments WHERE account_number LIKE 'FL-%'")
+    conn.execute("DELETE FROM loans WHERE account_number LIKE 'FL-%'")
+    assert agent_collected(conn, "FA") == {}
+    assert_current(conn)
+
+
+def test_a_loan_re_upserted_with_the_same_customer_takes_no_lock(conn):
+    """The entities sink rewrites loans all day with new balances: only a change of customer (or a new or
+    deleted loan) can move collections, so such an update must not queue behind the allocation sink."""
+    upsert_rows(conn, LOANS, [bank_loan("NL-1", "NC-1")])
+    with conn.transaction():
+        upsert_rows(conn, LOANS, [bank_loan("NL-1", "NC-1", as_of="2026-03-05T00:00:00+00:00")])
+        (held_locks,) = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        ).fetchone()
+    assert held_locks == 0
+    assert conn.execute("SELECT as_of FROM loans WHERE account_number = 'NL-1'").fetchone()[0].day == 5
+    conn.execute("DELETE FROM loans WHERE account_number = 'NL-1'")
 
 
 def test_promises_move_between_statuses_of_the_day_they_were_made(conn):
@@ -374,6 +509,56 @@ def test_concurrent_writers_over_the_same_aggregate_rows_neither_deadlock_nor_lo
         assert_current(conn)
 
 
+def test_payments_and_moves_of_their_customers_written_at_once_are_counted_under_the_final_agent(database):
+    """Two sinks at the same moment: one writes payments on a few customers' loans, the other keeps moving
+    those customers between agents. The payment trigger reads who holds the customer, the assignment
+    trigger reads the customer's payments; each takes the lock before reading, so whichever commits second
+    sees the other's rows. With the lock taken only when applying, this test lost or doubled deltas."""
+    customers = [f"MC-{n}" for n in range(4)]
+    errors: list[BaseException] = []
+    with psycopg.connect(database, autocommit=True) as conn:
+        upsert_rows(conn, LOANS, [bank_loan(f"ML-{n}", cif) for n, cif in enumerate(customers)])
+        write_history(conn, [held(cif, 1, "MA-0", "2026-03-01") for cif in customers])
+
+    def payer() -> None:
+        rng = random.Random(1)
+        try:
+            with psycopg.connect(database, autocommit=True) as conn:
+                for n in range(300):
+                    account = f"ML-{rng.randrange(len(customers))}"
+                    paid_at = datetime(2026, 3, 20, tzinfo=UTC)
+                    row = (f"MP-{n}", account, Decimal(n + 1), "VND", paid_at, "CASH", "COMPLETED", None)
+                    upsert_rows(conn, PAYMENTS, [row])
+        except BaseException as error:  # reported by the test thread
+            errors.append(error)
+
+    def mover() -> None:
+        rng = random.Random(2)
+        try:
+            with psycopg.connect(database, autocommit=True) as conn:
+                for seq in range(2, 302):
+                    moved = rng.sample(customers, 2)
+                    write_history(
+                        conn, [held(cif, seq, f"MA-{rng.randrange(3)}", "2026-03-02") for cif in moved]
+                    )
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=payer), threading.Thread(target=mover)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    with psycopg.connect(database, autocommit=True) as conn:
+        total = sum(value[0] for value in agent_collected(conn, "MA").values())
+        assert total == sum(range(1, 301))  # each customer has exactly one call agent
+        assert_current(conn)
+        conn.execute("DELETE FROM agent_assignments WHERE cif LIKE 'MC-%'")
+        conn.execute("DELETE FROM payments WHERE account_number LIKE 'ML-%'")
+        conn.execute("DELETE FROM loans WHERE account_number LIKE 'ML-%'")
+
+
 # --- the endpoint ------------------------------------------------------------------------------------------
 
 
@@ -485,6 +670,8 @@ def portfolio(service_addresses, run_id, initialized) -> Iterator[Settings]:
                     for c, s, a, d in rows
                 ],
             )
+            # the paid loans' customers: K2 (AG-1's) holds L-PAY, K4 (AG-3's) holds L4
+            upsert_rows(conn, LOANS, [bank_loan("L-PAY", "K2"), bank_loan("L4", "K4", currency="USD")])
         yield initialized.model_copy(update={"database_url": sandbox.database_url, "jwt_secret": SECRET})
 
 
@@ -549,6 +736,12 @@ async def test_the_portfolio_dashboard_body(client):
         for a in body["agents"]
     }
     assert work == {"AG-1": (2, 1, 1, 2, 0), "AG-2": (0, 0, 0, 0, 0), "AG-3": (1, 1, 0, 0, 1)}
+    collected = {a["agent_id"]: a["collected"] for a in body["agents"]}
+    assert collected == {
+        "AG-1": [{"currency": "VND", "today": "60", "this_month": "1060"}],  # all of L-PAY's, as above
+        "AG-2": [],
+        "AG-3": [{"currency": "USD", "today": "5", "this_month": "5"}],
+    }
 
 
 @pytest.mark.anyio

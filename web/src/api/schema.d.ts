@@ -807,6 +807,8 @@ export interface components {
             assigned: number;
             /** Capacity */
             capacity: number;
+            /** Collected */
+            collected: components["schemas"]["Collected"][];
             /** Contacts Today */
             contacts_today: number;
             /** Name */

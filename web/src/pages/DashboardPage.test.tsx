@@ -3,6 +3,7 @@ import { expect, test } from "vitest";
 
 import type { PortfolioSummary } from "../api/types";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
+import { sumDecimals } from "../lib/format";
 import DashboardPage from "./DashboardPage";
 
 const activity = (actions: number, contacts: number, promises: number) => ({
@@ -41,6 +42,7 @@ const summary: PortfolioSummary = {
       promises_today: 1,
       promises_kept_this_month: 2,
       promises_broken_this_month: 1,
+      collected: [{ currency: "USD", today: "10.5", this_month: "1060.25" }],
     },
   ],
 };
@@ -59,11 +61,19 @@ test("shows contact and promise rates and each agent's work today", async () => 
   const row = screen.getByRole("link", { name: "Lan" }).closest("tr")!;
   expect(within(row).getByText("6")).toBeInTheDocument();
   expect(within(row).getByText("2 / 1")).toBeInTheDocument();
+  expect(within(row).getByText(/\$1,060\.25/)).toBeInTheDocument();
 });
 
 test("a team supervisor's agents are added up for their team", async () => {
   signedInAs("supervisor", null, "T-A");
-  const second = { ...summary.agents[0]!, agent_id: "AG-2", name: "Minh", actions_today: 4, capacity: 10 };
+  const second = {
+    ...summary.agents[0]!,
+    agent_id: "AG-2",
+    name: "Minh",
+    actions_today: 4,
+    capacity: 10,
+    collected: [{ currency: "USD", today: "0", this_month: "0.75" }],
+  };
   fakeApi({
     "GET /api/dashboard/portfolio": () => ({
       body: { ...summary, team: "T-A", agents: [summary.agents[0]!, second] },
@@ -75,4 +85,13 @@ test("a team supervisor's agents are added up for their team", async () => {
   expect(within(totals).getByText("10")).toBeInTheDocument(); // actions: 6 + 4
   expect(within(totals).getByText("30%")).toBeInTheDocument(); // 6 assigned of 20
   expect(within(totals).getByText("4 / 2")).toBeInTheDocument();
+  expect(within(totals).getByText(/\$1,061\.00/)).toBeInTheDocument(); // 1060.25 + 0.75, exactly
+});
+
+test("decimal strings add up exactly, signs and fractions of any length", () => {
+  expect(sumDecimals(["0.1", "0.2"])).toBe("0.3");
+  expect(sumDecimals(["1060", "-40.5", "0.05"])).toBe("1019.55");
+  expect(sumDecimals(["-1", "0.25"])).toBe("-0.75");
+  expect(sumDecimals(["999999999999999999.99", "0.01"])).toBe("1000000000000000000.00");
+  expect(sumDecimals([])).toBe("0");
 });

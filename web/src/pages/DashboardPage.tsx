@@ -8,7 +8,14 @@ import { Card, Figure } from "../components/Card";
 import { compactTableClass } from "../components/Field";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BUCKETS } from "../lib/bucket";
-import { formatCount, formatDate, formatMoney, formatPercent } from "../lib/format";
+import {
+  formatCount,
+  formatDate,
+  formatMoney,
+  formatMoneyByCurrency,
+  formatPercent,
+  sumDecimals,
+} from "../lib/format";
 import { queuePath } from "../routes";
 
 /** Accounts and money per bucket of one currency, in bucket order, for the chart. */
@@ -27,6 +34,19 @@ type CountField = {
 /** The listed agents' figure added up: a team supervisor's team, or every agent. */
 export function total(agents: AgentFigures[], field: CountField): number {
   return agents.reduce((sum, agent) => sum + (agent[field] ?? 0), 0);
+}
+
+/** Money collected this month on each agent's customers, per currency, added up over ``agents``. */
+export function collectedThisMonth(agents: AgentFigures[]): Record<string, string> {
+  const amounts = new Map<string, string[]>();
+  agents.forEach((agent) =>
+    agent.collected.forEach((c) =>
+      amounts.set(c.currency, [...(amounts.get(c.currency) ?? []), c.this_month]),
+    ),
+  );
+  return Object.fromEntries(
+    [...amounts.entries()].sort().map(([currency, list]) => [currency, sumDecimals(list)]),
+  );
 }
 
 function ratio(part: number, whole: number): number | null {
@@ -221,6 +241,13 @@ export default function DashboardPage() {
                 >
                   Kept / broken (month)
                 </th>
+                <th
+                  scope="col"
+                  className="text-right"
+                  title="Payments this month on the customers the agent holds now, reversals deducted"
+                >
+                  Collected (month)
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -258,6 +285,9 @@ export default function DashboardPage() {
                     {formatCount(agent.promises_kept_this_month)} /{" "}
                     {formatCount(agent.promises_broken_this_month)}
                   </td>
+                  <td className="text-right tabular-nums">
+                    {formatMoneyByCurrency(collectedThisMonth([agent]))}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -285,6 +315,9 @@ export default function DashboardPage() {
                 <td className="text-right tabular-nums">
                   {formatCount(total(data.agents, "promises_kept_this_month"))} /{" "}
                   {formatCount(total(data.agents, "promises_broken_this_month"))}
+                </td>
+                <td className="text-right tabular-nums">
+                  {formatMoneyByCurrency(collectedThisMonth(data.agents))}
                 </td>
               </tr>
             </tfoot>
