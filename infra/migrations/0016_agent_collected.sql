@@ -88,50 +88,38 @@ LANGUAGE sql STABLE AS $$
           GROUP BY 1, 2, 3) AS g
 $$;
 
+-- What `changed` payments bring the agents holding their loans' customers now, per day, agent and currency.
+CREATE FUNCTION agg_agent_collected_of_payments(changed payments[]) RETURNS agg_agent_collected[]
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(array_agg(ROW(g.*)::agg_agent_collected), '{}')
+    FROM (SELECT (p.paid_at AT TIME ZONE (SELECT time_zone FROM dashboard_settings))::date, a.agent_id,
+                 p.currency, sum(CASE p.status WHEN 'COMPLETED' THEN p.amount ELSE -p.amount END),
+                 count(*) FILTER (WHERE p.status = 'COMPLETED'), count(*) FILTER (WHERE p.status = 'REVERSED')
+          FROM unnest(changed) AS p
+          JOIN loans l ON l.account_number = p.account_number
+          JOIN agent_assignments a ON a.cif = l.cif AND a.valid_to IS NULL AND a.agent_id IS NOT NULL
+          GROUP BY 1, 2, 3) AS g
+$$;
+
 -- Payments: the changed rows that count, credited to the current holders of their loans' customers.
 CREATE FUNCTION agg_agent_collected_payments_changed() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
-    added agg_agent_collected[] := '{}';
-    removed agg_agent_collected[] := '{}';
-    counted boolean := false;
-    zone text := (SELECT time_zone FROM dashboard_settings);
+    arrived payments[] := '{}';
+    gone payments[] := '{}';
 BEGIN
     IF TG_OP <> 'DELETE' THEN
-        counted := EXISTS (SELECT 1 FROM new_rows WHERE status IN ('COMPLETED', 'REVERSED'));
+        arrived := ARRAY(SELECT ROW(p.*)::payments FROM new_rows p WHERE p.status IN ('COMPLETED', 'REVERSED'));
     END IF;
-    IF NOT counted AND TG_OP <> 'INSERT' THEN
-        counted := EXISTS (SELECT 1 FROM old_rows WHERE status IN ('COMPLETED', 'REVERSED'));
+    IF TG_OP <> 'INSERT' THEN
+        gone := ARRAY(SELECT ROW(p.*)::payments FROM old_rows p WHERE p.status IN ('COMPLETED', 'REVERSED'));
     END IF;
-    IF NOT counted THEN
+    IF cardinality(arrived) = 0 AND cardinality(gone) = 0 THEN
         RETURN NULL;
     END IF;
     PERFORM agg_lock('agg_agent_collected');  -- before reading loans and assignments (see the top)
-    IF TG_OP <> 'DELETE' THEN
-        SELECT coalesce(array_agg(ROW(g.*)::agg_agent_collected), '{}') INTO added
-        FROM (SELECT (p.paid_at AT TIME ZONE zone)::date, a.agent_id, p.currency,
-                     sum(CASE p.status WHEN 'COMPLETED' THEN p.amount ELSE -p.amount END),
-                     count(*) FILTER (WHERE p.status = 'COMPLETED'),
-                     count(*) FILTER (WHERE p.status = 'REVERSED')
-              FROM new_rows p
-              JOIN loans l ON l.account_number = p.account_number
-              JOIN agent_assignments a ON a.cif = l.cif AND a.valid_to IS NULL AND a.agent_id IS NOT NULL
-              WHERE p.status IN ('COMPLETED', 'REVERSED')
-              GROUP BY 1, 2, 3) AS g;
-    END IF;
-    IF TG_OP <> 'INSERT' THEN
-        SELECT coalesce(array_agg(ROW(g.*)::agg_agent_collected), '{}') INTO removed
-        FROM (SELECT (p.paid_at AT TIME ZONE zone)::date, a.agent_id, p.currency,
-                     sum(CASE p.status WHEN 'COMPLETED' THEN p.amount ELSE -p.amount END),
-                     count(*) FILTER (WHERE p.status = 'COMPLETED'),
-                     count(*) FILTER (WHERE p.status = 'REVERSED')
-              FROM old_rows p
-              JOIN loans l ON l.account_number = p.account_number
-              JOIN agent_assignments a ON a.cif = l.cif AND a.valid_to IS NULL AND a.agent_id IS NOT NULL
-              WHERE p.status IN ('COMPLETED', 'REVERSED')
-              GROUP BY 1, 2, 3) AS g;
-    END IF;
-    PERFORM agg_agent_collected_apply(added, removed);
+    PERFORM agg_agent_collected_apply(
+        agg_agent_collected_of_payments(arrived), agg_agent_collected_of_payments(gone));
     RETURN NULL;
 END $$;
 
