@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 
 from crm.errors import CrmError
@@ -52,6 +55,29 @@ def main() -> None:
     except CrmError as error:
         err_console.print(f"[bold red]error:[/] {error}", highlight=False)
         sys.exit(error.exit_code)
+    except (ValidationError, SettingsError) as error:
+        problems = settings_problems(error)
+        if problems is None:
+            raise
+        for problem in problems:
+            err_console.print(f"[bold red]error:[/] {problem}", highlight=False)
+        sys.exit(CrmError.exit_code)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
+
+
+def settings_problems(error: ValidationError | SettingsError) -> list[str] | None:
+    """A refused ``CRM_*`` setting, one line per problem, named as the environment names it (a traceback
+    tells an operator nothing); None for any other error, which is left to propagate."""
+    if isinstance(error, SettingsError):  # "error parsing value for field "x" from source "…""
+        field = re.search(r'field "([a-z0-9_]+)"', str(error))
+        name = f"CRM_{field[1].upper()}" if field else "a CRM_* setting"
+        return [f"{name} could not be read: a setting that holds a list or a mapping takes JSON"]
+    if error.title != "Settings":
+        return None
+    return [
+        f"CRM_{str(problem['loc'][0]).upper() if problem['loc'] else ''}: "
+        + problem["msg"].removeprefix("Value error, ")
+        for problem in error.errors()
+    ]

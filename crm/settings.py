@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_serializer
+from pydantic import Field, SecretStr, field_serializer, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -122,10 +122,32 @@ class Settings(BaseSettings):
         description="A JSON file of code dictionaries (action types, subtypes, results, segments, customer "
         "statuses) replacing the built-in defaults; see docs/api.md.",
     )
+    queue_priority_weights: dict[str, int | float] = Field(
+        {},
+        description="Weights of the queue priority that replace the defaults, as JSON, e.g. "
+        '`{"per_dpd_day": 2, "follow_up_due": 60}` (names and defaults: docs/processors/queues.md). '
+        "The queues processor re-scores every queued customer with them when it starts.",
+    )
     metrics_networks: str = Field(
         "127.0.0.0/8,::1/128",
         description="Client networks (comma-separated CIDRs) allowed to read the API's GET /metrics.",
     )
+
+    @field_validator("queue_priority_weights")
+    @classmethod
+    def _known_weights(cls, weights: dict[str, int | float]) -> dict[str, int | float]:
+        from domain.errors import InvalidConfig
+        from domain.priority import PriorityWeights
+
+        unknown = sorted(set(weights) - set(PriorityWeights.__dataclass_fields__))
+        if unknown:
+            known = ", ".join(PriorityWeights.__dataclass_fields__)
+            raise ValueError(f"unknown priority weight {', '.join(unknown)} (known: {known})")
+        try:
+            PriorityWeights(**weights)
+        except InvalidConfig as error:
+            raise ValueError(str(error)) from None
+        return weights
 
     def __repr_args__(self):
         """What repr() and str() show: URLs without passwords, the JWT secret hidden whatever its type."""

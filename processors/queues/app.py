@@ -35,6 +35,7 @@ from contracts import (
 )
 from crm.settings import Settings
 from domain.errors import DomainError
+from domain.priority import PriorityWeights
 from processors.common.app import (
     make_application,
     partition_state_access,
@@ -100,7 +101,7 @@ def _named_stream(sdf, stream_id: str):
 
 def build(settings: Settings):
     app = make_application(settings, NAME)
-    config = logic.DEFAULT_CONFIG  # weights: domain.priority defaults (see docs/processors/queues.md)
+    config = logic.QueueConfig(weights=PriorityWeights(**settings.queue_priority_weights))
     topics = [
         registry_topic(app, settings, name, value="bytes" if name in CHECKED_BY_OTHERS else "json")
         for name in (*CHECKED_BY_OTHERS, *FROM_PROCESSORS, TICKS)

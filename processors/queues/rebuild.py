@@ -9,6 +9,11 @@ partition wrote: its queue entries and contact snapshots are written again from 
 the marker. A new deployment finds no marker either: it writes what its state has (nothing, the first
 time). A lost marker with the data still there only costs a rewrite of the same values.
 
+The marker's value names the priority weights the entries were scored with (`scoring_mark`). A processor
+started with other weights (``CRM_QUEUE_PRIORITY_WEIGHTS``) finds markers that are not its own and writes
+every entry again, re-scored: the queues change over to the new weights at once, in place, not customer by
+customer as events come.
+
 The check runs between messages on the processor's own thread (a periodic task of the framework), so it
 reads the state of the checkpoint in progress; what that checkpoint changes later is written by the sink
 at its commit, after the rebuild, so the newer value wins. Redis unreachable: logged, tried again at the
@@ -17,6 +22,7 @@ next interval (the sink backs off on its own).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -44,6 +50,11 @@ REBUILT_MEMBERS = Counter(
 )
 
 
+def scoring_mark(config: logic.QueueConfig) -> bytes:
+    """The marker's value for entries scored under ``config``'s weights: equal weights, equal mark."""
+    return b"w:" + hashlib.sha256(repr(config.weights).encode()).hexdigest()[:16].encode()
+
+
 class QueueRebuilder:
     """A periodic task: ``task()`` looks for the markers at most every ``interval`` seconds and rebuilds
     each partition whose marker is missing.
@@ -67,6 +78,7 @@ class QueueRebuilder:
         self.redis_url, self.namespace, self.config, self.events = redis_url, namespace, config, events
         self.partitions, self.state_of, self.to_member = partitions, state_of, to_member
         self.interval = interval
+        self.mark = scoring_mark(config)
         self._next_check = 0.0
         self._client: redis.Redis | None = None
 
@@ -86,23 +98,24 @@ class QueueRebuilder:
             self._disconnect()
 
     def missing(self, partitions: list[int]) -> list[int]:
-        """The partitions whose marker is not in Redis."""
-        pipe = self._connect().pipeline(transaction=False)
-        for partition in partitions:
-            pipe.exists(written_marker_key(self.namespace, partition))
-        return [p for p, there in zip(partitions, pipe.execute(), strict=True) if not there]
+        """The partitions whose marker is not in Redis, or was left by entries scored with other weights."""
+        keys = [written_marker_key(self.namespace, partition) for partition in partitions]
+        marks = self._connect().mget(keys)
+        return [p for p, mark in zip(partitions, marks, strict=True) if mark != self.mark]
 
     def rebuild(self, partition: int) -> int:
         """Write the partition's entries and snapshots again, then its marker; returns how many."""
         started = time.perf_counter()
-        changes: list[Any] = [self.to_member(c) for c in logic.written_changes(self.state_of(partition))]
+        state = self.state_of(partition)
+        changes: list[Any] = [self.to_member(c) for c in logic.written_changes(state, self.config)]
         client = self._connect()
         write_changes(client, latest_changes(changes), events=self.events)
-        client.set(written_marker_key(self.namespace, partition), b"1")
+        client.set(written_marker_key(self.namespace, partition), self.mark)
         REBUILDS.inc()
         REBUILT_MEMBERS.inc(len(changes))
         log.info(
-            "queues written to Redis from the state (marker missing: Redis was flushed, lost or new)",
+            "queues written to Redis from the state (marker missing, or left under other priority weights:"
+            " Redis was flushed, lost or new, or the weights changed)",
             extra={
                 "partition": partition,
                 "members": len(changes),
