@@ -37,7 +37,8 @@ from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 
-from processors.queues.read import entries_json, read_queue_page
+from domain.compliance import ComplianceRules
+from processors.queues.read import DEFAULT_RULES, entries_json, read_queue_page
 from sinks.redis import events_stream_key, stream_id
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class QueuePages:
     """One worker's queue pages (see the module's docstring); :meth:`read` answers, :meth:`follow` watches.
 
     ``enabled=False`` keeps nothing: every read goes to Redis. ``clock`` (the wall clock) and ``max_bytes``
-    are for tests."""
+    are for tests. ``rules``: the contact rules the entries are decided by (the deployment's default zone)."""
 
     def __init__(
         self,
@@ -69,8 +70,9 @@ class QueuePages:
         enabled: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_bytes: int = MAX_BYTES,
+        rules: ComplianceRules = DEFAULT_RULES,
     ) -> None:
-        self._client, self._namespace, self.enabled = client, namespace, enabled
+        self._client, self._namespace, self.enabled, self._rules = client, namespace, enabled, rules
         self._clock, self._max_bytes = clock, max_bytes
         self._pages: OrderedDict[tuple[str, int, int], _Page] = OrderedDict()  # least recently read first
         self._keys_of: dict[str, set[tuple[str, int, int]]] = {}  # per agent: their pages' keys
@@ -98,7 +100,7 @@ class QueuePages:
             self.counts["memory"] += 1
             return page.body, page.total
         epoch, changes = self._epoch, self._changes.get(agent_id, 0)
-        read = await read_queue_page(self._client, self._namespace, agent_id, now, limit, offset)
+        read = await read_queue_page(self._client, self._namespace, agent_id, now, limit, offset, self._rules)
         body = entries_json(read.entries)
         self.counts["redis"] += 1
         if (

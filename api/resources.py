@@ -23,6 +23,7 @@ from api.search_client import SearchClient
 from api.security import TokenCache
 from api.visibility import TeamMembers
 from infra.dead_letter_index import DeadLetterIndex
+from processors.queues.read import rules_for
 
 if TYPE_CHECKING:
     from crm.settings import Settings
@@ -164,7 +165,9 @@ async def open_async_resources(resources: Resources) -> None:
     options = _pool_options(settings, "api-async-writes", WRITE_POOL_MIN_SIZE, WRITE_POOL_MAX_SIZE)
     resources.write_pool_async = ApiAsyncConnectionPool(**options)
     await resources.write_pool_async.open(wait=False)
-    resources.queue_pages = QueuePages(resources.redis_async, settings.namespace)
+    resources.queue_pages = QueuePages(
+        resources.redis_async, settings.namespace, rules=rules_for(settings.customer_default_timezone)
+    )
     # a connection of its own, which XREAD BLOCK holds: its timeout must outlast the block
     resources._watcher_redis = aioredis.Redis.from_url(
         settings.redis_url,

@@ -128,6 +128,12 @@ class Settings(BaseSettings):
         '`{"per_dpd_day": 2, "follow_up_due": 60}` (names and defaults: docs/processors/queues.md). '
         "The queues processor re-scores every queued customer with them when it starts.",
     )
+    customer_default_timezone: str = Field(
+        "UTC",
+        description="IANA time zone of customers whose record names none (or one not known here): their "
+        "calling hours (08:00 to 21:00 local) are counted in it, in the queues and when an action is "
+        "recorded. Set the bank's own, e.g. `Asia/Ho_Chi_Minh`.",
+    )
     metrics_networks: str = Field(
         "127.0.0.0/8,::1/128",
         description="Client networks (comma-separated CIDRs) allowed to read the API's GET /metrics.",
@@ -148,6 +154,19 @@ class Settings(BaseSettings):
         except InvalidConfig as error:
             raise ValueError(str(error)) from None
         return weights
+
+    @field_validator("customer_default_timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{name!r} is not an IANA time zone known here (e.g. Europe/Paris, UTC)"
+            ) from None
+        return name
 
     def __repr_args__(self):
         """What repr() and str() show: URLs without passwords, the JWT secret hidden whatever its type."""

@@ -32,6 +32,7 @@ from api.visibility import may_see_agent_async, scope_of
 from contracts.actions import AgentAction
 from contracts.admin import Role
 from contracts.writes import ActionAccepted, ActionCreate, agent_action
+from crm.settings import Settings
 from domain.compliance import ComplianceRules, ContactEvent, Decision, Rule, may_contact
 from domain.dictionaries import (
     DEFAULT_DICTIONARIES,
@@ -47,20 +48,19 @@ from processors.queues.contacts import (
     contact_events,
     with_action,
 )
-from processors.queues.read import read_contact_inputs_async, zone_named
+from processors.queues.read import read_contact_inputs_async, rules_for, zone_named
 
 CLOCK_SKEW = timedelta(minutes=1)  # how far in the future a client's clock may put an action
-RULES = ComplianceRules()  # the rules the queues show; the same decision there and here
 
 
 class ComplianceRefused(Conflict):
     """A contact rule forbids the call; the route answers 409 with the rule and when calls may resume."""
 
-    def __init__(self, decision: Decision, zone_name: str) -> None:
+    def __init__(self, decision: Decision, rules: ComplianceRules, zone_name: str) -> None:
         assert decision.blocked_by is not None
         self.rule = decision.blocked_by
         self.contactable_from = decision.contactable_from
-        reason = _REASONS[self.rule].format(rules=RULES, zone=zone_name)
+        reason = _REASONS[self.rule].format(rules=rules, zone=zone_name)
         when = f"; calls allowed from {self.contactable_from.isoformat()}" if self.contactable_from else ""
         super().__init__(f"{self.rule}: {reason}{when}")
 
@@ -162,11 +162,14 @@ def contact_history(inputs: dict | None, recent: list[dict]) -> list[ContactEven
 
 async def _check_contact_rules(
     redis_client: aioredis.Redis,
-    namespace: str,
+    settings: Settings,
     action: AgentAction,
     recent: list[dict],
     customer_zone: str | None,
 ) -> None:
+    """The contact rules the queues show (`processors.queues.read.rules_for`: the same decision there and
+    here), for the action's moment in the customer's zone, else the deployment's default zone."""
+    namespace, rules = settings.namespace, rules_for(settings.customer_default_timezone)
     try:
         inputs = await read_contact_inputs_async(redis_client, namespace, action.cif)
     except redis.RedisError:
@@ -177,10 +180,12 @@ async def _check_contact_rules(
     zone_name = customer_zone or (inputs or {}).get("timezone")
     zone = zone_named(zone_name)
     decision = may_contact(
-        contact_history(inputs, recent), action.at, zone, RULES, debt=action.account_number
+        contact_history(inputs, recent), action.at, zone, rules, debt=action.account_number
     )
     if not decision.allowed:
-        raise ComplianceRefused(decision, zone_name if zone is not None else str(RULES.default_timezone))
+        raise ComplianceRefused(
+            decision, rules, zone_name if zone is not None else str(rules.default_timezone)
+        )
 
 
 def _repeat(stored: queries.AcceptedAction, action: AgentAction) -> ActionAccepted:
@@ -269,8 +274,7 @@ async def _check_store_and_produce(
         account = action.account_number
         raise _fields_error([("account_number", f"{account} is not a loan of customer {action.cif}")])
     if checked:
-        namespace = publisher.settings.namespace
-        await _check_contact_rules(redis_client, namespace, action, found.recent, customer.timezone)
+        await _check_contact_rules(redis_client, publisher.settings, action, found.recent, customer.timezone)
     accepted_at = datetime.now(UTC)
     value = action.model_dump_json()
     if not await queries.insert_accepted(conn, action, value, accepted_at, user.username):

@@ -33,6 +33,15 @@ from processors.queues.contacts import contact_events
 from processors.queues.layout import contacts_entries_key, entries_key, queue_key
 
 DEFAULT_RULES = ComplianceRules()
+
+
+@lru_cache(maxsize=8)
+def rules_for(default_zone: str) -> ComplianceRules:
+    """The contact rules with ``default_zone`` (an IANA name, `CRM_CUSTOMER_DEFAULT_TIMEZONE`) for the
+    customers who have no zone of their own: what the queues show and what recording an action checks."""
+    return ComplianceRules(default_timezone=ZoneInfo(default_zone))
+
+
 # The longest a page's decisions are said to hold, whatever the rules say (a bound on any mistake in them).
 MAX_HOLD = timedelta(minutes=5)
 _SHOWN = tuple(QueueEntry.model_fields)  # a field QueueEntry gains later (e.g. currency) is passed on

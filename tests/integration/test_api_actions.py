@@ -44,13 +44,13 @@ class World:
         self.redis = redis.Redis.from_url(settings.redis_url)
         self.topic = physical_name("agent.actions", settings)
 
-    def customer(self, name: str, agent: str | None = None) -> str:
+    def customer(self, name: str, agent: str | None = None, zone: str | None = "UTC") -> str:
         cif = f"C-{self.tag}-{name}"
         with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
             conn.execute(
                 "INSERT INTO customers (cif, type, name, segment, status, timezone, source_system,"
-                " updated_at) VALUES (%s, 'INDIVIDUAL', %s, 'MASS', 'ACTIVE', 'UTC', 'T24', now())",
-                (cif, name),
+                " updated_at) VALUES (%s, 'INDIVIDUAL', %s, 'MASS', 'ACTIVE', %s, 'T24', now())",
+                (cif, name, zone),
             )
             conn.execute(
                 "INSERT INTO loans VALUES (%s, %s, 'AUTO_LOAN', 'VND', 24000000, 18000000, '2025-01-10',"
@@ -230,6 +230,21 @@ async def test_a_call_outside_the_customers_calling_hours_is_refused(client, wor
     )
     assert refused.status_code == 409 and refused.json()["rule"] == "OUTSIDE_CALLING_HOURS"
     assert "08:00 to 21:00 in the customer's time zone, UTC" in refused.json()["detail"]
+
+
+async def test_a_customer_without_a_zone_has_the_calling_hours_of_the_deployments_default_zone(
+    api_settings, world
+):
+    cif = world.customer("NOZONE", zone=None)
+    noon_utc = call(cif, calling_moment() - timedelta(days=1))  # 06:00 or 07:00 in Chicago
+    chicago = api_settings.model_copy(update={"customer_default_timezone": "America/Chicago"})
+    async with api_client(chicago) as http:
+        refused = await http.post("/api/actions", json=noon_utc, headers=token(Role.SUPERVISOR))
+    assert refused.status_code == 409 and refused.json()["rule"] == "OUTSIDE_CALLING_HOURS"
+    assert "08:00 to 21:00 in the customer's time zone, America/Chicago" in refused.json()["detail"]
+    async with api_client(api_settings) as http:  # the default default: UTC, where it is noon
+        accepted = await http.post("/api/actions", json=noon_utc, headers=token(Role.SUPERVISOR))
+    assert accepted.status_code == 202, accepted.text
 
 
 @pytest.mark.parametrize(

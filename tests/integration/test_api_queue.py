@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import anyio
 import orjson
@@ -17,7 +18,7 @@ from api import fast_paths
 from api.visibility import TeamMembers
 from contracts.admin import Role
 from processors.queues.layout import entries_key, queue_key
-from tests.api_client import token
+from tests.api_client import api_client, token
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -66,6 +67,50 @@ async def test_the_agent_reads_their_queue_in_priority_order_with_contactability
     assert body[0]["overdue_amount"] == "1250000.50" and body[0]["reason"] == "DPD 90"
     hour = datetime.now(UTC).hour
     assert body[0]["contactable_now"] is (8 <= hour < 21)  # calling hours in the customer's zone (UTC)
+
+
+def zone_where_calling_hours_differ_from_utc(now: datetime) -> str:
+    """A zone whose local hour is well inside calling hours when UTC's is outside them, or the reverse
+    (at least 30 minutes from either edge, so the answer cannot change during the test)."""
+
+    def allowed(zone: str) -> bool:
+        return 8 <= now.astimezone(ZoneInfo(zone)).hour < 21
+
+    def near_an_edge(zone: str) -> bool:
+        local = now.astimezone(ZoneInfo(zone))
+        minutes = local.hour * 60 + local.minute
+        return any(abs(minutes - edge) < 30 for edge in (8 * 60, 21 * 60))
+
+    candidates = ("Pacific/Kiritimati", "Asia/Tokyo", "Asia/Kolkata", "America/Chicago", "Pacific/Honolulu")
+    return next(z for z in candidates if allowed(z) != allowed("UTC") and not near_an_edge(z))
+
+
+async def test_a_customer_without_a_zone_is_decided_in_the_deployments_default_zone(api_settings):
+    """`CRM_CUSTOMER_DEFAULT_TIMEZONE`: the calling hours of a customer whose record names no zone."""
+    client = redis.Redis.from_url(api_settings.redis_url)
+    ns, now = api_settings.namespace, datetime.now(UTC)
+    zone = zone_where_calling_hours_differ_from_utc(now)
+    entry = {"cif": "C-NOZONE", "name": "No zone", "priority": 10.0, "reason": "DPD 10", "dpd": 10,
+             "bucket": "1-29", "overdue_amount": "10", "currency": "VND", "campaign": "Late payers",
+             "timezone": None, "attempts": [], "last_conversation": None, "dispute_open": None}  # fmt: skip
+    client.zadd(queue_key(ns, "Q-ZONE"), {"C-NOZONE": 10.0})
+    client.hset(entries_key(ns, "Q-ZONE"), "C-NOZONE", orjson.dumps(entry))
+    try:
+        answers = {}
+        for default in ("UTC", zone):
+            settings = api_settings.model_copy(update={"customer_default_timezone": default})
+            async with api_client(settings) as http:
+                for path in ("/api/agents/Q-ZONE/queue", "/api/agents/Q-ZONE/queue?via=route"):
+                    response = await http.get(path, headers=token(Role.AGENT, "Q-ZONE"))
+                    assert response.status_code == 200, response.text
+                    answers[(default, path)] = response.json()[0]["contactable_now"]
+    finally:
+        client.delete(queue_key(ns, "Q-ZONE"), entries_key(ns, "Q-ZONE"))
+        client.close()
+    in_utc = 8 <= now.hour < 21  # the fast path and the route alike
+    assert answers == {
+        (default, path): in_utc if default == "UTC" else not in_utc for default, path in answers
+    }
 
 
 @pytest.mark.parametrize("event_id", ["0-1", "99999999999999-0", "not-an-id"])
