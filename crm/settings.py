@@ -109,6 +109,13 @@ class Settings(BaseSettings):
         description="Messages behind (over all of a processor's input partitions) from which it counts as "
         "having a backlog; the lag is read every 5 s.",
     )
+    delinquency_tick_chunk: int = Field(
+        5_000,
+        ge=1,
+        description="Loans the delinquency processor ages per message when a business date comes. A date "
+        "that ages more (the first one after a bulk load ages every loan) is worked off in several "
+        "messages, each in a transaction of its own, well inside Kafka's transaction timeout (60 s).",
+    )
     promise_grace_days: int = Field(
         3, ge=0, description="Days after a promise's date during which payments still keep it."
     )

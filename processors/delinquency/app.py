@@ -3,7 +3,9 @@
 ops.business-date ──fan-out──> delinquency.ticks ─┐
 bank.loans ───────────────────────────────────────┼─> logic ─> delinquency.loans ─> loan_delinquency
 payments ─────────────────────────────────────────┘        └─> delinquency.transitions ─> transitions
-(bad values ─> <topic>.dlq)
+(bad values ─> <topic>.dlq; a tick with more loans to age than one message may take
+(`CRM_DELINQUENCY_TICK_CHUNK`) is sent again to delinquency.ticks, keyed to the same partition, until they
+are all aged)
 """
 
 from __future__ import annotations
@@ -90,16 +92,19 @@ def build(settings: Settings):
                 account, event = payment_from(value)
                 return logic.on_payment(state_of, account, event)
             started = time.perf_counter()
-            outputs = logic.on_business_date(state_of, date.fromisoformat(value["date"]))
+            day = date.fromisoformat(value["date"])
+            outputs, done = logic.on_business_date(state_of, day, settings.delinquency_tick_chunk)
             log.info(
-                "business date reached",
+                "business date reached" if done else "loans aged towards the business date",
                 extra={
-                    "date": value["date"],
+                    "date": state_of(logic.PARTITION).get("date"),
                     "partition": message_context().partition,
                     "changed": len(outputs),
                     "seconds": round(time.perf_counter() - started, 3),
                 },
             )
+            if not done:  # the rest in the next message, and so in a transaction of its own
+                outputs.append(("delinquency.ticks", key, value))
             return outputs
         except (ValidationError, DomainError) as error:
             return [dead_letter_for_error(source, key, value, error, NAME)]
@@ -109,7 +114,10 @@ def build(settings: Settings):
         metadata=True,
         expand=True,
     )
-    route(routed, {k: v for k, v in outputs.items() if k != "ops.business-date.dlq"})
+    route(
+        routed,
+        {**{k: v for k, v in outputs.items() if k != "ops.business-date.dlq"}, "delinquency.ticks": ticks},
+    )
     routed.sink(delinquency_sink(settings))
     without_time_alignment(app)
     return app

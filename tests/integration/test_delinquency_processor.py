@@ -49,6 +49,8 @@ def processed(service_addresses, run_id, cli_env, portfolio):
 
     Loans and the first business date, then the payments, then the remaining dates, each step processed
     before the next: payments land on delinquent loans (cures), later dates age the rest (roll-forwards).
+    The processor ages at most TICK_CHUNK loans per message, so the first date (every loan of a partition)
+    is worked off in several messages: every check of this module covers that path.
     """
     dates = (portfolio / "ops.business-date.jsonl").read_bytes().splitlines(keepends=True)
     (portfolio / "first-date.jsonl").write_bytes(dates[0])
@@ -65,7 +67,7 @@ def processed(service_addresses, run_id, cli_env, portfolio):
     with initialized_namespace(service_addresses, f"d{run_id}", cli_env) as (settings, env):
         group = f"{settings.namespace}crm-delinquency"
         inputs = [physical_name(t, settings) for t in INPUTS]
-        process = _start(env)
+        process = _start({**env, "CRM_DELINQUENCY_TICK_CHUNK": str(TICK_CHUNK)})
         try:
             for step in steps:
                 for topic, file in step:
@@ -85,6 +87,15 @@ def processed(service_addresses, run_id, cli_env, portfolio):
 
 
 PROCESSORS = ("delinquency", "rollup", "promises")
+TICK_CHUNK = 25  # about 110 loans per partition
+
+
+def test_a_date_tick_larger_than_a_chunk_was_sent_again_until_worked_off(processed, portfolio):
+    """The ticks topic holds the fan-out (one tick per date and partition) and the continuations."""
+    dates = len((portfolio / "ops.business-date.jsonl").read_bytes().splitlines())
+    ticks = read_all(processed.kafka_brokers, physical_name("delinquency.ticks", processed), timeout=20)
+    fanned_out = dates * processed.topic_partitions
+    assert len(ticks) >= fanned_out + processed.topic_partitions * 3  # the first date: 4+ chunks each
 
 
 def _start(env: dict) -> subprocess.Popen:

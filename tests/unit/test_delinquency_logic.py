@@ -44,10 +44,21 @@ def records(outputs, topic=logic.LOANS):
     return [value for t, _key, value in outputs if t == topic]
 
 
+def tick(state_of, day: date, limit: int = logic.TICK_CHUNK, between=lambda: None) -> list:
+    """A date tick as the app handles it: sent again while loans are left to age (``between`` runs
+    before each continuation, as other messages may)."""
+    outputs, done = logic.on_business_date(state_of, day, limit)
+    while not done:
+        between()
+        more, done = logic.on_business_date(state_of, day, limit)
+        outputs += more
+    return outputs
+
+
 def test_loans_wait_for_the_first_business_date_then_all_are_evaluated(state_of):
     assert logic.on_snapshot(state_of, snapshot("LN1")) == []
     assert logic.on_snapshot(state_of, snapshot("LN2", paid_first="1000")) == []
-    out = logic.on_business_date(state_of, date(2026, 2, 1))
+    out = tick(state_of, date(2026, 2, 1))
     by_account = {r["account_number"]: r for r in records(out)}
     assert by_account["LN1"]["dpd"] == 17 and by_account["LN1"]["bucket"] == "1-29"
     assert by_account["LN1"]["overdue_amount"] == "1000"
@@ -56,20 +67,20 @@ def test_loans_wait_for_the_first_business_date_then_all_are_evaluated(state_of)
 
 def test_a_tick_ages_only_loans_whose_date_came_and_reports_transitions(state_of):
     logic.on_snapshot(state_of, snapshot("LN1"))
-    logic.on_business_date(state_of, date(2026, 2, 1))
+    tick(state_of, date(2026, 2, 1))
     # LN1 (oldest unpaid 2026-01-15) reaches 30 DPD on 2026-02-14; its 2nd installment falls due 02-15
-    assert logic.on_business_date(state_of, date(2026, 2, 10)) == []
-    out = logic.on_business_date(state_of, date(2026, 2, 14))
+    assert tick(state_of, date(2026, 2, 10)) == []
+    out = tick(state_of, date(2026, 2, 14))
     assert [r["bucket"] for r in records(out)] == ["30-59"]
     [move] = records(out, logic.TRANSITIONS)
     assert (move["from_bucket"], move["to_bucket"], move["kind"]) == ("1-29", "30-59", "ROLL_FORWARD")
-    assert logic.on_business_date(state_of, date(2026, 2, 14)) == []  # a repeated tick does nothing
-    assert logic.on_business_date(state_of, date(2026, 2, 3)) == []  # an old tick does nothing
+    assert tick(state_of, date(2026, 2, 14)) == []  # a repeated tick does nothing
+    assert tick(state_of, date(2026, 2, 3)) == []  # an old tick does nothing
 
 
 def test_a_payment_that_clears_arrears_cures_at_once(state_of):
     logic.on_snapshot(state_of, snapshot("LN1"))
-    logic.on_business_date(state_of, date(2026, 2, 1))
+    tick(state_of, date(2026, 2, 1))
     out = logic.on_payment(state_of, "LN1", pay("P1", "1000"))
     [record] = records(out)
     assert (record["dpd"], record["bucket"], record["overdue_amount"]) == (0, "CURRENT", "0")
@@ -81,21 +92,21 @@ def test_a_payment_that_clears_arrears_cures_at_once(state_of):
 
 def test_revisions_increase_with_every_emitted_change(state_of):
     logic.on_snapshot(state_of, snapshot("LN1"))
-    logic.on_business_date(state_of, date(2026, 2, 1))
+    tick(state_of, date(2026, 2, 1))
     first = records(logic.on_payment(state_of, "LN1", pay("P1", "100")))[0]["revision"]
     second = records(logic.on_payment(state_of, "LN1", pay("P2", "100")))[0]["revision"]
     assert second == first + 1
 
 
 def test_payment_before_its_loan_counts_when_the_loan_arrives(state_of):
-    logic.on_business_date(state_of, date(2026, 2, 1))
+    tick(state_of, date(2026, 2, 1))
     assert logic.on_payment(state_of, "LN1", pay("P1", "1000")) == []
     [record] = records(logic.on_snapshot(state_of, snapshot("LN1")))
     assert record["bucket"] == "CURRENT"
 
 
 def test_an_older_snapshot_is_ignored(state_of):
-    logic.on_business_date(state_of, date(2026, 2, 1))
+    tick(state_of, date(2026, 2, 1))
     logic.on_snapshot(state_of, snapshot("LN1", paid_first="1000"))
     assert logic.on_snapshot(state_of, snapshot("LN1", as_of=AS_OF - timedelta(days=1))) == []
 
@@ -106,8 +117,10 @@ def test_a_payment_in_another_currency_raises_for_the_dead_letter_queue(state_of
         logic.on_payment(state_of, "LN1", pay("P1", "5", currency="USD"))
 
 
-def test_every_loan_after_many_ticks_and_payments_equals_its_direct_computation(state_of):
-    """Ticks age loans from their last view and unpaid rows; the result must be the full computation."""
+@pytest.mark.parametrize("limit", [logic.TICK_CHUNK, 7, 1])
+def test_every_loan_after_many_ticks_and_payments_equals_its_direct_computation(state_of, limit):
+    """Ticks age loans from their last view and unpaid rows; the result must be the full computation, also
+    when each tick is worked off a few loans per message with payments arriving in between."""
     import random
 
     from domain.loan import LoanState
@@ -126,20 +139,28 @@ def test_every_loan_after_many_ticks_and_payments_equals_its_direct_computation(
         snap = Snapshot(account, f"C{n % 40}", "VND", rnd.random() < 0.05, D("5000"), AS_OF, rows)
         logic.on_snapshot(state_of, snap)
         loans[account] = LoanState(account).with_snapshot(snap)[0]
-    for step in range(60):
-        day += timedelta(days=rnd.choice([1, 1, 1, 2, 7]))
-        logic.on_business_date(state_of, day)
-        for account in rnd.sample(sorted(loans), 5):
+    payments = 0
+
+    def pay_some() -> None:
+        nonlocal payments
+        for account in rnd.sample(sorted(loans), 2):
+            payments += 1
             event = PaymentEvent(
-                f"P{step}{account}",
+                f"P{payments}{account}",
                 D(rnd.randint(1, 700)),
                 "VND",
-                AS_OF + timedelta(hours=1 + step),
+                AS_OF + timedelta(hours=payments),
                 PaymentStatus.COMPLETED,
                 None,
             )
             logic.on_payment(state_of, account, event)
             loans[account] = loans[account].with_payment(event)[0]
+
+    for _step in range(60):
+        day += timedelta(days=rnd.choice([1, 1, 1, 2, 7]))
+        tick(state_of, day, limit, between=pay_some if limit < 10 else lambda: None)
+        pay_some()
+    assert state_of(logic.PARTITION).get("aging") is None  # every tick worked off
     for account, loan in loans.items():
         stored = dict(state_of(account).get("view"))
         stored.pop("revision")
@@ -170,3 +191,41 @@ def test_payments_are_passed_on_keyed_by_customer_for_promises(state_of):
         logic.on_payment(state_of, "LN1", pay("R1", "7", PaymentStatus.REVERSED, "P1")), logic.PAYMENTS
     )
     assert [(f["reference_number"], f["reverses"]) for f in undo] == [("R1", "P1")]
+
+
+def test_a_large_tick_is_worked_off_a_chunk_per_message_in_account_order(state_of):
+    for n in range(10):
+        logic.on_snapshot(state_of, snapshot(f"LN{n}"))
+    first, done = logic.on_business_date(state_of, date(2026, 2, 1), limit=4)
+    assert not done and [r["account_number"] for r in records(first)] == ["LN0", "LN1", "LN2", "LN3"]
+    assert state_of(logic.PARTITION).get("date") == "2026-02-01"  # the date moved at once
+    second, done = logic.on_business_date(state_of, date(2026, 2, 1), limit=4)
+    assert not done and [r["account_number"] for r in records(second)] == ["LN4", "LN5", "LN6", "LN7"]
+    last, done = logic.on_business_date(state_of, date(2026, 2, 1), limit=4)
+    assert done and [r["account_number"] for r in records(last)] == ["LN8", "LN9"]
+    assert logic.on_business_date(state_of, date(2026, 2, 1), limit=4) == ([], True)  # a spare continuation
+
+
+def test_a_newer_date_in_the_middle_of_a_tick_ages_every_due_loan_to_it(state_of):
+    for n in range(6):
+        logic.on_snapshot(state_of, snapshot(f"LN{n}"))
+    tick(state_of, date(2026, 2, 1))
+    # every loan reaches 30 DPD on 02-14: the tick to 02-14 stops half-way, then 02-20 arrives
+    half, done = logic.on_business_date(state_of, date(2026, 2, 14), limit=3)
+    assert not done and len(records(half)) == 3
+    rest = tick(state_of, date(2026, 2, 20), limit=3)
+    assert sorted(r["account_number"] for r in records(rest)) == [f"LN{n}" for n in range(6)]  # all, again
+    assert {r["business_date"] for r in records(rest)} == {"2026-02-20"}
+    assert {r["bucket"] for r in records(rest)} == {"30-59"}
+    assert state_of(logic.PARTITION).get("aging") is None
+
+
+def test_a_chunked_tick_emits_what_a_whole_one_does(state_of):
+    whole: dict = {}
+    whole_state = lambda prefix: DictState(whole, prefix)  # noqa: E731
+    for state in (state_of, whole_state):
+        for n in range(25):
+            logic.on_snapshot(state, snapshot(f"LN{n:02}", paid_first=str(100 * (n % 3))))
+    for day in (date(2026, 2, 1), date(2026, 2, 14), date(2026, 3, 20)):
+        chunked = tick(state_of, day, limit=4)
+        assert sorted(map(repr, chunked)) == sorted(map(repr, tick(whole_state, day)))
