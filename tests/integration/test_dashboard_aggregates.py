@@ -9,9 +9,10 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import httpx
 import psycopg
@@ -463,45 +464,44 @@ def test_truncating_a_base_table_empties_its_aggregate(conn):
     assert_current(conn)
 
 
-def test_concurrent_writers_over_the_same_aggregate_rows_neither_deadlock_nor_lose_a_delta(database):
-    """Three sink-like writers (disjoint loans, the same bucket and transition keys), each batch inserting new
-    loans and updating earlier ones in one upsert, so both statement triggers fire: two sorted passes over
-    the aggregate per statement. Small batches make their lock sets sparse: with agg_lock made a no-op this
-    test failed with a deadlock in each of three runs."""
+def run_together(*jobs: Callable[[], None]) -> None:
+    """Run ``jobs`` in threads at the same time; fail with whatever any of them raised."""
     errors: list[BaseException] = []
 
-    def writer(name: str, seed: int) -> None:
-        rng = random.Random(seed)
+    def guarded(job: Callable[[], None]) -> None:
         try:
-            with psycopg.connect(database, autocommit=True) as conn:
-                for revision in range(1, 401):
-                    accounts = [f"{name}-{rng.randrange(40)}" for _ in range(3)]
-                    currencies = ("VND", "USD")
-                    loans = [
-                        loan(a, rng.choice(LABELS), revision, rng.choice(currencies), "1") for a in accounts
-                    ]
-                    move = (
-                        accounts[0],
-                        revision,
-                        "C",
-                        date(2026, 3, 20),
-                        "CURRENT",
-                        rng.choice(LABELS[1:]),
-                        "ENTRY",
-                        1,
-                    )
-                    with conn.transaction():  # one checkpoint of the delinquency sink
-                        upsert_rows(conn, LOAN_DELINQUENCY, loans)
-                        upsert_rows(conn, TRANSITIONS, [move])
+            job()
         except BaseException as error:  # reported by the test thread
             errors.append(error)
 
-    threads = [threading.Thread(target=writer, args=(name, n)) for n, name in enumerate(("WA", "WB", "WC"))]
+    threads = [threading.Thread(target=guarded, args=(job,)) for job in jobs]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
     assert not errors, errors
+
+
+def test_concurrent_writers_over_the_same_aggregate_rows_neither_deadlock_nor_lose_a_delta(database):
+    """Three sink-like writers (disjoint loans, the same bucket and transition keys), each batch inserting new
+    loans and updating earlier ones in one upsert, so both statement triggers fire: two sorted passes over
+    the aggregate per statement. Small batches make their lock sets sparse: with agg_lock made a no-op this
+    test failed with a deadlock in each of three runs."""
+
+    def writer(name: str, seed: int) -> None:
+        rng = random.Random(seed)
+        with psycopg.connect(database, autocommit=True) as conn:
+            for revision in range(1, 401):
+                accounts = [f"{name}-{rng.randrange(40)}" for _ in range(3)]
+                currencies = ("VND", "USD")
+                loans = [loan(a, rng.choice(LABELS), revision, rng.choice(currencies), "1") for a in accounts]
+                kind = rng.choice(LABELS[1:])
+                move = (accounts[0], revision, "C", date(2026, 3, 20), "CURRENT", kind, "ENTRY", 1)
+                with conn.transaction():  # one checkpoint of the delinquency sink
+                    upsert_rows(conn, LOAN_DELINQUENCY, loans)
+                    upsert_rows(conn, TRANSITIONS, [move])
+
+    run_together(*(partial(writer, name, n) for n, name in enumerate(("WA", "WB", "WC"))))
     with psycopg.connect(database, autocommit=True) as conn:
         assert conn.execute(
             "SELECT count(*) FROM loan_delinquency WHERE account_number LIKE 'W_-%'"
@@ -515,41 +515,27 @@ def test_payments_and_moves_of_their_customers_written_at_once_are_counted_under
     trigger reads the customer's payments; each takes the lock before reading, so whichever commits second
     sees the other's rows. With the lock taken only when applying, this test lost or doubled deltas."""
     customers = [f"MC-{n}" for n in range(4)]
-    errors: list[BaseException] = []
     with psycopg.connect(database, autocommit=True) as conn:
         upsert_rows(conn, LOANS, [bank_loan(f"ML-{n}", cif) for n, cif in enumerate(customers)])
         write_history(conn, [held(cif, 1, "MA-0", "2026-03-01") for cif in customers])
 
     def payer() -> None:
         rng = random.Random(1)
-        try:
-            with psycopg.connect(database, autocommit=True) as conn:
-                for n in range(300):
-                    account = f"ML-{rng.randrange(len(customers))}"
-                    paid_at = datetime(2026, 3, 20, tzinfo=UTC)
-                    row = (f"MP-{n}", account, Decimal(n + 1), "VND", paid_at, "CASH", "COMPLETED", None)
-                    upsert_rows(conn, PAYMENTS, [row])
-        except BaseException as error:  # reported by the test thread
-            errors.append(error)
+        with psycopg.connect(database, autocommit=True) as conn:
+            for n in range(300):
+                account = f"ML-{rng.randrange(len(customers))}"
+                paid_at = datetime(2026, 3, 20, tzinfo=UTC)
+                row = (f"MP-{n}", account, Decimal(n + 1), "VND", paid_at, "CASH", "COMPLETED", None)
+                upsert_rows(conn, PAYMENTS, [row])
 
     def mover() -> None:
         rng = random.Random(2)
-        try:
-            with psycopg.connect(database, autocommit=True) as conn:
-                for seq in range(2, 302):
-                    moved = rng.sample(customers, 2)
-                    write_history(
-                        conn, [held(cif, seq, f"MA-{rng.randrange(3)}", "2026-03-02") for cif in moved]
-                    )
-        except BaseException as error:
-            errors.append(error)
+        with psycopg.connect(database, autocommit=True) as conn:
+            for seq in range(2, 302):
+                moved = rng.sample(customers, 2)
+                write_history(conn, [held(cif, seq, f"MA-{rng.randrange(3)}", "2026-03-02") for cif in moved])
 
-    threads = [threading.Thread(target=payer), threading.Thread(target=mover)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    run_together(payer, mover)
     with psycopg.connect(database, autocommit=True) as conn:
         total = sum(value[0] for value in agent_collected(conn, "MA").values())
         assert total == sum(range(1, 301))  # each customer has exactly one call agent
