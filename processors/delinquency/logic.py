@@ -234,7 +234,9 @@ def on_business_date(state_of: StateOf, new_date: date, limit: int = TICK_CHUNK)
 def _filed_between(state_of: StateOf, after: str | None, through: date) -> set[str]:
     """The loans filed under the dates after ``after`` (None: no date yet, so none) through ``through``."""
     dated: set[str] = set()
-    day = date.fromisoformat(after) + timedelta(days=1) if after else through + timedelta(days=1)
+    if after is None:
+        return dated
+    day = date.fromisoformat(after) + timedelta(days=1)
     while day <= through:
         dated.update(members(state_of, AGING, day.isoformat()))
         day += timedelta(days=1)

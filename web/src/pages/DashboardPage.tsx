@@ -40,12 +40,16 @@ export function total(agents: AgentFigures[], field: CountField): number {
 export function collectedThisMonth(agents: AgentFigures[]): Record<string, string> {
   const amounts = new Map<string, string[]>();
   agents.forEach((agent) =>
-    agent.collected.forEach((c) =>
-      amounts.set(c.currency, [...(amounts.get(c.currency) ?? []), c.this_month]),
-    ),
+    agent.collected.forEach((c) => {
+      const list = amounts.get(c.currency) ?? [];
+      list.push(c.this_month);
+      amounts.set(c.currency, list);
+    }),
   );
   return Object.fromEntries(
-    [...amounts.entries()].sort().map(([currency, list]) => [currency, sumDecimals(list)]),
+    [...amounts.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([currency, list]) => [currency, sumDecimals(list)]),
   );
 }
 
