@@ -1,6 +1,6 @@
 """Prometheus metrics of the sinks: how big each written batch was and how long its write took.
 
-A sink writes once per checkpoint (per input partition for the PostgreSQL sinks), so these are observed a
+A sink writes once per checkpoint (one batch, `sinks/batching.py`), so these are observed a
 few times a second at most and cost nothing per message. ``target`` names what the sink writes (its tables,
 ``queues``, the search index), never a namespace, so series stay few and comparable across deployments.
 """
@@ -15,7 +15,7 @@ from prometheus_client import Counter, Histogram
 
 BATCH_SIZE = Histogram(
     "crm_sink_batch_size",
-    "Messages in each batch a sink wrote (one batch per checkpoint and input partition or sink).",
+    "Messages in each batch a sink wrote (one batch per checkpoint).",
     ["sink", "target"],
     buckets=(1, 5, 10, 50, 100, 500, 1_000, 5_000, 10_000, 50_000, 100_000),
 )

@@ -8,17 +8,17 @@ version column (e.g. ``as_of``) so an older row never overwrites a newer one.
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import sql
-from quixstreams.sinks import BatchingSink, SinkBackpressureError, SinkBatch
+from quixstreams.sinks import SinkBatch
 
+from sinks.batching import OrderedBatchingSink
 from sinks.exceptions import SinkError
-from sinks.metrics import count_retry, measured_write
+from sinks.metrics import measured_write
 
 log = logging.getLogger(__name__)
 RowsOf = Callable[[Any], Iterable[Sequence[Any]]]  # a message value → the rows it contributes to a table
@@ -164,10 +164,10 @@ def upsert_rows(conn: psycopg.Connection, spec: UpsertSpec, rows: Iterable[Seque
     return len(latest)
 
 
-class PostgresSink(BatchingSink):
-    """A Quix Streams sink writing each checkpoint's batch to PostgreSQL in ``write_batch``; a database that
-    is down is signalled to the framework as backpressure, with a growing, jittered delay, so the batch is
-    retried later and nothing is lost."""
+class PostgresSink(OrderedBatchingSink):
+    """A Quix Streams sink writing each checkpoint's batch (in processing order, `sinks/batching.py`) to
+    PostgreSQL in ``write_batch``; a database that is down is signalled to the framework as backpressure,
+    with a growing, jittered delay, so the batch is retried later and nothing is lost."""
 
     tables = ""  # for the log line when the database is down
 
@@ -175,7 +175,6 @@ class PostgresSink(BatchingSink):
         super().__init__()
         self.database_url = database_url
         self._conn: psycopg.Connection | None = None
-        self._failures = 0
 
     def setup(self) -> None:
         try:
@@ -197,16 +196,10 @@ class PostgresSink(BatchingSink):
             with measured_write("postgres", self.tables, batch.size):
                 self.write_batch(self._connect(), batch)
         except psycopg.OperationalError as error:
-            count_retry("postgres", self.tables)
-            self._failures += 1
-            delay = min(30.0, 2 ** min(self._failures, 5)) * random.uniform(0.5, 1.0)
-            log.warning(
-                "PostgreSQL unavailable, retrying", extra={"tables": self.tables, "retry_in_s": delay}
-            )
             if self._conn is not None:
                 self._conn.close()
-            raise SinkBackpressureError(retry_after=delay) from error
-        self._failures = 0
+            raise self.back_off("postgres", self.tables, error, tables=self.tables) from error
+        self.recovered()
 
 
 class PostgresUpsertSink(PostgresSink):

@@ -21,7 +21,6 @@ re-read, not a ledger.
 from __future__ import annotations
 
 import logging
-import random
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,10 +28,11 @@ from typing import Any, NamedTuple
 
 import orjson
 import redis
-from quixstreams.sinks import BatchingSink, SinkBackpressureError, SinkBatch
+from quixstreams.sinks import SinkBatch
 
+from sinks.batching import OrderedBatchingSink
 from sinks.exceptions import SinkError
-from sinks.metrics import count_retry, measured_write
+from sinks.metrics import measured_write
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,6 @@ class MemberChange(NamedTuple):
 
 ChangesOf = Callable[[Any], Iterable[MemberChange]]  # a message value → the changes it makes
 METRICS_TARGET = "queues"  # the `target` label of this sink's metrics
-BATCH_TOPIC = "redis-changes"  # the one batch every input topic's changes go to, in processing order
 # Entries kept in an event stream (trimmed approximately, which is cheap): at a few hundred bytes an
 # entry, some tens of MB, hours of ordinary traffic for a client to resume from after a reconnect.
 EVENTS_MAX_LEN = 100_000
@@ -153,12 +152,11 @@ def write_changes(
         pipe.execute()
 
 
-class RedisRankingSink(BatchingSink):
+class RedisRankingSink(OrderedBatchingSink):
     """A Quix Streams sink: each checkpoint's changes become idempotent sorted set and hash writes.
 
-    The framework keeps one batch per input topic-partition and writes them in no particular order; one
-    member's changes may come from several input topics (an assignment, then a payment), so this sink
-    keeps a single batch per checkpoint, in processing order, and writes only the last change per member.
+    One member's changes may come from several input topics (an assignment, then a payment); the batch
+    holds them in processing order (`sinks/batching.py`), and only the last change per member is written.
     A Redis that is down or loading is signalled as backpressure with a growing, jittered delay.
     With ``events``, each transaction also appends the events about its changes to that stream.
     """
@@ -174,7 +172,6 @@ class RedisRankingSink(BatchingSink):
         self.redis_url, self.changes_of, self.max_transaction = redis_url, changes_of, max_transaction
         self.events = events
         self._client: redis.Redis | None = None
-        self._failures = 0
 
     def setup(self) -> None:
         try:
@@ -188,9 +185,6 @@ class RedisRankingSink(BatchingSink):
             self._client = redis.Redis.from_url(self.redis_url, socket_timeout=10, socket_connect_timeout=5)
         return self._client
 
-    def add(self, value, key, timestamp, headers, topic, partition, offset) -> None:
-        super().add(value, key, timestamp, headers, BATCH_TOPIC, 0, offset)
-
     def write(self, batch: SinkBatch) -> None:
         changes = latest_changes(change for item in batch for change in self.changes_of(item.value))
         if not changes:
@@ -199,14 +193,10 @@ class RedisRankingSink(BatchingSink):
             with measured_write("redis", METRICS_TARGET, batch.size):
                 write_changes(self._connect(), changes, self.max_transaction, self.events)
         except (redis.ConnectionError, redis.TimeoutError) as error:  # BusyLoadingError is one too
-            count_retry("redis", METRICS_TARGET)
-            self._failures += 1
-            delay = min(30.0, 2 ** min(self._failures, 5)) * random.uniform(0.5, 1.0)
-            log.warning("Redis unavailable, retrying", extra={"retry_in_s": delay, "error": str(error)})
             if self._client is not None:
                 self._client.close()
                 self._client = None
-            raise SinkBackpressureError(retry_after=delay) from error
+            raise self.back_off("redis", METRICS_TARGET, error) from error
         except redis.ResponseError as error:  # e.g. WRONGTYPE: a key taken by something else
             raise SinkError(f"Redis refused the batch: {error}") from error
-        self._failures = 0
+        self.recovered()

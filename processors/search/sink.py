@@ -13,19 +13,18 @@ index alias missing because `crm init` has not run) is a ``SinkError``: retrying
 from __future__ import annotations
 
 import logging
-import random
 
 import orjson
 from elasticsearch import ApiError, ConnectionTimeout, Elasticsearch
 from elasticsearch import ConnectionError as SearchUnreachable
-from quixstreams.sinks import BatchingSink, SinkBackpressureError, SinkBatch
+from quixstreams.sinks import SinkBatch
 
 from processors.search.documents import INDEX, latest_documents
+from sinks.batching import OrderedBatchingSink
 from sinks.exceptions import SinkError
-from sinks.metrics import count_retry, measured_write
+from sinks.metrics import measured_write
 
 log = logging.getLogger(__name__)
-BATCH_TOPIC = "search-changes"  # the one batch every input topic's changes go to, in processing order
 TRANSIENT_STATUSES = frozenset({409, 429, 502, 503, 504})  # 409: a concurrent writer, after 3 retries
 
 
@@ -67,18 +66,17 @@ def write_documents(client: Elasticsearch, alias: str, documents: dict[str, dict
         check_items(response.body)
 
 
-class SearchSink(BatchingSink):
+class SearchSink(OrderedBatchingSink):
     """A Quix Streams sink: each checkpoint's ``DocumentChange``s become idempotent partial upserts.
 
-    The framework keeps one batch per input topic-partition; a customer's fields come from three topics, so
-    this sink keeps a single batch per checkpoint, in processing order, like `sinks/redis.py`.
+    A customer's fields come from three topics; the batch holds them in processing order
+    (`sinks/batching.py`).
     """
 
     def __init__(self, elasticsearch_url: str, alias: str, max_bulk: int = 5_000) -> None:
         super().__init__()
         self.elasticsearch_url, self.alias, self.max_bulk = elasticsearch_url, alias, max_bulk
         self._client: Elasticsearch | None = None
-        self._failures = 0
 
     def setup(self) -> None:
         try:
@@ -92,9 +90,6 @@ class SearchSink(BatchingSink):
             # No retries in the client: the framework redoes a failed batch after the backpressure delay.
             self._client = Elasticsearch(self.elasticsearch_url, request_timeout=30, max_retries=0)
         return self._client
-
-    def add(self, value, key, timestamp, headers, topic, partition, offset) -> None:
-        super().add(value, key, timestamp, headers, BATCH_TOPIC, 0, offset)
 
     def write(self, batch: SinkBatch) -> None:
         documents = latest_documents(item.value for item in batch)
@@ -110,14 +105,10 @@ class SearchSink(BatchingSink):
                 self._back_off(error)
             status = error.meta.status
             raise SinkError(f"Elasticsearch refused the batch: {status} {error.message}") from error
-        self._failures = 0
+        self.recovered()
 
     def _back_off(self, error: Exception) -> None:
-        count_retry("elasticsearch", INDEX)
-        self._failures += 1
-        delay = min(30.0, 2 ** min(self._failures, 5)) * random.uniform(0.5, 1.0)
-        log.warning("Elasticsearch unavailable, retrying", extra={"retry_in_s": delay, "error": str(error)})
         if self._client is not None:
             self._client.close()
             self._client = None
-        raise SinkBackpressureError(retry_after=delay) from error
+        raise self.back_off("elasticsearch", INDEX, error) from error

@@ -13,8 +13,9 @@ STRATEGY_ASSIGNMENTS = UpsertSpec(
     "strategy_assignments",
     ("cif", "strategy_id", "strategy_version", "business_date", "campaign_ids", "campaigns", "delinquent"),
     key=("cif",),
-    # Last write wins: a customer's records come in order on its partition, and a redelivered batch after a
-    # crash rewrites the same rows in the same order.
+    # Last write wins: a customer's records come in order on its partition, the sink's one batch per
+    # checkpoint keeps that order across the merged input topics (sinks/batching.py), and a redelivered
+    # batch after a crash rewrites the same rows in the same order.
 )
 
 
