@@ -116,6 +116,13 @@ class Settings(BaseSettings):
         "that ages more (the first one after a bulk load ages every loan) is worked off in several "
         "messages, each in a transaction of its own, well inside Kafka's transaction timeout (60 s).",
     )
+    queues_tick_chunk: int = Field(
+        5_000,
+        ge=1,
+        description="Queued customers the queues processor re-ranks per message when a business date comes "
+        "(whole shards of its index, so a part can be a few more). A partition with more is worked off in "
+        "several messages, each in a transaction of its own, well inside Kafka's transaction timeout (60 s).",
+    )
     promise_grace_days: int = Field(
         3, ge=0, description="Days after a promise's date during which payments still keep it."
     )

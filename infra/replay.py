@@ -9,8 +9,8 @@ What the processor wrote must go too where a replay cannot simply overwrite it:
 
 * tables whose rows carry the processor's own counters (`revision`, `seq`): a replay numbers its records
   afresh, so the old rows would win the version guard or sit beside the new ones (`OWNED_TABLES`);
-* topics a processor feeds itself (`delinquency.ticks`, `allocation.requests`): the replay derives them
-  again from its inputs, so the old records would be read twice;
+* topics a processor feeds itself (`delinquency.ticks`, `allocation.requests`, `queues.ticks`): the replay
+  derives them again from its inputs, so the old records would be read twice;
 * the agents' queues in Redis, so a queue left over from before cannot survive the rebuild.
 
 Its downstream processors read its outputs again from the new records, and several keep state that
@@ -57,7 +57,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "promises": ("promises",),
     "strategy": ("strategy.assignments",),
     "allocation": ("assignments", "allocation.requests"),
-    "queues": (),
+    "queues": ("queues.ticks",),
     "search": (),
 }
 # Tables whose rows carry the processor's own counters: emptied before a replay from the beginning (each

@@ -34,6 +34,7 @@ INPUTS: dict[str, tuple[str, ...]] = {
         "delinquency.customers",
         "promises",
         "delinquency.ticks",
+        "queues.ticks",
     ),
     "search": ("bank.customers", "delinquency.customers", "assignments"),
 }

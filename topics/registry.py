@@ -180,6 +180,14 @@ _INTERNAL = (
         retention_ms=7 * DAY_MS,
     ),
     TopicSpec(
+        "queues.ticks",
+        TopicKind.INTERNAL,
+        "partition_key",
+        "A business date's re-ranking of the queues carried on: the queues processor sends itself the rest "
+        "of a long one, keyed to land on the same partition.",
+        retention_ms=7 * DAY_MS,
+    ),
+    TopicSpec(
         "delinquency.payments",
         TopicKind.INTERNAL,
         "cif",

@@ -6,10 +6,14 @@ delinquency.customers ───┤                  │
 promises ────────────────┼─> logic ─> changes
 agent.actions ───────────┤                  │
 bank.customers ──────────┤                  └─> Redis: contacts (ZSET) + contacts:entries (per customer)
-delinquency.ticks ───────┘
+delinquency.ticks ───────┤
+queues.ticks ────────────┘ (the rest of a long re-ranking, sent to itself)
 
 Every few seconds the processor also checks that Redis still holds what its partitions wrote, and writes it
 again from the state when Redis lost it (`processors.queues.rebuild`).
+
+A business date re-ranks every queued customer of the partition, `CRM_QUEUES_TICK_CHUNK` at a time: the
+rest goes to `queues.ticks`, so each part commits in a transaction of its own.
 
 Every topic is keyed by cif (the ticks are keyed to land on every partition), so one state store holds
 each customer's facts. `agent.actions` and `bank.customers` are dead-lettered by the promises and entities
@@ -20,6 +24,7 @@ a value that fails its contract there is a bug upstream, logged with its offset 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date
 
 from pydantic import ValidationError
@@ -42,6 +47,7 @@ from processors.common.app import (
     registry_topic,
     without_time_alignment,
 )
+from processors.common.routing import Routed, route
 from processors.queues import logic
 from processors.queues.events import queue_events
 from processors.queues.layout import contacts_change, member_change
@@ -51,7 +57,7 @@ from topics import physical_name
 
 log = logging.getLogger(__name__)
 NAME = "queues"
-TICKS = "delinquency.ticks"
+TICKS, CONTINUED = "delinquency.ticks", "queues.ticks"
 CHECKED_BY_OTHERS = {"agent.actions": AgentAction, "bank.customers": CustomerRecord}  # read as bytes
 FROM_PROCESSORS = {
     "assignments": (AgentAssignment, logic.on_assignment),
@@ -62,8 +68,6 @@ FROM_PROCESSORS = {
 
 
 def _handle(state_of, source: str, value, config: logic.QueueConfig) -> list[logic.Change]:
-    if source == TICKS:
-        return logic.on_business_date(state_of, date.fromisoformat(value["date"]), config)
     if source == "agent.actions":
         try:
             action = AgentAction.model_validate_json(value).model_dump()
@@ -102,21 +106,48 @@ def _named_stream(sdf, stream_id: str):
 def build(settings: Settings):
     app = make_application(settings, NAME)
     config = logic.QueueConfig(weights=PriorityWeights(**settings.queue_priority_weights))
-    topics = [
-        registry_topic(app, settings, name, value="bytes" if name in CHECKED_BY_OTHERS else "json")
-        for name in (*CHECKED_BY_OTHERS, *FROM_PROCESSORS, TICKS)
-    ]
-    logical = {physical_name(name, settings): name for name in (*CHECKED_BY_OTHERS, *FROM_PROCESSORS, TICKS)}
-    merged = app.dataframe(topics[0])
-    for topic in topics[1:]:
-        merged = merged.concat(app.dataframe(topic))
+    names = (*CHECKED_BY_OTHERS, *FROM_PROCESSORS, TICKS, CONTINUED)
+    topics = {
+        name: registry_topic(app, settings, name, value="bytes" if name in CHECKED_BY_OTHERS else "json")
+        for name in names
+    }
+    logical = {physical_name(name, settings): name for name in names}
+    merged = app.dataframe(topics[names[0]])
+    for name in names[1:]:
+        merged = merged.concat(app.dataframe(topics[name]))
     merged = _named_stream(merged, NAME)
     state_access = partition_state_access(merged)
     namespace = settings.namespace
 
-    def handle(value, _key, _timestamp, _headers):
+    def tick(state_of, source: str, key: str, value: dict) -> list:
+        started = time.perf_counter()
+        made, done = logic.on_tick(
+            state_of,
+            date.fromisoformat(value["date"]),
+            config,
+            settings.queues_tick_chunk,
+            continuing=source == CONTINUED,
+        )
+        if made or not done or source == CONTINUED:  # quiet for a date that changed nothing
+            log.info(
+                f"queues re-ranked {'for' if done else 'towards'} the business date",
+                extra={
+                    "date": value["date"],
+                    "partition": message_context().partition,
+                    "changed": len(made),
+                    "seconds": round(time.perf_counter() - started, 3),
+                },
+            )
+        outputs: list = [_member_change(namespace, change) for change in made]
+        if not done:  # the rest in the next message, and so in a transaction of its own
+            outputs.append(Routed(CONTINUED, key, {"date": value["date"], "partition_key": key}))
+        return outputs
+
+    def handle(value, key, _timestamp, _headers):
         context = message_context()
         source = logical[context.topic]
+        if source in (TICKS, CONTINUED):
+            return tick(state_access(), source, key, value)
         try:
             made = _handle(state_access(), source, value, config)
         except (ValidationError, DomainError) as error:  # from a processor's output: a bug upstream
@@ -125,7 +156,9 @@ def build(settings: Settings):
             return []
         return [_member_change(namespace, change) for change in made]
 
-    changes = merged.apply(handle, metadata=True, expand=True)
+    outputs = merged.apply(handle, metadata=True, expand=True)
+    route(outputs.filter(lambda value: isinstance(value, Routed)), {CONTINUED: topics[CONTINUED]})
+    changes = outputs.filter(lambda value: not isinstance(value, Routed))
     events = queue_events(namespace)
     changes.sink(RedisRankingSink(settings.redis_url, lambda change: (change,), events=events))
     # Redis lost the queues (flushed, an empty replacement): write them again from the state.

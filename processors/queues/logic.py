@@ -17,7 +17,8 @@ written}, so an unchanged entry is not written again and a moved one is removed 
 Besides the queues, every customer with a contact history gets a `ContactSnapshot` whenever their
 compliance inputs or zone change, queued or not: the API checks a new outbound call against it.
 
-Partition state: ``__partition__`` ``date`` (the business date reached), ``__queued__``: the cifs with
+Partition state: ``__partition__`` ``date`` (the business date reached) and ``reranking`` (how far a
+date's re-ranking has got, while it is worked off in parts: `on_tick`), ``__queued__``: the cifs with
 an entry, in shards, so that a new business date re-ranks exactly those (DPD grows, follow-ups fall due,
 the after-contact penalty fades), and ``__contacted__``: the cifs with a contact snapshot, in shards. The two
 indexes are what `written_changes` rewrites when Redis lost the queues (`processors.queues.rebuild`).
@@ -158,15 +159,51 @@ def on_customer(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_C
 
 def on_business_date(state_of: StateOf, new_date: date, config: QueueConfig = DEFAULT_CONFIG) -> list[Change]:
     """A new business date re-ranks every queued customer of the partition; an old one changes nothing."""
+    changes, _done = on_tick(state_of, new_date, config)
+    return changes
+
+
+def on_tick(
+    state_of: StateOf,
+    tick_date: date,
+    config: QueueConfig = DEFAULT_CONFIG,
+    limit: int | None = None,
+    continuing: bool = False,
+) -> tuple[list[Change], bool]:
+    """Re-rank the partition's queued customers for a new business date, about ``limit`` at a time (whole
+    shards of the ``__queued__`` index, in shard order); and whether all are done. While not, the caller
+    sends a continuation (``continuing``, for the same date), and the next call goes on from ``reranking``
+    (the date and the next shard) in the partition state.
+
+    The partition's date moves at once, so a customer changed meanwhile is ranked for the new date. A newer
+    date arriving mid-way starts over from the first shard, and the older date's continuation, arriving
+    after, changes nothing; so does a spare one."""
     partition = state_of(PARTITION)
-    current = partition.get("date")
-    if current is not None and new_date.isoformat() <= current:
-        return []
-    partition.set("date", new_date.isoformat())
-    placements: list[Change] = []
-    for cif in queued_cifs(state_of):
-        placements.extend(_update(state_of, cif, _unchanged, config, new_date))
-    return placements
+    day = tick_date.isoformat()
+    if continuing:
+        progress = partition.get("reranking")
+        if progress is None or progress["date"] != day:
+            return [], True
+        shard = progress["shard"]
+    else:
+        current = partition.get("date")
+        if current is not None and day <= current:
+            return [], True
+        partition.set("date", day)
+        shard = 0
+    shards, changes, ranked = state_of(QUEUED), [], 0
+    while shard < QUEUED_SHARDS and (limit is None or ranked < limit):
+        cifs = shards.get(str(shard), [])
+        for cif in cifs:
+            changes.extend(_update(state_of, cif, _unchanged, config, tick_date))
+        ranked += len(cifs)
+        shard += 1
+    done = shard == QUEUED_SHARDS
+    if done:
+        partition.delete("reranking")
+    else:
+        partition.set("reranking", {"date": day, "shard": shard})
+    return changes, done
 
 
 def _unchanged(_q: dict) -> None:

@@ -31,6 +31,7 @@ from processors.queues.layout import contacts_key, delete_all_queues, entries_ke
 from processors.queues.read import queue_length, read_contact_inputs, read_queue
 from processors.registry import INPUTS as PROCESSOR_INPUTS
 from sinks.redis import MemberChange, RedisRankingSink, events_stream_key
+from tests.kafka_helpers import read_all
 from tests.services import initialized_namespace
 from topics import physical_name
 from topics.clients import make_producer
@@ -173,6 +174,8 @@ class Processor:
 def world(service_addresses, run_id, cli_env, tmp_path_factory):
     with initialized_namespace(service_addresses, f"q{run_id}", cli_env) as (settings, env):
         client = redis.Redis.from_url(settings.redis_url)
+        # One customer per part of a date's re-ranking: every tick with more is worked off in continuations.
+        env = {**env, "CRM_QUEUES_TICK_CHUNK": "1"}
         processor = Processor(env, tmp_path_factory.mktemp("queues") / "processor.log")
         feed = Feed(settings)
         feed.tick(DAY)
@@ -304,6 +307,26 @@ def test_state_lost_on_disk_is_restored_from_its_changelog(world):
     feed.processed()
     assert queue(world, "AGQ7") == [] and [e["cif"] for e in queue(world, "AGQ8")] == ["QS1"]
     assert queue(world, "AGQ8")[0]["dpd"] == 30
+
+
+def test_a_business_date_over_more_customers_than_a_part_is_worked_off_in_parts(world):
+    settings, feed, client, _processor = world
+    for n in range(12):
+        feed.customer(f"QT{n:02}", f"Tess {n}")
+        feed.assign(f"QT{n:02}", "AGQT")
+        feed.delinquency(f"QT{n:02}", 10 + n, "100.00")
+    feed.processed()
+    later = DAY + timedelta(days=3)
+    feed.tick(later)
+    feed.processed()  # the processor's inputs include its continuations: caught up means worked off
+    entries = read_queue(client, settings.namespace, "AGQT", NOW, limit=100)
+    assert {e["cif"]: e["dpd"] for e in entries} == {f"QT{n:02}": 13 + n for n in range(12)}  # 3 days on
+    continued = read_all(settings.kafka_brokers, physical_name("queues.ticks", settings), timeout=20)
+    # 12 customers over 6 partitions at one customer a part: at least 12 - 6 continuations, all for the date
+    assert len(continued) >= 6
+    assert {orjson.loads(value)["date"] for _key, value in continued} == {later.isoformat()}
+    log = world[3].log_path.read_text()
+    assert "queues re-ranked towards the business date" in log and "for the business date" in log
 
 
 def _snapshot(settings, client) -> dict:

@@ -156,6 +156,73 @@ def test_a_new_business_date_re_ranks_the_queued_customers_only(state_of):
     assert logic.on_business_date(state_of, DAY) == []  # an older one
 
 
+def _queued_portfolio(customers: int = 60):
+    """A fresh store with ``customers`` queued customers at DAY (dpd and amounts varied), and its state_of."""
+    store: dict = {}
+    state_of = lambda prefix: DictState(store, prefix)  # noqa: E731
+    logic.on_business_date(state_of, DAY)
+    for n in range(customers):
+        cif = f"C{n:03}"
+        logic.on_assignment(state_of, assignment(cif, agent=f"AG{n % 3}"))
+        logic.on_delinquency(state_of, delinquency(cif, dpd=1 + n % 40, overdue=f"{100 + 7 * n}.00"))
+    return store, state_of
+
+
+def _continuations(state_of, day: date, limit: int) -> tuple[list, int]:
+    """Continuations of ``day``'s re-ranking until done, as the processor sends them: changes and parts."""
+    changes, done, parts = [], False, 0
+    while not done:
+        more, done = logic.on_tick(state_of, day, limit=limit, continuing=True)
+        changes.extend(more)
+        parts += 1
+    return changes, parts
+
+
+@pytest.mark.parametrize("limit", [1, 7, 59, 10_000])
+def test_a_date_re_ranked_in_parts_changes_the_queues_as_the_whole_does(limit):
+    whole_store, whole = _queued_portfolio()
+    expected = logic.on_business_date(whole, DAY + timedelta(days=3))
+    store, state_of = _queued_portfolio()
+    changes, done = logic.on_tick(state_of, DAY + timedelta(days=3), limit=limit)
+    rest, parts = _continuations(state_of, DAY + timedelta(days=3), limit) if not done else ([], 0)
+    changes, parts = changes + rest, parts + 1
+    assert sorted(changes) == sorted(expected) and len(expected) == 60
+    assert store == whole_store  # the same state afterwards, the progress marker gone
+    if limit >= 60:
+        assert parts == 1
+    else:  # whole shards: a part can take a few more than the limit; a last part may find only empty shards
+        queued_shards = len({logic._shard(f"C{n:03}") for n in range(60)})
+        assert queued_shards / limit <= parts <= queued_shards / limit + 2
+
+
+def test_a_newer_date_mid_way_starts_over_and_the_older_continuation_changes_nothing():
+    _, state_of = _queued_portfolio()
+    first, done = logic.on_tick(state_of, DAY + timedelta(days=1), limit=10)
+    assert not done and 10 <= len(first) < 60
+    newer, done = logic.on_tick(state_of, DAY + timedelta(days=2), limit=10)
+    assert not done
+    assert logic.on_tick(state_of, DAY + timedelta(days=1), limit=10, continuing=True) == ([], True)
+    rest, _ = _continuations(state_of, DAY + timedelta(days=2), limit=10)
+    ranked = {p.cif: orjson.loads(p.entry) for p in queue_changes([*newer, *rest])}
+    assert len(ranked) == 60 and {e["business_date"] for e in ranked.values()} == {"2026-03-04"}
+    # everybody at the newer date, those ranked for the older date included
+    assert logic.on_tick(state_of, DAY + timedelta(days=2), limit=10, continuing=True) == ([], True)  # spare
+    assert logic.on_tick(state_of, DAY + timedelta(days=2), limit=10) == ([], True)  # the same tick again
+
+
+def test_a_customer_changed_mid_way_is_ranked_for_the_new_date_and_not_written_again():
+    _, state_of = _queued_portfolio()
+    tomorrow = DAY + timedelta(days=1)
+    first, done = logic.on_tick(state_of, tomorrow, limit=5)
+    late = max((f"C{n:03}" for n in range(60)), key=logic._shard)  # in the last shard re-ranked
+    assert not done and late not in {p.cif for p in queue_changes(first)}
+    [moved] = queue_changes(logic.on_delinquency(state_of, delinquency(late, dpd=45, day=DAY)))
+    assert orjson.loads(moved.entry)["business_date"] == tomorrow.isoformat()  # the partition's date moved
+    rest, _ = _continuations(state_of, tomorrow, limit=5)
+    assert late not in {p.cif for p in queue_changes(rest)}  # its entry is already the new date's
+    assert len(first) + len(rest) == 59
+
+
 def test_a_figure_dated_after_the_partitions_date_is_not_aged_backwards(state_of):
     logic.on_business_date(state_of, DAY)
     logic.on_assignment(state_of, assignment())

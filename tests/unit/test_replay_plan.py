@@ -15,6 +15,7 @@ def test_a_replay_takes_every_processor_that_reads_what_it_rewrites():
     assert with_downstream(["delinquency"]) == [p for p in PROCESSORS if p != "entities"]
     assert with_downstream(["entities"]) == ["entities"]
     assert with_downstream(["queues"]) == ["queues"]
+    assert plan_replay(["queues"]).emptied_topics == ["queues.ticks"]  # its continuations of a long date
 
 
 def test_without_downstream_only_the_named_processors_in_pipeline_order():
@@ -28,7 +29,7 @@ def test_without_downstream_only_the_named_processors_in_pipeline_order():
 def test_no_name_means_every_processor():
     plan = plan_replay([])
     assert plan.processors == list(PROCESSORS)
-    assert plan.emptied_topics == ["delinquency.ticks", "allocation.requests"]
+    assert plan.emptied_topics == ["delinquency.ticks", "allocation.requests", "queues.ticks"]
     assert all(
         topic in INPUTS[name] for name in plan.processors for topic in plan.emptied_topics if name in topic
     )
