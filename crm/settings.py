@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         "(whole shards of its index, so a part can be a few more). A partition with more is worked off in "
         "several messages, each in a transaction of its own, well inside Kafka's transaction timeout (60 s).",
     )
+    strategy_reevaluation_chunk: int = Field(
+        5_000,
+        ge=1,
+        description="Customers the strategy processor re-evaluates per message when a re-evaluation is "
+        "requested (a new strategy version). A partition with more is worked off in several messages, each "
+        "in a transaction of its own, well inside Kafka's transaction timeout (60 s).",
+    )
     promise_grace_days: int = Field(
         3, ge=0, description="Days after a promise's date during which payments still keep it."
     )

@@ -198,7 +198,8 @@ _INTERNAL = (
         "strategy.reevaluate",
         TopicKind.INTERNAL,
         "partition_key",
-        "Requests to re-evaluate every customer under the current strategy, one per partition.",
+        "Requests to re-evaluate every customer under the current strategy, one per partition, and the "
+        "strategy processor's continuations of a long one (marked continued).",
         retention_ms=7 * DAY_MS,
     ),
     TopicSpec(

@@ -29,8 +29,9 @@ PROMISES = UpsertSpec(
         "evaluated_on",
     ),
     key=("action_id",),
-    # The processor emits a promise's changes in order on its customer's partition, so the last write wins;
-    # a re-delivered batch after a crash re-writes the same rows in the same order.
+    # The processor emits a promise's changes in order on its customer's partition, and the sink's one batch
+    # per checkpoint keeps that order across its merged input topics (sinks/batching.py), so the last write
+    # wins; a re-delivered batch after a crash re-writes the same rows in the same order.
 )
 
 ACTIONS = UpsertSpec(

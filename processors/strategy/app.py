@@ -4,7 +4,7 @@ delinquency.customers ─┐
 bank.customers ────────┤
 promises ──────────────┼─> logic (compiled strategy) ─> strategy.assignments ─> strategy_assignments table
 agent.actions ─────────┤
-strategy.reevaluate ───┘
+strategy.reevaluate ───┘ (a long re-evaluation goes on through it: the processor sends itself the rest)
 config.strategies ─> read whole by every process (processors.common.config_table), compiled once per version
 
 All inputs are keyed by cif (the re-evaluation requests are keyed to land on every partition). Invalid
@@ -37,6 +37,7 @@ from topics import physical_name
 
 log = logging.getLogger(__name__)
 NAME = "strategy"
+REEVALUATE = "strategy.reevaluate"
 STRATEGY_ID = "default"  # the one live strategy; the admin API publishes it under this id
 WAIT_FOR_VERSION_S = 30.0
 
@@ -68,40 +69,44 @@ def build(settings: Settings):
         "agent.actions": "bytes",
         "delinquency.customers": "json",
         "promises": "json",
-        "strategy.reevaluate": "json",
+        REEVALUATE: "json",
     }
     topics = {name: registry_topic(app, settings, name, value=kind) for name, kind in sources.items()}
     logical = {physical_name(name, settings): name for name in sources}
     merged = app.dataframe(topics["delinquency.customers"])
-    for name in ("bank.customers", "promises", "agent.actions", "strategy.reevaluate"):
+    for name in ("bank.customers", "promises", "agent.actions", REEVALUATE):
         merged = merged.concat(app.dataframe(topics[name]))
     state_access = partition_state_access(merged)
 
     def current():
         return strategies.get(STRATEGY_ID)
 
-    def handle(value, _key, _timestamp, _headers):
+    def handle(value, key, _timestamp, _headers):
         source = logical[message_context().topic]
         state_of = state_access()
         if source == "delinquency.customers":
             return logic.on_delinquency(state_of, value, current)
         if source == "promises":
             return logic.on_promise(state_of, value, current)
-        if source == "strategy.reevaluate":
+        if source == REEVALUATE:
             wanted = value.get("version") or 0
             strategies.wait_for(
                 STRATEGY_ID, lambda s: s is not None and s.version >= wanted, WAIT_FOR_VERSION_S
             )
             started = time.perf_counter()
-            outputs = logic.on_reevaluate(state_of, current)
+            outputs, done = logic.reevaluate_part(
+                state_of, current, value, settings.strategy_reevaluation_chunk
+            )
             log.info(
-                "re-evaluated",
+                "re-evaluated" if done else "re-evaluated in part",
                 extra={
                     "partition": message_context().partition,
                     "changed": len(outputs),
                     "seconds": round(time.perf_counter() - started, 3),
                 },
             )
+            if not done:  # the rest in the next message, and so in a transaction of its own
+                outputs.append((REEVALUATE, key, {**value, logic.CONTINUED: True}))
             return outputs
         try:
             if source == "bank.customers":
@@ -119,7 +124,10 @@ def build(settings: Settings):
         metadata=True,
         expand=True,
     )
-    route(routed, {logic.ASSIGNMENTS: registry_topic(app, settings, logic.ASSIGNMENTS)})
+    route(
+        routed,
+        {logic.ASSIGNMENTS: registry_topic(app, settings, logic.ASSIGNMENTS), REEVALUATE: topics[REEVALUATE]},
+    )
     routed.sink(assignment_sink(settings))
     without_time_alignment(app)
     return app, strategies

@@ -8,7 +8,8 @@ of the partition. A record is emitted when the campaigns, contacts or the strate
 
 State (one store per partition): per cif ``customer``, ``delinquency``, ``promises`` {action_id: status},
 ``flagged`` [numbers], ``emitted`` (what was last sent); ``__members__``: every customer with a delinquency
-record (a `date_index` slot), for re-evaluation.
+record (a `date_index` slot), for re-evaluation; ``__partition__`` ``reevaluating``: how far a
+re-evaluation worked off in parts has got (`reevaluate_part`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from processors.strategy.facts import customer_facts, stored_customer, stored_de
 
 ASSIGNMENTS = "strategy.assignments"
 MEMBERS, EVERYONE = "__members__", "all"
+PARTITION = "__partition__"
+CONTINUED = "continued"  # marks a re-evaluation request this processor sent itself to go on
 WRONG_NUMBER = "WRONG_NUMBER"
 
 Output = tuple[str, str, dict]
@@ -82,11 +85,43 @@ def on_action(state_of: StateOf, action: dict, strategy: CurrentStrategy) -> lis
 
 
 def on_reevaluate(state_of: StateOf, strategy: CurrentStrategy) -> list[Output]:
+    """Re-evaluate every customer of the partition under the current strategy, at once."""
+    outputs, _done = reevaluate_part(state_of, strategy, {})
+    return outputs
+
+
+def reevaluate_part(
+    state_of: StateOf, strategy: CurrentStrategy, request: dict, limit: int | None = None
+) -> tuple[list[Output], bool]:
+    """Re-evaluate the partition's customers for a `strategy.reevaluate` request, at most ``limit`` of them
+    (in cif order); and whether all are done. While not, the caller sends the request again marked
+    ``continued``, and the next call goes on after the last cif done (``reevaluating`` in the partition
+    state, with the request it serves).
+
+    A new request starts over from the first customer; a continuation of any other request (superseded
+    by a newer one mid-way, or spare) changes nothing."""
+    partition = state_of(PARTITION)
+    asked = [request.get("version"), request.get("requested_at")]
+    cursor = None
+    if request.get(CONTINUED):
+        progress = partition.get("reevaluating")
+        if progress is None or progress["request"] != asked:
+            return [], True
+        cursor = progress["cursor"]
+    due = sorted(members(state_of, MEMBERS, EVERYONE))
+    if cursor is not None:
+        due = [cif for cif in due if cif > cursor]
+    part = due if limit is None else due[:limit]
     live = strategy()
     outputs: list[Output] = []
-    for cif in sorted(members(state_of, MEMBERS, EVERYONE)):
+    for cif in part:
         outputs.extend(_evaluate(state_of, cif, live))
-    return outputs
+    done = len(part) == len(due)
+    if done:
+        partition.delete("reevaluating")
+    else:
+        partition.set("reevaluating", {"request": asked, "cursor": part[-1]})
+    return outputs, done
 
 
 def _evaluate(state_of: StateOf, cif: str, live: LiveStrategy | None) -> list[Output]:

@@ -7,6 +7,7 @@ from datetime import date
 from psycopg.types.json import Jsonb
 
 from crm.settings import Settings
+from processors.strategy.logic import ASSIGNMENTS
 from sinks.postgres import PostgresUpsertSink, UpsertSpec
 
 STRATEGY_ASSIGNMENTS = UpsertSpec(
@@ -20,6 +21,8 @@ STRATEGY_ASSIGNMENTS = UpsertSpec(
 
 
 def assignment_rows(v: dict) -> list[tuple]:
+    if getattr(v, "topic", ASSIGNMENTS) != ASSIGNMENTS:
+        return []  # a re-evaluation's continuation, routed to the processor itself
     return [
         (
             v["cif"],

@@ -23,6 +23,7 @@ from topics.lag import wait_caught_up
 pytestmark = pytest.mark.integration
 INPUTS = PROCESSOR_INPUTS["strategy"]
 CUSTOMERS = 60
+REEVALUATION_CHUNK = 3
 
 
 def config(version: int, late_dpd: int) -> dict:
@@ -82,7 +83,7 @@ def test_customers_land_in_campaigns_and_follow_a_new_version_on_request(service
         inputs = [physical_name(t, settings) for t in INPUTS]
         process = subprocess.Popen(
             [sys.executable, "-m", "crm", "run", "strategy"],
-            env=env,
+            env={**env, "CRM_STRATEGY_REEVALUATION_CHUNK": str(REEVALUATION_CHUNK)},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -110,6 +111,12 @@ def test_customers_land_in_campaigns_and_follow_a_new_version_on_request(service
                     ).fetchall()
                 }
             assert rows == {cif: (2, expected_campaign(dpd, 60)) for cif, dpd in dpds.items()}
+            # 60 customers over 6 partitions, 3 a part: each request went on in continuations of its own
+            requests = read_all(settings.kafka_brokers, physical_name("strategy.reevaluate", settings))
+            continued = [orjson.loads(value) for _key, value in requests if b'"continued"' in value]
+            assert len(requests) - len(continued) == settings.topic_partitions
+            assert len(continued) >= CUSTOMERS // REEVALUATION_CHUNK - settings.topic_partitions
+            assert {(c["version"], c["continued"]) for c in continued} == {(2, True)}
         finally:
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=60)

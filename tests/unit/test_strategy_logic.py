@@ -179,6 +179,59 @@ def test_a_new_version_applies_on_the_next_event_or_to_everyone_on_request(state
     assert logic.on_reevaluate(state_of, lambda: stricter) == []  # already under version 2
 
 
+def _partition_of(customers: int, dpd_of=lambda n: 20 + n % 50):
+    """A fresh store with ``customers`` customers evaluated under version 1, and its state_of."""
+    store: dict = {}
+    state_of = lambda prefix: DictState(store, prefix)  # noqa: E731
+    live = strategy()
+    for n in range(customers):
+        logic.on_delinquency(state_of, {**delinquency(dpd=dpd_of(n)), "cif": f"C{n:03}"}, lambda: live)
+    return store, state_of
+
+
+REQUEST = {"strategy_id": "default", "version": 2, "requested_at": "2026-03-10T09:00:00+00:00"}
+
+
+def _continued(state_of, live, request: dict, limit: int) -> tuple[list, int]:
+    """The request's continuations until done, as the processor sends them: outputs and parts."""
+    outputs, done, parts = [], False, 0
+    while not done:
+        more, done = logic.reevaluate_part(state_of, lambda: live, {**request, "continued": True}, limit)
+        outputs.extend(more)
+        parts += 1
+    return outputs, parts
+
+
+@pytest.mark.parametrize("limit", [1, 7, 40, 1_000])
+def test_a_re_evaluation_in_parts_emits_and_keeps_what_the_whole_does(limit):
+    stricter = strategy(version=2, late_dpd=60)
+    whole_store, whole = _partition_of(40)
+    expected = logic.on_reevaluate(whole, lambda: stricter)
+    store, state_of = _partition_of(40)
+    outputs, done = logic.reevaluate_part(state_of, lambda: stricter, REQUEST, limit)
+    rest, parts = _continued(state_of, stricter, REQUEST, limit) if not done else ([], 0)
+    assert (
+        outputs + rest == expected and len(expected) == 40
+    )  # every customer moves to version 2, in cif order
+    assert store == whole_store  # the progress gone once done
+    assert parts + 1 == -(-40 // limit)
+
+
+def test_a_newer_request_mid_way_starts_over_and_other_continuations_change_nothing():
+    stricter, newest = strategy(version=2, late_dpd=60), strategy(version=3, late_dpd=40)
+    _, state_of = _partition_of(40)
+    first, done = logic.reevaluate_part(state_of, lambda: stricter, REQUEST, 10)
+    assert not done and len(first) == 10
+    newer = {**REQUEST, "version": 3, "requested_at": "2026-03-10T09:05:00+00:00"}
+    again, done = logic.reevaluate_part(state_of, lambda: newest, newer, 10)
+    assert not done and [key for _t, key, _r in again] == [f"C{n:03}" for n in range(10)]  # from the start
+    assert logic.reevaluate_part(state_of, lambda: newest, {**REQUEST, "continued": True}, 10) == ([], True)
+    rest, _ = _continued(state_of, newest, newer, 10)
+    versions = {key: record["strategy_version"] for _t, key, record in [*again, *rest]}
+    assert len(versions) == 40 and set(versions.values()) == {3}
+    assert logic.reevaluate_part(state_of, lambda: newest, {**newer, "continued": True}, 10) == ([], True)
+
+
 def test_without_a_strategy_or_loans_nothing_is_decided(state_of):
     assert logic.on_delinquency(state_of, delinquency(), lambda: None) == []
     assert logic.on_customer(state_of, {**CUSTOMER, "cif": "C2"}, lambda: strategy()) == []
