@@ -121,7 +121,8 @@ class Settings(BaseSettings):
         ge=1,
         description="Queued customers the queues processor re-ranks per message when a business date comes "
         "(whole shards of its index, so a part can be a few more). A partition with more is worked off in "
-        "several messages, each in a transaction of its own, well inside Kafka's transaction timeout (60 s).",
+        "several messages, so the partition's other messages (a payment that clears a customer) wait for "
+        "one part, not for the whole re-rank.",
     )
     strategy_reevaluation_chunk: int = Field(
         5_000,
