@@ -20,6 +20,7 @@ from domain.codec import loan_from_dict, loan_to_dict
 from domain.ledger import Effect, PaymentEvent, PaymentStatus
 from domain.loan import LoanState, LoanView, Snapshot, Unpaid, aged, unpaid
 from processors.common.date_index import PENDING, StateOf, file_under, members
+from processors.common.parts import next_part
 from processors.common.records import loan_view
 
 PARTITION, AGING = "__partition__", "__aging__"
@@ -214,20 +215,18 @@ def on_business_date(state_of: StateOf, new_date: date, limit: int = TICK_CHUNK)
     else:
         new_date = date.fromisoformat(current)  # a continuation
     pending = set(members(state_of, AGING, PENDING))  # first seen before any business date: never viewed
-    due = sorted(pending | _filed_between(state_of, aging["after"], new_date))
-    if aging["cursor"] is not None:
-        due = [account for account in due if account > aging["cursor"]]
+    due = pending | _filed_between(state_of, aging["after"], new_date)
+    part, done = next_part(due, aging["cursor"], limit)
     outputs: list[Output] = []
-    for account in due[:limit]:
+    for account in part:
         if account in pending:
             outputs.extend(refresh(state_of, account, _load(state_of, account)))
         else:
             outputs.extend(_age(state_of, account, new_date))
-    done = len(due) <= limit
     if done:
         partition.delete("aging")
     else:
-        partition.set("aging", {**aging, "cursor": due[limit - 1]})
+        partition.set("aging", {**aging, "cursor": part[-1]})
     return outputs, done
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from domain.strategy import CompiledStrategy, evaluate, matches
 from processors.common.date_index import StateOf, file_under, members
+from processors.common.parts import next_part
 from processors.strategy.facts import customer_facts, stored_customer, stored_delinquency
 
 ASSIGNMENTS = "strategy.assignments"
@@ -108,15 +109,11 @@ def reevaluate_part(
         if progress is None or progress["request"] != asked:
             return [], True
         cursor = progress["cursor"]
-    due = sorted(members(state_of, MEMBERS, EVERYONE))
-    if cursor is not None:
-        due = [cif for cif in due if cif > cursor]
-    part = due if limit is None else due[:limit]
+    part, done = next_part(members(state_of, MEMBERS, EVERYONE), cursor, limit)
     live = strategy()
     outputs: list[Output] = []
     for cif in part:
         outputs.extend(_evaluate(state_of, cif, live))
-    done = len(part) == len(due)
     if done:
         partition.delete("reevaluating")
     else:
