@@ -8,6 +8,7 @@ processor as a `crm run NAME` subprocess so that one of them can be killed or po
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 import sys
 import time
@@ -42,6 +43,7 @@ LATER = ("payments",)
 # of its own changelog topic (the one it just created and wrote to), which it fails on with a KeyError.
 # Not this project's code; `crm run` restarts the processor and it carries on (docs/operations/faults.md).
 FRAMEWORK_RACE = "KeyError: 'changelog__"
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b")
 AGENTS = [
     {"agent_id": f"AG-{team}", "name": team, "team": team, "type": kind, "skills": {}, "capacity": 100_000}
     for team, kind in ((TEAM_EARLY, "CALL"), (TEAM_LATE, "CALL"), (TEAM_FIELD, "FIELD"))
@@ -98,17 +100,18 @@ class Pipeline:
     def wait_idle(self, timeout: float = 300, supervised: bool = False) -> None:
         """Wait until every processor has consumed everything; fail as soon as one has died, or, when
         ``supervised``, start it again as its supervisor would."""
-        deadline = time.monotonic() + timeout
+        deadline, restarted = time.monotonic() + timeout, set()
         while True:
-            for name in self.restart_exited(because=None if supervised else FRAMEWORK_RACE):
-                print(f"restarted {name}, which had exited")
+            for name, reason in self.restart_exited(because=None if supervised else FRAMEWORK_RACE):
+                print(f"restarted {name}, which had exited: {reason}")
+                restarted.add(name)
             self.check_alive()
             try:
                 self._wait_idle_once(min(20.0, max(1.0, deadline - time.monotonic())))
                 break
-            except (TimeoutError, KafkaException):  # KafkaException: e.g. leaders moving after a restart
+            except (TimeoutError, KafkaException) as error:  # Kafka: e.g. leaders moving after a restart
                 if time.monotonic() >= deadline:
-                    raise
+                    raise TimeoutError(f"{error}\n{self.log_digest(sorted(restarted))}") from error
         if not supervised:  # supervised: one that exits now has done its work; the snapshot judges
             self.check_alive()
 
@@ -133,17 +136,27 @@ class Pipeline:
         if result.returncode:  # crashed, or a Kafka error: the caller retries until its deadline
             raise KafkaException(f"the idle probe exited with {result.returncode}: {result.stderr[-1_000:]}")
 
-    def restart_exited(self, because: str | None = None) -> list[str]:
+    def restart_exited(self, because: str | None = None) -> list[tuple[str, str]]:
         """Start again each processor that exited, as its supervisor (`crm run`, systemd, Kubernetes) does;
-        with ``because``, only those whose log ends with that error. The names restarted."""
+        with ``because``, only those whose log ends with that error. The names restarted, each with why it
+        exited (so that a run that keeps restarting one says why in its output)."""
         exited = [
-            name
+            (name, f"status {process.returncode}, {self.exit_reason(name)}")
             for name, process in self.processes.items()
             if process.poll() is not None and (because is None or because in self.log_tails([name]))
         ]
-        for name in exited:
+        for name, _ in exited:
             self.start(name)
         return exited
+
+    def exit_reason(self, name: str) -> str:
+        """The last exception or CRITICAL line of the processor's log (its traceback ends the plain-text
+        part of it), shortened."""
+        lines = (self.logs / f"{name}.log").read_text(errors="replace").splitlines()
+        for line in reversed(lines):
+            if EXCEPTION_LINE.match(line) or '"CRITICAL"' in line or "[CRITICAL]" in line:
+                return line[:400]
+        return "no exception in its log"
 
     def check_alive(self) -> None:
         dead = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
@@ -164,6 +177,21 @@ class Pipeline:
             for name in names or PIPELINE
             if (self.logs / f"{name}.log").is_file()
         )
+
+    def log_digest(self, names: list[str], lines: int = 40) -> str:
+        """The last ``lines`` lines of each named processor's log, without the Kafka client's connection
+        noise, so that a failure's output shows what the processors that kept exiting were doing."""
+        noise = ("Connect to ipv4", "brokers are down", "Disconnected", "Connection refused")
+        out = []
+        for name in names:
+            kept = [
+                line[:300]
+                for line in (self.logs / f"{name}.log").read_text(errors="replace").splitlines()
+                if not any(n in line for n in noise) and not line.startswith("  ")
+            ]
+            out.append(f"--- {name} (last {lines} lines, connection noise and traceback frames left out)")
+            out.extend(kept[-lines:])
+        return "\n".join(out)
 
     def snapshot(self) -> Snapshot:
         return take_snapshot(self.settings)
