@@ -17,6 +17,7 @@ from contracts import Collateral, CustomerRecord, LoanSnapshot, Payment
 from contracts.errors import describe
 from crm.settings import Settings
 from processors.common.app import make_application, registry_topic
+from processors.common.branching import Shared
 from processors.common.dead_letters import dead_letter_for_current
 from processors.entities import rows
 from sinks.postgres import PostgresUpsertSink
@@ -50,24 +51,26 @@ def build(settings: Settings):
     for name, sink in sinks.items():
         contract = CONTRACTS[name]
         stream = app.dataframe(registry_topic(app, settings, name, value="bytes"))
+        # (outcome, model or dead letter), Shared: read by both branches below, copied by neither
         parsed = stream.apply(
             lambda value, key, _ts, _headers, c=contract, n=name: _parse(c, n, key, value), metadata=True
         )
-        parsed.filter(lambda item: item[0] == "ok").apply(lambda item: item[1]).sink(sink)
+        parsed.filter(lambda item: item.value[0] == "ok").apply(lambda item: item.value[1]).sink(sink)
         if name in DEAD_LETTERED_HERE:
             dlq = registry_topic(app, settings, f"{name}.dlq")
-            parsed.filter(lambda item: item[0] == "dead").apply(lambda item: item[1]).to_topic(
+            parsed.filter(lambda item: item.value[0] == "dead").apply(lambda item: item.value[1]).to_topic(
                 dlq, key=lambda letter: letter["key"] or ""
             )
     return app
 
 
-def _parse(contract, topic: str, key, value: bytes):
+def _parse(contract, topic: str, key, value: bytes) -> Shared:
     try:
-        return "ok", contract.model_validate_json(value)
+        return Shared(("ok", contract.model_validate_json(value)))
     except ValidationError as error:
         log.debug("invalid value skipped", extra={"topic": topic, "offset": message_context().offset})
-        return "dead", dead_letter_for_current(topic, key, value, describe(error), "ValidationError", NAME)
+        letter = dead_letter_for_current(topic, key, value, describe(error), "ValidationError", NAME)
+        return Shared(("dead", letter))
 
 
 def run(settings: Settings) -> None:
