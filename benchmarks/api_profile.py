@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from crm.procstat import cpu_seconds
+from crm.procstat import cpu_seconds_by_pid
 from crm.procstat import peak_rss_mb as process_peak_rss_mb
 
 # Layers of the API worker's stack, for "where the time goes": a sample counts for the innermost frame that
@@ -81,17 +81,6 @@ def _group(pid: int, api: set[int]) -> str:
     return "other"
 
 
-def _cpu_by_pid() -> dict[int, float]:
-    used = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                used[int(entry.name)] = cpu_seconds(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return used
-
-
 def settle(quiet_cores: float = 0.25, window_s: float = 1.0, limit_s: float = 60.0) -> float:
     """Wait until the machine is quiet (all processes together under ``quiet_cores`` over ``window_s``),
     at most ``limit_s``; returns the seconds waited. Services finish work of the previous scenario after
@@ -99,9 +88,9 @@ def settle(quiet_cores: float = 0.25, window_s: float = 1.0, limit_s: float = 60
     be charged to the next one."""
     started = time.monotonic()
     while time.monotonic() - started < limit_s:
-        before = _cpu_by_pid()
+        before = cpu_seconds_by_pid()
         time.sleep(window_s)
-        after = _cpu_by_pid()
+        after = cpu_seconds_by_pid()
         busy = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items()) / window_s
         if busy < quiet_cores:
             break
@@ -115,10 +104,10 @@ class ProcessGroups:
         self.api = set(api_pids)
 
     def start(self) -> None:
-        self.started, self.before = time.monotonic(), _cpu_by_pid()
+        self.started, self.before = time.monotonic(), cpu_seconds_by_pid()
 
     def stop(self) -> dict[str, float]:
-        after, elapsed = _cpu_by_pid(), time.monotonic() - self.started
+        after, elapsed = cpu_seconds_by_pid(), time.monotonic() - self.started
         cores: Counter[str] = Counter()
         for pid, seconds in after.items():
             cores[_group(pid, self.api)] += (seconds - self.before.get(pid, 0.0)) / elapsed

@@ -27,7 +27,7 @@ import psycopg
 
 from crm.generator import generate_portfolio
 from crm.ingest import ingest_file
-from crm.procstat import cpu_seconds, peak_rss_mb
+from crm.procstat import cpu_seconds, cpu_seconds_by_pid, peak_rss_mb
 from crm.settings import Settings
 from infra.sandbox import throwaway_namespace
 from processors.common.app import consumer_group
@@ -44,16 +44,8 @@ def _counts(settings: Settings) -> dict[str, int]:
 
 
 def postgres_cpu_seconds() -> float:
-    """CPU seconds of every PostgreSQL process on this machine so far (the sink's backend among them)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                    total += cpu_seconds(int(entry.name))
-            except (OSError, ValueError):
-                continue  # exited meanwhile
-    return total
+    """CPU seconds so far of every PostgreSQL process on this machine (the sink's backend among them)."""
+    return sum(cpu_seconds_by_pid("postgres").values())
 
 
 def _ingest(settings: Settings, folder: Path, topics: tuple[str, ...]) -> int:

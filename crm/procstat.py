@@ -12,6 +12,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_seconds_by_pid(command: str | None = None) -> dict[int, float]:
+    """CPU seconds so far of every readable process, by pid; with ``command``, only of the processes of that
+    name (``/proc/<pid>/comm``, e.g. "postgres"). A process that exits during the scan is left out."""
+    used = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if command is None or Path(entry.path, "comm").read_text().strip() == command:
+                    used[int(entry.name)] = cpu_seconds(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return used
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's peak resident memory (VmHWM) in MB; 0 once it has gone."""
     try:

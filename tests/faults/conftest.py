@@ -152,8 +152,7 @@ class Pipeline:
     def exit_reason(self, name: str) -> str:
         """The last exception or CRITICAL line of the processor's log (its traceback ends the plain-text
         part of it), shortened."""
-        lines = (self.logs / f"{name}.log").read_text(errors="replace").splitlines()
-        for line in reversed(lines):
+        for line in reversed(self.log_lines(name)):
             if EXCEPTION_LINE.match(line) or '"CRITICAL"' in line or "[CRITICAL]" in line:
                 return line[:400]
         return "no exception in its log"
@@ -161,6 +160,10 @@ class Pipeline:
     def check_alive(self) -> None:
         dead = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
         assert not dead, f"processors exited: {dead}; logs in {self.logs}: {self.log_tails(list(dead))}"
+
+    def log_lines(self, name: str) -> list[str]:
+        """Every line of the processor's log so far (plain text and JSON alike)."""
+        return (self.logs / f"{name}.log").read_text(errors="replace").splitlines()
 
     def log_records(self, name: str) -> list[dict]:
         """The processor's structured log lines so far (it runs with ``CRM_LOG_JSON=1``)."""
@@ -186,7 +189,7 @@ class Pipeline:
         for name in names:
             kept = [
                 line[:300]
-                for line in (self.logs / f"{name}.log").read_text(errors="replace").splitlines()
+                for line in self.log_lines(name)
                 if not any(n in line for n in noise) and not line.startswith("  ")
             ]
             out.append(f"--- {name} (last {lines} lines, connection noise and traceback frames left out)")
