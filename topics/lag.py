@@ -33,11 +33,17 @@ def wait_caught_up(brokers: str, group: str, topics: list[str], timeout: float =
     behind: dict = {}
     try:
         while time.monotonic() < deadline:
-            ends = {}
-            for topic in topics:
-                for p in probe.list_topics(topic, timeout=10).topics[topic].partitions:
-                    ends[(topic, p)] = probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            done = committed_offsets(reader, [TopicPartition(t, p) for t, p in ends])
+            partitions = [
+                (topic, p)
+                for topic in topics
+                for p in probe.list_topics(topic, timeout=10).topics[topic].partitions
+            ]
+            # Committed offsets first, end offsets after: a processor that feeds one of its own inputs (a
+            # continuation of long work) commits its read and its continuation in one transaction, so an end
+            # read before that commit and a committed offset read after it would look caught up with the
+            # continuation still unread.
+            done = committed_offsets(reader, [TopicPartition(t, p) for t, p in partitions])
+            ends = {tp: probe.get_watermark_offsets(TopicPartition(*tp), timeout=10)[1] for tp in partitions}
             behind = {tp: (done.get(tp, 0), end) for tp, end in ends.items() if done.get(tp, 0) < end}
             if not behind:
                 return
