@@ -22,15 +22,14 @@ import time
 import uuid
 from pathlib import Path
 
-import orjson
 import psycopg
+from processor_run import produce
 
 from crm.procstat import cpu_seconds, peak_rss_mb
 from crm.settings import Settings
 from infra.sandbox import throwaway_namespace
 from processors.common.app import consumer_group
 from topics import physical_name
-from topics.clients import make_producer
 from topics.lag import wait_caught_up
 
 PRODUCTS = ["PERSONAL_LOAN", "MORTGAGE", "AUTO_LOAN", "CREDIT_CARD", "OVERDRAFT"]
@@ -97,19 +96,6 @@ def assignment(n: int, teams: int, version: int, rnd: random.Random) -> dict:
     }
 
 
-def _produce(settings: Settings, topic: str, records: list[tuple[str, dict]]) -> None:
-    producer = make_producer(settings)
-    name = physical_name(topic, settings)
-    for key, value in records:
-        while True:
-            try:
-                producer.produce(name, orjson.dumps(value), key.encode())
-                break
-            except BufferError:
-                producer.poll(0.1)
-    producer.flush(120)
-
-
 def _current(settings: Settings) -> tuple[int, int, int]:
     """(history rows, current rows with an agent, current rows waiting for one)."""
     with psycopg.connect(settings.database_url) as conn:
@@ -148,10 +134,10 @@ def run(args, settings: Settings, env: dict[str, str], needs: float, capacity: i
     try:
         with tempfile.TemporaryDirectory() as tmp:
             roster = agents(args.teams, args.agents_per_team, capacity)
-            _produce(settings, "config.agents", [(a["agent_id"], a) for a in roster])
+            produce(settings, "config.agents", [(a["agent_id"], a) for a in roster])
             rnd = random.Random(42)
             records = [assignment(n, args.teams, 1, rnd) for n in range(args.customers)]
-            _produce(settings, "strategy.assignments", [(r["cif"], r) for r in records])
+            produce(settings, "strategy.assignments", [(r["cif"], r) for r in records])
             events = len(roster) + len(records)
             print(
                 f"{args.customers:,} customers ({int(needs):,} agent needs), {len(roster):,} agents in "
@@ -179,7 +165,7 @@ def run(args, settings: Settings, env: dict[str, str], needs: float, capacity: i
             for record, before in zip(again, records, strict=True):  # same facts, new strategy version
                 record.update(products=before["products"], bucket=before["bucket"])
             started = time.perf_counter()
-            _produce(settings, "strategy.assignments", [(r["cif"], r) for r in again])
+            produce(settings, "strategy.assignments", [(r["cif"], r) for r in again])
             settle()
             elapsed = time.perf_counter() - started
             after, _, _ = _current(settings)
@@ -190,7 +176,7 @@ def run(args, settings: Settings, env: dict[str, str], needs: float, capacity: i
 
             leaving = [{**a, "active": False} for a in roster[::10]]
             started = time.perf_counter()
-            _produce(settings, "config.agents", [(a["agent_id"], a) for a in leaving])
+            produce(settings, "config.agents", [(a["agent_id"], a) for a in leaving])
             settle()
             elapsed = time.perf_counter() - started
             final, assigned, waiting = _current(settings)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import orjson
 import psycopg
+from processor_run import out_of_step
 
 from crm.generator import generate_portfolio
 from crm.ingest import ingest_file
@@ -70,6 +71,7 @@ def _payment_latencies(settings: Settings, count: int, background_rate: int) -> 
             (count,),
         ).fetchall()
         for account, currency, before in loans:
+            out_of_step()
             payment = {
                 "reference_number": f"BENCH-{uuid.uuid4().hex}",
                 "account_number": account,

@@ -9,7 +9,6 @@ queues are the hops on the way, entities, promises and search work beside them.
 
 from __future__ import annotations
 
-import random
 import statistics
 import threading
 import time
@@ -20,6 +19,7 @@ import orjson
 import psycopg
 import redis
 
+from benchmarks.processor_run import out_of_step
 from crm.settings import Settings
 from crm.simulator import pay_at_rate
 from processors.queues.layout import queue_key
@@ -27,9 +27,6 @@ from topics import physical_name
 from topics.clients import make_producer
 
 SAMPLE_TIMEOUT_S = 30.0
-# A sample taken right after the previous one was seen would start just after a checkpoint and wait a
-# whole commit interval: samples start at random moments instead.
-PACING = random.Random(5)
 
 # Loans that are their customer's only overdue loan: paying them in full clears the customer.
 _CANDIDATES = """
@@ -80,7 +77,7 @@ def payment_to_queue_latency(
             if not _queued_anywhere(client, keys, cif):
                 continue
             check()
-            time.sleep(PACING.uniform(0, 0.3))  # not in step with the processors' checkpoints
+            out_of_step()
             payment = {
                 "reference_number": f"BENCH-{uuid.uuid4().hex}",
                 "account_number": account,

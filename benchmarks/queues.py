@@ -34,6 +34,7 @@ from pathlib import Path
 import orjson
 import psycopg
 import redis
+from processor_run import out_of_step, produce, tick_records
 
 from crm.generator import generate_portfolio
 from crm.ingest import ingest_file
@@ -41,7 +42,6 @@ from crm.settings import Settings
 from crm.simulator import pay_at_rate
 from infra.kafka_topics import existing_topics
 from infra.sandbox import throwaway_namespace
-from processors.common.partitioning import broadcast_keys
 from processors.queues.layout import queue_key
 from processors.registry import INPUTS as PROCESSOR_INPUTS
 from topics import physical_name
@@ -51,9 +51,6 @@ from topics.lag import wait_caught_up
 QUEUE_INPUTS = PROCESSOR_INPUTS["queues"]
 DAY = date(2026, 3, 2)
 AGENTS = 500
-# A sample taken right after the previous one was seen would start just after a checkpoint and wait a
-# whole commit interval: samples start at random moments instead.
-PACING = random.Random(5)
 
 
 def agent_of(cif: str) -> str:
@@ -140,12 +137,6 @@ def synthetic_events(customers: int, rnd: random.Random):
             )
 
 
-def _produce_ticks(settings: Settings, producer, day: date) -> None:
-    for key in broadcast_keys("tick-", settings.topic_partitions):
-        value = {"date": day.isoformat(), "bank": "MAIN", "partition_key": key}
-        producer.produce(physical_name("delinquency.ticks", settings), orjson.dumps(value), key.encode())
-
-
 def _start(names: list[str], env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "crm", "run", *names], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
@@ -211,7 +202,7 @@ def _removal_latencies(settings, client, customers: int, samples: int, rate: int
         key = queue_key(settings.namespace, agent_of(cif))
         if client.zscore(key, cif) is None:
             continue
-        time.sleep(PACING.uniform(0, 0.3))  # not in step with the processor's checkpoints
+        out_of_step()
         begun = time.perf_counter()
         fast.produce(topic, orjson.dumps(_delinquency_record(cif, 0, "0", DAY)), cif.encode())
         fast.flush()
@@ -239,7 +230,8 @@ def throughput(
     settings: Settings, env: dict, customers: int, samples: int, rate: int, workdir: Path, client: redis.Redis
 ) -> None:
     producer = make_producer(settings)
-    _produce_ticks(settings, producer, DAY)
+    for key, value in tick_records(settings, DAY):
+        producer.produce(physical_name("delinquency.ticks", settings), orjson.dumps(value), key.encode())
     events = 0
     for topic, key, value in synthetic_events(customers, random.Random(7)):
         producer.produce(physical_name(topic, settings), orjson.dumps(value), key.encode())
@@ -262,8 +254,7 @@ def throughput(
             f"{events / elapsed:,.0f} events/s; {queued:,} customers queued over {AGENTS} agents"
         )
         started = time.perf_counter()
-        _produce_ticks(settings, producer, DAY + timedelta(days=1))
-        producer.flush()
+        produce(settings, "delinquency.ticks", tick_records(settings, DAY + timedelta(days=1)))
         wait_caught_up(settings.kafka_brokers, group, _queue_inputs(settings), timeout=3600)
         elapsed = time.perf_counter() - started
         print(
@@ -330,7 +321,7 @@ def latency(
             key = queue_key(settings.namespace, agent_of(cif))
             if client.zscore(key, cif) is None:
                 continue  # not queued
-            time.sleep(PACING.uniform(0, 0.3))  # not in step with the processors' checkpoints
+            out_of_step()
             payment = {
                 "reference_number": f"BENCH-{uuid.uuid4().hex}",
                 "account_number": account,
