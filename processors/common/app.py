@@ -7,6 +7,8 @@ state dir, and topics from the registry behind the settings' namespace.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -22,10 +24,23 @@ from processors.common.transactions import fence_predecessor, watch_commits
 from topics import physical_name
 
 if TYPE_CHECKING:
+    from confluent_kafka import TopicPartition
     from quixstreams.dataframe import StreamingDataFrame
     from quixstreams.models import Topic
 
     from crm.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def describe_partitions(topic_partitions: Iterable[TopicPartition]) -> str:
+    """Partitions for a log line, by topic: ``bank.loans[0,2] payments[0,2]``; the framework's changelog
+    topics (their partitions follow the inputs') left out."""
+    by_topic: dict[str, list[int]] = defaultdict(list)
+    for tp in topic_partitions:
+        if not tp.topic.startswith("changelog__"):
+            by_topic[tp.topic].append(tp.partition)
+    return " ".join(f"{topic}[{','.join(map(str, sorted(p)))}]" for topic, p in sorted(by_topic.items()))
 
 
 def consumer_group(settings: Settings, name: str) -> str:
@@ -79,6 +94,22 @@ class MeteredApplication(Application):
         super()._process_message(self._composed[1])
         # The open checkpoint's deadline follows the lag: see `Backlog`.
         self._processing_context.checkpoint._commit_interval = self.backlog.interval(self.meter.total_lag)
+
+    # Which instance works which partitions, in its log: the framework says so only at debug level.
+    def _on_assign(self, consumer, topic_partitions: list[TopicPartition]) -> None:
+        super()._on_assign(consumer, topic_partitions)
+        if topic_partitions:
+            log.info("partitions assigned", extra={"partitions": describe_partitions(topic_partitions)})
+
+    def _on_revoke(self, consumer, topic_partitions: list[TopicPartition]) -> None:
+        if topic_partitions:
+            log.info("partitions revoked", extra={"partitions": describe_partitions(topic_partitions)})
+        super()._on_revoke(consumer, topic_partitions)
+
+    def _on_lost(self, consumer, topic_partitions: list[TopicPartition]) -> None:
+        if topic_partitions:
+            log.warning("partitions lost", extra={"partitions": describe_partitions(topic_partitions)})
+        super()._on_lost(consumer, topic_partitions)
 
     def run(self, *args: Any, **kwargs: Any) -> list[dict]:
         up = PROCESSOR_UP.labels(self.meter.processor)

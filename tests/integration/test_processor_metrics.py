@@ -81,7 +81,7 @@ def scraped(service_addresses, run_id, cli_env, portfolio, tmp_path_factory):
             output, _ = process.communicate(timeout=60)
         assert process.returncode == 0, output[-3000:]
         left = list(targets.glob("*"))
-        yield {"metrics": metrics, "target": target, "port": port, "targets_left": left}
+        yield {"metrics": metrics, "target": target, "port": port, "targets_left": left, "log": output}
 
 
 def _scrape_until(url: str, ready, timeout: float = 30.0) -> dict:
@@ -115,6 +115,19 @@ def test_a_taken_port_moves_the_endpoint_and_the_target_file_says_where(scraped)
     host, port = scraped["target"]["targets"][0].rsplit(":", 1)
     assert host == "localhost" and int(port) != scraped["port"]
     assert scraped["target"]["labels"]["processor"] == "delinquency"
+
+
+def test_the_log_says_which_partitions_the_processor_was_given_and_gave_back(scraped):
+    """The one instance gets every partition of its inputs (2 a topic, the business date's 1), and gives them
+    back on a stop."""
+    log = scraped["log"].splitlines()
+    assigned = [line for line in log if "partitions assigned" in line]
+    revoked = [line for line in log if "partitions revoked" in line]
+    assert assigned and revoked, scraped["log"][-3000:]
+    for line in (assigned[0], revoked[-1]):
+        for topic in INPUTS:
+            assert f"{topic}[0]" in line if topic == "ops.business-date" else f"{topic}[0,1]" in line, line
+        assert "changelog__" not in line
 
 
 def test_a_clean_stop_removes_the_target_file(scraped):

@@ -10,9 +10,10 @@ from datetime import date
 
 import httpx
 import orjson
+from confluent_kafka import TopicPartition
 
 from crm.settings import Settings
-from processors.common.app import Backlog
+from processors.common.app import Backlog, describe_partitions
 from processors.common.metrics import REGISTRY, ProcessorMeter, partition_lags, record_business_date
 from processors.common.metrics_endpoint import (
     processor_port,
@@ -55,6 +56,13 @@ def test_checkpoints_space_out_while_behind_and_close_up_once_caught_up():
 
 def value(name: str, **labels: str) -> float | None:
     return REGISTRY.get_sample_value(name, labels)
+
+
+def test_partitions_are_logged_by_topic_in_order():
+    given = [TopicPartition("payments", 2), TopicPartition("bank.loans", 2), TopicPartition("bank.loans", 0)]
+    given += [TopicPartition("payments", 0), TopicPartition("changelog__crm-delinquency--bank.loans", 0)]
+    assert describe_partitions(given) == "bank.loans[0,2] payments[0,2]"
+    assert describe_partitions([]) == ""
 
 
 def test_the_business_date_gauge_keeps_the_latest_date_and_when_it_moved():
