@@ -5,7 +5,8 @@
 1. Throughput: synthetic `bank.customers`, `strategy.assignments`, `assignments`, `delinquency.customers`,
    `agent.actions` and `promises` for ``--customers`` customers (what the other processors would emit),
    produced first; then `crm run queues` until caught up: events/s into Redis, then one business-date
-   tick re-ranking every queued customer.
+   tick re-ranking every queued customer, then Redis flushed: the time until every partition's queues are
+   written again from the state (its 5 s check interval included).
 2. Latency, end to end: a generated portfolio of ``--portfolio-customers`` through `crm run delinquency
    rollup queues`, every customer given an agent; then payments that clear a customer's only overdue loan,
    one at a time while other payments arrive at ``--background-rate``/s, each timed from produce until
@@ -42,7 +43,8 @@ from crm.settings import Settings
 from crm.simulator import pay_at_rate
 from infra.kafka_topics import existing_topics
 from infra.sandbox import throwaway_namespace
-from processors.queues.layout import queue_key
+from processors.queues.layout import delete_all_queues, queue_key, written_marker_key
+from processors.queues.rebuild import REWRITING
 from processors.registry import INPUTS as PROCESSOR_INPUTS
 from topics import physical_name
 from topics.clients import make_producer
@@ -261,10 +263,23 @@ def throughput(
             f"  next business date: {queued:,} entries re-ranked in {elapsed:,.1f} s "
             f"({queued / elapsed:,.0f}/s)"
         )
+        elapsed = _rewrite_after_flush(settings, client)
+        print(f"  Redis flushed: every partition's queues written again from the state in {elapsed:,.1f} s")
         times = _removal_latencies(settings, client, customers, samples, rate)
         _report("arrears cleared (delinquency.customers) → out of the queue in Redis", times, rate)
     finally:
         _stop(process)
+
+
+def _rewrite_after_flush(settings: Settings, client: redis.Redis) -> float:
+    """Delete the namespace's queues and markers, as a FLUSHDB would, and time until every partition's
+    marker says its queues are there again (`processors.queues.rebuild`, within its 5 s check interval)."""
+    delete_all_queues(client, settings.namespace)
+    started = time.perf_counter()
+    markers = [written_marker_key(settings.namespace, p) for p in range(settings.topic_partitions)]
+    while any(mark in (None, REWRITING) for mark in client.mget(markers)):
+        time.sleep(0.05)
+    return time.perf_counter() - started
 
 
 def latency(

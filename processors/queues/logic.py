@@ -375,12 +375,27 @@ def written_changes(state_of: StateOf, config: QueueConfig = DEFAULT_CONFIG) -> 
     """Every queue entry and contact snapshot the partition's state says Redis holds, as last written
     (read only: the state is not changed). Customers whose history predates the ``__contacted__`` index
     get their snapshot back at their next action, or from a replay."""
-    for cif in queued_cifs(state_of):
+    return written_part(state_of, rewritten_customers(state_of), config)
+
+
+def rewritten_customers(state_of: StateOf) -> list[tuple[str, str]]:
+    """Whose writes `written_changes` repeats, as ``(QUEUED, cif)`` for their queue entries and
+    ``(CONTACTED, cif)`` for their contact snapshots: a list that `written_part` can take in parts."""
+    return [(QUEUED, cif) for cif in queued_cifs(state_of)] + [
+        (CONTACTED, cif) for cif in _members(state_of, CONTACTED)
+    ]
+
+
+def written_part(
+    state_of: StateOf, customers: list[tuple[str, str]], config: QueueConfig = DEFAULT_CONFIG
+) -> Iterator[Change]:
+    """The queue entries and contact snapshots of ``customers`` (from `rewritten_customers`) as the state
+    has them now: nothing for a customer no longer queued or contacted."""
+    for index, cif in customers:
         q = state_of(cif).get("q", {})
-        wanted = entries(cif, q, _business_date(state_of, q, None), config)
-        for agent, (score, entry) in sorted(wanted.items()):
-            yield Placement(agent, cif, score, entry)
-    for cif in _members(state_of, CONTACTED):
-        q = state_of(cif).get("q", {})
-        if q.get("contacts"):
+        if index == QUEUED:
+            wanted = entries(cif, q, _business_date(state_of, q, None), config)
+            for agent, (score, entry) in sorted(wanted.items()):
+                yield Placement(agent, cif, score, entry)
+        elif q.get("contacts"):
             yield contact_snapshot(cif, q)

@@ -14,10 +14,16 @@ started with other weights (``CRM_QUEUE_PRIORITY_WEIGHTS``) finds markers that a
 every entry again, re-scored: the queues change over to the new weights at once, in place, not customer by
 customer as events come.
 
-The check runs between messages on the processor's own thread (a periodic task of the framework), so it
-reads the state of the checkpoint in progress; what that checkpoint changes later is written by the sink
-at its commit, after the rebuild, so the newer value wins. Redis unreachable: logged, tried again at the
-next interval (the sink backs off on its own).
+The check and the writes run between messages on the processor's own thread (a periodic task of the
+framework, called after every message), so they read the state of the checkpoint in progress; what that
+checkpoint changes later is written by the sink at its commit, after them, so the newer value wins. A
+partition is written in parts of at most ``chunk`` customers, one part per call: the processor's messages
+wait for one part, not for all of it (at 500,000 customers a partition holds some 75,000). The customers are
+listed when the partition's rewrite begins; one queued after that is written by the sink anyway, and each
+part reads the state as it is then. While it runs the marker says so (``rewriting``); the marker proper
+replaces that after the last part, and only if it is still there: a rewrite cut short (a crash, the
+partition handed to another instance) or outlived by its writes (Redis flushed again meanwhile) starts
+over. Redis unreachable: logged, tried again at the next interval (the sink backs off on its own).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -38,6 +45,8 @@ from sinks.redis import EventStream, MemberChange, latest_changes, write_changes
 
 log = logging.getLogger(__name__)
 CHECK_INTERVAL = 5.0  # seconds between two looks for the markers: how long a flushed Redis stays empty
+REWRITING = b"rewriting"  # the marker's value while a partition is being written again
+CHUNK = 5_000  # customers per part of a partition's rewrite (as CRM_QUEUES_TICK_CHUNK for a date's re-rank)
 
 REBUILDS = Counter(
     "crm_queues_rebuilds_total",
@@ -55,9 +64,20 @@ def scoring_mark(config: logic.QueueConfig) -> bytes:
     return b"w:" + hashlib.sha256(repr(config.weights).encode()).hexdigest()[:16].encode()
 
 
+@dataclass
+class _Rewrite:
+    """A partition being written again: whom to write (listed when it began) and how far it got."""
+
+    customers: list[tuple[str, str]]
+    done: int = 0
+    members: int = 0
+    parts: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+
 class QueueRebuilder:
-    """A periodic task: ``task()`` looks for the markers at most every ``interval`` seconds and rebuilds
-    each partition whose marker is missing.
+    """A periodic task: ``task()`` looks for the markers at most every ``interval`` seconds, and writes
+    each partition whose marker is missing again, one part of at most ``chunk`` customers per call.
 
     ``partitions()`` lists the partitions whose state is here, ``state_of(partition)`` gives a function
     ``prefix → State`` over that partition's store, ``to_member(change)`` turns a `logic.Change` into the
@@ -74,27 +94,32 @@ class QueueRebuilder:
         config: logic.QueueConfig = logic.DEFAULT_CONFIG,
         events: EventStream | None = None,
         interval: float = CHECK_INTERVAL,
+        chunk: int = CHUNK,
     ) -> None:
         self.redis_url, self.namespace, self.config, self.events = redis_url, namespace, config, events
         self.partitions, self.state_of, self.to_member = partitions, state_of, to_member
-        self.interval = interval
+        self.interval, self.chunk = interval, chunk
         self.mark = scoring_mark(config)
         self._next_check = 0.0
         self._client: redis.Redis | None = None
+        self._rewrites: dict[int, _Rewrite] = {}
 
     def task(self) -> None:
-        now = time.monotonic()
-        if now < self._next_check:
-            return
-        self._next_check = now + self.interval
-        partitions = sorted(self.partitions())
-        if not partitions:
-            return
         try:
-            for partition in self.missing(partitions):
-                self.rebuild(partition)
+            if not self._rewrites:
+                now = time.monotonic()
+                if now < self._next_check:
+                    return
+                self._next_check = now + self.interval
+                partitions = sorted(self.partitions())
+                if not partitions:
+                    return
+                for partition in self.missing(partitions):
+                    self._begin(partition)
+            self._write_part()
         except (redis.ConnectionError, redis.TimeoutError) as error:
             log.warning("Redis unavailable, queue markers not checked", extra={"error": str(error)})
+            self._rewrites.clear()  # the markers are still missing: started again at the next check
             self._disconnect()
 
     def missing(self, partitions: list[int]) -> list[int]:
@@ -103,26 +128,64 @@ class QueueRebuilder:
         marks = self._connect().mget(keys)
         return [p for p, mark in zip(partitions, marks, strict=True) if mark != self.mark]
 
-    def rebuild(self, partition: int) -> int:
-        """Write the partition's entries and snapshots again, then its marker; returns how many."""
-        started = time.perf_counter()
+    def _begin(self, partition: int) -> None:
+        self._connect().set(written_marker_key(self.namespace, partition), REWRITING)
+        self._rewrites[partition] = _Rewrite(logic.rewritten_customers(self.state_of(partition)))
+
+    def _write_part(self) -> None:
+        """The next part of the lowest partition being written again; its marker after its last part."""
+        here = set(self.partitions())
+        for partition in [p for p in self._rewrites if p not in here]:
+            log.info("queue rewrite left to the partition's new owner", extra={"partition": partition})
+            del self._rewrites[partition]
+        if not self._rewrites:
+            return
+        partition = min(self._rewrites)
+        rewrite = self._rewrites[partition]
+        part = rewrite.customers[rewrite.done : rewrite.done + self.chunk]
         state = self.state_of(partition)
-        changes: list[Any] = [self.to_member(c) for c in logic.written_changes(state, self.config)]
+        changes: list[Any] = [self.to_member(c) for c in logic.written_part(state, part, self.config)]
         client = self._connect()
         write_changes(client, latest_changes(changes), events=self.events)
-        client.set(written_marker_key(self.namespace, partition), self.mark)
-        REBUILDS.inc()
+        rewrite.done += len(part)
+        rewrite.members += len(changes)
+        rewrite.parts += 1
         REBUILT_MEMBERS.inc(len(changes))
+        if rewrite.done < len(rewrite.customers):
+            return
+        del self._rewrites[partition]
+        if not self._mark_written(client, partition):
+            log.warning(
+                "Redis lost the queues again while they were being written: writing them again",
+                extra={"partition": partition},
+            )
+            return  # the marker is missing: the next check begins again
+        REBUILDS.inc()
         log.info(
             "queues written to Redis from the state (marker missing, or left under other priority weights:"
             " Redis was flushed, lost or new, or the weights changed)",
             extra={
                 "partition": partition,
-                "members": len(changes),
-                "seconds": round(time.perf_counter() - started, 3),
+                "members": rewrite.members,
+                "parts": rewrite.parts,
+                "seconds": round(time.perf_counter() - rewrite.started, 3),
             },
         )
-        return len(changes)
+
+    def _mark_written(self, client: redis.Redis, partition: int) -> bool:
+        """Replace the partition's ``rewriting`` marker by the marker proper; False if it has gone."""
+        key = written_marker_key(self.namespace, partition)
+        with client.pipeline() as pipe:
+            try:
+                pipe.watch(key)
+                if pipe.get(key) != REWRITING:
+                    return False
+                pipe.multi()
+                pipe.set(key, self.mark)
+                pipe.execute()
+            except redis.WatchError:
+                return False
+        return True
 
     def _connect(self) -> redis.Redis:
         if self._client is None:

@@ -1,6 +1,7 @@
 """New priority weights (`CRM_QUEUE_PRIORITY_WEIGHTS`) re-score the queues in Redis when the queues
 processor starts with them: each partition's marker names the weights its entries were scored with, and a
-marker that is not the processor's own makes it write the partition's entries again (`QueueRebuilder`)."""
+marker that is not the processor's own makes it write the partition's entries again (`QueueRebuilder`), in
+parts, marked written after the last."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from domain.priority import PriorityWeights
 from processors.queues import logic
 from processors.queues.app import _member_change
 from processors.queues.layout import delete_all_queues, queue_key, written_marker_key
-from processors.queues.rebuild import QueueRebuilder, scoring_mark
+from processors.queues.rebuild import REWRITING, QueueRebuilder, scoring_mark
 from tests.fakes import DictState
 
 pytestmark = pytest.mark.integration
@@ -30,33 +31,37 @@ def namespace(service_addresses, run_id):
     client.close()
 
 
-def queued_state():
-    """A partition's state with one customer, 40 days late, queued for agent AG-R."""
+def queued_state(cifs: tuple[str, ...] = ("CR-1",)):
+    """A partition's state with customers (one by default), 40 days late, queued for agent AG-R."""
     store: dict = {}
     state_of = lambda prefix: DictState(store, prefix)  # noqa: E731
-    logic.on_assignment(
-        state_of, {"cif": "CR-1", "agent_type": "CALL", "agent_id": "AG-R", "campaign_id": "X"}
-    )
-    record = {
-        "cif": "CR-1",
-        "business_date": DAY.isoformat(),
-        "max_dpd": 40,
-        "overdue_total": {"USD": "999.00"},
-        "accounts": [],
-    }
-    logic.on_delinquency(state_of, record)
+    for cif in cifs:
+        logic.on_assignment(
+            state_of, {"cif": cif, "agent_type": "CALL", "agent_id": "AG-R", "campaign_id": "X"}
+        )
+        record = {
+            "cif": cif,
+            "business_date": DAY.isoformat(),
+            "max_dpd": 40,
+            "overdue_total": {"USD": "999.00"},
+            "accounts": [],
+        }
+        logic.on_delinquency(state_of, record)
     return state_of
 
 
-def rebuilder(service_addresses, namespace: str, state_of, weights: PriorityWeights) -> QueueRebuilder:
+def rebuilder(
+    service_addresses, namespace: str, state_of, weights: PriorityWeights, chunk=5_000, here=lambda: [0]
+) -> QueueRebuilder:
     return QueueRebuilder(
         service_addresses["redis_url"],
         namespace,
-        lambda: [0],
+        here,
         lambda partition: state_of,
         lambda change: _member_change(namespace, change),
         config=logic.QueueConfig(weights=weights),
         interval=0,
+        chunk=chunk,
     )
 
 
@@ -95,4 +100,50 @@ def test_a_marker_from_before_the_weights_were_named_causes_one_rewrite(service_
     assert rebuilt.missing([0]) == [0]
     rebuilt.task()
     assert rebuilt.missing([0]) == []
+    client.close()
+
+
+CUSTOMERS = ("CR-1", "CR-2", "CR-3")
+
+
+def test_a_partition_is_written_again_in_parts_and_marked_after_the_last(service_addresses, namespace):
+    client = redis.Redis.from_url(service_addresses["redis_url"])
+    parts = rebuilder(service_addresses, namespace, queued_state(CUSTOMERS), PriorityWeights(), chunk=2)
+    marker, queue = written_marker_key(namespace, 0), queue_key(namespace, "AG-R")
+
+    parts.task()  # the first part: two customers, the marker says a rewrite is under way
+    assert client.zcard(queue) == 2 and client.get(marker) == REWRITING
+    assert parts.missing([0]) == [0]
+    parts.task()  # the last part, then the marker proper
+    assert client.zrange(queue, 0, -1) == sorted(c.encode() for c in CUSTOMERS)
+    assert client.get(marker) == parts.mark and parts.missing([0]) == []
+    client.close()
+
+
+def test_a_rewrite_that_redis_lost_midway_is_not_marked_written_and_starts_over(service_addresses, namespace):
+    client = redis.Redis.from_url(service_addresses["redis_url"])
+    parts = rebuilder(service_addresses, namespace, queued_state(CUSTOMERS), PriorityWeights(), chunk=2)
+    marker, queue = written_marker_key(namespace, 0), queue_key(namespace, "AG-R")
+
+    parts.task()
+    delete_all_queues(client, namespace)  # flushed again: the first part and the marker are gone
+    parts.task()  # the last part is written, but the rewrite's marker is gone: no marker proper
+    assert client.zcard(queue) == 1 and client.get(marker) is None
+    parts.task()
+    parts.task()  # the next check begins again, in two parts
+    assert client.zcard(queue) == 3 and client.get(marker) == parts.mark
+    client.close()
+
+
+def test_a_partition_handed_over_midway_is_left_to_its_new_owner(service_addresses, namespace):
+    client = redis.Redis.from_url(service_addresses["redis_url"])
+    here = [0]
+    parts = rebuilder(
+        service_addresses, namespace, queued_state(CUSTOMERS), PriorityWeights(), chunk=2, here=lambda: here
+    )
+    parts.task()
+    here.clear()  # revoked before the last part
+    parts.task()
+    assert client.zcard(queue_key(namespace, "AG-R")) == 2
+    assert client.get(written_marker_key(namespace, 0)) == REWRITING  # the new owner writes it all again
     client.close()
