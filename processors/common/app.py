@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from quixstreams import Application, message_context
 
+from processors.common import framework_speedups
 from processors.common.instance import transactional_id
 from processors.common.metrics import LAG_INTERVAL_MS, PROCESSOR_UP, ProcessorMeter, describe_processor
 from processors.common.sink_backpressure import flush_outputs_on_backpressure
@@ -158,6 +159,7 @@ def make_application(settings: Settings, name: str, **overrides: Any) -> Applica
     )
     app = MeteredApplication(meter=ProcessorMeter(name, settings.namespace), backlog=backlog, **options)
     wait_for_created_topics(app)  # a busy broker may not show a topic it just created
+    framework_speedups.install()
     fence_predecessor(app)  # before the consumer asks for its committed offsets
     watch_commits(app)  # a commit stuck after a broker restart ends in a restart, not a stall
     flush_outputs_on_backpressure(app)  # a sink's backpressure must not abort a transaction mid-send
