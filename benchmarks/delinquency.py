@@ -4,8 +4,9 @@
 
 Ingests loans, payments and the business dates into a throw-away namespace, runs `crm run delinquency`
 as its own process and reports: events/s until caught up, the wall time, the processor's peak memory, the
-time of one more business-date tick over the whole book, and the latency of single payments from produce
-to their updated row in PostgreSQL. Needs the local stack (`crm stack up`).
+time of one more business-date tick over the whole book, the bank's next snapshot of every loan (a day
+later: each replaces its loan's schedule), and the latency of single payments from produce to their
+updated row in PostgreSQL. Needs the local stack (`crm stack up`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -51,6 +52,18 @@ def _tick_seconds(log: Path, day: date) -> float:
             partition = line.split("partition=", 1)[1].split()[0]
             per_partition[partition] += float(line.rsplit("seconds=", 1)[1])
     return max(per_partition.values(), default=0.0)
+
+
+def _next_snapshots(portfolio: Path) -> Path:
+    """The generated loans again as of a day later (a bank re-sending its daily snapshot): each replaces
+    its loan's schedule, the payments made since kept."""
+    resent = portfolio / "bank.loans.next.jsonl"
+    with (portfolio / "bank.loans.jsonl").open("rb") as lines, resent.open("wb") as out:
+        for line in lines:
+            loan = orjson.loads(line)
+            loan["as_of"] = (datetime.fromisoformat(loan["as_of"]) + timedelta(days=1)).isoformat()
+            out.write(orjson.dumps(loan) + b"\n")
+    return resent
 
 
 def _payment_latencies(settings: Settings, count: int, background_rate: int) -> list[float]:
@@ -170,6 +183,17 @@ def main() -> None:
             print(
                 f"one business-date tick over {loans:,} loans: rules {evaluation:.2f} s (slowest partition); "
                 f"{end_to_end:,.1f} s from produce until the lag probe saw every partition done"
+            )
+
+            resent = _next_snapshots(portfolio)
+            started, before = time.perf_counter(), [cpu_seconds(p.pid) for p in processes]
+            assert ingest_file(settings, "bank.loans", resent).ok
+            wait_caught_up(settings.kafka_brokers, group, inputs, timeout=3600)
+            elapsed = time.perf_counter() - started
+            cpu = sum(cpu_seconds(p.pid) for p in processes) - sum(before)
+            print(
+                f"the bank's next snapshot of every loan: {loans:,} in {elapsed:,.1f} s from the first "
+                f"produce, {loans / elapsed:,.0f} loans/s; processor CPU {cpu:,.0f} s"
             )
 
             latencies = sorted(_payment_latencies(settings, args.latency_samples, args.background_rate))

@@ -57,7 +57,8 @@ def loan_to_dict(state: LoanState) -> dict:
     return data
 
 
-def _snapshot(account_number: str, raw: dict) -> Snapshot:
+def _snapshot(account_number: str, raw: dict, schedule: bool) -> Snapshot:
+    rows = raw["schedule"] if schedule else ()
     return Snapshot(
         account_number=account_number,
         cif=raw["cif"],
@@ -69,7 +70,7 @@ def _snapshot(account_number: str, raw: dict) -> Snapshot:
             Installment(
                 date.fromisoformat(d), Decimal(p), Decimal(i), Decimal(f), Decimal(pen), Decimal(paid)
             )
-            for d, p, i, f, pen, paid in raw["schedule"]
+            for d, p, i, f, pen, paid in rows
         ),
         product_type=raw.get("product_type", ""),
         custom_fields=raw.get("custom_fields", {}),
@@ -96,8 +97,10 @@ def _reversals(raw: dict) -> dict[str, Reversal]:
     return reversals
 
 
-def loan_from_dict(data: dict) -> LoanState:
+def loan_from_dict(data: dict, schedule: bool = True) -> LoanState:
+    """The loan state of ``data``. ``schedule=False`` leaves its snapshot's schedule out (empty), most of
+    the decoding: for a state that only gives way to a newer snapshot, which reads its date and payments."""
     account = data["account_number"]
-    snapshot = _snapshot(account, data["snapshot"]) if "snapshot" in data else None
+    snapshot = _snapshot(account, data["snapshot"], schedule) if "snapshot" in data else None
     ledger = Ledger(_entries(data.get("entries", {})), _reversals(data.get("reversals", {})))
     return LoanState(account, snapshot, ledger)

@@ -127,9 +127,9 @@ def _emit(state_of: StateOf, account: str, view: LoanView, facts: dict) -> list[
     return outputs
 
 
-def _load(state_of: StateOf, account: str) -> LoanState:
+def _load(state_of: StateOf, account: str, schedule: bool = True) -> LoanState:
     data = state_of(account).get("loan")
-    return loan_from_dict(data) if data else LoanState(account)
+    return loan_from_dict(data, schedule) if data else LoanState(account)
 
 
 def _fact(cif: str, account: str, reference: str, amount, currency: str, paid_at, reverses=None) -> Output:
@@ -161,7 +161,9 @@ def _held_facts(before: LoanState, cif: str) -> list[Output]:
 
 def on_snapshot(state_of: StateOf, snapshot: Snapshot) -> list[Output]:
     account = snapshot.account_number
-    before = _load(state_of, account)
+    # The state a newer snapshot replaces: only its snapshot's date and its payments are read, so its old
+    # schedule is not decoded (a bank re-sending every loan daily pays for that at every loan).
+    before = _load(state_of, account, schedule=False)
     loan, accepted = before.with_snapshot(snapshot)
     if not accepted:
         return []  # an older snapshot arriving late changes nothing

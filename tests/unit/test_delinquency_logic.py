@@ -111,6 +111,22 @@ def test_an_older_snapshot_is_ignored(state_of):
     assert logic.on_snapshot(state_of, snapshot("LN1", as_of=AS_OF - timedelta(days=1))) == []
 
 
+def test_a_newer_snapshot_replaces_the_stored_loan_as_the_full_state_would(state_of):
+    """The state a newer snapshot replaces is read without its schedule: the outcome is the domain's own."""
+    from domain.codec import loan_from_dict
+    from domain.loan import with_snapshot
+
+    tick(state_of, date(2026, 2, 1))
+    logic.on_snapshot(state_of, snapshot("LN1"))
+    logic.on_payment(state_of, "LN1", pay("P1", "300"))  # after the first snapshot's as_of: kept
+    full = loan_from_dict(state_of("LN1").get("loan"))
+    newer = snapshot("LN1", paid_first="200", as_of=AS_OF + timedelta(minutes=30))
+    expected, accepted = with_snapshot(full, newer)
+    [record] = records(logic.on_snapshot(state_of, newer))
+    assert accepted and loan_from_dict(state_of("LN1").get("loan")) == expected
+    assert record["overdue_amount"] == "500"  # 1000 due − 200 in the new snapshot − 300 paid after it
+
+
 def test_a_payment_in_another_currency_raises_for_the_dead_letter_queue(state_of):
     logic.on_snapshot(state_of, snapshot("LN1"))
     with pytest.raises(CurrencyMismatch):

@@ -266,6 +266,13 @@ def test_state_round_trips_through_json_compactly():
     assert loan_from_dict(loan_to_dict(held)) == held
 
 
+def test_state_read_without_its_schedule_keeps_everything_else():
+    state = apply_all(BASE, [pay("P1", "10.01"), reversal("R1", "P1", "10.01")])
+    partial = loan_from_dict(loan_to_dict(state), schedule=False)
+    assert partial.snapshot.schedule == () and partial.ledger == state.ledger
+    assert replace(partial.snapshot, schedule=state.snapshot.schedule) == state.snapshot
+
+
 def test_state_written_in_the_earlier_layout_still_loads():
     data = loan_to_dict(BASE)
     data["entries"] = {
