@@ -117,7 +117,9 @@ def group_lags(
 ) -> dict[str, tuple[int, int, int]]:
     """Per consumer group (``inputs``: group → its input topics): (messages left, offsets committed,
     partitions read), from one round of end offsets. Offsets count transaction markers too, so a group that
-    has read everything may be one short per partition (`wait_pipeline_idle` knows)."""
+    has read everything may be one short per partition (`wait_pipeline_idle` knows). The committed offsets
+    are read before the ends, as in `wait_caught_up`: a lag read meanwhile can only look larger, never
+    smaller, so no one stops waiting on this figure too early."""
     from confluent_kafka import IsolationLevel
     from confluent_kafka.admin import OffsetSpec
 
@@ -128,6 +130,18 @@ def group_lags(
     ]
     if not partitions:
         return {}
+    keys = [(tp.topic, tp.partition) for tp in partitions]
+    committed = {}
+    for group, group_topics in inputs.items():
+        own = [key for key in keys if key[0] in group_topics]
+        reader = offsets_reader(brokers, group)
+        try:
+            committed[group] = (
+                own,
+                committed_offsets(reader, [TopicPartition(*key) for key in own]) if own else {},
+            )
+        finally:
+            reader.close()
     futures = admin.list_offsets(
         {tp: OffsetSpec.latest() for tp in partitions},
         isolation_level=IsolationLevel.READ_COMMITTED,
@@ -135,13 +149,7 @@ def group_lags(
     )
     ends = {(tp.topic, tp.partition): future.result().offset for tp, future in futures.items()}
     lags = {}
-    for group, group_topics in inputs.items():
-        keys = [key for key in ends if key[0] in group_topics]
-        reader = offsets_reader(brokers, group)
-        try:
-            done = committed_offsets(reader, [TopicPartition(t, p) for t, p in keys]) if keys else {}
-        finally:
-            reader.close()
-        left = sum(max(ends[key] - done.get(key, 0), 0) for key in keys)
-        lags[group] = (left, sum(done.get(key, 0) for key in keys), len(keys))
+    for group, (own, done) in committed.items():
+        left = sum(max(ends[key] - done.get(key, 0), 0) for key in own)
+        lags[group] = (left, sum(done.get(key, 0) for key in own), len(own))
     return lags

@@ -1,5 +1,5 @@
-"""`topics.lag.wait_caught_up` against a processor that feeds its own input (a continuation of long work),
-simulated: the order of its reads is what decides whether it can be fooled."""
+"""`topics.lag.wait_caught_up` and `group_lags` against a processor that feeds its own input (a
+continuation of long work), simulated: the order of its reads is what decides whether it can be fooled."""
 
 from __future__ import annotations
 
@@ -65,3 +65,29 @@ def test_an_idle_group_is_caught_up_at_once(monkeypatch):
     _install(monkeypatch, processor)
     lag.wait_caught_up("broker", "group", [TOPIC[0]], timeout=5)
     assert processor.committed == processor.end == 1
+
+
+def test_group_lags_never_reports_a_working_processor_caught_up(monkeypatch):
+    """`group_lags` (what `crm demo` shows and waits on before its final check) reads in the same order:
+    a lag read while the processor feeds itself may look larger than it is, never zero too early."""
+    processor = SelfFeedingProcessor(parts=3)
+    _install(monkeypatch, processor)
+
+    class Admin:
+        def list_topics(self, timeout):
+            return SimpleNamespace(topics={TOPIC[0]: SimpleNamespace(partitions={0: None})})
+
+        def list_offsets(self, requests, **_options):
+            end = SimpleNamespace(result=lambda: SimpleNamespace(offset=read_end()))
+            return {tp: end for tp in requests}
+
+    def read_end():  # as `_install`'s reads: the value, then the processor's next step
+        end = processor.end
+        processor.step()
+        return end
+
+    while processor.left:
+        working = processor.left > 1  # more than the step this read itself will take
+        left, _committed, partitions = lag.group_lags(Admin(), "broker", {"group": [TOPIC[0]]})["group"]
+        assert partitions == 1
+        assert left > 0 or not working, (processor.committed, processor.end)
