@@ -25,11 +25,11 @@ from tempfile import TemporaryDirectory
 import orjson
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
+from crm.demo.readiness import pipeline_inputs
 from crm.generator import Manifest, generate_portfolio
 from crm.ingest import ingest_file
 from crm.procstat import cpu_seconds, cpu_seconds_by_pid, peak_rss_mb
 from crm.settings import Settings
-from infra.kafka_topics import existing_topics
 from infra.sandbox import throwaway_namespace
 from processors.common.app import consumer_group
 from processors.common.partitioning import broadcast_keys
@@ -103,19 +103,14 @@ class ProcessorRun:
     def __exit__(self, *_exc) -> None:
         self.stop()
 
-    def inputs(self) -> list[str]:
-        """The physical topics the processor reads: its registry inputs and its own repartition topics (which
-        exist once it has started)."""
-        prefix = f"repartition__{self.group}--"
-        own = sorted(t for t in existing_topics(self.settings) if t.startswith(prefix))
-        return [physical_name(t, self.settings) for t in INPUTS[self.name]] + own
-
     def wait(self, timeout: float = 3600) -> None:
-        """Until the processor has consumed its inputs; a repartition topic is waited on after the topics
-        that feed it, so that it has been written to when its end is read."""
+        """Until the processor has consumed its inputs, its own repartition topics (which exist once it has
+        started) included; those are waited on after the topics that feed them, so that they have been
+        written to when their ends are read."""
         registry = [physical_name(t, self.settings) for t in INPUTS[self.name]]
         wait_caught_up(self.settings.kafka_brokers, self.group, registry, timeout)
-        wait_caught_up(self.settings.kafka_brokers, self.group, self.inputs(), timeout)
+        inputs = pipeline_inputs(self.settings)[self.group]
+        wait_caught_up(self.settings.kafka_brokers, self.group, inputs, timeout)
 
     def measure(self, work: Callable[[], object] = lambda: None, timeout: float = 3600) -> Phase:
         """Run ``work`` (start the processor, produce its next input), then wait until it is consumed."""

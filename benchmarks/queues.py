@@ -43,8 +43,8 @@ from crm.settings import Settings
 from crm.simulator import pay_at_rate
 from infra.kafka_topics import existing_topics
 from infra.sandbox import throwaway_namespace
-from processors.queues.layout import delete_all_queues, queue_key, written_marker_key
-from processors.queues.rebuild import REWRITING
+from processors.queues.layout import delete_all_queues, queue_key
+from processors.queues.rebuild import all_written
 from processors.registry import INPUTS as PROCESSOR_INPUTS
 from topics import physical_name
 from topics.clients import make_producer
@@ -276,8 +276,7 @@ def _rewrite_after_flush(settings: Settings, client: redis.Redis) -> float:
     marker says its queues are there again (`processors.queues.rebuild`, within its 5 s check interval)."""
     delete_all_queues(client, settings.namespace)
     started = time.perf_counter()
-    markers = [written_marker_key(settings.namespace, p) for p in range(settings.topic_partitions)]
-    while any(mark in (None, REWRITING) for mark in client.mget(markers)):
+    while not all_written(client, settings.namespace, settings.topic_partitions):
         time.sleep(0.05)
     return time.perf_counter() - started
 

@@ -59,6 +59,13 @@ REBUILT_MEMBERS = Counter(
 )
 
 
+def all_written(client: redis.Redis, namespace: str, partitions: int) -> bool:
+    """Whether every one of the processor's ``partitions`` partitions has its marker in Redis, none still
+    ``rewriting`` (whatever weights they name): for waiting on a rewrite from outside the processor."""
+    markers = client.mget([written_marker_key(namespace, p) for p in range(partitions)])
+    return all(mark not in (None, REWRITING) for mark in markers)
+
+
 def scoring_mark(config: logic.QueueConfig) -> bytes:
     """The marker's value for entries scored under ``config``'s weights: equal weights, equal mark."""
     return b"w:" + hashlib.sha256(repr(config.weights).encode()).hexdigest()[:16].encode()

@@ -10,8 +10,7 @@ import time
 import pytest
 import redis
 
-from processors.queues.layout import written_marker_key
-from processors.queues.rebuild import CHECK_INTERVAL, REWRITING
+from processors.queues.rebuild import CHECK_INTERVAL, all_written
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REBUILT_LOG = "queues written to Redis from the state"
@@ -35,12 +34,9 @@ def test_queues_come_back_from_the_processors_state_after_redis_was_flushed(pipe
         assert _flush(pipeline.settings) > 0
         client = redis.Redis.from_url(pipeline.settings.redis_url)
         deadline = time.monotonic() + CHECK_INTERVAL + 30
-        markers = [
-            written_marker_key(pipeline.settings.namespace, p)
-            for p in range(pipeline.settings.topic_partitions)
-        ]
         # until every partition has been written again (a marker is "rewriting" while that goes on)
-        while any(mark in (None, REWRITING) for mark in client.mget(markers)):
+        namespace, partitions = pipeline.settings.namespace, pipeline.settings.topic_partitions
+        while not all_written(client, namespace, partitions):
             assert time.monotonic() < deadline, pipeline.log_tails(["queues"])
             time.sleep(0.2)
         pipeline.wait_idle()  # nothing new came in: what is there now is the rebuild's alone
