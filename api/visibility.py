@@ -27,7 +27,10 @@ class Scope:
         return self.agent_id is None and self.team is None
 
 
-NOTHING_AGENT = "\x00none"  # an agent login without an agent id sees nobody
+# An agent login without an agent id sees nobody: a value no agent id can take (ids match
+# contracts.common.Identifier, without brackets or spaces), and one PostgreSQL accepts as a parameter (the
+# NUL byte this was once made of is refused in text, which failed every read such a login made).
+NOTHING_AGENT = "(no agent id)"
 
 
 def scope_of(user: Principal) -> Scope:

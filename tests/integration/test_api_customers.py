@@ -450,3 +450,15 @@ async def test_what_the_fast_path_cannot_see_the_route_refuses(client, customer,
     assert (other.status_code, anonymous.status_code) == (404, 401)
     assert other.json()["detail"] == f"no customer {customer['cif']!r}"
     assert fast_path_views == [customer["cif"]]  # tried for the agent; no token goes straight to the route
+
+
+async def test_an_agent_login_without_an_agent_id_sees_no_customer(client, customer):
+    """Such a login (`crm user add NAME --role agent` without --agent-id) is 404 everywhere, never a failure:
+    the value standing for "no agent" once held a NUL byte, which PostgreSQL refuses as a parameter."""
+    nobody = token(Role.AGENT)
+    view = await client.get(f"/api/customers/{customer['cif']}", headers=nobody)
+    assert (view.status_code, view.json()["detail"]) == (404, f"no customer {customer['cif']!r}")
+    assert (await client.get(f"/api/loans/{customer['late']}", headers=nobody)).status_code == 404
+    assert (
+        await client.get(f"/api/customers/{customer['cif']}", headers=token(Role.ADMIN))
+    ).status_code == 200
