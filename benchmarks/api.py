@@ -1,8 +1,8 @@
 """Benchmark the HTTP API under load: queue read, 360 view, search and action write, over loopback.
 
     python benchmarks/api.py [--customers 500000] [--duration 20] [--connections 64] [--workers 2]
-                             [--scenarios queue,view,search,action] [--profile SCENARIO] [--out FILE]
-                             [--keep-data TAG | --drop-data TAG]
+                             [--scenarios queue,view,search,action] [--profile SCENARIO] [--no-paced]
+                             [--out FILE] [--keep-data TAG | --drop-data TAG]
 
 1. Data (`benchmarks/api_data.py`): ``--customers`` generated customers loaded straight into a throw-away
    namespace: PostgreSQL tables, the agents' queues in Redis, the search index in Elasticsearch. Loading
@@ -14,6 +14,11 @@
    seconds per scenario: agents (and a few supervisors) reading queues; opening customers' 360 views;
    searching by name prefixes, phone digits and cif as agents, supervisors and admins; recording actions
    (outbound calls to customers who may be called now, and letters), each with an id of its own.
+   That closed loop measures the most the API serves; its latency is then mostly queueing. Unless
+   ``--no-paced``, each scenario is then run again at its target rate (`PACED_RATES`) on a fixed schedule
+   from an asyncio client in this process, latencies timed from each request's scheduled moment: the
+   latency a client sees at that load. Throughput targets are judged on the closed loop, p99 targets at
+   the target rate (both p99s are printed).
 3. Per scenario, once the machine is quiet (the services' leftover work from the previous scenario done):
    requests/s, p50/p90/p99, failed answers, the API's CPU per request, the cores each process
    group used (API, PostgreSQL, Redis, Elasticsearch, Kafka, load generator) and the API processes' peak
@@ -63,7 +68,7 @@ else:
     import orjson
     import psycopg
     from api_data import AGENTS, TEAMS, Facts, agent_id, load, team_of
-    from api_loadgen import Spec, run_python, run_wrk, wrk_available
+    from api_loadgen import Spec, run_paced, run_python, run_wrk, wrk_available
     from api_profile import ProcessGroups, api_processes, peak_rss_mb, settle, summarize_profile
 
     from api.security import Principal, issue_token
@@ -75,6 +80,9 @@ else:
     SCENARIOS = ("queue", "view", "search", "action")
     # Targets from the issue (64 concurrent clients, this 2-core machine): (min requests/s, max p99 ms)
     TARGETS = {"queue": (2_000, 50), "view": (500, 100), "search": (None, 100), "action": (1_000, None)}
+    # The paced run's rate: each target's own; search names none, so it gets the view's (both are a
+    # person opening a screen). A p99 target is judged at this rate (see run_scenario).
+    PACED_RATES = {"queue": 2_000, "view": 500, "search": 500, "action": 1_000}
     SPECS_PER_SCENARIO = 20_000
     RESULTS = REPO_ROOT / ".state" / "bench"  # results, and api-data-<tag>.json: data kept by --keep-data
     TAG = re.compile(r"[a-z][a-z0-9]{0,30}")
@@ -198,7 +206,9 @@ def _py_spy() -> str:
     return str(beside) if beside.is_file() else "py-spy"
 
 
-def run_scenario(name: str, specs: list[Spec], args, base_url: str, api_pid: int, workdir: Path) -> dict:
+def run_scenario(
+    name: str, specs: list[Spec], args, base_url: str, api_pid: int, workdir: Path, settings: Settings
+) -> dict:
     use_wrk = args.generator == "wrk" or (args.generator == "auto" and wrk_available())
     generate = (
         (lambda seconds, tag: run_wrk(base_url, specs, args.connections, seconds, tag, workdir))
@@ -233,21 +243,55 @@ def run_scenario(name: str, specs: list[Spec], args, base_url: str, api_pid: int
     if profiler is not None:
         profiler.wait(timeout=120)
         result["profile"] = summarize_profile(workdir / f"profile-{name}.txt")
+    if args.paced:
+        result["paced"] = run_paced_scenario(name, specs, args, base_url, api_pid, settings)
+    return result
+
+
+def run_paced_scenario(
+    name: str, specs: list[Spec], args, base_url: str, api_pid: int, settings: Settings
+) -> dict:
+    """The same requests at the scenario's target rate on a fixed schedule: the latency a client sees
+    at that load, where the closed loop above gives the latency at the most the API can serve (which is
+    then mostly queueing: Little's law)."""
+    if name == "action":  # the same calls again, not refused as the closed loop's repeats
+        forget_recorded_actions(settings)
+    settle()
+    groups = ProcessGroups(api_processes(api_pid))
+    groups.start()
+    rate = PACED_RATES[name]
+    result = run_paced(
+        base_url, specs, args.connections, args.duration, rate, f"{name}-paced-{uuid.uuid4().hex[:8]}"
+    )
+    result["cores"] = groups.stop()
     return result
 
 
 def _verdict(name: str, result: dict) -> str:
+    """Throughput from the closed loop (the most served); p99 at the target rate when there is a paced run
+    that kept its schedule, else at the closed loop's saturation."""
     min_rps, max_p99 = TARGETS[name]
     checks = []
     if min_rps is not None:
         checks.append(f"{'met' if result['rps'] >= min_rps else 'NOT met'}: >= {min_rps:,} requests/s")
     if max_p99 is not None:
-        checks.append(f"{'met' if result['p99_ms'] < max_p99 else 'NOT met'}: p99 < {max_p99} ms")
+        paced = result.get("paced")
+        if paced is not None:
+            kept_up = paced["rps"] >= 0.99 * paced["offered_rps"] and not _failures(paced)
+            met = kept_up and paced["p99_ms"] < max_p99
+            where = f"at {paced['offered_rps']:,.0f} requests/s"
+        else:
+            met, where = result["p99_ms"] < max_p99, "at saturation"
+        checks.append(f"{'met' if met else 'NOT met'}: p99 < {max_p99} ms {where}")
     return "; ".join(checks)
 
 
+def _failures(result: dict) -> int:
+    return result["non_2xx"] + result["timeouts"] + result["socket_errors"]
+
+
 def report(name: str, result: dict) -> None:
-    failed = result["non_2xx"] + result["timeouts"] + result["socket_errors"]
+    failed = _failures(result)
     print(
         f"{name}: {result['rps']:,.0f} requests/s ({result['requests']:,} in {result['duration_s']:.1f} s), "
         f"p50 {result['p50_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
@@ -258,6 +302,14 @@ def report(name: str, result: dict) -> None:
     cores = ", ".join(f"{group} {used:.2f}" for group, used in result["cores"].items() if used >= 0.01)
     rss = ", ".join(f"{mb:.0f}" for mb in result["api_peak_rss_mb"].values())
     print(f"  API CPU {result['api_cpu_ms_per_request']:.2f} ms/request; cores used: {cores}")
+    if (paced := result.get("paced")) is not None:
+        cores = ", ".join(f"{group} {used:.2f}" for group, used in paced["cores"].items() if used >= 0.01)
+        print(
+            f"  paced at {paced['offered_rps']:,.0f} requests/s: {paced['rps']:,.0f} served, p50 "
+            f"{paced['p50_ms']:.1f} ms, p90 {paced['p90_ms']:.1f} ms, p99 {paced['p99_ms']:.1f} ms, max "
+            f"{paced['max_ms']:.0f} ms; errors {_failures(paced):,}; schedule lag "
+            f"{paced['lag_behind_schedule_ms']:.0f} ms; cores used: {cores}"
+        )
     print(f"  API processes' peak RSS (MB): {rss}; target {_verdict(name, result)}")
     for line in result.get("profile", {}).get("lines", []):
         print(f"  {line}")
@@ -316,7 +368,7 @@ def kept_data(tag: str, customers: int) -> tuple[Settings, Facts]:
             raise SystemExit(
                 f"the data kept as {tag!r} is incomplete ({found:,} customers); --drop-data {tag}"
             )
-        conn.execute("TRUNCATE accepted_actions")  # the calls start from none recorded, as on new data
+    forget_recorded_actions(settings)  # the calls start from none recorded, as on new data
     facts = Facts(**kept["facts"])
     facts.callable = [tuple(call) for call in facts.callable]
     age = datetime.now(UTC) - datetime.fromisoformat(kept["loaded_at"])
@@ -331,7 +383,14 @@ def kept_data(tag: str, customers: int) -> tuple[Settings, Facts]:
     return settings, facts
 
 
-def benchmark(args, facts: Facts, env: dict, workdir: Path) -> dict:
+def forget_recorded_actions(settings: Settings) -> None:
+    """Empty the accepted actions, so that calls are checked against the contact rules as on new data (the
+    same customers called again would soon reach the attempt limit)."""
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("TRUNCATE accepted_actions")
+
+
+def benchmark(args, facts: Facts, env: dict, workdir: Path, settings: Settings) -> dict:
     queued = sum(facts.queued.values())
     tokens = _tokens()
     rnd = random.Random(3)
@@ -347,7 +406,7 @@ def benchmark(args, facts: Facts, env: dict, workdir: Path) -> dict:
                 continue
             if probe.status_code >= 300:
                 print(f"  note: a probe of {name} got {probe.status_code}: {probe.text[:300]}")
-            results[name] = run_scenario(name, specs, args, base_url, process.pid, workdir)
+            results[name] = run_scenario(name, specs, args, base_url, process.pid, workdir, settings)
             report(name, results[name])
     finally:
         process.send_signal(signal.SIGTERM)
@@ -379,6 +438,12 @@ def main() -> None:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated, in order")
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--profile", choices=SCENARIOS, help="record this scenario with py-spy")
+    parser.add_argument(
+        "--paced",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="after each closed-loop run, the same requests at the scenario's target rate on a schedule",
+    )
     parser.add_argument("--out", type=Path, help="the JSON result (default .state/bench/api-<time>.json)")
     kept = parser.add_mutually_exclusive_group()
     kept.add_argument("--keep-data", metavar="TAG", help="load into namespace TAG and keep it, or reuse it")
@@ -407,7 +472,7 @@ def main() -> None:
             settings, env = stack.enter_context(throwaway_namespace(Settings(), tag, os.environ))
             facts = load_facts(settings, args.customers)
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
-        result = benchmark(args, facts, env, Path(tmp))
+        result = benchmark(args, facts, env, Path(tmp), settings)
         for name, scenario in result["scenarios"].items():  # keep the raw stacks beside the result
             if "profile" in scenario:
                 raw = out.with_name(f"{out.stem}-profile-{name}.txt")

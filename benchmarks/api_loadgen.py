@@ -6,6 +6,13 @@ Both replay a list of requests (method, path, bearer token, body) round-robin ov
 for a fixed time, each connection starting at its own place in the list. In a body, ``{{ID}}`` becomes a
 unique id (run tag, thread, counter) and ``{{NOW}}`` the current UTC time, so writes are never repeats.
 Both report requests, requests/s, latency percentiles and the failed answers (non-2xx, timeouts, resets).
+
+Those two are closed loops: each connection sends its next request as soon as the last one is answered,
+so they measure the most the API can serve, and their latency is then mostly the wait in its queue
+(Little's law: 64 connections at 1,000 requests/s wait 64 ms on average, whatever the code does).
+`run_paced` measures the latency at a given rate instead: requests start on a fixed schedule, whatever the
+answers do, over the same keep-alive connections, and each latency runs from the moment the schedule gave
+the request, so a stall counts for every request it held back (no "coordinated omission", as in wrk2).
 """
 
 from __future__ import annotations
@@ -119,6 +126,18 @@ def _request_bytes(spec: Spec, host: str, tag: str, counter: int) -> bytes:
     return head.encode() + b"\r\n" + body
 
 
+async def _answer_status(reader: asyncio.StreamReader) -> int:
+    """Read one HTTP/1.1 answer (with a Content-Length), return its status."""
+    status = int((await reader.readline()).split()[1])
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return status
+
+
 async def _connection(
     host: str, port: int, specs: list[Spec], start: int, until: float, tag: str, stats: dict
 ) -> None:
@@ -130,13 +149,7 @@ async def _connection(
             counter += 1
             started = time.perf_counter()
             writer.write(_request_bytes(specs[position], f"{host}:{port}", tag, counter))
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            await reader.readexactly(length)
+            status = await _answer_status(reader)
             stats["latencies"].append(time.perf_counter() - started)
             stats["non_2xx"] += not 200 <= status < 300
     except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
@@ -155,7 +168,10 @@ async def _python_run(base_url: str, specs: list[Spec], connections: int, second
     await asyncio.gather(
         *(_connection(host, port, specs, start, until, f"{tag}-{k}", stats) for k, start in enumerate(starts))
     )
-    elapsed = time.perf_counter() - started
+    return _summary(stats, time.perf_counter() - started)
+
+
+def _summary(stats: dict, elapsed: float) -> dict:
     latencies = sorted(stats["latencies"]) or [0.0]
 
     def percentile(p: float) -> float:
@@ -170,7 +186,7 @@ async def _python_run(base_url: str, specs: list[Spec], connections: int, second
         "p99_ms": percentile(99),
         "max_ms": latencies[-1] * 1000,
         "non_2xx": stats["non_2xx"],
-        "timeouts": 0,
+        "timeouts": stats.get("timeouts", 0),
         "socket_errors": stats["socket_errors"],
     }
 
@@ -178,3 +194,67 @@ async def _python_run(base_url: str, specs: list[Spec], connections: int, second
 def run_python(base_url: str, specs: list[Spec], connections: int, seconds: float, tag: str) -> dict:
     """The same replay from an asyncio client in this process (one core at most)."""
     return asyncio.run(_python_run(base_url, specs, connections, seconds, tag))
+
+
+async def _paced_connection(
+    host: str, port: int, specs: list[Spec], due: asyncio.Queue, tag: str, stats: dict
+) -> None:
+    """Take the next scheduled request, send it, time it from its scheduled moment; None ends."""
+    reader, writer = await asyncio.open_connection(host, port)
+    counter = 0
+    try:
+        while (item := await due.get()) is not None:
+            position, scheduled = item
+            counter += 1
+            writer.write(_request_bytes(specs[position % len(specs)], f"{host}:{port}", tag, counter))
+            status = await _answer_status(reader)
+            stats["last_answer"] = time.perf_counter()
+            stats["latencies"].append(stats["last_answer"] - scheduled)
+            stats["non_2xx"] += not 200 <= status < 300
+    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+        stats["socket_errors"] += 1
+    finally:
+        writer.close()
+
+
+async def _paced_run(
+    base_url: str, specs: list[Spec], connections: int, seconds: float, rate: float, tag: str
+) -> dict:
+    parts = urlsplit(base_url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    stats: dict = {"latencies": [], "non_2xx": 0, "socket_errors": 0, "timeouts": 0}
+    due: asyncio.Queue = asyncio.Queue()
+    workers = [
+        asyncio.create_task(_paced_connection(host, port, specs, due, f"{tag}-{k}", stats))
+        for k in range(connections)
+    ]
+    await asyncio.sleep(0.2)  # every connection open before the schedule starts
+    started = time.perf_counter()
+    total = round(rate * seconds)
+    for n in range(total):
+        scheduled = started + n / rate
+        if (wait := scheduled - time.perf_counter()) > 0:
+            await asyncio.sleep(wait)
+        due.put_nowait((n, scheduled))  # waits in the queue while every connection is busy: counted
+    sent = time.perf_counter()
+    for _ in workers:
+        due.put_nowait(None)
+    done, pending = await asyncio.wait(workers, timeout=10)
+    for task in pending:  # an answer still missing 10 s after the schedule ended
+        task.cancel()
+    stats["timeouts"] = max(0, total - len(stats["latencies"]) - stats["socket_errors"])
+    # served per second over the time the answers took (past the schedule's end when it fell behind)
+    result = _summary(stats, max(sent, stats.get("last_answer", sent)) - started)
+    result["offered_rps"] = rate
+    result["lag_behind_schedule_ms"] = max(0.0, (sent - started - (total - 1) / rate) * 1000)
+    return result
+
+
+def run_paced(
+    base_url: str, specs: list[Spec], connections: int, seconds: float, rate: float, tag: str
+) -> dict:
+    """``rate`` requests a second on a fixed schedule over ``connections`` keep-alive connections, for
+    ``seconds``, from this process (uvloop); latencies from each request's scheduled moment."""
+    import uvloop  # the API's own event loop: the generator's share of the CPU stays small
+
+    return uvloop.run(_paced_run(base_url, specs, connections, seconds, rate, tag))

@@ -1,8 +1,8 @@
 """Recording actions: the accepted-actions table (idempotency, recent history) and what the checks read.
 
 A recording is three round trips on one connection, run on the event loop: the transaction's start, the
-customer's lock and everything the checks read (:func:`locked_checks`); the accepted row with its audit line
-(:func:`insert_accepted`); the commit, once Kafka has confirmed.
+customer's lock and everything the checks read (:func:`locked_checks`, migration 0018's function); the
+accepted row with its audit line (:func:`insert_accepted`); the commit, once Kafka has confirmed.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from typing import NamedTuple
 import psycopg
 
 from api.queries.audit import audited_insert, insert_with_audit
-from api.visibility import CUSTOMER_VISIBLE, Scope, visibility_parameters
+from api.visibility import Scope, visibility_parameters
 from contracts.actions import AgentAction
-
-RECENT_LIMIT = 200  # a bound on one customer's recent actions read per check (a runaway client's flood)
 
 
 class AcceptedAction(NamedTuple):
@@ -35,25 +33,18 @@ class Checks(NamedTuple):
     accepted: AcceptedAction | None  # this action id, already accepted
     customer: CustomerFacts | None  # None: the bank never sent the customer
     loan_of_customer: bool  # the action's account is a loan of the customer (True without an account)
-    recent: list[dict]  # the customer's recently accepted actions, when asked for (newest first)
+    # the customer's recently accepted actions, when asked for (newest first; at most 200, a bound on what a
+    # runaway client's flood makes one check read)
+    recent: list[dict]
 
 
-# BEGIN, the customer's lock (serialising recorded actions of one customer until the transaction ends, so
-# that two calls posted at once are checked one after the other), then the reads: separate statements, so
-# each read's snapshot is taken after the lock and sees what an earlier holder committed.
-_LOCKED_CHECKS = f"""
+# BEGIN, then migration 0018's function: the customer's lock (held until the transaction ends, so that
+# two calls posted at once are checked one after the other) and every read the checks need, each after the
+# lock. One simple query, its parameters bound here by psycopg's quoting; the function keeps its plans.
+_LOCKED_CHECKS = """
 BEGIN;
-SELECT pg_advisory_xact_lock(hashtextextended('action:' || %(cif)s, 0));
-SELECT accepted.value, accepted.accepted_at, c.cif IS NOT NULL, c.timezone,
-       %(account)s::text IS NULL OR EXISTS
-           (SELECT 1 FROM loans l WHERE l.account_number = %(account)s AND l.cif = %(cif)s),
-       {CUSTOMER_VISIBLE}
-FROM (SELECT) AS one
-LEFT JOIN accepted_actions accepted ON accepted.action_id = %(action_id)s
-LEFT JOIN customers c ON c.cif = %(cif)s;
-SELECT value FROM accepted_actions
-WHERE %(recent_since)s::timestamptz IS NOT NULL AND cif = %(cif)s AND at BETWEEN %(recent_since)s AND %(at)s
-ORDER BY at DESC LIMIT {RECENT_LIMIT}"""
+SELECT * FROM action_checks(%(action_id)s, %(cif)s, %(account)s, %(recent_since)s, %(at)s,
+                            %(see_everything)s, %(see_agent)s, %(see_team)s)"""
 
 
 async def locked_checks(
@@ -61,8 +52,7 @@ async def locked_checks(
 ) -> Checks:
     """Begin a transaction, take the customer's lock and read this action id's accepted row, the
     customer's zone and visibility, whether the account is theirs and, from ``recent_since``, their recent
-    actions: one round trip (several statements in one simple query, so the parameters are bound here, by
-    psycopg's quoting). The caller commits or rolls back; the lock lasts until then."""
+    actions: one round trip. The caller commits or rolls back; the lock lasts until then."""
     cursor = psycopg.AsyncClientCursor(conn)
     await cursor.execute(
         _LOCKED_CHECKS,
@@ -76,12 +66,9 @@ async def locked_checks(
         },
     )
     cursor.nextset()  # past BEGIN
-    cursor.nextset()  # past the lock
     row = await cursor.fetchone()
     assert row is not None  # one row, always
-    cursor.nextset()
-    recent = [recent_row[0] for recent_row in await cursor.fetchall()]
-    value, accepted_at, known, timezone, loan_of_customer, visible = row
+    value, accepted_at, known, timezone, loan_of_customer, visible, recent = row
     return Checks(
         AcceptedAction(value, accepted_at) if value is not None else None,
         CustomerFacts(timezone, visible) if known else None,

@@ -4,6 +4,7 @@ contact compliance against the queues processor's snapshot, idempotency by actio
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,7 @@ import pytest
 import redis
 
 from api import fast_paths
+from api.visibility import CUSTOMER_VISIBLE, NOTHING_AGENT, Scope, visibility_parameters
 from contracts.actions import AgentAction
 from contracts.admin import Role
 from domain.dictionaries import InvalidDictionaries
@@ -291,6 +293,37 @@ async def test_customers_the_caller_may_not_see_are_404(client, world):
     )
     assert (hidden.status_code, unknown.status_code) == (404, 404)
     assert hidden.json()["detail"] == f"customer {others} not found"
+
+
+def test_the_action_checks_see_customers_by_the_visibility_rule_of_every_other_read(world):
+    """Migration 0018's function writes out `api.visibility.CUSTOMER_VISIBLE` (a function body cannot take
+    the fragment): both give the same answer for every kind of caller, about seen and hidden customers."""
+    mine, others = world.customer("VIS-MINE"), world.customer("VIS-OTHERS", agent=world.other_agent)
+    unknown = f"C-{world.tag}-VIS-NOBODY"
+    scopes = [
+        Scope(),
+        Scope(agent_id=world.agent),
+        Scope(agent_id=world.other_agent),
+        Scope(agent_id=NOTHING_AGENT),
+        Scope(team="T-ACT"),
+        Scope(team="T-ELSEWHERE"),
+    ]
+    with psycopg.connect(world.settings.database_url, autocommit=True) as conn:
+        for scope, cif in itertools.product(scopes, (mine, others, unknown)):
+            params = {"cif": cif, **visibility_parameters(scope)}
+            rule = conn.execute(
+                f"SELECT {CUSTOMER_VISIBLE} FROM customers c WHERE c.cif = %(cif)s", params
+            ).fetchone()
+            with conn.transaction():
+                checked = conn.execute(
+                    "SELECT customer_known, customer_visible FROM action_checks('A', %(cif)s, NULL, NULL,"
+                    " now(), %(see_everything)s, %(see_agent)s, %(see_team)s)",
+                    params,
+                ).fetchone()
+            known, visible = checked
+            assert known == (rule is not None), (scope, cif)
+            assert not known or visible == rule[0], (scope, cif)  # an unknown customer is 404 anyway
+    assert not known  # the last: the unknown customer
 
 
 @pytest.mark.parametrize(
