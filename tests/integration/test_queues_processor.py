@@ -322,9 +322,12 @@ def test_a_business_date_over_more_customers_than_a_part_is_worked_off_in_parts(
     entries = read_queue(client, settings.namespace, "AGQT", NOW, limit=100)
     assert {e["cif"]: e["dpd"] for e in entries} == {f"QT{n:02}": 13 + n for n in range(12)}  # 3 days on
     continued = read_all(settings.kafka_brokers, physical_name("queues.ticks", settings), timeout=20)
-    # 12 customers over 6 partitions at one customer a part: at least 12 - 6 continuations, all for the date
-    assert len(continued) >= 6
-    assert {orjson.loads(value)["date"] for _key, value in continued} == {later.isoformat()}
+    dates = [orjson.loads(value)["date"] for _key, value in continued]
+    # 12 customers over 6 partitions at one customer a part: at least 12 - 6 continuations for the date. The
+    # module's first date may have some too: its tick, fed before the processor started, can be read after
+    # the first tests' customers (the processor reads its topics in no fixed order).
+    assert dates.count(later.isoformat()) >= 6
+    assert set(dates) <= {DAY.isoformat(), later.isoformat()}
     log = world[3].log_path.read_text()
     assert "queues re-ranked towards the business date" in log and "for the business date" in log
 
