@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import psycopg
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
 from api.publishing import Publisher
@@ -89,3 +89,8 @@ AdminUser = RequireRole(Role.ADMIN)
 _IDENTIFIER = r"^[A-Za-z0-9._:/-]+$"
 StrategyIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_IDENTIFIER)]
 AgentIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_IDENTIFIER)]
+
+# How deep a list may be paged. PostgreSQL takes OFFSET as a bigint: an offset past it failed the request
+# (500) instead of refusing it (422), and no list here is deep enough to need more.
+OFFSET_MAX = 1_000_000
+OffsetQuery = Annotated[int, Query(ge=0, le=OFFSET_MAX)]

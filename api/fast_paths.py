@@ -38,13 +38,13 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import OFFSET_MAX
 from api.queries.customers import customer_view_json
 from api.resources import Resources
 from api.routes.actions import ACTION_RECORDERS, answer_action
 from api.routes.queues import (
     LIMIT_DEFAULT,
     LIMIT_MAX,
-    OFFSET_MAX,
     QUEUE_READERS,
     SEEN_EVENT_HEADER,
     may_read_queue,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import AdminUser, AgentIdPath, ConnDep, PublisherDep, ResourcesDep
+from api.deps import AdminUser, AgentIdPath, ConnDep, OffsetQuery, PublisherDep, ResourcesDep
 from api.errors import NotFound, field_error
 from api.exact_json import ExactJsonRoute
 from api.queries import agents
@@ -24,7 +24,7 @@ def list_agents(
     team: str | None = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[AgentPublic]:
     return agents.list_agents(conn, team, active, limit, offset)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from api.deps import AdminUser, ConnDep
+from api.deps import AdminUser, ConnDep, OffsetQuery
 from api.errors import NotFound, field_error
 from api.exact_json import ExactJsonRoute
 from api.queries import users
@@ -24,7 +24,7 @@ def list_users(
     conn: ConnDep,
     role: Role | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[dict]:
     return users.list_users(conn, role, limit, offset)
 

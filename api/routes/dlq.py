@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import AdminUser, ConnDep, ResourcesDep, SettingsDep
+from api.deps import AdminUser, ConnDep, OffsetQuery, ResourcesDep, SettingsDep
 from api.exact_json import ExactJsonRoute
 from api.services import dlq as service
 from contracts.dlq import DeadLetterPage, DeadLetterTopicPublic, RedriveCreate, RedrivePublic
@@ -33,7 +33,7 @@ def list_dead_letters(
     _admin: AdminUser,
     conn: ConnDep,
     resources: ResourcesDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> DeadLetterPage:
     """The topic's dead letters, newest first, ``limit`` from ``offset``."""

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
-from api.deps import AgentIdPath, RequireRole, ResourcesDep
+from api.deps import AgentIdPath, OffsetQuery, RequireRole, ResourcesDep
 from api.exact_json import ExactJsonRoute
 from api.resources import Resources
 from api.security import Principal
@@ -24,7 +24,7 @@ router = APIRouter(route_class=ExactJsonRoute, prefix="/api/agents", tags=["queu
 QUEUE_READERS = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 QueueReader = RequireRole(*QUEUE_READERS)
 # A page of the queue: `limit` entries from `offset` (the fast path, api/queue_fast_path.py, keeps these too).
-LIMIT_MAX, LIMIT_DEFAULT, OFFSET_MAX = 500, 50, 1_000_000
+LIMIT_MAX, LIMIT_DEFAULT = 500, 50
 
 
 async def may_read_queue(resources: Resources, user: Principal, agent_id: str) -> bool:
@@ -58,7 +58,7 @@ async def agent_queue(
     resources: ResourcesDep,
     request: Request,
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = LIMIT_DEFAULT,
-    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX)] = 0,
+    offset: OffsetQuery = 0,
 ) -> Response:
     """The agent's customers, highest priority first, each with the reason for its rank and whether the
     customer may be called now (or which rule blocks it and from when). Agents read only their own queue,

@@ -18,6 +18,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from api.app import create_app
+from api.deps import OFFSET_MAX
 from api.security import Principal, issue_token
 from contracts import AgentConfig, StrategyConfig
 from contracts.admin import Role
@@ -224,6 +225,18 @@ async def test_malformed_json_and_bad_ids_are_422(client):
     bad_id = await client.put("/api/admin/strategies/no%20spaces", json=BODY)
     assert bad_id.status_code == 422
     assert bad_id.json()["detail"][0]["field"] == "path.strategy_id"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/admin/agents", "/api/admin/users", "/api/admin/dlq/bank.loans", "/api/agents/AG-1/queue"]
+)
+async def test_an_offset_past_the_deepest_page_is_422_naming_it(client, path):
+    """PostgreSQL takes OFFSET as a bigint: an offset past it was a 500 on the agents' and users' lists."""
+    for offset in (OFFSET_MAX + 1, 2**63, 10**20):
+        response = await client.get(path, params={"offset": offset})
+        assert response.status_code == 422, (path, offset, response.text)
+        assert response.json()["detail"][0]["field"] == "query.offset"
+    assert (await client.get(path, params={"offset": OFFSET_MAX})).status_code == 200
 
 
 async def test_reevaluation_sends_one_request_to_each_partition(client, namespace):
