@@ -80,6 +80,7 @@ def RequireRole(*roles: Role):  # noqa: N802 - used like a type: `user: RequireR
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {names} role")
         return user
 
+    require.required_roles = allowed  # type: ignore[attr-defined] # read by api.documented_errors
     return Annotated[Principal, Depends(require)]
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentUser, RequireRole, ResourcesDep
+from api.documented_errors import NOT_FOUND
 from api.exact_json import ExactJsonRoute
 from api.resources import Resources
 from api.security import Principal
@@ -50,6 +51,7 @@ def dictionaries(_user: CurrentUser, loaded: DictionariesDep) -> dict:
     response_model=ActionAccepted,
     status_code=status.HTTP_202_ACCEPTED,
     responses={
+        **NOT_FOUND,
         409: {
             "model": ComplianceBlocked,
             "description": "a contact rule forbids the call, or the id is taken",

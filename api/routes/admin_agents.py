@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.deps import AdminUser, AgentIdPath, ConnDep, OffsetQuery, PublisherDep, ResourcesDep
+from api.documented_errors import NOT_FOUND
 from api.errors import NotFound, field_error
 from api.exact_json import ExactJsonRoute
 from api.queries import agents
@@ -29,7 +30,7 @@ def list_agents(
     return agents.list_agents(conn, team, active, limit, offset)
 
 
-@router.get("/{agent_id}", response_model=AgentPublic)
+@router.get("/{agent_id}", response_model=AgentPublic, responses=NOT_FOUND)
 def get_agent(agent_id: AgentIdPath, _admin: AdminUser, conn: ConnDep) -> AgentPublic:
     found = agents.get_agent(conn, agent_id)
     if found is None:
@@ -60,7 +61,7 @@ def save_agent(
     return stored
 
 
-@router.delete("/{agent_id}", response_model=AgentPublic, responses=_FAILURES)
+@router.delete("/{agent_id}", response_model=AgentPublic, responses={**NOT_FOUND, **_FAILURES})
 def deactivate_agent(
     agent_id: AgentIdPath, admin: AdminUser, conn: ConnDep, publisher: PublisherDep
 ) -> AgentPublic:

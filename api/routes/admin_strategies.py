@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import AdminUser, ConnDep, PublisherDep, StrategyIdPath
+from api.documented_errors import NOT_FOUND
 from api.errors import NotFound
 from api.exact_json import ExactJsonRoute
 from api.queries import strategies
@@ -21,7 +22,7 @@ def list_strategies(_admin: AdminUser, conn: ConnDep) -> list[StrategyPublic]:
     return strategies.current_strategies(conn)
 
 
-@router.get("/{strategy_id}", response_model=StrategyPublic)
+@router.get("/{strategy_id}", response_model=StrategyPublic, responses=NOT_FOUND)
 def get_strategy(strategy_id: StrategyIdPath, _admin: AdminUser, conn: ConnDep) -> StrategyPublic:
     found = strategies.current_strategy(conn, strategy_id)
     if found is None:
@@ -29,7 +30,7 @@ def get_strategy(strategy_id: StrategyIdPath, _admin: AdminUser, conn: ConnDep) 
     return found
 
 
-@router.get("/{strategy_id}/versions/{version}", response_model=StrategyPublic)
+@router.get("/{strategy_id}/versions/{version}", response_model=StrategyPublic, responses=NOT_FOUND)
 def get_strategy_version(
     strategy_id: StrategyIdPath, version: int, _admin: AdminUser, conn: ConnDep
 ) -> StrategyPublic:
@@ -55,7 +56,7 @@ def publish_strategy(
     "/{strategy_id}/reevaluate",
     response_model=ReevaluationAccepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=_FAILURES,
+    responses={**NOT_FOUND, **_FAILURES},
 )
 def reevaluate(
     strategy_id: StrategyIdPath, admin: AdminUser, conn: ConnDep, publisher: PublisherDep

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from api.deps import AdminUser, ConnDep, OffsetQuery
+from api.documented_errors import NOT_FOUND
 from api.errors import NotFound, field_error
 from api.exact_json import ExactJsonRoute
 from api.queries import users
@@ -29,7 +30,7 @@ def list_users(
     return users.list_users(conn, role, limit, offset)
 
 
-@router.get("/{username}", response_model=UserAdminView)
+@router.get("/{username}", response_model=UserAdminView, responses=NOT_FOUND)
 def get_user(username: UsernamePath, _admin: AdminUser, conn: ConnDep) -> dict:
     found = users.get_user_view(conn, username)
     if found is None:
@@ -53,7 +54,7 @@ def save_user(
     return saved
 
 
-@router.delete("/{username}", response_model=UserAdminView)
+@router.delete("/{username}", response_model=UserAdminView, responses=NOT_FOUND)
 def deactivate_user(username: UsernamePath, admin: AdminUser, conn: ConnDep) -> UserAdminView:
     """Deactivate the login: it can no longer log in (its current token lasts until it expires)."""
     if username == admin.username:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
 from api.deps import CurrentUser, ResourcesDep
+from api.documented_errors import NOT_FOUND
 from api.exact_json import ExactJsonRoute
 from api.queries.customers import customer_view_json
 from contracts.customer_view import CustomerView
@@ -15,7 +16,7 @@ router = APIRouter(route_class=ExactJsonRoute, prefix="/api/customers", tags=["c
 CifPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/-]+$")]
 
 
-@router.get("/{cif}", response_model=CustomerView)
+@router.get("/{cif}", response_model=CustomerView, responses=NOT_FOUND)
 async def customer(cif: CifPath, user: CurrentUser, resources: ResourcesDep) -> Response:
     """Everything about the customer as of the latest business date: identity, contacts, references,
     loans with DPD and bucket, collateral, the last 50 payments, the last 100 actions, promises with their

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import events
 from api.deps import TOKEN_URL, ResourcesDep, current_user
+from api.documented_errors import UNAUTHORIZED
 from api.errors import ServiceUnavailable
 from api.exact_json import ExactJsonRoute
 from api.security import Principal
@@ -40,7 +41,10 @@ async def events_user(
 @router.get(
     "",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "An endless event stream"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "An endless event stream"},
+        **UNAUTHORIZED,  # its token may come as a query parameter, so its dependency is not current_user
+    },
 )
 async def live_events(
     request: Request,

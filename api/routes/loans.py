@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, status
 
 from api.deps import ConnDep, CurrentUser
+from api.documented_errors import NOT_FOUND
 from api.exact_json import ExactJsonRoute
 from api.queries.loans import get_loan
 from api.visibility import may_see_customer
@@ -16,7 +17,7 @@ router = APIRouter(route_class=ExactJsonRoute, prefix="/api/loans", tags=["loans
 AccountPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/-]+$")]
 
 
-@router.get("/{account_number}", response_model=LoanPublic)
+@router.get("/{account_number}", response_model=LoanPublic, responses=NOT_FOUND)
 def loan(account_number: AccountPath, user: CurrentUser, conn: ConnDep) -> LoanPublic:
     """The loan with `dpd` (as of the latest business date), `bucket`, `overdue_amount`, `outstanding`,
     `as_of` and its schedule. Agents see only loans of customers assigned to them, supervisors those of
