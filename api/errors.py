@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from api.context import current_request_id
 from contracts.errors import CROSS_FIELD
@@ -103,9 +104,25 @@ async def _api_error(_request: Request, error: Exception) -> JSONResponse:
     return _json(error.status_code, error.detail, error.headers)
 
 
-async def http_error(_request: Request, error: Exception) -> JSONResponse:
+async def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
-    return _json(error.status_code, error.detail, getattr(error, "headers", None))
+    headers = getattr(error, "headers", None)
+    if error.status_code == 405:  # Starlette names only the first route of the path that matched
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return _json(error.status_code, error.detail, headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app takes at the request's path (FastAPI has a route per method)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+
+
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:

@@ -273,6 +273,10 @@ async def test_unknown_paths_and_methods_answer_json(client):
     assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
     wrong = await client.patch("/api/health")
     assert wrong.status_code == 405 and "detail" in wrong.json()
+    assert wrong.headers["allow"] == "GET"
+    # a path with a route per method: Allow names them all, not only the first route's (Starlette's)
+    several = await client.patch("/api/admin/agents/AG-1")
+    assert (several.status_code, several.headers["allow"]) == (405, "DELETE, GET, PUT")
 
 
 async def test_request_ids_are_echoed_or_made(client):
