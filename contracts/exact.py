@@ -131,6 +131,8 @@ class ExactDecimal:
         # Validation takes a minus sign on any string so that "-5" fails as "greater than 0"; the document
         # states what is valid.
         text = {"type": "string", "pattern": self.pattern.replace("-?", "") if unsigned else self.pattern}
+        if self.gt == 0:  # some digit other than 0 ("0.00" is not over 0); ECMA-262 has the lookahead
+            text["pattern"] = "^(?=[^1-9]*[1-9])" + text["pattern"].removeprefix("^")
         if handler.mode == "serialization":
             return text
         number: dict[str, Any] = {"type": "number"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from decimal import Decimal
 
 import orjson
@@ -13,6 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from contracts import CONFIG, INBOUND, DeadLetter, LoanSnapshot, Payment, dead_letter
 from contracts.api import ActionCreate, LoanPublic, PaymentCreate
+from contracts.common import Money, PositiveMoney
 from contracts.errors import describe
 from contracts.exact import JsonNumberSeen
 
@@ -445,3 +447,18 @@ def test_any_money_with_up_to_four_places_round_trips_exactly(whole, fraction):
         parsed = Payment.model_validate_json(raw)
         assert str(parsed.amount) == text  # the same digits, trailing zeros included
         assert Payment.model_validate_json(parsed.model_dump_json()) == parsed
+
+
+@pytest.mark.parametrize("annotation", [PositiveMoney, Money], ids=["PositiveMoney", "Money"])
+@given(text=st.text(alphabet="0123456789.", min_size=1, max_size=24))
+def test_an_amounts_documented_text_pattern_says_exactly_what_validation_takes(annotation, text):
+    """The JSON Schema's pattern for an amount as text (what clients and generated validators check) and
+    the validation agree, "0.00" included: not over 0, so no positive amount, though its digits are fine."""
+    adapter = TypeAdapter(annotation)
+    pattern = adapter.json_schema()["anyOf"][0]["pattern"]
+    try:
+        adapter.validate_json(orjson.dumps(text))
+        taken = True
+    except ValidationError:
+        taken = False
+    assert (re.search(pattern, text) is not None) == taken
