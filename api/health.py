@@ -11,11 +11,15 @@ import anyio.to_thread
 from api.resources import PROBE_TIMEOUT_S, Resources
 from contracts.api import HealthPublic, ServiceHealth
 from crm.settings import redact_credentials
+from infra.migrate import missing_migrations
 
 
 def _postgres(resources: Resources) -> str:
     with resources.pool.connection(timeout=PROBE_TIMEOUT_S) as conn:
-        conn.execute("SELECT 1")
+        missing = missing_migrations(conn)
+    if missing:  # e.g. an upgrade without `crm init`: the statements of the newer code would fail
+        named = ", ".join(missing) if len(missing) <= 3 else f"{missing[0]} and {len(missing) - 1} more"
+        raise RuntimeError(f"the schema is behind this version: {named} not applied; run `crm init`")
     return ""
 
 

@@ -6,6 +6,7 @@ Applied versions are recorded with a checksum in ``schema_migrations``; editing 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -89,6 +90,21 @@ def migrate(database_url: str, directory: Path = MIGRATIONS_DIR) -> list[Migrati
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_ID,))
     return applied_now
+
+
+def missing_migrations(conn: psycopg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """The migrations this code has that the database has not applied (``NNNN_name``): a schema behind the
+    code, where `crm init` was not run after an upgrade. Read-only; an unmigrated database lacks them all."""
+    exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    applied = set()
+    if exists and exists[0]:
+        applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    return [f"{m.version:04d}_{m.name}" for m in _known(directory) if m.version not in applied]
+
+
+@functools.cache
+def _known(directory: Path) -> tuple[Migration, ...]:
+    return tuple(load_migrations(directory))
 
 
 def _redact(url: str) -> str:

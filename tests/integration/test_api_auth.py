@@ -19,6 +19,7 @@ from api.queries import users
 from api.security import AUDIENCE, ISSUER, Principal, hash_password, issue_token
 from api.services.auth import MAX_FAILURES
 from contracts.admin import Role
+from infra.migrate import load_migrations
 from tests.api_client import SECRET
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
@@ -266,6 +267,24 @@ async def test_health_reports_every_dependency_with_latency(client):
     assert set(services) == {"postgresql", "kafka", "redis", "elasticsearch"}
     assert all(s["healthy"] and s["latency_ms"] >= 0 for s in services.values())
     assert response.json()["status"] == "ok"
+
+
+async def test_a_schema_behind_the_code_makes_postgresql_unhealthy_naming_crm_init(client, api_settings):
+    """An upgrade without `crm init`: the newest migration is not applied, so statements of this version
+    would fail; health says so (503) instead of the first such request failing."""
+    newest = load_migrations()[-1]
+    name = f"{newest.version:04d}_{newest.name}"
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        row = conn.execute("SELECT * FROM schema_migrations WHERE version = %s", (newest.version,)).fetchone()
+        conn.execute("DELETE FROM schema_migrations WHERE version = %s", (newest.version,))
+        try:
+            behind = await client.get("/api/health")
+        finally:
+            conn.execute("INSERT INTO schema_migrations VALUES (%s, %s, %s, %s)", row)
+    postgres = {s["name"]: s for s in behind.json()["services"]}["postgresql"]
+    assert behind.status_code == 503 and not postgres["healthy"]
+    assert postgres["detail"] == f"the schema is behind this version: {name} not applied; run `crm init`"
+    assert (await client.get("/api/health")).status_code == 200
 
 
 async def test_unknown_paths_and_methods_answer_json(client):
