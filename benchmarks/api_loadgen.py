@@ -200,7 +200,11 @@ async def _paced_connection(
     host: str, port: int, specs: list[Spec], due: asyncio.Queue, tag: str, stats: dict
 ) -> None:
     """Take the next scheduled request, send it, time it from its scheduled moment; None ends."""
-    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+    except OSError:
+        stats["socket_errors"] += 1  # the requests it would have sent wait for the others: counted
+        return
     counter = 0
     try:
         while (item := await due.get()) is not None:
@@ -242,10 +246,12 @@ async def _paced_run(
     done, pending = await asyncio.wait(workers, timeout=10)
     for task in pending:  # an answer still missing 10 s after the schedule ended
         task.cancel()
-    stats["timeouts"] = max(0, total - len(stats["latencies"]) - stats["socket_errors"])
+    unanswered = total - len(stats["latencies"])
+    # unanswered after a socket error are that error's (counted per connection); the rest ran out of time
+    stats["timeouts"] = unanswered if stats["socket_errors"] == 0 else 0
     # served per second over the time the answers took (past the schedule's end when it fell behind)
     result = _summary(stats, max(sent, stats.get("last_answer", sent)) - started)
-    result["offered_rps"] = rate
+    result["offered_rps"], result["unanswered"] = rate, unanswered
     result["lag_behind_schedule_ms"] = max(0.0, (sent - started - (total - 1) / rate) * 1000)
     return result
 

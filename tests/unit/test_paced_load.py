@@ -4,6 +4,7 @@ sent (no coordinated omission), against a real HTTP server on loopback."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,7 +50,7 @@ def test_a_stall_counts_for_every_request_it_held_back(server):
     # one connection, 50 requests a second for a second: the 10th answer takes 300 ms, during which about
     # 15 more requests fall due; a closed loop would time only the stalled one as slow
     result = run_paced(server, [Spec("GET", "/", "token")], connections=1, seconds=1, rate=50, tag="t")
-    assert result["requests"] == 50 and result["offered_rps"] == 50
+    assert result["requests"] == 50 and result["offered_rps"] == 50 and result["unanswered"] == 0
     assert result["non_2xx"] == result["timeouts"] == result["socket_errors"] == 0
     assert result["max_ms"] >= STALL_S * 1000 * 0.9
     assert result["p90_ms"] > 100  # the 5 slowest of 50 and more waited for the stall, from their schedule
@@ -61,3 +62,11 @@ def test_requests_leave_on_schedule_over_several_connections(server):
     result = run_paced(server, [Spec("GET", "/", "token")], connections=4, seconds=1, rate=100, tag="t")
     assert result["requests"] == 100 and _Handler.served == 100
     assert result["lag_behind_schedule_ms"] < 100  # the generator itself kept up
+
+
+def test_a_server_that_cannot_be_reached_leaves_every_request_unanswered():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run_paced(f"http://127.0.0.1:{port}", [Spec("GET", "/", "token")], 4, 0.2, 50, "t")
+    assert (result["requests"], result["unanswered"], result["socket_errors"]) == (0, 10, 4)
