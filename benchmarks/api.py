@@ -290,6 +290,10 @@ def _failures(result: dict) -> int:
     return result["non_2xx"] + result["timeouts"] + result["socket_errors"]
 
 
+def _cores(result: dict) -> str:
+    return ", ".join(f"{group} {used:.2f}" for group, used in result["cores"].items() if used >= 0.01)
+
+
 def report(name: str, result: dict) -> None:
     failed = _failures(result)
     print(
@@ -299,16 +303,14 @@ def report(name: str, result: dict) -> None:
         f"{result['timeouts']}, socket {result['socket_errors']})"
         + (" [profiled]" if result["profiled"] else "")
     )
-    cores = ", ".join(f"{group} {used:.2f}" for group, used in result["cores"].items() if used >= 0.01)
     rss = ", ".join(f"{mb:.0f}" for mb in result["api_peak_rss_mb"].values())
-    print(f"  API CPU {result['api_cpu_ms_per_request']:.2f} ms/request; cores used: {cores}")
+    print(f"  API CPU {result['api_cpu_ms_per_request']:.2f} ms/request; cores used: {_cores(result)}")
     if (paced := result.get("paced")) is not None:
-        cores = ", ".join(f"{group} {used:.2f}" for group, used in paced["cores"].items() if used >= 0.01)
         print(
             f"  paced at {paced['offered_rps']:,.0f} requests/s: {paced['rps']:,.0f} served, p50 "
             f"{paced['p50_ms']:.1f} ms, p90 {paced['p90_ms']:.1f} ms, p99 {paced['p99_ms']:.1f} ms, max "
             f"{paced['max_ms']:.0f} ms; errors {_failures(paced):,}; schedule lag "
-            f"{paced['lag_behind_schedule_ms']:.0f} ms; cores used: {cores}"
+            f"{paced['lag_behind_schedule_ms']:.0f} ms; cores used: {_cores(paced)}"
         )
     print(f"  API processes' peak RSS (MB): {rss}; target {_verdict(name, result)}")
     for line in result.get("profile", {}).get("lines", []):

@@ -37,6 +37,11 @@ class Migration:
     sql: str
 
     @property
+    def stem(self) -> str:
+        """Its file's name without ``.sql`` (``0018_action_checks``): how messages name it."""
+        return f"{self.version:04d}_{self.name}"
+
+    @property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
@@ -76,7 +81,7 @@ def migrate(database_url: str, directory: Path = MIGRATIONS_DIR) -> list[Migrati
                 if migration.version in done:
                     if done[migration.version] != migration.checksum:
                         raise InfraError(
-                            f"migration {migration.version:04d}_{migration.name}.sql changed after it was "
+                            f"migration {migration.stem}.sql changed after it was "
                             "applied; add a new migration instead of editing an applied one"
                         )
                     continue
@@ -99,7 +104,7 @@ def missing_migrations(conn: psycopg.Connection, directory: Path = MIGRATIONS_DI
     applied = set()
     if exists and exists[0]:
         applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-    return [f"{m.version:04d}_{m.name}" for m in _known(directory) if m.version not in applied]
+    return [m.stem for m in _known(directory) if m.version not in applied]
 
 
 @functools.cache

@@ -37,7 +37,7 @@ def init(
     if database:
         with console.status("migrating PostgreSQL"):
             applied = migrate(settings.database_url)
-        names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied)
+        names = ", ".join(m.stem for m in applied)
         console.print(f"[green]✓[/] database: {f'applied {names}' if applied else 'up to date'}")
     if search:
         with console.status("creating Elasticsearch indices"):
