@@ -5,18 +5,25 @@ FastAPI reads a JSON body with ``json.loads``, turning ``999999999999999.99`` in
 another amount. Every router of the API uses :class:`ExactJsonRoute`, whose requests read JSON with
 ``contracts.exact.loads_exact`` (fractions as ``Decimal``), so a body means the same through a route, the
 fast path (`api.fast_paths`) and the topics' own validation.
+
+The same routes refuse text holding NUL (U+0000) in the path, the query or a JSON body, with a 422 at the
+parameter or field (`contracts.nul`): PostgreSQL stores it nowhere, so it would fail the write or the
+lookup it reached with a 500.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from contracts.exact import loads_exact
+from contracts.nul import NUL, may_hold_nul, nul_errors
 
 
 class ExactJsonRequest(Request):
@@ -37,6 +44,31 @@ class ExactJsonRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def exact_json_handler(request: Request) -> Response:
-            return await handler(ExactJsonRequest(request.scope, request.receive))
+            exact = ExactJsonRequest(request.scope, request.receive)
+            errors = await _nul_errors(exact)
+            if errors:
+                raise RequestValidationError(errors)
+            return await handler(exact)
 
         return exact_json_handler
+
+
+async def _nul_errors(request: ExactJsonRequest) -> list[dict]:
+    """422 errors for NUL in the path's parameters, the query or a JSON body (each test is a substring
+    search first: the usual request pays nothing more)."""
+    errors = []
+    if NUL in request.scope["path"]:
+        errors += nul_errors(request.path_params, ("path",))
+    if b"%00" in request.scope["query_string"]:
+        errors += [
+            error
+            for name, value in request.query_params.multi_items()
+            for error in nul_errors({name: value} if NUL in name else value, ("query", name))
+        ]
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        body = await request.body()
+        if may_hold_nul(body):
+            with contextlib.suppress(json.JSONDecodeError):  # FastAPI reads it again and answers that itself
+                errors += nul_errors(await request.json(), ("body",))
+    return errors

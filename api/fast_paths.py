@@ -52,6 +52,7 @@ from api.routes.queues import (
 )
 from api.routes.search import plain_search, search_json
 from api.security import InvalidToken, Principal
+from contracts.nul import NUL
 from contracts.writes import ActionAccepted, ActionCreate
 
 Headers = list[tuple[bytes, bytes]]
@@ -83,7 +84,7 @@ def _params(query_string: bytes) -> dict[str, str] | None:
     two counts is the route's to say."""
     params: dict[str, str] = {}
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
-        if name in params:
+        if name in params or NUL in name or NUL in value:  # the route refuses NUL (`api.exact_json`)
             return None
         params[name] = value
     return params
@@ -210,7 +211,7 @@ class FastPaths:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
+        if scope["type"] == "http" and scope["method"] == "GET" and NUL not in scope["path"]:
             for route in ROUTES:
                 matched = route.path.match(scope["path"])
                 if matched:

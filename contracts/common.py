@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Self
@@ -17,6 +18,7 @@ from pydantic import (
 )
 
 from contracts.exact import ExactDecimal, JsonNumberSeen, loads_exact
+from contracts.nul import may_hold_nul, reject_nul
 
 # Money: a JSON number or a decimal string, kept as an exact Decimal; finite, at most 20 digits of which
 # at most 4 after the point. Non-negative unless a field says otherwise (`SignedMoney`).
@@ -41,7 +43,12 @@ ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=4000)]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]  # ISO 4217 alphabetic code
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
-Timestamp = AwareDatetime  # naive timestamps are rejected: "Input should have timezone info"
+# The moment something happened: naive timestamps are rejected ("Input should have timezone info"), and so
+# are years before 1900 or after 2999, which no event of a collection system has. The bounds leave room
+# for the rules' day arithmetic and time-zone conversions, which fail near years 1 and 9999.
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+END_OF_MOMENTS = datetime(3000, 1, 1, tzinfo=UTC)
+Timestamp = Annotated[AwareDatetime, Field(ge=EARLIEST_MOMENT, lt=END_OF_MOMENTS)]
 
 
 class Contract(BaseModel):
@@ -50,6 +57,7 @@ class Contract(BaseModel):
     ``model_validate_json`` never reads a JSON number through a float: pydantic parses JSON numbers as
     doubles, so a message that carries one in a decimal field (rare: amounts usually come as strings) is
     parsed again with ``json.loads(parse_float=Decimal)`` and validated from that (see contracts.exact).
+    It also refuses text holding NUL, which PostgreSQL cannot store (see contracts.nul).
     """
 
     # A field with a default is always present in what we send, so output schemas mark it required (the
@@ -64,18 +72,24 @@ class Contract(BaseModel):
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
         try:
-            return super().model_validate_json(json_data, **options)
+            model = super().model_validate_json(json_data, **options)
         except JsonNumberSeen:
-            pass  # a JSON number with a fraction in a decimal field: read the document again, exactly
+            # a JSON number with a fraction in a decimal field: read the document again, exactly
+            model = cls.model_validate(cls._exact(json_data), **options)
+        if may_hold_nul(json_data):  # rare, and cheap to rule out: the walk only when the escape is there
+            reject_nul(cls.__name__, cls._exact(json_data))
+        return model
+
+    @classmethod
+    def _exact(cls, json_data: str | bytes | bytearray) -> Any:
         try:
-            exact = loads_exact(json_data)
+            return loads_exact(json_data)
         except ValueError as error:
             raise ValidationError.from_exception_data(
                 cls.__name__,
                 [{"type": "json_invalid", "loc": (), "input": json_data, "ctx": {"error": str(error)}}],
                 input_type="json",
             ) from None
-        return cls.model_validate(exact, **options)
 
 
 class CustomerType(StrEnum):

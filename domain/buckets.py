@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
+from domain.dates import add_days
 from domain.errors import DomainError, InvalidConfig, UnknownBucket
 
 
@@ -105,7 +106,7 @@ def next_change_date(
     step = max(1, bisect_right(config.lows, days_late))  # the first bound b > 0 with u + b > business_date
     if step == len(config.lows):
         return None
-    return oldest_unpaid_due_date + timedelta(days=config.lows[step])
+    return add_days(oldest_unpaid_due_date, config.lows[step])
 
 
 # The earlier name, kept for existing callers.

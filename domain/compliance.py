@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from heapq import nlargest
 
+from domain.dates import add_days
 from domain.errors import DomainError, InvalidConfig
 
 
@@ -131,16 +132,16 @@ def may_contact(
             continue  # resolved
         if rules.dispute_pause_days is None:
             return Decision(False, Rule.DISPUTE_OPEN, None)
-        free = dispute.at.astimezone(zone).date() + timedelta(days=rules.dispute_pause_days)
+        free = add_days(dispute.at.astimezone(zone).date(), rules.dispute_pause_days)
         if free > today:
             blocked_by, first_day = Rule.DISPUTE_OPEN, max(first_day, free)
     if len(attempt_days) >= rules.max_attempts:
         # The window starting the day after the max_attempts-th latest attempt holds one attempt fewer.
-        free = nlargest(rules.max_attempts, attempt_days)[-1] + timedelta(days=rules.attempt_window_days)
+        free = add_days(nlargest(rules.max_attempts, attempt_days)[-1], rules.attempt_window_days)
         if free > today:
             blocked_by, first_day = blocked_by or Rule.ATTEMPT_LIMIT_7_IN_7, max(first_day, free)
     if last_conversation is not None:
-        free = last_conversation + timedelta(days=rules.conversation_cooldown_days)
+        free = add_days(last_conversation, rules.conversation_cooldown_days)
         if free > today:
             blocked_by, first_day = blocked_by or Rule.CONVERSATION_COOLDOWN_7_DAYS, max(first_day, free)
 
@@ -151,7 +152,7 @@ def may_contact(
             return Decision(True, None, now)
         blocked_by = Rule.OUTSIDE_CALLING_HOURS
         if clock >= end:
-            first_day = today + timedelta(days=1)
+            first_day = add_days(today, 1)
     return Decision(False, blocked_by, datetime.combine(first_day, start, tzinfo=zone))
 
 

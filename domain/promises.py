@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from domain.dates import add_days
 from domain.errors import InvalidConfig
 from domain.money import ZERO
 
@@ -64,7 +65,7 @@ def promise_status(
     promised loan (or on any loan of the customer when the promise names none; the caller passes only that
     customer's payments). Reversed payments never count: leave them out or flag them.
     """
-    last_day = promise.due + timedelta(days=config.grace_days)
+    last_day = add_days(promise.due, config.grace_days)
     paid = sum(
         (
             p.amount

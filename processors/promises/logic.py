@@ -14,9 +14,10 @@ State layout (one store per partition):
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
+from domain.dates import add_days
 from domain.errors import DomainError
 from domain.promises import CountedPayment, Promise, PromiseConfig, PromiseStatus, promise_status
 from processors.common.date_index import StateOf, file_under, members
@@ -75,7 +76,7 @@ def on_payment_fact(state_of: StateOf, fact: dict, config: PromiseConfig) -> lis
         payments = own.get("payments", {})
         if fact["reference_number"] in payments:
             return []
-        horizon = (_latest_day(state_of, fact["paid_on"]) - timedelta(days=KEEP_PAYMENTS_DAYS)).isoformat()
+        horizon = add_days(_latest_day(state_of, fact["paid_on"]), -KEEP_PAYMENTS_DAYS).isoformat()
         kept = {ref: p for ref, p in payments.items() if p[1] >= horizon}
         kept[fact["reference_number"]] = [fact["account_number"], fact["paid_on"], fact["amount"]]
         own.set("payments", kept)
@@ -135,7 +136,7 @@ def _evaluate(state_of: StateOf, cif: str, config: PromiseConfig) -> list[Output
         )
         status, paid = promise_status(promise, counted, max(as_of, promise.promised_on), config)
         if status is PromiseStatus.PENDING:
-            breaks_on = (promise.due + timedelta(days=config.grace_days + 1)).isoformat()
+            breaks_on = add_days(promise.due, config.grace_days + 1).isoformat()
             next_look = breaks_on if next_look is None else min(next_look, breaks_on)
         if (status.value, str(paid)) != (stored["status"], stored["paid"]):
             changed[action_id] = {**stored, "status": status.value, "paid": str(paid)}

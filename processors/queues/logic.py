@@ -30,13 +30,14 @@ import hashlib
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
 import orjson
 
 from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket
+from domain.dates import add_days
 from domain.errors import DomainError
 from domain.priority import DEFAULT_WEIGHTS, PriorityWeights, priority
 from processors.common.date_index import StateOf
@@ -285,7 +286,7 @@ def entries(cif: str, q: dict, as_of: date | None, config: QueueConfig) -> dict[
     dpd = max_dpd + behind if max_dpd > 0 and behind > 0 else max_dpd  # DPD grows daily without an event
     history = q.get("contacts", {})
     follow_up = contacts.follow_up_due_date(history)
-    horizon = (as_of - timedelta(days=KEEP_BROKEN_DAYS)).isoformat()
+    horizon = add_days(as_of, -KEEP_BROKEN_DAYS).isoformat()
     broken = sum(1 for day in q.get("broken", {}).values() if day >= horizon)
     rank = priority(
         dpd=dpd,

@@ -40,7 +40,27 @@ def portfolio(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("delinquency")
     generate_portfolio(out, 400, 11, workers=1, progress=False, days=20)
+    _add_far_future(out)
     return out
+
+
+def _add_far_future(portfolio: Path) -> None:
+    """A loan and a promise dated 9999-12-31 (banks write that for "no end"): valid, and the rules add days
+    to both. Once, that raised OverflowError in the delinquency and promises processors at every restart."""
+    loans = (portfolio / "bank.loans.jsonl").read_bytes().splitlines()
+    loan = orjson.loads(loans[0])
+    far = {"due_date": "9999-12-31", "principal": "1000", "interest": "0", "paid": "0"}
+    loan |= {"account_number": "LN-FAR", "cif": "C-FAR", "maturity_date": "9999-12-31", "installments": [far]}
+    loan |= {"outstanding": "1000", "status": "OPEN"}
+    with (portfolio / "bank.loans.jsonl").open("ab") as out:
+        out.write(orjson.dumps(loan) + b"\n")
+    actions = (portfolio / "agent.actions.jsonl").read_bytes().splitlines()
+    action = next(a for a in map(orjson.loads, actions) if a.get("promise"))
+    action |= {"action_id": "A-FAR", "cif": "C-FAR", "account_number": "LN-FAR"}
+    action["follow_up_date"] = "9999-12-31"
+    action["promise"] = {"date": "9999-12-31", "amount": "1000"}
+    with (portfolio / "agent.actions.jsonl").open("ab") as out:
+        out.write(orjson.dumps(action) + b"\n")
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +207,15 @@ def test_a_bad_action_is_dead_lettered_by_the_promises_processor(processed):
     )
     letter = orjson.loads(value)
     assert key == b"CX" and letter["processor"] == "promises" and "cif" in letter["error"]
+
+
+def test_a_loan_and_a_promise_dated_9999_12_31_are_processed(processed):
+    with psycopg.connect(processed.database_url) as conn:
+        loan = conn.execute(
+            "SELECT bucket, dpd, next_event FROM loan_delinquency WHERE account_number = 'LN-FAR'"
+        ).fetchone()
+        promise = conn.execute("SELECT status FROM promises WHERE action_id = 'A-FAR'").fetchone()
+    assert loan == ("CURRENT", 0, date.max) and promise == ("PENDING",)
 
 
 def test_each_customer_is_as_late_as_their_worst_loan(processed, portfolio):

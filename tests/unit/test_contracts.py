@@ -17,6 +17,7 @@ from contracts.api import ActionCreate, LoanPublic, PaymentCreate
 from contracts.common import Money, PositiveMoney
 from contracts.errors import describe
 from contracts.exact import JsonNumberSeen
+from contracts.nul import may_hold_nul, nul_locations
 
 CUSTOMER = {
     "cif": "C000000001",
@@ -407,6 +408,19 @@ BAD = [
         "promise: only allowed with result PROMISE_TO_PAY, not NO_ANSWER",
     ),
     ("agent.actions", _with(ACTION, promise={"date": "2026-02-06", "amount": "0"}), "promise.amount: Input"),
+    # text PostgreSQL cannot store, wherever it sits; moments no event has; business dates centuries away
+    ("bank.customers", _with(CUSTOMER, name="Nguy\u0000en"), "name: Text must not contain the NUL"),
+    ("agent.actions", _with(ACTION, notes="\u0000"), "notes: Text must not contain the NUL character"),
+    ("bank.loans", _with(LOAN, custom_fields={"note": "a\u0000"}), "custom_fields.note: Text must not"),
+    (
+        "bank.collaterals",
+        _with(COLLATERAL, value=1.5, details={"plate": "x\u0000"}),  # the exact second pass too
+        "details.plate: Text must not contain the NUL",
+    ),
+    ("payments", _with(PAYMENT, paid_at="0001-01-01T00:00:00Z"), "paid_at: Input should be greater than or"),
+    ("agent.actions", _with(ACTION, at="3000-01-01T07:00:00+07:00"), "at: Input should be less than 3000"),
+    ("ops.business-date", {"date": "9026-02-01"}, "date: Input should be less than or equal to 2199-12-31"),
+    ("ops.business-date", {"date": "1969-12-31"}, "date: Input should be greater than or equal to 1970"),
     # not JSON at all
     ("payments", b'{"reference_number": "PAY1",', "invalid JSON: EOF while parsing"),
     ("payments", b"{not json", "invalid JSON: key must be a string"),
@@ -462,3 +476,35 @@ def test_an_amounts_documented_text_pattern_says_exactly_what_validation_takes(a
     except ValidationError:
         taken = False
     assert (re.search(pattern, text) is not None) == taken
+
+
+def test_far_dates_and_text_that_only_looks_like_nul_are_valid():
+    loan = LoanSnapshot.model_validate_json(
+        orjson.dumps(_with(LOAN, maturity_date="9999-12-31", custom_fields={"note": "C:\\u0000"}))
+    )
+    note = loan.custom_fields["note"]  # a backslash, then "u0000": no NUL in it
+    assert loan.maturity_date.year == 9999 and note == "C:\\u0000"
+    moment = Payment.model_validate_json(orjson.dumps(_with(PAYMENT, paid_at="2999-12-31T23:59:59Z")))
+    assert moment.paid_at.year == 2999
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.text(alphabet=st.sampled_from('a\\u0\x00"')),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(alphabet="ab\x00", max_size=2), children, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_the_quick_nul_test_never_misses_one(value):
+    """`may_hold_nul` on the JSON text decides whether the walk runs: it must be True for every document
+    the walk would find NUL in (it may say True for others: a backslash before "u0000")."""
+    found = list(nul_locations(value))
+    assert may_hold_nul(orjson.dumps(value)) or not found
+    assert may_hold_nul(orjson.dumps(value).decode()) or not found
+    for loc, text in found:
+        assert "\x00" in text and isinstance(loc, tuple)
