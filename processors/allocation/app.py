@@ -23,6 +23,7 @@ from processors.allocation import logic
 from processors.allocation.sink import AssignmentHistorySink, AssignmentOut
 from processors.common.app import make_application, partition_state_access, registry_topic
 from processors.common.dead_letters import dead_letter_for_error, dead_letter_output
+from processors.common.metrics import record_skipped
 from processors.common.routing import Routed, route
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def strategy_requests(value: bytes | None, key: str, _timestamp, _headers, state
         # The strategy processor writes this topic against its contract, and it has no dead-letter twin:
         # a value that fails is a bug upstream, logged loudly and skipped (the customer keeps its agent).
         log.error("invalid strategy assignment skipped", extra={"cif": key, "error": describe(error)})
+        record_skipped(NAME, STRATEGY, "ValidationError")
         return []
     record = None if assignment is None else assignment.model_dump(mode="json")
     return [Routed(logic.REQUESTS, pool, r) for pool, r in logic.customer_requests(state, key, record)]
@@ -79,6 +81,7 @@ def build(settings: Settings):
         except DomainError as error:
             # Requests are this processor's own output; one it cannot read is logged and skipped.
             log.error("allocation request skipped", extra={"pool": team, "error": str(error)})
+            record_skipped(NAME, logic.REQUESTS, type(error).__name__)
             return []
         return [AssignmentOut(change.cif, change.record, change.seq) for change in changes]
 

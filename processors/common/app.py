@@ -19,6 +19,7 @@ from quixstreams import Application, message_context
 from processors.common import framework_speedups
 from processors.common.instance import transactional_id
 from processors.common.metrics import LAG_INTERVAL_MS, PROCESSOR_UP, ProcessorMeter, describe_processor
+from processors.common.poison import PoisonNet
 from processors.common.sink_backpressure import flush_outputs_on_backpressure
 from processors.common.topic_creation import wait_for_created_topics
 from processors.common.transactions import fence_predecessor, watch_commits
@@ -82,8 +83,16 @@ class MeteredApplication(Application):
         extra = dict(options.pop("consumer_extra_config", None) or {})
         extra.setdefault("statistics.interval.ms", LAG_INTERVAL_MS)
         extra["stats_cb"] = meter.on_statistics
-        super().__init__(consumer_extra_config=extra, **options)
         self.meter = meter
+        # values the processor's code cannot take are dead-lettered or skipped (processors.common.poison)
+        self.poison = PoisonNet(meter.processor, meter.namespace)
+        super().__init__(
+            consumer_extra_config=extra,
+            on_consumer_error=self.poison.on_consumer_error,
+            on_processing_error=self.poison.on_processing_error,
+            **options,
+        )
+        self.poison.producer = self._producer
         meter.count_outputs(self._producer)
         self._composed: tuple[Any, dict] = (None, {})
         interval = options.get("commit_interval", 5.0)  # the framework's default
@@ -93,6 +102,10 @@ class MeteredApplication(Application):
         if self._composed[0] is not dataframe_composed:
             self._composed = (dataframe_composed, self.meter.timed(dataframe_composed))
         super()._process_message(self._composed[1])
+        if self.poison.unreadable is not None:  # committed past, as a processed message would be
+            topic, partition, offset = self.poison.unreadable
+            self.poison.unreadable = None
+            self._processing_context.store_offset(topic=topic, partition=partition, offset=offset)
         # The open checkpoint's deadline follows the lag: see `Backlog`.
         self._processing_context.checkpoint._commit_interval = self.backlog.interval(self.meter.total_lag)
 

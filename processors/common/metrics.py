@@ -51,6 +51,12 @@ DEAD_LETTERS = Counter(
     "Messages sent to the dead-letter twin of their topic, by source topic and error type.",
     ["processor", "topic", "error_type"],
 )
+SKIPPED = Counter(
+    "crm_processor_skipped_total",
+    "Input messages skipped on a topic without a dead-letter twin (written by processors): a value that is "
+    "not JSON or fails its contract there is a bug upstream. By processor, topic and reason.",
+    ["processor", "topic", "reason"],
+)
 CONSUMER_LAG = Gauge(
     "crm_consumer_lag",
     "Messages of an assigned input partition not yet consumed (last stable offset minus position).",
@@ -183,6 +189,11 @@ def record_business_date(processor: str, bank: str, day: date) -> None:
 
 def record_dead_letter(processor: str, topic: str, error_type: str) -> None:
     DEAD_LETTERS.labels(processor, topic, error_type).inc()
+
+
+def record_skipped(processor: str, topic: str, reason: str) -> None:
+    """An input message of ``topic`` (logical name) skipped for ``reason`` (an exception's type name)."""
+    SKIPPED.labels(processor, topic, reason).inc()
 
 
 def record_action(action: dict) -> None:

@@ -47,6 +47,7 @@ from processors.common.app import (
     registry_topic,
     without_time_alignment,
 )
+from processors.common.metrics import record_skipped
 from processors.common.routing import Routed, route
 from processors.queues import logic
 from processors.queues.events import queue_events
@@ -153,6 +154,7 @@ def build(settings: Settings):
         except (ValidationError, DomainError) as error:  # from a processor's output: a bug upstream
             where = {"topic": source, "partition": context.partition, "offset": context.offset}
             log.warning("skipped a value that fails its contract", extra={**where, "error": str(error)[:500]})
+            record_skipped(NAME, source, type(error).__name__)
             return []
         return [_member_change(namespace, change) for change in made]
 

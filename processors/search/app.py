@@ -21,6 +21,7 @@ from quixstreams import message_context
 from contracts import AgentAssignment, CustomerDelinquencyRecord, CustomerRecord
 from crm.settings import Settings
 from processors.common.app import make_application, registry_topic, without_time_alignment
+from processors.common.metrics import record_skipped
 from processors.search import documents
 from processors.search.sink import SearchSink
 from topics import physical_name
@@ -65,6 +66,7 @@ def build(settings: Settings):
         except ValidationError as error:  # from a processor's output: a bug upstream
             where = {"topic": source, "partition": context.partition, "offset": context.offset}
             log.warning("skipped a value that fails its contract", extra={**where, "error": str(error)[:500]})
+            record_skipped(NAME, source, "ValidationError")
             return []
         return [] if change is None else [change]
 

@@ -28,7 +28,8 @@ def promtool(*args: str, cwd: Path | None = None) -> str:
 
 def test_there_are_rules_for_lag_dead_letters_the_business_date_and_down_processors():
     text = "\n".join(path.read_text() for path in RULE_FILES)
-    for alert in ("ConsumerLagHigh", "DeadLettersGrowing", "BusinessDateMissing", "BusinessDateNotAdvancing"):
+    alerts = ("ConsumerLagHigh", "DeadLettersGrowing", "MessagesSkipped", "BusinessDateMissing")
+    for alert in (*alerts, "BusinessDateNotAdvancing"):
         assert f"alert: {alert}" in text
     assert "alert: ProcessorDown" in text
 

@@ -1,0 +1,60 @@
+"""The net under every processor (`processors.common.poison`), on a real broker: a value its code fails
+on is dead-lettered when its topic has a `.dlq` twin, skipped and counted when it has not, and either way
+the processor commits past it and goes on instead of stopping at it on every restart."""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+import pytest
+from prometheus_client import REGISTRY
+
+from processors.common.app import make_application, registry_topic
+from tests.kafka_helpers import read_all
+from tests.services import initialized_namespace
+from topics import physical_name
+from topics.clients import make_producer
+from topics.lag import wait_caught_up
+
+pytestmark = pytest.mark.integration
+
+
+def skipped(processor: str, topic: str, reason: str) -> float:
+    labels = {"processor": processor, "topic": topic, "reason": reason}
+    return REGISTRY.get_sample_value("crm_processor_skipped_total", labels) or 0.0
+
+
+def test_values_the_code_fails_on_are_dead_lettered_or_skipped_and_the_processor_goes_on(
+    service_addresses, run_id, cli_env
+):
+    name = f"poison{uuid.uuid4().hex[:6]}"
+    with initialized_namespace(service_addresses, f"p{run_id}", cli_env) as (settings, _env):
+        producer = make_producer(settings)
+        payments, ticks = physical_name("payments", settings), physical_name("delinquency.ticks", settings)
+        producer.produce(payments, b'{"reference_number": "R1"}', b"LN1")  # no account_number
+        producer.produce(payments, b'{"account_number": "LN2"}', b"LN2")
+        producer.produce(ticks, b"{}", b"tick-0")  # no date
+        producer.produce(ticks, b'{"date": "2026-03-02"}', b"tick-0")
+        producer.produce(ticks, b"not json", b"tick-0")  # the last: nothing after it commits past it
+        producer.flush()
+
+        app = make_application(settings, name)
+        seen: list = []
+        app.dataframe(registry_topic(app, settings, "payments", value="bytes")).apply(
+            lambda value: seen.append(orjson.loads(value)["account_number"])
+        )
+        app.dataframe(registry_topic(app, settings, "delinquency.ticks")).apply(
+            lambda value: seen.append(value["date"])
+        )
+        app.run(timeout=5)  # until nothing came for 5 s; then every offset must be committed past
+        wait_caught_up(settings.kafka_brokers, f"{settings.namespace}crm-{name}", [payments, ticks], 30)
+
+        assert sorted(seen) == ["2026-03-02", "LN2"]  # the good values around the bad ones
+        [(key, value)] = read_all(settings.kafka_brokers, physical_name("payments.dlq", settings), 1)
+        letter = orjson.loads(value)
+        assert key == b"LN1" and letter["processor"] == name and letter["offset"] == 0
+        assert (letter["error_type"], letter["error"]) == ("KeyError", "KeyError: 'account_number'")
+        assert letter["value"] == '{"reference_number": "R1"}'
+        assert skipped(name, "delinquency.ticks", "SerializationError") == 1
+        assert skipped(name, "delinquency.ticks", "KeyError") == 1
