@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from decimal import Decimal
 
 import orjson
 import psycopg
@@ -26,6 +27,10 @@ def world(service_addresses, run_id, cli_env, tmp_path_factory):
 
     portfolio = tmp_path_factory.mktemp("entities")
     generate_portfolio(portfolio, 250, 3, workers=1, progress=False)
+    loans = portfolio / "bank.loans.jsonl"
+    six_places = {**orjson.loads(loans.read_bytes().splitlines()[0]), "interest_rate": "12.123456"}
+    with loans.open("ab") as out:  # the most decimal places a rate may have
+        out.write(orjson.dumps(six_places | {"account_number": "LN-RATE"}) + b"\n")
     with initialized_namespace(service_addresses, f"e{run_id}", cli_env) as (settings, env):
         for topic in TOPICS:
             assert ingest_file(settings, topic, portfolio / f"{topic}.jsonl").ok
@@ -102,6 +107,9 @@ def test_stored_values_are_exact(world):
     assert stored[0] == loan["outstanding"]
     assert schedule == [(r["due_date"], r["principal"], r["paid"]) for r in loan["installments"]]
     assert name == customer["name"] and phones[0]["number"] == customer["phones"][0]["number"]
+    with psycopg.connect(settings.database_url) as conn:
+        rate = conn.execute("SELECT interest_rate FROM loans WHERE account_number = 'LN-RATE'").fetchone()
+    assert rate == (Decimal("12.123456"),)
 
 
 def test_invalid_customers_are_dead_lettered(world):
