@@ -105,8 +105,9 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> dict:
             watch = _Watch(settings, options, supervisor.check, started)
             processing = watch.until_idle(console)
             final = watch.final_figures()
+            last_date = manifest["last_business_date"]
             checks = sinks.expected_checks(
-                settings, manifest["counts"], distinct_payments, manifest["last_business_date"], final
+                settings, manifest["counts"], distinct_payments, last_date, final, data_dir
             )
             processing["sinks"] = watch.sink_results(final, checks)
             inbound = result["stages"]["ingest"]["events"]

@@ -9,11 +9,13 @@ is when the sink last changed, to within one poll, and a sink that merely went q
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import redis
 
+from benchmarks import e2e_rules
 from crm.settings import Settings
 
 # One statement, one snapshot: row counts, and revision sums that move whenever a row is rewritten.
@@ -140,17 +142,24 @@ class Lags:
 
 
 def expected_checks(
-    settings: Settings, counts: dict[str, int], distinct_payments: int, last_business_date: str, final: dict
+    settings: Settings,
+    counts: dict[str, int],
+    distinct_payments: int,
+    last_business_date: str,
+    final: dict,
+    data_dir: Path,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Each sink's final figures against what the portfolio and PostgreSQL's final state call for."""
+    """Each sink's final figures against what the portfolio and PostgreSQL's final state call for, and a
+    sample of loans against the domain rules (`benchmarks/e2e_rules.py`)."""
     pg, es, rd = final["postgresql"], final["elasticsearch"], final["redis"]
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         queue_entries = conn.execute(_EXPECTED_QUEUE_ENTRIES).fetchone()[0]
         call_agents = conn.execute(_CALL_AGENTS).fetchone()[0]
         customers_with_loans = conn.execute("SELECT count(DISTINCT cif) FROM loans").fetchone()[0]
+    compared, wrong = e2e_rules.mismatches(settings, data_dir, last_business_date, counts["bank.loans"])
 
-    def check(what: str, actual, expected) -> dict[str, Any]:
-        return {"what": what, "actual": actual, "expected": expected, "ok": actual == expected}
+    def check(what: str, actual, expected, **more) -> dict[str, Any]:
+        return {"what": what, "actual": actual, "expected": expected, "ok": actual == expected, **more}
 
     return {
         "postgresql": [
@@ -164,6 +173,12 @@ def expected_checks(
                 customers_with_loans,
             ),
             check("latest business date reached", pg["business_date"], last_business_date),
+            check(
+                f"loan_delinquency rows unlike the domain rules, of {compared:,} sampled loans",
+                len(wrong),
+                0,
+                examples=wrong[:5],
+            ),
             check(
                 "strategy_assignments rows = customers with delinquency",
                 pg["strategy_assignments"],

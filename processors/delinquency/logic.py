@@ -210,7 +210,11 @@ def on_business_date(state_of: StateOf, new_date: date, limit: int = TICK_CHUNK)
     current = partition.get("date")
     aging = partition.get("aging")
     if current is None or new_date > date.fromisoformat(current):
-        aging = {"after": aging["after"] if aging else current, "cursor": None}
+        # Worked off through: the last date whose catch-up finished, kept while a newer one is under way.
+        # The very first date's catch-up has none, but nothing is filed under that date or earlier (loans
+        # wait in `pending` until their first look files them past it), so it counts as worked off: left
+        # at None, the loans it aged before a newer date came were never aged again.
+        aging = {"after": (aging or {}).get("after") or current, "cursor": None}
         partition.set("date", new_date.isoformat())
     elif aging is None:
         return [], True  # a replayed, out-of-date or already finished tick
