@@ -209,7 +209,7 @@ async def test_the_360_view_shows_the_customer_contacts_references_loans_and_col
     assert (late["account_number"], late["dpd"], late["bucket"]) == (customer["late"], days, bucket(days))
     assert late["overdue_amount"] == "1999999.50" and late["outstanding"] == "18000000"
     assert [i["due_date"] for i in late["installments"]] == ["2026-01-15", "2026-02-15"]
-    assert late["installments"][1]["paid"] == "0.50" and late["interest_rate"] == "12.5000"
+    assert late["installments"][1]["paid"] == "0.50" and late["interest_rate"] == "12.5"
     assert (
         late["collateral_numbers"] == [f"COL-{customer['tag']}-CAR"]
         and late["custom_fields"]["risk_score"] == 0.7
