@@ -18,11 +18,18 @@ def dead_letter_for_current(
 ) -> dict:
     """A dead-letter record for the current message of ``topic`` (logical name), ready for ``<topic>.dlq``."""
     context = message_context()
+    return dead_letter_at(topic, context.partition, context.offset, key, value, error, error_type, processor)
+
+
+def dead_letter_at(
+    topic: str, partition: int, offset: int, key: Any, value: Any, error: str, error_type: str, processor: str
+) -> dict:
+    """`dead_letter_for_current` for a message named by its place, outside its processing context."""
     record_dead_letter(processor, topic, error_type)
     return dead_letter_record(
         source_topic=topic,
-        partition=context.partition,
-        offset=context.offset,
+        partition=partition,
+        offset=offset,
         key=key.encode() if isinstance(key, str) else key,
         value=value if isinstance(value, bytes) else orjson.dumps(value),
         error=error,

@@ -26,8 +26,8 @@ import orjson
 from quixstreams.error_callbacks import default_on_consumer_error, default_on_processing_error
 from quixstreams.models.serializers.exceptions import SerializationError
 
-from contracts import dead_letter_record
-from processors.common.metrics import logical_topic, record_dead_letter, record_skipped
+from processors.common.dead_letters import dead_letter_at
+from processors.common.metrics import logical_topic, record_skipped
 from topics.registry import TopicKind, UnknownTopicError, get_topic
 
 log = logging.getLogger(__name__)
@@ -70,20 +70,11 @@ class PoisonNet:
         if twin is None:
             self._skipped(topic, row.partition, row.offset, error, value)
             return True
+        reason, kind = f"{type(error).__name__}: {error}", type(error).__name__
+        place = (topic, row.partition, row.offset)
+        letter = dead_letter_at(*place, row.key, value, reason, kind, self.processor)
         key = row.key.encode() if isinstance(row.key, str) else row.key
-        reason = f"{type(error).__name__}: {error}"
-        letter = dead_letter_record(
-            source_topic=topic,
-            partition=row.partition,
-            offset=row.offset,
-            key=key,
-            value=value,
-            error=reason,
-            error_type=type(error).__name__,
-            processor=self.processor,
-        )
         self.producer.produce(topic=f"{self.namespace}{twin}", key=key, value=orjson.dumps(letter))
-        record_dead_letter(self.processor, topic, type(error).__name__)
         where = {"topic": topic, "partition": row.partition, "offset": row.offset, "error": reason[:300]}
         log.error("a value the processor failed on was dead-lettered", extra=where)
         return True
