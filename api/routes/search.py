@@ -14,6 +14,7 @@ from api.queries.search import MAX_WINDOW, SearchRequest, search_customers
 from api.resources import Resources
 from api.security import Principal
 from api.visibility import scope_of
+from contracts.nul import NUL
 from contracts.search import SearchResults
 from domain.buckets import DEFAULT_BUCKETS
 
@@ -82,7 +83,7 @@ def plain_search(params: dict[str, str]) -> SearchRequest | None:
     page = _whole_number(params.get("page", "1"))
     page_size = _whole_number(params.get("page_size", str(PAGE_SIZE_DEFAULT)))
     if (
-        (q is not None and not (len(q) <= Q_MAX_LENGTH and q.strip()))
+        (q is not None and not (len(q) <= Q_MAX_LENGTH and q.strip() and NUL not in q))
         or (bucket is not None and bucket not in DEFAULT_BUCKETS.labels)
         or (agent is not None and not (len(agent) <= AGENT_MAX_LENGTH and _AGENT.fullmatch(agent)))
         or page is None

@@ -470,6 +470,8 @@ async def test_the_fast_path_never_takes_what_the_route_refuses(client, searches
         {"q": "x" * 101},
         {"q": " "},
         {"q": ""},
+        {"q": "a\x00"},
+        {"agent": "A1\x00"},
         {"bucket": "180+"},
         {"bucket": "current"},
     ],
