@@ -156,7 +156,9 @@ def expected_checks(
         queue_entries = conn.execute(_EXPECTED_QUEUE_ENTRIES).fetchone()[0]
         call_agents = conn.execute(_CALL_AGENTS).fetchone()[0]
         customers_with_loans = conn.execute("SELECT count(DISTINCT cif) FROM loans").fetchone()[0]
-    compared, wrong = e2e_rules.mismatches(settings, data_dir, last_business_date, counts["bank.loans"])
+    (compared, wrong), (customers_compared, customers_wrong) = e2e_rules.mismatches(
+        settings, data_dir, last_business_date, counts["bank.loans"]
+    )
 
     def check(what: str, actual, expected, **more) -> dict[str, Any]:
         return {"what": what, "actual": actual, "expected": expected, "ok": actual == expected, **more}
@@ -178,6 +180,13 @@ def expected_checks(
                 len(wrong),
                 0,
                 examples=wrong[:5],
+            ),
+            check(
+                "customer_delinquency DPDs unlike the domain rules,"
+                f" of {customers_compared:,} sampled customers",
+                len(customers_wrong),
+                0,
+                examples=customers_wrong[:5],
             ),
             check(
                 "strategy_assignments rows = customers with delinquency",

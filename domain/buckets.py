@@ -79,6 +79,17 @@ def bucket(dpd: int, config: BucketConfig = DEFAULT_BUCKETS) -> str:
     return config.labels[bisect_right(config.lows, dpd) - 1]
 
 
+def dpd_on(dpd: int, recorded_on: date, day: date) -> int:
+    """A DPD recorded on ``recorded_on``, as it stands on ``day`` if nothing else happens in between.
+
+    While an installment is past due, DPD grows a day a day (it is the days since the oldest unpaid one fell
+    due); at 0 it stays 0 until an installment falls due, which is an event of its own. A later record
+    replaces this estimate; a ``day`` before the record changes nothing (DPD is never aged backwards).
+    """
+    behind = (day - recorded_on).days
+    return dpd + behind if dpd > 0 and behind > 0 else dpd
+
+
 def transition(old: str, new: str, config: BucketConfig = DEFAULT_BUCKETS) -> Transition | None:
     """How a loan moved between two buckets; None when it stayed."""
     before, after = config.rank(old), config.rank(new)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
-from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket
+from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket, dpd_on
 from domain.loan import LoanView
 from domain.money import ZERO
 
@@ -31,6 +32,9 @@ def roll_up(
 ) -> CustomerDelinquency:
     """``roll_up(loan_views[, config])``: the customer is as late as their worst loan.
 
+    The loans' records may be of different dates (each is written when its own figures change): their DPD
+    is first brought to the latest of them (`aligned`), so the customer's is as of that date.
+
     The earlier form ``roll_up(cif, loan_views[, config])`` still works; without it the cif is the loans'.
     """
     if isinstance(loan_views, str):
@@ -39,6 +43,7 @@ def roll_up(
         loans = list(loan_views)
         config = views if isinstance(views, BucketConfig) else config
         cif = loans[0].cif if loans else None
+    loans = aligned(loans, config)
     overdue: dict[str, Decimal] = {}
     outstanding: dict[str, Decimal] = {}
     for view in loans:
@@ -54,3 +59,23 @@ def roll_up(
         loans_delinquent=sum(1 for view in loans if view.dpd > 0),
         loans=len(loans),
     )
+
+
+def aligned(views: Iterable[LoanView], config: BucketConfig = DEFAULT_BUCKETS) -> list[LoanView]:
+    """The views brought to the latest business date among them.
+
+    A loan's record is written when its bucket or an amount changes, not each day (`schedule.next_event`),
+    so between two records only its DPD moves, a day a day while something is past due. A record days
+    older than its neighbours therefore still holds, with its DPD (and so its bucket) aged to their date.
+    """
+    views = list(views)
+    latest = max((view.business_date for view in views), default=None)
+    return [_aged(view, latest, config) for view in views] if latest else views
+
+
+def _aged(view: LoanView, day: date, config: BucketConfig) -> LoanView:
+    if view.business_date >= day:
+        return view
+    dpd = dpd_on(view.dpd, view.business_date, day)
+    grown = bucket(dpd, config) if dpd != view.dpd else view.bucket
+    return replace(view, business_date=day, dpd=dpd, bucket=grown)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.customer import roll_up
+from domain.customer import aligned, roll_up
 from domain.loan import LoanView
 from processors.common.records import loan_view
 
@@ -15,7 +15,9 @@ def on_loan_record(state, record: dict) -> dict | None:
         return None  # a redelivered or older record of that loan
     loans[record["account_number"]] = record
     state.set("loans", loans)
-    views = [loan_view(r) for r in loans.values()]
+    # each loan's DPD as of the newest record's date: the figures quoted per account are those the
+    # customer's max_dpd is made of
+    views = aligned(loan_view(r) for r in loans.values())
     result = roll_up(record["cif"], views)
     revision = state.get("revision", 0) + 1
     state.set("revision", revision)

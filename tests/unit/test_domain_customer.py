@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from domain import BucketConfig, LoanView, bucket, roll_up
+from domain.customer import aligned
 
 
 def view(account: str, dpd: int, overdue: str, outstanding: str, currency: str = "VND") -> LoanView:
@@ -66,3 +67,35 @@ def test_roll_up_properties(views):
         )
     assert sum(result.outstanding_total.values(), D(0)) == sum((v.outstanding for v in views), D(0))
     assert roll_up(list(reversed(views))) == roll_up(views)
+
+
+def dated(account: str, dpd: int, day: date, overdue: str = "100") -> LoanView:
+    return LoanView(account, "C1", "VND", day, dpd, bucket(dpd), D(overdue), D("1000"), None, None)
+
+
+def test_loans_recorded_on_different_dates_are_rolled_up_as_of_the_latest():
+    # LN1 was last written on 31 Jan at 30 days late (its bucket changed); LN2 got a payment on 10 Feb
+    late, paid = dated("LN1", 30, date(2026, 1, 31)), dated("LN2", 0, date(2026, 2, 10), "0")
+    result = roll_up([late, paid])
+    assert (result.max_dpd, result.bucket, result.loans_delinquent) == (40, "30-59", 1)
+    crossing = dated("LN1", 58, date(2026, 1, 31))  # two days on it is 60 days late: the next bucket
+    assert roll_up([crossing, paid]).bucket == "60-89"
+    assert aligned([late, paid]) == [dated("LN1", 40, date(2026, 2, 10)), paid]
+    assert aligned([dated("LN3", 0, date(2026, 1, 1)), paid])[0].dpd == 0  # nothing past due: nothing grows
+
+
+dated_views = st.lists(st.tuples(st.integers(0, 400), st.integers(0, 30)), min_size=1, max_size=6).map(
+    lambda rows: [dated(f"LN{n}", d, date(2026, 2, 1) + timedelta(days=k)) for n, (d, k) in enumerate(rows)]
+)
+
+
+@given(dated_views)
+def test_a_roll_up_is_the_same_from_any_loans_record_dated_up_to_the_latest(views):
+    latest = max(v.business_date for v in views)
+    # each view written again on the latest date, as the delinquency processor would have written it
+    rewritten = [
+        dated(v.account_number, v.dpd + (latest - v.business_date).days if v.dpd else 0, latest)
+        for v in views
+    ]
+    assert roll_up(views) == roll_up(rewritten)
+    assert aligned(aligned(views)) == aligned(views)

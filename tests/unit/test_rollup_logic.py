@@ -40,3 +40,16 @@ def test_the_customer_follows_the_worst_loan_and_ignores_stale_records():
         "USD": "100",
         "VND": "200",
     }
+
+
+def test_a_loan_written_days_before_another_is_quoted_as_of_the_newer_record():
+    state = DictState({}, "C1")
+    on_loan_record(
+        state, {**record("LN1", 1, 30, "30-59", "250", "2026-01-01"), "business_date": "2026-01-31"}
+    )
+    out = on_loan_record(state, record("LN2", 1, 0, "CURRENT", "0"))  # a payment on 10 Feb
+    assert (out["business_date"], out["max_dpd"], out["bucket"]) == ("2026-02-10", 40, "30-59")
+    assert [(a["account_number"], a["dpd"], a["bucket"]) for a in out["accounts"]] == [
+        ("LN1", 40, "30-59"),
+        ("LN2", 0, "CURRENT"),
+    ]
