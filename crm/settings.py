@@ -128,8 +128,9 @@ class Settings(BaseSettings):
         5_000,
         ge=1,
         description="Customers the strategy processor re-evaluates per message when a re-evaluation is "
-        "requested (a new strategy version). A partition with more is worked off in several messages, each "
-        "in a transaction of its own, well inside Kafka's transaction timeout (60 s).",
+        "requested (a new strategy version), or when a business date brings customers' DPD to where a "
+        "condition turns. A partition with more is worked off in several messages, each in a transaction "
+        "of its own, well inside Kafka's transaction timeout (60 s).",
     )
     promise_grace_days: int = Field(
         3, ge=0, description="Days after a promise's date during which payments still keep it."

@@ -18,7 +18,8 @@ that is a plain decimal number ("0.7", not "007") is a number, as in the ``bank.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ from operator import attrgetter
 
 from domain.buckets import DEFAULT_BUCKETS, BucketConfig
 from domain.contacts import ContactRule, CustomerContacts, SelectedContact, select_contacts
+from domain.dates import add_days
 from domain.errors import InvalidConfig
 from domain.money import to_money
 
@@ -530,6 +532,9 @@ class CompiledGroup:
 class CompiledStrategy:
     version: int
     groups: tuple[CompiledGroup, ...]
+    # The DPDs on reaching which some condition can change its answer (ascending, `turning_dpds`): DPD grows
+    # a day a day with no event, so a customer's campaigns can change on the day a loan reaches one.
+    turning_dpds: tuple[int, ...] = ()
 
 
 def _compile_campaign(group: Group, campaign: Campaign, buckets: BucketConfig) -> CompiledCampaign:
@@ -572,7 +577,54 @@ def compile_strategy(strategy: Strategy, buckets: BucketConfig = DEFAULT_BUCKETS
 
         matcher = group_matcher(campaigns, field_spec)
         groups.append(CompiledGroup(group.id, group.name, strategy.version, campaigns, matcher))
-    return CompiledStrategy(strategy.version, tuple(groups))
+    return CompiledStrategy(strategy.version, tuple(groups), turning_dpds(groups, buckets))
+
+
+# Fields that move on their own as business dates pass: DPD grows a day a day while something is past due,
+# and with it the bucket. Nothing else a condition reads changes without an event.
+GROWING_DPD = frozenset({"delinquency.max_dpd", "loan.dpd"})
+GROWING_BUCKET = frozenset({"delinquency.bucket", "loan.bucket"})
+
+
+def turning_dpds(groups: Iterable[CompiledGroup], buckets: BucketConfig = DEFAULT_BUCKETS) -> tuple[int, ...]:
+    """The DPDs on reaching which a condition of ``groups`` can change its answer, ascending.
+
+    ``>= 30`` turns on the day DPD reaches 30, ``> 30`` on 31, ``= 30`` (and ``!=``, ``IN``, ``NOT IN``) on
+    30 and again on 31; a condition on a bucket turns at every bucket's lower bound.
+    """
+    turning: set[int] = set()
+    for group in groups:
+        for campaign in group.campaigns:
+            for compiled in (*campaign.customer_conditions, *campaign.loan_conditions):
+                condition = compiled.condition
+                if condition.operator in NULL_TESTS:
+                    continue
+                if condition.field in GROWING_BUCKET:
+                    turning.update(buckets.lows[1:])
+                elif condition.field in GROWING_DPD:
+                    values = condition.value if condition.operator in MEMBERSHIP else (condition.value,)
+                    for value in values:
+                        turning.update(_turns(condition.operator, value))
+    return tuple(sorted(dpd for dpd in turning if dpd > 0))
+
+
+def _turns(operator: Operator, value: int) -> tuple[int, ...]:
+    if operator in (Operator.GE, Operator.LT):
+        return (value,)
+    if operator in (Operator.GT, Operator.LE):
+        return (value + 1,)
+    return (value, value + 1)  # equality and membership: on reaching the value and on passing it
+
+
+def next_turn(dpds: Iterable[int], as_of: date, turning: tuple[int, ...]) -> date | None:
+    """The first day after ``as_of`` on which one of ``dpds`` (each as of ``as_of``, growing a day a day
+    while above 0) reaches one of the ``turning`` DPDs; None when none ever will."""
+    soonest = None
+    for dpd in dpds:
+        if dpd > 0 and (at := bisect_right(turning, dpd)) < len(turning):
+            days = turning[at] - dpd
+            soonest = days if soonest is None else min(soonest, days)
+    return None if soonest is None else add_days(as_of, soonest)
 
 
 def _reason(group: CompiledGroup, compiled: CompiledCampaign, facts: CustomerFacts, loan: object) -> str:

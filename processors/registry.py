@@ -23,6 +23,7 @@ INPUTS: dict[str, tuple[str, ...]] = {
         "bank.customers",
         "promises",
         "agent.actions",
+        "delinquency.ticks",
         "strategy.reevaluate",
     ),
     "allocation": ("strategy.assignments", "config.agents", "allocation.requests"),

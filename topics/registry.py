@@ -199,7 +199,8 @@ _INTERNAL = (
         TopicKind.INTERNAL,
         "partition_key",
         "Requests to re-evaluate every customer under the current strategy, one per partition, and the "
-        "strategy processor's continuations of a long one (marked continued).",
+        "strategy processor's continuations of a long one or of a business date's re-evaluations (marked "
+        "continued).",
         retention_ms=7 * DAY_MS,
     ),
     TopicSpec(

@@ -28,11 +28,12 @@ def _shard(key: str) -> int:
     return zlib.crc32(key.encode()) % SHARDS
 
 
-def file_under(state_of: StateOf, index: str, key: str, where: str | None) -> None:
+def file_under(state_of: StateOf, index: str, key: str, where: str | None, mark: str = "filed") -> None:
     """Move ``key`` in the index under prefix ``index`` from where it was filed to ``where`` (an ISO date,
-    `PENDING`, or None to take it out)."""
+    `PENDING`, or None to take it out). ``mark`` names where the key remembers its place: a key in two
+    indexes needs one name per index."""
     own, slots = state_of(key), state_of(index)
-    previous = own.get("filed")
+    previous = own.get(mark)
     if previous == where:
         return
     shard = _shard(key)
@@ -43,9 +44,9 @@ def file_under(state_of: StateOf, index: str, key: str, where: str | None) -> No
     if where is not None:
         slot = f"{where}:{shard}"
         slots.set(slot, [*slots.get(slot, []), key])
-        own.set("filed", where)
+        own.set(mark, where)
     else:
-        own.delete("filed")
+        own.delete(mark)
 
 
 def members(state_of: StateOf, index: str, slot: str) -> list[str]:

@@ -2,20 +2,22 @@
 
 delinquency.customers ─┐
 bank.customers ────────┤
-promises ──────────────┼─> logic (compiled strategy) ─> strategy.assignments ─> strategy_assignments table
-agent.actions ─────────┤
-strategy.reevaluate ───┘ (a long re-evaluation goes on through it: the processor sends itself the rest)
+promises ──────────────┤
+agent.actions ─────────┼─> logic (compiled strategy) ─> strategy.assignments ─> strategy_assignments table
+delinquency.ticks ─────┤ (the business date: customers whose DPD reached a turning one)
+strategy.reevaluate ───┘ (a long re-evaluation or date goes on through it: the processor sends it the rest)
 config.strategies ─> read whole by every process (processors.common.config_table), compiled once per version
 
-All inputs are keyed by cif (the re-evaluation requests are keyed to land on every partition). Invalid
-customers and actions are dead-lettered by the processors that own those contracts (entities, promises);
-they are skipped here.
+All inputs are keyed by cif (the re-evaluation requests and ticks are keyed to land on every partition).
+Invalid customers and actions are dead-lettered by the processors that own those contracts (entities,
+promises); they are skipped here.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from datetime import date
 
 from pydantic import ValidationError
 from quixstreams import message_context
@@ -38,6 +40,8 @@ from topics import physical_name
 log = logging.getLogger(__name__)
 NAME = "strategy"
 REEVALUATE = "strategy.reevaluate"
+TICKS = "delinquency.ticks"
+TURNS_OF = "turns_of"  # marks the rest of a business date's re-evaluations, sent on REEVALUATE
 STRATEGY_ID = "default"  # the one live strategy; the admin API publishes it under this id
 WAIT_FOR_VERSION_S = 30.0
 
@@ -69,17 +73,37 @@ def build(settings: Settings):
         "agent.actions": "bytes",
         "delinquency.customers": "json",
         "promises": "json",
+        TICKS: "json",
         REEVALUATE: "json",
     }
     topics = {name: registry_topic(app, settings, name, value=kind) for name, kind in sources.items()}
     logical = {physical_name(name, settings): name for name in sources}
     merged = app.dataframe(topics["delinquency.customers"])
-    for name in ("bank.customers", "promises", "agent.actions", REEVALUATE):
+    for name in ("bank.customers", "promises", "agent.actions", TICKS, REEVALUATE):
         merged = merged.concat(app.dataframe(topics[name]))
     state_access = partition_state_access(merged)
 
     def current():
         return strategies.get(STRATEGY_ID)
+
+    def tick(state_of, key: str, day: str, continuing: bool) -> list:
+        started = time.perf_counter()
+        outputs, done = logic.on_tick(
+            state_of, date.fromisoformat(day), current, settings.strategy_reevaluation_chunk, continuing
+        )
+        if outputs or not done or continuing:  # quiet for a date that turned nobody
+            log.info(
+                "re-evaluated for the business date" if done else "re-evaluated towards the business date",
+                extra={
+                    "date": day,
+                    "partition": message_context().partition,
+                    "changed": len(outputs),
+                    "seconds": round(time.perf_counter() - started, 3),
+                },
+            )
+        if not done:  # the rest in the next message, and so in a transaction of its own
+            outputs.append((REEVALUATE, key, {TURNS_OF: day, logic.CONTINUED: True, "partition_key": key}))
+        return outputs
 
     def handle(value, key, _timestamp, _headers):
         source = logical[message_context().topic]
@@ -88,6 +112,10 @@ def build(settings: Settings):
             return logic.on_delinquency(state_of, value, current)
         if source == "promises":
             return logic.on_promise(state_of, value, current)
+        if source == TICKS:
+            return tick(state_of, key, value["date"], continuing=False)
+        if source == REEVALUATE and TURNS_OF in value:
+            return tick(state_of, key, value[TURNS_OF], continuing=True)
         if source == REEVALUATE:
             wanted = value.get("version") or 0
             strategies.wait_for(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from domain.buckets import bucket, dpd_on
 from domain.contacts import CustomerContacts, Email, Phone, Reference
 from domain.strategy import CustomerFacts, DelinquencySummary, LoanFacts, custom_value
 
@@ -55,6 +56,36 @@ def stored_delinquency(record: dict) -> dict:
     }
 
 
+def _unchanged(dpd: int, recorded_bucket: str) -> tuple[int, str]:
+    return dpd, recorded_bucket
+
+
+def _grower(recorded_on: str | None, as_of: date | None):
+    """(dpd, bucket) as recorded → as on ``as_of`` (unchanged unless ``as_of`` is later than the record)."""
+    recorded = date.fromisoformat(recorded_on) if recorded_on else None
+    if recorded is None or as_of is None or as_of <= recorded:
+        return _unchanged
+
+    def grow(dpd: int, recorded_bucket: str) -> tuple[int, str]:
+        grown = dpd_on(dpd, recorded, as_of)
+        return (grown, bucket(grown)) if grown != dpd else (dpd, recorded_bucket)
+
+    return grow
+
+
+def _loan(account: dict, dpd: int, loan_bucket: str) -> LoanFacts:
+    return LoanFacts(
+        account_number=account["account_number"],
+        product_type=account.get("product_type") or "",
+        currency=account["currency"],
+        dpd=dpd,
+        bucket=loan_bucket,
+        overdue_amount=Decimal(account["overdue_amount"]),
+        outstanding=Decimal(account["outstanding"]),
+        custom={k: custom_value(v) for k, v in (account.get("custom_fields") or {}).items()},
+    )
+
+
 def _main_currency(delinquency: dict) -> str | None:
     """The currency a customer's totals are compared in: the one with the largest outstanding balance."""
     totals = delinquency.get("outstanding_total") or {}
@@ -62,33 +93,30 @@ def _main_currency(delinquency: dict) -> str | None:
 
 
 def customer_facts(
-    cif: str, customer: dict | None, delinquency: dict, promises: dict, flagged: list
+    cif: str,
+    customer: dict | None,
+    delinquency: dict,
+    promises: dict,
+    flagged: list,
+    as_of: date | None = None,
 ) -> CustomerFacts:
+    """The facts conditions read, with DPD (and bucket) grown from the record's date to ``as_of`` (the
+    partition's business date, when later): between two records of a loan only its DPD moves."""
     customer = customer or {}
     currency = _main_currency(delinquency)
     statuses = list(promises.values())
+    grow = _grower(delinquency.get("business_date"), as_of)
+    max_dpd, customer_bucket = grow(delinquency["max_dpd"], delinquency["bucket"])
     summary = DelinquencySummary(
-        max_dpd=delinquency["max_dpd"],
-        bucket=delinquency["bucket"],
+        max_dpd=max_dpd,
+        bucket=customer_bucket,
         overdue_total=Decimal((delinquency.get("overdue_total") or {}).get(currency, "0")),
         outstanding_total=Decimal((delinquency.get("outstanding_total") or {}).get(currency, "0")),
         broken_promises=statuses.count("BROKEN"),
         loans_delinquent=delinquency.get("loans_delinquent") or 0,
         has_pending_promise="PENDING" in statuses,
     )
-    loans = tuple(
-        LoanFacts(
-            account_number=a["account_number"],
-            product_type=a.get("product_type") or "",
-            currency=a["currency"],
-            dpd=a["dpd"],
-            bucket=a["bucket"],
-            overdue_amount=Decimal(a["overdue_amount"]),
-            outstanding=Decimal(a["outstanding"]),
-            custom={k: custom_value(v) for k, v in (a.get("custom_fields") or {}).items()},
-        )
-        for a in delinquency.get("accounts") or []
-    )
+    loans = tuple(_loan(a, *grow(a["dpd"], a["bucket"])) for a in delinquency.get("accounts") or [])
     contacts = CustomerContacts(
         phones=tuple(Phone(*p) for p in customer.get("phones", [])),
         emails=tuple(Email(*e) for e in customer.get("emails", [])),

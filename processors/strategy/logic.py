@@ -4,26 +4,38 @@ Everything is keyed by customer (``cif``). Any change of what strategies match o
 delinquency and loans (`delinquency.customers`), their record and contacts (`bank.customers`), their
 promises (`promises`) or a number reported wrong (`agent.actions`) — re-evaluates that customer under the
 current compiled strategy (`domain.strategy.evaluate`). A re-evaluation request re-evaluates every customer
-of the partition. A record is emitted when the campaigns, contacts or the strategy version change.
+of the partition. A record is emitted when the campaigns, contacts, the strategy version or what allocation
+fits an agent on (bucket, products, whether delinquent) change.
+
+DPD grows a day a day between a loan's records, so the customer is judged with DPD (and bucket) grown to the
+partition's business date, and is filed under the first date on which a grown DPD reaches a DPD where one of
+the strategy's conditions turns (`domain.strategy.turning_dpds`); a business date re-evaluates the customers
+filed under it or earlier (`on_tick`), so ``max_dpd >= 45`` holds from the 45th day, not from the loan's
+next record.
 
 State (one store per partition): per cif ``customer``, ``delinquency``, ``promises`` {action_id: status},
 ``flagged`` [numbers], ``emitted`` (what was last sent); ``__members__``: every customer with a delinquency
-record (a `date_index` slot), for re-evaluation; ``__partition__`` ``reevaluating``: how far a
-re-evaluation worked off in parts has got (`reevaluate_part`).
+record (a `date_index` slot), for re-evaluation; ``__turns__``: customers by the date their DPD next turns a
+condition (a `date_index`, each customer's place under ``turn``); ``__partition__`` ``date`` (the business
+date reached), ``turn_dates`` (the dates under which customers are filed, ascending) and ``reevaluating``:
+how far a re-evaluation worked off in parts has got (`reevaluate_part`).
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
-from domain.strategy import CompiledStrategy, evaluate, matches
+from domain.strategy import CompiledStrategy, CustomerFacts, evaluate, matches, next_turn
 from processors.common.date_index import StateOf, file_under, members
 from processors.common.parts import next_part
 from processors.strategy.facts import customer_facts, stored_customer, stored_delinquency
 
 ASSIGNMENTS = "strategy.assignments"
 MEMBERS, EVERYONE = "__members__", "all"
+TURNS, TURN = "__turns__", "turn"  # the index of turning dates, and where a customer remembers its place
 PARTITION = "__partition__"
 CONTINUED = "continued"  # marks a re-evaluation request this processor sent itself to go on
 WRONG_NUMBER = "WRONG_NUMBER"
@@ -110,10 +122,10 @@ def reevaluate_part(
             return [], True
         cursor = progress["cursor"]
     part, done = next_part(members(state_of, MEMBERS, EVERYONE), cursor, limit)
-    live = strategy()
+    live, today = strategy(), _today(state_of)
     outputs: list[Output] = []
     for cif in part:
-        outputs.extend(_evaluate(state_of, cif, live))
+        outputs.extend(_evaluate(state_of, cif, live, today))
     if done:
         partition.delete("reevaluating")
     else:
@@ -121,22 +133,100 @@ def reevaluate_part(
     return outputs, done
 
 
-def _evaluate(state_of: StateOf, cif: str, live: LiveStrategy | None) -> list[Output]:
+def on_tick(
+    state_of: StateOf,
+    tick_date: date,
+    strategy: CurrentStrategy,
+    limit: int | None = None,
+    continuing: bool = False,
+) -> tuple[list[Output], bool]:
+    """A new business date: re-evaluate the customers filed under it or an earlier date (their DPD has
+    reached a turning one), at most about ``limit`` of them; and whether all are done. While not, the
+    caller sends a continuation (``continuing``), which goes on with those still filed by the partition's
+    date. The same date again, an older one, or a spare continuation changes nothing."""
+    partition = state_of(PARTITION)
+    today = partition.get("date")
+    if not continuing:
+        if today is not None and tick_date.isoformat() <= today:
+            return [], True
+        today = tick_date.isoformat()
+        partition.set("date", today)
+    live = strategy()
+    if today is None or live is None:
+        return [], True  # nothing filed without a strategy; filed ones wait for the next date
+    outputs: list[Output] = []
+    finished, evaluated, done = [], 0, True
+    day = date.fromisoformat(today)
+    for when in partition.get("turn_dates", []):
+        if when > today:
+            break
+        for cif in members(state_of, TURNS, when):
+            if limit is not None and evaluated >= limit:
+                done = False
+                break
+            outputs.extend(_evaluate(state_of, cif, live, day))
+            evaluated += 1
+            if state_of(cif).get(TURN) == when:  # never again under a date that has come, whatever happened
+                file_under(state_of, TURNS, cif, None, mark=TURN)
+        if not done:
+            break
+        finished.append(when)
+    if finished:  # re-read: the customers just evaluated filed themselves under later dates
+        partition.set("turn_dates", [d for d in partition.get("turn_dates", []) if d not in finished])
+    return outputs, done
+
+
+def _today(state_of: StateOf) -> date | None:
+    today = state_of(PARTITION).get("date")
+    return date.fromisoformat(today) if today else None
+
+
+def _watch(state_of: StateOf, cif: str, when: date | None) -> None:
+    """File the customer under the date their DPD next turns a condition (None: never)."""
+    where = when.isoformat() if when else None
+    if state_of(cif).get(TURN) == where:
+        return
+    file_under(state_of, TURNS, cif, where, mark=TURN)
+    if where is not None:
+        partition = state_of(PARTITION)
+        dates = partition.get("turn_dates", [])
+        if where not in dates:
+            bisect.insort(dates, where)
+            partition.set("turn_dates", dates)
+
+
+def _grown_dpds(facts: CustomerFacts) -> list[int]:
+    return [facts.delinquency.max_dpd, *(loan.dpd for loan in facts.loans)]
+
+
+def _evaluate(
+    state_of: StateOf, cif: str, live: LiveStrategy | None, today: date | None = None
+) -> list[Output]:
     own = state_of(cif)
     delinquency = own.get("delinquency")
     if live is None or delinquency is None:
         return []  # no strategy published yet, or no loans known: nothing to match on
     customer = own.get("customer")
     flagged = own.get("flagged", [])
-    facts = customer_facts(cif, customer, delinquency, own.get("promises", {}), flagged)
+    recorded = delinquency.get("business_date")
+    today = today or _today(state_of)
+    as_of = max(filter(None, (today, date.fromisoformat(recorded) if recorded else None)), default=None)
+    facts = customer_facts(cif, customer, delinquency, own.get("promises", {}), flagged, as_of)
+    if as_of is not None:
+        _watch(state_of, cif, next_turn(_grown_dpds(facts), as_of, live.compiled.turning_dpds))
+    products = sorted({loan.product_type for loan in facts.loans if loan.product_type})
     # Match only; reasons and contacts are worked out once we know the record is news. What contacts are
-    # selected depends only on the campaigns, the customer record and the flagged numbers.
+    # selected depends only on the campaigns, the customer record and the flagged numbers; allocation
+    # fits agents on the bucket and products, and releases a customer no longer delinquent.
     signature = [
         live.strategy_id,
         live.version,
         [list(found) for found in matches(live.compiled, facts)],
         (customer or {}).get("updated_at"),
         flagged,
+        facts.delinquency.bucket,
+        products,
+        facts.delinquency.max_dpd > 0,
     ]
     if own.get("emitted") == signature:
         return []
@@ -158,12 +248,12 @@ def _evaluate(state_of: StateOf, cif: str, live: LiveStrategy | None) -> list[Ou
         "cif": cif,
         "strategy_id": live.strategy_id,
         "strategy_version": live.version,
-        "business_date": delinquency.get("business_date"),
+        "business_date": as_of.isoformat() if as_of else None,
         "campaigns": campaigns,
-        "products": sorted({loan.product_type for loan in facts.loans if loan.product_type}),
-        "bucket": delinquency["bucket"],
+        "products": products,
+        "bucket": facts.delinquency.bucket,
         "language": None,  # the bank's customer record carries none yet
-        "delinquent": delinquency["max_dpd"] > 0,
+        "delinquent": facts.delinquency.max_dpd > 0,
     }
     return [(ASSIGNMENTS, cif, record)]
 

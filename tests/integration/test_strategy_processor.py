@@ -1,17 +1,21 @@
 """The strategy processor end to end: customers and their delinquency through real Kafka into PostgreSQL,
-under a strategy published to `config.strategies`, then re-evaluated under a new version on request."""
+under a strategy published to `config.strategies`, then re-evaluated under a new version on request, then
+on business dates that bring customers' DPD to the new version's threshold with no record of their own."""
 
 from __future__ import annotations
 
 import signal
 import subprocess
 import sys
+from datetime import date
 
 import orjson
 import psycopg
 import pytest
 
 from api.publishing import request_reevaluation
+from processors.common.partitioning import broadcast_keys
+from processors.delinquency.app import TICK_KEY_PREFIX
 from processors.registry import INPUTS as PROCESSOR_INPUTS
 from tests.kafka_helpers import read_all
 from tests.services import initialized_namespace
@@ -117,6 +121,33 @@ def test_customers_land_in_campaigns_and_follow_a_new_version_on_request(service
             assert len(requests) - len(continued) == settings.topic_partitions
             assert len(continued) >= CUSTOMERS // REEVALUATION_CHUNK - settings.topic_partitions
             assert {(c["version"], c["continued"]) for c in continued} == {(2, True)}
+
+            # Business dates with no delinquency record: DPD 50-59 on the 10th reach 60 by the 20th, and
+            # 30-49 by 9 April; each is judged on the first date it reaches (a late-turning one later)
+            ticks = physical_name("delinquency.ticks", settings)
+            for day in ("2026-03-20", "2026-04-09"):
+                for key in broadcast_keys(TICK_KEY_PREFIX, settings.topic_partitions):
+                    tick = {"date": day, "bank": "MAIN", "partition_key": key}
+                    producer.produce(ticks, orjson.dumps(tick), key.encode())
+            producer.flush(30)
+            wait_caught_up(settings.kafka_brokers, group, inputs, 120)
+            with psycopg.connect(settings.database_url) as conn:
+                rows = {
+                    cif: (campaigns, day)
+                    for cif, campaigns, day in conn.execute(
+                        "SELECT cif, campaign_ids, business_date FROM strategy_assignments"
+                    ).fetchall()
+                }
+            grown = {cif: dpd + 30 if dpd else 0 for cif, dpd in dpds.items()}
+            assert {cif: campaigns for cif, (campaigns, _day) in rows.items()} == {
+                cif: expected_campaign(dpd, 60) for cif, dpd in grown.items()
+            }
+            turned = {cif: date(2026, 3, 20) if dpd >= 50 else date(2026, 4, 9) for cif, dpd in dpds.items()}
+            assert {cif: day for cif, (_c, day) in rows.items() if day != date(2026, 3, 10)} == {
+                cif: day for cif, day in turned.items() if 30 <= dpds[cif] < 60
+            }
+            requests = read_all(settings.kafka_brokers, physical_name("strategy.reevaluate", settings))
+            assert any(b'"turns_of":"2026-04-09"' in value for _key, value in requests)  # 3 a part here too
         finally:
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=60)

@@ -400,3 +400,70 @@ def test_the_generated_matchers_agree_with_the_full_evaluation():
         full = evaluate(live.compiled, facts)
         assert matches(live.compiled, facts) == [(a.group_id, a.campaign_id, a.matched_loan) for a in full]
         assert all(a.reason for a in full)  # the full path explains itself
+
+
+# ── DPD grows with the date: where conditions turn ───────────────────────────────────────────────────────
+
+DPD_CONDITIONS = st.one_of(
+    st.tuples(
+        st.sampled_from(["delinquency.max_dpd", "loan.dpd"]),
+        st.sampled_from([">", ">=", "<", "<=", "=", "!="]),
+        st.integers(0, 120),
+    ),
+    st.tuples(
+        st.sampled_from(["delinquency.max_dpd", "loan.dpd"]),
+        st.sampled_from(["IN", "NOT IN"]),
+        st.lists(st.integers(0, 120), min_size=1, max_size=4),
+    ),
+    st.tuples(
+        st.sampled_from(["delinquency.bucket", "loan.bucket"]),
+        st.sampled_from(["=", "!=", ">=", "<"]),
+        st.sampled_from(["1-29", "30-59", "60-89", "90-119"]),
+    ),
+    st.tuples(st.just("loan.dpd"), st.just("IS NOT NULL"), st.none()),
+)
+
+
+def _bucket_of(dpd: int) -> str:
+    from domain.buckets import bucket
+
+    return bucket(dpd)
+
+
+@given(st.lists(DPD_CONDITIONS, min_size=1, max_size=3), st.integers(1, 130))
+def test_a_campaign_changes_its_answer_only_on_a_turning_dpd(conditions, start):
+    compiled = compile_strategy(strategy(Group("G", "g", (campaign("C", 1, *conditions),))))
+    turning = compiled.turning_dpds
+    assert list(turning) == sorted(set(turning)) and all(dpd > 0 for dpd in turning)
+
+    def answer(dpd: int) -> bool:
+        grown = LoanFacts("LN1", "CREDIT_CARD", "USD", dpd, _bucket_of(dpd), D("100"), D("5000"))
+        return bool(evaluate(compiled, facts(grown, bucket=grown.bucket)))
+
+    before = answer(start)
+    for dpd in range(start + 1, start + 200):
+        now = answer(dpd)
+        if now != before:
+            assert dpd in turning, (conditions, dpd)
+        before = now
+
+
+def test_turning_dpds_per_operator_and_the_next_turn():
+    def turning(*conditions):
+        return compile_strategy(strategy(Group("G", "g", (campaign("C", 1, *conditions),)))).turning_dpds
+
+    assert turning(("delinquency.max_dpd", ">=", 30)) == (30,)
+    assert turning(("delinquency.max_dpd", ">", 30)) == (31,)
+    assert turning(("loan.dpd", "<", 60), ("loan.dpd", "<=", 89)) == (60, 90)
+    assert turning(("loan.dpd", "IN", [5, 10])) == (5, 6, 10, 11)
+    assert turning(("delinquency.max_dpd", ">", 0), ("loan.dpd", "IS NULL")) == (1,)
+    assert turning(("delinquency.bucket", "=", "30-59")) == (1, 30, 60, 90, 120, 180)
+    assert turning(("delinquency.overdue_total", ">", 100), ("customer.segment", "=", "MASS")) == ()
+
+    from domain.strategy import next_turn
+
+    day = date(2026, 3, 10)
+    assert next_turn([25, 3], day, (1, 10, 30)) == date(2026, 3, 15)  # 25 reaches 30 before 3 reaches 10
+    assert next_turn([0, 0], day, (1, 30)) is None  # nothing past due grows
+    assert next_turn([30], day, (1, 30)) is None  # past the last turn
+    assert next_turn([29], date(9999, 12, 31), (30,)) == date.max  # saturates at the calendar's end

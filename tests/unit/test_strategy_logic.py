@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import orjson
 import pytest
 
@@ -286,3 +288,125 @@ def test_decimal_custom_fields_compare_as_numbers_as_the_processors_pass_them():
     assert matches(compiled, facts("0.8")) == [("g", "risky", "L1")]
     assert matches(compiled, facts("0.2")) == []
     assert matches(compiled, facts("high")) == []  # text is not a number: never greater than one
+
+
+def _products_only():
+    """One campaign that matches on the product alone: its campaigns never move with DPD."""
+    return live_strategy(
+        orjson.dumps(
+            {
+                "strategy_id": "default",
+                "version": 1,
+                "published_at": "2026-03-01T09:00:00+00:00",
+                "groups": [
+                    {
+                        "id": "CALLS",
+                        "name": "Calls",
+                        "campaigns": [
+                            {
+                                "id": "AUTO",
+                                "name": "Auto loans",
+                                "priority": 1,
+                                "conditions": [
+                                    {
+                                        "field": "loan.product_type",
+                                        "operator": "IN",
+                                        "value": ["AUTO_LOAN", "MORTGAGE"],
+                                    }
+                                ],
+                                "team": "T1",
+                                "agent_type": "CALL",
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+
+
+def test_what_allocation_fits_on_is_news_even_when_the_campaigns_stay(state_of):
+    live = _products_only()
+
+    def emitted(record):
+        return [
+            (r["bucket"], r["delinquent"], r["products"])
+            for _t, _k, r in logic.on_delinquency(state_of, record, lambda: live)
+        ]
+
+    assert emitted(delinquency(dpd=10)) == [("1-29", True, ["AUTO_LOAN"])]
+    assert emitted(delinquency(dpd=12, revision=2)) == []  # the same bucket: nothing allocation looks at
+    assert emitted(delinquency(dpd=45, revision=3)) == [("30-59", True, ["AUTO_LOAN"])]  # bucket skills
+    second = delinquency(dpd=45, revision=4)
+    second["accounts"] = [
+        *second["accounts"],
+        {**second["accounts"][0], "account_number": "LN2", "product_type": "MORTGAGE"},
+    ]
+    assert emitted(second) == [("30-59", True, ["AUTO_LOAN", "MORTGAGE"])]  # product skills
+    assert emitted(delinquency(dpd=0, revision=5)) == [("CURRENT", False, ["AUTO_LOAN"])]  # released
+
+
+def _dated(dpd: int, day: str, revision: int = 1, cif: str = "C1") -> dict:
+    return {**delinquency(dpd=dpd, revision=revision), "business_date": day, "cif": cif}
+
+
+def test_dpd_grows_with_the_business_date_and_turns_campaigns_on_its_day(state_of):
+    live = strategy()  # LATE: max_dpd >= 30 and an auto loan; EARLY: max_dpd > 0
+    assert live.compiled.turning_dpds == (1, 30)
+    [(_t, _k, early)] = logic.on_delinquency(state_of, _dated(25, "2026-03-10"), lambda: live)
+    assert campaigns([(_t, _k, early)]) == [("CALLS", "EARLY")]
+    assert logic.on_tick(state_of, date(2026, 3, 14), lambda: live) == ([], True)  # DPD 29
+    outputs, done = logic.on_tick(state_of, date(2026, 3, 15), lambda: live)  # DPD 30
+    [(_t, _k, late)] = outputs
+    assert done and campaigns(outputs) == [("CALLS", "LATE")]
+    assert (late["business_date"], late["bucket"]) == ("2026-03-15", "30-59")
+    assert "delinquency.max_dpd >= 30 (is 30)" in late["campaigns"][0]["reason"]
+    assert logic.on_tick(state_of, date(2026, 3, 15), lambda: live) == ([], True)  # the same date again
+    assert logic.on_tick(state_of, date(2026, 3, 1), lambda: live) == ([], True)  # an older one
+    # the delinquency processor's own record of that day changes nothing more
+    assert logic.on_delinquency(state_of, _dated(30, "2026-03-15", revision=2), lambda: live) == []
+    assert logic.on_tick(state_of, date(2026, 6, 1), lambda: live) == ([], True)  # no turn left to reach
+
+
+def test_a_customer_first_seen_after_the_date_is_judged_on_it(state_of):
+    live = strategy()
+    logic.on_tick(state_of, date(2026, 3, 20), lambda: live)
+    [(_t, _k, record)] = logic.on_delinquency(
+        state_of, _dated(25, "2026-03-10"), lambda: live
+    )  # a late record
+    assert campaigns([(_t, _k, record)]) == [("CALLS", "LATE")] and record["business_date"] == "2026-03-20"
+
+
+def _turning_portfolio(customers: int):
+    store: dict = {}
+    state_of = lambda prefix: DictState(store, prefix)  # noqa: E731
+    live = strategy()
+    for n in range(customers):
+        logic.on_delinquency(state_of, _dated(20 + n % 15, "2026-03-10", cif=f"C{n:03}"), lambda: live)
+    return store, state_of, live
+
+
+@pytest.mark.parametrize("limit", [1, 7, 40, 1_000])
+def test_a_date_worked_off_in_parts_emits_and_keeps_what_the_whole_does(limit):
+    whole_store, whole, live = _turning_portfolio(40)
+    expected, done = logic.on_tick(whole, date(2026, 3, 16), lambda: live)
+    # DPD 20..34 on the 10th, 26..40 on the 16th: those from 24 to 29 on the 10th have turned late since
+    assert done and len(expected) == 18
+    store, state_of, _ = _turning_portfolio(40)
+    outputs, done = logic.on_tick(state_of, date(2026, 3, 16), lambda: live, limit)
+    parts = 1
+    while not done:
+        more, done = logic.on_tick(state_of, date(2026, 3, 16), lambda: live, limit, continuing=True)
+        outputs, parts = outputs + more, parts + 1
+    assert sorted(outputs, key=str) == sorted(expected, key=str) and store == whole_store
+    assert parts <= -(-40 // limit) + 1
+    assert logic.on_tick(state_of, date(2026, 3, 16), lambda: live, limit, continuing=True) == ([], True)
+
+
+def test_turning_dates_follow_the_live_version(state_of):
+    logic.on_delinquency(state_of, _dated(25, "2026-03-10"), lambda: strategy())
+    stricter = strategy(version=2, late_dpd=60)
+    logic.on_reevaluate(state_of, lambda: stricter)  # now turns at 60: nothing on the 15th
+    assert logic.on_tick(state_of, date(2026, 3, 15), lambda: stricter) == ([], True)
+    outputs, _ = logic.on_tick(state_of, date(2026, 4, 14), lambda: stricter)  # DPD 60
+    assert campaigns(outputs) == [("CALLS", "LATE")]
