@@ -142,10 +142,14 @@ def test_customers_land_in_campaigns_and_follow_a_new_version_on_request(service
             assert {cif: campaigns for cif, (campaigns, _day) in rows.items()} == {
                 cif: expected_campaign(dpd, 60) for cif, dpd in grown.items()
             }
-            turned = {cif: date(2026, 3, 20) if dpd >= 50 else date(2026, 4, 9) for cif, dpd in dpds.items()}
-            assert {cif: day for cif, (_c, day) in rows.items() if day != date(2026, 3, 10)} == {
-                cif: day for cif, day in turned.items() if 30 <= dpds[cif] < 60
-            }
+            # the 20th's rest may be worked off after the 9th has arrived: then on the 9th
+            turned = {cif: day for cif, (_c, day) in rows.items() if day != date(2026, 3, 10)}
+            assert turned.keys() == {cif for cif, dpd in dpds.items() if 30 <= dpd < 60}
+            assert all(
+                day in ({date(2026, 3, 20), date(2026, 4, 9)} if dpds[cif] >= 50 else {date(2026, 4, 9)})
+                for cif, day in turned.items()
+            )
+            assert date(2026, 3, 20) in turned.values()
             requests = read_all(settings.kafka_brokers, physical_name("strategy.reevaluate", settings))
             assert any(b'"turns_of":"2026-04-09"' in value for _key, value in requests)  # 3 a part here too
         finally:
