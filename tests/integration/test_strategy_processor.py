@@ -12,6 +12,7 @@ from datetime import date
 import orjson
 import psycopg
 import pytest
+from psycopg import sql
 
 from api.publishing import request_reevaluation
 from processors.common.partitioning import broadcast_keys
@@ -65,6 +66,15 @@ def expected_campaign(dpd: int, late_dpd: int) -> list[str]:
     return ["LATE"] if dpd >= late_dpd else (["EARLY"] if dpd > 0 else [])
 
 
+def assignments(settings, *columns: str) -> dict[str, tuple]:
+    """``strategy_assignments`` as {cif: (the columns)}."""
+    query = sql.SQL("SELECT cif, {} FROM strategy_assignments").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with psycopg.connect(settings.database_url) as conn:
+        return {cif: tuple(values) for cif, *values in conn.execute(query).fetchall()}
+
+
 def test_customers_land_in_campaigns_and_follow_a_new_version_on_request(service_addresses, run_id, cli_env):
     with initialized_namespace(service_addresses, f"s{run_id}", cli_env) as (settings, env):
         producer = make_producer(settings)
@@ -107,13 +117,7 @@ def test_customers_land_in_campaigns_and_follow_a_new_version_on_request(service
             accepted = request_reevaluation(producer, settings, "default", 2)
             assert accepted.partitions == settings.topic_partitions
             wait_caught_up(settings.kafka_brokers, group, inputs, 120)
-            with psycopg.connect(settings.database_url) as conn:
-                rows = {
-                    cif: (version, campaigns)
-                    for cif, version, campaigns in conn.execute(
-                        "SELECT cif, strategy_version, campaign_ids FROM strategy_assignments"
-                    ).fetchall()
-                }
+            rows = assignments(settings, "strategy_version", "campaign_ids")
             assert rows == {cif: (2, expected_campaign(dpd, 60)) for cif, dpd in dpds.items()}
             # 60 customers over 6 partitions, 3 a part: each request went on in continuations of its own
             requests = read_all(settings.kafka_brokers, physical_name("strategy.reevaluate", settings))
@@ -131,13 +135,7 @@ def test_customers_land_in_campaigns_and_follow_a_new_version_on_request(service
                     producer.produce(ticks, orjson.dumps(tick), key.encode())
             producer.flush(30)
             wait_caught_up(settings.kafka_brokers, group, inputs, 120)
-            with psycopg.connect(settings.database_url) as conn:
-                rows = {
-                    cif: (campaigns, day)
-                    for cif, campaigns, day in conn.execute(
-                        "SELECT cif, campaign_ids, business_date FROM strategy_assignments"
-                    ).fetchall()
-                }
+            rows = assignments(settings, "campaign_ids", "business_date")
             grown = {cif: dpd + 30 if dpd else 0 for cif, dpd in dpds.items()}
             assert {cif: campaigns for cif, (campaigns, _day) in rows.items()} == {
                 cif: expected_campaign(dpd, 60) for cif, dpd in grown.items()

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processors.queues import logic
-from tests.fakes import DictState
+from tests.fakes import DictState, interleaved
 
 DATES = [date(2026, 3, 2) + timedelta(days=n) for n in range(6)]
 CIFS = [f"C{n}" for n in range(12)]
@@ -66,13 +66,7 @@ def _figures(rnd: random.Random) -> list[dict]:
                     "accounts": [{"currency": c, "dpd": rnd.randint(0, 95)} for c in currencies],
                 }
             )
-    merged = []
-    while own:
-        cif = rnd.choice(sorted(own))
-        merged.append(own[cif].pop(0))
-        if not own[cif]:
-            del own[cif]
-    return merged
+    return interleaved(own, rnd)
 
 
 def _promises(rnd: random.Random) -> list[dict]:

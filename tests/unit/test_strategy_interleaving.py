@@ -17,7 +17,7 @@ from domain.strategy import matches
 from processors.strategy import logic
 from processors.strategy.app import live_strategy
 from processors.strategy.facts import customer_facts
-from tests.fakes import DictState
+from tests.fakes import DictState, interleaved
 
 DATES = [date(2026, 3, 1) + timedelta(days=n) for n in range(0, 90, 3)]
 CIFS = [f"C{n:02d}" for n in range(15)]
@@ -103,13 +103,7 @@ def _records(rnd: random.Random) -> list[dict]:
                     ],
                 }
             )
-    merged = []
-    while own:
-        cif = rnd.choice(sorted(own))
-        merged.append(own[cif].pop(0))
-        if not own[cif]:
-            del own[cif]
-    return merged
+    return interleaved(own, rnd)
 
 
 def _bucket(dpd: int) -> str:
