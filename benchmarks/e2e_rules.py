@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import zlib
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import orjson
 import psycopg
+import redis
 
 from crm.settings import Settings
-from domain.loan import LoanState
+from domain.buckets import bucket
+from domain.loan import LoanState, LoanView
 from processors.delinquency.parsing import payment_from, snapshot_from
+from processors.queues.layout import entries_key
+from processors.queues.logic import queued_overdue
 
 SAMPLE = 2_000
 
@@ -66,30 +71,95 @@ def loan_mismatches(conn: psycopg.Connection, states: dict[str, LoanState], on: 
     return wrong
 
 
+def _by_cif(states: dict[str, LoanState]) -> dict[str, list[LoanState]]:
+    by_cif: dict[str, list[LoanState]] = {}
+    for state in states.values():
+        by_cif.setdefault(state.cif, []).append(state)
+    return by_cif
+
+
+def _views(loans: list[LoanState], on: date) -> list[LoanView]:
+    return [view for state in loans if (view := state.view(on)) is not None]
+
+
 def customer_mismatches(conn: psycopg.Connection, states: dict[str, LoanState]) -> tuple[int, list]:
     """(customers compared, those whose `customer_delinquency` DPD is otherwise than their worst loan's by
     the rules on the row's own business date: (cif, stored, rules)). The row's loans were written on
     different dates; its DPD must still be that date's."""
-    by_cif: dict[str, list[LoanState]] = {}
-    for state in states.values():
-        by_cif.setdefault(state.cif, []).append(state)
+    by_cif = _by_cif(states)
     rows = conn.execute(
         "SELECT cif, business_date, max_dpd FROM customer_delinquency WHERE cif = ANY(%s)", (list(by_cif),)
     ).fetchall()
     wrong = []
     for cif, day, max_dpd in sorted(rows):
-        want = max((view.dpd for state in by_cif[cif] if (view := state.view(day))), default=0)
+        want = max((view.dpd for view in _views(by_cif[cif], day)), default=0)
         if max_dpd != want:
             wrong.append((cif, f"{max_dpd} on {day}", str(want)))
     return len(rows), wrong
 
 
-def mismatches(
-    settings: Settings, data_dir: Path, last_business_date: str, loans: int
-) -> tuple[tuple[int, list], tuple[int, list]]:
-    """((loans compared, loans unlike the rules), (customers compared, customers unlike the rules))."""
+def _wanted_entry(loans: list[LoanState], on: date) -> tuple | None:
+    """What an agent's queue shows of the customer on ``on`` by the rules: (dpd, bucket, overdue amount,
+    currency, business date), or None when nothing is overdue (not queued)."""
+    views = _views(loans, on)
+    totals: dict[str, Decimal] = {}
+    for view in views:
+        totals[view.currency] = totals.get(view.currency, Decimal(0)) + view.overdue_amount
+    accounts = [{"currency": view.currency, "dpd": view.dpd} for view in views]
+    amount, currency = queued_overdue({"overdue_total": totals, "accounts": accounts})
+    if amount <= 0:
+        return None
+    dpd = max(view.dpd for view in views)
+    return dpd, bucket(dpd), amount, currency, on.isoformat()
+
+
+def _shown_entry(raw: bytes | None) -> tuple | None:
+    if raw is None:
+        return None
+    entry = orjson.loads(raw)
+    return (
+        entry["dpd"],
+        entry["bucket"],
+        Decimal(entry["overdue_amount"]),
+        entry["currency"],
+        entry["business_date"],
+    )
+
+
+def queue_mismatches(
+    conn: psycopg.Connection, queues: redis.Redis, namespace: str, states: dict[str, LoanState], on: date
+) -> tuple[int, list]:
+    """(entries compared, those unlike the rules on ``on``: (cif @ agent, shown, rules)): each sampled
+    customer's entry in the queue of every agent now assigned to them (none when nothing is overdue)."""
+    by_cif = _by_cif(states)
+    assigned = sorted(
+        set(
+            conn.execute(
+                "SELECT cif, agent_id FROM agent_assignments"
+                " WHERE valid_to IS NULL AND agent_id IS NOT NULL AND cif = ANY(%s)",
+                (list(by_cif),),
+            ).fetchall()
+        )
+    )
+    wrong = []
+    for cif, agent in assigned:
+        shown = _shown_entry(queues.hget(entries_key(namespace, agent), cif))
+        want = _wanted_entry(by_cif[cif], on)
+        if shown != want:
+            wrong.append((f"{cif} @ {agent}", str(shown), str(want)))
+    return len(assigned), wrong
+
+
+def mismatches(settings: Settings, data_dir: Path, last_business_date: str, loans: int) -> dict[str, tuple]:
+    """{"loans" | "customers" | "queues": (compared, those unlike the rules)} for a sample of customers."""
     states = sampled_states(data_dir, loans)
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        wrong_loans = loan_mismatches(conn, states, date.fromisoformat(last_business_date))
-        customers = customer_mismatches(conn, states)
-    return (len(states), wrong_loans), customers
+    on = date.fromisoformat(last_business_date)
+    with (
+        psycopg.connect(settings.database_url, autocommit=True) as conn,
+        redis.Redis.from_url(settings.redis_url) as queues,
+    ):
+        return {
+            "loans": (len(states), loan_mismatches(conn, states, on)),
+            "customers": customer_mismatches(conn, states),
+            "queues": queue_mismatches(conn, queues, settings.namespace, states, on),
+        }

@@ -156,9 +156,9 @@ def expected_checks(
         queue_entries = conn.execute(_EXPECTED_QUEUE_ENTRIES).fetchone()[0]
         call_agents = conn.execute(_CALL_AGENTS).fetchone()[0]
         customers_with_loans = conn.execute("SELECT count(DISTINCT cif) FROM loans").fetchone()[0]
-    (compared, wrong), (customers_compared, customers_wrong) = e2e_rules.mismatches(
-        settings, data_dir, last_business_date, counts["bank.loans"]
-    )
+    content = e2e_rules.mismatches(settings, data_dir, last_business_date, counts["bank.loans"])
+    (compared, wrong), (customers_compared, customers_wrong) = content["loans"], content["customers"]
+    entries_compared, entries_wrong = content["queues"]
 
     def check(what: str, actual, expected, **more) -> dict[str, Any]:
         return {"what": what, "actual": actual, "expected": expected, "ok": actual == expected, **more}
@@ -210,5 +210,12 @@ def expected_checks(
                 "queue entries = (customer, assigned agent) pairs with arrears", rd["entries"], queue_entries
             ),
             check("every queued customer has its entry document", rd["entry_documents"], rd["entries"]),
+            check(
+                "queue entries unlike the domain rules (DPD, bucket, overdue, date),"
+                f" of {entries_compared:,} sampled customers' agents",
+                len(entries_wrong),
+                0,
+                examples=entries_wrong[:5],
+            ),
         ],
     }

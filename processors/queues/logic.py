@@ -112,7 +112,7 @@ def on_delinquency(state_of: StateOf, record: dict, config: QueueConfig = DEFAUL
     def change(q: dict) -> None:
         if record["max_dpd"] < 0:  # refused here, before it is stored: a tick must never trip over it
             raise DomainError(f"max_dpd cannot be negative ({record['max_dpd']})")
-        amount, currency = _queued_overdue(record)
+        amount, currency = queued_overdue(record)
         q["delinquency"] = {
             "date": str(record["business_date"]),
             "max_dpd": record["max_dpd"],
@@ -328,7 +328,7 @@ def entries(cif: str, q: dict, as_of: date | None, config: QueueConfig) -> dict[
     return result
 
 
-def _queued_overdue(record: dict) -> tuple[Decimal, str | None]:
+def queued_overdue(record: dict) -> tuple[Decimal, str | None]:
     """The overdue amount that ranks the customer: in the currency of their worst loan that is overdue.
 
     Amounts in different currencies cannot be added without rates; the worst loan's currency is the one

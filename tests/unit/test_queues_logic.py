@@ -394,9 +394,9 @@ def test_the_worst_loans_currency_ranks_a_customer_with_several():
         ],
     )
     record["overdue_total"] = {"USD": "100.00", "VND": "2500000", "EUR": "0"}
-    assert logic._queued_overdue(record) == (pytest.approx(2500000), "VND")
+    assert logic.queued_overdue(record) == (pytest.approx(2500000), "VND")
     record["overdue_total"] = {"USD": "0"}
-    assert logic._queued_overdue(record)[0] == 0
+    assert logic.queued_overdue(record)[0] == 0
 
 
 # ---- reading: compliance at the moment of reading ----
