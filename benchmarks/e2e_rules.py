@@ -20,12 +20,16 @@ import orjson
 import psycopg
 import redis
 
+from api.queries.strategies import current_strategy
 from crm.settings import Settings
 from domain.buckets import bucket
 from domain.loan import LoanState, LoanView
+from domain.strategy import matches
 from processors.delinquency.parsing import payment_from, snapshot_from
 from processors.queues.layout import entries_key
 from processors.queues.logic import queued_overdue
+from processors.strategy.app import STRATEGY_ID, live_strategy
+from processors.strategy.facts import customer_facts
 
 SAMPLE = 2_000
 
@@ -150,8 +154,69 @@ def queue_mismatches(
     return len(assigned), wrong
 
 
+def _delinquency(loans: list[LoanState], on: date) -> dict:
+    """The customer's `delinquency.customers` record on ``on`` as the rules make it (in the form the
+    strategy processor keeps)."""
+    views = {view.account_number: view for view in _views(loans, on)}
+    snapshots = {state.account_number: state.snapshot for state in loans}
+    worst = max((view.dpd for view in views.values()), default=0)
+    return {
+        "business_date": on.isoformat(),
+        "max_dpd": worst,
+        "bucket": bucket(worst),
+        "overdue_total": {},
+        "outstanding_total": {},
+        "loans_delinquent": sum(1 for view in views.values() if view.dpd > 0),
+        "accounts": [
+            {
+                "account_number": account,
+                "product_type": snapshots[account].product_type,
+                "currency": view.currency,
+                "dpd": view.dpd,
+                "bucket": view.bucket,
+                "overdue_amount": str(view.overdue_amount),
+                "outstanding": str(view.outstanding),
+                "custom_fields": snapshots[account].custom_fields,
+            }
+            for account, view in sorted(views.items())
+        ],
+    }
+
+
+def strategy_mismatches(conn: psycopg.Connection, states: dict[str, LoanState], on: date) -> tuple[int, list]:
+    """(customers compared, those whose campaigns in `strategy_assignments` are not the live strategy's on
+    their facts on ``on``, DPD by the rules and promises as the promises table has them: (cif, stored,
+    rules)). The processor judged each when something changed, the last time on a date of its own; with no
+    condition turning since, it must be what the last date gives."""
+    current = current_strategy(conn, STRATEGY_ID)
+    if current is None:
+        return 0, []
+    live = live_strategy(
+        orjson.dumps(
+            current.model_dump(mode="json", include={"strategy_id", "version", "published_at", "groups"})
+        )
+    )
+    by_cif = _by_cif(states)
+    promises: dict[str, dict[str, str]] = {}
+    for cif, action_id, status in conn.execute(
+        "SELECT cif, action_id, status FROM promises WHERE cif = ANY(%s)", (list(by_cif),)
+    ):
+        promises.setdefault(cif, {})[action_id] = status
+    rows = conn.execute(
+        "SELECT cif, campaign_ids FROM strategy_assignments WHERE cif = ANY(%s)", (list(by_cif),)
+    ).fetchall()
+    wrong = []
+    for cif, campaigns in sorted(rows):
+        facts = customer_facts(cif, None, _delinquency(by_cif[cif], on), promises.get(cif, {}), [])
+        want = [campaign for _group, campaign, _loan in matches(live.compiled, facts)]
+        if campaigns != want:
+            wrong.append((cif, str(campaigns), str(want)))
+    return len(rows), wrong
+
+
 def mismatches(settings: Settings, data_dir: Path, last_business_date: str, loans: int) -> dict[str, tuple]:
-    """{"loans" | "customers" | "queues": (compared, those unlike the rules)} for a sample of customers."""
+    """{"loans" | "customers" | "queues" | "strategy": (compared, those unlike the rules)} for a sample of
+    customers."""
     states = sampled_states(data_dir, loans)
     on = date.fromisoformat(last_business_date)
     with (
@@ -162,4 +227,5 @@ def mismatches(settings: Settings, data_dir: Path, last_business_date: str, loan
             "loans": (len(states), loan_mismatches(conn, states, on)),
             "customers": customer_mismatches(conn, states),
             "queues": queue_mismatches(conn, queues, settings.namespace, states, on),
+            "strategy": strategy_mismatches(conn, states, on),
         }

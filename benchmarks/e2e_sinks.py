@@ -159,6 +159,7 @@ def expected_checks(
     content = e2e_rules.mismatches(settings, data_dir, last_business_date, counts["bank.loans"])
     (compared, wrong), (customers_compared, customers_wrong) = content["loans"], content["customers"]
     entries_compared, entries_wrong = content["queues"]
+    judged, misjudged = content["strategy"]
 
     def check(what: str, actual, expected, **more) -> dict[str, Any]:
         return {"what": what, "actual": actual, "expected": expected, "ok": actual == expected, **more}
@@ -187,6 +188,12 @@ def expected_checks(
                 len(customers_wrong),
                 0,
                 examples=customers_wrong[:5],
+            ),
+            check(
+                f"strategy_assignments campaigns unlike the live strategy's, of {judged:,} sampled customers",
+                len(misjudged),
+                0,
+                examples=misjudged[:5],
             ),
             check(
                 "strategy_assignments rows = customers with delinquency",
