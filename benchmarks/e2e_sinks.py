@@ -43,6 +43,23 @@ FROM agent_assignments a JOIN customer_delinquency d ON d.cif = a.cif
 WHERE a.valid_to IS NULL AND a.agent_id IS NOT NULL
   AND EXISTS (SELECT 1 FROM jsonb_each_text(d.overdue_total) o WHERE o.value::numeric > 0)
 """
+# Allocation's invariants over the final state: no agent above capacity, and every current assignment in a
+# campaign of the customer's (its team, agent type and id) while the customer is delinquent.
+_OVER_CAPACITY = """
+SELECT count(*) FROM agents g
+JOIN (SELECT agent_id, count(*) AS held FROM agent_assignments
+      WHERE valid_to IS NULL AND agent_id IS NOT NULL GROUP BY agent_id) w USING (agent_id)
+WHERE w.held > coalesce((g.config ->> 'capacity')::int, 0)
+"""
+_OUTSIDE_CAMPAIGNS = """
+SELECT count(*) FROM agent_assignments a
+LEFT JOIN strategy_assignments s USING (cif)
+WHERE a.valid_to IS NULL AND a.agent_id IS NOT NULL
+  AND NOT (coalesce(s.delinquent, false) AND EXISTS (
+      SELECT 1 FROM jsonb_array_elements(s.campaigns) c
+      WHERE c ->> 'agent_type' = a.agent_type AND c ->> 'team' = a.team
+        AND c ->> 'campaign_id' = a.campaign_id))
+"""
 _CALL_AGENTS = (
     "SELECT count(*) FROM agent_assignments"
     " WHERE valid_to IS NULL AND agent_id IS NOT NULL AND agent_type = 'CALL'"
@@ -155,6 +172,8 @@ def expected_checks(
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         queue_entries = conn.execute(_EXPECTED_QUEUE_ENTRIES).fetchone()[0]
         call_agents = conn.execute(_CALL_AGENTS).fetchone()[0]
+        over_capacity = conn.execute(_OVER_CAPACITY).fetchone()[0]
+        outside_campaigns = conn.execute(_OUTSIDE_CAMPAIGNS).fetchone()[0]
         customers_with_loans = conn.execute("SELECT count(DISTINCT cif) FROM loans").fetchone()[0]
     content = e2e_rules.mismatches(settings, data_dir, last_business_date, counts["bank.loans"])
     (compared, wrong), (customers_compared, customers_wrong) = content["loans"], content["customers"]
@@ -195,6 +214,8 @@ def expected_checks(
                 0,
                 examples=misjudged[:5],
             ),
+            check("agents holding more customers than their capacity", over_capacity, 0),
+            check("current assignments outside the customer's campaigns", outside_campaigns, 0),
             check(
                 "strategy_assignments rows = customers with delinquency",
                 pg["strategy_assignments"],
