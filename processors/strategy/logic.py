@@ -23,7 +23,6 @@ how far a re-evaluation worked off in parts has got (`reevaluate_part`).
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -157,7 +156,7 @@ def on_tick(
     outputs: list[Output] = []
     finished, evaluated, done = [], 0, True
     day = date.fromisoformat(today)
-    for when in partition.get("turn_dates", []):
+    for when in list(partition.get("turn_dates", [])):  # a copy: evaluations file customers into it
         if when > today:
             break
         for cif in members(state_of, TURNS, when):
@@ -191,8 +190,7 @@ def _watch(state_of: StateOf, cif: str, when: date | None) -> None:
         partition = state_of(PARTITION)
         dates = partition.get("turn_dates", [])
         if where not in dates:
-            bisect.insort(dates, where)
-            partition.set("turn_dates", dates)
+            partition.set("turn_dates", sorted([*dates, where]))
 
 
 def _grown_dpds(facts: CustomerFacts) -> list[int]:
