@@ -7,7 +7,7 @@ DPD grows by one every business day without any event; consumers that need today
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from contracts.common import Contract, MoneyOut
 
@@ -27,6 +27,7 @@ class LoanDelinquency(Contract):
     revision: int
     product_type: str = ""  # passed on from the bank's snapshot for strategies to match on
     custom_fields: dict[str, Any] = {}  # exact numbers as decimal strings
+    status: Literal["OPEN", "CLOSED"] = "OPEN"  # the bank's snapshot's, for strategies to match on
 
 
 class BucketTransition(Contract):
@@ -52,6 +53,7 @@ class LoanFacts(Contract):
     outstanding: MoneyOut
     oldest_unpaid_due: date | None
     custom_fields: dict[str, Any] = {}
+    status: Literal["OPEN", "CLOSED"] = "OPEN"
 
 
 class CustomerDelinquencyRecord(Contract):

@@ -12,6 +12,7 @@ from datetime import date
 
 import psycopg
 
+from api.queries.loans import derived_dpd
 from domain.buckets import bucket
 
 CHUNK = 5_000  # customers read per round trip
@@ -60,12 +61,12 @@ def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iter
         accounts: dict[str, list[dict]] = {}
         for row in conn.execute(
             "SELECT d.cif, d.account_number, l.product_type, d.currency, d.oldest_unpaid_due, "
-            "d.overdue_amount, d.outstanding, l.custom_fields FROM loan_delinquency d "
-            "JOIN loans l USING (account_number) WHERE d.cif = ANY(%s) AND l.status = 'OPEN'",
+            "d.overdue_amount, d.outstanding, l.custom_fields, l.status FROM loan_delinquency d "
+            "JOIN loans l USING (account_number) WHERE d.cif = ANY(%s)",
             (chunk,),
         ):
-            cif, account, product, currency, oldest_unpaid, overdue, outstanding, custom = row
-            dpd = max((today - oldest_unpaid).days, 0) if oldest_unpaid else 0
+            cif, account, product, currency, oldest_unpaid, overdue, outstanding, custom, status = row
+            dpd = derived_dpd(today, oldest_unpaid, status)
             accounts.setdefault(cif, []).append(
                 {
                     "account_number": account,
@@ -76,6 +77,7 @@ def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iter
                     "overdue_amount": str(overdue),
                     "outstanding": str(outstanding),
                     "custom_fields": custom or {},
+                    "status": status,
                 }
             )
         promises: dict[str, dict[str, str]] = {}

@@ -33,7 +33,7 @@ PAYMENTS = "delinquency.payments"  # payment facts re-keyed by customer, for the
 TICK_CHUNK = 5_000
 
 Output = tuple[str, str, dict]  # (logical topic, key, value)
-LOAN_FACTS = ("product_type", "custom_fields")  # from the snapshot, passed on for strategies to match on
+LOAN_FACTS = ("product_type", "custom_fields", "status")  # from the snapshot, for strategies to match on
 
 
 def _file(state_of: StateOf, account: str, where: str | None) -> None:
@@ -79,7 +79,12 @@ def refresh(state_of: StateOf, account: str, loan: LoanState) -> list[Output]:
         _file(state_of, account, None)
         return []
     state_of(account).set("unpaid", [[due.isoformat(), str(amount)] for due, amount in unpaid(loan)])
-    facts = {"product_type": loan.snapshot.product_type, "custom_fields": loan.snapshot.custom_fields}
+    snapshot = loan.snapshot
+    facts = {
+        "product_type": snapshot.product_type,
+        "custom_fields": snapshot.custom_fields,
+        "status": snapshot.status,
+    }
     return _emit(state_of, account, view, facts)
 
 
@@ -89,7 +94,8 @@ def _age(state_of: StateOf, account: str, on: date) -> list[Output]:
     record, rows = own.get("view"), own.get("unpaid")
     if record is None or rows is None:  # filed before these keys existed: the full computation
         return refresh(state_of, account, _load(state_of, account))
-    facts = {key: record.get(key) for key in LOAN_FACTS}
+    # a view stored before `status` was passed on is of an open loan: a closed one is never aged
+    facts = {"status": "OPEN"} | {key: record[key] for key in LOAN_FACTS if key in record}
     return _emit(state_of, account, aged(loan_view(record), _unpaid_from_state(rows), on), facts)
 
 

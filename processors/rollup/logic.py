@@ -55,4 +55,5 @@ def _facts(record: dict, view: LoanView) -> dict:
         "outstanding": record["outstanding"],
         "oldest_unpaid_due": record.get("oldest_unpaid_due"),
         "custom_fields": record.get("custom_fields") or {},
+        "status": record.get("status") or "OPEN",
     }

@@ -82,6 +82,7 @@ def _loan(account: dict, dpd: int, loan_bucket: str) -> LoanFacts:
         bucket=loan_bucket,
         overdue_amount=Decimal(account["overdue_amount"]),
         outstanding=Decimal(account["outstanding"]),
+        status=account.get("status") or "OPEN",
         custom={k: custom_value(v) for k, v in (account.get("custom_fields") or {}).items()},
     )
 

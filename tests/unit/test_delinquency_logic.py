@@ -180,7 +180,8 @@ def test_every_loan_after_many_ticks_and_payments_equals_its_direct_computation(
     for account, loan in loans.items():
         stored = dict(state_of(account).get("view"))
         stored.pop("revision")
-        expected = {**logic._view_record(loan.view(day), 0), "product_type": "", "custom_fields": {}}
+        facts = {"product_type": "", "custom_fields": {}, "status": loan.snapshot.status}
+        expected = {**logic._view_record(loan.view(day), 0), **facts}
         expected.pop("revision")
         # DPD moving by a day alone is not news, so the stored record may be from an earlier date
         assert {**stored, "dpd": 0, "business_date": ""} == {**expected, "dpd": 0, "business_date": ""}
@@ -245,3 +246,14 @@ def test_a_chunked_tick_emits_what_a_whole_one_does(state_of):
     for day in (date(2026, 2, 1), date(2026, 2, 14), date(2026, 3, 20)):
         chunked = tick(state_of, day, limit=4)
         assert sorted(map(repr, chunked)) == sorted(map(repr, tick(whole_state, day)))
+
+
+def test_a_loans_status_is_passed_on_for_strategies_and_aged_records_keep_it(state_of):
+    logic.on_snapshot(state_of, snapshot("LN1"))
+    [first] = records(tick(state_of, date(2026, 2, 1)))
+    assert first["status"] == "OPEN"
+    [aged] = records(tick(state_of, date(2026, 2, 14)))  # aged from its stored view alone
+    assert aged["status"] == "OPEN"
+    closing = Snapshot("LN1", "C1", "VND", True, D("0"), AS_OF + timedelta(days=20), snapshot().schedule)
+    [closed] = records(logic.on_snapshot(state_of, closing))
+    assert (closed["status"], closed["dpd"]) == ("CLOSED", 0)

@@ -53,3 +53,13 @@ def test_a_loan_written_days_before_another_is_quoted_as_of_the_newer_record():
         ("LN1", 40, "30-59"),
         ("LN2", 0, "CURRENT"),
     ]
+
+
+def test_each_loans_status_is_carried_to_the_customer_record():
+    state = DictState({}, "C1")
+    on_loan_record(state, {**record("LN1", 1, 0, "CURRENT", "0"), "status": "CLOSED"})
+    out = on_loan_record(state, record("LN2", 1, 5, "1-29", "7", "2026-02-05"))  # stored before status: OPEN
+    assert [(a["account_number"], a["status"]) for a in out["accounts"]] == [
+        ("LN1", "CLOSED"),
+        ("LN2", "OPEN"),
+    ]

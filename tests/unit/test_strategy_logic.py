@@ -410,3 +410,13 @@ def test_turning_dates_follow_the_live_version(state_of):
     assert logic.on_tick(state_of, date(2026, 3, 15), lambda: stricter) == ([], True)
     outputs, _ = logic.on_tick(state_of, date(2026, 4, 14), lambda: stricter)  # DPD 60
     assert campaigns(outputs) == [("CALLS", "LATE")]
+
+
+def test_a_closed_loan_is_seen_as_closed(state_of):
+    live = _products_only()  # matches an auto loan or a mortgage
+    closed = {**delinquency(dpd=45), "accounts": [{**delinquency()["accounts"][0], "status": "CLOSED"}]}
+    from processors.strategy.facts import customer_facts
+
+    facts = customer_facts("C1", None, closed, {}, [])
+    assert [loan.status for loan in facts.loans] == ["CLOSED"]
+    assert campaigns(logic.on_delinquency(state_of, closed, lambda: live)) == [("CALLS", "AUTO")]
