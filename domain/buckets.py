@@ -90,6 +90,14 @@ def dpd_on(dpd: int, recorded_on: date, day: date) -> int:
     return dpd + behind if dpd > 0 and behind > 0 else dpd
 
 
+def grown(
+    dpd: int, recorded_bucket: str, recorded_on: date, day: date, config: BucketConfig = DEFAULT_BUCKETS
+) -> tuple[int, str]:
+    """(DPD, bucket) recorded on ``recorded_on`` as they stand on ``day`` (`dpd_on`; the bucket follows)."""
+    later = dpd_on(dpd, recorded_on, day)
+    return (later, bucket(later, config)) if later != dpd else (dpd, recorded_bucket)
+
+
 def transition(old: str, new: str, config: BucketConfig = DEFAULT_BUCKETS) -> Transition | None:
     """How a loan moved between two buckets; None when it stayed."""
     before, after = config.rank(old), config.rank(new)

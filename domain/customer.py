@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket, dpd_on
+from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket, grown
 from domain.loan import LoanView
 from domain.money import ZERO
 
@@ -76,6 +76,5 @@ def aligned(views: Iterable[LoanView], config: BucketConfig = DEFAULT_BUCKETS) -
 def _aged(view: LoanView, day: date, config: BucketConfig) -> LoanView:
     if view.business_date >= day:
         return view
-    dpd = dpd_on(view.dpd, view.business_date, day)
-    grown = bucket(dpd, config) if dpd != view.dpd else view.bucket
-    return replace(view, business_date=day, dpd=dpd, bucket=grown)
+    dpd, later_bucket = grown(view.dpd, view.bucket, view.business_date, day, config)
+    return replace(view, business_date=day, dpd=dpd, bucket=later_bucket)

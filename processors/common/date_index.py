@@ -28,14 +28,14 @@ def _shard(key: str) -> int:
     return zlib.crc32(key.encode()) % SHARDS
 
 
-def file_under(state_of: StateOf, index: str, key: str, where: str | None, mark: str = "filed") -> None:
+def file_under(state_of: StateOf, index: str, key: str, where: str | None, mark: str = "filed") -> bool:
     """Move ``key`` in the index under prefix ``index`` from where it was filed to ``where`` (an ISO date,
     `PENDING`, or None to take it out). ``mark`` names where the key remembers its place: a key in two
-    indexes needs one name per index."""
+    indexes needs one name per index. Whether it moved (False: it was filed there already)."""
     own, slots = state_of(key), state_of(index)
     previous = own.get(mark)
     if previous == where:
-        return
+        return False
     shard = _shard(key)
     if previous is not None:
         slot = f"{previous}:{shard}"
@@ -47,6 +47,7 @@ def file_under(state_of: StateOf, index: str, key: str, where: str | None, mark:
         own.set(mark, where)
     else:
         own.delete(mark)
+    return True
 
 
 def members(state_of: StateOf, index: str, slot: str) -> list[str]:

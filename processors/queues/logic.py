@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import orjson
 
-from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket
+from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket, dpd_on
 from domain.dates import add_days
 from domain.errors import DomainError
 from domain.priority import DEFAULT_WEIGHTS, PriorityWeights, priority
@@ -282,8 +282,7 @@ def entries(cif: str, q: dict, as_of: date | None, config: QueueConfig) -> dict[
     if figures is None or not agents or as_of is None:
         return {}
     max_dpd = figures["max_dpd"]
-    behind = (as_of - date.fromisoformat(figures["date"])).days
-    dpd = max_dpd + behind if max_dpd > 0 and behind > 0 else max_dpd  # DPD grows daily without an event
+    dpd = dpd_on(max_dpd, date.fromisoformat(figures["date"]), as_of)  # DPD grows daily without an event
     history = q.get("contacts", {})
     follow_up = contacts.follow_up_due_date(history)
     horizon = add_days(as_of, -KEEP_BROKEN_DAYS).isoformat()

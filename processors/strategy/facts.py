@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from domain.buckets import bucket, dpd_on
+from domain.buckets import grown
 from domain.contacts import CustomerContacts, Email, Phone, Reference
 from domain.strategy import CustomerFacts, DelinquencySummary, LoanFacts, custom_value
 
@@ -66,11 +66,7 @@ def _grower(recorded_on: str | None, as_of: date | None):
     if recorded is None or as_of is None or as_of <= recorded:
         return _unchanged
 
-    def grow(dpd: int, recorded_bucket: str) -> tuple[int, str]:
-        grown = dpd_on(dpd, recorded, as_of)
-        return (grown, bucket(grown)) if grown != dpd else (dpd, recorded_bucket)
-
-    return grow
+    return lambda dpd, recorded_bucket: grown(dpd, recorded_bucket, recorded, as_of)
 
 
 def _loan(account: dict, dpd: int, loan_bucket: str) -> LoanFacts:

@@ -183,10 +183,7 @@ def _today(state_of: StateOf) -> date | None:
 def _watch(state_of: StateOf, cif: str, when: date | None) -> None:
     """File the customer under the date their DPD next turns a condition (None: never)."""
     where = when.isoformat() if when else None
-    if state_of(cif).get(TURN) == where:
-        return
-    file_under(state_of, TURNS, cif, where, mark=TURN)
-    if where is not None:
+    if file_under(state_of, TURNS, cif, where, mark=TURN) and where is not None:
         partition = state_of(PARTITION)
         dates = partition.get("turn_dates", [])
         if where not in dates:

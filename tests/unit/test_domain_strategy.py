@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.buckets import BucketConfig
+from domain.buckets import BucketConfig, bucket
 from domain.contacts import ContactRule, CustomerContacts, Phone
 from domain.errors import DomainError, InvalidConfig
 from domain.strategy import (
@@ -424,12 +424,6 @@ DPD_CONDITIONS = st.one_of(
 )
 
 
-def _bucket_of(dpd: int) -> str:
-    from domain.buckets import bucket
-
-    return bucket(dpd)
-
-
 @given(st.lists(DPD_CONDITIONS, min_size=1, max_size=3), st.integers(1, 130))
 def test_a_campaign_changes_its_answer_only_on_a_turning_dpd(conditions, start):
     compiled = compile_strategy(strategy(Group("G", "g", (campaign("C", 1, *conditions),))))
@@ -437,7 +431,7 @@ def test_a_campaign_changes_its_answer_only_on_a_turning_dpd(conditions, start):
     assert list(turning) == sorted(set(turning)) and all(dpd > 0 for dpd in turning)
 
     def answer(dpd: int) -> bool:
-        grown = LoanFacts("LN1", "CREDIT_CARD", "USD", dpd, _bucket_of(dpd), D("100"), D("5000"))
+        grown = LoanFacts("LN1", "CREDIT_CARD", "USD", dpd, bucket(dpd), D("100"), D("5000"))
         return bool(evaluate(compiled, facts(grown, bucket=grown.bucket)))
 
     before = answer(start)

@@ -13,6 +13,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.buckets import bucket
 from domain.strategy import matches
 from processors.strategy import logic
 from processors.strategy.app import live_strategy
@@ -83,7 +84,7 @@ def _records(rnd: random.Random) -> list[dict]:
                     "cif": cif,
                     "business_date": day.isoformat(),
                     "max_dpd": max(dpds),
-                    "bucket": _bucket(max(dpds)),
+                    "bucket": bucket(max(dpds)),
                     "overdue_total": {"USD": "100"},
                     "outstanding_total": {"USD": "900"},
                     "loans": len(dpds),
@@ -95,7 +96,7 @@ def _records(rnd: random.Random) -> list[dict]:
                             "product_type": "CREDIT_CARD",
                             "currency": "USD",
                             "dpd": dpd,
-                            "bucket": _bucket(dpd),
+                            "bucket": bucket(dpd),
                             "overdue_amount": "50",
                             "outstanding": "450",
                         }
@@ -104,12 +105,6 @@ def _records(rnd: random.Random) -> list[dict]:
                 }
             )
     return interleaved(own, rnd)
-
-
-def _bucket(dpd: int) -> str:
-    from domain.buckets import bucket
-
-    return bucket(dpd)
 
 
 def _ticks(rnd: random.Random) -> list[date]:
