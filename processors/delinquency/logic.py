@@ -4,8 +4,9 @@ State layout in the processor's store (one per partition):
 - per account (prefix = account number): ``loan`` (the LoanState as a dict), ``view`` (the last emitted
   record), ``unpaid`` (its installments still owed, all a date tick needs to age it without decoding the
   loan), ``filed`` (the date the account is filed under in the ageing index, or ``pending``);
-- ``__partition__``: ``date``, the business date this partition has reached; ``aging`` while the loans
-  filed under dates that have come are still being worked off, a chunk per message (`on_business_date`);
+- ``__partition__``: ``date``, the business date this partition has reached (or is working off); ``aging``
+  while the loans filed under dates that have come are still being worked off, a chunk per message, with
+  the newer dates waiting their turn (`on_business_date`);
 - ``__aging__``: ``<date>:<shard>`` → accounts whose bucket or overdue amount changes on that date, and
   ``pending:<shard>`` → accounts waiting for the first business date. Sharding keeps each list small.
 """
@@ -204,42 +205,56 @@ def on_payment(state_of: StateOf, account: str, event: PaymentEvent) -> list[Out
 
 
 def on_business_date(state_of: StateOf, new_date: date, limit: int = TICK_CHUNK) -> tuple[list[Output], bool]:
-    """Age this partition's loans to ``new_date``: only those filed under a date that has now come, at most
-    ``limit`` of them; and whether all are done. While not, the caller sends the tick again (the same
-    value: a continuation) and the next call ages the next ``limit``.
+    """Age this partition's loans to each business date in turn: at a date, only those filed under it (or
+    under a day skipped since the date before), at most ``limit`` loans per call; and whether all are done.
+    While not, the caller sends the tick again (the same value: a continuation) and the next call ages the
+    next ``limit``.
 
-    The partition's date moves at once, so loans and payments arriving meanwhile are computed for the new
-    date (and re-filed past it). ``aging`` remembers the date the index was worked off through and the last
-    loan aged, in account order: each call goes past it, so the catch-up ends even if a loan stayed due. A
-    newer date arriving mid-way starts over from the first due loan, for the newer date."""
+    Dates are worked off one after another, each to its end: a newer date arriving mid-way waits in
+    ``aging["queued"]``, so every record and transition carries the date it happened on, however fast the
+    processor went (superseding the older date would age the loans it had not reached straight to the newer
+    one, and date their transitions by it). The partition's date is the one being worked off: loans and
+    payments arriving meanwhile are computed for it, and filed for the dates after it. ``aging`` remembers
+    the date worked off before it (None at the first date: loans seen before any date wait in `pending`) and
+    the last loan aged, in account order: each call goes past it, so the catch-up ends even if a loan
+    stayed due."""
     partition = state_of(PARTITION)
     current = partition.get("date")
     aging = partition.get("aging")
     if current is None or new_date > date.fromisoformat(current):
-        # Worked off through: the last date whose catch-up finished, kept while a newer one is under way.
-        # The very first date's catch-up has none, but nothing is filed under that date or earlier (loans
-        # wait in `pending` until their first look files them past it), so it counts as worked off: left
-        # at None, the loans it aged before a newer date came were never aged again.
-        aging = {"after": (aging or {}).get("after") or current, "cursor": None}
-        partition.set("date", new_date.isoformat())
+        if aging is None:
+            aging = {"after": current, "cursor": None, "queued": []}
+            partition.set("date", new_date.isoformat())
+        elif new_date.isoformat() not in aging.get("queued", []):
+            aging = {**aging, "queued": sorted([*aging.get("queued", []), new_date.isoformat()])}
     elif aging is None:
         return [], True  # a replayed, out-of-date or already finished tick
-    else:
-        new_date = date.fromisoformat(current)  # a continuation
-    pending = set(members(state_of, AGING, PENDING))  # first seen before any business date: never viewed
-    due = pending | _filed_between(state_of, aging["after"], new_date)
-    part, done = next_part(due, aging["cursor"], limit)
     outputs: list[Output] = []
-    for account in part:
-        if account in pending:
-            outputs.extend(refresh(state_of, account, _load(state_of, account)))
-        else:
-            outputs.extend(_age(state_of, account, new_date))
-    if done:
-        partition.delete("aging")
-    else:
-        partition.set("aging", {**aging, "cursor": part[-1]})
-    return outputs, done
+    budget = limit
+    while True:
+        through = partition.get("date")
+        pending = set(members(state_of, AGING, PENDING))  # first seen before any business date: never viewed
+        due = pending | _filed_between(state_of, aging["after"], date.fromisoformat(through))
+        part, done = next_part(due, aging["cursor"], budget)
+        for account in part:
+            if account in pending:
+                outputs.extend(refresh(state_of, account, _load(state_of, account)))
+            else:
+                outputs.extend(_age(state_of, account, date.fromisoformat(through)))
+        budget -= len(part)
+        queued = aging.get("queued", [])
+        if not done:
+            partition.set("aging", {**aging, "cursor": part[-1]})
+            return outputs, False
+        if not queued:
+            partition.delete("aging")
+            return outputs, True
+        # this date is worked off: on to the next one, in this call while the budget lasts
+        aging = {"after": through, "cursor": None, "queued": queued[1:]}
+        partition.set("date", queued[0])
+        if budget <= 0:
+            partition.set("aging", aging)
+            return outputs, False
 
 
 def _filed_between(state_of: StateOf, after: str | None, through: date) -> set[str]:

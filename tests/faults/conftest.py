@@ -29,12 +29,15 @@ from tests.pipeline_helpers import PIPELINE, start_processor, stop_processor, wa
 from tests.services import initialized_namespace
 
 CUSTOMERS, SEED, DAYS = 150, 11, 16
-# Phase 1: the bank's entities, the agents' actions and the first business dates; phase 2: the payments, then
-# (`Pipeline.finish`) the remaining dates. A fault injected between the phases meets real work. The dates of
-# phase 2 follow its payments only once those are consumed, as a bank's next business date follows the day's
-# payments: a tick and a payment still in flight together are read in arrival order (docs/operations.md), so
-# a fault that holds both back could date a cure a day later, and the run would differ from the reference
-# for a reason that is not the fault's.
+# Phase 1: the bank's entities and the agents' actions, then (`Pipeline.settle`) the first business dates;
+# phase 2: the payments, then (`Pipeline.finish`) the remaining dates. A fault injected between the phases
+# meets real work. Each phase's dates follow its inputs only once those are consumed, as a bank's next
+# business date follows the day's snapshots and payments: a tick and a loan or payment still in flight
+# together are read in arrival order (docs/integration.md, "Keys and ordering"). A loan read after the
+# first dates has its first record on a later date (and no transition before it), a payment read after the
+# next date dates its cure a day later: the run would differ from the reference for a reason that is not
+# the fault's. (Phase 1's dates were once produced with its entities, before the processors started, and
+# under load the ticks overtook some loans: `agg_transitions` and loan dates then differed.)
 FIRST = ("bank.customers", "bank.loans", "bank.collaterals", "agent.actions")
 LATER = ("payments",)
 # One agent per team of the demo strategy, fitting everybody (no skills listed) with room for everybody:
@@ -78,20 +81,25 @@ class Pipeline:
         return stop_processor(self.processes.pop(name))
 
     def ingest(self, phase: int) -> None:
-        """Produce phase 1 or 2 of the portfolio (see the module's header)."""
+        """Produce phase 1 or 2 of the portfolio without its dates (see the module's header)."""
         if phase == 1:
             seed_agents(self.settings, self.portfolio / "config.agents.jsonl")
             seed_strategy(self.settings, demo_strategy_groups())
         topics = FIRST if phase == 1 else LATER
         for topic in topics:
             assert ingest_file(self.settings, topic, self.portfolio / f"{topic}.jsonl").ok
-        if phase == 1:
-            self._dates(1)
+
+    def settle(self, timeout: float = 300, supervised: bool = False) -> None:
+        """Once phase 1's entities and actions are consumed, the first business dates, consumed too."""
+        self._dates_after_inputs(1, timeout, supervised)
 
     def finish(self, timeout: float = 300, supervised: bool = False) -> None:
         """Once phase 2's payments are consumed, the remaining business dates, consumed too."""
+        self._dates_after_inputs(2, timeout, supervised)
+
+    def _dates_after_inputs(self, phase: int, timeout: float, supervised: bool) -> None:
         self.wait_idle(timeout, supervised)
-        self._dates(2)
+        self._dates(phase)
         self.wait_idle(timeout, supervised)
 
     def _dates(self, phase: int) -> None:
@@ -241,7 +249,7 @@ def reference(pipeline_in_namespace) -> Snapshot:
         started = time.monotonic()
         pipeline.ingest(1)
         pipeline.start()
-        pipeline.wait_idle()
+        pipeline.settle()
         pipeline.ingest(2)
         pipeline.finish()
         snapshot = pipeline.snapshot()

@@ -31,7 +31,7 @@ def test_a_broker_restart_mid_stream_loses_and_doubles_nothing(
         pipeline.probe_in_child = True  # no Kafka client in this process while the broker restarts
         pipeline.ingest(1)
         pipeline.start()
-        pipeline.wait_idle()
+        pipeline.settle()
         pipeline.ingest(2)
         stopped = time.monotonic()
         for command in ("down", "up"):  # as an operator would, and from a child process (see above)

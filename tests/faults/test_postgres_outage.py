@@ -33,7 +33,7 @@ def test_postgres_away_for_30_s_then_back_loses_and_doubles_nothing(pipeline_in_
             through_proxy = {"CRM_DATABASE_URL": proxy.url(pipeline.settings.database_url)}
             pipeline.ingest(1)
             pipeline.start(**through_proxy)
-            pipeline.wait_idle()
+            pipeline.settle()
             assert proxy.connections > 0, "the processors did not write through the proxy"
             written_before = _payments(pipeline.settings)
 

@@ -22,7 +22,7 @@ def test_processors_killed_mid_stream_and_restarted_end_as_an_uninterrupted_run(
     with pipeline_in_namespace("kill") as pipeline:
         pipeline.ingest(1)
         pipeline.start()
-        pipeline.wait_idle()
+        pipeline.settle()
         payments_out = physical_name("delinquency.payments", pipeline.settings)
         loans_out = physical_name("delinquency.loans", pipeline.settings)
         brokers = pipeline.settings.kafka_brokers

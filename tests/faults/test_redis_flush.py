@@ -26,7 +26,7 @@ def test_queues_come_back_from_the_processors_state_after_redis_was_flushed(pipe
     with pipeline_in_namespace("flush") as pipeline:
         pipeline.ingest(1)
         pipeline.start()
-        pipeline.wait_idle()
+        pipeline.settle()
         before = pipeline.snapshot().redis
         assert any(key.startswith("queue:") for key in before) and "contacts:entries" in before
         rebuilt_at_start = len(pipeline.logged("queues", REBUILT_LOG))

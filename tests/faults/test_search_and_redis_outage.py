@@ -37,7 +37,7 @@ def test_search_and_redis_away_then_back_lose_and_double_nothing(pipeline_in_nam
             pipeline.start("search", CRM_ELASTICSEARCH_URL=search_proxy.url(settings.elasticsearch_url))
             pipeline.start("queues", CRM_REDIS_URL=redis_proxy.url(settings.redis_url))
             pipeline.start(*(name for name in PIPELINE if name not in ("search", "queues")))
-            pipeline.wait_idle()
+            pipeline.settle()
             assert search_proxy.connections and redis_proxy.connections, "the sinks bypassed the proxies"
             before = pipeline.snapshot()
 

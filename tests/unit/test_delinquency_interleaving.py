@@ -1,7 +1,8 @@
 """The delinquency rules under the orders a running processor meets: snapshots, payments, date ticks and
 their continuations (a tick ages at most `limit` loans per message) interleaved at random, with newer dates
 arriving while an older one is still being worked off. Whatever the order, each loan ends as the domain
-rules compute it from all of its events on the last date."""
+rules compute it from all of its events on the last date; and each loan's history (its records and
+transitions, with their dates) does not depend on how the dates' parts interleave."""
 
 from __future__ import annotations
 
@@ -90,6 +91,51 @@ def test_every_loan_ends_as_the_rules_say_whatever_the_order_of_its_events(seed,
         want = expected.view(DATES[-1])
         got = state_of(loan.account_number).get("view")
         assert (Decimal(got["overdue_amount"]), got["bucket"]) == (want.overdue_amount, want.bucket), loan
+
+
+def _histories(outputs) -> dict[str, list]:
+    """Each loan's records and transitions, in the order they were emitted."""
+    found: dict[str, list] = {}
+    for topic, key, value in outputs:
+        if topic in (logic.LOANS, logic.TRANSITIONS):
+            found.setdefault(key, []).append((topic, value))
+    return found
+
+
+def _loaded(loans) -> tuple[dict, object]:
+    store: dict = {}
+    state_of = lambda prefix: DictState(store, prefix)  # noqa: E731
+    for loan in loans:
+        logic.on_snapshot(state_of, loan)
+    return store, state_of
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32), st.sampled_from([1, 2, 3, 5]))
+def test_a_loans_history_is_that_of_dates_worked_off_one_at_a_time_however_they_arrive(seed, limit):
+    """A bulk load's dates come together, newer ones arriving while an older one is worked off in parts.
+    Each loan's records and transitions, their dates and revisions included, must be those of each date
+    worked off whole before the next arrives: a transition is dated the day it happened, whatever the
+    processor's speed."""
+    rnd = random.Random(seed)
+    loans = [_loan(n, rnd) for n in range(8)]
+    dates = sorted(rnd.sample(DATES, rnd.randint(2, 8)))
+    _, whole = _loaded(loans)
+    expected = []
+    for day in dates:
+        outputs, done = logic.on_business_date(whole, day, limit=10**6)
+        assert done
+        expected += outputs
+    _, state_of = _loaded(loans)
+    arriving, continuations, got = list(dates), [], []
+    while arriving or continuations:
+        waiting = [queue for queue in (arriving, continuations) if queue]
+        message = rnd.choice(waiting).pop(0)
+        outputs, done = logic.on_business_date(state_of, message, limit)
+        got += outputs
+        if not done:
+            continuations.append(message)
+    assert _histories(got) == _histories(expected)
 
 
 def test_a_loan_aged_on_the_first_date_is_aged_again_when_a_newer_date_cuts_in():

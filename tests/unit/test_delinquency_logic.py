@@ -223,18 +223,42 @@ def test_a_large_tick_is_worked_off_a_chunk_per_message_in_account_order(state_o
     assert logic.on_business_date(state_of, date(2026, 2, 1), limit=4) == ([], True)  # a spare continuation
 
 
-def test_a_newer_date_in_the_middle_of_a_tick_ages_every_due_loan_to_it(state_of):
+def test_a_newer_date_in_the_middle_of_a_tick_waits_until_the_older_one_is_worked_off(state_of):
     for n in range(6):
         logic.on_snapshot(state_of, snapshot(f"LN{n}"))
     tick(state_of, date(2026, 2, 1))
-    # every loan reaches 30 DPD on 02-14: the tick to 02-14 stops half-way, then 02-20 arrives
+    # every loan reaches 30 DPD on 02-14 and has its next installment due on 02-15: the tick to 02-14 stops
+    # half-way, then 02-20 arrives
     half, done = logic.on_business_date(state_of, date(2026, 2, 14), limit=3)
     assert not done and len(records(half)) == 3
-    rest = tick(state_of, date(2026, 2, 20), limit=3)
-    assert sorted(r["account_number"] for r in records(rest)) == [f"LN{n}" for n in range(6)]  # all, again
-    assert {r["business_date"] for r in records(rest)} == {"2026-02-20"}
-    assert {r["bucket"] for r in records(rest)} == {"30-59"}
+    rest, done = logic.on_business_date(state_of, date(2026, 2, 20), limit=5)
+    assert not done and state_of(logic.PARTITION).get("aging")["queued"] == []
+    # the loans 02-14 had not reached are aged to 02-14 first, then 02-20 goes on in the same part
+    dated = [(r["account_number"], r["business_date"]) for r in records(rest)]
+    assert dated == [("LN3", "2026-02-14"), ("LN4", "2026-02-14"), ("LN5", "2026-02-14")] + [
+        ("LN0", "2026-02-20"),
+        ("LN1", "2026-02-20"),
+    ]
+    assert {t["business_date"] for t in records(half + rest, logic.TRANSITIONS)} == {"2026-02-14"}
+    last = tick(state_of, date(2026, 2, 20), limit=5)  # the continuation
+    assert [(r["account_number"], r["business_date"]) for r in records(last)] == [
+        (f"LN{n}", "2026-02-20") for n in range(2, 6)
+    ]
     assert state_of(logic.PARTITION).get("aging") is None
+    assert state_of(logic.PARTITION).get("date") == "2026-02-20"
+
+
+def test_dates_arriving_out_of_order_mid_way_are_worked_off_in_date_order(state_of):
+    for n in range(4):
+        logic.on_snapshot(state_of, snapshot(f"LN{n}"))
+    logic.on_business_date(state_of, date(2026, 2, 1), limit=1)
+    logic.on_business_date(state_of, date(2026, 2, 20), limit=1)
+    logic.on_business_date(state_of, date(2026, 2, 14), limit=1)
+    assert state_of(logic.PARTITION).get("aging")["queued"] == ["2026-02-14", "2026-02-20"]
+    outputs = tick(state_of, date(2026, 2, 1), limit=1)
+    dates_of_ln3 = [r["business_date"] for r in records(outputs) if r["account_number"] == "LN3"]
+    assert dates_of_ln3 == ["2026-02-01", "2026-02-14", "2026-02-20"]
+    assert logic.on_business_date(state_of, date(2026, 2, 14)) == ([], True)  # a date worked off
 
 
 def test_a_chunked_tick_emits_what_a_whole_one_does(state_of):
