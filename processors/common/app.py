@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quixstreams import Application, message_context
+from quixstreams.state.exceptions import InvalidStoreChangelogOffset, PartitionStoreIsUsed
 
 from processors.common import framework_speedups
 from processors.common.instance import transactional_id
@@ -130,8 +131,27 @@ class MeteredApplication(Application):
         up.set(1)
         try:
             return super().run(*args, **kwargs)
+        except InvalidStoreChangelogOffset:
+            self._clear_state_ahead_of_changelog()
+            raise
         finally:
             up.set(0)
+
+    def _clear_state_ahead_of_changelog(self) -> None:
+        """The local state claims changelog offsets its changelog does not hold: it keeps changes no
+        committed transaction made (seen once after a broker restart), or its changelog was deleted. Under
+        exactly-once the changelog and the committed offsets are the truth, so the local state is removed
+        and the next start (the supervisor's restart) rebuilds it from the changelog, as it would on a new
+        machine. The framework would otherwise fail the same way at every start until someone removed it."""
+        try:
+            self.clear_state()
+        except PartitionStoreIsUsed:  # still assigned: the next start meets the same state and tries again
+            log.exception("the local state is ahead of its changelog and could not be removed now")
+            return
+        log.error(
+            "the local state was ahead of its changelog: removed; the next start restores it from there",
+            extra={"state_dir": str(self._state_manager._state_dir)},
+        )
 
 
 def _version() -> str:

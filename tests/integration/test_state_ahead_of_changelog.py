@@ -1,0 +1,140 @@
+"""A processor whose local state claims changelog offsets its changelog does not hold (seen once after a
+broker restart; also what a deleted and recreated changelog leaves) removes that state when it meets it,
+exits, and at its next start rebuilds the state from the changelog and carries on as if nothing happened.
+
+Without that, the framework fails the same way at every start (`InvalidStoreChangelogOffset`) until an
+operator deletes the state by hand. The test makes the state ahead of its changelog as a recreated changelog
+would: it stops the processor, copies every committed record of each changelog partition into a recreated
+topic (the same records, without the transaction markers, so the end offsets are lower than those the
+state remembers), then starts the processor twice and checks every loan against the domain rules."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+
+import psycopg
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import NewTopic
+
+from crm.ingest import ingest_file
+from infra.kafka_topics import delete_topics, existing_topics
+from tests.integration.test_delinquency_processor import INPUTS, expected_views
+from tests.services import initialized_namespace
+from topics import physical_name
+from topics.clients import make_admin
+from topics.lag import wait_caught_up
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+CLEARED_LOG = "the local state was ahead of its changelog"
+
+
+def _run(env: dict, log) -> subprocess.Popen:
+    command = [sys.executable, "-m", "crm", "run", "delinquency"]
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    assert process.wait(timeout=60) == 0
+
+
+def _committed_records(brokers: str, topic: str, partitions: int) -> dict[int, list]:
+    """Every committed record of each partition of ``topic``: (key, value, headers)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": brokers,
+            "group.id": f"test-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+            "enable.partition.eof": True,
+        }
+    )
+    records: dict[int, list] = {p: [] for p in range(partitions)}
+    try:
+        consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+        at_end: set[int] = set()
+        deadline = time.monotonic() + 60
+        while len(at_end) < partitions and time.monotonic() < deadline:
+            for message in consumer.consume(num_messages=10_000, timeout=0.5):
+                if message.error() is None:
+                    records[message.partition()].append((message.key(), message.value(), message.headers()))
+                elif message.error().name() == "_PARTITION_EOF":
+                    at_end.add(message.partition())
+        assert len(at_end) == partitions, f"{topic} was not read to its end"
+        return records
+    finally:
+        consumer.close()
+
+
+def _recreate_with(settings, topic: str, records: dict[int, list]) -> None:
+    """``topic`` deleted and created again (compacted, as the framework makes changelogs) holding
+    ``records``, each in its partition, written without a transaction."""
+    delete_topics(settings, [topic])
+    admin, deadline = make_admin(settings), time.monotonic() + 60
+    while True:  # a deleted topic's name is taken until the broker has finished deleting it
+        new = NewTopic(topic, len(records), 1, config={"cleanup.policy": "compact"})
+        try:
+            admin.create_topics([new])[topic].result(timeout=30)
+            break
+        except Exception:
+            assert time.monotonic() < deadline, f"could not create {topic} again"
+            time.sleep(0.5)
+    producer = Producer({"bootstrap.servers": settings.kafka_brokers})
+    for partition, rows in records.items():
+        for key, value, headers in rows:
+            producer.produce(topic, value, key, partition=partition, headers=headers)
+    assert producer.flush(30) == 0
+
+
+def test_state_ahead_of_its_changelog_is_rebuilt_from_the_changelog(
+    service_addresses, run_id, cli_env, tmp_path
+):
+    from crm.generator import generate_portfolio
+
+    generate_portfolio(tmp_path, 400, 13, workers=1, progress=False, days=12)
+    dates = (tmp_path / "ops.business-date.jsonl").read_bytes().splitlines(keepends=True)
+    (tmp_path / "first-dates.jsonl").write_bytes(b"".join(dates[:3]))
+    (tmp_path / "later-dates.jsonl").write_bytes(b"".join(dates[3:]))
+    with initialized_namespace(service_addresses, f"sa{run_id}", cli_env) as (settings, env):
+        env = {**env, "CRM_DELINQUENCY_TICK_CHUNK": "25"}  # many transactions per changelog partition
+        group = f"{settings.namespace}crm-delinquency"
+        inputs = [physical_name(t, settings) for t in INPUTS]
+        log_path = tmp_path / "delinquency.log"
+        with log_path.open("ab") as log:
+            first = _run(env, log)
+            for topic, file in (("bank.loans", "bank.loans"), ("ops.business-date", "first-dates")):
+                assert ingest_file(settings, topic, tmp_path / f"{file}.jsonl").ok
+            wait_caught_up(settings.kafka_brokers, group, inputs, 240)
+            _stop(first)
+
+            changelogs = {
+                name: partitions
+                for name, partitions in existing_topics(settings).items()
+                if name.startswith(f"changelog__{group}")
+            }
+            assert changelogs
+            for name, partitions in changelogs.items():
+                _recreate_with(settings, name, _committed_records(settings.kafka_brokers, name, partitions))
+
+            meets_it = _run(env, log)
+            assert meets_it.wait(timeout=120) != 0, "the processor started on state ahead of its changelog"
+            assert CLEARED_LOG in log_path.read_text(errors="replace")
+
+            second = _run(env, log)  # as its supervisor would
+            try:
+                for topic, file in (("payments", "payments"), ("ops.business-date", "later-dates")):
+                    assert ingest_file(settings, topic, tmp_path / f"{file}.jsonl").ok
+                wait_caught_up(settings.kafka_brokers, group, inputs, 240)
+            finally:
+                _stop(second)
+
+        expected, _last = expected_views(tmp_path)
+        with psycopg.connect(settings.database_url) as conn:
+            query = "SELECT account_number, bucket, overdue_amount FROM loan_delinquency"
+            rows = conn.execute(query).fetchall()
+        got = {account: (bucket, overdue) for account, bucket, overdue in rows}
+        assert got == {a: (view.bucket, view.overdue_amount) for a, view in expected.items()}
