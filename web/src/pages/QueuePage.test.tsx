@@ -33,7 +33,10 @@ test("shows the queue in priority order with money in the loan's currency and wh
   const rows = await screen.findAllByTestId("queue-row");
   expect(rows).toHaveLength(2);
   expect(within(rows[0]!).getByText("Customer C1")).toBeInTheDocument();
-  expect(within(rows[0]!).getByText("CEASE_COMMUNICATION")).toBeInTheDocument();
+  expect(within(rows[0]!).getByText("Asked not to be contacted")).toHaveAttribute(
+    "title",
+    "CEASE_COMMUNICATION",
+  );
   expect(within(rows[1]!).getByText("$1,250,000.50")).toBeInTheDocument();
   expect(screen.getByText(/2 customers/)).toBeInTheDocument();
 });

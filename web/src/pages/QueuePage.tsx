@@ -7,6 +7,7 @@ import { latestQueueEventId } from "../api/events";
 import type { QueueEntry } from "../api/types";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BucketBadge } from "../lib/bucket";
+import { complianceRuleLabel } from "../lib/compliance";
 import { formatCount, formatDateTime, formatMoney } from "../lib/format";
 import { customerPath } from "../routes";
 
@@ -160,8 +161,8 @@ export function QueuePage() {
                     {entry.contactable_now ? (
                       <span className="font-medium text-emerald-700">Now</span>
                     ) : (
-                      <span className="text-amber-800">
-                        {entry.blocked_by}
+                      <span className="text-amber-800" title={entry.blocked_by ?? undefined}>
+                        {complianceRuleLabel(entry.blocked_by)}
                         {entry.contactable_from && (
                           <span className="block text-xs">from {formatDateTime(entry.contactable_from)}</span>
                         )}
