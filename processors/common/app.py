@@ -23,7 +23,7 @@ from processors.common.metrics import LAG_INTERVAL_MS, PROCESSOR_UP, ProcessorMe
 from processors.common.poison import PoisonNet
 from processors.common.sink_backpressure import flush_outputs_on_backpressure
 from processors.common.topic_creation import wait_for_created_topics
-from processors.common.transactions import fence_predecessor, watch_commits
+from processors.common.transactions import fence_predecessor, settle_pending_offsets, watch_commits
 from topics import physical_name
 
 if TYPE_CHECKING:
@@ -195,6 +195,8 @@ def make_application(settings: Settings, name: str, **overrides: Any) -> Applica
     framework_speedups.install()
     fence_predecessor(app)  # before the consumer asks for its committed offsets
     watch_commits(app)  # a commit stuck after a broker restart ends in a restart, not a stall
+    # nothing of this instance's left pending in the group, or the offsets' fetch would never answer
+    settle_pending_offsets(app, physical_name("ops.business-date", settings))
     flush_outputs_on_backpressure(app)  # a sink's backpressure must not abort a transaction mid-send
     return app
 

@@ -9,10 +9,13 @@ import threading
 import time
 from types import SimpleNamespace
 
+import pytest
+
 from processors.common.transactions import (
     EXIT_COMMIT_STUCK,
     CommitWatchdog,
     fence_predecessor,
+    settle_pending_offsets,
     watch_commits,
 )
 
@@ -36,9 +39,16 @@ class RecordingProducer:
         time.sleep(self.commit_takes_s)
         self.calls.append(("commit", timeout))
 
+    def begin_transaction(self):
+        self.calls.append(("begin",))
+
+    def abort_transaction(self, timeout=None):
+        self.calls.append(("abort", timeout))
+
 
 def _app(producer: RecordingProducer):
-    return SimpleNamespace(_producer=SimpleNamespace(_producer=producer))
+    consumer = SimpleNamespace(consumer_group_metadata=lambda: "group-metadata")
+    return SimpleNamespace(_producer=SimpleNamespace(_producer=producer), _consumer=consumer)
 
 
 def _watchdog(stuck: list) -> CommitWatchdog:
@@ -52,6 +62,31 @@ def test_the_producer_starts_and_fences_before_the_first_checkpoint():
     producer = RecordingProducer()
     fence_predecessor(_app(producer))
     assert producer.calls == [("init_transactions",)]
+
+
+def test_settling_sends_the_groups_offsets_in_a_transaction_and_aborts_it():
+    producer = RecordingProducer()
+    settle_pending_offsets(_app(producer), "ns.ops.business-date", timeout_s=7)
+    [begin, (send, [position], metadata, timeout), abort] = producer.calls
+    assert (begin, send, metadata, timeout, abort) == (
+        ("begin",),
+        "send_offsets",
+        "group-metadata",
+        7,
+        ("abort", 7),
+    )
+    assert (position.topic, position.partition) == ("ns.ops.business-date", 0)
+
+
+def test_settling_aborts_even_when_the_offsets_could_not_be_sent():
+    class Refusing(RecordingProducer):
+        def send_offsets_to_transaction(self, positions, group_metadata, timeout=None):
+            raise RuntimeError("coordinator not available")
+
+    producer = Refusing()
+    with pytest.raises(RuntimeError):
+        settle_pending_offsets(_app(producer), "topic")
+    assert producer.calls == [("begin",), ("abort", 30.0)]
 
 
 def test_watched_commit_calls_pass_their_arguments_and_quick_ones_are_left_alone():
