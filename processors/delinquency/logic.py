@@ -232,15 +232,15 @@ def on_business_date(state_of: StateOf, new_date: date, limit: int = TICK_CHUNK)
     outputs: list[Output] = []
     budget = limit
     while True:
-        through = partition.get("date")
+        through = date.fromisoformat(partition.get("date"))
         pending = set(members(state_of, AGING, PENDING))  # first seen before any business date: never viewed
-        due = pending | _filed_between(state_of, aging["after"], date.fromisoformat(through))
+        due = pending | _filed_between(state_of, aging["after"], through)
         part, done = next_part(due, aging["cursor"], budget)
         for account in part:
             if account in pending:
                 outputs.extend(refresh(state_of, account, _load(state_of, account)))
             else:
-                outputs.extend(_age(state_of, account, date.fromisoformat(through)))
+                outputs.extend(_age(state_of, account, through))
         budget -= len(part)
         queued = aging.get("queued", [])
         if not done:
@@ -250,7 +250,7 @@ def on_business_date(state_of: StateOf, new_date: date, limit: int = TICK_CHUNK)
             partition.delete("aging")
             return outputs, True
         # this date is worked off: on to the next one, in this call while the budget lasts
-        aging = {"after": through, "cursor": None, "queued": queued[1:]}
+        aging = {"after": through.isoformat(), "cursor": None, "queued": queued[1:]}
         partition.set("date", queued[0])
         if budget <= 0:
             partition.set("aging", aging)

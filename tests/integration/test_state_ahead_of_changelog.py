@@ -10,8 +10,6 @@ state remembers), then starts the processor twice and checks every loan against 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 import uuid
 
@@ -23,6 +21,7 @@ from confluent_kafka.admin import NewTopic
 from crm.ingest import ingest_file
 from infra.kafka_topics import delete_topics, existing_topics
 from tests.integration.test_delinquency_processor import INPUTS, expected_views
+from tests.pipeline_helpers import start_processor, stop_processor
 from tests.services import initialized_namespace
 from topics import physical_name
 from topics.clients import make_admin
@@ -30,16 +29,6 @@ from topics.lag import wait_caught_up
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CLEARED_LOG = "the local state was ahead of its changelog"
-
-
-def _run(env: dict, log) -> subprocess.Popen:
-    command = [sys.executable, "-m", "crm", "run", "delinquency"]
-    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    assert process.wait(timeout=60) == 0
 
 
 def _committed_records(brokers: str, topic: str, partitions: int) -> dict[int, list]:
@@ -103,34 +92,33 @@ def test_state_ahead_of_its_changelog_is_rebuilt_from_the_changelog(
         env = {**env, "CRM_DELINQUENCY_TICK_CHUNK": "25"}  # many transactions per changelog partition
         group = f"{settings.namespace}crm-delinquency"
         inputs = [physical_name(t, settings) for t in INPUTS]
-        log_path = tmp_path / "delinquency.log"
-        with log_path.open("ab") as log:
-            first = _run(env, log)
-            for topic, file in (("bank.loans", "bank.loans"), ("ops.business-date", "first-dates")):
+        log = tmp_path / "delinquency.log"
+        first = start_processor("delinquency", env, log)
+        for topic, file in (("bank.loans", "bank.loans"), ("ops.business-date", "first-dates")):
+            assert ingest_file(settings, topic, tmp_path / f"{file}.jsonl").ok
+        wait_caught_up(settings.kafka_brokers, group, inputs, 240)
+        assert stop_processor(first) == 0
+
+        changelogs = {
+            name: partitions
+            for name, partitions in existing_topics(settings).items()
+            if name.startswith(f"changelog__{group}")
+        }
+        assert changelogs
+        for name, partitions in changelogs.items():
+            _recreate_with(settings, name, _committed_records(settings.kafka_brokers, name, partitions))
+
+        meets_it = start_processor("delinquency", env, log)
+        assert meets_it.wait(timeout=120) != 0, "the processor started on state ahead of its changelog"
+        assert CLEARED_LOG in log.read_text(errors="replace")
+
+        second = start_processor("delinquency", env, log)  # as its supervisor would
+        try:
+            for topic, file in (("payments", "payments"), ("ops.business-date", "later-dates")):
                 assert ingest_file(settings, topic, tmp_path / f"{file}.jsonl").ok
             wait_caught_up(settings.kafka_brokers, group, inputs, 240)
-            _stop(first)
-
-            changelogs = {
-                name: partitions
-                for name, partitions in existing_topics(settings).items()
-                if name.startswith(f"changelog__{group}")
-            }
-            assert changelogs
-            for name, partitions in changelogs.items():
-                _recreate_with(settings, name, _committed_records(settings.kafka_brokers, name, partitions))
-
-            meets_it = _run(env, log)
-            assert meets_it.wait(timeout=120) != 0, "the processor started on state ahead of its changelog"
-            assert CLEARED_LOG in log_path.read_text(errors="replace")
-
-            second = _run(env, log)  # as its supervisor would
-            try:
-                for topic, file in (("payments", "payments"), ("ops.business-date", "later-dates")):
-                    assert ingest_file(settings, topic, tmp_path / f"{file}.jsonl").ok
-                wait_caught_up(settings.kafka_brokers, group, inputs, 240)
-            finally:
-                _stop(second)
+        finally:
+            assert stop_processor(second) == 0
 
         expected, _last = expected_views(tmp_path)
         with psycopg.connect(settings.database_url) as conn:
