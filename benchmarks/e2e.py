@@ -316,17 +316,20 @@ class _Watch:
                 status.update(self._describe(lags))
                 markers = sum(parts for _, _, parts in lags.per_group.values())
                 if lags.total_left <= markers:
-                    last_busy = self.now()
                     try:
                         wait_pipeline_idle(self.settings.kafka_brokers, inputs, timeout=60)
                     except TimeoutError:
                         continue
-                    self.idle_s = last_busy
+                    # A processor whose input was still empty upstream looked idle at that poll, and the wait
+                    # covered its work: idle only if nothing moved meanwhile, else the figures are too early.
+                    if self.poll(pipeline_inputs(self.settings)).per_group != lags.per_group:
+                        continue
+                    self.idle_s = max(group.caught_up_since_s for group in self.groups.values())
                     confirmed = self.now()
                     console.print(
-                        f"[green]✓[/] pipeline idle at {last_busy:,.1f} s (confirmed at {confirmed:,.1f} s)"
+                        f"[green]✓[/] pipeline idle at {self.idle_s:,.1f} s (confirmed at {confirmed:,.1f} s)"
                     )
-                    return {"idle_s": last_busy, "idle_confirmed_s": confirmed}
+                    return {"idle_s": self.idle_s, "idle_confirmed_s": confirmed}
                 time.sleep(self.options.poll_s)
         raise BenchError(f"the pipeline was not idle {self.options.timeout_s:.0f} s after the first event")
 

@@ -132,7 +132,9 @@ class SinkWatch:
 
 @dataclass
 class GroupWatch:
-    """A processor's lag over time: since when it has had at most transaction markers left."""
+    """A processor's lag over time: since when it has had at most transaction markers left and read nothing
+    more. A processor whose input is still empty upstream has nothing left too: the time moves on when it
+    reads again."""
 
     allowance: int = 0
     left: int = 0
@@ -140,10 +142,11 @@ class GroupWatch:
     caught_up_since_s: float | None = None
 
     def observe(self, left: int, consumed: int, allowance: int, at_s: float) -> None:
+        moved = consumed != self.consumed
         self.left, self.consumed, self.allowance = left, consumed, allowance
         if left > allowance:
             self.caught_up_since_s = None
-        elif self.caught_up_since_s is None:
+        elif moved or self.caught_up_since_s is None:
             self.caught_up_since_s = at_s
 
 
