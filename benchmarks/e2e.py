@@ -324,7 +324,9 @@ class _Watch:
                     # covered its work: idle only if nothing moved meanwhile, else the figures are too early.
                     if self.poll(pipeline_inputs(self.settings)).per_group != lags.per_group:
                         continue
-                    self.idle_s = max(group.caught_up_since_s for group in self.groups.values())
+                    # when anything was last read: a group may still show a lag past its markers (records of
+                    # an aborted transaction at the end of a topic are offsets nobody reads)
+                    self.idle_s = max(group.moved_s for group in self.groups.values())
                     confirmed = self.now()
                     console.print(
                         f"[green]✓[/] pipeline idle at {self.idle_s:,.1f} s (confirmed at {confirmed:,.1f} s)"

@@ -132,17 +132,20 @@ class SinkWatch:
 
 @dataclass
 class GroupWatch:
-    """A processor's lag over time: since when it has had at most transaction markers left and read nothing
-    more. A processor whose input is still empty upstream has nothing left too: the time moves on when it
-    reads again."""
+    """A processor's lag over time: when it last read anything (``moved_s``), and since when it has had at
+    most transaction markers left and read nothing more. A processor whose input is still empty upstream
+    has nothing left too: that time moves on when it reads again."""
 
     allowance: int = 0
     left: int = 0
     consumed: int = 0
+    moved_s: float | None = None
     caught_up_since_s: float | None = None
 
     def observe(self, left: int, consumed: int, allowance: int, at_s: float) -> None:
-        moved = consumed != self.consumed
+        moved = consumed != self.consumed or self.moved_s is None
+        if moved:
+            self.moved_s = at_s
         self.left, self.consumed, self.allowance = left, consumed, allowance
         if left > allowance:
             self.caught_up_since_s = None

@@ -93,3 +93,15 @@ def test_a_processor_is_caught_up_from_the_poll_at_which_it_last_read():
     assert group.caught_up_since_s is None
     group.observe(left=0, consumed=70, allowance=2, at_s=5.0)
     assert group.caught_up_since_s == 5.0
+
+
+def test_a_lag_of_records_nobody_reads_does_not_stop_the_pipeline_being_idle(pipeline, monkeypatch):
+    """An aborted transaction at the end of rollup's input: offsets past its markers that it never reads
+    (`topics.lag.wait_caught_up` reads there to tell), so it is never caught up by its lag alone."""
+    pipeline.per_group = {"upstream": (0, 52, 2), "rollup": (3, 100, 2)}
+    watch = _watch(pipeline)
+    monkeypatch.setattr(lag, "wait_pipeline_idle", lambda brokers, inputs, timeout: None)  # nothing moves
+    result = watch.until_idle(Console(file=io.StringIO()))
+
+    assert watch.groups["rollup"].caught_up_since_s is None
+    assert result["idle_s"] == 1.0
