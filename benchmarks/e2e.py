@@ -322,7 +322,7 @@ class _Watch:
                         continue
                     # A processor whose input was still empty upstream looked idle at that poll, and the wait
                     # covered its work: idle only if nothing moved meanwhile, else the figures are too early.
-                    if self.poll(pipeline_inputs(self.settings)).per_group != lags.per_group:
+                    if self.poll(inputs).per_group != lags.per_group:
                         continue
                     # when anything was last read: a group may still show a lag past its markers (records of
                     # an aborted transaction at the end of a topic are offsets nobody reads)

@@ -140,17 +140,16 @@ class GroupWatch:
     left: int = 0
     consumed: int = 0
     moved_s: float | None = None
-    caught_up_since_s: float | None = None
 
     def observe(self, left: int, consumed: int, allowance: int, at_s: float) -> None:
-        moved = consumed != self.consumed or self.moved_s is None
-        if moved:
+        if consumed != self.consumed or self.moved_s is None:
             self.moved_s = at_s
         self.left, self.consumed, self.allowance = left, consumed, allowance
-        if left > allowance:
-            self.caught_up_since_s = None
-        elif moved or self.caught_up_since_s is None:
-            self.caught_up_since_s = at_s
+
+    @property
+    def caught_up_since_s(self) -> float | None:
+        # its lag drops only when it reads, so it has been within its markers since it last read
+        return self.moved_s if self.left <= self.allowance else None
 
 
 @dataclass
