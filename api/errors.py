@@ -135,10 +135,16 @@ async def _database_down(_request: Request, error: Exception) -> JSONResponse:
     return _json(503, "PostgreSQL is unavailable; nothing was changed, try again shortly")
 
 
-async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+def internal_error(error: Exception) -> JSONResponse:
+    """The 500 for an error nothing else answered, logged with the request id the reply names."""
     request_id = current_request_id()
     log.error("unhandled error", exc_info=error, extra={"request_id": request_id})
     return _json(500, f"internal error (request id {request_id})")
+
+
+async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+    # Only for what escapes `api.middleware.RequestIdMiddleware`, which answers the rest with its id.
+    return internal_error(error)
 
 
 def install_error_handlers(app: FastAPI) -> None:

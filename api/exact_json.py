@@ -6,9 +6,9 @@ another amount. Every router of the API uses :class:`ExactJsonRoute`, whose requ
 ``contracts.exact.loads_exact`` (fractions as ``Decimal``), so a body means the same through a route, the
 fast path (`api.fast_paths`) and the topics' own validation.
 
-The same routes refuse text holding NUL (U+0000) in the path, the query or a JSON body, with a 422 at the
-parameter or field (`contracts.nul`): PostgreSQL stores it nowhere, so it would fail the write or the
-lookup it reached with a 500.
+The same routes refuse text holding NUL (U+0000) in the path, the query, a JSON body or a form (the login),
+with a 422 at the parameter or field (`contracts.nul`): PostgreSQL stores it nowhere, so it would fail the
+write or the lookup it reached with a 500.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from fastapi.routing import APIRoute
 
 from contracts.exact import loads_exact
 from contracts.nul import NUL, may_hold_nul, nul_errors
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class ExactJsonRequest(Request):
@@ -71,4 +73,14 @@ async def _nul_errors(request: ExactJsonRequest) -> list[dict]:
         if may_hold_nul(body):
             with contextlib.suppress(json.JSONDecodeError):  # FastAPI reads it again and answers that itself
                 errors += nul_errors(await request.json(), ("body",))
+    elif content_type in FORMS:  # the login form: its username reaches PostgreSQL
+        body = await request.body()
+        if b"%00" in body or b"\x00" in body:
+            form = await request.form()  # kept on the request: the route reads the same form
+            errors += [
+                error
+                for name, value in form.multi_items()
+                if isinstance(value, str)
+                for error in nul_errors({name: value} if NUL in name else value, ("body", name))
+            ]
     return errors

@@ -13,7 +13,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.context import reset_request_id, set_request_id
-from api.errors import BodyTooLarge
+from api.errors import BodyTooLarge, internal_error
 
 log = logging.getLogger("api.access")
 REQUEST_ID_HEADER = "x-request-id"
@@ -39,18 +39,25 @@ class RequestIdMiddleware:
         request_id = given if given and _SAFE_ID.match(given) else uuid.uuid4().hex
         token = set_request_id(request_id)
         status = 500  # what the client gets if the app fails before answering
+        answered = False
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (REQUEST_ID_HEADER.encode(), request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            if answered:  # a streamed reply failed midway: nothing better can be sent now
+                raise
+            # Answered here, not by the framework's outermost handler: there, the request id is gone
+            # from the context and the reply would carry neither it nor its header.
+            await internal_error(error)(scope, receive, send_with_id)
         finally:
             log.info(
                 "request",

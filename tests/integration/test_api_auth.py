@@ -14,7 +14,7 @@ import orjson
 import psycopg
 import pytest
 
-from api.app import MAX_BODY_BYTES
+from api.app import MAX_BODY_BYTES, create_app
 from api.queries import users
 from api.security import AUDIENCE, ISSUER, Principal, hash_password, issue_token
 from api.services.auth import MAX_FAILURES
@@ -94,6 +94,19 @@ async def test_missing_form_fields_are_422_naming_the_field(client):
     response = await client.post("/api/auth/token", data={"username": "someone"})
     assert response.status_code == 422
     assert [error["field"] for error in response.json()["detail"]] == ["password"]
+
+
+@pytest.mark.parametrize("multipart", [False, True], ids=["urlencoded", "multipart"])
+@pytest.mark.parametrize("field", ["username", "password"])
+async def test_nul_in_a_login_field_is_422_at_that_field(client, people, field, multipart):
+    # PostgreSQL stores no NUL: the name reached the lookup and failed it with a 500
+    form = {"username": people[Role.ADMIN], "password": PASSWORD} | {field: "adm\x00in"}
+    if multipart:
+        response = await client.post("/api/auth/token", files={k: (None, v) for k, v in form.items()})
+    else:
+        response = await client.post("/api/auth/token", data=form)
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["detail"]] == [field]
 
 
 async def test_throttling_after_repeated_failures_then_even_the_right_password_waits(client, api_settings):
@@ -303,6 +316,20 @@ async def test_request_ids_are_echoed_or_made(client):
     assert given.headers["x-request-id"] == "abc-123"
     made = await client.get("/api/health", headers={"X-Request-ID": "not ok; " * 20})
     assert len(made.headers["x-request-id"]) == 32
+
+
+async def test_an_unexpected_error_is_500_json_with_the_request_id_it_names(api_settings):
+    app = create_app(api_settings)
+
+    async def fails() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/api/fails", fails, methods=["POST"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as http:
+        response = await http.post("/api/fails", headers={"X-Request-ID": "req-42"})
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "req-42"
+    assert response.json() == {"detail": "internal error (request id req-42)"}
 
 
 async def test_bodies_over_the_limit_are_413_declared_or_streamed(client):
