@@ -7,6 +7,7 @@ with its audit line in one statement (:func:`insert_accepted`), and the commit o
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import NamedTuple
 
 import psycopg
@@ -21,28 +22,38 @@ class AcceptedPayment(NamedTuple):
     accepted_at: datetime
 
 
+class ReversedPayment(NamedTuple):
+    """The payment a reversal undoes, as the bank sent it or as it was posted here."""
+
+    account_number: str
+    amount: Decimal
+    status: str
+
+
 class Prechecks(NamedTuple):
     accepted: AcceptedPayment | None  # this reference, already accepted
     loan_currency: str | None  # None when the bank has not sent the loan (yet)
-    # A reversal's reversed payment: its account, when the bank sent it or it was posted here (else None)
-    reversed_account: str | None
+    reversed: ReversedPayment | None  # a reversal's reversed payment, when known (else None)
 
 
 _PRECHECKS = """
 SELECT accepted.value, accepted.account_number, accepted.accepted_at,
        (SELECT currency FROM loans WHERE account_number = %(account)s),
-       (SELECT account_number FROM (
-            SELECT account_number FROM payments WHERE reference_number = %(reverses)s
-            UNION ALL
-            SELECT account_number FROM accepted_payments WHERE reference_number = %(reverses)s
-        ) AS known LIMIT 1)
+       known.account_number, known.amount, known.status
 FROM (SELECT) AS one
-LEFT JOIN accepted_payments accepted ON accepted.reference_number = %(reference)s"""
+LEFT JOIN accepted_payments accepted ON accepted.reference_number = %(reference)s
+LEFT JOIN LATERAL (
+    SELECT account_number, amount, status FROM payments WHERE reference_number = %(reverses)s
+    UNION ALL
+    SELECT account_number, (value->>'amount')::numeric, value->>'status'
+    FROM accepted_payments WHERE reference_number = %(reverses)s
+    LIMIT 1
+) AS known ON true"""
 
 
 async def prechecks(conn: psycopg.AsyncConnection, payment: Payment) -> Prechecks:
     """The accepted payment of this reference, the loan's currency and (for a reversal) the reversed
-    payment's account: one statement."""
+    payment: one statement."""
     cursor = await conn.execute(
         _PRECHECKS,
         {
@@ -53,9 +64,10 @@ async def prechecks(conn: psycopg.AsyncConnection, payment: Payment) -> Precheck
     )
     row = await cursor.fetchone()
     assert row is not None  # one row, always
-    value, account_number, accepted_at, loan_currency, reversed_account = row
+    value, account_number, accepted_at, loan_currency, *reversed_payment = row
     accepted = AcceptedPayment(value, account_number, accepted_at) if value is not None else None
-    return Prechecks(accepted, loan_currency, reversed_account)
+    reversed_ = ReversedPayment(*reversed_payment) if reversed_payment[0] is not None else None
+    return Prechecks(accepted, loan_currency, reversed_)
 
 
 async def find_accepted(conn: psycopg.AsyncConnection, reference_number: str) -> AcceptedPayment | None:

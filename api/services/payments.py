@@ -1,14 +1,16 @@
 """Posting a payment (integrations, admins): idempotent by ``reference_number``, all or nothing.
 
 Checks before anything is stored or produced: the contract (FastAPI, 422), a repeat of an accepted
-reference (202 with the first reply byte for byte, or 409 when the payment differs), the loan's currency
-when the loan is known (422), and for a reversal that the reversed payment is known (422). The accepted row,
-the audit line and the confirmed delivery to ``payments`` (key account_number) then commit together.
+reference (202 with the first reply byte for byte, or 409 when the payment differs), a payment time not in
+the future (422), the loan's currency when the loan is known (422), and for a reversal that the reversed
+payment is known, of the same account, neither failed nor a reversal, and of the same amount (422). The
+accepted row, the audit line and the confirmed delivery to ``payments`` (key account_number) then commit
+together.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import psycopg_pool
@@ -19,6 +21,8 @@ from api.queries import payments as queries
 from api.security import Principal
 from contracts.common import PaymentStatus
 from contracts.writes import PaymentAccepted, PaymentCreate
+
+CLOCK_SKEW = timedelta(minutes=1)  # how far in the future a client's clock may put a payment
 
 
 def _repeat(stored: queries.AcceptedPayment, payment: PaymentCreate) -> PaymentAccepted:
@@ -31,23 +35,41 @@ def _repeat(stored: queries.AcceptedPayment, payment: PaymentCreate) -> PaymentA
     )
 
 
-def _check(found: queries.Prechecks, payment: PaymentCreate) -> None:
+def _check(found: queries.Prechecks, payment: PaymentCreate, now: datetime) -> None:
+    if payment.paid_at > now + CLOCK_SKEW:
+        raise field_error(
+            "paid_at", f"{payment.paid_at.isoformat()} is in the future (server time {now.isoformat()})"
+        )
     if found.loan_currency is not None and found.loan_currency != payment.currency:
         raise field_error(
             "currency", f"loan {payment.account_number} is in {found.loan_currency}, not {payment.currency}"
         )
     if payment.status is PaymentStatus.REVERSED:
-        assert payment.reverses is not None  # the contract requires it
-        account = found.reversed_account
-        if account is None:
-            raise field_error(
-                "reverses",
-                f"unknown payment {payment.reverses}: neither received from the bank nor posted here",
-            )
-        if account != payment.account_number:
-            raise field_error(
-                "reverses", f"payment {payment.reverses} was made on {account}, not {payment.account_number}"
-            )
+        _check_reversal(found.reversed, payment)
+
+
+def _check_reversal(target: queries.ReversedPayment | None, payment: PaymentCreate) -> None:
+    """A reversal undoes a known payment of the same account, in full (the same amount), and only one
+    that counts or may yet count: not a failed payment, nor another reversal."""
+    if target is None:
+        raise field_error(
+            "reverses",
+            f"unknown payment {payment.reverses}: neither received from the bank nor posted here",
+        )
+    if target.account_number != payment.account_number:
+        raise field_error(
+            "reverses",
+            f"payment {payment.reverses} was made on {target.account_number}, not {payment.account_number}",
+        )
+    if target.status in (PaymentStatus.FAILED, PaymentStatus.REVERSED):
+        what = "failed" if target.status == PaymentStatus.FAILED else "is itself a reversal"
+        raise field_error("reverses", f"payment {payment.reverses} {what}: there is nothing to reverse")
+    if target.amount != payment.amount:
+        raise field_error(
+            "amount",
+            f"a reversal undoes the whole payment: {payment.reverses} was {format(target.amount, 'f')}, "
+            f"not {format(payment.amount, 'f')}",
+        )
 
 
 class _TakenMeanwhile(Exception):  # noqa: N818 - a signal: another request committed this reference first
@@ -62,8 +84,8 @@ async def record_payment(
         found = await queries.prechecks(conn, payment)
         if found.accepted is not None:
             return _repeat(found.accepted, payment)
-        _check(found, payment)
         accepted_at = datetime.now(UTC)
+        _check(found, payment, accepted_at)
         value = payment.model_dump_json()
         try:
             async with conn.transaction():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import psycopg
@@ -125,8 +126,12 @@ async def test_a_bad_payment_is_422_naming_the_field_and_never_reaches_kafka(
 async def test_reversals_of_known_payments_on_their_account(client, loan, api_settings):
     posted = payment(loan)
     assert (await client.post("/api/payments", json=posted, headers=INTEGRATION)).status_code == 202
-    for reversed_reference in (posted["reference_number"], f"BANK-{loan}"):  # posted here; from the bank
-        reversal = payment(loan, status="REVERSED", reverses=reversed_reference)
+    # posted here; from the bank (its 500000 as "500000.00": the same amount)
+    for reversed_reference, amount in (
+        (posted["reference_number"], posted["amount"]),
+        (f"BANK-{loan}", "500000.00"),
+    ):
+        reversal = payment(loan, status="REVERSED", reverses=reversed_reference, amount=amount)
         response = await client.post("/api/payments", json=reversal, headers=INTEGRATION)
         assert response.status_code == 202, response.text
     elsewhere = payment(f"{loan}-OTHER", status="REVERSED", reverses=posted["reference_number"])
@@ -136,6 +141,43 @@ async def test_reversals_of_known_payments_on_their_account(client, loan, api_se
         wrong.json()["detail"][0]["msg"]
         == f"payment {posted['reference_number']} was made on {loan}, not {loan}-OTHER"
     )
+
+
+async def test_a_reversal_undoes_a_payment_that_counts_in_full_or_is_422(client, loan, api_settings):
+    failed = payment(loan, status="FAILED")
+    posted = payment(loan)
+    for body in (failed, posted):
+        assert (await client.post("/api/payments", json=body, headers=INTEGRATION)).status_code == 202
+    reversal = payment(loan, status="REVERSED", reverses=posted["reference_number"])
+    assert (await client.post("/api/payments", json=reversal, headers=INTEGRATION)).status_code == 202
+    before = produced(api_settings)
+    cases = [
+        (posted["reference_number"], "5", "amount", f"{posted['reference_number']} was 1250000.50, not 5"),
+        (failed["reference_number"], failed["amount"], "reverses", "failed: there is nothing to reverse"),
+        (reversal["reference_number"], reversal["amount"], "reverses", "is itself a reversal"),
+    ]
+    for reverses, amount, field, message in cases:
+        body = payment(loan, status="REVERSED", reverses=reverses, amount=amount)
+        response = await client.post("/api/payments", json=body, headers=INTEGRATION)
+        assert response.status_code == 422, response.text
+        [error] = response.json()["detail"]
+        assert error["field"] == field and message in error["msg"], error
+    assert produced(api_settings) == before
+
+
+async def test_a_payment_dated_in_the_future_is_422(client, loan, api_settings):
+    before = produced(api_settings)
+    ahead = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    response = await client.post("/api/payments", json=payment(loan, paid_at=ahead), headers=INTEGRATION)
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert error["field"] == "paid_at" and "is in the future" in error["msg"], error
+    assert produced(api_settings) == before
+    within_skew = (datetime.now(UTC) + timedelta(seconds=20)).isoformat()
+    response = await client.post(
+        "/api/payments", json=payment(loan, paid_at=within_skew), headers=INTEGRATION
+    )
+    assert response.status_code == 202, response.text
 
 
 async def test_a_payment_for_a_loan_not_yet_received_is_accepted(client, api_settings):
