@@ -1,4 +1,5 @@
-"""Contact compliance for calls, after US Regulation F (12 CFR 1006.14 and 1006.6).
+"""Contact compliance for calls, after US Regulation F (12 CFR 1006.14 and 1006.6); other outbound contacts
+(SMS, e-mail, visits) follow every rule but the two about call frequency (`may_contact`'s ``frequency``).
 
 - never after the customer asked us to cease communication (about any of their debts);
 - at most ``max_attempts`` (7) call attempts about a debt within ``attempt_window_days`` (7) consecutive days;
@@ -95,9 +96,15 @@ def may_contact(
     timezone: tzinfo | None = None,
     rules: ComplianceRules = ComplianceRules(),
     debt: str | None = None,
+    *,
+    frequency: bool = True,
 ) -> Decision:
     """Whether the customer may be called at ``now`` about ``debt`` (None: about any, so counting every
-    attempt and conversation of the customer), and if not, why and from when."""
+    attempt and conversation of the customer), and if not, why and from when.
+
+    ``frequency=False`` leaves out the two rules that are about telephone calls alone (the attempt limit
+    and the cool-down after a conversation): for another outbound contact (an SMS, an e-mail, a visit),
+    which a cease-communication request, an open dispute and the calling hours still govern."""
     zone = timezone or rules.default_timezone
     local = _aware(now, "now").astimezone(zone)
     today = local.date()
@@ -117,6 +124,8 @@ def may_contact(
             continue
         if event.kind is ContactEventKind.DISPUTE_RESOLVED:
             resolutions.append(event)
+            continue
+        if not frequency:
             continue
         day = event.at.astimezone(zone).date()
         if event.outbound:

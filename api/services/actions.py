@@ -3,8 +3,9 @@
 Checks, each answering before anything is stored or produced: the contract (FastAPI, 422), the agent it
 is recorded for (403), the dictionary codes (422), a repeat of an accepted ``action_id`` (202 with the
 first reply, or 409 when the action differs), the dates (422), the customer (404 unless visible to the
-caller), the loan (422), and for an outbound call the contact rules (409 naming the rule). The accepted
-row, the audit line and the confirmed delivery to ``agent.actions`` then commit together, or not at all.
+caller), the loan (422), and for an outbound contact other than a letter the contact rules (409 naming the
+rule; the call-frequency rules apply to calls only: `contact_rules_of`). The accepted row, the audit line
+and the confirmed delivery to ``agent.actions`` then commit together, or not at all.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 import orjson
@@ -61,7 +63,7 @@ class ComplianceRefused(Conflict):
         self.rule = decision.blocked_by
         self.contactable_from = decision.contactable_from
         reason = _REASONS[self.rule].format(rules=rules, zone=zone_name)
-        when = f"; calls allowed from {self.contactable_from.isoformat()}" if self.contactable_from else ""
+        when = f"; contact allowed from {self.contactable_from.isoformat()}" if self.contactable_from else ""
         super().__init__(f"{self.rule}: {reason}{when}")
 
 
@@ -142,9 +144,20 @@ def _date_problems(action: AgentAction, now: datetime) -> list[tuple[str, str]]:
     return problems
 
 
-def subject_to_contact_rules(action: AgentAction) -> bool:
-    """Outbound calls only: the calls the queues count as attempts (`contacts.ContactCodes`)."""
-    return action.type in DEFAULT_CODES.call_types and action.subtype not in DEFAULT_CODES.inbound_subtypes
+class ContactRules(StrEnum):
+    """Which contact rules an outbound contact must pass before it is recorded."""
+
+    ALL = "all"  # a call: Reg F's call-frequency rules besides the rest
+    WITHOUT_FREQUENCY = "without frequency"  # an SMS, an e-mail, a visit: not the call-frequency rules
+
+
+def contact_rules_of(action: AgentAction) -> ContactRules | None:
+    """None for an inbound contact (the customer reached us) and for a letter (`ContactCodes.letter_types`);
+    every rule for an outbound call, the calls the queues count as attempts (`contacts.ContactCodes`); for
+    any other outbound contact, the cease-communication request, an open dispute and the calling hours."""
+    if action.subtype in DEFAULT_CODES.inbound_subtypes or action.type in DEFAULT_CODES.letter_types:
+        return None
+    return ContactRules.ALL if action.type in DEFAULT_CODES.call_types else ContactRules.WITHOUT_FREQUENCY
 
 
 def contact_history(inputs: dict | None, recent: list[dict]) -> list[ContactEvent]:
@@ -166,6 +179,7 @@ async def _check_contact_rules(
     action: AgentAction,
     recent: list[dict],
     customer_zone: str | None,
+    which: ContactRules,
 ) -> None:
     """The contact rules the queues show (`processors.queues.read.rules_for`: the same decision there and
     here), for the action's moment in the customer's zone, else the deployment's default zone."""
@@ -180,7 +194,12 @@ async def _check_contact_rules(
     zone_name = customer_zone or (inputs or {}).get("timezone")
     zone = zone_named(zone_name)
     decision = may_contact(
-        contact_history(inputs, recent), action.at, zone, rules, debt=action.account_number
+        contact_history(inputs, recent),
+        action.at,
+        zone,
+        rules,
+        debt=action.account_number,
+        frequency=which is ContactRules.ALL,
     )
     if not decision.allowed:
         raise ComplianceRefused(
@@ -260,7 +279,7 @@ async def _check_store_and_produce(
 ) -> ActionAccepted:
     """The checks under the customer's lock, then the row, its audit line and the confirmed message; in
     the caller's transaction, which commits them together."""
-    checked = subject_to_contact_rules(action)
+    checked = contact_rules_of(action)
     since = action.at - timedelta(days=KEEP_ATTEMPT_DAYS) if checked else None
     found = await queries.locked_checks(conn, action, scope_of(user), since)
     if found.accepted is not None:  # before the checks of time and state: a retry must succeed
@@ -274,7 +293,9 @@ async def _check_store_and_produce(
         account = action.account_number
         raise _fields_error([("account_number", f"{account} is not a loan of customer {action.cif}")])
     if checked:
-        await _check_contact_rules(redis_client, publisher.settings, action, found.recent, customer.timezone)
+        await _check_contact_rules(
+            redis_client, publisher.settings, action, found.recent, customer.timezone, checked
+        )
     accepted_at = datetime.now(UTC)
     value = action.model_dump_json()
     if not await queries.insert_accepted(conn, action, value, accepted_at, user.username):

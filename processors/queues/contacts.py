@@ -35,6 +35,9 @@ class ContactCodes:
 
     call_types: frozenset[str] = frozenset({"CALL"})  # Reg F's frequency rules are about telephone calls
     inbound_subtypes: frozenset[str] = frozenset({"INBOUND"})  # the customer called: no attempt of ours
+    # Letters are how the notices a cease request still allows are sent (Reg F 1006.6(c)(2)), and the time
+    # one is recorded at is not when it reaches the customer: no contact rule applies to them.
+    letter_types: frozenset[str] = frozenset({"LETTER"})
     right_party_results: frozenset[str] = frozenset(
         {"PROMISE_TO_PAY", "PAID", "REFUSED", "CALLBACK", "DISPUTE", "CEASE_COMMUNICATION"}
     )

@@ -176,11 +176,32 @@ async def test_a_ceased_customer_may_not_be_called_but_may_call_in(client, world
     assert body["detail"].startswith("CEASE_COMMUNICATION: the customer asked us to stop contacting them")
     assert (body["rule"], body["contactable_from"]) == ("CEASE_COMMUNICATION", None)
     assert world.produced() == before and world.accepted_rows(f"ACT-{world.tag}-C") == 0
+    for channel in ("SMS", "EMAIL", "VISIT"):  # a cease request stops every outbound communication
+        other = await client.post("/api/actions", json={**call(cif, at), "type": channel}, headers=agent)
+        assert (other.status_code, other.json().get("rule")) == (409, "CEASE_COMMUNICATION"), other.text
     inbound = {**call(cif, at, "CALLBACK"), "subtype": "INBOUND"}
     assert (await client.post("/api/actions", json=inbound, headers=agent)).status_code == 202
-    letter = {**call(cif, at, "LEFT_MESSAGE"), "type": "LETTER"}  # not a call: not subject to the rules
+    # the letters a cease request still allows (that we stop, which remedy we take): no rule applies
+    letter = {**call(cif, at, "LEFT_MESSAGE"), "type": "LETTER"}
     assert (await client.post("/api/actions", json=letter, headers=agent)).status_code == 202
     assert world.produced() == before + 2
+
+
+async def test_other_outbound_contacts_keep_the_calling_hours_but_not_the_call_frequency_rules(client, world):
+    cif = world.customer("MESSAGES")
+    at = calling_moment()
+    world.snapshot(cif, [attempt(cif, n, at - timedelta(days=1, hours=n)) for n in range(7)])
+    agent = token(Role.AGENT, world.agent)
+    refused = await client.post("/api/actions", json=call(cif, at), headers=agent)
+    assert refused.json()["rule"] == "ATTEMPT_LIMIT_7_IN_7"
+    for channel in ("SMS", "EMAIL", "VISIT"):
+        by_day = await client.post("/api/actions", json={**call(cif, at), "type": channel}, headers=agent)
+        assert by_day.status_code == 202, by_day.text
+        night = at.replace(hour=22) - timedelta(days=1)
+        late = await client.post("/api/actions", json={**call(cif, night), "type": channel}, headers=agent)
+        assert (late.status_code, late.json().get("rule")) == (409, "OUTSIDE_CALLING_HOURS"), late.text
+    letter = {**call(cif, at.replace(hour=22) - timedelta(days=1)), "type": "LETTER"}
+    assert (await client.post("/api/actions", json=letter, headers=agent)).status_code == 202
 
 
 async def test_the_eighth_attempt_in_seven_days_is_refused_counting_actions_not_yet_processed(client, world):

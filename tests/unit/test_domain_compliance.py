@@ -113,6 +113,20 @@ def test_an_inbound_conversation_starts_the_cool_down_but_is_no_attempt():
     assert may_contact(six_attempts + [ContactEvent(ny(1), TALK, outbound=False)], ny(9, 10), NY).allowed
 
 
+def test_without_the_frequency_rules_only_cease_disputes_and_hours_block():
+    busy = [attempt(ny(2, 9, m)) for m in range(7)] + [ContactEvent(ny(2, 10), TALK)]
+    assert may_contact(busy, ny(3), NY).blocked_by is Rule.ATTEMPT_LIMIT_7_IN_7
+    assert may_contact(busy, ny(3), NY, frequency=False) == Decision(True, None, ny(3))
+    assert may_contact(busy, ny(3, 22), NY, frequency=False) == Decision(
+        False, Rule.OUTSIDE_CALLING_HOURS, ny(4, 8)
+    )
+    ceased = [*busy, ContactEvent(ny(2, 11), CEASE)]
+    assert may_contact(ceased, ny(3), NY, frequency=False) == Decision(False, Rule.CEASE_COMMUNICATION, None)
+    disputed = [*busy, ContactEvent(ny(2, 11), DISPUTE, "LN1")]
+    decision = may_contact(disputed, ny(3), NY, debt="LN1", frequency=False)
+    assert decision == Decision(False, Rule.DISPUTE_OPEN, datetime(2026, 4, 1, 8, tzinfo=NY))
+
+
 def test_rules_report_in_order_and_the_opening_satisfies_all():
     history = [attempt(ny(2, 9, m)) for m in range(7)] + [ContactEvent(ny(6, 9), TALK)]
     decision = may_contact(history, ny(6, 22), NY)
