@@ -1,5 +1,9 @@
 """Configuration for a fresh installation or the demo: agents and the default strategy, stored and
-published exactly as the admin API does it (PostgreSQL row, audit record, confirmed Kafka message)."""
+published exactly as the admin API does it (PostgreSQL row, audit record, confirmed Kafka message).
+
+What PostgreSQL already holds unchanged is not published again, unless its topic never held a message: a
+reset Kafka, or a namespace of its own (`CRM_NAMESPACE`) over the same database, would otherwise leave
+the processors without agents or strategy, and every queue empty."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import orjson
 import psycopg
 
 from crm.settings import Settings
+from topics.clients import topic_written
 
 ACTOR = "crm-seed"
 
@@ -22,12 +27,13 @@ def seed_agents(settings: Settings, agents_file: Path) -> int:
 
     publisher = Publisher(make_api_producer(settings), settings)
     changed = 0
+    unpublished = not topic_written(settings, "config.agents")
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         for line in agents_file.read_bytes().splitlines():
             config = AgentConfig.model_validate_json(line)
             current = get_agent(conn, config.agent_id)
             known = current.model_dump(exclude={"updated_at", "updated_by"}) if current else None
-            if known is not None and AgentConfig.model_validate(known) == config:
+            if known is not None and AgentConfig.model_validate(known) == config and not unpublished:
                 continue  # unchanged: nothing to publish again
             save_agent(conn, publisher, config, ACTOR)
             changed += 1
@@ -45,9 +51,12 @@ def seed_strategy(settings: Settings, groups: list[dict], strategy_id: str = "de
     update = StrategyUpdate.model_validate({"groups": groups})
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         current = current_strategy(conn, strategy_id)
-        if current is not None and orjson.dumps(
-            [g.model_dump(mode="json") for g in current.groups]
-        ) == orjson.dumps([g.model_dump(mode="json") for g in update.groups]):
+        if (
+            current is not None
+            and topic_written(settings, "config.strategies")
+            and orjson.dumps([g.model_dump(mode="json") for g in current.groups])
+            == orjson.dumps([g.model_dump(mode="json") for g in update.groups])
+        ):
             return current.version
         publisher = Publisher(make_api_producer(settings), settings)
         return publish_strategy(conn, publisher, strategy_id, update, ACTOR).version

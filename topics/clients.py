@@ -139,3 +139,28 @@ def describe_groups(
         pending = busy
         time.sleep(0.5 * (attempt + 1))
     return described
+
+
+def topic_written(settings: Settings, logical: str) -> bool:
+    """Whether any message was ever written to the logical topic (some partition's end above 0): a topic
+    that exists and never was is what a reset Kafka or a new namespace has."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from topics import physical_name
+
+    topic = physical_name(logical, settings)
+    probe = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_brokers,
+            "group.id": "crm-topic-probe",  # never joins or commits: it only reads end offsets
+            "enable.auto.commit": False,
+            "logger": logging.getLogger("rdkafka"),
+        }
+    )
+    try:
+        partitions = probe.list_topics(topic, timeout=10).topics[topic].partitions
+        return any(
+            probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] > 0 for p in partitions
+        )
+    finally:
+        probe.close()
