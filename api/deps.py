@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import psycopg
-from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
 from api.publishing import Publisher
@@ -95,3 +95,17 @@ AgentIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_IDENTIFI
 # (500) instead of refusing it (422), and no list here is deep enough to need more.
 OFFSET_MAX = 1_000_000
 OffsetQuery = Annotated[int, Query(ge=0, le=OFFSET_MAX)]
+
+# `If-None-Match: *` on a create-or-replace PUT: create only (RFC 9110 13.1.2); other values are entity
+# tags, which these resources do not have, and are refused rather than ignored.
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        pattern=r"^\s*\*\s*$",
+        description="`*`: create only; 412 when it exists already",
+    ),
+]
+
+
+def create_only(if_none_match: str | None) -> bool:
+    return if_none_match is not None

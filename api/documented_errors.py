@@ -30,6 +30,7 @@ FORBIDDEN = {403: _error("The caller's role may not do this")}
 NOT_FOUND = {
     404: _error("Not found, or not visible to the caller (the same answer, so existence does not leak)")
 }
+CREATE_ONLY = {412: _error("`If-None-Match: *` was sent and it exists already: nothing was changed")}
 
 
 def _calls(dependant: Dependant) -> set:

@@ -47,6 +47,12 @@ class Conflict(ApiError):
     status_code = 409
 
 
+class PreconditionFailed(ApiError):
+    """A conditional request's condition does not hold (``If-None-Match: *`` on something that exists)."""
+
+    status_code = 412
+
+
 class ServiceUnavailable(ApiError):
     """A dependency (Kafka, PostgreSQL...) did not answer; nothing was changed."""
 

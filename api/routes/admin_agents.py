@@ -6,8 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import AdminUser, AgentIdPath, ConnDep, OffsetQuery, PublisherDep, ResourcesDep
-from api.documented_errors import NOT_FOUND
+from api.deps import (
+    AdminUser,
+    AgentIdPath,
+    ConnDep,
+    IfNoneMatch,
+    OffsetQuery,
+    PublisherDep,
+    ResourcesDep,
+    create_only,
+)
+from api.documented_errors import CREATE_ONLY, NOT_FOUND
 from api.errors import NotFound, field_error
 from api.exact_json import ExactJsonRoute
 from api.queries import agents
@@ -41,7 +50,7 @@ def get_agent(agent_id: AgentIdPath, _admin: AdminUser, conn: ConnDep) -> AgentP
 @router.put(
     "/{agent_id}",
     response_model=AgentPublic,
-    responses={201: {"model": AgentPublic, "description": "Created"}, **_FAILURES},
+    responses={201: {"model": AgentPublic, "description": "Created"}, **CREATE_ONLY, **_FAILURES},
 )
 def save_agent(
     agent_id: AgentIdPath,
@@ -51,11 +60,14 @@ def save_agent(
     publisher: PublisherDep,
     resources: ResourcesDep,
     response: Response,
+    if_none_match: IfNoneMatch = None,
 ) -> AgentPublic:
-    """Create or replace the agent; 201 when new, 200 when changed."""
+    """Create or replace the agent; 201 when new, 200 when changed. With `If-None-Match: *` only create:
+    412 when the agent exists (a "new agent" form must not replace one by its id)."""
     if body.agent_id is not None and body.agent_id != agent_id:
         raise field_error("agent_id", f"must equal the agent in the path ({agent_id!r}) or be left out")
-    stored, created = service.save_agent(conn, publisher, body.to_config(agent_id), admin.username)
+    config = body.to_config(agent_id)
+    stored, created = service.save_agent(conn, publisher, config, admin.username, create_only(if_none_match))
     resources.team_members.forget()  # the team may have changed: this worker's supervisors see it at once
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return stored

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from api.deps import AdminUser, ConnDep, OffsetQuery
-from api.documented_errors import NOT_FOUND
+from api.deps import AdminUser, ConnDep, IfNoneMatch, OffsetQuery, create_only
+from api.documented_errors import CREATE_ONLY, NOT_FOUND
 from api.errors import NotFound, field_error
 from api.exact_json import ExactJsonRoute
 from api.queries import users
@@ -41,15 +41,22 @@ def get_user(username: UsernamePath, _admin: AdminUser, conn: ConnDep) -> dict:
 @router.put(
     "/{username}",
     response_model=UserAdminView,
-    responses={201: {"model": UserAdminView, "description": "Created"}},
+    responses={201: {"model": UserAdminView, "description": "Created"}, **CREATE_ONLY},
 )
 def save_user(
-    username: UsernamePath, body: UserSave, admin: AdminUser, conn: ConnDep, response: Response
+    username: UsernamePath,
+    body: UserSave,
+    admin: AdminUser,
+    conn: ConnDep,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
 ) -> UserAdminView:
-    """Create the login (201; `password` required) or change it (200; a `password` replaces the old one)."""
+    """Create the login (201; `password` required) or change it (200; a `password` replaces the old one).
+    With `If-None-Match: *` only create: 412 when the login exists. An agent login's `agent_id` must be an
+    existing agent (422)."""
     if username == admin.username and (body.role is not Role.ADMIN or not body.active):
         raise field_error("role", "you cannot take away your own admin role or deactivate yourself")
-    saved, created = service.save_user(conn, username, body, admin.username)
+    saved, created = service.save_user(conn, username, body, admin.username, create_only(if_none_match))
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return saved
 

@@ -323,6 +323,21 @@ async def test_bad_agents_are_422_naming_the_field_and_change_nothing(client, na
     assert topic_messages(namespace, "config.agents", agent_id) == []
 
 
+async def test_create_only_leaves_an_existing_agent_as_it_is(client, namespace):
+    agent_id = unique("A")
+    create = {"If-None-Match": "*"}
+    first = await client.put(f"/api/admin/agents/{agent_id}", json=AGENT, headers=create)
+    assert first.status_code == 201, first.text
+    again = await client.put(f"/api/admin/agents/{agent_id}", json={**AGENT, "capacity": 1}, headers=create)
+    assert again.status_code == 412 and again.json() == {"detail": f"agent {agent_id!r} already exists"}
+    assert (await client.get(f"/api/admin/agents/{agent_id}")).json() == first.json()
+    assert len(topic_messages(namespace, "config.agents", agent_id)) == 1
+    audit = rows(namespace, "SELECT action FROM audit_log WHERE target = %s", f"agent:{agent_id}")
+    assert audit == [("agent.create",)]
+    etag = await client.put(f"/api/admin/agents/{agent_id}", json=AGENT, headers={"If-None-Match": '"v1"'})
+    assert etag.status_code == 422  # entity tags are not supported: refused, not ignored
+
+
 async def test_deactivating_an_unknown_agent_is_404(client):
     response = await client.delete(f"/api/admin/agents/{unique('nobody')}")
     assert response.status_code == 404 and "no agent" in response.json()["detail"]

@@ -68,6 +68,26 @@ async def test_bad_logins_are_422_at_their_field(client, body, field):
     assert response.json()["detail"][0]["field"] == field
 
 
+async def test_create_only_leaves_an_existing_login_as_it_is(client):
+    name = f"clerk-{uuid.uuid4().hex[:6]}"
+    create = {**ADMIN, "If-None-Match": "*"}
+    body = {"role": "integration", "password": "first-password"}
+    assert (await client.put(f"/api/admin/users/{name}", json=body, headers=create)).status_code == 201
+    taken = {"role": "admin", "password": "second-password"}
+    again = await client.put(f"/api/admin/users/{name}", json=taken, headers=create)
+    assert again.status_code == 412 and again.json() == {"detail": f"login {name!r} already exists"}
+    assert (await client.get(f"/api/admin/users/{name}", headers=ADMIN)).json()["role"] == "integration"
+    assert await log_in(client, name, "first-password") == 200
+
+
+async def test_an_agent_login_needs_an_existing_agent(client):
+    body = {"role": "agent", "agent_id": f"NOPE{uuid.uuid4().hex[:6]}", "password": "long-enough"}
+    response = await client.put(f"/api/admin/users/new-{uuid.uuid4().hex[:6]}", json=body, headers=ADMIN)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["field"] == "agent_id" and "create the agent first" in error["msg"]
+
+
 async def test_only_admins_and_never_against_themselves(client):
     for role in (Role.SUPERVISOR, Role.AGENT, Role.INTEGRATION):
         assert (await client.get("/api/admin/users", headers=token(role, "A-1"))).status_code == 403

@@ -54,7 +54,8 @@ export interface paths {
         get: operations["get_agent_api_admin_agents__agent_id__get"];
         /**
          * Save Agent
-         * @description Create or replace the agent; 201 when new, 200 when changed.
+         * @description Create or replace the agent; 201 when new, 200 when changed. With `If-None-Match: *` only create:
+         *     412 when the agent exists (a "new agent" form must not replace one by its id).
          */
         put: operations["save_agent_api_admin_agents__agent_id__put"];
         post?: never;
@@ -279,6 +280,8 @@ export interface paths {
         /**
          * Save User
          * @description Create the login (201; `password` required) or change it (200; a `password` replaces the old one).
+         *     With `If-None-Match: *` only create: 412 when the login exists. An agent login's `agent_id` must be an
+         *     existing agent (422).
          */
         put: operations["save_user_api_admin_users__username__put"];
         post?: never;
@@ -2448,7 +2451,10 @@ export interface operations {
     save_agent_api_admin_agents__agent_id__put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `*`: create only; 412 when it exists already */
+                "if-none-match"?: string | null;
+            };
             path: {
                 agent_id: string;
             };
@@ -2489,6 +2495,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description `If-None-Match: *` was sent and it exists already: nothing was changed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3250,7 +3265,10 @@ export interface operations {
     save_user_api_admin_users__username__put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `*`: create only; 412 when it exists already */
+                "if-none-match"?: string | null;
+            };
             path: {
                 username: string;
             };
@@ -3291,6 +3309,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description `If-None-Match: *` was sent and it exists already: nothing was changed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
