@@ -33,3 +33,12 @@ def login(conn: psycopg.Connection, username: str, password: str, client: str | 
     if needs_rehash(user.password_hash):  # parameters got stronger since it was stored
         users.set_password_hash(conn, username, hash_password(password))
     return Principal(user.username, user.role, user.agent_id, user.team)
+
+
+def renew(conn: psycopg.Connection, username: str) -> Principal:
+    """The principal of a login that holds a valid token, as it is stored now (its role, agent or team may
+    have changed meanwhile); 401 once it is deactivated or gone, so renewal never outlives the login."""
+    user = users.get_user(conn, username)
+    if user is None or not user.active:
+        raise Unauthorized("this login is no longer active; log in again")
+    return Principal(user.username, user.role, user.agent_id, user.team)

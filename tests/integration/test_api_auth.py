@@ -96,6 +96,30 @@ async def test_missing_form_fields_are_422_naming_the_field(client):
     assert [error["field"] for error in response.json()["detail"]] == ["password"]
 
 
+async def test_a_valid_token_is_renewed_with_the_login_as_stored_now_until_it_is_deactivated(
+    client, api_settings
+):
+    name = add_user(api_settings, Role.SUPERVISOR)
+    first = (await login(client, name)).json()["access_token"]
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        conn.execute("UPDATE users SET team = 'TEAM-B' WHERE username = %s", (name,))
+    renewed = await client.post("/api/auth/refresh", headers=bearer(first))
+    assert renewed.status_code == 200, renewed.text
+    body = renewed.json()
+    assert body["expires_in"] == 900 and body["access_token"] != first
+    me = await client.get("/api/auth/me", headers=bearer(body["access_token"]))
+    assert (me.json()["username"], me.json()["team"]) == (name, "TEAM-B")
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        conn.execute("UPDATE users SET active = false WHERE username = %s", (name,))
+    refused = await client.post("/api/auth/refresh", headers=bearer(body["access_token"]))
+    assert refused.status_code == 401 and "no longer active" in refused.json()["detail"]
+    assert (await client.post("/api/auth/refresh")).status_code == 401
+    expired = issue_token(
+        SECRET, Principal(name, Role.SUPERVISOR, None), now=datetime.now(UTC) - timedelta(hours=1)
+    )
+    assert (await client.post("/api/auth/refresh", headers=bearer(expired))).status_code == 401
+
+
 @pytest.mark.parametrize("multipart", [False, True], ids=["urlencoded", "multipart"])
 @pytest.mark.parametrize("field", ["username", "password"])
 async def test_nul_in_a_login_field_is_422_at_that_field(client, people, field, multipart):
