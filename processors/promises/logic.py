@@ -27,6 +27,11 @@ PARTITION, DUE = "__partition__", "__due__"
 # Payments older than this before the newest date seen are forgotten: a promise counts payments from the
 # day it was made, and one made this long ago has long been kept or broken.
 KEEP_PAYMENTS_DAYS = 180
+# How far past the business date a payment's own date may move the clock. A bank publishes its date at the
+# end of the day and skips weekends and holidays, so today's payments are often dated after it; a payment
+# dated further ahead is a mistake (a typo in the year), and as a clock it would break every promise of its
+# customer at once and forget their payments. It still counts once the business date reaches it.
+PAYMENT_LEAD_DAYS = 7
 
 Output = tuple[str, str, dict]
 
@@ -102,10 +107,16 @@ def on_business_date(state_of: StateOf, new_date: date, config: PromiseConfig) -
     return outputs
 
 
-def _latest_day(state_of: StateOf, *candidates: str | None) -> date:
-    """The newest date seen: the partition's business date, or a payment dated later than it."""
-    days = [d for d in (state_of(PARTITION).get("date"), *candidates) if d]
-    return max(date.fromisoformat(d) for d in days) if days else date.min
+def _latest_day(state_of: StateOf, *payment_days: str | None) -> date:
+    """The newest date seen: the partition's business date, or a payment dated later than it, but at most
+    `PAYMENT_LEAD_DAYS` later (before the first business date, any payment's)."""
+    business = state_of(PARTITION).get("date")
+    days = [date.fromisoformat(d) for d in (business, *payment_days) if d]
+    if not days:
+        return date.min
+    if business is None:
+        return max(days)
+    return min(max(days), add_days(date.fromisoformat(business), PAYMENT_LEAD_DAYS))
 
 
 def _evaluate(state_of: StateOf, cif: str, config: PromiseConfig) -> list[Output]:

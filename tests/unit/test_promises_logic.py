@@ -91,6 +91,23 @@ def test_a_promise_without_a_loan_is_kept_by_any_of_the_customers_payments(state
     ]
 
 
+def test_a_payment_dated_far_ahead_of_the_business_date_is_no_clock(state_of):
+    """A typo in a payment's year must neither break the customer's promises nor forget their payments."""
+    logic.on_business_date(state_of, date(2026, 3, 4), CONFIG)
+    logic.on_action(state_of, action(), CONFIG)
+    assert statuses(logic.on_payment_fact(state_of, fact("P1", "500"), CONFIG)) == [("A1", "KEPT", "500")]
+    assert logic.on_payment_fact(state_of, fact("TYPO", "1", paid_on="2029-06-01"), CONFIG) == []
+    assert [
+        (v["status"], v["evaluated_on"])
+        for _t, _k, v in logic.on_payment_fact(state_of, fact("R1", "0", reverses="P1"), CONFIG)
+    ] == [("PENDING", "2026-03-11")]  # judged as of the business date plus the lead, not 2029
+    assert "P1" in state_of("C1").get("payments")
+    # a payment of today, dated after a business date published at the end of yesterday, still counts
+    assert statuses(logic.on_payment_fact(state_of, fact("P2", "500", paid_on="2026-03-06"), CONFIG)) == [
+        ("A1", "KEPT", "500")
+    ]
+
+
 def test_order_of_arrival_does_not_change_the_final_status(state_of):
     """The payment first, the promise later (as a replay may deliver them): the same answer."""
     logic.on_payment_fact(state_of, fact("P1", "500"), CONFIG)
