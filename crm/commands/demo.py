@@ -17,7 +17,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -192,16 +192,31 @@ def _build_web_app() -> None:
     console.print(f"{mark} {outcome.message}")
 
 
+DEMO_DAYS = 30  # business dates of history in a demo portfolio
+
+
 def _portfolio(settings: Settings, customers: int, seed: int) -> Path:
     from crm.generator import GENERATOR_VERSION, generate_portfolio
 
     # the generator's version is part of the name: a newer generator never reuses an older portfolio
     data_dir = settings.state_dir / "demo" / f"portfolio-v{GENERATOR_VERSION}-{customers}-{seed}"
-    if (data_dir / "manifest.json").is_file():
-        console.print(f"[green]✓[/] reusing {data_dir}")
+    manifest = data_dir / "manifest.json"
+    if manifest.is_file():
+        dates = orjson.loads(manifest.read_bytes())
+        span = f"{dates.get('first_business_date')} to {dates.get('last_business_date')}"
+        console.print(f"[green]✓[/] reusing {data_dir} (business dates {span})")
     else:
-        generate_portfolio(data_dir, customers, seed, progress=console.is_terminal)
-        console.print(f"[green]✓[/] generated into {data_dir}")
+        # History up to today: agents record actions and promises at the wall clock's time (calling hours
+        # are real), so a portfolio dated months away made every promise date look before its action's day
+        # and every contact in its history too old to block a call. Reused as it is on later days: a new
+        # portfolio on top of one already in Kafka would mix the two.
+        start = datetime.now(UTC).date() - timedelta(days=DEMO_DAYS)
+        generate_portfolio(
+            data_dir, customers, seed, start_date=start, days=DEMO_DAYS, progress=console.is_terminal
+        )
+        console.print(
+            f"[green]✓[/] generated into {data_dir} (business dates to {start + timedelta(days=DEMO_DAYS)})"
+        )
     return data_dir
 
 
