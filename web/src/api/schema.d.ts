@@ -523,7 +523,9 @@ export interface paths {
         /**
          * Post Payment
          * @description Produce a payment (or reversal) to `payments`, keyed by account number. A repeat of the same
-         *     payment gets the first reply, byte for byte, and is not produced again.
+         *     payment gets the first reply, byte for byte, and is not produced again. 422 besides the contract: a
+         *     `paid_at` in the future, a currency other than the loan's, or a reversal that does not undo a known,
+         *     completed payment of the same account in full (the same `amount`).
          */
         post: operations["post_payment_api_payments_post"];
         delete?: never;
@@ -3854,7 +3856,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -3870,7 +3874,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
             };
         };
     };
