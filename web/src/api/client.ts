@@ -1,7 +1,8 @@
 // The one way the app talks to the API: JSON in and out, the bearer token attached, errors turned into
 // ApiError with the API's `detail` (a message, or per-field messages for a 422).
 
-import { clearSession, currentToken } from "../auth/session";
+import { renewIfDue } from "../auth/renewal";
+import { EXPIRED_NOTICE, clearSession, currentToken, loadSession } from "../auth/session";
 
 export type FieldErrors = Record<string, string>;
 
@@ -77,6 +78,7 @@ export async function apiRequest<T>(
   options: RequestOptions = {},
 ): Promise<{ data: T; headers: Headers }> {
   const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+  if (!options.token) await renewWhileWorking();
   const token = options.token ?? currentToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let body: BodyInit | undefined;
@@ -103,10 +105,20 @@ export async function apiRequest<T>(
   const parsed: unknown = text ? safeJson(text) : null;
   if (!response.ok) {
     const detail = (parsed as { detail?: unknown } | null)?.detail ?? text;
-    if (response.status === 401 && token) clearSession("Your session has expired. Please sign in again.");
+    if (response.status === 401 && token && token === currentToken()) clearSession(EXPIRED_NOTICE);
     throw new ApiError(response.status, detail, parsed);
   }
   return { data: parsed as T, headers: response.headers };
+}
+
+// A request is activity: renew a token that expires soon. Wait for the renewal only when the current token
+// might expire on the way (the old token stays valid until then, so the request need not wait otherwise).
+const WAIT_FOR_RENEWAL_WITHIN_MS = 30_000;
+
+async function renewWhileWorking(): Promise<void> {
+  const renewal = renewIfDue();
+  const session = loadSession();
+  if (renewal && session && session.expiresAt - Date.now() < WAIT_FOR_RENEWAL_WITHIN_MS) await renewal;
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {

@@ -1,18 +1,20 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 
 import { api } from "../api/client";
-import { clearSession, loadSession, onSessionChange, saveSession, type Role, type Session } from "./session";
+import { forgetDrafts } from "../lib/storedDraft";
+import { renewIfDue, watchActivity } from "./renewal";
+import {
+  EXPIRED_NOTICE,
+  clearSession,
+  loadSession,
+  onSessionChange,
+  saveToken,
+  type Session,
+} from "./session";
 
 interface TokenReply {
   access_token: string;
   expires_in: number;
-}
-
-interface Me {
-  username: string;
-  role: Role;
-  agent_id: string | null;
-  team?: string | null;
 }
 
 interface AuthState {
@@ -25,17 +27,10 @@ interface AuthState {
 
 const AuthContext = createContext<AuthState | null>(null);
 
+/** Sign in: the token's claims say who the user is (see session.ts). */
 export async function logIn(username: string, password: string): Promise<Session> {
   const reply = await api<TokenReply>("/api/auth/token", { form: { username, password } });
-  const me = await api<Me>("/api/auth/me", { token: reply.access_token });
-  return {
-    token: reply.access_token,
-    expiresAt: Date.now() + reply.expires_in * 1000,
-    username: me.username,
-    role: me.role,
-    agentId: me.agent_id,
-    team: me.team ?? null,
-  };
+  return saveToken(reply.access_token, reply.expires_in);
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {
@@ -51,26 +46,32 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [],
   );
 
-  // Sign out when the token expires, rather than failing the next request.
+  // Sign out when the token expires, rather than failing the next request. Renewals move the expiry.
   useEffect(() => {
     if (!session) return;
     const timer = window.setTimeout(
-      () => clearSession("Your session has expired. Please sign in again."),
+      () => clearSession(EXPIRED_NOTICE),
       Math.max(session.expiresAt - Date.now(), 0),
     );
     return () => window.clearTimeout(timer);
   }, [session]);
+
+  const signedIn = session !== null;
+  useEffect(() => (signedIn ? watchActivity(() => void renewIfDue()) : undefined), [signedIn]);
 
   const value = useMemo<AuthState>(
     () => ({
       session,
       notice,
       signIn: async (username, password) => {
-        const next = await logIn(username, password);
+        await logIn(username, password);
         setNotice(null);
-        saveSession(next);
       },
-      signOut: () => clearSession(),
+      // Signing out on purpose drops unsaved drafts (a shared desk); an expired session keeps them.
+      signOut: () => {
+        forgetDrafts();
+        clearSession();
+      },
     }),
     [session, notice],
   );

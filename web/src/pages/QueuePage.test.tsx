@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { expect, test, vi } from "vitest";
 
 import { useLiveEvents } from "../api/events";
+import { FakeEventSource } from "../test/fakeEventSource";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
 import { QueuePage } from "./QueuePage";
 
@@ -70,30 +71,6 @@ test("another agent's queue is refused with a readable message", async () => {
   renderAt("/agents/A-2/queue", "/agents/:agentId/queue", <QueuePage />);
   expect(await screen.findByRole("alert")).toHaveTextContent("You do not have access to this.");
 });
-
-/** Stands in for the browser's EventSource: the test emits the server's events. */
-class FakeEventSource {
-  static CLOSED = 2;
-  static last: FakeEventSource | undefined;
-  readyState = 1;
-  onopen: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  private listeners = new Map<string, (message: MessageEvent<string>) => void>();
-
-  constructor(readonly url: string) {
-    FakeEventSource.last = this;
-  }
-
-  addEventListener(type: string, listener: (message: MessageEvent<string>) => void) {
-    this.listeners.set(type, listener);
-  }
-
-  close() {}
-
-  emit(type: string, data: unknown, lastEventId: string) {
-    this.listeners.get(type)?.(new MessageEvent(type, { data: JSON.stringify(data), lastEventId }));
-  }
-}
 
 function LiveEvents() {
   useLiveEvents(true);

@@ -6,9 +6,9 @@ import type { ReactElement } from "react";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router-dom";
 import { vi } from "vitest";
 
-import { makeQueryClient } from "../App";
+import { AppRoutes, makeQueryClient } from "../App";
 import { AuthProvider } from "../auth/AuthContext";
-import { saveSession, type Role } from "../auth/session";
+import { saveToken, type Role } from "../auth/session";
 
 export type Handler = (
   url: URL,
@@ -17,12 +17,12 @@ export type Handler = (
 
 /** Replace fetch: each request goes to the first handler whose path pattern matches. */
 export function fakeApi(routes: Record<string, Handler>) {
-  const calls: { method: string; url: URL; body: unknown }[] = [];
+  const calls: { method: string; url: URL; body: unknown; headers: Headers }[] = [];
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
     const url = new URL(String(input), "http://localhost");
     const method = init.method ?? "GET";
     const body = typeof init.body === "string" ? JSON.parse(init.body) : init.body;
-    calls.push({ method, url, body });
+    calls.push({ method, url, body, headers: new Headers(init.headers) });
     const key = Object.keys(routes).find((pattern) =>
       new RegExp(`^${pattern}$`).test(`${method} ${url.pathname}`),
     );
@@ -37,15 +37,23 @@ export function fakeApi(routes: Record<string, Handler>) {
   return calls;
 }
 
-export function signedInAs(role: Role, agentId: string | null = null, team: string | null = null) {
-  saveSession({
-    token: "t0k3n",
-    expiresAt: Date.now() + 600_000,
-    username: `${role}-1`,
-    role,
-    agentId,
-    team,
-  });
+/** A token shaped like the API's (a JWT) with these claims; unsigned: only the fake API reads it. */
+export function tokenFor(claims: Record<string, unknown>): string {
+  const part = (value: object) =>
+    btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(value))))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
+  return `${part({ alg: "none", typ: "JWT" })}.${part(claims)}.`;
+}
+
+export function signedInAs(
+  role: Role,
+  agentId: string | null = null,
+  team: string | null = null,
+  expiresIn = 600,
+) {
+  saveToken(tokenFor({ sub: `${role}-1`, role, agent_id: agentId, team }), expiresIn);
 }
 
 /** Where a screen navigated to, for tests to assert on. */
@@ -63,6 +71,19 @@ export function renderAt(path: string, routePattern: string, screen: ReactElemen
             <Route path="/customers/:cif" element={<p>customer page</p>} />
             <Route path="*" element={<Where />} />
           </Routes>
+        </MemoryRouter>
+      </AuthProvider>
+    </QueryClientProvider>,
+  );
+}
+
+/** The whole app (its routes, sign-in included) at `path`. */
+export function renderApp(path: string) {
+  return render(
+    <QueryClientProvider client={makeQueryClient()}>
+      <AuthProvider>
+        <MemoryRouter initialEntries={[path]}>
+          <AppRoutes />
         </MemoryRouter>
       </AuthProvider>
     </QueryClientProvider>,

@@ -1,10 +1,14 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
-import { afterEach } from "vitest";
+import { afterEach, vi } from "vitest";
+
+import { resetRenewal } from "../auth/renewal";
 
 afterEach(() => {
   cleanup();
   sessionStorage.clear();
+  resetRenewal();
+  vi.unstubAllGlobals();
 });
 
 // jsdom has no ResizeObserver; charts (recharts' ResponsiveContainer) observe their box with one.
@@ -13,3 +17,6 @@ globalThis.ResizeObserver ??= class {
   unobserve() {}
   disconnect() {}
 };
+
+// jsdom does not lay out, so it has no scrollIntoView; tests that care spy on it.
+Element.prototype.scrollIntoView ??= function () {};

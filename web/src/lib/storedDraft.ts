@@ -1,0 +1,36 @@
+// Unsaved form input kept in sessionStorage (this tab only), so that a sign-in in between (an expired
+// session sends the user to the login page and back) does not lose what they typed.
+
+import { useEffect, useState } from "react";
+
+const PREFIX = "crm.draft.";
+
+function read<T>(key: string): T | null {
+  try {
+    const raw = sessionStorage.getItem(PREFIX + key);
+    return raw ? (JSON.parse(raw) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * State that outlives its component: `value` starts from what was stored under `key` (`restored` says so)
+ * and is stored on every change; once it is `isBlank` again (saved, or emptied), nothing is kept.
+ */
+export function useStoredDraft<T>(key: string, blank: () => T, isBlank: (value: T) => boolean) {
+  const [restored] = useState(() => read<T>(key));
+  const [value, setValue] = useState<T>(() => restored ?? blank());
+  useEffect(() => {
+    if (isBlank(value)) sessionStorage.removeItem(PREFIX + key);
+    else sessionStorage.setItem(PREFIX + key, JSON.stringify(value));
+  }, [key, value, isBlank]);
+  return { value, setValue, restored: restored !== null };
+}
+
+/** Drop every stored draft (signing out on purpose). */
+export function forgetDrafts(): void {
+  Object.keys(sessionStorage)
+    .filter((key) => key.startsWith(PREFIX))
+    .forEach((key) => sessionStorage.removeItem(key));
+}
