@@ -2,25 +2,10 @@ import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 
+import { DICTIONARIES } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
-import { RecordActionForm, actionBody } from "./RecordActionForm";
-
-const DICTIONARIES = {
-  action_types: [
-    { code: "CALL", label: "Call" },
-    { code: "LETTER", label: "Letter" },
-  ],
-  action_subtypes: [
-    { code: "OUTBOUND", label: "Outbound" },
-    { code: "INBOUND", label: "Inbound" },
-  ],
-  action_results: [
-    { code: "PROMISE_TO_PAY", label: "Promise to pay" },
-    { code: "NO_ANSWER", label: "No answer" },
-  ],
-  segments: [],
-  customer_statuses: [],
-};
+import { actionBody } from "./actionDraft";
+import { RecordActionForm } from "./RecordActionForm";
 
 const LOANS = [{ account_number: "L1", currency: "USD" }];
 
@@ -117,4 +102,67 @@ test("the body carries no promise unless the result is a promise", () => {
     follow_up_date: null,
     at: "2026-03-01T10:00:00.000Z",
   });
+});
+
+const TWO_CURRENCIES = [
+  { account_number: "L-USD", currency: "USD" },
+  { account_number: "L-VND", currency: "VND" },
+];
+
+test("a promise without a date or an amount says so at each field, in plain words, and sends nothing", async () => {
+  signedInAs("agent", "A-1");
+  const calls = fakeApi({ "GET /api/dictionaries": () => ({ body: DICTIONARIES }) });
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Result"), "PROMISE_TO_PAY");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Enter the promised date")).toBeInTheDocument();
+  expect(screen.getByText("Enter the promised amount")).toBeInTheDocument();
+  expect(screen.getByLabelText("Promised date")).toHaveAttribute("aria-invalid", "true");
+  expect(calls.filter((call) => call.method === "POST")).toHaveLength(0);
+  // fixed fields lose their message at once
+  await userEvent.type(screen.getByLabelText("Promised amount (USD)"), "5");
+  expect(screen.queryByText("Enter the promised amount")).not.toBeInTheDocument();
+  expect(screen.getByText("Enter the promised date")).toBeInTheDocument();
+});
+
+test("with loans in several currencies a promise must name its loan, and its amount shows that loan's currency", async () => {
+  signedInAs("agent", "A-1");
+  const calls = fakeApi({
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+    "POST /api/actions": () => ({ status: 202, body: { action_id: "x", status: "accepted" } }),
+  });
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={TWO_CURRENCIES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Result"), "PROMISE_TO_PAY");
+  // no currency guessed from the first loan
+  expect(screen.getByLabelText("Promised amount")).toBeInTheDocument();
+  await userEvent.type(screen.getByLabelText("Promised date"), "2026-03-10");
+  await userEvent.type(screen.getByLabelText("Promised amount"), "100");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByRole("alert")).toHaveTextContent(
+    "The loans are in USD and VND: choose the loan this promise is for",
+  );
+  expect(screen.getByLabelText("Loan")).toHaveAttribute("aria-invalid", "true");
+  expect(calls.filter((call) => call.method === "POST")).toHaveLength(0);
+
+  await userEvent.selectOptions(screen.getByLabelText("Loan"), "L-VND");
+  expect(screen.getByLabelText("Promised amount (VND)")).toHaveValue("100");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(calls.find((call) => call.method === "POST")!.body).toMatchObject({ account_number: "L-VND" });
+});
+
+test("with loans in one currency a promise over all of them needs no loan", async () => {
+  signedInAs("agent", "A-1");
+  const calls = fakeApi({
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+    "POST /api/actions": () => ({ status: 202, body: { action_id: "x", status: "accepted" } }),
+  });
+  const loans = [...LOANS, { account_number: "L2", currency: "USD" }];
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={loans} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Result"), "PROMISE_TO_PAY");
+  await userEvent.type(screen.getByLabelText("Promised date"), "2026-03-10");
+  await userEvent.type(screen.getByLabelText("Promised amount (USD)"), "100");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(calls.find((call) => call.method === "POST")!.body).toMatchObject({ account_number: null });
 });

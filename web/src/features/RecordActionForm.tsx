@@ -1,59 +1,40 @@
 // Recording what happened with a customer: a call, a visit, a promise to pay. Codes come from the API's
 // dictionaries; the API's 422 (per field) and 409 (a compliance rule) answers are shown where they belong.
+// The draft is kept in this tab's storage until it is recorded, so an expired session loses nothing.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 
 import { ApiError, api } from "../api/client";
 import type { ActionAccepted, Dictionaries } from "../api/types";
 import { Field, buttonClass, inputClass } from "../components/Field";
 import { ErrorState, Loading } from "../components/States";
+import { useSession } from "../auth/AuthContext";
 import { formatDateTime } from "../lib/format";
+import { useStoredDraft } from "../lib/storedDraft";
+import {
+  PROMISE,
+  actionBody,
+  blankDraft,
+  currenciesOf,
+  draftProblems,
+  isBlankDraft,
+  needsLoanChoice,
+  promiseCurrency,
+  type ActionDraft,
+  type LoanChoice,
+} from "./actionDraft";
 
-const PROMISE = "PROMISE_TO_PAY";
+export type { LoanChoice } from "./actionDraft";
 
-export interface LoanChoice {
-  account_number: string;
-  currency: string;
+interface Stored {
+  draft: ActionDraft;
+  // One id per action being recorded: a retry (after a timeout, or a sign-in) is the same action, accepted once.
+  actionId: string;
 }
 
-interface Draft {
-  type: string;
-  subtype: string;
-  result: string;
-  account_number: string;
-  notes: string;
-  promise_date: string;
-  promise_amount: string;
-  follow_up_date: string;
-}
-
-const initial: Draft = {
-  type: "CALL",
-  subtype: "OUTBOUND",
-  result: "",
-  account_number: "",
-  notes: "",
-  promise_date: "",
-  promise_amount: "",
-  follow_up_date: "",
-};
-
-export function actionBody(cif: string, draft: Draft, actionId: string, at: Date) {
-  return {
-    action_id: actionId,
-    cif,
-    account_number: draft.account_number || null,
-    type: draft.type,
-    subtype: draft.subtype,
-    result: draft.result,
-    at: at.toISOString(),
-    notes: draft.notes.trim() || null,
-    promise:
-      draft.result === PROMISE ? { date: draft.promise_date, amount: draft.promise_amount.trim() } : null,
-    follow_up_date: draft.follow_up_date || null,
-  };
-}
+const blankStored = (): Stored => ({ draft: blankDraft, actionId: crypto.randomUUID() });
+const isBlankStored = (stored: Stored) => isBlankDraft(stored.draft);
 
 interface Conflict {
   detail: string;
@@ -76,18 +57,22 @@ export function RecordActionForm({
     queryFn: ({ signal }) => api<Dictionaries>("/api/dictionaries", { signal }),
     staleTime: Infinity,
   });
-  const [draft, setDraft] = useState<Draft>(initial);
-  // One id per action being recorded: a retry after a timeout is the same action, accepted once.
-  const actionId = useRef<string>(crypto.randomUUID());
+  const { username } = useSession();
+  const stored = useStoredDraft(`action/${username}/${cif}`, blankStored, isBlankStored);
+  const { draft, actionId } = stored.value;
+  const [restoredNotice, setRestoredNotice] = useState(stored.restored);
+  // Checked on submit, then again as the user fixes them.
+  const [checked, setChecked] = useState(false);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const record = useMutation({
     mutationFn: () =>
-      api<ActionAccepted>("/api/actions", { body: actionBody(cif, draft, actionId.current, new Date()) }),
+      api<ActionAccepted>("/api/actions", { body: actionBody(cif, draft, actionId, new Date()) }),
     onMutate: () => setConflict(null),
     onSuccess: (accepted) => {
       onRecorded?.(accepted.action_id);
-      actionId.current = crypto.randomUUID();
-      setDraft(initial);
+      stored.setValue(blankStored());
+      setChecked(false);
+      setRestoredNotice(false);
       void client.invalidateQueries({ queryKey: ["customer", cif] });
     },
     onError: (error) => {
@@ -97,14 +82,27 @@ export function RecordActionForm({
       }
     },
   });
-  const errors = record.error instanceof ApiError ? record.error.fieldErrors : {};
-  const set = (key: keyof Draft, value: string) => setDraft((d) => ({ ...d, [key]: value }));
-  const currency =
-    loans.find((loan) => loan.account_number === draft.account_number)?.currency ?? loans[0]?.currency;
+  const problems = checked ? draftProblems(draft, loans) : {};
+  const errors = { ...(record.error instanceof ApiError ? record.error.fieldErrors : {}), ...problems };
+  const set = (key: keyof ActionDraft, value: string) =>
+    stored.setValue((current) => ({ ...current, draft: { ...current.draft, [key]: value } }));
+  const currency = promiseCurrency(draft, loans);
 
   function submit(event: FormEvent) {
     event.preventDefault();
+    setChecked(true);
+    if (Object.keys(draftProblems(draft, loans)).length) {
+      record.reset(); // the API's answer was about the draft before these changes
+      return;
+    }
     record.mutate();
+  }
+
+  function discard() {
+    stored.setValue(blankStored());
+    setChecked(false);
+    setRestoredNotice(false);
+    record.reset();
   }
 
   if (dictionaries.isError)
@@ -122,6 +120,17 @@ export function RecordActionForm({
       {record.isSuccess && (
         <p role="status" className="rounded bg-emerald-50 p-2 text-sm text-emerald-900">
           Recorded.
+        </p>
+      )}
+      {restoredNotice && (
+        <p
+          role="status"
+          className="flex flex-wrap items-center gap-2 rounded bg-sky-50 p-2 text-sm text-sky-900"
+        >
+          Your unrecorded entry for this customer was restored.
+          <button type="button" className="underline" onClick={discard}>
+            Discard it
+          </button>
         </p>
       )}
       {otherError && <ErrorState error={otherError} />}
@@ -185,7 +194,15 @@ export function RecordActionForm({
           </select>
         )}
       </Field>
-      <Field label="Loan" error={errors.account_number}>
+      <Field
+        label="Loan"
+        error={errors.account_number}
+        hint={
+          needsLoanChoice(draft, loans) && !errors.account_number
+            ? `The loans are in ${currenciesOf(loans).join(" and ")}: a promise is for one loan.`
+            : undefined
+        }
+      >
         {(props) => (
           <select
             {...props}
