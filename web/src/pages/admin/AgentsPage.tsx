@@ -10,6 +10,7 @@ import { BUCKETS } from "../../lib/bucket";
 import { formatDateTime } from "../../lib/format";
 import { useDraftForm } from "../../lib/useDraftForm";
 import { queuePath } from "../../routes";
+import { agentProblems } from "./adminChecks";
 
 const PRODUCTS = ["PERSONAL_LOAN", "MORTGAGE", "AUTO_LOAN", "CREDIT_CARD", "OVERDRAFT"] as const;
 
@@ -80,9 +81,12 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
       api<AgentPublic>(`/api/admin/agents/${encodeURIComponent(saved.agent_id.trim())}`, {
         method: "PUT",
         body: bodyOf(saved),
+        // a new agent must not replace an existing one with the same id: the API answers 412 instead
+        headers: isNew ? { "If-None-Match": "*" } : undefined,
       }),
     "agents",
     onDone,
+    { validate: (checked: Draft) => agentProblems(checked, isNew), idField: "agent_id" },
   );
 
   return (
@@ -90,11 +94,16 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
       onSubmit={submit}
       className="space-y-3 rounded-lg border border-slate-200 bg-white p-4"
       aria-label="Agent"
+      noValidate
     >
       <h2 className="text-lg font-semibold">{isNew ? "New agent" : `Edit ${initial.agent_id}`}</h2>
       {save.error && !Object.keys(errors).length && <ErrorState error={save.error} />}
       <div className="grid gap-3 sm:grid-cols-2">
-        <Field label="Agent id" error={errors.agent_id}>
+        <Field
+          label="Agent id"
+          hint={isNew ? "Letters A–Z, digits and . _ : - (no spaces)" : undefined}
+          error={errors.agent_id ?? errors["path.agent_id"]}
+        >
           {(props) => (
             <input
               {...props}
@@ -147,6 +156,8 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
               {...props}
               type="number"
               min={0}
+              step={1}
+              required
               className={inputClass}
               value={draft.capacity}
               onChange={(e) => set("capacity", e.target.value)}

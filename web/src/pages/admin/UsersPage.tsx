@@ -8,6 +8,7 @@ import { Field, buttonClass, inputClass, secondaryButtonClass } from "../../comp
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { formatDateTime } from "../../lib/format";
 import { useDraftForm } from "../../lib/useDraftForm";
+import { loginProblems } from "./adminChecks";
 
 const ROLES: Role[] = ["agent", "supervisor", "admin", "integration"];
 
@@ -34,10 +35,13 @@ function UserForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; 
       return api<UserAdminView>(`/api/admin/users/${encodeURIComponent(saved.username.trim())}`, {
         method: "PUT",
         body,
+        // a new login must not replace an existing one with the same name: the API answers 412 instead
+        headers: isNew ? { "If-None-Match": "*" } : undefined,
       });
     },
     "users",
     onDone,
+    { validate: (checked: Draft) => loginProblems(checked, isNew), idField: "username" },
   );
 
   return (
@@ -45,11 +49,16 @@ function UserForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; 
       onSubmit={submit}
       aria-label="Login"
       className="space-y-3 rounded-lg border border-slate-200 bg-white p-4"
+      noValidate
     >
       <h2 className="text-lg font-semibold">{isNew ? "New login" : `Edit ${initial.username}`}</h2>
       {save.error && !Object.keys(errors).length && <ErrorState error={save.error} />}
       <div className="grid gap-3 sm:grid-cols-3">
-        <Field label="Username" error={errors.username}>
+        <Field
+          label="Username"
+          hint={isNew ? "Letters A–Z, digits and . _ @ - (no spaces)" : undefined}
+          error={errors.username ?? errors["path.username"]}
+        >
           {(props) => (
             <input
               {...props}

@@ -1,0 +1,78 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { expect, test } from "vitest";
+
+import { fakeApi, renderAt, signedInAs } from "../../test/render";
+import AgentsPage from "./AgentsPage";
+
+const AGENT = {
+  agent_id: "AG1",
+  name: "Lan",
+  team: "T-A",
+  type: "CALL",
+  capacity: 50,
+  active: true,
+  skills: { products: [], buckets: [], languages: [] },
+  updated_at: "2026-03-01T00:00:00Z",
+  updated_by: "admin",
+};
+
+const puts = <Call extends { method: string }>(calls: Call[]) =>
+  calls.filter((call) => call.method === "PUT");
+
+async function openNewAgent() {
+  await userEvent.click(await screen.findByRole("button", { name: "New agent" }));
+  return screen.getByRole("form", { name: "Agent" });
+}
+
+test("a new agent only creates: an id that exists is reported at the id, nothing replaced", async () => {
+  signedInAs("admin");
+  const calls = fakeApi({
+    "GET /api/admin/agents": () => ({ body: [AGENT] }),
+    "PUT /api/admin/agents/AG1": () => ({ status: 412, body: { detail: "agent 'AG1' already exists" } }),
+  });
+  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  const form = await openNewAgent();
+  await userEvent.type(within(form).getByLabelText("Agent id"), "AG1");
+  await userEvent.type(within(form).getByLabelText("Name"), "Someone else");
+  await userEvent.type(within(form).getByLabelText("Team"), "T-B");
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  expect(await within(form).findByRole("alert")).toHaveTextContent("agent 'AG1' already exists");
+  expect(within(form).getByLabelText("Agent id")).toHaveAttribute("aria-invalid", "true");
+  expect(puts(calls)[0]!.headers.get("If-None-Match")).toBe("*");
+});
+
+test("editing an agent replaces it: no create-only condition", async () => {
+  signedInAs("admin");
+  const calls = fakeApi({
+    "GET /api/admin/agents": () => ({ body: [AGENT] }),
+    "PUT /api/admin/agents/AG1": () => ({ body: AGENT }),
+  });
+  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "Edit" }));
+  await userEvent.click(screen.getByRole("button", { name: "Save" }));
+  await screen.findByRole("button", { name: "New agent" });
+  expect(puts(calls)).toHaveLength(1);
+  expect(puts(calls)[0]!.headers.get("If-None-Match")).toBeNull();
+});
+
+test("a blank capacity and a blank or ill-formed id are refused at their fields before anything is sent", async () => {
+  signedInAs("admin");
+  const calls = fakeApi({ "GET /api/admin/agents": () => ({ body: [] }) });
+  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  const form = await openNewAgent();
+  await userEvent.type(within(form).getByLabelText("Agent id"), "   ");
+  await userEvent.type(within(form).getByLabelText("Name"), "Lan");
+  await userEvent.type(within(form).getByLabelText("Team"), "T-A");
+  await userEvent.clear(within(form).getByLabelText("Capacity (customers)"));
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  expect(await within(form).findByText("Enter the agent id")).toBeInTheDocument();
+  expect(within(form).getByText(/Enter the capacity/)).toBeInTheDocument();
+  expect(within(form).getByLabelText("Capacity (customers)")).toHaveAttribute("aria-invalid", "true");
+
+  await userEvent.type(within(form).getByLabelText("Agent id"), "AG/1");
+  expect(within(form).getByText(/letters A–Z, digits and \. _ : - only/)).toBeInTheDocument();
+  await userEvent.type(within(form).getByLabelText("Capacity (customers)"), "0");
+  expect(within(form).queryByText(/Enter the capacity/)).not.toBeInTheDocument();
+  expect(puts(calls)).toHaveLength(0);
+});
