@@ -119,6 +119,9 @@ def on_delinquency(state_of: StateOf, record: dict, config: QueueConfig = DEFAUL
             "overdue": str(amount),
             "currency": currency,
         }
+        others = overdue_in_other_currencies(record, currency)
+        if others:
+            q["delinquency"]["also"] = others
 
     return _update(state_of, record["cif"], change, config)
 
@@ -305,7 +308,7 @@ def entries(cif: str, q: dict, as_of: date | None, config: QueueConfig) -> dict[
         "cif": cif,
         "name": q.get("name") or cif,
         "priority": score,
-        "reason": rank.reason,
+        "reason": _with_other_currencies(rank.reason, figures.get("also")),
         "dpd": dpd,
         "bucket": bucket(dpd, config.buckets),
         "overdue_amount": figures["overdue"],
@@ -342,6 +345,20 @@ def queued_overdue(record: dict) -> tuple[Decimal, str | None]:
             worst[account["currency"]] = max(worst.get(account["currency"], -1), account["dpd"])
     currency = max(totals, key=lambda c: (worst.get(c, -1), totals[c], c))
     return totals[currency], currency
+
+
+def overdue_in_other_currencies(record: dict, ranked: str | None) -> dict[str, str]:
+    """The customer's other overdue amounts, by currency: the entry ranks on one, the agent sees them all."""
+    return {
+        c: str(a) for c, a in sorted(record["overdue_total"].items()) if c != ranked and Decimal(str(a)) > 0
+    }
+
+
+def _with_other_currencies(reason: str, others: dict[str, str] | None) -> str:
+    if not others:
+        return reason
+    amounts = ", ".join(f"{Decimal(a):,.2f} {c}" for c, a in others.items())
+    return f"{reason}; also overdue: {amounts}"
 
 
 # ---- the partition's queued customers ----

@@ -399,6 +399,21 @@ def test_the_worst_loans_currency_ranks_a_customer_with_several():
     assert logic.queued_overdue(record)[0] == 0
 
 
+def test_an_entry_ranked_in_one_currency_names_the_amounts_overdue_in_the_others(state_of):
+    record = delinquency(accounts=[{"currency": "USD", "dpd": 10}, {"currency": "VND", "dpd": 3}])
+    record["overdue_total"] = {"USD": "500.00", "VND": "24944596", "EUR": "0"}
+    logic.on_assignment(state_of, assignment())
+    [placement] = logic.on_delinquency(state_of, record)
+    entry = orjson.loads(placement.entry)
+    assert (entry["overdue_amount"], entry["currency"]) == ("500.00", "USD")
+    assert entry["reason"].endswith("; also overdue: 24,944,596.00 VND")
+    [placement] = logic.on_business_date(state_of, DAY + timedelta(days=1))  # kept through a tick
+    assert orjson.loads(placement.entry)["reason"].endswith("; also overdue: 24,944,596.00 VND")
+    single = delinquency(cif="C1")
+    [placement] = logic.on_delinquency(state_of, single)
+    assert "also overdue" not in orjson.loads(placement.entry)["reason"]
+
+
 # ---- reading: compliance at the moment of reading ----
 
 
