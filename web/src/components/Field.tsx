@@ -50,3 +50,8 @@ export const secondaryButtonClass = "rounded border border-slate-300 px-3 py-1.5
 // had touched it) and between rows.
 export const compactTableClass =
   "w-full text-left text-sm [&_td]:py-1 [&_td]:pr-4 [&_td:last-child]:pr-0 [&_th]:pb-1 [&_th]:pr-4 [&_th:last-child]:pr-0";
+
+// Around a wide table: it scrolls sideways inside its card instead of widening the page on a phone.
+// `relative` keeps the table's visually hidden labels (absolutely positioned `sr-only`) inside the
+// scroll box too: positioned against the page, they had stretched it.
+export const tableScrollClass = "relative overflow-x-auto";

@@ -53,6 +53,24 @@ test("'n' opens the first customer who may be contacted now", async () => {
   expect(await screen.findByText("customer page")).toBeInTheDocument();
 });
 
+test("j and k keep the selected row in view; loading the queue scrolls nothing", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({
+    "GET /api/agents/A-1/queue": () => ({ body: [entry("C1", 90), entry("C2", 50), entry("C3", 10)] }),
+  });
+  const scrolled = vi.spyOn(Element.prototype, "scrollIntoView");
+  renderAt("/agents/A-1/queue", "/agents/:agentId/queue", <QueuePage />);
+  const rows = await screen.findAllByTestId("queue-row");
+  expect(scrolled).not.toHaveBeenCalled();
+  await userEvent.keyboard("jj");
+  expect(rows[2]).toHaveAttribute("aria-selected", "true");
+  expect(scrolled.mock.contexts.at(-1)).toBe(rows[2]);
+  expect(scrolled).toHaveBeenLastCalledWith({ block: "nearest" });
+  await userEvent.keyboard("k");
+  expect(scrolled.mock.contexts.at(-1)).toBe(rows[1]);
+  scrolled.mockRestore();
+});
+
 test("an empty queue and an error each say so", async () => {
   signedInAs("agent", "A-1");
   fakeApi({ "GET /api/agents/A-1/queue": () => ({ body: [] }) });

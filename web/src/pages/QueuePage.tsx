@@ -1,10 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 
 import { apiRequest } from "../api/client";
 import { latestQueueEventId } from "../api/events";
 import type { QueueEntry } from "../api/types";
+import { tableScrollClass } from "../components/Field";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BucketBadge } from "../lib/bucket";
 import { complianceRuleLabel } from "../lib/compliance";
@@ -42,6 +43,15 @@ export function QueuePage() {
     placeholderData: (previous) => previous,
   });
   const entries = query.data?.entries ?? [];
+  const table = useRef<HTMLTableSectionElement>(null);
+  // Set by j/k: the row they select is scrolled into view (not on load, which would jump the page).
+  const movedByKey = useRef(false);
+
+  useEffect(() => {
+    if (!movedByKey.current) return;
+    movedByKey.current = false;
+    table.current?.children[selected]?.scrollIntoView({ block: "nearest" });
+  }, [selected]);
 
   const open = useCallback(
     (entry: QueueEntry | undefined) => entry && navigate(customerPath(entry.cif)),
@@ -52,10 +62,13 @@ export function QueuePage() {
     function onKey(event: KeyboardEvent) {
       const target = event.target as HTMLElement;
       if (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || event.metaKey || event.ctrlKey) return;
-      if (event.key === "j" || event.key === "ArrowDown")
+      if (event.key === "j" || event.key === "ArrowDown") {
+        movedByKey.current = true;
         setSelected((i) => Math.min(i + 1, entries.length - 1));
-      else if (event.key === "k" || event.key === "ArrowUp") setSelected((i) => Math.max(i - 1, 0));
-      else if (event.key === "Enter") open(entries[selected]);
+      } else if (event.key === "k" || event.key === "ArrowUp") {
+        movedByKey.current = true;
+        setSelected((i) => Math.max(i - 1, 0));
+      } else if (event.key === "Enter") open(entries[selected]);
       else if (event.key === "n") open(nextContactable(entries));
       else return;
       event.preventDefault();
@@ -92,12 +105,12 @@ export function QueuePage() {
       ) : entries.length === 0 ? (
         <Empty title="The queue is empty">No customer needs this agent right now.</Empty>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <div className={`${tableScrollClass} rounded-lg border border-slate-200 bg-white`}>
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Customers in priority order</caption>
             <thead className="bg-slate-50 text-xs uppercase text-slate-600">
               <tr>
-                <th scope="col" className="px-3 py-2">
+                <th scope="col" className="hidden px-3 py-2 sm:table-cell">
                   #
                 </th>
                 <th scope="col" className="px-3 py-2">
@@ -106,16 +119,16 @@ export function QueuePage() {
                 <th scope="col" className="px-3 py-2 text-right">
                   DPD
                 </th>
-                <th scope="col" className="px-3 py-2">
+                <th scope="col" className="hidden px-3 py-2 sm:table-cell">
                   Bucket
                 </th>
                 <th scope="col" className="px-3 py-2 text-right">
                   Overdue
                 </th>
-                <th scope="col" className="px-3 py-2">
+                <th scope="col" className="hidden px-3 py-2 md:table-cell">
                   Campaign
                 </th>
-                <th scope="col" className="px-3 py-2">
+                <th scope="col" className="hidden px-3 py-2 md:table-cell">
                   Why here
                 </th>
                 <th scope="col" className="px-3 py-2">
@@ -123,7 +136,7 @@ export function QueuePage() {
                 </th>
               </tr>
             </thead>
-            <tbody>
+            <tbody ref={table}>
               {entries.map((entry, index) => (
                 <tr
                   key={entry.cif}
@@ -134,7 +147,7 @@ export function QueuePage() {
                   }`}
                   data-testid="queue-row"
                 >
-                  <td className="px-3 py-2 text-slate-500">{index + 1}</td>
+                  <td className="hidden px-3 py-2 text-slate-500 sm:table-cell">{index + 1}</td>
                   <td className="px-3 py-2">
                     <a
                       href={customerPath(entry.cif)}
@@ -147,16 +160,19 @@ export function QueuePage() {
                       {entry.name}
                     </a>
                     <div className="text-xs text-slate-500">{entry.cif}</div>
+                    {/* on a phone the rank, bucket, campaign and reason columns are hidden, so that whether the
+                        customer may be contacted now fits on the screen: the reason shows here */}
+                    <p className="text-xs text-slate-700 md:hidden">{entry.reason}</p>
                   </td>
                   <td className="px-3 py-2 text-right tabular-nums">{entry.dpd}</td>
-                  <td className="px-3 py-2">
+                  <td className="hidden px-3 py-2 sm:table-cell">
                     <BucketBadge bucket={entry.bucket} />
                   </td>
                   <td className="px-3 py-2 text-right tabular-nums">
                     {formatMoney(entry.overdue_amount, entry.currency)}
                   </td>
-                  <td className="px-3 py-2">{entry.campaign ?? "—"}</td>
-                  <td className="max-w-xs px-3 py-2 text-slate-700">{entry.reason}</td>
+                  <td className="hidden px-3 py-2 md:table-cell">{entry.campaign ?? "—"}</td>
+                  <td className="hidden max-w-xs px-3 py-2 text-slate-700 md:table-cell">{entry.reason}</td>
                   <td className="px-3 py-2">
                     {entry.contactable_now ? (
                       <span className="font-medium text-emerald-700">Now</span>

@@ -4,7 +4,13 @@ import { Link } from "react-router-dom";
 
 import { api } from "../../api/client";
 import type { AgentPublic } from "../../api/types";
-import { Field, buttonClass, inputClass, secondaryButtonClass } from "../../components/Field";
+import {
+  Field,
+  buttonClass,
+  inputClass,
+  secondaryButtonClass,
+  tableScrollClass,
+} from "../../components/Field";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { BUCKETS } from "../../lib/bucket";
 import { formatDateTime } from "../../lib/format";
@@ -267,7 +273,7 @@ export default function AgentsPage() {
       ) : agents.data.length === 0 ? (
         <Empty title="No agents yet">Add the first one with “New agent”.</Empty>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <div className={`${tableScrollClass} rounded-lg border border-slate-200 bg-white`}>
           <table className="w-full text-left text-sm">
             <thead className="bg-slate-50 text-xs uppercase text-slate-600">
               <tr>

@@ -3,7 +3,7 @@ import { Fragment, useState } from "react";
 
 import { api } from "../../api/client";
 import type { DeadLetterPage, DeadLetterPublic, DeadLetterTopicPublic, RedrivePublic } from "../../api/types";
-import { buttonClass, secondaryButtonClass } from "../../components/Field";
+import { buttonClass, secondaryButtonClass, tableScrollClass } from "../../components/Field";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { formatCount, formatDateTime } from "../../lib/format";
 
@@ -18,7 +18,7 @@ function TopicsTable({
   onOpen: (topic: string) => void;
 }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+    <div className={`${tableScrollClass} rounded-lg border border-slate-200 bg-white`}>
       <table className="w-full text-left text-sm">
         <thead className="bg-slate-50 text-xs uppercase text-slate-600">
           <tr>
@@ -213,7 +213,7 @@ function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }
       ) : items.length === 0 ? (
         <Empty title="No dead letters" />
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <div className={`${tableScrollClass} rounded-lg border border-slate-200 bg-white`}>
           <table className="w-full text-left text-sm">
             <thead className="bg-slate-50 text-xs uppercase text-slate-600">
               <tr>

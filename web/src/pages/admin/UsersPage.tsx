@@ -4,7 +4,13 @@ import { useState } from "react";
 import { api } from "../../api/client";
 import type { UserAdminView, UserSave } from "../../api/types";
 import type { Role } from "../../auth/session";
-import { Field, buttonClass, inputClass, secondaryButtonClass } from "../../components/Field";
+import {
+  Field,
+  buttonClass,
+  inputClass,
+  secondaryButtonClass,
+  tableScrollClass,
+} from "../../components/Field";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { formatDateTime } from "../../lib/format";
 import { useDraftForm } from "../../lib/useDraftForm";
@@ -179,7 +185,7 @@ export default function UsersPage() {
       ) : users.data.length === 0 ? (
         <Empty title="No logins" />
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <div className={`${tableScrollClass} rounded-lg border border-slate-200 bg-white`}>
           <table className="w-full text-left text-sm">
             <thead className="bg-slate-50 text-xs uppercase text-slate-600">
               <tr>
