@@ -1,7 +1,7 @@
 import { screen, within } from "@testing-library/react";
 import { expect, test } from "vitest";
 
-import { VIEW } from "../test/fixtures";
+import { DICTIONARIES, VIEW } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
 import CustomerPage from "./CustomerPage";
 
@@ -36,4 +36,32 @@ test("a customer the caller may not see reads as not found", async () => {
   fakeApi({ "GET /api/customers/C1": () => ({ status: 404, body: { detail: "no customer 'C1'" } }) });
   renderAt("/customers/C1", "/customers/:cif", <CustomerPage />);
   expect(await screen.findByRole("alert")).toHaveTextContent("Not found, or not yours to see.");
+});
+
+test("with loans in two currencies the header shows each currency's overdue and outstanding", async () => {
+  signedInAs("supervisor");
+  const view = {
+    ...VIEW,
+    delinquency: {
+      ...VIEW.delinquency,
+      overdue_total: "0", // the main currency's (VND) only: overdue is all in USD
+      outstanding_total: "116712402.00",
+      currency: "VND",
+      by_currency: [
+        { currency: "USD", overdue: "2503.14", outstanding: "14282.12" },
+        { currency: "VND", overdue: "0", outstanding: "116712402.00" },
+      ],
+    },
+  };
+  fakeApi({
+    "GET /api/customers/C1": () => ({ body: view }),
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+  });
+  renderAt("/customers/C1", "/customers/:cif", <CustomerPage />);
+  const overdue = (await screen.findByText("Overdue")).nextSibling as HTMLElement;
+  expect(overdue).toHaveTextContent("$2,503.14");
+  expect(overdue).toHaveTextContent("₫0");
+  const outstanding = screen.getByText("Outstanding").nextSibling as HTMLElement;
+  expect(outstanding).toHaveTextContent("$14,282.12");
+  expect(outstanding).toHaveTextContent("₫116,712,402");
 });

@@ -11,7 +11,7 @@ import { useSession } from "../auth/AuthContext";
 import { BucketBadge } from "../lib/bucket";
 import { formatDate, formatDateTime, formatMoney } from "../lib/format";
 import { queuePath } from "../routes";
-import { compactTableClass } from "../components/Field";
+import { compactTableClass, tableScrollClass } from "../components/Field";
 
 type Loan = CustomerView["loans"][number];
 
@@ -20,6 +20,19 @@ const STATUS_COLOURS: Record<string, string> = {
   KEPT: "bg-emerald-100 text-emerald-900",
   BROKEN: "bg-red-100 text-red-900",
 };
+
+/** One line per currency: amounts in different currencies are never added up. */
+function PerCurrency({ amounts }: { amounts: { currency: string | null; amount: string }[] }) {
+  return (
+    <>
+      {amounts.map(({ currency, amount }) => (
+        <span key={currency ?? ""} className="block">
+          {formatMoney(amount, currency)}
+        </span>
+      ))}
+    </>
+  );
+}
 
 function Flag({ on, label }: { on: boolean | undefined; label: string }) {
   return on ? <span className="ml-1 rounded bg-slate-100 px-1.5 text-xs text-slate-700">{label}</span> : null;
@@ -50,51 +63,53 @@ function LoanDetails({ loan }: { loan: Loan }) {
         </button>
       </div>
       {open && (
-        <table className={`mt-2 ${compactTableClass}`}>
-          <caption className="sr-only">Installments of {loan.account_number}</caption>
-          <thead className="text-xs uppercase text-slate-500">
-            <tr>
-              <th scope="col">Due</th>
-              <th scope="col" className="text-right">
-                Principal
-              </th>
-              <th scope="col" className="text-right">
-                Interest
-              </th>
-              <th scope="col" className="text-right">
-                Fees
-              </th>
-              <th scope="col" className="text-right">
-                Penalty
-              </th>
-              <th scope="col" className="text-right">
-                Paid
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {loan.installments.map((installment) => (
-              <tr key={installment.due_date} className="border-t border-slate-100">
-                <td>{formatDate(installment.due_date)}</td>
-                <td className="text-right tabular-nums">
-                  {formatMoney(String(installment.principal), loan.currency)}
-                </td>
-                <td className="text-right tabular-nums">
-                  {formatMoney(String(installment.interest), loan.currency)}
-                </td>
-                <td className="text-right tabular-nums">
-                  {formatMoney(String(installment.fees ?? 0), loan.currency)}
-                </td>
-                <td className="text-right tabular-nums">
-                  {formatMoney(String(installment.penalty ?? 0), loan.currency)}
-                </td>
-                <td className="text-right tabular-nums">
-                  {formatMoney(String(installment.paid ?? 0), loan.currency)}
-                </td>
+        <div className={`mt-2 ${tableScrollClass}`}>
+          <table className={compactTableClass}>
+            <caption className="sr-only">Installments of {loan.account_number}</caption>
+            <thead className="text-xs uppercase text-slate-500">
+              <tr>
+                <th scope="col">Due</th>
+                <th scope="col" className="text-right">
+                  Principal
+                </th>
+                <th scope="col" className="text-right">
+                  Interest
+                </th>
+                <th scope="col" className="text-right">
+                  Fees
+                </th>
+                <th scope="col" className="text-right">
+                  Penalty
+                </th>
+                <th scope="col" className="text-right">
+                  Paid
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {loan.installments.map((installment) => (
+                <tr key={installment.due_date} className="border-t border-slate-100">
+                  <td>{formatDate(installment.due_date)}</td>
+                  <td className="text-right tabular-nums">
+                    {formatMoney(String(installment.principal), loan.currency)}
+                  </td>
+                  <td className="text-right tabular-nums">
+                    {formatMoney(String(installment.interest), loan.currency)}
+                  </td>
+                  <td className="text-right tabular-nums">
+                    {formatMoney(String(installment.fees ?? 0), loan.currency)}
+                  </td>
+                  <td className="text-right tabular-nums">
+                    {formatMoney(String(installment.penalty ?? 0), loan.currency)}
+                  </td>
+                  <td className="text-right tabular-nums">
+                    {formatMoney(String(installment.paid ?? 0), loan.currency)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </li>
   );
@@ -132,6 +147,16 @@ export default function CustomerPage() {
     references,
   } = view.data;
   const currencyOf = new Map(loans.map((loan) => [loan.account_number, loan.currency]));
+  // The totals are per currency; the single figure is the main currency's only (an older API sends no list).
+  const totals = delinquency.by_currency.length
+    ? delinquency.by_currency
+    : [
+        {
+          currency: delinquency.currency,
+          overdue: delinquency.overdue_total,
+          outstanding: delinquency.outstanding_total,
+        },
+      ];
   const canAct = session.role === "agent" || session.role === "supervisor";
 
   return (
@@ -148,17 +173,22 @@ export default function CustomerPage() {
         <dl className="ml-auto grid grid-cols-2 gap-x-8 gap-y-2 sm:grid-cols-4">
           <Figure label="Worst DPD" value={delinquency.max_dpd} />
           <Figure label="Bucket" value={<BucketBadge bucket={delinquency.bucket} />} />
-          <Figure label="Overdue" value={formatMoney(delinquency.overdue_total, delinquency.currency)} />
+          <Figure
+            label="Overdue"
+            value={<PerCurrency amounts={totals.map((t) => ({ currency: t.currency, amount: t.overdue }))} />}
+          />
           <Figure
             label="Outstanding"
-            value={formatMoney(delinquency.outstanding_total, delinquency.currency)}
+            value={
+              <PerCurrency amounts={totals.map((t) => ({ currency: t.currency, amount: t.outstanding }))} />
+            }
           />
         </dl>
       </header>
       <p className="text-xs text-slate-500">As of business date {formatDate(view.data.business_date)}.</p>
 
-      <div className="grid gap-4 lg:grid-cols-3">
-        <div className="space-y-4 lg:col-span-2">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
+        <div className="min-w-0 space-y-4 lg:col-span-2">
           <Card title="Loans">
             {loans.length === 0 ? (
               <Empty title="No loans" />
@@ -236,40 +266,42 @@ export default function CustomerPage() {
             {payments.length === 0 ? (
               <p className="text-sm text-slate-600">No payments.</p>
             ) : (
-              <table className={compactTableClass}>
-                <thead className="text-xs uppercase text-slate-500">
-                  <tr>
-                    <th scope="col">Paid at</th>
-                    <th scope="col">Loan</th>
-                    <th scope="col" className="text-right">
-                      Amount
-                    </th>
-                    <th scope="col">Method</th>
-                    <th scope="col">Status</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {payments.map((payment) => (
-                    <tr key={payment.reference_number} className="border-t border-slate-100">
-                      <td>{formatDateTime(payment.paid_at)}</td>
-                      <td>{payment.account_number}</td>
-                      <td className="text-right tabular-nums">
-                        {formatMoney(payment.amount, payment.currency)}
-                      </td>
-                      <td>{payment.method}</td>
-                      <td>
-                        {payment.status}
-                        {payment.reversed_by && <span className="text-xs text-red-700"> (reversed)</span>}
-                      </td>
+              <div className={tableScrollClass}>
+                <table className={compactTableClass}>
+                  <thead className="text-xs uppercase text-slate-500">
+                    <tr>
+                      <th scope="col">Paid at</th>
+                      <th scope="col">Loan</th>
+                      <th scope="col" className="text-right">
+                        Amount
+                      </th>
+                      <th scope="col">Method</th>
+                      <th scope="col">Status</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {payments.map((payment) => (
+                      <tr key={payment.reference_number} className="border-t border-slate-100">
+                        <td>{formatDateTime(payment.paid_at)}</td>
+                        <td>{payment.account_number}</td>
+                        <td className="text-right tabular-nums">
+                          {formatMoney(payment.amount, payment.currency)}
+                        </td>
+                        <td>{payment.method}</td>
+                        <td>
+                          {payment.status}
+                          {payment.reversed_by && <span className="text-xs text-red-700"> (reversed)</span>}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             )}
           </Card>
         </div>
 
-        <div className="space-y-4">
+        <div className="min-w-0 space-y-4">
           {canAct && (
             <Card title="Record an action">
               <RecordActionForm
