@@ -95,3 +95,25 @@ test("decimal strings add up exactly, signs and fractions of any length", () => 
   expect(sumDecimals(["999999999999999999.99", "0.01"])).toBe("1000000000000000000.00");
   expect(sumDecimals([])).toBe("0");
 });
+
+test("a team supervisor is told which figures are the whole portfolio's and which their team's", async () => {
+  signedInAs("supervisor", null, "T-A");
+  fakeApi({ "GET /api/dashboard/portfolio": () => ({ body: { ...summary, team: "T-A" } }) });
+  renderAt("/dashboard", "/dashboard", <DashboardPage />);
+  expect(await screen.findByRole("heading", { name: "Collected (whole portfolio)" })).toBeInTheDocument();
+  expect(screen.getByRole("heading", { name: "Promises (whole portfolio)" })).toBeInTheDocument();
+  expect(
+    screen.getByRole("heading", { name: "Accounts per bucket (VND, whole portfolio)" }),
+  ).toBeInTheDocument();
+  expect(screen.getByRole("heading", { name: "Team T-A: workload and today's work" })).toBeInTheDocument();
+  expect(screen.getByTestId("scope")).toHaveTextContent("cover every team");
+});
+
+test("a supervisor of every team sees plain titles", async () => {
+  signedInAs("supervisor");
+  fakeApi({ "GET /api/dashboard/portfolio": () => ({ body: summary }) });
+  renderAt("/dashboard", "/dashboard", <DashboardPage />);
+  expect(await screen.findByRole("heading", { name: "Collected" })).toBeInTheDocument();
+  expect(screen.getByRole("heading", { name: "Agents: workload and today's work" })).toBeInTheDocument();
+  expect(screen.queryByTestId("scope")).not.toBeInTheDocument();
+});

@@ -5,7 +5,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { api } from "../api/client";
 import type { PortfolioSummary } from "../api/types";
 import { Card, Figure } from "../components/Card";
-import { compactTableClass } from "../components/Field";
+import { compactTableClass, tableScrollClass } from "../components/Field";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BUCKETS } from "../lib/bucket";
 import {
@@ -82,6 +82,12 @@ export default function DashboardPage() {
     );
   }
   const series = currency ? bucketSeries(data, currency) : [];
+  // A team supervisor sees the whole portfolio's figures (the API's are portfolio-wide) beside their own
+  // team's agents: each section says which it is.
+  const whole = (title: string, ...notes: (string | undefined)[]) => {
+    const all = [...notes, data.team ? "whole portfolio" : undefined].filter(Boolean);
+    return all.length ? `${title} (${all.join(", ")})` : title;
+  };
 
   return (
     <div className="space-y-4">
@@ -89,11 +95,16 @@ export default function DashboardPage() {
         <h1 className="text-2xl font-semibold">Portfolio</h1>
         <p className="text-sm text-slate-600" aria-live="polite">
           Business date {formatDate(data.business_date)}
-          {data.team && ` · team ${data.team}`}
         </p>
       </header>
+      {data.team && (
+        <p className="text-sm text-slate-700" data-testid="scope">
+          The agents table is your team&apos;s, <strong>team {data.team}</strong>. The other figures, marked
+          &ldquo;whole portfolio&rdquo;, cover every team.
+        </p>
+      )}
       <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
-        <Card title="Collected">
+        <Card title={whole("Collected")}>
           <dl className="space-y-2" data-testid="collected">
             {data.collected.length === 0 && <p className="text-sm text-slate-600">Nothing yet.</p>}
             {data.collected.map((c) => (
@@ -104,7 +115,7 @@ export default function DashboardPage() {
             ))}
           </dl>
         </Card>
-        <Card title="Promises">
+        <Card title={whole("Promises")}>
           <dl className="grid grid-cols-2 gap-2" data-testid="promises">
             <Figure label="Made today" value={formatCount(data.promises.today.made)} />
             <Figure label="Kept today" value={formatCount(data.promises.today.kept)} />
@@ -120,7 +131,7 @@ export default function DashboardPage() {
             />
           </dl>
         </Card>
-        <Card title="Contacts">
+        <Card title={whole("Contacts")}>
           <dl className="grid grid-cols-2 gap-2" data-testid="activity">
             <Figure label="Actions today" value={formatCount(data.activity.today.actions)} />
             <Figure label="Reached today" value={formatCount(data.activity.today.contacts)} />
@@ -146,7 +157,7 @@ export default function DashboardPage() {
             />
           </dl>
         </Card>
-        <Card title="Roll and cure">
+        <Card title={whole("Roll and cure")}>
           <dl className="space-y-1 text-sm">
             <Figure
               label="Cure rate"
@@ -169,7 +180,7 @@ export default function DashboardPage() {
           </dl>
         </Card>
       </div>
-      <Card title={`Accounts per bucket${currency ? ` (${currency})` : ""}`}>
+      <Card title={whole("Accounts per bucket", currency)}>
         <div className="h-64" role="img" aria-label="Bar chart of accounts per bucket">
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={series}>
@@ -181,151 +192,158 @@ export default function DashboardPage() {
             </BarChart>
           </ResponsiveContainer>
         </div>
-        <table className={`mt-3 ${compactTableClass}`} data-testid="bucket-table">
-          <caption className="sr-only">Accounts and amounts per bucket</caption>
-          <thead className="text-xs uppercase text-slate-500">
-            <tr>
-              <th scope="col">Bucket</th>
-              <th scope="col">Currency</th>
-              <th scope="col" className="text-right">
-                Accounts
-              </th>
-              <th scope="col" className="text-right">
-                Overdue
-              </th>
-              <th scope="col" className="text-right">
-                Outstanding
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.buckets.map((b) => (
-              <tr key={`${b.bucket}/${b.currency}`} className="border-t border-slate-100">
-                <td>{b.bucket}</td>
-                <td>{b.currency}</td>
-                <td className="text-right tabular-nums">{formatCount(b.accounts)}</td>
-                <td className="text-right tabular-nums">{formatMoney(b.overdue, b.currency)}</td>
-                <td className="text-right tabular-nums">{formatMoney(b.outstanding, b.currency)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Card>
-      <Card title="Agents: workload and today's work">
-        {data.agents.length === 0 ? (
-          <p className="text-sm text-slate-600">No agents.</p>
-        ) : (
-          <table className={compactTableClass}>
+        <div className={`mt-3 ${tableScrollClass}`}>
+          <table className={compactTableClass} data-testid="bucket-table">
+            <caption className="sr-only">Accounts and amounts per bucket</caption>
             <thead className="text-xs uppercase text-slate-500">
               <tr>
-                <th scope="col">Agent</th>
-                <th scope="col">Team</th>
+                <th scope="col">Bucket</th>
+                <th scope="col">Currency</th>
                 <th scope="col" className="text-right">
-                  Assigned
+                  Accounts
                 </th>
                 <th scope="col" className="text-right">
-                  Capacity
+                  Overdue
                 </th>
-                <th scope="col" className="w-1/5">
-                  Utilisation
-                </th>
-                <th scope="col" className="text-right" title="Actions recorded today">
-                  Actions
-                </th>
-                <th scope="col" className="text-right" title="Right-party contacts today">
-                  Reached
-                </th>
-                <th scope="col" className="text-right" title="Promises to pay taken today">
-                  Promises
-                </th>
-                <th
-                  scope="col"
-                  className="text-right"
-                  title="Of the promises taken this month: kept / broken"
-                >
-                  Kept / broken (month)
-                </th>
-                <th
-                  scope="col"
-                  className="text-right"
-                  title="Payments this month on the customers the agent holds now, reversals deducted"
-                >
-                  Collected (month)
+                <th scope="col" className="text-right">
+                  Outstanding
                 </th>
               </tr>
             </thead>
             <tbody>
-              {data.agents.map((agent) => (
-                <tr key={agent.agent_id} className="border-t border-slate-100">
-                  <td>
-                    <Link to={queuePath(agent.agent_id)} className="text-brand-700 hover:underline">
-                      {agent.name ?? agent.agent_id}
-                    </Link>
-                    {!agent.active && <span className="ml-1 text-xs text-slate-500">(inactive)</span>}
-                  </td>
-                  <td>{agent.team ?? "—"}</td>
-                  <td className="text-right tabular-nums">{formatCount(agent.assigned)}</td>
-                  <td className="text-right tabular-nums">{formatCount(agent.capacity)}</td>
-                  <td>
-                    <div
-                      className="h-2 rounded bg-slate-100"
-                      role="meter"
-                      aria-valuemin={0}
-                      aria-valuemax={100}
-                      aria-valuenow={Math.round((agent.utilisation ?? 0) * 100)}
-                      aria-label={`${agent.agent_id} utilisation`}
-                    >
-                      <div
-                        className={`h-2 rounded ${(agent.utilisation ?? 0) > 0.95 ? "bg-red-500" : "bg-brand-600"}`}
-                        style={{ width: `${Math.min((agent.utilisation ?? 0) * 100, 100)}%` }}
-                      />
-                    </div>
-                    <span className="text-xs text-slate-500">{formatPercent(agent.utilisation, 0)}</span>
-                  </td>
-                  <td className="text-right tabular-nums">{formatCount(agent.actions_today)}</td>
-                  <td className="text-right tabular-nums">{formatCount(agent.contacts_today)}</td>
-                  <td className="text-right tabular-nums">{formatCount(agent.promises_today)}</td>
-                  <td className="text-right tabular-nums">
-                    {formatCount(agent.promises_kept_this_month)} /{" "}
-                    {formatCount(agent.promises_broken_this_month)}
-                  </td>
-                  <td className="text-right tabular-nums">
-                    {formatMoneyByCurrency(collectedThisMonth([agent]))}
-                  </td>
+              {data.buckets.map((b) => (
+                <tr key={`${b.bucket}/${b.currency}`} className="border-t border-slate-100">
+                  <td>{b.bucket}</td>
+                  <td>{b.currency}</td>
+                  <td className="text-right tabular-nums">{formatCount(b.accounts)}</td>
+                  <td className="text-right tabular-nums">{formatMoney(b.overdue, b.currency)}</td>
+                  <td className="text-right tabular-nums">{formatMoney(b.outstanding, b.currency)}</td>
                 </tr>
               ))}
             </tbody>
-            <tfoot className="border-t border-slate-300 font-medium" data-testid="agents-total">
-              <tr>
-                <th scope="row" colSpan={2}>
-                  {data.team ? `Team ${data.team}` : "All agents"}
-                </th>
-                <td className="text-right tabular-nums">{formatCount(total(data.agents, "assigned"))}</td>
-                <td className="text-right tabular-nums">{formatCount(total(data.agents, "capacity"))}</td>
-                <td>
-                  <span className="text-xs text-slate-500">
-                    {formatPercent(ratio(total(data.agents, "assigned"), total(data.agents, "capacity")), 0)}
-                  </span>
-                </td>
-                <td className="text-right tabular-nums">
-                  {formatCount(total(data.agents, "actions_today"))}
-                </td>
-                <td className="text-right tabular-nums">
-                  {formatCount(total(data.agents, "contacts_today"))}
-                </td>
-                <td className="text-right tabular-nums">
-                  {formatCount(total(data.agents, "promises_today"))}
-                </td>
-                <td className="text-right tabular-nums">
-                  {formatCount(total(data.agents, "promises_kept_this_month"))} /{" "}
-                  {formatCount(total(data.agents, "promises_broken_this_month"))}
-                </td>
-                <td className="text-right tabular-nums">
-                  {formatMoneyByCurrency(collectedThisMonth(data.agents))}
-                </td>
-              </tr>
-            </tfoot>
           </table>
+        </div>
+      </Card>
+      <Card title={`${data.team ? `Team ${data.team}` : "Agents"}: workload and today's work`}>
+        {data.agents.length === 0 ? (
+          <p className="text-sm text-slate-600">No agents.</p>
+        ) : (
+          <div className={tableScrollClass}>
+            <table className={compactTableClass}>
+              <thead className="text-xs uppercase text-slate-500">
+                <tr>
+                  <th scope="col">Agent</th>
+                  <th scope="col">Team</th>
+                  <th scope="col" className="text-right">
+                    Assigned
+                  </th>
+                  <th scope="col" className="text-right">
+                    Capacity
+                  </th>
+                  <th scope="col" className="w-1/5">
+                    Utilisation
+                  </th>
+                  <th scope="col" className="text-right" title="Actions recorded today">
+                    Actions
+                  </th>
+                  <th scope="col" className="text-right" title="Right-party contacts today">
+                    Reached
+                  </th>
+                  <th scope="col" className="text-right" title="Promises to pay taken today">
+                    Promises
+                  </th>
+                  <th
+                    scope="col"
+                    className="text-right"
+                    title="Of the promises taken this month: kept / broken"
+                  >
+                    Kept / broken (month)
+                  </th>
+                  <th
+                    scope="col"
+                    className="text-right"
+                    title="Payments this month on the customers the agent holds now, reversals deducted"
+                  >
+                    Collected (month)
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.agents.map((agent) => (
+                  <tr key={agent.agent_id} className="border-t border-slate-100">
+                    <td>
+                      <Link to={queuePath(agent.agent_id)} className="text-brand-700 hover:underline">
+                        {agent.name ?? agent.agent_id}
+                      </Link>
+                      {!agent.active && <span className="ml-1 text-xs text-slate-500">(inactive)</span>}
+                    </td>
+                    <td>{agent.team ?? "—"}</td>
+                    <td className="text-right tabular-nums">{formatCount(agent.assigned)}</td>
+                    <td className="text-right tabular-nums">{formatCount(agent.capacity)}</td>
+                    <td>
+                      <div
+                        className="h-2 rounded bg-slate-100"
+                        role="meter"
+                        aria-valuemin={0}
+                        aria-valuemax={100}
+                        aria-valuenow={Math.round((agent.utilisation ?? 0) * 100)}
+                        aria-label={`${agent.agent_id} utilisation`}
+                      >
+                        <div
+                          className={`h-2 rounded ${(agent.utilisation ?? 0) > 0.95 ? "bg-red-500" : "bg-brand-600"}`}
+                          style={{ width: `${Math.min((agent.utilisation ?? 0) * 100, 100)}%` }}
+                        />
+                      </div>
+                      <span className="text-xs text-slate-500">{formatPercent(agent.utilisation, 0)}</span>
+                    </td>
+                    <td className="text-right tabular-nums">{formatCount(agent.actions_today)}</td>
+                    <td className="text-right tabular-nums">{formatCount(agent.contacts_today)}</td>
+                    <td className="text-right tabular-nums">{formatCount(agent.promises_today)}</td>
+                    <td className="text-right tabular-nums">
+                      {formatCount(agent.promises_kept_this_month)} /{" "}
+                      {formatCount(agent.promises_broken_this_month)}
+                    </td>
+                    <td className="text-right tabular-nums">
+                      {formatMoneyByCurrency(collectedThisMonth([agent]))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot className="border-t border-slate-300 font-medium" data-testid="agents-total">
+                <tr>
+                  <th scope="row" colSpan={2}>
+                    {data.team ? `Team ${data.team}` : "All agents"}
+                  </th>
+                  <td className="text-right tabular-nums">{formatCount(total(data.agents, "assigned"))}</td>
+                  <td className="text-right tabular-nums">{formatCount(total(data.agents, "capacity"))}</td>
+                  <td>
+                    <span className="text-xs text-slate-500">
+                      {formatPercent(
+                        ratio(total(data.agents, "assigned"), total(data.agents, "capacity")),
+                        0,
+                      )}
+                    </span>
+                  </td>
+                  <td className="text-right tabular-nums">
+                    {formatCount(total(data.agents, "actions_today"))}
+                  </td>
+                  <td className="text-right tabular-nums">
+                    {formatCount(total(data.agents, "contacts_today"))}
+                  </td>
+                  <td className="text-right tabular-nums">
+                    {formatCount(total(data.agents, "promises_today"))}
+                  </td>
+                  <td className="text-right tabular-nums">
+                    {formatCount(total(data.agents, "promises_kept_this_month"))} /{" "}
+                    {formatCount(total(data.agents, "promises_broken_this_month"))}
+                  </td>
+                  <td className="text-right tabular-nums">
+                    {formatMoneyByCurrency(collectedThisMonth(data.agents))}
+                  </td>
+                </tr>
+              </tfoot>
+            </table>
+          </div>
         )}
       </Card>
     </div>
