@@ -22,6 +22,9 @@ export default function SearchPage() {
   const page = Number(params.get("page") ?? "1") || 1;
   const [text, setText] = useState(q);
   useEffect(() => setText(q), [q]);
+  // Typed, not yet applied: Enter (the form's submit) and leaving the field both apply it.
+  const [agentText, setAgentText] = useState(agent);
+  useEffect(() => setAgentText(agent), [agent]);
 
   const results = useQuery({
     queryKey: ["search", q, bucket, agent, page],
@@ -42,7 +45,7 @@ export default function SearchPage() {
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    update({ q: text.trim(), page: "" });
+    update({ q: text.trim(), ...(session.role !== "agent" && { agent: agentText.trim() }), page: "" });
   }
 
   const pages = results.data ? Math.max(1, Math.ceil(results.data.total / PAGE_SIZE)) : 1;
@@ -92,8 +95,9 @@ export default function SearchPage() {
             </label>
             <input
               id="agent"
-              defaultValue={agent}
-              onBlur={(event) => update({ agent: event.target.value.trim(), page: "" })}
+              value={agentText}
+              onChange={(event) => setAgentText(event.target.value)}
+              onBlur={() => agentText.trim() !== agent && update({ agent: agentText.trim(), page: "" })}
               className={`${inputBaseClass} mt-1 w-36`}
             />
           </div>
