@@ -11,6 +11,7 @@ import type {
   StrategyPreview,
   StrategyUpdate,
 } from "../../api/types";
+import { ConfirmButton } from "../../components/ConfirmButton";
 import { buttonClass, inputBaseClass, secondaryButtonClass } from "../../components/Field";
 import { ErrorState, Loading } from "../../components/States";
 import { formatCount, formatDateTime } from "../../lib/format";
@@ -345,9 +346,12 @@ function CampaignEditor({
           Add contact rule
         </button>
       </div>
-      <button type="button" className="text-sm text-red-700 hover:underline" onClick={onRemove}>
-        Remove campaign
-      </button>
+      <ConfirmButton
+        label="Remove campaign"
+        question={`Remove campaign ${campaign.name} from the draft?`}
+        confirmLabel="Remove campaign"
+        onConfirm={onRemove}
+      />
     </fieldset>
   );
 }
@@ -508,13 +512,12 @@ export default function StrategiesPage() {
             >
               Add campaign
             </button>
-            <button
-              type="button"
-              className="text-sm text-red-700 hover:underline"
-              onClick={() => setGroups(removeAt(groups, g))}
-            >
-              Remove group
-            </button>
+            <ConfirmButton
+              label="Remove group"
+              question={`Remove group ${group.name} and its ${group.campaigns.length} campaign(s) from the draft?`}
+              confirmLabel="Remove group"
+              onConfirm={() => setGroups(removeAt(groups, g))}
+            />
           </div>
         </fieldset>
       ))}

@@ -1,0 +1,45 @@
+// A destructive button that asks first, in place (no browser dialog): the question, then the action or
+// "Keep it", which has the focus so that a stray Enter keeps what was there.
+
+import { useState } from "react";
+
+import { secondaryButtonClass } from "./Field";
+
+export function ConfirmButton({
+  label,
+  question,
+  confirmLabel,
+  onConfirm,
+}: {
+  label: string;
+  question: string;
+  confirmLabel: string;
+  onConfirm: () => void;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" className="text-sm text-red-700 hover:underline" onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span role="alertdialog" aria-label={label} className="inline-flex flex-wrap items-center gap-2 text-sm">
+      <span>{question}</span>
+      <button
+        type="button"
+        className="rounded bg-red-700 px-3 py-1.5 font-medium text-white hover:bg-red-800"
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        {confirmLabel}
+      </button>
+      <button type="button" className={secondaryButtonClass} autoFocus onClick={() => setAsking(false)}>
+        Keep it
+      </button>
+    </span>
+  );
+}
