@@ -161,6 +161,7 @@ def test_an_agent_records_a_promise_to_pay_and_sees_it_on_the_timeline(page, pro
     # inbound (the customer called): outbound calls obey calling hours, and this test runs at any hour
     form.get_by_label("Direction").select_option("INBOUND")
     form.get_by_label("Result").select_option("PROMISE_TO_PAY")
+    form.get_by_label("Loan").select_option(index=1)  # a promise is for a loan (required across currencies)
     promised = (datetime.now(UTC).date() + timedelta(days=5)).isoformat()
     form.get_by_label("Promised date").fill(promised)
     form.get_by_label("Promised amount").fill("1500000")
@@ -325,8 +326,15 @@ def test_an_admin_adds_a_login_and_sees_the_apis_reason_when_it_is_refused(page,
     page.get_by_role("link", name="Users").click()
     expect(page.get_by_role("heading", name="Users and roles")).to_be_visible()
     page.get_by_role("button", name="New login").click()
-    page.get_by_label("Username").fill(username)
+    # a new login only creates: an existing username is refused at the field, the login left as it was
+    page.get_by_label("Username").fill("agent2")
     page.get_by_label("Agent id").fill("AG00000")
+    page.get_by_label("Password").fill("long-enough-password")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_label("Username")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("alert")).to_contain_text("login 'agent2' already exists")
+    assert product.get("admin", "/api/admin/users/agent2")["agent_id"] != "AG00000"
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("short")
     page.get_by_role("button", name="Save").click()
     # the API's 422, shown at its field
@@ -337,3 +345,50 @@ def test_an_admin_adds_a_login_and_sees_the_apis_reason_when_it_is_refused(page,
     expect(page.get_by_role("cell").filter(has_text=username)).to_be_visible()  # the list, refreshed
     saved = next(u for u in product.get("admin", "/api/admin/users", limit=1000) if u["username"] == username)
     assert (saved["role"], saved["agent_id"], saved["active"]) == ("agent", "AG00000", True)
+
+
+# ---- every role ----
+
+
+def test_a_working_user_gets_a_new_token_before_the_old_one_expires(page, product):
+    sign_in(page, "agent1")
+    expect(page.get_by_test_id("queue-row").first).to_be_visible()
+    stored = "JSON.parse(sessionStorage.getItem('crm.session'))"
+    with page.expect_response(lambda r: r.url.endswith("/api/auth/refresh")) as answer:
+        # as if the token had a minute left: the user's next key press (or request) renews it
+        page.evaluate(
+            f"sessionStorage.setItem('crm.session', "
+            f"JSON.stringify({{...{stored}, expiresAt: Date.now() + 60000}}))"
+        )
+        page.keyboard.press("Shift")
+    assert answer.value.status == 200
+    # a new expiry (the token itself may read the same: issued within the same second as the old one)
+    page.wait_for_function(f"{stored}.expiresAt > Date.now() + 800000")
+    assert page.evaluate(stored)["token"] == answer.value.json()["access_token"]
+    page.reload()
+    expect(page.get_by_test_id("queue-row").first).to_be_visible()  # the new token works
+
+
+def test_at_phone_width_no_page_is_wider_than_the_screen(browser, product):
+    phone = {"width": 390, "height": 844}
+    agent_id = agent_id_of(product, "agent1")
+    cif = product.queue(agent_id)[0]["cif"]
+    screens = {
+        "agent1": [f"/agents/{agent_id}/queue", f"/customers/{cif}"],
+        "supervisor": ["/dashboard", f"/customers/{cif}"],
+        "admin": ["/admin/agents", "/admin/users", "/admin/dead-letters"],
+    }
+    for username, paths in screens.items():
+        context = browser.new_context(viewport=phone, base_url=product.url, locale="en-US")
+        page = context.new_page()
+        try:
+            sign_in(page, username)
+            for path in paths:
+                page.goto(path)
+                expect(page.get_by_role("heading", level=1)).to_be_visible()
+                expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
+                page.wait_for_timeout(300)  # tables laid out
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= phone["width"], f"{path} as {username} is {width} px wide"
+        finally:
+            context.close()
