@@ -1,7 +1,7 @@
 // The one way the app talks to the API: JSON in and out, the bearer token attached, errors turned into
 // ApiError with the API's `detail` (a message, or per-field messages for a 422).
 
-import { renewIfDue } from "../auth/renewal";
+import { renewIfDue, userActive } from "../auth/renewal";
 import { EXPIRED_NOTICE, clearSession, currentToken, loadSession } from "../auth/session";
 
 export type FieldErrors = Record<string, string>;
@@ -116,6 +116,7 @@ export async function apiRequest<T>(
 const WAIT_FOR_RENEWAL_WITHIN_MS = 30_000;
 
 async function renewWhileWorking(): Promise<void> {
+  if (!userActive()) return; // a background call of an idle tab: let the session end
   const renewal = renewIfDue();
   const session = loadSession();
   if (renewal && session && session.expiresAt - Date.now() < WAIT_FOR_RENEWAL_WITHIN_MS) await renewal;

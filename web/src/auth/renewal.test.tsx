@@ -1,10 +1,10 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
-import { expect, test } from "vitest";
+import { expect, test, vi } from "vitest";
 
 import { api } from "../api/client";
 import { fakeApi, signedInAs, tokenFor } from "../test/render";
 import { AuthProvider, useAuth } from "./AuthContext";
-import { RENEW_WITHIN_MS, renewIfDue } from "./renewal";
+import { IDLE_AFTER_MS, RENEW_WITHIN_MS, renewIfDue, resetRenewal } from "./renewal";
 import { currentToken, loadSession } from "./session";
 
 const renewed = tokenFor({ sub: "agent-1", role: "agent", agent_id: "A-1", team: null });
@@ -70,4 +70,21 @@ test("an API call renews a token about to expire, and is sent with a valid one",
   await api("/api/dictionaries");
   expect(calls.map((call) => call.url.pathname)).toEqual(["/api/auth/refresh", "/api/dictionaries"]);
   await waitFor(() => expect(currentToken()).toBe(renewed));
+});
+
+test("a background call of a tab left idle renews nothing: the session ends", async () => {
+  signedInAs("agent", "A-1", null, 200);
+  const calls = fakeApi({
+    "POST /api/auth/refresh": refreshOk,
+    "GET /api/dictionaries": () => ({ body: {} }),
+  });
+  const now = Date.now();
+  vi.spyOn(Date, "now").mockReturnValue(now + IDLE_AFTER_MS + 1); // nobody touched the page since
+  try {
+    await api("/api/dictionaries");
+  } finally {
+    vi.restoreAllMocks();
+    resetRenewal();
+  }
+  expect(calls.map((call) => call.url.pathname)).toEqual(["/api/dictionaries"]);
 });

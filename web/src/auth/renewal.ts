@@ -1,6 +1,7 @@
-// Keeping a working user signed in. Tokens last 15 minutes; while the user is active (an API call, a key
-// or pointer event) a token that expires within RENEW_WITHIN_MS is swapped for a new one by
-// POST /api/auth/refresh, once however many events ask at the same time. An idle tab renews nothing and is
+// Keeping a working user signed in. Tokens last 15 minutes; while the user is active (a key or pointer
+// event, or an API call made within IDLE_AFTER_MS of one) a token that expires within RENEW_WITHIN_MS is
+// swapped for a new one by POST /api/auth/refresh, once however many ask at the same time. An idle tab
+// renews nothing, its background calls (the dashboard's refetch, live queue updates) included, and is
 // signed out when its token expires, as intended.
 
 import { EXPIRED_NOTICE, clearSession, currentToken, loadSession, saveToken } from "./session";
@@ -12,8 +13,22 @@ const RETRY_AFTER_MS = 30_000;
 const ACTIVITY_EVERY_MS = 10_000;
 const ACTIVITY_EVENTS = ["pointerdown", "pointermove", "keydown", "wheel", "touchstart"] as const;
 
+// A user who has not touched the page for this long is away: their tab's own calls renew nothing.
+export const IDLE_AFTER_MS = 15 * 60_000;
+
 let inFlight: Promise<void> | null = null;
 let failedAt = -Infinity;
+let lastActiveAt = Date.now(); // loading the page is the user's doing
+
+/** Note that the user used the page at ``now``. */
+export function noteActivity(now = Date.now()): void {
+  lastActiveAt = Math.max(lastActiveAt, now);
+}
+
+/** Whether the user used the page within IDLE_AFTER_MS of ``now``. */
+export function userActive(now = Date.now()): boolean {
+  return now - lastActiveAt < IDLE_AFTER_MS;
+}
 
 /** Renew the token if it expires soon; the renewal under way (or null when none is due). */
 export function renewIfDue(now = Date.now()): Promise<void> | null {
@@ -52,6 +67,7 @@ export function watchActivity(onActive: () => void): () => void {
   let last = -Infinity;
   const listener = () => {
     const now = Date.now();
+    noteActivity(now);
     if (now - last < ACTIVITY_EVERY_MS) return;
     last = now;
     onActive();
@@ -65,4 +81,5 @@ export function watchActivity(onActive: () => void): () => void {
 export function resetRenewal(): void {
   failedAt = -Infinity;
   inFlight = null;
+  lastActiveAt = Date.now();
 }
