@@ -27,10 +27,12 @@ PARTITION, DUE = "__partition__", "__due__"
 # Payments older than this before the newest date seen are forgotten: a promise counts payments from the
 # day it was made, and one made this long ago has long been kept or broken.
 KEEP_PAYMENTS_DAYS = 180
-# How far past the business date a payment's own date may move the clock. A bank publishes its date at the
-# end of the day and skips weekends and holidays, so today's payments are often dated after it; a payment
-# dated further ahead is a mistake (a typo in the year), and as a clock it would break every promise of its
-# customer at once and forget their payments. It still counts once the business date reaches it.
+# How far past the business date a payment's own date may move the clock that breaks promises and forgets
+# old payments. A bank publishes its date at the end of the day and skips weekends and holidays, so today's
+# payments are often dated after it; a payment dated further ahead is a mistake (a typo in the year), and
+# as that clock it broke every pending promise of its customer at once and forgot their payments. Payments
+# still count toward a promise by their own dates, whenever they arrive (so the order of arrival never
+# changes what a promise was paid).
 PAYMENT_LEAD_DAYS = 7
 
 Output = tuple[str, str, dict]
@@ -81,7 +83,7 @@ def on_payment_fact(state_of: StateOf, fact: dict, config: PromiseConfig) -> lis
         payments = own.get("payments", {})
         if fact["reference_number"] in payments:
             return []
-        horizon = add_days(_latest_day(state_of, fact["paid_on"]), -KEEP_PAYMENTS_DAYS).isoformat()
+        horizon = add_days(_clock(state_of, fact["paid_on"]), -KEEP_PAYMENTS_DAYS).isoformat()
         kept = {ref: p for ref, p in payments.items() if p[1] >= horizon}
         kept[fact["reference_number"]] = [fact["account_number"], fact["paid_on"], fact["amount"]]
         own.set("payments", kept)
@@ -108,15 +110,17 @@ def on_business_date(state_of: StateOf, new_date: date, config: PromiseConfig) -
 
 
 def _latest_day(state_of: StateOf, *payment_days: str | None) -> date:
-    """The newest date seen: the partition's business date, or a payment dated later than it, but at most
-    `PAYMENT_LEAD_DAYS` later (before the first business date, any payment's)."""
-    business = state_of(PARTITION).get("date")
-    days = [date.fromisoformat(d) for d in (business, *payment_days) if d]
-    if not days:
-        return date.min
-    if business is None:
-        return max(days)
-    return min(max(days), add_days(date.fromisoformat(business), PAYMENT_LEAD_DAYS))
+    """The newest date seen: the partition's business date, or a payment dated later than it."""
+    days = [d for d in (state_of(PARTITION).get("date"), *payment_days) if d]
+    return max(date.fromisoformat(d) for d in days) if days else date.min
+
+
+def _clock(state_of: StateOf, *payment_days: str | None) -> date:
+    """`_latest_day`, but at most `PAYMENT_LEAD_DAYS` after the business date (when there is one)."""
+    latest, business = _latest_day(state_of, *payment_days), state_of(PARTITION).get("date")
+    return (
+        latest if business is None else min(latest, add_days(date.fromisoformat(business), PAYMENT_LEAD_DAYS))
+    )
 
 
 def _evaluate(state_of: StateOf, cif: str, config: PromiseConfig) -> list[Output]:
@@ -132,7 +136,7 @@ def _evaluate(state_of: StateOf, cif: str, config: PromiseConfig) -> list[Output
         for ref, (account, paid_on, amount) in sorted(payments.items())
     ]
     newest_payment = max((p[1] for p in payments.values()), default=None)
-    as_of = _latest_day(state_of, newest_payment)
+    seen, as_of = _latest_day(state_of, newest_payment), _clock(state_of, newest_payment)
     outputs: list[Output] = []
     changed = dict(promises)
     next_look: str | None = None
@@ -145,7 +149,9 @@ def _evaluate(state_of: StateOf, cif: str, config: PromiseConfig) -> list[Output
             date.fromisoformat(stored["date"]),
             Decimal(stored["amount"]),
         )
-        status, paid = promise_status(promise, counted, max(as_of, promise.promised_on), config)
+        status, paid = promise_status(promise, counted, max(seen, promise.promised_on), config)
+        if status is PromiseStatus.BROKEN and as_of <= add_days(promise.due, config.grace_days):
+            status = PromiseStatus.PENDING  # only a payment dated far ahead says its last day is past
         if status is PromiseStatus.PENDING:
             breaks_on = add_days(promise.due, config.grace_days + 1).isoformat()
             next_look = breaks_on if next_look is None else min(next_look, breaks_on)
