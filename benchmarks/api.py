@@ -216,7 +216,7 @@ def run_scenario(
         else (lambda seconds, tag: run_python(base_url, specs, args.connections, seconds, tag))
     )
     run_tag = uuid.uuid4().hex[:8]
-    if (waited := settle()) > 1.5:
+    if (waited := settle(limit_s=args.settle_limit)) > 1.5:
         print(f"  ({name}: waited {waited:.0f} s for the machine to be quiet)", flush=True)
     if args.warmup > 0:
         generate(args.warmup, f"{name}-warm-{run_tag}")
@@ -256,7 +256,7 @@ def run_paced_scenario(
     then mostly queueing: Little's law)."""
     if name == "action":  # the same calls again, not refused as the closed loop's repeats
         forget_recorded_actions(settings)
-    settle()
+    settle(limit_s=args.settle_limit)
     groups = ProcessGroups(api_processes(api_pid))
     groups.start()
     rate = PACED_RATES[name]
@@ -445,6 +445,12 @@ def main() -> None:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="after each closed-loop run, the same requests at the scenario's target rate on a schedule",
+    )
+    parser.add_argument(
+        "--settle-limit",
+        type=float,
+        default=60,
+        help="seconds each run waits at most for a quiet machine before it starts (0: no wait, as tests do)",
     )
     parser.add_argument("--out", type=Path, help="the JSON result (default .state/bench/api-<time>.json)")
     kept = parser.add_mutually_exclusive_group()
