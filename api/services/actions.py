@@ -30,6 +30,7 @@ from api.errors import Conflict, NotFound, ServiceUnavailable, body_validation_e
 from api.publishing import Outgoing, Publisher
 from api.queries import actions as queries
 from api.security import Principal
+from api.services import in_the_future
 from api.visibility import may_see_agent_async, scope_of
 from contracts.actions import AgentAction
 from contracts.admin import Role
@@ -51,8 +52,6 @@ from processors.queues.contacts import (
     with_action,
 )
 from processors.queues.read import read_contact_inputs_async, rules_for, zone_named
-
-CLOCK_SKEW = timedelta(minutes=1)  # how far in the future a client's clock may put an action
 
 
 class ComplianceRefused(Conflict):
@@ -130,8 +129,8 @@ async def _agent_of(conn: psycopg.AsyncConnection, user: Principal, named: str |
 
 def _date_problems(action: AgentAction, now: datetime) -> list[tuple[str, str]]:
     problems = []
-    if action.at > now + CLOCK_SKEW:
-        problems.append(("at", f"{action.at.isoformat()} is in the future (server time {now.isoformat()})"))
+    if ahead := in_the_future(action.at, now):
+        problems.append(("at", ahead))
     day = action.at.date()  # the action's day in its own offset, as the queues count it
     if action.promise is not None and action.promise.date < day:
         problems.append(

@@ -10,7 +10,7 @@ together.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import orjson
 import psycopg_pool
@@ -19,10 +19,9 @@ from api.errors import Conflict, field_error
 from api.publishing import Outgoing, Publisher
 from api.queries import payments as queries
 from api.security import Principal
+from api.services import in_the_future
 from contracts.common import PaymentStatus
 from contracts.writes import PaymentAccepted, PaymentCreate
-
-CLOCK_SKEW = timedelta(minutes=1)  # how far in the future a client's clock may put a payment
 
 
 def _repeat(stored: queries.AcceptedPayment, payment: PaymentCreate) -> PaymentAccepted:
@@ -36,10 +35,8 @@ def _repeat(stored: queries.AcceptedPayment, payment: PaymentCreate) -> PaymentA
 
 
 def _check(found: queries.Prechecks, payment: PaymentCreate, now: datetime) -> None:
-    if payment.paid_at > now + CLOCK_SKEW:
-        raise field_error(
-            "paid_at", f"{payment.paid_at.isoformat()} is in the future (server time {now.isoformat()})"
-        )
+    if ahead := in_the_future(payment.paid_at, now):
+        raise field_error("paid_at", ahead)
     if found.loan_currency is not None and found.loan_currency != payment.currency:
         raise field_error(
             "currency", f"loan {payment.account_number} is in {found.loan_currency}, not {payment.currency}"
