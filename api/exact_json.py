@@ -62,11 +62,7 @@ async def _nul_errors(request: ExactJsonRequest) -> list[dict]:
     if NUL in request.scope["path"]:
         errors += nul_errors(request.path_params, ("path",))
     if b"%00" in request.scope["query_string"]:
-        errors += [
-            error
-            for name, value in request.query_params.multi_items()
-            for error in nul_errors({name: value} if NUL in name else value, ("query", name))
-        ]
+        errors += _pairs_nul_errors(request.query_params.multi_items(), "query")
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     if content_type == "application/json" or content_type.endswith("+json"):
         body = await request.body()
@@ -77,10 +73,14 @@ async def _nul_errors(request: ExactJsonRequest) -> list[dict]:
         body = await request.body()
         if b"%00" in body or b"\x00" in body:
             form = await request.form()  # kept on the request: the route reads the same form
-            errors += [
-                error
-                for name, value in form.multi_items()
-                if isinstance(value, str)
-                for error in nul_errors({name: value} if NUL in name else value, ("body", name))
-            ]
+            errors += _pairs_nul_errors([(k, v) for k, v in form.multi_items() if isinstance(v, str)], "body")
     return errors
+
+
+def _pairs_nul_errors(pairs: list[tuple[str, str]], where: str) -> list[dict]:
+    """NUL in the names or values of a query's or a form's fields, each at ``(where, name)``."""
+    return [
+        error
+        for name, value in pairs
+        for error in nul_errors({name: value} if NUL in name else value, (where, name))
+    ]
