@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -91,7 +92,11 @@ def _create(settings: Settings, specs: dict[str, TopicSpec], timeout: float) -> 
 
 
 def delete_topics(settings: Settings, names: Iterable[str], timeout: float = 30.0) -> None:
-    """Delete topics by physical name (tests use it to clean up their namespace)."""
+    """Delete topics by physical name and wait until the broker no longer lists them.
+
+    The controller answers a deletion before every broker has applied it, so a topic can still be listed
+    (and a processor started at once could still find it, a replay's changelog for one) for a moment after.
+    """
     names = list(names)
     if not names:
         return
@@ -102,3 +107,8 @@ def delete_topics(settings: Settings, names: Iterable[str], timeout: float = 30.
         except KafkaException as error:
             if error.args[0].name() != "UNKNOWN_TOPIC_OR_PART":
                 raise
+    deadline = time.monotonic() + timeout
+    while listed := set(names) & existing_topics(settings).keys():
+        if time.monotonic() > deadline:
+            raise InfraError(f"Kafka still lists deleted topics after {timeout:.0f} s: {sorted(listed)}")
+        time.sleep(0.1)

@@ -134,3 +134,18 @@ def test_init_names_an_unreachable_service_in_one_line(cli_env, variable, addres
     assert result.returncode == 2
     assert message in result.stderr
     assert "secret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_deleted_topics_are_no_longer_listed_when_the_deletion_returns(fresh):
+    """A replay deletes a processor's changelog and starts it again: a changelog still listed would be
+    found and restored from. The broker lists a deleted topic for a moment after answering the deletion."""
+    from infra.kafka_topics import delete_topics, ensure_topics
+
+    settings, _env = fresh
+    outcomes = ensure_topics(settings)
+    assert {outcome.status for outcome in outcomes} == {"created"}
+    names = [outcome.name for outcome in outcomes]
+
+    delete_topics(settings, names)
+
+    assert not set(names) & existing_topics(settings).keys()
