@@ -2,7 +2,7 @@
 
 Compact on purpose (one per loan in RocksDB): installments and payments are lists, not objects, empty parts
 are left out, and keys are sorted so that equal states give equal bytes. `loan_from_dict` also reads the
-earlier layout (payment status kept per entry, reversals without their time).
+earlier layouts (payment status kept per entry, reversals without their time or amount).
 """
 
 from __future__ import annotations
@@ -50,10 +50,9 @@ def loan_to_dict(state: LoanState) -> dict:
             for ref, e in sorted(ledger.entries.items())
         }
     if ledger.reversals:
-        data["reversals"] = {
-            ref: [r.target, r.paid_at.isoformat() if r.paid_at else None]
-            for ref, r in sorted(ledger.reversals.items())
-        }
+        data["reversals"] = {ref: _reversal(r) for ref, r in sorted(ledger.reversals.items())}
+    if ledger.uncounted:
+        data["uncounted"] = {ref: at.isoformat() for ref, at in sorted(ledger.uncounted.items())}
     return data
 
 
@@ -86,14 +85,21 @@ def _entries(raw: dict) -> dict[str, Entry]:
     return entries
 
 
+def _reversal(r: Reversal) -> list:
+    row = [r.target, r.paid_at.isoformat() if r.paid_at else None]
+    return row if r.amount is None else [*row, money_str(r.amount), r.currency]
+
+
 def _reversals(raw: dict) -> dict[str, Reversal]:
     reversals = {}
     for ref, value in raw.items():
-        if isinstance(value, str):  # the earlier layout: reversal → target, no time
+        if isinstance(value, str):  # the earliest layout: reversal → target, no time
             reversals[ref] = Reversal(value, None)
-        else:
-            target, paid_at = value
-            reversals[ref] = Reversal(target, datetime.fromisoformat(paid_at) if paid_at else None)
+        else:  # [target, time] before reversals kept the undone amount, then [target, time, amount, currency]
+            target, paid_at, *amount = value
+            at = datetime.fromisoformat(paid_at) if paid_at else None
+            undone = (Decimal(amount[0]), amount[1]) if amount else (None, None)
+            reversals[ref] = Reversal(target, at, *undone)
     return reversals
 
 
@@ -102,5 +108,6 @@ def loan_from_dict(data: dict, schedule: bool = True) -> LoanState:
     the decoding: for a state that only gives way to a newer snapshot, which reads its date and payments."""
     account = data["account_number"]
     snapshot = _snapshot(account, data["snapshot"], schedule) if "snapshot" in data else None
-    ledger = Ledger(_entries(data.get("entries", {})), _reversals(data.get("reversals", {})))
+    uncounted = {ref: datetime.fromisoformat(at) for ref, at in data.get("uncounted", {}).items()}
+    ledger = Ledger(_entries(data.get("entries", {})), _reversals(data.get("reversals", {})), uncounted)
     return LoanState(account, snapshot, ledger)

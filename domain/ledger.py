@@ -3,6 +3,11 @@
 The ledger only remembers what can still change the loan's figures: completed payments made after the
 bank's snapshot, and reversals made after it. Everything at or before the snapshot's ``as_of`` is already in
 the bank's ``paid`` figures (`pruned`), so the state of a loan stays a few entries long.
+
+A reversal made after the snapshot of a payment the ledger does not count (one made before the snapshot, so
+in its ``paid`` figures, or one not arrived yet) takes its amount off those figures: the bank's snapshot
+still holds the payment the reversal undid. Should the payment arrive later, made after the snapshot, it is
+recorded and the reversal cancels it instead, so the figures depend only on the set of messages.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ class Effect(StrEnum):
     DUPLICATE = "DUPLICATE"  # nothing new: that reference (or a reversal of that payment) was seen before
     IGNORED = "IGNORED"  # pending or failed, or made at or before the snapshot's as_of (already in it)
     REVERSAL = "REVERSAL"  # a reversal undid a known payment
-    UNKNOWN_REVERSAL = "UNKNOWN_REVERSAL"  # reverses a payment not seen: remembered, cancels it on arrival
+    # reverses a payment not counted here: its amount comes off the snapshot's figures (see the module)
+    UNKNOWN_REVERSAL = "UNKNOWN_REVERSAL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,9 @@ class Entry:
 class Reversal:
     target: str  # the reference of the payment it undoes
     paid_at: datetime | None  # None only in state written before reversals kept their time
+    # the undone payment's (a reversal states it); None only in state written before reversals kept it
+    amount: Decimal | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +96,9 @@ class Ledger:
 
     entries: dict[str, Entry] = field(default_factory=dict)
     reversals: dict[str, Reversal] = field(default_factory=dict)  # reversal reference → what it undoes
+    # reference → time of payments made after the snapshot seen only pending or failed: a reversal of one
+    # undoes nothing the bank's figures hold
+    uncounted: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def reversed(self) -> frozenset[str]:
@@ -102,7 +114,8 @@ class Ledger:
         if event.status is PaymentStatus.REVERSED:
             return self._with_reversal(event, after)
         if event.status is not PaymentStatus.COMPLETED:
-            return self, Effect.IGNORED  # only completed payments reduce arrears
+            # only completed payments reduce arrears
+            return self._with_uncounted(event, after), Effect.IGNORED
         known = self.entries.get(event.reference_number)
         if known is not None:
             if (known.amount, known.currency, known.paid_at) != (event.amount, event.currency, event.paid_at):
@@ -115,7 +128,7 @@ class Ledger:
         if after is not None and event.paid_at <= after:
             return self, Effect.IGNORED  # already in the bank's paid figures
         entries = {**self.entries, event.reference_number: Entry(event.amount, event.currency, event.paid_at)}
-        ledger = Ledger(entries, self.reversals)
+        ledger = Ledger(entries, self.reversals, self.uncounted)
         # a payment whose reversal came first is recorded (so the reversal stays matched) but never counts
         return ledger, Effect.IGNORED if event.reference_number in self.reversed else Effect.APPLIED
 
@@ -128,26 +141,48 @@ class Ledger:
         if after is not None and event.paid_at <= after:
             return self, Effect.IGNORED  # the bank's figures already reflect it
         already = target in self.reversed
-        reversals = {**self.reversals, event.reference_number: Reversal(target, event.paid_at)}
-        ledger = Ledger(self.entries, reversals)
+        reversal = Reversal(target, event.paid_at, event.amount, event.currency)
+        ledger = Ledger(self.entries, {**self.reversals, event.reference_number: reversal}, self.uncounted)
         if already:
             return ledger, Effect.DUPLICATE  # another message undoing the same payment: recorded, no change
         return ledger, Effect.REVERSAL if target in self.entries else Effect.UNKNOWN_REVERSAL
+
+    def _with_uncounted(self, event: Payment, after: datetime | None) -> Ledger:
+        """A pending or failed payment made after the snapshot, remembered (at its earliest time, so in any
+        order of arrival) so that a reversal of it is not taken to undo money in the snapshot."""
+        if after is not None and event.paid_at <= after:
+            return self
+        known = self.uncounted.get(event.reference_number)
+        if known is not None and known <= event.paid_at:
+            return self
+        uncounted = {**self.uncounted, event.reference_number: event.paid_at}
+        return Ledger(self.entries, self.reversals, uncounted)
 
     def pruned(self, as_of: datetime) -> Ledger:
         """Without what a snapshot as of ``as_of`` already includes."""
         entries = {ref: e for ref, e in self.entries.items() if e.paid_at > as_of}
         reversals = {ref: r for ref, r in self.reversals.items() if r.paid_at is None or r.paid_at > as_of}
-        if len(entries) == len(self.entries) and len(reversals) == len(self.reversals):
+        uncounted = {ref: at for ref, at in self.uncounted.items() if at > as_of}
+        if (len(entries), len(reversals), len(uncounted)) == (
+            len(self.entries),
+            len(self.reversals),
+            len(self.uncounted),
+        ):
             return self
-        return Ledger(entries, reversals)
+        return Ledger(entries, reversals, uncounted)
 
     def counted(self, currency: str, after: datetime | None = None) -> Decimal:
-        """Completed, unreversed payments in ``currency`` made after ``after`` (the loan snapshot's as_of)."""
-        if not self.entries:
-            return ZERO
+        """Completed, unreversed payments in ``currency`` made after ``after`` (the loan snapshot's as_of),
+        less what reversals take off the snapshot's figures (`snapshot_reversals`): negative when those
+        are more."""
+        if not self.reversals:
+            total = ZERO
+            if not self.entries:
+                return total
+        else:
+            total = -sum((r.amount for r in self.snapshot_reversals(currency, after)), ZERO)
         undone = self.reversed
-        return sum(
+        return total + sum(
             (
                 entry.amount
                 for reference, entry in self.entries.items()
@@ -157,6 +192,22 @@ class Ledger:
             ),
             ZERO,
         )
+
+    def snapshot_reversals(self, currency: str, after: datetime | None = None) -> list[Reversal]:
+        """The reversals in ``currency`` made after ``after`` of payments this ledger neither counts nor saw
+        pending: the snapshot's figures hold those payments. One per undone payment (a second message
+        undoing the same payment undoes nothing more), the first by reference."""
+        taken: dict[str, Reversal] = {}
+        for _reference, reversal in sorted(self.reversals.items()):
+            if (
+                reversal.amount is not None
+                and reversal.currency == currency
+                and reversal.target not in self.entries
+                and reversal.target not in self.uncounted
+                and (after is None or reversal.paid_at is None or reversal.paid_at > after)
+            ):
+                taken.setdefault(reversal.target, reversal)
+        return list(taken.values())
 
     def in_other_currency(self, currency: str) -> list[str]:
         """References recorded before the loan's currency was known that turned out to be in another one."""

@@ -64,9 +64,27 @@ def apply_payment(schedule: Schedule, amount: Decimal) -> tuple[Schedule, Decima
 def apply_payments(installments: Schedule, total_extra_paid: Decimal) -> Schedule:
     """The schedule once ``total_extra_paid`` (all payments on top of the bank's figures) is applied.
 
-    Oldest installment first; money beyond the last installment is dropped here (see `apply_payment`).
+    Oldest installment first; money beyond the last installment is dropped here (see `apply_payment`). A
+    negative total (reversals of payments the bank's figures hold) is taken off them newest installment
+    first, undoing what oldest-first had paid last (`take_back`).
     """
+    if total_extra_paid < 0:
+        return take_back(installments, -total_extra_paid)
     return apply_payment(installments, total_extra_paid)[0]
+
+
+def take_back(schedule: Schedule, amount: Decimal) -> Schedule:
+    """``amount`` taken off the paid figures, from the newest installment back; never below nothing paid."""
+    rows, left = list(schedule), amount
+    for index in range(len(rows) - 1, -1, -1):
+        if left <= 0:
+            break
+        row = rows[index]
+        take = min(left, row.paid)
+        if take > 0:
+            rows[index] = replace(row, paid=row.paid - take)
+            left -= take
+    return tuple(rows)
 
 
 def unpaid(installments: Schedule, business_date: date | None = None) -> tuple[tuple[date, Decimal], ...]:

@@ -90,6 +90,19 @@ def test_a_payment_that_clears_arrears_cures_at_once(state_of):
     assert records(out)[0]["bucket"] == "1-29" and records(out, logic.TRANSITIONS)[0]["kind"] == "ENTRY"
 
 
+def test_a_reversal_of_a_payment_in_the_snapshot_makes_the_loan_delinquent_again(state_of):
+    """The bank's snapshot holds the payment (its first installment paid); the reversal came after it."""
+    logic.on_snapshot(state_of, snapshot("LN1", paid_first="1000"))
+    assert records(tick(state_of, date(2026, 2, 1)))[0]["bucket"] == "CURRENT"
+    out = logic.on_payment(state_of, "LN1", pay("R0", "1000", PaymentStatus.REVERSED, "P0"))
+    [record] = records(out)
+    assert (record["dpd"], record["bucket"], record["overdue_amount"]) == (17, "1-29", "1000")
+    assert records(out, logic.TRANSITIONS)[0]["kind"] == "ENTRY"
+    assert [f["reverses"] for f in records(out, logic.PAYMENTS)] == ["P0"]
+    # aged on later dates from what the state keeps, the reversal included
+    assert records(tick(state_of, date(2026, 2, 14)))[0]["bucket"] == "30-59"
+
+
 def test_revisions_increase_with_every_emitted_change(state_of):
     logic.on_snapshot(state_of, snapshot("LN1"))
     tick(state_of, date(2026, 2, 1))

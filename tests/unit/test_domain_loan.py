@@ -137,16 +137,54 @@ def test_a_payment_is_counted_once_and_a_reversal_undoes_it():
 
 def test_a_reversal_that_arrives_first_cancels_its_payment():
     state, effect = with_payment(BASE, reversal("R1", "P1", "600"))
-    assert effect is Effect.UNKNOWN_REVERSAL and figures(state) == figures(BASE)
+    # until its payment arrives, it undoes money the bank's figures hold (all 400 of them here)
+    assert effect is Effect.UNKNOWN_REVERSAL and overdue_amount(state, ON) == overdue_amount(BASE, ON) + 400
     state, effect = with_payment(state, pay("P1", "600"))
     assert effect is Effect.IGNORED and figures(state) == figures(BASE)
 
 
+# The oldest installment paid in full by the bank: 47 days past due on ON, the next one's.
+PAID_FIRST = with_snapshot(
+    LoanState("LN1"),
+    Snapshot("LN1", "C1", "VND", False, D("3600"), AS_OF, (replace(LATE[0], paid=D("1000")), *LATE[1:])),
+)[0]
+
+
+def test_a_reversal_of_a_payment_in_the_snapshot_takes_it_off_the_banks_figures():
+    """The bank's snapshot holds the payment (made before its as_of); the reversal came after it."""
+    assert dpd(PAID_FIRST, ON) == 47 and overdue_amount(PAID_FIRST, ON) == D("2000")
+    paid_before = pay("P0", "600", minutes=-60)
+    state, effect = with_payment(PAID_FIRST, paid_before)
+    assert effect is Effect.IGNORED and state is PAID_FIRST  # already in the bank's figures
+    undone, effect = with_payment(state, reversal("R0", "P0", "600"))
+    assert effect is Effect.UNKNOWN_REVERSAL
+    assert dpd(undone, ON) == 77 and overdue_amount(undone, ON) == D("2600")
+    assert undone.schedule()[0].paid == D("400") and undone.view(ON).outstanding == D("4200")
+    # the same without the payment ever streamed (made before the CRM was connected), and twice
+    twice = apply_all(PAID_FIRST, [reversal("R0", "P0", "600"), reversal("R1", "P0", "600")])
+    assert figures(twice) == figures(undone)
+    # the bank's next snapshot, after the reversal, has it in its figures: nothing is taken off twice
+    newer = Snapshot("LN1", "C1", "VND", False, D("4200"), AS_OF + timedelta(hours=3), undone.schedule())
+    assert figures(with_snapshot(undone, newer)[0]) == figures(undone)
+
+
+def test_a_reversal_of_a_payment_seen_only_pending_takes_nothing_off():
+    state = apply_all(PAID_FIRST, [pay("P1", "600", status=PENDING), reversal("R1", "P1", "600")])
+    assert figures(state) == figures(PAID_FIRST)
+    # in the other order too, and then completed: recorded, and undone by its reversal
+    state = apply_all(PAID_FIRST, [reversal("R1", "P1", "600"), pay("P1", "600", status=FAILED)])
+    assert figures(state) == figures(PAID_FIRST)
+    assert figures(with_payment(state, pay("P1", "600"))[0]) == figures(PAID_FIRST)
+
+
 def test_pending_and_failed_payments_reduce_nothing_until_completed():
     state, effect = with_payment(BASE, pay("P1", "600", status=PENDING))
-    assert effect is Effect.IGNORED and state is BASE
+    assert effect is Effect.IGNORED and figures(state) == figures(BASE)
+    assert state.ledger.uncounted == {"P1": AS_OF + timedelta(minutes=60)}  # see the reversal tests
+    pending = state
     state, effect = with_payment(state, pay("P1", "600", status=FAILED))
-    assert effect is Effect.IGNORED and state is BASE
+    assert effect is Effect.IGNORED and state is pending
+    assert with_payment(BASE, pay("P0", "600", minutes=-5, status=PENDING))[0] is BASE  # before the snapshot
     state, effect = with_payment(state, pay("P1", "600"))
     assert effect is Effect.APPLIED and dpd(state, ON) == 47
     later, effect = with_payment(state, pay("P1", "600", status=PENDING))
@@ -260,7 +298,7 @@ def test_state_round_trips_through_json_compactly():
     data = orjson.loads(orjson.dumps(state.to_dict()))
     assert LoanState.from_dict(data) == state
     assert data["entries"]["P2"] == ["100", "VND", "2026-01-31T14:00:00+00:00"]  # no exponent
-    assert data["reversals"]["R9"] == ["P9", "2026-01-31T15:00:00+00:00"]
+    assert data["reversals"]["R9"] == ["P9", "2026-01-31T15:00:00+00:00", "5", "VND"]
     assert "entries" not in BASE.to_dict() and "reversals" not in BASE.to_dict()
     held, _ = with_payment(LoanState("LN2"), pay("P1", "1", account="LN2"))
     assert loan_from_dict(loan_to_dict(held)) == held
@@ -284,6 +322,10 @@ def test_state_written_in_the_earlier_layout_still_loads():
     state = loan_from_dict(data)
     assert set(state.ledger.entries) == {"P1", "P3"} and state.ledger.reversed == {"P3"}
     assert dpd(state, ON) == 47
+    # reversals kept without the undone amount (before 2026-12-06) take nothing off the snapshot
+    data = {**loan_to_dict(PAID_FIRST), "reversals": {"R9": ["P9", "2026-01-31T15:00:00+00:00"]}}
+    state = loan_from_dict(data)
+    assert state.ledger.reversals["R9"].amount is None and figures(state) == figures(PAID_FIRST)
 
 
 # --- properties -------------------------------------------------------------------------------------------
@@ -409,6 +451,8 @@ def test_many_random_histories_agree_with_a_direct_computation():
                 events.append(reversal(f"R{n}", f"P{n}", amount, minutes + 10))
             if minutes > 0 and not reversed_:
                 live += amount
+            if minutes <= 0 < minutes + 10 and reversed_:  # in the bank's figures, reversed after them
+                live -= amount
         rng.shuffle(events)
         state = apply_all(base, events)
         on = date(2025, 9, 1) + timedelta(days=rng.randrange(0, 300))

@@ -87,7 +87,15 @@ def test_overpayment_spills_into_later_installments_and_returns_the_excess():
 
 def test_nothing_or_a_negative_amount_changes_nothing():
     assert apply_payment(LATE, D("0")) == (LATE, 0)
-    assert apply_payments(LATE, D("-5")) is LATE
+    assert apply_payment(LATE, D("-5")) == (LATE, 0)
+    assert apply_payments(LATE, D("0")) is LATE
+
+
+def test_a_negative_total_is_taken_back_newest_installment_first():
+    paid = apply_payments(LATE, D("2500"))
+    assert [r.paid for r in paid] == [D("1000"), D("1000"), D("900"), D("0")]
+    assert [r.paid for r in apply_payments(paid, D("-1200"))] == [D("1000"), D("700"), D("0"), D("0")]
+    assert [r.paid for r in apply_payments(paid, D("-9999"))] == [D("0")] * 4  # never below nothing paid
 
 
 def test_closed_loan_has_no_delinquency():
