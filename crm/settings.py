@@ -116,6 +116,13 @@ class Settings(BaseSettings):
         "that ages more (the first one after a bulk load ages every loan) is worked off in several "
         "messages, each in a transaction of its own, well inside Kafka's transaction timeout (60 s).",
     )
+    allocation_return_days: int = Field(
+        30,
+        ge=0,
+        description="A customer who leaves collections (cured) and becomes delinquent again within this many "
+        "days (business dates) returns to the agent who worked them, when that agent still fits and has "
+        "room, instead of the least loaded one: the agent knows the case. 0 turns it off.",
+    )
     queues_tick_chunk: int = Field(
         5_000,
         ge=1,

@@ -6,14 +6,17 @@ and, where it lists the products, buckets or languages it handles, the customer'
 list means any; a customer whose language is unknown is not held back by the agent's languages).
 
 `choose` then picks: the current agent while it still fits (stickiness), otherwise the least loaded fitting
-agent that has room (ties: the smaller agent_id), otherwise none. Nothing here knows about Kafka or state;
-the pool state machine that keeps loads, members and the waiting list is `processors/allocation/logic.py`.
+agent that has room (ties: the smaller agent_id), otherwise none. A customer back in collections soon after
+leaving them returns to their last agent while that agent fits and has room (`returns_to`). Nothing here
+knows about Kafka or state; the pool state machine that keeps loads, members and the waiting list is
+`processors/allocation/logic.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 # Reasons, in words, carried by every assignment record.
 KEPT = "kept: still fits"
@@ -21,6 +24,10 @@ LEAST_LOADED = "least loaded fitting agent"
 ROOM_FREED = "a fitting agent had room again"
 NO_CAPACITY = "no capacity"
 NO_FITTING_AGENT = "no fitting agent"
+
+
+def returned(agent_id: str, until: str) -> str:
+    return f"back to agent {agent_id}, who worked the customer until {until}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +111,23 @@ def choose(current_agent_id: str | None, candidates: Iterable[tuple[Agent, int]]
     if with_room:
         return min(with_room)[1], LEAST_LOADED
     return None, NO_CAPACITY if candidates else NO_FITTING_AGENT
+
+
+def returns_to(
+    previous: tuple[str, str] | None,
+    today: str | None,
+    window_days: int,
+    candidates: Iterable[tuple[Agent, int]],
+) -> str | None:
+    """The agent a customer back in collections returns to: ``previous`` = (agent_id, the business date their
+    last stay ended), when that was at most ``window_days`` before ``today`` and the agent is among the
+    fitting ``candidates`` with room. None otherwise (then `choose` decides)."""
+    if previous is None or today is None or window_days <= 0:
+        return None
+    agent_id, until = previous
+    if not until or (date.fromisoformat(today) - date.fromisoformat(until)).days > window_days:
+        return None
+    for agent, load in candidates:
+        if agent.agent_id == agent_id:
+            return agent_id if has_room(agent, load) else None
+    return None

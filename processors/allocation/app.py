@@ -77,7 +77,7 @@ def build(settings: Settings):
 
     def allocate(request: dict, team: str, _timestamp, _headers) -> list[AssignmentOut]:
         try:
-            changes = logic.on_request(state_access(), team, request)
+            changes = logic.on_request(state_access(), team, request, settings.allocation_return_days)
         except DomainError as error:
             # Requests are this processor's own output; one it cannot read is logged and skipped.
             log.error("allocation request skipped", extra={"pool": team, "error": str(error)})

@@ -12,6 +12,9 @@ Stage 2 (`on_request`) is the pool state machine over a partition's store, under
 - ``members``: ``{agent_id}:{shard}`` → the agent's customers (sharded lists, for reallocation);
 - ``waiting``: ``{shard}`` → customers without an agent, allocated as soon as a fitting agent has room;
 - ``customers``: cif → {need, agent, campaign, episode, n};
+- ``left``: cif → [agent_id, business date] of a customer whose stay ended because they left collections,
+  so that one back within `CRM_ALLOCATION_RETURN_DAYS` returns to that agent (read and deleted when the
+  customer comes back; one small key per cured customer otherwise);
 and ``{team}|team``: ``date`` (the newest business date of the team's requests), ``agent_types``.
 
 Every change of a customer's agent (or campaign) is one `Change`: an `assignments` record and its ``seq``
@@ -37,6 +40,8 @@ from domain.allocation import (
     Skills,
     choose,
     fits,
+    returned,
+    returns_to,
 )
 from domain.errors import DomainError
 from processors.common.date_index import StateLike, StateOf
@@ -46,6 +51,7 @@ CUSTOMER, RELEASE, AGENT, AGENT_LEFT = "customer", "release", "agent", "agent_le
 SHARDS = 64
 # Room for the changes within one episode: a million agent changes in one stay is no real case.
 SEQ_STRIDE = 1_000_000
+RETURN_DAYS = 30  # CRM_ALLOCATION_RETURN_DAYS's default
 
 
 class Change(NamedTuple):
@@ -158,9 +164,10 @@ def agent_requests(state: StateLike, agent_id: str, config: dict | None) -> list
 # ── stage 2: the pool ────────────────────────────────────────────────────────────────────────────────────
 
 
-def on_request(state_of: StateOf, team: str, request: dict) -> list[Change]:
-    """Apply one request to team ``team``'s pool; the assignment changes it makes, in order."""
-    event = _Event(state_of, team, request.get("business_date"))
+def on_request(state_of: StateOf, team: str, request: dict, return_days: int = RETURN_DAYS) -> list[Change]:
+    """Apply one request to team ``team``'s pool; the assignment changes it makes, in order.
+    ``return_days``: how recently a customer back in collections may have left to return to their agent."""
+    event = _Event(state_of, team, request.get("business_date"), return_days)
     kind = request.get("kind")
     if kind == CUSTOMER:
         _on_customer(event, request)
@@ -187,7 +194,7 @@ def _on_customer(event: _Event, request: dict) -> None:
     customer = pool.customer(cif)
     if customer is None:
         customer = {"episode": request["episode"], "n": -1, "agent": None, "campaign": None}
-        agent_id, reason = pool.place(need)
+        agent_id, reason = pool.place(need, back_after=(pool.left(cif), event.date, event.return_days))
         customer.update(need=wire)
         event.record(pool, cif, customer, agent_id, reason)
         return
@@ -223,6 +230,8 @@ def _on_release(event: _Event, request: dict) -> None:
     if request.get("moved_to") is None:
         customer["need"] = {**customer["need"], "campaign_id": None}
         event.record(pool, cif, customer, None, request["reason"])
+        if old is not None:  # so that a relapse soon after goes back to them
+            pool.remember_left(cif, old, request.get("business_date") or event.date)
     pool.drop_customer(cif)
     if old is not None:
         _fill(event, pool, old)
@@ -320,8 +329,8 @@ def agent_of(config: dict) -> Agent:
 class _Event:
     """One request's view of a team: its pools (one per agent type), the team's date, the changes made."""
 
-    def __init__(self, state_of: StateOf, team: str, business_date: str | None) -> None:
-        self.state_of, self.team = state_of, team
+    def __init__(self, state_of: StateOf, team: str, business_date: str | None, return_days: int) -> None:
+        self.state_of, self.team, self.return_days = state_of, team, return_days
         self._team_state = state_of(f"{team}|team")
         stored = self._team_state.get("date")
         self.date = max(filter(None, (stored, business_date)), default=None)
@@ -398,6 +407,8 @@ class _Pool:
         self._member_state = state_of(f"{prefix}|members")
         self._waiting_state = state_of(f"{prefix}|waiting")
         self._customer_state = state_of(f"{prefix}|customers")
+        self._left_state = state_of(f"{prefix}|left")
+        self._left: dict[str, list | None] = {}  # changed this event; None: deleted
         # The per-event counters in one key: every request reads it and most write it.
         counters = self._state.get("counters", {})
         self.loads: dict[str, int] = counters.get("loads", {})
@@ -448,8 +459,11 @@ class _Pool:
     def load(self, agent_id: str) -> int:
         return self.loads.get(agent_id, 0)
 
-    def place(self, need: Need, exclude: str | None = None) -> tuple[str | None, str]:
-        """Give the customer the least loaded fitting agent with room, or put them on the waiting list."""
+    def place(
+        self, need: Need, exclude: str | None = None, back_after: tuple | None = None
+    ) -> tuple[str | None, str]:
+        """Give the customer the least loaded fitting agent with room, or put them on the waiting list.
+        ``back_after`` = (`left`, today, window days) of a customer back in collections (`returns_to`)."""
         loads = self.loads
         candidates = [
             (agent, loads.get(agent.agent_id, 0))
@@ -458,7 +472,11 @@ class _Pool:
             for agent in agents
             if agent.agent_id != exclude
         ]
-        agent_id, reason = choose(None, candidates)
+        back_to = returns_to(*back_after, candidates) if back_after and back_after[0] else None
+        if back_to is not None:
+            agent_id, reason = back_to, returned(back_to, back_after[0][1])
+        else:
+            agent_id, reason = choose(None, candidates)
         if agent_id is None:
             self._add("w", str(_shard(need.cif)), need.cif)
             self.waiting_count += 1
@@ -512,6 +530,19 @@ class _Pool:
         self._customers[cif] = None
         self._dirty.add(cif)
 
+    def left(self, cif: str) -> tuple[str, str] | None:
+        """(agent_id, business date) of the customer's last stay, ended by leaving collections; forgotten
+        once read (the caller is placing the customer again)."""
+        stored = self._left[cif] if cif in self._left else self._left_state.get(cif)
+        if not stored:
+            return None  # nothing to forget: no write (most customers are new, not back)
+        self._left[cif] = None
+        return stored[0], stored[1]
+
+    def remember_left(self, cif: str, agent_id: str, business_date: str | None) -> None:
+        if business_date:  # undated (the customer was removed): no return to measure
+            self._left[cif] = [agent_id, business_date]
+
     # sharded lists
     def _list(self, kind: str, key: str) -> list[str]:
         if (kind, key) not in self._lists:
@@ -545,6 +576,8 @@ class _Pool:
             _put(self._member_state if kind == "m" else self._waiting_state, key, members)
         for cif in self._dirty:
             _put(self._customer_state, cif, self._customers[cif])
+        for cif, left in self._left.items():
+            _put(self._left_state, cif, left)
 
 
 def _put(state: StateLike, key: str, value: object) -> None:

@@ -192,6 +192,18 @@ def test_allocation_through_deactivation_restart_raise_cure_and_move(allocation)
     assert [r[1] for r in rows][-2:] == ["A2", "B1"] and rows[-1][0] > rows[-2][0]
     assert rows[-2][3] == date(2026, 3, 3) and rows[-1][3] is None
 
+    # A customer cured and back in collections the same day returns to their agent (A2, one customer left),
+    # though A1, active again and empty, is the least loaded.
+    allocation.send("config.agents", "A1", agent("A1", capacity=2))
+    relapsing = next(cif for cif, (a, _t, _r) in current.items() if a == "A2")
+    allocation.send("strategy.assignments", relapsing, strategy(relapsing, day=DAY2, delinquent=False))
+    allocation.settle()
+    allocation.send("strategy.assignments", relapsing, strategy(relapsing, day=DAY2))
+    allocation.settle()
+    current = allocation.current()
+    assert current[relapsing] == ("A2", "T1", "back to agent A2, who worked the customer until 2026-03-03")
+    assert loads(current) == {"A2": 2, "A3": 4, "B1": 1}
+
 
 def test_history_intervals_never_overlap_and_one_row_is_current(allocation):
     with psycopg.connect(allocation.settings.database_url) as conn:

@@ -26,6 +26,7 @@ class World:
     def __init__(self) -> None:
         self.store: dict = {}
         self.changes: list[logic.Change] = []
+        self.return_days = logic.RETURN_DAYS
 
     def state_of(self, prefix: str) -> DictState:
         return DictState(self.store, prefix)
@@ -70,7 +71,7 @@ class World:
     def _apply(self, requests) -> list[tuple[str, str | None, str]]:
         made = []
         for pool, request in requests:
-            changes = logic.on_request(self.state_of, pool, request)
+            changes = logic.on_request(self.state_of, pool, request, self.return_days)
             self.changes += changes
             made += [(c.cif, c.record["agent_id"], c.record["reason"]) for c in changes]
         return made
@@ -260,6 +261,36 @@ def test_a_campaign_change_with_the_same_agent_is_a_new_history_row(world):
     ]
 
 
+BACK = "back to agent A1, who worked the customer until 2026-03-05"
+
+
+@pytest.mark.parametrize(
+    ("relapse", "return_days", "a1_capacity", "a1_active", "expected"),
+    [
+        ("2026-04-04", 30, 5, True, ("A1", BACK)),  # 30 days after leaving: back, though A2 has fewer
+        ("2026-04-05", 30, 5, True, ("A2", "least loaded fitting agent")),  # 31 days: as a new customer
+        ("2026-03-06", 0, 5, True, ("A2", "least loaded fitting agent")),  # the rule turned off
+        ("2026-03-06", 30, 2, True, ("A2", "least loaded fitting agent")),  # A1 has no room
+        ("2026-03-06", 30, 5, False, ("A2", "least loaded fitting agent")),  # A1 deactivated
+    ],
+)
+def test_a_customer_back_in_collections_soon_returns_to_their_agent(
+    world, relapse, return_days, a1_capacity, a1_active, expected
+):
+    world.return_days = return_days
+    world.agent("A1", capacity=a1_capacity)
+    world.agent("A2", capacity=5)
+    world.strategy("C1"), world.strategy("C2"), world.strategy("C3")  # A1, A2, A1 (ties to the smaller id)
+    assert world.strategy("C1", delinquent=False, date="2026-03-05") == [("C1", None, "no longer delinquent")]
+    world.strategy("C4")  # A1 again: A1 has C3 and C4, A2 has C2
+    assert world.loads() == {"A1": 2, "A2": 1}
+    if not a1_active:
+        world.agent("A1", capacity=a1_capacity, active=False)  # its customers move to A2 (A2: 3)
+        world.agent("A2", capacity=9)
+    assert world.strategy("C1", date=relapse) == [("C1", *expected)]
+    assert ("T1|CALL|left", "C1") not in world.store  # forgotten once back, whoever took the customer
+
+
 def test_an_unknown_request_is_a_domain_error(world):
     with pytest.raises(logic.UnknownRequest):
         logic.on_request(world.state_of, "T1", {"kind": "nonsense"})
@@ -358,6 +389,8 @@ def check_pool(world: World, team: str, agent_type: str, wanted: dict) -> None:
             agent = roster[customer["agent"]]
             assert fits(agent, world_need(customer, cif, team, agent_type))  # every assignment fits
     assert dict(counted) == loads  # the counters are exact
+    left = {key for (prefix, key) in world.store if prefix == f"{team}|{agent_type}|left"}
+    assert not left & set(customers)  # a customer back in the pool is no longer remembered as gone
     for agent_id, agent in roster.items():
         assert loads.get(agent_id, 0) <= agent.capacity  # never above capacity
         assert agent.active or loads.get(agent_id, 0) == 0
