@@ -58,20 +58,26 @@ def promise_status(
     payments_toward_it: Iterable[CountedPayment],
     business_date: date,
     config: PromiseConfig = PromiseConfig(),
+    *,
+    payments_through: date | None = None,
 ) -> tuple[PromiseStatus, Decimal]:
     """(status, amount paid toward the promise) as of ``business_date``.
 
     Payments count when made from the promise's day through its due date plus the grace period, on the
     promised loan (or on any loan of the customer when the promise names none; the caller passes only that
-    customer's payments). Reversed payments never count: leave them out or flag them.
+    customer's payments), and no later than ``payments_through`` (default: ``business_date``). Reversed
+    payments never count: leave them out or flag them. A promise breaks once ``business_date`` is past its
+    last day. The two dates differ where payments may be dated ahead of the business date (a channel's
+    clock ahead of the bank's day): such a payment counts, but does not by itself say the day is past.
     """
     last_day = add_days(promise.due, config.grace_days)
+    through = min(last_day, business_date if payments_through is None else payments_through)
     paid = sum(
         (
             p.amount
             for p in payments_toward_it
             if not p.reversed
-            and promise.promised_on <= p.business_date <= min(last_day, business_date)
+            and promise.promised_on <= p.business_date <= through
             and (promise.account_number is None or p.account_number == promise.account_number)
         ),
         ZERO,

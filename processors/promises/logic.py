@@ -149,9 +149,14 @@ def _evaluate(state_of: StateOf, cif: str, config: PromiseConfig) -> list[Output
             date.fromisoformat(stored["date"]),
             Decimal(stored["amount"]),
         )
-        status, paid = promise_status(promise, counted, max(seen, promise.promised_on), config)
-        if status is PromiseStatus.BROKEN and as_of <= add_days(promise.due, config.grace_days):
-            status = PromiseStatus.PENDING  # only a payment dated far ahead says its last day is past
+        # payments count by their own dates; breaking goes by the capped clock (`PAYMENT_LEAD_DAYS`)
+        status, paid = promise_status(
+            promise,
+            counted,
+            max(as_of, promise.promised_on),
+            config,
+            payments_through=max(seen, promise.promised_on),
+        )
         if status is PromiseStatus.PENDING:
             breaks_on = add_days(promise.due, config.grace_days + 1).isoformat()
             next_look = breaks_on if next_look is None else min(next_look, breaks_on)

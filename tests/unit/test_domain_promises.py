@@ -94,3 +94,27 @@ def test_kept_or_broken_at_the_exact_grace_boundary(grace, paid_on_offset, today
         assert status is PromiseStatus.BROKEN
     else:
         assert status is PromiseStatus.PENDING
+
+
+@given(
+    grace=st.integers(0, 10),
+    paid_on_offset=st.integers(-8, 15),
+    today_offset=st.integers(-3, 20),
+    ahead=st.integers(0, 30),
+)
+def test_payments_dated_ahead_count_but_only_the_business_date_breaks(
+    grace, paid_on_offset, today_offset, ahead
+):
+    """With payments counted through a later day than the business date (one dated ahead of it): the
+    amount is the later day's, and the promise breaks only when the business date is past its last day."""
+    config = PromiseConfig(grace_days=grace)
+    last_day = PROMISE.due + timedelta(days=grace)
+    today = PROMISE.due + timedelta(days=today_offset)
+    through = today + timedelta(days=ahead)
+    payment = CountedPayment("LN1", PROMISE.due + timedelta(days=paid_on_offset), PROMISE.amount)
+    status, toward = promise_status(PROMISE, [payment], today, config, payments_through=through)
+    assert toward == promise_status(PROMISE, [payment], through, config)[1]
+    if toward >= PROMISE.amount:
+        assert status is PromiseStatus.KEPT
+    else:
+        assert status is (PromiseStatus.BROKEN if today > last_day else PromiseStatus.PENDING)
