@@ -80,3 +80,32 @@ async def test_supervisors_see_their_teams_customers_and_heads_of_collections_se
     other_team = await client.get(f"/api/loans/{account}", headers=token(Role.SUPERVISOR, team="T-OTHER"))
     every_team = await client.get(f"/api/loans/{account}", headers=token(Role.SUPERVISOR))
     assert (own_team.status_code, other_team.status_code, every_team.status_code) == (200, 404, 200)
+
+
+async def test_a_bank_id_with_a_slash_is_reachable_encoded(client, api_settings):
+    """The contracts allow "/" in account numbers and cifs (core systems write "001/2345"): sent as %2F."""
+    tag = uuid.uuid4().hex[:6]
+    account, cif = f"LN/{tag}/01", f"C/{tag}"
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO loans VALUES (%s, %s, 'AUTO_LOAN', 'VND', 24000000, 18000000, '2025-01-10',"
+            " '2027-01-10', 12.5, 24, 'OPEN', '{}', 'CORE', '2026-03-01T00:00:00Z')",
+            (account, cif),
+        )
+        conn.execute(
+            "INSERT INTO customers (cif, type, name, national_id, segment, status, phones, emails,"
+            " addresses, \"references\", timezone, source_system, updated_at) VALUES (%s, 'INDIVIDUAL',"
+            " 'Slash Test', '0790009', 'RETAIL', 'ACTIVE', '[]', '[]', '[]', '[]', 'Asia/Ho_Chi_Minh',"
+            " 'CORE', '2026-03-01T00:00:00Z')",
+            (cif,),
+        )
+    headers = token(Role.SUPERVISOR)
+    loan = await client.get(f"/api/loans/LN%2F{tag}%2F01", headers=headers)
+    assert loan.status_code == 200, loan.text
+    assert (loan.json()["account_number"], loan.json()["cif"]) == (account, cif)
+    customer = await client.get(f"/api/customers/C%2F{tag}", headers=headers)
+    assert customer.status_code == 200, customer.text
+    assert customer.json()["customer"]["cif"] == cif
+    assert [one["account_number"] for one in customer.json()["loans"]] == [account]
+    missing = await client.get(f"/api/loans/LN%2F{tag}%2F02", headers=headers)
+    assert missing.status_code == 404 and missing.json()["detail"] == f"no loan 'LN/{tag}/02'"
