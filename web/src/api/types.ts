@@ -14,6 +14,7 @@ export type ActionAccepted = Schemas["ActionAccepted"];
 export type StrategyUpdate = Schemas["StrategyUpdate"];
 export type StrategyCatalogue = Schemas["StrategyCatalogue"];
 export type StrategyPreview = Schemas["StrategyPreview"];
+export type ReevaluationAccepted = Schemas["ReevaluationAccepted"];
 export type GroupDraft = StrategyUpdate["groups"][number];
 export type CampaignDraft = GroupDraft["campaigns"][number];
 export type ConditionDraft = NonNullable<CampaignDraft["conditions"]>[number];

@@ -10,16 +10,24 @@ export function ConfirmButton({
   question,
   confirmLabel,
   onConfirm,
+  disabled = false,
 }: {
   label: string;
   question: string;
   confirmLabel: string;
   onConfirm: () => void;
+  /** While the confirmed action runs: the button stays, greyed, and cannot ask again. */
+  disabled?: boolean;
 }) {
   const [asking, setAsking] = useState(false);
   if (!asking) {
     return (
-      <button type="button" className="text-sm text-red-700 hover:underline" onClick={() => setAsking(true)}>
+      <button
+        type="button"
+        className="text-sm text-red-700 hover:underline disabled:opacity-50 disabled:hover:no-underline"
+        disabled={disabled}
+        onClick={() => setAsking(true)}
+      >
         {label}
       </button>
     );

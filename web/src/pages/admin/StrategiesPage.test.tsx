@@ -1,8 +1,9 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { expect, test } from "vitest";
+import { expect, test, vi } from "vitest";
 
-import { fakeApi, renderAt, signedInAs } from "../../test/render";
+import { formatDateTime } from "../../lib/format";
+import { fakeApi, renderAt, signedInAs, type Handler } from "../../test/render";
 import StrategiesPage from "./StrategiesPage";
 
 const CATALOGUE = {
@@ -34,18 +35,53 @@ const STRATEGY = {
   ],
 };
 
-async function openEditor() {
+async function openEditor(routes: Record<string, Handler> = {}) {
   signedInAs("admin");
-  fakeApi({
+  const calls = fakeApi({
     "GET /api/admin/strategy-tools/catalogue": () => ({ body: CATALOGUE }),
     "GET /api/admin/strategies/default": () => ({ body: STRATEGY }),
+    ...routes,
   });
   renderAt("/admin/strategies", "/admin/strategies", <StrategiesPage />);
-  return screen.findByRole("group", { name: "Group Calls" });
+  const group = await screen.findByRole("group", { name: "Group Calls" });
+  return { group, calls };
 }
 
+const VERSION_2 = {
+  strategy_id: "default",
+  version: 2,
+  published_at: "2026-02-01T09:30:00Z",
+  published_by: "alice",
+  groups: [
+    {
+      id: "calls",
+      name: "Calls",
+      campaigns: [
+        {
+          id: "legacy",
+          name: "Legacy",
+          priority: 5,
+          team: "north",
+          agent_type: "CALL",
+          required_skills: { buckets: [], languages: [], products: [] },
+          conditions: [{ field: "delinquency.max_dpd", operator: ">=", value: 30 }],
+          contact_rules: [
+            {
+              source: "CUSTOMER",
+              phone_types: ["MOBILE"],
+              email_types: [],
+              verified_only: true,
+              relationships: [],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
 test("removing a campaign or a group asks first; keeping it changes nothing", async () => {
-  const group = await openEditor();
+  const { group } = await openEditor();
   await userEvent.click(within(group).getAllByRole("button", { name: "Remove campaign" })[0]!);
   const question = screen.getByRole("alertdialog", { name: "Remove campaign" });
   expect(question).toHaveTextContent("Remove campaign Early from the draft?");
@@ -65,4 +101,114 @@ test("removing a campaign or a group asks first; keeping it changes nothing", as
     within(screen.getByRole("alertdialog")).getByRole("button", { name: "Remove group" }),
   );
   expect(screen.queryByRole("group", { name: "Group Calls" })).not.toBeInTheDocument();
+});
+
+test("re-evaluating all customers asks first, then posts once and says what was requested", async () => {
+  const requestedAt = "2026-03-02T08:15:00Z";
+  const { calls } = await openEditor({
+    "POST /api/admin/strategies/default/reevaluate": () => ({
+      status: 202,
+      body: { strategy_id: "default", version: 3, partitions: 6, requested_at: requestedAt },
+    }),
+  });
+  // The answer waits until released, so the button can be seen disabled while the request runs.
+  const answer = globalThis.fetch;
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+    if (init?.method === "POST") await held;
+    return answer(input, init);
+  });
+  const card = screen.getByRole("region", { name: "Re-evaluation" });
+  expect(card).toHaveTextContent("Evaluates every customer again under the current version (3)");
+
+  await userEvent.click(within(card).getByRole("button", { name: "Re-evaluate all customers" }));
+  const question = within(card).getByRole("alertdialog", { name: "Re-evaluate all customers" });
+  expect(question).toHaveTextContent("Re-evaluate every customer under version 3 now?");
+  await userEvent.click(within(question).getByRole("button", { name: "Keep it" }));
+  expect(calls.filter((call) => call.method === "POST")).toHaveLength(0);
+
+  await userEvent.click(within(card).getByRole("button", { name: "Re-evaluate all customers" }));
+  await userEvent.click(within(card).getByRole("button", { name: "Re-evaluate" }));
+  expect(await within(card).findByRole("button", { name: "Re-evaluate all customers" })).toBeDisabled();
+  release();
+
+  expect(await within(card).findByText(/Re-evaluation of version 3 requested/)).toHaveTextContent(
+    `Re-evaluation of version 3 requested (6 partitions) at ${formatDateTime(requestedAt)}.`,
+  );
+  expect(within(card).getByRole("button", { name: "Re-evaluate all customers" })).toBeEnabled();
+  const posts = calls.filter((call) => call.method === "POST");
+  expect(posts.map((call) => call.url.pathname)).toEqual(["/api/admin/strategies/default/reevaluate"]);
+});
+
+test("a refused re-evaluation shows the API's detail", async () => {
+  await openEditor({
+    "POST /api/admin/strategies/default/reevaluate": () => ({
+      status: 503,
+      body: { detail: "Kafka did not accept the message: timed out; nothing was changed" },
+    }),
+  });
+  const card = screen.getByRole("region", { name: "Re-evaluation" });
+  await userEvent.click(within(card).getByRole("button", { name: "Re-evaluate all customers" }));
+  await userEvent.click(within(card).getByRole("button", { name: "Re-evaluate" }));
+  expect(await within(card).findByRole("alert")).toHaveTextContent(
+    "Kafka did not accept the message: timed out; nothing was changed",
+  );
+  expect(within(card).queryByText(/requested/)).not.toBeInTheDocument();
+});
+
+test("an older version is fetched and shown read only, and can be loaded into the editor", async () => {
+  const { group, calls } = await openEditor({
+    "GET /api/admin/strategies/default/versions/2": () => ({ body: VERSION_2 }),
+  });
+  const history = screen.getByRole("region", { name: "Version history" });
+  const picker = within(history).getByRole("combobox", { name: "Version to view" });
+  expect(
+    within(picker)
+      .getAllByRole("option")
+      .map((option) => option.textContent),
+  ).toEqual(["Choose a version", "3 (current)", "2", "1"]);
+
+  await userEvent.selectOptions(picker, "2");
+  expect(
+    await within(history).findByText(
+      `Version 2, published ${formatDateTime("2026-02-01T09:30:00Z")} by alice. Read only.`,
+    ),
+  ).toBeInTheDocument();
+  expect(calls.map((call) => `${call.method} ${call.url.pathname}`)).toContain(
+    "GET /api/admin/strategies/default/versions/2",
+  );
+  expect(within(history).getByText(/^Legacy/)).toHaveTextContent("Legacy (legacy, priority 5)");
+  expect(within(history).getByText("team north · call agents")).toBeInTheDocument();
+  expect(within(history).getByText("delinquency.max_dpd >= 30")).toBeInTheDocument();
+  expect(within(history).getByText("CUSTOMER: MOBILE phone, verified only")).toBeInTheDocument();
+  expect(within(history).queryByRole("textbox")).not.toBeInTheDocument();
+  // The live draft is untouched until the admin loads the version.
+  expect(within(group).getByRole("group", { name: "Early" })).toBeInTheDocument();
+
+  await userEvent.click(within(history).getByRole("button", { name: "Load into editor" }));
+  await userEvent.click(
+    within(within(history).getByRole("alertdialog")).getByRole("button", { name: "Load into editor" }),
+  );
+  const editor = screen.getByRole("group", { name: "Group Calls" });
+  expect(within(editor).getByRole("group", { name: "Legacy" })).toBeInTheDocument();
+  expect(within(editor).queryByRole("group", { name: "Early" })).not.toBeInTheDocument();
+  expect(within(history).getByRole("status")).toHaveTextContent(
+    "Version 2 loaded into the editor as the draft; Publish makes it version 4.",
+  );
+});
+
+test("a version the API does not have is said so plainly", async () => {
+  const { calls } = await openEditor({
+    "GET /api/admin/strategies/default/versions/1": () => ({
+      status: 404,
+      body: { detail: "strategy 'default' has no version 1" },
+    }),
+  });
+  const history = screen.getByRole("region", { name: "Version history" });
+  await userEvent.selectOptions(within(history).getByRole("combobox", { name: "Version to view" }), "1");
+  expect(await within(history).findByRole("alert")).toHaveTextContent(
+    "Version 1 of this strategy does not exist.",
+  );
+  expect(calls.filter((call) => call.url.pathname.endsWith("/versions/1"))).toHaveLength(1);
 });

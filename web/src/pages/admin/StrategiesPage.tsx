@@ -7,10 +7,12 @@ import type {
   ConditionDraft,
   ContactRuleDraft,
   GroupDraft,
+  ReevaluationAccepted,
   StrategyCatalogue,
   StrategyPreview,
   StrategyUpdate,
 } from "../../api/types";
+import { Card } from "../../components/Card";
 import { ConfirmButton } from "../../components/ConfirmButton";
 import { buttonClass, inputBaseClass, secondaryButtonClass } from "../../components/Field";
 import { ErrorState, Loading } from "../../components/States";
@@ -26,6 +28,7 @@ import {
   replaceAt,
   valueText,
 } from "./strategyDraft";
+import { StrategySummary } from "./StrategySummary";
 
 const STRATEGY = "default";
 
@@ -392,7 +395,22 @@ export default function StrategiesPage() {
     onSuccess: (published) => {
       client.setQueryData(["strategy", STRATEGY], published);
       setGroups(published.groups);
+      setLoadedFrom(null);
     },
+  });
+  const reevaluate = useMutation({
+    mutationFn: () =>
+      api<ReevaluationAccepted>(`/api/admin/strategies/${STRATEGY}/reevaluate`, { method: "POST" }),
+  });
+  // The version history: one published version at a time, read only (a version never changes once stored).
+  const [viewed, setViewed] = useState<number | null>(null);
+  const [loadedFrom, setLoadedFrom] = useState<number | null>(null);
+  const version = useQuery({
+    queryKey: ["strategy", STRATEGY, "versions", viewed],
+    queryFn: ({ signal }) =>
+      api<Published>(`/api/admin/strategies/${STRATEGY}/versions/${viewed}`, { signal }),
+    enabled: viewed !== null,
+    staleTime: Infinity,
   });
   const failed = publish.error ?? preview.error;
   const errors: Errors = failed instanceof ApiError ? failed.fieldErrors : {};
@@ -400,6 +418,10 @@ export default function StrategiesPage() {
   preview.data?.groups.forEach((group) =>
     group.campaigns.forEach((c) => counts.set(`${group.group_id}/${c.campaign_id}`, c.customers)),
   );
+
+  // Newest first: 1..current, each may be viewed.
+  const latest = current.data?.version ?? 0;
+  const versions = Array.from({ length: latest }, (_, i) => latest - i);
 
   if (catalogue.isPending || current.isPending || groups === null) return <Loading />;
   if (catalogue.isError) return <ErrorState error={catalogue.error} />;
@@ -461,6 +483,91 @@ export default function StrategiesPage() {
         <p role="alert" className="text-sm text-red-700">
           The strategy has {Object.keys(errors).length} problem(s), shown at their fields.
         </p>
+      )}
+      {current.data && (
+        <div className="grid items-start gap-4 lg:grid-cols-2">
+          <Card title="Re-evaluation" id="reevaluate-title">
+            <div className="space-y-2">
+              <p className="text-sm text-slate-600">
+                Evaluates every customer again under the current version ({current.data.version}); their
+                assignments change over the next seconds.
+              </p>
+              <ConfirmButton
+                label="Re-evaluate all customers"
+                question={`Re-evaluate every customer under version ${current.data.version} now?`}
+                confirmLabel="Re-evaluate"
+                onConfirm={() => reevaluate.mutate()}
+                disabled={reevaluate.isPending}
+              />
+              {reevaluate.isPending && (
+                <p role="status" className="text-sm text-slate-600">
+                  Requesting…
+                </p>
+              )}
+              {reevaluate.isSuccess && (
+                <p role="status" className="rounded bg-emerald-50 p-2 text-sm text-emerald-900">
+                  Re-evaluation of version {reevaluate.data.version} requested ({reevaluate.data.partitions}{" "}
+                  partitions) at {formatDateTime(reevaluate.data.requested_at)}.
+                </p>
+              )}
+              {reevaluate.isError && <ErrorState error={reevaluate.error} />}
+            </div>
+          </Card>
+          <Card title="Version history" id="history-title">
+            <div className="space-y-3">
+              <label className="flex flex-col gap-1 text-sm">
+                Version to view
+                <select
+                  className={`${inputBaseClass} w-48`}
+                  value={viewed ?? ""}
+                  onChange={(e) => setViewed(e.target.value ? Number(e.target.value) : null)}
+                >
+                  <option value="">Choose a version</option>
+                  {versions.map((n) => (
+                    <option key={n} value={n}>
+                      {n === versions[0] ? `${n} (current)` : n}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              {viewed !== null && version.isPending && <Loading label={`Loading version ${viewed}…`} />}
+              {version.isError &&
+                (version.error instanceof ApiError && version.error.status === 404 ? (
+                  <p role="alert" className="text-sm text-red-700">
+                    Version {viewed} of this strategy does not exist.
+                  </p>
+                ) : (
+                  <ErrorState error={version.error} />
+                ))}
+              {viewed !== null && version.data && (
+                <>
+                  <p className="text-sm text-slate-600">
+                    Version {version.data.version}, published {formatDateTime(version.data.published_at)} by{" "}
+                    {version.data.published_by}. Read only.
+                  </p>
+                  <StrategySummary groups={version.data.groups} />
+                  <ConfirmButton
+                    label="Load into editor"
+                    question={`Replace the editor's draft with version ${version.data.version}? Nothing changes until you Publish.`}
+                    confirmLabel="Load into editor"
+                    onConfirm={() => {
+                      setGroups(version.data.groups);
+                      setLoadedFrom(version.data.version);
+                      preview.reset();
+                      publish.reset();
+                    }}
+                  />
+                </>
+              )}
+              {loadedFrom !== null && (
+                <p role="status" className="rounded bg-brand-50 p-2 text-sm text-brand-800">
+                  Version {loadedFrom} loaded into the editor as the draft; Publish makes it version{" "}
+                  {current.data.version + 1}.
+                </p>
+              )}
+            </div>
+          </Card>
+        </div>
       )}
       {groups.map((group, g) => (
         <fieldset key={g} className="space-y-3 rounded-lg border border-slate-300 bg-white p-4">

@@ -1,6 +1,12 @@
 // Editing a strategy draft: pure helpers over the API's StrategyUpdate shape, so they are tested alone.
 
-import type { CampaignDraft, ConditionDraft, GroupDraft, StrategyCatalogue } from "../../api/types";
+import type {
+  CampaignDraft,
+  ConditionDraft,
+  ContactRuleDraft,
+  GroupDraft,
+  StrategyCatalogue,
+} from "../../api/types";
 
 export const NO_VALUE = new Set(["IS NULL", "IS NOT NULL"]);
 export const LIST_VALUE = new Set(["IN", "NOT IN"]);
@@ -34,6 +40,23 @@ export function conditionValue(
 export function valueText(value: ConditionDraft["value"]): string {
   if (value === null || value === undefined) return "";
   return Array.isArray(value) ? value.join(", ") : String(value);
+}
+
+/** A condition as one line of text, for reading: "delinquency.max_dpd >= 30", "segment IN VIP, MASS". */
+export function conditionText(condition: ConditionDraft): string {
+  const head = `${condition.field} ${condition.operator}`;
+  return NO_VALUE.has(condition.operator) ? head : `${head} ${valueText(condition.value)}`;
+}
+
+/** A contact rule as one line of text: "CUSTOMER: MOBILE phone, HOME phone, verified only". */
+export function contactRuleText(rule: ContactRuleDraft): string {
+  const kinds = [
+    ...(rule.phone_types ?? []).map((kind) => `${kind} phone`),
+    ...(rule.email_types ?? []).map((kind) => `${kind} email`),
+  ];
+  if (rule.relationships?.length) kinds.push(`relationships ${rule.relationships.join(", ")}`);
+  if (rule.verified_only) kinds.push("verified only");
+  return `${rule.source ?? "CUSTOMER"}: ${kinds.join(", ") || "no phone or email type"}`;
 }
 
 export function fieldInfo(catalogue: StrategyCatalogue | undefined, name: string): FieldInfo | undefined {
