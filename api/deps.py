@@ -85,6 +85,8 @@ def RequireRole(*roles: Role):  # noqa: N802 - used like a type: `user: RequireR
 
 
 AdminUser = RequireRole(Role.ADMIN)
+# Supervisors configure campaigns with the admins (domain: they read the strategies; admins publish them).
+StrategyReader = RequireRole(Role.ADMIN, Role.SUPERVISOR)
 
 # Natural keys in paths, with the contracts' Identifier rule (422 naming the parameter otherwise).
 _IDENTIFIER = r"^[A-Za-z0-9._:/-]+$"

@@ -1,10 +1,11 @@
-"""Strategy versions (admin): read, publish a new version, request a re-evaluation."""
+"""Strategy versions: read (admins and supervisors), publish a new version and request a re-evaluation
+(admins)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import AdminUser, ConnDep, PublisherDep, StrategyIdPath
+from api.deps import AdminUser, ConnDep, PublisherDep, StrategyIdPath, StrategyReader
 from api.documented_errors import NOT_FOUND
 from api.errors import NotFound
 from api.exact_json import ExactJsonRoute
@@ -17,13 +18,13 @@ _FAILURES = {503: {"description": "Kafka did not confirm; nothing was stored"}}
 
 
 @router.get("", response_model=list[StrategyPublic])
-def list_strategies(_admin: AdminUser, conn: ConnDep) -> list[StrategyPublic]:
+def list_strategies(_reader: StrategyReader, conn: ConnDep) -> list[StrategyPublic]:
     """The current (highest) version of each strategy."""
     return strategies.current_strategies(conn)
 
 
 @router.get("/{strategy_id}", response_model=StrategyPublic, responses=NOT_FOUND)
-def get_strategy(strategy_id: StrategyIdPath, _admin: AdminUser, conn: ConnDep) -> StrategyPublic:
+def get_strategy(strategy_id: StrategyIdPath, _reader: StrategyReader, conn: ConnDep) -> StrategyPublic:
     found = strategies.current_strategy(conn, strategy_id)
     if found is None:
         raise NotFound(f"strategy {strategy_id!r} has no published version")
@@ -32,7 +33,7 @@ def get_strategy(strategy_id: StrategyIdPath, _admin: AdminUser, conn: ConnDep) 
 
 @router.get("/{strategy_id}/versions/{version}", response_model=StrategyPublic, responses=NOT_FOUND)
 def get_strategy_version(
-    strategy_id: StrategyIdPath, version: int, _admin: AdminUser, conn: ConnDep
+    strategy_id: StrategyIdPath, version: int, _reader: StrategyReader, conn: ConnDep
 ) -> StrategyPublic:
     found = strategies.strategy_version(conn, strategy_id, version)
     if found is None:

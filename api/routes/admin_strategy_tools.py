@@ -1,4 +1,5 @@
-"""The strategy editor's helpers (admin): the field catalogue and a dry-run preview of a draft."""
+"""The strategy editor's helpers: the field catalogue (admins and supervisors, who read strategies) and a
+dry-run preview of a draft (admins)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import AdminUser, ConnDep
+from api.deps import AdminUser, ConnDep, StrategyReader
 from api.exact_json import ExactJsonRoute
 from api.services import strategy_tools
 from contracts.admin import StrategyCatalogue, StrategyPreview, StrategyUpdate
@@ -15,7 +16,7 @@ router = APIRouter(route_class=ExactJsonRoute, prefix="/api/admin/strategy-tools
 
 
 @router.get("/catalogue", response_model=StrategyCatalogue)
-def catalogue(_admin: AdminUser) -> StrategyCatalogue:
+def catalogue(_reader: StrategyReader) -> StrategyCatalogue:
     """The fields conditions may test (with their types and closed lists), the operators, the bucket
     labels in order, and the contact-rule vocabulary."""
     return strategy_tools.catalogue()

@@ -146,6 +146,26 @@ async def test_publishing_numbers_versions_stores_them_and_puts_them_on_the_topi
     ]
 
 
+async def test_supervisors_read_strategies_and_only_admins_change_them(client, namespace):
+    strategy_id = unique("read")
+    published = (await client.put(f"/api/admin/strategies/{strategy_id}", json=BODY)).json()
+    supervisor = {
+        "Authorization": f"Bearer {issue_token(SECRET, Principal('sup', Role.SUPERVISOR, team='T'))}"
+    }
+    base = f"/api/admin/strategies/{strategy_id}"
+    for path in (base, f"{base}/versions/1"):
+        read = await client.get(path, headers=supervisor)
+        assert read.status_code == 200 and read.json() == published, path
+    assert (await client.get("/api/admin/strategy-tools/catalogue", headers=supervisor)).status_code == 200
+    refused = [
+        await client.put(base, json=BODY, headers=supervisor),
+        await client.post(f"{base}/reevaluate", headers=supervisor),
+        await client.post("/api/admin/strategy-tools/preview", json=BODY, headers=supervisor),
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    assert (await client.get(base)).json()["version"] == 1  # nothing published by the refused PUT
+
+
 async def test_concurrent_publishes_get_distinct_consecutive_versions_in_topic_order(client, namespace):
     strategy_id = unique("race")
     responses = await asyncio.gather(

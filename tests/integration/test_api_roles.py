@@ -67,9 +67,9 @@ MATRIX = {
     ("POST", "/api/payments", payment_body): (403, 403, 403, 403, 202, 202, 401),
     ("GET", "/api/dashboard/portfolio", None): (403, 403, 200, 200, 200, 403, 401),
     ("GET", "/api/dictionaries", None): (200, 200, 200, 200, 200, 200, 401),
-    ("GET", "/api/admin/strategies", None): (403, 403, 403, 403, 200, 403, 401),
+    ("GET", "/api/admin/strategies", None): (403, 403, 200, 200, 200, 403, 401),  # supervisors read
     ("GET", "/api/admin/agents", None): (403, 403, 403, 403, 200, 403, 401),
-    ("GET", "/api/admin/strategy-tools/catalogue", None): (403, 403, 403, 403, 200, 403, 401),
+    ("GET", "/api/admin/strategy-tools/catalogue", None): (403, 403, 200, 200, 200, 403, 401),
     ("GET", "/api/admin/users", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", "/api/admin/dlq", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", "/api/admin/dlq/payments.dlq", None): (403, 403, 403, 403, 200, 403, 401),
