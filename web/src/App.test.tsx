@@ -46,3 +46,37 @@ test("a session that expires mid-form loses nothing: after signing in again the 
   expect(within(form).getByLabelText("Notes")).toHaveValue("");
   expect(Object.keys(sessionStorage).filter((key) => key.startsWith("crm.draft."))).toEqual([]);
 });
+
+test("a supervisor finds Strategies in the nav and reads the strategy there; an agent has neither", async () => {
+  signedInAs("supervisor");
+  const calls = fakeApi({
+    "GET /api/admin/strategies/default": () => ({
+      body: {
+        strategy_id: "default",
+        version: 1,
+        published_at: "2026-03-01T00:00:00Z",
+        published_by: "admin",
+        groups: [],
+      },
+    }),
+  });
+  const app = renderApp("/search");
+  const nav = await screen.findByRole("navigation", { name: "Main" });
+  expect(within(nav).queryByRole("link", { name: "Agents" })).not.toBeInTheDocument();
+  await userEvent.click(within(nav).getByRole("link", { name: "Strategies" }));
+  expect(await screen.findByRole("region", { name: "Current version" })).toBeInTheDocument();
+  expect(screen.getByText(/Read only for supervisors/)).toBeInTheDocument();
+  expect(screen.queryByRole("button", { name: "Publish" })).not.toBeInTheDocument();
+  expect(calls.every((call) => call.method === "GET")).toBe(true);
+  app.unmount();
+  sessionStorage.clear();
+
+  signedInAs("agent", "A-1");
+  const agentCalls = fakeApi({});
+  renderApp("/admin/strategies");
+  const agentNav = await screen.findByRole("navigation", { name: "Main" });
+  expect(within(agentNav).getByRole("link", { name: "Search" })).toBeInTheDocument();
+  expect(within(agentNav).queryByRole("link", { name: "Strategies" })).not.toBeInTheDocument();
+  expect(await screen.findByRole("alert")).toHaveTextContent("You do not have access to this.");
+  expect(agentCalls.filter((call) => call.url.pathname.startsWith("/api/admin/"))).toEqual([]);
+});

@@ -91,7 +91,8 @@ export function AppRoutes() {
           <Route
             path="/admin/strategies"
             element={
-              <RequireAuth roles={["admin"]}>
+              // Supervisors read the strategy; the page offers editing to admins only.
+              <RequireAuth roles={["supervisor", "admin"]}>
                 <StrategiesPage />
               </RequireAuth>
             }

@@ -14,7 +14,7 @@ export function navItems(role: Role, agentId: string | null): NavItem[] {
     { to: agentId ? `/agents/${agentId}/queue` : "/queue", label: "My queue", roles: ["agent"] },
     { to: "/search", label: "Search", roles: ["agent", "supervisor", "admin", "integration"] },
     { to: "/dashboard", label: "Dashboard", roles: ["supervisor", "admin"] },
-    { to: "/admin/strategies", label: "Strategies", roles: ["admin"] },
+    { to: "/admin/strategies", label: "Strategies", roles: ["supervisor", "admin"] },
     { to: "/admin/agents", label: "Agents", roles: ["admin"] },
     { to: "/admin/users", label: "Users", roles: ["admin"] },
     { to: "/admin/dead-letters", label: "Dead letters", roles: ["admin"] },

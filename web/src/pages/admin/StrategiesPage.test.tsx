@@ -212,3 +212,78 @@ test("a version the API does not have is said so plainly", async () => {
   );
   expect(calls.filter((call) => call.url.pathname.endsWith("/versions/1"))).toHaveLength(1);
 });
+
+test("a supervisor reads the current version and the history, with nothing to edit, publish or re-evaluate", async () => {
+  signedInAs("supervisor");
+  const calls = fakeApi({
+    "GET /api/admin/strategy-tools/catalogue": () => ({ body: CATALOGUE }),
+    "GET /api/admin/strategies/default": () => ({ body: STRATEGY }),
+    "GET /api/admin/strategies/default/versions/2": () => ({ body: VERSION_2 }),
+  });
+  renderAt("/admin/strategies", "/admin/strategies", <StrategiesPage />);
+
+  const currentCard = await screen.findByRole("region", { name: "Current version" });
+  expect(screen.getByRole("heading", { level: 1, name: "Strategy" })).toBeInTheDocument();
+  expect(screen.getByText(/Read only for supervisors: admins publish changes\./)).toBeInTheDocument();
+  expect(
+    within(currentCard).getByText(`Version 3, published ${formatDateTime("2026-03-01T00:00:00Z")} by admin.`),
+  ).toBeInTheDocument();
+  expect(within(currentCard).getByText(/^Early/)).toHaveTextContent("Early (early, priority 10)");
+  expect(within(currentCard).getByText(/^Late/)).toHaveTextContent("Late (late, priority 20)");
+
+  // No editor, no Preview/Publish, no re-evaluation.
+  expect(screen.queryByRole("group", { name: "Group Calls" })).not.toBeInTheDocument();
+  expect(screen.queryByRole("textbox")).not.toBeInTheDocument();
+  expect(screen.queryByRole("spinbutton")).not.toBeInTheDocument();
+  expect(screen.queryByRole("checkbox")).not.toBeInTheDocument();
+  expect(screen.queryByRole("region", { name: "Re-evaluation" })).not.toBeInTheDocument();
+  for (const name of [/Preview/, /Publish/, /Re-evaluate/, /Add group/]) {
+    expect(screen.queryByRole("button", { name })).not.toBeInTheDocument();
+  }
+
+  const history = screen.getByRole("region", { name: "Version history" });
+  const picker = within(history).getByRole("combobox", { name: "Version to view" });
+  expect(
+    within(picker)
+      .getAllByRole("option")
+      .map((option) => option.textContent),
+  ).toEqual(["Choose a version", "3 (current)", "2", "1"]);
+  await userEvent.selectOptions(picker, "2");
+  expect(
+    await within(history).findByText(
+      `Version 2, published ${formatDateTime("2026-02-01T09:30:00Z")} by alice. Read only.`,
+    ),
+  ).toBeInTheDocument();
+  expect(within(history).getByText("delinquency.max_dpd >= 30")).toBeInTheDocument();
+  expect(within(history).queryByRole("button", { name: "Load into editor" })).not.toBeInTheDocument();
+  expect(screen.queryAllByRole("button")).toEqual([]);
+
+  // Only reads, and none of the admin's tools (the catalogue is the editor's).
+  expect(calls.map((call) => `${call.method} ${call.url.pathname}`)).toEqual([
+    "GET /api/admin/strategies/default",
+    "GET /api/admin/strategies/default/versions/2",
+  ]);
+});
+
+test("a supervisor is told when no strategy has been published yet", async () => {
+  signedInAs("supervisor");
+  const calls = fakeApi({
+    "GET /api/admin/strategies/default": () => ({ status: 404, body: { detail: "no strategy" } }),
+  });
+  renderAt("/admin/strategies", "/admin/strategies", <StrategiesPage />);
+  expect(await screen.findByText("Not published yet.")).toBeInTheDocument();
+  expect(screen.queryByRole("region", { name: "Version history" })).not.toBeInTheDocument();
+  expect(calls.every((call) => call.method === "GET")).toBe(true);
+});
+
+test("an admin still gets the editor, Publish and the re-evaluation, not the supervisor's read-only page", async () => {
+  const { calls } = await openEditor();
+  expect(screen.getByRole("button", { name: "Publish" })).toBeInTheDocument();
+  expect(screen.getByRole("button", { name: "Preview" })).toBeInTheDocument();
+  expect(screen.getByRole("region", { name: "Re-evaluation" })).toBeInTheDocument();
+  expect(screen.queryByRole("region", { name: "Current version" })).not.toBeInTheDocument();
+  expect(screen.queryByText(/Read only for supervisors/)).not.toBeInTheDocument();
+  expect(calls.map((call) => `${call.method} ${call.url.pathname}`)).toContain(
+    "GET /api/admin/strategy-tools/catalogue",
+  );
+});

@@ -10,8 +10,8 @@ import type {
   ReevaluationAccepted,
   StrategyCatalogue,
   StrategyPreview,
-  StrategyUpdate,
 } from "../../api/types";
+import { useSession } from "../../auth/AuthContext";
 import { Card } from "../../components/Card";
 import { ConfirmButton } from "../../components/ConfirmButton";
 import { buttonClass, inputBaseClass, secondaryButtonClass } from "../../components/Field";
@@ -28,15 +28,9 @@ import {
   replaceAt,
   valueText,
 } from "./strategyDraft";
-import { StrategySummary } from "./StrategySummary";
+import { PublishedStrategy, VersionHistory, type Published } from "./StrategyVersions";
 
 const STRATEGY = "default";
-
-interface Published extends StrategyUpdate {
-  version: number;
-  published_at: string;
-  published_by: string;
-}
 
 type Errors = Record<string, string>;
 
@@ -359,14 +353,9 @@ function CampaignEditor({
   );
 }
 
-export default function StrategiesPage() {
-  const client = useQueryClient();
-  const catalogue = useQuery({
-    queryKey: ["strategy-catalogue"],
-    queryFn: ({ signal }) => api<StrategyCatalogue>("/api/admin/strategy-tools/catalogue", { signal }),
-    staleTime: Infinity,
-  });
-  const current = useQuery({
+/** The current version of the strategy; null before its first Publish. */
+function useCurrentStrategy() {
+  return useQuery({
     queryKey: ["strategy", STRATEGY],
     queryFn: async ({ signal }) => {
       try {
@@ -377,6 +366,57 @@ export default function StrategiesPage() {
       }
     },
   });
+}
+
+/** Admins edit and publish; everybody else allowed here (supervisors) reads. */
+export default function StrategiesPage() {
+  const { role } = useSession();
+  return role === "admin" ? <StrategyEditor /> : <StrategyReader />;
+}
+
+/**
+ * The supervisor's page: the current version and the history, read only. Only GETs: the catalogue (the
+ * editor's), preview, publish and re-evaluation are the admin's.
+ */
+function StrategyReader() {
+  const current = useCurrentStrategy();
+  if (current.isPending) return <Loading />;
+  if (current.isError) return <ErrorState error={current.error} />;
+  return (
+    <section aria-labelledby="strategies-title" className="space-y-4">
+      <div>
+        <h1 id="strategies-title" className="text-2xl font-semibold">
+          Strategy
+        </h1>
+        <p className="text-sm text-slate-600">
+          Read only for supervisors: admins publish changes. Each group puts a customer in its first matching
+          campaign.
+        </p>
+      </div>
+      {current.data ? (
+        <div className="grid items-start gap-4 lg:grid-cols-2">
+          <Card title="Current version" id="current-title">
+            <div className="space-y-3">
+              <PublishedStrategy published={current.data} />
+            </div>
+          </Card>
+          <VersionHistory strategyId={STRATEGY} latest={current.data.version} />
+        </div>
+      ) : (
+        <p className="text-sm text-slate-600">Not published yet.</p>
+      )}
+    </section>
+  );
+}
+
+function StrategyEditor() {
+  const client = useQueryClient();
+  const catalogue = useQuery({
+    queryKey: ["strategy-catalogue"],
+    queryFn: ({ signal }) => api<StrategyCatalogue>("/api/admin/strategy-tools/catalogue", { signal }),
+    staleTime: Infinity,
+  });
+  const current = useCurrentStrategy();
   const [groups, setGroups] = useState<GroupDraft[] | null>(null);
   useEffect(() => {
     if (current.data !== undefined && groups === null) setGroups(current.data?.groups ?? []);
@@ -402,26 +442,14 @@ export default function StrategiesPage() {
     mutationFn: () =>
       api<ReevaluationAccepted>(`/api/admin/strategies/${STRATEGY}/reevaluate`, { method: "POST" }),
   });
-  // The version history: one published version at a time, read only (a version never changes once stored).
-  const [viewed, setViewed] = useState<number | null>(null);
+  // Which version of the history was loaded into the editor as the draft.
   const [loadedFrom, setLoadedFrom] = useState<number | null>(null);
-  const version = useQuery({
-    queryKey: ["strategy", STRATEGY, "versions", viewed],
-    queryFn: ({ signal }) =>
-      api<Published>(`/api/admin/strategies/${STRATEGY}/versions/${viewed}`, { signal }),
-    enabled: viewed !== null,
-    staleTime: Infinity,
-  });
   const failed = publish.error ?? preview.error;
   const errors: Errors = failed instanceof ApiError ? failed.fieldErrors : {};
   const counts = new Map<string, number>();
   preview.data?.groups.forEach((group) =>
     group.campaigns.forEach((c) => counts.set(`${group.group_id}/${c.campaign_id}`, c.customers)),
   );
-
-  // Newest first: 1..current, each may be viewed.
-  const latest = current.data?.version ?? 0;
-  const versions = Array.from({ length: latest }, (_, i) => latest - i);
 
   if (catalogue.isPending || current.isPending || groups === null) return <Loading />;
   if (catalogue.isError) return <ErrorState error={catalogue.error} />;
@@ -513,60 +541,30 @@ export default function StrategiesPage() {
               {reevaluate.isError && <ErrorState error={reevaluate.error} />}
             </div>
           </Card>
-          <Card title="Version history" id="history-title">
-            <div className="space-y-3">
-              <label className="flex flex-col gap-1 text-sm">
-                Version to view
-                <select
-                  className={`${inputBaseClass} w-48`}
-                  value={viewed ?? ""}
-                  onChange={(e) => setViewed(e.target.value ? Number(e.target.value) : null)}
-                >
-                  <option value="">Choose a version</option>
-                  {versions.map((n) => (
-                    <option key={n} value={n}>
-                      {n === versions[0] ? `${n} (current)` : n}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              {viewed !== null && version.isPending && <Loading label={`Loading version ${viewed}…`} />}
-              {version.isError &&
-                (version.error instanceof ApiError && version.error.status === 404 ? (
-                  <p role="alert" className="text-sm text-red-700">
-                    Version {viewed} of this strategy does not exist.
-                  </p>
-                ) : (
-                  <ErrorState error={version.error} />
-                ))}
-              {viewed !== null && version.data && (
-                <>
-                  <p className="text-sm text-slate-600">
-                    Version {version.data.version}, published {formatDateTime(version.data.published_at)} by{" "}
-                    {version.data.published_by}. Read only.
-                  </p>
-                  <StrategySummary groups={version.data.groups} />
-                  <ConfirmButton
-                    label="Load into editor"
-                    question={`Replace the editor's draft with version ${version.data.version}? Nothing changes until you Publish.`}
-                    confirmLabel="Load into editor"
-                    onConfirm={() => {
-                      setGroups(version.data.groups);
-                      setLoadedFrom(version.data.version);
-                      preview.reset();
-                      publish.reset();
-                    }}
-                  />
-                </>
-              )}
-              {loadedFrom !== null && (
-                <p role="status" className="rounded bg-brand-50 p-2 text-sm text-brand-800">
-                  Version {loadedFrom} loaded into the editor as the draft; Publish makes it version{" "}
-                  {current.data.version + 1}.
-                </p>
-              )}
-            </div>
-          </Card>
+          <VersionHistory
+            strategyId={STRATEGY}
+            latest={current.data.version}
+            actions={(version) => (
+              <ConfirmButton
+                label="Load into editor"
+                question={`Replace the editor's draft with version ${version.version}? Nothing changes until you Publish.`}
+                confirmLabel="Load into editor"
+                onConfirm={() => {
+                  setGroups(version.groups);
+                  setLoadedFrom(version.version);
+                  preview.reset();
+                  publish.reset();
+                }}
+              />
+            )}
+          >
+            {loadedFrom !== null && (
+              <p role="status" className="rounded bg-brand-50 p-2 text-sm text-brand-800">
+                Version {loadedFrom} loaded into the editor as the draft; Publish makes it version{" "}
+                {current.data.version + 1}.
+              </p>
+            )}
+          </VersionHistory>
         </div>
       )}
       {groups.map((group, g) => (
