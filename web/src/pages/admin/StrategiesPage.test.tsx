@@ -35,6 +35,24 @@ const STRATEGY = {
   ],
 };
 
+/** Picks version 2 (of 3) in the history card and waits for it to show; returns the card. */
+async function viewSecondVersion() {
+  const history = screen.getByRole("region", { name: "Version history" });
+  const picker = within(history).getByRole("combobox", { name: "Version to view" });
+  expect(
+    within(picker)
+      .getAllByRole("option")
+      .map((option) => option.textContent),
+  ).toEqual(["Choose a version", "3 (current)", "2", "1"]);
+  await userEvent.selectOptions(picker, "2");
+  expect(
+    await within(history).findByText(
+      `Version 2, published ${formatDateTime("2026-02-01T09:30:00Z")} by alice. Read only.`,
+    ),
+  ).toBeInTheDocument();
+  return history;
+}
+
 async function openEditor(routes: Record<string, Handler> = {}) {
   signedInAs("admin");
   const calls = fakeApi({
@@ -161,20 +179,7 @@ test("an older version is fetched and shown read only, and can be loaded into th
   const { group, calls } = await openEditor({
     "GET /api/admin/strategies/default/versions/2": () => ({ body: VERSION_2 }),
   });
-  const history = screen.getByRole("region", { name: "Version history" });
-  const picker = within(history).getByRole("combobox", { name: "Version to view" });
-  expect(
-    within(picker)
-      .getAllByRole("option")
-      .map((option) => option.textContent),
-  ).toEqual(["Choose a version", "3 (current)", "2", "1"]);
-
-  await userEvent.selectOptions(picker, "2");
-  expect(
-    await within(history).findByText(
-      `Version 2, published ${formatDateTime("2026-02-01T09:30:00Z")} by alice. Read only.`,
-    ),
-  ).toBeInTheDocument();
+  const history = await viewSecondVersion();
   expect(calls.map((call) => `${call.method} ${call.url.pathname}`)).toContain(
     "GET /api/admin/strategies/default/versions/2",
   );
@@ -241,19 +246,7 @@ test("a supervisor reads the current version and the history, with nothing to ed
     expect(screen.queryByRole("button", { name })).not.toBeInTheDocument();
   }
 
-  const history = screen.getByRole("region", { name: "Version history" });
-  const picker = within(history).getByRole("combobox", { name: "Version to view" });
-  expect(
-    within(picker)
-      .getAllByRole("option")
-      .map((option) => option.textContent),
-  ).toEqual(["Choose a version", "3 (current)", "2", "1"]);
-  await userEvent.selectOptions(picker, "2");
-  expect(
-    await within(history).findByText(
-      `Version 2, published ${formatDateTime("2026-02-01T09:30:00Z")} by alice. Read only.`,
-    ),
-  ).toBeInTheDocument();
+  const history = await viewSecondVersion();
   expect(within(history).getByText("delinquency.max_dpd >= 30")).toBeInTheDocument();
   expect(within(history).queryByRole("button", { name: "Load into editor" })).not.toBeInTheDocument();
   expect(screen.queryAllByRole("button")).toEqual([]);
