@@ -261,9 +261,6 @@ VALID_AGENT = {"name": "Matrix", "team": "T1", "type": "CALL", "capacity": 5}
 # (method, path, body) of every admin endpoint, with what an admin gets when nothing exists yet (the body
 # for writes is invalid on purpose: the matrix checks authorisation, the admin tests check writes).
 ADMIN_ENDPOINTS = [
-    ("GET", "/api/admin/strategies", None, 200),
-    ("GET", "/api/admin/strategies/matrix-none", None, 404),
-    ("GET", "/api/admin/strategies/matrix-none/versions/1", None, 404),
     ("PUT", "/api/admin/strategies/matrix-none", {"groups": "none"}, 422),
     ("POST", "/api/admin/strategies/matrix-none/reevaluate", None, 404),
     ("GET", "/api/admin/agents", None, 200),
@@ -284,6 +281,26 @@ async def test_role_matrix_of_the_admin_endpoints(client, people, method, path, 
             assert response.json() == {"detail": "this needs the admin role"}
     anonymous = await client.request(method, path, json=body)
     assert anonymous.status_code == 401
+
+
+# Supervisors read the strategies too (they configure campaigns with the admins); only admins change them.
+STRATEGY_READS = [
+    ("/api/admin/strategies", 200),
+    ("/api/admin/strategies/matrix-none", 404),
+    ("/api/admin/strategies/matrix-none/versions/1", 404),
+]
+
+
+@pytest.mark.parametrize("path, reader_status", STRATEGY_READS, ids=lambda v: str(v))
+async def test_role_matrix_of_the_strategy_reads(client, people, path, reader_status):
+    tokens = {role: (await login(client, name)).json()["access_token"] for role, name in people.items()}
+    readers = (Role.ADMIN, Role.SUPERVISOR)
+    for role, token in tokens.items():
+        response = await client.get(path, headers=bearer(token))
+        assert response.status_code == (reader_status if role in readers else 403), (role, response.text)
+        if role not in readers:
+            assert response.json() == {"detail": "this needs the admin or supervisor role"}
+    assert (await client.get(path)).status_code == 401
 
 
 async def test_forbidden_writes_change_nothing(client, people, api_settings):
