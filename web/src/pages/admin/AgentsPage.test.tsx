@@ -76,3 +76,59 @@ test("a blank capacity and a blank or ill-formed id are refused at their fields 
   expect(within(form).queryByText(/Enter the capacity/)).not.toBeInTheDocument();
   expect(puts(calls)).toHaveLength(0);
 });
+
+const storedDrafts = () =>
+  Object.keys(sessionStorage)
+    .filter((key) => key.startsWith("crm.draft."))
+    .map((key) => sessionStorage.getItem(key)!);
+
+test("an unsaved new agent outlives the page (a sign-in in between): restored with a notice; Discard asks, then empties it", async () => {
+  signedInAs("admin");
+  fakeApi({ "GET /api/admin/agents": () => ({ body: [] }) });
+  const page = renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  let form = await openNewAgent();
+  await userEvent.type(within(form).getByLabelText("Agent id"), "AG7");
+  await userEvent.type(within(form).getByLabelText("Name"), "Mai");
+
+  page.unmount();
+  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  form = await screen.findByRole("form", { name: "Agent" });
+  const notice = within(form).getByRole("status");
+  expect(notice).toHaveTextContent("Your unsaved changes were restored.");
+  expect(within(form).getByLabelText("Agent id")).toHaveValue("AG7");
+  expect(within(form).getByLabelText("Name")).toHaveValue("Mai");
+
+  await userEvent.click(within(notice).getByRole("button", { name: "Discard changes" }));
+  expect(within(notice).getByRole("alertdialog")).toHaveTextContent("Discard the restored entry?");
+  await userEvent.click(within(notice).getByRole("button", { name: "Discard changes" }));
+  expect(within(form).getByLabelText("Agent id")).toHaveValue("");
+  expect(within(form).queryByRole("status")).not.toBeInTheDocument();
+  await userEvent.click(within(form).getByRole("button", { name: "Cancel" }));
+  expect(storedDrafts()).toEqual([]);
+});
+
+test("an agent's unsaved edit comes back after a sign-in and is forgotten once saved", async () => {
+  signedInAs("admin");
+  const calls = fakeApi({
+    "GET /api/admin/agents": () => ({ body: [AGENT] }),
+    "PUT /api/admin/agents/AG1": () => ({ body: AGENT }),
+  });
+  const page = renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "Edit" }));
+  let form = screen.getByRole("form", { name: "Agent" });
+  await userEvent.clear(within(form).getByLabelText("Team"));
+  await userEvent.type(within(form).getByLabelText("Team"), "T-B");
+
+  page.unmount();
+  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  form = await screen.findByRole("form", { name: "Agent" });
+  expect(within(form).getByRole("heading", { name: "Edit AG1" })).toBeInTheDocument();
+  expect(within(form).getByRole("status")).toHaveTextContent("Your unsaved changes were restored.");
+  expect(within(form).getByLabelText("Team")).toHaveValue("T-B");
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  await screen.findByRole("button", { name: "New agent" });
+  expect(screen.queryByRole("form", { name: "Agent" })).not.toBeInTheDocument();
+  expect(puts(calls)[0]!.body).toMatchObject({ name: "Lan", team: "T-B" });
+  expect(puts(calls)[0]!.headers.get("If-None-Match")).toBeNull();
+  expect(storedDrafts()).toEqual([]);
+});

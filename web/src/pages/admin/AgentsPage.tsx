@@ -4,6 +4,7 @@ import { Link } from "react-router-dom";
 
 import { api } from "../../api/client";
 import type { AgentPublic } from "../../api/types";
+import { useSession } from "../../auth/AuthContext";
 import {
   Field,
   buttonClass,
@@ -11,9 +12,11 @@ import {
   secondaryButtonClass,
   tableScrollClass,
 } from "../../components/Field";
+import { RestoredNotice } from "../../components/RestoredNotice";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { BUCKETS } from "../../lib/bucket";
 import { formatDateTime } from "../../lib/format";
+import { useStoredDraft } from "../../lib/storedDraft";
 import { useDraftForm } from "../../lib/useDraftForm";
 import { queuePath } from "../../routes";
 import { agentProblems } from "./adminChecks";
@@ -80,8 +83,17 @@ function toggle(list: string[], value: string): string[] {
   return list.includes(value) ? list.filter((item) => item !== value) : [...list, value];
 }
 
+interface Editing {
+  draft: Draft;
+  isNew: boolean;
+}
+
+const closed = (): Editing | null => null;
+const isClosed = (editing: Editing | null) => editing === null;
+
 function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; onDone: () => void }) {
-  const { draft, set, save, errors, submit } = useDraftForm(
+  const { username } = useSession();
+  const { draft, set, save, errors, submit, cancel, discard, restored } = useDraftForm(
     initial,
     (saved: Draft) =>
       api<AgentPublic>(`/api/admin/agents/${encodeURIComponent(saved.agent_id.trim())}`, {
@@ -92,7 +104,12 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
       }),
     "agents",
     onDone,
-    { validate: (checked: Draft) => agentProblems(checked, isNew), idField: "agent_id" },
+    {
+      validate: (checked: Draft) => agentProblems(checked, isNew),
+      idField: "agent_id",
+      // kept in the tab until saved or cancelled: an expired session loses nothing
+      storeAs: `agent-form/${username}/${isNew ? "new" : `edit/${initial.agent_id}`}`,
+    },
   );
 
   return (
@@ -103,6 +120,14 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
       noValidate
     >
       <h2 className="text-lg font-semibold">{isNew ? "New agent" : `Edit ${initial.agent_id}`}</h2>
+      {restored && (
+        <RestoredNotice
+          question={isNew ? "Discard the restored entry?" : `Go back to ${initial.agent_id} as saved?`}
+          onDiscard={discard}
+        >
+          Your unsaved changes were restored.
+        </RestoredNotice>
+      )}
       {save.error && !Object.keys(errors).length && <ErrorState error={save.error} />}
       <div className="grid gap-3 sm:grid-cols-2">
         <Field
@@ -219,7 +244,7 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
         <button type="submit" className={buttonClass} disabled={save.isPending}>
           {save.isPending ? "Saving…" : "Save"}
         </button>
-        <button type="button" className={secondaryButtonClass} onClick={onDone}>
+        <button type="button" className={secondaryButtonClass} onClick={cancel}>
           Cancel
         </button>
       </div>
@@ -229,7 +254,13 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
 
 export default function AgentsPage() {
   const [team, setTeam] = useState("");
-  const [editing, setEditing] = useState<{ draft: Draft; isNew: boolean } | null>(null);
+  const { username } = useSession();
+  // Which form is open is kept in the tab too, so that it opens again after a sign-in.
+  const { value: editing, setValue: setEditing } = useStoredDraft(
+    `agent-form/${username}/open`,
+    closed,
+    isClosed,
+  );
   const agents = useQuery({
     queryKey: ["agents", team],
     queryFn: ({ signal }) =>

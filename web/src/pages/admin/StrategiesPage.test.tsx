@@ -1,6 +1,7 @@
+import { focusManager } from "@tanstack/react-query";
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { expect, test, vi } from "vitest";
+import { expect, onTestFinished, test, vi } from "vitest";
 
 import { formatDateTime } from "../../lib/format";
 import { fakeApi, renderAt, signedInAs, type Handler } from "../../test/render";
@@ -60,9 +61,9 @@ async function openEditor(routes: Record<string, Handler> = {}) {
     "GET /api/admin/strategies/default": () => ({ body: STRATEGY }),
     ...routes,
   });
-  renderAt("/admin/strategies", "/admin/strategies", <StrategiesPage />);
+  const page = renderAt("/admin/strategies", "/admin/strategies", <StrategiesPage />);
   const group = await screen.findByRole("group", { name: "Group Calls" });
-  return { group, calls };
+  return { group, calls, page };
 }
 
 const VERSION_2 = {
@@ -279,4 +280,132 @@ test("an admin still gets the editor, Publish and the re-evaluation, not the sup
   expect(calls.map((call) => `${call.method} ${call.url.pathname}`)).toContain(
     "GET /api/admin/strategy-tools/catalogue",
   );
+});
+
+/** The drafts kept in the tab's storage. */
+const storedDrafts = () =>
+  Object.keys(sessionStorage)
+    .filter((key) => key.startsWith("crm.draft."))
+    .map((key) => JSON.parse(sessionStorage.getItem(key)!) as unknown);
+
+/** Renames campaign Early in the editor: a change to the draft. */
+async function renameEarly(group: HTMLElement, name: string) {
+  const campaign = within(group).getByRole("group", { name: "Early" });
+  await userEvent.clear(within(campaign).getByLabelText("Name"));
+  await userEvent.type(within(campaign).getByLabelText("Name"), name);
+  expect(within(group).getByRole("group", { name })).toBeInTheDocument();
+}
+
+/** The page again, as after signing in again: a fresh mount over the same tab's storage. */
+async function comeBack(previous: { unmount: () => void }) {
+  previous.unmount();
+  const page = renderAt("/admin/strategies", "/admin/strategies", <StrategiesPage />);
+  const group = await screen.findByRole("group", { name: "Group Calls" });
+  return { page, group };
+}
+
+const [EARLY, LATE] = STRATEGY.groups[0]!.campaigns;
+const RENAMED = [{ ...STRATEGY.groups[0]!, campaigns: [{ ...EARLY!, name: "Early birds" }, LATE!] }];
+
+test("unpublished changes outlive the page (a sign-in in between): restored with a notice; Discard asks, then goes back to the published version", async () => {
+  const { group, page } = await openEditor();
+  await renameEarly(group, "Early birds");
+  expect(storedDrafts()).toEqual([{ base: 3, groups: RENAMED }]);
+
+  const { group: again } = await comeBack(page);
+  expect(within(again).getByRole("group", { name: "Early birds" })).toBeInTheDocument();
+  expect(within(again).queryByRole("group", { name: "Early" })).not.toBeInTheDocument();
+  const notice = screen.getByRole("status");
+  expect(notice).toHaveTextContent("Unpublished changes restored (based on version 3).");
+  expect(notice).not.toHaveTextContent("published since");
+
+  await userEvent.click(within(notice).getByRole("button", { name: "Discard changes" }));
+  const question = within(notice).getByRole("alertdialog", { name: "Discard changes" });
+  expect(question).toHaveTextContent("Discard the unpublished changes and go back to version 3?");
+  await userEvent.click(within(question).getByRole("button", { name: "Keep it" }));
+  expect(within(again).getByRole("group", { name: "Early birds" })).toBeInTheDocument();
+
+  await userEvent.click(within(notice).getByRole("button", { name: "Discard changes" }));
+  await userEvent.click(within(notice).getByRole("button", { name: "Discard changes" }));
+  expect(within(again).getByRole("group", { name: "Early" })).toBeInTheDocument();
+  expect(within(again).queryByRole("group", { name: "Early birds" })).not.toBeInTheDocument();
+  expect(screen.queryByRole("status")).not.toBeInTheDocument();
+  expect(storedDrafts()).toEqual([]);
+});
+
+test("a draft edited back to the published version keeps nothing", async () => {
+  const { group } = await openEditor();
+  await renameEarly(group, "Early birds");
+  expect(storedDrafts()).toHaveLength(1);
+  const campaign = within(group).getByRole("group", { name: "Early birds" });
+  await userEvent.clear(within(campaign).getByLabelText("Name"));
+  await userEvent.type(within(campaign).getByLabelText("Name"), "Early");
+  expect(storedDrafts()).toEqual([]);
+});
+
+test("Publish stores the draft as the new version and keeps nothing in the tab", async () => {
+  let current = STRATEGY;
+  const { group, page, calls } = await openEditor({
+    "GET /api/admin/strategies/default": () => ({ body: current }),
+    "PUT /api/admin/strategies/default": (_url, init) => {
+      current = { ...STRATEGY, version: 4, groups: JSON.parse(String(init.body)).groups };
+      return { body: current };
+    },
+  });
+  await renameEarly(group, "Early birds");
+  expect(storedDrafts()).toHaveLength(1);
+  await userEvent.click(screen.getByRole("button", { name: "Publish" }));
+  expect(await screen.findByText(/^Published version 4/)).toBeInTheDocument();
+  expect(calls.find((call) => call.method === "PUT")!.body).toEqual({ groups: RENAMED });
+  expect(storedDrafts()).toEqual([]);
+
+  const { group: again } = await comeBack(page);
+  expect(within(again).getByRole("group", { name: "Early birds" })).toBeInTheDocument();
+  expect(screen.queryByText(/restored/)).not.toBeInTheDocument();
+});
+
+test("a restored draft says when another version has been published since: Publish would replace it", async () => {
+  let current = STRATEGY;
+  const { group, page } = await openEditor({
+    "GET /api/admin/strategies/default": () => ({ body: current }),
+  });
+  await renameEarly(group, "Early birds");
+  // Meanwhile somebody else publishes version 4.
+  current = { ...STRATEGY, version: 4, published_by: "alice" };
+
+  const { group: again } = await comeBack(page);
+  expect(within(again).getByRole("group", { name: "Early birds" })).toBeInTheDocument();
+  const notice = screen.getByRole("status");
+  expect(notice).toHaveTextContent(
+    "Unpublished changes restored (based on version 3); version 4 has been published since, so Publish would replace it.",
+  );
+  await userEvent.click(within(notice).getByRole("button", { name: "Discard changes" }));
+  expect(within(notice).getByRole("alertdialog")).toHaveTextContent(
+    "Discard the unpublished changes and go back to version 4?",
+  );
+  expect(storedDrafts()).toEqual([{ base: 3, groups: RENAMED }]);
+});
+
+test("while the admin edits, a version published by somebody else is said so: Publish would replace it", async () => {
+  let current = STRATEGY;
+  const { group } = await openEditor({
+    "GET /api/admin/strategies/default": () => ({ body: current }),
+  });
+  await renameEarly(group, "Early birds");
+  expect(screen.queryByRole("status")).not.toBeInTheDocument();
+
+  // Somebody else publishes version 4; the page reads the strategy again when the admin comes back to it.
+  current = { ...STRATEGY, version: 4, published_by: "alice" };
+  const now = Date.now();
+  vi.spyOn(Date, "now").mockReturnValue(now + 60_000);
+  onTestFinished(() => {
+    vi.restoreAllMocks();
+    focusManager.setFocused(undefined);
+  });
+  focusManager.setFocused(false);
+  focusManager.setFocused(true);
+  expect(await screen.findByRole("status")).toHaveTextContent(
+    "Your unpublished changes were based on version 3; version 4 has been published since, so Publish would replace it.",
+  );
+  expect(within(group).getByRole("group", { name: "Early birds" })).toBeInTheDocument();
 });

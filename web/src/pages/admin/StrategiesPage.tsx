@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 
 import { ApiError, api } from "../../api/client";
 import type {
@@ -15,8 +15,10 @@ import { useSession } from "../../auth/AuthContext";
 import { Card } from "../../components/Card";
 import { ConfirmButton } from "../../components/ConfirmButton";
 import { buttonClass, inputBaseClass, secondaryButtonClass } from "../../components/Field";
+import { RestoredNotice } from "../../components/RestoredNotice";
 import { ErrorState, Loading } from "../../components/States";
 import { formatCount, formatDateTime } from "../../lib/format";
+import { sameDraft, useStoredDraft } from "../../lib/storedDraft";
 import {
   NO_VALUE,
   conditionValue,
@@ -33,6 +35,30 @@ import { PublishedStrategy, VersionHistory, type Published } from "./StrategyVer
 const STRATEGY = "default";
 
 type Errors = Record<string, string>;
+
+/**
+ * The admin's unpublished changes, kept in the tab's storage until they are published or discarded (an
+ * expired session sends the admin to the login page and back): the groups, and the version that was
+ * current when the editing began (null: none yet), so the page can say when another has been published
+ * since.
+ */
+interface StrategyDraft {
+  base: number | null;
+  groups: GroupDraft[];
+}
+
+const noDraft = (): StrategyDraft | null => null;
+
+/** What the editor says about unpublished changes: restored after a sign-in, or overtaken by a newer version. */
+function draftLine(base: number | null, restored: boolean, publishedSince: number | undefined): string {
+  const since = base === null ? "begun before the first version was published" : `based on version ${base}`;
+  const start = restored
+    ? `Unpublished changes restored (${since})`
+    : `Your unpublished changes were ${since}`;
+  return publishedSince === undefined
+    ? `${start}.`
+    : `${start}; version ${publishedSince} has been published since, so Publish would replace it.`;
+}
 
 function ErrorText({ errors, path }: { errors: Errors; path: string }) {
   const message = errors[path];
@@ -417,10 +443,21 @@ function StrategyEditor() {
     staleTime: Infinity,
   });
   const current = useCurrentStrategy();
-  const [groups, setGroups] = useState<GroupDraft[] | null>(null);
-  useEffect(() => {
-    if (current.data !== undefined && groups === null) setGroups(current.data?.groups ?? []);
-  }, [current.data, groups]);
+  const published = current.data; // undefined while loading; null before the first Publish
+  const { username } = useSession();
+  // A draft that is the published version again is no change: nothing is kept.
+  const isBlank = useCallback(
+    (draft: StrategyDraft | null) =>
+      draft === null || (published !== undefined && sameDraft(draft.groups, published?.groups ?? [])),
+    [published],
+  );
+  const stored = useStoredDraft(`strategy/${username}/${STRATEGY}`, noDraft, isBlank);
+  const draft = stored.value;
+  const [restoredNotice, setRestoredNotice] = useState(stored.restored);
+  // Without changes the editor shows the published version.
+  const groups = draft?.groups ?? published?.groups ?? [];
+  const setGroups = (next: GroupDraft[]) =>
+    stored.setValue({ base: draft ? draft.base : (published?.version ?? null), groups: next });
 
   const preview = useMutation({
     mutationFn: () =>
@@ -432,10 +469,11 @@ function StrategyEditor() {
   const publish = useMutation({
     mutationFn: () =>
       api<Published>(`/api/admin/strategies/${STRATEGY}`, { method: "PUT", body: { groups } }),
-    onSuccess: (published) => {
-      client.setQueryData(["strategy", STRATEGY], published);
-      setGroups(published.groups);
+    onSuccess: (saved) => {
+      client.setQueryData(["strategy", STRATEGY], saved);
+      stored.setValue(null);
       setLoadedFrom(null);
+      setRestoredNotice(false);
     },
   });
   const reevaluate = useMutation({
@@ -451,9 +489,21 @@ function StrategyEditor() {
     group.campaigns.forEach((c) => counts.set(`${group.group_id}/${c.campaign_id}`, c.customers)),
   );
 
-  if (catalogue.isPending || current.isPending || groups === null) return <Loading />;
+  if (catalogue.isPending || current.isPending) return <Loading />;
   if (catalogue.isError) return <ErrorState error={catalogue.error} />;
   if (current.isError) return <ErrorState error={current.error} />;
+
+  // Back to the published version: the draft is dropped from the tab's storage too.
+  function discard() {
+    stored.setValue(null);
+    setRestoredNotice(false);
+    setLoadedFrom(null);
+    preview.reset();
+    publish.reset();
+  }
+  const changed = draft !== null && !isBlank(draft);
+  // Someone else published since this draft began: Publish would replace their version.
+  const movedOn = changed && current.data !== null && draft.base !== current.data.version;
 
   return (
     <section aria-labelledby="strategies-title" className="space-y-4">
@@ -495,6 +545,18 @@ function StrategyEditor() {
           </button>
         </div>
       </div>
+      {changed && (restoredNotice || movedOn) && (
+        <RestoredNotice
+          question={
+            current.data
+              ? `Discard the unpublished changes and go back to version ${current.data.version}?`
+              : "Discard the unpublished changes?"
+          }
+          onDiscard={discard}
+        >
+          {draftLine(draft.base, restoredNotice, movedOn ? current.data?.version : undefined)}
+        </RestoredNotice>
+      )}
       {publish.isSuccess && (
         <p role="status" className="rounded bg-emerald-50 p-2 text-sm text-emerald-900">
           Published version {publish.data.version}; processors apply it to the next change of each customer.
@@ -550,7 +612,8 @@ function StrategyEditor() {
                 question={`Replace the editor's draft with version ${version.version}? Nothing changes until you Publish.`}
                 confirmLabel="Load into editor"
                 onConfirm={() => {
-                  setGroups(version.groups);
+                  stored.setValue({ base: current.data?.version ?? null, groups: version.groups });
+                  setRestoredNotice(false);
                   setLoadedFrom(version.version);
                   preview.reset();
                   publish.reset();

@@ -1,9 +1,19 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { expect, test } from "vitest";
+import { expect, test, vi } from "vitest";
 
 import { fakeApi, renderAt, signedInAs } from "../../test/render";
 import UsersPage from "./UsersPage";
+
+/** A stored agent login (of agent AG1) as the API lists it. */
+const agentLogin = (username: string) => ({
+  username,
+  role: "agent",
+  agent_id: "AG1",
+  team: null,
+  active: true,
+  created_at: "2026-03-01T00:00:00Z",
+});
 
 async function newLogin(username: string, agentId: string) {
   await userEvent.click(await screen.findByRole("button", { name: "New login" }));
@@ -62,4 +72,70 @@ test("a username with characters the API does not allow is refused at the field,
   );
   expect(within(form).getByLabelText("Username")).toHaveAttribute("aria-invalid", "true");
   expect(calls.filter((call) => call.method === "PUT")).toHaveLength(0);
+});
+
+/** What the tab keeps of unsaved drafts, as stored. */
+const storedDrafts = () =>
+  Object.keys(sessionStorage)
+    .filter((key) => key.startsWith("crm.draft."))
+    .map((key) => sessionStorage.getItem(key)!);
+
+test("an unsaved login outlives the page (a sign-in in between) without its password, which is never stored", async () => {
+  signedInAs("admin");
+  const calls = fakeApi({
+    "GET /api/admin/users": () => ({ body: [] }),
+    "PUT /api/admin/users/clerk": () => ({
+      body: agentLogin("clerk"),
+    }),
+  });
+  const page = renderAt("/admin/users", "/admin/users", <UsersPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "New login" }));
+  let form = screen.getByRole("form", { name: "Login" });
+  await userEvent.type(within(form).getByLabelText("Username"), "clerk");
+  await userEvent.type(within(form).getByLabelText("Agent id"), "AG1");
+  await userEvent.type(within(form).getByLabelText("Password"), "long-enough-password");
+  const kept = storedDrafts();
+  expect(kept.join("\n")).toContain('"clerk"');
+  for (const value of kept) {
+    expect(value).not.toContain("long-enough-password");
+    expect(value).not.toContain("password");
+  }
+
+  page.unmount();
+  renderAt("/admin/users", "/admin/users", <UsersPage />);
+  form = await screen.findByRole("form", { name: "Login" });
+  expect(within(form).getByRole("status")).toHaveTextContent("Your unsaved changes were restored");
+  expect(within(form).getByLabelText("Username")).toHaveValue("clerk");
+  expect(within(form).getByLabelText("Agent id")).toHaveValue("AG1");
+  expect(within(form).getByLabelText("Password")).toHaveValue("");
+
+  await userEvent.type(within(form).getByLabelText("Password"), "another-long-password");
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  await vi.waitFor(() => expect(screen.queryByRole("form", { name: "Login" })).not.toBeInTheDocument());
+  const put = calls.find((call) => call.method === "PUT")!;
+  expect(put.body).toMatchObject({ role: "agent", agent_id: "AG1", password: "another-long-password" });
+  expect(storedDrafts()).toEqual([]);
+});
+
+test("Cancel forgets an unsaved login change; nothing opens again", async () => {
+  signedInAs("admin");
+  fakeApi({
+    "GET /api/admin/users": () => ({
+      body: [agentLogin("lan")],
+    }),
+  });
+  const page = renderAt("/admin/users", "/admin/users", <UsersPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "Edit" }));
+  const form = screen.getByRole("form", { name: "Login" });
+  await userEvent.clear(within(form).getByLabelText("Agent id"));
+  await userEvent.type(within(form).getByLabelText("Agent id"), "AG2");
+  expect(storedDrafts().join("\n")).toContain('"AG2"');
+  await userEvent.click(within(form).getByRole("button", { name: "Cancel" }));
+  expect(screen.queryByRole("form", { name: "Login" })).not.toBeInTheDocument();
+  expect(storedDrafts()).toEqual([]);
+
+  page.unmount();
+  renderAt("/admin/users", "/admin/users", <UsersPage />);
+  expect(await screen.findByRole("button", { name: "Edit" })).toBeInTheDocument();
+  expect(screen.queryByRole("form", { name: "Login" })).not.toBeInTheDocument();
 });

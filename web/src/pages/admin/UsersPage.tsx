@@ -1,8 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 
 import { api } from "../../api/client";
 import type { UserAdminView, UserSave } from "../../api/types";
+import { useSession } from "../../auth/AuthContext";
 import type { Role } from "../../auth/session";
 import {
   Field,
@@ -11,8 +11,10 @@ import {
   secondaryButtonClass,
   tableScrollClass,
 } from "../../components/Field";
+import { RestoredNotice } from "../../components/RestoredNotice";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { formatDateTime } from "../../lib/format";
+import { useStoredDraft } from "../../lib/storedDraft";
 import { useDraftForm } from "../../lib/useDraftForm";
 import { loginProblems } from "./adminChecks";
 
@@ -27,9 +29,21 @@ interface Draft {
   password: string;
 }
 
-function UserForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; onDone: () => void }) {
-  const { draft, set, save, errors, submit } = useDraftForm(
-    initial,
+/** A login as the form opens it; the password field starts empty. */
+type Login = Omit<Draft, "password">;
+
+interface Editing {
+  login: Login;
+  isNew: boolean;
+}
+
+const closed = (): Editing | null => null;
+const isClosed = (editing: Editing | null) => editing === null;
+
+function UserForm({ initial, isNew, onDone }: { initial: Login; isNew: boolean; onDone: () => void }) {
+  const { username: admin } = useSession();
+  const { draft, set, save, errors, submit, cancel, discard, restored } = useDraftForm(
+    { ...initial, password: "" },
     (saved: Draft) => {
       const body: UserSave = {
         role: saved.role,
@@ -47,7 +61,13 @@ function UserForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; 
     },
     "users",
     onDone,
-    { validate: (checked: Draft) => loginProblems(checked, isNew), idField: "username" },
+    {
+      validate: (checked: Draft) => loginProblems(checked, isNew),
+      idField: "username",
+      // kept in the tab until saved or cancelled (an expired session loses nothing), the password never
+      storeAs: `user-form/${admin}/${isNew ? "new" : `edit/${initial.username}`}`,
+      unstored: ["password"],
+    },
   );
 
   return (
@@ -58,6 +78,15 @@ function UserForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; 
       noValidate
     >
       <h2 className="text-lg font-semibold">{isNew ? "New login" : `Edit ${initial.username}`}</h2>
+      {restored && (
+        <RestoredNotice
+          question={isNew ? "Discard the restored entry?" : `Go back to ${initial.username} as saved?`}
+          onDiscard={discard}
+        >
+          Your unsaved changes were restored; a password is never kept, so type it again if you were setting
+          one.
+        </RestoredNotice>
+      )}
       {save.error && !Object.keys(errors).length && <ErrorState error={save.error} />}
       <div className="grid gap-3 sm:grid-cols-3">
         <Field
@@ -140,7 +169,7 @@ function UserForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; 
         <button type="submit" className={buttonClass} disabled={save.isPending}>
           {save.isPending ? "Saving…" : "Save"}
         </button>
-        <button type="button" className={secondaryButtonClass} onClick={onDone}>
+        <button type="button" className={secondaryButtonClass} onClick={cancel}>
           Cancel
         </button>
       </div>
@@ -148,10 +177,16 @@ function UserForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; 
   );
 }
 
-const emptyDraft: Draft = { username: "", role: "agent", agent_id: "", team: "", active: true, password: "" };
+const emptyLogin: Login = { username: "", role: "agent", agent_id: "", team: "", active: true };
 
 export default function UsersPage() {
-  const [editing, setEditing] = useState<{ draft: Draft; isNew: boolean } | null>(null);
+  const { username: admin } = useSession();
+  // Which form is open is kept in the tab too, so that it opens again after a sign-in.
+  const { value: editing, setValue: setEditing } = useStoredDraft(
+    `user-form/${admin}/open`,
+    closed,
+    isClosed,
+  );
   const users = useQuery({
     queryKey: ["users"],
     queryFn: ({ signal }) => api<UserAdminView[]>("/api/admin/users", { query: { limit: 1000 }, signal }),
@@ -165,15 +200,15 @@ export default function UsersPage() {
         <button
           type="button"
           className={`${buttonClass} ml-auto`}
-          onClick={() => setEditing({ draft: emptyDraft, isNew: true })}
+          onClick={() => setEditing({ login: emptyLogin, isNew: true })}
         >
           New login
         </button>
       </div>
       {editing && (
         <UserForm
-          key={editing.draft.username || "new"}
-          initial={editing.draft}
+          key={editing.login.username || "new"}
+          initial={editing.login}
           isNew={editing.isNew}
           onDone={() => setEditing(null)}
         />
@@ -228,13 +263,12 @@ export default function UsersPage() {
                       onClick={() =>
                         setEditing({
                           isNew: false,
-                          draft: {
+                          login: {
                             username: user.username,
                             role: user.role,
                             agent_id: user.agent_id ?? "",
                             team: user.team ?? "",
                             active: user.active,
-                            password: "",
                           },
                         })
                       }
