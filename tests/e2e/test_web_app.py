@@ -291,6 +291,23 @@ def test_a_supervisor_watches_the_dashboard_change(page, product):
     shot(page, "dashboard")
 
 
+def test_a_supervisor_reads_the_strategy_and_cannot_change_it(page, product):
+    sign_in(page, "supervisor")
+    page.get_by_role("link", name="Strategies").click()
+    expect(page.get_by_role("heading", name="Strategy", exact=True)).to_be_visible()
+    expect(page.get_by_text("Read only for supervisors")).to_be_visible()
+    current = page.get_by_role("region", name="Current version")
+    expect(current.get_by_text("Version 1, published")).to_be_visible()
+    expect(current.get_by_text("Early: 1-59 days")).to_be_visible()
+    history = page.get_by_role("region", name="Version history")
+    history.get_by_role("combobox", name="Version to view").select_option("1")
+    expect(history.get_by_text("Version 1, published")).to_be_visible()
+    for name in ("Publish", "Preview", "Re-evaluate all customers", "Load into editor"):
+        expect(page.get_by_role("button", name=name)).to_have_count(0)
+    expect(page.get_by_role("textbox")).to_have_count(0)
+    shot(page, "strategies-supervisor")
+
+
 # ---- administrators ----
 
 
@@ -375,8 +392,8 @@ def test_at_phone_width_no_page_is_wider_than_the_screen(browser, product):
     cif = product.queue(agent_id)[0]["cif"]
     screens = {
         "agent1": [f"/agents/{agent_id}/queue", f"/customers/{cif}"],
-        "supervisor": ["/dashboard", f"/customers/{cif}"],
-        "admin": ["/admin/agents", "/admin/users", "/admin/dead-letters"],
+        "supervisor": ["/dashboard", f"/customers/{cif}", "/admin/strategies"],
+        "admin": ["/admin/agents", "/admin/users", "/admin/dead-letters", "/admin/strategies"],
     }
     for username, paths in screens.items():
         context = browser.new_context(viewport=phone, base_url=product.url, locale="en-US")
