@@ -588,6 +588,7 @@ function StrategyEditor() {
                 confirmLabel="Re-evaluate"
                 onConfirm={() => reevaluate.mutate()}
                 disabled={reevaluate.isPending}
+                tone="neutral"
               />
               {reevaluate.isPending && (
                 <p role="status" className="text-sm text-slate-600">
