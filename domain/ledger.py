@@ -175,22 +175,26 @@ class Ledger:
         """Completed, unreversed payments in ``currency`` made after ``after`` (the loan snapshot's as_of),
         less what reversals take off the snapshot's figures (`snapshot_reversals`): negative when those
         are more."""
-        if not self.reversals:
-            total = ZERO
-            if not self.entries:
-                return total
-        else:
-            total = -sum((r.amount for r in self.snapshot_reversals(currency, after)), ZERO)
+        taken_off = (
+            sum((r.amount for r in self.snapshot_reversals(currency, after)), ZERO)
+            if self.reversals
+            else ZERO
+        )
+        if not self.entries:
+            return ZERO - taken_off  # not -taken_off: that is Decimal("-0") when nothing is taken off
         undone = self.reversed
-        return total + sum(
-            (
-                entry.amount
-                for reference, entry in self.entries.items()
-                if reference not in undone
-                and entry.currency == currency
-                and (after is None or entry.paid_at > after)
-            ),
-            ZERO,
+        return (
+            sum(
+                (
+                    entry.amount
+                    for reference, entry in self.entries.items()
+                    if reference not in undone
+                    and entry.currency == currency
+                    and (after is None or entry.paid_at > after)
+                ),
+                ZERO,
+            )
+            - taken_off
         )
 
     def snapshot_reversals(self, currency: str, after: datetime | None = None) -> list[Reversal]:

@@ -108,7 +108,7 @@ def delete_topics(settings: Settings, names: Iterable[str], timeout: float = 30.
             if error.args[0].name() != "UNKNOWN_TOPIC_OR_PART":
                 raise
     deadline = time.monotonic() + timeout
-    while listed := set(names) & existing_topics(settings).keys():
+    while listed := set(names) & admin.list_topics(timeout=timeout).topics.keys():
         if time.monotonic() > deadline:
             raise InfraError(f"Kafka still lists deleted topics after {timeout:.0f} s: {sorted(listed)}")
         time.sleep(0.1)

@@ -472,7 +472,7 @@ class _Pool:
             for agent in agents
             if agent.agent_id != exclude
         ]
-        back_to = returns_to(*back_after, candidates) if back_after and back_after[0] else None
+        back_to = returns_to(*back_after, candidates) if back_after else None
         if back_to is not None:
             agent_id, reason = back_to, returned(back_to, back_after[0][1])
         else:

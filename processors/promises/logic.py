@@ -83,7 +83,7 @@ def on_payment_fact(state_of: StateOf, fact: dict, config: PromiseConfig) -> lis
         payments = own.get("payments", {})
         if fact["reference_number"] in payments:
             return []
-        horizon = add_days(_clock(state_of, fact["paid_on"]), -KEEP_PAYMENTS_DAYS).isoformat()
+        horizon = add_days(_dates_seen(state_of, fact["paid_on"])[1], -KEEP_PAYMENTS_DAYS).isoformat()
         kept = {ref: p for ref, p in payments.items() if p[1] >= horizon}
         kept[fact["reference_number"]] = [fact["account_number"], fact["paid_on"], fact["amount"]]
         own.set("payments", kept)
@@ -109,18 +109,15 @@ def on_business_date(state_of: StateOf, new_date: date, config: PromiseConfig) -
     return outputs
 
 
-def _latest_day(state_of: StateOf, *payment_days: str | None) -> date:
-    """The newest date seen: the partition's business date, or a payment dated later than it."""
-    days = [d for d in (state_of(PARTITION).get("date"), *payment_days) if d]
-    return max(date.fromisoformat(d) for d in days) if days else date.min
-
-
-def _clock(state_of: StateOf, *payment_days: str | None) -> date:
-    """`_latest_day`, but at most `PAYMENT_LEAD_DAYS` after the business date (when there is one)."""
-    latest, business = _latest_day(state_of, *payment_days), state_of(PARTITION).get("date")
-    return (
-        latest if business is None else min(latest, add_days(date.fromisoformat(business), PAYMENT_LEAD_DAYS))
-    )
+def _dates_seen(state_of: StateOf, *payment_days: str | None) -> tuple[date, date]:
+    """(the newest date seen: the partition's business date, or a payment dated later than it; the clock:
+    that date, but at most `PAYMENT_LEAD_DAYS` after the business date when there is one)."""
+    business = state_of(PARTITION).get("date")
+    days = [d for d in (business, *payment_days) if d]
+    seen = max(date.fromisoformat(d) for d in days) if days else date.min
+    if business is None:
+        return seen, seen
+    return seen, min(seen, add_days(date.fromisoformat(business), PAYMENT_LEAD_DAYS))
 
 
 def _evaluate(state_of: StateOf, cif: str, config: PromiseConfig) -> list[Output]:
@@ -136,7 +133,7 @@ def _evaluate(state_of: StateOf, cif: str, config: PromiseConfig) -> list[Output
         for ref, (account, paid_on, amount) in sorted(payments.items())
     ]
     newest_payment = max((p[1] for p in payments.values()), default=None)
-    seen, as_of = _latest_day(state_of, newest_payment), _clock(state_of, newest_payment)
+    seen, as_of = _dates_seen(state_of, newest_payment)
     outputs: list[Output] = []
     changed = dict(promises)
     next_look: str | None = None
