@@ -30,6 +30,17 @@ export function useStoredDraft<T>(key: string | null, blank: () => T, isBlank: (
   return { value, setValue, restored: restored !== null };
 }
 
+const noneOpen = (): null => null;
+const isNoneOpen = (open: unknown) => open === null;
+
+/**
+ * Which record's form a page has open (null: none), kept in the tab like a draft, so that the form opens
+ * again after a sign-in and shows its restored draft.
+ */
+export function useOpenForm<T>(key: string) {
+  return useStoredDraft<T | null>(key, noneOpen, isNoneOpen);
+}
+
 /** Drop one stored draft now (its form is closing: saved, or cancelled). */
 export function forgetDraft(key: string): void {
   sessionStorage.removeItem(PREFIX + key);

@@ -16,7 +16,7 @@ import { RestoredNotice } from "../../components/RestoredNotice";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { BUCKETS } from "../../lib/bucket";
 import { formatDateTime } from "../../lib/format";
-import { useStoredDraft } from "../../lib/storedDraft";
+import { useOpenForm } from "../../lib/storedDraft";
 import { useDraftForm } from "../../lib/useDraftForm";
 import { queuePath } from "../../routes";
 import { agentProblems } from "./adminChecks";
@@ -87,9 +87,6 @@ interface Editing {
   draft: Draft;
   isNew: boolean;
 }
-
-const closed = (): Editing | null => null;
-const isClosed = (editing: Editing | null) => editing === null;
 
 function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean; onDone: () => void }) {
   const { username } = useSession();
@@ -255,12 +252,7 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
 export default function AgentsPage() {
   const [team, setTeam] = useState("");
   const { username } = useSession();
-  // Which form is open is kept in the tab too, so that it opens again after a sign-in.
-  const { value: editing, setValue: setEditing } = useStoredDraft(
-    `agent-form/${username}/open`,
-    closed,
-    isClosed,
-  );
+  const { value: editing, setValue: setEditing } = useOpenForm<Editing>(`agent-form/${username}/open`);
   const agents = useQuery({
     queryKey: ["agents", team],
     queryFn: ({ signal }) =>

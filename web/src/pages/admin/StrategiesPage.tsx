@@ -30,7 +30,7 @@ import {
   replaceAt,
   valueText,
 } from "./strategyDraft";
-import { PublishedStrategy, VersionHistory, type Published } from "./StrategyVersions";
+import { PublishedStrategy, VersionHistory, publishedLine, type Published } from "./StrategyVersions";
 
 const STRATEGY = "default";
 
@@ -520,10 +520,8 @@ function StrategyEditor() {
             Strategy
           </h1>
           <p className="text-sm text-slate-600">
-            {current.data
-              ? `Version ${current.data.version}, published ${formatDateTime(current.data.published_at)} by ${current.data.published_by}.`
-              : "Not published yet."}{" "}
-            Each group puts a customer in its first matching campaign.
+            {current.data ? publishedLine(current.data) : "Not published yet."} Each group puts a customer in
+            its first matching campaign.
           </p>
         </div>
         <div className="ml-auto flex gap-2">

@@ -18,13 +18,17 @@ export interface Published extends StrategyUpdate {
   published_by: string;
 }
 
+/** "Version N, published <when> by <who>." */
+export const publishedLine = (published: Published) =>
+  `Version ${published.version}, published ${formatDateTime(published.published_at)} by ${published.published_by}.`;
+
 /** A published version: its number, who published it and when, then its groups as text. */
 export function PublishedStrategy({ published, note }: { published: Published; note?: string }) {
   return (
     <>
       <p className="text-sm text-slate-600">
-        Version {published.version}, published {formatDateTime(published.published_at)} by{" "}
-        {published.published_by}.{note ? ` ${note}` : ""}
+        {publishedLine(published)}
+        {note ? ` ${note}` : ""}
       </p>
       <StrategySummary groups={published.groups} />
     </>

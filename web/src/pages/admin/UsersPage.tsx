@@ -14,7 +14,7 @@ import {
 import { RestoredNotice } from "../../components/RestoredNotice";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { formatDateTime } from "../../lib/format";
-import { useStoredDraft } from "../../lib/storedDraft";
+import { useOpenForm } from "../../lib/storedDraft";
 import { useDraftForm } from "../../lib/useDraftForm";
 import { loginProblems } from "./adminChecks";
 
@@ -36,9 +36,6 @@ interface Editing {
   login: Login;
   isNew: boolean;
 }
-
-const closed = (): Editing | null => null;
-const isClosed = (editing: Editing | null) => editing === null;
 
 function UserForm({ initial, isNew, onDone }: { initial: Login; isNew: boolean; onDone: () => void }) {
   const { username: admin } = useSession();
@@ -181,12 +178,7 @@ const emptyLogin: Login = { username: "", role: "agent", agent_id: "", team: "",
 
 export default function UsersPage() {
   const { username: admin } = useSession();
-  // Which form is open is kept in the tab too, so that it opens again after a sign-in.
-  const { value: editing, setValue: setEditing } = useStoredDraft(
-    `user-form/${admin}/open`,
-    closed,
-    isClosed,
-  );
+  const { value: editing, setValue: setEditing } = useOpenForm<Editing>(`user-form/${admin}/open`);
   const users = useQuery({
     queryKey: ["users"],
     queryFn: ({ signal }) => api<UserAdminView[]>("/api/admin/users", { query: { limit: 1000 }, signal }),
