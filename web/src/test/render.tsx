@@ -89,3 +89,10 @@ export function renderApp(path: string) {
     </QueryClientProvider>,
   );
 }
+
+/** The unsaved drafts the tab keeps (web/src/lib/storedDraft.ts), as stored text. */
+export function storedDrafts(): string[] {
+  return Object.keys(sessionStorage)
+    .filter((key) => key.startsWith("crm.draft."))
+    .map((key) => sessionStorage.getItem(key)!);
+}

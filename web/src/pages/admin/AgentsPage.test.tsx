@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 
-import { fakeApi, renderAt, signedInAs } from "../../test/render";
+import { fakeApi, renderAt, signedInAs, storedDrafts } from "../../test/render";
 import AgentsPage from "./AgentsPage";
 
 const AGENT = {
@@ -76,11 +76,6 @@ test("a blank capacity and a blank or ill-formed id are refused at their fields 
   expect(within(form).queryByText(/Enter the capacity/)).not.toBeInTheDocument();
   expect(puts(calls)).toHaveLength(0);
 });
-
-const storedDrafts = () =>
-  Object.keys(sessionStorage)
-    .filter((key) => key.startsWith("crm.draft."))
-    .map((key) => sessionStorage.getItem(key)!);
 
 test("an unsaved new agent outlives the page (a sign-in in between): restored with a notice; Discard asks, then empties it", async () => {
   signedInAs("admin");

@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { expect, onTestFinished, test, vi } from "vitest";
 
 import { formatDateTime } from "../../lib/format";
-import { fakeApi, renderAt, signedInAs, type Handler } from "../../test/render";
+import { fakeApi, renderAt, signedInAs, storedDrafts, type Handler } from "../../test/render";
 import StrategiesPage from "./StrategiesPage";
 
 const CATALOGUE = {
@@ -282,11 +282,8 @@ test("an admin still gets the editor, Publish and the re-evaluation, not the sup
   );
 });
 
-/** The drafts kept in the tab's storage. */
-const storedDrafts = () =>
-  Object.keys(sessionStorage)
-    .filter((key) => key.startsWith("crm.draft."))
-    .map((key) => JSON.parse(sessionStorage.getItem(key)!) as unknown);
+/** The drafts kept in the tab's storage, parsed. */
+const keptDrafts = () => storedDrafts().map((text) => JSON.parse(text) as unknown);
 
 /** Renames campaign Early in the editor: a change to the draft. */
 async function renameEarly(group: HTMLElement, name: string) {
@@ -310,7 +307,7 @@ const RENAMED = [{ ...STRATEGY.groups[0]!, campaigns: [{ ...EARLY!, name: "Early
 test("unpublished changes outlive the page (a sign-in in between): restored with a notice; Discard asks, then goes back to the published version", async () => {
   const { group, page } = await openEditor();
   await renameEarly(group, "Early birds");
-  expect(storedDrafts()).toEqual([{ base: 3, groups: RENAMED }]);
+  expect(keptDrafts()).toEqual([{ base: 3, groups: RENAMED }]);
 
   const { group: again } = await comeBack(page);
   expect(within(again).getByRole("group", { name: "Early birds" })).toBeInTheDocument();
@@ -330,17 +327,17 @@ test("unpublished changes outlive the page (a sign-in in between): restored with
   expect(within(again).getByRole("group", { name: "Early" })).toBeInTheDocument();
   expect(within(again).queryByRole("group", { name: "Early birds" })).not.toBeInTheDocument();
   expect(screen.queryByRole("status")).not.toBeInTheDocument();
-  expect(storedDrafts()).toEqual([]);
+  expect(keptDrafts()).toEqual([]);
 });
 
 test("a draft edited back to the published version keeps nothing", async () => {
   const { group } = await openEditor();
   await renameEarly(group, "Early birds");
-  expect(storedDrafts()).toHaveLength(1);
+  expect(keptDrafts()).toHaveLength(1);
   const campaign = within(group).getByRole("group", { name: "Early birds" });
   await userEvent.clear(within(campaign).getByLabelText("Name"));
   await userEvent.type(within(campaign).getByLabelText("Name"), "Early");
-  expect(storedDrafts()).toEqual([]);
+  expect(keptDrafts()).toEqual([]);
 });
 
 test("Publish stores the draft as the new version and keeps nothing in the tab", async () => {
@@ -353,11 +350,11 @@ test("Publish stores the draft as the new version and keeps nothing in the tab",
     },
   });
   await renameEarly(group, "Early birds");
-  expect(storedDrafts()).toHaveLength(1);
+  expect(keptDrafts()).toHaveLength(1);
   await userEvent.click(screen.getByRole("button", { name: "Publish" }));
   expect(await screen.findByText(/^Published version 4/)).toBeInTheDocument();
   expect(calls.find((call) => call.method === "PUT")!.body).toEqual({ groups: RENAMED });
-  expect(storedDrafts()).toEqual([]);
+  expect(keptDrafts()).toEqual([]);
 
   const { group: again } = await comeBack(page);
   expect(within(again).getByRole("group", { name: "Early birds" })).toBeInTheDocument();
@@ -383,7 +380,7 @@ test("a restored draft says when another version has been published since: Publi
   expect(within(notice).getByRole("alertdialog")).toHaveTextContent(
     "Discard the unpublished changes and go back to version 4?",
   );
-  expect(storedDrafts()).toEqual([{ base: 3, groups: RENAMED }]);
+  expect(keptDrafts()).toEqual([{ base: 3, groups: RENAMED }]);
 });
 
 test("while the admin edits, a version published by somebody else is said so: Publish would replace it", async () => {

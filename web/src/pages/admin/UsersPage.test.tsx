@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test, vi } from "vitest";
 
-import { fakeApi, renderAt, signedInAs } from "../../test/render";
+import { fakeApi, renderAt, signedInAs, storedDrafts } from "../../test/render";
 import UsersPage from "./UsersPage";
 
 /** A stored agent login (of agent AG1) as the API lists it. */
@@ -73,12 +73,6 @@ test("a username with characters the API does not allow is refused at the field,
   expect(within(form).getByLabelText("Username")).toHaveAttribute("aria-invalid", "true");
   expect(calls.filter((call) => call.method === "PUT")).toHaveLength(0);
 });
-
-/** What the tab keeps of unsaved drafts, as stored. */
-const storedDrafts = () =>
-  Object.keys(sessionStorage)
-    .filter((key) => key.startsWith("crm.draft."))
-    .map((key) => sessionStorage.getItem(key)!);
 
 test("an unsaved login outlives the page (a sign-in in between) without its password, which is never stored", async () => {
   signedInAs("admin");
