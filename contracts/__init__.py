@@ -23,6 +23,7 @@ from contracts.dlq import DeadLetter, dead_letter, dead_letter_record
 from contracts.loans import Installment, LoanSnapshot
 from contracts.payments import Payment
 from contracts.promises import PromiseRecord
+from contracts.reassignments import Reassignment
 from contracts.strategies import StrategyConfig
 
 # Topic name → the model of its values, for everything that can be ingested.
@@ -34,7 +35,11 @@ INBOUND = {
     "agent.actions": AgentAction,
     "ops.business-date": BusinessDate,
 }
-CONFIG = {"config.agents": AgentConfig, "config.strategies": StrategyConfig}
+CONFIG = {
+    "config.agents": AgentConfig,
+    "config.strategies": StrategyConfig,
+    "allocation.overrides": Reassignment,
+}
 # Topic name → the model of the values processors produce there.
 OUTBOUND = {
     "delinquency.loans": LoanDelinquency,
@@ -52,6 +57,7 @@ __all__ = [
     "BucketTransition",
     "LoanDelinquency",
     "PromiseRecord",
+    "Reassignment",
     "AgentAssignment",
     "CampaignAssignment",
     "SelectedContactOut",

@@ -7,7 +7,19 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from contracts import CONFIG, INBOUND, OUTBOUND, admin, api, customer_view, dashboard, dlq, search, writes
+from contracts import (
+    CONFIG,
+    INBOUND,
+    OUTBOUND,
+    admin,
+    api,
+    customer_view,
+    dashboard,
+    dlq,
+    reassignments,
+    search,
+    writes,
+)
 from contracts.dlq import DeadLetter
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "contracts"
@@ -37,6 +49,11 @@ API_BODIES: tuple[type[BaseModel], ...] = (
     dlq.DeadLetterPage,
     dlq.RedriveCreate,
     dlq.RedrivePublic,
+    reassignments.AssignmentOptions,
+    reassignments.ReassignmentCreate,
+    reassignments.ReassignmentAccepted,
+    reassignments.RebalanceCreate,
+    reassignments.RebalanceAccepted,
 )
 
 

@@ -7,7 +7,8 @@ list means any; a customer whose language is unknown is not held back by the age
 
 `choose` then picks: the current agent while it still fits (stickiness), otherwise the least loaded fitting
 agent that has room (ties: the smaller agent_id), otherwise none. A customer back in collections soon after
-leaving them returns to their last agent while that agent fits and has room (`returns_to`). Nothing here
+leaving them returns to their last agent while that agent fits and has room (`returns_to`). A supervisor
+may move a customer by hand to an agent that fits and has room (`refusal` says why one cannot). Nothing here
 knows about Kafka or state; the pool state machine that keeps loads, members and the waiting list is
 `processors/allocation/logic.py`.
 """
@@ -28,6 +29,12 @@ NO_FITTING_AGENT = "no fitting agent"
 
 def returned(agent_id: str, until: str) -> str:
     return f"back to agent {agent_id}, who worked the customer until {until}"
+
+
+def reassigned(by: str, from_agent_id: str | None, note: str | None) -> str:
+    """The reason of a supervisor's reassignment, e.g. ``reassigned by sup1 from agent A1: speaks Thai``."""
+    reason = f"reassigned by {by}" + (f" from agent {from_agent_id}" if from_agent_id else "")
+    return f"{reason}: {note}" if note else reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,20 +87,38 @@ class Need:
 
 
 def fits(agent: Agent, need: Need) -> bool:
-    if not agent.active or agent.team != need.team or agent.agent_type != need.agent_type:
-        return False
-    skills = agent.skills
-    if not skills.includes(need.required):
-        return False
-    if skills.products and not need.products <= skills.products:
-        return False
-    if skills.buckets and need.bucket is not None and need.bucket not in skills.buckets:
-        return False
-    return not (skills.languages and need.language is not None and need.language not in skills.languages)
+    return misfit(agent, need) is None
 
 
 def has_room(agent: Agent, load: int) -> bool:
     return agent.active and load < agent.capacity
+
+
+def misfit(agent: Agent, need: Need) -> str | None:
+    """Why ``agent`` does not fit ``need``, in words (the first reason `fits` finds); None when it fits."""
+    skills = agent.skills
+    if not agent.active:
+        return "inactive"
+    if agent.team != need.team or agent.agent_type != need.agent_type:
+        return f"a {agent.agent_type} agent of team {agent.team}, not {need.agent_type} of {need.team}"
+    if not skills.includes(need.required):
+        return "lacks the skills the campaign requires"
+    if skills.products and not need.products <= skills.products:
+        return "does not handle all the customer's products"
+    if skills.buckets and need.bucket is not None and need.bucket not in skills.buckets:
+        return f"does not handle bucket {need.bucket}"
+    if skills.languages and need.language is not None and need.language not in skills.languages:
+        return f"does not speak {need.language}"
+    return None
+
+
+def refusal(agent: Agent, load: int, need: Need) -> str | None:
+    """Why a customer with ``need`` cannot be moved by hand to ``agent``, which carries ``load`` customers: it
+    does not fit (stickiness would move them away again) or is full; None when they can."""
+    reason = misfit(agent, need)
+    if reason is None and load >= agent.capacity:
+        reason = f"full ({load} of {agent.capacity})"
+    return reason
 
 
 def choose(current_agent_id: str | None, candidates: Iterable[tuple[Agent, int]]) -> tuple[str | None, str]:

@@ -26,7 +26,7 @@ INPUTS: dict[str, tuple[str, ...]] = {
         "delinquency.ticks",
         "strategy.reevaluate",
     ),
-    "allocation": ("strategy.assignments", "config.agents", "allocation.requests"),
+    "allocation": ("strategy.assignments", "config.agents", "allocation.requests", "allocation.overrides"),
     "queues": (
         "agent.actions",
         "bank.customers",

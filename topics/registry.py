@@ -125,6 +125,14 @@ _CONFIG = (
         compacted=True,
         partitions=1,
     ),
+    # Facts, not a snapshot (one team's overrides share its key): kept forever so a replay applies them all.
+    TopicSpec(
+        "allocation.overrides",
+        TopicKind.CONFIG,
+        "team",
+        "Supervisors' reassignments of customers to chosen agents, published by the API; keyed by pool "
+        "(team) like allocation.requests, which it is read with.",
+    ),
 )
 
 _OUTBOUND = (

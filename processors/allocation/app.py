@@ -1,12 +1,15 @@
 """Wiring of the allocation processor.
 
 strategy.assignments (key cif) ──┐ stage 1           stage 2: the pool, state keyed by team
-                                 ├─> allocation.requests ─> on_request ─> assignments ─> agent_assignments
-config.agents (key agent_id) ────┘    (key team)       (bad agents ─> config.agents.dlq)
+                                 ├─> allocation.requests ─> on_request ──┐
+config.agents (key agent_id) ────┘    (key team)                         ├─> assignments ─> agent_assignments
+                               allocation.overrides (key team) ─> on_override ─┘
+                               (bad agents and overrides ─> their .dlq twins)
 
 Both stages run in this one application, each over its own dataframes and state stores. Keying the requests
 by team puts all of a team's agents and customers on one partition, so a pool's load counters are exact
 however many partitions and instances there are, and they survive restarts with the exactly-once state.
+Supervisors' reassignments come keyed by team too, so they are read with the requests, into the same store.
 """
 
 from __future__ import annotations
@@ -15,15 +18,21 @@ import logging
 
 from pydantic import ValidationError
 
-from contracts import AgentConfig, StrategyAssignment
+from contracts import AgentConfig, Reassignment, StrategyAssignment
 from contracts.errors import describe
 from crm.settings import Settings
 from domain.errors import DomainError
 from processors.allocation import logic
 from processors.allocation.sink import AssignmentHistorySink, AssignmentOut
-from processors.common.app import make_application, partition_state_access, registry_topic
+from processors.common.app import (
+    make_application,
+    named_stream,
+    partition_state_access,
+    registry_topic,
+    without_time_alignment,
+)
 from processors.common.dead_letters import dead_letter_for_error, dead_letter_output
-from processors.common.metrics import record_skipped
+from processors.common.metrics import record_reassignment, record_skipped
 from processors.common.routing import Routed, route
 
 log = logging.getLogger(__name__)
@@ -63,7 +72,9 @@ def build(settings: Settings):
     strategy = registry_topic(app, settings, STRATEGY, value="bytes")
     agents = registry_topic(app, settings, AGENTS, value="bytes")
     requests = registry_topic(app, settings, logic.REQUESTS)
-    outputs = {name: registry_topic(app, settings, name) for name in (logic.ASSIGNMENTS, f"{AGENTS}.dlq")}
+    overrides = registry_topic(app, settings, logic.OVERRIDES, value="bytes")
+    dead_letters = (f"{AGENTS}.dlq", f"{logic.OVERRIDES}.dlq")
+    outputs = {name: registry_topic(app, settings, name) for name in (logic.ASSIGNMENTS, *dead_letters)}
     outputs[logic.REQUESTS] = requests
 
     # 1. Customers and agents become requests keyed by their pool (the team).
@@ -71,11 +82,15 @@ def build(settings: Settings):
         asked = app.dataframe(topic).apply(stage_one, stateful=True, metadata=True, expand=True)
         route(asked, outputs)
 
-    # 2. Each pool, on the partition its team hashes to, allocates.
-    pools = app.dataframe(requests)
+    # 2. Each pool, on the partition its team hashes to, allocates. The merged stream keeps the requests'
+    # stream id, so the pools' store (and its changelog) is the one written before overrides existed.
+    requested = app.dataframe(requests)
+    pools = named_stream(requested.concat(app.dataframe(overrides)), requested.stream_id)
     state_access = partition_state_access(pools)
 
-    def allocate(request: dict, team: str, _timestamp, _headers) -> list[AssignmentOut]:
+    def allocate(request: dict | bytes | None, team: str, _timestamp, _headers) -> list[Routed]:
+        if not isinstance(request, dict):
+            return reassign(request, team)
         try:
             changes = logic.on_request(state_access(), team, request, settings.allocation_return_days)
         except DomainError as error:
@@ -85,9 +100,30 @@ def build(settings: Settings):
             return []
         return [AssignmentOut(change.cif, change.record, change.seq) for change in changes]
 
+    def reassign(value: bytes | None, team: str) -> list[Routed]:
+        try:
+            override = None if value is None else Reassignment.model_validate_json(value)
+        except ValidationError as error:
+            return [Routed(*dead_letter_for_error(logic.OVERRIDES, team, value, error, NAME))]
+        if override is None or override.team != team:
+            why, kind = (
+                ("a null value is not a reassignment", "NullValue")
+                if override is None
+                else (f"key {team!r} is not the team {override.team!r}", "KeyMismatch")
+            )
+            return [Routed(*dead_letter_output(logic.OVERRIDES, team, value, why, kind, NAME))]
+        changes, outcome, why = logic.on_override(state_access(), team, override.model_dump(mode="json"))
+        record_reassignment(outcome)
+        if outcome == logic.REFUSED:
+            # The API checked it a moment before; the pool changed since (rare). Nothing moves.
+            extra = {"cif": override.cif, "agent_id": override.agent_id, "override_id": override.override_id}
+            log.warning("reassignment not applied: %s", why, extra=extra)
+        return [AssignmentOut(change.cif, change.record, change.seq) for change in changes]
+
     changed = pools.apply(allocate, metadata=True, expand=True)
     route(changed, outputs)
     changed.sink(AssignmentHistorySink(settings.database_url))
+    without_time_alignment(app)  # requests and overrides in arrival order (see without_time_alignment)
     return app
 
 

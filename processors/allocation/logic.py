@@ -15,6 +15,9 @@ Stage 2 (`on_request`) is the pool state machine over a partition's store, under
 - ``left``: cif → [agent_id, business date] of a customer whose stay ended because they left collections,
   so that one back within `CRM_ALLOCATION_RETURN_DAYS` returns to that agent (read and deleted when the
   customer comes back; one small key per cured customer otherwise);
+- ``pins``: cif → [episode, agent_id, reason] of a supervisor's reassignment (`allocation.overrides`) read
+  before the stay it names began (a replay reads the overrides ahead of the re-derived requests): the
+  customer's placement in that stay takes the agent (read only while the counters say some are kept);
 and ``{team}|team``: ``date`` (the newest business date of the team's requests), ``agent_types``.
 
 Every change of a customer's agent (or campaign) is one `Change`: an `assignments` record and its ``seq``
@@ -26,6 +29,7 @@ and their order is the order of the customer's history.
 from __future__ import annotations
 
 import hashlib
+import logging
 import zlib
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -40,13 +44,17 @@ from domain.allocation import (
     Skills,
     choose,
     fits,
+    has_room,
+    reassigned,
+    refusal,
     returned,
     returns_to,
 )
 from domain.errors import DomainError
 from processors.common.date_index import StateLike, StateOf
 
-REQUESTS, ASSIGNMENTS = "allocation.requests", "assignments"
+log = logging.getLogger(__name__)
+REQUESTS, ASSIGNMENTS, OVERRIDES = "allocation.requests", "assignments", "allocation.overrides"
 CUSTOMER, RELEASE, AGENT, AGENT_LEFT = "customer", "release", "agent", "agent_left"
 SHARDS = 64
 # Room for the changes within one episode: a million agent changes in one stay is no real case.
@@ -187,6 +195,47 @@ def on_request(state_of: StateOf, team: str, request: dict, return_days: int = R
     return event.changes
 
 
+class OverrideOutcome(NamedTuple):
+    changes: list[Change]
+    outcome: str  # APPLIED, KEPT_FOR_STAY, ALREADY or REFUSED
+    why: str | None = None  # REFUSED: why, in words
+
+
+APPLIED, KEPT_FOR_STAY, ALREADY, REFUSED = "applied", "kept for its stay", "already so", "refused"
+
+
+def on_override(state_of: StateOf, team: str, override: dict) -> OverrideOutcome:
+    """Apply a supervisor's reassignment (a `Reassignment`, JSON form) to team ``team``'s pool."""
+    event = _Event(state_of, team, None, RETURN_DAYS)
+    pool = event.pool(override["agent_type"])
+    cif, agent_id, episode = override["cif"], override["agent_id"], override["episode"]
+    customer = pool.customer(cif)
+    reason = reassigned(override["requested_by"], override.get("from_agent_id"), override.get("note"))
+    if customer is None or customer["episode"] < episode:
+        pool.keep_pin(cif, episode, agent_id, reason)  # the stay it names has not begun here yet
+        outcome = OverrideOutcome([], KEPT_FOR_STAY)
+    elif customer["episode"] > episode:
+        outcome = OverrideOutcome([], REFUSED, f"the customer's stay {episode} in team {team} is over")
+    elif customer["agent"] == agent_id:
+        outcome = OverrideOutcome([], ALREADY)
+    else:
+        target = pool.agent(agent_id)
+        why = refusal(target, pool.load(agent_id), pool.need(cif)) if target else "not in the pool"
+        if why is None:
+            old = customer["agent"]
+            if old is not None:
+                pool.unassign(cif, old)
+            else:
+                pool.unwait(cif)
+            pool.assign(cif, agent_id)
+            event.record(pool, cif, customer, agent_id, reason)
+            if old is not None:
+                _fill(event, pool, old)
+        outcome = OverrideOutcome([], REFUSED, why) if why else OverrideOutcome(event.changes, APPLIED)
+    event.save()
+    return outcome
+
+
 def _on_customer(event: _Event, request: dict) -> None:
     cif, pool = request["cif"], event.pool(request["agent_type"])
     need = need_of(request)
@@ -194,7 +243,14 @@ def _on_customer(event: _Event, request: dict) -> None:
     customer = pool.customer(cif)
     if customer is None:
         customer = {"episode": request["episode"], "n": -1, "agent": None, "campaign": None}
-        agent_id, reason = pool.place(need, back_after=(pool.left(cif), event.date, event.return_days))
+        pinned = pool.pin(cif, request["episode"])
+        agent_id, reason = pool.place(
+            need, back_after=(pool.left(cif), event.date, event.return_days), pinned=pinned
+        )
+        if pinned is not None and agent_id != pinned[0]:  # kept for this stay, but the agent cannot take it
+            log.warning(
+                "reassignment not applied: does not fit or is full", extra={"cif": cif, "agent_id": pinned[0]}
+            )
         customer.update(need=wire)
         event.record(pool, cif, customer, agent_id, reason)
         return
@@ -409,10 +465,13 @@ class _Pool:
         self._customer_state = state_of(f"{prefix}|customers")
         self._left_state = state_of(f"{prefix}|left")
         self._left: dict[str, list | None] = {}  # changed this event; None: deleted
+        self._pin_state = state_of(f"{prefix}|pins")
+        self._pins: dict[str, list | None] = {}  # changed this event; None: deleted
         # The per-event counters in one key: every request reads it and most write it.
         counters = self._state.get("counters", {})
         self.loads: dict[str, int] = counters.get("loads", {})
         self.waiting_count: int = counters.get("waiting", 0)
+        self.pin_count: int = counters.get("pins", 0)
         self._fingerprint: str = counters.get("roster", "")
         self._roster: _Roster | None = None
         self._roster_changed = self._counters_changed = False
@@ -460,10 +519,15 @@ class _Pool:
         return self.loads.get(agent_id, 0)
 
     def place(
-        self, need: Need, exclude: str | None = None, back_after: tuple | None = None
+        self,
+        need: Need,
+        exclude: str | None = None,
+        back_after: tuple | None = None,
+        pinned: tuple[str, str] | None = None,
     ) -> tuple[str | None, str]:
         """Give the customer the least loaded fitting agent with room, or put them on the waiting list.
-        ``back_after`` = (`left`, today, window days) of a customer back in collections (`returns_to`)."""
+        ``back_after`` = (`left`, today, window days) of a customer back in collections (`returns_to`);
+        ``pinned`` = (agent_id, reason) a supervisor chose for this stay, taken while it fits and has room."""
         loads = self.loads
         candidates = [
             (agent, loads.get(agent.agent_id, 0))
@@ -473,7 +537,9 @@ class _Pool:
             if agent.agent_id != exclude
         ]
         back_to = returns_to(*back_after, candidates) if back_after else None
-        if back_to is not None:
+        if pinned is not None and any(a.agent_id == pinned[0] and has_room(a, n) for a, n in candidates):
+            agent_id, reason = pinned
+        elif back_to is not None:
             agent_id, reason = back_to, returned(back_to, back_after[0][1])
         else:
             agent_id, reason = choose(None, candidates)
@@ -543,6 +609,32 @@ class _Pool:
         if business_date:  # undated (the customer was removed): no return to measure
             self._left[cif] = [agent_id, business_date]
 
+    def keep_pin(self, cif: str, episode: int, agent_id: str, reason: str) -> None:
+        """Keep a reassignment for the customer's stay ``episode`` until it begins (the newest one wins)."""
+        stored = self._stored_pin(cif)
+        if stored is not None and stored[0] > episode:
+            return  # one for a later stay is kept already
+        if stored is None:
+            self.pin_count += 1
+            self._counters_changed = True
+        self._pins[cif] = [episode, agent_id, reason]
+
+    def pin(self, cif: str, episode: int) -> tuple[str, str] | None:
+        """(agent_id, reason) of a reassignment kept for the customer's stay ``episode``, now beginning; one
+        for an earlier stay is forgotten, one for a later stay kept. No read while none is kept."""
+        if not self.pin_count:
+            return None
+        stored = self._stored_pin(cif)
+        if stored is None or stored[0] > episode:
+            return None
+        self._pins[cif] = None
+        self.pin_count -= 1
+        self._counters_changed = True
+        return (stored[1], stored[2]) if stored[0] == episode else None
+
+    def _stored_pin(self, cif: str) -> list | None:
+        return self._pins[cif] if cif in self._pins else self._pin_state.get(cif)
+
     # sharded lists
     def _list(self, kind: str, key: str) -> list[str]:
         if (kind, key) not in self._lists:
@@ -571,6 +663,8 @@ class _Pool:
             _COMPILED[self._fingerprint] = self.roster()
         if self._counters_changed or self._roster_changed:
             counters = {"loads": self.loads, "waiting": self.waiting_count, "roster": self._fingerprint}
+            if self.pin_count:  # absent when none: pools written before pins existed read the same
+                counters["pins"] = self.pin_count
             self._state.set("counters", counters)
         for (kind, key), members in self._lists.items():
             _put(self._member_state if kind == "m" else self._waiting_state, key, members)
@@ -578,6 +672,8 @@ class _Pool:
             _put(self._customer_state, cif, self._customers[cif])
         for cif, left in self._left.items():
             _put(self._left_state, cif, left)
+        for cif, pin in self._pins.items():
+            _put(self._pin_state, cif, pin)
 
 
 def _put(state: StateLike, key: str, value: object) -> None:

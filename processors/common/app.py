@@ -230,6 +230,18 @@ def partition_state_access(sdf: StreamingDataFrame):
     return state_of_current_partition
 
 
+def named_stream(sdf: StreamingDataFrame, stream_id: str) -> StreamingDataFrame:
+    """The (merged) stream under an id of one's choosing.
+
+    The framework names a merged stream (and so its state's changelog topic) after all its topics joined:
+    seven namespaced names overflow Kafka's 249-character limit once the namespace is longer than about a
+    dozen characters, and a topic merged into a stream later would rename its store, losing the state. The
+    clone runs the same stream; its id names the store and the changelog instead. (An internal hook, like
+    `without_time_alignment`: quixstreams is pinned.)
+    """
+    return sdf.__dataframe_clone__(stream=sdf.stream, stream_id=stream_id)
+
+
 def without_time_alignment(app: Application) -> None:
     """Process merged topics in arrival order instead of aligning them by timestamp.
 

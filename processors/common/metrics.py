@@ -57,6 +57,12 @@ SKIPPED = Counter(
     "not JSON or fails its contract there is a bug upstream. By processor, topic and reason.",
     ["processor", "topic", "reason"],
 )
+REASSIGNMENTS = Counter(
+    "crm_allocation_reassignments_total",
+    "Supervisors' reassignments read by the allocation processor, by outcome: applied, kept for its stay "
+    "(read before the customer's stay began), already so, refused (the pool changed since the API checked).",
+    ["outcome"],
+)
 CONSUMER_LAG = Gauge(
     "crm_consumer_lag",
     "Messages of an assigned input partition not yet consumed (last stable offset minus position).",
@@ -194,6 +200,10 @@ def record_dead_letter(processor: str, topic: str, error_type: str) -> None:
 def record_skipped(processor: str, topic: str, reason: str) -> None:
     """An input message of ``topic`` (logical name) skipped for ``reason`` (an exception's type name)."""
     SKIPPED.labels(processor, topic, reason).inc()
+
+
+def record_reassignment(outcome: str) -> None:
+    REASSIGNMENTS.labels(outcome).inc()
 
 
 def record_action(action: dict) -> None:

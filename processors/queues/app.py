@@ -43,6 +43,7 @@ from domain.errors import DomainError
 from domain.priority import PriorityWeights
 from processors.common.app import (
     make_application,
+    named_stream,
     partition_state_access,
     registry_topic,
     without_time_alignment,
@@ -93,17 +94,6 @@ def _member_change(namespace: str, change: logic.Change):
     return member_change(namespace, *change)
 
 
-def _named_stream(sdf, stream_id: str):
-    """The merged stream under a short id of its own.
-
-    The framework names a merged stream (and so its state's changelog topic) after all its topics joined:
-    seven namespaced names overflow Kafka's 249-character limit once the namespace is longer than about a
-    dozen characters. The clone runs the same stream; its id names the store and the changelog instead.
-    (An internal hook, like `without_time_alignment`: quixstreams is pinned.)
-    """
-    return sdf.__dataframe_clone__(stream=sdf.stream, stream_id=stream_id)
-
-
 def build(settings: Settings):
     app = make_application(settings, NAME)
     config = logic.QueueConfig(weights=PriorityWeights(**settings.queue_priority_weights))
@@ -116,7 +106,7 @@ def build(settings: Settings):
     merged = app.dataframe(topics[names[0]])
     for name in names[1:]:
         merged = merged.concat(app.dataframe(topics[name]))
-    merged = _named_stream(merged, NAME)
+    merged = named_stream(merged, NAME)
     state_access = partition_state_access(merged)
     namespace = settings.namespace
 

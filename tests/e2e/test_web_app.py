@@ -119,10 +119,14 @@ def sign_in(page, username: str, screenshot: str | None = None) -> None:
     expect(page).not_to_have_url(re.compile(r"/login$"))
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, at=None) -> None:
+    """The screen as one opens the page, or with ``at`` (a locator) scrolled into the middle of it."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)  # no hover effects or chart tooltips where the last click was
-    page.evaluate("window.scrollTo(0, 0)")  # the page as one opens it: clicks lower down had scrolled it
+    if at is None:
+        page.evaluate("window.scrollTo(0, 0)")  # the page as one opens it: clicks lower down had scrolled it
+    else:
+        at.evaluate("element => element.scrollIntoView({block: 'center'})")
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
@@ -306,6 +310,38 @@ def test_a_supervisor_reads_the_strategy_and_cannot_change_it(page, product):
         expect(page.get_by_role("button", name=name)).to_have_count(0)
     expect(page.get_by_role("textbox")).to_have_count(0)
     shot(page, "strategies-supervisor")
+
+
+def test_a_supervisor_moves_a_customer_to_another_agent_and_the_queues_follow(page, product):
+    source = agent_id_of(product, "agent1")
+    cif, seat = next(
+        (entry["cif"], seat)
+        for entry in product.queue(source)
+        for seat in product.get("admin", "/api/assignments/options", cif=entry["cif"])
+        if seat["agent_id"] == source and any(a["refused"] is None for a in seat["agents"])
+    )
+    target = next(a for a in seat["agents"] if a["refused"] is None)  # the least loaded that can take them
+    sign_in(page, "supervisor")
+    page.goto(f"/customers/{cif}")
+    page.get_by_role("button", name="Reassign").click()
+    form = page.get_by_role("form", name=f"Reassign the {seat['agent_type'].lower()} agent")
+    form.get_by_role("radio", name=re.compile(re.escape(f"({target['agent_id']})"))).check()
+    form.get_by_label("Note (optional)").fill("speaks the customer's dialect")
+    shot(page, "reassign", at=form)
+    form.get_by_role("button", name="Request reassignment").click()
+    expect(form.get_by_role("status")).to_contain_text("is now the customer's", timeout=30_000)
+    deadline = time.monotonic() + 30
+    while cif not in {e["cif"] for e in product.queue(target["agent_id"])} and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert cif in {e["cif"] for e in product.queue(target["agent_id"])}
+    assert cif not in {e["cif"] for e in product.queue(source)}
+    [current] = [
+        a
+        for a in product.get("admin", f"/api/customers/{cif}")["assignment"]["current"]
+        if a["agent_type"] == seat["agent_type"]
+    ]
+    assert current["agent_id"] == target["agent_id"]
+    assert current["reason"] == f"reassigned by supervisor from agent {source}: speaks the customer's dialect"
 
 
 # ---- administrators ----

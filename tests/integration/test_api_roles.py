@@ -69,6 +69,16 @@ MATRIX = {
     ("GET", "/api/dictionaries", None): (200, 200, 200, 200, 200, 200, 401),
     ("GET", "/api/admin/strategies", None): (403, 403, 200, 200, 200, 403, 401),  # supervisors read
     ("GET", "/api/admin/agents", None): (403, 403, 403, 403, 200, 403, 401),
+    ("GET", f"/api/assignments/options?cif={CIF}", None): (403, 403, 200, 404, 200, 403, 401),
+    ("POST", "/api/assignments/rebalance", lambda: {"agent_id": AGENT, "count": 1}): (
+        403,
+        403,
+        202,
+        404,  # another team's agent: as if there were none
+        202,
+        403,
+        401,
+    ),
     ("GET", "/api/admin/strategy-tools/catalogue", None): (403, 403, 200, 200, 200, 403, 401),
     ("GET", "/api/admin/users", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", "/api/admin/dlq", None): (403, 403, 403, 403, 200, 403, 401),

@@ -68,6 +68,24 @@ class World:
             logic.agent_requests(self.state_of(f"a|{agent_id}"), agent_id, None if deleted else config)
         )
 
+    def override(self, cif, agent_id, team="T1", agent_type="CALL", episode=None, by="sup1", note=None):
+        """A supervisor's reassignment for the customer's stay ``episode`` (default: the current one)."""
+        if episode is None:
+            episode = self.customers(team, agent_type)[cif]["episode"]
+        override = {
+            "cif": cif,
+            "team": team,
+            "agent_type": agent_type,
+            "agent_id": agent_id,
+            "episode": episode,
+            "from_agent_id": None,
+            "requested_by": by,
+            "note": note,
+        }
+        changes, self.outcome, why = logic.on_override(self.state_of, team, override)
+        self.changes += changes
+        return [(c.cif, c.record["agent_id"], c.record["reason"]) for c in changes], why
+
     def _apply(self, requests) -> list[tuple[str, str | None, str]]:
         made = []
         for pool, request in requests:
@@ -291,6 +309,97 @@ def test_a_customer_back_in_collections_soon_returns_to_their_agent(
     assert ("T1|CALL|left", "C1") not in world.store  # forgotten once back, whoever took the customer
 
 
+def test_a_reassignment_moves_the_customer_and_the_freed_room_goes_to_a_waiting_customer(world):
+    world.agent("A1", capacity=1)
+    world.agent("A2", capacity=2)
+    world.strategy("C1"), world.strategy("C2"), world.strategy("C3")  # A1, A2, A2
+    world.agent("A2", capacity=3)  # room again: nobody was waiting, so nothing moves
+    world.strategy("C4")  # A2 (A1 is full)
+    world.agent("A3", capacity=1)
+    world.strategy("C5")  # A3
+    world.strategy("C6")  # everyone is full: C6 waits
+    assert world.agent_of("C6") is None
+    made, refused = world.override("C1", "A2", note="speaks the customer's dialect")
+    assert (refused, made, world.outcome) == ("full (3 of 3)", [], logic.REFUSED)
+    world.agent("A2", capacity=4)  # C6 takes the room at once (it was waiting)
+    assert world.agent_of("C6") == "A2"
+    world.agent("A2", capacity=5)
+    made, refused = world.override("C1", "A2", note="speaks the customer's dialect")
+    assert refused is None
+    assert made == [
+        ("C1", "A2", "reassigned by sup1: speaks the customer's dialect"),
+    ]
+    assert world.loads() == {"A2": 5, "A3": 1}
+    world.strategy("C7")  # A1's freed room
+    assert world.agent_of("C7") == "A1"
+    world.strategy("C1", bucket="60-89")  # the next record keeps the chosen agent while it fits
+    assert world.agent_of("C1") == "A2"
+
+
+def test_a_waiting_customer_can_be_given_an_agent_with_room_and_the_history_says_who(world):
+    world.agent("A1", capacity=0)
+    world.strategy("C1")
+    assert world.agent_of("C1") is None
+    world.agent("A2", capacity=1, products=["MORTGAGE"])  # does not handle credit cards: C1 still waits
+    made, refused = world.override("C1", "A2", by="lead")
+    assert (made, refused) == ([], "does not handle all the customer's products")
+    world.agent("A2", capacity=1)
+    assert world.agent_of("C1") == "A2"  # room freed: it took the waiting customer itself
+    world.agent("A3", capacity=1)
+    override = world.override("C1", "A3", by="lead")
+    assert override == ([("C1", "A3", "reassigned by lead")], None)
+    assert world.loads() == {"A3": 1}
+    assert world.override("C1", "A3") == ([], None)  # again: already so, nothing changes
+    assert world.outcome == logic.ALREADY
+
+
+@pytest.mark.parametrize(
+    ("agent", "expected"),
+    [
+        ({"active": False}, "inactive"),
+        ({"team": "T2"}, "not in the pool"),
+        ({"buckets": ["90-119"]}, "does not handle bucket 30-59"),
+        ({"languages": ["th"]}, "does not speak vi"),
+        ({"capacity": 0}, "full (0 of 0)"),
+    ],
+)
+def test_a_reassignment_to_an_agent_that_does_not_fit_or_is_full_changes_nothing(world, agent, expected):
+    world.agent("A1", capacity=2)
+    world.agent("A2", **{"capacity": 2, **agent})
+    world.strategy("C1")
+    before = dict(world.store)
+    assert world.override("C1", "A2") == ([], expected)
+    assert world.store == before
+
+
+def test_a_reassignment_for_a_stay_that_is_over_changes_nothing(world):
+    world.agent("A1"), world.agent("A2")
+    world.strategy("C1")  # stay 1: A1
+    world.strategy("C1", delinquent=False)
+    world.strategy("C1")  # stay 2: back to A1
+    assert world.customers()["C1"]["episode"] == 2
+    assert world.override("C1", "A2", episode=1) == ([], "the customer's stay 1 in team T1 is over")
+
+
+def test_a_reassignment_read_before_its_stay_began_is_applied_when_it_begins(world):
+    """A replay reads the overrides ahead of the requests it derives again: the end is the same."""
+    live = World()
+    for w in (live, world):
+        w.agent("A1", capacity=5), w.agent("A2", capacity=5)
+    # live: stay 1 with A1, cured, stay 2 with A1 again, then moved to A2 by hand
+    live.strategy("C1"), live.strategy("C1", delinquent=False), live.strategy("C1")
+    assert live.override("C1", "A2")[1] is None
+    # replayed: the override first (kept for stay 2), then the customer's records
+    assert world.override("C1", "A2", episode=2) == ([], None)
+    assert world.outcome == logic.KEPT_FOR_STAY
+    assert world.strategy("C1") == [("C1", "A1", "least loaded fitting agent")]  # stay 1: not for it
+    world.strategy("C1", delinquent=False)
+    assert world.strategy("C1") == [("C1", "A2", "reassigned by sup1")]  # stay 2 begins with it
+    assert world.agent_of("C1") == live.agent_of("C1") == "A2"
+    assert not [k for (prefix, k) in world.store if prefix == "T1|CALL|pins"]
+    assert world.store[("T1|CALL|pool", "counters")].get("pins") is None
+
+
 def test_an_unknown_request_is_a_domain_error(world):
     with pytest.raises(logic.UnknownRequest):
         logic.on_request(world.state_of, "T1", {"kind": "nonsense"})
@@ -329,7 +438,17 @@ agent_events = st.tuples(
     st.one_of(st.just([]), st.lists(buckets, unique=True, max_size=1)),
     st.sampled_from([False] * 7 + [True]),  # deleted
 )
-events = st.lists(st.one_of(customer_events, customer_events, agent_events), min_size=20, max_size=80)
+override_events = st.tuples(
+    st.just("override"),
+    st.sampled_from(CIFS),
+    st.sampled_from(AGENTS),
+    team,
+    agent_type,
+    st.sampled_from([0, 0, 0, 1, -1]),  # for the current stay mostly; else the next or the last one
+)
+events = st.lists(
+    st.one_of(customer_events, customer_events, agent_events, override_events), min_size=20, max_size=80
+)
 
 
 def play(world: World, event, step: int) -> None:
@@ -337,6 +456,12 @@ def play(world: World, event, step: int) -> None:
         _, cif, chosen, delinquent, products, bucket = event
         day = f"2026-03-{min(step // 3 + 1, 28):02d}"  # the business date moves on, a day every few events
         world.strategy(cif, chosen, delinquent, products=products, bucket=bucket, date=day)
+    elif event[0] == "override":
+        _, cif, agent_id, team, agent_type, later = event
+        held = world.customers(team, agent_type).get(cif)
+        episodes = world.store.get((f"s|{cif}", "pools"), {}).get("episodes", {})
+        current = held["episode"] if held else episodes.get(agent_type, 0)
+        world.override(cif, agent_id, team, agent_type, episode=max(current + later, 1))
     else:
         _, agent_id, team, agent_type, capacity, active, products, buckets, deleted = event
         world.agent(agent_id, team, capacity, active, agent_type, deleted, products=products, buckets=buckets)
@@ -391,6 +516,9 @@ def check_pool(world: World, team: str, agent_type: str, wanted: dict) -> None:
     assert dict(counted) == loads  # the counters are exact
     left = {key for (prefix, key) in world.store if prefix == f"{team}|{agent_type}|left"}
     assert not left & set(customers)  # a customer back in the pool is no longer remembered as gone
+    pins = [key for (prefix, key) in world.store if prefix == f"{team}|{agent_type}|pins"]
+    counters = world.store.get((f"{team}|{agent_type}|pool", "counters"), {})
+    assert len(pins) == counters.get("pins", 0)  # the count that spares new customers a read is exact
     for agent_id, agent in roster.items():
         assert loads.get(agent_id, 0) <= agent.capacity  # never above capacity
         assert agent.active or loads.get(agent_id, 0) == 0
@@ -407,6 +535,8 @@ def world_need(customer, cif, team, agent_type):
 def check_stickiness(world, team, agent_type, before, roster_before, event) -> None:
     """A customer who had an agent keeps it unless the fit ended, the agent's capacity was lowered, or the
     customer left the pool."""
+    if event[0] == "override":
+        return  # a move by hand is the point
     roster, customers = world.roster(team, agent_type), world.customers(team, agent_type)
     for cif, old in before.items():
         if old is None or cif not in customers or customers[cif]["agent"] == old:

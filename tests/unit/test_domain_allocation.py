@@ -16,6 +16,8 @@ from domain.allocation import (
     Skills,
     choose,
     fits,
+    misfit,
+    refusal,
 )
 
 NEED = Need(
@@ -103,3 +105,22 @@ def test_choose_never_overfills_and_picks_the_least_loaded(pool, current):
         assert (chosen, reason) == (min(with_room)[1], LEAST_LOADED)
     else:
         assert chosen is None and reason == (NO_CAPACITY if candidates else NO_FITTING_AGENT)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "load", "expected"),
+    [
+        (agent(products=["CREDIT_CARD"]), 3, None),
+        (agent(active=False, products=["CREDIT_CARD"]), 0, "inactive"),
+        (agent(team="T2", products=["CREDIT_CARD"]), 0, "a CALL agent of team T2, not CALL of T1"),
+        (agent(), 0, "lacks the skills the campaign requires"),
+        (agent(products=["CREDIT_CARD"], buckets=["90-119"]), 0, "does not handle bucket 30-59"),
+        (agent(products=["CREDIT_CARD"], languages=["th"]), 0, "does not speak vi"),
+        (agent(capacity=3, products=["CREDIT_CARD"]), 3, "full (3 of 3)"),
+    ],
+)
+def test_a_move_by_hand_is_refused_with_the_first_reason_the_agent_cannot_take_the_customer(
+    candidate, load, expected
+):
+    assert refusal(candidate, load, NEED) == expected
+    assert fits(candidate, NEED) == (misfit(candidate, NEED) is None)

@@ -319,6 +319,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reassign
+         * @description Move the customer to `agent_id` (in that agent's team and type of pool). Refused (409) when the
+         *     customer is not in that pool, is with that agent already, or the agent does not fit the customer's
+         *     campaign or is full. The agent keeps the customer while it fits, as any assignment.
+         */
+        post: operations["reassign_api_assignments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assignments/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assignment Options
+         * @description For each pool the customer is in (one per agent type; a team supervisor's team only): its agents,
+         *     those the customer can be moved to first (least loaded first), the others with why not.
+         */
+        get: operations["assignment_options_api_assignments_options_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assignments/rebalance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebalance
+         * @description Move up to `count` of the agent's customers, most recently given first, each to the least loaded
+         *     other agent of the pool that fits them and has room; `stays` counts those no other agent could take.
+         */
+        post: operations["rebalance_api_assignments_rebalance_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/me": {
         parameters: {
             query?: never;
@@ -719,6 +783,28 @@ export interface components {
             province: string | null;
             type: components["schemas"]["EmailType"];
         };
+        /**
+         * AgentChoice
+         * @description One agent of the customer's pool, and whether the customer may be moved to them.
+         */
+        AgentChoice: {
+            /** Agent Id */
+            agent_id: string;
+            /** Capacity */
+            capacity: number;
+            /** Current */
+            current: boolean;
+            /** Fits */
+            fits: boolean;
+            /** Has Room */
+            has_room: boolean;
+            /** Load */
+            load: number;
+            /** Name */
+            name: string;
+            /** Refused */
+            refused: string | null;
+        };
         /** AgentPublic */
         AgentPublic: {
             /**
@@ -864,6 +950,23 @@ export interface components {
              * @default []
              */
             history: components["schemas"]["AssignmentPeriod"][];
+        };
+        /**
+         * AssignmentOptions
+         * @description ``GET /api/assignments/options``: for each pool the customer is in, the agents they could go to.
+         */
+        AssignmentOptions: {
+            /** Agent Id */
+            agent_id: string | null;
+            agent_type: components["schemas"]["AgentType"];
+            /** Agents */
+            agents: components["schemas"]["AgentChoice"][];
+            /** Campaign Id */
+            campaign_id: string | null;
+            /** Cif */
+            cif: string;
+            /** Team */
+            team: string;
         };
         /** AssignmentPeriod */
         AssignmentPeriod: {
@@ -1896,6 +1999,71 @@ export interface components {
             priority: number;
             /** Reason */
             reason: string;
+        };
+        /**
+         * ReassignmentAccepted
+         * @description 202 from ``POST /api/assignments``: what was published; the customer's queue follows in seconds.
+         */
+        ReassignmentAccepted: {
+            /** Agent Id */
+            agent_id: string;
+            agent_type: components["schemas"]["AgentType"];
+            /** Cif */
+            cif: string;
+            /** From Agent Id */
+            from_agent_id: string | null;
+            /** Override Id */
+            override_id: string;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /**
+             * Status
+             * @default accepted
+             * @constant
+             */
+            status: "accepted";
+            /** Team */
+            team: string;
+        };
+        /**
+         * ReassignmentCreate
+         * @description ``POST /api/assignments``: move a customer to ``agent_id`` (the pool is that agent's team and type).
+         */
+        ReassignmentCreate: {
+            /** Agent Id */
+            agent_id: string;
+            /** Cif */
+            cif: string;
+            /** Note */
+            note?: string | null;
+        };
+        /** RebalanceAccepted */
+        RebalanceAccepted: {
+            /** Agent Id */
+            agent_id: string;
+            agent_type: components["schemas"]["AgentType"];
+            /** Moves */
+            moves: components["schemas"]["ReassignmentAccepted"][];
+            /** Stays */
+            stays: number;
+            /** Team */
+            team: string;
+        };
+        /**
+         * RebalanceCreate
+         * @description ``POST /api/assignments/rebalance``: move up to ``count`` of an agent's customers to the other fitting
+         *     agents of the pool, each to the least loaded one with room.
+         */
+        RebalanceCreate: {
+            /** Agent Id */
+            agent_id: string;
+            /** Count */
+            count: number;
+            /** Note */
+            note?: string | null;
         };
         /**
          * RedriveCreate
@@ -3466,6 +3634,206 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    reassign_api_assignments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReassignmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReassignmentAccepted"];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (the same answer, so existence does not leak) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description the move is not possible: `detail` says why (nothing was published) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Kafka did not confirm; nothing was published */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    assignment_options_api_assignments_options_get: {
+        parameters: {
+            query: {
+                /** @description the customer */
+                cif: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentOptions"][];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (the same answer, so existence does not leak) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rebalance_api_assignments_rebalance_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RebalanceCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RebalanceAccepted"];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (the same answer, so existence does not leak) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Kafka did not confirm; nothing was published */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -6,6 +6,7 @@ import { api } from "../api/client";
 import type { CustomerView } from "../api/types";
 import { Card, Figure } from "../components/Card";
 import { Empty, ErrorState, Loading } from "../components/States";
+import { ReassignPanel } from "../features/ReassignPanel";
 import { RecordActionForm } from "../features/RecordActionForm";
 import { useSession } from "../auth/AuthContext";
 import { BucketBadge } from "../lib/bucket";
@@ -158,6 +159,7 @@ export default function CustomerPage() {
         },
       ];
   const canAct = session.role === "agent" || session.role === "supervisor";
+  const canReassign = session.role === "supervisor" || session.role === "admin";
 
   return (
     <div className="space-y-4">
@@ -410,6 +412,7 @@ export default function CustomerPage() {
                 </ul>
               </details>
             )}
+            {canReassign && <ReassignPanel key={customer.cif} cif={customer.cif} />}
           </Card>
           {collaterals.length > 0 && (
             <Card title="Collateral">

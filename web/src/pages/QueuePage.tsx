@@ -5,8 +5,10 @@ import { useNavigate, useParams } from "react-router-dom";
 import { apiRequest } from "../api/client";
 import { latestQueueEventId } from "../api/events";
 import type { QueueEntry } from "../api/types";
+import { useSession } from "../auth/AuthContext";
 import { tableScrollClass } from "../components/Field";
 import { Empty, ErrorState, Loading } from "../components/States";
+import { RebalancePanel } from "../features/RebalancePanel";
 import { BucketBadge } from "../lib/bucket";
 import { complianceRuleLabel } from "../lib/compliance";
 import { formatCount, formatDateTime, formatMoney } from "../lib/format";
@@ -35,6 +37,8 @@ export function nextContactable(entries: QueueEntry[]): QueueEntry | undefined {
 export function QueuePage() {
   const { agentId = "" } = useParams();
   const navigate = useNavigate();
+  const { role } = useSession();
+  const canRebalance = role === "supervisor" || role === "admin";
   const [limit, setLimit] = useState(PAGE);
   const [selected, setSelected] = useState(0);
   const query = useQuery({
@@ -202,6 +206,8 @@ export function QueuePage() {
           )}
         </div>
       )}
+      {/* below the queue: a supervisor reads the queue first */}
+      {canRebalance && <RebalancePanel key={agentId} agentId={agentId} />}
     </section>
   );
 }

@@ -1,0 +1,62 @@
+"""Supervisors (and admins) moving customers between agents: the choices, one customer, a rebalance."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import ConnDep, PublisherDep, RequireRole
+from api.documented_errors import NOT_FOUND
+from api.exact_json import ExactJsonRoute
+from api.services import reassignments as service
+from contracts.admin import Role
+from contracts.common import Identifier
+from contracts.reassignments import (
+    AssignmentOptions,
+    ReassignmentAccepted,
+    ReassignmentCreate,
+    RebalanceAccepted,
+    RebalanceCreate,
+)
+
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/assignments", tags=["assignments"])
+Reassigner = RequireRole(Role.SUPERVISOR, Role.ADMIN)
+_REFUSED = {409: {"description": "the move is not possible: `detail` says why (nothing was published)"}}
+_FAILURES = {503: {"description": "Kafka did not confirm; nothing was published"}}
+
+
+@router.get("/options", response_model=list[AssignmentOptions], responses=NOT_FOUND)
+def assignment_options(
+    user: Reassigner, conn: ConnDep, cif: Identifier = Query(description="the customer")
+) -> list[AssignmentOptions]:
+    """For each pool the customer is in (one per agent type; a team supervisor's team only): its agents,
+    those the customer can be moved to first (least loaded first), the others with why not."""
+    return service.options(conn, user, cif)
+
+
+@router.post(
+    "",
+    response_model=ReassignmentAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={**NOT_FOUND, **_REFUSED, **_FAILURES},
+)
+def reassign(
+    body: ReassignmentCreate, user: Reassigner, conn: ConnDep, publisher: PublisherDep
+) -> ReassignmentAccepted:
+    """Move the customer to `agent_id` (in that agent's team and type of pool). Refused (409) when the
+    customer is not in that pool, is with that agent already, or the agent does not fit the customer's
+    campaign or is full. The agent keeps the customer while it fits, as any assignment."""
+    return service.reassign(conn, publisher, user, body)
+
+
+@router.post(
+    "/rebalance",
+    response_model=RebalanceAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={**NOT_FOUND, **_FAILURES},
+)
+def rebalance(
+    body: RebalanceCreate, user: Reassigner, conn: ConnDep, publisher: PublisherDep
+) -> RebalanceAccepted:
+    """Move up to `count` of the agent's customers, most recently given first, each to the least loaded
+    other agent of the pool that fits them and has room; `stays` counts those no other agent could take."""
+    return service.rebalance(conn, publisher, user, body)
