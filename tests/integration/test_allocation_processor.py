@@ -281,9 +281,9 @@ def test_a_supervisor_reassignment_moves_the_customer_and_one_read_early_waits_f
     for agent_id in ("RA", "RB"):
         allocation.send("config.agents", agent_id, agent(agent_id, team="T3", capacity=3))
     allocation.settle()
-    for cif in ("R1", "R2"):
+    for cif in ("R1", "R2"):  # one at a time: two cifs' records reach the pool in either order
         allocation.send("strategy.assignments", cif, strategy(cif, team="T3"))
-    allocation.settle()
+        allocation.settle()
     assert allocation.current()["R1"][0] == "RA" and allocation.current()["R2"][0] == "RB"
 
     allocation.send("allocation.overrides", "T3", override("R1", "RB", "T3", from_agent_id="RA", note="VIP"))
