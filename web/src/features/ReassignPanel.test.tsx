@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { expect, test } from "vitest";
+import { expect, test, vi } from "vitest";
 
 import type { AgentChoice, AssignmentOptions, CustomerView } from "../api/types";
 import CustomerPage from "../pages/CustomerPage";
@@ -100,6 +100,29 @@ test("a supervisor picks an agent of the pool and requests the move, with a note
     { timeout: 3000 },
   );
   await waitFor(() => expect(customerReads()).toBeGreaterThan(before));
+});
+
+test("a move that does not show within the wait says so", async () => {
+  vi.useFakeTimers({ shouldAdvanceTime: true });
+  try {
+    signedInAs("supervisor", null, "North");
+    customerApi(() => [pool("A-1")]); // the processor never applies it
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    renderAt("/customers/C1", "/customers/:cif", <CustomerPage />);
+    await user.click(await screen.findByRole("button", { name: "Reassign" }));
+    const form = await screen.findByRole("form", { name: "Reassign the call agent" });
+    await user.click(within(form).getByRole("radio", { name: "Chi (A-3)" }));
+    await user.click(within(form).getByRole("button", { name: "Request reassignment" }));
+    expect(await within(form).findByRole("status")).toHaveTextContent("requested");
+    await vi.advanceTimersByTimeAsync(31_000);
+    await waitFor(() =>
+      expect(within(form).getByRole("status")).toHaveTextContent(
+        "The move to Chi (A-3) has not shown yet: the processors may be behind, or the agent filled up",
+      ),
+    );
+  } finally {
+    vi.useRealTimers();
+  }
 });
 
 test("agents the customer cannot go to are disabled, with the reason shown", async () => {

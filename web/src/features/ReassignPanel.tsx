@@ -155,6 +155,14 @@ function PoolForm({
   }
 
   const done = request && request.accepted.agent_id === pool.agent_id;
+  // Past the wait without the move showing: the processor is behind, or the agent filled up meanwhile.
+  const [late, setLate] = useState(false);
+  useEffect(() => {
+    setLate(false);
+    if (!request || done) return;
+    const timer = window.setTimeout(() => setLate(true), Math.max(0, request.until - Date.now()));
+    return () => window.clearTimeout(timer);
+  }, [request, done]);
   return (
     <form
       onSubmit={submit}
@@ -240,7 +248,10 @@ function PoolForm({
         <p role="status" className="rounded bg-emerald-50 p-2 text-sm text-emerald-900">
           {done
             ? `${request.label} is now the customer's ${type} agent.`
-            : `Reassignment to ${request.label} requested; the queue updates in a few seconds.`}
+            : late
+              ? `The move to ${request.label} has not shown yet: the processors may be behind, or the agent ` +
+                "filled up meanwhile (then nothing moves). The assignment history shows what happened."
+              : `Reassignment to ${request.label} requested; the queue updates in a few seconds.`}
         </p>
       )}
       <button type="submit" className={buttonClass} disabled={!chosen || reassign.isPending}>
