@@ -19,6 +19,7 @@ from api.resources import close_resources, open_async_resources, open_resources
 from api.routes import (
     actions,
     admin_agents,
+    admin_dictionaries,
     admin_strategies,
     admin_strategy_tools,
     admin_users,
@@ -83,6 +84,7 @@ def create_app(
         admin_strategies,
         admin_strategy_tools,
         admin_agents,
+        admin_dictionaries,
         admin_users,
         assignments,
         dlq,

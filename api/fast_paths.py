@@ -249,7 +249,9 @@ class FastPaths:
         app = scope["app"]
         scope["route"] = Matched(ACTIONS_PATH)
         try:
-            answer = await answer_action(app.state.resources, app.state.dictionaries, user, action)
+            resources = app.state.resources
+            dictionaries = await app.state.dictionaries.current(resources.pool_async)
+            answer = await answer_action(resources, dictionaries, user, action)
         except Exception as error:
             await _answer_error(scope, receive, send, error)
             return None

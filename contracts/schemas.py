@@ -31,6 +31,8 @@ API_BODIES: tuple[type[BaseModel], ...] = (
     writes.PaymentAccepted,
     writes.ComplianceBlocked,
     writes.DictionariesPublic,
+    writes.DictionariesAdmin,
+    writes.DictionariesUpdate,
     api.LoanPublic,
     customer_view.CustomerView,
     api.QueueEntry,

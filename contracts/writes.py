@@ -20,7 +20,9 @@ __all__ = [
     "ActionAccepted",
     "ActionCreate",
     "ComplianceBlocked",
+    "DictionariesAdmin",
     "DictionariesPublic",
+    "DictionariesUpdate",
     "DictionaryEntry",
     "PaymentAccepted",
     "PaymentCreate",
@@ -72,3 +74,22 @@ def agent_action(body: ActionCreate, action_id: str, agent_id: str) -> AgentActi
     """The message a body becomes once the server has settled its id and agent (raises ValidationError
     when either breaks the contract, e.g. a login name that is not an identifier)."""
     return AgentAction.model_validate({**body.model_dump(), "action_id": action_id, "agent_id": agent_id})
+
+
+class DictionariesAdmin(Contract):
+    """``GET``/``PUT /api/admin/dictionaries``: the dictionaries in force, where they come from, and the codes
+    that cannot be removed (labels can change)."""
+
+    dictionaries: DictionariesPublic
+    source: Literal["built-in", "file", "saved"]  # saved: by an admin, which replaces the file from then on
+    version: int  # saves so far (0: never saved); a PUT names the version it is based on
+    updated_at: datetime | None
+    updated_by: str | None
+    protected: dict[str, list[str]]  # dictionary → its codes the contact rules act on
+
+
+class DictionariesUpdate(Contract):
+    """``PUT /api/admin/dictionaries``: every dictionary, in form order, and the version it was based on."""
+
+    dictionaries: DictionariesPublic
+    version: int  # 0 when nothing was saved before

@@ -150,7 +150,8 @@ class Settings(BaseSettings):
     dictionaries_file: Path | None = Field(
         None,
         description="A JSON file of code dictionaries (action types, subtypes, results, segments, customer "
-        "statuses) replacing the built-in defaults; see docs/api.md.",
+        "statuses) replacing the built-in defaults until an admin saves dictionaries in the web app "
+        "(PUT /api/admin/dictionaries); see docs/api.md.",
     )
     queue_priority_weights: dict[str, int | float] = Field(
         {},

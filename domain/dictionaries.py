@@ -145,3 +145,30 @@ def unknown_action_codes(dictionaries: Dictionaries, action: Mapping[str, str]) 
             allowed = ", ".join(entry.code for entry in getattr(dictionaries, name))
             problems.append((field_name, f"unknown {field_name} code {code!r}; allowed: {allowed}"))
     return problems
+
+
+# Codes the contact rules act on (processors.queues.contacts.ContactCodes' defaults) that must stay
+# recordable: calls count as attempts, and a cease request or a dispute must be recorded to be honoured. A
+# dictionary saved by an admin keeps them (their labels may change).
+PROTECTED_CODES: dict[str, frozenset[str]] = {
+    "action_types": frozenset({"CALL"}),
+    "action_results": frozenset({"CEASE_COMMUNICATION", "DISPUTE", "DISPUTE_RESOLVED"}),
+}
+
+
+def protected_codes(dictionaries: Dictionaries) -> dict[str, list[str]]:
+    """Per dictionary, its codes that cannot be removed (those of :data:`PROTECTED_CODES` it holds)."""
+    return {
+        name: [e.code for e in getattr(dictionaries, name) if e.code in PROTECTED_CODES.get(name, ())]
+        for name in NAMES
+    }
+
+
+def removed_protected(before: Dictionaries, after: Dictionaries) -> list[tuple[str, str]]:
+    """``(dictionary, code)`` of each protected code ``before`` holds and ``after`` lacks."""
+    return [
+        (name, code)
+        for name, codes in protected_codes(before).items()
+        for code in codes
+        if code not in after.codes(name)
+    ]

@@ -15,6 +15,7 @@ from api.exact_json import ExactJsonRoute
 from api.resources import Resources
 from api.security import Principal
 from api.services import actions as service
+from api.services.dictionaries import DictionaryBook, load_dictionaries
 from contracts.admin import Role
 from contracts.writes import ActionAccepted, ActionCreate, ComplianceBlocked, DictionariesPublic
 from domain.dictionaries import Dictionaries
@@ -22,8 +23,10 @@ from domain.dictionaries import Dictionaries
 
 @asynccontextmanager
 async def _dictionaries(app: FastAPI) -> AsyncIterator[None]:
-    """Load the dictionaries when the API starts (after the app's resources): a bad file stops it there."""
-    app.state.dictionaries = service.load_dictionaries(app.state.resources.settings.dictionaries_file)
+    """Load the dictionaries file when the API starts (after the app's resources): a bad file stops it
+    there. An admin's saved dictionaries, when there are any, replace it (`api.services.dictionaries`)."""
+    path = app.state.resources.settings.dictionaries_file
+    app.state.dictionaries = DictionaryBook(load_dictionaries(path), from_file=path is not None)
     yield
 
 
@@ -33,16 +36,17 @@ ActionRecorder = RequireRole(*ACTION_RECORDERS)
 
 
 async def get_dictionaries(request: Request) -> Dictionaries:
-    return request.app.state.dictionaries
+    return await request.app.state.dictionaries.current(request.app.state.resources.pool_async)
 
 
 DictionariesDep = Annotated[Dictionaries, Depends(get_dictionaries)]
 
 
 @router.get("/dictionaries", response_model=DictionariesPublic)
-def dictionaries(_user: CurrentUser, loaded: DictionariesDep) -> dict:
+async def dictionaries(_user: CurrentUser, loaded: DictionariesDep) -> dict:
     """Action types, subtypes and results, customer segments and statuses: each code with its label, in
-    the order forms show them (`CRM_DICTIONARIES_FILE`, else the built-in defaults)."""
+    the order forms show them (as an admin saved them, else `CRM_DICTIONARIES_FILE`, else the built-in
+    defaults)."""
     return loaded.as_dict()
 
 

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 
 import orjson
 import psycopg
@@ -38,10 +37,7 @@ from contracts.writes import ActionAccepted, ActionCreate, agent_action
 from crm.settings import Settings
 from domain.compliance import ComplianceRules, ContactEvent, Decision, Rule, may_contact
 from domain.dictionaries import (
-    DEFAULT_DICTIONARIES,
     Dictionaries,
-    InvalidDictionaries,
-    parse_dictionaries,
     unknown_action_codes,
 )
 from processors.queues.contacts import (
@@ -75,26 +71,6 @@ _REASONS = {
     Rule.OUTSIDE_CALLING_HOURS: "outside calling hours ({rules.calling_hours_start:%H:%M} to "
     "{rules.calling_hours_end:%H:%M} in the customer's time zone, {zone})",
 }
-
-
-# ---- the dictionaries, loaded once when the API starts ----
-
-
-def load_dictionaries(path: Path | None) -> Dictionaries:
-    """The file's dictionaries (``CRM_DICTIONARIES_FILE``), else the defaults; InvalidDictionaries says
-    what is wrong with a bad file, so the API refuses to start instead of rejecting actions later."""
-    if path is None:
-        return DEFAULT_DICTIONARIES
-    try:
-        document = orjson.loads(path.read_bytes())
-    except OSError as error:
-        raise InvalidDictionaries(f"cannot read the dictionaries file {path}: {error.strerror}") from None
-    except orjson.JSONDecodeError as error:
-        raise InvalidDictionaries(f"the dictionaries file {path} is not valid JSON: {error}") from None
-    try:
-        return parse_dictionaries(document)
-    except InvalidDictionaries as error:
-        raise InvalidDictionaries(f"the dictionaries file {path}: {error}") from None
 
 
 # ---- recording ----

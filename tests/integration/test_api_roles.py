@@ -81,6 +81,7 @@ MATRIX = {
     ),
     ("GET", "/api/admin/strategy-tools/catalogue", None): (403, 403, 200, 200, 200, 403, 401),
     ("GET", "/api/admin/users", None): (403, 403, 403, 403, 200, 403, 401),
+    ("GET", "/api/admin/dictionaries", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", "/api/admin/dlq", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", "/api/admin/dlq/payments.dlq", None): (403, 403, 403, 403, 200, 403, 401),
     ("POST", "/api/admin/dlq/payments.dlq/redrive", lambda: {"all": True, "dry_run": True}): (

@@ -5,13 +5,16 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from api.services.actions import load_dictionaries
+from api.services.dictionaries import load_dictionaries
 from contracts.writes import DictionariesPublic
 from domain.dictionaries import (
     DEFAULT_DICTIONARIES,
     NAMES,
+    PROTECTED_CODES,
     InvalidDictionaries,
     parse_dictionaries,
+    protected_codes,
+    removed_protected,
     unknown_action_codes,
 )
 from processors.queues.contacts import DEFAULT_CODES
@@ -91,3 +94,22 @@ def test_loading_the_file(tmp_path):
         load_dictionaries(path)
     with pytest.raises(InvalidDictionaries, match="cannot read the dictionaries file .*missing.json"):
         load_dictionaries(tmp_path / "missing.json")
+
+
+def test_the_codes_the_contact_rules_act_on_are_protected_where_a_dictionary_holds_them():
+    assert protected_codes(DEFAULT_DICTIONARIES)["action_results"] == [
+        "DISPUTE",
+        "DISPUTE_RESOLVED",
+        "CEASE_COMMUNICATION",
+    ]
+    bank = parse_dictionaries({"action_types": [{"code": "VISIT", "label": "Visit"}]})
+    assert protected_codes(bank)["action_types"] == []  # a bank that never had CALL is not made to have it
+    assert removed_protected(DEFAULT_DICTIONARIES, bank) == [("action_types", "CALL")]
+    relabelled = parse_dictionaries({"action_types": [{"code": "CALL", "label": "Gọi điện"}]})
+    assert removed_protected(DEFAULT_DICTIONARIES, relabelled) == []
+    assert removed_protected(bank, DEFAULT_DICTIONARIES) == []
+    # the protected codes are the contact rules' own (processors.queues.contacts.ContactCodes)
+    assert PROTECTED_CODES["action_types"] <= DEFAULT_CODES.call_types
+    codes = DEFAULT_CODES
+    rules = codes.cease_results | codes.dispute_results | codes.dispute_closing_results
+    assert PROTECTED_CODES["action_results"] <= rules

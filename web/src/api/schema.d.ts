@@ -69,6 +69,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/dictionaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Dictionaries
+         * @description The dictionaries in force, where they come from (`built-in`, `file`, or `saved` by an admin), the
+         *     version to name when saving, and the codes that cannot be removed.
+         */
+        get: operations["read_dictionaries_api_admin_dictionaries_get"];
+        /**
+         * Save Dictionaries
+         * @description Replace every dictionary (in form order) as the next version; from then on they replace the file.
+         *     422 naming the dictionary for an empty one, a code twice, or a removed code the contact rules act on
+         *     (`CALL`, `CEASE_COMMUNICATION`, `DISPUTE`, `DISPUTE_RESOLVED`: their labels may change).
+         */
+        put: operations["save_dictionaries_api_admin_dictionaries_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/dlq": {
         parameters: {
             query?: never;
@@ -499,7 +526,8 @@ export interface paths {
         /**
          * Dictionaries
          * @description Action types, subtypes and results, customer segments and statuses: each code with its label, in
-         *     the order forms show them (`CRM_DICTIONARIES_FILE`, else the built-in defaults).
+         *     the order forms show them (as an admin saved them, else `CRM_DICTIONARIES_FILE`, else the built-in
+         *     defaults).
          */
         get: operations["dictionaries_api_dictionaries_get"];
         put?: never;
@@ -1514,6 +1542,29 @@ export interface components {
             overdue_total: string;
         };
         /**
+         * DictionariesAdmin
+         * @description ``GET``/``PUT /api/admin/dictionaries``: the dictionaries in force, where they come from, and the codes
+         *     that cannot be removed (labels can change).
+         */
+        DictionariesAdmin: {
+            dictionaries: components["schemas"]["DictionariesPublic"];
+            /** Protected */
+            protected: {
+                [key: string]: string[];
+            };
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "built-in" | "file" | "saved";
+            /** Updated At */
+            updated_at: string | null;
+            /** Updated By */
+            updated_by: string | null;
+            /** Version */
+            version: number;
+        };
+        /**
          * DictionariesPublic
          * @description ``GET /api/dictionaries``, and the shape of the ``CRM_DICTIONARIES_FILE`` document.
          */
@@ -1528,6 +1579,15 @@ export interface components {
             customer_statuses: components["schemas"]["DictionaryEntry"][];
             /** Segments */
             segments: components["schemas"]["DictionaryEntry"][];
+        };
+        /**
+         * DictionariesUpdate
+         * @description ``PUT /api/admin/dictionaries``: every dictionary, in form order, and the version it was based on.
+         */
+        DictionariesUpdate: {
+            dictionaries: components["schemas"]["DictionariesPublic"];
+            /** Version */
+            version: number;
         };
         /** DictionaryEntry */
         DictionaryEntry: {
@@ -2782,6 +2842,102 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    read_dictionaries_api_admin_dictionaries_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DictionariesAdmin"];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+        };
+    };
+    save_dictionaries_api_admin_dictionaries_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DictionariesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DictionariesAdmin"];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description another save came after the version the body is based on; nothing changed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
