@@ -19,6 +19,7 @@ from datetime import time as clock_time
 from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
+import psycopg
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
@@ -344,6 +345,33 @@ def test_a_supervisor_moves_a_customer_to_another_agent_and_the_queues_follow(pa
     assert current["reason"] == f"reassigned by supervisor from agent {source}: speaks the customer's dialect"
 
 
+def test_a_supervisor_rebalances_an_agents_customers_and_the_queues_follow(page, product):
+    source = agent_id_of(product, "agent1")  # some of their customers fit another agent of the team
+    before = {e["cif"] for e in product.queue(source)}
+    sign_in(page, "supervisor")
+    page.goto(f"/agents/{source}/queue")
+    panel = page.get_by_role("region", name="Rebalance")
+    panel.get_by_label("Customers to move (at most)").fill("2")
+    panel.get_by_label("Note (optional)").fill("agent1 is on leave this afternoon")
+    panel.get_by_role("button", name="Rebalance").click()
+    page.get_by_role("alertdialog", name="Rebalance").get_by_role("button", name="Move customers").click()
+    expect(panel.get_by_role("status")).to_contain_text("Moving 2 customers")
+    moves = panel.get_by_role("list", name="Moved customers").get_by_role("listitem")
+    expect(moves).to_have_count(2)
+    moved = {text.split(" → ")[0].strip(): text.split(" → ")[1].strip() for text in moves.all_inner_texts()}
+    shot(page, "rebalance", at=panel)
+    deadline = time.monotonic() + 30
+    while before & set(moved) & {e["cif"] for e in product.queue(source)} and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not set(moved) & {e["cif"] for e in product.queue(source)}
+    for cif, agent_id in moved.items():
+        current = {
+            a["agent_id"]: a for a in product.get("admin", f"/api/customers/{cif}")["assignment"]["current"]
+        }
+        assert source not in current
+        assert current[agent_id]["reason"].endswith(f"from agent {source}: agent1 is on leave this afternoon")
+
+
 # ---- administrators ----
 
 
@@ -371,6 +399,39 @@ def test_the_admin_strategy_editor_previews_counts_and_the_agents_screen_lists_a
     for agent_id in ("AG00000", "AG00001", "AG00002", "AG00003", "AG00004"):
         expect(page.get_by_role("cell").filter(has_text=agent_id)).to_be_visible()
     shot(page, "agents")
+
+
+def test_an_admin_adds_an_action_result_and_the_agents_action_form_offers_it(page, browser, product):
+    try:
+        sign_in(page, "admin")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Dictionaries").click()
+        expect(page.get_by_role("heading", name="Dictionaries", exact=True)).to_be_visible()
+        results = page.get_by_role("region", name="Action results")
+        expect(results.get_by_text("CEASE_COMMUNICATION cannot be removed")).to_be_visible()
+        results.get_by_role("button", name="Add to Action results").click()
+        added = results.get_by_role("textbox", name=re.compile(r"^Code \d+ of Action results$")).count()
+        results.get_by_label(f"Code {added} of Action results").fill("PART_PROMISE")
+        results.get_by_label(f"Label {added} of Action results").fill("Promises part of it")
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_text(re.compile(r"Saved as version \d+"))).to_be_visible()
+        shot(page, "dictionaries")
+
+        agent = browser.new_context(viewport=VIEWPORT, base_url=product.url, locale="en-US").new_page()
+        sign_in(agent, "agent1")
+        cif = product.queue(agent_id_of(product, "agent1"))[0]["cif"]
+        offered = agent.get_by_label("Result").locator("option", has_text="Promises part of it")
+        deadline = time.monotonic() + 15  # another API worker follows a save within seconds
+        while True:
+            agent.goto(f"/customers/{cif}")
+            expect(agent.get_by_label("Result")).to_be_visible()
+            if offered.count() == 1 or time.monotonic() > deadline:
+                break
+            agent.wait_for_timeout(1000)
+        assert offered.count() == 1
+        agent.context.close()
+    finally:  # the product's later screens, and other runs on this database, see the defaults again
+        with psycopg.connect(product.settings.database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM dictionaries")
 
 
 def test_an_admin_adds_a_login_and_sees_the_apis_reason_when_it_is_refused(page, product):
@@ -429,7 +490,13 @@ def test_at_phone_width_no_page_is_wider_than_the_screen(browser, product):
     screens = {
         "agent1": [f"/agents/{agent_id}/queue", f"/customers/{cif}"],
         "supervisor": ["/dashboard", f"/customers/{cif}", "/admin/strategies"],
-        "admin": ["/admin/agents", "/admin/users", "/admin/dead-letters", "/admin/strategies"],
+        "admin": [
+            "/admin/agents",
+            "/admin/users",
+            "/admin/dead-letters",
+            "/admin/strategies",
+            "/admin/dictionaries",
+        ],
     }
     for username, paths in screens.items():
         context = browser.new_context(viewport=phone, base_url=product.url, locale="en-US")

@@ -19,6 +19,7 @@ const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const StrategiesPage = lazy(() => import("./pages/admin/StrategiesPage"));
 const AgentsPage = lazy(() => import("./pages/admin/AgentsPage"));
 const UsersPage = lazy(() => import("./pages/admin/UsersPage"));
+const DictionariesPage = lazy(() => import("./pages/admin/DictionariesPage"));
 const DeadLettersPage = lazy(() => import("./pages/admin/DeadLettersPage"));
 
 export function makeQueryClient(): QueryClient {
@@ -110,6 +111,14 @@ export function AppRoutes() {
             element={
               <RequireAuth roles={["admin"]}>
                 <UsersPage />
+              </RequireAuth>
+            }
+          />
+          <Route
+            path="/admin/dictionaries"
+            element={
+              <RequireAuth roles={["admin"]}>
+                <DictionariesPage />
               </RequireAuth>
             }
           />

@@ -17,6 +17,7 @@ export function navItems(role: Role, agentId: string | null): NavItem[] {
     { to: "/admin/strategies", label: "Strategies", roles: ["supervisor", "admin"] },
     { to: "/admin/agents", label: "Agents", roles: ["admin"] },
     { to: "/admin/users", label: "Users", roles: ["admin"] },
+    { to: "/admin/dictionaries", label: "Dictionaries", roles: ["admin"] },
     { to: "/admin/dead-letters", label: "Dead letters", roles: ["admin"] },
   ];
   return items.filter((item) => item.roles.includes(role));

@@ -53,7 +53,7 @@ test("a supervisor moves up to N of an agent's customers and sees who went where
   expect(posted[0]!.body).toEqual({ agent_id: "A-1", count: 3, note: "A-1 is on leave" });
   const result = await within(panel).findByRole("status");
   expect(result).toHaveTextContent("Moving 2 customers");
-  expect(result).toHaveTextContent("1 customer stays: no other agent had room.");
+  expect(result).toHaveTextContent("1 customer stays: no other agent of the team fits them and has room.");
   const moved = within(result).getByRole("list", { name: "Moved customers" });
   expect(
     within(moved)
@@ -83,7 +83,7 @@ test("without a note the body has none; a count out of range cannot be sent", as
   await userEvent.click(within(panel).getByRole("button", { name: "Move customers" }));
   expect(calls.find((call) => call.method === "POST")!.body).toEqual({ agent_id: "A-1", count: 10 });
   expect(await within(panel).findByRole("status")).toHaveTextContent(
-    "No customer was moved. 10 customers stay: no other agent had room.",
+    "No customer was moved. 10 customers stay: no other agent of the team fits them and has room.",
   );
 });
 

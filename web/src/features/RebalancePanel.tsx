@@ -123,7 +123,8 @@ function RebalanceResult({ result }: { result: RebalanceAccepted }) {
       <p>
         {moved ? `Moving ${customers(moved)}; the queues update in a few seconds.` : "No customer was moved."}
         {result.stays > 0 &&
-          ` ${customers(result.stays)} ${result.stays === 1 ? "stays" : "stay"}: no other agent had room.`}
+          ` ${customers(result.stays)} ${result.stays === 1 ? "stays" : "stay"}: no other agent of the team ` +
+            "fits them and has room."}
       </p>
       {moved > 0 && (
         <ul aria-label="Moved customers" className="max-h-48 overflow-y-auto text-xs tabular-nums">
