@@ -97,6 +97,7 @@ class DictionaryBook:
 
     async def current(self, pool: psycopg_pool.AsyncConnectionPool) -> Dictionaries:
         if self.stale:
+            self._read_at = self._clock()  # one read per period, however many requests find it stale
             try:
                 async with pool.connection() as conn:
                     cursor = await conn.execute(_SELECT)
