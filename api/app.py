@@ -25,6 +25,7 @@ from api.routes import (
     admin_users,
     assignments,
     auth,
+    cases,
     customers,
     dashboard,
     dlq,
@@ -91,6 +92,7 @@ def create_app(
         queues,
         loans,
         customers,
+        cases,
         search,
     )
     for module in (*routers, actions, payments, dashboard, events):

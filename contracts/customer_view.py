@@ -14,6 +14,7 @@ from pydantic import ConfigDict, WithJsonSchema
 
 from contracts.api import CustomerDelinquency, LoanPublic, PromisePublic
 from contracts.assignments import CampaignAssignment
+from contracts.cases import CaseView
 from contracts.common import MONEY_OUT_SCHEMA, Contract, MoneyOut
 from contracts.customers import Address, Email, Phone
 
@@ -190,3 +191,4 @@ class CustomerView(Contract):
     strategy: StrategyInView | None = None
     assignment: AssignmentInView
     delinquency: DelinquencySummary
+    case: CaseView  # the CRM's own statuses and notes (version 0: never saved)

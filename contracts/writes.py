@@ -68,6 +68,8 @@ class DictionariesPublic(Contract):
     action_results: list[DictionaryEntry]
     segments: list[DictionaryEntry]
     customer_statuses: list[DictionaryEntry]
+    case_states: list[DictionaryEntry]
+    recovery_abilities: list[DictionaryEntry]
 
 
 def agent_action(body: ActionCreate, action_id: str, agent_id: str) -> AgentAction:

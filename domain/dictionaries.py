@@ -1,4 +1,5 @@
-"""The configurable code dictionaries: action types, subtypes and results, customer segments and statuses.
+"""The configurable code dictionaries: action types, subtypes and results, customer segments and statuses,
+case states and recovery abilities.
 
 Each dictionary is an ordered list of codes with a human label (the web app builds its forms from them, in
 this order). The built-in defaults hold what the interfaces promise and what the generator produces; a bank
@@ -67,6 +68,23 @@ DEFAULT_SEGMENTS = _entries(
     ("CORPORATE", "Corporate"),
 )
 DEFAULT_CUSTOMER_STATUSES = _entries(("ACTIVE", "Active"), ("DORMANT", "Dormant"))
+# A case's processing state and the customer's ability to pay (the CRM's own, set by agents and supervisors)
+DEFAULT_CASE_STATES = _entries(
+    ("NEW", "New"),
+    ("CONTACTING", "Trying to reach the customer"),
+    ("NEGOTIATING", "Negotiating"),
+    ("PAYMENT_PLAN", "On a payment plan"),
+    ("SKIP_TRACING", "Skip tracing (no working contact)"),
+    ("HARDSHIP", "Hardship review"),
+    ("LEGAL", "Legal action"),
+    ("WRITE_OFF", "Write-off candidate"),
+)
+DEFAULT_RECOVERY_ABILITIES = _entries(
+    ("HIGH", "Able and willing to pay"),
+    ("MEDIUM", "Able to pay part"),
+    ("LOW", "Unlikely to pay"),
+    ("NONE", "Cannot pay"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +94,8 @@ class Dictionaries:
     action_results: tuple[Entry, ...] = DEFAULT_ACTION_RESULTS
     segments: tuple[Entry, ...] = DEFAULT_SEGMENTS
     customer_statuses: tuple[Entry, ...] = DEFAULT_CUSTOMER_STATUSES
+    case_states: tuple[Entry, ...] = DEFAULT_CASE_STATES
+    recovery_abilities: tuple[Entry, ...] = DEFAULT_RECOVERY_ABILITIES
     _codes: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -94,7 +114,15 @@ class Dictionaries:
         }
 
 
-NAMES = ("action_types", "action_subtypes", "action_results", "segments", "customer_statuses")
+NAMES = (
+    "action_types",
+    "action_subtypes",
+    "action_results",
+    "segments",
+    "customer_statuses",
+    "case_states",
+    "recovery_abilities",
+)
 DEFAULT_DICTIONARIES = Dictionaries()
 
 # Which action field takes its code from which dictionary.

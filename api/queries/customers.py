@@ -24,6 +24,7 @@ import orjson
 import psycopg
 import psycopg_pool
 
+from api.queries.cases import CASE_PARTS, case_view
 from api.queries.loans import derived_dpd
 from api.queries.raw import positional
 from api.security import Principal
@@ -123,9 +124,10 @@ SELECT json_build_object(
                    'reason', x.reason, 'strategy_version', x.strategy_version)
                    ORDER BY x.valid_from DESC, x.agent_type, x.seq DESC), '[]') FROM (
             SELECT * FROM agent_assignments WHERE cif = v.cif
-            ORDER BY valid_from DESC, agent_type, seq DESC LIMIT {ASSIGNMENTS_SHOWN}) x)
+            ORDER BY valid_from DESC, agent_type, seq DESC LIMIT {ASSIGNMENTS_SHOWN}) x),
+    'case', json_build_object({CASE_PARTS})
 )::text
-FROM visible v LEFT JOIN customer_delinquency cd ON cd.cif = v.cif
+FROM visible v LEFT JOIN customer_delinquency cd ON cd.cif = v.cif LEFT JOIN cases k ON k.cif = v.cif
 """
 
 
@@ -188,6 +190,7 @@ def assemble(document: dict[str, Any]) -> CustomerView:
             "strategy": document["strategy"],
             "assignment": {"current": [p for p in history if p["valid_to"] is None], "history": history},
             "delinquency": _delinquency(loans, document["overdue_total"], document["outstanding_total"]),
+            "case": case_view(document["case"]),
         }
     )
 

@@ -59,6 +59,8 @@ async def test_an_admin_saves_a_version_that_the_forms_and_the_action_checks_use
         "action_results": ["DISPUTE", "DISPUTE_RESOLVED", "CEASE_COMMUNICATION"],
         "segments": [],
         "customer_statuses": [],
+        "case_states": [],
+        "recovery_abilities": [],
     }
     results = [e for e in DEFAULTS["action_results"] if e["code"] != "WRONG_NUMBER"]
     results.insert(1, {"code": "PART_PROMISE", "label": "Promises part of it"})

@@ -67,6 +67,7 @@ MATRIX = {
     ("POST", "/api/payments", payment_body): (403, 403, 403, 403, 202, 202, 401),
     ("GET", "/api/dashboard/portfolio", None): (403, 403, 200, 200, 200, 403, 401),
     ("GET", "/api/dictionaries", None): (200, 200, 200, 200, 200, 200, 401),
+    ("GET", f"/api/cases/{CIF}", None): (200, 404, 200, 404, 200, 200, 401),
     ("GET", "/api/admin/strategies", None): (403, 403, 200, 200, 200, 403, 401),  # supervisors read
     ("GET", "/api/admin/agents", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", f"/api/assignments/options?cif={CIF}", None): (403, 403, 200, 404, 200, 403, 401),

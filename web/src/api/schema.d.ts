@@ -468,6 +468,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cases/{cif}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Case
+         * @description The case (any role that may see the customer; 404 otherwise): state, recovery ability, notes, the
+         *     open follow-up date from the actions, and the version to name when saving (0: never saved).
+         */
+        get: operations["read_case_api_cases__cif__get"];
+        /**
+         * Save Case
+         * @description Save the case as the next version (agents: their customers'; supervisors: their team's). The state
+         *     and recovery ability are codes of the `case_states` and `recovery_abilities` dictionaries (422
+         *     otherwise); `version` is the one it was based on (409 when someone saved since). Audited as
+         *     `case.update` with what changed.
+         */
+        put: operations["save_case_api_cases__cif__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{cif}": {
         parameters: {
             query?: never;
@@ -1153,6 +1181,40 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * CaseUpdate
+         * @description ``PUT /api/cases/{cif}``: the case as it should be, and the version it was based on.
+         */
+        CaseUpdate: {
+            /**
+             * Notes
+             * @default
+             */
+            notes?: string;
+            /** Recovery Ability */
+            recovery_ability?: string | null;
+            /** State */
+            state?: string | null;
+            /** Version */
+            version: number;
+        };
+        /** CaseView */
+        CaseView: {
+            /** Follow Up Date */
+            follow_up_date: string | null;
+            /** Notes */
+            notes: string;
+            /** Recovery Ability */
+            recovery_ability: string | null;
+            /** State */
+            state: string | null;
+            /** Updated At */
+            updated_at: string | null;
+            /** Updated By */
+            updated_by: string | null;
+            /** Version */
+            version: number;
+        };
         /** CollateralInView */
         CollateralInView: {
             /**
@@ -1384,6 +1446,7 @@ export interface components {
             assignment: components["schemas"]["AssignmentInView"];
             /** Business Date */
             business_date: string | null;
+            case: components["schemas"]["CaseView"];
             /**
              * Collaterals
              * @default []
@@ -1575,8 +1638,12 @@ export interface components {
             action_subtypes: components["schemas"]["DictionaryEntry"][];
             /** Action Types */
             action_types: components["schemas"]["DictionaryEntry"][];
+            /** Case States */
+            case_states: components["schemas"]["DictionaryEntry"][];
             /** Customer Statuses */
             customer_statuses: components["schemas"]["DictionaryEntry"][];
+            /** Recovery Abilities */
+            recovery_abilities: components["schemas"]["DictionaryEntry"][];
             /** Segments */
             segments: components["schemas"]["DictionaryEntry"][];
         };
@@ -4093,6 +4160,124 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    read_case_api_cases__cif__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cif: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseView"];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (the same answer, so existence does not leak) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_case_api_cases__cif__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cif: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseView"];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (the same answer, so existence does not leak) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description saved by someone else since the version the body is based on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };

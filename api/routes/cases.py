@@ -1,0 +1,35 @@
+"""A customer's case: the CRM's own statuses of the collection work on them, and the master notes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import ConnDep, CurrentUser, RequireRole
+from api.documented_errors import NOT_FOUND
+from api.exact_json import ExactJsonRoute
+from api.routes.actions import ACTION_RECORDERS, DictionariesDep
+from api.routes.customers import CifPath
+from api.services import cases as service
+from contracts.cases import CaseUpdate, CaseView
+
+router = APIRouter(route_class=ExactJsonRoute, prefix="/api/cases", tags=["cases"])
+CaseWorker = RequireRole(*ACTION_RECORDERS)  # who works the customer records actions and keeps the case
+_STALE = {409: {"description": "saved by someone else since the version the body is based on"}}
+
+
+@router.get("/{cif:path}", response_model=CaseView, responses=NOT_FOUND)
+def read_case(cif: CifPath, user: CurrentUser, conn: ConnDep) -> CaseView:
+    """The case (any role that may see the customer; 404 otherwise): state, recovery ability, notes, the
+    open follow-up date from the actions, and the version to name when saving (0: never saved)."""
+    return service.read(conn, user, cif)
+
+
+@router.put("/{cif:path}", response_model=CaseView, responses={**NOT_FOUND, **_STALE})
+def save_case(
+    cif: CifPath, body: CaseUpdate, user: CaseWorker, conn: ConnDep, loaded: DictionariesDep
+) -> CaseView:
+    """Save the case as the next version (agents: their customers'; supervisors: their team's). The state
+    and recovery ability are codes of the `case_states` and `recovery_abilities` dictionaries (422
+    otherwise); `version` is the one it was based on (409 when someone saved since). Audited as
+    `case.update` with what changed."""
+    return service.save(conn, user, cif, body, loaded)

@@ -1,0 +1,64 @@
+"""Saving a customer's case: the caller may see the customer, the codes are in the dictionaries, the save is
+based on the version in force (409 otherwise, so one person's save never silently undoes another's), and it
+is audited with what changed."""
+
+from __future__ import annotations
+
+import psycopg
+from fastapi.exceptions import RequestValidationError
+
+from api.errors import Conflict, NotFound
+from api.queries import audit, cases
+from api.queries.assignments import customer_exists
+from api.security import Principal
+from api.visibility import may_see_customer
+from contracts.cases import CaseUpdate, CaseView
+from domain.dictionaries import Dictionaries
+
+_CODED = {"state": "case_states", "recovery_ability": "recovery_abilities"}
+
+
+def read(conn: psycopg.Connection, user: Principal, cif: str) -> CaseView:
+    _visible(conn, user, cif)
+    return CaseView.model_validate(cases.read(conn, cif))
+
+
+def save(
+    conn: psycopg.Connection, user: Principal, cif: str, body: CaseUpdate, dictionaries: Dictionaries
+) -> CaseView:
+    problems = [
+        {
+            "type": "value_error",
+            "loc": ("body", field),
+            "msg": f"unknown {field} code {code!r}; allowed: "
+            + ", ".join(e.code for e in getattr(dictionaries, name)),
+        }
+        for field, name in _CODED.items()
+        if (code := getattr(body, field)) is not None and code not in dictionaries.codes(name)
+    ]
+    if problems:
+        raise RequestValidationError(problems)
+    with conn.transaction():
+        _visible(conn, user, cif)
+        version = cases.current_version(conn, cif)
+        before = cases.read(conn, cif)
+        if body.version != version:
+            raise Conflict(
+                f"the case was saved by {before['updated_by']} at {before['updated_at']} since version "
+                f"{body.version} was read: it is at version {version}; read it again and redo the change"
+            )
+        cases.save(conn, cif, body.state, body.recovery_ability, body.notes, version + 1, user.username)
+        changed = {
+            field: getattr(body, field)
+            for field in ("state", "recovery_ability", "notes")
+            if getattr(body, field) != before[field]
+        }
+        audit.record(
+            conn, user.username, "case.update", f"customer:{cif}", {"version": version + 1, **changed}
+        )
+    return CaseView.model_validate(cases.read(conn, cif))
+
+
+def _visible(conn: psycopg.Connection, user: Principal, cif: str) -> None:
+    if not customer_exists(conn, cif) or not may_see_customer(conn, user, cif):
+        raise NotFound(f"no customer {cif!r}")

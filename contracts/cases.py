@@ -1,0 +1,29 @@
+"""A customer's case (`GET`/`PUT /api/cases/{cif}`, and ``case`` in the 360 view): the CRM's own statuses of
+the collection work, the master notes, and the open follow-up date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from contracts.common import Code, Contract, LongText
+
+
+class CaseView(Contract):
+    state: str | None  # a code of the `case_states` dictionary; None: not set yet
+    recovery_ability: str | None  # a code of `recovery_abilities`; None: not assessed
+    notes: str  # the master notes ("" when none)
+    # The follow-up date the latest action set, unless an action on or after that day completed it (as the
+    # queue ranks it); set by recording an action, not here
+    follow_up_date: date | None
+    version: int  # saves so far (0: never saved); a PUT names the version it is based on
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+class CaseUpdate(Contract):
+    """``PUT /api/cases/{cif}``: the case as it should be, and the version it was based on."""
+
+    state: Code | None = None
+    recovery_ability: Code | None = None
+    notes: LongText = ""
+    version: int

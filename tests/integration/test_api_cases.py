@@ -1,0 +1,165 @@
+"""A customer's case over real PostgreSQL: its statuses and notes saved as versions by who works the customer,
+codes from the dictionaries, the open follow-up date from the actions, in the 360 view too, and who may
+read or change it."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+import psycopg
+import pytest
+
+from contracts.admin import Role
+from tests.api_client import token
+from tests.integration.test_api_actions import World
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+
+@pytest.fixture(scope="module")
+def world(api_settings) -> World:
+    return World(api_settings)
+
+
+def path(cif: str) -> str:
+    return f"/api/cases/{quote(cif, safe='')}"
+
+
+def action(world: World, cif: str, n: int, at: str, follow_up: str | None = None) -> None:
+    """An action as the promises processor stores it."""
+    with psycopg.connect(world.settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO actions (action_id, cif, agent_id, type, subtype, result, at, follow_up_date)"
+            " VALUES (%s, %s, %s, 'CALL', 'OUTBOUND', 'CALLBACK', %s, %s)",
+            (f"{cif}-F{n}", cif, world.agent, at, follow_up),
+        )
+
+
+async def test_the_agent_saves_the_case_as_versions_and_the_360_view_shows_it(client, world, api_settings):
+    cif = world.customer("CASE")
+    agent = token(Role.AGENT, world.agent)
+    empty = await client.get(path(cif), headers=agent)
+    assert empty.status_code == 200, empty.text
+    assert empty.json() == {
+        "state": None,
+        "recovery_ability": None,
+        "notes": "",
+        "follow_up_date": None,
+        "version": 0,
+        "updated_at": None,
+        "updated_by": None,
+    }
+    body = {
+        "state": "NEGOTIATING",
+        "recovery_ability": "MEDIUM",
+        "notes": "Lost his job.\nCall after 5pm.",
+        "version": 0,
+    }
+    saved = await client.put(path(cif), json=body, headers=agent)
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["version"], saved.json()["updated_by"], saved.json()["notes"]) == (
+        1,
+        "agent-user",
+        "Lost his job.\nCall after 5pm.",
+    )
+    supervisor = token(Role.SUPERVISOR, team="T-ACT")
+    again = {**body, "state": "PAYMENT_PLAN", "version": 1}
+    assert (await client.put(path(cif), json=again, headers=supervisor)).json()["version"] == 2
+    view = await client.get(f"/api/customers/{cif}", headers=token(Role.ADMIN))
+    assert view.json()["case"]["state"] == "PAYMENT_PLAN" and view.json()["case"]["version"] == 2
+    with psycopg.connect(api_settings.database_url) as conn:
+        audited = conn.execute(
+            "SELECT who, details FROM audit_log WHERE action = 'case.update' AND target = %s ORDER BY at",
+            (f"customer:{cif}",),
+        ).fetchall()
+    assert audited == [
+        (
+            "agent-user",
+            {"version": 1, "state": "NEGOTIATING", "recovery_ability": "MEDIUM", "notes": body["notes"]},
+        ),
+        ("supervisor-user", {"version": 2, "state": "PAYMENT_PLAN"}),  # only what changed
+    ]
+
+
+async def test_a_save_based_on_an_older_version_is_refused_and_changes_nothing(client, world):
+    cif = world.customer("CASESTALE")
+    agent = token(Role.AGENT, world.agent)
+    first = {"state": "CONTACTING", "notes": "", "version": 0}
+    assert (await client.put(path(cif), json=first, headers=agent)).status_code == 200
+    late = await client.put(path(cif), json={"state": "LEGAL", "version": 0}, headers=agent)
+    assert late.status_code == 409
+    assert late.json()["detail"].startswith("the case was saved by agent-user at ")
+    assert late.json()["detail"].endswith("it is at version 1; read it again and redo the change")
+    assert (await client.get(path(cif), headers=agent)).json()["state"] == "CONTACTING"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (
+            {"state": "ON_HOLD"},
+            "state",
+            "unknown state code 'ON_HOLD'; allowed: NEW, CONTACTING, NEGOTIATING",
+        ),
+        (
+            {"recovery_ability": "MAYBE"},
+            "recovery_ability",
+            "unknown recovery_ability code 'MAYBE'; allowed: HIGH",
+        ),
+        ({"state": "legal"}, "state", "String should match pattern"),
+        ({"notes": "x" * 4001}, "notes", "String should have at most 4000 characters"),
+    ],
+)
+async def test_a_code_outside_the_dictionaries_or_too_long_notes_are_422_at_the_field(
+    client, world, body, field, message
+):
+    cif = world.customer(f"CASEBAD-{uuid.uuid4().hex[:6]}")
+    response = await client.put(
+        path(cif), json={"version": 0, **body}, headers=token(Role.AGENT, world.agent)
+    )
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["body", field] and problem["msg"].startswith(message)
+
+
+async def test_the_follow_up_date_is_the_latest_one_an_action_set_until_an_action_on_or_after_it(
+    client, world
+):
+    cif = world.customer("CASEFOLLOW")
+    agent = token(Role.AGENT, world.agent)
+    action(world, cif, 1, "2026-03-02T09:00:00+00:00", follow_up="2026-03-05")
+    action(world, cif, 2, "2026-03-03T09:00:00+00:00", follow_up="2026-03-09")  # the latest set wins
+    action(world, cif, 3, "2026-03-04T09:00:00+00:00")  # before the day: still open
+    assert (await client.get(path(cif), headers=agent)).json()["follow_up_date"] == "2026-03-09"
+    action(world, cif, 4, "2026-03-09T15:00:00+00:00")  # on the day: done
+    assert (await client.get(path(cif), headers=agent)).json()["follow_up_date"] is None
+    view = await client.get(f"/api/customers/{cif}", headers=agent)
+    assert view.json()["case"]["follow_up_date"] is None
+
+
+async def test_who_works_the_customer_changes_the_case_others_read_it_or_get_404(client, world):
+    cif = world.customer("CASEWHO")
+    body = {"state": "NEW", "version": 0}
+    for headers, status in (
+        (token(Role.AGENT, "AG-SOMEONE-ELSE"), 404),  # not their customer: as if unknown
+        (token(Role.SUPERVISOR, team="T-ELSEWHERE"), 404),
+        (token(Role.ADMIN), 403),
+        (token(Role.INTEGRATION), 403),
+        ({}, 401),
+    ):
+        assert (await client.put(path(cif), json=body, headers=headers)).status_code == status
+    for headers, status in (
+        (token(Role.ADMIN), 200),
+        (token(Role.AGENT, "AG-SOMEONE-ELSE"), 404),
+    ):
+        assert (await client.get(path(cif), headers=headers)).status_code == status
+    assert (await client.get(path("NO-SUCH-CUSTOMER"), headers=token(Role.ADMIN))).status_code == 404
+
+
+async def test_a_cif_holding_a_slash_is_reached_percent_encoded(client, world, api_settings):
+    cif = world.customer("CASE/SLASH")
+    response = await client.put(
+        path(cif), json={"state": "NEW", "version": 0}, headers=token(Role.AGENT, world.agent)
+    )
+    assert response.status_code == 200, response.text
