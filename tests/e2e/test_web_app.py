@@ -184,6 +184,29 @@ def test_an_agent_records_a_promise_to_pay_and_sees_it_on_the_timeline(page, pro
     assert any(p["date"] == promised and Decimal(p["amount"]) == Decimal(1_500_000) for p in promises)
 
 
+def test_an_agent_keeps_the_case_and_finds_it_on_the_next_visit(page, product):
+    sign_in(page, "agent1")
+    cif = product.queue(agent_id_of(product, "agent1"))[1]["cif"]
+    page.goto(f"/customers/{cif}")
+    card = page.get_by_role("region", name="Case")
+    card.get_by_role("button", name="Edit case").click()
+    form = card.get_by_role("form", name="Edit the case")
+    form.get_by_label("State").select_option(label="Negotiating")
+    form.get_by_label("Recovery ability").select_option(label="Able to pay part")
+    form.get_by_label("Notes").fill("Lost his job in May.\nCall after 17:00, not at work.")
+    form.get_by_role("button", name="Save case").click()
+    expect(card.get_by_role("status")).to_contain_text(re.compile(r"Case saved \(version \d+\)\."))
+    page.reload()
+    card = page.get_by_role("region", name="Case")
+    expect(card).to_contain_text("Negotiating")
+    expect(card).to_contain_text("Able to pay part")
+    expect(card.get_by_test_id("case-notes")).to_contain_text("Call after 17:00, not at work.")
+    shot(page, "case", at=card)
+    case = product.get("admin", f"/api/cases/{cif}")
+    assert (case["state"], case["recovery_ability"]) == ("NEGOTIATING", "MEDIUM")
+    assert case["notes"] == "Lost his job in May.\nCall after 17:00, not at work."
+
+
 def test_a_payment_of_the_arrears_takes_the_customer_out_of_the_queue_live(page, product):
     agent_id = agent_id_of(product, "agent1")
     queue = product.queue(agent_id)

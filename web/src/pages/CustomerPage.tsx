@@ -6,6 +6,7 @@ import { api } from "../api/client";
 import type { CustomerView } from "../api/types";
 import { Card, Figure } from "../components/Card";
 import { Empty, ErrorState, Loading } from "../components/States";
+import { CaseCard } from "../features/CaseCard";
 import { ReassignPanel } from "../features/ReassignPanel";
 import { RecordActionForm } from "../features/RecordActionForm";
 import { useSession } from "../auth/AuthContext";
@@ -191,6 +192,7 @@ export default function CustomerPage() {
 
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
         <div className="min-w-0 space-y-4 lg:col-span-2">
+          <CaseCard key={customer.cif} cif={customer.cif} view={view.data.case} canEdit={canAct} />
           <Card title="Loans">
             {loans.length === 0 ? (
               <Empty title="No loans" />

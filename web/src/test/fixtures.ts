@@ -1,6 +1,6 @@
 // API answers shared by several tests.
 
-import type { CustomerView, Dictionaries } from "../api/types";
+import type { CaseView, CustomerView, Dictionaries } from "../api/types";
 
 export const DICTIONARIES: Dictionaries = {
   action_types: [
@@ -17,9 +17,32 @@ export const DICTIONARIES: Dictionaries = {
   ],
   segments: [],
   customer_statuses: [],
+  case_states: [
+    { code: "NEW", label: "New" },
+    { code: "CONTACTING", label: "Trying to reach the customer" },
+    { code: "NEGOTIATING", label: "Negotiating" },
+    { code: "PAYMENT_PLAN", label: "On a payment plan" },
+  ],
+  recovery_abilities: [
+    { code: "HIGH", label: "Able and willing to pay" },
+    { code: "MEDIUM", label: "Able to pay part" },
+    { code: "LOW", label: "Unlikely to pay" },
+    { code: "NONE", label: "Cannot pay" },
+  ],
 };
 
-/** A customer with one USD loan, a pending promise and one action. */
+/** A case never saved: nothing set, no notes, no follow-up. */
+export const NO_CASE: CaseView = {
+  state: null,
+  recovery_ability: null,
+  notes: "",
+  follow_up_date: null,
+  version: 0,
+  updated_at: null,
+  updated_by: null,
+};
+
+/** A customer with one USD loan, a pending promise and one action, and a case never saved. */
 export const VIEW = {
   business_date: "2026-03-20",
   customer: {
@@ -110,4 +133,5 @@ export const VIEW = {
     loans_delinquent: 1,
     oldest_unpaid_due: "2026-02-08",
   },
+  case: NO_CASE,
 } as unknown as CustomerView;

@@ -29,12 +29,25 @@ const SAVED: DictionariesAdmin = {
     ],
     segments: [{ code: "MASS", label: "Mass" }],
     customer_statuses: [{ code: "ACTIVE", label: "Active" }],
+    case_states: [
+      { code: "NEW", label: "New" },
+      { code: "LEGAL", label: "Legal action" },
+    ],
+    recovery_abilities: [
+      { code: "HIGH", label: "Able and willing to pay" },
+      { code: "NONE", label: "Cannot pay" },
+    ],
   },
   source: "saved",
   version: 3,
   updated_at: "2026-03-01T10:00:00Z",
   updated_by: "root",
-  protected: { action_types: ["CALL"], action_results: ["DISPUTE"] },
+  protected: {
+    action_types: ["CALL"],
+    action_results: ["DISPUTE"],
+    case_states: [],
+    recovery_abilities: [],
+  },
 };
 
 const FROM_FILE: DictionariesAdmin = {
@@ -81,9 +94,16 @@ test("shows where the lists come from, one section per dictionary, rows in order
     "Action results",
     "Customer segments",
     "Customer statuses",
+    "Case states",
+    "Recovery abilities",
   ]) {
     expect(section(title)).toBeInTheDocument();
   }
+  // in form order: the case's dictionaries after the customer's
+  const titles = screen.getAllByRole("heading", { level: 2 }).map((heading) => heading.textContent);
+  expect(titles.slice(-3)).toEqual(["Customer statuses", "Case states", "Recovery abilities"]);
+  expect(screen.getByLabelText("Code 2 of Case states")).toHaveValue("LEGAL");
+  expect(screen.getByLabelText("Label 2 of Recovery abilities")).toHaveValue("Cannot pay");
   expect(screen.getByLabelText("Code 2 of Action results")).toHaveValue("NO_ANSWER");
   expect(screen.getByLabelText("Label 2 of Action results")).toHaveValue("No answer");
   expect(screen.getByLabelText("Code 1 of Action directions")).toHaveValue("OUTBOUND");
@@ -135,6 +155,11 @@ test("add, edit, move and remove rows, then save: every list in form order and t
   await userEvent.click(screen.getByRole("button", { name: "Move 1 of Action directions down" }));
   await userEvent.click(screen.getByRole("button", { name: "Remove 2 of Action types" }));
   expect(screen.getByLabelText("Code 2 of Action types")).toHaveValue("VISIT");
+  await userEvent.click(screen.getByRole("button", { name: "Add to Case states" }));
+  await userEvent.type(screen.getByLabelText("Code 3 of Case states"), "HARDSHIP");
+  await userEvent.type(screen.getByLabelText("Label 3 of Case states"), "Hardship review");
+  await userEvent.clear(screen.getByLabelText("Label 1 of Recovery abilities"));
+  await userEvent.type(screen.getByLabelText("Label 1 of Recovery abilities"), "Able to pay");
   expect(screen.getByText("Unsaved changes.")).toBeInTheDocument();
 
   await userEvent.click(saveButton());
@@ -159,6 +184,15 @@ test("add, edit, move and remove rows, then save: every list in form order and t
       ],
       segments: [{ code: "MASS", label: "Mass" }],
       customer_statuses: [{ code: "ACTIVE", label: "Active" }],
+      case_states: [
+        { code: "NEW", label: "New" },
+        { code: "LEGAL", label: "Legal action" },
+        { code: "HARDSHIP", label: "Hardship review" },
+      ],
+      recovery_abilities: [
+        { code: "HIGH", label: "Able to pay" },
+        { code: "NONE", label: "Cannot pay" },
+      ],
     },
   });
   // The form now shows the new version; the forms' cached dictionaries are read again.
@@ -374,6 +408,60 @@ test("unsaved changes outlive the page (a sign-in in between) with the version t
   await userEvent.click(within(notice).getByRole("button", { name: "Discard changes" }));
   await userEvent.click(within(notice).getByRole("button", { name: "Discard changes" }));
   await vi.waitFor(() => expect(screen.getByLabelText("Label 2 of Action types")).toHaveValue("Letter"));
+  expect(storedDrafts()).toEqual([]);
+});
+
+test("a draft stored by the page before the case's dictionaries loads: their lists are the server's", async () => {
+  signedInAs("admin");
+  // What the older page (five dictionaries) kept in the tab: one label changed.
+  const rows = (name: keyof typeof SAVED.dictionaries) =>
+    SAVED.dictionaries[name].map((entry, index) => ({
+      id: `${name}-${index}`,
+      code: entry.code,
+      label: entry.label,
+      was: entry.code,
+    }));
+  sessionStorage.setItem(
+    "crm.draft.dictionaries/admin-1",
+    JSON.stringify({
+      base: 3,
+      rows: {
+        action_types: rows("action_types").map((row, index) =>
+          index === 1 ? { ...row, label: "Letters" } : row,
+        ),
+        action_subtypes: rows("action_subtypes"),
+        action_results: rows("action_results"),
+        segments: rows("segments"),
+        customer_statuses: rows("customer_statuses"),
+      },
+    }),
+  );
+  const calls = fakeApi({
+    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
+    "PUT /api/admin/dictionaries": (_url, init) => ({
+      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
+    }),
+  });
+  renderPage();
+  await loaded();
+  expect(screen.getByLabelText("Label 2 of Action types")).toHaveValue("Letters");
+  expect(screen.getByRole("status")).toHaveTextContent("Unsaved changes restored (based on version 3).");
+  expect(screen.getByLabelText("Code 2 of Case states")).toHaveValue("LEGAL");
+  expect(screen.getByLabelText("Label 1 of Recovery abilities")).toHaveValue("Able and willing to pay");
+
+  await userEvent.click(saveButton());
+  expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
+  expect(puts(calls)[0]!.body).toEqual({
+    version: 3,
+    dictionaries: {
+      ...SAVED.dictionaries,
+      action_types: [
+        { code: "CALL", label: "Call" },
+        { code: "LETTER", label: "Letters" },
+        { code: "VISIT", label: "Visit" },
+      ],
+    },
+  });
   expect(storedDrafts()).toEqual([]);
 });
 

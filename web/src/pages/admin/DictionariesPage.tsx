@@ -1,5 +1,6 @@
 // The admin's editor of the code dictionaries: the action types, directions and results the action form
-// offers, and the customer segments and statuses. Every dictionary is saved at once, as the next version;
+// offers, the customer segments and statuses, and the case states and recovery abilities the case form
+// offers. Every dictionary is saved at once, as the next version;
 // a save based on an older version is refused (409) rather than undoing another admin's.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -18,6 +19,7 @@ import { sameDraft, useStoredDraft } from "../../lib/storedDraft";
 import {
   DICTIONARY_NAMES,
   DICTIONARY_TITLES,
+  completeRows,
   dictionaryProblems,
   entriesOf,
   moved,
@@ -37,9 +39,16 @@ const PUBLIC_KEY = ["dictionaries"];
 /**
  * The admin's unsaved changes, kept in the tab's storage until they are saved or discarded (an expired
  * session sends the admin to the login page and back): every dictionary's rows, and the version they were
- * based on, which the save names.
+ * based on, which the save names. A draft stored by an older page lacks the dictionaries added since: they
+ * are the server's (`completeRows`).
  */
 interface DictionariesDraft {
+  base: number;
+  rows: Partial<Rows>;
+}
+
+/** What a save sends: every dictionary's rows. */
+interface SentDraft {
   base: number;
   rows: Rows;
 }
@@ -262,19 +271,22 @@ export default function DictionariesPage() {
     queryFn: ({ signal }) => api<DictionariesAdmin>("/api/admin/dictionaries", { signal }),
   });
   const data = current.data;
+  const savedRows = useMemo(() => (data ? rowsOf(data.dictionaries) : null), [data]);
   // A draft that is the lists in force again is no change: nothing is kept.
   const isBlank = useCallback(
     (draft: DictionariesDraft | null) =>
-      draft === null || (data !== undefined && sameDraft(entriesOf(draft.rows), data.dictionaries)),
-    [data],
+      draft === null ||
+      (data !== undefined &&
+        savedRows !== null &&
+        sameDraft(entriesOf(completeRows(draft.rows, savedRows)), data.dictionaries)),
+    [data, savedRows],
   );
   const stored = useStoredDraft(`dictionaries/${username}`, noDraft, isBlank);
   const draft = stored.value;
   const [restoredNotice, setRestoredNotice] = useState(stored.restored);
-  const savedRows = useMemo(() => (data ? rowsOf(data.dictionaries) : null), [data]);
 
   const save = useMutation({
-    mutationFn: (sent: DictionariesDraft) =>
+    mutationFn: (sent: SentDraft) =>
       api<DictionariesAdmin>("/api/admin/dictionaries", {
         method: "PUT",
         body: { dictionaries: entriesOf(sent.rows), version: sent.base } satisfies DictionariesUpdate,
@@ -291,7 +303,7 @@ export default function DictionariesPage() {
   if (current.isPending) return <Loading />;
   if (current.isError) return <ErrorState error={current.error} onRetry={() => void current.refetch()} />;
   const loaded = current.data;
-  const rows = draft?.rows ?? savedRows!;
+  const rows = draft ? completeRows(draft.rows, savedRows!) : savedRows!;
   const changed = draft !== null && !isBlank(draft);
   // Someone saved since this draft began: Save would be refused (409).
   const movedOn = changed && draft.base !== loaded.version;
@@ -333,7 +345,7 @@ export default function DictionariesPage() {
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!draft || !changed || invalid || save.isPending) return;
-    save.mutate(draft);
+    save.mutate({ base: draft.base, rows });
   }
 
   return (

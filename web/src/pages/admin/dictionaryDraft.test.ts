@@ -1,7 +1,15 @@
 import { expect, test } from "vitest";
 
 import { DICTIONARIES } from "../../test/fixtures";
-import { dictionaryProblems, entriesOf, moved, rowsOf, serverProblems } from "./dictionaryDraft";
+import {
+  DICTIONARY_NAMES,
+  completeRows,
+  dictionaryProblems,
+  entriesOf,
+  moved,
+  rowsOf,
+  serverProblems,
+} from "./dictionaryDraft";
 
 test("rows keep their ids for the same lists and go back to the API's shape, trimmed", () => {
   const rows = rowsOf(DICTIONARIES);
@@ -54,4 +62,15 @@ test("the API's 422 lands at the dictionary, or at the row sent at its index", (
     action_types: "no such row",
   });
   expect(elsewhere).toEqual(["version: expected an integer"]);
+});
+
+test("a draft without the dictionaries added since takes theirs from the saved lists", () => {
+  const saved = rowsOf(DICTIONARIES);
+  const { case_states: _states, recovery_abilities: _abilities, ...older } = rowsOf(DICTIONARIES);
+  older.segments = [{ id: "new-1", code: "VIP", label: "VIP", was: null }];
+  const rows = completeRows(older, saved);
+  expect(Object.keys(rows)).toEqual(DICTIONARY_NAMES);
+  expect(rows.segments).toBe(older.segments);
+  expect(rows.case_states).toBe(saved.case_states);
+  expect(entriesOf(rows).recovery_abilities).toEqual(DICTIONARIES.recovery_abilities);
 });

@@ -1,0 +1,265 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { expect, test } from "vitest";
+
+import type { CaseView, CustomerView } from "../api/types";
+import CustomerPage from "../pages/CustomerPage";
+import { DICTIONARIES, NO_CASE, VIEW } from "../test/fixtures";
+import { fakeApi, renderAt, signedInAs, storedDrafts } from "../test/render";
+import { formatDate } from "../lib/format";
+import { caseBody, draftOf, labelOf, savedLine } from "./caseDraft";
+
+// A cif with a slash: the URLs carry it encoded.
+const CIF = "C/1";
+const CUSTOMER_PATH = "/api/customers/C%2F1";
+const CASE_PATH = "/api/cases/C%2F1";
+
+const SAVED: CaseView = {
+  state: "NEGOTIATING",
+  recovery_ability: "OLD_CODE", // no longer in the dictionary
+  notes: "Spoke to the wife.\nCall after 6 pm.",
+  follow_up_date: "2026-03-25",
+  version: 2,
+  updated_at: "2026-03-18T10:00:00Z",
+  updated_by: "agent1",
+};
+
+const viewWith = (view: CaseView): CustomerView => ({
+  ...VIEW,
+  customer: { ...VIEW.customer, cif: CIF },
+  case: view,
+});
+
+/** A fake API that keeps the case: a PUT answers `put` (by default: saved as the next version). */
+function caseApi(
+  start: CaseView,
+  put?: (body: Record<string, unknown>) => { status: number; body: unknown },
+) {
+  let current = start;
+  const calls = fakeApi({
+    [`GET ${CUSTOMER_PATH}`]: () => ({ body: viewWith(current) }),
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+    [`PUT ${CASE_PATH}`]: (_url, init) => {
+      const body = JSON.parse(String(init.body)) as Record<string, unknown>;
+      if (put) return put(body);
+      current = {
+        ...current,
+        state: body.state as string | null,
+        recovery_ability: body.recovery_ability as string | null,
+        notes: body.notes as string,
+        version: current.version + 1,
+        updated_at: "2026-03-20T09:30:00Z",
+        updated_by: "agent-1",
+      };
+      return { status: 200, body: current };
+    },
+  });
+  return {
+    calls,
+    puts: () => calls.filter((call) => call.method === "PUT"),
+    customerReads: () => calls.filter((call) => call.url.pathname === CUSTOMER_PATH).length,
+    setCase: (next: CaseView) => {
+      current = next;
+    },
+  };
+}
+
+const renderPage = () =>
+  renderAt(`/customers/${encodeURIComponent(CIF)}`, "/customers/:cif", <CustomerPage />);
+const caseCard = () => screen.findByRole("region", { name: "Case" });
+
+test("the case reads with the dictionaries' labels, the code of one no longer there, notes as written", async () => {
+  signedInAs("agent", "A-1");
+  caseApi(SAVED);
+  renderPage();
+  const card = await caseCard();
+  expect(await within(card).findByText("Negotiating")).toBeInTheDocument();
+  expect(within(card).getByText("OLD_CODE")).toBeInTheDocument();
+  expect(within(card).getByText(formatDate("2026-03-25"))).toBeInTheDocument();
+  expect(within(card).getByText("Set by recording an action with a follow-up date.")).toBeInTheDocument();
+  expect(within(card).getByTestId("case-notes").textContent).toBe("Spoke to the wife.\nCall after 6 pm.");
+  expect(within(card).getByText(/^Saved by agent1 on .*, version 2$/)).toBeInTheDocument();
+  expect(within(card).getByRole("button", { name: "Edit case" })).toBeInTheDocument();
+});
+
+test("a case never saved reads as such", async () => {
+  signedInAs("supervisor");
+  caseApi(NO_CASE);
+  renderPage();
+  const card = await caseCard();
+  expect(within(card).getAllByText("Not set")).toHaveLength(2);
+  expect(within(card).getByText("None")).toBeInTheDocument();
+  expect(within(card).getByText("No notes yet.")).toBeInTheDocument();
+  expect(within(card).getByText("Never saved")).toBeInTheDocument();
+});
+
+test("an agent edits the case and saves it: the body names the version; the customer is read again", async () => {
+  signedInAs("agent", "A-1");
+  const api = caseApi(NO_CASE);
+  renderPage();
+  const card = await caseCard();
+  await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
+  const form = await within(card).findByRole("form", { name: "Edit the case" });
+  const state = within(form).getByLabelText("State");
+  expect(state).toHaveFocus();
+  expect(
+    within(state)
+      .getAllByRole("option")
+      .map((option) => option.textContent),
+  ).toEqual(["Not set", "New", "Trying to reach the customer", "Negotiating", "On a payment plan"]);
+  await userEvent.selectOptions(state, "NEGOTIATING");
+  await userEvent.selectOptions(within(form).getByLabelText("Recovery ability"), "MEDIUM");
+  const notes = within(form).getByLabelText("Notes");
+  await userEvent.type(notes, "Lost his job.{Enter}Offer a plan.");
+  expect(notes).toHaveAccessibleDescription("27 of 4000 characters. Line breaks are kept.");
+  const readsBefore = api.customerReads();
+
+  await userEvent.click(within(form).getByRole("button", { name: "Save case" }));
+  expect(await within(card).findByRole("status")).toHaveTextContent("Case saved (version 1).");
+  expect(api.puts()).toHaveLength(1);
+  expect(api.puts()[0]!.url.pathname).toBe(CASE_PATH);
+  expect(api.puts()[0]!.body).toEqual({
+    state: "NEGOTIATING",
+    recovery_ability: "MEDIUM",
+    notes: "Lost his job.\nOffer a plan.",
+    version: 0,
+  });
+  expect(within(card).queryByRole("form")).not.toBeInTheDocument();
+  expect(within(card).getByText("Negotiating")).toBeInTheDocument();
+  expect(within(card).getByText("Able to pay part")).toBeInTheDocument();
+  expect(within(card).getByTestId("case-notes").textContent).toBe("Lost his job.\nOffer a plan.");
+  expect(within(card).getByText(/^Saved by agent-1 on .*, version 1$/)).toBeInTheDocument();
+  expect(within(card).getByRole("button", { name: "Edit case" })).toHaveFocus();
+  await screen.findByText(/version 1$/);
+  expect(api.customerReads()).toBeGreaterThan(readsBefore);
+  expect(storedDrafts()).toEqual([]);
+});
+
+test("Not set clears a code; Cancel closes the form and sends nothing", async () => {
+  signedInAs("supervisor");
+  const api = caseApi({ ...SAVED, recovery_ability: "LOW" });
+  renderPage();
+  const card = await caseCard();
+  await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
+  const form = await within(card).findByRole("form", { name: "Edit the case" });
+  expect(within(form).getByLabelText("State")).toHaveValue("NEGOTIATING");
+  expect(within(form).getByLabelText("Notes")).toHaveValue(SAVED.notes);
+  await userEvent.selectOptions(within(form).getByLabelText("Recovery ability"), "");
+  await userEvent.click(within(form).getByRole("button", { name: "Cancel" }));
+  expect(within(card).queryByRole("form")).not.toBeInTheDocument();
+  expect(within(card).getByText("Unlikely to pay")).toBeInTheDocument();
+  expect(api.puts()).toHaveLength(0);
+  expect(storedDrafts()).toEqual([]);
+
+  await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
+  await userEvent.selectOptions(within(card).getByLabelText("Recovery ability"), "");
+  await userEvent.click(within(card).getByRole("button", { name: "Save case" }));
+  await within(card).findByText("Case saved (version 3).");
+  expect(api.puts()[0]!.body).toEqual({
+    state: "NEGOTIATING",
+    recovery_ability: null,
+    notes: SAVED.notes,
+    version: 2,
+  });
+});
+
+test("a save overtaken by another's (409) shows why; Reload reads the customer and edits the case as saved now", async () => {
+  signedInAs("agent", "A-1");
+  const detail =
+    "the case was saved by agent2 at 2026-03-20 since version 2 was read: it is at version 3; read it again and redo the change";
+  let refuse = true;
+  const api = caseApi(SAVED, (body) =>
+    refuse
+      ? { status: 409, body: { detail } }
+      : { status: 200, body: { ...SAVED, ...body, version: 4, updated_by: "agent-1" } },
+  );
+  renderPage();
+  const card = await caseCard();
+  await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
+  await userEvent.selectOptions(await within(card).findByLabelText("State"), "PAYMENT_PLAN");
+  await userEvent.click(within(card).getByRole("button", { name: "Save case" }));
+  expect(await within(card).findByRole("alert")).toHaveTextContent(detail);
+  expect(within(card).getByRole("form", { name: "Edit the case" })).toBeInTheDocument();
+
+  api.setCase({ ...SAVED, state: "LEGAL", version: 3, updated_by: "agent2" });
+  const readsBefore = api.customerReads();
+  await userEvent.click(within(card).getByRole("button", { name: "Reload" }));
+  await within(card).findByRole("option", { name: "LEGAL (no longer in the list)" });
+  expect(api.customerReads()).toBe(readsBefore + 1);
+  expect(within(card).getByLabelText("State")).toHaveValue("LEGAL");
+  expect(within(card).queryByRole("alert")).not.toBeInTheDocument();
+
+  refuse = false;
+  await userEvent.selectOptions(within(card).getByLabelText("State"), "PAYMENT_PLAN");
+  await userEvent.click(within(card).getByRole("button", { name: "Save case" }));
+  await within(card).findByText("Case saved (version 4).");
+  expect(api.puts()[1]!.body).toMatchObject({ state: "PAYMENT_PLAN", version: 3 });
+});
+
+test("a code the API refuses (422) is shown at its field", async () => {
+  signedInAs("agent", "A-1");
+  const message = "unknown state code 'NEGOTIATING'; allowed: NEW, CONTACTING";
+  caseApi(NO_CASE, () => ({
+    status: 422,
+    body: { detail: [{ loc: ["body", "state"], msg: message, type: "value_error" }] },
+  }));
+  renderPage();
+  const card = await caseCard();
+  await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
+  const state = await within(card).findByLabelText("State");
+  await userEvent.selectOptions(state, "NEGOTIATING");
+  await userEvent.click(within(card).getByRole("button", { name: "Save case" }));
+  expect(await within(card).findByRole("alert")).toHaveTextContent(message);
+  expect(state).toHaveAttribute("aria-invalid", "true");
+  expect(state).toHaveAccessibleDescription(message);
+  expect(within(card).getByLabelText("Recovery ability")).toHaveAttribute("aria-invalid", "false");
+
+  // An edit makes the answer out of date: it goes.
+  await userEvent.selectOptions(state, "NEW");
+  expect(state).toHaveAttribute("aria-invalid", "false");
+});
+
+test("admins and integrations see the case but cannot edit it", async () => {
+  for (const role of ["admin", "integration"] as const) {
+    signedInAs(role);
+    caseApi(SAVED);
+    const page = renderPage();
+    const card = await caseCard();
+    expect(await within(card).findByText("Negotiating")).toBeInTheDocument();
+    expect(within(card).queryByRole("button", { name: "Edit case" })).not.toBeInTheDocument();
+    page.unmount();
+    sessionStorage.clear();
+  }
+});
+
+test("the open form and its unsaved input outlive the page (a sign-in in between)", async () => {
+  signedInAs("agent", "A-1");
+  const api = caseApi(SAVED);
+  const page = renderPage();
+  let card = await caseCard();
+  await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
+  await userEvent.type(await within(card).findByLabelText("Notes"), "{Enter}Wife says he is abroad.");
+  page.unmount();
+
+  renderPage();
+  card = await caseCard();
+  const notes = await within(card).findByLabelText("Notes");
+  expect(notes).toHaveValue(`${SAVED.notes}\nWife says he is abroad.`);
+  expect(within(card).getByRole("status")).toHaveTextContent(
+    "Your unsaved changes to the case were restored.",
+  );
+  await userEvent.click(within(card).getByRole("button", { name: "Save case" }));
+  await within(card).findByText("Case saved (version 3).");
+  expect(api.puts()[0]!.body).toMatchObject({ notes: `${SAVED.notes}\nWife says he is abroad.`, version: 2 });
+  expect(storedDrafts()).toEqual([]);
+});
+
+test("the draft helpers: the body, labels, the saved line", () => {
+  const draft = { ...draftOf(NO_CASE), state: "NEW" };
+  expect(caseBody(draft)).toEqual({ state: "NEW", recovery_ability: null, notes: "", version: 0 });
+  expect(labelOf(DICTIONARIES.case_states, "NEW")).toBe("New");
+  expect(labelOf(DICTIONARIES.case_states, "GONE")).toBe("GONE");
+  expect(labelOf(undefined, null)).toBe("Not set");
+  expect(savedLine(NO_CASE)).toBe("Never saved");
+  expect(savedLine(SAVED)).toMatch(/^Saved by agent1 on .*, version 2$/);
+});

@@ -1,0 +1,67 @@
+// The case form's draft: what it sends (`PUT /api/cases/{cif}`), how a code reads, and what must be fixed
+// before it can be sent. Pure, so it is tested alone.
+
+import type { FieldErrors } from "../api/client";
+import type { CaseUpdate, CaseView, DictionaryEntry } from "../api/types";
+import { formatDateTime } from "../lib/format";
+
+// contracts/common.py: LongText.
+export const MAX_NOTES = 4000;
+
+/** The form's fields ("" for a code: not set) and the version they were based on, which the save names. */
+export interface CaseDraft {
+  base: number;
+  state: string;
+  recovery_ability: string;
+  notes: string;
+}
+
+/** The form as it opens on the case as saved. */
+export function draftOf(view: CaseView): CaseDraft {
+  return {
+    base: view.version,
+    state: view.state ?? "",
+    recovery_ability: view.recovery_ability ?? "",
+    notes: view.notes ?? "",
+  };
+}
+
+/** Whether the draft says what the case says (whatever version it was based on). */
+export function isUnchanged(draft: CaseDraft, view: CaseView): boolean {
+  const saved = draftOf(view);
+  return (
+    draft.state === saved.state &&
+    draft.recovery_ability === saved.recovery_ability &&
+    draft.notes === saved.notes
+  );
+}
+
+export function caseBody(draft: CaseDraft): CaseUpdate {
+  return {
+    state: draft.state || null,
+    recovery_ability: draft.recovery_ability || null,
+    notes: draft.notes,
+    version: draft.base,
+  };
+}
+
+/** A code as people read it: its label, the code itself once it is no longer in the dictionary, or "Not set". */
+export function labelOf(entries: DictionaryEntry[] | undefined, code: string | null | undefined): string {
+  if (!code) return "Not set";
+  return entries?.find((entry) => entry.code === code)?.label ?? code;
+}
+
+/** What the user must fix before sending, by the API's field names. The codes are the API's to judge. */
+export function caseProblems(draft: CaseDraft): FieldErrors {
+  const problems: FieldErrors = {};
+  if (draft.notes.length > MAX_NOTES) {
+    problems.notes = `The notes have ${draft.notes.length} characters: at most ${MAX_NOTES}`;
+  }
+  return problems;
+}
+
+/** "Saved by X on <date>, version N", or "Never saved". */
+export function savedLine(view: CaseView): string {
+  if (!view.version) return "Never saved";
+  return `Saved by ${view.updated_by ?? "—"} on ${formatDateTime(view.updated_at)}, version ${view.version}`;
+}
