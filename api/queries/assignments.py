@@ -74,6 +74,12 @@ def pool(conn: psycopg.Connection, team: str, agent_type: str) -> list[tuple[Age
     return [(AgentConfig.model_validate(config), load) for config, load in rows]
 
 
+def load(conn: psycopg.Connection, agent_id: str) -> int:
+    """How many customers the agent has now (one index range: agent_assignments_agent_idx)."""
+    query = "SELECT count(*) FROM agent_assignments WHERE agent_id = %s AND valid_to IS NULL"
+    return conn.execute(query, (agent_id,)).fetchone()[0]
+
+
 def members(conn: psycopg.Connection, agent_id: str, agent_type: str) -> list[str]:
     """An agent's customers, the most recently given first."""
     return [cif for (cif,) in conn.execute(_MEMBERS, (agent_id, agent_type)).fetchall()]

@@ -46,7 +46,8 @@ def options(conn: psycopg.Connection, user: Principal, cif: str) -> list[Assignm
     found = []
     for seat in seats:
         need = _need(seat, facts)
-        choices = [_choice(config, load, seat, need) for config, load in assignments.pool(conn, *_pool(seat))]
+        pool = assignments.pool(conn, seat.team, seat.agent_type)
+        choices = [_choice(config, load, seat, need) for config, load in pool]
         choices.sort(key=lambda c: (c.refused is not None, c.load, c.agent_id))
         found.append(
             AssignmentOptions(
@@ -77,7 +78,7 @@ def reassign(
         )
     if seat.agent_id == target.agent_id:
         raise Conflict(f"customer {body.cif!r} is with agent {target.agent_id!r} already")
-    load = dict((c.agent_id, n) for c, n in assignments.pool(conn, *_pool(seat))).get(target.agent_id, 0)
+    load = assignments.load(conn, target.agent_id)
     why = refusal(agent_of(target.model_dump(mode="json")), load, _need(seat, _facts(conn, body.cif)))
     if why is not None:
         raise Conflict(f"agent {target.agent_id!r} cannot take customer {body.cif!r}: {why}")
@@ -131,10 +132,6 @@ def _agent(conn: psycopg.Connection, user: Principal, agent_id: str) -> AgentCon
 def _own_seats(conn: psycopg.Connection, user: Principal, cif: str) -> list[Seat]:
     team = scope_of(user).team
     return [s for s in assignments.seats(conn, [cif]) if team is None or s.team == team]
-
-
-def _pool(seat: Seat) -> tuple[str, str]:
-    return seat.team, seat.agent_type
 
 
 def _facts(conn: psycopg.Connection, cif: str) -> Facts:
