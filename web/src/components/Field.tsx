@@ -55,3 +55,25 @@ export const compactTableClass =
 // `relative` keeps the table's visually hidden labels (absolutely positioned `sr-only`) inside the
 // scroll box too: positioned against the page, they had stretched it.
 export const tableScrollClass = "relative overflow-x-auto";
+
+/** A form's submit button (its label, or "Saving…" while the save runs) and Cancel. */
+export function SaveAndCancel({
+  pending,
+  onCancel,
+  label = "Save",
+}: {
+  pending: boolean;
+  onCancel: () => void;
+  label?: string;
+}) {
+  return (
+    <div className="flex flex-wrap gap-2">
+      <button type="submit" className={buttonClass} disabled={pending}>
+        {pending ? "Saving…" : label}
+      </button>
+      <button type="button" className={secondaryButtonClass} onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}

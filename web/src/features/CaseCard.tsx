@@ -10,7 +10,7 @@ import { ApiError, api } from "../api/client";
 import type { CaseView, CustomerView, Dictionaries, DictionaryEntry } from "../api/types";
 import { useSession } from "../auth/AuthContext";
 import { Card } from "../components/Card";
-import { Field, buttonClass, inputClass, secondaryButtonClass } from "../components/Field";
+import { Field, SaveAndCancel, inputClass, secondaryButtonClass } from "../components/Field";
 import { RestoredNotice } from "../components/RestoredNotice";
 import { ErrorState, Loading } from "../components/States";
 import { formatDate } from "../lib/format";
@@ -296,14 +296,7 @@ export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; 
               `The case has been saved as version ${view.version} since you began editing version ${draft.base}: Save would be refused.`,
             )}
           {otherError && <ErrorState error={otherError} />}
-          <div className="flex flex-wrap gap-2">
-            <button type="submit" className={buttonClass} disabled={save.isPending}>
-              {save.isPending ? "Saving…" : "Save case"}
-            </button>
-            <button type="button" className={secondaryButtonClass} onClick={cancel}>
-              Cancel
-            </button>
-          </div>
+          <SaveAndCancel pending={save.isPending} onCancel={cancel} label="Save case" />
         </form>
       )}
     </Card>

@@ -7,6 +7,7 @@ import type { AgentPublic } from "../../api/types";
 import { useSession } from "../../auth/AuthContext";
 import {
   Field,
+  SaveAndCancel,
   buttonClass,
   inputClass,
   secondaryButtonClass,
@@ -237,14 +238,7 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
         <input type="checkbox" checked={draft.active} onChange={(e) => set("active", e.target.checked)} />
         Active (inactive agents get no customers; theirs are reallocated)
       </label>
-      <div className="flex gap-2">
-        <button type="submit" className={buttonClass} disabled={save.isPending}>
-          {save.isPending ? "Saving…" : "Save"}
-        </button>
-        <button type="button" className={secondaryButtonClass} onClick={cancel}>
-          Cancel
-        </button>
-      </div>
+      <SaveAndCancel pending={save.isPending} onCancel={cancel} />
     </form>
   );
 }

@@ -6,6 +6,7 @@ import { useSession } from "../../auth/AuthContext";
 import type { Role } from "../../auth/session";
 import {
   Field,
+  SaveAndCancel,
   buttonClass,
   inputClass,
   secondaryButtonClass,
@@ -162,14 +163,7 @@ function UserForm({ initial, isNew, onDone }: { initial: Login; isNew: boolean; 
         <input type="checkbox" checked={draft.active} onChange={(e) => set("active", e.target.checked)} />
         Active
       </label>
-      <div className="flex gap-2">
-        <button type="submit" className={buttonClass} disabled={save.isPending}>
-          {save.isPending ? "Saving…" : "Save"}
-        </button>
-        <button type="button" className={secondaryButtonClass} onClick={cancel}>
-          Cancel
-        </button>
-      </div>
+      <SaveAndCancel pending={save.isPending} onCancel={cancel} />
     </form>
   );
 }
