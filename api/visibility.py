@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from api.errors import NotFound
 from api.security import Principal
 from contracts.admin import Role
 
@@ -63,6 +64,14 @@ def may_see_customer(conn: psycopg.Connection, user: Principal, cif: str) -> boo
         {"cif": cif, **visibility_parameters(scope)},
     ).fetchone()
     return bool(row[0])
+
+
+def require_customer(conn: psycopg.Connection, user: Principal, cif: str) -> None:
+    """NotFound (404) unless the customer exists and the caller may see them, for routes that act on a
+    customer without reading the 360 view (which checks both in its own statement)."""
+    known = conn.execute("SELECT 1 FROM customers WHERE cif = %s", (cif,)).fetchone() is not None
+    if not known or not may_see_customer(conn, user, cif):
+        raise NotFound(f"no customer {cif!r}")
 
 
 AGENT_OF_TEAM = "SELECT 1 FROM agents WHERE agent_id = %s AND config ->> 'team' = %s"

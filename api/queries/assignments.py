@@ -83,7 +83,3 @@ def load(conn: psycopg.Connection, agent_id: str) -> int:
 def members(conn: psycopg.Connection, agent_id: str, agent_type: str) -> list[str]:
     """An agent's customers, the most recently given first."""
     return [cif for (cif,) in conn.execute(_MEMBERS, (agent_id, agent_type)).fetchall()]
-
-
-def customer_exists(conn: psycopg.Connection, cif: str) -> bool:
-    return conn.execute("SELECT 1 FROM customers WHERE cif = %s", (cif,)).fetchone() is not None

@@ -7,11 +7,10 @@ from __future__ import annotations
 import psycopg
 from fastapi.exceptions import RequestValidationError
 
-from api.errors import Conflict, NotFound
+from api.errors import Conflict
 from api.queries import audit, cases
-from api.queries.assignments import customer_exists
 from api.security import Principal
-from api.visibility import may_see_customer
+from api.visibility import require_customer
 from contracts.cases import CaseUpdate, CaseView
 from domain.dictionaries import Dictionaries
 
@@ -19,7 +18,7 @@ _CODED = {"state": "case_states", "recovery_ability": "recovery_abilities"}
 
 
 def read(conn: psycopg.Connection, user: Principal, cif: str) -> CaseView:
-    _visible(conn, user, cif)
+    require_customer(conn, user, cif)
     return CaseView.model_validate(cases.read(conn, cif))
 
 
@@ -39,7 +38,7 @@ def save(
     if problems:
         raise RequestValidationError(problems)
     with conn.transaction():
-        _visible(conn, user, cif)
+        require_customer(conn, user, cif)
         version = cases.current_version(conn, cif)
         before = cases.read(conn, cif)
         if body.version != version:
@@ -57,8 +56,3 @@ def save(
             conn, user.username, "case.update", f"customer:{cif}", {"version": version + 1, **changed}
         )
     return CaseView.model_validate(cases.read(conn, cif))
-
-
-def _visible(conn: psycopg.Connection, user: Principal, cif: str) -> None:
-    if not customer_exists(conn, cif) or not may_see_customer(conn, user, cif):
-        raise NotFound(f"no customer {cif!r}")

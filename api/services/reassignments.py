@@ -18,7 +18,7 @@ from api.publishing import Outgoing, Publisher
 from api.queries import agents, assignments, audit
 from api.queries.assignments import Facts, Seat
 from api.security import Principal
-from api.visibility import may_see_customer, scope_of
+from api.visibility import may_see_customer, require_customer, scope_of
 from contracts.agents import AgentConfig
 from contracts.reassignments import (
     AgentChoice,
@@ -37,11 +37,8 @@ _AUDITED = {"override_id", "agent_type", "agent_id", "from_agent_id", "note"}
 
 def options(conn: psycopg.Connection, user: Principal, cif: str) -> list[AssignmentOptions]:
     """The customer's pools (those the caller supervises) with every agent of each, movable ones first."""
-    if not may_see_customer(conn, user, cif):
-        raise NotFound(f"no customer {cif!r}")
+    require_customer(conn, user, cif)
     seats = _own_seats(conn, user, cif)
-    if not seats and not assignments.customer_exists(conn, cif):
-        raise NotFound(f"no customer {cif!r}")
     facts = _facts(conn, cif) if seats else None
     found = []
     for seat in seats:
