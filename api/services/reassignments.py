@@ -18,7 +18,7 @@ from api.publishing import Outgoing, Publisher
 from api.queries import agents, assignments, audit
 from api.queries.assignments import Facts, Seat
 from api.security import Principal
-from api.visibility import may_see_customer, require_customer, scope_of
+from api.visibility import require_customer, scope_of
 from contracts.agents import AgentConfig
 from contracts.reassignments import (
     AgentChoice,
@@ -63,8 +63,7 @@ def reassign(
     conn: psycopg.Connection, publisher: Publisher, user: Principal, body: ReassignmentCreate
 ) -> ReassignmentAccepted:
     target = _agent(conn, user, body.agent_id)
-    if not may_see_customer(conn, user, body.cif):
-        raise NotFound(f"no customer {body.cif!r}")
+    require_customer(conn, user, body.cif)
     seat = next((s for s in assignments.seats(conn, [body.cif]) if s.agent_type == target.type), None)
     if seat is None:
         raise Conflict(f"customer {body.cif!r} needs no {target.type} agent now (no campaign asks for one)")

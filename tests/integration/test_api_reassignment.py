@@ -154,6 +154,11 @@ async def test_a_move_that_allocation_would_undo_or_overfill_is_refused_and_not_
     assert after == before
 
 
+async def test_a_move_of_an_unknown_customer_is_404(client, pool):
+    response = await client.post("/api/assignments", json={"cif": "nobody", "agent_id": A5}, headers=ADMIN)
+    assert (response.status_code, response.json()) == (404, {"detail": "no customer 'nobody'"})
+
+
 async def test_a_waiting_customer_can_be_given_an_agent(client, pool):
     response = await client.post("/api/assignments", json={"cif": C4, "agent_id": A5}, headers=ADMIN)
     assert response.status_code == 202, response.text
