@@ -49,6 +49,7 @@ from api.routes.queues import (
     SEEN_EVENT_HEADER,
     may_read_queue,
     queue_page,
+    unknown_agent,
 )
 from api.routes.search import plain_search, search_json
 from api.security import InvalidToken, Principal
@@ -109,6 +110,8 @@ async def queue_read(scope: Scope, resources: Resources, user: Principal, agent_
             return None  # the route words the refusal (403)
         seen_event = _header(scope, SEEN_EVENT_HEADER_BYTES)
         body, total = await queue_page(resources, agent_id, limit, offset, seen_event)
+        if total == 0 and await unknown_agent(resources, user, agent_id):
+            return None  # the route words the refusal (404)
     except Exception:  # noqa: BLE001 - a read only: the route meets the same error and answers it as documented
         return None
     return body, [(b"x-total-count", str(total).encode())]

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from api.deps import AgentIdPath, OffsetQuery, RequireRole, ResourcesDep
+from api.documented_errors import NOT_FOUND
 from api.exact_json import ExactJsonRoute
 from api.resources import Resources
 from api.security import Principal
@@ -38,6 +39,20 @@ async def may_read_queue(resources: Resources, user: Principal, agent_id: str) -
     return await resources.team_members.contains(resources.pool_async.connection, scope.team, agent_id)
 
 
+AGENT_KNOWN = "SELECT 1 FROM agents WHERE agent_id = %s"
+
+
+async def unknown_agent(resources: Resources, user: Principal, agent_id: str) -> bool:
+    """Whether an empty queue is an agent nobody configured. Asked only for someone who sees every agent: an
+    agent reads their own queue, and a team's supervisor reads only agents in the table."""
+    if not scope_of(user).everything:
+        return False
+    assert resources.pool_async is not None
+    async with resources.pool_async.connection() as conn:
+        cursor = await conn.execute(AGENT_KNOWN, (agent_id,))
+        return await cursor.fetchone() is None
+
+
 # The live event (its `id:`) a read reacts to: the answer reflects at least that event (api/queue_pages.py).
 SEEN_EVENT_HEADER = "x-queue-event-id"
 
@@ -51,7 +66,7 @@ async def queue_page(
     return await resources.queue_pages.read(agent_id, limit, offset, seen_event)
 
 
-@router.get("/{agent_id}/queue", response_model=list[QueueEntry])
+@router.get("/{agent_id}/queue", response_model=list[QueueEntry], responses=NOT_FOUND)
 async def agent_queue(
     agent_id: AgentIdPath,
     user: QueueReader,
@@ -62,11 +77,13 @@ async def agent_queue(
 ) -> Response:
     """The agent's customers, highest priority first, each with the reason for its rank and whether the
     customer may be called now (or which rule blocks it and from when). Agents read only their own queue,
-    supervisors their team's agents' queues. The total length is in `X-Total-Count`. A read that follows a
-    live `queue` event may name it in the `X-Queue-Event-Id` header (the event's `id`): the answer then
-    reflects at least that event."""
+    supervisors their team's agents' queues; an agent nobody configured is 404. The total length is in
+    `X-Total-Count`. A read that follows a live `queue` event may name it in the `X-Queue-Event-Id` header
+    (the event's `id`): the answer then reflects at least that event."""
     if not await may_read_queue(resources, user, agent_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"you may not read agent {agent_id}'s queue")
     seen_event = request.headers.get(SEEN_EVENT_HEADER)
     body, total = await queue_page(resources, agent_id, limit, offset, seen_event)
+    if total == 0 and await unknown_agent(resources, user, agent_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agent {agent_id!r}")
     return Response(body, media_type="application/json", headers={"X-Total-Count": str(total)})

@@ -130,6 +130,26 @@ async def test_paging(client, queue):
     assert bad.status_code == 422 and "limit" in bad.text
 
 
+async def test_an_agent_nobody_configured_is_404_and_an_empty_queue_is_200(client, api_settings):
+    # through the fast path as any read: it leaves an empty queue to the route, which tells the two apart
+    admin = token(Role.ADMIN)
+    unknown = await client.get("/api/agents/Q-NOBODY/queue", headers=admin)
+    assert unknown.status_code == 404 and unknown.json() == {"detail": "no agent 'Q-NOBODY'"}
+    agent = {"agent_id": "Q-EMPTY", "name": "Idle agent", "team": "TEAM-Q", "type": "CALL", "capacity": 10}
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO agents VALUES ('Q-EMPTY', %s, now(), 'test') ON CONFLICT DO NOTHING", (Jsonb(agent),)
+        )
+        try:
+            empty = await client.get("/api/agents/Q-EMPTY/queue", headers=admin)
+        finally:
+            conn.execute("DELETE FROM agents WHERE agent_id = 'Q-EMPTY'")
+    assert (empty.status_code, empty.json(), empty.headers["X-Total-Count"]) == (200, [], "0")
+    # An agent reads their own queue, empty or not, before anyone configured them.
+    own = await client.get("/api/agents/Q-NEW/queue", headers=token(Role.AGENT, "Q-NEW"))
+    assert (own.status_code, own.json()) == (200, [])
+
+
 @pytest.mark.parametrize(
     ("role", "agent_id", "expected"),
     [

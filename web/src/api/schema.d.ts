@@ -333,9 +333,9 @@ export interface paths {
          * Agent Queue
          * @description The agent's customers, highest priority first, each with the reason for its rank and whether the
          *     customer may be called now (or which rule blocks it and from when). Agents read only their own queue,
-         *     supervisors their team's agents' queues. The total length is in `X-Total-Count`. A read that follows a
-         *     live `queue` event may name it in the `X-Queue-Event-Id` header (the event's `id`): the answer then
-         *     reflects at least that event.
+         *     supervisors their team's agents' queues; an agent nobody configured is 404. The total length is in
+         *     `X-Total-Count`. A read that follows a live `queue` event may name it in the `X-Queue-Event-Id` header
+         *     (the event's `id`): the answer then reflects at least that event.
          */
         get: operations["agent_queue_api_agents__agent_id__queue_get"];
         put?: never;
@@ -3842,6 +3842,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (the same answer, so existence does not leak) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
