@@ -34,12 +34,19 @@ class Prechecks(NamedTuple):
     accepted: AcceptedPayment | None  # this reference, already accepted
     loan_currency: str | None  # None when the bank has not sent the loan (yet)
     reversed: ReversedPayment | None  # a reversal's reversed payment, when known (else None)
+    reversed_by: str | None  # the reference of another reversal that undid that payment already
 
 
 _PRECHECKS = """
 SELECT accepted.value, accepted.account_number, accepted.accepted_at,
        (SELECT currency FROM loans WHERE account_number = %(account)s),
-       known.account_number, known.amount, known.status
+       known.account_number, known.amount, known.status,
+       (SELECT reference_number FROM payments
+        WHERE reverses = %(reverses)s AND status = 'REVERSED' AND reference_number <> %(reference)s
+        UNION ALL
+        SELECT reference_number FROM accepted_payments
+        WHERE value->>'reverses' = %(reverses)s AND reference_number <> %(reference)s
+        LIMIT 1)
 FROM (SELECT) AS one
 LEFT JOIN accepted_payments accepted ON accepted.reference_number = %(reference)s
 LEFT JOIN LATERAL (
@@ -53,7 +60,7 @@ LEFT JOIN LATERAL (
 
 async def prechecks(conn: psycopg.AsyncConnection, payment: Payment) -> Prechecks:
     """The accepted payment of this reference, the loan's currency and (for a reversal) the reversed
-    payment: one statement."""
+    payment and any other reversal of it: one statement."""
     cursor = await conn.execute(
         _PRECHECKS,
         {
@@ -64,10 +71,10 @@ async def prechecks(conn: psycopg.AsyncConnection, payment: Payment) -> Precheck
     )
     row = await cursor.fetchone()
     assert row is not None  # one row, always
-    value, account_number, accepted_at, loan_currency, *reversed_payment = row
+    value, account_number, accepted_at, loan_currency, *reversed_payment, reversed_by = row
     accepted = AcceptedPayment(value, account_number, accepted_at) if value is not None else None
     reversed_ = ReversedPayment(*reversed_payment) if reversed_payment[0] is not None else None
-    return Prechecks(accepted, loan_currency, reversed_)
+    return Prechecks(accepted, loan_currency, reversed_, reversed_by)
 
 
 async def find_accepted(conn: psycopg.AsyncConnection, reference_number: str) -> AcceptedPayment | None:

@@ -20,7 +20,11 @@ PaymentPoster = RequireRole(Role.INTEGRATION, Role.ADMIN)
     response_model=PaymentAccepted,
     status_code=status.HTTP_202_ACCEPTED,
     responses={
-        409: {"model": ErrorMessage, "description": "the reference number was used for a different payment"},
+        409: {
+            "model": ErrorMessage,
+            "description": "the reference number was used for a different payment, or the reversed payment "
+            "was reversed already",
+        },
         503: {"model": ErrorMessage, "description": "Kafka did not confirm; nothing was stored"},
     },
 )
@@ -28,5 +32,6 @@ async def post_payment(body: PaymentCreate, user: PaymentPoster, resources: Reso
     """Produce a payment (or reversal) to `payments`, keyed by account number. A repeat of the same
     payment gets the first reply, byte for byte, and is not produced again. 422 besides the contract: a
     `paid_at` in the future, a currency other than the loan's, or a reversal that does not undo a known,
-    completed payment of the same account in full (the same `amount`)."""
+    completed payment of the same account in full (the same `amount`). 409: the reference number was used
+    for a different payment, or another reversal undid the reversed payment already."""
     return await service.record_payment(resources.write_pool_async, resources.publisher, user, body)

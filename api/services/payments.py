@@ -3,7 +3,8 @@
 Checks before anything is stored or produced: the contract (FastAPI, 422), a repeat of an accepted
 reference (202 with the first reply byte for byte, or 409 when the payment differs), a payment time not in
 the future (422), the loan's currency when the loan is known (422), and for a reversal that the reversed
-payment is known, of the same account, neither failed nor a reversal, and of the same amount (422). The
+payment is known, of the same account, neither failed nor a reversal, and of the same amount (422), and
+not reversed already by another reversal (409). The
 accepted row, the audit line and the confirmed delivery to ``payments`` (key account_number) then commit
 together.
 """
@@ -43,6 +44,8 @@ def _check(found: queries.Prechecks, payment: PaymentCreate, now: datetime) -> N
         )
     if payment.status is PaymentStatus.REVERSED:
         _check_reversal(found.reversed, payment)
+        if found.reversed_by is not None:
+            raise Conflict(f"payment {payment.reverses} was reversed already, by {found.reversed_by}")
 
 
 def _check_reversal(target: queries.ReversedPayment | None, payment: PaymentCreate) -> None:

@@ -165,6 +165,34 @@ async def test_a_reversal_undoes_a_payment_that_counts_in_full_or_is_422(client,
     assert produced(api_settings) == before
 
 
+async def test_a_payment_is_reversed_once_by_whoever_reversed_it_first(client, loan, api_settings):
+    posted = payment(loan)
+    assert (await client.post("/api/payments", json=posted, headers=INTEGRATION)).status_code == 202
+    first = payment(loan, status="REVERSED", reverses=posted["reference_number"])
+    assert (await client.post("/api/payments", json=first, headers=INTEGRATION)).status_code == 202
+    # the bank's feed reversed one of its own payments
+    bank_payment = f"BANK2-{loan}"
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO payments (reference_number, account_number, amount, currency, paid_at, method,"
+            " status, reverses) VALUES (%s, %s, 700000, 'VND', now(), 'CASH', 'COMPLETED', NULL),"
+            " (%s, %s, 700000, 'VND', now(), 'CASH', 'REVERSED', %s)",
+            (bank_payment, loan, f"BANK2-REV-{loan}", loan, bank_payment),
+        )
+    before = produced(api_settings)
+    for reverses, amount, by in (
+        (posted["reference_number"], posted["amount"], first["reference_number"]),
+        (bank_payment, "700000", f"BANK2-REV-{loan}"),
+    ):
+        again = payment(loan, status="REVERSED", reverses=reverses, amount=amount)
+        response = await client.post("/api/payments", json=again, headers=INTEGRATION)
+        assert response.status_code == 409, response.text
+        assert response.json() == {"detail": f"payment {reverses} was reversed already, by {by}"}
+    assert produced(api_settings) == before
+    # the first reversal sent again is still the same answer, not a conflict with itself
+    assert (await client.post("/api/payments", json=first, headers=INTEGRATION)).status_code == 202
+
+
 async def test_a_payment_dated_in_the_future_is_422(client, loan, api_settings):
     before = produced(api_settings)
     ahead = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()

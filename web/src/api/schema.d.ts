@@ -645,7 +645,8 @@ export interface paths {
          * @description Produce a payment (or reversal) to `payments`, keyed by account number. A repeat of the same
          *     payment gets the first reply, byte for byte, and is not produced again. 422 besides the contract: a
          *     `paid_at` in the future, a currency other than the loan's, or a reversal that does not undo a known,
-         *     completed payment of the same account in full (the same `amount`).
+         *     completed payment of the same account in full (the same `amount`). 409: the reference number was used
+         *     for a different payment, or another reversal undid the reversed payment already.
          */
         post: operations["post_payment_api_payments_post"];
         delete?: never;
@@ -4569,7 +4570,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
-            /** @description the reference number was used for a different payment */
+            /** @description the reference number was used for a different payment, or the reversed payment was reversed already */
             409: {
                 headers: {
                     [name: string]: unknown;
