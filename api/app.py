@@ -26,6 +26,7 @@ from api.routes import (
     assignments,
     auth,
     cases,
+    crm_contacts,
     customers,
     dashboard,
     dlq,
@@ -93,6 +94,7 @@ def create_app(
         loans,
         customers,
         cases,
+        crm_contacts,
         search,
     )
     for module in (*routers, actions, payments, dashboard, events):

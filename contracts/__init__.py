@@ -17,6 +17,7 @@ from contracts.common import (
     PhoneType,
     ProductType,
 )
+from contracts.crm_contacts import CrmContacts
 from contracts.customers import Address, CustomerRecord, Email, Phone, ReferenceCustomer
 from contracts.delinquency import BucketTransition, CustomerDelinquencyRecord, LoanDelinquency
 from contracts.dlq import DeadLetter, dead_letter, dead_letter_record
@@ -39,6 +40,7 @@ CONFIG = {
     "config.agents": AgentConfig,
     "config.strategies": StrategyConfig,
     "allocation.overrides": Reassignment,
+    "crm.contacts": CrmContacts,
 }
 # Topic name → the model of the values processors produce there.
 OUTBOUND = {
@@ -58,6 +60,7 @@ __all__ = [
     "LoanDelinquency",
     "PromiseRecord",
     "Reassignment",
+    "CrmContacts",
     "AgentAssignment",
     "CampaignAssignment",
     "SelectedContactOut",

@@ -16,6 +16,7 @@ from contracts.api import CustomerDelinquency, LoanPublic, PromisePublic
 from contracts.assignments import CampaignAssignment
 from contracts.cases import CaseView
 from contracts.common import MONEY_OUT_SCHEMA, Contract, MoneyOut
+from contracts.crm_contacts import CrmContactsView
 from contracts.customers import Address, Email, Phone
 
 
@@ -192,3 +193,6 @@ class CustomerView(Contract):
     assignment: AssignmentInView
     delinquency: DelinquencySummary
     case: CaseView  # the CRM's own statuses and notes (version 0: never saved)
+    crm_contacts: (
+        CrmContactsView  # phones and emails agents added (version 0: none yet); `contacts`: the bank's
+    )

@@ -25,6 +25,7 @@ INPUTS: dict[str, tuple[str, ...]] = {
         "agent.actions",
         "delinquency.ticks",
         "strategy.reevaluate",
+        "crm.contacts",
     ),
     "allocation": ("strategy.assignments", "config.agents", "allocation.requests", "allocation.overrides"),
     "queues": (

@@ -133,6 +133,14 @@ _CONFIG = (
         "Supervisors' reassignments of customers to chosen agents, published by the API; keyed by pool "
         "(team) like allocation.requests, which it is read with.",
     ),
+    TopicSpec(
+        "crm.contacts",
+        TopicKind.CONFIG,
+        "cif",
+        "Phones and emails agents added to a customer, each customer's whole list as saved through the API; "
+        "the strategy processor's contact rules select them beside the bank's.",
+        compacted=True,
+    ),
 )
 
 _OUTBOUND = (

@@ -25,6 +25,7 @@ import psycopg
 import psycopg_pool
 
 from api.queries.cases import CASE_PARTS, case_view
+from api.queries.crm_contacts import CRM_CONTACTS_PARTS
 from api.queries.loans import derived_dpd
 from api.queries.raw import positional
 from api.security import Principal
@@ -125,9 +126,11 @@ SELECT json_build_object(
                    ORDER BY x.valid_from DESC, x.agent_type, x.seq DESC), '[]') FROM (
             SELECT * FROM agent_assignments WHERE cif = v.cif
             ORDER BY valid_from DESC, agent_type, seq DESC LIMIT {ASSIGNMENTS_SHOWN}) x),
-    'case', json_build_object({CASE_PARTS})
+    'case', json_build_object({CASE_PARTS}),
+    'crm_contacts', json_build_object({CRM_CONTACTS_PARTS})
 )::text
 FROM visible v LEFT JOIN customer_delinquency cd ON cd.cif = v.cif LEFT JOIN cases k ON k.cif = v.cif
+LEFT JOIN crm_contacts cc ON cc.cif = v.cif
 """
 
 
@@ -191,6 +194,7 @@ def assemble(document: dict[str, Any]) -> CustomerView:
             "assignment": {"current": [p for p in history if p["valid_to"] is None], "history": history},
             "delinquency": _delinquency(loans, document["overdue_total"], document["outstanding_total"]),
             "case": case_view(document["case"]),
+            "crm_contacts": document["crm_contacts"],
         }
     )
 

@@ -3,14 +3,16 @@
 delinquency.customers ─┐
 bank.customers ────────┤
 promises ──────────────┤
-agent.actions ─────────┼─> logic (compiled strategy) ─> strategy.assignments ─> strategy_assignments table
+agent.actions ─────────┤
+crm.contacts ──────────┼─> logic (compiled strategy) ─> strategy.assignments ─> strategy_assignments table
+                       │   (bad crm.contacts values ─> crm.contacts.dlq)
 delinquency.ticks ─────┤ (the business date: customers whose DPD reached a turning one)
 strategy.reevaluate ───┘ (a long re-evaluation or date goes on through it: the processor sends it the rest)
 config.strategies ─> read whole by every process (processors.common.config_table), compiled once per version
 
 All inputs are keyed by cif (the re-evaluation requests and ticks are keyed to land on every partition).
 Invalid customers and actions are dead-lettered by the processors that own those contracts (entities,
-promises); they are skipped here.
+promises); they are skipped here. This processor owns `crm.contacts` (the API's), and dead-letters it.
 """
 
 from __future__ import annotations
@@ -22,16 +24,18 @@ from datetime import date
 from pydantic import ValidationError
 from quixstreams import message_context
 
-from contracts import AgentAction, CustomerRecord, StrategyConfig
+from contracts import AgentAction, CrmContacts, CustomerRecord, StrategyConfig
 from crm.settings import Settings
 from domain.strategy import compile_strategy
 from processors.common.app import (
     make_application,
+    named_stream,
     partition_state_access,
     registry_topic,
     without_time_alignment,
 )
 from processors.common.config_table import ConfigTable
+from processors.common.dead_letters import dead_letter_for_error, dead_letter_output
 from processors.common.routing import Routed, route
 from processors.strategy import logic
 from processors.strategy.sink import assignment_sink
@@ -41,6 +45,7 @@ log = logging.getLogger(__name__)
 NAME = "strategy"
 REEVALUATE = "strategy.reevaluate"
 TICKS = "delinquency.ticks"
+CRM_CONTACTS = "crm.contacts"
 TURNS_OF = "turns_of"  # marks the rest of a business date's re-evaluations, sent on REEVALUATE
 STRATEGY_ID = "default"  # the one live strategy; the admin API publishes it under this id
 WAIT_FOR_VERSION_S = 30.0
@@ -75,12 +80,15 @@ def build(settings: Settings):
         "promises": "json",
         TICKS: "json",
         REEVALUATE: "json",
+        CRM_CONTACTS: "bytes",
     }
     topics = {name: registry_topic(app, settings, name, value=kind) for name, kind in sources.items()}
     logical = {physical_name(name, settings): name for name in sources}
     merged = app.dataframe(topics["delinquency.customers"])
     for name in ("bank.customers", "promises", "agent.actions", TICKS, REEVALUATE):
         merged = merged.concat(app.dataframe(topics[name]))
+    # The stream keeps the id it had before crm.contacts joined it, so its store (and changelog) carries over.
+    merged = named_stream(merged.concat(app.dataframe(topics[CRM_CONTACTS])), merged.stream_id)
     state_access = partition_state_access(merged)
 
     def current():
@@ -104,6 +112,20 @@ def build(settings: Settings):
         if not done:  # the rest in the next message, and so in a transaction of its own
             outputs.append((REEVALUATE, key, {TURNS_OF: day, logic.CONTINUED: True, "partition_key": key}))
         return outputs
+
+    def added_contacts(state_of, value: bytes | None, cif: str) -> list:
+        try:
+            contacts = None if value is None else CrmContacts.model_validate_json(value)
+        except ValidationError as error:
+            return [dead_letter_for_error(CRM_CONTACTS, cif, value, error, NAME)]
+        if contacts is None or contacts.cif != cif:
+            why, kind = (
+                ("a null value is not a contact list", "NullValue")
+                if contacts is None
+                else (f"key {cif!r} is not the cif {contacts.cif!r}", "KeyMismatch")
+            )
+            return [dead_letter_output(CRM_CONTACTS, cif, value, why, kind, NAME)]
+        return logic.on_crm_contacts(state_of, contacts.model_dump(mode="json"), current)
 
     def handle(value, key, _timestamp, _headers):
         source = logical[message_context().topic]
@@ -136,6 +158,8 @@ def build(settings: Settings):
             if not done:  # the rest in the next message, and so in a transaction of its own
                 outputs.append((REEVALUATE, key, {**value, logic.CONTINUED: True}))
             return outputs
+        if source == CRM_CONTACTS:
+            return added_contacts(state_of, value, key)
         try:
             if source == "bank.customers":
                 return logic.on_customer(
@@ -154,7 +178,11 @@ def build(settings: Settings):
     )
     route(
         routed,
-        {logic.ASSIGNMENTS: registry_topic(app, settings, logic.ASSIGNMENTS), REEVALUATE: topics[REEVALUATE]},
+        {
+            logic.ASSIGNMENTS: registry_topic(app, settings, logic.ASSIGNMENTS),
+            REEVALUATE: topics[REEVALUATE],
+            f"{CRM_CONTACTS}.dlq": registry_topic(app, settings, f"{CRM_CONTACTS}.dlq"),
+        },
     )
     routed.sink(assignment_sink(settings))
     without_time_alignment(app)

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.buckets import grown
-from domain.contacts import CustomerContacts, Email, Phone, Reference
+from domain.contacts import CustomerContacts, Email, Phone, Reference, contact_key
 from domain.strategy import CustomerFacts, DelinquencySummary, LoanFacts, custom_value
 
 
@@ -32,6 +32,16 @@ def stored_customer(customer: dict) -> dict:
             [r["relationship"], r["name"], r.get("ref_cif"), [_phone(p) for p in r.get("phones", [])]]
             for r in customer.get("references", [])
         ],
+    }
+
+
+def stored_crm_contacts(record: dict) -> dict:
+    """A `crm.contacts` value (the phones and emails agents added) in the form kept in state: like the
+    customer's own, never primary (the bank's primary stays first)."""
+    return {
+        "version": record["version"],
+        "phones": [[p["type"], p["number"], False, p["is_verified"]] for p in record["phones"]],
+        "emails": [[e["type"], e["address"], False, e["is_verified"]] for e in record["emails"]],
     }
 
 
@@ -96,10 +106,14 @@ def customer_facts(
     promises: dict,
     flagged: list,
     as_of: date | None = None,
+    crm: dict | None = None,
 ) -> CustomerFacts:
     """The facts conditions read, with DPD (and bucket) grown from the record's date to ``as_of`` (the
-    partition's business date, when later): between two records of a loan only its DPD moves."""
+    partition's business date, when later): between two records of a loan only its DPD moves. The phones
+    and emails agents added (``crm``, `stored_crm_contacts`) follow the bank's, those the bank has too
+    left out."""
     customer = customer or {}
+    crm = crm or {}
     currency = _main_currency(delinquency)
     statuses = list(promises.values())
     grow = _grower(delinquency.get("business_date"), as_of)
@@ -115,8 +129,8 @@ def customer_facts(
     )
     loans = tuple(_loan(a, *grow(a["dpd"], a["bucket"])) for a in delinquency.get("accounts") or [])
     contacts = CustomerContacts(
-        phones=tuple(Phone(*p) for p in customer.get("phones", [])),
-        emails=tuple(Email(*e) for e in customer.get("emails", [])),
+        phones=tuple(Phone(*p) for p in _and_added(customer.get("phones", []), crm.get("phones", []))),
+        emails=tuple(Email(*e) for e in _and_added(customer.get("emails", []), crm.get("emails", []))),
         references=tuple(
             Reference(relationship, name, tuple(Phone(*p) for p in phones), ref_cif)
             for relationship, name, ref_cif, phones in customer.get("references", [])
@@ -135,3 +149,11 @@ def customer_facts(
         timezone=customer.get("timezone"),
         date_of_birth=date.fromisoformat(born) if born else None,
     )
+
+
+def _and_added(banks: list, added: list) -> list:
+    """The bank's contacts, then those agents added that the bank does not have (by number or address)."""
+    if not added:
+        return banks
+    known = {contact_key(entry[1]) for entry in banks}
+    return [*banks, *(entry for entry in added if contact_key(entry[1]) not in known)]

@@ -2,10 +2,11 @@
 
 Everything is keyed by customer (``cif``). Any change of what strategies match on — the customer's
 delinquency and loans (`delinquency.customers`), their record and contacts (`bank.customers`), their
-promises (`promises`) or a number reported wrong (`agent.actions`) — re-evaluates that customer under the
-current compiled strategy (`domain.strategy.evaluate`). A re-evaluation request re-evaluates every customer
-of the partition. A record is emitted when the campaigns, contacts, the strategy version or what allocation
-fits an agent on (bucket, products, whether delinquent) change.
+promises (`promises`), a number reported wrong (`agent.actions`) or the contacts agents added
+(`crm.contacts`) — re-evaluates that customer under the current compiled strategy
+(`domain.strategy.evaluate`). A re-evaluation request re-evaluates every customer of the partition. A
+record is emitted when the campaigns, contacts, the strategy version or what allocation fits an agent on
+(bucket, products, whether delinquent) change.
 
 DPD grows a day a day between a loan's records, so the customer is judged with DPD (and bucket) grown to the
 partition's business date, and is filed under the first date on which a grown DPD reaches a DPD where one of
@@ -14,7 +15,8 @@ filed under it or earlier (`on_tick`), so ``max_dpd >= 45`` holds from the 45th 
 next record.
 
 State (one store per partition): per cif ``customer``, ``delinquency``, ``promises`` {action_id: status},
-``flagged`` [numbers], ``emitted`` (what was last sent); ``__members__``: every customer with a delinquency
+``flagged`` [numbers], ``crm_contacts`` (the phones and emails agents added, `crm.contacts`), ``emitted``
+(what was last sent); ``__members__``: every customer with a delinquency
 record (a `date_index` slot), for re-evaluation; ``__turns__``: customers by the date their DPD next turns a
 condition (a `date_index`, each customer's place under ``turn``); ``__partition__`` ``date`` (the business
 date reached), ``turn_dates`` (the dates under which customers are filed, ascending) and ``reevaluating``:
@@ -30,7 +32,7 @@ from datetime import date
 from domain.strategy import CompiledStrategy, CustomerFacts, evaluate, matches, next_turn
 from processors.common.date_index import StateOf, file_under, members
 from processors.common.parts import next_part
-from processors.strategy.facts import customer_facts, stored_customer, stored_delinquency
+from processors.strategy.facts import customer_facts, stored_crm_contacts, stored_customer, stored_delinquency
 
 ASSIGNMENTS = "strategy.assignments"
 MEMBERS, EVERYONE = "__members__", "all"
@@ -94,6 +96,16 @@ def on_action(state_of: StateOf, action: dict, strategy: CurrentStrategy) -> lis
         return []
     own.set("flagged", sorted([*flagged, number]))
     return _evaluate(state_of, action["cif"], strategy())
+
+
+def on_crm_contacts(state_of: StateOf, record: dict, strategy: CurrentStrategy) -> list[Output]:
+    """The phones and emails agents added to the customer: a newer version replaces what is kept."""
+    own = state_of(record["cif"])
+    known = own.get("crm_contacts")
+    if known is not None and known["version"] >= record["version"]:
+        return []  # an older or the same save
+    own.set("crm_contacts", stored_crm_contacts(record))
+    return _evaluate(state_of, record["cif"], strategy())
 
 
 def on_reevaluate(state_of: StateOf, strategy: CurrentStrategy) -> list[Output]:
@@ -201,18 +213,19 @@ def _evaluate(
     delinquency = own.get("delinquency")
     if live is None or delinquency is None:
         return []  # no strategy published yet, or no loans known: nothing to match on
-    customer = own.get("customer")
+    customer, crm = own.get("customer"), own.get("crm_contacts")
     flagged = own.get("flagged", [])
     recorded = delinquency.get("business_date")
     today = today or _today(state_of)
     as_of = max(filter(None, (today, date.fromisoformat(recorded) if recorded else None)), default=None)
-    facts = customer_facts(cif, customer, delinquency, own.get("promises", {}), flagged, as_of)
+    facts = customer_facts(cif, customer, delinquency, own.get("promises", {}), flagged, as_of, crm)
     if as_of is not None:
         _watch(state_of, cif, next_turn(_grown_dpds(facts), as_of, live.compiled.turning_dpds))
     products = sorted({loan.product_type for loan in facts.loans if loan.product_type})
     # Match only; reasons and contacts are worked out once we know the record is news. What contacts are
-    # selected depends only on the campaigns, the customer record and the flagged numbers; allocation
-    # fits agents on the bucket and products, and releases a customer no longer delinquent.
+    # selected depends only on the campaigns, the customer record, the contacts agents added and the flagged
+    # numbers; allocation fits agents on the bucket and products, and releases a customer no longer
+    # delinquent. (The added contacts' version only when there are any: earlier signatures stay equal.)
     signature = [
         live.strategy_id,
         live.version,
@@ -222,6 +235,7 @@ def _evaluate(
         facts.delinquency.bucket,
         products,
         facts.delinquency.max_dpd > 0,
+        *([crm["version"]] if crm else []),
     ]
     if own.get("emitted") == signature:
         return []

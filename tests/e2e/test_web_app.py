@@ -207,6 +207,42 @@ def test_an_agent_keeps_the_case_and_finds_it_on_the_next_visit(page, product):
     assert case["notes"] == "Lost his job in May.\nCall after 17:00, not at work."
 
 
+def test_an_agent_adds_a_phone_and_the_campaign_selects_it(page, product):
+    sign_in(page, "agent1")
+    cif = product.queue(agent_id_of(product, "agent1"))[2]["cif"]
+    number = f"+84 97 {uuid.uuid4().int % 10**7:07d}"
+    page.goto(f"/customers/{cif}")
+    card = page.get_by_role("region", name="Contacts added in the CRM")
+    expect(card).to_contain_text("None added yet")
+    card.get_by_role("button", name="Edit contacts").click()
+    form = card.get_by_role("form", name="Edit the contacts")
+    form.get_by_role("button", name="Add phone").click()
+    form.get_by_label("Phone 1 type").select_option("MOBILE")
+    form.get_by_label("Phone 1 number").fill(number)
+    form.get_by_label("Phone 1 verified").check()
+    form.get_by_label("Phone 1 note").fill("his new mobile, after 18:00")
+    form.get_by_role("button", name="Add email").click()
+    form.get_by_label("Email 1 address").fill("not an address")
+    expect(form.get_by_role("button", name="Save")).to_be_disabled()  # checked as typed
+    form.get_by_role("button", name="Remove email 1").click()
+    form.get_by_role("button", name="Save").click()
+    expect(card.get_by_role("status")).to_contain_text(re.compile(r"Contacts saved \(version 1\)\."))
+    page.reload()
+    card = page.get_by_role("region", name="Contacts added in the CRM")
+    expect(card).to_contain_text(number)
+    expect(card).to_contain_text("his new mobile, after 18:00")
+    shot(page, "crm-contacts", at=card)
+    # the campaign's first contact rule takes verified mobiles: the strategy processor selects it
+    deadline = time.monotonic() + LIVE_TIMEOUT_MS / 1000
+    while True:
+        strategy = product.get("admin", f"/api/customers/{cif}")["strategy"] or {"campaigns": []}
+        selected = [c["value"] for campaign in strategy["campaigns"] for c in campaign["contacts"]]
+        if number in selected:
+            break
+        assert time.monotonic() < deadline, f"{number} not selected: {selected}"
+        time.sleep(0.5)
+
+
 def test_a_payment_of_the_arrears_takes_the_customer_out_of_the_queue_live(page, product):
     agent_id = agent_id_of(product, "agent1")
     queue = product.queue(agent_id)

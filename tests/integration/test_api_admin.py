@@ -256,7 +256,9 @@ async def test_an_offset_past_the_deepest_page_is_422_naming_it(client, path):
         response = await client.get(path, params={"offset": offset})
         assert response.status_code == 422, (path, offset, response.text)
         assert response.json()["detail"][0]["field"] == "query.offset"
-    assert (await client.get(path, params={"offset": OFFSET_MAX})).status_code == 200
+    # in range, the read goes on (AG-1 is an agent nobody configured here: its queue is 404, not 422)
+    in_range = 404 if path.endswith("/queue") else 200
+    assert (await client.get(path, params={"offset": OFFSET_MAX})).status_code == in_range
 
 
 async def test_reevaluation_sends_one_request_to_each_partition(client, namespace):

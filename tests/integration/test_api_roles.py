@@ -68,6 +68,9 @@ MATRIX = {
     ("GET", "/api/dashboard/portfolio", None): (403, 403, 200, 200, 200, 403, 401),
     ("GET", "/api/dictionaries", None): (200, 200, 200, 200, 200, 200, 401),
     ("GET", f"/api/cases/{CIF}", None): (200, 404, 200, 404, 200, 200, 401),
+    ("GET", f"/api/contacts/{CIF}", None): (200, 404, 200, 404, 200, 200, 401),
+    # an empty list on version 0 changes nothing, so every caller allowed meets the same answer
+    ("PUT", f"/api/contacts/{CIF}", lambda: {"version": 0}): (200, 404, 200, 404, 403, 403, 401),
     ("GET", "/api/admin/strategies", None): (403, 403, 200, 200, 200, 403, 401),  # supervisors read
     ("GET", "/api/admin/agents", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", f"/api/assignments/options?cif={CIF}", None): (403, 403, 200, 404, 200, 403, 401),

@@ -12,6 +12,7 @@ from datetime import date
 import orjson
 import psycopg
 import pytest
+from confluent_kafka.admin import AdminClient
 from psycopg import sql
 
 from api.publishing import request_reevaluation
@@ -155,3 +156,74 @@ def test_customers_land_in_campaigns_and_follow_a_new_version_on_request(service
             output, _ = process.communicate(timeout=60)
         assert process.returncode == 0, output[-3000:]
         assert "configuration rejected" in output
+
+
+def contacts_added(cif: str, version: int, *numbers: str) -> dict:
+    return {
+        "cif": cif,
+        "version": version,
+        "updated_at": "2026-03-11T09:00:00+00:00",
+        "updated_by": "agent1",
+        "phones": [{"type": "MOBILE", "number": n, "is_verified": True, "note": ""} for n in numbers],
+        "emails": [],
+    }
+
+
+def test_phones_agents_added_are_selected_and_bad_lists_dead_lettered(service_addresses, run_id, cli_env):
+    with initialized_namespace(service_addresses, f"c{run_id}", cli_env) as (settings, env):
+        producer = make_producer(settings)
+        producer.produce(
+            physical_name("config.strategies", settings), orjson.dumps(config(1, 30)), b"default"
+        )
+        customer = {**CUSTOMER, "source_system": "T24"}
+        producer.produce(physical_name("bank.customers", settings), orjson.dumps(customer), b"C1")
+        record = orjson.dumps(delinquency())
+        producer.produce(physical_name("delinquency.customers", settings), record, b"C1")
+        added = physical_name("crm.contacts", settings)
+        producer.produce(added, orjson.dumps(contacts_added("C1", 1, "+84 91 555 0001")), b"C1")
+        producer.produce(added, b"{not json", b"C1")
+        producer.produce(added, orjson.dumps(contacts_added("C2", 1, "+84 91 555 0002")), b"C1")  # wrong key
+        producer.produce(added, None, b"C1")
+        producer.flush(30)
+        group = f"{settings.namespace}crm-strategy"
+        inputs = [physical_name(t, settings) for t in INPUTS]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crm", "run", "strategy"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+        def selected() -> list[str]:
+            [(campaigns,)] = assignments(settings, "campaigns").values()
+            return [c["value"] for c in campaigns[0]["contacts"]]
+
+        try:
+            wait_caught_up(settings.kafka_brokers, group, inputs, 120)
+            assert selected() == [
+                "+84 90 000 0001",
+                "+84 91 555 0001",
+            ]  # the bank's mobile, then the added one
+            letters = read_all(
+                settings.kafka_brokers, physical_name("crm.contacts.dlq", settings), 3, timeout=30
+            )
+            assert sorted(orjson.loads(value)["error_type"] for _key, value in letters) == [
+                "KeyMismatch",
+                "NullValue",
+                "ValidationError",
+            ]
+            producer.produce(added, orjson.dumps(contacts_added("C1", 2)), b"C1")  # the agent removed it
+            producer.flush(30)
+            wait_caught_up(settings.kafka_brokers, group, inputs, 120)
+            assert selected() == ["+84 90 000 0001"]
+            # the store kept the name it had before crm.contacts joined the stream: its state carries over
+            admin = AdminClient({"bootstrap.servers": settings.kafka_brokers})
+            changelogs = [
+                t for t in admin.list_topics(timeout=10).topics if "changelog" in t and "strategy" in t
+            ]
+            assert changelogs and not any("crm.contacts" in t for t in changelogs), changelogs
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output[-3000:]

@@ -420,3 +420,67 @@ def test_a_closed_loan_is_seen_as_closed(state_of):
     facts = customer_facts("C1", None, closed, {}, [])
     assert [loan.status for loan in facts.loans] == ["CLOSED"]
     assert campaigns(logic.on_delinquency(state_of, closed, lambda: live)) == [("CALLS", "AUTO")]
+
+
+def crm_contacts(version=1, phones=(), emails=()):
+    return {
+        "cif": "C1",
+        "version": version,
+        "updated_at": "2026-03-11T09:00:00+00:00",
+        "updated_by": "agent1",
+        "phones": [{"type": t, "number": n, "is_verified": v, "note": ""} for t, n, v in phones],
+        "emails": [{"type": t, "address": a, "is_verified": v, "note": ""} for t, a, v in emails],
+    }
+
+
+def selected(outputs):
+    [(_t, _k, record)] = outputs
+    return [c["value"] for c in record["campaigns"][0]["contacts"]]
+
+
+def test_a_phone_an_agent_added_is_selected_after_the_banks_and_a_newer_list_replaces_it(state_of):
+    live = strategy()
+    logic.on_customer(state_of, CUSTOMER, lambda: live)
+    logic.on_delinquency(state_of, delinquency(), lambda: live)
+    added = crm_contacts(phones=[("MOBILE", "+84 91 555 0001", True), ("HOME", "+84 28 555 0002", False)])
+    # the campaign's rule selects mobiles: the bank's primary first, then the one the agent added
+    assert selected(logic.on_crm_contacts(state_of, added, lambda: live)) == [
+        "+84 90 000 0001",
+        "+84 91 555 0001",
+    ]
+    assert logic.on_crm_contacts(state_of, added, lambda: live) == []  # the same save again
+    assert logic.on_crm_contacts(state_of, crm_contacts(version=0), lambda: live) == []  # an older one
+    # the next save removed it (and repeats the bank's own number, which adds nothing)
+    removed = crm_contacts(version=2, phones=[("MOBILE", "+84900000001", False)])
+    assert selected(logic.on_crm_contacts(state_of, removed, lambda: live)) == ["+84 90 000 0001"]
+    # the bank's later record keeps the added contacts
+    logic.on_crm_contacts(
+        state_of, crm_contacts(version=3, phones=[("MOBILE", "+84915550009", False)]), lambda: live
+    )
+    newer = {**CUSTOMER, "updated_at": "2026-03-12T00:00:00+07:00"}
+    assert selected(logic.on_customer(state_of, newer, lambda: live)) == ["+84 90 000 0001", "+84915550009"]
+    assert selected(logic.on_reevaluate(state_of, lambda: strategy(version=2))) == [
+        "+84 90 000 0001",
+        "+84915550009",
+    ]
+
+
+def test_an_added_number_reported_wrong_is_not_selected(state_of):
+    live = strategy()
+    logic.on_delinquency(state_of, delinquency(), lambda: live)
+    added = crm_contacts(phones=[("MOBILE", "+84 91 555 0001", True)])
+    assert selected(logic.on_crm_contacts(state_of, added, lambda: live)) == ["+84 91 555 0001"]
+    action = {
+        "cif": "C1",
+        "result": "WRONG_NUMBER",
+        "contact": {"channel": "PHONE", "number": "+84915550001"},
+    }
+    assert selected(logic.on_action(state_of, action, lambda: live)) == []
+
+
+def test_signatures_of_customers_without_added_contacts_are_as_before(state_of):
+    # a processor upgraded with crm.contacts emits nothing new for customers nobody added contacts to
+    live = strategy()
+    logic.on_customer(state_of, CUSTOMER, lambda: live)
+    logic.on_delinquency(state_of, delinquency(), lambda: live)
+    assert len(state_of("C1").get("emitted")) == 8

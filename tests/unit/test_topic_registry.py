@@ -14,7 +14,9 @@ def test_names_are_unique_and_legal_kafka_names():
         assert name.replace(".", "").replace("-", "").replace("_", "").isalnum(), name
 
 
-@pytest.mark.parametrize("spec", INBOUND_TOPICS + (get_topic("config.agents"),), ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "spec", INBOUND_TOPICS + (get_topic("config.agents"), get_topic("crm.contacts")), ids=lambda s: s.name
+)
 def test_every_input_topic_has_a_dlq_twin_and_a_contract_with_its_key(spec):
     twin = dlq_of(spec.name)
     assert twin.name == f"{spec.name}.dlq" and twin.kind is TopicKind.DLQ
@@ -29,7 +31,7 @@ def test_interface_topics_are_declared_and_every_input_has_an_ingest_place():
     for name in (*INGEST_ORDER, *outbound, "config.strategies"):
         assert get_topic(name).name == name
     ingestable = {spec.name for spec in ALL_TOPICS if spec.kind in (TopicKind.INBOUND, TopicKind.CONFIG)}
-    published_by_the_api_only = {"config.strategies", "allocation.overrides"}
+    published_by_the_api_only = {"config.strategies", "allocation.overrides", "crm.contacts"}
     assert ingestable - published_by_the_api_only == set(INGEST_ORDER)
 
 

@@ -496,6 +496,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/{cif}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Contacts
+         * @description The phones and emails agents added to the customer (any role that may see the customer; 404
+         *     otherwise), and the version to name when saving (0: none saved yet). The bank's own contacts are in
+         *     the 360 view's `contacts`, read-only.
+         */
+        get: operations["read_contacts_api_contacts__cif__get"];
+        /**
+         * Save Contacts
+         * @description Save the whole list as the next version (agents: their customers'; supervisors: their team's): at
+         *     most 10 phones and 10 emails, each listed once. `version` is the one it was based on (409 when someone
+         *     saved since); a save that changes nothing keeps the version. Published to `crm.contacts`, from which
+         *     the campaigns' contact rules select them like the customer's own (within seconds); audited as
+         *     `contacts.update` with what was added, removed and changed.
+         */
+        put: operations["save_contacts_api_contacts__cif__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{cif}": {
         parameters: {
             query?: never;
@@ -1380,6 +1410,110 @@ export interface components {
             phones: components["schemas"]["Phone"][];
         };
         /**
+         * CrmContactsUpdate
+         * @description ``PUT /api/contacts/{cif}``: the contacts as they should be, and the version they are based on.
+         */
+        CrmContactsUpdate: {
+            /**
+             * Emails
+             * @default []
+             */
+            emails?: components["schemas"]["CrmEmail-Input"][];
+            /**
+             * Phones
+             * @default []
+             */
+            phones?: components["schemas"]["CrmPhone-Input"][];
+            /** Version */
+            version: number;
+        };
+        /**
+         * CrmContactsView
+         * @description The CRM's contacts of a customer (version 0: none saved yet).
+         */
+        CrmContactsView: {
+            /**
+             * Emails
+             * @default []
+             */
+            emails: components["schemas"]["CrmEmail-Output"][];
+            /**
+             * Phones
+             * @default []
+             */
+            phones: components["schemas"]["CrmPhone-Output"][];
+            /** Updated At */
+            updated_at: string | null;
+            /** Updated By */
+            updated_by: string | null;
+            /** Version */
+            version: number;
+        };
+        /** CrmEmail */
+        "CrmEmail-Input": {
+            /** Address */
+            address: string;
+            /**
+             * Is Verified
+             * @default false
+             */
+            is_verified?: boolean;
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+            type: components["schemas"]["EmailType"];
+        };
+        /** CrmEmail */
+        "CrmEmail-Output": {
+            /** Address */
+            address: string;
+            /**
+             * Is Verified
+             * @default false
+             */
+            is_verified: boolean;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            type: components["schemas"]["EmailType"];
+        };
+        /** CrmPhone */
+        "CrmPhone-Input": {
+            /**
+             * Is Verified
+             * @default false
+             */
+            is_verified?: boolean;
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+            /** Number */
+            number: string;
+            type: components["schemas"]["PhoneType"];
+        };
+        /** CrmPhone */
+        "CrmPhone-Output": {
+            /**
+             * Is Verified
+             * @default false
+             */
+            is_verified: boolean;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Number */
+            number: string;
+            type: components["schemas"]["PhoneType"];
+        };
+        /**
          * CureRate
          * @description Accounts that returned to CURRENT on the business date / delinquent accounts at its start.
          */
@@ -1454,6 +1588,7 @@ export interface components {
              */
             collaterals: components["schemas"]["CollateralInView"][];
             contacts: components["schemas"]["Contacts"];
+            crm_contacts: components["schemas"]["CrmContactsView"];
             customer: components["schemas"]["CustomerIdentity"];
             delinquency: components["schemas"]["DelinquencySummary"];
             /**
@@ -4288,6 +4423,131 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    read_contacts_api_contacts__cif__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cif: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrmContactsView"];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (the same answer, so existence does not leak) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_contacts_api_contacts__cif__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cif: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CrmContactsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrmContactsView"];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (the same answer, so existence does not leak) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description saved by someone else since the version the body is based on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Kafka did not confirm; nothing was saved */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -56,19 +56,24 @@ export const compactTableClass =
 // scroll box too: positioned against the page, they had stretched it.
 export const tableScrollClass = "relative overflow-x-auto";
 
-/** A form's submit button (its label, or "Saving…" while the save runs) and Cancel. */
+/**
+ * A form's submit button (its label, or "Saving…" while the save runs) and Cancel. `disabled`: the form
+ * cannot be sent as it is (its problems are shown at their fields).
+ */
 export function SaveAndCancel({
   pending,
   onCancel,
   label = "Save",
+  disabled = false,
 }: {
   pending: boolean;
   onCancel: () => void;
   label?: string;
+  disabled?: boolean;
 }) {
   return (
     <div className="flex flex-wrap gap-2">
-      <button type="submit" className={buttonClass} disabled={pending}>
+      <button type="submit" className={buttonClass} disabled={pending || disabled}>
         {pending ? "Saving…" : label}
       </button>
       <button type="button" className={secondaryButtonClass} onClick={onCancel}>

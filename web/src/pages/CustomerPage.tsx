@@ -7,6 +7,7 @@ import type { CustomerView } from "../api/types";
 import { Card, Figure } from "../components/Card";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { CaseCard } from "../features/CaseCard";
+import { CrmContactsCard } from "../features/CrmContactsCard";
 import { ReassignPanel } from "../features/ReassignPanel";
 import { RecordActionForm } from "../features/RecordActionForm";
 import { useSession } from "../auth/AuthContext";
@@ -363,6 +364,12 @@ export default function CustomerPage() {
               </>
             )}
           </Card>
+          <CrmContactsCard
+            key={customer.cif}
+            cif={customer.cif}
+            view={view.data.crm_contacts}
+            canEdit={canAct}
+          />
           <Card title="Campaign and agent">
             {strategy && strategy.campaigns.length > 0 ? (
               <ul className="space-y-2 text-sm">

@@ -1,6 +1,6 @@
 // API answers shared by several tests.
 
-import type { CaseView, CustomerView, Dictionaries } from "../api/types";
+import type { CaseView, CrmContactsView, CustomerView, Dictionaries } from "../api/types";
 
 export const DICTIONARIES: Dictionaries = {
   action_types: [
@@ -42,7 +42,16 @@ export const NO_CASE: CaseView = {
   updated_by: null,
 };
 
-/** A customer with one USD loan, a pending promise and one action, and a case never saved. */
+/** No contacts added in the CRM yet. */
+export const NO_CRM_CONTACTS: CrmContactsView = {
+  phones: [],
+  emails: [],
+  version: 0,
+  updated_at: null,
+  updated_by: null,
+};
+
+/** A customer with one USD loan, a pending promise and one action, a case never saved, no CRM contacts. */
 export const VIEW = {
   business_date: "2026-03-20",
   customer: {
@@ -134,4 +143,5 @@ export const VIEW = {
     oldest_unpaid_due: "2026-02-08",
   },
   case: NO_CASE,
+  crm_contacts: NO_CRM_CONTACTS,
 } as unknown as CustomerView;

@@ -1,0 +1,43 @@
+"""Reading and saving the contacts agents added to a customer (migration 0023)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import orjson
+import psycopg
+from psycopg.types.json import Jsonb
+
+# The row (`cc`) of the customer `v`; also the 360 view's `crm_contacts` part.
+CRM_CONTACTS_PARTS = """
+    'phones', coalesce(cc.phones, '[]'), 'emails', coalesce(cc.emails, '[]'),
+    'version', coalesce(cc.version, 0), 'updated_at', cc.updated_at, 'updated_by', cc.updated_by"""
+_READ = f"""
+SELECT json_build_object({CRM_CONTACTS_PARTS})::text
+FROM (SELECT %(cif)s::text AS cif) v LEFT JOIN crm_contacts cc ON cc.cif = v.cif"""
+
+
+def read(conn: psycopg.Connection, cif: str) -> dict:
+    (document,) = conn.execute(_READ, {"cif": cif}).fetchone()
+    return orjson.loads(document)
+
+
+def current_version(conn: psycopg.Connection, cif: str) -> int:
+    """The list's version (0: never saved), locked until the transaction ends: saves of one customer's
+    contacts run one after the other (also the first, with no row to lock yet), so their versions reach
+    crm.contacts in order."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('crm_contacts:' || %s))", (cif,))
+    row = conn.execute("SELECT version FROM crm_contacts WHERE cif = %s", (cif,)).fetchone()
+    return row[0] if row else 0
+
+
+def save(
+    conn: psycopg.Connection, cif: str, phones: list, emails: list, version: int, at: datetime, who: str
+) -> None:
+    conn.execute(
+        "INSERT INTO crm_contacts (cif, phones, emails, version, updated_at, updated_by)"
+        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (cif) DO UPDATE SET phones = EXCLUDED.phones,"
+        " emails = EXCLUDED.emails, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,"
+        " updated_by = EXCLUDED.updated_by",
+        (cif, Jsonb(phones), Jsonb(emails), version, at, who),
+    )

@@ -1,0 +1,70 @@
+"""Saving the contacts agents added to a customer: the caller may see the customer, the save is based on the
+version in force (409 otherwise), it is audited with what was added and removed, and it is published to
+``crm.contacts`` before it commits (Kafka not confirming rolls it back: 503, nothing saved)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import psycopg
+
+from api.errors import Conflict
+from api.publishing import Outgoing, Publisher
+from api.queries import audit
+from api.queries import crm_contacts as queries
+from api.security import Principal
+from api.visibility import require_customer
+from contracts.crm_contacts import CrmContacts, CrmContactsUpdate, CrmContactsView
+
+TOPIC = "crm.contacts"
+
+
+def read(conn: psycopg.Connection, user: Principal, cif: str) -> CrmContactsView:
+    require_customer(conn, user, cif)
+    return CrmContactsView.model_validate(queries.read(conn, cif))
+
+
+def _changes(before: dict, after: dict) -> dict:
+    """What the audit line says: the numbers and addresses added and removed, and those edited."""
+    changes = {}
+    for kind, key in (("phones", "number"), ("emails", "address")):
+        old = {c[key]: c for c in before[kind]}
+        new = {c[key]: c for c in after[kind]}
+        for what, values in (
+            ("added", [v for v in new if v not in old]),
+            ("removed", [v for v in old if v not in new]),
+            ("changed", [v for v in new if v in old and new[v] != old[v]]),
+        ):
+            if values:
+                changes[f"{kind}_{what}"] = values
+    return changes
+
+
+def save(
+    conn: psycopg.Connection, publisher: Publisher, user: Principal, cif: str, body: CrmContactsUpdate
+) -> CrmContactsView:
+    lists = body.model_dump(mode="json", include={"phones", "emails"})
+    with conn.transaction():
+        require_customer(conn, user, cif)
+        version = queries.current_version(conn, cif)
+        before = queries.read(conn, cif)
+        if body.version != version:
+            raise Conflict(
+                f"the contacts were saved by {before['updated_by']} at {before['updated_at']} since version "
+                f"{body.version} was read: they are at version {version}; read them again and redo the change"
+            )
+        changes = _changes(before, lists)
+        if not changes:
+            return CrmContactsView.model_validate(before)  # nothing to save: no new version, nothing sent
+        saved = CrmContacts(
+            cif=cif, version=version + 1, updated_at=datetime.now(UTC), updated_by=user.username, **lists
+        )
+        queries.save(
+            conn, cif, lists["phones"], lists["emails"], saved.version, saved.updated_at, user.username
+        )
+        audit.record(
+            conn, user.username, "contacts.update", f"customer:{cif}", {"version": saved.version, **changes}
+        )
+        # raises PublishFailed (503): the transaction rolls back and nothing is saved
+        publisher.publish([Outgoing(TOPIC, cif, saved.model_dump_json().encode())])
+    return CrmContactsView.model_validate(queries.read(conn, cif))

@@ -1,0 +1,408 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { expect, test } from "vitest";
+
+import type { CrmContactsView, CustomerView } from "../api/types";
+import CustomerPage from "../pages/CustomerPage";
+import { DICTIONARIES, NO_CRM_CONTACTS, VIEW } from "../test/fixtures";
+import { fakeApi, renderAt, signedInAs, storedDrafts } from "../test/render";
+import { contactsBody, contactsProblems, draftOf, isUnchanged, newPhone, savedLine } from "./contactsDraft";
+
+// A cif with a slash: the URLs carry it encoded.
+const CIF = "C/1";
+const CUSTOMER_PATH = "/api/customers/C%2F1";
+const CONTACTS_PATH = "/api/contacts/C%2F1";
+
+const SAVED: CrmContactsView = {
+  phones: [
+    { type: "MOBILE", number: "+84 90 333 4444", is_verified: true, note: "wife's mobile, evenings" },
+    { type: "WORK", number: "028 3822 1111", is_verified: false, note: "" },
+  ],
+  emails: [{ type: "PERSONAL", address: "an.nguyen@example.com", is_verified: false, note: "" }],
+  version: 2,
+  updated_at: "2026-03-18T10:00:00Z",
+  updated_by: "agent1",
+};
+
+const viewWith = (contacts: CrmContactsView): CustomerView => ({
+  ...VIEW,
+  customer: { ...VIEW.customer, cif: CIF },
+  crm_contacts: contacts,
+});
+
+/** A fake API that keeps the contacts: a PUT answers `put` (by default: saved as the next version). */
+function contactsApi(
+  start: CrmContactsView,
+  put?: (body: Record<string, unknown>) => { status: number; body: unknown },
+) {
+  let current = start;
+  const calls = fakeApi({
+    [`GET ${CUSTOMER_PATH}`]: () => ({ body: viewWith(current) }),
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+    [`PUT ${CONTACTS_PATH}`]: (_url, init) => {
+      const body = JSON.parse(String(init.body)) as Record<string, unknown>;
+      if (put) return put(body);
+      current = {
+        phones: body.phones as CrmContactsView["phones"],
+        emails: body.emails as CrmContactsView["emails"],
+        version: current.version + 1,
+        updated_at: "2026-03-20T09:30:00Z",
+        updated_by: "agent-1",
+      };
+      return { status: 200, body: current };
+    },
+  });
+  return {
+    calls,
+    puts: () => calls.filter((call) => call.method === "PUT"),
+    customerReads: () => calls.filter((call) => call.url.pathname === CUSTOMER_PATH).length,
+    setContacts: (next: CrmContactsView) => {
+      current = next;
+    },
+  };
+}
+
+const renderPage = () =>
+  renderAt(`/customers/${encodeURIComponent(CIF)}`, "/customers/:cif", <CustomerPage />);
+const contactsCard = () => screen.findByRole("region", { name: "Contacts added in the CRM" });
+
+async function openForm(card: HTMLElement) {
+  await userEvent.click(within(card).getByRole("button", { name: "Edit contacts" }));
+  return within(card).getByRole("form", { name: "Edit the contacts" });
+}
+
+test("the contacts agents added read beside the bank's: type, number, verified, note, who saved them", async () => {
+  signedInAs("agent", "A-1");
+  contactsApi(SAVED);
+  renderPage();
+  const card = await contactsCard();
+  const items = within(within(card).getByTestId("crm-contacts")).getAllByRole("listitem");
+  expect(items.map((item) => item.textContent)).toEqual([
+    "+84 90 333 4444 MOBILEverifiedwife's mobile, evenings",
+    "028 3822 1111 WORK",
+    "an.nguyen@example.com PERSONAL",
+  ]);
+  expect(within(card).getByRole("link", { name: "+84 90 333 4444" })).toHaveAttribute(
+    "href",
+    "tel:+84 90 333 4444",
+  );
+  expect(within(card).getByText(/^Saved by agent1 on .*, version 2$/)).toBeInTheDocument();
+  expect(within(card).getByRole("button", { name: "Edit contacts" })).toBeInTheDocument();
+  // Right after the bank's own contacts.
+  const bank = screen.getByRole("region", { name: "Contacts" });
+  expect(bank.nextElementSibling).toBe(card);
+});
+
+test("none added yet reads as such", async () => {
+  signedInAs("supervisor");
+  contactsApi(NO_CRM_CONTACTS);
+  renderPage();
+  const card = await contactsCard();
+  expect(within(card).getByText("None added yet.")).toBeInTheDocument();
+  expect(within(card).getByText("Never saved")).toBeInTheDocument();
+});
+
+test("an agent edits, adds and removes contacts and saves: the body names the version; the customer is read again", async () => {
+  signedInAs("agent", "A-1");
+  const api = contactsApi(SAVED);
+  renderPage();
+  const card = await contactsCard();
+  const form = await openForm(card);
+  const first = within(form).getByLabelText("Phone 1 number");
+  expect(first).toHaveFocus();
+  expect(first).toHaveValue("+84 90 333 4444");
+  expect(within(form).getByLabelText("Phone 1 type")).toHaveValue("MOBILE");
+  expect(within(form).getByLabelText("Phone 1 verified")).toBeChecked();
+  expect(within(form).getByLabelText("Phone 1 note")).toHaveValue("wife's mobile, evenings");
+  expect(within(form).getByLabelText("Email 1 address")).toHaveValue("an.nguyen@example.com");
+
+  // The work number goes; the focus moves to the row before.
+  await userEvent.click(within(form).getByRole("button", { name: "Remove phone 2" }));
+  expect(within(form).queryByLabelText("Phone 2 number")).not.toBeInTheDocument();
+  expect(within(form).getByLabelText("Phone 1 number")).toHaveFocus();
+
+  // A new phone: its number takes the focus.
+  await userEvent.click(within(form).getByRole("button", { name: "Add phone" }));
+  const added = within(form).getByLabelText("Phone 2 number");
+  expect(added).toHaveFocus();
+  await userEvent.type(added, " +84 91 555 6666 ");
+  await userEvent.selectOptions(within(form).getByLabelText("Phone 2 type"), "HOME");
+  await userEvent.type(within(form).getByLabelText("Phone 2 note"), "his mother's");
+
+  await userEvent.click(within(form).getByLabelText("Email 1 verified"));
+  await userEvent.selectOptions(within(form).getByLabelText("Email 1 type"), "WORK");
+  await userEvent.click(within(form).getByRole("button", { name: "Add email" }));
+  await userEvent.type(within(form).getByLabelText("Email 2 address"), "an@example.org");
+  const readsBefore = api.customerReads();
+
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  expect(await within(card).findByRole("status")).toHaveTextContent("Contacts saved (version 3).");
+  expect(api.puts()).toHaveLength(1);
+  expect(api.puts()[0]!.url.pathname).toBe(CONTACTS_PATH);
+  expect(api.puts()[0]!.body).toEqual({
+    phones: [
+      { type: "MOBILE", number: "+84 90 333 4444", is_verified: true, note: "wife's mobile, evenings" },
+      { type: "HOME", number: "+84 91 555 6666", is_verified: false, note: "his mother's" },
+    ],
+    emails: [
+      { type: "WORK", address: "an.nguyen@example.com", is_verified: true, note: "" },
+      { type: "PERSONAL", address: "an@example.org", is_verified: false, note: "" },
+    ],
+    version: 2,
+  });
+  expect(within(card).queryByRole("form")).not.toBeInTheDocument();
+  expect(within(card).getByText("+84 91 555 6666")).toBeInTheDocument();
+  expect(within(card).queryByText("028 3822 1111")).not.toBeInTheDocument();
+  expect(within(card).getByText("an@example.org")).toBeInTheDocument();
+  expect(within(card).getByText(/^Saved by agent-1 on .*, version 3$/)).toBeInTheDocument();
+  expect(within(card).getByRole("button", { name: "Edit contacts" })).toHaveFocus();
+  await screen.findByText(/version 3$/);
+  expect(api.customerReads()).toBeGreaterThan(readsBefore);
+  expect(storedDrafts()).toEqual([]);
+});
+
+test("removing every contact saves empty lists; Cancel closes the form and sends nothing", async () => {
+  signedInAs("supervisor");
+  const api = contactsApi(SAVED);
+  renderPage();
+  const card = await contactsCard();
+  let form = await openForm(card);
+  await userEvent.click(within(form).getByRole("button", { name: "Remove phone 1" }));
+  await userEvent.click(within(form).getByRole("button", { name: "Cancel" }));
+  expect(within(card).queryByRole("form")).not.toBeInTheDocument();
+  expect(within(card).getByText("028 3822 1111")).toBeInTheDocument();
+  expect(api.puts()).toHaveLength(0);
+  expect(storedDrafts()).toEqual([]);
+
+  form = await openForm(card);
+  await userEvent.click(within(form).getByRole("button", { name: "Remove phone 2" }));
+  await userEvent.click(within(form).getByRole("button", { name: "Remove phone 1" }));
+  expect(within(form).getByRole("button", { name: "Add phone" })).toHaveFocus();
+  await userEvent.click(within(form).getByRole("button", { name: "Remove email 1" }));
+  expect(within(form).getByRole("button", { name: "Add email" })).toHaveFocus();
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  await within(card).findByText("Contacts saved (version 3).");
+  expect(api.puts()[0]!.body).toEqual({ phones: [], emails: [], version: 2 });
+  expect(within(card).getByText("None added yet.")).toBeInTheDocument();
+});
+
+test("a number or address repeated or malformed is marked as it is typed, and Save waits for it", async () => {
+  signedInAs("agent", "A-1");
+  const api = contactsApi(SAVED);
+  renderPage();
+  const card = await contactsCard();
+  const form = await openForm(card);
+  const save = within(form).getByRole("button", { name: "Save" });
+  expect(save).toBeEnabled();
+
+  await userEvent.click(within(form).getByRole("button", { name: "Add phone" }));
+  const number = within(form).getByLabelText("Phone 3 number");
+  expect(number).toHaveAccessibleDescription("Enter the number, or remove this phone");
+  expect(save).toBeDisabled();
+
+  // The same digits as phone 1, written otherwise: the API would refuse it.
+  await userEvent.type(number, "+84903334444");
+  expect(number).toHaveAttribute("aria-invalid", "true");
+  expect(number).toHaveAccessibleDescription("The same number as phone 1");
+  expect(within(form).getByLabelText("Phone 1 number")).toHaveAttribute("aria-invalid", "false");
+  expect(save).toBeDisabled();
+
+  await userEvent.clear(number);
+  await userEvent.type(number, "09x 123");
+  expect(number).toHaveAccessibleDescription(
+    "Only digits, spaces, brackets and dashes, with + at the start if any",
+  );
+  await userEvent.clear(number);
+  await userEvent.type(number, "1".repeat(33));
+  expect(number).toHaveAccessibleDescription("33 characters: at most 32");
+  await userEvent.clear(number);
+  await userEvent.type(number, "12");
+  expect(number).toHaveAccessibleDescription("At least 3 characters");
+  await userEvent.clear(number);
+  await userEvent.type(number, "(028) 3822-2222");
+  expect(number).toHaveAttribute("aria-invalid", "false");
+  expect(save).toBeEnabled();
+
+  // Addresses: case does not tell two apart.
+  await userEvent.click(within(form).getByRole("button", { name: "Add email" }));
+  const address = within(form).getByLabelText("Email 2 address");
+  await userEvent.type(address, "An.Nguyen@Example.com");
+  expect(address).toHaveAccessibleDescription("The same address as email 1");
+  expect(save).toBeDisabled();
+  await userEvent.clear(address);
+  await userEvent.type(address, "an.nguyen@example");
+  expect(address).toHaveAccessibleDescription("Not an email address (like name@example.com)");
+  expect(within(form).getByText("Save waits until the marked fields are right.")).toBeInTheDocument();
+  await userEvent.clear(address);
+  await userEvent.type(address, "an.nguyen@example.vn");
+  expect(address).toHaveAttribute("aria-invalid", "false");
+  expect(save).toBeEnabled();
+  expect(within(form).queryByText("Save waits until the marked fields are right.")).not.toBeInTheDocument();
+  expect(api.puts()).toHaveLength(0);
+});
+
+test("Add phone and Add email stop at ten", async () => {
+  signedInAs("agent", "A-1");
+  const nine = Array.from({ length: 9 }, (_, n) => ({ ...newPhone(), number: `+84 90 000 000${n}` }));
+  contactsApi({ ...SAVED, phones: nine, emails: [] });
+  renderPage();
+  const card = await contactsCard();
+  const form = await openForm(card);
+  const addPhone = within(form).getByRole("button", { name: "Add phone" });
+  await userEvent.click(addPhone);
+  expect(within(form).getByLabelText("Phone 10 number")).toHaveFocus();
+  expect(addPhone).toBeDisabled();
+  expect(within(form).getByText("At most 10 phones.")).toBeInTheDocument();
+  expect(within(form).getByRole("button", { name: "Add email" })).toBeEnabled();
+  await userEvent.click(within(form).getByRole("button", { name: "Remove phone 10" }));
+  expect(addPhone).toBeEnabled();
+});
+
+test("a save overtaken by another's (409) shows why; Reload reads the customer and edits the contacts as saved now", async () => {
+  signedInAs("agent", "A-1");
+  const detail =
+    "the contacts were saved by agent2 at 2026-03-20 since version 2 was read: they are at version 3; read them again and redo the change";
+  let refuse = true;
+  const api = contactsApi(SAVED, (body) =>
+    refuse
+      ? { status: 409, body: { detail } }
+      : { status: 200, body: { ...SAVED, ...body, version: 4, updated_by: "agent-1" } },
+  );
+  renderPage();
+  const card = await contactsCard();
+  const form = await openForm(card);
+  await userEvent.click(within(form).getByRole("button", { name: "Add phone" }));
+  await userEvent.type(within(form).getByLabelText("Phone 3 number"), "0909 000 111");
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  expect(await within(card).findByRole("alert")).toHaveTextContent(detail);
+  expect(within(card).getByRole("form", { name: "Edit the contacts" })).toBeInTheDocument();
+  expect(within(card).getByLabelText("Phone 3 number")).toHaveValue("0909 000 111");
+
+  api.setContacts({
+    ...SAVED,
+    phones: [{ type: "OTHER", number: "0911 222 333", is_verified: false, note: "neighbour" }],
+    version: 3,
+    updated_by: "agent2",
+  });
+  const readsBefore = api.customerReads();
+  await userEvent.click(within(card).getByRole("button", { name: "Reload" }));
+  await within(card).findByDisplayValue("0911 222 333");
+  expect(api.customerReads()).toBe(readsBefore + 1);
+  expect(within(card).getByLabelText("Phone 1 type")).toHaveValue("OTHER");
+  expect(within(card).queryByLabelText("Phone 2 number")).not.toBeInTheDocument();
+  expect(within(card).queryByRole("alert")).not.toBeInTheDocument();
+
+  refuse = false;
+  await userEvent.click(within(card).getByLabelText("Phone 1 verified"));
+  await userEvent.click(within(card).getByRole("button", { name: "Save" }));
+  await within(card).findByText("Contacts saved (version 4).");
+  expect(api.puts()[1]!.body).toMatchObject({
+    phones: [{ type: "OTHER", number: "0911 222 333", is_verified: true, note: "neighbour" }],
+    version: 3,
+  });
+});
+
+test("a save Kafka did not confirm (503) shows the error and keeps the draft to try again", async () => {
+  signedInAs("agent", "A-1");
+  let down = true;
+  const api = contactsApi(NO_CRM_CONTACTS, (body) =>
+    down
+      ? { status: 503, body: { detail: "the event bus did not confirm the save; nothing was saved" } }
+      : { status: 200, body: { ...NO_CRM_CONTACTS, ...body, version: 1, updated_by: "agent-1" } },
+  );
+  renderPage();
+  const card = await contactsCard();
+  const form = await openForm(card);
+  expect(within(form).getByText("No phones.")).toBeInTheDocument();
+  expect(within(form).getByRole("button", { name: "Add phone" })).toHaveFocus();
+  await userEvent.click(within(form).getByRole("button", { name: "Add email" }));
+  await userEvent.type(within(form).getByLabelText("Email 1 address"), "an@example.com");
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  expect(await within(card).findByRole("alert")).toHaveTextContent(
+    "the event bus did not confirm the save; nothing was saved",
+  );
+  expect(within(form).getByLabelText("Email 1 address")).toHaveValue("an@example.com");
+
+  down = false;
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  await within(card).findByText("Contacts saved (version 1).");
+  expect(api.puts()).toHaveLength(2);
+  expect(api.puts()[1]!.body).toEqual(api.puts()[0]!.body);
+});
+
+test("a field the API refuses (422) is shown at its field until it is edited", async () => {
+  signedInAs("agent", "A-1");
+  const message = "String should match pattern '^\\+?[0-9 ()-]+$'";
+  contactsApi(SAVED, () => ({
+    status: 422,
+    body: {
+      detail: [{ loc: ["body", "phones", 1, "number"], msg: message, type: "string_pattern_mismatch" }],
+    },
+  }));
+  renderPage();
+  const card = await contactsCard();
+  const form = await openForm(card);
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  const number = within(form).getByLabelText("Phone 2 number");
+  expect(await within(card).findByRole("alert")).toHaveTextContent(message);
+  expect(number).toHaveAttribute("aria-invalid", "true");
+  expect(number).toHaveAccessibleDescription(message);
+  expect(within(form).getByLabelText("Phone 1 number")).toHaveAttribute("aria-invalid", "false");
+
+  await userEvent.type(number, "9");
+  expect(number).toHaveAttribute("aria-invalid", "false");
+});
+
+test("admins and integrations see the contacts but cannot edit them", async () => {
+  for (const role of ["admin", "integration"] as const) {
+    signedInAs(role);
+    contactsApi(SAVED);
+    const page = renderPage();
+    const card = await contactsCard();
+    expect(within(card).getByText("+84 90 333 4444")).toBeInTheDocument();
+    expect(within(card).queryByRole("button", { name: "Edit contacts" })).not.toBeInTheDocument();
+    expect(within(card).queryByRole("form")).not.toBeInTheDocument();
+    page.unmount();
+    sessionStorage.clear();
+  }
+});
+
+test("the open form and its unsaved rows outlive the page (a sign-in in between)", async () => {
+  signedInAs("agent", "A-1");
+  const api = contactsApi(SAVED);
+  const page = renderPage();
+  let card = await contactsCard();
+  const form = await openForm(card);
+  await userEvent.click(within(form).getByRole("button", { name: "Add phone" }));
+  await userEvent.type(within(form).getByLabelText("Phone 3 number"), "0909 777 888");
+  page.unmount();
+
+  renderPage();
+  card = await contactsCard();
+  expect(await within(card).findByLabelText("Phone 3 number")).toHaveValue("0909 777 888");
+  expect(within(card).getByRole("status")).toHaveTextContent(
+    "Your unsaved changes to the contacts were restored.",
+  );
+  await userEvent.click(within(card).getByRole("button", { name: "Save" }));
+  await within(card).findByText("Contacts saved (version 3).");
+  expect(api.puts()[0]!.body).toMatchObject({
+    phones: [SAVED.phones[0], SAVED.phones[1], { ...newPhone(), number: "0909 777 888" }],
+    version: 2,
+  });
+  expect(storedDrafts()).toEqual([]);
+});
+
+test("the draft helpers: the body, the checks, the saved line", () => {
+  const draft = draftOf(SAVED);
+  expect(isUnchanged(draft, SAVED)).toBe(true);
+  draft.phones.push({ ...newPhone(), number: " 028 3822 1111 " });
+  expect(isUnchanged(draft, SAVED)).toBe(false);
+  expect(contactsBody(draft).phones?.[2]).toEqual({ ...newPhone(), number: "028 3822 1111" });
+  expect(contactsBody(draft).version).toBe(2);
+  expect(contactsProblems(draft)).toEqual({ "phones.2.number": "The same number as phone 2" });
+  draft.emails[0]!.note = "x".repeat(201);
+  expect(contactsProblems(draft)["emails.0.note"]).toBe("The note has 201 characters: at most 200");
+  expect(contactsProblems(draftOf(SAVED))).toEqual({});
+  expect(savedLine(NO_CRM_CONTACTS)).toBe("Never saved");
+  expect(savedLine(SAVED)).toMatch(/^Saved by agent1 on .*, version 2$/);
+});

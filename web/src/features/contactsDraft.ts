@@ -1,0 +1,142 @@
+// The draft of the contacts agents add (`PUT /api/contacts/{cif}`): what it sends, and what must be fixed
+// before it can be sent, checked the way the API checks it (contracts/crm_contacts.py). Pure, so it is
+// tested alone.
+
+import type { FieldErrors } from "../api/client";
+import type {
+  CrmContactsUpdate,
+  CrmContactsView,
+  CrmEmail,
+  CrmPhone,
+  EmailType,
+  PhoneType,
+} from "../api/types";
+import { formatDateTime } from "../lib/format";
+
+// contracts/crm_contacts.py and contracts/customers.py.
+export const MAX_EACH = 10;
+export const MAX_NOTE = 200;
+export const PHONE = { min: 3, max: 32, pattern: /^\+?[0-9 ()-]+$/ };
+export const EMAIL = { min: 3, max: 254, pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/ };
+
+export const PHONE_TYPES: { code: PhoneType; label: string }[] = [
+  { code: "MOBILE", label: "Mobile" },
+  { code: "HOME", label: "Home" },
+  { code: "WORK", label: "Work" },
+  { code: "OTHER", label: "Other" },
+];
+export const EMAIL_TYPES: { code: EmailType; label: string }[] = [
+  { code: "PERSONAL", label: "Personal" },
+  { code: "WORK", label: "Work" },
+  { code: "HOME", label: "Home" },
+  { code: "OTHER", label: "Other" },
+];
+
+/** The rows as the form has them and the version they were based on, which the save names. */
+export interface ContactsDraft {
+  base: number;
+  phones: CrmPhone[];
+  emails: CrmEmail[];
+}
+
+export const newPhone = (): CrmPhone => ({ type: "MOBILE", number: "", is_verified: false, note: "" });
+export const newEmail = (): CrmEmail => ({ type: "PERSONAL", address: "", is_verified: false, note: "" });
+
+/** The form as it opens on the contacts as saved. */
+export function draftOf(view: CrmContactsView): ContactsDraft {
+  return {
+    base: view.version,
+    phones: view.phones.map((phone) => ({ ...phone })),
+    emails: view.emails.map((email) => ({ ...email })),
+  };
+}
+
+/** What is sent: numbers and addresses without the spaces around them. */
+export function contactsBody(draft: ContactsDraft): CrmContactsUpdate {
+  return {
+    phones: draft.phones.map(({ type, number, is_verified, note }) => ({
+      type,
+      number: number.trim(),
+      is_verified,
+      note,
+    })),
+    emails: draft.emails.map(({ type, address, is_verified, note }) => ({
+      type,
+      address: address.trim(),
+      is_verified,
+      note,
+    })),
+    version: draft.base,
+  };
+}
+
+/** Whether the draft says what the saved contacts say (whatever version it was based on). */
+export function isUnchanged(draft: ContactsDraft, view: CrmContactsView): boolean {
+  const lists = ({ phones, emails }: CrmContactsUpdate) => JSON.stringify({ phones, emails });
+  return lists(contactsBody(draft)) === lists(contactsBody(draftOf(view)));
+}
+
+/** How the API tells duplicates apart (domain/contacts.py: contact_key): a number's digits, an address in
+ * lower case. */
+export const phoneKey = (number: string) => number.replace(/[^0-9]/g, "");
+export const emailKey = (address: string) => address.trim().toLowerCase();
+
+function lengthProblem(value: string, min: number, max: number): string | null {
+  if (value.length > max) return `${value.length} characters: at most ${max}`;
+  if (value.length < min) return `At least ${min} characters`;
+  return null;
+}
+
+/**
+ * What the user must fix before sending, by the API's field names ("phones.0.number", as a 422 names
+ * them): a number or address missing, too short or long, not shaped like one, or listed twice (the later
+ * one is marked); a note too long.
+ */
+export function contactsProblems(draft: ContactsDraft): FieldErrors {
+  const problems: FieldErrors = {};
+  if (draft.phones.length > MAX_EACH) problems.phones = `At most ${MAX_EACH} phones`;
+  if (draft.emails.length > MAX_EACH) problems.emails = `At most ${MAX_EACH} emails`;
+
+  const phoneKeys = draft.phones.map((phone) => phoneKey(phone.number.trim()));
+  draft.phones.forEach((phone, n) => {
+    const number = phone.number.trim();
+    const earlier = phoneKeys.indexOf(phoneKeys[n]!);
+    const problem = !number
+      ? "Enter the number, or remove this phone"
+      : (lengthProblem(number, PHONE.min, PHONE.max) ??
+        (!PHONE.pattern.test(number)
+          ? "Only digits, spaces, brackets and dashes, with + at the start if any"
+          : earlier < n
+            ? `The same number as phone ${earlier + 1}`
+            : null));
+    if (problem) problems[`phones.${n}.number`] = problem;
+    if (phone.note.length > MAX_NOTE) {
+      problems[`phones.${n}.note`] = `The note has ${phone.note.length} characters: at most ${MAX_NOTE}`;
+    }
+  });
+
+  const emailKeys = draft.emails.map((email) => emailKey(email.address));
+  draft.emails.forEach((email, n) => {
+    const address = email.address.trim();
+    const earlier = emailKeys.indexOf(emailKeys[n]!);
+    const problem = !address
+      ? "Enter the address, or remove this email"
+      : (lengthProblem(address, EMAIL.min, EMAIL.max) ??
+        (!EMAIL.pattern.test(address)
+          ? "Not an email address (like name@example.com)"
+          : earlier < n
+            ? `The same address as email ${earlier + 1}`
+            : null));
+    if (problem) problems[`emails.${n}.address`] = problem;
+    if (email.note.length > MAX_NOTE) {
+      problems[`emails.${n}.note`] = `The note has ${email.note.length} characters: at most ${MAX_NOTE}`;
+    }
+  });
+  return problems;
+}
+
+/** "Saved by X on <date>, version N", or "Never saved". */
+export function savedLine(view: CrmContactsView): string {
+  if (!view.version) return "Never saved";
+  return `Saved by ${view.updated_by ?? "—"} on ${formatDateTime(view.updated_at)}, version ${view.version}`;
+}
