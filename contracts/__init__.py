@@ -4,6 +4,7 @@ from contracts.actions import AgentAction, ContactInfo, Promise, Visit
 from contracts.agents import AgentConfig, AgentSkills, AgentType
 from contracts.assignments import AgentAssignment, CampaignAssignment, SelectedContactOut, StrategyAssignment
 from contracts.business_date import BusinessDate
+from contracts.cases import CaseRecord
 from contracts.collaterals import Collateral
 from contracts.common import (
     AddressType,
@@ -40,6 +41,7 @@ CONFIG = {
     "config.agents": AgentConfig,
     "config.strategies": StrategyConfig,
     "allocation.overrides": Reassignment,
+    "crm.cases": CaseRecord,
     "crm.contacts": CrmContacts,
 }
 # Topic name → the model of the values processors produce there.
@@ -61,6 +63,7 @@ __all__ = [
     "PromiseRecord",
     "Reassignment",
     "CrmContacts",
+    "CaseRecord",
     "AgentAssignment",
     "CampaignAssignment",
     "SelectedContactOut",

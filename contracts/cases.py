@@ -1,11 +1,15 @@
 """A customer's case (`GET`/`PUT /api/cases/{cif}`, and ``case`` in the 360 view): the CRM's own statuses of
-the collection work, the master notes, and the open follow-up date."""
+the collection work, the master notes, and the open follow-up date; its statuses on ``crm.cases``."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from contracts.common import Code, Contract, LongText
+from pydantic import Field
+
+from contracts.admin import Username
+from contracts.common import Code, Contract, Identifier, LongText, Timestamp
 
 
 class CaseView(Contract):
@@ -27,3 +31,17 @@ class CaseUpdate(Contract):
     recovery_ability: Code | None = None
     notes: LongText = ""
     version: int
+
+
+class CaseRecord(Contract):
+    """``crm.cases`` (key cif): a case's statuses as saved, for the strategy processor (``case.state`` and
+    ``case.recovery_ability`` in campaign conditions). The notes stay in PostgreSQL. A later version
+    replaces an earlier one; an older or repeated one changes nothing, so a replay ends where the live run
+    did."""
+
+    cif: Identifier
+    state: Code | None = None
+    recovery_ability: Code | None = None
+    version: Annotated[int, Field(ge=1)]
+    updated_at: Timestamp
+    updated_by: Username

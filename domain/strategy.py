@@ -78,7 +78,7 @@ LISTS = list | tuple | set | frozenset
 
 
 class Level(StrEnum):
-    CUSTOMER = "customer"  # read from CustomerFacts (customer.* and delinquency.*)
+    CUSTOMER = "customer"  # read from CustomerFacts (customer.*, delinquency.* and case.*)
     LOAN = "loan"  # read from each LoanFacts (loan.* and custom.*)
 
 
@@ -95,7 +95,7 @@ class FieldSpec:
 def _spec(name: str, kind: type, choices: tuple[str, ...] = (), is_bucket: bool = False) -> FieldSpec:
     scope, attribute = name.split(".")
     level = Level.LOAN if scope == "loan" else Level.CUSTOMER
-    path = (scope, attribute) if scope == "delinquency" else (attribute,)
+    path = (scope, attribute) if scope in ("delinquency", "case") else (attribute,)
     return FieldSpec(name, kind, level, path, frozenset(choices), is_bucket)
 
 
@@ -116,6 +116,9 @@ FIELDS: dict[str, FieldSpec] = {
         _spec("delinquency.broken_promises", int),
         _spec("delinquency.loans_delinquent", int),
         _spec("delinquency.has_pending_promise", bool),
+        # the CRM's own case (codes of the case_states and recovery_abilities dictionaries; NULL: not set)
+        _spec("case.state", str),
+        _spec("case.recovery_ability", str),
         _spec("loan.account_number", str),
         _spec("loan.product_type", str, PRODUCT_TYPES),
         _spec("loan.currency", str),
@@ -165,6 +168,14 @@ class DelinquencySummary:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """The statuses agents keep on the customer's case (None: not set, or no case yet)."""
+
+    state: str | None = None
+    recovery_ability: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerFacts:
     cif: str
     type: str
@@ -176,6 +187,7 @@ class CustomerFacts:
     flagged_contacts: frozenset[str] = frozenset()  # numbers and addresses not to use (WRONG_NUMBER...)
     timezone: str | None = None
     date_of_birth: date | None = None
+    case: CaseFacts = CaseFacts()
 
 
 def field_spec(name: str) -> FieldSpec:

@@ -26,6 +26,7 @@ INPUTS: dict[str, tuple[str, ...]] = {
         "delinquency.ticks",
         "strategy.reevaluate",
         "crm.contacts",
+        "crm.cases",
     ),
     "allocation": ("strategy.assignments", "config.agents", "allocation.requests", "allocation.overrides"),
     "queues": (

@@ -134,6 +134,14 @@ _CONFIG = (
         "(team) like allocation.requests, which it is read with.",
     ),
     TopicSpec(
+        "crm.cases",
+        TopicKind.CONFIG,
+        "cif",
+        "Each customer's case statuses (state, recovery ability) as saved through the API, not the notes; "
+        "the strategy processor's conditions read them (case.state, case.recovery_ability).",
+        compacted=True,
+    ),
+    TopicSpec(
         "crm.contacts",
         TopicKind.CONFIG,
         "cif",

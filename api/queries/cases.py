@@ -50,14 +50,15 @@ def save(
     ability: str | None,
     notes: str,
     version: int,
+    at: datetime,
     who: str,
 ) -> None:
     conn.execute(
         "INSERT INTO cases (cif, state, recovery_ability, notes, version, updated_at, updated_by)"
-        " VALUES (%s, %s, %s, %s, %s, now(), %s) ON CONFLICT (cif) DO UPDATE SET state = EXCLUDED.state,"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cif) DO UPDATE SET state = EXCLUDED.state,"
         " recovery_ability = EXCLUDED.recovery_ability, notes = EXCLUDED.notes, version = EXCLUDED.version,"
         " updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
-        (cif, state, ability, notes, version, who),
+        (cif, state, ability, notes, version, at, who),
     )
 
 

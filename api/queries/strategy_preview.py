@@ -33,8 +33,8 @@ def sample_cifs(conn: psycopg.Connection, size: int) -> list[str]:
 
 
 def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iterator[tuple]:
-    """(cif, customer, delinquency, promises) per customer, as `processors.strategy.facts.customer_facts`
-    takes them."""
+    """(cif, customer, delinquency, promises, case) per customer, as
+    `processors.strategy.facts.customer_facts` takes them."""
     for start in range(0, len(cifs), CHUNK):
         chunk = cifs[start : start + CHUNK]
         customers = {
@@ -85,6 +85,12 @@ def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iter
             "SELECT cif, action_id, status FROM promises WHERE cif = ANY(%s)", (chunk,)
         ):
             promises.setdefault(cif, {})[promise_id] = status
+        cases = {
+            cif: {"state": state, "recovery_ability": ability}
+            for cif, state, ability in conn.execute(
+                "SELECT cif, state, recovery_ability FROM cases WHERE cif = ANY(%s)", (chunk,)
+            )
+        }
         for cif in chunk:
             loans = accounts.get(cif, [])
             worst = max((loan["dpd"] for loan in loans), default=0)
@@ -97,4 +103,4 @@ def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iter
                 "loans_delinquent": sum(1 for loan in loans if loan["dpd"] > 0),
                 "accounts": loans,
             }
-            yield cif, customers.get(cif), delinquency, promises.get(cif, {})
+            yield cif, customers.get(cif), delinquency, promises.get(cif, {}), cases.get(cif)

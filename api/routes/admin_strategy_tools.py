@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import AdminUser, ConnDep, StrategyReader
 from api.exact_json import ExactJsonRoute
+from api.routes.actions import DictionariesDep
 from api.services import strategy_tools
 from contracts.admin import StrategyCatalogue, StrategyPreview, StrategyUpdate
 
@@ -16,10 +17,11 @@ router = APIRouter(route_class=ExactJsonRoute, prefix="/api/admin/strategy-tools
 
 
 @router.get("/catalogue", response_model=StrategyCatalogue)
-def catalogue(_reader: StrategyReader) -> StrategyCatalogue:
-    """The fields conditions may test (with their types and closed lists), the operators, the bucket
-    labels in order, and the contact-rule vocabulary."""
-    return strategy_tools.catalogue()
+def catalogue(_reader: StrategyReader, loaded: DictionariesDep) -> StrategyCatalogue:
+    """The fields conditions may test (with their types and closed lists; for `case.state` and
+    `case.recovery_ability` the codes their dictionaries hold now), the operators, the bucket labels in
+    order, and the contact-rule vocabulary."""
+    return strategy_tools.catalogue(loaded)
 
 
 @router.post("/preview", response_model=StrategyPreview)

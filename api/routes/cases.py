@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ConnDep, CurrentUser, RequireRole
+from api.deps import ConnDep, CurrentUser, PublisherDep, RequireRole
 from api.documented_errors import NOT_FOUND
 from api.exact_json import ExactJsonRoute
 from api.routes.actions import ACTION_RECORDERS, DictionariesDep
@@ -14,7 +14,10 @@ from contracts.cases import CaseUpdate, CaseView
 
 router = APIRouter(route_class=ExactJsonRoute, prefix="/api/cases", tags=["cases"])
 CaseWorker = RequireRole(*ACTION_RECORDERS)  # who works the customer records actions and keeps the case
-_STALE = {409: {"description": "saved by someone else since the version the body is based on"}}
+_STALE = {
+    409: {"description": "saved by someone else since the version the body is based on"},
+    503: {"description": "Kafka did not confirm; nothing was saved"},
+}
 
 
 @router.get("/{cif:path}", response_model=CaseView, responses=NOT_FOUND)
@@ -26,10 +29,17 @@ def read_case(cif: CifPath, user: CurrentUser, conn: ConnDep) -> CaseView:
 
 @router.put("/{cif:path}", response_model=CaseView, responses={**NOT_FOUND, **_STALE})
 def save_case(
-    cif: CifPath, body: CaseUpdate, user: CaseWorker, conn: ConnDep, loaded: DictionariesDep
+    cif: CifPath,
+    body: CaseUpdate,
+    user: CaseWorker,
+    conn: ConnDep,
+    loaded: DictionariesDep,
+    publisher: PublisherDep,
 ) -> CaseView:
     """Save the case as the next version (agents: their customers'; supervisors: their team's). The state
     and recovery ability are codes of the `case_states` and `recovery_abilities` dictionaries (422
     otherwise); `version` is the one it was based on (409 when someone saved since). Audited as
-    `case.update` with what changed."""
-    return service.save(conn, user, cif, body, loaded)
+    `case.update` with what changed. The state and recovery ability are published to `crm.cases`, where
+    campaign conditions read them (`case.state`, `case.recovery_ability`); 503 when Kafka did not confirm,
+    and nothing is saved."""
+    return service.save(conn, publisher, user, cif, body, loaded)

@@ -1,20 +1,25 @@
 """Saving a customer's case: the caller may see the customer, the codes are in the dictionaries, the save is
-based on the version in force (409 otherwise, so one person's save never silently undoes another's), and it
-is audited with what changed."""
+based on the version in force (409 otherwise, so one person's save never silently undoes another's), it is
+audited with what changed, and its statuses are published to ``crm.cases`` before it commits (Kafka not
+confirming rolls it back: 503, nothing saved)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import psycopg
 from fastapi.exceptions import RequestValidationError
 
 from api.errors import Conflict
+from api.publishing import Outgoing, Publisher
 from api.queries import audit, cases
 from api.security import Principal
 from api.visibility import require_customer
-from contracts.cases import CaseUpdate, CaseView
+from contracts.cases import CaseRecord, CaseUpdate, CaseView
 from domain.dictionaries import Dictionaries
 
 _CODED = {"state": "case_states", "recovery_ability": "recovery_abilities"}
+TOPIC = "crm.cases"  # the statuses, for the strategy processor's case.* conditions
 
 
 def read(conn: psycopg.Connection, user: Principal, cif: str) -> CaseView:
@@ -23,7 +28,12 @@ def read(conn: psycopg.Connection, user: Principal, cif: str) -> CaseView:
 
 
 def save(
-    conn: psycopg.Connection, user: Principal, cif: str, body: CaseUpdate, dictionaries: Dictionaries
+    conn: psycopg.Connection,
+    publisher: Publisher,
+    user: Principal,
+    cif: str,
+    body: CaseUpdate,
+    dictionaries: Dictionaries,
 ) -> CaseView:
     problems = [
         {
@@ -46,7 +56,24 @@ def save(
                 f"the case was saved by {before['updated_by']} at {before['updated_at']} since version "
                 f"{body.version} was read: it is at version {version}; read it again and redo the change"
             )
-        cases.save(conn, cif, body.state, body.recovery_ability, body.notes, version + 1, user.username)
+        saved = CaseRecord(
+            cif=cif,
+            state=body.state,
+            recovery_ability=body.recovery_ability,
+            version=version + 1,
+            updated_at=datetime.now(UTC),
+            updated_by=user.username,
+        )
+        cases.save(
+            conn,
+            cif,
+            body.state,
+            body.recovery_ability,
+            body.notes,
+            saved.version,
+            saved.updated_at,
+            user.username,
+        )
         changed = {
             field: getattr(body, field)
             for field in ("state", "recovery_ability", "notes")
@@ -55,4 +82,6 @@ def save(
         audit.record(
             conn, user.username, "case.update", f"customer:{cif}", {"version": version + 1, **changed}
         )
+        # raises PublishFailed (503): the transaction rolls back and nothing is saved
+        publisher.publish([Outgoing(TOPIC, cif, saved.model_dump_json().encode())])
     return CaseView.model_validate(cases.read(conn, cif))

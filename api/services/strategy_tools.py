@@ -23,6 +23,7 @@ from contracts.admin import (
 from contracts.common import EmailType, PhoneType
 from domain.buckets import DEFAULT_BUCKETS
 from domain.contacts import ContactSource
+from domain.dictionaries import Dictionaries
 from domain.strategy import CUSTOM_PREFIX, FIELDS, Operator, compile_strategy, matches
 from processors.strategy.facts import customer_facts
 
@@ -30,14 +31,22 @@ DEFAULT_SAMPLE = 50_000  # customers evaluated at most; a larger book is preview
 TYPE_WORDS = {str: "text", int: "integer", Decimal: "decimal", date: "date", bool: "boolean", None: "dynamic"}
 
 
-def catalogue() -> StrategyCatalogue:
+# Fields whose values are codes of an editable dictionary: the catalogue offers its codes of the moment.
+DICTIONARY_OF = {"case.state": "case_states", "case.recovery_ability": "recovery_abilities"}
+
+
+def catalogue(dictionaries: Dictionaries) -> StrategyCatalogue:
+    def choices(name: str, closed: frozenset[str]) -> list[str]:
+        coded = DICTIONARY_OF.get(name)
+        return [entry.code for entry in getattr(dictionaries, coded)] if coded else sorted(closed)
+
     return StrategyCatalogue(
         fields=[
             FieldInfo(
                 name=spec.name,
                 type=TYPE_WORDS[spec.type],
                 level=spec.level.value,
-                choices=sorted(spec.choices),
+                choices=choices(spec.name, spec.choices),
                 is_bucket=spec.is_bucket,
             )
             for spec in FIELDS.values()
@@ -66,8 +75,8 @@ def preview(
     evaluated = 0
     if today is not None:
         cifs = queries.sample_cifs(conn, sample)
-        for cif, customer, delinquency, promises in queries.stored_forms(conn, cifs, today):
-            facts = customer_facts(cif, customer, delinquency, promises, [])
+        for cif, customer, delinquency, promises, case in queries.stored_forms(conn, cifs, today):
+            facts = customer_facts(cif, customer, delinquency, promises, [], case=case)
             counts.update((group_id, campaign_id) for group_id, campaign_id, _ in matches(compiled, facts))
             evaluated += 1
     scale = population / evaluated if evaluated and evaluated < population else 1.0

@@ -47,6 +47,14 @@ def demo_strategy_groups() -> list[dict]:
                     "team": TEAM_EARLY,
                     "agent_type": "CALL",
                 },
+                {
+                    # before every call campaign: a case agents put in legal action is the lawyers' now,
+                    # so it leaves the call centre's queues (no team: no call agent)
+                    "id": "LEGAL",
+                    "name": "Legal action (case state)",
+                    "priority": 5,
+                    "conditions": [{"field": "case.state", "operator": "=", "value": "LEGAL"}],
+                },
             ],
         },
         {

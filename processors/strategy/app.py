@@ -4,15 +4,17 @@ delinquency.customers ─┐
 bank.customers ────────┤
 promises ──────────────┤
 agent.actions ─────────┤
-crm.contacts ──────────┼─> logic (compiled strategy) ─> strategy.assignments ─> strategy_assignments table
-                       │   (bad crm.contacts values ─> crm.contacts.dlq)
+crm.contacts ──────────┤
+crm.cases ─────────────┼─> logic (compiled strategy) ─> strategy.assignments ─> strategy_assignments table
+                       │   (bad crm.* values ─> their .dlq twins)
 delinquency.ticks ─────┤ (the business date: customers whose DPD reached a turning one)
 strategy.reevaluate ───┘ (a long re-evaluation or date goes on through it: the processor sends it the rest)
 config.strategies ─> read whole by every process (processors.common.config_table), compiled once per version
 
 All inputs are keyed by cif (the re-evaluation requests and ticks are keyed to land on every partition).
 Invalid customers and actions are dead-lettered by the processors that own those contracts (entities,
-promises); they are skipped here. This processor owns `crm.contacts` (the API's), and dead-letters it.
+promises); they are skipped here. This processor owns `crm.contacts` and `crm.cases` (the API's), and
+dead-letters them.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import date
 from pydantic import ValidationError
 from quixstreams import message_context
 
-from contracts import AgentAction, CrmContacts, CustomerRecord, StrategyConfig
+from contracts import AgentAction, CaseRecord, CrmContacts, CustomerRecord, StrategyConfig
 from crm.settings import Settings
 from domain.strategy import compile_strategy
 from processors.common.app import (
@@ -45,7 +47,12 @@ log = logging.getLogger(__name__)
 NAME = "strategy"
 REEVALUATE = "strategy.reevaluate"
 TICKS = "delinquency.ticks"
-CRM_CONTACTS = "crm.contacts"
+# What the API publishes of the CRM's own data on a customer: this processor owns these contracts (their
+# dead letters too). Topic → (contract, rule, what one value is called).
+FROM_THE_CRM = {
+    "crm.contacts": (CrmContacts, logic.on_crm_contacts, "contact list"),
+    "crm.cases": (CaseRecord, logic.on_case, "case"),
+}
 TURNS_OF = "turns_of"  # marks the rest of a business date's re-evaluations, sent on REEVALUATE
 STRATEGY_ID = "default"  # the one live strategy; the admin API publishes it under this id
 WAIT_FOR_VERSION_S = 30.0
@@ -80,15 +87,18 @@ def build(settings: Settings):
         "promises": "json",
         TICKS: "json",
         REEVALUATE: "json",
-        CRM_CONTACTS: "bytes",
+        **dict.fromkeys(FROM_THE_CRM, "bytes"),
     }
     topics = {name: registry_topic(app, settings, name, value=kind) for name, kind in sources.items()}
     logical = {physical_name(name, settings): name for name in sources}
     merged = app.dataframe(topics["delinquency.customers"])
     for name in ("bank.customers", "promises", "agent.actions", TICKS, REEVALUATE):
         merged = merged.concat(app.dataframe(topics[name]))
-    # The stream keeps the id it had before crm.contacts joined it, so its store (and changelog) carries over.
-    merged = named_stream(merged.concat(app.dataframe(topics[CRM_CONTACTS])), merged.stream_id)
+    # The stream keeps the id it had before the CRM's topics joined it: its store and changelog carry over.
+    kept_id = merged.stream_id
+    for name in FROM_THE_CRM:
+        merged = merged.concat(app.dataframe(topics[name]))
+    merged = named_stream(merged, kept_id)
     state_access = partition_state_access(merged)
 
     def current():
@@ -113,19 +123,20 @@ def build(settings: Settings):
             outputs.append((REEVALUATE, key, {TURNS_OF: day, logic.CONTINUED: True, "partition_key": key}))
         return outputs
 
-    def added_contacts(state_of, value: bytes | None, cif: str) -> list:
+    def from_the_crm(state_of, source: str, value: bytes | None, cif: str) -> list:
+        contract, rule, noun = FROM_THE_CRM[source]
         try:
-            contacts = None if value is None else CrmContacts.model_validate_json(value)
+            record = None if value is None else contract.model_validate_json(value)
         except ValidationError as error:
-            return [dead_letter_for_error(CRM_CONTACTS, cif, value, error, NAME)]
-        if contacts is None or contacts.cif != cif:
+            return [dead_letter_for_error(source, cif, value, error, NAME)]
+        if record is None or record.cif != cif:
             why, kind = (
-                ("a null value is not a contact list", "NullValue")
-                if contacts is None
-                else (f"key {cif!r} is not the cif {contacts.cif!r}", "KeyMismatch")
+                (f"a null value is not a {noun}", "NullValue")
+                if record is None
+                else (f"key {cif!r} is not the cif {record.cif!r}", "KeyMismatch")
             )
-            return [dead_letter_output(CRM_CONTACTS, cif, value, why, kind, NAME)]
-        return logic.on_crm_contacts(state_of, contacts.model_dump(mode="json"), current)
+            return [dead_letter_output(source, cif, value, why, kind, NAME)]
+        return rule(state_of, record.model_dump(mode="json"), current)
 
     def handle(value, key, _timestamp, _headers):
         source = logical[message_context().topic]
@@ -158,8 +169,8 @@ def build(settings: Settings):
             if not done:  # the rest in the next message, and so in a transaction of its own
                 outputs.append((REEVALUATE, key, {**value, logic.CONTINUED: True}))
             return outputs
-        if source == CRM_CONTACTS:
-            return added_contacts(state_of, value, key)
+        if source in FROM_THE_CRM:
+            return from_the_crm(state_of, source, value, key)
         try:
             if source == "bank.customers":
                 return logic.on_customer(
@@ -181,7 +192,7 @@ def build(settings: Settings):
         {
             logic.ASSIGNMENTS: registry_topic(app, settings, logic.ASSIGNMENTS),
             REEVALUATE: topics[REEVALUATE],
-            f"{CRM_CONTACTS}.dlq": registry_topic(app, settings, f"{CRM_CONTACTS}.dlq"),
+            **{f"{name}.dlq": registry_topic(app, settings, f"{name}.dlq") for name in FROM_THE_CRM},
         },
     )
     routed.sink(assignment_sink(settings))

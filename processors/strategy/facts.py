@@ -11,7 +11,9 @@ from decimal import Decimal
 
 from domain.buckets import grown
 from domain.contacts import CustomerContacts, Email, Phone, Reference, contact_key
-from domain.strategy import CustomerFacts, DelinquencySummary, LoanFacts, custom_value
+from domain.strategy import CaseFacts, CustomerFacts, DelinquencySummary, LoanFacts, custom_value
+
+NO_CASE = CaseFacts()
 
 
 def stored_customer(customer: dict) -> dict:
@@ -33,6 +35,11 @@ def stored_customer(customer: dict) -> dict:
             for r in customer.get("references", [])
         ],
     }
+
+
+def stored_case(record: dict) -> dict:
+    """A `crm.cases` value (a case's statuses) in the form kept in state."""
+    return {key: record.get(key) for key in ("version", "state", "recovery_ability")}
 
 
 def stored_crm_contacts(record: dict) -> dict:
@@ -107,11 +114,12 @@ def customer_facts(
     flagged: list,
     as_of: date | None = None,
     crm: dict | None = None,
+    case: dict | None = None,
 ) -> CustomerFacts:
     """The facts conditions read, with DPD (and bucket) grown from the record's date to ``as_of`` (the
     partition's business date, when later): between two records of a loan only its DPD moves. The phones
     and emails agents added (``crm``, `stored_crm_contacts`) follow the bank's, those the bank has too
-    left out."""
+    left out; ``case`` is the customer's case statuses (`stored_case`)."""
     customer = customer or {}
     crm = crm or {}
     currency = _main_currency(delinquency)
@@ -148,6 +156,7 @@ def customer_facts(
         flagged_contacts=frozenset(flagged),
         timezone=customer.get("timezone"),
         date_of_birth=date.fromisoformat(born) if born else None,
+        case=CaseFacts(case.get("state"), case.get("recovery_ability")) if case else NO_CASE,
     )
 
 

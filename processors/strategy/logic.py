@@ -2,11 +2,11 @@
 
 Everything is keyed by customer (``cif``). Any change of what strategies match on — the customer's
 delinquency and loans (`delinquency.customers`), their record and contacts (`bank.customers`), their
-promises (`promises`), a number reported wrong (`agent.actions`) or the contacts agents added
-(`crm.contacts`) — re-evaluates that customer under the current compiled strategy
-(`domain.strategy.evaluate`). A re-evaluation request re-evaluates every customer of the partition. A
-record is emitted when the campaigns, contacts, the strategy version or what allocation fits an agent on
-(bucket, products, whether delinquent) change.
+promises (`promises`), a number reported wrong (`agent.actions`), the contacts agents added
+(`crm.contacts`) or the case's statuses (`crm.cases`) — re-evaluates that customer under the current
+compiled strategy (`domain.strategy.evaluate`). A re-evaluation request re-evaluates every customer of the
+partition. A record is emitted when the campaigns, contacts, the strategy version or what allocation fits
+an agent on (bucket, products, whether delinquent) change.
 
 DPD grows a day a day between a loan's records, so the customer is judged with DPD (and bucket) grown to the
 partition's business date, and is filed under the first date on which a grown DPD reaches a DPD where one of
@@ -15,12 +15,12 @@ filed under it or earlier (`on_tick`), so ``max_dpd >= 45`` holds from the 45th 
 next record.
 
 State (one store per partition): per cif ``customer``, ``delinquency``, ``promises`` {action_id: status},
-``flagged`` [numbers], ``crm_contacts`` (the phones and emails agents added, `crm.contacts`), ``emitted``
-(what was last sent); ``__members__``: every customer with a delinquency
-record (a `date_index` slot), for re-evaluation; ``__turns__``: customers by the date their DPD next turns a
-condition (a `date_index`, each customer's place under ``turn``); ``__partition__`` ``date`` (the business
-date reached), ``turn_dates`` (the dates under which customers are filed, ascending) and ``reevaluating``:
-how far a re-evaluation worked off in parts has got (`reevaluate_part`).
+``flagged`` [numbers], ``crm_contacts`` (the phones and emails agents added, `crm.contacts`), ``case`` (the
+case's statuses, `crm.cases`), ``emitted`` (what was last sent); ``__members__``: every customer with a
+delinquency record (a `date_index` slot), for re-evaluation; ``__turns__``: customers by the date their DPD
+next turns a condition (a `date_index`, each customer's place under ``turn``); ``__partition__`` ``date``
+(the business date reached), ``turn_dates`` (the dates under which customers are filed, ascending) and
+``reevaluating``: how far a re-evaluation worked off in parts has got (`reevaluate_part`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,13 @@ from datetime import date
 from domain.strategy import CompiledStrategy, CustomerFacts, evaluate, matches, next_turn
 from processors.common.date_index import StateOf, file_under, members
 from processors.common.parts import next_part
-from processors.strategy.facts import customer_facts, stored_crm_contacts, stored_customer, stored_delinquency
+from processors.strategy.facts import (
+    customer_facts,
+    stored_case,
+    stored_crm_contacts,
+    stored_customer,
+    stored_delinquency,
+)
 
 ASSIGNMENTS = "strategy.assignments"
 MEMBERS, EVERYONE = "__members__", "all"
@@ -105,6 +111,16 @@ def on_crm_contacts(state_of: StateOf, record: dict, strategy: CurrentStrategy) 
     if known is not None and known["version"] >= record["version"]:
         return []  # an older or the same save
     own.set("crm_contacts", stored_crm_contacts(record))
+    return _evaluate(state_of, record["cif"], strategy())
+
+
+def on_case(state_of: StateOf, record: dict, strategy: CurrentStrategy) -> list[Output]:
+    """The customer's case statuses (`case.state`, `case.recovery_ability`): a newer version replaces them."""
+    own = state_of(record["cif"])
+    known = own.get("case")
+    if known is not None and known["version"] >= record["version"]:
+        return []  # an older or the same save
+    own.set("case", stored_case(record))
     return _evaluate(state_of, record["cif"], strategy())
 
 
@@ -218,7 +234,8 @@ def _evaluate(
     recorded = delinquency.get("business_date")
     today = today or _today(state_of)
     as_of = max(filter(None, (today, date.fromisoformat(recorded) if recorded else None)), default=None)
-    facts = customer_facts(cif, customer, delinquency, own.get("promises", {}), flagged, as_of, crm)
+    promises = own.get("promises", {})
+    facts = customer_facts(cif, customer, delinquency, promises, flagged, as_of, crm, own.get("case"))
     if as_of is not None:
         _watch(state_of, cif, next_turn(_grown_dpds(facts), as_of, live.compiled.turning_dpds))
     products = sorted({loan.product_type for loan in facts.loans if loan.product_type})

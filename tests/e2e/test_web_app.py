@@ -243,6 +243,24 @@ def test_an_agent_adds_a_phone_and_the_campaign_selects_it(page, product):
         time.sleep(0.5)
 
 
+def test_a_case_put_in_legal_action_leaves_the_call_queue(page, product):
+    sign_in(page, "agent1")
+    agent_id = agent_id_of(product, "agent1")
+    cif = product.queue(agent_id)[3]["cif"]
+    page.goto(f"/customers/{cif}")
+    card = page.get_by_role("region", name="Case")
+    card.get_by_role("button", name="Edit case").click()
+    form = card.get_by_role("form", name="Edit the case")
+    form.get_by_label("State").select_option(label="Legal action")
+    form.get_by_role("button", name="Save case").click()
+    expect(card.get_by_role("status")).to_contain_text(re.compile(r"Case saved \(version \d+\)\."))
+    # the demo strategy's LEGAL campaign comes before the call campaigns and has no team
+    page.goto(f"/agents/{agent_id}/queue")
+    expect(row_of(page, cif)).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    strategy = product.get("admin", f"/api/customers/{cif}")["strategy"]
+    assert [c["campaign_id"] for c in strategy["campaigns"] if c["group_id"] == "CALLS"] == ["LEGAL"]
+
+
 def test_a_payment_of_the_arrears_takes_the_customer_out_of_the_queue_live(page, product):
     agent_id = agent_id_of(product, "agent1")
     queue = product.queue(agent_id)

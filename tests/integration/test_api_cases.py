@@ -7,12 +7,16 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
+import orjson
 import psycopg
 import pytest
 
+from contracts import CaseRecord
 from contracts.admin import Role
-from tests.api_client import token
+from tests.api_client import api_client, token
 from tests.integration.test_api_actions import World
+from tests.kafka_helpers import read_all
+from topics import physical_name
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -163,3 +167,32 @@ async def test_a_cif_holding_a_slash_is_reached_percent_encoded(client, world, a
         path(cif), json={"state": "NEW", "version": 0}, headers=token(Role.AGENT, world.agent)
     )
     assert response.status_code == 200, response.text
+
+
+async def test_each_save_publishes_the_statuses_for_the_campaigns_and_kafka_down_saves_nothing(
+    client, world, api_settings
+):
+    cif = world.customer("CASEPUB")
+    agent = token(Role.AGENT, world.agent)
+    body = {"state": "LEGAL", "recovery_ability": "LOW", "notes": "Private: court on 3 May.", "version": 0}
+    down = api_settings.model_copy(update={"kafka_brokers": "127.0.0.1:1"})
+    async with api_client(down, delivery_timeout_s=2) as unreachable:
+        response = await unreachable.put(path(cif), json=body, headers=agent)
+    assert response.status_code == 503, response.text
+    assert (await client.get(path(cif), headers=agent)).json()["version"] == 0
+    saved = await client.put(path(cif), json=body, headers=agent)
+    assert saved.status_code == 200, saved.text
+    topic = physical_name("crm.cases", api_settings)
+    [record] = [
+        CaseRecord.model_validate_json(value)
+        for key, value in read_all(api_settings.kafka_brokers, topic, idle=1.0)
+        if key == cif.encode()
+    ]
+    assert (record.state, record.recovery_ability, record.version, record.updated_by) == (
+        "LEGAL",
+        "LOW",
+        1,
+        "agent-user",
+    )
+    assert record.updated_at.isoformat() == saved.json()["updated_at"].replace("Z", "+00:00")
+    assert "notes" not in orjson.loads(record.model_dump_json())  # the notes stay in PostgreSQL

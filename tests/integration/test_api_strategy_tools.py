@@ -169,3 +169,50 @@ async def test_the_catalogue_lists_fields_operators_and_buckets(client):
     assert fields["loan.product_type"]["choices"][0] == "AUTO_LOAN" and fields["loan.dpd"]["level"] == "loan"
     assert "NOT IN" in body["operators"] and body["buckets"][0] == "CURRENT"
     assert body["custom_prefix"] == "custom."
+
+
+async def test_the_preview_reads_the_cases_agents_keep_and_the_catalogue_offers_their_codes(client, book):
+    with psycopg.connect(book.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO cases SELECT 'C' || lpad(n::text, 3, '0'), CASE WHEN n < 10 THEN 'LEGAL' END, NULL,"
+            " '', 1, now(), 'agent1' FROM generate_series(0, 19) n ON CONFLICT (cif) DO NOTHING"
+        )
+        try:
+            draft = {
+                "groups": [
+                    {
+                        "id": "calls",
+                        "name": "Calls",
+                        "campaigns": [
+                            {
+                                "id": "legal",
+                                "name": "With the lawyers",
+                                "priority": 0,
+                                "conditions": [condition("case.state", "=", "LEGAL")],
+                            },
+                            {
+                                "id": "no-state",
+                                "name": "No state set",
+                                "priority": 1,
+                                "conditions": [condition("case.state", "IS NULL")],
+                            },
+                        ],
+                    }
+                ]
+            }
+            response = await client.post(
+                "/api/admin/strategy-tools/preview", json=draft, headers=token(Role.ADMIN)
+            )
+        finally:
+            conn.execute("DELETE FROM cases")
+    assert response.status_code == 200, response.text
+    [calls] = response.json()["groups"]
+    # ten in LEGAL; ten with a case but no state and 130 without a case have none set
+    assert [(c["campaign_id"], c["customers"]) for c in calls["campaigns"]] == [
+        ("legal", 10),
+        ("no-state", 140),
+    ]
+    catalogue = await client.get("/api/admin/strategy-tools/catalogue", headers=token(Role.SUPERVISOR))
+    fields = {f["name"]: f for f in catalogue.json()["fields"]}
+    assert "LEGAL" in fields["case.state"]["choices"] and fields["case.state"]["level"] == "customer"
+    assert fields["case.recovery_ability"]["choices"] == ["HIGH", "MEDIUM", "LOW", "NONE"]

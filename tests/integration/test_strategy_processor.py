@@ -169,12 +169,35 @@ def contacts_added(cif: str, version: int, *numbers: str) -> dict:
     }
 
 
-def test_phones_agents_added_are_selected_and_bad_lists_dead_lettered(service_addresses, run_id, cli_env):
+def with_a_legal_campaign(strategy: dict) -> dict:
+    """The strategy with a first campaign for customers whose case agents put in LEGAL."""
+    legal = {
+        "id": "LEGAL",
+        "name": "With the lawyers",
+        "priority": 0,
+        "conditions": [{"field": "case.state", "operator": "=", "value": "LEGAL"}],
+    }
+    [group] = strategy["groups"]
+    return {**strategy, "groups": [{**group, "campaigns": [legal, *group["campaigns"]]}]}
+
+
+def case_saved(cif: str, version: int, state: str | None) -> dict:
+    return {
+        "cif": cif,
+        "state": state,
+        "recovery_ability": None,
+        "version": version,
+        "updated_at": "2026-03-11T09:00:00+00:00",
+        "updated_by": "agent1",
+    }
+
+
+def test_what_agents_keep_on_the_customer_steers_the_campaigns(service_addresses, run_id, cli_env):
+    """Phones agents added are selected; a case put in LEGAL moves the customer; bad values dead-lettered."""
     with initialized_namespace(service_addresses, f"c{run_id}", cli_env) as (settings, env):
         producer = make_producer(settings)
-        producer.produce(
-            physical_name("config.strategies", settings), orjson.dumps(config(1, 30)), b"default"
-        )
+        strategy = orjson.dumps(with_a_legal_campaign(config(1, 30)))
+        producer.produce(physical_name("config.strategies", settings), strategy, b"default")
         customer = {**CUSTOMER, "source_system": "T24"}
         producer.produce(physical_name("bank.customers", settings), orjson.dumps(customer), b"C1")
         record = orjson.dumps(delinquency())
@@ -184,6 +207,8 @@ def test_phones_agents_added_are_selected_and_bad_lists_dead_lettered(service_ad
         producer.produce(added, b"{not json", b"C1")
         producer.produce(added, orjson.dumps(contacts_added("C2", 1, "+84 91 555 0002")), b"C1")  # wrong key
         producer.produce(added, None, b"C1")
+        cases = physical_name("crm.cases", settings)
+        producer.produce(cases, orjson.dumps({**case_saved("C1", 1, "LEGAL"), "version": 0}), b"C1")
         producer.flush(30)
         group = f"{settings.namespace}crm-strategy"
         inputs = [physical_name(t, settings) for t in INPUTS]
@@ -217,12 +242,23 @@ def test_phones_agents_added_are_selected_and_bad_lists_dead_lettered(service_ad
             producer.flush(30)
             wait_caught_up(settings.kafka_brokers, group, inputs, 120)
             assert selected() == ["+84 90 000 0001"]
-            # the store kept the name it had before crm.contacts joined the stream: its state carries over
+            [(_key, letter)] = read_all(settings.kafka_brokers, f"{cases}.dlq", 1, timeout=30)
+            assert orjson.loads(letter)["error_type"] == "ValidationError"  # version 0
+
+            producer.produce(cases, orjson.dumps(case_saved("C1", 1, "LEGAL")), b"C1")
+            producer.flush(30)
+            wait_caught_up(settings.kafka_brokers, group, inputs, 120)
+            assert assignments(settings, "campaign_ids") == {"C1": (["LEGAL"],)}
+            producer.produce(cases, orjson.dumps(case_saved("C1", 2, "NEGOTIATING")), b"C1")
+            producer.flush(30)
+            wait_caught_up(settings.kafka_brokers, group, inputs, 120)
+            assert assignments(settings, "campaign_ids") == {"C1": (["LATE"],)}
+
+            # the store kept the name it had before the CRM's topics joined the stream: its state carries over
             admin = AdminClient({"bootstrap.servers": settings.kafka_brokers})
-            changelogs = [
-                t for t in admin.list_topics(timeout=10).topics if "changelog" in t and "strategy" in t
-            ]
-            assert changelogs and not any("crm.contacts" in t for t in changelogs), changelogs
+            topics = admin.list_topics(timeout=10).topics
+            changelogs = [t for t in topics if t.startswith("changelog__") and settings.namespace in t]
+            assert changelogs and not any("crm." in t for t in changelogs), changelogs
         finally:
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=60)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
 
@@ -16,6 +17,7 @@ from domain.errors import DomainError, InvalidConfig
 from domain.strategy import (
     FIELDS,
     Campaign,
+    CaseFacts,
     Condition,
     CustomerFacts,
     DelinquencySummary,
@@ -343,6 +345,26 @@ def test_the_reason_names_the_campaign_and_the_conditions_that_matched():
     )
     (fallback,) = evaluate(compiled, facts(loan(dpd=0)))
     assert fallback.reason.endswith("no conditions (catch-all)")
+
+
+def test_the_case_agents_keep_steers_campaigns_and_an_unset_state_is_null():
+    legal = campaign("LEGAL", 0, ("case.state", "=", "LEGAL"))
+    calls = campaign("CALLS", 1, ("delinquency.max_dpd", ">", 0))
+    hardship = campaign("SOFT", 1, ("case.recovery_ability", "IN", ["LOW", "NONE"]))
+    compiled = compile_strategy(
+        strategy(Group("CALLS", "Calls", (legal, calls)), Group("LETTERS", "Letters", (hardship,)))
+    )
+    late = facts(loan(dpd=45))
+    assert [a.campaign_id for a in evaluate(compiled, late)] == ["CALLS"]  # no case yet
+    in_court = replace(late, case=CaseFacts("LEGAL", "LOW"))
+    legal_first, soft = evaluate(compiled, in_court)
+    assert (legal_first.campaign_id, soft.campaign_id) == ("LEGAL", "SOFT")
+    assert legal_first.reason.endswith("case.state = 'LEGAL' (is 'LEGAL')")
+    # nulls as in SQL: a case without a state is neither LEGAL nor anything else, only IS NULL
+    assert holds("case.state", "IS NULL", None, late)
+    assert not holds("case.state", "!=", "LEGAL", late)
+    assert not holds("case.state", "NOT IN", ["LEGAL"], late)
+    assert holds("case.state", "LIKE", "LEG%", in_court)
 
 
 def test_the_assignment_carries_the_selected_contacts():

@@ -484,3 +484,39 @@ def test_signatures_of_customers_without_added_contacts_are_as_before(state_of):
     logic.on_customer(state_of, CUSTOMER, lambda: live)
     logic.on_delinquency(state_of, delinquency(), lambda: live)
     assert len(state_of("C1").get("emitted")) == 8
+
+
+def test_a_case_put_in_legal_moves_the_customer_to_the_legal_campaign_and_back(state_of):
+    legal = live_strategy(
+        orjson.dumps(
+            {
+                "strategy_id": "default",
+                "version": 1,
+                "published_at": "2026-03-01T09:00:00+00:00",
+                "groups": [
+                    {
+                        "id": "CALLS",
+                        "name": "Calls",
+                        "campaigns": [
+                            {
+                                "id": "LEGAL",
+                                "name": "With the lawyers",
+                                "priority": 0,
+                                "conditions": [{"field": "case.state", "operator": "=", "value": "LEGAL"}],
+                            },
+                            {"id": "LATE", "name": "Late", "priority": 1, "conditions": []},
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+
+    def case(version, state):
+        return {"cif": "C1", "version": version, "state": state, "recovery_ability": None}
+
+    assert campaigns(logic.on_delinquency(state_of, delinquency(), lambda: legal)) == [("CALLS", "LATE")]
+    assert campaigns(logic.on_case(state_of, case(1, "LEGAL"), lambda: legal)) == [("CALLS", "LEGAL")]
+    assert logic.on_case(state_of, case(1, "NEGOTIATING"), lambda: legal) == []  # the same version again
+    assert logic.on_case(state_of, case(2, "LEGAL"), lambda: legal) == []  # saved again, the same campaigns
+    assert campaigns(logic.on_case(state_of, case(3, None), lambda: legal)) == [("CALLS", "LATE")]

@@ -15,7 +15,9 @@ def test_names_are_unique_and_legal_kafka_names():
 
 
 @pytest.mark.parametrize(
-    "spec", INBOUND_TOPICS + (get_topic("config.agents"), get_topic("crm.contacts")), ids=lambda s: s.name
+    "spec",
+    INBOUND_TOPICS + (get_topic("config.agents"), get_topic("crm.contacts"), get_topic("crm.cases")),
+    ids=lambda s: s.name,
 )
 def test_every_input_topic_has_a_dlq_twin_and_a_contract_with_its_key(spec):
     twin = dlq_of(spec.name)
@@ -31,7 +33,7 @@ def test_interface_topics_are_declared_and_every_input_has_an_ingest_place():
     for name in (*INGEST_ORDER, *outbound, "config.strategies"):
         assert get_topic(name).name == name
     ingestable = {spec.name for spec in ALL_TOPICS if spec.kind in (TopicKind.INBOUND, TopicKind.CONFIG)}
-    published_by_the_api_only = {"config.strategies", "allocation.overrides", "crm.contacts"}
+    published_by_the_api_only = {"config.strategies", "allocation.overrides", "crm.contacts", "crm.cases"}
     assert ingestable - published_by_the_api_only == set(INGEST_ORDER)
 
 

@@ -244,8 +244,9 @@ export interface paths {
         };
         /**
          * Catalogue
-         * @description The fields conditions may test (with their types and closed lists), the operators, the bucket
-         *     labels in order, and the contact-rule vocabulary.
+         * @description The fields conditions may test (with their types and closed lists; for `case.state` and
+         *     `case.recovery_ability` the codes their dictionaries hold now), the operators, the bucket labels in
+         *     order, and the contact-rule vocabulary.
          */
         get: operations["catalogue_api_admin_strategy_tools_catalogue_get"];
         put?: never;
@@ -486,7 +487,9 @@ export interface paths {
          * @description Save the case as the next version (agents: their customers'; supervisors: their team's). The state
          *     and recovery ability are codes of the `case_states` and `recovery_abilities` dictionaries (422
          *     otherwise); `version` is the one it was based on (409 when someone saved since). Audited as
-         *     `case.update` with what changed.
+         *     `case.update` with what changed. The state and recovery ability are published to `crm.cases`, where
+         *     campaign conditions read them (`case.state`, `case.recovery_ability`); 503 when Kafka did not confirm,
+         *     and nothing is saved.
          */
         put: operations["save_case_api_cases__cif__put"];
         post?: never;
@@ -4423,6 +4426,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description Kafka did not confirm; nothing was saved */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
