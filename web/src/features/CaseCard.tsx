@@ -15,6 +15,7 @@ import { RestoredNotice } from "../components/RestoredNotice";
 import { ErrorState, Loading } from "../components/States";
 import { formatDate } from "../lib/format";
 import { useStoredDraft } from "../lib/storedDraft";
+import { characters } from "../lib/text";
 import {
   MAX_NOTES,
   caseBody,
@@ -273,13 +274,12 @@ export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; 
           <Field
             label="Notes"
             error={errors.notes}
-            hint={`${draft.notes.length} of ${MAX_NOTES} characters. Line breaks are kept.`}
+            hint={`${characters(draft.notes)} of ${MAX_NOTES} characters. Line breaks are kept.`}
           >
             {(props) => (
               <textarea
                 {...props}
                 rows={5}
-                maxLength={MAX_NOTES}
                 className={inputClass}
                 value={draft.notes}
                 onChange={(e) => set("notes", e.target.value)}

@@ -19,7 +19,6 @@ import { useStoredDraft } from "../lib/storedDraft";
 import {
   EMAIL_TYPES,
   MAX_EACH,
-  MAX_NOTE,
   PHONE_TYPES,
   contactsBody,
   contactsProblems,
@@ -168,7 +167,6 @@ function ContactRow({
           <input
             {...props}
             aria-label={`${name} note`}
-            maxLength={MAX_NOTE}
             className={inputClass}
             value={row.note}
             onChange={(e) => onChange({ note: e.target.value })}

@@ -4,6 +4,7 @@
 import type { FieldErrors } from "../api/client";
 import type { CaseUpdate, CaseView, DictionaryEntry } from "../api/types";
 import { formatDateTime } from "../lib/format";
+import { characters } from "../lib/text";
 
 // contracts/common.py: LongText.
 export const MAX_NOTES = 4000;
@@ -54,8 +55,9 @@ export function labelOf(entries: DictionaryEntry[] | undefined, code: string | n
 /** What the user must fix before sending, by the API's field names. The codes are the API's to judge. */
 export function caseProblems(draft: CaseDraft): FieldErrors {
   const problems: FieldErrors = {};
-  if (draft.notes.length > MAX_NOTES) {
-    problems.notes = `The notes have ${draft.notes.length} characters: at most ${MAX_NOTES}`;
+  const length = characters(draft.notes);
+  if (length > MAX_NOTES) {
+    problems.notes = `The notes have ${length} characters: at most ${MAX_NOTES}`;
   }
   return problems;
 }

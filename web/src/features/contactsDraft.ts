@@ -12,6 +12,7 @@ import type {
   PhoneType,
 } from "../api/types";
 import { formatDateTime } from "../lib/format";
+import { characters } from "../lib/text";
 
 // contracts/crm_contacts.py and contracts/customers.py.
 export const MAX_EACH = 10;
@@ -110,8 +111,8 @@ export function contactsProblems(draft: ContactsDraft): FieldErrors {
             ? `The same number as phone ${earlier + 1}`
             : null));
     if (problem) problems[`phones.${n}.number`] = problem;
-    if (phone.note.length > MAX_NOTE) {
-      problems[`phones.${n}.note`] = `The note has ${phone.note.length} characters: at most ${MAX_NOTE}`;
+    if (characters(phone.note) > MAX_NOTE) {
+      problems[`phones.${n}.note`] = `The note has ${characters(phone.note)} characters: at most ${MAX_NOTE}`;
     }
   });
 
@@ -128,8 +129,8 @@ export function contactsProblems(draft: ContactsDraft): FieldErrors {
             ? `The same address as email ${earlier + 1}`
             : null));
     if (problem) problems[`emails.${n}.address`] = problem;
-    if (email.note.length > MAX_NOTE) {
-      problems[`emails.${n}.note`] = `The note has ${email.note.length} characters: at most ${MAX_NOTE}`;
+    if (characters(email.note) > MAX_NOTE) {
+      problems[`emails.${n}.note`] = `The note has ${characters(email.note)} characters: at most ${MAX_NOTE}`;
     }
   });
   return problems;
