@@ -3,6 +3,11 @@
 Each logical index is an alias over a versioned physical index (``customers`` → ``customers-v1``), so a new
 mapping becomes a new version built beside the old one and switched atomically. The mapping's checksum is kept
 in ``_meta`` to notice a mapping edited without a version bump.
+
+A mapping that only adds fields needs no new version: Elasticsearch adds them to the existing index in place
+(``put_mapping``), and the documents already there stay found (``upgraded``). A change it cannot make in
+place (another type for a field, say) is reported (``differs``): bump the version, then replay the search
+processor into the new index.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ INDEX_VERSIONS = {"customers": 2}
 class IndexOutcome:
     alias: str
     index: str
-    status: str  # created | exists | differs
+    status: str  # created | exists | upgraded | differs
     detail: str = ""
 
 
@@ -71,10 +76,16 @@ def _ensure(client: Elasticsearch, settings: Settings, name: str, version: int) 
     body = index_body(name)
     if client.indices.exists(index=index):
         current = client.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
-        if current.get("checksum") != body["mappings"]["_meta"]["checksum"]:
-            detail = f"mapping of {index} differs from infra/elasticsearch/{name}.json; bump its version"
-            return IndexOutcome(alias, index, "differs", detail)
         status = "exists"
+        if current.get("checksum") != body["mappings"]["_meta"]["checksum"]:
+            refused = _add_fields(client, index, body["mappings"])
+            if refused is not None:
+                detail = (
+                    f"mapping of {index} differs from infra/elasticsearch/{name}.json and cannot change in "
+                    f"place ({refused}); bump its version"
+                )
+                return IndexOutcome(alias, index, "differs", detail)
+            status = "upgraded"
     else:
         client.indices.create(index=index, settings=body["settings"], mappings=body["mappings"])
         status = "created"
@@ -85,6 +96,23 @@ def _ensure(client: Elasticsearch, settings: Settings, name: str, version: int) 
             actions = [{"remove": {"index": i, "alias": alias}} for i in old] + actions
         client.indices.update_aliases(actions=actions)
     return IndexOutcome(alias, index, status)
+
+
+def _add_fields(client: Elasticsearch, index: str, mappings: dict) -> str | None:
+    """Put the file's mapping on the existing index (new fields and the new ``_meta``); None when done,
+    else Elasticsearch's reason (a field it cannot change in place)."""
+    try:
+        client.indices.put_mapping(
+            index=index,
+            properties=mappings["properties"],
+            dynamic=mappings.get("dynamic"),
+            meta=mappings["_meta"],
+        )
+    except ApiError as error:
+        if error.status_code != 400:
+            raise
+        return str(error.message) if not error.body else str(error.body.get("error", {}).get("reason", error))
+    return None
 
 
 def delete_indices(settings: Settings) -> None:

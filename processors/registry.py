@@ -39,5 +39,5 @@ INPUTS: dict[str, tuple[str, ...]] = {
         "delinquency.ticks",
         "queues.ticks",
     ),
-    "search": ("bank.customers", "delinquency.customers", "assignments"),
+    "search": ("bank.customers", "crm.contacts", "delinquency.customers", "assignments"),
 }

@@ -46,6 +46,7 @@ SOURCE_FIELDS = [
     "type",
     "national_id",
     "phones",
+    "added_phones",
     "bucket",
     "max_dpd",
     "oldest_unpaid_due",
@@ -180,6 +181,13 @@ class LatestDates:
         return business_date
 
 
+def _phones(source: dict) -> list[str]:
+    """The bank's numbers, then those agents added that the bank does not have."""
+    banks = source.get("phones") or []
+    known = {digits(number) for number in banks}
+    return [*banks, *(n for n in source.get("added_phones") or [] if digits(n) not in known)]
+
+
 def result_of(source: dict, business_date: date | None) -> SearchResult:
     agents = [source.get("call_agent_id"), source.get("field_agent_id")]
     max_dpd, oldest = source.get("max_dpd"), source.get("oldest_unpaid_due")
@@ -190,7 +198,7 @@ def result_of(source: dict, business_date: date | None) -> SearchResult:
         name=source.get("name"),
         type=source.get("type"),
         national_id=source.get("national_id"),
-        phones=source.get("phones") or [],
+        phones=_phones(source),
         bucket=source.get("bucket"),
         max_dpd=max_dpd,
         overdue_total={entry["currency"]: entry["amount"] for entry in source.get("overdue_total") or []},

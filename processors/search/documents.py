@@ -11,6 +11,8 @@ Each source owns its fields, so partial documents from different sources can be 
 - `bank.customers` → identity and contacts (``customer_fields``)
 - `delinquency.customers` → bucket, DPD, overdue and the account numbers (``delinquency_fields``)
 - `assignments` → the agent and team of one agent type, in fields of that type (``assignment_fields``)
+- `crm.contacts` → the phones and emails agents added, in ``added_…`` fields the mapping copies into the
+  bank's (``copy_to``), so one query finds either (``added_contact_fields``)
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from contracts import AgentAssignment, CustomerDelinquencyRecord, CustomerRecord
+from contracts import AgentAssignment, CrmContacts, CustomerDelinquencyRecord, CustomerRecord
 
 INDEX = "customers"  # the logical index; infra/search_indices.py puts an alias of this name (namespaced)
 MIN_PREFIX = 2  # "nguy" finds "Nguyễn"; one letter would match half the portfolio
@@ -152,10 +154,7 @@ def customer_fields(record: CustomerRecord) -> DocumentChange:
     all of an older one's (a phone that was removed is no longer found)."""
     found_words = name_words(record.name, record.company_name)
     ids = [i for i in (record.national_id, record.registration_number, record.tax_id) if i]
-    numbers = [digits(phone.number) for phone in record.phones]
-    substrings: dict[str, None] = {}
-    for number in numbers:
-        substrings.update(dict.fromkeys(phone_substrings(number)))
+    numbers, substrings = _phone_keys(phone.number for phone in record.phones)
     display = record.company_name or record.name
     fields = {
         **_identity(record.cif),
@@ -167,11 +166,35 @@ def customer_fields(record: CustomerRecord) -> DocumentChange:
         "national_id": record.national_id or record.registration_number,
         "id_keys": list(dict.fromkeys(k for i in ids for k in id_keys(i))),
         "phones": [phone.number for phone in record.phones],
-        "phone_digits": list(dict.fromkeys(n for n in numbers if n)),
-        "phone_substrings": list(substrings),
+        "phone_digits": numbers,
+        "phone_substrings": substrings,
         "emails": list(dict.fromkeys(email_key(email.address) for email in record.emails)),
     }
     return DocumentChange(record.cif, "customer", fields)
+
+
+def _phone_keys(numbers: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Each number's digits, and every 4+ digit substring of them, once."""
+    found = [digits(number) for number in numbers]
+    substrings: dict[str, None] = {}
+    for number in found:
+        substrings.update(dict.fromkeys(phone_substrings(number)))
+    return list(dict.fromkeys(n for n in found if n)), list(substrings)
+
+
+def added_contact_fields(record: CrmContacts) -> DocumentChange:
+    """The phones and emails agents added (`crm.contacts`, the whole list): every field of this source, so
+    a newer list replaces all of an older one's. The mapping copies them into ``phone_digits``,
+    ``phone_substrings`` and ``emails``, where the API's query looks."""
+    numbers, substrings = _phone_keys(phone.number for phone in record.phones)
+    fields = {
+        **_identity(record.cif),
+        "added_phones": [phone.number for phone in record.phones],
+        "added_phone_digits": numbers,
+        "added_phone_substrings": substrings,
+        "added_emails": list(dict.fromkeys(email_key(email.address) for email in record.emails)),
+    }
+    return DocumentChange(record.cif, "crm_contacts", fields)
 
 
 def delinquency_fields(record: CustomerDelinquencyRecord) -> DocumentChange:

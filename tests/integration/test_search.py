@@ -23,7 +23,7 @@ from api.routes import search as search_route
 from api.routes.search import plain_search
 from api.search_client import SearchClient
 from api.visibility import Scope
-from contracts import AgentAssignment, CustomerDelinquencyRecord, CustomerRecord
+from contracts import AgentAssignment, CrmContacts, CustomerDelinquencyRecord, CustomerRecord
 from contracts.admin import Role
 from domain.buckets import DEFAULT_BUCKETS
 from processors.common.app import consumer_group
@@ -106,6 +106,7 @@ class Feed:
 
     CONTRACTS = {
         "bank.customers": CustomerRecord,
+        "crm.contacts": CrmContacts,
         "delinquency.customers": CustomerDelinquencyRecord,
         "assignments": AgentAssignment,
     }
@@ -512,6 +513,40 @@ async def test_changes_replace_what_they_change(client, world):
     feed.send("assignments", assignment("SC-MOVE", None, None, "FIELD"))  # no field agent any more
     feed.indexed()
     assert await found(client, token(Role.AGENT, "MF"), q="hoang") == []
+
+
+def added(cif: str, version: int, numbers: list[str], emails: list[str] = ()) -> dict:
+    """A `crm.contacts` list as the API publishes it."""
+    return {
+        "cif": cif,
+        "version": version,
+        "updated_at": "2026-03-05T09:00:00+00:00",
+        "updated_by": "agent1",
+        "phones": [{"type": "MOBILE", "number": n, "is_verified": True, "note": ""} for n in numbers],
+        "emails": [{"type": "WORK", "address": a, "is_verified": False, "note": ""} for a in emails],
+    }
+
+
+@pytest.mark.anyio
+async def test_phones_and_emails_agents_added_are_found_and_a_newer_list_replaces_them(client, world):
+    _settings, feed = world
+    feed.send("bank.customers", customer("SC-ADD", "Trần Văn Cường", phones=[phone("0911 000 111")]))
+    feed.send("crm.contacts", added("SC-ADD", 1, ["+84 977 808 909", "0911 000 111"], ["cuong@work.example"]))
+    feed.raw("crm.contacts", "SC-ADD", b"not json")  # skipped: the strategy processor dead-letters it
+    feed.indexed()
+    assert await found(client, q="0977808909") == ["SC-ADD"]  # whole, with the trunk zero
+    assert await found(client, q="808 909") == ["SC-ADD"]  # a part
+    assert await found(client, q="Cuong@Work.example") == ["SC-ADD"]
+    assert await found(client, q="000 111") == ["SC-ADD"]  # the bank's own number still
+    response = await client.get("/api/search", params={"q": "SC-ADD"}, headers=ADMIN)
+    [result] = response.json()["results"]
+    assert result["phones"] == ["0911 000 111", "+84 977 808 909"]  # the bank's, then the new one once
+    # the bank's next record keeps the added ones; the agent's next list replaces them
+    feed.send("bank.customers", customer("SC-ADD", "Trần Văn Cường", phones=[phone("0911 000 222")]))
+    feed.send("crm.contacts", added("SC-ADD", 2, ["+84 966 777 888"]))
+    feed.indexed()
+    assert await found(client, q="808 909") == [] and await found(client, q="cuong@work.example") == []
+    assert await found(client, q="777 888") == ["SC-ADD"] and await found(client, q="000 222") == ["SC-ADD"]
 
 
 def test_a_redelivered_record_leaves_the_document_as_it_was(world):
