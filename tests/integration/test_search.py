@@ -32,6 +32,7 @@ from processors.search.documents import DocumentChange
 from processors.search.sink import SearchSink
 from sinks.exceptions import SinkError
 from tests.api_client import SECRET, api_client, token
+from tests.integration.test_strategy_processor import contacts_added
 from tests.services import initialized_namespace
 from topics import physical_name
 from topics.clients import make_producer
@@ -515,23 +516,14 @@ async def test_changes_replace_what_they_change(client, world):
     assert await found(client, token(Role.AGENT, "MF"), q="hoang") == []
 
 
-def added(cif: str, version: int, numbers: list[str], emails: list[str] = ()) -> dict:
-    """A `crm.contacts` list as the API publishes it."""
-    return {
-        "cif": cif,
-        "version": version,
-        "updated_at": "2026-03-05T09:00:00+00:00",
-        "updated_by": "agent1",
-        "phones": [{"type": "MOBILE", "number": n, "is_verified": True, "note": ""} for n in numbers],
-        "emails": [{"type": "WORK", "address": a, "is_verified": False, "note": ""} for a in emails],
-    }
-
-
 @pytest.mark.anyio
 async def test_phones_and_emails_agents_added_are_found_and_a_newer_list_replaces_them(client, world):
     _settings, feed = world
     feed.send("bank.customers", customer("SC-ADD", "Trần Văn Cường", phones=[phone("0911 000 111")]))
-    feed.send("crm.contacts", added("SC-ADD", 1, ["+84 977 808 909", "0911 000 111"], ["cuong@work.example"]))
+    feed.send(
+        "crm.contacts",
+        contacts_added("SC-ADD", 1, "+84 977 808 909", "0911 000 111", emails=("cuong@work.example",)),
+    )
     feed.raw("crm.contacts", "SC-ADD", b"not json")  # skipped: the strategy processor dead-letters it
     feed.indexed()
     assert await found(client, q="0977808909") == ["SC-ADD"]  # whole, with the trunk zero
@@ -543,7 +535,7 @@ async def test_phones_and_emails_agents_added_are_found_and_a_newer_list_replace
     assert result["phones"] == ["0911 000 111", "+84 977 808 909"]  # the bank's, then the new one once
     # the bank's next record keeps the added ones; the agent's next list replaces them
     feed.send("bank.customers", customer("SC-ADD", "Trần Văn Cường", phones=[phone("0911 000 222")]))
-    feed.send("crm.contacts", added("SC-ADD", 2, ["+84 966 777 888"]))
+    feed.send("crm.contacts", contacts_added("SC-ADD", 2, "+84 966 777 888"))
     feed.indexed()
     assert await found(client, q="808 909") == [] and await found(client, q="cuong@work.example") == []
     assert await found(client, q="777 888") == ["SC-ADD"] and await found(client, q="000 222") == ["SC-ADD"]

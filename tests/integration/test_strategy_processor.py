@@ -158,14 +158,15 @@ def test_customers_land_in_campaigns_and_follow_a_new_version_on_request(service
         assert "configuration rejected" in output
 
 
-def contacts_added(cif: str, version: int, *numbers: str) -> dict:
+def contacts_added(cif: str, version: int, *numbers: str, emails: tuple[str, ...] = ()) -> dict:
+    """A `crm.contacts` list as the API publishes it: verified mobiles and work emails."""
     return {
         "cif": cif,
         "version": version,
         "updated_at": "2026-03-11T09:00:00+00:00",
         "updated_by": "agent1",
         "phones": [{"type": "MOBILE", "number": n, "is_verified": True, "note": ""} for n in numbers],
-        "emails": [],
+        "emails": [{"type": "WORK", "address": a, "is_verified": False, "note": ""} for a in emails],
     }
 
 

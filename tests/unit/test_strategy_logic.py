@@ -290,39 +290,28 @@ def test_decimal_custom_fields_compare_as_numbers_as_the_processors_pass_them():
     assert matches(compiled, facts("high")) == []  # text is not a number: never greater than one
 
 
+def calls_strategy(*campaigns: dict):
+    """Version 1 of a strategy of one group, CALLS, with these campaigns."""
+    config = {
+        "strategy_id": "default",
+        "version": 1,
+        "published_at": "2026-03-01T09:00:00+00:00",
+        "groups": [{"id": "CALLS", "name": "Calls", "campaigns": list(campaigns)}],
+    }
+    return live_strategy(orjson.dumps(config))
+
+
 def _products_only():
     """One campaign that matches on the product alone: its campaigns never move with DPD."""
-    return live_strategy(
-        orjson.dumps(
-            {
-                "strategy_id": "default",
-                "version": 1,
-                "published_at": "2026-03-01T09:00:00+00:00",
-                "groups": [
-                    {
-                        "id": "CALLS",
-                        "name": "Calls",
-                        "campaigns": [
-                            {
-                                "id": "AUTO",
-                                "name": "Auto loans",
-                                "priority": 1,
-                                "conditions": [
-                                    {
-                                        "field": "loan.product_type",
-                                        "operator": "IN",
-                                        "value": ["AUTO_LOAN", "MORTGAGE"],
-                                    }
-                                ],
-                                "team": "T1",
-                                "agent_type": "CALL",
-                            }
-                        ],
-                    }
-                ],
-            }
-        )
-    )
+    auto = {
+        "id": "AUTO",
+        "name": "Auto loans",
+        "priority": 1,
+        "conditions": [{"field": "loan.product_type", "operator": "IN", "value": ["AUTO_LOAN", "MORTGAGE"]}],
+        "team": "T1",
+        "agent_type": "CALL",
+    }
+    return calls_strategy(auto)
 
 
 def test_what_allocation_fits_on_is_news_even_when_the_campaigns_stay(state_of):
@@ -487,29 +476,14 @@ def test_signatures_of_customers_without_added_contacts_are_as_before(state_of):
 
 
 def test_a_case_put_in_legal_moves_the_customer_to_the_legal_campaign_and_back(state_of):
-    legal = live_strategy(
-        orjson.dumps(
-            {
-                "strategy_id": "default",
-                "version": 1,
-                "published_at": "2026-03-01T09:00:00+00:00",
-                "groups": [
-                    {
-                        "id": "CALLS",
-                        "name": "Calls",
-                        "campaigns": [
-                            {
-                                "id": "LEGAL",
-                                "name": "With the lawyers",
-                                "priority": 0,
-                                "conditions": [{"field": "case.state", "operator": "=", "value": "LEGAL"}],
-                            },
-                            {"id": "LATE", "name": "Late", "priority": 1, "conditions": []},
-                        ],
-                    }
-                ],
-            }
-        )
+    legal = calls_strategy(
+        {
+            "id": "LEGAL",
+            "name": "With the lawyers",
+            "priority": 0,
+            "conditions": [{"field": "case.state", "operator": "=", "value": "LEGAL"}],
+        },
+        {"id": "LATE", "name": "Late", "priority": 1, "conditions": []},
     )
 
     def case(version, state):
