@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ConnDep, CurrentUser, PublisherDep, RequireRole
+from api.customer_events import announce_saved
+from api.deps import ConnDep, CurrentUser, PublisherDep, RequireRole, ResourcesDep
 from api.documented_errors import NOT_FOUND
 from api.exact_json import ExactJsonRoute
 from api.routes.actions import ACTION_RECORDERS, DictionariesDep
@@ -35,11 +36,14 @@ def save_case(
     conn: ConnDep,
     loaded: DictionariesDep,
     publisher: PublisherDep,
+    resources: ResourcesDep,
 ) -> CaseView:
     """Save the case as the next version (agents: their customers'; supervisors: their team's). The state
     and recovery ability are codes of the `case_states` and `recovery_abilities` dictionaries (422
     otherwise); `version` is the one it was based on (409 when someone saved since). Audited as
     `case.update` with what changed. The state and recovery ability are published to `crm.cases`, where
     campaign conditions read them (`case.state`, `case.recovery_ability`); 503 when Kafka did not confirm,
-    and nothing is saved."""
-    return service.save(conn, publisher, user, cif, body, loaded)
+    and nothing is saved. Screens showing the customer hear of it (a live `customer` event)."""
+    saved = service.save(conn, publisher, user, cif, body, loaded)
+    announce_saved(conn, resources.redis, resources.settings.namespace, cif, "case", saved.version)
+    return saved

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ConnDep, CurrentUser, PublisherDep, RequireRole
+from api.customer_events import announce_saved
+from api.deps import ConnDep, CurrentUser, PublisherDep, RequireRole, ResourcesDep
 from api.documented_errors import NOT_FOUND
 from api.exact_json import ExactJsonRoute
 from api.routes.actions import ACTION_RECORDERS
@@ -30,11 +31,20 @@ def read_contacts(cif: CifPath, user: CurrentUser, conn: ConnDep) -> CrmContacts
 
 @router.put("/{cif:path}", response_model=CrmContactsView, responses={**NOT_FOUND, **_SAVE_FAILURES})
 def save_contacts(
-    cif: CifPath, body: CrmContactsUpdate, user: ContactKeeper, conn: ConnDep, publisher: PublisherDep
+    cif: CifPath,
+    body: CrmContactsUpdate,
+    user: ContactKeeper,
+    conn: ConnDep,
+    publisher: PublisherDep,
+    resources: ResourcesDep,
 ) -> CrmContactsView:
     """Save the whole list as the next version (agents: their customers'; supervisors: their team's): at
     most 10 phones and 10 emails, each listed once. `version` is the one it was based on (409 when someone
     saved since); a save that changes nothing keeps the version. Published to `crm.contacts`, from which
     the campaigns' contact rules select them like the customer's own (within seconds); audited as
-    `contacts.update` with what was added, removed and changed."""
-    return service.save(conn, publisher, user, cif, body)
+    `contacts.update` with what was added, removed and changed. Screens showing the customer hear of it
+    (a live `customer` event)."""
+    saved = service.save(conn, publisher, user, cif, body)
+    if saved.version != body.version:  # saved, not a save that changed nothing
+        announce_saved(conn, resources.redis, resources.settings.namespace, cif, "contacts", saved.version)
+    return saved

@@ -25,6 +25,7 @@ from processors.queues.events import queue_events
 from processors.queues.layout import member_change
 from sinks.redis import RedisRankingSink, events_stream_key, stream_fields
 from tests.api_client import SECRET, token
+from tests.integration.test_api_actions import World
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 WAIT_S = 10  # no test waits longer than this for an event
@@ -274,3 +275,43 @@ async def test_a_closed_stream_leaves_nothing_behind(http, base_url, rds, api_se
     with anyio.fail_after(WAIT_S):
         while live() != (0, 0):
             await anyio.sleep(0.05)
+
+
+def customer_event(event: dict) -> bool:
+    return event.get("event") == "customer"
+
+
+async def test_a_case_or_contacts_saved_reaches_the_screens_of_that_customer(http, rds, key, api_settings):
+    world = World(api_settings)
+    cif = world.customer("EVENTS", agent="EV-CASE")
+    supervisor = token(Role.SUPERVISOR, team="T-ACT")
+    async with (
+        http.stream("GET", "/api/events", headers=token(Role.AGENT, "EV-CASE")) as own,
+        http.stream("GET", "/api/events", headers=token(Role.AGENT, "EV-ELSE")) as other,
+    ):
+        mine, theirs = Events(own), Events(other)
+        await mine.started()
+        await theirs.started()
+        saved = await http.put(
+            f"/api/cases/{cif}", json={"state": "NEGOTIATING", "version": 0}, headers=supervisor
+        )
+        assert saved.status_code == 200, saved.text
+        event, _ = await mine.until(customer_event)
+        assert event["json"] == {
+            "type": "customer",
+            "cif": cif,
+            "changed": "case",
+            "version": 1,
+            "agent_id": "EV-CASE",
+        }
+        body = {"phones": [{"type": "MOBILE", "number": "+84 91 555 0001"}], "version": 0}
+        assert (await http.put(f"/api/contacts/{cif}", json=body, headers=supervisor)).status_code == 200
+        assert (
+            await http.put(f"/api/contacts/{cif}", json={**body, "version": 1}, headers=supervisor)
+        ).json()["version"] == 1  # nothing changed: no event
+        event, _ = await mine.until(customer_event)
+        assert (event["json"]["changed"], event["json"]["version"]) == ("contacts", 1)
+        # another agent's stream reads past both entries to a later queue event of theirs, never showing them
+        later = xadd(rds, key, "EV-ELSE", "C-LATER")
+        event, skipped = await theirs.until(lambda e: queue_event(e) or customer_event(e))
+        assert event["id"] == later and not any(customer_event(e) for e in skipped)

@@ -39,3 +39,26 @@ test("when the browser gives up on the stream it is opened again with the curren
   expect(query.get("access_token")).toBe(renewed);
   expect(query.get("last_event_id")).toBe("1700000000000-0");
 });
+
+test("a customer event reads that customer's 360 view again, and a reopened stream resumes after it", () => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  vi.stubGlobal("EventSource", FakeEventSource);
+  signedInAs("agent", "A-1");
+  const client = makeQueryClient();
+  const invalidate = vi.spyOn(client, "invalidateQueries");
+  render(
+    <QueryClientProvider client={client}>
+      <LiveEvents />
+    </QueryClientProvider>,
+  );
+  const first = FakeEventSource.last!;
+  const event = { type: "customer", cif: "C-7", changed: "case", version: 3, agent_id: "A-1" };
+  act(() => first.emit("customer", event, "1700000000001-0"));
+  expect(invalidate).toHaveBeenCalledWith({ queryKey: ["customer", "C-7"] });
+
+  first.readyState = FakeEventSource.CLOSED;
+  act(() => first.onerror?.());
+  act(() => vi.advanceTimersByTime(1_000));
+  const query = new URL(FakeEventSource.last!.url, "http://localhost").searchParams;
+  expect(query.get("last_event_id")).toBe("1700000000001-0");
+});

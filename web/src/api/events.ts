@@ -1,5 +1,6 @@
 // Live updates: one EventSource per signed-in tab on GET /api/events (server-sent events). Queue events
-// invalidate the queues they name; portfolio events carry the dashboard's figures; a `reset` (missed
+// invalidate the queues they name; customer events (a case or contacts saved) the customer they name;
+// portfolio events carry the dashboard's figures; a `reset` (missed
 // events were trimmed) refreshes everything. EventSource reconnects by itself and resumes with
 // Last-Event-ID, so nothing is missed across a short outage. It reconnects with the URL it was opened with,
 // though, whose token expires (renewals give the tab new ones): when the browser gives up (an HTTP error),
@@ -16,6 +17,15 @@ export interface QueueEvent {
   added?: string[];
   removed?: string[];
   changed?: string[];
+}
+
+/** A case or the contacts agents added, saved by someone: the customer's 360 view is read again. */
+export interface CustomerEvent {
+  type: "customer";
+  cif: string;
+  changed: "case" | "contacts";
+  version: number;
+  agent_id?: string;
 }
 
 export type LiveStatus = "connecting" | "live" | "offline";
@@ -70,6 +80,12 @@ export function useLiveEvents(enabled: boolean): LiveStatus {
         for (const cif of [...(event.changed ?? []), ...(event.added ?? []), ...(event.removed ?? [])]) {
           void client.invalidateQueries({ queryKey: ["customer", cif] });
         }
+      });
+      opened.addEventListener("customer", (message) => {
+        const event = JSON.parse((message as MessageEvent<string>).data) as CustomerEvent;
+        const eventId = (message as MessageEvent<string>).lastEventId;
+        if (eventId) lastEventId = eventId;
+        void client.invalidateQueries({ queryKey: ["customer", event.cif] });
       });
       opened.addEventListener("portfolio", (message) => {
         client.setQueryData(["portfolio"], JSON.parse((message as MessageEvent<string>).data));
