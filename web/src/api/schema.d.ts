@@ -489,7 +489,7 @@ export interface paths {
          *     otherwise); `version` is the one it was based on (409 when someone saved since). Audited as
          *     `case.update` with what changed. The state and recovery ability are published to `crm.cases`, where
          *     campaign conditions read them (`case.state`, `case.recovery_ability`); 503 when Kafka did not confirm,
-         *     and nothing is saved.
+         *     and nothing is saved. Screens showing the customer hear of it (a live `customer` event).
          */
         put: operations["save_case_api_cases__cif__put"];
         post?: never;
@@ -519,7 +519,8 @@ export interface paths {
          *     most 10 phones and 10 emails, each listed once. `version` is the one it was based on (409 when someone
          *     saved since); a save that changes nothing keeps the version. Published to `crm.contacts`, from which
          *     the campaigns' contact rules select them like the customer's own (within seconds); audited as
-         *     `contacts.update` with what was added, removed and changed.
+         *     `contacts.update` with what was added, removed and changed. Screens showing the customer hear of it
+         *     (a live `customer` event).
          */
         put: operations["save_contacts_api_contacts__cif__put"];
         post?: never;
