@@ -2,16 +2,13 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 
-import type { CaseView, CustomerView } from "../api/types";
-import CustomerPage from "../pages/CustomerPage";
-import { DICTIONARIES, NO_CASE, VIEW } from "../test/fixtures";
-import { fakeApi, renderAt, signedInAs, storedDrafts } from "../test/render";
+import type { CaseView } from "../api/types";
+import { customerPartApi, findCard, renderCustomerPage, type PutAnswer } from "../test/customerPart";
+import { DICTIONARIES, NO_CASE } from "../test/fixtures";
+import { signedInAs, storedDrafts } from "../test/render";
 import { formatDate } from "../lib/format";
 import { caseBody, draftOf, labelOf, savedLine } from "./caseDraft";
 
-// A cif with a slash: the URLs carry it encoded.
-const CIF = "C/1";
-const CUSTOMER_PATH = "/api/customers/C%2F1";
 const CASE_PATH = "/api/cases/C%2F1";
 
 const SAVED: CaseView = {
@@ -24,49 +21,22 @@ const SAVED: CaseView = {
   updated_by: "agent1",
 };
 
-const viewWith = (view: CaseView): CustomerView => ({
-  ...VIEW,
-  customer: { ...VIEW.customer, cif: CIF },
-  case: view,
-});
-
 /** A fake API that keeps the case: a PUT answers `put` (by default: saved as the next version). */
-function caseApi(
-  start: CaseView,
-  put?: (body: Record<string, unknown>) => { status: number; body: unknown },
-) {
-  let current = start;
-  const calls = fakeApi({
-    [`GET ${CUSTOMER_PATH}`]: () => ({ body: viewWith(current) }),
-    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
-    [`PUT ${CASE_PATH}`]: (_url, init) => {
-      const body = JSON.parse(String(init.body)) as Record<string, unknown>;
-      if (put) return put(body);
-      current = {
-        ...current,
-        state: body.state as string | null,
-        recovery_ability: body.recovery_ability as string | null,
-        notes: body.notes as string,
-        version: current.version + 1,
-        updated_at: "2026-03-20T09:30:00Z",
-        updated_by: "agent-1",
-      };
-      return { status: 200, body: current };
-    },
+const caseApi = (start: CaseView, put?: PutAnswer) =>
+  customerPartApi({
+    part: "case",
+    putPath: CASE_PATH,
+    start,
+    put,
+    fieldsOf: (body) => ({
+      state: body.state as string | null,
+      recovery_ability: body.recovery_ability as string | null,
+      notes: body.notes as string,
+    }),
   });
-  return {
-    calls,
-    puts: () => calls.filter((call) => call.method === "PUT"),
-    customerReads: () => calls.filter((call) => call.url.pathname === CUSTOMER_PATH).length,
-    setCase: (next: CaseView) => {
-      current = next;
-    },
-  };
-}
 
-const renderPage = () =>
-  renderAt(`/customers/${encodeURIComponent(CIF)}`, "/customers/:cif", <CustomerPage />);
-const caseCard = () => screen.findByRole("region", { name: "Case" });
+const renderPage = renderCustomerPage;
+const caseCard = () => findCard("Case");
 
 test("the case reads with the dictionaries' labels, the code of one no longer there, notes as written", async () => {
   signedInAs("agent", "A-1");
@@ -181,7 +151,7 @@ test("a save overtaken by another's (409) shows why; Reload reads the customer a
   expect(await within(card).findByRole("alert")).toHaveTextContent(detail);
   expect(within(card).getByRole("form", { name: "Edit the case" })).toBeInTheDocument();
 
-  api.setCase({ ...SAVED, state: "LEGAL", version: 3, updated_by: "agent2" });
+  api.setPart({ ...SAVED, state: "LEGAL", version: 3, updated_by: "agent2" });
   const readsBefore = api.customerReads();
   await userEvent.click(within(card).getByRole("button", { name: "Reload" }));
   await within(card).findByRole("option", { name: "LEGAL (no longer in the list)" });

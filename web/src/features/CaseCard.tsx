@@ -1,37 +1,25 @@
 // A customer's case: the CRM's own state of the collection work, the customer's ability to pay, the master
 // notes and the open follow-up date. Agents and supervisors edit it in place; a save names the version it
 // was based on, and one overtaken by another's (409) says so and offers to reload. The open form is kept in
-// this tab's storage until it is saved or cancelled, so an expired session loses nothing.
+// this tab's storage until it is saved or cancelled, so an expired session loses nothing. That machinery is
+// shared with the contacts card (useVersionedEditor.ts); this file has what is the case's own.
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
 
-import { ApiError, api } from "../api/client";
-import type { CaseView, CustomerView, Dictionaries, DictionaryEntry } from "../api/types";
-import { useSession } from "../auth/AuthContext";
+import { api } from "../api/client";
+import type { CaseView, Dictionaries, DictionaryEntry } from "../api/types";
 import { Card } from "../components/Card";
 import { Field, SaveAndCancel, inputClass, secondaryButtonClass } from "../components/Field";
 import { RestoredNotice } from "../components/RestoredNotice";
+import { ConflictNotice, SavedNotice } from "../components/SaveNotices";
 import { ErrorState, Loading } from "../components/States";
 import { formatDate } from "../lib/format";
-import { useStoredDraft } from "../lib/storedDraft";
 import { characters } from "../lib/text";
-import {
-  MAX_NOTES,
-  caseBody,
-  caseProblems,
-  draftOf,
-  isUnchanged,
-  labelOf,
-  savedLine,
-  type CaseDraft,
-} from "./caseDraft";
+import { MAX_NOTES, caseBody, caseProblems, draftOf, isUnchanged, labelOf, savedLine } from "./caseDraft";
+import { useVersionedEditor } from "./useVersionedEditor";
 
 /** The fields the form shows the API's 422 at; any other problem is shown above the form. */
 const FIELDS = ["state", "recovery_ability", "notes"];
-
-const closed = (): CaseDraft | null => null;
-const isClosed = (draft: CaseDraft | null) => draft === null;
 
 function CodeSelect({
   label,
@@ -106,128 +94,43 @@ function CaseDetails({ view, dictionaries }: { view: CaseView; dictionaries: Dic
 }
 
 export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; canEdit: boolean }) {
-  const client = useQueryClient();
-  const { username } = useSession();
   const dictionaries = useQuery({
     queryKey: ["dictionaries"],
     queryFn: ({ signal }) => api<Dictionaries>("/api/dictionaries", { signal }),
     staleTime: Infinity,
   });
-  const customerKey = ["customer", cif];
-  // The open form (null: closed): its fields and the version they were based on.
-  const stored = useStoredDraft(`case/${username}/${cif}`, closed, isClosed);
-  const draft = canEdit ? stored.value : null;
-  const [restoredNotice, setRestoredNotice] = useState(stored.restored);
-  // Checked on submit, then again as the user edits.
-  const [checked, setChecked] = useState(false);
-  const [reloading, setReloading] = useState(false);
-  const editButton = useRef<HTMLButtonElement>(null);
-  const [focusEdit, setFocusEdit] = useState(false);
-
-  const save = useMutation({
-    mutationFn: (sent: CaseDraft) =>
-      api<CaseView>(`/api/cases/${encodeURIComponent(cif)}`, { method: "PUT", body: caseBody(sent) }),
-    onSuccess: (saved) => {
-      // The card shows the saved case at once; the 360 view is read again (the timeline, the follow-up).
-      client.setQueryData<CustomerView>(customerKey, (old) => (old ? { ...old, case: saved } : old));
-      void client.invalidateQueries({ queryKey: customerKey });
-      close();
-    },
+  const editor = useVersionedEditor({
+    cif,
+    part: "case",
+    view,
+    canEdit,
+    storeAs: "case",
+    path: "/api/cases",
+    draftOf,
+    bodyOf: caseBody,
+    isUnchanged,
+    problemsOf: caseProblems,
+    isShownAtField: (field) => FIELDS.includes(field),
+    overtaken: (saved, base) =>
+      `The case has been saved as version ${saved} since you began editing version ${base}: Save would be refused.`,
   });
-
-  useEffect(() => {
-    if (focusEdit && draft === null) {
-      editButton.current?.focus();
-      setFocusEdit(false);
-    }
-  }, [focusEdit, draft]);
-
-  function close() {
-    stored.setValue(null);
-    setChecked(false);
-    setRestoredNotice(false);
-    setFocusEdit(true);
-  }
-
-  function open() {
-    save.reset();
-    setChecked(false);
-    setRestoredNotice(false);
-    stored.setValue(draftOf(view));
-  }
-
-  function cancel() {
-    save.reset();
-    close();
-  }
-
-  function set(field: "state" | "recovery_ability" | "notes", value: string) {
-    stored.setValue((current) => (current ? { ...current, [field]: value } : current));
-    // The API's answer was about the case before this edit; a 409 stays until they reload.
-    if (save.isError && !(save.error instanceof ApiError && save.error.status === 409)) save.reset();
-  }
-
-  /** Read the customer again; the form goes on from the case as saved now (the changes here are dropped). */
-  async function reload() {
-    setReloading(true);
-    try {
-      await client.refetchQueries({ queryKey: customerKey, exact: true });
-    } finally {
-      setReloading(false);
-    }
-    const fresh = client.getQueryData<CustomerView>(customerKey)?.case ?? view;
-    save.reset();
-    setChecked(false);
-    setRestoredNotice(false);
-    stored.setValue(draftOf(fresh));
-  }
-
-  function discard() {
-    save.reset();
-    setChecked(false);
-    setRestoredNotice(false);
-    stored.setValue(draftOf(view));
-  }
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    if (!draft || save.isPending) return;
-    setChecked(true);
-    if (Object.keys(caseProblems(draft)).length) {
-      save.reset(); // the API's answer was about an earlier draft
-      return;
-    }
-    save.mutate(draft);
-  }
-
-  const failure = save.error instanceof ApiError ? save.error : null;
-  const stale = failure?.status === 409;
-  const apiErrors = failure?.status === 422 ? failure.fieldErrors : {};
-  const errors = { ...apiErrors, ...(checked && draft ? caseProblems(draft) : {}) };
-  const atFields = Object.keys(apiErrors).some((field) => FIELDS.includes(field));
-  const otherError = save.error && !stale && !atFields ? save.error : null;
-  // Someone saved since this draft began (restored after a sign-in, or read again since): Save would be refused.
-  const movedOn = draft !== null && draft.base !== view.version && !stale;
+  const { draft, save, errors } = editor;
   const dict = dictionaries.data;
 
-  const staleBlock = (message: string) => (
-    <div className="space-y-2 rounded bg-amber-50 p-2 text-sm text-amber-900">
-      <p role="alert">{message}</p>
-      <p className="flex flex-wrap items-center gap-2">
-        <span>Reload shows the case as saved now; your changes here are discarded.</span>
-        <button type="button" className={secondaryButtonClass} onClick={() => void reload()}>
-          {reloading ? "Reloading…" : "Reload"}
-        </button>
-      </p>
-    </div>
-  );
+  const set = (field: "state" | "recovery_ability" | "notes", value: string) =>
+    editor.edit((current) => ({ ...current, [field]: value }));
 
   return (
     <Card
       title="Case"
       actions={
         canEdit && draft === null ? (
-          <button type="button" ref={editButton} className={secondaryButtonClass} onClick={open}>
+          <button
+            type="button"
+            ref={editor.editButton}
+            className={secondaryButtonClass}
+            onClick={editor.open}
+          >
             Edit case
           </button>
         ) : undefined
@@ -235,19 +138,15 @@ export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; 
     >
       {draft === null ? (
         <div className="space-y-3">
-          {save.isSuccess && (
-            <p role="status" className="rounded bg-emerald-50 p-2 text-sm text-emerald-900">
-              Case saved (version {save.data.version}).
-            </p>
-          )}
+          {save.isSuccess && <SavedNotice>Case saved (version {save.data.version}).</SavedNotice>}
           <CaseDetails view={view} dictionaries={dict} />
         </div>
       ) : dictionaries.isPending ? (
         <Loading label="Loading the form…" />
       ) : (
-        <form onSubmit={submit} aria-label="Edit the case" className="space-y-3" noValidate>
-          {restoredNotice && !isUnchanged(draft, view) && (
-            <RestoredNotice question="Discard your unsaved changes to the case?" onDiscard={discard}>
+        <form onSubmit={editor.submit} aria-label="Edit the case" className="space-y-3" noValidate>
+          {editor.restored && (
+            <RestoredNotice question="Discard your unsaved changes to the case?" onDiscard={editor.discard}>
               Your unsaved changes to the case were restored.
             </RestoredNotice>
           )}
@@ -290,13 +189,16 @@ export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; 
             Follow-up date: {view.follow_up_date ? formatDate(view.follow_up_date) : "None"} (set by recording
             an action with a follow-up date).
           </p>
-          {stale && failure && staleBlock(failure.message)}
-          {movedOn &&
-            staleBlock(
-              `The case has been saved as version ${view.version} since you began editing version ${draft.base}: Save would be refused.`,
-            )}
-          {otherError && <ErrorState error={otherError} />}
-          <SaveAndCancel pending={save.isPending} onCancel={cancel} label="Save case" />
+          {editor.conflict && (
+            <ConflictNotice
+              message={editor.conflict}
+              subject="the case"
+              reloading={editor.reloading}
+              onReload={editor.reload}
+            />
+          )}
+          {editor.otherError && <ErrorState error={editor.otherError} />}
+          <SaveAndCancel pending={save.isPending} onCancel={editor.cancel} label="Save case" />
         </form>
       )}
     </Card>

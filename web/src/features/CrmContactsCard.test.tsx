@@ -2,15 +2,12 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 
-import type { CrmContactsView, CustomerView } from "../api/types";
-import CustomerPage from "../pages/CustomerPage";
-import { DICTIONARIES, NO_CRM_CONTACTS, VIEW } from "../test/fixtures";
-import { fakeApi, renderAt, signedInAs, storedDrafts } from "../test/render";
+import type { CrmContactsView } from "../api/types";
+import { customerPartApi, findCard, renderCustomerPage, type PutAnswer } from "../test/customerPart";
+import { NO_CRM_CONTACTS } from "../test/fixtures";
+import { signedInAs, storedDrafts } from "../test/render";
 import { contactsBody, contactsProblems, draftOf, isUnchanged, newPhone, savedLine } from "./contactsDraft";
 
-// A cif with a slash: the URLs carry it encoded.
-const CIF = "C/1";
-const CUSTOMER_PATH = "/api/customers/C%2F1";
 const CONTACTS_PATH = "/api/contacts/C%2F1";
 
 const SAVED: CrmContactsView = {
@@ -24,47 +21,21 @@ const SAVED: CrmContactsView = {
   updated_by: "agent1",
 };
 
-const viewWith = (contacts: CrmContactsView): CustomerView => ({
-  ...VIEW,
-  customer: { ...VIEW.customer, cif: CIF },
-  crm_contacts: contacts,
-});
-
 /** A fake API that keeps the contacts: a PUT answers `put` (by default: saved as the next version). */
-function contactsApi(
-  start: CrmContactsView,
-  put?: (body: Record<string, unknown>) => { status: number; body: unknown },
-) {
-  let current = start;
-  const calls = fakeApi({
-    [`GET ${CUSTOMER_PATH}`]: () => ({ body: viewWith(current) }),
-    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
-    [`PUT ${CONTACTS_PATH}`]: (_url, init) => {
-      const body = JSON.parse(String(init.body)) as Record<string, unknown>;
-      if (put) return put(body);
-      current = {
-        phones: body.phones as CrmContactsView["phones"],
-        emails: body.emails as CrmContactsView["emails"],
-        version: current.version + 1,
-        updated_at: "2026-03-20T09:30:00Z",
-        updated_by: "agent-1",
-      };
-      return { status: 200, body: current };
-    },
+const contactsApi = (start: CrmContactsView, put?: PutAnswer) =>
+  customerPartApi({
+    part: "crm_contacts",
+    putPath: CONTACTS_PATH,
+    start,
+    put,
+    fieldsOf: (body) => ({
+      phones: body.phones as CrmContactsView["phones"],
+      emails: body.emails as CrmContactsView["emails"],
+    }),
   });
-  return {
-    calls,
-    puts: () => calls.filter((call) => call.method === "PUT"),
-    customerReads: () => calls.filter((call) => call.url.pathname === CUSTOMER_PATH).length,
-    setContacts: (next: CrmContactsView) => {
-      current = next;
-    },
-  };
-}
 
-const renderPage = () =>
-  renderAt(`/customers/${encodeURIComponent(CIF)}`, "/customers/:cif", <CustomerPage />);
-const contactsCard = () => screen.findByRole("region", { name: "Contacts added in the CRM" });
+const renderPage = renderCustomerPage;
+const contactsCard = () => findCard("Contacts added in the CRM");
 
 async function openForm(card: HTMLElement) {
   await userEvent.click(within(card).getByRole("button", { name: "Edit contacts" }));
@@ -278,7 +249,7 @@ test("a save overtaken by another's (409) shows why; Reload reads the customer a
   expect(within(card).getByRole("form", { name: "Edit the contacts" })).toBeInTheDocument();
   expect(within(card).getByLabelText("Phone 3 number")).toHaveValue("0909 000 111");
 
-  api.setContacts({
+  api.setPart({
     ...SAVED,
     phones: [{ type: "OTHER", number: "0911 222 333", is_verified: false, note: "neighbour" }],
     version: 3,

@@ -3,19 +3,17 @@
 // names the version it was based on, and one overtaken by another's (409) says so and offers to reload.
 // The fields are checked as they are typed (as the API checks them), and Save waits until they are right.
 // The open form is kept in this tab's storage until it is saved or cancelled, so an expired session loses
-// nothing.
+// nothing. That machinery is shared with the case card (useVersionedEditor.ts).
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState } from "react";
 
-import { ApiError, api, type FieldErrors } from "../api/client";
-import type { CrmContactsView, CrmEmail, CrmPhone, CustomerView, EmailType, PhoneType } from "../api/types";
-import { useSession } from "../auth/AuthContext";
+import type { FieldErrors } from "../api/client";
+import type { CrmContactsView, CrmEmail, CrmPhone, EmailType, PhoneType } from "../api/types";
 import { Card } from "../components/Card";
 import { Field, SaveAndCancel, inputClass, secondaryButtonClass } from "../components/Field";
 import { RestoredNotice } from "../components/RestoredNotice";
+import { ConflictNotice, SavedNotice } from "../components/SaveNotices";
 import { ErrorState } from "../components/States";
-import { useStoredDraft } from "../lib/storedDraft";
 import {
   EMAIL_TYPES,
   MAX_EACH,
@@ -27,8 +25,8 @@ import {
   newEmail,
   newPhone,
   savedLine,
-  type ContactsDraft,
 } from "./contactsDraft";
+import { useVersionedEditor } from "./useVersionedEditor";
 
 const CRM_CONTACTS_TITLE = "Contacts added in the CRM";
 
@@ -65,9 +63,6 @@ const KINDS = {
 
 /** The API's 422 fields the form shows at a field or a list ("phones.0.number", "emails"). */
 const SHOWN = /^(phones|emails)(?:\.(\d+)\.(?:type|number|address|is_verified|note))?$/;
-
-const closed = (): ContactsDraft | null => null;
-const isClosed = (draft: ContactsDraft | null) => draft === null;
 
 const valueOf = (row: Row) => ("number" in row ? row.number : row.address);
 
@@ -205,41 +200,33 @@ export function CrmContactsCard({
   view: CrmContactsView;
   canEdit: boolean;
 }) {
-  const client = useQueryClient();
-  const { username } = useSession();
-  const customerKey = ["customer", cif];
-  // The open form (null: closed): its rows and the version they were based on.
-  const stored = useStoredDraft(`crm-contacts/${username}/${cif}`, closed, isClosed);
-  const draft = canEdit ? stored.value : null;
-  const [restoredNotice, setRestoredNotice] = useState(stored.restored);
-  const [reloading, setReloading] = useState(false);
-  const editButton = useRef<HTMLButtonElement>(null);
   const form = useRef<HTMLFormElement>(null);
-  const [focusEdit, setFocusEdit] = useState(false);
   // What takes the focus once the form has rendered: a row's number or address ("phones.2"), or a list's
   // Add button ("add.phones").
   const [focusTarget, setFocusTarget] = useState<string | null>(null);
-
-  const save = useMutation({
-    mutationFn: (sent: ContactsDraft) =>
-      api<CrmContactsView>(`/api/contacts/${encodeURIComponent(cif)}`, {
-        method: "PUT",
-        body: contactsBody(sent),
-      }),
-    onSuccess: (saved) => {
-      // The card shows the saved contacts at once; the 360 view is read again.
-      client.setQueryData<CustomerView>(customerKey, (old) => (old ? { ...old, crm_contacts: saved } : old));
-      void client.invalidateQueries({ queryKey: customerKey });
-      close();
+  const editor = useVersionedEditor({
+    cif,
+    part: "crm_contacts",
+    view,
+    canEdit,
+    storeAs: "crm-contacts",
+    path: "/api/contacts",
+    draftOf,
+    bodyOf: contactsBody,
+    isUnchanged,
+    problemsOf: contactsProblems,
+    checkAsTyped: true,
+    isShownAtField: (field, draft) => {
+      const match = SHOWN.exec(field);
+      return Boolean(match && (match[2] === undefined || Number(match[2]) < draft[match[1] as Kind].length));
     },
+    overtaken: (saved, base) =>
+      `The contacts have been saved as version ${saved} since you began editing version ${base}: Save would be refused.`,
+    // The focus starts on the first number or address (or Add phone).
+    onStart: (next) =>
+      setFocusTarget(next.phones.length ? "phones.0" : next.emails.length ? "emails.0" : "add.phones"),
   });
-
-  useEffect(() => {
-    if (focusEdit && draft === null) {
-      editButton.current?.focus();
-      setFocusEdit(false);
-    }
-  }, [focusEdit, draft]);
+  const { draft, save, errors } = editor;
 
   useEffect(() => {
     if (focusTarget === null || !form.current) return;
@@ -247,34 +234,8 @@ export function CrmContactsCard({
     setFocusTarget(null);
   }, [focusTarget, draft]);
 
-  function close() {
-    stored.setValue(null);
-    setRestoredNotice(false);
-    setFocusEdit(true);
-  }
-
-  /** Start the form from `from`, the focus on its first number or address (or Add phone). */
-  function start(from: CrmContactsView) {
-    save.reset();
-    setRestoredNotice(false);
-    const next = draftOf(from);
-    stored.setValue(next);
-    setFocusTarget(next.phones.length ? "phones.0" : next.emails.length ? "emails.0" : "add.phones");
-  }
-
-  function cancel() {
-    save.reset();
-    close();
-  }
-
-  function edited(change: (current: ContactsDraft) => ContactsDraft) {
-    stored.setValue((current) => (current ? change(current) : current));
-    // The API's answer was about the contacts before this edit; a 409 stays until they reload.
-    if (save.isError && !(save.error instanceof ApiError && save.error.status === 409)) save.reset();
-  }
-
   function setRow(kind: Kind, n: number, patch: RowPatch) {
-    edited((current) => ({
+    editor.edit((current) => ({
       ...current,
       [kind]: (current[kind] as Row[]).map((row, i) => (i === n ? { ...row, ...patch } : row)),
     }));
@@ -283,7 +244,7 @@ export function CrmContactsCard({
   function add(kind: Kind) {
     if (!draft || draft[kind].length >= MAX_EACH) return;
     const n = draft[kind].length;
-    edited((current) => ({
+    editor.edit((current) => ({
       ...current,
       [kind]: [...current[kind], kind === "phones" ? newPhone() : newEmail()],
     }));
@@ -293,56 +254,10 @@ export function CrmContactsCard({
   function remove(kind: Kind, n: number) {
     if (!draft) return;
     const left = draft[kind].length - 1;
-    edited((current) => ({ ...current, [kind]: current[kind].filter((_, i) => i !== n) }));
+    editor.edit((current) => ({ ...current, [kind]: current[kind].filter((_, i) => i !== n) }));
     // The focus goes to the row now in its place, else the one before, else the list's Add button.
     setFocusTarget(left > n ? `${kind}.${n}` : left > 0 ? `${kind}.${left - 1}` : `add.${kind}`);
   }
-
-  /** Read the customer again; the form goes on from the contacts as saved now (the changes are dropped). */
-  async function reload() {
-    setReloading(true);
-    try {
-      await client.refetchQueries({ queryKey: customerKey, exact: true });
-    } finally {
-      setReloading(false);
-    }
-    start(client.getQueryData<CustomerView>(customerKey)?.crm_contacts ?? view);
-  }
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    if (!draft || save.isPending || Object.keys(contactsProblems(draft)).length) return;
-    save.mutate(draft);
-  }
-
-  const failure = save.error instanceof ApiError ? save.error : null;
-  const stale = failure?.status === 409;
-  const apiErrors = failure?.status === 422 ? failure.fieldErrors : {};
-  const problems = draft ? contactsProblems(draft) : {};
-  const errors = { ...apiErrors, ...problems };
-  const isShown = (field: string) => {
-    const match = SHOWN.exec(field);
-    return Boolean(
-      match && draft && (match[2] === undefined || Number(match[2]) < draft[match[1] as Kind].length),
-    );
-  };
-  const atFields = Object.keys(apiErrors).some(isShown);
-  const otherError = save.error && !stale && !atFields ? save.error : null;
-  const blocked = Object.keys(problems).length > 0;
-  // Someone saved since this draft began (restored after a sign-in, or read again since): Save would be refused.
-  const movedOn = draft !== null && draft.base !== view.version && !stale;
-
-  const staleBlock = (message: string) => (
-    <div className="space-y-2 rounded bg-amber-50 p-2 text-sm text-amber-900">
-      <p role="alert">{message}</p>
-      <p className="flex flex-wrap items-center gap-2">
-        <span>Reload shows the contacts as saved now; your changes here are discarded.</span>
-        <button type="button" className={secondaryButtonClass} onClick={() => void reload()}>
-          {reloading ? "Reloading…" : "Reload"}
-        </button>
-      </p>
-    </div>
-  );
 
   const list = (kind: Kind, rows: Row[]) => {
     const { noun, Noun } = KINDS[kind];
@@ -392,7 +307,12 @@ export function CrmContactsCard({
       title={CRM_CONTACTS_TITLE}
       actions={
         canEdit && draft === null ? (
-          <button type="button" ref={editButton} className={secondaryButtonClass} onClick={() => start(view)}>
+          <button
+            type="button"
+            ref={editor.editButton}
+            className={secondaryButtonClass}
+            onClick={editor.open}
+          >
             Edit contacts
           </button>
         ) : undefined
@@ -400,19 +320,21 @@ export function CrmContactsCard({
     >
       {draft === null ? (
         <div className="space-y-3">
-          {save.isSuccess && (
-            <p role="status" className="rounded bg-emerald-50 p-2 text-sm text-emerald-900">
-              Contacts saved (version {save.data.version}).
-            </p>
-          )}
+          {save.isSuccess && <SavedNotice>Contacts saved (version {save.data.version}).</SavedNotice>}
           <ContactsList view={view} />
         </div>
       ) : (
-        <form ref={form} onSubmit={submit} aria-label="Edit the contacts" className="space-y-4" noValidate>
-          {restoredNotice && !isUnchanged(draft, view) && (
+        <form
+          ref={form}
+          onSubmit={editor.submit}
+          aria-label="Edit the contacts"
+          className="space-y-4"
+          noValidate
+        >
+          {editor.restored && (
             <RestoredNotice
               question="Discard your unsaved changes to the contacts?"
-              onDiscard={() => start(view)}
+              onDiscard={editor.discard}
             >
               Your unsaved changes to the contacts were restored.
             </RestoredNotice>
@@ -423,14 +345,19 @@ export function CrmContactsCard({
           </p>
           {list("phones", draft.phones)}
           {list("emails", draft.emails)}
-          {stale && failure && staleBlock(failure.message)}
-          {movedOn &&
-            staleBlock(
-              `The contacts have been saved as version ${view.version} since you began editing version ${draft.base}: Save would be refused.`,
-            )}
-          {otherError && <ErrorState error={otherError} />}
-          {blocked && <p className="text-xs text-slate-500">Save waits until the marked fields are right.</p>}
-          <SaveAndCancel pending={save.isPending} disabled={blocked} onCancel={cancel} />
+          {editor.conflict && (
+            <ConflictNotice
+              message={editor.conflict}
+              subject="the contacts"
+              reloading={editor.reloading}
+              onReload={editor.reload}
+            />
+          )}
+          {editor.otherError && <ErrorState error={editor.otherError} />}
+          {editor.blocked && (
+            <p className="text-xs text-slate-500">Save waits until the marked fields are right.</p>
+          )}
+          <SaveAndCancel pending={save.isPending} disabled={editor.blocked} onCancel={editor.cancel} />
         </form>
       )}
     </Card>
