@@ -105,23 +105,26 @@ def on_action(state_of: StateOf, action: dict, strategy: CurrentStrategy) -> lis
 
 
 def on_crm_contacts(state_of: StateOf, record: dict, strategy: CurrentStrategy) -> list[Output]:
-    """The phones and emails agents added to the customer: a newer version replaces what is kept."""
-    own = state_of(record["cif"])
-    known = own.get("crm_contacts")
-    if known is not None and known["version"] >= record["version"]:
-        return []  # an older or the same save
-    own.set("crm_contacts", stored_crm_contacts(record))
-    return _evaluate(state_of, record["cif"], strategy())
+    """The phones and emails agents added to the customer."""
+    return _saved_in_the_crm(state_of, record["cif"], "crm_contacts", stored_crm_contacts(record), strategy)
 
 
 def on_case(state_of: StateOf, record: dict, strategy: CurrentStrategy) -> list[Output]:
-    """The customer's case statuses (`case.state`, `case.recovery_ability`): a newer version replaces them."""
-    own = state_of(record["cif"])
-    known = own.get("case")
-    if known is not None and known["version"] >= record["version"]:
-        return []  # an older or the same save
-    own.set("case", stored_case(record))
-    return _evaluate(state_of, record["cif"], strategy())
+    """The customer's case statuses (`case.state`, `case.recovery_ability`)."""
+    return _saved_in_the_crm(state_of, record["cif"], "case", stored_case(record), strategy)
+
+
+def _saved_in_the_crm(
+    state_of: StateOf, cif: str, name: str, stored: dict, strategy: CurrentStrategy
+) -> list[Output]:
+    """A save made through the API, kept under ``name``: a newer ``version`` replaces what is kept and
+    re-evaluates the customer; an older or the same one changes nothing (a redelivery, a replay)."""
+    own = state_of(cif)
+    known = own.get(name)
+    if known is not None and known["version"] >= stored["version"]:
+        return []
+    own.set(name, stored)
+    return _evaluate(state_of, cif, strategy())
 
 
 def on_reevaluate(state_of: StateOf, strategy: CurrentStrategy) -> list[Output]:

@@ -1,7 +1,7 @@
 // What a card edited in place says about its save: that it was saved, or that another's save came first
 // (a 409, or a version newer than the draft's) with Reload, which drops the changes here.
 
-import type { ReactNode } from "react";
+import type { ReactNode, RefObject } from "react";
 
 import { secondaryButtonClass } from "./Field";
 
@@ -35,5 +35,25 @@ export function ConflictNotice({
         </button>
       </p>
     </div>
+  );
+}
+
+/** The card's Edit button, shown to who may edit while the form is closed (the focus returns to it). */
+export function EditButton({
+  shown,
+  buttonRef,
+  onClick,
+  children,
+}: {
+  shown: boolean;
+  buttonRef: RefObject<HTMLButtonElement | null>;
+  onClick: () => void;
+  children: ReactNode;
+}) {
+  if (!shown) return null;
+  return (
+    <button type="button" ref={buttonRef} className={secondaryButtonClass} onClick={onClick}>
+      {children}
+    </button>
   );
 }

@@ -9,9 +9,9 @@ import { useQuery } from "@tanstack/react-query";
 import { api } from "../api/client";
 import type { CaseView, Dictionaries, DictionaryEntry } from "../api/types";
 import { Card } from "../components/Card";
-import { Field, SaveAndCancel, inputClass, secondaryButtonClass } from "../components/Field";
+import { Field, SaveAndCancel, inputClass } from "../components/Field";
 import { RestoredNotice } from "../components/RestoredNotice";
-import { ConflictNotice, SavedNotice } from "../components/SaveNotices";
+import { ConflictNotice, EditButton, SavedNotice } from "../components/SaveNotices";
 import { ErrorState, Loading } from "../components/States";
 import { formatDate } from "../lib/format";
 import { characters } from "../lib/text";
@@ -124,16 +124,9 @@ export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; 
     <Card
       title="Case"
       actions={
-        canEdit && draft === null ? (
-          <button
-            type="button"
-            ref={editor.editButton}
-            className={secondaryButtonClass}
-            onClick={editor.open}
-          >
-            Edit case
-          </button>
-        ) : undefined
+        <EditButton shown={canEdit && draft === null} buttonRef={editor.editButton} onClick={editor.open}>
+          Edit case
+        </EditButton>
       }
     >
       {draft === null ? (

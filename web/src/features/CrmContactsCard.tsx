@@ -12,7 +12,7 @@ import type { CrmContactsView, CrmEmail, CrmPhone, EmailType, PhoneType } from "
 import { Card } from "../components/Card";
 import { Field, SaveAndCancel, inputClass, secondaryButtonClass } from "../components/Field";
 import { RestoredNotice } from "../components/RestoredNotice";
-import { ConflictNotice, SavedNotice } from "../components/SaveNotices";
+import { ConflictNotice, EditButton, SavedNotice } from "../components/SaveNotices";
 import { ErrorState } from "../components/States";
 import {
   EMAIL_TYPES,
@@ -306,16 +306,9 @@ export function CrmContactsCard({
     <Card
       title={CRM_CONTACTS_TITLE}
       actions={
-        canEdit && draft === null ? (
-          <button
-            type="button"
-            ref={editor.editButton}
-            className={secondaryButtonClass}
-            onClick={editor.open}
-          >
-            Edit contacts
-          </button>
-        ) : undefined
+        <EditButton shown={canEdit && draft === null} buttonRef={editor.editButton} onClick={editor.open}>
+          Edit contacts
+        </EditButton>
       }
     >
       {draft === null ? (
