@@ -14,6 +14,7 @@ from contracts.common import Code, Contract, Identifier, LongText, Timestamp
 
 class CaseView(Contract):
     state: str | None  # a code of the `case_states` dictionary; None: not set yet
+    substate: str | None = None  # a code of `case_substates`: where within its state; None: not set
     recovery_ability: str | None  # a code of `recovery_abilities`; None: not assessed
     notes: str  # the master notes ("" when none)
     # The follow-up date the latest action set, unless an action on or after that day completed it (as the
@@ -28,19 +29,21 @@ class CaseUpdate(Contract):
     """``PUT /api/cases/{cif}``: the case as it should be, and the version it was based on."""
 
     state: Code | None = None
+    substate: Code | None = None
     recovery_ability: Code | None = None
     notes: LongText = ""
     version: int
 
 
 class CaseRecord(Contract):
-    """``crm.cases`` (key cif): a case's statuses as saved, for the strategy processor (``case.state`` and
-    ``case.recovery_ability`` in campaign conditions). The notes stay in PostgreSQL. A later version
-    replaces an earlier one; an older or repeated one changes nothing, so a replay ends where the live run
-    did."""
+    """``crm.cases`` (key cif): a case's statuses as saved, for the strategy processor (``case.state``,
+    ``case.substate`` and ``case.recovery_ability`` in campaign conditions). The notes stay in PostgreSQL.
+    A later version replaces an earlier one; an older or repeated one changes nothing, so a replay ends
+    where the live run did."""
 
     cif: Identifier
     state: Code | None = None
+    substate: Code | None = None
     recovery_ability: Code | None = None
     version: Annotated[int, Field(ge=1)]
     updated_at: Timestamp

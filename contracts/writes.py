@@ -69,6 +69,7 @@ class DictionariesPublic(Contract):
     segments: list[DictionaryEntry]
     customer_statuses: list[DictionaryEntry]
     case_states: list[DictionaryEntry]
+    case_substates: list[DictionaryEntry]
     recovery_abilities: list[DictionaryEntry]
 
 

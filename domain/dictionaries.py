@@ -79,6 +79,17 @@ DEFAULT_CASE_STATES = _entries(
     ("LEGAL", "Legal action"),
     ("WRITE_OFF", "Write-off candidate"),
 )
+# Where within its state a case is (any substate with any state: admins keep the list short and plain)
+DEFAULT_CASE_SUBSTATES = _entries(
+    ("AWAITING_CALLBACK", "Waiting for the customer to call back"),
+    ("AWAITING_DOCUMENTS", "Waiting for documents"),
+    ("PLAN_PROPOSED", "Payment plan proposed"),
+    ("PLAN_BROKEN", "Payment plan broken"),
+    ("SKIP_TRACE_RUNNING", "Skip trace running"),
+    ("DEMAND_LETTER_SENT", "Demand letter sent"),
+    ("COURT_FILED", "Filed in court"),
+    ("JUDGMENT", "Judgment obtained"),
+)
 DEFAULT_RECOVERY_ABILITIES = _entries(
     ("HIGH", "Able and willing to pay"),
     ("MEDIUM", "Able to pay part"),
@@ -95,6 +106,7 @@ class Dictionaries:
     segments: tuple[Entry, ...] = DEFAULT_SEGMENTS
     customer_statuses: tuple[Entry, ...] = DEFAULT_CUSTOMER_STATUSES
     case_states: tuple[Entry, ...] = DEFAULT_CASE_STATES
+    case_substates: tuple[Entry, ...] = DEFAULT_CASE_SUBSTATES
     recovery_abilities: tuple[Entry, ...] = DEFAULT_RECOVERY_ABILITIES
     _codes: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
 
@@ -121,6 +133,7 @@ NAMES = (
     "segments",
     "customer_statuses",
     "case_states",
+    "case_substates",
     "recovery_abilities",
 )
 DEFAULT_DICTIONARIES = Dictionaries()

@@ -116,8 +116,10 @@ FIELDS: dict[str, FieldSpec] = {
         _spec("delinquency.broken_promises", int),
         _spec("delinquency.loans_delinquent", int),
         _spec("delinquency.has_pending_promise", bool),
-        # the CRM's own case (codes of the case_states and recovery_abilities dictionaries; NULL: not set)
+        # the CRM's own case (codes of the case_states, case_substates and recovery_abilities dictionaries;
+        # NULL: not set)
         _spec("case.state", str),
+        _spec("case.substate", str),
         _spec("case.recovery_ability", str),
         _spec("loan.account_number", str),
         _spec("loan.product_type", str, PRODUCT_TYPES),
@@ -173,6 +175,7 @@ class CaseFacts:
 
     state: str | None = None
     recovery_ability: str | None = None
+    substate: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

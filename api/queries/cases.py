@@ -11,7 +11,8 @@ import psycopg
 # set one, the latest action of any kind (each one indexed read of actions (cif, at DESC)). Also the 360
 # view's `case` part.
 CASE_PARTS = """
-    'state', k.state, 'recovery_ability', k.recovery_ability, 'notes', coalesce(k.notes, ''),
+    'state', k.state, 'substate', k.substate, 'recovery_ability', k.recovery_ability,
+    'notes', coalesce(k.notes, ''),
     'version', coalesce(k.version, 0), 'updated_at', k.updated_at, 'updated_by', k.updated_by,
     'follow_up', (SELECT json_build_object('at', a.at, 'date', a.follow_up_date) FROM actions a
                   WHERE a.cif = v.cif AND a.follow_up_date IS NOT NULL
@@ -47,6 +48,7 @@ def save(
     conn: psycopg.Connection,
     cif: str,
     state: str | None,
+    substate: str | None,
     ability: str | None,
     notes: str,
     version: int,
@@ -54,11 +56,12 @@ def save(
     who: str,
 ) -> None:
     conn.execute(
-        "INSERT INTO cases (cif, state, recovery_ability, notes, version, updated_at, updated_by)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cif) DO UPDATE SET state = EXCLUDED.state,"
+        "INSERT INTO cases (cif, state, substate, recovery_ability, notes, version, updated_at, updated_by)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cif) DO UPDATE SET state = EXCLUDED.state,"
+        " substate = EXCLUDED.substate,"
         " recovery_ability = EXCLUDED.recovery_ability, notes = EXCLUDED.notes, version = EXCLUDED.version,"
         " updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
-        (cif, state, ability, notes, version, at, who),
+        (cif, state, substate, ability, notes, version, at, who),
     )
 
 

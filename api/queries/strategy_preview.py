@@ -86,9 +86,9 @@ def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iter
         ):
             promises.setdefault(cif, {})[promise_id] = status
         cases = {
-            cif: {"state": state, "recovery_ability": ability}
-            for cif, state, ability in conn.execute(
-                "SELECT cif, state, recovery_ability FROM cases WHERE cif = ANY(%s)", (chunk,)
+            cif: {"state": state, "substate": substate, "recovery_ability": ability}
+            for cif, state, substate, ability in conn.execute(
+                "SELECT cif, state, substate, recovery_ability FROM cases WHERE cif = ANY(%s)", (chunk,)
             )
         }
         for cif in chunk:

@@ -38,12 +38,13 @@ def save_case(
     publisher: PublisherDep,
     resources: ResourcesDep,
 ) -> CaseView:
-    """Save the case as the next version (agents: their customers'; supervisors: their team's). The state
-    and recovery ability are codes of the `case_states` and `recovery_abilities` dictionaries (422
-    otherwise); `version` is the one it was based on (409 when someone saved since). Audited as
-    `case.update` with what changed. The state and recovery ability are published to `crm.cases`, where
-    campaign conditions read them (`case.state`, `case.recovery_ability`); 503 when Kafka did not confirm,
-    and nothing is saved. Screens showing the customer hear of it (a live `customer` event)."""
+    """Save the case as the next version (agents: their customers'; supervisors: their team's). The state,
+    substate and recovery ability are codes of the `case_states`, `case_substates` and
+    `recovery_abilities` dictionaries (422 otherwise); `version` is the one it was based on (409 when
+    someone saved since). Audited as `case.update` with what changed. The statuses are published to
+    `crm.cases`, where campaign conditions read them (`case.state`, `case.substate`,
+    `case.recovery_ability`); 503 when Kafka did not confirm, and nothing is saved. Screens showing the
+    customer hear of it (a live `customer` event)."""
     saved = service.save(conn, publisher, user, cif, body, loaded)
     announce_saved(conn, resources.redis, resources.settings.namespace, cif, "case", saved.version)
     return saved

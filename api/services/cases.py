@@ -18,7 +18,7 @@ from api.visibility import require_customer
 from contracts.cases import CaseRecord, CaseUpdate, CaseView
 from domain.dictionaries import Dictionaries
 
-_CODED = {"state": "case_states", "recovery_ability": "recovery_abilities"}
+_CODED = {"state": "case_states", "substate": "case_substates", "recovery_ability": "recovery_abilities"}
 TOPIC = "crm.cases"  # the statuses, for the strategy processor's case.* conditions
 
 
@@ -59,6 +59,7 @@ def save(
         saved = CaseRecord(
             cif=cif,
             state=body.state,
+            substate=body.substate,
             recovery_ability=body.recovery_ability,
             version=version + 1,
             updated_at=datetime.now(UTC),
@@ -68,6 +69,7 @@ def save(
             conn,
             cif,
             body.state,
+            body.substate,
             body.recovery_ability,
             body.notes,
             saved.version,
@@ -76,7 +78,7 @@ def save(
         )
         changed = {
             field: getattr(body, field)
-            for field in ("state", "recovery_ability", "notes")
+            for field in ("state", "substate", "recovery_ability", "notes")
             if getattr(body, field) != before[field]
         }
         audit.record(

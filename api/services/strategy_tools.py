@@ -32,7 +32,11 @@ TYPE_WORDS = {str: "text", int: "integer", Decimal: "decimal", date: "date", boo
 
 
 # Fields whose values are codes of an editable dictionary: the catalogue offers its codes of the moment.
-DICTIONARY_OF = {"case.state": "case_states", "case.recovery_ability": "recovery_abilities"}
+DICTIONARY_OF = {
+    "case.state": "case_states",
+    "case.substate": "case_substates",
+    "case.recovery_ability": "recovery_abilities",
+}
 
 
 def catalogue(dictionaries: Dictionaries) -> StrategyCatalogue:

@@ -39,7 +39,7 @@ def stored_customer(customer: dict) -> dict:
 
 def stored_case(record: dict) -> dict:
     """A `crm.cases` value (a case's statuses) in the form kept in state."""
-    return {key: record.get(key) for key in ("version", "state", "recovery_ability")}
+    return {key: record.get(key) for key in ("version", "state", "substate", "recovery_ability")}
 
 
 def stored_crm_contacts(record: dict) -> dict:
@@ -156,7 +156,9 @@ def customer_facts(
         flagged_contacts=frozenset(flagged),
         timezone=customer.get("timezone"),
         date_of_birth=date.fromisoformat(born) if born else None,
-        case=CaseFacts(case.get("state"), case.get("recovery_ability")) if case else NO_CASE,
+        case=CaseFacts(case.get("state"), case.get("recovery_ability"), case.get("substate"))
+        if case
+        else NO_CASE,
     )
 
 

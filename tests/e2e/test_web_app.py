@@ -191,7 +191,8 @@ def test_an_agent_keeps_the_case_and_finds_it_on_the_next_visit(page, product):
     card = page.get_by_role("region", name="Case")
     card.get_by_role("button", name="Edit case").click()
     form = card.get_by_role("form", name="Edit the case")
-    form.get_by_label("State").select_option(label="Negotiating")
+    form.get_by_label("State", exact=True).select_option(label="Negotiating")
+    form.get_by_label("Substate").select_option(label="Waiting for documents")
     form.get_by_label("Recovery ability").select_option(label="Able to pay part")
     form.get_by_label("Notes").fill("Lost his job in May.\nCall after 17:00, not at work.")
     form.get_by_role("button", name="Save case").click()
@@ -200,10 +201,15 @@ def test_an_agent_keeps_the_case_and_finds_it_on_the_next_visit(page, product):
     card = page.get_by_role("region", name="Case")
     expect(card).to_contain_text("Negotiating")
     expect(card).to_contain_text("Able to pay part")
+    expect(card).to_contain_text("Waiting for documents")
     expect(card.get_by_test_id("case-notes")).to_contain_text("Call after 17:00, not at work.")
     shot(page, "case", at=card)
     case = product.get("admin", f"/api/cases/{cif}")
-    assert (case["state"], case["recovery_ability"]) == ("NEGOTIATING", "MEDIUM")
+    assert (case["state"], case["substate"], case["recovery_ability"]) == (
+        "NEGOTIATING",
+        "AWAITING_DOCUMENTS",
+        "MEDIUM",
+    )
     assert case["notes"] == "Lost his job in May.\nCall after 17:00, not at work."
 
 
@@ -251,7 +257,7 @@ def test_a_case_put_in_legal_action_leaves_the_call_queue(page, product):
     card = page.get_by_role("region", name="Case")
     card.get_by_role("button", name="Edit case").click()
     form = card.get_by_role("form", name="Edit the case")
-    form.get_by_label("State").select_option(label="Legal action")
+    form.get_by_label("State", exact=True).select_option(label="Legal action")
     form.get_by_role("button", name="Save case").click()
     expect(card.get_by_role("status")).to_contain_text(re.compile(r"Case saved \(version \d+\)\."))
     # the demo strategy's LEGAL campaign comes before the call campaigns and has no team

@@ -47,6 +47,7 @@ async def test_the_agent_saves_the_case_as_versions_and_the_360_view_shows_it(cl
     assert empty.status_code == 200, empty.text
     assert empty.json() == {
         "state": None,
+        "substate": None,
         "recovery_ability": None,
         "notes": "",
         "follow_up_date": None,
@@ -56,6 +57,7 @@ async def test_the_agent_saves_the_case_as_versions_and_the_360_view_shows_it(cl
     }
     body = {
         "state": "NEGOTIATING",
+        "substate": "AWAITING_DOCUMENTS",
         "recovery_ability": "MEDIUM",
         "notes": "Lost his job.\nCall after 5pm.",
         "version": 0,
@@ -72,6 +74,7 @@ async def test_the_agent_saves_the_case_as_versions_and_the_360_view_shows_it(cl
     assert (await client.put(path(cif), json=again, headers=supervisor)).json()["version"] == 2
     view = await client.get(f"/api/customers/{cif}", headers=token(Role.ADMIN))
     assert view.json()["case"]["state"] == "PAYMENT_PLAN" and view.json()["case"]["version"] == 2
+    assert view.json()["case"]["substate"] == "AWAITING_DOCUMENTS"
     with psycopg.connect(api_settings.database_url) as conn:
         audited = conn.execute(
             "SELECT who, details FROM audit_log WHERE action = 'case.update' AND target = %s ORDER BY at",
@@ -80,7 +83,13 @@ async def test_the_agent_saves_the_case_as_versions_and_the_360_view_shows_it(cl
     assert audited == [
         (
             "agent-user",
-            {"version": 1, "state": "NEGOTIATING", "recovery_ability": "MEDIUM", "notes": body["notes"]},
+            {
+                "version": 1,
+                "state": "NEGOTIATING",
+                "substate": "AWAITING_DOCUMENTS",
+                "recovery_ability": "MEDIUM",
+                "notes": body["notes"],
+            },
         ),
         ("supervisor-user", {"version": 2, "state": "PAYMENT_PLAN"}),  # only what changed
     ]
@@ -110,6 +119,11 @@ async def test_a_save_based_on_an_older_version_is_refused_and_changes_nothing(c
             {"recovery_ability": "MAYBE"},
             "recovery_ability",
             "unknown recovery_ability code 'MAYBE'; allowed: HIGH",
+        ),
+        (
+            {"substate": "SOMEWHERE"},
+            "substate",
+            "unknown substate code 'SOMEWHERE'; allowed: AWAITING_CALLBACK, AWAITING_DOCUMENTS",
         ),
         ({"state": "legal"}, "state", "String should match pattern"),
         ({"notes": "x" * 4001}, "notes", "String should have at most 4000 characters"),
@@ -174,7 +188,13 @@ async def test_each_save_publishes_the_statuses_for_the_campaigns_and_kafka_down
 ):
     cif = world.customer("CASEPUB")
     agent = token(Role.AGENT, world.agent)
-    body = {"state": "LEGAL", "recovery_ability": "LOW", "notes": "Private: court on 3 May.", "version": 0}
+    body = {
+        "state": "LEGAL",
+        "substate": "COURT_FILED",
+        "recovery_ability": "LOW",
+        "notes": "Private: court on 3 May.",
+        "version": 0,
+    }
     down = api_settings.model_copy(update={"kafka_brokers": "127.0.0.1:1"})
     async with api_client(down, delivery_timeout_s=2) as unreachable:
         response = await unreachable.put(path(cif), json=body, headers=agent)
@@ -188,8 +208,9 @@ async def test_each_save_publishes_the_statuses_for_the_campaigns_and_kafka_down
         for key, value in read_all(api_settings.kafka_brokers, topic, idle=1.0)
         if key == cif.encode()
     ]
-    assert (record.state, record.recovery_ability, record.version, record.updated_by) == (
+    assert (record.state, record.substate, record.recovery_ability, record.version, record.updated_by) == (
         "LEGAL",
+        "COURT_FILED",
         "LOW",
         1,
         "agent-user",

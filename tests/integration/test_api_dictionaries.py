@@ -60,6 +60,7 @@ async def test_an_admin_saves_a_version_that_the_forms_and_the_action_checks_use
         "segments": [],
         "customer_statuses": [],
         "case_states": [],
+        "case_substates": [],
         "recovery_abilities": [],
     }
     results = [e for e in DEFAULTS["action_results"] if e["code"] != "WRONG_NUMBER"]

@@ -216,3 +216,4 @@ async def test_the_preview_reads_the_cases_agents_keep_and_the_catalogue_offers_
     fields = {f["name"]: f for f in catalogue.json()["fields"]}
     assert "LEGAL" in fields["case.state"]["choices"] and fields["case.state"]["level"] == "customer"
     assert fields["case.recovery_ability"]["choices"] == ["HIGH", "MEDIUM", "LOW", "NONE"]
+    assert fields["case.substate"]["choices"][:2] == ["AWAITING_CALLBACK", "AWAITING_DOCUMENTS"]

@@ -365,6 +365,9 @@ def test_the_case_agents_keep_steers_campaigns_and_an_unset_state_is_null():
     assert not holds("case.state", "!=", "LEGAL", late)
     assert not holds("case.state", "NOT IN", ["LEGAL"], late)
     assert holds("case.state", "LIKE", "LEG%", in_court)
+    filed = replace(late, case=CaseFacts("LEGAL", None, "COURT_FILED"))
+    assert holds("case.substate", "IN", ["COURT_FILED", "JUDGMENT"], filed)
+    assert not holds("case.substate", "IS NOT NULL", None, in_court)
 
 
 def test_the_assignment_carries_the_selected_contacts():

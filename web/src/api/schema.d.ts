@@ -484,12 +484,13 @@ export interface paths {
         get: operations["read_case_api_cases__cif__get"];
         /**
          * Save Case
-         * @description Save the case as the next version (agents: their customers'; supervisors: their team's). The state
-         *     and recovery ability are codes of the `case_states` and `recovery_abilities` dictionaries (422
-         *     otherwise); `version` is the one it was based on (409 when someone saved since). Audited as
-         *     `case.update` with what changed. The state and recovery ability are published to `crm.cases`, where
-         *     campaign conditions read them (`case.state`, `case.recovery_ability`); 503 when Kafka did not confirm,
-         *     and nothing is saved. Screens showing the customer hear of it (a live `customer` event).
+         * @description Save the case as the next version (agents: their customers'; supervisors: their team's). The state,
+         *     substate and recovery ability are codes of the `case_states`, `case_substates` and
+         *     `recovery_abilities` dictionaries (422 otherwise); `version` is the one it was based on (409 when
+         *     someone saved since). Audited as `case.update` with what changed. The statuses are published to
+         *     `crm.cases`, where campaign conditions read them (`case.state`, `case.substate`,
+         *     `case.recovery_ability`); 503 when Kafka did not confirm, and nothing is saved. Screens showing the
+         *     customer hear of it (a live `customer` event).
          */
         put: operations["save_case_api_cases__cif__put"];
         post?: never;
@@ -1230,6 +1231,8 @@ export interface components {
             recovery_ability?: string | null;
             /** State */
             state?: string | null;
+            /** Substate */
+            substate?: string | null;
             /** Version */
             version: number;
         };
@@ -1243,6 +1246,8 @@ export interface components {
             recovery_ability: string | null;
             /** State */
             state: string | null;
+            /** Substate */
+            substate: string | null;
             /** Updated At */
             updated_at: string | null;
             /** Updated By */
@@ -1780,6 +1785,8 @@ export interface components {
             action_types: components["schemas"]["DictionaryEntry"][];
             /** Case States */
             case_states: components["schemas"]["DictionaryEntry"][];
+            /** Case Substates */
+            case_substates: components["schemas"]["DictionaryEntry"][];
             /** Customer Statuses */
             customer_statuses: components["schemas"]["DictionaryEntry"][];
             /** Recovery Abilities */

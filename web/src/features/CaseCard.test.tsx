@@ -7,12 +7,13 @@ import { customerPartApi, findCard, renderCustomerPage, type PutAnswer } from ".
 import { DICTIONARIES, NO_CASE } from "../test/fixtures";
 import { signedInAs, storedDrafts } from "../test/render";
 import { formatDate } from "../lib/format";
-import { caseBody, draftOf, labelOf, savedLine } from "./caseDraft";
+import { caseBody, completeDraft, draftOf, isUnchanged, labelOf, savedLine } from "./caseDraft";
 
 const CASE_PATH = "/api/cases/C%2F1";
 
 const SAVED: CaseView = {
   state: "NEGOTIATING",
+  substate: "AWAITING_DOCUMENTS",
   recovery_ability: "OLD_CODE", // no longer in the dictionary
   notes: "Spoke to the wife.\nCall after 6 pm.",
   follow_up_date: "2026-03-25",
@@ -30,6 +31,7 @@ const caseApi = (start: CaseView, put?: PutAnswer) =>
     put,
     fieldsOf: (body) => ({
       state: body.state as string | null,
+      substate: body.substate as string | null,
       recovery_ability: body.recovery_ability as string | null,
       notes: body.notes as string,
     }),
@@ -44,6 +46,7 @@ test("the case reads with the dictionaries' labels, the code of one no longer th
   renderPage();
   const card = await caseCard();
   expect(await within(card).findByText("Negotiating")).toBeInTheDocument();
+  expect(within(card).getByText("Substate").nextElementSibling).toHaveTextContent("Waiting for documents");
   expect(within(card).getByText("OLD_CODE")).toBeInTheDocument();
   expect(within(card).getByText(formatDate("2026-03-25"))).toBeInTheDocument();
   expect(within(card).getByText("Set by recording an action with a follow-up date.")).toBeInTheDocument();
@@ -57,7 +60,7 @@ test("a case never saved reads as such", async () => {
   caseApi(NO_CASE);
   renderPage();
   const card = await caseCard();
-  expect(within(card).getAllByText("Not set")).toHaveLength(2);
+  expect(within(card).getAllByText("Not set")).toHaveLength(3);
   expect(within(card).getByText("None")).toBeInTheDocument();
   expect(within(card).getByText("No notes yet.")).toBeInTheDocument();
   expect(within(card).getByText("Never saved")).toBeInTheDocument();
@@ -78,6 +81,26 @@ test("an agent edits the case and saves it: the body names the version; the cust
       .map((option) => option.textContent),
   ).toEqual(["Not set", "New", "Trying to reach the customer", "Negotiating", "On a payment plan"]);
   await userEvent.selectOptions(state, "NEGOTIATING");
+  // the substate comes right after the state
+  expect(
+    within(form)
+      .getAllByRole("combobox")
+      .map((select) => (select as HTMLSelectElement).labels[0]?.textContent),
+  ).toEqual(["State", "Substate", "Recovery ability"]);
+  const substate = within(form).getByLabelText("Substate");
+  expect(substate).toHaveValue("");
+  expect(
+    within(substate)
+      .getAllByRole("option")
+      .map((option) => option.textContent),
+  ).toEqual([
+    "Not set",
+    "Waiting for the customer to call back",
+    "Waiting for documents",
+    "Payment plan proposed",
+    "Payment plan broken",
+  ]);
+  await userEvent.selectOptions(substate, "PLAN_PROPOSED");
   await userEvent.selectOptions(within(form).getByLabelText("Recovery ability"), "MEDIUM");
   const notes = within(form).getByLabelText("Notes");
   await userEvent.type(notes, "Lost his job.{Enter}Offer a plan.");
@@ -90,12 +113,14 @@ test("an agent edits the case and saves it: the body names the version; the cust
   expect(api.puts()[0]!.url.pathname).toBe(CASE_PATH);
   expect(api.puts()[0]!.body).toEqual({
     state: "NEGOTIATING",
+    substate: "PLAN_PROPOSED",
     recovery_ability: "MEDIUM",
     notes: "Lost his job.\nOffer a plan.",
     version: 0,
   });
   expect(within(card).queryByRole("form")).not.toBeInTheDocument();
   expect(within(card).getByText("Negotiating")).toBeInTheDocument();
+  expect(within(card).getByText("Payment plan proposed")).toBeInTheDocument();
   expect(within(card).getByText("Able to pay part")).toBeInTheDocument();
   expect(within(card).getByTestId("case-notes").textContent).toBe("Lost his job.\nOffer a plan.");
   expect(within(card).getByText(/^Saved by agent-1 on .*, version 1$/)).toBeInTheDocument();
@@ -113,6 +138,7 @@ test("Not set clears a code; Cancel closes the form and sends nothing", async ()
   await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
   const form = await within(card).findByRole("form", { name: "Edit the case" });
   expect(within(form).getByLabelText("State")).toHaveValue("NEGOTIATING");
+  expect(within(form).getByLabelText("Substate")).toHaveValue("AWAITING_DOCUMENTS");
   expect(within(form).getByLabelText("Notes")).toHaveValue(SAVED.notes);
   await userEvent.selectOptions(within(form).getByLabelText("Recovery ability"), "");
   await userEvent.click(within(form).getByRole("button", { name: "Cancel" }));
@@ -123,10 +149,12 @@ test("Not set clears a code; Cancel closes the form and sends nothing", async ()
 
   await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
   await userEvent.selectOptions(within(card).getByLabelText("Recovery ability"), "");
+  await userEvent.selectOptions(within(card).getByLabelText("Substate"), "");
   await userEvent.click(within(card).getByRole("button", { name: "Save case" }));
   await within(card).findByText("Case saved (version 3).");
   expect(api.puts()[0]!.body).toEqual({
     state: "NEGOTIATING",
+    substate: null,
     recovery_ability: null,
     notes: SAVED.notes,
     version: 2,
@@ -189,6 +217,25 @@ test("a code the API refuses (422) is shown at its field", async () => {
   expect(state).toHaveAttribute("aria-invalid", "false");
 });
 
+test("a substate the API refuses (422) is shown at the Substate select", async () => {
+  signedInAs("agent", "A-1");
+  const message = "unknown substate code 'PLAN_BROKEN'; allowed: AWAITING_CALLBACK";
+  caseApi(NO_CASE, () => ({
+    status: 422,
+    body: { detail: [{ loc: ["body", "substate"], msg: message, type: "value_error" }] },
+  }));
+  renderPage();
+  const card = await caseCard();
+  await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
+  const substate = await within(card).findByLabelText("Substate");
+  await userEvent.selectOptions(substate, "PLAN_BROKEN");
+  await userEvent.click(within(card).getByRole("button", { name: "Save case" }));
+  expect(await within(card).findByRole("alert")).toHaveTextContent(message);
+  expect(substate).toHaveAttribute("aria-invalid", "true");
+  expect(substate).toHaveAccessibleDescription(message);
+  expect(within(card).getByLabelText("State")).toHaveAttribute("aria-invalid", "false");
+});
+
 test("admins and integrations see the case but cannot edit it", async () => {
   for (const role of ["admin", "integration"] as const) {
     signedInAs(role);
@@ -224,9 +271,52 @@ test("the open form and its unsaved input outlive the page (a sign-in in between
   expect(storedDrafts()).toEqual([]);
 });
 
+test("a draft kept by the page before the substate (none in it) opens with the substate not set", async () => {
+  signedInAs("agent", "A-1");
+  // What the older page kept in the tab: the notes changed, no substate.
+  const { substate: _substate, ...older } = { ...draftOf(SAVED), notes: "Wife says he is abroad." };
+  sessionStorage.setItem("crm.draft.case/agent-1/C/1", JSON.stringify(older));
+  const api = caseApi({ ...SAVED, substate: null });
+  renderPage();
+  const card = await caseCard();
+  const form = await within(card).findByRole("form", { name: "Edit the case" });
+  expect(within(form).getByLabelText("Notes")).toHaveValue("Wife says he is abroad.");
+  expect(within(form).getByLabelText("State")).toHaveValue("NEGOTIATING");
+  expect(within(form).getByLabelText("Substate")).toHaveValue("");
+  expect(within(card).getByRole("status")).toHaveTextContent(
+    "Your unsaved changes to the case were restored.",
+  );
+
+  await userEvent.selectOptions(within(form).getByLabelText("Substate"), "AWAITING_CALLBACK");
+  await userEvent.click(within(form).getByRole("button", { name: "Save case" }));
+  await within(card).findByText("Case saved (version 3).");
+  expect(api.puts()[0]!.body).toEqual({
+    state: "NEGOTIATING",
+    substate: "AWAITING_CALLBACK",
+    recovery_ability: "OLD_CODE",
+    notes: "Wife says he is abroad.",
+    version: 2,
+  });
+  expect(within(card).getByText("Waiting for the customer to call back")).toBeInTheDocument();
+  expect(storedDrafts()).toEqual([]);
+});
+
 test("the draft helpers: the body, labels, the saved line", () => {
   const draft = { ...draftOf(NO_CASE), state: "NEW" };
-  expect(caseBody(draft)).toEqual({ state: "NEW", recovery_ability: null, notes: "", version: 0 });
+  expect(caseBody(draft)).toEqual({
+    state: "NEW",
+    substate: null,
+    recovery_ability: null,
+    notes: "",
+    version: 0,
+  });
+  expect(caseBody({ ...draft, substate: "JUDGMENT" })).toMatchObject({ substate: "JUDGMENT" });
+  expect(draftOf(SAVED).substate).toBe("AWAITING_DOCUMENTS");
+  expect(isUnchanged(draftOf(SAVED), { ...SAVED, substate: "PLAN_BROKEN" })).toBe(false);
+  expect(completeDraft(draft)).toBe(draft);
+  const { substate: _substate, ...older } = draftOf(NO_CASE);
+  expect(completeDraft(older)).toEqual(draftOf(NO_CASE));
+  expect(labelOf(DICTIONARIES.case_substates, "PLAN_BROKEN")).toBe("Payment plan broken");
   expect(labelOf(DICTIONARIES.case_states, "NEW")).toBe("New");
   expect(labelOf(DICTIONARIES.case_states, "GONE")).toBe("GONE");
   expect(labelOf(undefined, null)).toBe("Not set");

@@ -1,8 +1,10 @@
-// A customer's case: the CRM's own state of the collection work, the customer's ability to pay, the master
-// notes and the open follow-up date. Agents and supervisors edit it in place; a save names the version it
-// was based on, and one overtaken by another's (409) says so and offers to reload. The open form is kept in
-// this tab's storage until it is saved or cancelled, so an expired session loses nothing. That machinery is
-// shared with the contacts card (useVersionedEditor.ts); this file has what is the case's own.
+// A customer's case: the CRM's own state of the collection work and where within it it is (the substate),
+// the customer's ability to pay, the master notes and the open follow-up date. Agents and supervisors edit it
+// in place; a save names the version it was based on, and one overtaken by another's (409) says so and
+// offers to reload. The open form is kept in this tab's storage until it is saved or cancelled, so an
+// expired session loses nothing (a draft kept by an older page, without the substate, opens with it not
+// set). That machinery is shared with the contacts card (useVersionedEditor.ts); this file has what is the
+// case's own.
 
 import { useQuery } from "@tanstack/react-query";
 
@@ -15,11 +17,20 @@ import { ConflictNotice, EditButton, SavedNotice } from "../components/SaveNotic
 import { ErrorState, Loading } from "../components/States";
 import { formatDate } from "../lib/format";
 import { characters } from "../lib/text";
-import { MAX_NOTES, caseBody, caseProblems, draftOf, isUnchanged, labelOf, savedLine } from "./caseDraft";
+import {
+  MAX_NOTES,
+  caseBody,
+  caseProblems,
+  completeDraft,
+  draftOf,
+  isUnchanged,
+  labelOf,
+  savedLine,
+} from "./caseDraft";
 import { useVersionedEditor } from "./useVersionedEditor";
 
 /** The fields the form shows the API's 422 at; any other problem is shown above the form. */
-const FIELDS = ["state", "recovery_ability", "notes"];
+const FIELDS = ["state", "substate", "recovery_ability", "notes"];
 
 function CodeSelect({
   label,
@@ -64,10 +75,14 @@ function CodeSelect({
 function CaseDetails({ view, dictionaries }: { view: CaseView; dictionaries: Dictionaries | undefined }) {
   return (
     <>
-      <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-3">
+      <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-2 lg:grid-cols-4">
         <div className="min-w-0">
           <dt className="text-xs uppercase tracking-wide text-slate-500">State</dt>
           <dd className="font-medium">{labelOf(dictionaries?.case_states, view.state)}</dd>
+        </div>
+        <div className="min-w-0">
+          <dt className="text-xs uppercase tracking-wide text-slate-500">Substate</dt>
+          <dd className="font-medium">{labelOf(dictionaries?.case_substates, view.substate)}</dd>
         </div>
         <div className="min-w-0">
           <dt className="text-xs uppercase tracking-wide text-slate-500">Recovery ability</dt>
@@ -78,7 +93,7 @@ function CaseDetails({ view, dictionaries }: { view: CaseView; dictionaries: Dic
           <dd className="font-medium">{view.follow_up_date ? formatDate(view.follow_up_date) : "None"}</dd>
           <dd className="text-xs text-slate-500">Set by recording an action with a follow-up date.</dd>
         </div>
-        <div className="min-w-0 sm:col-span-3">
+        <div className="min-w-0 sm:col-span-2 lg:col-span-4">
           <dt className="text-xs uppercase tracking-wide text-slate-500">Master notes</dt>
           <dd
             className={`whitespace-pre-wrap break-words ${view.notes ? "text-slate-800" : "text-slate-600"}`}
@@ -107,6 +122,7 @@ export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; 
     storeAs: "case",
     path: "/api/cases",
     draftOf,
+    completeDraft,
     bodyOf: caseBody,
     isUnchanged,
     problemsOf: caseProblems,
@@ -117,7 +133,7 @@ export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; 
   const { draft, save, errors } = editor;
   const dict = dictionaries.data;
 
-  const set = (field: "state" | "recovery_ability" | "notes", value: string) =>
+  const set = (field: "state" | "substate" | "recovery_ability" | "notes", value: string) =>
     editor.edit((current) => ({ ...current, [field]: value }));
 
   return (
@@ -154,6 +170,13 @@ export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; 
               error={errors.state}
               autoFocus
               onChange={(value) => set("state", value)}
+            />
+            <CodeSelect
+              label="Substate"
+              entries={dict?.case_substates ?? []}
+              value={draft.substate}
+              error={errors.substate}
+              onChange={(value) => set("substate", value)}
             />
             <CodeSelect
               label="Recovery ability"

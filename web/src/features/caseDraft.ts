@@ -13,6 +13,7 @@ export const MAX_NOTES = 4000;
 export interface CaseDraft {
   base: number;
   state: string;
+  substate: string;
   recovery_ability: string;
   notes: string;
 }
@@ -22,9 +23,18 @@ export function draftOf(view: CaseView): CaseDraft {
   return {
     base: view.version,
     state: view.state ?? "",
+    substate: view.substate ?? "",
     recovery_ability: view.recovery_ability ?? "",
     notes: view.notes ?? "",
   };
+}
+
+/**
+ * A draft as it was kept in the tab's storage, with every field: one stored by an older page lacks the
+ * substate (added since), which is then not set.
+ */
+export function completeDraft(stored: Omit<CaseDraft, "substate"> & { substate?: string }): CaseDraft {
+  return typeof stored.substate === "string" ? (stored as CaseDraft) : { ...stored, substate: "" };
 }
 
 /** Whether the draft says what the case says (whatever version it was based on). */
@@ -32,6 +42,7 @@ export function isUnchanged(draft: CaseDraft, view: CaseView): boolean {
   const saved = draftOf(view);
   return (
     draft.state === saved.state &&
+    draft.substate === saved.substate &&
     draft.recovery_ability === saved.recovery_ability &&
     draft.notes === saved.notes
   );
@@ -40,6 +51,7 @@ export function isUnchanged(draft: CaseDraft, view: CaseView): boolean {
 export function caseBody(draft: CaseDraft): CaseUpdate {
   return {
     state: draft.state || null,
+    substate: draft.substate || null,
     recovery_ability: draft.recovery_ability || null,
     notes: draft.notes,
     version: draft.base,

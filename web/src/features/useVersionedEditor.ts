@@ -25,6 +25,11 @@ export interface VersionedEditorOptions<P extends EditedPart, Draft extends { ba
   /** Where the draft is PUT, before the cif ("/api/cases"). */
   path: string;
   draftOf: (view: CustomerView[P]) => Draft;
+  /**
+   * The draft as kept in the tab's storage, with every field: one stored by an older page lacks the fields
+   * added since (the same draft when it has them all). By default the stored draft as it is.
+   */
+  completeDraft?: (stored: Draft) => Draft;
   /** What the PUT sends; it names `draft.base`. */
   bodyOf: (draft: Draft) => unknown;
   isUnchanged: (draft: Draft, view: CustomerView[P]) => boolean;
@@ -54,6 +59,7 @@ export function useVersionedEditor<P extends EditedPart, Draft extends { base: n
   storeAs,
   path,
   draftOf,
+  completeDraft = (stored) => stored,
   bodyOf,
   isUnchanged,
   problemsOf,
@@ -67,7 +73,7 @@ export function useVersionedEditor<P extends EditedPart, Draft extends { base: n
   const customerKey = ["customer", cif];
   // The open form (null: closed): its fields and the version they were based on.
   const stored = useStoredDraft<Draft | null>(`${storeAs}/${username}/${cif}`, closed, isClosed);
-  const draft = canEdit ? stored.value : null;
+  const draft = canEdit && stored.value !== null ? completeDraft(stored.value) : null;
   const [restoredNotice, setRestoredNotice] = useState(stored.restored);
   // Save has been pressed: from then on the problems are shown (unless they are shown as typed anyway).
   const [checked, setChecked] = useState(false);
@@ -117,7 +123,7 @@ export function useVersionedEditor<P extends EditedPart, Draft extends { base: n
   }
 
   function edit(change: (current: Draft) => Draft) {
-    stored.setValue((current) => (current ? change(current) : current));
+    stored.setValue((current) => (current ? change(completeDraft(current)) : current));
     // The API's answer was about the draft before this edit; a 409 stays until they reload.
     if (save.isError && !(save.error instanceof ApiError && save.error.status === 409)) save.reset();
   }

@@ -13,7 +13,7 @@ describe("characters", () => {
   });
 
   it("lets case notes of 4,000 emoji through, as the API does, and not one more", () => {
-    const draft = { base: 0, state: "", recovery_ability: "", notes: "📞".repeat(4000) };
+    const draft = { base: 0, state: "", substate: "", recovery_ability: "", notes: "📞".repeat(4000) };
     expect(caseProblems(draft)).toEqual({});
     expect(caseProblems({ ...draft, notes: draft.notes + "x" }).notes).toBe(
       "The notes have 4001 characters: at most 4000",

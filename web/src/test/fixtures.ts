@@ -23,6 +23,12 @@ export const DICTIONARIES: Dictionaries = {
     { code: "NEGOTIATING", label: "Negotiating" },
     { code: "PAYMENT_PLAN", label: "On a payment plan" },
   ],
+  case_substates: [
+    { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back" },
+    { code: "AWAITING_DOCUMENTS", label: "Waiting for documents" },
+    { code: "PLAN_PROPOSED", label: "Payment plan proposed" },
+    { code: "PLAN_BROKEN", label: "Payment plan broken" },
+  ],
   recovery_abilities: [
     { code: "HIGH", label: "Able and willing to pay" },
     { code: "MEDIUM", label: "Able to pay part" },
@@ -34,6 +40,7 @@ export const DICTIONARIES: Dictionaries = {
 /** A case never saved: nothing set, no notes, no follow-up. */
 export const NO_CASE: CaseView = {
   state: null,
+  substate: null,
   recovery_ability: null,
   notes: "",
   follow_up_date: null,

@@ -33,6 +33,10 @@ const SAVED: DictionariesAdmin = {
       { code: "NEW", label: "New" },
       { code: "LEGAL", label: "Legal action" },
     ],
+    case_substates: [
+      { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back" },
+      { code: "COURT_FILED", label: "Filed in court" },
+    ],
     recovery_abilities: [
       { code: "HIGH", label: "Able and willing to pay" },
       { code: "NONE", label: "Cannot pay" },
@@ -46,6 +50,7 @@ const SAVED: DictionariesAdmin = {
     action_types: ["CALL"],
     action_results: ["DISPUTE"],
     case_states: [],
+    case_substates: [],
     recovery_abilities: [],
   },
 };
@@ -95,14 +100,24 @@ test("shows where the lists come from, one section per dictionary, rows in order
     "Customer segments",
     "Customer statuses",
     "Case states",
+    "Case substates",
     "Recovery abilities",
   ]) {
     expect(section(title)).toBeInTheDocument();
   }
   // in form order: the case's dictionaries after the customer's
   const titles = screen.getAllByRole("heading", { level: 2 }).map((heading) => heading.textContent);
-  expect(titles.slice(-3)).toEqual(["Customer statuses", "Case states", "Recovery abilities"]);
+  expect(titles.slice(-4)).toEqual([
+    "Customer statuses",
+    "Case states",
+    "Case substates",
+    "Recovery abilities",
+  ]);
   expect(screen.getByLabelText("Code 2 of Case states")).toHaveValue("LEGAL");
+  expect(screen.getByLabelText("Code 2 of Case substates")).toHaveValue("COURT_FILED");
+  expect(screen.getByLabelText("Label 1 of Case substates")).toHaveValue(
+    "Waiting for the customer to call back",
+  );
   expect(screen.getByLabelText("Label 2 of Recovery abilities")).toHaveValue("Cannot pay");
   expect(screen.getByLabelText("Code 2 of Action results")).toHaveValue("NO_ANSWER");
   expect(screen.getByLabelText("Label 2 of Action results")).toHaveValue("No answer");
@@ -158,6 +173,10 @@ test("add, edit, move and remove rows, then save: every list in form order and t
   await userEvent.click(screen.getByRole("button", { name: "Add to Case states" }));
   await userEvent.type(screen.getByLabelText("Code 3 of Case states"), "HARDSHIP");
   await userEvent.type(screen.getByLabelText("Label 3 of Case states"), "Hardship review");
+  await userEvent.click(screen.getByRole("button", { name: "Add to Case substates" }));
+  await userEvent.type(screen.getByLabelText("Code 3 of Case substates"), "JUDGMENT");
+  await userEvent.type(screen.getByLabelText("Label 3 of Case substates"), "Judgment obtained");
+  await userEvent.click(screen.getByRole("button", { name: "Move 2 of Case substates up" }));
   await userEvent.clear(screen.getByLabelText("Label 1 of Recovery abilities"));
   await userEvent.type(screen.getByLabelText("Label 1 of Recovery abilities"), "Able to pay");
   expect(screen.getByText("Unsaved changes.")).toBeInTheDocument();
@@ -188,6 +207,11 @@ test("add, edit, move and remove rows, then save: every list in form order and t
         { code: "NEW", label: "New" },
         { code: "LEGAL", label: "Legal action" },
         { code: "HARDSHIP", label: "Hardship review" },
+      ],
+      case_substates: [
+        { code: "COURT_FILED", label: "Filed in court" },
+        { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back" },
+        { code: "JUDGMENT", label: "Judgment obtained" },
       ],
       recovery_abilities: [
         { code: "HIGH", label: "Able to pay" },
@@ -448,6 +472,7 @@ test("a draft stored by the page before the case's dictionaries loads: their lis
   expect(screen.getByRole("status")).toHaveTextContent("Unsaved changes restored (based on version 3).");
   expect(screen.getByLabelText("Code 2 of Case states")).toHaveValue("LEGAL");
   expect(screen.getByLabelText("Label 1 of Recovery abilities")).toHaveValue("Able and willing to pay");
+  expect(screen.getByLabelText("Code 2 of Case substates")).toHaveValue("COURT_FILED");
 
   await userEvent.click(saveButton());
   expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
@@ -462,6 +487,75 @@ test("a draft stored by the page before the case's dictionaries loads: their lis
       ],
     },
   });
+  expect(storedDrafts()).toEqual([]);
+});
+
+test("a draft stored by the page before the case substates loads: their list is the server's, and is saved", async () => {
+  signedInAs("admin");
+  // What the older page (seven dictionaries, no case_substates) kept in the tab: a case state added.
+  const rows = (name: keyof typeof SAVED.dictionaries) =>
+    SAVED.dictionaries[name].map((entry, index) => ({
+      id: `${name}-${index}`,
+      code: entry.code,
+      label: entry.label,
+      was: entry.code,
+    }));
+  sessionStorage.setItem(
+    "crm.draft.dictionaries/admin-1",
+    JSON.stringify({
+      base: 3,
+      rows: {
+        action_types: rows("action_types"),
+        action_subtypes: rows("action_subtypes"),
+        action_results: rows("action_results"),
+        segments: rows("segments"),
+        customer_statuses: rows("customer_statuses"),
+        case_states: [
+          ...rows("case_states"),
+          { id: "new-1", code: "HARDSHIP", label: "Hardship", was: null },
+        ],
+        recovery_abilities: rows("recovery_abilities"),
+      },
+    }),
+  );
+  const calls = fakeApi({
+    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
+    "PUT /api/admin/dictionaries": (_url, init) => ({
+      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
+    }),
+  });
+  renderPage();
+  await loaded();
+  expect(screen.getByRole("status")).toHaveTextContent("Unsaved changes restored (based on version 3).");
+  expect(screen.getByLabelText("Code 3 of Case states")).toHaveValue("HARDSHIP");
+  expect(screen.getByLabelText("Code 1 of Case substates")).toHaveValue("AWAITING_CALLBACK");
+  expect(screen.getByLabelText("Label 2 of Case substates")).toHaveValue("Filed in court");
+
+  await userEvent.clear(screen.getByLabelText("Label 2 of Case substates"));
+  await userEvent.type(screen.getByLabelText("Label 2 of Case substates"), "Filed with the court");
+  await userEvent.click(saveButton());
+  expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
+  expect(puts(calls)[0]!.body).toEqual({
+    version: 3,
+    dictionaries: {
+      ...SAVED.dictionaries,
+      case_states: [...SAVED.dictionaries.case_states, { code: "HARDSHIP", label: "Hardship" }],
+      case_substates: [
+        { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back" },
+        { code: "COURT_FILED", label: "Filed with the court" },
+      ],
+    },
+  });
+  expect(Object.keys((puts(calls)[0]!.body as { dictionaries: object }).dictionaries)).toEqual([
+    "action_types",
+    "action_subtypes",
+    "action_results",
+    "segments",
+    "customer_statuses",
+    "case_states",
+    "case_substates",
+    "recovery_abilities",
+  ]);
   expect(storedDrafts()).toEqual([]);
 });
 

@@ -1,6 +1,6 @@
 // The admin's editor of the code dictionaries: the action types, directions and results the action form
-// offers, the customer segments and statuses, and the case states and recovery abilities the case form
-// offers. Every dictionary is saved at once, as the next version;
+// offers, the customer segments and statuses, and the case states, substates and recovery abilities the case
+// form offers. Every dictionary is saved at once, as the next version;
 // a save based on an older version is refused (409) rather than undoing another admin's.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";

@@ -74,3 +74,25 @@ test("a draft without the dictionaries added since takes theirs from the saved l
   expect(rows.case_states).toBe(saved.case_states);
   expect(entriesOf(rows).recovery_abilities).toEqual(DICTIONARIES.recovery_abilities);
 });
+
+test("a draft from before the case substates takes them from the saved lists, in API order", () => {
+  const saved = rowsOf(DICTIONARIES);
+  const { case_substates: _substates, ...older } = rowsOf(DICTIONARIES);
+  older.case_states = [...older.case_states, { id: "new-1", code: "HARDSHIP", label: "Hardship", was: null }];
+  const rows = completeRows(older, saved);
+  expect(Object.keys(rows)).toEqual(DICTIONARY_NAMES);
+  expect(DICTIONARY_NAMES.indexOf("case_substates")).toBe(DICTIONARY_NAMES.indexOf("case_states") + 1);
+  expect(rows.case_states).toBe(older.case_states);
+  expect(rows.case_substates).toBe(saved.case_substates);
+  expect(Object.keys(entriesOf(rows))).toEqual([
+    "action_types",
+    "action_subtypes",
+    "action_results",
+    "segments",
+    "customer_statuses",
+    "case_states",
+    "case_substates",
+    "recovery_abilities",
+  ]);
+  expect(entriesOf(rows).case_substates).toEqual(DICTIONARIES.case_substates);
+});

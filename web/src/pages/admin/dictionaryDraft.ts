@@ -14,6 +14,7 @@ export const DICTIONARY_TITLES: Record<DictionaryName, string> = {
   segments: "Customer segments",
   customer_statuses: "Customer statuses",
   case_states: "Case states",
+  case_substates: "Case substates",
   recovery_abilities: "Recovery abilities",
 };
 export const DICTIONARY_NAMES = Object.keys(DICTIONARY_TITLES) as DictionaryName[];
@@ -52,7 +53,8 @@ export function rowsOf(dictionaries: Dictionaries): Rows {
 
 /**
  * Rows with every dictionary: a draft stored by an older page lacks the dictionaries added since (it had
- * five); those are taken from `saved` (the server's lists), so the draft loads and saves every list.
+ * five, or seven before the case substates); those are taken from `saved` (the server's lists), so the
+ * draft loads and saves every list.
  */
 export function completeRows(rows: Partial<Rows>, saved: Rows): Rows {
   return Object.fromEntries(DICTIONARY_NAMES.map((name) => [name, rows[name] ?? saved[name]])) as Rows;
