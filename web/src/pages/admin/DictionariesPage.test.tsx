@@ -80,6 +80,14 @@ function renderPage(client: QueryClient = makeQueryClient()) {
   return { page, client };
 }
 
+/** A saved dictionary's rows as the page keeps them in a stored draft. */
+const rows = (name: keyof typeof SAVED.dictionaries) =>
+  SAVED.dictionaries[name].map((entry, index) => ({
+    id: `${name}-${index}`,
+    code: entry.code,
+    label: entry.label,
+    was: entry.code,
+  }));
 const section = (title: string) => screen.getByRole("region", { name: title });
 const saveButton = () => screen.getByRole("button", { name: "Save" });
 
@@ -438,13 +446,6 @@ test("unsaved changes outlive the page (a sign-in in between) with the version t
 test("a draft stored by the page before the case's dictionaries loads: their lists are the server's", async () => {
   signedInAs("admin");
   // What the older page (five dictionaries) kept in the tab: one label changed.
-  const rows = (name: keyof typeof SAVED.dictionaries) =>
-    SAVED.dictionaries[name].map((entry, index) => ({
-      id: `${name}-${index}`,
-      code: entry.code,
-      label: entry.label,
-      was: entry.code,
-    }));
   sessionStorage.setItem(
     "crm.draft.dictionaries/admin-1",
     JSON.stringify({
@@ -493,13 +494,6 @@ test("a draft stored by the page before the case's dictionaries loads: their lis
 test("a draft stored by the page before the case substates loads: their list is the server's, and is saved", async () => {
   signedInAs("admin");
   // What the older page (seven dictionaries, no case_substates) kept in the tab: a case state added.
-  const rows = (name: keyof typeof SAVED.dictionaries) =>
-    SAVED.dictionaries[name].map((entry, index) => ({
-      id: `${name}-${index}`,
-      code: entry.code,
-      label: entry.label,
-      was: entry.code,
-    }));
   sessionStorage.setItem(
     "crm.draft.dictionaries/admin-1",
     JSON.stringify({
