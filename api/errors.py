@@ -4,6 +4,7 @@ the reason), unavailable dependencies (503) and anything unexpected (500, with t
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
@@ -96,8 +97,13 @@ def body_validation_error(error: ValidationError) -> RequestValidationError:
 
 def field_error(field: str, message: str) -> RequestValidationError:
     """A 422 for one body field that only the route can judge (e.g. an id that disagrees with the path)."""
+    return fields_error([(field, message)])
+
+
+def fields_error(problems: Iterable[tuple[str, str]]) -> RequestValidationError:
+    """One 422 naming every body field found wrong (``(field, message)``, dotted), like FastAPI's own."""
     return RequestValidationError(
-        [{"type": "value_error", "loc": ("body", *field.split(".")), "msg": message}]
+        [{"type": "value_error", "loc": ("body", *field.split(".")), "msg": msg} for field, msg in problems]
     )
 
 

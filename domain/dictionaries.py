@@ -140,6 +140,8 @@ DEFAULT_DICTIONARIES = Dictionaries()
 
 # Which action field takes its code from which dictionary.
 ACTION_FIELDS = {"type": "action_types", "subtype": "action_subtypes", "result": "action_results"}
+# Which case field takes its code from which dictionary (each may be unset).
+CASE_FIELDS = {"state": "case_states", "substate": "case_substates", "recovery_ability": "recovery_abilities"}
 
 
 def _entry(where: str, item: object) -> Entry:
@@ -177,15 +179,23 @@ def parse_dictionaries(document: object) -> Dictionaries:
     return Dictionaries(**{name: _dictionary(name, items) for name, items in document.items()})
 
 
-def unknown_action_codes(dictionaries: Dictionaries, action: Mapping[str, str]) -> list[tuple[str, str]]:
-    """``(field, reason)`` for each of the action's ``type``/``subtype``/``result`` not in its dictionary."""
+def unknown_codes(
+    dictionaries: Dictionaries, fields: Mapping[str, str], record: Mapping[str, str | None]
+) -> list[tuple[str, str]]:
+    """``(field, reason)`` for each of ``fields`` (field → dictionary) whose code in ``record`` is not in its
+    dictionary; an unset (None) field is not checked."""
     problems = []
-    for field_name, name in ACTION_FIELDS.items():
-        code = action[field_name]
-        if code not in dictionaries.codes(name):
+    for field_name, name in fields.items():
+        code = record[field_name]
+        if code is not None and code not in dictionaries.codes(name):
             allowed = ", ".join(entry.code for entry in getattr(dictionaries, name))
             problems.append((field_name, f"unknown {field_name} code {code!r}; allowed: {allowed}"))
     return problems
+
+
+def unknown_action_codes(dictionaries: Dictionaries, action: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(field, reason)`` for each of the action's ``type``/``subtype``/``result`` not in its dictionary."""
+    return unknown_codes(dictionaries, ACTION_FIELDS, action)
 
 
 # Codes the contact rules act on (processors.queues.contacts.ContactCodes' defaults) that must stay

@@ -21,6 +21,7 @@ import psycopg
 from contracts.dlq import original_value
 from crm.settings import Settings
 from infra.dead_letters import BadSelection, StoredLetter, find, where
+from infra.locks import hold_until_commit
 from topics import physical_name
 from topics.clients import make_producer
 
@@ -122,7 +123,7 @@ def redrive(
     result = RedriveResult(dlq_topic, dry_run)
     with conn.transaction():
         # Held until commit: a concurrent redrive of this topic waits, then sees these rows.
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('dlq_redrive:' || %s))", (dlq_topic,))
+        hold_until_commit(conn, f"dlq_redrive:{dlq_topic}")
         sources = dlq_topic.removesuffix(".dlq")
         todo, result.skipped = _plan(
             dlq_topic, chosen, redriven_positions(conn, dlq_topic), _redriven_sources(conn, sources)

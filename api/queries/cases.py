@@ -63,11 +63,3 @@ def save(
         " updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
         (cif, state, substate, ability, notes, version, at, who),
     )
-
-
-def current_version(conn: psycopg.Connection, cif: str) -> int:
-    """The case's version (0: never saved), the case locked until the transaction ends: saves of one case
-    run one after the other, also the first, when there is no row to lock yet."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext('case:' || %s))", (cif,))
-    row = conn.execute("SELECT version FROM cases WHERE cif = %s", (cif,)).fetchone()
-    return row[0] if row else 0

@@ -22,15 +22,6 @@ def read(conn: psycopg.Connection, cif: str) -> dict:
     return orjson.loads(document)
 
 
-def current_version(conn: psycopg.Connection, cif: str) -> int:
-    """The list's version (0: never saved), locked until the transaction ends: saves of one customer's
-    contacts run one after the other (also the first, with no row to lock yet), so their versions reach
-    crm.contacts in order."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext('crm_contacts:' || %s))", (cif,))
-    row = conn.execute("SELECT version FROM crm_contacts WHERE cif = %s", (cif,)).fetchone()
-    return row[0] if row else 0
-
-
 def save(
     conn: psycopg.Connection, cif: str, phones: list, emails: list, version: int, at: datetime, who: str
 ) -> None:

@@ -11,7 +11,7 @@ and the confirmed delivery to ``agent.actions`` then commit together, or not at 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -22,10 +22,9 @@ import psycopg_pool
 import redis
 import redis.asyncio as aioredis
 from fastapi import HTTPException, status
-from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from api.errors import Conflict, NotFound, ServiceUnavailable, body_validation_error
+from api.errors import Conflict, NotFound, ServiceUnavailable, body_validation_error, fields_error
 from api.publishing import Outgoing, Publisher
 from api.queries import actions as queries
 from api.security import Principal
@@ -74,13 +73,6 @@ _REASONS = {
 
 
 # ---- recording ----
-
-
-def _fields_error(problems: Iterable[tuple[str, str]]) -> RequestValidationError:
-    """One 422 naming every field found wrong, like FastAPI's own."""
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("body", *field.split(".")), "msg": msg} for field, msg in problems]
-    )
 
 
 def _forbidden(detail: str) -> HTTPException:
@@ -240,7 +232,7 @@ async def _action_of(
     if problems := unknown_action_codes(
         dictionaries, action.model_dump(include={"type", "subtype", "result"})
     ):
-        raise _fields_error(problems)
+        raise fields_error(problems)
     return action
 
 
@@ -260,13 +252,13 @@ async def _check_store_and_produce(
     if found.accepted is not None:  # before the checks of time and state: a retry must succeed
         return _repeat(found.accepted, action)
     if problems := _date_problems(action, now):
-        raise _fields_error(problems)
+        raise fields_error(problems)
     customer = found.customer
     if customer is None or not customer.visible:
         raise NotFound(f"customer {action.cif} not found")
     if not found.loan_of_customer:
         account = action.account_number
-        raise _fields_error([("account_number", f"{account} is not a loan of customer {action.cif}")])
+        raise fields_error([("account_number", f"{account} is not a loan of customer {action.cif}")])
     if checked:
         await _check_contact_rules(
             redis_client, publisher.settings, action, found.recent, customer.timezone, checked

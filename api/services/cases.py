@@ -8,17 +8,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import psycopg
-from fastapi.exceptions import RequestValidationError
 
-from api.errors import Conflict
+from api.errors import Conflict, fields_error
 from api.publishing import Outgoing, Publisher
 from api.queries import audit, cases
 from api.security import Principal
 from api.visibility import require_customer
 from contracts.cases import CaseRecord, CaseUpdate, CaseView
-from domain.dictionaries import Dictionaries
+from domain.dictionaries import CASE_FIELDS, Dictionaries, unknown_codes
+from infra.locks import hold_until_commit
 
-_CODED = {"state": "case_states", "substate": "case_substates", "recovery_ability": "recovery_abilities"}
 TOPIC = "crm.cases"  # the statuses, for the strategy processor's case.* conditions
 
 
@@ -35,22 +34,14 @@ def save(
     body: CaseUpdate,
     dictionaries: Dictionaries,
 ) -> CaseView:
-    problems = [
-        {
-            "type": "value_error",
-            "loc": ("body", field),
-            "msg": f"unknown {field} code {code!r}; allowed: "
-            + ", ".join(e.code for e in getattr(dictionaries, name)),
-        }
-        for field, name in _CODED.items()
-        if (code := getattr(body, field)) is not None and code not in dictionaries.codes(name)
-    ]
-    if problems:
-        raise RequestValidationError(problems)
+    if problems := unknown_codes(dictionaries, CASE_FIELDS, body.model_dump(include=set(CASE_FIELDS))):
+        raise fields_error(problems)
     with conn.transaction():
         require_customer(conn, user, cif)
-        version = cases.current_version(conn, cif)
+        # saves of one case run one after the other (also the first, with no row to lock yet)
+        hold_until_commit(conn, f"case:{cif}")
         before = cases.read(conn, cif)
+        version = before["version"]
         if body.version != version:
             raise Conflict(
                 f"the case was saved by {before['updated_by']} at {before['updated_at']} since version "

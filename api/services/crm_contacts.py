@@ -15,6 +15,7 @@ from api.queries import crm_contacts as queries
 from api.security import Principal
 from api.visibility import require_customer
 from contracts.crm_contacts import CrmContacts, CrmContactsUpdate, CrmContactsView
+from infra.locks import hold_until_commit
 
 TOPIC = "crm.contacts"
 
@@ -46,8 +47,11 @@ def save(
     lists = body.model_dump(mode="json", include={"phones", "emails"})
     with conn.transaction():
         require_customer(conn, user, cif)
-        version = queries.current_version(conn, cif)
+        # saves of one customer's list run one after the other (also the first, with no row to lock yet),
+        # so their versions reach crm.contacts in order
+        hold_until_commit(conn, f"crm_contacts:{cif}")
         before = queries.read(conn, cif)
+        version = before["version"]
         if body.version != version:
             raise Conflict(
                 f"the contacts were saved by {before['updated_by']} at {before['updated_at']} since version "

@@ -36,6 +36,7 @@ from domain.dictionaries import (
     protected_codes,
     removed_protected,
 )
+from infra.locks import hold_until_commit
 
 log = logging.getLogger(__name__)
 _SELECT = "SELECT document, version, updated_at, updated_by FROM dictionaries"
@@ -143,7 +144,7 @@ def save(
         raise field_error(f"dictionaries.{name}", str(error)) from None
     with conn.transaction():
         # One save at a time, also when there is no row to lock yet
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('dictionaries'))")
+        hold_until_commit(conn, "dictionaries")
         before = book.read(conn)
         version = before.version if before else 0
         if body.version != version:

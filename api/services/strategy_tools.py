@@ -23,7 +23,7 @@ from contracts.admin import (
 from contracts.common import EmailType, PhoneType
 from domain.buckets import DEFAULT_BUCKETS
 from domain.contacts import ContactSource
-from domain.dictionaries import Dictionaries
+from domain.dictionaries import CASE_FIELDS, Dictionaries
 from domain.strategy import CUSTOM_PREFIX, FIELDS, Operator, compile_strategy, matches
 from processors.strategy.facts import customer_facts
 
@@ -32,11 +32,7 @@ TYPE_WORDS = {str: "text", int: "integer", Decimal: "decimal", date: "date", boo
 
 
 # Fields whose values are codes of an editable dictionary: the catalogue offers its codes of the moment.
-DICTIONARY_OF = {
-    "case.state": "case_states",
-    "case.substate": "case_substates",
-    "case.recovery_ability": "recovery_abilities",
-}
+DICTIONARY_OF = {f"case.{field}": name for field, name in CASE_FIELDS.items()}
 
 
 def catalogue(dictionaries: Dictionaries) -> StrategyCatalogue:
