@@ -25,7 +25,7 @@ from contracts.dlq import DeadLetter, dead_letter, dead_letter_record
 from contracts.loans import Installment, LoanSnapshot
 from contracts.payments import Payment
 from contracts.promises import PromiseRecord
-from contracts.reassignments import Reassignment
+from contracts.reassignments import Reassignment, ReassignmentDecision
 from contracts.strategies import StrategyConfig
 
 # Topic name → the model of its values, for everything that can be ingested.
@@ -52,6 +52,7 @@ OUTBOUND = {
     "promises": PromiseRecord,
     "strategy.assignments": StrategyAssignment,
     "assignments": AgentAssignment,
+    "allocation.decisions": ReassignmentDecision,
 }
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "LoanDelinquency",
     "PromiseRecord",
     "Reassignment",
+    "ReassignmentDecision",
     "CrmContacts",
     "CaseRecord",
     "AgentAssignment",

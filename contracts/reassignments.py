@@ -9,6 +9,8 @@ the customer's allocation records are read in, and an override for a stay alread
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -96,3 +98,47 @@ class AssignmentOptions(Contract):
     campaign_id: str | None
     agent_id: Identifier | None  # the customer's agent now (None: waiting for one)
     agents: list[AgentChoice]  # fitting agents with room first, least loaded first
+
+
+class ReassignmentOutcome(StrEnum):
+    """What became of a reassignment, as the allocation processor decided it."""
+
+    PENDING = "PENDING"  # published; the processor has not read it yet
+    APPLIED = "APPLIED"  # the customer is with the agent
+    KEPT_FOR_STAY = "KEPT_FOR_STAY"  # read before the customer's stay began; decided again when it begins
+    ALREADY = "ALREADY"  # the customer was with that agent already: nothing moved
+    REFUSED = "REFUSED"  # the pool changed since the API checked it: nothing moved (`reason` says why)
+    SUPERSEDED = "SUPERSEDED"  # kept for a stay, then replaced by a later reassignment for it
+
+
+class ReassignmentDecision(Contract):
+    """``allocation.decisions`` (key override_id, compacted): what the allocation processor made of a
+    reassignment. One kept for its stay is decided again when the stay begins; the latest decision wins."""
+
+    override_id: Identifier
+    cif: str
+    team: str
+    agent_type: AgentType
+    agent_id: str  # the agent it asked for
+    outcome: ReassignmentOutcome  # never PENDING
+    reason: str | None  # REFUSED and SUPERSEDED: why, in words
+    business_date: date | None  # the pool's business date when it was decided
+
+
+class ReassignmentStatus(Contract):
+    """``GET /api/assignments/requests``: a reassignment as asked, and what became of it."""
+
+    override_id: Identifier
+    cif: Identifier
+    team: Identifier
+    agent_type: AgentType
+    agent_id: Identifier
+    from_agent_id: Identifier | None
+    episode: int
+    requested_by: Username
+    requested_at: Timestamp
+    note: str | None
+    outcome: ReassignmentOutcome
+    reason: str | None  # REFUSED and SUPERSEDED: why, in words
+    business_date: date | None  # the pool's business date when it was decided
+    decided_at: Timestamp | None  # when the decision was written (None: PENDING)

@@ -62,6 +62,7 @@ API_BODIES: tuple[type[BaseModel], ...] = (
     reassignments.ReassignmentAccepted,
     reassignments.RebalanceCreate,
     reassignments.RebalanceAccepted,
+    reassignments.ReassignmentStatus,
 )
 
 

@@ -56,7 +56,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "rollup": ("delinquency.customers",),
     "promises": ("promises",),
     "strategy": ("strategy.assignments",),
-    "allocation": ("assignments", "allocation.requests"),
+    "allocation": ("assignments", "allocation.requests", "allocation.decisions"),
     "queues": ("queues.ticks",),
     "search": (),
 }
@@ -65,7 +65,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
 OWNED_TABLES: dict[str, tuple[str, ...]] = {
     "delinquency": ("loan_delinquency", "delinquency_transitions"),
     "rollup": ("customer_delinquency",),
-    "allocation": ("agent_assignments",),
+    "allocation": ("agent_assignments", "reassignment_decisions"),  # decisions: the replay's stand
 }
 # Processors that keep nothing between messages and upsert idempotently: safe to rewind to a time.
 STATELESS = frozenset({"entities", "search"})

@@ -192,6 +192,14 @@ _OUTBOUND = (
         "Changes of a customer's call or field agent, one record per agent type (so not compacted: both "
         "records share the cif key).",
     ),
+    TopicSpec(
+        "allocation.decisions",
+        TopicKind.OUTBOUND,
+        "override_id",
+        "What the allocation processor made of each supervisor's reassignment: applied, kept for the "
+        "customer's stay, already so, refused (with why) or superseded; the latest decision of one wins.",
+        compacted=True,
+    ),
 )
 
 

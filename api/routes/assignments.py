@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
 
 from api.deps import ConnDep, PublisherDep, RequireRole
 from api.documented_errors import NOT_FOUND
@@ -14,6 +16,7 @@ from contracts.reassignments import (
     AssignmentOptions,
     ReassignmentAccepted,
     ReassignmentCreate,
+    ReassignmentStatus,
     RebalanceAccepted,
     RebalanceCreate,
 )
@@ -60,3 +63,27 @@ def rebalance(
     """Move up to `count` of the agent's customers, most recently given first, each to the least loaded
     other agent of the pool that fits them and has room; `stays` counts those no other agent could take."""
     return service.rebalance(conn, publisher, user, body)
+
+
+@router.get("/requests", response_model=list[ReassignmentStatus], responses=NOT_FOUND)
+def reassignment_requests(
+    user: Reassigner,
+    conn: ConnDep,
+    cif: Identifier = Query(description="the customer"),
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> list[ReassignmentStatus]:
+    """The customer's reassignments (a team supervisor's team's only), newest first, each with what the
+    allocation processor made of it: `PENDING` until it reads it, then `APPLIED`, `KEPT_FOR_STAY` (read before
+    the customer's stay began; decided again when it begins), `ALREADY`, `REFUSED` (the pool changed since the
+    move was checked; `reason` says why) or `SUPERSEDED`."""
+    return service.requests(conn, user, cif, limit)
+
+
+@router.get("/requests/{override_id}", response_model=ReassignmentStatus, responses=NOT_FOUND)
+def reassignment_request(
+    user: Reassigner,
+    conn: ConnDep,
+    override_id: Annotated[Identifier, Path(description="the `override_id` the move was accepted with")],
+) -> ReassignmentStatus:
+    """One reassignment and what became of it (404 for one of another team, to a team supervisor)."""
+    return service.request(conn, user, override_id)

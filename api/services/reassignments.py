@@ -15,7 +15,7 @@ import psycopg
 
 from api.errors import Conflict, NotFound
 from api.publishing import Outgoing, Publisher
-from api.queries import agents, assignments, audit
+from api.queries import agents, assignments, audit, reassignment_requests
 from api.queries.assignments import Facts, Seat
 from api.security import Principal
 from api.visibility import require_customer, scope_of
@@ -26,6 +26,7 @@ from contracts.reassignments import (
     Reassignment,
     ReassignmentAccepted,
     ReassignmentCreate,
+    ReassignmentStatus,
     RebalanceAccepted,
     RebalanceCreate,
 )
@@ -115,6 +116,20 @@ def rebalance(
     )
 
 
+def requests(conn: psycopg.Connection, user: Principal, cif: str, limit: int) -> list[ReassignmentStatus]:
+    """The customer's reassignments (their team's, for a team supervisor), newest first, each with what the
+    allocation processor made of it."""
+    require_customer(conn, user, cif)
+    return reassignment_requests.of_customer(conn, cif, scope_of(user).team, limit)
+
+
+def request(conn: psycopg.Connection, user: Principal, override_id: str) -> ReassignmentStatus:
+    found = reassignment_requests.one(conn, override_id, scope_of(user).team)
+    if found is None:  # as for one of another team: a team supervisor does not learn of other teams' moves
+        raise NotFound(f"no reassignment {override_id!r}")
+    return found
+
+
 def _agent(conn: psycopg.Connection, user: Principal, agent_id: str) -> AgentConfig:
     """The agent, when the caller supervises its team (404 otherwise, as for an agent that does not exist:
     a team supervisor does not learn of other teams' agents)."""
@@ -175,7 +190,7 @@ def _publish(
     note: str | None,
     action: str,
 ) -> list[ReassignmentAccepted]:
-    """Audit and publish the moves, all or nothing (the audit rows roll back when Kafka does not confirm)."""
+    """Audit, keep and publish the moves, all or nothing (the rows roll back when Kafka does not confirm)."""
     now = datetime.now(UTC)
     overrides = [
         Reassignment(
@@ -196,6 +211,7 @@ def _publish(
         for override in overrides:
             details = override.model_dump(mode="json", include=_AUDITED)
             audit.record(conn, user.username, action, f"customer:{override.cif}", details)
+        reassignment_requests.record(conn, overrides)
         publisher.publish([Outgoing(OVERRIDES, o.team, o.model_dump_json().encode()) for o in overrides])
     return [
         ReassignmentAccepted(

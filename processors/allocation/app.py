@@ -3,13 +3,16 @@
 strategy.assignments (key cif) ──┐ stage 1           stage 2: the pool, state keyed by team
                                  ├─> allocation.requests ─> on_request ──┐
 config.agents (key agent_id) ────┘    (key team)                         ├─> assignments ─> agent_assignments
-                               allocation.overrides (key team) ─> on_override ─┘
+                               allocation.overrides (key team) ─> on_override ─┤
+                                             allocation.decisions <─ what became of each override
                                (bad agents and overrides ─> their .dlq twins)
 
 Both stages run in this one application, each over its own dataframes and state stores. Keying the requests
 by team puts all of a team's agents and customers on one partition, so a pool's load counters are exact
 however many partitions and instances there are, and they survive restarts with the exactly-once state.
 Supervisors' reassignments come keyed by team too, so they are read with the requests, into the same store.
+Each one's decision goes to allocation.decisions and, with the assignments, into PostgreSQL (the API shows
+the supervisor what became of their request).
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from pydantic import ValidationError
 
 from contracts import AgentConfig, Reassignment, StrategyAssignment
 from contracts.errors import describe
+from contracts.reassignments import ReassignmentOutcome as Outcome
 from crm.settings import Settings
 from domain.errors import DomainError
 from processors.allocation import logic
-from processors.allocation.sink import AssignmentHistorySink, AssignmentOut
+from processors.allocation.sink import AssignmentHistorySink, made_outputs
 from processors.common.app import (
     make_application,
     named_stream,
@@ -74,7 +78,8 @@ def build(settings: Settings):
     requests = registry_topic(app, settings, logic.REQUESTS)
     overrides = registry_topic(app, settings, logic.OVERRIDES, value="bytes")
     dead_letters = (f"{AGENTS}.dlq", f"{logic.OVERRIDES}.dlq")
-    outputs = {name: registry_topic(app, settings, name) for name in (logic.ASSIGNMENTS, *dead_letters)}
+    produced = (logic.ASSIGNMENTS, logic.DECISIONS, *dead_letters)
+    outputs = {name: registry_topic(app, settings, name) for name in produced}
     outputs[logic.REQUESTS] = requests
 
     # 1. Customers and agents become requests keyed by their pool (the team).
@@ -88,17 +93,24 @@ def build(settings: Settings):
     pools = named_stream(requested.concat(app.dataframe(overrides)), requested.stream_id)
     state_access = partition_state_access(pools)
 
+    def record_decision(decision: dict) -> None:
+        record_reassignment(decision["outcome"].lower())
+        if decision["outcome"] == Outcome.REFUSED:
+            # The API checked it a moment before; the pool changed since (rare). Nothing moves.
+            extra = {k: decision[k] for k in ("cif", "agent_id", "override_id")}
+            log.warning("reassignment not applied: %s", decision["reason"], extra=extra)
+
     def allocate(request: dict | bytes | None, team: str, _timestamp, _headers) -> list[Routed]:
         if not isinstance(request, dict):
             return reassign(request, team)
         try:
-            changes = logic.on_request(state_access(), team, request, settings.allocation_return_days)
+            made = logic.on_request(state_access(), team, request, settings.allocation_return_days)
         except DomainError as error:
             # Requests are this processor's own output; one it cannot read is logged and skipped.
             log.error("allocation request skipped", extra={"pool": team, "error": str(error)})
             record_skipped(NAME, logic.REQUESTS, type(error).__name__)
             return []
-        return [AssignmentOut(change.cif, change.record, change.seq) for change in changes]
+        return made_outputs(made, record_decision)
 
     def reassign(value: bytes | None, team: str) -> list[Routed]:
         try:
@@ -112,13 +124,8 @@ def build(settings: Settings):
                 else (f"key {team!r} is not the team {override.team!r}", "KeyMismatch")
             )
             return [Routed(*dead_letter_output(logic.OVERRIDES, team, value, why, kind, NAME))]
-        changes, outcome, why = logic.on_override(state_access(), team, override.model_dump(mode="json"))
-        record_reassignment(outcome)
-        if outcome == logic.REFUSED:
-            # The API checked it a moment before; the pool changed since (rare). Nothing moves.
-            extra = {"cif": override.cif, "agent_id": override.agent_id, "override_id": override.override_id}
-            log.warning("reassignment not applied: %s", why, extra=extra)
-        return [AssignmentOut(change.cif, change.record, change.seq) for change in changes]
+        made = logic.on_override(state_access(), team, override.model_dump(mode="json"))
+        return made_outputs(made, record_decision)
 
     changed = pools.apply(allocate, metadata=True, expand=True)
     route(changed, outputs)

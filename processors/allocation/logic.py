@@ -15,15 +15,19 @@ Stage 2 (`on_request`) is the pool state machine over a partition's store, under
 - ``left``: cif → [agent_id, business date] of a customer whose stay ended because they left collections,
   so that one back within `CRM_ALLOCATION_RETURN_DAYS` returns to that agent (read and deleted when the
   customer comes back; one small key per cured customer otherwise);
-- ``pins``: cif → [episode, agent_id, reason] of a supervisor's reassignment (`allocation.overrides`) read
-  before the stay it names began (a replay reads the overrides ahead of the re-derived requests): the
-  customer's placement in that stay takes the agent (read only while the counters say some are kept);
+- ``pins``: cif → [episode, agent_id, reason, override_id] of a supervisor's reassignment
+  (`allocation.overrides`) read before the stay it names began (a replay reads the overrides ahead of the
+  re-derived requests): the customer's placement in that stay takes the agent (read only while the counters
+  say some are kept; pins kept before decisions existed have no override_id);
 and ``{team}|team``: ``date`` (the newest business date of the team's requests), ``agent_types``.
 
 Every change of a customer's agent (or campaign) is one `Change`: an `assignments` record and its ``seq``
 for the type-2 history. seq = episode × SEQ_STRIDE + n: stage 1 numbers the customer's episodes (each
 stay in one team's pool) and the pool numbers the changes within one, so rows from two pools never clash
 and their order is the order of the customer's history.
+
+Every reassignment read gets a `Decision` (applied, kept for its stay, already so, refused, superseded), and
+one kept for its stay another when that stay begins: the sink keeps them for the supervisor who asked.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import NamedTuple
 
 import orjson
 
+from contracts.reassignments import ReassignmentOutcome as Outcome
 from domain.allocation import (
     KEPT,
     ROOM_FREED,
@@ -55,6 +60,7 @@ from processors.common.date_index import StateLike, StateOf
 
 log = logging.getLogger(__name__)
 REQUESTS, ASSIGNMENTS, OVERRIDES = "allocation.requests", "assignments", "allocation.overrides"
+DECISIONS = "allocation.decisions"
 CUSTOMER, RELEASE, AGENT, AGENT_LEFT = "customer", "release", "agent", "agent_left"
 SHARDS = 64
 # Room for the changes within one episode: a million agent changes in one stay is no real case.
@@ -66,6 +72,21 @@ class Change(NamedTuple):
     cif: str
     seq: int
     record: dict  # an `AgentAssignment`, JSON-ready
+
+
+class Decision(NamedTuple):
+    """What became of a supervisor's reassignment: an `Outcome` and, when nothing moved, why. A
+    `ReassignmentDecision` on `allocation.decisions` (its ``record``)."""
+
+    override_id: str
+    record: dict
+
+
+class Made(NamedTuple):
+    """What one request or reassignment did: the assignment changes, in order, and the decisions taken."""
+
+    changes: list[Change]
+    decisions: list[Decision]
 
 
 class UnknownRequest(DomainError):
@@ -172,8 +193,9 @@ def agent_requests(state: StateLike, agent_id: str, config: dict | None) -> list
 # ── stage 2: the pool ────────────────────────────────────────────────────────────────────────────────────
 
 
-def on_request(state_of: StateOf, team: str, request: dict, return_days: int = RETURN_DAYS) -> list[Change]:
-    """Apply one request to team ``team``'s pool; the assignment changes it makes, in order.
+def on_request(state_of: StateOf, team: str, request: dict, return_days: int = RETURN_DAYS) -> Made:
+    """Apply one request to team ``team``'s pool: the assignment changes it makes, in order, and the decisions
+    on reassignments kept for the stay it begins.
     ``return_days``: how recently a customer back in collections may have left to return to their agent."""
     event = _Event(state_of, team, request.get("business_date"), return_days)
     kind = request.get("kind")
@@ -192,35 +214,35 @@ def on_request(state_of: StateOf, team: str, request: dict, return_days: int = R
     else:
         raise UnknownRequest(f"unknown allocation request kind {kind!r}")
     event.save()
-    return event.changes
+    return Made(event.changes, event.decisions)
 
 
-class OverrideOutcome(NamedTuple):
-    changes: list[Change]
-    outcome: str  # APPLIED, KEPT_FOR_STAY, ALREADY or REFUSED
-    why: str | None = None  # REFUSED: why, in words
-
-
-APPLIED, KEPT_FOR_STAY, ALREADY, REFUSED = "applied", "kept for its stay", "already so", "refused"
-
-
-def on_override(state_of: StateOf, team: str, override: dict) -> OverrideOutcome:
-    """Apply a supervisor's reassignment (a `Reassignment`, JSON form) to team ``team``'s pool."""
+def on_override(state_of: StateOf, team: str, override: dict) -> Made:
+    """Apply a supervisor's reassignment (a `Reassignment`, JSON form) to team ``team``'s pool. Its decision
+    comes first (then that of one it supersedes)."""
     event = _Event(state_of, team, None, RETURN_DAYS)
     pool = event.pool(override["agent_type"])
-    cif, agent_id, episode = override["cif"], override["agent_id"], override["episode"]
-    customer = pool.customer(cif)
+    override_id, cif, agent_id = override["override_id"], override["cif"], override["agent_id"]
+    episode, customer = override["episode"], pool.customer(cif)
     reason = reassigned(override["requested_by"], override.get("from_agent_id"), override.get("note"))
-    if customer is None or customer["episode"] < episode:
-        pool.keep_pin(cif, episode, agent_id, reason)  # the stay it names has not begun here yet
-        outcome = OverrideOutcome([], KEPT_FOR_STAY)
+    if customer is None or customer["episode"] < episode:  # the stay it names has not begun here yet
+        kept = pool.kept_pin(cif)
+        if kept is not None and kept[0] > episode:
+            why = f"one for the customer's later stay {kept[0]} is kept"
+            event.decide(pool, cif, override_id, agent_id, Outcome.REFUSED, why)
+        else:  # the newest one for a stay wins
+            pool.keep_pin(cif, episode, agent_id, reason, override_id)
+            event.decide(pool, cif, override_id, agent_id, Outcome.KEPT_FOR_STAY)
+            if kept is not None and len(kept) > 3 and kept[3] != override_id:
+                why = f"a later reassignment to {agent_id} replaced it"
+                event.decide(pool, cif, kept[3], kept[1], Outcome.SUPERSEDED, why)
     elif customer["episode"] > episode:
-        outcome = OverrideOutcome([], REFUSED, f"the customer's stay {episode} in team {team} is over")
+        why = f"the customer's stay {episode} in team {team} is over"
+        event.decide(pool, cif, override_id, agent_id, Outcome.REFUSED, why)
     elif customer["agent"] == agent_id:
-        outcome = OverrideOutcome([], ALREADY)
+        event.decide(pool, cif, override_id, agent_id, Outcome.ALREADY)
     else:
-        target = pool.agent(agent_id)
-        why = refusal(target, pool.load(agent_id), pool.need(cif)) if target else "not in the pool"
+        why = _refusal(pool, agent_id, cif)
         if why is None:
             old = customer["agent"]
             if old is not None:
@@ -231,9 +253,37 @@ def on_override(state_of: StateOf, team: str, override: dict) -> OverrideOutcome
             event.record(pool, cif, customer, agent_id, reason)
             if old is not None:
                 _fill(event, pool, old)
-        outcome = OverrideOutcome([], REFUSED, why) if why else OverrideOutcome(event.changes, APPLIED)
+            event.decide(pool, cif, override_id, agent_id, Outcome.APPLIED)
+        else:
+            event.decide(pool, cif, override_id, agent_id, Outcome.REFUSED, why)
     event.save()
-    return outcome
+    return Made(event.changes, event.decisions)
+
+
+def _refusal(pool: _Pool, agent_id: str, cif: str) -> str | None:
+    """Why the pool's agent ``agent_id`` cannot take customer ``cif`` now (None: they can)."""
+    target = pool.agent(agent_id)
+    return refusal(target, pool.load(agent_id), pool.need(cif)) if target else "not in the pool"
+
+
+def _decide_pin(event: _Event, pool: _Pool, cif: str, pin: list, episode: int, agent_id: str | None) -> None:
+    """The decision on a reassignment kept for a stay, taken as the customer's stay ``episode`` begins with
+    ``agent_id``: applied when that is the stay and the agent it named, refused otherwise."""
+    if len(pin) < 4:  # kept before decisions existed: nobody waits for one
+        if pin[1] != agent_id:
+            log.warning(
+                "reassignment not applied: does not fit or is full", extra={"cif": cif, "agent_id": pin[1]}
+            )
+        return
+    pinned_episode, pinned_agent, _reason, override_id = pin
+    if pinned_episode != episode:
+        why = f"the customer's stay {pinned_episode} in team {pool.team} never began (stay {episode} did)"
+        event.decide(pool, cif, override_id, pinned_agent, Outcome.REFUSED, why)
+    elif agent_id == pinned_agent:
+        event.decide(pool, cif, override_id, pinned_agent, Outcome.APPLIED)
+    else:
+        why = _refusal(pool, pinned_agent, cif) or "does not fit or is full"
+        event.decide(pool, cif, override_id, pinned_agent, Outcome.REFUSED, why)
 
 
 def _on_customer(event: _Event, request: dict) -> None:
@@ -242,17 +292,16 @@ def _on_customer(event: _Event, request: dict) -> None:
     wire = {k: request[k] for k in _NEED_FIELDS}
     customer = pool.customer(cif)
     if customer is None:
-        customer = {"episode": request["episode"], "n": -1, "agent": None, "campaign": None}
-        pinned = pool.pin(cif, request["episode"])
+        episode = request["episode"]
+        customer = {"episode": episode, "n": -1, "agent": None, "campaign": None, "need": wire}
+        pin = pool.take_pin(cif, episode)
+        pinned = (pin[1], pin[2]) if pin is not None and pin[0] == episode else None
         agent_id, reason = pool.place(
             need, back_after=(pool.left(cif), event.date, event.return_days), pinned=pinned
         )
-        if pinned is not None and agent_id != pinned[0]:  # kept for this stay, but the agent cannot take it
-            log.warning(
-                "reassignment not applied: does not fit or is full", extra={"cif": cif, "agent_id": pinned[0]}
-            )
-        customer.update(need=wire)
         event.record(pool, cif, customer, agent_id, reason)
+        if pin is not None:
+            _decide_pin(event, pool, cif, pin, episode, agent_id)
         return
     old, freed = customer["agent"], None
     customer["need"] = wire
@@ -395,6 +444,7 @@ class _Event:
         self.agent_types_changed = False
         self._pools: dict[str, _Pool] = {}
         self.changes: list[Change] = []
+        self.decisions: list[Decision] = []
 
     @property
     def agent_types(self) -> dict[str, str]:
@@ -424,6 +474,27 @@ class _Event:
             "strategy_version": customer["need"].get("strategy_version"),
         }
         self.changes.append(Change(cif, customer["episode"] * SEQ_STRIDE + customer["n"], record))
+
+    def decide(
+        self,
+        pool: _Pool,
+        cif: str,
+        override_id: str,
+        agent_id: str,
+        outcome: Outcome,
+        reason: str | None = None,
+    ) -> None:
+        record = {
+            "override_id": override_id,
+            "cif": cif,
+            "team": self.team,
+            "agent_type": pool.agent_type,
+            "agent_id": agent_id,
+            "outcome": outcome.value,
+            "reason": reason,
+            "business_date": self.date,
+        }
+        self.decisions.append(Decision(override_id, record))
 
     def save(self) -> None:
         for pool in self._pools.values():
@@ -609,31 +680,30 @@ class _Pool:
         if business_date:  # undated (the customer was removed): no return to measure
             self._left[cif] = [agent_id, business_date]
 
-    def keep_pin(self, cif: str, episode: int, agent_id: str, reason: str) -> None:
-        """Keep a reassignment for the customer's stay ``episode`` until it begins (the newest one wins)."""
-        stored = self._stored_pin(cif)
-        if stored is not None and stored[0] > episode:
-            return  # one for a later stay is kept already
-        if stored is None:
+    def kept_pin(self, cif: str) -> list | None:
+        """The reassignment kept for one of the customer's stays: [episode, agent_id, reason, override_id]."""
+        return self._pins[cif] if cif in self._pins else self._pin_state.get(cif)
+
+    def keep_pin(self, cif: str, episode: int, agent_id: str, reason: str, override_id: str) -> None:
+        """Keep a reassignment for the customer's stay ``episode`` until it begins, instead of any kept."""
+        if self.kept_pin(cif) is None:
             self.pin_count += 1
             self._counters_changed = True
-        self._pins[cif] = [episode, agent_id, reason]
+        self._pins[cif] = [episode, agent_id, reason, override_id]
 
-    def pin(self, cif: str, episode: int) -> tuple[str, str] | None:
-        """(agent_id, reason) of a reassignment kept for the customer's stay ``episode``, now beginning; one
-        for an earlier stay is forgotten, one for a later stay kept. No read while none is kept."""
+    def take_pin(self, cif: str, episode: int) -> list | None:
+        """The reassignment kept for the customer's stay ``episode``, now beginning, or for an earlier stay
+        (which can no longer be): [episode, agent_id, reason, override_id], forgotten once taken. One for a
+        later stay stays kept. No read while none is kept."""
         if not self.pin_count:
             return None
-        stored = self._stored_pin(cif)
+        stored = self.kept_pin(cif)
         if stored is None or stored[0] > episode:
             return None
         self._pins[cif] = None
         self.pin_count -= 1
         self._counters_changed = True
-        return (stored[1], stored[2]) if stored[0] == episode else None
-
-    def _stored_pin(self, cif: str) -> list | None:
-        return self._pins[cif] if cif in self._pins else self._pin_state.get(cif)
+        return stored
 
     # sharded lists
     def _list(self, kind: str, key: str) -> list[str]:

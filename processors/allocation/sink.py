@@ -1,4 +1,5 @@
-"""Where assignments land in PostgreSQL (migration 0008): the type-2 history ``agent_assignments``.
+"""Where assignments land in PostgreSQL (migration 0008): the type-2 history ``agent_assignments``; and
+the decisions on supervisors' reassignments, ``reassignment_decisions`` (migration 0025).
 
 One row per change of a customer's agent of one type, numbered by ``seq`` (`processors.allocation.logic`).
 A row is current until the next one of its (cif, agent_type) begins: ``valid_to`` is the next row's
@@ -17,13 +18,14 @@ twice after a crash: the intervals are recomputed from the rows, so the result i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 
 import psycopg
 from psycopg import sql
 from quixstreams.sinks import SinkBatch
 
-from processors.allocation.logic import ASSIGNMENTS
+from processors.allocation.logic import ASSIGNMENTS, DECISIONS, Made
 from processors.common.routing import Routed
 from sinks.postgres import PostgresSink, with_index_lookups
 
@@ -53,6 +55,17 @@ class AssignmentOut(Routed):
     def __init__(self, key: str, record: dict, seq: int) -> None:
         super().__init__(ASSIGNMENTS, key, record)
         self.seq = seq
+
+
+def made_outputs(made: Made, on_decision: Callable[[dict], None] | None = None) -> list[Routed]:
+    """The outputs of what a request or reassignment made: its assignment changes, then its decisions
+    (each shown to ``on_decision`` first)."""
+    outputs: list[Routed] = [AssignmentOut(change.cif, change.record, change.seq) for change in made.changes]
+    for decision in made.decisions:
+        if on_decision is not None:
+            on_decision(decision.record)
+        outputs.append(Routed(DECISIONS, decision.override_id, decision.record))
+    return outputs
 
 
 _STAGE = "stage_agent_assignments"
@@ -123,10 +136,55 @@ def write_history(conn: psycopg.Connection, rows: list[tuple]) -> int:
     return len(latest)
 
 
-class AssignmentHistorySink(PostgresSink):
-    """Each checkpoint's assignments into ``agent_assignments``; a database that is down is backpressure."""
+# A decision stands once made, but for KEPT_FOR_STAY, which the one taken as the stay begins replaces.
+_DECISION_COLUMNS = (
+    "override_id",
+    "cif",
+    "team",
+    "agent_type",
+    "agent_id",
+    "outcome",
+    "reason",
+    "business_date",
+)
+_UPSERT_DECISION = """
+INSERT INTO reassignment_decisions AS d
+    (override_id, cif, team, agent_type, agent_id, outcome, reason, business_date)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (override_id) DO UPDATE SET
+    agent_id = EXCLUDED.agent_id, outcome = EXCLUDED.outcome, reason = EXCLUDED.reason,
+    business_date = EXCLUDED.business_date, decided_at = now()
+WHERE d.outcome = 'KEPT_FOR_STAY' AND EXCLUDED.outcome <> 'KEPT_FOR_STAY'
+"""
 
-    tables = TABLE
+
+def decision_row(value: object) -> tuple | None:
+    """The ``reassignment_decisions`` row of an `allocation.decisions` output (None for anything else)."""
+    if not isinstance(value, Routed) or value.topic != DECISIONS:
+        return None
+    return tuple(value[column] for column in _DECISION_COLUMNS)
+
+
+def write_decisions(conn: psycopg.Connection, rows: list[tuple]) -> None:
+    """Write decisions in the order they were taken (one kept for its stay, then the one that replaces it)."""
+    if rows:
+        with conn.transaction(), conn.cursor() as cursor:
+            cursor.executemany(_UPSERT_DECISION, rows)
+
+
+class AssignmentHistorySink(PostgresSink):
+    """Each checkpoint's assignments into ``agent_assignments`` and decisions into ``reassignment_decisions``
+    (few: people make them), in one transaction; a database that is down is backpressure."""
+
+    tables = f"{TABLE}, reassignment_decisions"
 
     def write_batch(self, conn: psycopg.Connection, batch: SinkBatch) -> None:
-        write_history(conn, [row for item in batch if (row := history_row(item.value)) is not None])
+        history, decisions = [], []
+        for item in batch:
+            if (row := history_row(item.value)) is not None:
+                history.append(row)
+            elif (row := decision_row(item.value)) is not None:
+                decisions.append(row)
+        with conn.transaction():
+            write_history(conn, history)
+            write_decisions(conn, decisions)

@@ -59,8 +59,9 @@ SKIPPED = Counter(
 )
 REASSIGNMENTS = Counter(
     "crm_allocation_reassignments_total",
-    "Supervisors' reassignments read by the allocation processor, by outcome: applied, kept for its stay "
-    "(read before the customer's stay began), already so, refused (the pool changed since the API checked).",
+    "Decisions on supervisors' reassignments by the allocation processor, by outcome: applied, "
+    "kept_for_stay (read before the customer's stay began; decided again when it begins), already, refused "
+    "(the pool changed since the API checked), superseded (a later one for the stay replaced it).",
     ["outcome"],
 )
 CONSUMER_LAG = Gauge(

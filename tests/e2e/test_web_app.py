@@ -414,6 +414,10 @@ def test_a_supervisor_moves_a_customer_to_another_agent_and_the_queues_follow(pa
     shot(page, "reassign", at=form)
     form.get_by_role("button", name="Request reassignment").click()
     expect(form.get_by_role("status")).to_contain_text("is now the customer's", timeout=30_000)
+    # what became of the move, for the supervisor: the processor's decision, with the note
+    latest = page.get_by_role("list", name="Recent reassignments").get_by_role("listitem").first
+    expect(latest).to_contain_text("Applied")
+    expect(latest).to_contain_text("Note: speaks the customer's dialect")
     deadline = time.monotonic() + 30
     while cif not in {e["cif"] for e in product.queue(target["agent_id"])} and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -15,8 +15,8 @@ import orjson
 import psycopg
 import pytest
 
-from contracts import AgentAssignment
-from processors.allocation.sink import write_history
+from contracts import AgentAssignment, ReassignmentDecision
+from processors.allocation.sink import write_decisions, write_history
 from processors.common.app import consumer_group, state_path
 from tests.kafka_helpers import read_all
 from tests.services import initialized_namespace
@@ -122,6 +122,15 @@ class Allocation:
                 " WHERE agent_type = 'CALL' AND valid_to IS NULL"
             ).fetchall()
         return {cif: (agent_id, team, reason) for cif, agent_id, team, reason in rows}
+
+    def decisions(self, *override_ids: str) -> dict[str, tuple]:
+        with psycopg.connect(self.settings.database_url) as conn:
+            rows = conn.execute(
+                "SELECT override_id, cif, agent_id, outcome, reason FROM reassignment_decisions"
+                " WHERE override_id = ANY(%s)",
+                (list(override_ids),),
+            ).fetchall()
+        return {row[0]: tuple(row[1:]) for row in rows}
 
     def history(self, cif: str) -> list[tuple]:
         with psycopg.connect(self.settings.database_url) as conn:
@@ -302,6 +311,41 @@ def test_a_supervisor_reassignment_moves_the_customer_and_one_read_early_waits_f
     allocation.send("strategy.assignments", "R4", strategy("R4", team="T3"))
     allocation.settle()
     assert allocation.current()["R4"] == ("RA", "T3", "least loaded fitting agent")
+
+    # what became of each, for the supervisors who asked: on allocation.decisions and in PostgreSQL
+    assert allocation.decisions("o-R1-RB", "o-R3-RB", "o-R4-RB") == {
+        "o-R1-RB": ("R1", "RB", "APPLIED", None),
+        "o-R3-RB": ("R3", "RB", "APPLIED", None),  # kept for its stay, then applied as it began
+        "o-R4-RB": ("R4", "RB", "REFUSED", "full (3 of 3)"),
+    }
+    settings = allocation.settings
+    topic = physical_name("allocation.decisions", settings)
+    published: dict[str, list] = {}  # by key: one key's messages are in order
+    for key, value in read_all(settings.kafka_brokers, topic, 5, timeout=30):
+        decision = ReassignmentDecision.model_validate_json(value)
+        assert (decision.override_id, decision.team, decision.agent_id) == (key.decode(), "T3", "RB")
+        published.setdefault(key.decode(), []).append(decision.outcome)
+    assert published == {
+        "o-R1-RB": ["APPLIED"],
+        "o-R3-RB": ["KEPT_FOR_STAY", "APPLIED"],
+        "o-R4-RB": ["KEPT_FOR_STAY", "REFUSED"],
+    }
+
+
+def test_a_decision_stands_once_made_but_one_kept_for_its_stay_gives_way(allocation):
+    """The sink is at-least-once, and a replayed override can find its customer moved already."""
+    row = ("o-SINK", "S1", "T9", "CALL", "A1")
+    with psycopg.connect(allocation.settings.database_url) as conn:
+        write_decisions(conn, [(*row, "KEPT_FOR_STAY", None, DAY1)])
+        write_decisions(conn, [(*row, "APPLIED", None, DAY2), (*row, "APPLIED", None, DAY2)])
+        write_decisions(conn, [(*row, "ALREADY", None, DAY2), (*row, "KEPT_FOR_STAY", None, DAY2)])
+    assert allocation.decisions("o-SINK") == {"o-SINK": ("S1", "A1", "APPLIED", None)}
+    with psycopg.connect(allocation.settings.database_url) as conn:
+        (day,) = conn.execute(
+            "SELECT business_date FROM reassignment_decisions WHERE override_id = 'o-SINK'"
+        ).fetchone()
+        conn.execute("DELETE FROM reassignment_decisions WHERE override_id = 'o-SINK'")
+    assert day == date(2026, 3, 3)
 
 
 def test_a_bad_reassignment_is_dead_lettered(allocation):

@@ -12,7 +12,8 @@ from psycopg.types.json import Jsonb
 
 from contracts import Reassignment
 from contracts.admin import Role
-from tests.api_client import token
+from processors.allocation.sink import write_decisions
+from tests.api_client import api_client, token
 from tests.kafka_helpers import message_count, read_all
 from topics import physical_name
 
@@ -177,6 +178,105 @@ async def test_a_rebalance_moves_the_newest_customers_where_there_is_room_and_co
     assert (result["stays"], result["team"], result["agent_type"]) == (1, TEAM, "CALL")
     ids = {o.override_id: o for o in published(api_settings)}
     assert ids[result["moves"][0]["override_id"]].note == "A1 is on leave"
+    response = await client.get(
+        f"/api/assignments/requests/{result['moves'][0]['override_id']}", headers=ADMIN
+    )
+    kept = response.json()
+    assert (kept["cif"], kept["agent_id"], kept["note"], kept["outcome"]) == (
+        C2,
+        A5,
+        "A1 is on leave",
+        "PENDING",
+    )
+
+
+async def test_a_move_is_pending_until_allocation_decides_it_and_then_says_what_became_of_it(
+    client, pool, api_settings
+):
+    body = {"cif": C3, "agent_id": A5, "note": "asked for a morning caller"}
+    accepted = (await client.post("/api/assignments", json=body, headers=SUPERVISOR)).json()
+    path = f"/api/assignments/requests/{accepted['override_id']}"
+    response = await client.get(path, headers=SUPERVISOR)
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "override_id": accepted["override_id"],
+        "cif": C3,
+        "team": TEAM,
+        "agent_type": "CALL",
+        "agent_id": A5,
+        "from_agent_id": A2,
+        "episode": 2,
+        "requested_by": "supervisor-user",
+        "requested_at": response.json()["requested_at"],
+        "note": "asked for a morning caller",
+        "outcome": "PENDING",
+        "reason": None,
+        "business_date": None,
+        "decided_at": None,
+    }
+    # the allocation processor's sink writes its decision: A5 filled up in between
+    decision = (accepted["override_id"], C3, TEAM, "CALL", A5, "REFUSED", "full (1 of 1)", "2026-03-02")
+    with psycopg.connect(api_settings.database_url) as conn:
+        write_decisions(conn, [decision])
+    decided = (await client.get(path, headers=ADMIN)).json()
+    assert (decided["outcome"], decided["reason"], decided["business_date"]) == (
+        "REFUSED",
+        "full (1 of 1)",
+        "2026-03-02",
+    )
+    assert decided["decided_at"] is not None
+
+    again = (await client.post("/api/assignments", json={"cif": C3, "agent_id": A5}, headers=ADMIN)).json()
+    response = await client.get("/api/assignments/requests", params={"cif": C3}, headers=SUPERVISOR)
+    assert response.status_code == 200, response.text
+    listed = [(r["override_id"], r["outcome"], r["requested_by"]) for r in response.json()]
+    assert listed == [  # newest first
+        (again["override_id"], "PENDING", "admin-user"),
+        (accepted["override_id"], "REFUSED", "supervisor-user"),
+    ]
+    response = await client.get("/api/assignments/requests", params={"cif": C3, "limit": 1}, headers=ADMIN)
+    assert [r["override_id"] for r in response.json()] == [again["override_id"]]
+
+
+async def test_kafka_down_is_503_with_no_request_kept(client, pool, api_settings):
+    async def listed() -> list[str]:
+        response = await client.get("/api/assignments/requests", params={"cif": C1}, headers=ADMIN)
+        return [r["override_id"] for r in response.json()]
+
+    before = await listed()
+    down = api_settings.model_copy(update={"kafka_brokers": "127.0.0.1:1"})
+    async with api_client(down, delivery_timeout_s=2) as unreachable:
+        response = await unreachable.post("/api/assignments", json={"cif": C1, "agent_id": A5}, headers=ADMIN)
+    assert response.status_code == 503, response.text
+    assert await listed() == before
+    assert (
+        await client.post("/api/assignments", json={"cif": C1, "agent_id": A5}, headers=ADMIN)
+    ).status_code == 202
+    assert len(await listed()) == len(before) + 1
+
+
+async def test_reassignments_are_read_by_supervisors_of_their_team_and_admins_only(client, pool):
+    accepted = (await client.post("/api/assignments", json={"cif": C4, "agent_id": A5}, headers=ADMIN)).json()
+    path = f"/api/assignments/requests/{accepted['override_id']}"
+    elsewhere, agent_token = token(Role.SUPERVISOR, team=OTHER), token(Role.AGENT, A1)
+    response = await client.get(path, headers=elsewhere)
+    assert (response.status_code, response.json()) == (
+        404,
+        {"detail": f"no reassignment '{accepted['override_id']}'"},
+    )
+    response = await client.get("/api/assignments/requests", params={"cif": C4}, headers=elsewhere)
+    assert response.status_code == 404  # another team's customer: as if it did not exist
+    for url in (path, f"/api/assignments/requests?cif={C4}"):
+        assert (await client.get(url, headers=agent_token)).status_code == 403
+    response = await client.get("/api/assignments/requests", params={"cif": "nobody"}, headers=ADMIN)
+    assert (response.status_code, response.json()) == (404, {"detail": "no customer 'nobody'"})
+    response = await client.get("/api/assignments/requests/no-such-move", headers=ADMIN)
+    assert response.status_code == 404
+    for limit in (0, 201):
+        response = await client.get(
+            "/api/assignments/requests", params={"cif": C4, "limit": limit}, headers=ADMIN
+        )
+        assert response.status_code == 422, response.text
 
 
 async def test_only_supervisors_and_admins_move_customers_and_a_team_supervisor_only_in_their_team(

@@ -74,6 +74,7 @@ MATRIX = {
     ("GET", "/api/admin/strategies", None): (403, 403, 200, 200, 200, 403, 401),  # supervisors read
     ("GET", "/api/admin/agents", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", f"/api/assignments/options?cif={CIF}", None): (403, 403, 200, 404, 200, 403, 401),
+    ("GET", f"/api/assignments/requests?cif={CIF}", None): (403, 403, 200, 404, 200, 403, 401),
     ("POST", "/api/assignments/rebalance", lambda: {"agent_id": AGENT, "count": 1}): (
         403,
         403,

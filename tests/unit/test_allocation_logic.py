@@ -13,6 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contracts.reassignments import ReassignmentDecision
+from contracts.reassignments import ReassignmentOutcome as Outcome
 from domain.allocation import Agent, fits
 from processors.allocation import logic
 from tests.fakes import DictState
@@ -26,6 +28,8 @@ class World:
     def __init__(self) -> None:
         self.store: dict = {}
         self.changes: list[logic.Change] = []
+        self.decisions: list[logic.Decision] = []
+        self.overrides = 0  # numbers the reassignments' ids
         self.return_days = logic.RETURN_DAYS
 
     def state_of(self, prefix: str) -> DictState:
@@ -72,7 +76,9 @@ class World:
         """A supervisor's reassignment for the customer's stay ``episode`` (default: the current one)."""
         if episode is None:
             episode = self.customers(team, agent_type)[cif]["episode"]
+        self.overrides += 1
         override = {
+            "override_id": f"o{self.overrides}",
             "cif": cif,
             "team": team,
             "agent_type": agent_type,
@@ -82,16 +88,21 @@ class World:
             "requested_by": by,
             "note": note,
         }
-        changes, self.outcome, why = logic.on_override(self.state_of, team, override)
-        self.changes += changes
-        return [(c.cif, c.record["agent_id"], c.record["reason"]) for c in changes], why
+        made = logic.on_override(self.state_of, team, override)
+        self.changes += made.changes
+        self.decisions += made.decisions
+        decision = made.decisions[0].record
+        self.outcome = decision["outcome"]
+        why = decision["reason"] if decision["outcome"] == Outcome.REFUSED else None
+        return [(c.cif, c.record["agent_id"], c.record["reason"]) for c in made.changes], why
 
     def _apply(self, requests) -> list[tuple[str, str | None, str]]:
         made = []
         for pool, request in requests:
-            changes = logic.on_request(self.state_of, pool, request, self.return_days)
-            self.changes += changes
-            made += [(c.cif, c.record["agent_id"], c.record["reason"]) for c in changes]
+            done = logic.on_request(self.state_of, pool, request, self.return_days)
+            self.changes += done.changes
+            self.decisions += done.decisions
+            made += [(c.cif, c.record["agent_id"], c.record["reason"]) for c in done.changes]
         return made
 
     # what the pools hold
@@ -320,7 +331,7 @@ def test_a_reassignment_moves_the_customer_and_the_freed_room_goes_to_a_waiting_
     world.strategy("C6")  # everyone is full: C6 waits
     assert world.agent_of("C6") is None
     made, refused = world.override("C1", "A2", note="speaks the customer's dialect")
-    assert (refused, made, world.outcome) == ("full (3 of 3)", [], logic.REFUSED)
+    assert (refused, made, world.outcome) == ("full (3 of 3)", [], Outcome.REFUSED)
     world.agent("A2", capacity=4)  # C6 takes the room at once (it was waiting)
     assert world.agent_of("C6") == "A2"
     world.agent("A2", capacity=5)
@@ -350,7 +361,7 @@ def test_a_waiting_customer_can_be_given_an_agent_with_room_and_the_history_says
     assert override == ([("C1", "A3", "reassigned by lead")], None)
     assert world.loads() == {"A3": 1}
     assert world.override("C1", "A3") == ([], None)  # again: already so, nothing changes
-    assert world.outcome == logic.ALREADY
+    assert world.outcome == Outcome.ALREADY
 
 
 @pytest.mark.parametrize(
@@ -391,13 +402,99 @@ def test_a_reassignment_read_before_its_stay_began_is_applied_when_it_begins(wor
     assert live.override("C1", "A2")[1] is None
     # replayed: the override first (kept for stay 2), then the customer's records
     assert world.override("C1", "A2", episode=2) == ([], None)
-    assert world.outcome == logic.KEPT_FOR_STAY
+    assert world.outcome == Outcome.KEPT_FOR_STAY
     assert world.strategy("C1") == [("C1", "A1", "least loaded fitting agent")]  # stay 1: not for it
     world.strategy("C1", delinquent=False)
     assert world.strategy("C1") == [("C1", "A2", "reassigned by sup1")]  # stay 2 begins with it
     assert world.agent_of("C1") == live.agent_of("C1") == "A2"
     assert not [k for (prefix, k) in world.store if prefix == "T1|CALL|pins"]
     assert world.store[("T1|CALL|pool", "counters")].get("pins") is None
+
+
+def decided(world) -> list[tuple]:
+    """The decisions taken so far: (override_id, agent_id, outcome, reason)."""
+    return [
+        (d.override_id, d.record["agent_id"], d.record["outcome"], d.record["reason"])
+        for d in world.decisions
+    ]
+
+
+def test_every_reassignment_read_is_decided_with_the_pool_and_date_it_was_decided_in(world):
+    world.agent("A1", capacity=1), world.agent("A2", capacity=1), world.agent("A3", capacity=1)
+    world.strategy("C1"), world.strategy("C2")  # A1, A2
+    world.override("C1", "A3")  # applied
+    world.override("C1", "A3")  # already so
+    world.override("C2", "A3")  # A3 is full now
+    world.override("C2", "A9")
+    assert decided(world) == [
+        ("o1", "A3", Outcome.APPLIED, None),
+        ("o2", "A3", Outcome.ALREADY, None),
+        ("o3", "A3", Outcome.REFUSED, "full (1 of 1)"),
+        ("o4", "A9", Outcome.REFUSED, "not in the pool"),
+    ]
+    assert world.decisions[0].record == {
+        "override_id": "o1",
+        "cif": "C1",
+        "team": "T1",
+        "agent_type": "CALL",
+        "agent_id": "A3",
+        "outcome": "APPLIED",
+        "reason": None,
+        "business_date": DATE,
+    }
+    for decision in world.decisions:  # each is a valid allocation.decisions record
+        ReassignmentDecision.model_validate(decision.record)
+
+
+def test_one_kept_for_its_stay_is_decided_again_when_the_stay_begins(world):
+    world.agent("A1", capacity=5), world.agent("A2", capacity=1), world.agent("A3", capacity=5)
+    world.override("C1", "A2", episode=1)  # read before C1's first stay began
+    world.override("C2", "A2", episode=1)
+    assert decided(world) == [
+        ("o1", "A2", Outcome.KEPT_FOR_STAY, None),
+        ("o2", "A2", Outcome.KEPT_FOR_STAY, None),
+    ]
+    world.strategy("C1")  # A2 takes C1, as asked
+    world.strategy("C2")  # A2 is full by then: C2 goes to the least loaded, and the supervisor learns why
+    assert (world.agent_of("C1"), world.agent_of("C2")) == ("A2", "A1")
+    assert decided(world)[2:] == [
+        ("o1", "A2", Outcome.APPLIED, None),
+        ("o2", "A2", Outcome.REFUSED, "full (1 of 1)"),
+    ]
+
+
+def test_a_later_reassignment_for_the_same_stay_supersedes_the_one_kept(world):
+    world.agent("A1", capacity=5), world.agent("A2", capacity=5), world.agent("A3", capacity=5)
+    world.override("C1", "A2", episode=1)
+    world.override("C1", "A3", episode=1)
+    world.override("C1", "A1", episode=2)  # for a later stay: replaces it too (the newest one wins)
+    world.override("C1", "A2", episode=1)  # for an earlier stay than the one kept: refused
+    assert decided(world) == [
+        ("o1", "A2", Outcome.KEPT_FOR_STAY, None),
+        ("o2", "A3", Outcome.KEPT_FOR_STAY, None),
+        ("o1", "A2", Outcome.SUPERSEDED, "a later reassignment to A3 replaced it"),
+        ("o3", "A1", Outcome.KEPT_FOR_STAY, None),
+        ("o2", "A3", Outcome.SUPERSEDED, "a later reassignment to A1 replaced it"),
+        ("o4", "A2", Outcome.REFUSED, "one for the customer's later stay 2 is kept"),
+    ]
+    world.strategy("C1")  # stay 1 begins: o3 is for stay 2, kept
+    world.strategy("C1", delinquent=False), world.strategy("C1")  # stay 2 begins with A1
+    assert world.agent_of("C1") == "A1"
+    assert decided(world)[-1] == ("o3", "A1", Outcome.APPLIED, None)
+
+
+def test_one_kept_for_a_stay_that_never_began_in_the_pool_is_refused_when_a_later_one_begins(world):
+    world.agent("A1", capacity=5), world.agent("A2", capacity=5)
+    world.override("C1", "A2", episode=1)  # stay 1 was in another team (as the override did not know)
+    world.strategy("C1", campaigns=(("CAMP2", "T2", "CALL"),))
+    world.strategy("C1", campaigns=(("CAMP1", "T1", "CALL"),))  # stay 2, in T1
+    assert world.agent_of("C1") == "A1"
+    assert decided(world)[-1] == (
+        "o1",
+        "A2",
+        Outcome.REFUSED,
+        "the customer's stay 1 in team T1 never began (stay 2 did)",
+    )
 
 
 def test_an_unknown_request_is_a_domain_error(world):
@@ -477,7 +574,7 @@ def test_allocation_invariants_hold_after_every_event(sequence):
             (t, ty): {c: v["agent"] for c, v in world.customers(t, ty).items()} for t in TEAMS for ty in TYPES
         }
         rosters_before = {(t, ty): world.roster(t, ty) for t in TEAMS for ty in TYPES}
-        made = len(world.changes)
+        made, decided_before = len(world.changes), len(world.decisions)
         play(world, event, step)
         if event[0] == "customer":
             _, cif, chosen, delinquent, *_ = event
@@ -497,6 +594,32 @@ def test_allocation_invariants_hold_after_every_event(sequence):
                     event,
                 )
         check_history(world, made)
+        check_decisions(world, event, world.decisions[decided_before:])
+    check_standing_decisions(world)
+
+
+def check_decisions(world: World, event, new: list[logic.Decision]) -> None:
+    if event[0] == "override":  # a reassignment is decided at once, first of what it decides
+        assert new and new[0].override_id == f"o{world.overrides}"
+    for decision in new:
+        record = decision.record
+        if record["outcome"] == Outcome.APPLIED:  # applied: the customer is with that agent now
+            held = world.customers(record["team"], record["agent_type"])[record["cif"]]
+            assert held["agent"] == record["agent_id"]
+
+
+def check_standing_decisions(world: World) -> None:
+    """As the sink keeps them (a decision stands, but KEPT_FOR_STAY gives way): one kept still is a pin."""
+    standing: dict[str, dict] = {}
+    for decision in world.decisions:
+        old = standing.get(decision.override_id)
+        if old is None or (old["outcome"] == Outcome.KEPT_FOR_STAY != decision.record["outcome"]):
+            standing[decision.override_id] = decision.record
+    assert set(standing) == {f"o{n}" for n in range(1, world.overrides + 1)}  # every one is decided
+    for override_id, record in standing.items():
+        if record["outcome"] == Outcome.KEPT_FOR_STAY:
+            pin = world.store.get((f"{record['team']}|{record['agent_type']}|pins", record["cif"]))
+            assert pin is not None and pin[3] == override_id
 
 
 def check_pool(world: World, team: str, agent_type: str, wanted: dict) -> None:

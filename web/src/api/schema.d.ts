@@ -411,6 +411,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/assignments/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reassignment Requests
+         * @description The customer's reassignments (a team supervisor's team's only), newest first, each with what the
+         *     allocation processor made of it: `PENDING` until it reads it, then `APPLIED`, `KEPT_FOR_STAY` (read before
+         *     the customer's stay began; decided again when it begins), `ALREADY`, `REFUSED` (the pool changed since the
+         *     move was checked; `reason` says why) or `SUPERSEDED`.
+         */
+        get: operations["reassignment_requests_api_assignments_requests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assignments/requests/{override_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reassignment Request
+         * @description One reassignment and what became of it (404 for one of another team, to a team supervisor).
+         */
+        get: operations["reassignment_request_api_assignments_requests__override_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/me": {
         parameters: {
             query?: never;
@@ -2314,6 +2357,47 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /**
+         * ReassignmentOutcome
+         * @description What became of a reassignment, as the allocation processor decided it.
+         * @enum {string}
+         */
+        ReassignmentOutcome: "PENDING" | "APPLIED" | "KEPT_FOR_STAY" | "ALREADY" | "REFUSED" | "SUPERSEDED";
+        /**
+         * ReassignmentStatus
+         * @description ``GET /api/assignments/requests``: a reassignment as asked, and what became of it.
+         */
+        ReassignmentStatus: {
+            /** Agent Id */
+            agent_id: string;
+            agent_type: components["schemas"]["AgentType"];
+            /** Business Date */
+            business_date: string | null;
+            /** Cif */
+            cif: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Episode */
+            episode: number;
+            /** From Agent Id */
+            from_agent_id: string | null;
+            /** Note */
+            note: string | null;
+            outcome: components["schemas"]["ReassignmentOutcome"];
+            /** Override Id */
+            override_id: string;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /** Requested By */
+            requested_by: string;
+            /** Team */
+            team: string;
+        };
         /** RebalanceAccepted */
         RebalanceAccepted: {
             /** Agent Id */
@@ -4213,6 +4297,125 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    reassignment_requests_api_assignments_requests_get: {
+        parameters: {
+            query: {
+                /** @description the customer */
+                cif: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReassignmentStatus"][];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (the same answer, so existence does not leak) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reassignment_request_api_assignments_requests__override_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the `override_id` the move was accepted with */
+                override_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReassignmentStatus"];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (the same answer, so existence does not leak) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };

@@ -42,5 +42,7 @@ export type AssignmentOptions = Schemas["AssignmentOptions"];
 export type AgentChoice = Schemas["AgentChoice"];
 export type ReassignmentCreate = Schemas["ReassignmentCreate"];
 export type ReassignmentAccepted = Schemas["ReassignmentAccepted"];
+export type ReassignmentStatus = Schemas["ReassignmentStatus"];
+export type ReassignmentOutcome = ReassignmentStatus["outcome"];
 export type RebalanceCreate = Schemas["RebalanceCreate"];
 export type RebalanceAccepted = Schemas["RebalanceAccepted"];

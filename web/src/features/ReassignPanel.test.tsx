@@ -2,7 +2,14 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test, vi } from "vitest";
 
-import type { AgentChoice, AssignmentOptions, CustomerView } from "../api/types";
+import type {
+  AgentChoice,
+  AssignmentOptions,
+  CustomerView,
+  ReassignmentOutcome,
+  ReassignmentStatus,
+} from "../api/types";
+import { formatDateTime } from "../lib/format";
 import CustomerPage from "../pages/CustomerPage";
 import { DICTIONARIES, VIEW } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs, type Handler } from "../test/render";
@@ -49,80 +56,286 @@ const ACCEPTED = {
   requested_at: "2026-03-20T09:00:00Z",
 };
 
+const status = (
+  outcome: ReassignmentOutcome,
+  reason: string | null = null,
+  more: Partial<ReassignmentStatus> = {},
+): ReassignmentStatus => ({
+  override_id: "O-1",
+  cif: "C1",
+  team: "North",
+  agent_type: "CALL",
+  agent_id: "A-3",
+  from_agent_id: "A-1",
+  episode: 1,
+  requested_by: "supervisor-1",
+  requested_at: "2026-03-20T09:00:00Z",
+  note: null,
+  outcome,
+  reason,
+  business_date: outcome === "PENDING" ? null : "2026-03-20",
+  decided_at: outcome === "PENDING" ? null : "2026-03-20T09:00:03Z",
+  ...more,
+});
+
+/** The customer page's API; the move's status is PENDING and there is no reassignment before it, unless told. */
 function customerApi(
   options: () => AssignmentOptions[],
   reassign: Handler = () => ({ status: 202, body: ACCEPTED }),
+  more: Record<string, Handler> = {},
 ) {
   return fakeApi({
     "GET /api/customers/C1": () => ({ body: VIEW }),
     "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
     "GET /api/assignments/options": () => ({ body: options() }),
     "POST /api/assignments": reassign,
+    "GET /api/assignments/requests/O-1": () => ({ body: status("PENDING") }),
+    "GET /api/assignments/requests": () => ({ body: [] }),
+    ...more,
   });
 }
 
-async function openReassign() {
+const reads = (calls: { method: string; url: URL }[], path: string) =>
+  calls.filter((call) => call.method === "GET" && call.url.pathname === path).length;
+
+/** userEvent itself, or one set up to advance fake timers. */
+type User = Pick<ReturnType<typeof userEvent.setup>, "click" | "type">;
+
+/** Open the panel, pick Chi (A-3) and request the move; the call agent's form. */
+async function requestChi(user: User = userEvent) {
+  const form = await openReassign(user);
+  await user.click(within(form).getByRole("radio", { name: "Chi (A-3)" }));
+  await user.click(within(form).getByRole("button", { name: "Request reassignment" }));
+  return form;
+}
+
+async function openReassign(user: User = userEvent) {
   renderAt("/customers/C1", "/customers/:cif", <CustomerPage />);
-  await userEvent.click(await screen.findByRole("button", { name: "Reassign" }));
+  await user.click(await screen.findByRole("button", { name: "Reassign" }));
   return await screen.findByRole("form", { name: "Reassign the call agent" });
 }
 
-test("a supervisor picks an agent of the pool and requests the move, with a note", async () => {
-  signedInAs("supervisor", null, "North");
-  let moved = false;
-  const calls = customerApi(() => [pool(moved ? "A-3" : "A-1")]);
-  const form = await openReassign();
-  expect(within(form).getByText(/Now: An \(A-1\)/)).toBeInTheDocument();
-  const submit = within(form).getByRole("button", { name: "Request reassignment" });
-  expect(submit).toBeDisabled();
-  await userEvent.click(within(form).getByRole("radio", { name: "Chi (A-3)" }));
-  await userEvent.type(within(form).getByLabelText("Note (optional)"), "  covering for An  ");
-  await userEvent.click(submit);
+/** Run with fake timers that also advance on their own (Testing Library's waits still work). */
+async function withFakeTimers(run: (user: User) => Promise<void>) {
+  vi.useFakeTimers({ shouldAdvanceTime: true });
+  try {
+    await run(userEvent.setup({ advanceTimers: vi.advanceTimersByTime }));
+  } finally {
+    vi.useRealTimers();
+  }
+}
 
-  const posted = calls.filter((call) => call.method === "POST");
-  expect(posted).toHaveLength(1);
-  expect(posted[0]!.url.pathname).toBe("/api/assignments");
-  expect(posted[0]!.body).toEqual({ cif: "C1", agent_id: "A-3", note: "covering for An" });
-  expect(await within(form).findByRole("status")).toHaveTextContent(
-    "Reassignment to Chi (A-3) requested; the queue updates in a few seconds.",
-  );
-  expect(within(form).getByLabelText("Note (optional)")).toHaveValue("");
+test("a supervisor picks an agent of the pool and requests the move, with a note", () =>
+  withFakeTimers(async (user) => {
+    signedInAs("supervisor", null, "North");
+    let outcome: ReassignmentOutcome = "PENDING";
+    let moved = false;
+    const calls = customerApi(() => [pool(moved ? "A-3" : "A-1")], undefined, {
+      "GET /api/assignments/requests/O-1": () => ({ body: status(outcome) }),
+    });
+    const form = await openReassign(user);
+    expect(within(form).getByText(/Now: An \(A-1\)/)).toBeInTheDocument();
+    const submit = within(form).getByRole("button", { name: "Request reassignment" });
+    expect(submit).toBeDisabled();
+    await user.click(within(form).getByRole("radio", { name: "Chi (A-3)" }));
+    await user.type(within(form).getByLabelText("Note (optional)"), "  covering for An  ");
+    const historyReads = reads(calls, "/api/assignments/requests");
+    await user.click(submit);
 
-  // The processor applies it: the options are read again until they show the new agent, then the customer.
-  const customerReads = () => calls.filter((call) => call.url.pathname === "/api/customers/C1").length;
-  const before = customerReads();
-  moved = true;
-  await waitFor(
-    () =>
+    const posted = calls.filter((call) => call.method === "POST");
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.url.pathname).toBe("/api/assignments");
+    expect(posted[0]!.body).toEqual({ cif: "C1", agent_id: "A-3", note: "covering for An" });
+    expect(await within(form).findByRole("status")).toHaveTextContent(
+      "Reassignment to Chi (A-3) requested; the queue updates in a few seconds.",
+    );
+    expect(within(form).getByLabelText("Note (optional)")).toHaveValue("");
+    // The recent reassignments are read again, to list the new one.
+    await waitFor(() => expect(reads(calls, "/api/assignments/requests")).toBeGreaterThan(historyReads));
+
+    // The move's status is read every second while it is pending.
+    const firstReads = reads(calls, "/api/assignments/requests/O-1");
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(reads(calls, "/api/assignments/requests/O-1")).toBeGreaterThanOrEqual(firstReads + 2);
+    expect(within(form).getByRole("status")).toHaveTextContent("requested");
+
+    // The processor applies it; the options do not show it yet.
+    const customerReads = () => reads(calls, "/api/customers/C1");
+    const before = customerReads();
+    const decidedHistoryReads = reads(calls, "/api/assignments/requests");
+    outcome = "APPLIED";
+    await vi.advanceTimersByTimeAsync(1000);
+    await waitFor(() =>
+      expect(within(form).getByRole("status")).toHaveTextContent(
+        "The move to Chi (A-3) was applied; the page is updating.",
+      ),
+    );
+    // No longer pending: the recent reassignments are read again.
+    await waitFor(() =>
+      expect(reads(calls, "/api/assignments/requests")).toBeGreaterThan(decidedHistoryReads),
+    );
+    expect(customerReads()).toBe(before);
+
+    // The options are read again until they show the new agent, then the customer.
+    moved = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    await waitFor(() =>
       expect(within(form).getByRole("status")).toHaveTextContent(
         "Chi (A-3) is now the customer's call agent.",
       ),
-    { timeout: 3000 },
-  );
-  await waitFor(() => expect(customerReads()).toBeGreaterThan(before));
-});
+    );
+    await waitFor(() => expect(customerReads()).toBeGreaterThan(before));
 
-test("a move that does not show within the wait says so", async () => {
-  vi.useFakeTimers({ shouldAdvanceTime: true });
-  try {
+    // Decided: its status is not read again.
+    const statusReads = reads(calls, "/api/assignments/requests/O-1");
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(reads(calls, "/api/assignments/requests/O-1")).toBe(statusReads);
+  }));
+
+test("a move still pending after the wait says the processors have not read it, and is read less often", () =>
+  withFakeTimers(async (user) => {
     signedInAs("supervisor", null, "North");
-    customerApi(() => [pool("A-1")]); // the processor never applies it
-    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
-    renderAt("/customers/C1", "/customers/:cif", <CustomerPage />);
-    await user.click(await screen.findByRole("button", { name: "Reassign" }));
-    const form = await screen.findByRole("form", { name: "Reassign the call agent" });
-    await user.click(within(form).getByRole("radio", { name: "Chi (A-3)" }));
-    await user.click(within(form).getByRole("button", { name: "Request reassignment" }));
+    const calls = customerApi(() => [pool("A-1")]); // the processor never reads it
+    const form = await requestChi(user);
     expect(await within(form).findByRole("status")).toHaveTextContent("requested");
     await vi.advanceTimersByTimeAsync(31_000);
     await waitFor(() =>
       expect(within(form).getByRole("status")).toHaveTextContent(
-        "The move to Chi (A-3) has not shown yet: the processors may be behind, or the agent filled up",
+        "Reassignment to Chi (A-3) requested, but the processors have not read it yet (they may be behind).",
       ),
     );
-  } finally {
-    vi.useRealTimers();
-  }
+    expect(within(form).getByRole("status")).not.toHaveTextContent(/filled up/);
+
+    // Still read, every few seconds now.
+    const before = reads(calls, "/api/assignments/requests/O-1");
+    await vi.advanceTimersByTimeAsync(20_000);
+    const after = reads(calls, "/api/assignments/requests/O-1") - before;
+    expect(after).toBeGreaterThanOrEqual(2);
+    expect(after).toBeLessThanOrEqual(6);
+  }));
+
+test("a move refused by the processor says why, as an alert, and reads the options again once", () =>
+  withFakeTimers(async (user) => {
+    signedInAs("supervisor", null, "North");
+    const calls = customerApi(() => [pool()], undefined, {
+      "GET /api/assignments/requests/O-1": () => ({ body: status("REFUSED", "full (5 of 5)") }),
+    });
+    const optionReads = () => reads(calls, "/api/assignments/options");
+    const form = await openReassign(user);
+    await user.click(within(form).getByRole("radio", { name: "Chi (A-3)" }));
+    const before = optionReads();
+    await user.click(within(form).getByRole("button", { name: "Request reassignment" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent(
+      "The move to Chi (A-3) was refused: full (5 of 5). Nothing moved.",
+    );
+    expect(within(form).queryByRole("status")).not.toBeInTheDocument();
+    await waitFor(() => expect(optionReads()).toBe(before + 1));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(optionReads()).toBe(before + 1);
+  }));
+
+test.each([
+  ["KEPT_FOR_STAY", null, "Chi (A-3) will take the customer when their next stay in the pool begins."],
+  ["ALREADY", null, "Chi (A-3) was the customer's call agent already; nothing moved."],
+  [
+    "SUPERSEDED",
+    "replaced by a later reassignment",
+    "The move to Chi (A-3) was replaced by a later reassignment.",
+  ],
+] as const)("a move decided %s says so", async (outcome, reason, message) => {
+  signedInAs("supervisor", null, "North");
+  customerApi(() => [pool()], undefined, {
+    "GET /api/assignments/requests/O-1": () => ({ body: status(outcome, reason) }),
+  });
+  const form = await requestChi();
+  await waitFor(() => expect(within(form).getByRole("status")).toHaveTextContent(message));
+  expect(within(form).queryByRole("alert")).not.toBeInTheDocument();
+});
+
+test("a status not found yet is taken as pending, and the move's outcome shows once it is there", () =>
+  withFakeTimers(async (user) => {
+    signedInAs("supervisor", null, "North");
+    let found = false;
+    const calls = customerApi(() => [pool()], undefined, {
+      "GET /api/assignments/requests/O-1": () =>
+        found ? { body: status("ALREADY") } : { status: 404, body: { detail: "Not Found" } },
+    });
+    const form = await requestChi(user);
+    expect(await within(form).findByRole("status")).toHaveTextContent(
+      "Reassignment to Chi (A-3) requested; the queue updates in a few seconds.",
+    );
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(reads(calls, "/api/assignments/requests/O-1")).toBeGreaterThan(1);
+    expect(within(form).queryByRole("alert")).not.toBeInTheDocument();
+    found = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    await waitFor(() =>
+      expect(within(form).getByRole("status")).toHaveTextContent("already; nothing moved."),
+    );
+  }));
+
+test("a status not found all through the wait is no longer read, and the form says where to look", () =>
+  withFakeTimers(async (user) => {
+    signedInAs("supervisor", null, "North");
+    const calls = customerApi(() => [pool()], undefined, {
+      "GET /api/assignments/requests/O-1": () => ({ status: 404, body: { detail: "Not Found" } }),
+    });
+    const form = await requestChi(user);
+    await vi.advanceTimersByTimeAsync(31_000);
+    await waitFor(() =>
+      expect(within(form).getByRole("status")).toHaveTextContent(
+        "What became of the move to Chi (A-3) cannot be read now; the recent reassignments show it.",
+      ),
+    );
+    const statusReads = reads(calls, "/api/assignments/requests/O-1");
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(reads(calls, "/api/assignments/requests/O-1")).toBe(statusReads);
+  }));
+
+test("the recent reassignments list each move: when, who, from and to, the note, the outcome and why", async () => {
+  signedInAs("supervisor", null, "North");
+  const calls = customerApi(() => [pool()], undefined, {
+    "GET /api/assignments/requests": () => ({
+      body: [
+        status("REFUSED", "full (5 of 5)", {
+          override_id: "O-3",
+          agent_id: "A-4",
+          requested_at: "2026-03-21T10:30:00Z",
+          note: "An is on leave",
+        }),
+        status("KEPT_FOR_STAY", null, { override_id: "O-2", from_agent_id: null, agent_id: "B-9" }),
+        status("APPLIED", null, { override_id: "O-1", agent_type: "FIELD", requested_by: "admin-1" }),
+      ],
+    }),
+  });
+  await openReassign();
+  expect(screen.getByRole("heading", { name: "Recent reassignments" })).toBeInTheDocument();
+  const list = await screen.findByRole("list", { name: "Recent reassignments" });
+  const items = within(list).getAllByRole("listitem");
+  expect(items).toHaveLength(3);
+  expect(items[0]).toHaveTextContent("Refused");
+  expect(items[0]).toHaveTextContent("Call agent: An (A-1) → to Dũng (A-4)");
+  expect(items[0]).toHaveTextContent("full (5 of 5)");
+  expect(items[0]).toHaveTextContent(`${formatDateTime("2026-03-21T10:30:00Z")} by supervisor-1`);
+  expect(items[0]).toHaveTextContent("Note: An is on leave");
+  expect(items[1]).toHaveTextContent("Waiting for stay");
+  expect(items[1]).toHaveTextContent("Call agent: none → to B-9");
+  expect(items[1]).not.toHaveTextContent("Note:");
+  expect(items[2]).toHaveTextContent("Applied");
+  expect(items[2]).toHaveTextContent("Field agent:");
+  expect(items[2]).toHaveTextContent("by admin-1");
+
+  const asked = calls.find((call) => call.url.pathname === "/api/assignments/requests")!;
+  expect(asked.url.searchParams.get("cif")).toBe("C1");
+  expect(asked.url.searchParams.get("limit")).toBe("10");
+});
+
+test("a customer never reassigned says so under the forms", async () => {
+  signedInAs("supervisor", null, "North");
+  customerApi(() => [pool()]);
+  await openReassign();
+  expect(await screen.findByText("No reassignments yet.")).toBeInTheDocument();
+  expect(screen.queryByRole("list", { name: "Recent reassignments" })).not.toBeInTheDocument();
 });
 
 test("agents the customer cannot go to are disabled, with the reason shown", async () => {

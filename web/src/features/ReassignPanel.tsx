@@ -1,26 +1,33 @@
 // Moving a customer to another agent by hand (supervisors and admins): one small form per pool the customer is
 // in (a call agent, a field agent), listing the pool's agents from GET /api/assignments/options, those the
-// customer cannot go to greyed with the reason. The API accepts the move (202) and a stream processor applies
-// it within seconds: the options are read again every second until they show the new agent, and then the
-// customer page is refreshed (a live queue event refreshes both too, under the "customer" key).
+// customer cannot go to greyed with the reason. The API accepts the move (202) and a stream processor decides
+// it within seconds: its status (GET /api/assignments/requests/{id}) is read every second while it is
+// pending, and the form says what became of it (applied, refused and why, ...). Once applied, the options are
+// read again until they show the new agent, and then the customer page is refreshed (a live queue event
+// refreshes them all too, under the "customer" key). Under the forms, the customer's recent reassignments.
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { queryOptions, useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 
 import { ApiError, api } from "../api/client";
-import type { AgentChoice, AssignmentOptions, ReassignmentAccepted, ReassignmentCreate } from "../api/types";
+import type {
+  AssignmentOptions,
+  ReassignmentAccepted,
+  ReassignmentCreate,
+  ReassignmentStatus,
+} from "../api/types";
 import { Field, buttonClass, inputClass, secondaryButtonClass } from "../components/Field";
 import { ErrorState, Loading } from "../components/States";
+import { ReassignmentHistory } from "./ReassignmentHistory";
+import { agentLabel, historyKey, optionsKey, requestKey, statusLine, type Tone } from "./reassignment";
+
+export { agentLabel, optionsKey } from "./reassignment";
 
 const NOTE_MAX = 500;
-/** How long to look again for a requested move to show (the processor takes seconds). */
+/** How long a requested move usually takes to be decided (seconds); then its status is read less often. */
 const AWAIT_MS = 30_000;
-
-/** Under the customer's key, so that what refreshes the customer page refreshes these too. */
-export const optionsKey = (cif: string) => ["customer", cif, "assignment-options"];
-
-export const agentLabel = (agent: Pick<AgentChoice, "agent_id" | "name">) =>
-  agent.name && agent.name !== agent.agent_id ? `${agent.name} (${agent.agent_id})` : agent.agent_id;
+const POLL_MS = 1000;
+const LATE_POLL_MS = 5000;
 
 interface Request {
   accepted: ReassignmentAccepted;
@@ -28,11 +35,32 @@ interface Request {
   until: number;
 }
 
+/** A requested move and its status as last read. */
+interface Tracked {
+  request: Request;
+  status: ReassignmentStatus | undefined;
+  /** When the status was last read. */
+  readAt: number;
+  /** The status was not found (a 404: read before the API's record of it, say). */
+  notFound: boolean;
+}
+
 const poolOf = (pools: AssignmentOptions[] | undefined, agentType: string) =>
   pools?.find((pool) => pool.agent_type === agentType);
 
 const arrived = (pools: AssignmentOptions[] | undefined, request: Request) =>
   poolOf(pools, request.accepted.agent_type)?.agent_id === request.accepted.agent_id;
+
+const isNotFound = (error: unknown) => error instanceof ApiError && error.status === 404;
+
+/** Pending (or not there yet): every second for the usual wait, then every few seconds; decided: no more. */
+function pollEvery(request: Request, status: ReassignmentStatus | undefined, error: unknown): number | false {
+  if (status && status.outcome !== "PENDING") return false;
+  const waiting = Date.now() < request.until;
+  // Not there yet (read before the API's record of it): like pending, but only for the wait.
+  if (!status && isNotFound(error)) return waiting ? POLL_MS : false;
+  return waiting ? POLL_MS : LATE_POLL_MS;
+}
 
 export function ReassignPanel({ cif }: { cif: string }) {
   const [open, setOpen] = useState(false);
@@ -59,67 +87,108 @@ export function ReassignPanel({ cif }: { cif: string }) {
 
 function ReassignOptions({ cif }: { cif: string }) {
   const client = useQueryClient();
-  // The latest move requested per pool (agent type), until it shows or is replaced by another.
+  // The latest move requested per pool (agent type), until it is replaced by another.
   const [requests, setRequests] = useState<Record<string, Request>>({});
+  const requested = Object.values(requests);
+  const tracked: Tracked[] = useQueries({
+    queries: requested.map((request) =>
+      queryOptions({
+        queryKey: requestKey(cif, request.accepted.override_id),
+        queryFn: ({ signal }) =>
+          api<ReassignmentStatus>(
+            `/api/assignments/requests/${encodeURIComponent(request.accepted.override_id)}`,
+            { signal },
+          ),
+        refetchInterval: (query) => pollEvery(request, query.state.data, query.state.error),
+      }),
+    ),
+  }).map((result, n) => ({
+    request: requested[n]!,
+    status: result.data,
+    readAt: Math.max(result.dataUpdatedAt, result.errorUpdatedAt),
+    notFound: isNotFound(result.error),
+  }));
+
   const options = useQuery({
     queryKey: optionsKey(cif),
     queryFn: ({ signal }) => api<AssignmentOptions[]>("/api/assignments/options", { query: { cif }, signal }),
+    // An applied move shows in the options a moment later: look again every second (a while) until it does.
     refetchInterval: (query) =>
-      Object.values(requests).some(
-        (request) => Date.now() < request.until && !arrived(query.state.data, request),
+      tracked.some(
+        ({ request, status, readAt }) =>
+          status?.outcome === "APPLIED" &&
+          Date.now() < readAt + AWAIT_MS &&
+          !arrived(query.state.data, request),
       )
-        ? 1000
+        ? POLL_MS
         : false,
   });
 
-  // Once a move shows in the options, the customer page's assignment is read again (once per move).
+  // Once per decision: the recent reassignments are read again; a refused move means the pool changed (an
+  // agent filled up), an applied one that it did: the options too. Once an applied move shows in the options,
+  // the customer page's assignment is read again.
+  const acted = useRef(new Map<string, string>());
   const refreshed = useRef(new Set<string>());
   useEffect(() => {
-    for (const request of Object.values(requests)) {
+    for (const { request, status } of tracked) {
       const id = request.accepted.override_id;
-      if (refreshed.current.has(id) || !arrived(options.data, request)) continue;
-      refreshed.current.add(id);
-      void client.invalidateQueries({ queryKey: ["customer", cif], exact: true });
+      const outcome = status?.outcome;
+      if (!outcome || outcome === "PENDING") continue;
+      if (acted.current.get(id) !== outcome) {
+        acted.current.set(id, outcome);
+        void client.invalidateQueries({ queryKey: historyKey(cif), exact: true });
+        if (outcome === "REFUSED" || outcome === "APPLIED") {
+          void client.invalidateQueries({ queryKey: optionsKey(cif), exact: true });
+        }
+      }
+      if (outcome === "APPLIED" && !refreshed.current.has(id) && arrived(options.data, request)) {
+        refreshed.current.add(id);
+        void client.invalidateQueries({ queryKey: ["customer", cif], exact: true });
+      }
     }
-  }, [options.data, requests, client, cif]);
+  }, [tracked, options.data, client, cif]);
 
   if (options.isPending) return <Loading label="Loading the agents…" />;
   if (options.isError) return <ErrorState error={options.error} onRetry={() => void options.refetch()} />;
-  if (options.data.length === 0) {
-    return (
-      <p className="text-sm text-slate-600">
-        Not in any campaign that needs an agent: there is no one to reassign the customer to.
-      </p>
-    );
-  }
+  const names = new Map(
+    options.data.flatMap((pool) => pool.agents.map((agent) => [agent.agent_id, agentLabel(agent)] as const)),
+  );
   return (
     <div className="space-y-3">
-      {options.data.map((pool) => (
-        <PoolForm
-          key={pool.agent_type}
-          pool={pool}
-          request={requests[pool.agent_type]}
-          onAccepted={(accepted, label) =>
-            setRequests((current) => ({
-              ...current,
-              [accepted.agent_type]: { accepted, label, until: Date.now() + AWAIT_MS },
-            }))
-          }
-          onConflict={() => void client.invalidateQueries({ queryKey: optionsKey(cif) })}
-        />
-      ))}
+      {options.data.length === 0 ? (
+        <p className="text-sm text-slate-600">
+          Not in any campaign that needs an agent: there is no one to reassign the customer to.
+        </p>
+      ) : (
+        options.data.map((pool) => (
+          <PoolForm
+            key={pool.agent_type}
+            pool={pool}
+            tracked={tracked.find(({ request }) => request.accepted.agent_type === pool.agent_type)}
+            onAccepted={(accepted, label) => {
+              setRequests((current) => ({
+                ...current,
+                [accepted.agent_type]: { accepted, label, until: Date.now() + AWAIT_MS },
+              }));
+              void client.invalidateQueries({ queryKey: historyKey(cif), exact: true });
+            }}
+            onConflict={() => void client.invalidateQueries({ queryKey: optionsKey(cif) })}
+          />
+        ))
+      )}
+      <ReassignmentHistory cif={cif} names={names} />
     </div>
   );
 }
 
 function PoolForm({
   pool,
-  request,
+  tracked,
   onAccepted,
   onConflict,
 }: {
   pool: AssignmentOptions;
-  request: Request | undefined;
+  tracked: Tracked | undefined;
   onAccepted: (accepted: ReassignmentAccepted, label: string) => void;
   onConflict: () => void;
 }) {
@@ -154,15 +223,26 @@ function PoolForm({
     reassign.mutate({ cif: pool.cif, agent_id: chosen.agent_id, ...(trimmed ? { note: trimmed } : {}) });
   }
 
-  const done = request && request.accepted.agent_id === pool.agent_id;
-  // Past the wait without the move showing: the processor is behind, or the agent filled up meanwhile.
+  const request = tracked?.request;
+  // Past the usual wait: the line says the processors have not read the move yet (or it cannot be read).
   const [late, setLate] = useState(false);
   useEffect(() => {
     setLate(false);
-    if (!request || done) return;
+    if (!request) return;
     const timer = window.setTimeout(() => setLate(true), Math.max(0, request.until - Date.now()));
     return () => window.clearTimeout(timer);
-  }, [request, done]);
+  }, [request]);
+  const line =
+    tracked &&
+    statusLine({
+      label: tracked.request.label,
+      type,
+      outcome: tracked.status?.outcome,
+      reason: tracked.status?.reason,
+      shown: tracked.request.accepted.agent_id === pool.agent_id,
+      late,
+      lost: late && !tracked.status && tracked.notFound,
+    });
   return (
     <form
       onSubmit={submit}
@@ -244,19 +324,24 @@ function PoolForm({
           {error.message}
         </p>
       )}
-      {request && !reassign.isPending && !error && (
-        <p role="status" className="rounded bg-emerald-50 p-2 text-sm text-emerald-900">
-          {done
-            ? `${request.label} is now the customer's ${type} agent.`
-            : late
-              ? `The move to ${request.label} has not shown yet: the processors may be behind, or the agent ` +
-                "filled up meanwhile (then nothing moves). The assignment history shows what happened."
-              : `Reassignment to ${request.label} requested; the queue updates in a few seconds.`}
-        </p>
-      )}
+      {line && !reassign.isPending && !error && <RequestLine text={line.text} tone={line.tone} />}
       <button type="submit" className={buttonClass} disabled={!chosen || reassign.isPending}>
         {reassign.isPending ? "Requesting…" : "Request reassignment"}
       </button>
     </form>
+  );
+}
+
+const TONE_CLASSES: Record<Tone, string> = {
+  success: "bg-emerald-50 text-emerald-900",
+  info: "bg-slate-100 text-slate-800",
+  error: "bg-red-50 text-red-800",
+};
+
+function RequestLine({ text, tone }: { text: string; tone: Tone }) {
+  return (
+    <p role={tone === "error" ? "alert" : "status"} className={`rounded p-2 text-sm ${TONE_CLASSES[tone]}`}>
+      {text}
+    </p>
   );
 }
