@@ -107,6 +107,11 @@ def fields_error(problems: Iterable[tuple[str, str]]) -> RequestValidationError:
     )
 
 
+def query_error(parameter: str, message: str) -> RequestValidationError:
+    """A 422 for a query parameter that only the route can judge (e.g. one of two that must come alone)."""
+    return RequestValidationError([{"type": "value_error", "loc": ("query", parameter), "msg": message}])
+
+
 def _json(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 

@@ -22,7 +22,8 @@ _OF_CUSTOMER = f"""{_STATUS}
 WHERE r.cif = %(cif)s AND (%(team)s::text IS NULL OR r.team = %(team)s)
 ORDER BY r.requested_at DESC, r.override_id DESC
 LIMIT %(limit)s"""
-_ONE = f"{_STATUS} WHERE r.override_id = %(override_id)s AND (%(team)s::text IS NULL OR r.team = %(team)s)"
+_BY_ID = f"""{_STATUS}
+WHERE r.override_id = ANY(%(ids)s) AND (%(team)s::text IS NULL OR r.team = %(team)s)"""
 
 
 def record(conn: psycopg.Connection, overrides: list[Reassignment]) -> None:
@@ -43,7 +44,9 @@ def of_customer(conn: psycopg.Connection, cif: str, team: str | None, limit: int
     return [ReassignmentStatus.model_validate(row) for row in rows]
 
 
-def one(conn: psycopg.Connection, override_id: str, team: str | None) -> ReassignmentStatus | None:
+def by_id(conn: psycopg.Connection, override_ids: list[str], team: str | None) -> list[ReassignmentStatus]:
+    """The reassignments asked for that exist (a team's only, when ``team`` is given), in the order asked."""
     with conn.cursor(row_factory=dict_row) as cursor:
-        row = cursor.execute(_ONE, {"override_id": override_id, "team": team}).fetchone()
-    return None if row is None else ReassignmentStatus.model_validate(row)
+        rows = cursor.execute(_BY_ID, {"ids": override_ids, "team": team}).fetchall()
+    found = {row["override_id"]: ReassignmentStatus.model_validate(row) for row in rows}
+    return [found[i] for i in dict.fromkeys(override_ids) if i in found]

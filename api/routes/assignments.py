@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, status
 
 from api.deps import ConnDep, PublisherDep, RequireRole
 from api.documented_errors import NOT_FOUND
+from api.errors import query_error
 from api.exact_json import ExactJsonRoute
 from api.services import reassignments as service
 from contracts.admin import Role
@@ -23,6 +24,7 @@ from contracts.reassignments import (
 
 router = APIRouter(route_class=ExactJsonRoute, prefix="/api/assignments", tags=["assignments"])
 Reassigner = RequireRole(Role.SUPERVISOR, Role.ADMIN)
+MAX_IDS = 200  # reassignments read at once by id (a rebalance's moves, a page at a time)
 _REFUSED = {409: {"description": "the move is not possible: `detail` says why (nothing was published)"}}
 _FAILURES = {503: {"description": "Kafka did not confirm; nothing was published"}}
 
@@ -69,14 +71,21 @@ def rebalance(
 def reassignment_requests(
     user: Reassigner,
     conn: ConnDep,
-    cif: Identifier = Query(description="the customer"),
-    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    cif: Annotated[Identifier | None, Query(description="the customer")] = None,
+    override_id: Annotated[
+        list[Identifier],
+        Query(max_length=MAX_IDS, description="instead of `cif`: these reassignments (e.g. a rebalance's)"),
+    ] = [],  # noqa: B006 (FastAPI copies a query's default)
+    limit: Annotated[int, Query(ge=1, le=200, description="with `cif`: how many")] = 20,
 ) -> list[ReassignmentStatus]:
-    """The customer's reassignments (a team supervisor's team's only), newest first, each with what the
-    allocation processor made of it: `PENDING` until it reads it, then `APPLIED`, `KEPT_FOR_STAY` (read before
-    the customer's stay began; decided again when it begins), `ALREADY`, `REFUSED` (the pool changed since the
-    move was checked; `reason` says why) or `SUPERSEDED`."""
-    return service.requests(conn, user, cif, limit)
+    """The customer's reassignments, newest first, or those named by `override_id` (repeated, up to 200; in
+    that order, unknown ones left out); give one of the two. A team supervisor sees their team's only. Each
+    comes with what the allocation processor made of it: `PENDING` until it reads it, then `APPLIED`,
+    `KEPT_FOR_STAY` (read before the customer's stay began; decided again when it begins), `ALREADY`,
+    `REFUSED` (the pool changed since the move was checked; `reason` says why) or `SUPERSEDED`."""
+    if (cif is None) == (not override_id):
+        raise query_error("cif", "give cif or override_id (one of the two)")
+    return service.requests(conn, user, cif, override_id, limit)
 
 
 @router.get("/requests/{override_id}", response_model=ReassignmentStatus, responses=NOT_FOUND)

@@ -116,18 +116,23 @@ def rebalance(
     )
 
 
-def requests(conn: psycopg.Connection, user: Principal, cif: str, limit: int) -> list[ReassignmentStatus]:
-    """The customer's reassignments (their team's, for a team supervisor), newest first, each with what the
-    allocation processor made of it."""
+def requests(
+    conn: psycopg.Connection, user: Principal, cif: str | None, override_ids: list[str], limit: int
+) -> list[ReassignmentStatus]:
+    """The customer's reassignments, newest first, or those named (in that order; unknown ones left out),
+    each with what the allocation processor made of it; a team supervisor's team's only."""
+    team = scope_of(user).team
+    if cif is None:
+        return reassignment_requests.by_id(conn, override_ids, team)
     require_customer(conn, user, cif)
-    return reassignment_requests.of_customer(conn, cif, scope_of(user).team, limit)
+    return reassignment_requests.of_customer(conn, cif, team, limit)
 
 
 def request(conn: psycopg.Connection, user: Principal, override_id: str) -> ReassignmentStatus:
-    found = reassignment_requests.one(conn, override_id, scope_of(user).team)
-    if found is None:  # as for one of another team: a team supervisor does not learn of other teams' moves
+    found = reassignment_requests.by_id(conn, [override_id], scope_of(user).team)
+    if not found:  # as for one of another team: a team supervisor does not learn of other teams' moves
         raise NotFound(f"no reassignment {override_id!r}")
-    return found
+    return found[0]
 
 
 def _agent(conn: psycopg.Connection, user: Principal, agent_id: str) -> AgentConfig:

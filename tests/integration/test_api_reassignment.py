@@ -238,6 +238,34 @@ async def test_a_move_is_pending_until_allocation_decides_it_and_then_says_what_
     assert [r["override_id"] for r in response.json()] == [again["override_id"]]
 
 
+async def test_a_rebalances_moves_are_read_at_once_by_their_ids_in_the_order_asked(
+    client, pool, api_settings
+):
+    first = (await client.post("/api/assignments", json={"cif": C4, "agent_id": A5}, headers=ADMIN)).json()
+    second = (await client.post("/api/assignments", json={"cif": C3, "agent_id": A5}, headers=ADMIN)).json()
+    ids = [second["override_id"], "no-such-move", first["override_id"]]
+    response = await client.get("/api/assignments/requests", params={"override_id": ids}, headers=SUPERVISOR)
+    assert response.status_code == 200, response.text
+    assert [(r["override_id"], r["cif"], r["outcome"]) for r in response.json()] == [
+        (second["override_id"], C3, "PENDING"),
+        (first["override_id"], C4, "PENDING"),
+    ]
+    elsewhere = token(Role.SUPERVISOR, team=OTHER)
+    response = await client.get("/api/assignments/requests", params={"override_id": ids}, headers=elsewhere)
+    assert response.json() == []  # another team's moves: as if there were none
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"cif": C1, "override_id": "x"}, {"override_id": [f"o{n}" for n in range(201)]}],
+    ids=["neither", "both", "too many ids"],
+)
+async def test_reassignments_are_read_by_customer_or_by_id_one_way_at_a_time(client, pool, params):
+    response = await client.get("/api/assignments/requests", params=params, headers=ADMIN)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][0] == "query"
+
+
 async def test_kafka_down_is_503_with_no_request_kept(client, pool, api_settings):
     async def listed() -> list[str]:
         response = await client.get("/api/assignments/requests", params={"cif": C1}, headers=ADMIN)

@@ -420,10 +420,11 @@ export interface paths {
         };
         /**
          * Reassignment Requests
-         * @description The customer's reassignments (a team supervisor's team's only), newest first, each with what the
-         *     allocation processor made of it: `PENDING` until it reads it, then `APPLIED`, `KEPT_FOR_STAY` (read before
-         *     the customer's stay began; decided again when it begins), `ALREADY`, `REFUSED` (the pool changed since the
-         *     move was checked; `reason` says why) or `SUPERSEDED`.
+         * @description The customer's reassignments, newest first, or those named by `override_id` (repeated, up to 200; in
+         *     that order, unknown ones left out); give one of the two. A team supervisor sees their team's only. Each
+         *     comes with what the allocation processor made of it: `PENDING` until it reads it, then `APPLIED`,
+         *     `KEPT_FOR_STAY` (read before the customer's stay began; decided again when it begins), `ALREADY`,
+         *     `REFUSED` (the pool changed since the move was checked; `reason` says why) or `SUPERSEDED`.
          */
         get: operations["reassignment_requests_api_assignments_requests_get"];
         put?: never;
@@ -4302,9 +4303,12 @@ export interface operations {
     };
     reassignment_requests_api_assignments_requests_get: {
         parameters: {
-            query: {
+            query?: {
                 /** @description the customer */
-                cif: string;
+                cif?: string | null;
+                /** @description instead of `cif`: these reassignments (e.g. a rebalance's) */
+                override_id?: string[];
+                /** @description with `cif`: how many */
                 limit?: number;
             };
             header?: never;
