@@ -1,9 +1,10 @@
 """The contact data agents add (domain.md: "contact data ... that agents add are the CRM's own and editable"):
-a phone number or email address learned on a call or a visit, beside the bank's read-only ones.
+a phone number, email address or postal address learned on a call or a visit, beside the bank's read-only
+ones.
 
 One list per customer, saved whole as the next version (``GET``/``PUT /api/contacts/{cif}``, ``crm_contacts``
 in the 360 view) and published to ``crm.contacts`` (key cif), from which the strategy processor's contact
-rules select them like the customer's own phones and emails.
+rules select phones and emails like the customer's own (addresses are for the field agents who read them).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from pydantic import Field, field_validator
 
 from contracts.admin import Username
 from contracts.common import Contract, EmailType, Identifier, PhoneType, Timestamp
-from contracts.customers import EmailAddress, PhoneNumber
+from contracts.customers import EmailAddress, PhoneNumber, Place
 from domain.contacts import contact_key
 
 Note = Annotated[str, Field(max_length=200)]
-MAX_EACH = 10  # phones, and emails: a handful learned by hand, not a second customer record
+MAX_EACH = 10  # phones, emails and addresses: a handful learned by hand, not a second customer record
 
 
 class CrmPhone(Contract):
@@ -36,19 +37,36 @@ class CrmEmail(Contract):
     note: Note = ""
 
 
+class CrmAddress(Place):
+    is_verified: bool = False  # visited, or confirmed with the customer
+    note: Note = ""  # e.g. "the shop, weekdays; ask for Mrs Lan"
+
+
 class _ContactLists(Contract):
     phones: Annotated[list[CrmPhone], Field(max_length=MAX_EACH)] = []
     emails: Annotated[list[CrmEmail], Field(max_length=MAX_EACH)] = []
+    addresses: Annotated[list[CrmAddress], Field(max_length=MAX_EACH)] = []
 
-    @field_validator("phones", "emails")
+    @field_validator("phones", "emails", "addresses")
     @classmethod
     def _each_once(cls, contacts: list) -> list:
-        values = [c.number if isinstance(c, CrmPhone) else c.address for c in contacts]
-        keys = [contact_key(v) for v in values]  # "+84 90 1" is "+84901", as the contact rules match them
+        values = [contact_value(c) for c in contacts]
+        # "+84 90 1" is "+84901", as the contact rules match them; addresses case and spacing aside
+        keys = [
+            c.key() if isinstance(c, CrmAddress) else contact_key(v)
+            for c, v in zip(contacts, values, strict=True)
+        ]
         repeated = next((v for i, v in enumerate(values) if keys[i] in keys[:i]), None)
         if repeated is not None:
             raise ValueError(f"{repeated} is listed twice")
         return contacts
+
+
+def contact_value(contact: CrmPhone | CrmEmail | CrmAddress) -> str:
+    """The number, email address or address (on one line) of a contact, as messages and the audit name it."""
+    if isinstance(contact, CrmPhone):
+        return contact.number
+    return contact.address if isinstance(contact, CrmEmail) else contact.one_line()
 
 
 class CrmContactsUpdate(_ContactLists):

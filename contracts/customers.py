@@ -58,7 +58,9 @@ class Email(Contract):
     is_verified: bool = False
 
 
-class Address(Contract):
+class Place(Contract):
+    """Where an address is: the bank's (`Address`) and those agents add (`CrmAddress`)."""
+
     type: AddressType
     line1: ShortText
     line2: ShortText | None = None
@@ -66,6 +68,19 @@ class Address(Contract):
     province: ShortText | None = None
     postal_code: Annotated[str, Field(max_length=16)] | None = None
     country: CountryCode
+
+    def one_line(self) -> str:
+        """The address on one line, e.g. ``12 Ly Thuong Kiet, Hoan Kiem, Hanoi 100000, VN``."""
+        city = " ".join(filter(None, (self.city, self.postal_code)))
+        return ", ".join(filter(None, (self.line1, self.line2, self.province, city, self.country)))
+
+    def key(self) -> str:
+        """How repeats are matched: every part, case and spacing aside."""
+        parts = (self.line1, self.line2, self.city, self.province, self.postal_code, self.country)
+        return "|".join(" ".join((part or "").casefold().split()) for part in parts)
+
+
+class Address(Place):
     is_primary: bool = False
     is_verified: bool = False
 

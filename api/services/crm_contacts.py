@@ -14,7 +14,7 @@ from api.queries import audit
 from api.queries import crm_contacts as queries
 from api.security import Principal
 from api.visibility import require_customer
-from contracts.crm_contacts import CrmContacts, CrmContactsUpdate, CrmContactsView
+from contracts.crm_contacts import CrmAddress, CrmContacts, CrmContactsUpdate, CrmContactsView
 from infra.locks import hold_until_commit
 
 TOPIC = "crm.contacts"
@@ -25,12 +25,18 @@ def read(conn: psycopg.Connection, user: Principal, cif: str) -> CrmContactsView
     return CrmContactsView.model_validate(queries.read(conn, cif))
 
 
+def _named(kind: str, contacts: list[dict]) -> dict[str, dict]:
+    """Each contact (JSON form) by how the audit names it: a number, an email, an address on one line."""
+    if kind == "addresses":
+        return {CrmAddress.model_validate(c).one_line(): c for c in contacts}
+    return {c["number" if kind == "phones" else "address"]: c for c in contacts}
+
+
 def _changes(before: dict, after: dict) -> dict:
     """What the audit line says: the numbers and addresses added and removed, and those edited."""
     changes = {}
-    for kind, key in (("phones", "number"), ("emails", "address")):
-        old = {c[key]: c for c in before[kind]}
-        new = {c[key]: c for c in after[kind]}
+    for kind in queries.LISTS:
+        old, new = _named(kind, before[kind]), _named(kind, after[kind])
         for what, values in (
             ("added", [v for v in new if v not in old]),
             ("removed", [v for v in old if v not in new]),
@@ -44,7 +50,7 @@ def _changes(before: dict, after: dict) -> dict:
 def save(
     conn: psycopg.Connection, publisher: Publisher, user: Principal, cif: str, body: CrmContactsUpdate
 ) -> CrmContactsView:
-    lists = body.model_dump(mode="json", include={"phones", "emails"})
+    lists = body.model_dump(mode="json", include=set(queries.LISTS))
     with conn.transaction():
         require_customer(conn, user, cif)
         # saves of one customer's list run one after the other (also the first, with no row to lock yet),
@@ -63,9 +69,7 @@ def save(
         saved = CrmContacts(
             cif=cif, version=version + 1, updated_at=datetime.now(UTC), updated_by=user.username, **lists
         )
-        queries.save(
-            conn, cif, lists["phones"], lists["emails"], saved.version, saved.updated_at, user.username
-        )
+        queries.save(conn, cif, lists, saved.version, saved.updated_at, user.username)
         audit.record(
             conn, user.username, "contacts.update", f"customer:{cif}", {"version": saved.version, **changes}
         )

@@ -44,6 +44,17 @@ def published(settings, cif: str) -> list[CrmContacts]:
 
 PHONE = {"type": "MOBILE", "number": "+84 91 555 0001", "is_verified": True, "note": "his new mobile"}
 EMAIL = {"type": "WORK", "address": "a.nguyen@example.com", "is_verified": False, "note": ""}
+ADDRESS = {
+    "type": "WORK",
+    "line1": "12 Ly Thuong Kiet",
+    "line2": None,
+    "city": "Hanoi",
+    "province": "Hoan Kiem",
+    "postal_code": "100000",
+    "country": "VN",
+    "is_verified": True,
+    "note": "the shop, weekdays",
+}
 
 
 async def test_the_agent_saves_contacts_as_versions_published_and_in_the_360_view(
@@ -53,7 +64,14 @@ async def test_the_agent_saves_contacts_as_versions_published_and_in_the_360_vie
     agent = token(Role.AGENT, world.agent)
     empty = await client.get(path(cif), headers=agent)
     assert empty.status_code == 200, empty.text
-    assert empty.json() == {"phones": [], "emails": [], "version": 0, "updated_at": None, "updated_by": None}
+    assert empty.json() == {
+        "phones": [],
+        "emails": [],
+        "addresses": [],
+        "version": 0,
+        "updated_at": None,
+        "updated_by": None,
+    }
     saved = await client.put(
         path(cif), json={"phones": [PHONE], "emails": [EMAIL], "version": 0}, headers=agent
     )
@@ -90,6 +108,41 @@ async def test_the_agent_saves_contacts_as_versions_published_and_in_the_360_vie
             "supervisor-user",
             {"version": 2, "phones_added": ["+84 28 555 0002"], "emails_removed": [EMAIL["address"]]},
         ),
+    ]
+
+
+async def test_addresses_agents_add_are_saved_with_the_list_published_and_audited_by_their_line(
+    client, world, api_settings
+):
+    cif = world.customer("CONTACTSADDR")
+    agent = token(Role.AGENT, world.agent)
+    saved = await client.put(path(cif), json={"addresses": [ADDRESS], "version": 0}, headers=agent)
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["addresses"], saved.json()["version"]) == ([ADDRESS], 1)
+    moved = {**ADDRESS, "line1": "8 Hang Bai", "is_verified": False, "note": "moved in May"}
+    body = {"phones": [PHONE], "addresses": [moved, {**ADDRESS, "note": "the shop, mornings"}], "version": 1}
+    assert (await client.put(path(cif), json=body, headers=agent)).json()["version"] == 2
+    view = (await client.get(f"/api/customers/{cif}", headers=token(Role.ADMIN))).json()
+    assert [a["line1"] for a in view["crm_contacts"]["addresses"]] == ["8 Hang Bai", "12 Ly Thuong Kiet"]
+    messages = published(api_settings, cif)
+    assert [[a.line1 for a in m.addresses] for m in messages] == [
+        ["12 Ly Thuong Kiet"],
+        ["8 Hang Bai", "12 Ly Thuong Kiet"],
+    ]
+    with psycopg.connect(api_settings.database_url) as conn:
+        audited = conn.execute(
+            "SELECT details FROM audit_log WHERE action = 'contacts.update' AND target = %s ORDER BY at",
+            (f"customer:{cif}",),
+        ).fetchall()
+    shop = "12 Ly Thuong Kiet, Hoan Kiem, Hanoi 100000, VN"
+    assert [details for (details,) in audited] == [
+        {"version": 1, "addresses_added": [shop]},
+        {
+            "version": 2,
+            "phones_added": [PHONE["number"]],
+            "addresses_added": ["8 Hang Bai, Hoan Kiem, Hanoi 100000, VN"],
+            "addresses_changed": [shop],
+        },
     ]
 
 
@@ -138,6 +191,22 @@ async def test_a_save_based_on_an_older_version_is_409_and_changes_nothing(clien
             "List should have at most 10 items",
         ),
         ({"version": -1}, ["version"], "Input should be greater than or equal to 0"),
+        (
+            {"addresses": [{**ADDRESS, "country": "Vietnam"}]},
+            ["addresses", 0, "country"],
+            "String should match",
+        ),
+        ({"addresses": [{**ADDRESS, "city": ""}]}, ["addresses", 0, "city"], "String should have at least 1"),
+        (
+            {"addresses": [ADDRESS, {**ADDRESS, "line1": "12  LY THUONG KIET ", "note": "again"}]},
+            ["addresses"],
+            "12  LY THUONG KIET , Hoan Kiem, Hanoi 100000, VN is listed twice",
+        ),
+        (
+            {"addresses": [{**ADDRESS, "line1": f"{n} Hang Bai"} for n in range(11)]},
+            ["addresses"],
+            "List should have at most 10 items",
+        ),
     ],
 )
 async def test_a_bad_list_is_422_at_the_field_and_nothing_is_stored_or_sent(

@@ -1462,11 +1462,68 @@ export interface components {
              */
             phones: components["schemas"]["Phone"][];
         };
+        /** CrmAddress */
+        "CrmAddress-Input": {
+            /** City */
+            city: string;
+            /** Country */
+            country: string;
+            /**
+             * Is Verified
+             * @default false
+             */
+            is_verified?: boolean;
+            /** Line1 */
+            line1: string;
+            /** Line2 */
+            line2?: string | null;
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+            /** Postal Code */
+            postal_code?: string | null;
+            /** Province */
+            province?: string | null;
+            type: components["schemas"]["EmailType"];
+        };
+        /** CrmAddress */
+        "CrmAddress-Output": {
+            /** City */
+            city: string;
+            /** Country */
+            country: string;
+            /**
+             * Is Verified
+             * @default false
+             */
+            is_verified: boolean;
+            /** Line1 */
+            line1: string;
+            /** Line2 */
+            line2: string | null;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Postal Code */
+            postal_code: string | null;
+            /** Province */
+            province: string | null;
+            type: components["schemas"]["EmailType"];
+        };
         /**
          * CrmContactsUpdate
          * @description ``PUT /api/contacts/{cif}``: the contacts as they should be, and the version they are based on.
          */
         CrmContactsUpdate: {
+            /**
+             * Addresses
+             * @default []
+             */
+            addresses?: components["schemas"]["CrmAddress-Input"][];
             /**
              * Emails
              * @default []
@@ -1485,6 +1542,11 @@ export interface components {
          * @description The CRM's contacts of a customer (version 0: none saved yet).
          */
         CrmContactsView: {
+            /**
+             * Addresses
+             * @default []
+             */
+            addresses: components["schemas"]["CrmAddress-Output"][];
             /**
              * Emails
              * @default []
