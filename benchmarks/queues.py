@@ -100,7 +100,25 @@ def synthetic_events(customers: int, rnd: random.Random):
                 "strategy_version": 1,
                 "business_date": DAY.isoformat(),
                 "campaigns": [
-                    {"group_id": "G", "campaign_id": "EARLY", "campaign_name": "Early", "reason": "all match"}
+                    {
+                        "group_id": "G",
+                        "campaign_id": "EARLY",
+                        "campaign_name": "Early",
+                        "reason": "all match",
+                        # what the contact rules chose, as the strategy processor writes it (the queue shows
+                        # the first)
+                        "contacts": [
+                            {
+                                "channel": "PHONE",
+                                "value": f"+84 91 {n:07d}",
+                                "type": "MOBILE",
+                                "source": "CUSTOMER",
+                                "rule": 0,
+                                "is_primary": True,
+                                "is_verified": True,
+                            }
+                        ],
+                    }
                 ],
             },
         )

@@ -73,6 +73,16 @@ class CustomerDelinquency(Contract):
     outstanding_total: MoneyOut
 
 
+class QueueContact(Contract):
+    """The contact the customer's campaign chose first (its contact rules): what to dial or write to."""
+
+    channel: Literal["PHONE", "EMAIL"]
+    value: str
+    type: str  # MOBILE, HOME, WORK, …
+    name: str | None = None  # a reference person's (a guarantor, a relative), when the rule chose theirs
+    relationship: str | None = None
+
+
 class QueueEntry(Contract):
     cif: str
     name: str
@@ -86,6 +96,7 @@ class QueueEntry(Contract):
     contactable_now: bool
     blocked_by: str | None = None
     contactable_from: datetime | None = None
+    contact: QueueContact | None = None  # None: the campaign's rules chose none (or no campaign)
 
 
 class ServiceHealth(Contract):

@@ -8,7 +8,8 @@ the customer has nothing overdue any more, lost their agent, or moved to another
 `ContactSnapshot`s (below).
 
 Per cif, ``q`` holds only what an entry needs: ``agents`` {agent_type: [agent_id, campaign_id]},
-``campaigns`` {campaign_id: name}, ``delinquency`` (the latest `delinquency.customers` figures),
+``campaigns`` {campaign_id: name}, ``reach`` {campaign_id: the contact its rules chose first},
+``delinquency`` (the latest `delinquency.customers` figures),
 ``broken`` {action_id: promise date} (the last ``KEEP_BROKEN_DAYS``), ``contacts`` (see
 `processors.queues.contacts`), ``name``, ``timezone``, ``placed`` {agent_id: digest of the entry
 written}, so an unchanged entry is not written again and a moved one is removed from the old queue, and
@@ -98,12 +99,32 @@ def on_assignment(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT
 
 
 def on_strategy(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Change]:
-    """`strategy.assignments`: the names of the customer's campaigns."""
+    """`strategy.assignments`: the names of the customer's campaigns and the contact each chose first."""
 
     def change(q: dict) -> None:
         q["campaigns"] = {c["campaign_id"]: c["campaign_name"] for c in record["campaigns"]}
+        reach = {
+            c["campaign_id"]: first_contact(c["contacts"]) for c in record["campaigns"] if c.get("contacts")
+        }
+        if reach:
+            q["reach"] = reach
+        else:
+            q.pop("reach", None)
 
     return _update(state_of, record["cif"], change, config)
+
+
+def first_contact(chosen: list[dict]) -> dict:
+    """What the queue shows of the contact a campaign's rules chose first (a `SelectedContactOut`): what to
+    dial or write to, and whose it is when a reference's; shaped as `contracts.api.QueueContact` writes."""
+    contact = chosen[0]
+    return {
+        "channel": contact["channel"],
+        "value": contact["value"],
+        "type": contact["type"],
+        "name": contact.get("name"),  # a reference person's
+        "relationship": contact.get("relationship"),
+    }
 
 
 def on_delinquency(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Change]:
@@ -319,13 +340,15 @@ def entries(cif: str, q: dict, as_of: date | None, config: QueueConfig) -> dict[
         "timezone": q.get("timezone"),
         **contacts.compliance_inputs(history),
     }
-    campaigns = q.get("campaigns", {})
+    campaigns, reach = q.get("campaigns", {}), q.get("reach", {})
     result: dict[str, tuple[float, bytes]] = {}
     for agent_type, (agent_id, campaign_id) in sorted(agents.items()):
         if agent_id in result:
             continue  # the same agent as call and field agent: one entry
         campaign = campaigns.get(campaign_id, campaign_id) if campaign_id else None
         entry = {**common, "agent_id": agent_id, "agent_type": agent_type, "campaign": campaign}
+        if campaign_id in reach:  # absent otherwise: entries written before it read the same
+            entry["contact"] = reach[campaign_id]
         result[agent_id] = (score, orjson.dumps(entry, option=orjson.OPT_SORT_KEYS))
     return result
 

@@ -155,10 +155,15 @@ def test_an_agent_records_a_promise_to_pay_and_sees_it_on_the_timeline(page, pro
     rows = page.get_by_test_id("queue-row")
     expect(rows.first).to_be_visible()
     shot(page, "queue")
+    # what to dial: the number the campaign's contact rules chose first, under the customer's name
+    top = product.queue(agent_id)[0]
+    assert top["contact"] is not None and top["contact"]["channel"] == "PHONE", top
+    expect(rows.first).to_contain_text(top["contact"]["value"])
 
     first = rows.first.locator("td").nth(1)
-    name, cif = first.get_by_role("link").inner_text(), first.locator("div").inner_text()
-    first.get_by_role("link").click()
+    # the customer's name, then (when the campaign chose one) the number to dial
+    name, cif = first.get_by_role("link").first.inner_text(), first.locator("div").inner_text()
+    first.get_by_role("link").first.click()
     expect(page).to_have_url(f"{product.url}/customers/{cif}")
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
 
@@ -219,7 +224,7 @@ def test_an_agent_adds_a_phone_and_the_campaign_selects_it(page, product):
     number = f"+84 97 {uuid.uuid4().int % 10**7:07d}"
     page.goto(f"/customers/{cif}")
     card = page.get_by_role("region", name="Contacts added in the CRM")
-    expect(card).to_contain_text("None added yet")
+    expect(card).to_contain_text("No phones, emails or addresses added yet")
     card.get_by_role("button", name="Edit contacts").click()
     form = card.get_by_role("form", name="Edit the contacts")
     form.get_by_role("button", name="Add phone").click()
@@ -231,12 +236,18 @@ def test_an_agent_adds_a_phone_and_the_campaign_selects_it(page, product):
     form.get_by_label("Email 1 address").fill("not an address")
     expect(form.get_by_role("button", name="Save")).to_be_disabled()  # checked as typed
     form.get_by_role("button", name="Remove email 1").click()
+    form.get_by_role("button", name="Add address").click()  # the shop a neighbour pointed out on a visit
+    form.get_by_label("Address 1 line 1").fill("12 Ly Thuong Kiet")
+    form.get_by_label("Address 1 city").fill("Hanoi")
+    form.get_by_label("Address 1 country").fill("vn")
+    form.get_by_label("Address 1 note").fill("the shop, weekdays")
     form.get_by_role("button", name="Save").click()
     expect(card.get_by_role("status")).to_contain_text(re.compile(r"Contacts saved \(version 1\)\."))
     page.reload()
     card = page.get_by_role("region", name="Contacts added in the CRM")
     expect(card).to_contain_text(number)
     expect(card).to_contain_text("his new mobile, after 18:00")
+    expect(card).to_contain_text("12 Ly Thuong Kiet, Hanoi, VN")
     shot(page, "crm-contacts", at=card)
     # the campaign's first contact rule takes verified mobiles: the strategy processor selects it
     deadline = time.monotonic() + LIVE_TIMEOUT_MS / 1000
@@ -445,7 +456,11 @@ def test_a_supervisor_rebalances_an_agents_customers_and_the_queues_follow(page,
     expect(panel.get_by_role("status")).to_contain_text("Moving 2 customers")
     moves = panel.get_by_role("list", name="Moved customers").get_by_role("listitem")
     expect(moves).to_have_count(2)
-    moved = {text.split(" → ")[0].strip(): text.split(" → ")[1].strip() for text in moves.all_inner_texts()}
+    # "C7 → A-2 Pending": the customer, the agent, what became of the move
+    arrows = [text.split(" → ") for text in moves.all_inner_texts()]
+    moved = {cif.strip(): rest.split()[0] for cif, rest in arrows}
+    expect(panel.get_by_role("status")).to_contain_text("Moved 2 customers", timeout=30_000)
+    expect(moves.filter(has_text="Applied")).to_have_count(2)
     shot(page, "rebalance", at=panel)
     deadline = time.monotonic() + 30
     while before & set(moved) & {e["cif"] for e in product.queue(source)} and time.monotonic() < deadline:

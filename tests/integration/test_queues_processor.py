@@ -78,15 +78,14 @@ class Feed:
         }
         self.send("bank.customers", cif, record, CustomerRecord)
 
-    def campaign(self, cif: str, campaign_id: str, name: str) -> None:
+    def campaign(self, cif: str, campaign_id: str, name: str, contacts: list[dict] | None = None) -> None:
+        chosen = {"campaign_id": campaign_id, "campaign_name": name, "contacts": contacts or []}
         record = {
             "cif": cif,
             "strategy_id": "default",
             "strategy_version": 1,
             "business_date": DAY.isoformat(),
-            "campaigns": [
-                {"group_id": "G1", "campaign_id": campaign_id, "campaign_name": name, "reason": "all match"}
-            ],
+            "campaigns": [{"group_id": "G1", "reason": "all match", **chosen}],
         }
         self.send("strategy.assignments", cif, record, StrategyAssignment)
 
@@ -194,6 +193,9 @@ def queue(world, agent: str) -> list[dict]:
     return read_queue(client, settings.namespace, agent, NOW, limit=100)
 
 
+MOBILE = {"channel": "PHONE", "value": "+84 91 555 0001", "type": "MOBILE", "source": "CUSTOMER", "rule": 0}
+
+
 def test_the_queue_is_in_priority_order_with_reasons(world):
     _settings, feed, _client, _processor = world
     for cif, name, dpd, overdue in (
@@ -202,7 +204,7 @@ def test_the_queue_is_in_priority_order_with_reasons(world):
         ("QC3", "Cy", 10, "900000.00"),
     ):
         feed.customer(cif, name)
-        feed.campaign(cif, "EARLY", "Early collections")
+        feed.campaign(cif, "EARLY", "Early collections", [MOBILE] if cif == "QC2" else None)
         feed.assign(cif, "AGQ1")
         feed.delinquency(cif, dpd, overdue)
     feed.broken_promise("QC1", "P-QC1")
@@ -220,6 +222,14 @@ def test_the_queue_is_in_priority_order_with_reasons(world):
         "Early collections",
     )
     assert first["reason"] == "DPD 95 (90-119), overdue 300.00 USD" and first["overdue_amount"] == "300.00"
+    assert first["contact"] == {  # what the campaign's rules chose first: the number to dial
+        "channel": "PHONE",
+        "value": "+84 91 555 0001",
+        "type": "MOBILE",
+        "name": None,
+        "relationship": None,
+    }
+    assert entries[1]["contact"] is None  # the rules chose none
     assert entries[2]["reason"].endswith("1 broken promise")
     assert all(e["contactable_now"] for e in entries)
     assert queue_length(world[2], world[0].namespace, "AGQ1") == 3

@@ -15,6 +15,7 @@ from api import security
 from api.security import InvalidToken, Principal, TokenCache, issue_token
 from contracts.admin import Role
 from contracts.api import QueueEntry
+from processors.queues.logic import first_contact
 from processors.queues.read import entries_json, entry_view, entry_views
 
 SECRET = "fast-path-secret-" + "x" * 32
@@ -117,6 +118,13 @@ ENTRIES = [
     stored("C6", "America/New_York", attempts=[f"2026-03-0{d}T14:00:00.000+00:00" for d in (1, 2)]),
     stored("C7", "Not/AZone"),
     stored("C8", "Europe/London", overdue_amount="1E+3", priority=70),  # written oddly: shown canonically
+    stored(  # the contact the campaign chose first, as the processor stores it (`logic.first_contact`)
+        "C9",
+        "Asia/Ho_Chi_Minh",
+        contact=first_contact(
+            [{"channel": "PHONE", "value": "+84 91 555 0001", "type": "MOBILE", "rule": 0}]
+        ),
+    ),
 ]
 
 
@@ -132,6 +140,7 @@ def test_the_queue_json_is_what_pydantic_writes_for_the_response_model():
     assert entries_json([dict(v) for v in views]) == expected
     assert b'"contactable_from":"2026-03-03T08:00:00+07:00"' in expected  # a zone's offset is kept
     assert b'"overdue_amount":"1000"' in expected and b'"priority":70.0' in expected
+    assert b'"contact":{"channel":"PHONE","value":"+84 91 555 0001","type":"MOBILE","name":null' in expected
 
 
 def test_an_entry_without_history_costs_one_decision_per_zone(monkeypatch):

@@ -135,6 +135,35 @@ def test_a_reassignment_moves_the_entry_and_no_agent_removes_it(state_of):
     assert (ranked(queues, "AG2"), ranked(queues, "F9")) == ([], ["C1"])
 
 
+def strategy(*contacts: dict, campaign="EARLY") -> dict:
+    chosen = [
+        {"source": "CUSTOMER", "rule": 0, "is_primary": False, "is_verified": True, **c} for c in contacts
+    ]
+    return {
+        "cif": "C1",
+        "campaigns": [{"campaign_id": campaign, "campaign_name": "Early", "contacts": chosen}],
+    }
+
+
+def test_the_entry_shows_the_contact_the_campaign_chose_first_and_follows_its_change(state_of):
+    mobile = {"channel": "PHONE", "value": "+84 91 555 0001", "type": "MOBILE"}
+    shown = {**mobile, "name": None, "relationship": None}
+    logic.on_delinquency(state_of, delinquency())
+    logic.on_strategy(state_of, strategy())  # no contact chosen: no contact, as entries written before it
+    [placement] = logic.on_assignment(state_of, assignment())
+    assert "contact" not in orjson.loads(placement.entry)
+    [placement] = logic.on_strategy(state_of, strategy(mobile, {**mobile, "value": "+84 28 555 0002"}))
+    assert orjson.loads(placement.entry)["contact"] == shown
+    assert logic.on_strategy(state_of, strategy(mobile)) == []  # the first is the same: nothing to write
+    guarantor = {"value": "+84 90 555 0009", "name": "Tran Van B", "relationship": "GUARANTOR"}
+    [placement] = logic.on_strategy(state_of, strategy({**mobile, **guarantor, "source": "REFERENCE"}))
+    assert orjson.loads(placement.entry)["contact"] == {**shown, **guarantor}
+    [placement] = logic.on_strategy(state_of, strategy())
+    assert "contact" not in orjson.loads(placement.entry)
+    [placement] = logic.on_strategy(state_of, strategy(mobile, campaign="LATE"))  # another campaign's
+    assert "contact" not in orjson.loads(placement.entry)  # the agent works EARLY: its choice, none
+
+
 def test_the_same_agent_for_calls_and_visits_gets_one_entry(state_of):
     logic.on_delinquency(state_of, delinquency())
     logic.on_assignment(state_of, assignment())
@@ -444,6 +473,11 @@ def test_a_read_entry_is_shaped_like_the_api_queue_entry():
     assert view["contactable_now"] is True and view["blocked_by"] is None and view["contactable_from"] is None
     assert QueueEntry.model_validate(view).model_dump(mode="json")["overdue_amount"] == "500.00"
     assert set(view) == set(QueueEntry.model_fields)
+    assert view["contact"] is None  # an entry written before contacts were shown
+    mobile = {"channel": "PHONE", "value": "+84 91 555 0001", "type": "MOBILE"}
+    shown = {**mobile, "name": None, "relationship": None}  # as the processor stores it (`first_contact`)
+    view = entry_view(stored_entry(contact=shown), datetime(2026, 3, 2, 15, tzinfo=UTC))
+    assert QueueEntry.model_validate(view).contact.model_dump() == shown
 
 
 def test_seven_attempts_mark_the_customer_not_contactable_until_the_window_moves():

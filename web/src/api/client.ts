@@ -50,12 +50,15 @@ function fieldErrorsOf(detail: unknown): FieldErrors {
   return errors;
 }
 
+type QueryValue = string | number | boolean | undefined | null;
+
 export interface RequestOptions {
   method?: "GET" | "POST" | "PUT" | "DELETE";
   body?: unknown;
   form?: Record<string, string>;
   signal?: AbortSignal;
-  query?: Record<string, string | number | boolean | undefined | null>;
+  /** An array value repeats its name (`{ id: ["a", "b"] }` → `id=a&id=b`). */
+  query?: Record<string, QueryValue | readonly QueryValue[]>;
   /** A token to use instead of the session's (right after login, before the session is saved). */
   token?: string;
   /** Extra request headers (e.g. X-Queue-Event-Id). */
@@ -66,7 +69,10 @@ export function withQuery(path: string, query?: RequestOptions["query"]): string
   if (!query) return path;
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== "") params.set(name, String(value));
+    const values = (Array.isArray(value) ? value : [value]) as readonly QueryValue[];
+    for (const item of values) {
+      if (item !== undefined && item !== null && item !== "") params.append(name, String(item));
+    }
   }
   const text = params.toString();
   return text ? `${path}?${text}` : path;

@@ -2353,6 +2353,25 @@ export interface components {
              */
             date: string;
         };
+        /**
+         * QueueContact
+         * @description The contact the customer's campaign chose first (its contact rules): what to dial or write to.
+         */
+        QueueContact: {
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "PHONE" | "EMAIL";
+            /** Name */
+            name: string | null;
+            /** Relationship */
+            relationship: string | null;
+            /** Type */
+            type: string;
+            /** Value */
+            value: string;
+        };
         /** QueueEntry */
         QueueEntry: {
             /** Blocked By */
@@ -2363,6 +2382,7 @@ export interface components {
             campaign: string | null;
             /** Cif */
             cif: string;
+            contact: components["schemas"]["QueueContact"] | null;
             /** Contactable From */
             contactable_from: string | null;
             /** Contactable Now */

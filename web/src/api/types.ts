@@ -3,6 +3,7 @@ import type { components } from "./schema";
 
 type Schemas = components["schemas"];
 export type QueueEntry = Schemas["QueueEntry"];
+export type QueueContact = Schemas["QueueContact"];
 export type LoanPublic = Schemas["LoanPublic"];
 export type AgentPublic = Schemas["AgentPublic"];
 export type StrategyPublic = Schemas["StrategyPublic"];
@@ -29,6 +30,7 @@ export type CrmContactsView = Schemas["CrmContactsView"];
 export type CrmContactsUpdate = Schemas["CrmContactsUpdate"];
 export type CrmPhone = Schemas["CrmPhone-Output"];
 export type CrmEmail = Schemas["CrmEmail-Output"];
+export type CrmAddress = Schemas["CrmAddress-Output"];
 export type PhoneType = Schemas["PhoneType"];
 export type EmailType = Schemas["EmailType"];
 export type PortfolioSummary = Schemas["PortfolioSummary"];

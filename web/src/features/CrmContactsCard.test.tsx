@@ -2,11 +2,21 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 
-import type { CrmContactsView } from "../api/types";
+import type { CrmAddress, CrmContactsView, CustomerView } from "../api/types";
 import { customerPartApi, findCard, renderCustomerPage, type PutAnswer } from "../test/customerPart";
-import { NO_CRM_CONTACTS } from "../test/fixtures";
+import { NO_CRM_CONTACTS, VIEW } from "../test/fixtures";
 import { signedInAs, storedDrafts } from "../test/render";
-import { contactsBody, contactsProblems, draftOf, isUnchanged, newPhone, savedLine } from "./contactsDraft";
+import {
+  completeDraft,
+  contactsBody,
+  contactsProblems,
+  draftOf,
+  isShownAtField,
+  isUnchanged,
+  newPhone,
+  savedLine,
+} from "./contactsDraft";
+import { newAddress } from "./crmAddress";
 
 const CONTACTS_PATH = "/api/contacts/C%2F1";
 
@@ -16,21 +26,57 @@ const SAVED: CrmContactsView = {
     { type: "WORK", number: "028 3822 1111", is_verified: false, note: "" },
   ],
   emails: [{ type: "PERSONAL", address: "an.nguyen@example.com", is_verified: false, note: "" }],
+  addresses: [],
   version: 2,
   updated_at: "2026-03-18T10:00:00Z",
   updated_by: "agent1",
 };
 
+/** An address an agent added after a visit. */
+const SHOP: CrmAddress = {
+  type: "WORK",
+  line1: "12 Ly Thuong Kiet",
+  line2: null,
+  city: "Hanoi",
+  province: "Hoan Kiem",
+  postal_code: "100000",
+  country: "VN",
+  is_verified: true,
+  note: "the shop, weekdays; ask for Mrs Lan",
+};
+
+/** The bank's own contacts with one address, in Vietnam. */
+const BANK_IN_VIETNAM: Partial<CustomerView> = {
+  contacts: {
+    ...VIEW.contacts,
+    addresses: [
+      {
+        type: "HOME",
+        line1: "5 Le Loi",
+        line2: null,
+        city: "Ho Chi Minh City",
+        province: null,
+        postal_code: null,
+        country: "VN",
+        is_primary: true,
+        is_verified: false,
+      },
+    ],
+  },
+};
+
 /** A fake API that keeps the contacts: a PUT answers `put` (by default: saved as the next version). */
-const contactsApi = (start: CrmContactsView, put?: PutAnswer) =>
+const contactsApi = (start: CrmContactsView, put?: PutAnswer, others?: Partial<CustomerView>) =>
   customerPartApi({
     part: "crm_contacts",
     putPath: CONTACTS_PATH,
     start,
     put,
+    others,
     fieldsOf: (body) => ({
       phones: body.phones as CrmContactsView["phones"],
       emails: body.emails as CrmContactsView["emails"],
+      addresses: body.addresses as CrmContactsView["addresses"],
     }),
   });
 
@@ -69,7 +115,7 @@ test("none added yet reads as such", async () => {
   contactsApi(NO_CRM_CONTACTS);
   renderPage();
   const card = await contactsCard();
-  expect(within(card).getByText("None added yet.")).toBeInTheDocument();
+  expect(within(card).getByText("No phones, emails or addresses added yet.")).toBeInTheDocument();
   expect(within(card).getByText("Never saved")).toBeInTheDocument();
 });
 
@@ -119,6 +165,7 @@ test("an agent edits, adds and removes contacts and saves: the body names the ve
       { type: "WORK", address: "an.nguyen@example.com", is_verified: true, note: "" },
       { type: "PERSONAL", address: "an@example.org", is_verified: false, note: "" },
     ],
+    addresses: [],
     version: 2,
   });
   expect(within(card).queryByRole("form")).not.toBeInTheDocument();
@@ -153,8 +200,8 @@ test("removing every contact saves empty lists; Cancel closes the form and sends
   expect(within(form).getByRole("button", { name: "Add email" })).toHaveFocus();
   await userEvent.click(within(form).getByRole("button", { name: "Save" }));
   await within(card).findByText("Contacts saved (version 3).");
-  expect(api.puts()[0]!.body).toEqual({ phones: [], emails: [], version: 2 });
-  expect(within(card).getByText("None added yet.")).toBeInTheDocument();
+  expect(api.puts()[0]!.body).toEqual({ phones: [], emails: [], addresses: [], version: 2 });
+  expect(within(card).getByText("No phones, emails or addresses added yet.")).toBeInTheDocument();
 });
 
 test("a number or address repeated or malformed is marked as it is typed, and Save waits for it", async () => {
@@ -376,4 +423,218 @@ test("the draft helpers: the body, the checks, the saved line", () => {
   expect(contactsProblems(draftOf(SAVED))).toEqual({});
   expect(savedLine(NO_CRM_CONTACTS)).toBe("Never saved");
   expect(savedLine(SAVED)).toMatch(/^Saved by agent1 on .*, version 2$/);
+});
+
+test("the addresses agents added read on one line, with their type, verified mark and note", async () => {
+  signedInAs("agent", "A-1");
+  const home = { ...SHOP, type: "HOME" as const, line2: "Floor 3", province: null, is_verified: false };
+  contactsApi({
+    ...NO_CRM_CONTACTS,
+    addresses: [SHOP, { ...home, postal_code: null, note: "" }],
+    version: 1,
+  });
+  renderPage();
+  const card = await contactsCard();
+  const items = within(within(card).getByTestId("crm-contacts")).getAllByRole("listitem");
+  expect(items.map((item) => item.textContent)).toEqual([
+    "12 Ly Thuong Kiet, Hoan Kiem, Hanoi 100000, VN WORKverifiedthe shop, weekdays; ask for Mrs Lan",
+    "12 Ly Thuong Kiet, Floor 3, Hanoi, VN HOME",
+  ]);
+  expect(within(card).queryByText(/added yet/)).not.toBeInTheDocument();
+});
+
+test("an agent adds an address and saves it: every list is sent, the optional parts left empty as null", async () => {
+  signedInAs("agent", "A-1");
+  const api = contactsApi(SAVED, undefined, BANK_IN_VIETNAM);
+  renderPage();
+  const card = await contactsCard();
+  const form = await openForm(card);
+  expect(within(form).getByText("No addresses.")).toBeInTheDocument();
+
+  await userEvent.click(within(form).getByRole("button", { name: "Add address" }));
+  const line1 = within(form).getByLabelText("Address 1 line 1");
+  expect(line1).toHaveFocus();
+  expect(line1).toHaveAccessibleDescription("Enter the first line, or remove this address");
+  expect(within(form).getByLabelText("Address 1 city")).toHaveAccessibleDescription("Enter the city");
+  // A new address starts in the customer's country, as the bank has it.
+  expect(within(form).getByLabelText("Address 1 country")).toHaveValue("VN");
+  expect(within(form).getByRole("button", { name: "Save" })).toBeDisabled();
+
+  await userEvent.selectOptions(within(form).getByLabelText("Address 1 type"), "WORK");
+  await userEvent.type(line1, " 12 Ly Thuong Kiet ");
+  await userEvent.type(within(form).getByLabelText("Address 1 city"), "Hanoi");
+  await userEvent.click(within(form).getByLabelText("Address 1 verified"));
+  await userEvent.type(within(form).getByLabelText("Address 1 note"), "the shop");
+
+  // A second one, in another country typed in small letters, then removed again.
+  await userEvent.click(within(form).getByRole("button", { name: "Add address" }));
+  const country = within(form).getByLabelText("Address 2 country");
+  await userEvent.clear(country);
+  await userEvent.type(country, "th");
+  expect(country).toHaveValue("TH");
+  await userEvent.click(within(form).getByRole("button", { name: "Remove address 2" }));
+  expect(within(form).queryByLabelText("Address 2 line 1")).not.toBeInTheDocument();
+  expect(within(form).getByLabelText("Address 1 line 1")).toHaveFocus();
+
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  await within(card).findByText("Contacts saved (version 3).");
+  expect(api.puts()[0]!.body).toEqual({
+    phones: SAVED.phones,
+    emails: SAVED.emails,
+    addresses: [
+      {
+        type: "WORK",
+        line1: "12 Ly Thuong Kiet",
+        line2: null,
+        city: "Hanoi",
+        province: null,
+        postal_code: null,
+        country: "VN",
+        is_verified: true,
+        note: "the shop",
+      },
+    ],
+    version: 2,
+  });
+  expect(within(card).getByText("12 Ly Thuong Kiet, Hanoi, VN")).toBeInTheDocument();
+  expect(within(card).getByText("the shop")).toBeInTheDocument();
+});
+
+test("an address repeated (case and spaces aside) or with a bad country is marked as typed, and Save waits", async () => {
+  signedInAs("agent", "A-1");
+  const api = contactsApi({ ...SAVED, addresses: [SHOP] });
+  renderPage();
+  const card = await contactsCard();
+  const form = await openForm(card);
+  const save = within(form).getByRole("button", { name: "Save" });
+  expect(within(form).getByLabelText("Address 1 line 1")).toHaveValue("12 Ly Thuong Kiet");
+  expect(within(form).getByLabelText("Address 1 line 2")).toHaveValue("");
+
+  // No bank address to take the country from: it is to be filled in.
+  await userEvent.click(within(form).getByRole("button", { name: "Add address" }));
+  const country = within(form).getByLabelText("Address 2 country");
+  expect(country).toHaveValue("");
+  expect(country).toHaveAccessibleDescription("Enter the country's two-letter code (like VN)");
+  await userEvent.type(within(form).getByLabelText("Address 2 line 1"), "12  ly thuong KIET ");
+  await userEvent.type(within(form).getByLabelText("Address 2 city"), "HANOI");
+  await userEvent.type(within(form).getByLabelText("Address 2 province"), "hoan   kiem");
+  await userEvent.type(within(form).getByLabelText("Address 2 postal code"), "100000");
+  await userEvent.type(country, "vnm");
+  expect(country).toHaveValue("VNM");
+  expect(country).toHaveAttribute("aria-invalid", "true");
+  expect(country).toHaveAccessibleDescription("Two letters: the country's code (like VN)");
+  expect(save).toBeDisabled();
+
+  await userEvent.type(country, "{Backspace}");
+  expect(country).toHaveAttribute("aria-invalid", "false");
+  const second = within(form).getByRole("group", { name: "Address 2" });
+  expect(within(second).getByRole("alert")).toHaveTextContent("The same address as address 1");
+  expect(second).toHaveAccessibleDescription("The same address as address 1");
+  expect(within(form).getByRole("group", { name: "Address 1" })).not.toHaveAccessibleDescription();
+  expect(save).toBeDisabled();
+  expect(within(form).getByText("Save waits until the marked fields are right.")).toBeInTheDocument();
+
+  // Another postal code: another address.
+  await userEvent.type(within(form).getByLabelText("Address 2 postal code"), "1");
+  expect(within(second).queryByRole("alert")).not.toBeInTheDocument();
+  await userEvent.type(within(form).getByLabelText("Address 2 postal code"), "1".repeat(10));
+  expect(within(form).getByLabelText("Address 2 postal code")).toHaveAccessibleDescription(
+    "17 characters: at most 16",
+  );
+  expect(save).toBeDisabled();
+  await userEvent.clear(within(form).getByLabelText("Address 2 postal code"));
+  expect(save).toBeEnabled();
+  expect(api.puts()).toHaveLength(0);
+});
+
+test("an address part the API refuses (422) is shown at its field until it is edited", async () => {
+  signedInAs("agent", "A-1");
+  const message = "String should have at least 1 character";
+  contactsApi({ ...SAVED, addresses: [SHOP] }, () => ({
+    status: 422,
+    body: {
+      detail: [{ loc: ["body", "addresses", 0, "city"], msg: message, type: "string_too_short" }],
+    },
+  }));
+  renderPage();
+  const card = await contactsCard();
+  const form = await openForm(card);
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  const city = within(form).getByLabelText("Address 1 city");
+  expect(await within(card).findByRole("alert")).toHaveTextContent(message);
+  expect(city).toHaveAttribute("aria-invalid", "true");
+  expect(city).toHaveAccessibleDescription(message);
+  expect(within(form).getByLabelText("Address 1 line 1")).toHaveAttribute("aria-invalid", "false");
+
+  await userEvent.type(city, "x");
+  expect(city).toHaveAttribute("aria-invalid", "false");
+  expect(within(card).queryByRole("alert")).not.toBeInTheDocument();
+});
+
+test("a draft kept by the page before addresses (none in it) opens with the addresses as saved, and keeps them", async () => {
+  signedInAs("agent", "A-1");
+  // What the older page kept in the tab: a phone added, no addresses.
+  const { addresses: _addresses, ...older } = draftOf(SAVED);
+  older.phones.push({ ...newPhone(), number: "0909 777 888" });
+  sessionStorage.setItem("crm.draft.crm-contacts/agent-1/C/1", JSON.stringify(older));
+  const api = contactsApi({ ...SAVED, addresses: [SHOP] });
+  renderPage();
+  const card = await contactsCard();
+  const form = await within(card).findByRole("form", { name: "Edit the contacts" });
+  expect(within(form).getByLabelText("Phone 3 number")).toHaveValue("0909 777 888");
+  expect(within(form).getByLabelText("Address 1 line 1")).toHaveValue("12 Ly Thuong Kiet");
+  expect(within(form).getByLabelText("Address 1 country")).toHaveValue("VN");
+  expect(within(card).getByRole("status")).toHaveTextContent(
+    "Your unsaved changes to the contacts were restored.",
+  );
+
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  await within(card).findByText("Contacts saved (version 3).");
+  expect(api.puts()[0]!.body).toEqual({
+    phones: [...SAVED.phones, { ...newPhone(), number: "0909 777 888" }],
+    emails: SAVED.emails,
+    addresses: [SHOP],
+    version: 2,
+  });
+  expect(storedDrafts()).toEqual([]);
+});
+
+test("the draft helpers for addresses: an older draft completed, the 422 fields shown at a field", () => {
+  const saved = { ...SAVED, addresses: [SHOP] };
+  const draft = draftOf(saved);
+  expect(draft.addresses).toEqual([{ ...SHOP, line2: "" }]);
+  expect(completeDraft(draft, saved)).toBe(draft);
+  const { addresses: _addresses, ...older } = draft;
+  expect(completeDraft(older, saved)).toEqual(draft);
+  expect(completeDraft(older, NO_CRM_CONTACTS).addresses).toEqual([]);
+  expect(isUnchanged(draft, saved)).toBe(true);
+  expect(contactsBody(draft).addresses).toEqual([SHOP]);
+
+  draft.addresses.push({
+    ...newAddress("VN"),
+    line1: "12 LY THUONG KIET",
+    city: " hanoi ",
+    province: "Hoan Kiem",
+  });
+  expect(isUnchanged(draft, saved)).toBe(false);
+  expect(contactsProblems(draft)).toEqual({});
+  draft.addresses[1]!.postal_code = "100 000";
+  expect(contactsProblems(draft)).toEqual({});
+  draft.addresses[1]!.postal_code = "100000";
+  expect(contactsProblems(draft)).toEqual({ "addresses.1": "The same address as address 1" });
+
+  for (const field of [
+    "addresses",
+    "addresses.1",
+    "addresses.0.city",
+    "addresses.1.postal_code",
+    "phones.0",
+  ]) {
+    expect([field, isShownAtField(field, draft)]).toEqual([field, field !== "phones.0"]);
+  }
+  for (const field of ["addresses.2.city", "addresses.0.number", "addresses.x", "version", "toString"]) {
+    expect([field, isShownAtField(field, draft)]).toEqual([field, false]);
+  }
+  expect(isShownAtField("phones.1.number", draft)).toBe(true);
+  expect(isShownAtField("emails.0.address", draft)).toBe(true);
 });

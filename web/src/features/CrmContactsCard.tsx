@@ -1,6 +1,6 @@
-// The phones and emails agents added to a customer (learned on a call or a visit), beside the bank's
-// read-only contacts. Agents and supervisors edit the whole list in place, as they do the case: a save
-// names the version it was based on, and one overtaken by another's (409) says so and offers to reload.
+// The phones, emails and postal addresses agents added to a customer (learned on a call or a visit), beside
+// the bank's read-only contacts. Agents and supervisors edit the whole list in place, as they do the case: a
+// save names the version it was based on, and one overtaken by another's (409) says so and offers to reload.
 // The fields are checked as they are typed (as the API checks them), and Save waits until they are right.
 // The open form is kept in this tab's storage until it is saved or cancelled, so an expired session loses
 // nothing. That machinery is shared with the case card (useVersionedEditor.ts).
@@ -14,23 +14,27 @@ import { Field, SaveAndCancel, inputClass, secondaryButtonClass } from "../compo
 import { RestoredNotice } from "../components/RestoredNotice";
 import { ConflictNotice, EditButton, SavedNotice } from "../components/SaveNotices";
 import { ErrorState } from "../components/States";
+import { CrmAddressRow } from "./CrmAddressRow";
 import {
   EMAIL_TYPES,
   MAX_EACH,
   PHONE_TYPES,
+  completeDraft,
   contactsBody,
   contactsProblems,
   draftOf,
+  isShownAtField,
   isUnchanged,
   newEmail,
   newPhone,
   savedLine,
 } from "./contactsDraft";
+import { newAddress, oneLine, type AddressRow } from "./crmAddress";
 import { useVersionedEditor } from "./useVersionedEditor";
 
 const CRM_CONTACTS_TITLE = "Contacts added in the CRM";
 
-type Kind = "phones" | "emails";
+type Kind = "phones" | "emails" | "addresses";
 type Row = CrmPhone | CrmEmail;
 /** A change to one row: its type, number or address, verified mark or note. */
 type RowPatch = {
@@ -41,11 +45,16 @@ type RowPatch = {
   note?: string;
 };
 
-/** What each list is called, and the field that holds its number or address. */
+/**
+ * What each list is called (one, several), and for phones and emails the field that holds the number or
+ * address (an address's rows are CrmAddressRow).
+ */
 const KINDS = {
   phones: {
     noun: "phone",
     Noun: "Phone",
+    plural: "phones",
+    Plural: "Phones",
     value: "number",
     Value: "Number",
     input: "tel",
@@ -54,15 +63,15 @@ const KINDS = {
   emails: {
     noun: "email",
     Noun: "Email",
+    plural: "emails",
+    Plural: "Emails",
     value: "address",
     Value: "Address",
     input: "email",
     types: EMAIL_TYPES,
   },
+  addresses: { noun: "address", Noun: "Address", plural: "addresses", Plural: "Addresses" },
 } as const;
-
-/** The API's 422 fields the form shows at a field or a list ("phones.0.number", "emails"). */
-const SHOWN = /^(phones|emails)(?:\.(\d+)\.(?:type|number|address|is_verified|note))?$/;
 
 const valueOf = (row: Row) => ("number" in row ? row.number : row.address);
 
@@ -73,8 +82,8 @@ function Flag({ on, label }: { on: boolean; label: string }) {
 function ContactsList({ view }: { view: CrmContactsView }) {
   return (
     <>
-      {view.phones.length === 0 && view.emails.length === 0 ? (
-        <p className="text-sm text-slate-600">None added yet.</p>
+      {view.phones.length === 0 && view.emails.length === 0 && view.addresses.length === 0 ? (
+        <p className="text-sm text-slate-600">No phones, emails or addresses added yet.</p>
       ) : (
         <ul className="space-y-1 text-sm" data-testid="crm-contacts">
           {view.phones.map((phone) => (
@@ -95,6 +104,14 @@ function ContactsList({ view }: { view: CrmContactsView }) {
               {email.note && <p className="break-words text-xs text-slate-600">{email.note}</p>}
             </li>
           ))}
+          {view.addresses.map((address, n) => (
+            <li key={`address-${n}`}>
+              <span className="break-words">{oneLine(address)}</span>{" "}
+              <span className="text-xs text-slate-500">{address.type}</span>
+              <Flag on={address.is_verified} label="verified" />
+              {address.note && <p className="break-words text-xs text-slate-600">{address.note}</p>}
+            </li>
+          ))}
         </ul>
       )}
       <p className="mt-3 text-xs text-slate-500">{savedLine(view)}</p>
@@ -111,7 +128,7 @@ function ContactRow({
   onChange,
   onRemove,
 }: {
-  kind: Kind;
+  kind: "phones" | "emails";
   n: number;
   row: Row;
   errors: FieldErrors;
@@ -195,14 +212,17 @@ export function CrmContactsCard({
   cif,
   view,
   canEdit,
+  defaultCountry = "",
 }: {
   cif: string;
   view: CrmContactsView;
   canEdit: boolean;
+  /** The country a new address starts in (the customer's, as the bank has it): a two-letter code, or "". */
+  defaultCountry?: string;
 }) {
   const form = useRef<HTMLFormElement>(null);
-  // What takes the focus once the form has rendered: a row's number or address ("phones.2"), or a list's
-  // Add button ("add.phones").
+  // What takes the focus once the form has rendered: a row's number, email address or address line 1
+  // ("phones.2"), or a list's Add button ("add.phones").
   const [focusTarget, setFocusTarget] = useState<string | null>(null);
   const editor = useVersionedEditor({
     cif,
@@ -212,19 +232,22 @@ export function CrmContactsCard({
     storeAs: "crm-contacts",
     path: "/api/contacts",
     draftOf,
+    // A draft stored before addresses: the addresses as saved.
+    completeDraft: (stored) => completeDraft(stored, view),
     bodyOf: contactsBody,
     isUnchanged,
     problemsOf: contactsProblems,
     checkAsTyped: true,
-    isShownAtField: (field, draft) => {
-      const match = SHOWN.exec(field);
-      return Boolean(match && (match[2] === undefined || Number(match[2]) < draft[match[1] as Kind].length));
-    },
+    isShownAtField,
     overtaken: (saved, base) =>
       `The contacts have been saved as version ${saved} since you began editing version ${base}: Save would be refused.`,
-    // The focus starts on the first number or address (or Add phone).
+    // The focus starts on the first row (or Add phone).
     onStart: (next) =>
-      setFocusTarget(next.phones.length ? "phones.0" : next.emails.length ? "emails.0" : "add.phones"),
+      setFocusTarget(
+        (["phones", "emails", "addresses"] as const)
+          .filter((kind) => next[kind].length)
+          .map((kind) => `${kind}.0`)[0] ?? "add.phones",
+      ),
   });
   const { draft, save, errors } = editor;
 
@@ -234,10 +257,10 @@ export function CrmContactsCard({
     setFocusTarget(null);
   }, [focusTarget, draft]);
 
-  function setRow(kind: Kind, n: number, patch: RowPatch) {
+  function setRow(kind: Kind, n: number, patch: RowPatch | Partial<AddressRow>) {
     editor.edit((current) => ({
       ...current,
-      [kind]: (current[kind] as Row[]).map((row, i) => (i === n ? { ...row, ...patch } : row)),
+      [kind]: (current[kind] as (Row | AddressRow)[]).map((row, i) => (i === n ? { ...row, ...patch } : row)),
     }));
   }
 
@@ -246,7 +269,10 @@ export function CrmContactsCard({
     const n = draft[kind].length;
     editor.edit((current) => ({
       ...current,
-      [kind]: [...current[kind], kind === "phones" ? newPhone() : newEmail()],
+      [kind]: [
+        ...current[kind],
+        kind === "phones" ? newPhone() : kind === "emails" ? newEmail() : newAddress(defaultCountry),
+      ],
     }));
     setFocusTarget(`${kind}.${n}`);
   }
@@ -259,29 +285,40 @@ export function CrmContactsCard({
     setFocusTarget(left > n ? `${kind}.${n}` : left > 0 ? `${kind}.${left - 1}` : `add.${kind}`);
   }
 
-  const list = (kind: Kind, rows: Row[]) => {
-    const { noun, Noun } = KINDS[kind];
+  const list = (kind: Kind, rows: (Row | AddressRow)[]) => {
+    const { noun, plural, Plural } = KINDS[kind];
     const full = rows.length >= MAX_EACH;
     return (
       <div className="space-y-2">
-        <h3 className="text-sm font-semibold">{Noun}s</h3>
+        <h3 className="text-sm font-semibold">{Plural}</h3>
         {errors[kind] && (
           <p role="alert" className="text-sm text-red-700">
             {errors[kind]}
           </p>
         )}
-        {rows.length === 0 && <p className="text-sm text-slate-600">No {noun}s.</p>}
-        {rows.map((row, n) => (
-          <ContactRow
-            key={n}
-            kind={kind}
-            n={n}
-            row={row}
-            errors={errors}
-            onChange={(patch) => setRow(kind, n, patch)}
-            onRemove={() => remove(kind, n)}
-          />
-        ))}
+        {rows.length === 0 && <p className="text-sm text-slate-600">No {plural}.</p>}
+        {rows.map((row, n) =>
+          kind === "addresses" ? (
+            <CrmAddressRow
+              key={n}
+              n={n}
+              row={row as AddressRow}
+              errors={errors}
+              onChange={(patch) => setRow(kind, n, patch)}
+              onRemove={() => remove(kind, n)}
+            />
+          ) : (
+            <ContactRow
+              key={n}
+              kind={kind}
+              n={n}
+              row={row as Row}
+              errors={errors}
+              onChange={(patch) => setRow(kind, n, patch)}
+              onRemove={() => remove(kind, n)}
+            />
+          ),
+        )}
         <p className="flex flex-wrap items-center gap-2">
           <button
             type="button"
@@ -294,7 +331,7 @@ export function CrmContactsCard({
           </button>
           {full && (
             <span className="text-xs text-slate-500">
-              At most {MAX_EACH} {noun}s.
+              At most {MAX_EACH} {plural}.
             </span>
           )}
         </p>
@@ -338,6 +375,7 @@ export function CrmContactsCard({
           </p>
           {list("phones", draft.phones)}
           {list("emails", draft.emails)}
+          {list("addresses", draft.addresses)}
           {editor.conflict && (
             <ConflictNotice
               message={editor.conflict}

@@ -1,11 +1,11 @@
 // Rebalancing an agent's queue (supervisors and admins): POST /api/assignments/rebalance moves up to N of the
 // agent's customers, most recently given first, each to the least loaded other agent of the pool with room.
-// The moves are applied by a stream processor within seconds; live queue events refresh the queues, and the
-// queue is read again a few seconds after the answer in case the live stream is down.
+// A stream processor decides the moves within seconds: the result follows each one (RebalanceResult). Live
+// queue events refresh the queues, and the queue is read again a few seconds after the answer in case the live
+// stream is down, and once all the moves are decided.
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { Link } from "react-router-dom";
 
 import { api } from "../api/client";
 import type { RebalanceAccepted, RebalanceCreate } from "../api/types";
@@ -13,7 +13,7 @@ import { Card } from "../components/Card";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { Field, inputBaseClass, inputClass } from "../components/Field";
 import { formatCount } from "../lib/format";
-import { customerPath } from "../routes";
+import { RebalanceResult } from "./RebalanceResult";
 
 const MAX_COUNT = 1000;
 const NOTE_MAX = 500;
@@ -26,8 +26,6 @@ function countProblem(text: string): string | undefined {
   }
   return undefined;
 }
-
-const customers = (n: number) => `${formatCount(n)} customer${n === 1 ? "" : "s"}`;
 
 export function RebalancePanel({ agentId }: { agentId: string }) {
   const client = useQueryClient();
@@ -110,34 +108,10 @@ export function RebalancePanel({ agentId }: { agentId: string }) {
             {rebalance.error.message}
           </p>
         )}
-        {answered && <RebalanceResult result={answered} />}
+        {answered && (
+          <RebalanceResult key={rebalance.submittedAt} result={answered} since={rebalance.submittedAt} />
+        )}
       </div>
     </Card>
-  );
-}
-
-function RebalanceResult({ result }: { result: RebalanceAccepted }) {
-  const moved = result.moves.length;
-  return (
-    <div role="status" className="space-y-2 rounded bg-emerald-50 p-2 text-sm text-emerald-900">
-      <p>
-        {moved ? `Moving ${customers(moved)}; the queues update in a few seconds.` : "No customer was moved."}
-        {result.stays > 0 &&
-          ` ${customers(result.stays)} ${result.stays === 1 ? "stays" : "stay"}: no other agent of the team ` +
-            "fits them and has room."}
-      </p>
-      {moved > 0 && (
-        <ul aria-label="Moved customers" className="max-h-48 overflow-y-auto text-xs tabular-nums">
-          {result.moves.map((move) => (
-            <li key={move.override_id}>
-              <Link to={customerPath(move.cif)} className="text-brand-700 hover:underline">
-                {move.cif}
-              </Link>{" "}
-              → {move.agent_id}
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
   );
 }

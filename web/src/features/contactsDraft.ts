@@ -1,6 +1,6 @@
 // The draft of the contacts agents add (`PUT /api/contacts/{cif}`): what it sends, and what must be fixed
 // before it can be sent, checked the way the API checks it (contracts/crm_contacts.py). Pure, so it is
-// tested alone.
+// tested alone. The addresses' own helpers are in crmAddress.ts.
 
 import type { FieldErrors } from "../api/client";
 import type {
@@ -13,10 +13,11 @@ import type {
 } from "../api/types";
 import { formatDateTime } from "../lib/format";
 import { characters } from "../lib/text";
+import { MAX_NOTE, addressBody, addressProblems, addressRowOf, type AddressRow } from "./crmAddress";
 
 // contracts/crm_contacts.py and contracts/customers.py.
 export const MAX_EACH = 10;
-export const MAX_NOTE = 200;
+export { MAX_NOTE };
 export const PHONE = { min: 3, max: 32, pattern: /^\+?[0-9 ()-]+$/ };
 export const EMAIL = { min: 3, max: 254, pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/ };
 
@@ -38,7 +39,11 @@ export interface ContactsDraft {
   base: number;
   phones: CrmPhone[];
   emails: CrmEmail[];
+  addresses: AddressRow[];
 }
+
+/** A draft as an older page kept it in the tab's storage: before addresses, it had none. */
+export type StoredContactsDraft = Omit<ContactsDraft, "addresses"> & { addresses?: AddressRow[] };
 
 export const newPhone = (): CrmPhone => ({ type: "MOBILE", number: "", is_verified: false, note: "" });
 export const newEmail = (): CrmEmail => ({ type: "PERSONAL", address: "", is_verified: false, note: "" });
@@ -49,10 +54,24 @@ export function draftOf(view: CrmContactsView): ContactsDraft {
     base: view.version,
     phones: view.phones.map((phone) => ({ ...phone })),
     emails: view.emails.map((email) => ({ ...email })),
+    addresses: view.addresses.map(addressRowOf),
   };
 }
 
-/** What is sent: numbers and addresses without the spaces around them. */
+/**
+ * A draft as it was kept in the tab's storage, with every list: one stored by an older page lacks the
+ * addresses (added since), which are then the addresses as saved (`saved`), so a save keeps them.
+ */
+export function completeDraft(stored: StoredContactsDraft, saved: CrmContactsView): ContactsDraft {
+  return Array.isArray(stored.addresses)
+    ? (stored as ContactsDraft)
+    : { ...stored, addresses: saved.addresses.map(addressRowOf) };
+}
+
+/**
+ * What is sent, every list (one left out would be saved empty): numbers, email and postal addresses without
+ * the spaces around them, an address's optional parts left empty as null.
+ */
 export function contactsBody(draft: ContactsDraft): CrmContactsUpdate {
   return {
     phones: draft.phones.map(({ type, number, is_verified, note }) => ({
@@ -67,13 +86,15 @@ export function contactsBody(draft: ContactsDraft): CrmContactsUpdate {
       is_verified,
       note,
     })),
+    addresses: draft.addresses.map(addressBody),
     version: draft.base,
   };
 }
 
 /** Whether the draft says what the saved contacts say (whatever version it was based on). */
 export function isUnchanged(draft: ContactsDraft, view: CrmContactsView): boolean {
-  const lists = ({ phones, emails }: CrmContactsUpdate) => JSON.stringify({ phones, emails });
+  const lists = ({ phones, emails, addresses }: CrmContactsUpdate) =>
+    JSON.stringify({ phones, emails, addresses });
   return lists(contactsBody(draft)) === lists(contactsBody(draftOf(view)));
 }
 
@@ -91,7 +112,7 @@ function lengthProblem(value: string, min: number, max: number): string | null {
 /**
  * What the user must fix before sending, by the API's field names ("phones.0.number", as a 422 names
  * them): a number or address missing, too short or long, not shaped like one, or listed twice (the later
- * one is marked); a note too long.
+ * one is marked); a note too long. The postal addresses are checked by crmAddress.ts.
  */
 export function contactsProblems(draft: ContactsDraft): FieldErrors {
   const problems: FieldErrors = {};
@@ -133,7 +154,28 @@ export function contactsProblems(draft: ContactsDraft): FieldErrors {
       problems[`emails.${n}.note`] = `The note has ${characters(email.note)} characters: at most ${MAX_NOTE}`;
     }
   });
-  return problems;
+  return { ...problems, ...addressProblems(draft.addresses, MAX_EACH) };
+}
+
+/** The fields of each list's rows that the form shows a message at. */
+const ROW_FIELDS = {
+  phones: ["type", "number", "note"],
+  emails: ["type", "address", "note"],
+  addresses: ["type", "line1", "line2", "city", "province", "postal_code", "country", "note"],
+};
+
+/**
+ * Whether the form shows a 422's field at the field, a row or a list ("phones.0.number", "addresses.1",
+ * "emails"): those of a row still in the draft. The others are shown above Save.
+ */
+export function isShownAtField(field: string, draft: ContactsDraft): boolean {
+  const [kind, index, name, ...rest] = field.split(".");
+  const list = (["phones", "emails", "addresses"] as const).find((known) => known === kind);
+  if (!list || rest.length) return false;
+  if (index === undefined) return true;
+  if (!/^\d+$/.test(index) || Number(index) >= draft[list].length) return false;
+  // A whole row's message shows only on an address (a repeat); a phone's or email's at its fields.
+  return name === undefined ? list === "addresses" : ROW_FIELDS[list].includes(name);
 }
 
 /** "Saved by X on <date>, version N", or "Never saved". */

@@ -7,6 +7,8 @@ import type { AgentChoice, ReassignmentOutcome } from "../api/types";
 export const optionsKey = (cif: string) => ["customer", cif, "assignment-options"];
 export const historyKey = (cif: string) => ["customer", cif, "reassignments"];
 export const requestKey = (cif: string, overrideId: string) => ["customer", cif, "reassignment", overrideId];
+/** Reassignments read by id (a rebalance's moves, a chunk at a time). */
+export const requestsKey = (overrideIds: readonly string[]) => ["reassignments", ...overrideIds];
 
 export const agentLabel = (agent: Pick<AgentChoice, "agent_id" | "name">) =>
   agent.name && agent.name !== agent.agent_id ? `${agent.name} (${agent.agent_id})` : agent.agent_id;

@@ -27,9 +27,9 @@ describe("characters", () => {
       is_verified: false,
       note: "📞".repeat(200),
     };
-    expect(contactsProblems({ base: 0, phones: [phone], emails: [] })).toEqual({});
+    expect(contactsProblems({ base: 0, phones: [phone], emails: [], addresses: [] })).toEqual({});
     const long = { ...phone, note: phone.note + "x" };
-    expect(contactsProblems({ base: 0, phones: [long], emails: [] })["phones.0.note"]).toBe(
+    expect(contactsProblems({ base: 0, phones: [long], emails: [], addresses: [] })["phones.0.note"]).toBe(
       "The note has 201 characters: at most 200",
     );
   });

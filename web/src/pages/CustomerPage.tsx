@@ -369,6 +369,7 @@ export default function CustomerPage() {
             cif={customer.cif}
             view={view.data.crm_contacts}
             canEdit={canAct}
+            defaultCountry={contacts.addresses[0]?.country}
           />
           <Card title="Campaign and agent">
             {strategy && strategy.campaigns.length > 0 ? (

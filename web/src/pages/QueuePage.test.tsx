@@ -119,3 +119,107 @@ test("the re-read a live queue event causes names that event, so the API answers
   );
   await waitFor(() => expect(named).toEqual([null, "1700000000000-0"]));
 });
+
+const mobile = {
+  channel: "PHONE",
+  value: "+84 91 555 0001",
+  type: "MOBILE",
+  name: null,
+  relationship: null,
+};
+
+test("each row shows what to dial or write to: the customer's own, a reference person's, an email", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({
+    "GET /api/agents/A-1/queue": () => ({
+      body: [
+        { ...entry("C1", 90), contact: mobile },
+        {
+          ...entry("C2", 80),
+          contact: {
+            ...mobile,
+            value: "(028) 3822-1234",
+            type: "HOME",
+            name: "Tran Van B",
+            relationship: "GUARANTOR",
+          },
+        },
+        {
+          ...entry("C3", 70),
+          contact: {
+            channel: "EMAIL",
+            value: "an@example.com",
+            type: "WORK",
+            name: null,
+            relationship: null,
+          },
+        },
+      ],
+    }),
+  });
+  renderAt("/agents/A-1/queue", "/agents/:agentId/queue", <QueuePage />);
+  const rows = await screen.findAllByTestId("queue-row");
+
+  const call = within(rows[0]!).getByRole("link", { name: "Call +84 91 555 0001 (mobile)" });
+  expect(call).toHaveAttribute("href", "tel:+84915550001");
+  expect(call).toHaveTextContent("+84 91 555 0001");
+  expect(within(rows[0]!).getByText(/· mobile/)).toBeInTheDocument();
+  expect(within(rows[0]!).queryByText(/—/)).not.toBeInTheDocument();
+
+  const reference = within(rows[1]!).getByRole("link", {
+    name: "Call (028) 3822-1234 (home), Tran Van B (guarantor)",
+  });
+  expect(reference).toHaveAttribute("href", "tel:02838221234");
+  expect(within(rows[1]!).getByText("— Tran Van B (guarantor)")).toBeInTheDocument();
+
+  const write = within(rows[2]!).getByRole("link", { name: "Email an@example.com (work)" });
+  expect(write).toHaveAttribute("href", "mailto:an@example.com");
+  expect(within(rows[2]!).getByText(/· work/)).toBeInTheDocument();
+});
+
+test("dialling from a row, by click or Enter, does not also open the customer", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({
+    "GET /api/agents/A-1/queue": () => ({ body: [{ ...entry("C1", 90), contact: mobile }, entry("C2", 50)] }),
+  });
+  renderAt("/agents/A-1/queue", "/agents/:agentId/queue", <QueuePage />);
+  const rows = await screen.findAllByTestId("queue-row");
+  const call = within(rows[0]!).getByRole("link", { name: /^Call / });
+  const dialled = vi.fn((event: Event) => event.preventDefault()); // jsdom cannot follow tel:
+  call.addEventListener("click", dialled);
+  await userEvent.click(call);
+  call.focus();
+  await userEvent.keyboard("{Enter}");
+  expect(dialled).toHaveBeenCalledTimes(2);
+  expect(screen.queryByText("customer page")).not.toBeInTheDocument();
+});
+
+test("a customer who may not be contacted now shows the number without a link to dial", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({
+    "GET /api/agents/A-1/queue": () => ({ body: [{ ...entry("C1", 90, false), contact: mobile }] }),
+  });
+  renderAt("/agents/A-1/queue", "/agents/:agentId/queue", <QueuePage />);
+  const [row] = await screen.findAllByTestId("queue-row");
+  expect(within(row!).getByText("+84 91 555 0001")).toBeInTheDocument();
+  expect(within(row!).queryByRole("link", { name: /Call/ })).not.toBeInTheDocument();
+  expect(within(row!).getByText("Asked not to be contacted")).toBeInTheDocument();
+});
+
+test("an entry without a contact (queued before contacts were sent, or none chosen) shows none", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({
+    "GET /api/agents/A-1/queue": () => ({ body: [entry("C1", 90), { ...entry("C2", 50), contact: null }] }),
+  });
+  renderAt("/agents/A-1/queue", "/agents/:agentId/queue", <QueuePage />);
+  const rows = await screen.findAllByTestId("queue-row");
+  for (const row of rows) {
+    expect(
+      within(row)
+        .getAllByRole("link")
+        .map((link) => link.getAttribute("href")),
+    ).toEqual([expect.stringMatching(/^\/customers\//)]);
+    expect(within(row).queryByText(/·/)).not.toBeInTheDocument();
+  }
+  expect(within(rows[0]!).getByText("Customer C1")).toBeInTheDocument();
+});

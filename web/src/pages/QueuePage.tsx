@@ -12,6 +12,7 @@ import { RebalancePanel } from "../features/RebalancePanel";
 import { BucketBadge } from "../lib/bucket";
 import { complianceRuleLabel } from "../lib/compliance";
 import { formatCount, formatDateTime, formatMoney } from "../lib/format";
+import { codeWords, contactHref, contactLabel, contactPerson } from "../lib/queueContact";
 import { customerPath } from "../routes";
 
 const PAGE = 50;
@@ -32,6 +33,39 @@ async function fetchQueue(agentId: string, limit: number, signal: AbortSignal) {
 /** The first customer that may be contacted now, in priority order. */
 export function nextContactable(entries: QueueEntry[]): QueueEntry | undefined {
   return entries.find((entry) => entry.contactable_now);
+}
+
+/**
+ * What to dial or write to: the contact the customer's campaign chose first. A link (tel:, mailto:) only
+ * while the customer may be contacted now; otherwise the value is muted text, so that a blocked customer
+ * (asked not to be contacted, outside calling hours…) is not one tap from a call. Entries queued before
+ * the API sent contacts have none: nothing shows.
+ */
+function ContactLine({ entry }: { entry: QueueEntry }) {
+  const contact = entry.contact;
+  if (!contact) return null;
+  const href = entry.contactable_now ? contactHref(contact) : null;
+  const type = codeWords(contact.type);
+  const person = contactPerson(contact);
+  return (
+    <p className={`mt-0.5 wrap-anywhere ${entry.contactable_now ? "text-slate-700" : "text-slate-500"}`}>
+      {href ? (
+        <a
+          href={href}
+          aria-label={contactLabel(contact)}
+          // dial or write, without also opening the customer (the row's click)
+          onClick={(event) => event.stopPropagation()}
+          className="font-medium text-brand-700 underline hover:text-brand-800"
+        >
+          {contact.value}
+        </a>
+      ) : (
+        <span>{contact.value}</span>
+      )}
+      {type && <span className="text-xs"> · {type}</span>}
+      {person && <span className="text-xs"> — {person}</span>}
+    </p>
+  );
 }
 
 export function QueuePage() {
@@ -66,6 +100,8 @@ export function QueuePage() {
     function onKey(event: KeyboardEvent) {
       const target = event.target as HTMLElement;
       if (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || event.metaKey || event.ctrlKey) return;
+      // Enter on a focused link or button (a contact's tel: link, Show more) does what that one does
+      if (event.key === "Enter" && target.closest("a, button")) return;
       if (event.key === "j" || event.key === "ArrowDown") {
         movedByKey.current = true;
         setSelected((i) => Math.min(i + 1, entries.length - 1));
@@ -164,6 +200,8 @@ export function QueuePage() {
                       {entry.name}
                     </a>
                     <div className="text-xs text-slate-500">{entry.cif}</div>
+                    {/* under the name on every screen: what to dial matters most on a phone */}
+                    <ContactLine entry={entry} />
                     {/* on a phone the rank, bucket, campaign and reason columns are hidden, so that whether the
                         customer may be contacted now fits on the screen: the reason shows here */}
                     <p className="text-xs text-slate-700 md:hidden">{entry.reason}</p>

@@ -17,7 +17,8 @@ export type PutAnswer = (body: Record<string, unknown>) => { status: number; bod
 
 /**
  * A fake API that keeps one `part` of the customer, from `start`: a PUT to `putPath` answers `put`; by
- * default the part is saved as the next version, its fields taken from the body by `fieldsOf`.
+ * default the part is saved as the next version, its fields taken from the body by `fieldsOf`. The rest of
+ * the 360 view is VIEW's, with `others` over it (the bank's contacts, say).
  */
 export function customerPartApi<P extends "case" | "crm_contacts">({
   part,
@@ -25,17 +26,24 @@ export function customerPartApi<P extends "case" | "crm_contacts">({
   start,
   fieldsOf,
   put,
+  others = {},
 }: {
   part: P;
   putPath: string;
   start: CustomerView[P];
   fieldsOf: (body: Record<string, unknown>) => Partial<CustomerView[P]>;
   put?: PutAnswer;
+  others?: Partial<CustomerView>;
 }) {
   let current = start;
   const calls = fakeApi({
     [`GET ${CUSTOMER_PATH}`]: () => ({
-      body: { ...VIEW, customer: { ...VIEW.customer, cif: CIF }, [part]: current } satisfies CustomerView,
+      body: {
+        ...VIEW,
+        ...others,
+        customer: { ...VIEW.customer, cif: CIF },
+        [part]: current,
+      } satisfies CustomerView,
     }),
     "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
     [`PUT ${putPath}`]: (_url, init) => {

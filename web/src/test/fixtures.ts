@@ -53,6 +53,7 @@ export const NO_CASE: CaseView = {
 export const NO_CRM_CONTACTS: CrmContactsView = {
   phones: [],
   emails: [],
+  addresses: [],
   version: 0,
   updated_at: null,
   updated_by: null,
