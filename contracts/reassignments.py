@@ -125,19 +125,9 @@ class ReassignmentDecision(Contract):
     business_date: date | None  # the pool's business date when it was decided
 
 
-class ReassignmentStatus(Contract):
+class ReassignmentStatus(Reassignment):
     """``GET /api/assignments/requests``: a reassignment as asked, and what became of it."""
 
-    override_id: Identifier
-    cif: Identifier
-    team: Identifier
-    agent_type: AgentType
-    agent_id: Identifier
-    from_agent_id: Identifier | None
-    episode: int
-    requested_by: Username
-    requested_at: Timestamp
-    note: str | None
     outcome: ReassignmentOutcome
     reason: str | None  # REFUSED and SUPERSEDED: why, in words
     business_date: date | None  # the pool's business date when it was decided
