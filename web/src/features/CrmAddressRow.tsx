@@ -5,8 +5,8 @@
 import { useId } from "react";
 
 import type { FieldErrors } from "../api/client";
-import type { EmailType } from "../api/types";
-import { Field, inputClass, secondaryButtonClass } from "../components/Field";
+import { Field, inputClass } from "../components/Field";
+import { RowFieldset, TypeSelect, VerifiedAndRemove } from "./ContactRowParts";
 import { ADDRESS_TYPES, type AddressRow } from "./crmAddress";
 
 type TextPart = "line1" | "line2" | "city" | "province" | "postal_code" | "country" | "note";
@@ -27,7 +27,6 @@ export function CrmAddressRow({
   const name = `Address ${n + 1}`;
   const at = `addresses.${n}`;
   const rowErrorId = useId();
-  const rowError = errors[at];
 
   const text = (part: TextPart, label: string, named: string, focus = false) => (
     <Field label={label} error={errors[`${at}.${part}`]}>
@@ -49,34 +48,15 @@ export function CrmAddressRow({
   );
 
   return (
-    <fieldset
-      className="space-y-2 rounded border border-slate-200 px-3 pb-3"
-      aria-describedby={rowError ? rowErrorId : undefined}
-    >
-      <legend className="px-1 text-sm font-semibold text-slate-700">{name}</legend>
-      {rowError && (
-        <p id={rowErrorId} role="alert" className="text-sm text-red-700">
-          {rowError}
-        </p>
-      )}
+    <RowFieldset name={name} error={errors[at]} errorId={rowErrorId}>
       <div className="grid gap-2 sm:grid-cols-[minmax(0,8rem)_minmax(0,1fr)]">
-        <Field label="Type" error={errors[`${at}.type`]}>
-          {(props) => (
-            <select
-              {...props}
-              aria-label={`${name} type`}
-              className={inputClass}
-              value={row.type}
-              onChange={(e) => onChange({ type: e.target.value as EmailType })}
-            >
-              {ADDRESS_TYPES.map((type) => (
-                <option key={type.code} value={type.code}>
-                  {type.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <TypeSelect
+          name={name}
+          error={errors[`${at}.type`]}
+          value={row.type}
+          options={ADDRESS_TYPES}
+          onChange={(type) => onChange({ type })}
+        />
         {text("line1", "Address line 1", "line 1", true)}
       </div>
       {text("line2", "Address line 2 (optional)", "line 2")}
@@ -89,25 +69,14 @@ export function CrmAddressRow({
         {text("country", "Country (two letters, like VN)", "country")}
       </div>
       {text("note", "Note", "note")}
-      <div className="flex flex-wrap items-center justify-between gap-2">
-        <label className="flex items-center gap-2 text-sm text-slate-700">
-          <input
-            type="checkbox"
-            aria-label={`${name} verified`}
-            checked={row.is_verified}
-            onChange={(e) => onChange({ is_verified: e.target.checked })}
-          />
-          Visited or confirmed with the customer
-        </label>
-        <button
-          type="button"
-          className={secondaryButtonClass}
-          aria-label={`Remove address ${n + 1}`}
-          onClick={onRemove}
-        >
-          Remove
-        </button>
-      </div>
-    </fieldset>
+      <VerifiedAndRemove
+        name={name}
+        verified={row.is_verified}
+        verifiedText="Visited or confirmed with the customer"
+        removeLabel={`Remove address ${n + 1}`}
+        onVerified={(is_verified) => onChange({ is_verified })}
+        onRemove={onRemove}
+      />
+    </RowFieldset>
   );
 }

@@ -2,9 +2,9 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 
-import type { CrmAddress, CrmContactsView, CustomerView } from "../api/types";
+import type { CrmContactsView, CustomerView } from "../api/types";
 import { customerPartApi, findCard, renderCustomerPage, type PutAnswer } from "../test/customerPart";
-import { NO_CRM_CONTACTS, VIEW } from "../test/fixtures";
+import { NO_CRM_CONTACTS, SHOP_ADDRESS, VIEW } from "../test/fixtures";
 import { signedInAs, storedDrafts } from "../test/render";
 import {
   completeDraft,
@@ -30,19 +30,6 @@ const SAVED: CrmContactsView = {
   version: 2,
   updated_at: "2026-03-18T10:00:00Z",
   updated_by: "agent1",
-};
-
-/** An address an agent added after a visit. */
-const SHOP: CrmAddress = {
-  type: "WORK",
-  line1: "12 Ly Thuong Kiet",
-  line2: null,
-  city: "Hanoi",
-  province: "Hoan Kiem",
-  postal_code: "100000",
-  country: "VN",
-  is_verified: true,
-  note: "the shop, weekdays; ask for Mrs Lan",
 };
 
 /** The bank's own contacts with one address, in Vietnam. */
@@ -427,10 +414,16 @@ test("the draft helpers: the body, the checks, the saved line", () => {
 
 test("the addresses agents added read on one line, with their type, verified mark and note", async () => {
   signedInAs("agent", "A-1");
-  const home = { ...SHOP, type: "HOME" as const, line2: "Floor 3", province: null, is_verified: false };
+  const home = {
+    ...SHOP_ADDRESS,
+    type: "HOME" as const,
+    line2: "Floor 3",
+    province: null,
+    is_verified: false,
+  };
   contactsApi({
     ...NO_CRM_CONTACTS,
-    addresses: [SHOP, { ...home, postal_code: null, note: "" }],
+    addresses: [SHOP_ADDRESS, { ...home, postal_code: null, note: "" }],
     version: 1,
   });
   renderPage();
@@ -502,7 +495,7 @@ test("an agent adds an address and saves it: every list is sent, the optional pa
 
 test("an address repeated (case and spaces aside) or with a bad country is marked as typed, and Save waits", async () => {
   signedInAs("agent", "A-1");
-  const api = contactsApi({ ...SAVED, addresses: [SHOP] });
+  const api = contactsApi({ ...SAVED, addresses: [SHOP_ADDRESS] });
   renderPage();
   const card = await contactsCard();
   const form = await openForm(card);
@@ -550,7 +543,7 @@ test("an address repeated (case and spaces aside) or with a bad country is marke
 test("an address part the API refuses (422) is shown at its field until it is edited", async () => {
   signedInAs("agent", "A-1");
   const message = "String should have at least 1 character";
-  contactsApi({ ...SAVED, addresses: [SHOP] }, () => ({
+  contactsApi({ ...SAVED, addresses: [SHOP_ADDRESS] }, () => ({
     status: 422,
     body: {
       detail: [{ loc: ["body", "addresses", 0, "city"], msg: message, type: "string_too_short" }],
@@ -577,7 +570,7 @@ test("a draft kept by the page before addresses (none in it) opens with the addr
   const { addresses: _addresses, ...older } = draftOf(SAVED);
   older.phones.push({ ...newPhone(), number: "0909 777 888" });
   sessionStorage.setItem("crm.draft.crm-contacts/agent-1/C/1", JSON.stringify(older));
-  const api = contactsApi({ ...SAVED, addresses: [SHOP] });
+  const api = contactsApi({ ...SAVED, addresses: [SHOP_ADDRESS] });
   renderPage();
   const card = await contactsCard();
   const form = await within(card).findByRole("form", { name: "Edit the contacts" });
@@ -593,22 +586,22 @@ test("a draft kept by the page before addresses (none in it) opens with the addr
   expect(api.puts()[0]!.body).toEqual({
     phones: [...SAVED.phones, { ...newPhone(), number: "0909 777 888" }],
     emails: SAVED.emails,
-    addresses: [SHOP],
+    addresses: [SHOP_ADDRESS],
     version: 2,
   });
   expect(storedDrafts()).toEqual([]);
 });
 
 test("the draft helpers for addresses: an older draft completed, the 422 fields shown at a field", () => {
-  const saved = { ...SAVED, addresses: [SHOP] };
+  const saved = { ...SAVED, addresses: [SHOP_ADDRESS] };
   const draft = draftOf(saved);
-  expect(draft.addresses).toEqual([{ ...SHOP, line2: "" }]);
+  expect(draft.addresses).toEqual([{ ...SHOP_ADDRESS, line2: "" }]);
   expect(completeDraft(draft, saved)).toBe(draft);
   const { addresses: _addresses, ...older } = draft;
   expect(completeDraft(older, saved)).toEqual(draft);
   expect(completeDraft(older, NO_CRM_CONTACTS).addresses).toEqual([]);
   expect(isUnchanged(draft, saved)).toBe(true);
-  expect(contactsBody(draft).addresses).toEqual([SHOP]);
+  expect(contactsBody(draft).addresses).toEqual([SHOP_ADDRESS]);
 
   draft.addresses.push({
     ...newAddress("VN"),

@@ -14,6 +14,7 @@ import { Field, SaveAndCancel, inputClass, secondaryButtonClass } from "../compo
 import { RestoredNotice } from "../components/RestoredNotice";
 import { ConflictNotice, EditButton, SavedNotice } from "../components/SaveNotices";
 import { ErrorState } from "../components/States";
+import { RowFieldset, TypeSelect, VerifiedAndRemove } from "./ContactRowParts";
 import { CrmAddressRow } from "./CrmAddressRow";
 import {
   EMAIL_TYPES,
@@ -139,26 +140,15 @@ function ContactRow({
   const name = `${Noun} ${n + 1}`;
   const at = `${kind}.${n}`;
   return (
-    <fieldset className="space-y-2 rounded border border-slate-200 px-3 pb-3">
-      <legend className="px-1 text-sm font-semibold text-slate-700">{name}</legend>
+    <RowFieldset name={name}>
       <div className="grid gap-2 sm:grid-cols-[minmax(0,8rem)_minmax(0,1fr)]">
-        <Field label="Type" error={errors[`${at}.type`]}>
-          {(props) => (
-            <select
-              {...props}
-              aria-label={`${name} type`}
-              className={inputClass}
-              value={row.type}
-              onChange={(e) => onChange({ type: e.target.value as RowPatch["type"] })}
-            >
-              {types.map((type) => (
-                <option key={type.code} value={type.code}>
-                  {type.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <TypeSelect<PhoneType | EmailType>
+          name={name}
+          error={errors[`${at}.type`]}
+          value={row.type}
+          options={types}
+          onChange={(type) => onChange({ type })}
+        />
         <Field label={Value} error={errors[`${at}.${value}`]}>
           {(props) => (
             <input
@@ -185,26 +175,15 @@ function ContactRow({
           />
         )}
       </Field>
-      <div className="flex flex-wrap items-center justify-between gap-2">
-        <label className="flex items-center gap-2 text-sm text-slate-700">
-          <input
-            type="checkbox"
-            aria-label={`${name} verified`}
-            checked={row.is_verified}
-            onChange={(e) => onChange({ is_verified: e.target.checked })}
-          />
-          Verified with the customer
-        </label>
-        <button
-          type="button"
-          className={secondaryButtonClass}
-          aria-label={`Remove ${noun} ${n + 1}`}
-          onClick={onRemove}
-        >
-          Remove
-        </button>
-      </div>
-    </fieldset>
+      <VerifiedAndRemove
+        name={name}
+        verified={row.is_verified}
+        verifiedText="Verified with the customer"
+        removeLabel={`Remove ${noun} ${n + 1}`}
+        onVerified={(is_verified) => onChange({ is_verified })}
+        onRemove={onRemove}
+      />
+    </RowFieldset>
   );
 }
 

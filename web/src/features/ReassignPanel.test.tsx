@@ -11,7 +11,7 @@ import type {
 } from "../api/types";
 import { formatDateTime } from "../lib/format";
 import CustomerPage from "../pages/CustomerPage";
-import { DICTIONARIES, VIEW } from "../test/fixtures";
+import { DICTIONARIES, VIEW, reassignmentAccepted, reassignmentStatus } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs, type Handler } from "../test/render";
 
 const choice = (
@@ -45,38 +45,13 @@ const pool = (agentId: string | null = "A-1"): AssignmentOptions => ({
   ],
 });
 
-const ACCEPTED = {
-  override_id: "O-1",
-  cif: "C1",
-  team: "North",
-  agent_type: "CALL",
-  agent_id: "A-3",
-  from_agent_id: "A-1",
-  status: "accepted",
-  requested_at: "2026-03-20T09:00:00Z",
-};
+const ACCEPTED = reassignmentAccepted();
 
 const status = (
   outcome: ReassignmentOutcome,
   reason: string | null = null,
   more: Partial<ReassignmentStatus> = {},
-): ReassignmentStatus => ({
-  override_id: "O-1",
-  cif: "C1",
-  team: "North",
-  agent_type: "CALL",
-  agent_id: "A-3",
-  from_agent_id: "A-1",
-  episode: 1,
-  requested_by: "supervisor-1",
-  requested_at: "2026-03-20T09:00:00Z",
-  note: null,
-  outcome,
-  reason,
-  business_date: outcome === "PENDING" ? null : "2026-03-20",
-  decided_at: outcome === "PENDING" ? null : "2026-03-20T09:00:03Z",
-  ...more,
-});
+): ReassignmentStatus => reassignmentStatus({ outcome, reason, ...more });
 
 /** The customer page's API; the move's status is PENDING and there is no reassignment before it, unless told. */
 function customerApi(

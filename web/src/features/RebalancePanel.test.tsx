@@ -4,18 +4,11 @@ import { expect, test, vi } from "vitest";
 
 import type { ReassignmentOutcome, ReassignmentStatus } from "../api/types";
 import { QueuePage } from "../pages/QueuePage";
+import { reassignmentAccepted, reassignmentStatus } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
 
-const move = (cif: string, agentId: string) => ({
-  override_id: `O-${cif}`,
-  cif,
-  team: "North",
-  agent_type: "CALL",
-  agent_id: agentId,
-  from_agent_id: "A-1",
-  status: "accepted",
-  requested_at: "2026-03-20T09:00:00Z",
-});
+const move = (cif: string, agentId: string) =>
+  reassignmentAccepted({ override_id: `O-${cif}`, cif, agent_id: agentId });
 
 /** What the processor made of the move of `cif` (as GET /api/assignments/requests answers). */
 const decision = (
@@ -23,17 +16,7 @@ const decision = (
   agentId: string,
   outcome: ReassignmentOutcome,
   reason: string | null = null,
-): ReassignmentStatus => ({
-  ...move(cif, agentId),
-  agent_type: "CALL",
-  episode: 1,
-  requested_by: "supervisor-1",
-  note: null,
-  outcome,
-  reason,
-  business_date: outcome === "PENDING" ? null : "2026-03-20",
-  decided_at: outcome === "PENDING" ? null : "2026-03-20T09:00:03Z",
-});
+): ReassignmentStatus => reassignmentStatus({ ...move(cif, agentId), outcome, reason });
 
 /** The queue page's API; the moves' statuses as `statuses` answers for the ids asked (none read, unless told). */
 function queueApi(

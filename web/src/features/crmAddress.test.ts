@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
 
+import { SHOP_ADDRESS } from "../test/fixtures";
 import { addressBody, addressKey, addressProblems, addressRowOf, newAddress, oneLine } from "./crmAddress";
 
-const SHOP = {
-  type: "WORK" as const,
-  line1: "12 Ly Thuong Kiet",
-  line2: null,
-  city: "Hanoi",
-  province: "Hoan Kiem",
-  postal_code: "100000",
-  country: "VN",
-  is_verified: false,
-  note: "",
-};
+const SHOP = { ...SHOP_ADDRESS, is_verified: false, note: "" };
 
 describe("oneLine", () => {
   it("reads as the API's audit names an address", () => {

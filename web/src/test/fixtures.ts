@@ -1,6 +1,14 @@
 // API answers shared by several tests.
 
-import type { CaseView, CrmContactsView, CustomerView, Dictionaries } from "../api/types";
+import type {
+  CaseView,
+  CrmAddress,
+  CrmContactsView,
+  CustomerView,
+  Dictionaries,
+  ReassignmentAccepted,
+  ReassignmentStatus,
+} from "../api/types";
 
 export const DICTIONARIES: Dictionaries = {
   action_types: [
@@ -58,6 +66,58 @@ export const NO_CRM_CONTACTS: CrmContactsView = {
   updated_at: null,
   updated_by: null,
 };
+
+/** An address an agent added after a visit. */
+export const SHOP_ADDRESS: CrmAddress = {
+  type: "WORK",
+  line1: "12 Ly Thuong Kiet",
+  line2: null,
+  city: "Hanoi",
+  province: "Hoan Kiem",
+  postal_code: "100000",
+  country: "VN",
+  is_verified: true,
+  note: "the shop, weekdays; ask for Mrs Lan",
+};
+
+/** Which reassignment, and what it moves: customer C1's call agent, An (A-1), to Chi (A-3), in North. */
+const REASSIGNMENT = {
+  override_id: "O-1",
+  cif: "C1",
+  team: "North",
+  agent_type: "CALL",
+  agent_id: "A-3",
+  from_agent_id: "A-1",
+  requested_at: "2026-03-20T09:00:00Z",
+} as const;
+
+/** A reassignment the API accepted (202 from POST /api/assignments), as REASSIGNMENT unless told. */
+export const reassignmentAccepted = (
+  overrides: Partial<ReassignmentAccepted> = {},
+): ReassignmentAccepted => ({
+  ...REASSIGNMENT,
+  status: "accepted",
+  ...overrides,
+});
+
+/**
+ * What the processor made of a reassignment (as GET /api/assignments/requests answers): REASSIGNMENT, asked
+ * for by supervisor-1 without a note, PENDING unless told; once decided, on 2026-03-20 a few seconds later.
+ */
+export function reassignmentStatus(overrides: Partial<ReassignmentStatus> = {}): ReassignmentStatus {
+  const decided = (overrides.outcome ?? "PENDING") !== "PENDING";
+  return {
+    ...REASSIGNMENT,
+    episode: 1,
+    requested_by: "supervisor-1",
+    note: null,
+    outcome: "PENDING",
+    reason: null,
+    business_date: decided ? "2026-03-20" : null,
+    decided_at: decided ? "2026-03-20T09:00:03Z" : null,
+    ...overrides,
+  };
+}
 
 /** A customer with one USD loan, a pending promise and one action, a case never saved, no CRM contacts. */
 export const VIEW = {
