@@ -20,6 +20,7 @@ from contracts.common import (
 from contracts.errors import cross_field_error
 
 PROMISE_RESULT = "PROMISE_TO_PAY"
+WRONG_NUMBER = "WRONG_NUMBER"  # the result that flags the contact it names (`processors.strategy.logic`)
 
 
 class Promise(Contract):

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Self
 
-from contracts.actions import _ActionFields
+from pydantic import model_validator
+
+from contracts.actions import WRONG_NUMBER, _ActionFields
 from contracts.common import Contract, Identifier, LoanStatus, MoneyOut, ProductType
+from contracts.errors import cross_field_error
 from contracts.loans import Installment
 from contracts.payments import Payment
 from contracts.search import SearchResult as SearchResult  # re-exported: GET /api/search's bodies
@@ -31,6 +34,14 @@ class ActionCreate(_ActionFields):
 
     action_id: Identifier | None = None
     agent_id: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _a_wrong_number_is_named(self) -> Self:
+        # The strategy stops selecting the number a WRONG_NUMBER names: without it, the next call dials the
+        # same one. (Banks' channels may send one without; only the CRM's own input must say which.)
+        if self.result == WRONG_NUMBER and self.contact is None:
+            raise cross_field_error("contact", "result WRONG_NUMBER needs the contact that was wrong")
+        return self
 
 
 class PaymentCreate(Payment):

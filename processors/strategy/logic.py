@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from contracts.actions import WRONG_NUMBER
 from domain.strategy import CompiledStrategy, CustomerFacts, evaluate, matches, next_turn
 from processors.common.date_index import StateOf, file_under, members
 from processors.common.parts import next_part
@@ -45,7 +46,6 @@ MEMBERS, EVERYONE = "__members__", "all"
 TURNS, TURN = "__turns__", "turn"  # the index of turning dates, and where a customer remembers its place
 PARTITION = "__partition__"
 CONTINUED = "continued"  # marks a re-evaluation request this processor sent itself to go on
-WRONG_NUMBER = "WRONG_NUMBER"
 
 Output = tuple[str, str, dict]
 

@@ -189,6 +189,35 @@ def test_an_agent_records_a_promise_to_pay_and_sees_it_on_the_timeline(page, pro
     assert any(p["date"] == promised and Decimal(p["amount"]) == Decimal(1_500_000) for p in promises)
 
 
+def test_an_agent_reports_a_wrong_number_and_the_campaign_stops_selecting_it(page, product):
+    sign_in(page, "agent1")
+    entry = product.queue(agent_id_of(product, "agent1"))[5]
+    cif, number = entry["cif"], entry["contact"]["value"]  # what the campaign chose first
+    page.goto(f"/customers/{cif}")
+    form = page.get_by_role("form", name="Record an action")
+    # inbound (the person at that number called back): outbound calls obey calling hours, and this test runs
+    # at any hour
+    form.get_by_label("Direction").select_option("INBOUND")
+    expect(form.get_by_label("Contact used")).to_have_value(number)  # the campaign's choice, by default
+    form.get_by_label("Result").select_option("WRONG_NUMBER")
+    form.get_by_label("Notes").fill("The man at this number does not know the customer.")
+    form.get_by_role("button", name="Record action").click()
+    expect(form.get_by_role("status")).to_contain_text("Recorded.")
+    # the strategy processor flags it: the campaign's contact rules no longer select it
+    deadline = time.monotonic() + LIVE_TIMEOUT_MS / 1000
+    while True:
+        strategy = product.get("admin", f"/api/customers/{cif}")["strategy"] or {"campaigns": []}
+        selected = [c["value"] for campaign in strategy["campaigns"] for c in campaign["contacts"]]
+        if number not in selected:
+            break
+        assert time.monotonic() < deadline, f"{number} still selected: {selected}"
+        time.sleep(0.5)
+    [action] = [
+        a for a in product.get("admin", f"/api/customers/{cif}")["actions"] if a["result"] == "WRONG_NUMBER"
+    ]
+    assert action["contact"] == {"channel": "PHONE", "number": number}
+
+
 def test_an_agent_keeps_the_case_and_finds_it_on_the_next_visit(page, product):
     sign_in(page, "agent1")
     cif = product.queue(agent_id_of(product, "agent1"))[1]["cif"]

@@ -288,6 +288,7 @@ async def test_a_customer_without_a_zone_has_the_calling_hours_of_the_deployment
             "LN-SOMEONE-ELSES is not a loan of customer",
         ),
         ({"result": "PROMISE_TO_PAY"}, "promise", "result PROMISE_TO_PAY needs a promise"),  # the contract's
+        ({"result": "WRONG_NUMBER"}, "contact", "result WRONG_NUMBER needs the contact that was wrong"),
         ({"colour": "red"}, "colour", "unknown field"),
     ],
 )

@@ -80,7 +80,9 @@ async def test_an_admin_saves_a_version_that_the_forms_and_the_action_checks_use
     assert served["action_results"] == results and served["action_types"][0]["label"] == "Gọi điện"
     cif = world.customer("DICTADMIN")
     ok = await client.post("/api/actions", json=call(cif, calling_moment(), "PART_PROMISE"), headers=agent)
-    gone = await client.post("/api/actions", json=call(cif, calling_moment(), "WRONG_NUMBER"), headers=agent)
+    phone = {"channel": "PHONE", "number": "+84 91 555 0001"}
+    wrong = {**call(cif, calling_moment(), "WRONG_NUMBER"), "contact": phone}
+    gone = await client.post("/api/actions", json=wrong, headers=agent)
     assert (ok.status_code, gone.status_code) == (202, 422), (ok.text, gone.text)
     assert gone.json()["detail"][0]["msg"].startswith("unknown result code 'WRONG_NUMBER'; allowed: PROMISE")
 

@@ -1,10 +1,11 @@
-import { screen } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 
-import { DICTIONARIES } from "../test/fixtures";
+import { CONTACT_SOURCES, DICTIONARIES } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
-import { actionBody } from "./actionDraft";
+import { contactChoicesOf } from "./actionContact";
+import { actionBody, blankDraft } from "./actionDraft";
 import { RecordActionForm } from "./RecordActionForm";
 
 const LOANS = [{ account_number: "L1", currency: "USD" }];
@@ -93,6 +94,7 @@ test("the body carries no promise unless the result is a promise", () => {
     promise_date: "2026-01-01",
     promise_amount: "3",
     follow_up_date: "",
+    contact: null,
   };
   const body = actionBody("C1", draft, "id-1", new Date("2026-03-01T10:00:00Z"));
   expect(body).toMatchObject({
@@ -100,6 +102,7 @@ test("the body carries no promise unless the result is a promise", () => {
     notes: null,
     account_number: null,
     follow_up_date: null,
+    contact: null, // no contacts to choose from
     at: "2026-03-01T10:00:00.000Z",
   });
 });
@@ -165,4 +168,191 @@ test("with loans in one currency a promise over all of them needs no loan", asyn
   await userEvent.click(screen.getByRole("button", { name: "Record action" }));
   expect(await screen.findByText("Recorded.")).toBeInTheDocument();
   expect(calls.find((call) => call.method === "POST")!.body).toMatchObject({ account_number: null });
+});
+
+// The default action types and a WRONG_NUMBER result, and the contacts of CONTACT_SOURCES: a campaign that
+// chose +84 91 555 0001 first.
+const ALL_TYPES = {
+  ...DICTIONARIES,
+  action_types: [
+    { code: "CALL", label: "Call" },
+    { code: "SMS", label: "SMS" },
+    { code: "EMAIL", label: "Email" },
+    { code: "VISIT", label: "Visit" },
+    { code: "LETTER", label: "Letter" },
+  ],
+  action_results: [...DICTIONARIES.action_results, { code: "WRONG_NUMBER", label: "Wrong number" }],
+};
+const CHOICES = contactChoicesOf(CONTACT_SOURCES);
+
+function recording(reply: () => { status: number; body: unknown } = () => accepted) {
+  signedInAs("agent", "A-1");
+  return fakeApi({
+    "GET /api/dictionaries": () => ({ body: ALL_TYPES }),
+    "POST /api/actions": reply,
+  });
+}
+const accepted = { status: 202, body: { action_id: "x", status: "accepted" } };
+const posted = (calls: ReturnType<typeof fakeApi>) =>
+  calls.filter((call) => call.method === "POST").map((call) => call.body as Record<string, unknown>);
+const optionsOf = (select: HTMLElement) =>
+  Array.from((select as HTMLSelectElement).options).map((option) => option.textContent);
+
+test("a call lists the campaign's chosen number first, starts on it, and sends it as the phone used", async () => {
+  const calls = recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  const contact = await screen.findByLabelText("Contact used");
+  expect(optionsOf(contact)).toEqual([
+    "Not recorded",
+    "+84 91 555 0001 · work · chosen by the campaign",
+    "+84 90 111 2222 · mobile · chosen by the campaign",
+    "+84 90 777 8888 · mobile · Tran Van B (guarantor) · chosen by the campaign",
+    "+84 24 3333 4444 · home · added in the CRM",
+  ]);
+  expect(contact).toHaveValue("+84 91 555 0001");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(posted(calls)[0]).toMatchObject({
+    type: "CALL",
+    contact: { channel: "PHONE", number: "+84 91 555 0001" },
+  });
+});
+
+test("an SMS sends the chosen phone by SMS; 'Not recorded' sends none", async () => {
+  const calls = recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Type"), "SMS");
+  await userEvent.selectOptions(screen.getByLabelText("Contact used"), "+84 24 3333 4444");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(posted(calls)[0]).toMatchObject({
+    type: "SMS",
+    contact: { channel: "SMS", number: "+84 24 3333 4444" },
+  });
+
+  // the form is blank again: back on the campaign's number
+  expect(screen.getByLabelText("Contact used")).toHaveValue("+84 91 555 0001");
+  await userEvent.selectOptions(screen.getByLabelText("Contact used"), "Not recorded");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  await waitFor(() => expect(posted(calls)).toHaveLength(2));
+  expect(posted(calls)[1]).toMatchObject({ contact: null });
+});
+
+test("an email lists the customer's addresses and sends the one used", async () => {
+  const calls = recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Type"), "EMAIL");
+  const contact = screen.getByLabelText("Contact used");
+  expect(optionsOf(contact)).toEqual([
+    "Not recorded",
+    "an@example.com · personal · primary",
+    "an@shop.vn · work",
+    "an.nguyen@mail.vn · other · added in the CRM",
+  ]);
+  expect(contact).toHaveValue("an@example.com");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(posted(calls)[0]).toMatchObject({ contact: { channel: "EMAIL", number: "an@example.com" } });
+});
+
+test("a visit or a letter has no contact to choose, and sends none", async () => {
+  const calls = recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Contact used"), "+84 24 3333 4444");
+  await userEvent.selectOptions(screen.getByLabelText("Type"), "VISIT");
+  expect(screen.queryByLabelText("Contact used")).not.toBeInTheDocument();
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(posted(calls)[0]).toMatchObject({ type: "VISIT", contact: null });
+});
+
+test("a wrong number without the number is refused before sending; with it, the campaign will stop using it", async () => {
+  const calls = recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Result"), "WRONG_NUMBER");
+  expect(screen.getByText("The campaign will stop using this number.")).toBeInTheDocument();
+  await userEvent.selectOptions(screen.getByLabelText("Contact used"), "Not recorded");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByRole("alert")).toHaveTextContent("Say which number was wrong.");
+  expect(screen.getByLabelText("Contact used")).toHaveAttribute("aria-invalid", "true");
+  expect(posted(calls)).toHaveLength(0);
+
+  await userEvent.selectOptions(screen.getByLabelText("Contact used"), "+84 90 111 2222");
+  expect(screen.queryByText("Say which number was wrong.")).not.toBeInTheDocument();
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByRole("status")).toHaveTextContent(
+    "Recorded. The campaign will stop using +84 90 111 2222.",
+  );
+  expect(posted(calls)[0]).toMatchObject({
+    result: "WRONG_NUMBER",
+    contact: { channel: "PHONE", number: "+84 90 111 2222" },
+  });
+});
+
+test("a wrong number recorded as a visit is refused at the type: a visit names no number", async () => {
+  const calls = recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Type"), "VISIT");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "WRONG_NUMBER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByRole("alert")).toHaveTextContent("say which number was wrong");
+  expect(screen.getByLabelText("Type")).toHaveAttribute("aria-invalid", "true");
+  expect(posted(calls)).toHaveLength(0);
+});
+
+test("the API's 422 at the contact is shown at the contact", async () => {
+  const calls = recording(() => ({
+    status: 422,
+    body: {
+      detail: [
+        {
+          loc: ["body"],
+          field: "contact",
+          msg: "contact: result WRONG_NUMBER needs the contact that was wrong",
+          type: "cross_field",
+        },
+      ],
+    },
+  }));
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Result"), "WRONG_NUMBER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByRole("alert")).toHaveTextContent(
+    "contact: result WRONG_NUMBER needs the contact that was wrong",
+  );
+  expect(screen.getByLabelText("Contact used")).toHaveAttribute("aria-invalid", "true");
+  expect(screen.getByLabelText("Result")).toHaveAttribute("aria-invalid", "false");
+  expect(posted(calls)).toHaveLength(1);
+});
+
+test("a draft stored before the form had a contact loads, on the campaign's number, as the same action", async () => {
+  const calls = recording();
+  const { contact: _contact, ...old } = { ...blankDraft, result: "NO_ANSWER", notes: "his brother answered" };
+  sessionStorage.setItem("crm.draft.action/agent-1/C1", JSON.stringify({ draft: old, actionId: "old-1" }));
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  expect(await screen.findByText(/was restored/)).toBeInTheDocument();
+  expect(screen.getByLabelText("Notes")).toHaveValue("his brother answered");
+  expect(screen.getByLabelText("Contact used")).toHaveValue("+84 91 555 0001");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(posted(calls)[0]).toMatchObject({
+    action_id: "old-1",
+    result: "NO_ANSWER",
+    contact: { channel: "PHONE", number: "+84 91 555 0001" },
+  });
+});
+
+test("the contact chosen is kept with the draft", async () => {
+  recording();
+  const first = renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Contact used"), "+84 24 3333 4444");
+  first.unmount();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  expect(await screen.findByLabelText("Contact used")).toHaveValue("+84 24 3333 4444");
+  expect(screen.getByText(/was restored/)).toBeInTheDocument();
 });

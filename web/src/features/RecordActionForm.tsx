@@ -1,6 +1,8 @@
 // Recording what happened with a customer: a call, a visit, a promise to pay. Codes come from the API's
 // dictionaries; the API's 422 (per field) and 409 (a compliance rule) answers are shown where they belong.
 // The draft is kept in this tab's storage until it is recorded, so an expired session loses nothing.
+// A call, an SMS or an email names the number or address it used (`contactChoices`, from the customer's
+// view): a WRONG_NUMBER must, so that the campaign stops selecting it.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
@@ -12,23 +14,32 @@ import { ErrorState, Loading } from "../components/States";
 import { useSession } from "../auth/AuthContext";
 import { formatDateTime } from "../lib/format";
 import { useStoredDraft } from "../lib/storedDraft";
+import { NO_CONTACT_CHOICES, contactListOf, type ContactChoices } from "./actionContact";
 import {
   PROMISE,
+  WRONG_NUMBER,
   actionBody,
   blankDraft,
+  chosenContact,
+  completeDraft,
   currenciesOf,
   draftProblems,
   isBlankDraft,
   needsLoanChoice,
   promiseCurrency,
+  withType,
   type ActionDraft,
   type LoanChoice,
 } from "./actionDraft";
 
 export type { LoanChoice } from "./actionDraft";
+export type { ContactChoices } from "./actionContact";
+
+type ActionBody = ReturnType<typeof actionBody>;
 
 interface Stored {
-  draft: ActionDraft;
+  // Partial: a draft stored before a field was added lacks it (`completeDraft` fills it in).
+  draft: Partial<ActionDraft>;
   // One id per action being recorded: a retry (after a timeout, or a sign-in) is the same action, accepted once.
   actionId: string;
 }
@@ -45,10 +56,13 @@ interface Conflict {
 export function RecordActionForm({
   cif,
   loans,
+  contactChoices = NO_CONTACT_CHOICES,
   onRecorded,
 }: {
   cif: string;
   loans: LoanChoice[];
+  /** The numbers and addresses a call, an SMS or an email may name (`contactChoicesOf`); none when left out. */
+  contactChoices?: ContactChoices;
   onRecorded?: (id: string) => void;
 }) {
   const client = useQueryClient();
@@ -59,14 +73,14 @@ export function RecordActionForm({
   });
   const { username } = useSession();
   const stored = useStoredDraft(`action/${username}/${cif}`, blankStored, isBlankStored);
-  const { draft, actionId } = stored.value;
+  const { actionId } = stored.value;
+  const draft = completeDraft(stored.value.draft); // one stored before the contact was added has none
   const [restoredNotice, setRestoredNotice] = useState(stored.restored);
   // Checked on submit, then again as the user fixes them.
   const [checked, setChecked] = useState(false);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const record = useMutation({
-    mutationFn: () =>
-      api<ActionAccepted>("/api/actions", { body: actionBody(cif, draft, actionId, new Date()) }),
+    mutationFn: (body: ActionBody) => api<ActionAccepted>("/api/actions", { body }),
     onMutate: () => setConflict(null),
     onSuccess: (accepted) => {
       onRecorded?.(accepted.action_id);
@@ -82,20 +96,28 @@ export function RecordActionForm({
       }
     },
   });
-  const problems = checked ? draftProblems(draft, loans) : {};
+  const problems = checked ? draftProblems(draft, loans, contactChoices) : {};
   const errors = { ...(record.error instanceof ApiError ? record.error.fieldErrors : {}), ...problems };
   const set = (key: keyof ActionDraft, value: string) =>
-    stored.setValue((current) => ({ ...current, draft: { ...current.draft, [key]: value } }));
+    stored.setValue((current) => ({ ...current, draft: { ...completeDraft(current.draft), [key]: value } }));
+  const setType = (type: string) =>
+    stored.setValue((current) => ({ ...current, draft: withType(completeDraft(current.draft), type) }));
   const currency = promiseCurrency(draft, loans);
+  const contactList = contactListOf(draft.type);
+  const contact = chosenContact(draft, contactChoices);
+  const contactError = errors.contact ?? errors["contact.number"] ?? errors["contact.channel"];
+  // What was just recorded: a wrong number is not selected again.
+  const flagged =
+    record.isSuccess && record.variables.result === WRONG_NUMBER ? record.variables.contact : null;
 
   function submit(event: FormEvent) {
     event.preventDefault();
     setChecked(true);
-    if (Object.keys(draftProblems(draft, loans)).length) {
+    if (Object.keys(draftProblems(draft, loans, contactChoices)).length) {
       record.reset(); // the API's answer was about the draft before these changes
       return;
     }
-    record.mutate();
+    record.mutate(actionBody(cif, draft, actionId, new Date(), contactChoices));
   }
 
   function discard() {
@@ -119,7 +141,7 @@ export function RecordActionForm({
     <form onSubmit={submit} aria-label="Record an action" className="space-y-3" noValidate>
       {record.isSuccess && (
         <p role="status" className="rounded bg-emerald-50 p-2 text-sm text-emerald-900">
-          Recorded.
+          {flagged ? `Recorded. The campaign will stop using ${flagged.number}.` : "Recorded."}
         </p>
       )}
       {restoredNotice && (
@@ -139,6 +161,8 @@ export function RecordActionForm({
           label="Type"
           error={
             errors.type ??
+            // a contact the API refused while the type records none: shown at the type, the field to change
+            (contactList ? undefined : contactError) ??
             (conflict
               ? `${conflict.detail}${conflict.contactable_from ? ` (contactable from ${formatDateTime(conflict.contactable_from)})` : ""}`
               : undefined)
@@ -149,7 +173,7 @@ export function RecordActionForm({
               {...props}
               className={inputClass}
               value={draft.type}
-              onChange={(e) => set("type", e.target.value)}
+              onChange={(e) => setType(e.target.value)}
             >
               {dict?.action_types.map((entry) => (
                 <option key={entry.code} value={entry.code}>
@@ -194,6 +218,34 @@ export function RecordActionForm({
           </select>
         )}
       </Field>
+      {contactList && (
+        <Field
+          label="Contact used"
+          error={contactError}
+          hint={
+            draft.result === WRONG_NUMBER && contact && !contactError
+              ? `The campaign will stop using this ${contactList === "EMAIL" ? "address" : "number"}.`
+              : undefined
+          }
+        >
+          {(props) => (
+            <select
+              {...props}
+              className={inputClass}
+              value={contact}
+              required={draft.result === WRONG_NUMBER}
+              onChange={(e) => set("contact", e.target.value)}
+            >
+              <option value="">Not recorded</option>
+              {contactChoices[contactList].options.map((option) => (
+                <option key={option.value} value={option.value}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      )}
       <Field
         label="Loan"
         error={errors.account_number}

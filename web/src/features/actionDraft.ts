@@ -2,8 +2,17 @@
 // is tested alone.
 
 import type { FieldErrors } from "../api/client";
+import {
+  NO_CONTACT_CHOICES,
+  contactChannelOf,
+  contactListOf,
+  type ContactChoices,
+  type ContactInfo,
+} from "./actionContact";
 
 export const PROMISE = "PROMISE_TO_PAY";
+/** The result that makes the strategy stop selecting the contact the action names. */
+export const WRONG_NUMBER = "WRONG_NUMBER";
 
 export interface LoanChoice {
   account_number: string;
@@ -19,6 +28,11 @@ export interface ActionDraft {
   promise_date: string;
   promise_amount: string;
   follow_up_date: string;
+  /**
+   * The contact used, as listed (`contactChoicesOf`): "" for "Not recorded"; null for the one the form starts
+   * on (the campaign's choice, or the bank's primary). A draft stored before the form had it has none: null.
+   */
+  contact: string | null;
 }
 
 export const blankDraft: ActionDraft = {
@@ -30,13 +44,57 @@ export const blankDraft: ActionDraft = {
   promise_date: "",
   promise_amount: "",
   follow_up_date: "",
+  contact: null,
 };
 
-export function isBlankDraft(draft: ActionDraft): boolean {
-  return (Object.keys(blankDraft) as (keyof ActionDraft)[]).every((key) => draft[key] === blankDraft[key]);
+/** A stored draft with what it lacks (one stored before a field was added) from the blank one. */
+export function completeDraft(draft: Partial<ActionDraft>): ActionDraft {
+  return { ...blankDraft, ...draft };
 }
 
-export function actionBody(cif: string, draft: ActionDraft, actionId: string, at: Date) {
+export function isBlankDraft(draft: Partial<ActionDraft>): boolean {
+  const complete = completeDraft(draft);
+  return (Object.keys(blankDraft) as (keyof ActionDraft)[]).every((key) => complete[key] === blankDraft[key]);
+}
+
+/**
+ * The draft with another action type: the contact stays while the type records from the same list (a call
+ * and an SMS both use phones), and goes back to the one the form starts on otherwise (none for a visit or a
+ * letter, which record no contact).
+ */
+export function withType(draft: ActionDraft, type: string): ActionDraft {
+  const sameList = contactListOf(type) !== null && contactListOf(type) === contactListOf(draft.type);
+  return { ...draft, type, contact: sameList ? draft.contact : null };
+}
+
+/**
+ * The contact the form shows as chosen: the draft's while it is one of the listed ones (or "" for "Not
+ * recorded"), else the one the form starts on; "" for a type that records no contact.
+ */
+export function chosenContact(draft: ActionDraft, choices: ContactChoices): string {
+  const list = contactListOf(draft.type);
+  if (!list) return "";
+  const { options, preferred } = choices[list];
+  if (draft.contact === "") return "";
+  if (draft.contact !== null && options.some((option) => option.value === draft.contact))
+    return draft.contact;
+  return preferred ?? "";
+}
+
+/** What the action sends as its contact: the chosen one with its type's channel; null when none. */
+export function contactOf(draft: ActionDraft, choices: ContactChoices): ContactInfo | null {
+  const channel = contactChannelOf(draft.type);
+  const number = chosenContact(draft, choices);
+  return channel && number ? { channel, number } : null;
+}
+
+export function actionBody(
+  cif: string,
+  draft: ActionDraft,
+  actionId: string,
+  at: Date,
+  choices: ContactChoices = NO_CONTACT_CHOICES,
+) {
   return {
     action_id: actionId,
     cif,
@@ -49,6 +107,7 @@ export function actionBody(cif: string, draft: ActionDraft, actionId: string, at
     promise:
       draft.result === PROMISE ? { date: draft.promise_date, amount: draft.promise_amount.trim() } : null,
     follow_up_date: draft.follow_up_date || null,
+    contact: contactOf(draft, choices),
   };
 }
 
@@ -73,8 +132,18 @@ export function needsLoanChoice(draft: ActionDraft, loans: LoanChoice[]): boolea
  * What the user must fix before sending, by the API's field names, in plain words. The rest (a date in the
  * past, an amount that is not a number...) is the API's to judge: its 422s are shown at the same fields.
  */
-export function draftProblems(draft: ActionDraft, loans: LoanChoice[]): FieldErrors {
+export function draftProblems(
+  draft: ActionDraft,
+  loans: LoanChoice[],
+  choices: ContactChoices = NO_CONTACT_CHOICES,
+): FieldErrors {
   const problems: FieldErrors = {};
+  if (draft.result === WRONG_NUMBER && !contactOf(draft, choices)) {
+    // without it the strategy keeps selecting the number (the API refuses it too, at `contact`)
+    if (contactListOf(draft.type)) problems.contact = "Say which number was wrong.";
+    else
+      problems.type = "Record a wrong number as a call, an SMS or an email, and say which number was wrong.";
+  }
   if (draft.result !== PROMISE) return problems;
   if (needsLoanChoice(draft, loans)) {
     problems.account_number = `The loans are in ${currenciesOf(loans).join(" and ")}: choose the loan this promise is for`;

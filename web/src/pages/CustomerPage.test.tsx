@@ -1,7 +1,8 @@
 import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 
-import { DICTIONARIES, VIEW } from "../test/fixtures";
+import { CONTACT_SOURCES, DICTIONARIES, VIEW } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
 import CustomerPage from "./CustomerPage";
 
@@ -64,4 +65,28 @@ test("with loans in two currencies the header shows each currency's overdue and 
   const outstanding = screen.getByText("Outstanding").nextSibling as HTMLElement;
   expect(outstanding).toHaveTextContent("$14,282.12");
   expect(outstanding).toHaveTextContent("₫116,712,402");
+});
+
+test("recording an action offers the customer's contacts, the campaign's chosen number first", async () => {
+  signedInAs("agent", "A-1");
+  const calls = fakeApi({
+    "GET /api/customers/C1": () => ({ body: { ...VIEW, ...CONTACT_SOURCES } }),
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+    "POST /api/actions": () => ({ status: 202, body: { action_id: "x", status: "accepted" } }),
+  });
+  renderAt("/customers/C1", "/customers/:cif", <CustomerPage />);
+  const form = await screen.findByRole("form", { name: "Record an action" });
+  const contact = await within(form).findByLabelText("Contact used");
+  expect(contact).toHaveValue("+84 91 555 0001");
+  expect(
+    within(contact)
+      .getAllByRole("option")
+      .map((option) => option.textContent),
+  ).toContain("+84 90 777 8888 · mobile · Tran Van B (guarantor) · chosen by the campaign");
+  await userEvent.selectOptions(within(form).getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(within(form).getByRole("button", { name: "Record action" }));
+  expect(await within(form).findByText("Recorded.")).toBeInTheDocument();
+  expect(calls.find((call) => call.method === "POST")!.body).toMatchObject({
+    contact: { channel: "PHONE", number: "+84 91 555 0001" },
+  });
 });

@@ -10,6 +10,7 @@ import { CaseCard } from "../features/CaseCard";
 import { CrmContactsCard } from "../features/CrmContactsCard";
 import { ReassignPanel } from "../features/ReassignPanel";
 import { RecordActionForm } from "../features/RecordActionForm";
+import { contactChoicesOf } from "../features/actionContact";
 import { useSession } from "../auth/AuthContext";
 import { BucketBadge } from "../lib/bucket";
 import { formatDate, formatDateTime, formatMoney } from "../lib/format";
@@ -312,6 +313,7 @@ export default function CustomerPage() {
               <RecordActionForm
                 cif={customer.cif}
                 loans={loans.map((l) => ({ account_number: l.account_number, currency: l.currency }))}
+                contactChoices={contactChoicesOf(view.data)}
                 onRecorded={(actionId) => setAwaiting({ actionId, until: Date.now() + 30_000 })}
               />
             </Card>

@@ -9,6 +9,7 @@ import type {
   ReassignmentAccepted,
   ReassignmentStatus,
 } from "../api/types";
+import type { ContactSources } from "../features/actionContact";
 
 export const DICTIONARIES: Dictionaries = {
   action_types: [
@@ -65,6 +66,101 @@ export const NO_CRM_CONTACTS: CrmContactsView = {
   version: 0,
   updated_at: null,
   updated_by: null,
+};
+
+/**
+ * Where a customer's contacts come from in the 360 view: the bank's (a primary mobile, a work phone, two
+ * emails), the CRM's (the bank's mobile again, written differently, and a new phone and email), a guarantor's
+ * phone, and a campaign that chose the work phone first, then the mobile, then the guarantor.
+ */
+export const CONTACT_SOURCES: ContactSources = {
+  contacts: {
+    phones: [
+      { type: "MOBILE", number: "+84 90 111 2222", is_primary: true, is_verified: true },
+      { type: "WORK", number: "+84 91 555 0001", is_primary: false, is_verified: false },
+    ],
+    emails: [
+      { type: "PERSONAL", address: "an@example.com", is_primary: true, is_verified: true },
+      { type: "WORK", address: "an@shop.vn", is_primary: false, is_verified: false },
+    ],
+    addresses: [],
+  },
+  crm_contacts: {
+    ...NO_CRM_CONTACTS,
+    phones: [
+      { type: "MOBILE", number: "(+84) 90-111-2222", is_verified: false, note: "" },
+      { type: "HOME", number: "+84 24 3333 4444", is_verified: false, note: "" },
+    ],
+    emails: [
+      { type: "PERSONAL", address: "AN@example.com", is_verified: false, note: "" },
+      { type: "OTHER", address: "an.nguyen@mail.vn", is_verified: false, note: "" },
+    ],
+  },
+  references: [
+    {
+      name: "Tran Van B",
+      customer_name: null,
+      ref_cif: null,
+      relationship: "GUARANTOR",
+      phones: [{ type: "MOBILE", number: "+84 90 777 8888", is_primary: true, is_verified: false }],
+    },
+  ],
+  strategy: {
+    strategy_id: "default",
+    strategy_version: 3,
+    business_date: "2026-03-20",
+    delinquent: true,
+    campaigns: [
+      {
+        campaign_id: "early",
+        campaign_name: "Early calls",
+        group_id: "g",
+        reason: "bucket 30-59",
+        matched_loan: "L1",
+        agent_type: "CALL",
+        team: null,
+        required_skills: { buckets: [], languages: [], products: [] },
+        contacts: [
+          {
+            channel: "PHONE",
+            value: "+84 91 555 0001",
+            type: "WORK",
+            source: "CUSTOMER",
+            rule: 0,
+            is_primary: false,
+            is_verified: false,
+            ref_cif: null,
+            relationship: null,
+            name: null,
+          },
+          {
+            channel: "PHONE",
+            value: "+84 90 111 2222",
+            type: "MOBILE",
+            source: "CUSTOMER",
+            rule: 0,
+            is_primary: true,
+            is_verified: true,
+            ref_cif: null,
+            relationship: null,
+            name: null,
+          },
+          {
+            channel: "PHONE",
+            value: "+84 90 777 8888",
+            type: "MOBILE",
+            source: "REFERENCE",
+            rule: 1,
+            is_primary: true,
+            is_verified: false,
+            ref_cif: null,
+            relationship: "GUARANTOR",
+            name: "Tran Van B",
+          },
+        ],
+      },
+    ],
+  },
 };
 
 /** An address an agent added after a visit. */

@@ -1,0 +1,156 @@
+// Which contact point an action used: the phone numbers and email addresses the record-action form offers,
+// built from the customer's 360 view, and which one it starts on. Pure, so it is tested alone.
+//
+// The campaign's chosen contacts come first (what the agent was most likely told to use), then the
+// customer's other numbers from the bank and the CRM, then their references' phones. Each number or address
+// is listed once, matched as the strategy matches them (`domain.contacts.contact_key`): a phone by its
+// digits, an email lower-cased. A WRONG_NUMBER names one of them, and the strategy stops selecting it.
+
+import type { ActionCreate, CustomerView } from "../api/types";
+import { codeWords, contactPerson, contactText } from "../lib/queueContact";
+
+export type ContactInfo = NonNullable<ActionCreate["contact"]>;
+export type ContactChannel = ContactInfo["channel"];
+/** Which kind of contact point a list holds. */
+export type ContactList = "PHONE" | "EMAIL";
+
+export interface ContactOption {
+  /** The number or address as listed: what is sent. */
+  value: string;
+  label: string;
+}
+
+export interface ContactListChoices {
+  options: ContactOption[];
+  /** What the form starts on: the campaign's first choice, else the bank's primary; null: "Not recorded". */
+  preferred: string | null;
+}
+
+export type ContactChoices = Record<ContactList, ContactListChoices>;
+
+/** A customer with no contacts (or a form shown without them): only "Not recorded". */
+export const NO_CONTACT_CHOICES: ContactChoices = {
+  PHONE: { options: [], preferred: null },
+  EMAIL: { options: [], preferred: null },
+};
+
+/** The parts of the 360 view the choices come from. */
+export type ContactSources = Pick<CustomerView, "contacts" | "crm_contacts" | "references" | "strategy">;
+
+/** How duplicates are matched, as the strategy matches flags: a phone's digits, an email lower-cased. */
+export function contactKey(value: string): string {
+  if (value.includes("@")) return value.trim().toLowerCase();
+  const digits = value.replace(/\D/g, "");
+  return digits || value.trim();
+}
+
+/** The list an action type records its contact from: phones for a call or an SMS, emails for an email. */
+export function contactListOf(type: string): ContactList | null {
+  if (type === "CALL" || type === "SMS") return "PHONE";
+  if (type === "EMAIL") return "EMAIL";
+  return null;
+}
+
+/** The channel an action of this type reached the contact by (the action contract's `contact.channel`). */
+export function contactChannelOf(type: string): ContactChannel | null {
+  if (type === "CALL") return "PHONE";
+  if (type === "SMS") return "SMS";
+  if (type === "EMAIL") return "EMAIL";
+  return null;
+}
+
+function join(...parts: (string | null | undefined)[]): string {
+  return parts.filter((part) => part).join(" · ");
+}
+
+/** Options in order, each number or address once (the first listing wins), blank values left out. */
+function listOnce(entries: ContactOption[]): ContactOption[] {
+  const seen = new Set<string>();
+  const options: ContactOption[] = [];
+  for (const entry of entries) {
+    if (!entry.value.trim()) continue;
+    const key = contactKey(entry.value);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    options.push(entry);
+  }
+  return options;
+}
+
+/** The contacts the customer's campaigns chose for a channel, in the order chosen. */
+function chosenByCampaigns(view: ContactSources, list: ContactList): ContactOption[] {
+  return (view.strategy?.campaigns ?? []).flatMap((campaign) =>
+    campaign.contacts
+      .filter((contact) => contact.channel === list)
+      .map((contact) => ({
+        value: contact.value,
+        label: join(contactText(contact), contactPerson(contact), "chosen by the campaign"),
+      })),
+  );
+}
+
+function phoneOptions(view: ContactSources): ContactOption[] {
+  return [
+    ...chosenByCampaigns(view, "PHONE"),
+    ...view.contacts.phones.map((phone) => ({
+      value: phone.number,
+      label: join(phone.number, codeWords(phone.type), phone.is_primary ? "primary" : null),
+    })),
+    ...view.crm_contacts.phones.map((phone) => ({
+      value: phone.number,
+      label: join(phone.number, codeWords(phone.type), "added in the CRM"),
+    })),
+    ...view.references.flatMap((reference) => {
+      const name = (reference.customer_name ?? reference.name).trim();
+      const relationship = codeWords(reference.relationship);
+      const person = name && relationship ? `${name} (${relationship})` : name || relationship;
+      return reference.phones.map((phone) => ({ value: phone.number, label: join(phone.number, person) }));
+    }),
+  ];
+}
+
+function emailOptions(view: ContactSources): ContactOption[] {
+  return [
+    ...chosenByCampaigns(view, "EMAIL"),
+    ...view.contacts.emails.map((email) => ({
+      value: email.address,
+      label: join(email.address, codeWords(email.type), email.is_primary ? "primary" : null),
+    })),
+    ...view.crm_contacts.emails.map((email) => ({
+      value: email.address,
+      label: join(email.address, codeWords(email.type), "added in the CRM"),
+    })),
+  ];
+}
+
+/**
+ * The contact an action of this list starts on, as the list shows it: the first the campaign chose, else
+ * the bank's primary one, else none.
+ */
+export function preferredContact(
+  view: ContactSources,
+  list: ContactList,
+  options: ContactOption[],
+): string | null {
+  const chosen = chosenByCampaigns(view, list)[0]?.value;
+  const primary =
+    list === "PHONE"
+      ? view.contacts.phones.find((phone) => phone.is_primary)?.number
+      : view.contacts.emails.find((email) => email.is_primary)?.address;
+  for (const wanted of [chosen, primary]) {
+    if (!wanted?.trim()) continue;
+    const listed = options.find((option) => contactKey(option.value) === contactKey(wanted));
+    if (listed) return listed.value;
+  }
+  return null;
+}
+
+/** What the record-action form offers for each list, and what it starts on. */
+export function contactChoicesOf(view: ContactSources): ContactChoices {
+  const phones = listOnce(phoneOptions(view));
+  const emails = listOnce(emailOptions(view));
+  return {
+    PHONE: { options: phones, preferred: preferredContact(view, "PHONE", phones) },
+    EMAIL: { options: emails, preferred: preferredContact(view, "EMAIL", emails) },
+  };
+}
