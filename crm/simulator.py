@@ -89,6 +89,7 @@ class DelinquentLoan:
     currency: str
     overdue: Decimal
     agent_id: str | None  # the customer's current call agent
+    phone: str | None = None  # the number the customer's campaign chose first: the one a call dials
 
 
 @dataclass
@@ -146,7 +147,8 @@ def action_for(
     dictionaries: Dictionaries = DEFAULT_DICTIONARIES,
 ) -> dict:
     """An outbound call by ``agent_id`` about ``loan``, its result from the dictionaries; a promise to pay
-    names a date within a week and all or part of the overdue amount."""
+    names a date within a week and all or part of the overdue amount. The call dials the number the
+    campaign chose (``loan.phone``), so a wrong number flags it and the campaign moves on to the next."""
     results = tuple((c, w) for c, w in CALL_RESULTS if c in dictionaries.codes("action_results"))
     result = _weighted(rng, results or ((dictionaries.action_results[0].code, 1),))
     types, subtypes = dictionaries.codes("action_types"), dictionaries.codes("action_subtypes")
@@ -160,6 +162,8 @@ def action_for(
         "result": result,
         "at": _moment(day, now),
     }
+    if loan.phone:
+        action["contact"] = {"channel": "PHONE", "number": loan.phone}
     if result in NOTES:
         action["notes"] = NOTES[result]
     if result == "PROMISE_TO_PAY":
@@ -178,16 +182,24 @@ def business_date(conn) -> date | None:
     return conn.execute("SELECT max(business_date) FROM loan_delinquency").fetchone()[0]
 
 
+# The first phone a campaign of the customer chose (strategy_assignments.campaigns, as the strategy wrote it).
+_CHOSEN_PHONE = """(SELECT c -> 'contacts' -> 0 ->> 'value'
+    FROM strategy_assignments s, jsonb_array_elements(s.campaigns) AS c
+    WHERE s.cif = d.cif AND c -> 'contacts' -> 0 ->> 'channel' = 'PHONE' LIMIT 1)"""
+
+
 def delinquent_loans(conn, limit: int = CANDIDATES) -> list[DelinquentLoan]:
-    """A random sample of loans with something overdue, each with its customer's call agent."""
+    """A random sample of loans with something overdue, each with its customer's call agent and the number
+    their campaign chose to call."""
     rows = conn.execute(
-        "SELECT d.account_number, d.cif, d.currency, d.overdue_amount, a.agent_id"
-        " FROM loan_delinquency d LEFT JOIN agent_assignments a"
+        "SELECT d.account_number, d.cif, d.currency, d.overdue_amount, a.agent_id, "
+        + _CHOSEN_PHONE
+        + " FROM loan_delinquency d LEFT JOIN agent_assignments a"
         "   ON a.cif = d.cif AND a.agent_type = 'CALL' AND a.valid_to IS NULL"
         " WHERE d.overdue_amount > 0 ORDER BY random() LIMIT %s",
         (limit,),
     ).fetchall()
-    return [DelinquentLoan(r[0], r[1], r[2].strip(), Decimal(r[3]), r[4]) for r in rows]
+    return [DelinquentLoan(r[0], r[1], r[2].strip(), Decimal(r[3]), r[4], r[5]) for r in rows]
 
 
 class ActivitySimulator:

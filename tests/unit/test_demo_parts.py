@@ -127,6 +127,21 @@ def test_simulated_calls_are_valid_with_codes_from_the_dictionaries_and_some_pro
     assert len({a["action_id"] for a in actions}) == len(actions)
 
 
+def test_a_simulated_call_dials_the_number_the_campaign_chose_so_a_wrong_one_is_flagged():
+    loan = DelinquentLoan("LN1", "C1", "VND", Decimal("3000000"), "AG00007", "+84 91 555 0001")
+    rng = random.Random(5)
+    actions = [action_for(loan, "AG00007", DAY, NOW, rng) for _ in range(300)]
+    assert {orjson.dumps(a["contact"]) for a in actions} == {
+        b'{"channel":"PHONE","number":"+84 91 555 0001"}'
+    }
+    wrong = [a for a in actions if a["result"] == "WRONG_NUMBER"]
+    assert wrong  # what the strategy processor flags (processors.strategy.logic.on_action)
+    for action in wrong:
+        INBOUND["agent.actions"].model_validate_json(orjson.dumps(action))
+    unknown = DelinquentLoan("LN2", "C2", "VND", Decimal("3000000"), "AG00007")  # the campaign chose none
+    assert "contact" not in action_for(unknown, "AG00007", DAY, NOW, rng)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_the_demo_stops_on_ctrl_c_or_sigterm_even_when_started_with_sigint_ignored(signum):
     """A background job of a non-interactive shell starts with SIGINT ignored: Ctrl-C must still stop it."""
