@@ -4,6 +4,7 @@
 import type { ReactNode, RefObject } from "react";
 
 import { secondaryButtonClass } from "./Field";
+import { ErrorState } from "./States";
 
 export function SavedNotice({ children }: { children: ReactNode }) {
   return (
@@ -35,6 +36,30 @@ export function ConflictNotice({
         </button>
       </p>
     </div>
+  );
+}
+
+/** Why a save did not go through, above Save: another's save came first (with Reload), or another error. */
+export function SaveProblems({
+  editor,
+  subject,
+}: {
+  editor: { conflict: string | null; reloading: boolean; reload: () => void; otherError: Error | null };
+  /** What Reload shows as saved now ("the case"). */
+  subject: string;
+}) {
+  return (
+    <>
+      {editor.conflict && (
+        <ConflictNotice
+          message={editor.conflict}
+          subject={subject}
+          reloading={editor.reloading}
+          onReload={editor.reload}
+        />
+      )}
+      {editor.otherError && <ErrorState error={editor.otherError} />}
+    </>
   );
 }
 

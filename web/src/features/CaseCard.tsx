@@ -13,7 +13,7 @@ import type { CaseView, Dictionaries, DictionaryEntry } from "../api/types";
 import { Card } from "../components/Card";
 import { Field, SaveAndCancel, inputClass } from "../components/Field";
 import { RestoredNotice } from "../components/RestoredNotice";
-import { ConflictNotice, EditButton, SavedNotice } from "../components/SaveNotices";
+import { EditButton, SaveProblems, SavedNotice } from "../components/SaveNotices";
 import { ErrorState, Loading } from "../components/States";
 import { formatDate } from "../lib/format";
 import { characters } from "../lib/text";
@@ -205,15 +205,7 @@ export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; 
             Follow-up date: {view.follow_up_date ? formatDate(view.follow_up_date) : "None"} (set by recording
             an action with a follow-up date).
           </p>
-          {editor.conflict && (
-            <ConflictNotice
-              message={editor.conflict}
-              subject="the case"
-              reloading={editor.reloading}
-              onReload={editor.reload}
-            />
-          )}
-          {editor.otherError && <ErrorState error={editor.otherError} />}
+          <SaveProblems editor={editor} subject="the case" />
           <SaveAndCancel pending={save.isPending} onCancel={editor.cancel} label="Save case" />
         </form>
       )}

@@ -12,8 +12,7 @@ import type { CrmContactsView, CrmEmail, CrmPhone, EmailType, PhoneType } from "
 import { Card } from "../components/Card";
 import { Field, SaveAndCancel, inputClass, secondaryButtonClass } from "../components/Field";
 import { RestoredNotice } from "../components/RestoredNotice";
-import { ConflictNotice, EditButton, SavedNotice } from "../components/SaveNotices";
-import { ErrorState } from "../components/States";
+import { EditButton, SaveProblems, SavedNotice } from "../components/SaveNotices";
 import { RowFieldset, TypeSelect, VerifiedAndRemove } from "./ContactRowParts";
 import { CrmAddressRow } from "./CrmAddressRow";
 import {
@@ -355,15 +354,7 @@ export function CrmContactsCard({
           {list("phones", draft.phones)}
           {list("emails", draft.emails)}
           {list("addresses", draft.addresses)}
-          {editor.conflict && (
-            <ConflictNotice
-              message={editor.conflict}
-              subject="the contacts"
-              reloading={editor.reloading}
-              onReload={editor.reload}
-            />
-          )}
-          {editor.otherError && <ErrorState error={editor.otherError} />}
+          <SaveProblems editor={editor} subject="the contacts" />
           {editor.blocked && (
             <p className="text-xs text-slate-500">Save waits until the marked fields are right.</p>
           )}

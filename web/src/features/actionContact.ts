@@ -8,6 +8,7 @@
 
 import type { ActionCreate, CustomerView } from "../api/types";
 import { codeWords, contactPerson, contactText } from "../lib/queueContact";
+import { emailKey, phoneKey } from "./contactsDraft";
 
 export type ContactInfo = NonNullable<ActionCreate["contact"]>;
 export type ContactChannel = ContactInfo["channel"];
@@ -39,9 +40,8 @@ export type ContactSources = Pick<CustomerView, "contacts" | "crm_contacts" | "r
 
 /** How duplicates are matched, as the strategy matches flags: a phone's digits, an email lower-cased. */
 export function contactKey(value: string): string {
-  if (value.includes("@")) return value.trim().toLowerCase();
-  const digits = value.replace(/\D/g, "");
-  return digits || value.trim();
+  if (value.includes("@")) return emailKey(value);
+  return phoneKey(value) || value.trim();
 }
 
 /** The list an action type records its contact from: phones for a call or an SMS, emails for an email. */
@@ -101,9 +101,8 @@ function phoneOptions(view: ContactSources): ContactOption[] {
       label: join(phone.number, codeWords(phone.type), "added in the CRM"),
     })),
     ...view.references.flatMap((reference) => {
-      const name = (reference.customer_name ?? reference.name).trim();
-      const relationship = codeWords(reference.relationship);
-      const person = name && relationship ? `${name} (${relationship})` : name || relationship;
+      const name = reference.customer_name ?? reference.name;
+      const person = contactPerson({ name, relationship: reference.relationship });
       return reference.phones.map((phone) => ({ value: phone.number, label: join(phone.number, person) }));
     }),
   ];

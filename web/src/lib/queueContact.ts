@@ -34,7 +34,7 @@ export function contactText(contact: QueueContact): string {
 }
 
 /** Whose contact it is when it is a reference person's: "Tran Van B (guarantor)"; null for the customer's own. */
-export function contactPerson(contact: QueueContact): string | null {
+export function contactPerson(contact: Pick<QueueContact, "name" | "relationship">): string | null {
   const name = contact.name?.trim();
   const relationship = codeWords(contact.relationship);
   if (name && relationship) return `${name} (${relationship})`;
