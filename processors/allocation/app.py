@@ -71,6 +71,17 @@ def agent_requests(value: bytes | None, key: str, _timestamp, _headers, state) -
     return [Routed(logic.REQUESTS, pool, r) for pool, r in logic.agent_requests(state, key, record)]
 
 
+def record_decisions(made: logic.Made) -> None:
+    """Count each decision on a reassignment, and log a refusal with why."""
+    for decision in made.decisions:
+        record = decision.record
+        record_reassignment(record["outcome"].lower())
+        if record["outcome"] == Outcome.REFUSED:
+            # The API checked it a moment before; the pool changed since (rare). Nothing moves.
+            extra = {k: record[k] for k in ("cif", "agent_id", "override_id")}
+            log.warning("reassignment not applied: %s", record["reason"], extra=extra)
+
+
 def build(settings: Settings):
     app = make_application(settings, NAME)
     strategy = registry_topic(app, settings, STRATEGY, value="bytes")
@@ -93,13 +104,6 @@ def build(settings: Settings):
     pools = named_stream(requested.concat(app.dataframe(overrides)), requested.stream_id)
     state_access = partition_state_access(pools)
 
-    def record_decision(decision: dict) -> None:
-        record_reassignment(decision["outcome"].lower())
-        if decision["outcome"] == Outcome.REFUSED:
-            # The API checked it a moment before; the pool changed since (rare). Nothing moves.
-            extra = {k: decision[k] for k in ("cif", "agent_id", "override_id")}
-            log.warning("reassignment not applied: %s", decision["reason"], extra=extra)
-
     def allocate(request: dict | bytes | None, team: str, _timestamp, _headers) -> list[Routed]:
         if not isinstance(request, dict):
             return reassign(request, team)
@@ -110,7 +114,8 @@ def build(settings: Settings):
             log.error("allocation request skipped", extra={"pool": team, "error": str(error)})
             record_skipped(NAME, logic.REQUESTS, type(error).__name__)
             return []
-        return made_outputs(made, record_decision)
+        record_decisions(made)
+        return made_outputs(made)
 
     def reassign(value: bytes | None, team: str) -> list[Routed]:
         try:
@@ -125,7 +130,8 @@ def build(settings: Settings):
             )
             return [Routed(*dead_letter_output(logic.OVERRIDES, team, value, why, kind, NAME))]
         made = logic.on_override(state_access(), team, override.model_dump(mode="json"))
-        return made_outputs(made, record_decision)
+        record_decisions(made)
+        return made_outputs(made)
 
     changed = pools.apply(allocate, metadata=True, expand=True)
     route(changed, outputs)

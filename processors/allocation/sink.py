@@ -18,7 +18,6 @@ twice after a crash: the intervals are recomputed from the rows, so the result i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date
 
 import psycopg
@@ -57,14 +56,10 @@ class AssignmentOut(Routed):
         self.seq = seq
 
 
-def made_outputs(made: Made, on_decision: Callable[[dict], None] | None = None) -> list[Routed]:
-    """The outputs of what a request or reassignment made: its assignment changes, then its decisions
-    (each shown to ``on_decision`` first)."""
+def made_outputs(made: Made) -> list[Routed]:
+    """The outputs of what a request or reassignment made: its assignment changes, then its decisions."""
     outputs: list[Routed] = [AssignmentOut(change.cif, change.record, change.seq) for change in made.changes]
-    for decision in made.decisions:
-        if on_decision is not None:
-            on_decision(decision.record)
-        outputs.append(Routed(DECISIONS, decision.override_id, decision.record))
+    outputs += [Routed(DECISIONS, decision.override_id, decision.record) for decision in made.decisions]
     return outputs
 
 
