@@ -70,7 +70,8 @@ def contact_value(contact: CrmPhone | CrmEmail | CrmAddress) -> str:
 
 
 class CrmContactsUpdate(_ContactLists):
-    """``PUT /api/contacts/{cif}``: the contacts as they should be, and the version they are based on."""
+    """``PUT /api/contacts/{cif}``: the contacts as they should be, and the version they are based on; a list
+    left out keeps what was saved (``[]`` empties it)."""
 
     version: Annotated[int, Field(ge=0)]
 

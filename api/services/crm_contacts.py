@@ -50,7 +50,7 @@ def _changes(before: dict, after: dict) -> dict:
 def save(
     conn: psycopg.Connection, publisher: Publisher, user: Principal, cif: str, body: CrmContactsUpdate
 ) -> CrmContactsView:
-    lists = body.model_dump(mode="json", include=set(queries.LISTS))
+    sent = body.model_dump(mode="json", include=set(queries.LISTS) & body.model_fields_set)
     with conn.transaction():
         require_customer(conn, user, cif)
         # saves of one customer's list run one after the other (also the first, with no row to lock yet),
@@ -63,6 +63,8 @@ def save(
                 f"the contacts were saved by {before['updated_by']} at {before['updated_at']} since version "
                 f"{body.version} was read: they are at version {version}; read them again and redo the change"
             )
+        # a list left out is kept: a client written before addresses existed does not erase them
+        lists = {kind: sent.get(kind, before[kind]) for kind in queries.LISTS}
         changes = _changes(before, lists)
         if not changes:
             return CrmContactsView.model_validate(before)  # nothing to save: no new version, nothing sent

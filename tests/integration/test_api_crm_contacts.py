@@ -146,6 +146,39 @@ async def test_addresses_agents_add_are_saved_with_the_list_published_and_audite
     ]
 
 
+async def test_a_list_left_out_keeps_what_was_saved_and_an_empty_one_empties_it(client, world, api_settings):
+    cif = world.customer("CONTACTSKEEP")
+    agent = token(Role.AGENT, world.agent)
+    first = {"phones": [PHONE], "emails": [EMAIL], "addresses": [ADDRESS], "version": 0}
+    assert (await client.put(path(cif), json=first, headers=agent)).json()["version"] == 1
+    # a client that knows only phones and emails (written before addresses existed) adds a phone
+    second = {"type": "HOME", "number": "+84 28 555 0002", "is_verified": False, "note": ""}
+    older = await client.put(path(cif), json={"phones": [PHONE, second], "version": 1}, headers=agent)
+    assert older.status_code == 200, older.text
+    kept = older.json()
+    assert (kept["version"], kept["phones"], kept["emails"], kept["addresses"]) == (
+        2,
+        [PHONE, second],
+        [EMAIL],
+        [ADDRESS],
+    )
+    # what is published is the whole list as saved
+    assert published(api_settings, cif)[-1].model_dump(mode="json")["addresses"] == [ADDRESS]
+    # sending nothing but the version changes nothing
+    assert (await client.put(path(cif), json={"version": 2}, headers=agent)).json()["version"] == 2
+    emptied = (await client.put(path(cif), json={"addresses": [], "version": 2}, headers=agent)).json()
+    assert (emptied["version"], emptied["addresses"], len(emptied["phones"])) == (3, [], 2)
+    with psycopg.connect(api_settings.database_url) as conn:
+        audited = conn.execute(
+            "SELECT details FROM audit_log WHERE action = 'contacts.update' AND target = %s ORDER BY at",
+            (f"customer:{cif}",),
+        ).fetchall()
+    assert [details for (details,) in audited][1:] == [
+        {"version": 2, "phones_added": [second["number"]]},
+        {"version": 3, "addresses_removed": ["12 Ly Thuong Kiet, Hoan Kiem, Hanoi 100000, VN"]},
+    ]
+
+
 async def test_a_save_based_on_an_older_version_is_409_and_changes_nothing(client, world, api_settings):
     cif = world.customer("CONTACTSTALE")
     agent = token(Role.AGENT, world.agent)

@@ -1516,7 +1516,8 @@ export interface components {
         };
         /**
          * CrmContactsUpdate
-         * @description ``PUT /api/contacts/{cif}``: the contacts as they should be, and the version they are based on.
+         * @description ``PUT /api/contacts/{cif}``: the contacts as they should be, and the version they are based on; a list
+         *     left out keeps what was saved (``[]`` empties it).
          */
         CrmContactsUpdate: {
             /**
