@@ -64,6 +64,12 @@ class TooManyRequests(ApiError):
     status_code = 429
 
 
+class UnsupportedMediaType(ApiError):
+    """A body sent as something other than JSON to a route that reads JSON."""
+
+    status_code = 415
+
+
 class BodyTooLarge(HTTPException):
     """Raised while the body streams in; an HTTPException so that FastAPI's body reading lets it through."""
 

@@ -6,6 +6,9 @@ another amount. Every router of the API uses :class:`ExactJsonRoute`, whose requ
 ``contracts.exact.loads_exact`` (fractions as ``Decimal``), so a body means the same through a route, the
 fast path (`api.fast_paths`) and the topics' own validation.
 
+A body sent with a content type other than JSON (``text/plain``, a form) to a route that reads JSON is 415
+with what to send, before anything else reads it; no content type is read as JSON, as FastAPI does.
+
 The same routes refuse text holding NUL (U+0000) in the path, the query, a JSON body or a form (the login),
 with a 422 at the parameter or field (`contracts.nul`): PostgreSQL stores it nowhere, so it would fail the
 write or the lookup it reached with a 500.
@@ -18,10 +21,11 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Request, Response, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from api.errors import UnsupportedMediaType
 from contracts.exact import loads_exact
 from contracts.nul import NUL, may_hold_nul, nul_errors
 
@@ -44,8 +48,12 @@ class ExactJsonRequest(Request):
 class ExactJsonRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
+        # FastAPI's own test for a form body (the login's); every other body is JSON
+        reads_json = self.body_field is not None and not isinstance(self.body_field.field_info, params.Form)
 
         async def exact_json_handler(request: Request) -> Response:
+            if reads_json:
+                _require_json(request)
             exact = ExactJsonRequest(request.scope, request.receive)
             errors = await _nul_errors(exact)
             if errors:
@@ -53,6 +61,16 @@ class ExactJsonRoute(APIRoute):
             return await handler(exact)
 
         return exact_json_handler
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+def _require_json(request: Request) -> None:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and not _is_json(content_type):
+        raise UnsupportedMediaType(f"send the body as application/json, not {content_type}")
 
 
 async def _nul_errors(request: ExactJsonRequest) -> list[dict]:
@@ -64,7 +82,7 @@ async def _nul_errors(request: ExactJsonRequest) -> list[dict]:
     if b"%00" in request.scope["query_string"]:
         errors += _pairs_nul_errors(request.query_params.multi_items(), "query")
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
-    if content_type == "application/json" or content_type.endswith("+json"):
+    if _is_json(content_type):
         body = await request.body()
         if may_hold_nul(body):
             with contextlib.suppress(json.JSONDecodeError):  # FastAPI reads it again and answers that itself

@@ -466,8 +466,10 @@ async def test_the_fast_path_answers_byte_for_byte_as_the_route(client, world, f
         (token(Role.ADMIN), b"{}", 403),
         (token(Role.AGENT, "AG-X"), b'{"cif": "C-1"}', 422),  # the contract refuses it: the route words it
         (token(Role.AGENT, "AG-X"), b"not json", 422),
-        ({**token(Role.AGENT, "AG-X"), "Content-Type": "text/plain"}, b"{}", 422),
-        ({**token(Role.AGENT, "AG-X"), "Content-Type": ""}, b"{}", 422),
+        ({**token(Role.AGENT, "AG-X"), "Content-Type": "text/plain"}, b"{}", 415),
+        ({**token(Role.AGENT, "AG-X"), "Content-Type": "application/x-www-form-urlencoded"}, b"cif=C-1", 415),
+        ({**token(Role.AGENT, "AG-X"), "Content-Type": ""}, b"{}", 422),  # no content type: read as JSON
+        ({**token(Role.AGENT, "AG-X"), "Content-Type": "application/merge-patch+json"}, b"{}", 422),
     ],
 )
 async def test_what_the_fast_path_leaves_to_the_route(client, fast_path_actions, headers, content, expected):
@@ -475,6 +477,9 @@ async def test_what_the_fast_path_leaves_to_the_route(client, fast_path_actions,
         "/api/actions", content=content, headers={"Content-Type": "application/json", **headers}
     )
     assert response.status_code == expected, response.text
+    if expected == 415:
+        sent = headers["Content-Type"]
+        assert response.json() == {"detail": f"send the body as application/json, not {sent}"}
     assert fast_path_actions == []
 
 

@@ -257,6 +257,21 @@ async def test_a_bad_list_is_422_at_the_field_and_nothing_is_stored_or_sent(
     assert message_count(api_settings.kafka_brokers, topic(api_settings)) == before
 
 
+async def test_a_list_sent_as_other_than_json_is_415_and_nothing_is_stored_or_sent(
+    client, world, api_settings
+):
+    cif = world.customer("CONTACTSTEXT")
+    before = message_count(api_settings.kafka_brokers, topic(api_settings))
+    headers = {**token(Role.AGENT, world.agent), "Content-Type": "text/plain; charset=utf-8"}
+    response = await client.put(
+        path(cif), content=orjson.dumps({"phones": [PHONE], "version": 0}), headers=headers
+    )
+    assert response.status_code == 415, response.text
+    assert response.json() == {"detail": "send the body as application/json, not text/plain"}
+    assert (await client.get(path(cif), headers=token(Role.ADMIN))).json()["version"] == 0
+    assert message_count(api_settings.kafka_brokers, topic(api_settings)) == before
+
+
 async def test_who_works_the_customer_changes_the_contacts_others_read_them_or_get_404(client, world):
     cif = world.customer("CONTACTSWHO")
     body = {"phones": [PHONE], "version": 0}
