@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.documented_errors import document_auth_errors
+from api.documented_errors import document_common_errors
 from api.errors import install_error_handlers
 from api.fast_paths import FastPaths
 from api.metrics import install_metrics
@@ -98,7 +98,7 @@ def create_app(
         search,
     )
     for module in (*routers, actions, payments, dashboard, events):
-        app.include_router(document_auth_errors(module.router))
+        app.include_router(document_common_errors(module.router))
     app.add_middleware(FastPaths)  # first = innermost: every middleware below still applies
     install_metrics(app)
     install_web_app(app, web_dist)  # last: its catch-all GET must not shadow an API route

@@ -34,3 +34,13 @@ def test_every_status_of_the_role_matrix_is_documented(operations, method, path,
 def test_routes_without_a_token_or_role_document_neither(operations):
     health = [codes for verb, pattern, codes in operations if pattern.match("/api/health")]
     assert health == [{200, 503}]
+
+
+def test_415_is_documented_where_a_json_body_is_read_and_nowhere_else(operations):
+    def documents_415(method: str, path: str) -> bool:
+        [codes] = [codes for verb, pattern, codes in operations if verb == method and pattern.match(path)]
+        return 415 in codes
+
+    assert documents_415("POST", "/api/actions") and documents_415("PUT", "/api/contacts/C-1")
+    assert not documents_415("POST", "/api/auth/token")  # the login reads a form
+    assert not documents_415("GET", "/api/customers/C-1")

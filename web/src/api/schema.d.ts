@@ -2953,6 +2953,15 @@ export interface operations {
                     "application/json": components["schemas"]["ComplianceBlocked"];
                 };
             };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3144,6 +3153,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3311,6 +3329,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -3492,6 +3519,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3641,6 +3677,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3871,6 +3916,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4047,6 +4101,15 @@ export interface operations {
             };
             /** @description `If-None-Match: *` was sent and it exists already: nothing was changed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4240,6 +4303,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4359,6 +4431,15 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller (the same answer, so existence does not leak) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4716,6 +4797,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4840,6 +4930,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -5140,6 +5239,15 @@ export interface operations {
             };
             /** @description the reference number was used for a different payment, or the reversed payment was reversed already */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description A body sent as other than JSON (no `Content-Type` is read as JSON) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
