@@ -1,5 +1,6 @@
 """Where the promises processor writes in PostgreSQL: the ``promises`` table (migration 0005), one row per
-promise with its latest status, and the ``actions`` table (migration 0011), one row per valid action."""
+promise with its latest status, and the ``actions`` table (migration 0011), one row per valid action
+(with its day in its own offset, migration 0027)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ ACTIONS = UpsertSpec(
         "follow_up_date",
         "contact",
         "visit",
+        "day",
     ),
     key=("action_id",),
     # An action is a fact: a redelivered or replayed one rewrites the same values.
@@ -98,6 +100,7 @@ def action_rows(v: dict) -> list[tuple]:
             v.get("follow_up_date"),
             Jsonb({"channel": str(contact["channel"]), "number": contact["number"]}) if contact else None,
             Jsonb(visit) if visit else None,
+            v["at"].date(),  # in the action's own offset, as the queue counts its days
         )
     ]
 

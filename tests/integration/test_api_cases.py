@@ -30,13 +30,15 @@ def path(cif: str) -> str:
     return f"/api/cases/{quote(cif, safe='')}"
 
 
-def action(world: World, cif: str, n: int, at: str, follow_up: str | None = None) -> None:
-    """An action as the promises processor stores it."""
+def action(
+    world: World, cif: str, n: int, at: str, follow_up: str | None = None, day: str | None = None
+) -> None:
+    """An action as the promises processor stores it (``day``: in its own offset; None as before 0027)."""
     with psycopg.connect(world.settings.database_url, autocommit=True) as conn:
         conn.execute(
-            "INSERT INTO actions (action_id, cif, agent_id, type, subtype, result, at, follow_up_date)"
-            " VALUES (%s, %s, %s, 'CALL', 'OUTBOUND', 'CALLBACK', %s, %s)",
-            (f"{cif}-F{n}", cif, world.agent, at, follow_up),
+            "INSERT INTO actions (action_id, cif, agent_id, type, subtype, result, at, follow_up_date, day)"
+            " VALUES (%s, %s, %s, 'CALL', 'OUTBOUND', 'CALLBACK', %s, %s, %s)",
+            (f"{cif}-F{n}", cif, world.agent, at, follow_up, day),
         )
 
 
@@ -154,6 +156,22 @@ async def test_the_follow_up_date_is_the_latest_one_an_action_set_until_an_actio
     assert (await client.get(path(cif), headers=agent)).json()["follow_up_date"] is None
     view = await client.get(f"/api/customers/{cif}", headers=agent)
     assert view.json()["case"]["follow_up_date"] is None
+
+
+async def test_a_follow_up_is_done_by_an_action_on_its_day_in_the_action_s_own_offset_as_the_queue_counts(
+    client, world
+):
+    cif = world.customer("CASEFOLLOWLOCAL")
+    agent = token(Role.AGENT, world.agent)
+    action(world, cif, 1, "2026-03-02T09:00:00+07:00", follow_up="2026-03-09", day="2026-03-02")
+    # 06:30 in Hanoi on the 9th is still the 8th in UTC: the call on the day completes it
+    action(world, cif, 2, "2026-03-09T06:30:00+07:00", day="2026-03-09")
+    assert (await client.get(path(cif), headers=agent)).json()["follow_up_date"] is None
+    # a row written before the day was kept is read as its UTC day: the 8th, before the date
+    late = world.customer("CASEFOLLOWOLD")
+    action(world, late, 1, "2026-03-02T09:00:00+07:00", follow_up="2026-03-09")
+    action(world, late, 2, "2026-03-09T06:30:00+07:00")
+    assert (await client.get(path(late), headers=agent)).json()["follow_up_date"] == "2026-03-09"
 
 
 async def test_who_works_the_customer_changes_the_case_others_read_it_or_get_404(client, world):

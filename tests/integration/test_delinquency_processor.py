@@ -289,7 +289,7 @@ def test_every_valid_action_lands_in_the_actions_table(processed, portfolio):
         rows = {
             row[0]: row[1:]
             for row in conn.execute(
-                "SELECT action_id, cif, agent_id, result, at, promise_date, promise_amount FROM actions"
+                "SELECT action_id, cif, agent_id, result, at, promise_date, promise_amount, day FROM actions"
             )
         }
     assert rows and "BAD" not in rows
@@ -301,6 +301,7 @@ def test_every_valid_action_lands_in_the_actions_table(processed, portfolio):
             a.at,
             a.promise.date if a.promise else None,
             a.promise.amount if a.promise else None,
+            a.at.date(),  # the day in the action's own offset
         )
         for a in actions
         if a.promise is None or a.promise.date >= a.at.date()  # an impossible promise is dead-lettered

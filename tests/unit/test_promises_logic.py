@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal as D
 
 import pytest
 
 from domain.promises import PromiseConfig
+from processors.common.routing import Routed
 from processors.promises import logic
+from processors.promises.sink import ACTION_ROWS, ACTIONS, action_rows
 from tests.fakes import DictState
 
 CONFIG = PromiseConfig(grace_days=3)
@@ -129,3 +131,16 @@ def test_tolerance_keeps_a_promise_paid_a_little_short(state_of):
     config = PromiseConfig(grace_days=3, tolerance=D("10"))
     logic.on_action(state_of, action(), config)
     assert statuses(logic.on_payment_fact(state_of, fact("P1", "495"), config)) == [("A1", "KEPT", "495")]
+
+
+def test_an_action_s_row_keeps_its_day_in_its_own_offset():
+    """06:30 in Hanoi on the 9th is the 8th in UTC: the row says the 9th, as the queue counts it."""
+    hanoi = timezone(timedelta(hours=7))
+    early = {
+        **action(at=datetime(2026, 3, 9, 6, 30, tzinfo=hanoi)),
+        "type": "CALL",
+        "subtype": "OUTBOUND",
+        "promise": None,
+    }
+    [row] = action_rows(Routed(ACTION_ROWS, "C1", early))
+    assert dict(zip(ACTIONS.columns, row, strict=True))["day"] == date(2026, 3, 9)
