@@ -20,7 +20,8 @@ class SearchResult(Contract):
     name: str | None = None  # company name for organisations
     type: CustomerType | None = None
     national_id: str | None = None  # registration number for organisations without one
-    phones: list[str] = []  # as the bank sent them
+    phones: list[str] = []  # as the bank sent them, then those agents added that the bank does not have
+    addresses: list[str] = []  # on one line, the bank's then those agents added (the same words: once)
     bucket: str | None = None
     max_dpd: int | None = None  # as of the latest business date the index has seen
     overdue_total: dict[str, MoneyOut] = {}  # per currency

@@ -6,8 +6,8 @@ functions that built the indexed fields (`processors/search/documents.py`), so b
 
 Ranking: every clause has a constant score, so the order is the kind of match, not term statistics:
 an identifier (cif, account number, national id / registration number / tax id) scores 100, an email 80,
-a whole phone number 60, a part of one 30, and a name 10 per word matched whole or 5 per word matched as a
-prefix; ties are in name order, then cif.
+a whole phone number 60, a part of one 30, a name 10 per word matched whole or 5 per word matched as a
+prefix, and an address 3 per word (whole words only); ties are in name order, then cif.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from processors.search.documents import (
     MAX_PHONE_SUBSTRING,
     MIN_PHONE_DIGITS,
     MIN_PREFIX,
+    address_key,
     digits,
     email_key,
     id_keys,
@@ -39,6 +40,7 @@ from processors.search.documents import (
 )
 
 IDENTIFIER, EMAIL, WHOLE_PHONE, PART_OF_PHONE, WHOLE_WORD, WORD_PREFIX = 100, 80, 60, 30, 10, 5
+ADDRESS_WORD = 3  # below a name's: "Tran Hung Dao" the customer comes before those on Tran Hung Dao street
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window: deeper pages are refused
 SOURCE_FIELDS = [
     "cif",
@@ -47,6 +49,8 @@ SOURCE_FIELDS = [
     "national_id",
     "phones",
     "added_phones",
+    "addresses",
+    "added_addresses",
     "bucket",
     "max_dpd",
     "oldest_unpaid_due",
@@ -102,9 +106,11 @@ def match_clauses(text: str) -> list[dict]:
         parts = {part for part in parts if len(part) <= MAX_PHONE_SUBSTRING}
         if parts:
             clauses.append(_scored({"terms": {"phone_substrings": sorted(parts)}}, PART_OF_PHONE))
-    name = words(text)
-    if name:  # every word must match
-        clauses.append({"bool": {"must": [_word(word) for word in dict.fromkeys(name)]}})
+    found = list(dict.fromkeys(words(text)))
+    if found:  # every word must match: all of them in the name, or all of them in one customer's addresses
+        clauses.append({"bool": {"must": [_word(word) for word in found]}})
+        address = [_scored({"term": {"address_words": word}}, ADDRESS_WORD) for word in found]
+        clauses.append({"bool": {"must": address}})
     return clauses
 
 
@@ -188,6 +194,13 @@ def _phones(source: dict) -> list[str]:
     return [*banks, *(n for n in source.get("added_phones") or [] if digits(n) not in known)]
 
 
+def _addresses(source: dict) -> list[str]:
+    """The bank's addresses, then those agents added that the bank does not have (words folded)."""
+    banks = source.get("addresses") or []
+    known = {address_key(line) for line in banks}
+    return [*banks, *(a for a in source.get("added_addresses") or [] if address_key(a) not in known)]
+
+
 def result_of(source: dict, business_date: date | None) -> SearchResult:
     agents = [source.get("call_agent_id"), source.get("field_agent_id")]
     max_dpd, oldest = source.get("max_dpd"), source.get("oldest_unpaid_due")
@@ -199,6 +212,7 @@ def result_of(source: dict, business_date: date | None) -> SearchResult:
         type=source.get("type"),
         national_id=source.get("national_id"),
         phones=_phones(source),
+        addresses=_addresses(source),
         bucket=source.get("bucket"),
         max_dpd=max_dpd,
         overdue_total={entry["currency"]: entry["amount"] for entry in source.get("overdue_total") or []},

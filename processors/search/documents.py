@@ -8,11 +8,11 @@ so the two always agree, and a full Elasticsearch behaves the same.
 
 Each source owns its fields, so partial documents from different sources can be applied in any order:
 
-- `bank.customers` → identity and contacts (``customer_fields``)
+- `bank.customers` → identity, contacts and addresses (``customer_fields``)
 - `delinquency.customers` → bucket, DPD, overdue and the account numbers (``delinquency_fields``)
 - `assignments` → the agent and team of one agent type, in fields of that type (``assignment_fields``)
-- `crm.contacts` → the phones and emails agents added, in ``added_…`` fields the mapping copies into the
-  bank's (``copy_to``), so one query finds either (``added_contact_fields``)
+- `crm.contacts` → the phones, emails and addresses agents added, in ``added_…`` fields the mapping copies
+  into the bank's (``copy_to``), so one query finds either (``added_contact_fields``)
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from contracts import AgentAssignment, CrmContacts, CustomerDelinquencyRecord, CustomerRecord
+from contracts.customers import Place
 
 INDEX = "customers"  # the logical index; infra/search_indices.py puts an alias of this name (namespaced)
 MIN_PREFIX = 2  # "nguy" finds "Nguyễn"; one letter would match half the portfolio
@@ -137,6 +138,22 @@ def email_key(address: str) -> str:
     return address.strip().lower()
 
 
+def address_words(places: Iterable[Place]) -> list[str]:
+    """The folded words of the addresses' street lines, province, city and postal code, once each (not the
+    country: two letters every customer of the bank shares)."""
+    found: dict[str, None] = {}
+    for place in places:
+        for part in (place.line1, place.line2, place.province, place.city, place.postal_code):
+            if part:
+                found.update(dict.fromkeys(words(part)))
+    return list(found)
+
+
+def address_key(line: str) -> str:
+    """An address on one line as two spellings of it are matched: its folded words."""
+    return " ".join(words(line))
+
+
 class DocumentChange(NamedTuple):
     """A partial document: the fields one source owns, for one customer."""
 
@@ -169,6 +186,8 @@ def customer_fields(record: CustomerRecord) -> DocumentChange:
         "phone_digits": numbers,
         "phone_substrings": substrings,
         "emails": list(dict.fromkeys(email_key(email.address) for email in record.emails)),
+        "addresses": [place.one_line() for place in record.addresses],
+        "address_words": address_words(record.addresses),
     }
     return DocumentChange(record.cif, "customer", fields)
 
@@ -183,9 +202,9 @@ def _phone_keys(numbers: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 def added_contact_fields(record: CrmContacts) -> DocumentChange:
-    """The phones and emails agents added (`crm.contacts`, the whole list): every field of this source, so
-    a newer list replaces all of an older one's. The mapping copies them into ``phone_digits``,
-    ``phone_substrings`` and ``emails``, where the API's query looks."""
+    """The phones, emails and addresses agents added (`crm.contacts`, the whole list): every field of this
+    source, so a newer list replaces all of an older one's. The mapping copies them into ``phone_digits``,
+    ``phone_substrings``, ``emails`` and ``address_words``, where the API's query looks."""
     numbers, substrings = _phone_keys(phone.number for phone in record.phones)
     fields = {
         **_identity(record.cif),
@@ -193,6 +212,8 @@ def added_contact_fields(record: CrmContacts) -> DocumentChange:
         "added_phone_digits": numbers,
         "added_phone_substrings": substrings,
         "added_emails": list(dict.fromkeys(email_key(email.address) for email in record.emails)),
+        "added_addresses": [place.one_line() for place in record.addresses],
+        "added_address_words": address_words(record.addresses),
     }
     return DocumentChange(record.cif, "crm_contacts", fields)
 

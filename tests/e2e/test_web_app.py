@@ -377,7 +377,7 @@ def test_search_finds_a_customer_by_part_of_their_name(page, product):
     words[-1] = words[-1][: max(2, len(words[-1]) - 1)]  # the last word half typed
     sign_in(page, "supervisor")
     page.get_by_role("link", name="Search").click()
-    page.get_by_label("Name, phone, national id, cif or account number").fill(" ".join(words))
+    page.get_by_label("Name, phone, address, national id, cif or account number").fill(" ".join(words))
     page.get_by_role("button", name="Search").click()
 
     hit = page.get_by_role("listitem").filter(has_text=target["cif"])

@@ -266,6 +266,7 @@ async def test_a_result_carries_what_the_list_shows(client):
             "type": "INDIVIDUAL",
             "national_id": "079123456",
             "phones": ["+84 912 345 678"],
+            "addresses": [],
             "bucket": "30-59",
             "max_dpd": 37,  # 35 on 2026-03-02; the index has seen 2026-03-04 since
             "overdue_total": {"VND": "1250000.50"},
@@ -539,6 +540,40 @@ async def test_phones_and_emails_agents_added_are_found_and_a_newer_list_replace
     feed.indexed()
     assert await found(client, q="808 909") == [] and await found(client, q="cuong@work.example") == []
     assert await found(client, q="777 888") == ["SC-ADD"] and await found(client, q="000 222") == ["SC-ADD"]
+
+
+def place(line1: str, city: str, **parts) -> dict:
+    return {"type": "HOME", "line1": line1, "city": city, "country": "VN", **parts}
+
+
+@pytest.mark.anyio
+async def test_customers_are_found_by_the_words_of_their_addresses_the_bank_s_and_those_agents_added(
+    client, world
+):
+    _settings, feed = world
+    home = place("27 Phố Huế", "Hà Nội", province="Hai Bà Trưng", postal_code="113000")
+    feed.send("bank.customers", customer("SC-ADDR", "Đỗ Minh Khoa", addresses=[home]))
+    feed.send("bank.customers", customer("SC-ADDR2", "Phố Huế", addresses=[place("3 Bà Triệu", "Hà Nội")]))
+    shop = {**place("19 Hàng Đào", "Hà Nội"), "type": "WORK", "is_verified": True, "note": "the shop"}
+    added = {**contacts_added("SC-ADDR", 1), "addresses": [shop]}
+    feed.send("crm.contacts", added)
+    feed.indexed()
+    assert await found(client, q="27 pho hue") == ["SC-ADDR"]  # every word, whole, accents folded
+    assert await found(client, q="hai ba trung 113000") == ["SC-ADDR"]  # the province and postal code
+    assert await found(client, q="hang dao") == ["SC-ADDR"]  # the shop an agent added
+    assert await found(client, q="27 pho hu") == []  # whole words only, as typed on a street sign
+    # a customer named so comes before one living there
+    assert await found(client, q="pho hue") == ["SC-ADDR2", "SC-ADDR"]
+    response = await client.get("/api/search", params={"q": "SC-ADDR"}, headers=ADMIN)
+    [result] = response.json()["results"]
+    assert result["addresses"] == [
+        "27 Phố Huế, Hai Bà Trưng, Hà Nội 113000, VN",
+        "19 Hàng Đào, Hà Nội, VN",
+    ]
+    # the agents' next list without the shop: no longer found by it
+    feed.send("crm.contacts", contacts_added("SC-ADDR", 2))
+    feed.indexed()
+    assert await found(client, q="hang dao") == [] and await found(client, q="pho hue 27") == ["SC-ADDR"]
 
 
 def test_a_redelivered_record_leaves_the_document_as_it_was(world):

@@ -13,7 +13,16 @@ from crm.settings import Settings
 from infra.search_indices import alias_name, delete_indices, ensure_indices, index_body
 
 pytestmark = pytest.mark.integration
-ADDED = ("added_phones", "added_phone_digits", "added_phone_substrings", "added_emails")
+ADDED = (
+    "added_phones",
+    "added_phone_digits",
+    "added_phone_substrings",
+    "added_emails",
+    "addresses",
+    "address_words",
+    "added_addresses",
+    "added_address_words",
+)
 
 
 @pytest.fixture

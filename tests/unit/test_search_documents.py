@@ -14,7 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.queries.search import (
+    ADDRESS_WORD,
     LATEST_BUSINESS_DATE,
+    WORD_PREFIX,
     LatestDates,
     SearchRequest,
     build_query,
@@ -24,10 +26,11 @@ from api.queries.search import (
     result_of,
 )
 from api.visibility import Scope
-from contracts import AgentAssignment, CustomerDelinquencyRecord, CustomerRecord
+from contracts import AgentAssignment, CrmContacts, CustomerDelinquencyRecord, CustomerRecord
 from infra.search_indices import INDEX_DIR
 from processors.search.documents import (
     MAX_PREFIX,
+    added_contact_fields,
     assignment_fields,
     customer_fields,
     delinquency_fields,
@@ -141,6 +144,16 @@ def _customer(**changes) -> CustomerRecord:
             {"type": "HOME", "number": "(028) 3822 1234"},
         ],
         "emails": [{"type": "PERSONAL", "address": "An.Nguyen@Example.VN"}],
+        "addresses": [
+            {
+                "type": "HOME",
+                "line1": "12 Lý Thường Kiệt",
+                "city": "Hà Nội",
+                "province": "Hoàn Kiếm",
+                "postal_code": "100000",
+                "country": "VN",
+            }
+        ],
         "source_system": "T24",
         "updated_at": "2026-03-01T08:00:00+07:00",
     }
@@ -164,7 +177,30 @@ def test_a_customer_record_gives_identity_and_contacts():
     assert fields["phone_digits"] == ["84912345678", "02838221234"]
     assert {"912345678", "3822", "8221234"} <= set(fields["phone_substrings"])
     assert fields["emails"] == ["an.nguyen@example.vn"]
+    assert fields["addresses"] == ["12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội 100000, VN"]
+    # folded words of the street, province, city and postal code; not the country every customer shares
+    assert fields["address_words"] == ["12", "ly", "thuong", "kiet", "hoan", "kiem", "ha", "noi", "100000"]
     assert set(fields) <= set(MAPPING)
+
+
+def test_addresses_agents_add_are_indexed_in_their_own_fields_copied_into_the_bank_s():
+    shop = {"type": "WORK", "line1": "8 Hàng Bài", "city": "Hà Nội", "country": "VN", "note": "the shop"}
+    record = CrmContacts.model_validate(
+        {
+            "cif": "VN-001",
+            "version": 2,
+            "updated_at": "2026-03-11T09:00:00+00:00",
+            "updated_by": "agent1",
+            "addresses": [shop],
+        }
+    )
+    fields = added_contact_fields(record).fields
+    assert fields["added_addresses"] == ["8 Hàng Bài, Hà Nội, VN"]
+    assert fields["added_address_words"] == ["8", "hang", "bai", "ha", "noi"]
+    assert MAPPING["added_address_words"]["copy_to"] == "address_words"
+    # a list without addresses clears the ones indexed before
+    emptied = added_contact_fields(record.model_copy(update={"addresses": []})).fields
+    assert emptied["added_addresses"] == emptied["added_address_words"] == []
 
 
 def test_an_organisation_is_shown_by_its_company_name_and_registration_number():
@@ -182,8 +218,11 @@ def test_an_organisation_is_shown_by_its_company_name_and_registration_number():
 
 
 def test_a_newer_customer_record_clears_what_it_no_longer_has():
-    fields = customer_fields(_customer(phones=[], emails=[], national_id=None, tax_id=None)).fields
+    fields = customer_fields(
+        _customer(phones=[], emails=[], addresses=[], national_id=None, tax_id=None)
+    ).fields
     assert fields["phones"] == fields["phone_digits"] == fields["phone_substrings"] == fields["emails"] == []
+    assert fields["addresses"] == fields["address_words"] == []
     assert fields["id_keys"] == [] and fields["national_id"] is None  # written as empty, not left out
 
 
@@ -321,9 +360,14 @@ def _lookups(node) -> list[tuple[str, object]]:
     return found
 
 
+def _name_clause(clauses: list[dict]) -> list[dict]:
+    [name] = [c["bool"]["must"] for c in clauses if "bool" in c and "name_words" in json.dumps(c)]
+    return name
+
+
 def test_a_name_query_needs_every_word_whole_or_as_a_prefix():
     clauses = match_clauses("Nguy VĂN")
-    name = clauses[-1]["bool"]["must"]
+    name = _name_clause(clauses)
     assert len(name) == 2
     # the prefix is required (5); the whole word adds 5 more: 10 for "nguy" as a word, 5 as a prefix
     assert name[0]["bool"] == {
@@ -332,11 +376,23 @@ def test_a_name_query_needs_every_word_whole_or_as_a_prefix():
     }
     assert ("name_prefixes", "van") in _lookups(name[1])
     # one letter is no prefix (it would match half the portfolio): the whole word only
-    assert match_clauses("X Van")[-1]["bool"]["must"][0] == {
+    assert _name_clause(match_clauses("X Van"))[0] == {
         "constant_score": {"filter": {"term": {"name_words": "x"}}, "boost": 10}
     }
     # not phone-like, no "@": no phone or email clause
     assert not any(field in json.dumps(clauses) for field in ("phone", "emails"))
+
+
+def test_an_address_query_needs_every_word_whole_in_the_customer_s_addresses_and_ranks_below_a_name():
+    clauses = match_clauses("12 Lý Thường Kiệt")
+    [address] = [c["bool"]["must"] for c in clauses if "bool" in c and "address_words" in json.dumps(c)]
+    assert address == [
+        {"constant_score": {"filter": {"term": {"address_words": word}}, "boost": 3}}
+        for word in ("12", "ly", "thuong", "kiet")
+    ]
+    # the same words in a name score more, even as prefixes: "Tran Hung Dao" the customer comes before
+    # the customers living on Tran Hung Dao street
+    assert len(_name_clause(clauses)) == 4 and ADDRESS_WORD < WORD_PREFIX
 
 
 def test_identifiers_rank_above_emails_above_phones_above_names():
@@ -412,6 +468,7 @@ def test_every_field_the_query_reads_is_in_the_mapping():
     query = build_query(SearchRequest(q="0912 345", bucket="1-29", agent="A"), Scope(team="T"))
     fields = {field for field, _value in _lookups(query["query"])}
     assert {"cif_key", "account_keys", "id_keys", "phone_digits", "phone_substrings", "name_words"} <= fields
+    assert "address_words" in fields
     assert fields | {"name_sort", "cif", "business_date"} <= set(MAPPING)
     assert set(query["_source"]) <= set(MAPPING)
 
@@ -443,6 +500,16 @@ def test_a_result_shows_todays_dpd_and_both_agents():
     assert result_of({"cif": "C2", "max_dpd": 0}, date(2026, 3, 5)).max_dpd == 0
     bare = result_of({"cif": "C3"}, None)
     assert (bare.name, bare.bucket, bare.max_dpd, bare.agent_ids, bare.phones) == (None, None, None, [], [])
+    assert bare.addresses == []
+
+
+def test_a_result_lists_the_bank_s_addresses_then_those_agents_added_that_the_bank_does_not_have():
+    source = {
+        "cif": "C1",
+        "addresses": ["12 Lý Thường Kiệt, Hà Nội, VN"],
+        "added_addresses": ["12 LY THUONG KIET, Ha Noi, VN", "8 Hàng Bài, Hà Nội, VN"],
+    }
+    assert result_of(source, None).addresses == ["12 Lý Thường Kiệt, Hà Nội, VN", "8 Hàng Bài, Hà Nội, VN"]
 
 
 def test_an_answer_becomes_a_page_of_results_with_dpd_as_of_the_latest_business_date():

@@ -2635,6 +2635,11 @@ export interface components {
              */
             account_numbers: string[];
             /**
+             * Addresses
+             * @default []
+             */
+            addresses: string[];
+            /**
              * Agent Ids
              * @default []
              */

@@ -27,3 +27,22 @@ test("leaving the agent filter applies it too", async () => {
   await userEvent.tab();
   await waitFor(() => expect(searches(calls).at(-1)?.get("agent")).toBe("AG7"));
 });
+
+test("a result shows the customer's addresses under the name", async () => {
+  signedInAs("agent");
+  const result = {
+    cif: "C-1",
+    name: "Đỗ Minh Khoa",
+    phones: ["+84 912 345 678"],
+    addresses: ["27 Phố Huế, Hai Bà Trưng, Hà Nội 113000, VN", "19 Hàng Đào, Hà Nội, VN"],
+    agent_ids: [],
+    overdue_total: {},
+    account_numbers: [],
+  };
+  fakeApi({ "GET /api/search": () => ({ body: { total: 1, page: 1, page_size: 20, results: [result] } }) });
+  renderAt("/search?q=pho+hue", "/search", <SearchPage />);
+  expect(
+    await screen.findByText("27 Phố Huế, Hai Bà Trưng, Hà Nội 113000, VN · 19 Hàng Đào, Hà Nội, VN"),
+  ).toBeInTheDocument();
+  expect(screen.getByLabelText(/Name, phone, address/)).toHaveValue("pho hue");
+});

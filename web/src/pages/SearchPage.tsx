@@ -58,7 +58,7 @@ export default function SearchPage() {
       <form onSubmit={submit} role="search" className="flex flex-wrap items-end gap-3">
         <div className="min-w-64 flex-1">
           <label htmlFor="q" className="block text-sm font-medium text-slate-700">
-            Name, phone, national id, cif or account number
+            Name, phone, address, national id, cif or account number
           </label>
           <input
             id="q"
@@ -108,7 +108,7 @@ export default function SearchPage() {
       </form>
       {!q && !bucket && !agent ? (
         <Empty title="Find a customer">
-          Type part of a name, at least 4 digits of a phone, or an identifier.
+          Type part of a name, at least 4 digits of a phone, the words of an address, or an identifier.
         </Empty>
       ) : results.isPending ? (
         <Loading label="Searching…" />
@@ -135,6 +135,9 @@ export default function SearchPage() {
                     {hit.national_id && ` · ID ${hit.national_id}`}
                     {hit.phones && hit.phones.length > 0 && ` · ${hit.phones.join(", ")}`}
                   </div>
+                  {hit.addresses && hit.addresses.length > 0 && (
+                    <div className="text-xs text-slate-500">{hit.addresses.join(" · ")}</div>
+                  )}
                 </div>
                 <BucketBadge bucket={hit.bucket} />
                 <span className="text-sm tabular-nums">
