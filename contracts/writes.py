@@ -60,6 +60,12 @@ class DictionaryEntry(Contract):
     label: ShortText
 
 
+class SubstateEntry(DictionaryEntry):
+    """A case substate and the case states it goes with (``[]``: any state)."""
+
+    states: list[Code] = []
+
+
 class DictionariesPublic(Contract):
     """``GET /api/dictionaries``, and the shape of the ``CRM_DICTIONARIES_FILE`` document."""
 
@@ -69,7 +75,7 @@ class DictionariesPublic(Contract):
     segments: list[DictionaryEntry]
     customer_statuses: list[DictionaryEntry]
     case_states: list[DictionaryEntry]
-    case_substates: list[DictionaryEntry]
+    case_substates: list[SubstateEntry]
     recovery_abilities: list[DictionaryEntry]
 
 

@@ -1,5 +1,5 @@
 """The configurable code dictionaries: action types, subtypes and results, customer segments and statuses,
-case states and recovery abilities.
+case states, substates and recovery abilities.
 
 Each dictionary is an ordered list of codes with a human label (the web app builds its forms from them, in
 this order). The built-in defaults hold what the interfaces promise and what the generator produces; a bank
@@ -7,16 +7,19 @@ replaces any of them with a JSON document of the same shape as ``GET /api/dictio
 
     {"action_results": [{"code": "PROMISE_TO_PAY", "label": "Promise to pay"}, ...], ...}
 
-A dictionary the document leaves out keeps its default. Parsing is pure (the caller reads the file) and a
-bad document is one :class:`InvalidDictionaries` naming where it is wrong, so a bad file stops the API at
-start-up with a clear message instead of rejecting actions later.
+A case substate may also name the case ``states`` it goes with (``{"code": "COURT_FILED", "label": "Filed
+in court", "states": ["LEGAL"]}``; none: any state), each a code of ``case_states``. A dictionary the
+document leaves out keeps its default (the default substates keep only the document's own states).
+Parsing is pure (the caller reads the file) and a bad document is one :class:`InvalidDictionaries` naming
+where it is wrong, so a bad file stops the API at start-up with a clear message instead of rejecting
+actions later.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from domain.errors import InvalidConfig
 
@@ -32,6 +35,8 @@ class InvalidDictionaries(InvalidConfig):
 class Entry:
     code: str
     label: str
+    # case_substates only: the case states the substate goes with (empty: any state)
+    states: tuple[str, ...] = ()
 
 
 def _entries(*pairs: tuple[str, str]) -> tuple[Entry, ...]:
@@ -79,16 +84,17 @@ DEFAULT_CASE_STATES = _entries(
     ("LEGAL", "Legal action"),
     ("WRITE_OFF", "Write-off candidate"),
 )
-# Where within its state a case is (any substate with any state: admins keep the list short and plain)
-DEFAULT_CASE_SUBSTATES = _entries(
-    ("AWAITING_CALLBACK", "Waiting for the customer to call back"),
-    ("AWAITING_DOCUMENTS", "Waiting for documents"),
-    ("PLAN_PROPOSED", "Payment plan proposed"),
-    ("PLAN_BROKEN", "Payment plan broken"),
-    ("SKIP_TRACE_RUNNING", "Skip trace running"),
-    ("DEMAND_LETTER_SENT", "Demand letter sent"),
-    ("COURT_FILED", "Filed in court"),
-    ("JUDGMENT", "Judgment obtained"),
+# Where within its state a case is, and the states each substate goes with (an admin may leave a substate's
+# states empty: it then goes with any state)
+DEFAULT_CASE_SUBSTATES = (
+    Entry("AWAITING_CALLBACK", "Waiting for the customer to call back", ("CONTACTING", "NEGOTIATING")),
+    Entry("AWAITING_DOCUMENTS", "Waiting for documents", ("NEGOTIATING", "PAYMENT_PLAN", "HARDSHIP")),
+    Entry("PLAN_PROPOSED", "Payment plan proposed", ("NEGOTIATING", "HARDSHIP")),
+    Entry("PLAN_BROKEN", "Payment plan broken", ("NEGOTIATING", "PAYMENT_PLAN")),
+    Entry("SKIP_TRACE_RUNNING", "Skip trace running", ("SKIP_TRACING",)),
+    Entry("DEMAND_LETTER_SENT", "Demand letter sent", ("CONTACTING", "LEGAL")),
+    Entry("COURT_FILED", "Filed in court", ("LEGAL",)),
+    Entry("JUDGMENT", "Judgment obtained", ("LEGAL",)),
 )
 DEFAULT_RECOVERY_ABILITIES = _entries(
     ("HIGH", "Able and willing to pay"),
@@ -118,14 +124,31 @@ class Dictionaries:
         """The codes of dictionary ``name`` (one of :data:`NAMES`)."""
         return self._codes[name]
 
-    def as_dict(self) -> dict[str, list[dict[str, str]]]:
-        """The document form (the file's shape and ``GET /api/dictionaries``'s)."""
+    def as_dict(self) -> dict[str, list[dict]]:
+        """The document form (the file's shape and ``GET /api/dictionaries``'s); a substate with its
+        ``states`` (``[]``: any state)."""
         return {
-            name: [{"code": entry.code, "label": entry.label} for entry in getattr(self, name)]
+            name: [
+                {"code": e.code, "label": e.label, "states": list(e.states)}
+                if name == WITH_STATES
+                else {"code": e.code, "label": e.label}
+                for e in getattr(self, name)
+            ]
             for name in NAMES
         }
 
+    def substate_refused(self, state: str | None, substate: str | None) -> str | None:
+        """Why ``substate`` cannot go with ``state`` (None: it can, or either is unset or unknown)."""
+        entry = next((e for e in self.case_substates if e.code == substate), None)
+        if entry is None or not entry.states or state in entry.states:
+            return None
+        return (
+            f"substate {substate} goes with the case states {', '.join(entry.states)}, "
+            f"not {state if state else 'no state'}"
+        )
 
+
+WITH_STATES = "case_substates"  # the dictionary whose entries name the case states they go with
 NAMES = (
     "action_types",
     "action_subtypes",
@@ -144,23 +167,37 @@ ACTION_FIELDS = {"type": "action_types", "subtype": "action_subtypes", "result":
 CASE_FIELDS = {"state": "case_states", "substate": "case_substates", "recovery_ability": "recovery_abilities"}
 
 
-def _entry(where: str, item: object) -> Entry:
-    if not isinstance(item, Mapping) or set(item) != {"code", "label"}:
+def _is_code(value: object) -> bool:
+    return isinstance(value, str) and bool(CODE_PATTERN.match(value))
+
+
+def _entry(where: str, item: object, with_states: bool) -> Entry:
+    keys = {"code", "label"}
+    if with_states:
+        if not isinstance(item, Mapping) or not keys <= set(item) <= keys | {"states"}:
+            raise InvalidDictionaries(f"{where}: expected an object with 'code', 'label' and maybe 'states'")
+    elif not isinstance(item, Mapping) or set(item) != keys:
         raise InvalidDictionaries(f"{where}: expected an object with exactly 'code' and 'label'")
     code, label = item["code"], item["label"]
-    if not isinstance(code, str) or not CODE_PATTERN.match(code):
+    if not _is_code(code):
         raise InvalidDictionaries(
             f"{where}.code: {code!r} is not a code (A-Z, 0-9 and _, 1 to 40 characters)"
         )
     if not isinstance(label, str) or not label.strip() or len(label) > MAX_LABEL:
         raise InvalidDictionaries(f"{where}.label: expected text of 1 to {MAX_LABEL} characters")
-    return Entry(code, label)
+    states = item.get("states") or []
+    if not isinstance(states, list) or not all(_is_code(state) for state in states):
+        raise InvalidDictionaries(f"{where}.states: expected a list of case state codes")
+    if len(set(states)) != len(states):
+        raise InvalidDictionaries(f"{where}.states: a case state appears twice")
+    return Entry(code, label, tuple(states))
 
 
 def _dictionary(name: str, items: object) -> tuple[Entry, ...]:
     if not isinstance(items, list) or not items:
         raise InvalidDictionaries(f"{name}: expected a non-empty list of {{code, label}} objects")
-    entries = tuple(_entry(f"{name}[{index}]", item) for index, item in enumerate(items))
+    with_states = name == WITH_STATES
+    entries = tuple(_entry(f"{name}[{index}]", item, with_states) for index, item in enumerate(items))
     seen: set[str] = set()
     for index, entry in enumerate(entries):
         if entry.code in seen:
@@ -176,7 +213,23 @@ def parse_dictionaries(document: object) -> Dictionaries:
     unknown = sorted(set(document) - set(NAMES))
     if unknown:
         raise InvalidDictionaries(f"unknown dictionary {unknown[0]!r}; known: {', '.join(NAMES)}")
-    return Dictionaries(**{name: _dictionary(name, items) for name, items in document.items()})
+    dictionaries = Dictionaries(**{name: _dictionary(name, items) for name, items in document.items()})
+    states = dictionaries.codes("case_states")
+    if WITH_STATES not in document:
+        # the default substates go with the document's own case states: a file written before substates
+        # named states (or replacing only the states) stays valid
+        kept = tuple(
+            Entry(e.code, e.label, tuple(s for s in e.states if s in states))
+            for e in dictionaries.case_substates
+        )
+        dictionaries = replace(dictionaries, case_substates=kept)
+    for index, entry in enumerate(dictionaries.case_substates):
+        unknown = [state for state in entry.states if state not in states]
+        if unknown:
+            raise InvalidDictionaries(
+                f"{WITH_STATES}[{index}].states: {unknown[0]} is not a case state (substate {entry.code})"
+            )
+    return dictionaries
 
 
 def unknown_codes(

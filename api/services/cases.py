@@ -1,7 +1,7 @@
-"""Saving a customer's case: the caller may see the customer, the codes are in the dictionaries, the save is
-based on the version in force (409 otherwise, so one person's save never silently undoes another's), it is
-audited with what changed, and its statuses are published to ``crm.cases`` before it commits (Kafka not
-confirming rolls it back: 503, nothing saved)."""
+"""Saving a customer's case: the caller may see the customer, the codes are in the dictionaries and the
+substate goes with the state, the save is based on the version in force (409 otherwise, so one person's
+save never silently undoes another's), it is audited with what changed, and its statuses are published to
+``crm.cases`` before it commits (Kafka not confirming rolls it back: 503, nothing saved)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,10 @@ def save(
                 f"the case was saved by {before['updated_by']} at {before['updated_at']} since version "
                 f"{body.version} was read: it is at version {version}; read it again and redo the change"
             )
+        # a pair saved before the substate's states were narrowed stays, until one of the two changes
+        changed_pair = (body.state, body.substate) != (before["state"], before["substate"])
+        if changed_pair and (why := dictionaries.substate_refused(body.state, body.substate)):
+            raise fields_error([("substate", why)])
         saved = CaseRecord(
             cif=cif,
             state=body.state,

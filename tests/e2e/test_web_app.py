@@ -543,9 +543,16 @@ def test_an_admin_adds_an_action_result_and_the_agents_action_form_offers_it(pag
         added = results.get_by_role("textbox", name=re.compile(r"^Code \d+ of Action results$")).count()
         results.get_by_label(f"Code {added} of Action results").fill("PART_PROMISE")
         results.get_by_label(f"Label {added} of Action results").fill("Promises part of it")
+        # the substates name the case states they go with: the defaults are ticked, and stay so saved
+        filed = page.get_by_role("group", name="States for Filed in court")
+        expect(filed.get_by_role("checkbox", name="Legal action")).to_be_checked()
+        expect(filed.get_by_role("checkbox", name="Negotiating")).not_to_be_checked()
         page.get_by_role("button", name="Save", exact=True).click()
         expect(page.get_by_text(re.compile(r"Saved as version \d+"))).to_be_visible()
         shot(page, "dictionaries")
+        shot(page, "dictionaries-substates", at=filed)
+        saved = product.get("admin", "/api/dictionaries")["case_substates"]
+        assert {e["code"]: e["states"] for e in saved}["COURT_FILED"] == ["LEGAL"]
 
         agent = browser.new_context(viewport=VIEWPORT, base_url=product.url, locale="en-US").new_page()
         sign_in(agent, "agent1")

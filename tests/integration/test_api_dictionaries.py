@@ -128,6 +128,11 @@ async def test_a_save_based_on_an_older_version_is_refused_and_changes_nothing(c
             "customer_statuses",
             "customer_statuses[1].code: ACTIVE appears twice",
         ),
+        (  # LEGAL removed while the default substates still name it
+            {"case_states": [e for e in DEFAULTS["case_states"] if e["code"] != "LEGAL"]},
+            "case_substates",
+            "case_substates[5].states: LEGAL is not a case state (substate DEMAND_LETTER_SENT)",
+        ),
     ],
 )
 async def test_a_list_that_is_empty_repeats_a_code_or_loses_one_the_rules_need_is_422_at_it(
@@ -140,6 +145,38 @@ async def test_a_list_that_is_empty_repeats_a_code_or_loses_one_the_rules_need_i
     [problem] = response.json()["detail"]
     assert (problem["loc"], problem["msg"]) == (["body", "dictionaries", where], message)
     assert (await client.get("/api/admin/dictionaries", headers=ADMIN)).json()["version"] == 0
+
+
+async def test_an_admin_names_the_states_a_substate_goes_with_and_the_case_save_follows_them(
+    client, nothing_saved, world
+):
+    substates = [
+        {**e, "states": ["NEW"]} if e["code"] == "JUDGMENT" else e for e in DEFAULTS["case_substates"]
+    ]
+    substates.append({"code": "ANY_TIME", "label": "Any time"})  # no states: any state
+    body = {"dictionaries": edited(case_substates=substates), "version": 0}
+    saved = await client.put("/api/admin/dictionaries", json=body, headers=ADMIN)
+    assert saved.status_code == 200, saved.text
+    served = (await client.get("/api/dictionaries", headers=ADMIN)).json()["case_substates"]
+    assert served[-2:] == [
+        {"code": "JUDGMENT", "label": "Judgment obtained", "states": ["NEW"]},
+        {"code": "ANY_TIME", "label": "Any time", "states": []},
+    ]
+    cif = world.customer("DICTSUBSTATE")
+    agent = token(Role.AGENT, world.agent)
+    case = {"state": "NEW", "substate": "JUDGMENT", "recovery_ability": None, "notes": "", "version": 0}
+    assert (await client.put(f"/api/cases/{cif}", json=case, headers=agent)).status_code == 200
+    refused = await client.put(
+        f"/api/cases/{cif}", json={**case, "state": "LEGAL", "version": 1}, headers=agent
+    )
+    assert refused.status_code == 422, refused.text
+    [problem] = refused.json()["detail"]
+    assert (problem["loc"], problem["msg"]) == (
+        ["body", "substate"],
+        "substate JUDGMENT goes with the case states NEW, not LEGAL",
+    )
+    anytime = {**case, "state": "LEGAL", "substate": "ANY_TIME", "version": 1}
+    assert (await client.put(f"/api/cases/{cif}", json=anytime, headers=agent)).status_code == 200
 
 
 async def test_a_bad_code_is_refused_by_the_body_contract(client, nothing_saved):

@@ -62,6 +62,29 @@ def test_a_document_replaces_the_dictionaries_it_names_and_keeps_the_order():
             {"customer_statuses": [{"code": "A", "label": "x"}, {"code": "A", "label": "y"}]},
             "customer_statuses[1].code: A appears twice",
         ),
+        (  # only substates name states
+            {"case_states": [{"code": "NEW", "label": "New", "states": []}]},
+            "case_states[0]: expected an object with exactly",
+        ),
+        (
+            {"case_substates": [{"code": "X", "label": "x", "states": "LEGAL"}]},
+            "case_substates[0].states: expected a list of case state codes",
+        ),
+        (
+            {"case_substates": [{"code": "X", "label": "x", "states": ["LEGAL", "LEGAL"]}]},
+            "case_substates[0].states: a case state appears twice",
+        ),
+        (
+            {"case_substates": [{"code": "X", "label": "x", "states": ["NEW", "ON_HOLD"]}]},
+            "case_substates[0].states: ON_HOLD is not a case state (substate X)",
+        ),
+        (  # a state removed while a substate still names it
+            {
+                "case_states": [{"code": "NEW", "label": "New"}],
+                "case_substates": [{"code": "COURT_FILED", "label": "Filed", "states": ["LEGAL"]}],
+            },
+            "case_substates[0].states: LEGAL is not a case state (substate COURT_FILED)",
+        ),
     ],
 )
 def test_a_bad_document_says_where_it_is_wrong(document, message):
@@ -113,3 +136,42 @@ def test_the_codes_the_contact_rules_act_on_are_protected_where_a_dictionary_hol
     codes = DEFAULT_CODES
     rules = codes.cease_results | codes.dispute_results | codes.dispute_closing_results
     assert PROTECTED_CODES["action_results"] <= rules
+
+
+def test_a_substate_goes_with_the_states_it_names_or_with_any_when_it_names_none():
+    d = parse_dictionaries(
+        {
+            "case_substates": [
+                {"code": "COURT_FILED", "label": "Filed in court", "states": ["LEGAL"]},
+                {"code": "ON_HOLD", "label": "On hold"},  # no states (as saved before they existed): any
+            ]
+        }
+    )
+    assert d.as_dict()["case_substates"] == [
+        {"code": "COURT_FILED", "label": "Filed in court", "states": ["LEGAL"]},
+        {"code": "ON_HOLD", "label": "On hold", "states": []},
+    ]
+    assert d.substate_refused("LEGAL", "COURT_FILED") is None
+    assert (
+        d.substate_refused("NEW", "COURT_FILED")
+        == "substate COURT_FILED goes with the case states LEGAL, not NEW"
+    )
+    assert d.substate_refused(None, "COURT_FILED") == (
+        "substate COURT_FILED goes with the case states LEGAL, not no state"
+    )
+    assert d.substate_refused("NEW", "ON_HOLD") is None and d.substate_refused(None, "ON_HOLD") is None
+    assert d.substate_refused("NEW", None) is None and d.substate_refused("NEW", "UNKNOWN") is None
+    # every default substate names states, each a default state
+    defaults = DEFAULT_DICTIONARIES
+    assert all(e.states and set(e.states) <= defaults.codes("case_states") for e in defaults.case_substates)
+    assert defaults.substate_refused("LEGAL", "JUDGMENT") is None
+
+
+def test_a_document_with_its_own_states_keeps_the_default_substates_with_those_states_only():
+    """A file written before substates named states, replacing the case states, stays valid."""
+    states = [{"code": "NEW", "label": "New"}, {"code": "LEGAL", "label": "Legal"}]
+    d = parse_dictionaries({"case_states": states})
+    by_code = {e.code: e.states for e in d.case_substates}
+    assert by_code["COURT_FILED"] == ("LEGAL",) and by_code["DEMAND_LETTER_SENT"] == ("LEGAL",)
+    assert by_code["AWAITING_DOCUMENTS"] == ()  # none of its states is left: any state
+    assert [e.code for e in d.case_substates] == [e.code for e in DEFAULT_DICTIONARIES.case_substates]

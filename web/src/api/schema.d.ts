@@ -1862,7 +1862,7 @@ export interface components {
          *     that cannot be removed (labels can change).
          */
         DictionariesAdmin: {
-            dictionaries: components["schemas"]["DictionariesPublic"];
+            dictionaries: components["schemas"]["DictionariesPublic-Output"];
             /** Protected */
             protected: {
                 [key: string]: string[];
@@ -1883,7 +1883,7 @@ export interface components {
          * DictionariesPublic
          * @description ``GET /api/dictionaries``, and the shape of the ``CRM_DICTIONARIES_FILE`` document.
          */
-        DictionariesPublic: {
+        "DictionariesPublic-Input": {
             /** Action Results */
             action_results: components["schemas"]["DictionaryEntry"][];
             /** Action Subtypes */
@@ -1893,7 +1893,29 @@ export interface components {
             /** Case States */
             case_states: components["schemas"]["DictionaryEntry"][];
             /** Case Substates */
-            case_substates: components["schemas"]["DictionaryEntry"][];
+            case_substates: components["schemas"]["SubstateEntry-Input"][];
+            /** Customer Statuses */
+            customer_statuses: components["schemas"]["DictionaryEntry"][];
+            /** Recovery Abilities */
+            recovery_abilities: components["schemas"]["DictionaryEntry"][];
+            /** Segments */
+            segments: components["schemas"]["DictionaryEntry"][];
+        };
+        /**
+         * DictionariesPublic
+         * @description ``GET /api/dictionaries``, and the shape of the ``CRM_DICTIONARIES_FILE`` document.
+         */
+        "DictionariesPublic-Output": {
+            /** Action Results */
+            action_results: components["schemas"]["DictionaryEntry"][];
+            /** Action Subtypes */
+            action_subtypes: components["schemas"]["DictionaryEntry"][];
+            /** Action Types */
+            action_types: components["schemas"]["DictionaryEntry"][];
+            /** Case States */
+            case_states: components["schemas"]["DictionaryEntry"][];
+            /** Case Substates */
+            case_substates: components["schemas"]["SubstateEntry-Output"][];
             /** Customer Statuses */
             customer_statuses: components["schemas"]["DictionaryEntry"][];
             /** Recovery Abilities */
@@ -1906,7 +1928,7 @@ export interface components {
          * @description ``PUT /api/admin/dictionaries``: every dictionary, in form order, and the version it was based on.
          */
         DictionariesUpdate: {
-            dictionaries: components["schemas"]["DictionariesPublic"];
+            dictionaries: components["schemas"]["DictionariesPublic-Input"];
             /** Version */
             version: number;
         };
@@ -2806,6 +2828,36 @@ export interface components {
         StrategyUpdate: {
             /** Groups */
             groups: components["schemas"]["GroupIn-Input"][];
+        };
+        /**
+         * SubstateEntry
+         * @description A case substate and the case states it goes with (``[]``: any state).
+         */
+        "SubstateEntry-Input": {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /**
+             * States
+             * @default []
+             */
+            states?: string[];
+        };
+        /**
+         * SubstateEntry
+         * @description A case substate and the case states it goes with (``[]``: any state).
+         */
+        "SubstateEntry-Output": {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /**
+             * States
+             * @default []
+             */
+            states: string[];
         };
         /** Token */
         Token: {
@@ -5065,7 +5117,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DictionariesPublic"];
+                    "application/json": components["schemas"]["DictionariesPublic-Output"];
                 };
             };
             /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */

@@ -7,7 +7,16 @@ import { customerPartApi, findCard, renderCustomerPage, type PutAnswer } from ".
 import { DICTIONARIES, NO_CASE } from "../test/fixtures";
 import { signedInAs, storedDrafts } from "../test/render";
 import { formatDate } from "../lib/format";
-import { caseBody, completeDraft, draftOf, isUnchanged, labelOf, savedLine } from "./caseDraft";
+import {
+  caseBody,
+  completeDraft,
+  draftOf,
+  isUnchanged,
+  labelOf,
+  savedLine,
+  substatesFor,
+  withState,
+} from "./caseDraft";
 
 const CASE_PATH = "/api/cases/C%2F1";
 
@@ -228,6 +237,7 @@ test("a substate the API refuses (422) is shown at the Substate select", async (
   const card = await caseCard();
   await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
   const substate = await within(card).findByLabelText("Substate");
+  await userEvent.selectOptions(within(card).getByLabelText("State"), "NEGOTIATING");
   await userEvent.selectOptions(substate, "PLAN_BROKEN");
   await userEvent.click(within(card).getByRole("button", { name: "Save case" }));
   expect(await within(card).findByRole("alert")).toHaveTextContent(message);
@@ -301,6 +311,62 @@ test("a draft kept by the page before the substate (none in it) opens with the s
   expect(storedDrafts()).toEqual([]);
 });
 
+const optionsOf = (select: HTMLElement) =>
+  within(select)
+    .getAllByRole("option")
+    .map((option) => option.textContent);
+
+test("the substates offered are those that go with the state; choosing another state clears one that does not", async () => {
+  signedInAs("agent", "A-1");
+  const api = caseApi({ ...SAVED, substate: "PLAN_PROPOSED", recovery_ability: "LOW" });
+  renderPage();
+  const card = await caseCard();
+  await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
+  const form = await within(card).findByRole("form", { name: "Edit the case" });
+  const state = within(form).getByLabelText("State");
+  const substate = within(form).getByLabelText("Substate");
+  expect(substate).toHaveValue("PLAN_PROPOSED");
+  // a payment plan: documents, or a broken plan (which goes with any state); not a plan proposed
+  await userEvent.selectOptions(state, "PAYMENT_PLAN");
+  expect(substate).toHaveValue("");
+  expect(optionsOf(substate)).toEqual(["Not set", "Waiting for documents", "Payment plan broken"]);
+  await userEvent.selectOptions(substate, "PLAN_BROKEN");
+  await userEvent.selectOptions(state, "CONTACTING");
+  expect(substate).toHaveValue("PLAN_BROKEN"); // it goes with any state: kept
+  expect(optionsOf(substate)).toEqual([
+    "Not set",
+    "Waiting for the customer to call back",
+    "Payment plan broken",
+  ]);
+  await userEvent.selectOptions(state, "");
+  expect(substate).toHaveAccessibleDescription("Choose a state to see the substates that go with it.");
+  expect(optionsOf(substate)).toEqual(["Not set", "Payment plan broken"]);
+  await userEvent.selectOptions(state, "CONTACTING");
+  await userEvent.click(within(form).getByRole("button", { name: "Save case" }));
+  await within(card).findByText("Case saved (version 3).");
+  expect(api.puts()[0]!.body).toMatchObject({ state: "CONTACTING", substate: "PLAN_BROKEN" });
+});
+
+test("a pair saved before the substate's states were narrowed opens as it is and saves unchanged", async () => {
+  signedInAs("agent", "A-1");
+  const api = caseApi({ ...SAVED, state: "NEW", substate: "AWAITING_DOCUMENTS", recovery_ability: "LOW" });
+  renderPage();
+  const card = await caseCard();
+  await userEvent.click(within(card).getByRole("button", { name: "Edit case" }));
+  const form = await within(card).findByRole("form", { name: "Edit the case" });
+  const substate = within(form).getByLabelText("Substate");
+  expect(substate).toHaveValue("AWAITING_DOCUMENTS");
+  expect(optionsOf(substate)).toEqual([
+    "Not set",
+    "Payment plan broken",
+    "AWAITING_DOCUMENTS (not with this state)",
+  ]);
+  await userEvent.type(within(form).getByLabelText("Notes"), " Called.");
+  await userEvent.click(within(form).getByRole("button", { name: "Save case" }));
+  await within(card).findByText("Case saved (version 3).");
+  expect(api.puts()[0]!.body).toMatchObject({ state: "NEW", substate: "AWAITING_DOCUMENTS" });
+});
+
 test("the draft helpers: the body, labels, the saved line", () => {
   const draft = { ...draftOf(NO_CASE), state: "NEW" };
   expect(caseBody(draft)).toEqual({
@@ -322,4 +388,10 @@ test("the draft helpers: the body, labels, the saved line", () => {
   expect(labelOf(undefined, null)).toBe("Not set");
   expect(savedLine(NO_CASE)).toBe("Never saved");
   expect(savedLine(SAVED)).toMatch(/^Saved by agent1 on .*, version 2$/);
+  const substates = DICTIONARIES.case_substates;
+  expect(substatesFor(substates, "NEW").map((entry) => entry.code)).toEqual(["PLAN_BROKEN"]);
+  const negotiating = { ...draftOf(SAVED), substate: "PLAN_PROPOSED" };
+  expect(withState(negotiating, "PAYMENT_PLAN", substates).substate).toBe("");
+  expect(withState(negotiating, "NEGOTIATING", substates)).toEqual(negotiating);
+  expect(withState({ ...negotiating, substate: "GONE" }, "NEW", substates).substate).toBe("GONE");
 });

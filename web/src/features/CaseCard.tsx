@@ -26,6 +26,8 @@ import {
   isUnchanged,
   labelOf,
   savedLine,
+  substatesFor,
+  withState,
 } from "./caseDraft";
 import { useVersionedEditor } from "./useVersionedEditor";
 
@@ -37,20 +39,24 @@ function CodeSelect({
   entries,
   value,
   error,
+  hint,
   autoFocus,
+  unlisted = "no longer in the list",
   onChange,
 }: {
   label: string;
   entries: DictionaryEntry[];
   value: string;
   error?: string;
+  hint?: string;
   autoFocus?: boolean;
+  unlisted?: string;
   onChange: (value: string) => void;
 }) {
-  // A code saved before it left the dictionary stays choosable (the API would refuse it: it says so here).
+  // A code saved before it left the list stays choosable (the API would refuse it: it says so here).
   const gone = value !== "" && !entries.some((entry) => entry.code === value);
   return (
-    <Field label={label} error={error}>
+    <Field label={label} error={error} hint={hint}>
       {(props) => (
         <select
           {...props}
@@ -65,7 +71,11 @@ function CodeSelect({
               {entry.label}
             </option>
           ))}
-          {gone && <option value={value}>{value} (no longer in the list)</option>}
+          {gone && (
+            <option value={value}>
+              {value} ({unlisted})
+            </option>
+          )}
         </select>
       )}
     </Field>
@@ -133,8 +143,10 @@ export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; 
   const { draft, save, errors } = editor;
   const dict = dictionaries.data;
 
-  const set = (field: "state" | "substate" | "recovery_ability" | "notes", value: string) =>
+  const set = (field: "substate" | "recovery_ability" | "notes", value: string) =>
     editor.edit((current) => ({ ...current, [field]: value }));
+  const substates = dict?.case_substates ?? [];
+  const setState = (state: string) => editor.edit((current) => withState(current, state, substates));
 
   return (
     <Card
@@ -169,13 +181,23 @@ export function CaseCard({ cif, view, canEdit }: { cif: string; view: CaseView; 
               value={draft.state}
               error={errors.state}
               autoFocus
-              onChange={(value) => set("state", value)}
+              onChange={setState}
             />
             <CodeSelect
               label="Substate"
-              entries={dict?.case_substates ?? []}
+              entries={substatesFor(substates, draft.state)}
               value={draft.substate}
               error={errors.substate}
+              hint={
+                !draft.state && substatesFor(substates, "").length < substates.length
+                  ? "Choose a state to see the substates that go with it."
+                  : undefined
+              }
+              unlisted={
+                substates.some((entry) => entry.code === draft.substate)
+                  ? "not with this state"
+                  : "no longer in the list"
+              }
               onChange={(value) => set("substate", value)}
             />
             <CodeSelect

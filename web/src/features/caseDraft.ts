@@ -2,7 +2,7 @@
 // before it can be sent. Pure, so it is tested alone.
 
 import type { FieldErrors } from "../api/client";
-import type { CaseUpdate, CaseView, DictionaryEntry } from "../api/types";
+import type { CaseUpdate, CaseView, DictionaryEntry, SubstateEntry } from "../api/types";
 import { formatDateTime } from "../lib/format";
 import { characters } from "../lib/text";
 
@@ -62,6 +62,26 @@ export function caseBody(draft: CaseDraft): CaseUpdate {
 export function labelOf(entries: DictionaryEntry[] | undefined, code: string | null | undefined): string {
   if (!code) return "Not set";
   return entries?.find((entry) => entry.code === code)?.label ?? code;
+}
+
+/** Whether a substate goes with a case state ("" : not set): it names no states (any), or names this one. */
+export function goesWith(entry: SubstateEntry, state: string): boolean {
+  return entry.states.length === 0 || entry.states.includes(state);
+}
+
+/** The substates to offer with a case state, in the dictionary's order (domain/dictionaries.py's rule). */
+export function substatesFor(entries: SubstateEntry[], state: string): SubstateEntry[] {
+  return entries.filter((entry) => goesWith(entry, state));
+}
+
+/**
+ * The draft after choosing a case state: a substate that does not go with it is cleared (the API would
+ * refuse the pair), one that does is kept.
+ */
+export function withState(draft: CaseDraft, state: string, entries: SubstateEntry[]): CaseDraft {
+  const substate = entries.find((entry) => entry.code === draft.substate);
+  const keep = substate === undefined || goesWith(substate, state);
+  return { ...draft, state, substate: keep ? draft.substate : "" };
 }
 
 /** What the user must fix before sending, by the API's field names. The codes are the API's to judge. */

@@ -33,10 +33,14 @@ export const DICTIONARIES: Dictionaries = {
     { code: "PAYMENT_PLAN", label: "On a payment plan" },
   ],
   case_substates: [
-    { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back" },
-    { code: "AWAITING_DOCUMENTS", label: "Waiting for documents" },
-    { code: "PLAN_PROPOSED", label: "Payment plan proposed" },
-    { code: "PLAN_BROKEN", label: "Payment plan broken" },
+    {
+      code: "AWAITING_CALLBACK",
+      label: "Waiting for the customer to call back",
+      states: ["CONTACTING", "NEGOTIATING"],
+    },
+    { code: "AWAITING_DOCUMENTS", label: "Waiting for documents", states: ["NEGOTIATING", "PAYMENT_PLAN"] },
+    { code: "PLAN_PROPOSED", label: "Payment plan proposed", states: ["NEGOTIATING"] },
+    { code: "PLAN_BROKEN", label: "Payment plan broken", states: [] }, // any state
   ],
   recovery_abilities: [
     { code: "HIGH", label: "Able and willing to pay" },

@@ -34,8 +34,8 @@ const SAVED: DictionariesAdmin = {
       { code: "LEGAL", label: "Legal action" },
     ],
     case_substates: [
-      { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back" },
-      { code: "COURT_FILED", label: "Filed in court" },
+      { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back", states: ["NEW"] },
+      { code: "COURT_FILED", label: "Filed in court", states: ["LEGAL"] },
     ],
     recovery_abilities: [
       { code: "HIGH", label: "Able and willing to pay" },
@@ -80,7 +80,7 @@ function renderPage(client: QueryClient = makeQueryClient()) {
   return { page, client };
 }
 
-/** A saved dictionary's rows as the page keeps them in a stored draft. */
+/** A saved dictionary's rows as an older page kept them in a stored draft (no substate's states). */
 const rows = (name: keyof typeof SAVED.dictionaries) =>
   SAVED.dictionaries[name].map((entry, index) => ({
     id: `${name}-${index}`,
@@ -89,6 +89,15 @@ const rows = (name: keyof typeof SAVED.dictionaries) =>
     was: entry.code,
   }));
 const section = (title: string) => screen.getByRole("region", { name: title });
+/** The case states a substate goes with, by the substate's label. */
+const statesOf = (substate: string) => screen.getByRole("group", { name: `States for ${substate}` });
+const stateBox = (substate: string, state: string) =>
+  within(statesOf(substate)).getByRole("checkbox", { name: state });
+/** The substates as the PUT sent them: code and states. */
+const sentSubstates = (body: unknown) =>
+  (
+    body as { dictionaries: { case_substates: { code: string; states: string[] }[] } }
+  ).dictionaries.case_substates.map(({ code, states }) => [code, states]);
 const saveButton = () => screen.getByRole("button", { name: "Save" });
 
 async function loaded() {
@@ -217,9 +226,9 @@ test("add, edit, move and remove rows, then save: every list in form order and t
         { code: "HARDSHIP", label: "Hardship review" },
       ],
       case_substates: [
-        { code: "COURT_FILED", label: "Filed in court" },
-        { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back" },
-        { code: "JUDGMENT", label: "Judgment obtained" },
+        { code: "COURT_FILED", label: "Filed in court", states: ["LEGAL"] },
+        { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back", states: ["NEW"] },
+        { code: "JUDGMENT", label: "Judgment obtained", states: [] },
       ],
       recovery_abilities: [
         { code: "HIGH", label: "Able to pay" },
@@ -535,8 +544,8 @@ test("a draft stored by the page before the case substates loads: their list is 
       ...SAVED.dictionaries,
       case_states: [...SAVED.dictionaries.case_states, { code: "HARDSHIP", label: "Hardship" }],
       case_substates: [
-        { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back" },
-        { code: "COURT_FILED", label: "Filed with the court" },
+        { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back", states: ["NEW"] },
+        { code: "COURT_FILED", label: "Filed with the court", states: ["LEGAL"] },
       ],
     },
   });
@@ -551,6 +560,223 @@ test("a draft stored by the page before the case substates loads: their list is 
     "recovery_abilities",
   ]);
   expect(storedDrafts()).toEqual([]);
+});
+
+test("each substate shows the case states it goes with; ticking and unticking change what is saved", async () => {
+  signedInAs("admin");
+  const calls = fakeApi({
+    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
+    "PUT /api/admin/dictionaries": (_url, init) => ({
+      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
+    }),
+  });
+  renderPage();
+  await loaded();
+  const court = statesOf("Filed in court");
+  expect(court).toHaveAccessibleDescription("None ticked: any state.");
+  expect(within(court).getAllByRole("checkbox")).toHaveLength(2); // one per case state
+  expect(stateBox("Filed in court", "Legal action")).toBeChecked();
+  expect(stateBox("Filed in court", "New")).not.toBeChecked();
+  expect(stateBox("Waiting for the customer to call back", "New")).toBeChecked();
+  // only the substates choose states
+  expect(within(section("Case states")).queryByRole("checkbox")).not.toBeInTheDocument();
+  expect(within(section("Recovery abilities")).queryByRole("checkbox")).not.toBeInTheDocument();
+
+  // ticked and unticked again: no change
+  await userEvent.click(stateBox("Filed in court", "New"));
+  expect(screen.getByText("Unsaved changes.")).toBeInTheDocument();
+  await userEvent.click(stateBox("Filed in court", "New"));
+  expect(screen.getByText("No unsaved changes.")).toBeInTheDocument();
+  expect(storedDrafts()).toEqual([]);
+
+  await userEvent.click(stateBox("Filed in court", "New"));
+  await userEvent.click(stateBox("Waiting for the customer to call back", "New"));
+  expect(stateBox("Waiting for the customer to call back", "New")).not.toBeChecked();
+  await userEvent.click(saveButton());
+  expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
+  expect(puts(calls)[0]!.body).toEqual({
+    version: 3,
+    dictionaries: {
+      ...SAVED.dictionaries,
+      case_substates: [
+        { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back", states: [] },
+        // in the order of the case states, whatever the order they were ticked in
+        { code: "COURT_FILED", label: "Filed in court", states: ["NEW", "LEGAL"] },
+      ],
+    },
+  });
+  expect(stateBox("Filed in court", "New")).toBeChecked();
+});
+
+test("a case state renamed is followed by the substates; one removed is dropped from them; one added can be ticked", async () => {
+  signedInAs("admin");
+  const calls = fakeApi({
+    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
+    "PUT /api/admin/dictionaries": (_url, init) => ({
+      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
+    }),
+  });
+  renderPage();
+  await loaded();
+  const code = screen.getByLabelText("Code 2 of Case states");
+  await userEvent.clear(code);
+  await userEvent.type(code, "COURT");
+  expect(stateBox("Filed in court", "Legal action")).toBeChecked();
+
+  await userEvent.click(screen.getByRole("button", { name: "Remove 1 of Case states" }));
+  expect(within(statesOf("Waiting for the customer to call back")).getAllByRole("checkbox")).toHaveLength(1);
+  expect(stateBox("Waiting for the customer to call back", "Legal action")).not.toBeChecked();
+
+  await userEvent.click(screen.getByRole("button", { name: "Add to Case states" }));
+  expect(stateBox("Filed in court", "State 2")).toBeDisabled(); // no code yet
+  await userEvent.type(screen.getByLabelText("Code 2 of Case states"), "HARDSHIP");
+  await userEvent.type(screen.getByLabelText("Label 2 of Case states"), "Hardship");
+  await userEvent.click(stateBox("Waiting for the customer to call back", "Hardship"));
+
+  await userEvent.click(saveButton());
+  expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
+  const body = puts(calls)[0]!.body as { dictionaries: typeof SAVED.dictionaries };
+  expect(body.dictionaries.case_states).toEqual([
+    { code: "COURT", label: "Legal action" },
+    { code: "HARDSHIP", label: "Hardship" },
+  ]);
+  expect(sentSubstates(body)).toEqual([
+    ["AWAITING_CALLBACK", ["HARDSHIP"]],
+    ["COURT_FILED", ["COURT"]],
+  ]);
+  expect(body.dictionaries.recovery_abilities).toEqual(SAVED.dictionaries.recovery_abilities);
+});
+
+test("a substate naming a state the form no longer has blocks Save until it is unticked", async () => {
+  signedInAs("admin");
+  // A draft from before the case substates, with LEGAL renamed: the server's substates still name LEGAL.
+  sessionStorage.setItem(
+    "crm.draft.dictionaries/admin-1",
+    JSON.stringify({
+      base: 3,
+      rows: {
+        ...Object.fromEntries(
+          (
+            ["action_types", "action_subtypes", "action_results", "segments", "customer_statuses"] as const
+          ).map((name) => [name, rows(name)]),
+        ),
+        case_states: rows("case_states").map((row) =>
+          row.code === "LEGAL" ? { ...row, code: "COURT" } : row,
+        ),
+        recovery_abilities: rows("recovery_abilities"),
+      },
+    }),
+  );
+  const calls = fakeApi({
+    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
+    "PUT /api/admin/dictionaries": (_url, init) => ({
+      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
+    }),
+  });
+  renderPage();
+  await loaded();
+  expect(within(section("Case substates")).getByRole("alert")).toHaveTextContent(
+    "LEGAL is not a case state (substate COURT_FILED)",
+  );
+  expect(saveButton()).toBeDisabled();
+  expect(screen.getByText("Fix the problem shown above to save.")).toBeInTheDocument();
+  const stale = stateBox("Filed in court", "LEGAL (not a case state)");
+  expect(stale).toBeChecked();
+  expect(stateBox("Filed in court", "Legal action")).not.toBeChecked();
+
+  await userEvent.click(stale);
+  expect(within(section("Case substates")).queryByRole("alert")).not.toBeInTheDocument();
+  await userEvent.click(stateBox("Filed in court", "Legal action"));
+  await userEvent.click(saveButton());
+  expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
+  expect(sentSubstates(puts(calls)[0]!.body)).toEqual([
+    ["AWAITING_CALLBACK", ["NEW"]],
+    ["COURT_FILED", ["COURT"]],
+  ]);
+});
+
+test("a draft stored before the substates named their states loads them as any state", async () => {
+  signedInAs("admin");
+  // What the older page (substates without states) kept in the tab: a substate's label changed.
+  sessionStorage.setItem(
+    "crm.draft.dictionaries/admin-1",
+    JSON.stringify({
+      base: 3,
+      rows: {
+        ...Object.fromEntries(
+          (Object.keys(SAVED.dictionaries) as (keyof typeof SAVED.dictionaries)[]).map((name) => [
+            name,
+            rows(name),
+          ]),
+        ),
+        case_substates: rows("case_substates").map((row, index) =>
+          index === 1 ? { ...row, label: "Filed with the court" } : row,
+        ),
+      },
+    }),
+  );
+  const calls = fakeApi({
+    "GET /api/admin/dictionaries": () => ({
+      body: {
+        ...SAVED,
+        dictionaries: {
+          ...SAVED.dictionaries,
+          case_substates: SAVED.dictionaries.case_substates.map((entry) => ({ ...entry, states: [] })),
+        },
+      },
+    }),
+    "PUT /api/admin/dictionaries": (_url, init) => ({
+      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
+    }),
+  });
+  renderPage();
+  await loaded();
+  expect(screen.getByRole("status")).toHaveTextContent("Unsaved changes restored (based on version 3).");
+  expect(screen.getByLabelText("Label 2 of Case substates")).toHaveValue("Filed with the court");
+  expect(within(statesOf("Filed with the court")).getAllByRole("checkbox")).toHaveLength(2);
+  for (const box of within(statesOf("Filed with the court")).getAllByRole("checkbox"))
+    expect(box).not.toBeChecked();
+  await userEvent.click(stateBox("Filed with the court", "Legal action"));
+  await userEvent.click(saveButton());
+  expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
+  expect(puts(calls)[0]!.body).toEqual({
+    version: 3,
+    dictionaries: {
+      ...SAVED.dictionaries,
+      case_substates: [
+        { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back", states: [] },
+        { code: "COURT_FILED", label: "Filed with the court", states: ["LEGAL"] },
+      ],
+    },
+  });
+});
+
+test("the server's refusal of a substate's states is shown at the substates", async () => {
+  signedInAs("admin");
+  fakeApi({
+    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
+    "PUT /api/admin/dictionaries": () => ({
+      status: 422,
+      body: {
+        detail: [
+          {
+            loc: ["body", "dictionaries", "case_substates"],
+            field: "dictionaries.case_substates",
+            msg: "case_substates[1].states: LEGAL is not a case state (substate COURT_FILED)",
+            type: "value_error",
+          },
+        ],
+      },
+    }),
+  });
+  renderPage();
+  await loaded();
+  await userEvent.click(stateBox("Filed in court", "New"));
+  await userEvent.click(saveButton());
+  expect(await within(section("Case substates")).findByRole("alert")).toHaveTextContent(
+    "case_substates[1].states: LEGAL is not a case state (substate COURT_FILED)",
+  );
+  expect(screen.getByText(/Not saved: the server refused Case substates/)).toBeInTheDocument();
 });
 
 test("only admins have the page: its link is in their navigation, not a supervisor's or an agent's", async () => {

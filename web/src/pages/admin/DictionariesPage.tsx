@@ -27,9 +27,11 @@ import {
   rowField,
   rowsOf,
   serverProblems,
+  withCaseStates,
   type DictionaryName,
   type Row,
   type Rows,
+  type StoredRow,
 } from "./dictionaryDraft";
 
 const ADMIN_KEY = ["admin-dictionaries"];
@@ -40,11 +42,11 @@ const PUBLIC_KEY = ["dictionaries"];
  * The admin's unsaved changes, kept in the tab's storage until they are saved or discarded (an expired
  * session sends the admin to the login page and back): every dictionary's rows, and the version they were
  * based on, which the save names. A draft stored by an older page lacks the dictionaries added since: they
- * are the server's (`completeRows`).
+ * are the server's; its substates lack their states: any state (`completeRows`).
  */
 interface DictionariesDraft {
   base: number;
-  rows: Partial<Rows>;
+  rows: Partial<Record<DictionaryName, StoredRow[]>>;
 }
 
 /** What a save sends: every dictionary's rows. */
@@ -90,12 +92,86 @@ function Problem({ id, message, alert = false }: { id?: string; message?: string
   ) : null;
 }
 
+/**
+ * The case states a substate goes with: a box per case-state row of the form (by its label), and one, ticked,
+ * per code it names that no case-state row has (so it can be unticked); none ticked: any state.
+ */
+function StatesChoice({
+  row,
+  position,
+  caseStates,
+  onChange,
+}: {
+  row: Row;
+  position: number;
+  caseStates: Row[];
+  onChange: (row: Row) => void;
+}) {
+  const id = useId();
+  const substate = row.label.trim() || row.code.trim() || `substate ${position}`;
+  const codes = caseStates.map((state) => state.code.trim());
+  const unknown = [...new Set(row.states)].filter((code) => !codes.includes(code));
+  const tick = (code: string, on: boolean) =>
+    onChange({
+      ...row,
+      states: on ? [...row.states, code] : row.states.filter((state) => state !== code),
+    });
+  const box = "inline-flex items-center gap-1.5 text-sm";
+  return (
+    <fieldset
+      className="min-w-0 sm:col-span-3"
+      aria-label={`States for ${substate}`}
+      aria-describedby={`${id}-hint`}
+    >
+      <legend className="mb-1 text-xs font-medium text-slate-600">States</legend>
+      <div className="flex flex-wrap items-center gap-x-4 gap-y-1">
+        {caseStates.map((state, index) => {
+          const code = state.code.trim();
+          return (
+            <label
+              key={state.id}
+              className={`${box} has-[:disabled]:text-slate-400`}
+              title={code || "Enter the state's code first"}
+            >
+              <input
+                type="checkbox"
+                className="size-4 accent-slate-700"
+                checked={code !== "" && row.states.includes(code)}
+                disabled={!code}
+                onChange={(e) => tick(code, e.target.checked)}
+              />
+              {state.label.trim() || code || `State ${index + 1}`}
+            </label>
+          );
+        })}
+        {unknown.map((code) => (
+          <label key={`unknown-${code}`} className={`${box} text-red-700`}>
+            <input
+              type="checkbox"
+              className="size-4 accent-red-700"
+              checked
+              onChange={(e) => tick(code, e.target.checked)}
+            />
+            <span>
+              <span className="font-mono">{code || "(no code)"}</span> (not a case state)
+            </span>
+          </label>
+        ))}
+        <span id={`${id}-hint`} className="text-xs text-slate-500">
+          None ticked: any state.
+        </span>
+      </div>
+    </fieldset>
+  );
+}
+
 function EntryRow({
   name,
   row,
   position,
   count,
   isProtected,
+  caseStates,
   errors,
   autoFocus,
   onChange,
@@ -108,6 +184,8 @@ function EntryRow({
   position: number;
   count: number;
   isProtected: boolean;
+  /** A substate's row: the form's case-state rows, to choose those it goes with. */
+  caseStates?: Row[];
   errors: FieldErrors;
   autoFocus: boolean;
   onChange: (row: Row) => void;
@@ -198,6 +276,9 @@ function EntryRow({
           Used by the contact rules: {row.was} cannot be removed or renamed; its label can change.
         </p>
       )}
+      {caseStates && (
+        <StatesChoice row={row} position={position} caseStates={caseStates} onChange={onChange} />
+      )}
     </li>
   );
 }
@@ -206,12 +287,15 @@ function DictionarySection({
   name,
   rows,
   protectedCodes,
+  caseStates,
   errors,
   onChange,
 }: {
   name: DictionaryName;
   rows: Row[];
   protectedCodes: string[];
+  /** The substates' section: the form's case-state rows, which each substate may name. */
+  caseStates?: Row[];
   errors: FieldErrors;
   onChange: (rows: Row[]) => void;
 }) {
@@ -238,6 +322,7 @@ function DictionarySection({
               position={index + 1}
               count={rows.length}
               isProtected={row.was !== null && protectedCodes.includes(row.was)}
+              caseStates={caseStates}
               errors={errors}
               autoFocus={row.id === added}
               onChange={(next) => onChange(rows.map((item) => (item.id === row.id ? next : item)))}
@@ -272,14 +357,16 @@ export default function DictionariesPage() {
   });
   const data = current.data;
   const savedRows = useMemo(() => (data ? rowsOf(data.dictionaries) : null), [data]);
-  // A draft that is the lists in force again is no change: nothing is kept.
+  // A draft that is the lists in force again is no change: nothing is kept. (Both as the form sends them:
+  // a substate's states in the order of the case states.)
+  const savedEntries = useMemo(() => (savedRows ? entriesOf(savedRows) : null), [savedRows]);
   const isBlank = useCallback(
     (draft: DictionariesDraft | null) =>
       draft === null ||
-      (data !== undefined &&
-        savedRows !== null &&
-        sameDraft(entriesOf(completeRows(draft.rows, savedRows)), data.dictionaries)),
-    [data, savedRows],
+      (savedRows !== null &&
+        savedEntries !== null &&
+        sameDraft(entriesOf(completeRows(draft.rows, savedRows)), savedEntries)),
+    [savedRows, savedEntries],
   );
   const stored = useStoredDraft(`dictionaries/${username}`, noDraft, isBlank);
   const draft = stored.value;
@@ -325,7 +412,9 @@ export default function DictionariesPage() {
     : [];
 
   function setRows(name: DictionaryName, next: Row[]) {
-    stored.setValue({ base: draft ? draft.base : loaded.version, rows: { ...rows, [name]: next } });
+    // The substates follow a case state renamed or removed.
+    const edited = name === "case_states" ? withCaseStates(rows, next) : { ...rows, [name]: next };
+    stored.setValue({ base: draft ? draft.base : loaded.version, rows: edited });
     // The API's answer was about the lists before this edit; a 409 stays until they reload.
     if (save.isSuccess || (save.isError && !stale)) save.reset();
   }
@@ -372,6 +461,7 @@ export default function DictionariesPage() {
             name={name}
             rows={rows[name]}
             protectedCodes={loaded.protected[name] ?? []}
+            caseStates={name === "case_substates" ? rows.case_states : undefined}
             errors={errors}
             onChange={(next) => setRows(name, next)}
           />

@@ -2,7 +2,7 @@
 // edits, the checks the API makes, its 422 answers placed at their dictionary), so they are tested alone.
 
 import type { FieldErrors } from "../../api/client";
-import type { Dictionaries, DictionaryEntry } from "../../api/types";
+import type { Dictionaries, DictionaryEntry, SubstateEntry } from "../../api/types";
 
 export type DictionaryName = keyof Dictionaries;
 
@@ -19,6 +19,9 @@ export const DICTIONARY_TITLES: Record<DictionaryName, string> = {
 };
 export const DICTIONARY_NAMES = Object.keys(DICTIONARY_TITLES) as DictionaryName[];
 
+/** The dictionary whose entries name the case states (codes of `case_states`) they go with. */
+export const WITH_STATES = "case_substates" satisfies DictionaryName;
+
 // domain/dictionaries.py: CODE_PATTERN and MAX_LABEL.
 const CODE = /^[A-Z0-9_]{1,40}$/;
 export const MAX_LABEL = 200;
@@ -26,15 +29,20 @@ export const MAX_LABEL = 200;
 /**
  * One row of the form: `id` keeps its inputs across moves, `was` is its code as saved (null: a new row), so
  * the form can say that actions already recorded keep the old code, and which rows are protected.
+ * `states`: a case substate's case state codes (none: any state); `[]` in the other dictionaries.
  */
 export interface Row {
   id: string;
   code: string;
   label: string;
   was: string | null;
+  states: string[];
 }
 
 export type Rows = Record<DictionaryName, Row[]>;
+
+/** A row as a stored draft may hold it: one stored by an older page has no `states`. */
+export type StoredRow = Omit<Row, "states"> & { states?: string[] };
 
 /** The form's rows for saved dictionaries; the ids are the same on every call for the same lists. */
 export function rowsOf(dictionaries: Dictionaries): Rows {
@@ -46,6 +54,7 @@ export function rowsOf(dictionaries: Dictionaries): Rows {
         code: entry.code,
         label: entry.label,
         was: entry.code,
+        states: "states" in entry ? [...(entry.states ?? [])] : [],
       })),
     ]),
   ) as Rows;
@@ -54,10 +63,20 @@ export function rowsOf(dictionaries: Dictionaries): Rows {
 /**
  * Rows with every dictionary: a draft stored by an older page lacks the dictionaries added since (it had
  * five, or seven before the case substates); those are taken from `saved` (the server's lists), so the
- * draft loads and saves every list.
+ * draft loads and saves every list. Its rows without `states` (stored before the substates named their
+ * states) go with any state (`[]`), as the lists they were based on did.
  */
-export function completeRows(rows: Partial<Rows>, saved: Rows): Rows {
-  return Object.fromEntries(DICTIONARY_NAMES.map((name) => [name, rows[name] ?? saved[name]])) as Rows;
+export function completeRows(rows: Partial<Record<DictionaryName, StoredRow[]>>, saved: Rows): Rows {
+  const withStates = (list: StoredRow[]): Row[] =>
+    list.every((row) => Array.isArray(row.states))
+      ? (list as Row[])
+      : list.map((row) => ({ ...row, states: Array.isArray(row.states) ? row.states : [] }));
+  return Object.fromEntries(
+    DICTIONARY_NAMES.map((name) => {
+      const list = rows[name];
+      return [name, list ? withStates(list) : saved[name]];
+    }),
+  ) as Rows;
 }
 
 let added = 0;
@@ -65,17 +84,77 @@ let added = 0;
 /** An empty row, as "Add" appends it. */
 export function newRow(): Row {
   added += 1;
-  return { id: `new-${Date.now().toString(36)}-${added}`, code: "", label: "", was: null };
+  return { id: `new-${Date.now().toString(36)}-${added}`, code: "", label: "", was: null, states: [] };
 }
 
-/** The lists as the API takes them, in form order (codes and labels without surrounding spaces). */
+/**
+ * A substate's states as the API takes them: once each, in the order of the case-state rows (then any code
+ * that no case-state row has, which `dictionaryProblems` reports).
+ */
+export function sentStates(states: string[], caseStates: Row[]): string[] {
+  const ticked = new Set(states.map((state) => state.trim()));
+  const codes = new Set(caseStates.map((row) => row.code.trim()));
+  return [
+    ...[...codes].filter((code) => ticked.has(code)),
+    ...[...ticked].filter((code) => !codes.has(code)),
+  ];
+}
+
+/**
+ * The lists as the API takes them, in form order (codes and labels without surrounding spaces); the case
+ * substates with their `states`, the other entries with their code and label only (the API takes no more).
+ */
 export function entriesOf(rows: Rows): Dictionaries {
   return Object.fromEntries(
     DICTIONARY_NAMES.map((name) => [
       name,
-      rows[name].map((row): DictionaryEntry => ({ code: row.code.trim(), label: row.label.trim() })),
+      rows[name].map((row): DictionaryEntry | SubstateEntry => {
+        const entry = { code: row.code.trim(), label: row.label.trim() };
+        return name === WITH_STATES ? { ...entry, states: sentStates(row.states, rows.case_states) } : entry;
+      }),
     ]),
   ) as Dictionaries;
+}
+
+/**
+ * The rows with `next` as the case states: the substates follow a state whose code changed (to its new
+ * code) or that was removed (it is dropped), so the form never names a state it no longer has. A code
+ * that several case-state rows share (for a moment, while one is typed) is ambiguous: a substate names it
+ * once for each of those rows it was ticked for, and only a name no remaining row has any more follows.
+ */
+export function withCaseStates(rows: Rows, next: Row[]): Rows {
+  const after = new Map(next.map((row) => [row.id, row.code.trim()]));
+  // each row that left its code: [the code it had, its code now (null: removed)]
+  const changes: [string, string | null][] = [];
+  for (const row of rows.case_states) {
+    const before = row.code.trim();
+    const now = after.get(row.id);
+    if (now === undefined) changes.push([before, null]);
+    else if (now !== before) changes.push([before, now]);
+  }
+  if (!changes.length) return { ...rows, case_states: next };
+  const holders = (code: string) => next.filter((row) => row.code.trim() === code).length;
+  const follow = (states: string[]) => {
+    let result = states;
+    for (const [from, to] of changes) {
+      const named = result.filter((state) => state === from).length;
+      if (named <= holders(from)) continue;
+      const at = result.indexOf(from);
+      result =
+        to === null
+          ? result.filter((_, index) => index !== at)
+          : result.map((state, index) => (index === at ? to : state));
+    }
+    return result;
+  };
+  return {
+    ...rows,
+    case_states: next,
+    case_substates: rows.case_substates.map((row) => {
+      const states = follow(row.states);
+      return states === row.states ? row : { ...row, states };
+    }),
+  };
 }
 
 /** Row `index` moved by `by` places (-1: up, 1: down); the same list where it cannot move. */
@@ -115,6 +194,15 @@ export function dictionaryProblems(rows: Rows): FieldErrors {
       }
     }
   }
+  // A substate names only case states of the lists being saved.
+  const states = new Set(rows.case_states.map((row) => row.code.trim()));
+  const unknown = rows[WITH_STATES].flatMap((row, index) => {
+    const substate = row.code.trim() || `${index + 1}`;
+    return [...new Set(row.states.map((state) => state.trim()))]
+      .filter((state) => !states.has(state))
+      .map((state) => `${state || "(no code)"} is not a case state (substate ${substate})`);
+  });
+  if (unknown.length) problems[WITH_STATES] = unknown.join("; ");
   return problems;
 }
 
