@@ -104,6 +104,15 @@ async function loaded() {
   await screen.findByRole("heading", { name: "Dictionaries", level: 1 });
 }
 
+/** A fake API serving `SAVED` (or `served`) that saves the lists it is sent as version 4. */
+const savingApi = (served: typeof SAVED = SAVED) =>
+  fakeApi({
+    "GET /api/admin/dictionaries": () => ({ body: served }),
+    "PUT /api/admin/dictionaries": (_url, init) => ({
+      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
+    }),
+  });
+
 test("shows where the lists come from, one section per dictionary, rows in order; nothing to save yet", async () => {
   signedInAs("admin");
   fakeApi({ "GET /api/admin/dictionaries": () => ({ body: SAVED }) });
@@ -470,12 +479,7 @@ test("a draft stored by the page before the case's dictionaries loads: their lis
       },
     }),
   );
-  const calls = fakeApi({
-    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
-    "PUT /api/admin/dictionaries": (_url, init) => ({
-      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
-    }),
-  });
+  const calls = savingApi();
   renderPage();
   await loaded();
   expect(screen.getByLabelText("Label 2 of Action types")).toHaveValue("Letters");
@@ -521,12 +525,7 @@ test("a draft stored by the page before the case substates loads: their list is 
       },
     }),
   );
-  const calls = fakeApi({
-    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
-    "PUT /api/admin/dictionaries": (_url, init) => ({
-      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
-    }),
-  });
+  const calls = savingApi();
   renderPage();
   await loaded();
   expect(screen.getByRole("status")).toHaveTextContent("Unsaved changes restored (based on version 3).");
@@ -564,12 +563,7 @@ test("a draft stored by the page before the case substates loads: their list is 
 
 test("each substate shows the case states it goes with; ticking and unticking change what is saved", async () => {
   signedInAs("admin");
-  const calls = fakeApi({
-    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
-    "PUT /api/admin/dictionaries": (_url, init) => ({
-      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
-    }),
-  });
+  const calls = savingApi();
   renderPage();
   await loaded();
   const court = statesOf("Filed in court");
@@ -610,12 +604,7 @@ test("each substate shows the case states it goes with; ticking and unticking ch
 
 test("a case state renamed is followed by the substates; one removed is dropped from them; one added can be ticked", async () => {
   signedInAs("admin");
-  const calls = fakeApi({
-    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
-    "PUT /api/admin/dictionaries": (_url, init) => ({
-      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
-    }),
-  });
+  const calls = savingApi();
   renderPage();
   await loaded();
   const code = screen.getByLabelText("Code 2 of Case states");
@@ -667,12 +656,7 @@ test("a substate naming a state the form no longer has blocks Save until it is u
       },
     }),
   );
-  const calls = fakeApi({
-    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
-    "PUT /api/admin/dictionaries": (_url, init) => ({
-      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
-    }),
-  });
+  const calls = savingApi();
   renderPage();
   await loaded();
   expect(within(section("Case substates")).getByRole("alert")).toHaveTextContent(
@@ -715,19 +699,12 @@ test("a draft stored before the substates named their states loads them as any s
       },
     }),
   );
-  const calls = fakeApi({
-    "GET /api/admin/dictionaries": () => ({
-      body: {
-        ...SAVED,
-        dictionaries: {
-          ...SAVED.dictionaries,
-          case_substates: SAVED.dictionaries.case_substates.map((entry) => ({ ...entry, states: [] })),
-        },
-      },
-    }),
-    "PUT /api/admin/dictionaries": (_url, init) => ({
-      body: { ...SAVED, version: 4, dictionaries: JSON.parse(String(init.body)).dictionaries },
-    }),
+  const calls = savingApi({
+    ...SAVED,
+    dictionaries: {
+      ...SAVED.dictionaries,
+      case_substates: SAVED.dictionaries.case_substates.map((entry) => ({ ...entry, states: [] })),
+    },
   });
   renderPage();
   await loaded();
