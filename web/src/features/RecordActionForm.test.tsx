@@ -5,7 +5,7 @@ import { expect, test } from "vitest";
 import { CONTACT_SOURCES, DICTIONARIES } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
 import { contactChoicesOf } from "./actionContact";
-import { actionBody, blankDraft } from "./actionDraft";
+import { ANOTHER_CONTACT, actionBody, blankDraft } from "./actionDraft";
 import { RecordActionForm } from "./RecordActionForm";
 
 const LOANS = [{ account_number: "L1", currency: "USD" }];
@@ -95,6 +95,7 @@ test("the body carries no promise unless the result is a promise", () => {
     promise_amount: "3",
     follow_up_date: "",
     contact: null,
+    otherContact: "",
   };
   const body = actionBody("C1", draft, "id-1", new Date("2026-03-01T10:00:00Z"));
   expect(body).toMatchObject({
@@ -208,6 +209,7 @@ test("a call lists the campaign's chosen number first, starts on it, and sends i
     "+84 90 111 2222 · mobile · chosen by the campaign",
     "+84 90 777 8888 · mobile · Tran Van B (guarantor) · chosen by the campaign",
     "+84 24 3333 4444 · home · added in the CRM",
+    "Another number…",
   ]);
   expect(contact).toHaveValue("+84 91 555 0001");
   await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
@@ -251,6 +253,7 @@ test("an email lists the customer's addresses and sends the one used", async () 
     "an@example.com · personal · primary",
     "an@shop.vn · work",
     "an.nguyen@mail.vn · other · added in the CRM",
+    "Another address…",
   ]);
   expect(contact).toHaveValue("an@example.com");
   await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
@@ -355,4 +358,152 @@ test("the contact chosen is kept with the draft", async () => {
   renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
   expect(await screen.findByLabelText("Contact used")).toHaveValue("+84 24 3333 4444");
   expect(screen.getByText(/was restored/)).toBeInTheDocument();
+});
+
+test("a number the CRM does not list is typed in, taking the focus, and sent as the phone used", async () => {
+  const calls = recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  expect(screen.queryByLabelText("Number used")).not.toBeInTheDocument();
+  await userEvent.selectOptions(await screen.findByLabelText("Contact used"), "Another number…");
+  const typed = screen.getByLabelText("Number used");
+  expect(typed).toHaveFocus();
+  expect(typed).toHaveAttribute("type", "tel");
+  expect(typed).toHaveAttribute("autocomplete", "off");
+  await userEvent.type(typed, " +84 98 765 4321 ");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(posted(calls)[0]).toMatchObject({ contact: { channel: "PHONE", number: "+84 98 765 4321" } });
+
+  // left empty: none recorded
+  await userEvent.selectOptions(screen.getByLabelText("Contact used"), "Another number…");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  await waitFor(() => expect(posted(calls)).toHaveLength(2));
+  expect(posted(calls)[1]).toMatchObject({ contact: null });
+});
+
+test("an email typed in is sent as the address used", async () => {
+  const calls = recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Type"), "EMAIL");
+  await userEvent.selectOptions(screen.getByLabelText("Contact used"), "Another address…");
+  const typed = screen.getByLabelText("Address used");
+  expect(typed).toHaveFocus();
+  expect(typed).toHaveAttribute("type", "email");
+  await userEvent.type(typed, "an.other@mail.vn");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(posted(calls)[0]).toMatchObject({
+    type: "EMAIL",
+    contact: { channel: "EMAIL", number: "an.other@mail.vn" },
+  });
+});
+
+test("a number typed in that is not one is refused at its input, and nothing is sent", async () => {
+  const calls = recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Contact used"), "Another number…");
+  await userEvent.type(screen.getByLabelText("Number used"), "090 ABC 1234");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  const message = "Type the number used: digits, spaces, +, -, ( ) only.";
+  expect(await screen.findByRole("alert")).toHaveTextContent(message);
+  expect(screen.getByLabelText("Number used")).toHaveAttribute("aria-invalid", "true");
+  expect(screen.getByLabelText("Number used")).toHaveAccessibleDescription(message);
+  expect(screen.getByLabelText("Contact used")).toHaveAttribute("aria-invalid", "false");
+  expect(posted(calls)).toHaveLength(0);
+
+  await userEvent.clear(screen.getByLabelText("Number used"));
+  await userEvent.type(screen.getByLabelText("Number used"), "090 222 1234");
+  expect(screen.queryByText(message)).not.toBeInTheDocument();
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(posted(calls)[0]).toMatchObject({ contact: { channel: "PHONE", number: "090 222 1234" } });
+});
+
+test("a wrong number typed in must be typed; the CRM need not list it", async () => {
+  const calls = recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Result"), "WRONG_NUMBER");
+  await userEvent.selectOptions(screen.getByLabelText("Contact used"), "Another number…");
+  expect(screen.queryByText(/will stop using/)).not.toBeInTheDocument();
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByRole("alert")).toHaveTextContent("Type the number that was wrong.");
+  expect(screen.getByLabelText("Number used")).toHaveAttribute("aria-invalid", "true");
+  expect(posted(calls)).toHaveLength(0);
+
+  await userEvent.type(screen.getByLabelText("Number used"), "+84 98 765 4321");
+  expect(screen.getByLabelText("Number used")).toHaveAccessibleDescription(
+    "Recorded as wrong; the CRM does not list this number.",
+  );
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByRole("status")).toHaveTextContent("Recorded: +84 98 765 4321 is a wrong number.");
+  expect(posted(calls)[0]).toMatchObject({
+    result: "WRONG_NUMBER",
+    contact: { channel: "PHONE", number: "+84 98 765 4321" },
+  });
+});
+
+test("a wrong number typed in as the CRM lists it is sent as typed, and the campaign stops using it", async () => {
+  const calls = recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Result"), "WRONG_NUMBER");
+  await userEvent.selectOptions(screen.getByLabelText("Contact used"), "Another number…");
+  await userEvent.type(screen.getByLabelText("Number used"), "+84 90 111 2222");
+  expect(screen.getByLabelText("Number used")).toHaveAccessibleDescription(
+    "The campaign will stop using this number.",
+  );
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByRole("status")).toHaveTextContent(
+    "Recorded. The campaign will stop using +84 90 111 2222.",
+  );
+  expect(posted(calls)[0]).toMatchObject({ contact: { channel: "PHONE", number: "+84 90 111 2222" } });
+});
+
+test("the number typed in stays for an SMS, goes for an email, and is kept with the draft", async () => {
+  recording();
+  const first = renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Contact used"), "Another number…");
+  await userEvent.type(screen.getByLabelText("Number used"), "0912 345 678");
+  await userEvent.selectOptions(screen.getByLabelText("Type"), "SMS");
+  expect(screen.getByLabelText("Number used")).toHaveValue("0912 345 678");
+  first.unmount();
+
+  // restored: the input is there again, but takes no focus
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  expect(await screen.findByLabelText("Number used")).toHaveValue("0912 345 678");
+  expect(screen.getByLabelText("Number used")).not.toHaveFocus();
+  expect(screen.getByLabelText("Contact used")).toHaveValue(ANOTHER_CONTACT);
+
+  await userEvent.selectOptions(screen.getByLabelText("Type"), "EMAIL");
+  expect(screen.getByLabelText("Contact used")).toHaveValue("an@example.com");
+  expect(screen.queryByLabelText("Address used")).not.toBeInTheDocument();
+  await userEvent.selectOptions(screen.getByLabelText("Contact used"), "Another address…");
+  expect(screen.getByLabelText("Address used")).toHaveValue("");
+  await userEvent.selectOptions(screen.getByLabelText("Type"), "CALL");
+  expect(screen.getByLabelText("Contact used")).toHaveValue("+84 91 555 0001");
+});
+
+test("a draft stored before a contact could be typed in loads, and one can be typed", async () => {
+  const calls = recording();
+  const { otherContact: _other, ...old } = {
+    ...blankDraft,
+    result: "NO_ANSWER",
+    contact: "+84 24 3333 4444",
+  };
+  sessionStorage.setItem("crm.draft.action/agent-1/C1", JSON.stringify({ draft: old, actionId: "old-2" }));
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
+  expect(await screen.findByText(/was restored/)).toBeInTheDocument();
+  expect(screen.getByLabelText("Contact used")).toHaveValue("+84 24 3333 4444");
+  await userEvent.selectOptions(screen.getByLabelText("Contact used"), "Another number…");
+  expect(screen.getByLabelText("Number used")).toHaveValue("");
+  await userEvent.type(screen.getByLabelText("Number used"), "024 3999 0000");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(posted(calls)[0]).toMatchObject({
+    action_id: "old-2",
+    contact: { channel: "PHONE", number: "024 3999 0000" },
+  });
 });

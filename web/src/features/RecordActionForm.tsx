@@ -2,10 +2,11 @@
 // dictionaries; the API's 422 (per field) and 409 (a compliance rule) answers are shown where they belong.
 // The draft is kept in this tab's storage until it is recorded, so an expired session loses nothing.
 // A call, an SMS or an email names the number or address it used (`contactChoices`, from the customer's
-// view): a WRONG_NUMBER must, so that the campaign stops selecting it.
+// view), or one typed in ("Another number…": an inbound call from a number the CRM does not list): a
+// WRONG_NUMBER must, so that the campaign stops selecting it.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 
 import { ApiError, api } from "../api/client";
 import type { ActionAccepted, Dictionaries } from "../api/types";
@@ -14,19 +15,22 @@ import { ErrorState, Loading } from "../components/States";
 import { useSession } from "../auth/AuthContext";
 import { formatDateTime } from "../lib/format";
 import { useStoredDraft } from "../lib/storedDraft";
-import { NO_CONTACT_CHOICES, contactListOf, type ContactChoices } from "./actionContact";
+import { NO_CONTACT_CHOICES, contactListOf, isListed, type ContactChoices } from "./actionContact";
 import {
+  ANOTHER_CONTACT,
   PROMISE,
   WRONG_NUMBER,
   actionBody,
   blankDraft,
   chosenContact,
   completeDraft,
+  contactNoun,
   currenciesOf,
   draftProblems,
   isBlankDraft,
   needsLoanChoice,
   promiseCurrency,
+  typedContact,
   withType,
   type ActionDraft,
   type LoanChoice,
@@ -74,11 +78,20 @@ export function RecordActionForm({
   const { username } = useSession();
   const stored = useStoredDraft(`action/${username}/${cif}`, blankStored, isBlankStored);
   const { actionId } = stored.value;
-  const draft = completeDraft(stored.value.draft); // one stored before the contact was added has none
+  // one stored before the contact, or the one typed in, was added lacks it
+  const draft = completeDraft(stored.value.draft);
   const [restoredNotice, setRestoredNotice] = useState(stored.restored);
   // Checked on submit, then again as the user fixes them.
   const [checked, setChecked] = useState(false);
   const [conflict, setConflict] = useState<Conflict | null>(null);
+  // The typed contact's input takes the focus as "Another number…" is chosen (not as a draft opens on it).
+  const typedInput = useRef<HTMLInputElement>(null);
+  const [focusTyped, setFocusTyped] = useState(false);
+  useEffect(() => {
+    if (!focusTyped) return;
+    typedInput.current?.focus();
+    setFocusTyped(false);
+  }, [focusTyped]);
   const record = useMutation({
     mutationFn: (body: ActionBody) => api<ActionAccepted>("/api/actions", { body }),
     onMutate: () => setConflict(null),
@@ -105,10 +118,14 @@ export function RecordActionForm({
   const currency = promiseCurrency(draft, loans);
   const contactList = contactListOf(draft.type);
   const contact = chosenContact(draft, contactChoices);
+  const typed = typedContact(draft, contactChoices);
   const contactError = errors.contact ?? errors["contact.number"] ?? errors["contact.channel"];
-  // What was just recorded: a wrong number is not selected again.
+  // What was just recorded: a wrong number is not selected again (one the CRM does not list never was).
   const flagged =
     record.isSuccess && record.variables.result === WRONG_NUMBER ? record.variables.contact : null;
+  const flaggedList = record.variables ? contactListOf(record.variables.type) : null;
+  const flaggedListed =
+    flagged && flaggedList ? isListed(contactChoices, flaggedList, flagged.number) : false;
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -141,7 +158,11 @@ export function RecordActionForm({
     <form onSubmit={submit} aria-label="Record an action" className="space-y-3" noValidate>
       {record.isSuccess && (
         <p role="status" className="rounded bg-emerald-50 p-2 text-sm text-emerald-900">
-          {flagged ? `Recorded. The campaign will stop using ${flagged.number}.` : "Recorded."}
+          {flagged
+            ? flaggedListed
+              ? `Recorded. The campaign will stop using ${flagged.number}.`
+              : `Recorded: ${flagged.number} is a wrong number.`
+            : "Recorded."}
         </p>
       )}
       {restoredNotice && (
@@ -221,10 +242,11 @@ export function RecordActionForm({
       {contactList && (
         <Field
           label="Contact used"
-          error={contactError}
+          // with one typed in, its problems are shown at its input
+          error={typed === null ? contactError : undefined}
           hint={
-            draft.result === WRONG_NUMBER && contact && !contactError
-              ? `The campaign will stop using this ${contactList === "EMAIL" ? "address" : "number"}.`
+            draft.result === WRONG_NUMBER && contact && typed === null && !contactError
+              ? `The campaign will stop using this ${contactNoun(contactList)}.`
               : undefined
           }
         >
@@ -234,7 +256,10 @@ export function RecordActionForm({
               className={inputClass}
               value={contact}
               required={draft.result === WRONG_NUMBER}
-              onChange={(e) => set("contact", e.target.value)}
+              onChange={(e) => {
+                set("contact", e.target.value);
+                setFocusTyped(e.target.value === ANOTHER_CONTACT);
+              }}
             >
               <option value="">Not recorded</option>
               {contactChoices[contactList].options.map((option) => (
@@ -242,7 +267,34 @@ export function RecordActionForm({
                   {option.label}
                 </option>
               ))}
+              <option value={ANOTHER_CONTACT}>{`Another ${contactNoun(contactList)}…`}</option>
             </select>
+          )}
+        </Field>
+      )}
+      {contactList && typed !== null && (
+        <Field
+          label={contactList === "EMAIL" ? "Address used" : "Number used"}
+          error={contactError}
+          hint={
+            draft.result === WRONG_NUMBER && typed && !contactError
+              ? isListed(contactChoices, contactList, typed)
+                ? `The campaign will stop using this ${contactNoun(contactList)}.`
+                : `Recorded as wrong; the CRM does not list this ${contactNoun(contactList)}.`
+              : undefined
+          }
+        >
+          {(props) => (
+            <input
+              {...props}
+              ref={typedInput}
+              type={contactList === "EMAIL" ? "email" : "tel"}
+              autoComplete="off"
+              required={draft.result === WRONG_NUMBER}
+              className={inputClass}
+              value={draft.otherContact}
+              onChange={(e) => set("otherContact", e.target.value)}
+            />
           )}
         </Field>
       )}

@@ -2,13 +2,16 @@ import { expect, test } from "vitest";
 
 import { CONTACT_SOURCES } from "../test/fixtures";
 import {
+  NO_CONTACT_CHOICES,
   contactChannelOf,
   contactChoicesOf,
   contactKey,
   contactListOf,
+  isListed,
   type ContactSources,
 } from "./actionContact";
 import {
+  ANOTHER_CONTACT,
   actionBody,
   blankDraft,
   chosenContact,
@@ -178,4 +181,94 @@ test("a draft stored before the contact was added is complete, and blank when no
     contact: null,
   });
   expect(isBlankDraft({ ...blankDraft, contact: "" })).toBe(false);
+});
+
+const typed = (otherContact: string, changes: Partial<ActionDraft> = {}) =>
+  draft({ contact: ANOTHER_CONTACT, otherContact, ...changes });
+
+test("a contact typed in is sent without the spaces around it, with the type's channel; none when empty", () => {
+  const at = new Date("2026-03-20T10:00:00Z");
+  expect(chosenContact(typed(" 0912 345 678 "), choices)).toBe(ANOTHER_CONTACT);
+  expect(actionBody("C1", typed(" 0912 345 678 "), "id", at, choices).contact).toEqual({
+    channel: "PHONE",
+    number: "0912 345 678",
+  });
+  expect(contactOf(typed("0912 345 678", { type: "SMS" }), choices)).toEqual({
+    channel: "SMS",
+    number: "0912 345 678",
+  });
+  expect(contactOf(typed("an.other@mail.vn", { type: "EMAIL" }), choices)).toEqual({
+    channel: "EMAIL",
+    number: "an.other@mail.vn",
+  });
+  // with no contacts listed at all, one can still be typed
+  expect(contactOf(typed("0912 345 678"), NO_CONTACT_CHOICES)).toEqual({
+    channel: "PHONE",
+    number: "0912 345 678",
+  });
+  expect(contactOf(typed("  "), choices)).toBeNull();
+  expect(contactOf(typed("0912 345 678", { type: "VISIT" }), choices)).toBeNull();
+});
+
+test("a contact typed in is checked as the contacts card checks one it adds", () => {
+  expect(draftProblems(typed("(090) 765-4321"), [], choices)).toEqual({});
+  expect(draftProblems(typed("090 ABC 1234"), [], choices)).toEqual({
+    contact: "Type the number used: digits, spaces, +, -, ( ) only.",
+  });
+  expect(draftProblems(typed("84+90"), [], choices)).toEqual({
+    contact: "Type the number used: digits, spaces, +, -, ( ) only.",
+  });
+  expect(draftProblems(typed("(-) -"), [], choices)).toEqual({
+    contact: "Type the number used: digits, spaces, +, -, ( ) only.", // no digit at all
+  });
+  expect(draftProblems(typed("12"), [], choices)).toEqual({
+    contact: "Type the number used: at least 3 characters.",
+  });
+  expect(draftProblems(typed("1".repeat(33)), [], choices)).toEqual({
+    contact: "Type the number used: at most 32 characters (this has 33).",
+  });
+  expect(draftProblems(typed("an.other@mail.vn", { type: "EMAIL" }), [], choices)).toEqual({});
+  expect(draftProblems(typed("an.other", { type: "EMAIL" }), [], choices)).toEqual({
+    contact: "Type the address used, like name@example.com.",
+  });
+  // left empty, none is recorded: fine, unless it is the wrong number
+  expect(draftProblems(typed(""), [], choices)).toEqual({});
+  expect(draftProblems(typed(" ", { result: "WRONG_NUMBER" }), [], choices)).toEqual({
+    contact: "Type the number that was wrong.",
+  });
+  expect(draftProblems(typed("", { result: "WRONG_NUMBER", type: "EMAIL" }), [], choices)).toEqual({
+    contact: "Type the address that was wrong.",
+  });
+  expect(draftProblems(typed("0912 345 678", { result: "WRONG_NUMBER" }), [], choices)).toEqual({});
+});
+
+test("a number typed in as the CRM lists it, written otherwise, is sent as typed and found listed", () => {
+  expect(draftProblems(typed("+84 (90) 111-2222", { result: "WRONG_NUMBER" }), [], choices)).toEqual({});
+  expect(contactOf(typed("+84 (90) 111-2222"), choices)?.number).toBe("+84 (90) 111-2222");
+  expect(isListed(choices, "PHONE", "+84 (90) 111-2222")).toBe(true);
+  expect(isListed(choices, "PHONE", "0912 345 678")).toBe(false);
+  expect(isListed(choices, "PHONE", "()-")).toBe(false);
+  expect(isListed(choices, "EMAIL", " AN@Shop.VN ")).toBe(true);
+  expect(isListed(choices, "EMAIL", "an.other@mail.vn")).toBe(false);
+});
+
+test("changing the type keeps a number typed in between a call and an SMS, and drops it for an email", () => {
+  const chosen = typed("0912 345 678");
+  expect(withType(chosen, "SMS")).toMatchObject({ contact: ANOTHER_CONTACT, otherContact: "0912 345 678" });
+  expect(withType(chosen, "EMAIL")).toMatchObject({ contact: null, otherContact: "" });
+  expect(chosenContact(withType(chosen, "EMAIL"), choices)).toBe("an@example.com");
+  expect(withType(chosen, "VISIT")).toMatchObject({ contact: null, otherContact: "" });
+});
+
+test("a draft stored before a contact could be typed in loads with none typed", () => {
+  const { otherContact: _other, ...old } = {
+    ...blankDraft,
+    result: "NO_ANSWER",
+    contact: "+84 24 3333 4444",
+  };
+  expect(completeDraft(old)).toEqual({ ...old, otherContact: "" });
+  expect(contactOf(completeDraft(old), choices)).toEqual({ channel: "PHONE", number: "+84 24 3333 4444" });
+  const { otherContact: _blank, ...oldBlank } = blankDraft;
+  expect(isBlankDraft(oldBlank)).toBe(true);
+  expect(isBlankDraft({ ...blankDraft, contact: ANOTHER_CONTACT })).toBe(false);
 });

@@ -4,7 +4,8 @@
 // The campaign's chosen contacts come first (what the agent was most likely told to use), then the
 // customer's other numbers from the bank and the CRM, then their references' phones. Each number or address
 // is listed once, matched as the strategy matches them (`domain.contacts.contact_key`): a phone by its
-// digits, an email lower-cased. A WRONG_NUMBER names one of them, and the strategy stops selecting it.
+// digits, an email lower-cased. A WRONG_NUMBER names one of them, and the strategy stops selecting it. The
+// agent may also type one the CRM does not list (an inbound call's: `ANOTHER_CONTACT`, actionDraft.ts).
 
 import type { ActionCreate, CustomerView } from "../api/types";
 import { codeWords, contactPerson, contactText } from "../lib/queueContact";
@@ -42,6 +43,16 @@ export type ContactSources = Pick<CustomerView, "contacts" | "crm_contacts" | "r
 export function contactKey(value: string): string {
   if (value.includes("@")) return emailKey(value);
   return phoneKey(value) || value.trim();
+}
+
+/**
+ * Whether a number or address typed in is one the list has, matched as the strategy matches them: a number
+ * without digits matches none.
+ */
+export function isListed(choices: ContactChoices, list: ContactList, value: string): boolean {
+  const keyOf = list === "PHONE" ? phoneKey : emailKey;
+  const key = keyOf(value);
+  return key !== "" && choices[list].options.some((option) => keyOf(option.value) === key);
 }
 
 /** The list an action type records its contact from: phones for a call or an SMS, emails for an email. */

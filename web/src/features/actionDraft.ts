@@ -8,11 +8,18 @@ import {
   contactListOf,
   type ContactChoices,
   type ContactInfo,
+  type ContactList,
 } from "./actionContact";
+import { EMAIL, PHONE } from "./contactsDraft";
 
 export const PROMISE = "PROMISE_TO_PAY";
 /** The result that makes the strategy stop selecting the contact the action names. */
 export const WRONG_NUMBER = "WRONG_NUMBER";
+/**
+ * The contact choice "Another number…": the one typed in (`otherContact`). Neither a number nor an address
+ * (no digit, no @), so no listed contact has it.
+ */
+export const ANOTHER_CONTACT = "(another)";
 
 export interface LoanChoice {
   account_number: string;
@@ -30,9 +37,12 @@ export interface ActionDraft {
   follow_up_date: string;
   /**
    * The contact used, as listed (`contactChoicesOf`): "" for "Not recorded"; null for the one the form starts
-   * on (the campaign's choice, or the bank's primary). A draft stored before the form had it has none: null.
+   * on (the campaign's choice, or the bank's primary); `ANOTHER_CONTACT` for the one typed in. A draft stored
+   * before the form had it has none: null.
    */
   contact: string | null;
+  /** The number or address typed in for "Another number…", as typed. A draft stored before it: "". */
+  otherContact: string;
 }
 
 export const blankDraft: ActionDraft = {
@@ -45,6 +55,7 @@ export const blankDraft: ActionDraft = {
   promise_amount: "",
   follow_up_date: "",
   contact: null,
+  otherContact: "",
 };
 
 /** A stored draft with what it lacks (one stored before a field was added) from the blank one. */
@@ -58,34 +69,66 @@ export function isBlankDraft(draft: Partial<ActionDraft>): boolean {
 }
 
 /**
- * The draft with another action type: the contact stays while the type records from the same list (a call
- * and an SMS both use phones), and goes back to the one the form starts on otherwise (none for a visit or a
- * letter, which record no contact).
+ * The draft with another action type: the contact (listed or typed) stays while the type records from the
+ * same list (a call and an SMS both use phones), and goes back to the one the form starts on otherwise (none
+ * for a visit or a letter, which record no contact): a number typed for a call is no email address.
  */
 export function withType(draft: ActionDraft, type: string): ActionDraft {
   const sameList = contactListOf(type) !== null && contactListOf(type) === contactListOf(draft.type);
-  return { ...draft, type, contact: sameList ? draft.contact : null };
+  return sameList ? { ...draft, type } : { ...draft, type, contact: null, otherContact: "" };
 }
 
 /**
  * The contact the form shows as chosen: the draft's while it is one of the listed ones (or "" for "Not
- * recorded"), else the one the form starts on; "" for a type that records no contact.
+ * recorded", `ANOTHER_CONTACT` for one typed in), else the one the form starts on; "" for a type that
+ * records no contact.
  */
 export function chosenContact(draft: ActionDraft, choices: ContactChoices): string {
   const list = contactListOf(draft.type);
   if (!list) return "";
   const { options, preferred } = choices[list];
-  if (draft.contact === "") return "";
+  if (draft.contact === "" || draft.contact === ANOTHER_CONTACT) return draft.contact;
   if (draft.contact !== null && options.some((option) => option.value === draft.contact))
     return draft.contact;
   return preferred ?? "";
 }
 
-/** What the action sends as its contact: the chosen one with its type's channel; null when none. */
+/** The number or address typed in, without the spaces around it, while "Another number…" is chosen. */
+export function typedContact(draft: ActionDraft, choices: ContactChoices): string | null {
+  return chosenContact(draft, choices) === ANOTHER_CONTACT ? draft.otherContact.trim() : null;
+}
+
+/**
+ * What the action sends as its contact: the chosen one (or the one typed in) with its type's channel; null
+ * when none.
+ */
 export function contactOf(draft: ActionDraft, choices: ContactChoices): ContactInfo | null {
   const channel = contactChannelOf(draft.type);
-  const number = chosenContact(draft, choices);
+  const typed = typedContact(draft, choices);
+  const number = typed ?? chosenContact(draft, choices);
   return channel && number ? { channel, number } : null;
+}
+
+/** "number" or "address": what the form calls a contact of the list. */
+export const contactNoun = (list: ContactList) => (list === "EMAIL" ? "address" : "number");
+
+/**
+ * What is wrong with a number or address typed in, checked as the contacts card checks the ones it adds
+ * (`PHONE`, `EMAIL`): the same one typed here may be added there.
+ */
+function typedProblem(list: ContactList, typed: string): string | null {
+  const rule = list === "EMAIL" ? EMAIL : PHONE;
+  const noun = contactNoun(list);
+  if (typed.length > rule.max)
+    return `Type the ${noun} used: at most ${rule.max} characters (this has ${typed.length}).`;
+  if (list === "EMAIL")
+    return typed.length < rule.min || !rule.pattern.test(typed)
+      ? "Type the address used, like name@example.com."
+      : null;
+  if (typed.length < rule.min) return `Type the number used: at least ${rule.min} characters.`;
+  return rule.pattern.test(typed) && /[0-9]/.test(typed)
+    ? null
+    : "Type the number used: digits, spaces, +, -, ( ) only.";
 }
 
 export function actionBody(
@@ -138,9 +181,16 @@ export function draftProblems(
   choices: ContactChoices = NO_CONTACT_CHOICES,
 ): FieldErrors {
   const problems: FieldErrors = {};
-  if (draft.result === WRONG_NUMBER && !contactOf(draft, choices)) {
+  const list = contactListOf(draft.type);
+  const typed = typedContact(draft, choices);
+  if (list && typed) {
+    // one the CRM lists but written otherwise is sent as typed: the strategy matches both the same way
+    const problem = typedProblem(list, typed);
+    if (problem) problems.contact = problem;
+  } else if (draft.result === WRONG_NUMBER && !contactOf(draft, choices)) {
     // without it the strategy keeps selecting the number (the API refuses it too, at `contact`)
-    if (contactListOf(draft.type)) problems.contact = "Say which number was wrong.";
+    if (list && typed === "") problems.contact = `Type the ${contactNoun(list)} that was wrong.`;
+    else if (list) problems.contact = "Say which number was wrong.";
     else
       problems.type = "Record a wrong number as a call, an SMS or an email, and say which number was wrong.";
   }
