@@ -567,7 +567,7 @@ test("each substate shows the case states it goes with; ticking and unticking ch
   renderPage();
   await loaded();
   const court = statesOf("Filed in court");
-  expect(court).toHaveAccessibleDescription("None ticked: any state.");
+  expect(court).toHaveAccessibleDescription("Goes with the ticked states only.");
   expect(within(court).getAllByRole("checkbox")).toHaveLength(2); // one per case state
   expect(stateBox("Filed in court", "Legal action")).toBeChecked();
   expect(stateBox("Filed in court", "New")).not.toBeChecked();
@@ -586,6 +586,9 @@ test("each substate shows the case states it goes with; ticking and unticking ch
   await userEvent.click(stateBox("Filed in court", "New"));
   await userEvent.click(stateBox("Waiting for the customer to call back", "New"));
   expect(stateBox("Waiting for the customer to call back", "New")).not.toBeChecked();
+  expect(statesOf("Waiting for the customer to call back")).toHaveAccessibleDescription(
+    "None ticked: goes with any state.",
+  );
   await userEvent.click(saveButton());
   expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
   expect(puts(calls)[0]!.body).toEqual({

@@ -158,7 +158,7 @@ function StatesChoice({
           </label>
         ))}
         <span id={`${id}-hint`} className="text-xs text-slate-500">
-          None ticked: any state.
+          {row.states.length ? "Goes with the ticked states only." : "None ticked: goes with any state."}
         </span>
       </div>
     </fieldset>
