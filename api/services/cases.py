@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from api.errors import Conflict, fields_error
+from api.errors import fields_error
 from api.publishing import Outgoing, Publisher
 from api.queries import audit, cases
 from api.security import Principal
+from api.stale import require_current
 from api.visibility import require_customer
 from contracts.cases import CaseRecord, CaseUpdate, CaseView
 from domain.dictionaries import CASE_FIELDS, Dictionaries, unknown_codes
@@ -42,11 +43,7 @@ def save(
         hold_until_commit(conn, f"case:{cif}")
         before = cases.read(conn, cif)
         version = before["version"]
-        if body.version != version:
-            raise Conflict(
-                f"the case was saved by {before['updated_by']} at {before['updated_at']} since version "
-                f"{body.version} was read: it is at version {version}; read it again and redo the change"
-            )
+        require_current("the case", body.version, version, before["updated_by"], before["updated_at"])
         # a pair saved before the substate's states were narrowed stays, until one of the two changes
         changed_pair = (body.state, body.substate) != (before["state"], before["substate"])
         if changed_pair and (why := dictionaries.substate_refused(body.state, body.substate)):

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from api.errors import Conflict
 from api.publishing import Outgoing, Publisher
 from api.queries import audit
 from api.queries import crm_contacts as queries
 from api.security import Principal
+from api.stale import require_current
 from api.visibility import require_customer
 from contracts.crm_contacts import CrmAddress, CrmContacts, CrmContactsUpdate, CrmContactsView
 from infra.locks import hold_until_commit
@@ -58,11 +58,9 @@ def save(
         hold_until_commit(conn, f"crm_contacts:{cif}")
         before = queries.read(conn, cif)
         version = before["version"]
-        if body.version != version:
-            raise Conflict(
-                f"the contacts were saved by {before['updated_by']} at {before['updated_at']} since version "
-                f"{body.version} was read: they are at version {version}; read them again and redo the change"
-            )
+        require_current(
+            "the contacts", body.version, version, before["updated_by"], before["updated_at"], plural=True
+        )
         # a list left out is kept: a client written before addresses existed does not erase them
         lists = {kind: sent.get(kind, before[kind]) for kind in queries.LISTS}
         changes = _changes(before, lists)

@@ -25,8 +25,9 @@ import psycopg
 import psycopg_pool
 from psycopg.types.json import Jsonb
 
-from api.errors import Conflict, field_error
+from api.errors import field_error
 from api.queries import audit
+from api.stale import require_current
 from contracts.writes import DictionariesAdmin, DictionariesUpdate
 from domain.dictionaries import (
     DEFAULT_DICTIONARIES,
@@ -147,12 +148,10 @@ def save(
         hold_until_commit(conn, "dictionaries")
         before = book.read(conn)
         version = before.version if before else 0
-        if body.version != version:
-            who = f" by {before.updated_by} at {before.updated_at.isoformat()}" if before else ""
-            raise Conflict(
-                f"the dictionaries were saved{who} since version {body.version} was read: they are at "
-                f"version {version}; read them again and redo the change"
-            )
+        saved_at = before.updated_at.isoformat() if before else None
+        require_current(
+            "the dictionaries", body.version, version, before and before.updated_by, saved_at, plural=True
+        )
         for name, code in removed_protected(before.dictionaries if before else book.fallback, new):
             raise field_error(
                 f"dictionaries.{name}",
