@@ -139,11 +139,12 @@ def email_key(address: str) -> str:
 
 
 def address_words(places: Iterable[Place]) -> list[str]:
-    """The folded words of the addresses' street lines, province, city and postal code, once each (not the
-    country: two letters every customer of the bank shares)."""
+    """The folded words of the addresses' street lines and postal code, once each. Not the city, province
+    or country: words a third of a bank's customers share (Ho Chi Minh) make long lists that every search
+    with words would walk, for matches no one reads (a search is for a customer, not a filter)."""
     found: dict[str, None] = {}
     for place in places:
-        for part in (place.line1, place.line2, place.province, place.city, place.postal_code):
+        for part in (place.line1, place.line2, place.postal_code):
             if part:
                 found.update(dict.fromkeys(words(part)))
     return list(found)
