@@ -215,7 +215,7 @@ def promise(action_id: str, made_on: str, status: str, agent: str | None = "AG")
 def action(action_id: str, agent: str, result: str, at: str, kind: str = "CALL"):
     """An `actions` row as the promises processor's sink writes it."""
     at_time = datetime.fromisoformat(at)
-    return (action_id, "C-A", None, agent, kind, "OUTBOUND", result, at_time, *([None] * 6))
+    return (action_id, "C-A", None, agent, kind, "OUTBOUND", result, at_time, *([None] * 6), at_time.date())
 
 
 def test_inserted_loans_are_counted_per_bucket_and_currency(conn):

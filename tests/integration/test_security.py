@@ -153,7 +153,7 @@ def test_the_search_query_puts_the_text_in_terms_only(q):
     assert _keys(body["query"]) <= {
         "bool", "filter", "should", "minimum_should_match", "must", "constant_score", "boost",
         "term", "terms", "cif_key", "account_keys", "id_keys", "emails",
-        "phone_digits", "phone_substrings", "name_words", "name_prefixes",
+        "phone_digits", "phone_substrings", "name_words", "name_prefixes", "address_words",
     }  # fmt: skip
 
 
