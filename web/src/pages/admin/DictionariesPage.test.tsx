@@ -104,6 +104,13 @@ async function loaded() {
   await screen.findByRole("heading", { name: "Dictionaries", level: 1 });
 }
 
+/** A fake API serving `SAVED` that refuses every save with these 422 field errors. */
+const refusingApi = (detail: { loc: (string | number)[]; field: string; msg: string; type: string }[]) =>
+  fakeApi({
+    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
+    "PUT /api/admin/dictionaries": () => ({ status: 422, body: { detail } }),
+  });
+
 /** A fake API serving `SAVED` (or `served`) that saves the lists it is sent as version 4. */
 const savingApi = (served: typeof SAVED = SAVED) =>
   fakeApi({
@@ -327,28 +334,20 @@ test("a bad code and a code twice are shown at their rows and block Save; nothin
 
 test("the server's 422 is shown at the dictionary (and the row) it names", async () => {
   signedInAs("admin");
-  fakeApi({
-    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
-    "PUT /api/admin/dictionaries": () => ({
-      status: 422,
-      body: {
-        detail: [
-          {
-            loc: ["body", "dictionaries", "action_results"],
-            field: "dictionaries.action_results",
-            msg: "NO_ANSWER cannot be removed: the contact rules act on it (its label can change)",
-            type: "value_error",
-          },
-          {
-            loc: ["body", "dictionaries", "segments", 0, "label"],
-            field: "dictionaries.segments.0.label",
-            msg: "String should have at most 200 characters",
-            type: "string_too_long",
-          },
-        ],
-      },
-    }),
-  });
+  refusingApi([
+    {
+      loc: ["body", "dictionaries", "action_results"],
+      field: "dictionaries.action_results",
+      msg: "NO_ANSWER cannot be removed: the contact rules act on it (its label can change)",
+      type: "value_error",
+    },
+    {
+      loc: ["body", "dictionaries", "segments", 0, "label"],
+      field: "dictionaries.segments.0.label",
+      msg: "String should have at most 200 characters",
+      type: "string_too_long",
+    },
+  ]);
   renderPage();
   await loaded();
   await userEvent.click(screen.getByRole("button", { name: "Remove 2 of Action results" }));
@@ -733,22 +732,14 @@ test("a draft stored before the substates named their states loads them as any s
 
 test("the server's refusal of a substate's states is shown at the substates", async () => {
   signedInAs("admin");
-  fakeApi({
-    "GET /api/admin/dictionaries": () => ({ body: SAVED }),
-    "PUT /api/admin/dictionaries": () => ({
-      status: 422,
-      body: {
-        detail: [
-          {
-            loc: ["body", "dictionaries", "case_substates"],
-            field: "dictionaries.case_substates",
-            msg: "case_substates[1].states: LEGAL is not a case state (substate COURT_FILED)",
-            type: "value_error",
-          },
-        ],
-      },
-    }),
-  });
+  refusingApi([
+    {
+      loc: ["body", "dictionaries", "case_substates"],
+      field: "dictionaries.case_substates",
+      msg: "case_substates[1].states: LEGAL is not a case state (substate COURT_FILED)",
+      type: "value_error",
+    },
+  ]);
   renderPage();
   await loaded();
   await userEvent.click(stateBox("Filed in court", "New"));
