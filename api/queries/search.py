@@ -187,18 +187,12 @@ class LatestDates:
         return business_date
 
 
-def _phones(source: dict) -> list[str]:
-    """The bank's numbers, then those agents added that the bank does not have."""
-    banks = source.get("phones") or []
-    known = {digits(number) for number in banks}
-    return [*banks, *(n for n in source.get("added_phones") or [] if digits(n) not in known)]
-
-
-def _addresses(source: dict) -> list[str]:
-    """The bank's addresses, then those agents added that the bank does not have (words folded)."""
-    banks = source.get("addresses") or []
-    known = {address_key(line) for line in banks}
-    return [*banks, *(a for a in source.get("added_addresses") or [] if address_key(a) not in known)]
+def _bank_then_added(source: dict, field: str, key: Callable[[str], str]) -> list[str]:
+    """The bank's ``field`` (phones, addresses), then those agents added (``added_<field>``) that the bank
+    does not have, matched by ``key`` (a number's digits, an address's folded words)."""
+    banks = source.get(field) or []
+    known = {key(value) for value in banks}
+    return [*banks, *(value for value in source.get(f"added_{field}") or [] if key(value) not in known)]
 
 
 def result_of(source: dict, business_date: date | None) -> SearchResult:
@@ -211,8 +205,8 @@ def result_of(source: dict, business_date: date | None) -> SearchResult:
         name=source.get("name"),
         type=source.get("type"),
         national_id=source.get("national_id"),
-        phones=_phones(source),
-        addresses=_addresses(source),
+        phones=_bank_then_added(source, "phones", digits),
+        addresses=_bank_then_added(source, "addresses", address_key),
         bucket=source.get("bucket"),
         max_dpd=max_dpd,
         overdue_total={entry["currency"]: entry["amount"] for entry in source.get("overdue_total") or []},
