@@ -45,14 +45,10 @@ export function contactKey(value: string): string {
   return phoneKey(value) || value.trim();
 }
 
-/**
- * Whether a number or address typed in is one the list has, matched as the strategy matches them: a number
- * without digits matches none.
- */
+/** Whether a number or address typed in is one the list has, matched as the list is (`contactKey`). */
 export function isListed(choices: ContactChoices, list: ContactList, value: string): boolean {
-  const keyOf = list === "PHONE" ? phoneKey : emailKey;
-  const key = keyOf(value);
-  return key !== "" && choices[list].options.some((option) => keyOf(option.value) === key);
+  const key = contactKey(value);
+  return key !== "" && choices[list].options.some((option) => contactKey(option.value) === key);
 }
 
 /** The list an action type records its contact from: phones for a call or an SMS, emails for an email. */
