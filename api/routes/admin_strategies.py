@@ -23,15 +23,9 @@ def list_strategies(_reader: StrategyReader, conn: ConnDep) -> list[StrategyPubl
     return strategies.current_strategies(conn)
 
 
-@router.get("/{strategy_id}", response_model=StrategyPublic, responses=NOT_FOUND)
-def get_strategy(strategy_id: StrategyIdPath, _reader: StrategyReader, conn: ConnDep) -> StrategyPublic:
-    found = strategies.current_strategy(conn, strategy_id)
-    if found is None:
-        raise NotFound(f"strategy {strategy_id!r} has no published version")
-    return found
-
-
-@router.get("/{strategy_id}/versions/{version}", response_model=StrategyPublic, responses=NOT_FOUND)
+# An id may hold "/" (sent as %2F), so the templates take the rest of the path: the routes with a fixed
+# tail come first, or `/{strategy_id:path}` would read "x/reevaluate" as an id.
+@router.get("/{strategy_id:path}/versions/{version}", response_model=StrategyPublic, responses=NOT_FOUND)
 def get_strategy_version(
     strategy_id: StrategyIdPath, version: int, _reader: StrategyReader, conn: ConnDep
 ) -> StrategyPublic:
@@ -41,20 +35,8 @@ def get_strategy_version(
     return found
 
 
-@router.put("/{strategy_id}", response_model=StrategyPublic, responses=_FAILURES)
-def publish_strategy(
-    strategy_id: StrategyIdPath,
-    body: StrategyUpdate,
-    admin: AdminUser,
-    conn: ConnDep,
-    publisher: PublisherDep,
-) -> StrategyPublic:
-    """Publish the groups as the next version (numbered by the server) to `config.strategies`."""
-    return service.publish_strategy(conn, publisher, strategy_id, body, admin.username)
-
-
 @router.post(
-    "/{strategy_id}/reevaluate",
+    "/{strategy_id:path}/reevaluate",
     response_model=ReevaluationAccepted,
     status_code=status.HTTP_202_ACCEPTED,
     responses={**NOT_FOUND, **_FAILURES},
@@ -64,3 +46,23 @@ def reevaluate(
 ) -> ReevaluationAccepted:
     """Re-evaluate every customer under the current version: one request per partition."""
     return service.request_reevaluation(conn, publisher, strategy_id, admin.username)
+
+
+@router.get("/{strategy_id:path}", response_model=StrategyPublic, responses=NOT_FOUND)
+def get_strategy(strategy_id: StrategyIdPath, _reader: StrategyReader, conn: ConnDep) -> StrategyPublic:
+    found = strategies.current_strategy(conn, strategy_id)
+    if found is None:
+        raise NotFound(f"strategy {strategy_id!r} has no published version")
+    return found
+
+
+@router.put("/{strategy_id:path}", response_model=StrategyPublic, responses=_FAILURES)
+def publish_strategy(
+    strategy_id: StrategyIdPath,
+    body: StrategyUpdate,
+    admin: AdminUser,
+    conn: ConnDep,
+    publisher: PublisherDep,
+) -> StrategyPublic:
+    """Publish the groups as the next version (numbered by the server) to `config.strategies`."""
+    return service.publish_strategy(conn, publisher, strategy_id, body, admin.username)

@@ -289,6 +289,25 @@ async def test_reevaluation_sends_one_request_to_each_partition(client, namespac
     ) == [("strategy.reevaluate",)]
 
 
+async def test_a_strategy_id_with_a_slash_is_reachable_encoded(client):
+    """The identifier pattern allows "/" ("retail/cards"): sent as %2F, every strategy route takes it, and the
+    routes with a fixed tail still win over an id that the rest of the path would make."""
+    strategy_id = unique("retail/cards")
+    path = f"/api/admin/strategies/{strategy_id.replace('/', '%2F')}"
+    published = await client.put(path, json=BODY)
+    assert published.status_code == 200, published.text
+    assert (published.json()["strategy_id"], published.json()["version"]) == (strategy_id, 1)
+    assert (await client.get(path)).json() == published.json()
+    assert (await client.get(f"{path}/versions/1")).json() == published.json()
+    missing = await client.get(f"{path}/versions/2")
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == f"strategy {strategy_id!r} has no version 2"
+    reevaluated = await client.post(f"{path}/reevaluate")
+    assert reevaluated.status_code == 202 and reevaluated.json()["strategy_id"] == strategy_id
+    listed = {s["strategy_id"] for s in (await client.get("/api/admin/strategies")).json()}
+    assert strategy_id in listed
+
+
 # --- agents ---------------------------------------------------------------------------------------------
 
 
@@ -343,6 +362,24 @@ async def test_bad_agents_are_422_naming_the_field_and_change_nothing(client, na
     assert field in [e["field"] for e in response.json()["detail"]]
     assert rows(namespace, "SELECT * FROM agents WHERE agent_id = %s", agent_id) == []
     assert topic_messages(namespace, "config.agents", agent_id) == []
+
+
+async def test_an_agent_id_with_a_slash_is_reachable_encoded(client, namespace):
+    """An agent id may hold "/" ("north/a1"): sent as %2F, its admin routes and its queue take it."""
+    agent_id = unique("north/A")
+    encoded = agent_id.replace("/", "%2F")
+    created = await client.put(f"/api/admin/agents/{encoded}", json=AGENT)
+    assert created.status_code == 201, created.text
+    assert created.json()["agent_id"] == agent_id
+    assert (await client.get(f"/api/admin/agents/{encoded}")).json() == created.json()
+    queue = await client.get(f"/api/agents/{encoded}/queue")
+    assert queue.status_code == 200, queue.text
+    assert (queue.json(), queue.headers["X-Total-Count"]) == ([], "0")
+    gone = await client.delete(f"/api/admin/agents/{encoded}")
+    assert gone.status_code == 200 and gone.json()["active"] is False
+    assert [key for _, key, _ in topic_messages(namespace, "config.agents", agent_id)] == [agent_id] * 2
+    unknown = await client.get("/api/admin/agents/north%2Fnobody")
+    assert unknown.status_code == 404 and unknown.json()["detail"] == "no agent 'north/nobody'"
 
 
 async def test_create_only_leaves_an_existing_agent_as_it_is(client, namespace):

@@ -2,7 +2,7 @@ import type { Session } from "./auth/session";
 
 /** Where a user lands after signing in. */
 export function homeFor(session: Pick<Session, "role" | "agentId">): string {
-  if (session.role === "agent") return session.agentId ? `/agents/${session.agentId}/queue` : "/search";
+  if (session.role === "agent") return session.agentId ? queuePath(session.agentId) : "/search";
   if (session.role === "supervisor" || session.role === "admin") return "/dashboard";
   return "/search";
 }

@@ -2,6 +2,7 @@ import { NavLink, Outlet } from "react-router-dom";
 
 import { useAuth, useSession } from "../auth/AuthContext";
 import type { Role } from "../auth/session";
+import { queuePath } from "../routes";
 
 interface NavItem {
   to: string;
@@ -11,7 +12,7 @@ interface NavItem {
 
 export function navItems(role: Role, agentId: string | null): NavItem[] {
   const items: NavItem[] = [
-    { to: agentId ? `/agents/${agentId}/queue` : "/queue", label: "My queue", roles: ["agent"] },
+    { to: agentId ? queuePath(agentId) : "/queue", label: "My queue", roles: ["agent"] },
     { to: "/search", label: "Search", roles: ["agent", "supervisor", "admin", "integration"] },
     { to: "/dashboard", label: "Dashboard", roles: ["supervisor", "admin"] },
     { to: "/admin/strategies", label: "Strategies", roles: ["supervisor", "admin"] },

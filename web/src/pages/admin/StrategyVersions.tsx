@@ -54,7 +54,9 @@ export function VersionHistory({
   const version = useQuery({
     queryKey: ["strategy", strategyId, "versions", viewed],
     queryFn: ({ signal }) =>
-      api<Published>(`/api/admin/strategies/${strategyId}/versions/${viewed}`, { signal }),
+      api<Published>(`/api/admin/strategies/${encodeURIComponent(strategyId)}/versions/${viewed}`, {
+        signal,
+      }),
     enabled: viewed !== null,
     staleTime: Infinity,
   });
