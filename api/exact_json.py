@@ -51,10 +51,11 @@ class ExactJsonRoute(APIRoute):
         json_body = reads_json(self)
 
         async def exact_json_handler(request: Request) -> Response:
-            if json_body:
-                _require_json(request)
+            content_type = _media_type(request)
+            if json_body and content_type and not _is_json(content_type):
+                raise UnsupportedMediaType(f"send the body as application/json, not {content_type}")
             exact = ExactJsonRequest(request.scope, request.receive)
-            errors = await _nul_errors(exact)
+            errors = await _nul_errors(exact, content_type or "application/json")
             if errors:
                 raise RequestValidationError(errors)
             return await handler(exact)
@@ -71,13 +72,13 @@ def _is_json(content_type: str) -> bool:
     return content_type == "application/json" or content_type.endswith("+json")
 
 
-def _require_json(request: Request) -> None:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type and not _is_json(content_type):
-        raise UnsupportedMediaType(f"send the body as application/json, not {content_type}")
+def _media_type(request: Request) -> str:
+    """The body's media type without its parameters, lower-cased (media types are case-insensitive: FastAPI
+    reads `Application/JSON` as JSON); "" when the request names none."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def _nul_errors(request: ExactJsonRequest) -> list[dict]:
+async def _nul_errors(request: ExactJsonRequest, content_type: str) -> list[dict]:
     """422 errors for NUL in the path's parameters, the query or a JSON body (each test is a substring
     search first: the usual request pays nothing more)."""
     errors = []
@@ -85,7 +86,6 @@ async def _nul_errors(request: ExactJsonRequest) -> list[dict]:
         errors += nul_errors(request.path_params, ("path",))
     if b"%00" in request.scope["query_string"]:
         errors += _pairs_nul_errors(request.query_params.multi_items(), "query")
-    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     if _is_json(content_type):
         body = await request.body()
         if may_hold_nul(body):

@@ -4,6 +4,7 @@ with a 500, and so did a filter such as `GET /api/admin/agents?team=...`."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from contracts.admin import Role
@@ -53,3 +54,16 @@ async def test_an_action_with_nul_in_its_notes_is_refused_and_not_produced(clien
 async def test_nul_in_the_query_or_the_path_is_refused_at_its_parameter(client, path, params, field):
     response = await client.get(path, params=params, headers=token(Role.ADMIN))
     assert refused_at(response, field), response.text
+
+
+async def test_nul_in_a_body_typed_json_in_capitals_is_refused_and_not_produced(client, world):
+    """Media types are case-insensitive: FastAPI reads an `Application/JSON` body as JSON, so the NUL test
+    must too (it passed such a body through, and the write failed with a 500)."""
+    cif = world.customer("NULCAPS")
+    before = world.produced()
+    more = {"promise": {"date": "2026-12-31", "amount": 1.5}, "result": "PROMISE_TO_PAY"}  # not the fast path
+    body = orjson.dumps(call(cif, calling_moment(), notes="Will pay\u0000", **more))
+    headers = {**token(Role.AGENT, world.agent), "Content-Type": "Application/JSON; charset=UTF-8"}
+    response = await client.post("/api/actions", content=body, headers=headers)
+    assert refused_at(response, "notes"), response.text
+    assert world.produced() == before
