@@ -126,6 +126,18 @@ class ActionInView(Contract):
     visit: dict[str, Any] | None = None
 
 
+class ReportedWrong(Contract):
+    """A number or address an agent's WRONG_NUMBER action named: campaigns no longer select it
+    (`processors.strategy.logic.on_action`). The latest report of each, matched as flags are (digits of a
+    number, an address lower-cased)."""
+
+    contact: str  # as the action named it
+    channel: str
+    at: datetime
+    agent_id: str
+    action_id: str
+
+
 class PromiseInView(PromisePublic):
     """A promise with its status judged as of ``evaluated_on`` and the amount paid toward it."""
 
@@ -188,6 +200,7 @@ class CustomerView(Contract):
     collaterals: list[CollateralInView] = []
     payments: list[PaymentInView] = []  # the last 50, newest first
     actions: list[ActionInView] = []  # the last 100, newest first
+    reported_wrong: list[ReportedWrong] = []  # every number or address reported wrong, latest report first
     promises: list[PromiseInView] = []  # the last 100 made, newest first
     strategy: StrategyInView | None = None
     assignment: AssignmentInView

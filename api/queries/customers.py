@@ -30,8 +30,10 @@ from api.queries.loans import derived_dpd
 from api.queries.raw import positional
 from api.security import Principal
 from api.visibility import CUSTOMER_VISIBLE, scope_of, visibility_parameters
+from contracts.actions import WRONG_NUMBER
 from contracts.customer_view import CustomerView
 from domain.buckets import bucket
+from domain.contacts import contact_key
 
 PAYMENTS_SHOWN, ACTIONS_SHOWN, PROMISES_SHOWN, ASSIGNMENTS_SHOWN = 50, 100, 100, 100
 
@@ -107,6 +109,13 @@ SELECT json_build_object(
                        AS promise,
                    follow_up_date, contact, visit
             FROM actions WHERE cif = v.cif ORDER BY at DESC, action_id DESC LIMIT {ACTIONS_SHOWN}) x),
+    -- every contact ever reported wrong (the strategy never unflags one), however old the report
+    'reported_wrong', (
+        SELECT coalesce(json_agg(x ORDER BY x.at DESC, x.action_id DESC), '[]') FROM (
+            SELECT DISTINCT ON (contact ->> 'number') contact ->> 'number' AS contact,
+                   contact ->> 'channel' AS channel, at, agent_id, action_id
+            FROM actions WHERE cif = v.cif AND result = '{WRONG_NUMBER}' AND contact ->> 'number' IS NOT NULL
+            ORDER BY contact ->> 'number', at DESC, action_id DESC) x),
     'promises', (
         SELECT coalesce(json_agg(x ORDER BY x.made_on DESC, x.action_id DESC), '[]') FROM (
             SELECT action_id, account_number, due_date AS date, amount::text AS amount, status,
@@ -189,6 +198,7 @@ def assemble(document: dict[str, Any]) -> CustomerView:
             "collaterals": document["collaterals"],
             "payments": document["payments"],
             "actions": document["actions"],
+            "reported_wrong": _latest_per_contact(document["reported_wrong"]),
             "promises": document["promises"],
             "strategy": document["strategy"],
             "assignment": {"current": [p for p in history if p["valid_to"] is None], "history": history},
@@ -197,6 +207,18 @@ def assemble(document: dict[str, Any]) -> CustomerView:
             "crm_contacts": document["crm_contacts"],
         }
     )
+
+
+def _latest_per_contact(reports: list[dict]) -> list[dict]:
+    """The newest report of each contact as the strategy matches flags: "+84 90 1" and "84901" are one."""
+    seen: set[str] = set()
+    latest = []
+    for report in reports:  # newest first
+        key = contact_key(report["contact"])
+        if key not in seen:
+            seen.add(key)
+            latest.append(report)
+    return latest
 
 
 def _date(text: str | None) -> date | None:

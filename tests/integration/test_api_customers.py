@@ -462,3 +462,71 @@ async def test_an_agent_login_without_an_agent_id_sees_no_customer(client, custo
     assert (
         await client.get(f"/api/customers/{customer['cif']}", headers=token(Role.ADMIN))
     ).status_code == 200
+
+
+async def test_numbers_reported_wrong_are_listed_once_each_however_old(client, api_settings):
+    """A WRONG_NUMBER stops campaigns selecting the number for good, so the view lists every number and
+    address ever reported wrong (the latest report of each, matched by digits as the strategy matches flags),
+    even one whose report fell out of the last 100 actions."""
+    cif = f"CWRONG-{uuid.uuid4().hex[:6]}"
+    wrong = {"result": "WRONG_NUMBER"}
+    actions = [
+        _action(
+            f"{cif}-1",
+            cif,
+            "2026-03-02T09:00:00Z",
+            **wrong,
+            contact={"channel": "PHONE", "number": "+84 90 111 2222"},
+        ),
+        _action(
+            f"{cif}-2",
+            cif,
+            "2026-03-03T09:00:00Z",
+            **wrong,
+            contact={"channel": "EMAIL", "number": "An@Example.com"},
+        ),
+        _action(
+            f"{cif}-3",
+            cif,
+            "2026-03-04T09:00:00Z",
+            **wrong,
+            agent_id="AG-LATER",
+            contact={"channel": "PHONE", "number": "84901112222"},
+        ),
+        _action(
+            f"{cif}-4", cif, "2026-03-05T09:00:00Z", contact={"channel": "PHONE", "number": "+84 28 333 4444"}
+        ),
+        _action(f"{cif}-5", cif, "2026-03-05T10:00:00Z", **wrong),  # names no number: flags nothing
+        *(
+            _action(f"{cif}-later-{n:03}", cif, f"2026-03-06T09:{n // 60:02}:{n % 60:02}Z")
+            for n in range(100)
+        ),
+    ]
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO customers (cif, type, name, national_id, segment, status, phones, emails,"
+            " addresses, \"references\", timezone, source_system, updated_at) VALUES (%s, 'INDIVIDUAL',"
+            " 'Wrong Numbers', '0790010', 'RETAIL', 'ACTIVE', '[]', '[]', '[]', '[]', 'Asia/Ho_Chi_Minh',"
+            " 'CORE', '2026-03-01T00:00:00Z')",
+            (cif,),
+        )
+        rows = [row for action in actions for row in action_rows(Routed(ACTION_ROWS, cif, action))]
+        upsert_rows(conn, ACTIONS, rows)
+    body = (await client.get(f"/api/customers/{cif}", headers=token(Role.ADMIN))).json()
+    assert len(body["actions"]) == 100 and f"{cif}-3" not in [a["action_id"] for a in body["actions"]]
+    assert body["reported_wrong"] == [
+        {
+            "contact": "84901112222",
+            "channel": "PHONE",
+            "at": "2026-03-04T09:00:00Z",
+            "agent_id": "AG-LATER",
+            "action_id": f"{cif}-3",
+        },
+        {
+            "contact": "An@Example.com",
+            "channel": "EMAIL",
+            "at": "2026-03-03T09:00:00Z",
+            "agent_id": "AG-360",
+            "action_id": f"{cif}-2",
+        },
+    ]

@@ -1727,6 +1727,11 @@ export interface components {
              * @default []
              */
             references: components["schemas"]["ReferenceInView"][];
+            /**
+             * Reported Wrong
+             * @default []
+             */
+            reported_wrong: components["schemas"]["ReportedWrong"][];
             strategy: components["schemas"]["StrategyInView"] | null;
         };
         /** DeadLetter */
@@ -2620,6 +2625,27 @@ export interface components {
             ref_cif: string | null;
             /** Relationship */
             relationship: string;
+        };
+        /**
+         * ReportedWrong
+         * @description A number or address an agent's WRONG_NUMBER action named: campaigns no longer select it
+         *     (`processors.strategy.logic.on_action`). The latest report of each, matched as flags are (digits of a
+         *     number, an address lower-cased).
+         */
+        ReportedWrong: {
+            /** Action Id */
+            action_id: string;
+            /** Agent Id */
+            agent_id: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Channel */
+            channel: string;
+            /** Contact */
+            contact: string;
         };
         /**
          * Role

@@ -15,6 +15,8 @@ import { RestoredNotice } from "../components/RestoredNotice";
 import { EditButton, SaveProblems, SavedNotice } from "../components/SaveNotices";
 import { RowFieldset, TypeSelect, VerifiedAndRemove } from "./ContactRowParts";
 import { CrmAddressRow } from "./CrmAddressRow";
+import { WrongFlag } from "./WrongFlag";
+import { reportOf, type WrongReports } from "./actionContact";
 import {
   EMAIL_TYPES,
   MAX_EACH,
@@ -73,13 +75,15 @@ const KINDS = {
   addresses: { noun: "address", Noun: "Address", plural: "addresses", Plural: "Addresses" },
 } as const;
 
+const NOT_REPORTED: WrongReports = new Map();
+
 const valueOf = (row: Row) => ("number" in row ? row.number : row.address);
 
 function Flag({ on, label }: { on: boolean; label: string }) {
   return on ? <span className="ml-1 rounded bg-slate-100 px-1.5 text-xs text-slate-700">{label}</span> : null;
 }
 
-function ContactsList({ view }: { view: CrmContactsView }) {
+function ContactsList({ view, reportedWrong }: { view: CrmContactsView; reportedWrong: WrongReports }) {
   return (
     <>
       {view.phones.length === 0 && view.emails.length === 0 && view.addresses.length === 0 ? (
@@ -93,6 +97,7 @@ function ContactsList({ view }: { view: CrmContactsView }) {
               </a>{" "}
               <span className="text-xs text-slate-500">{phone.type}</span>
               <Flag on={phone.is_verified} label="verified" />
+              <WrongFlag report={reportOf(reportedWrong, phone.number)} />
               {phone.note && <p className="break-words text-xs text-slate-600">{phone.note}</p>}
             </li>
           ))}
@@ -101,6 +106,7 @@ function ContactsList({ view }: { view: CrmContactsView }) {
               <span className="break-all">{email.address}</span>{" "}
               <span className="text-xs text-slate-500">{email.type}</span>
               <Flag on={email.is_verified} label="verified" />
+              <WrongFlag report={reportOf(reportedWrong, email.address)} />
               {email.note && <p className="break-words text-xs text-slate-600">{email.note}</p>}
             </li>
           ))}
@@ -191,10 +197,13 @@ export function CrmContactsCard({
   view,
   canEdit,
   defaultCountry = "",
+  reportedWrong = NOT_REPORTED,
 }: {
   cif: string;
   view: CrmContactsView;
   canEdit: boolean;
+  /** The numbers and addresses agents reported wrong (the 360 view's `reported_wrong`), marked in the list. */
+  reportedWrong?: WrongReports;
   /** The country a new address starts in (the customer's, as the bank has it): a two-letter code, or "". */
   defaultCountry?: string;
 }) {
@@ -329,7 +338,7 @@ export function CrmContactsCard({
       {draft === null ? (
         <div className="space-y-3">
           {save.isSuccess && <SavedNotice>Contacts saved (version {save.data.version}).</SavedNotice>}
-          <ContactsList view={view} />
+          <ContactsList view={view} reportedWrong={reportedWrong} />
         </div>
       ) : (
         <form

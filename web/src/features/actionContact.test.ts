@@ -8,7 +8,10 @@ import {
   contactKey,
   contactListOf,
   isListed,
+  reportedWrongText,
+  wrongReportsOf,
   type ContactSources,
+  type ReportedWrong,
 } from "./actionContact";
 import {
   ANOTHER_CONTACT,
@@ -25,6 +28,48 @@ import {
 
 const labels = (sources: ContactSources, list: "PHONE" | "EMAIL") =>
   contactChoicesOf(sources)[list].options.map((option) => option.label);
+
+const report = (contact: string, channel = "PHONE", at = "2026-03-02T03:00:00Z"): ReportedWrong => ({
+  contact,
+  channel,
+  at,
+  agent_id: "AG-7",
+  action_id: `A-${contact}`,
+});
+
+test("numbers and addresses reported wrong come last, say so, and are never where the form starts", () => {
+  // the bank's primary mobile reported wrong as the CRM wrote it, and the bank's primary email in capitals
+  const sources: ContactSources = {
+    ...CONTACT_SOURCES,
+    strategy: null,
+    reported_wrong: [report("(+84) 90-111-2222"), report("AN@EXAMPLE.COM", "EMAIL")],
+  };
+  expect(labels(sources, "PHONE")).toEqual([
+    "+84 91 555 0001 · work",
+    "+84 24 3333 4444 · home · added in the CRM",
+    "+84 90 777 8888 · Tran Van B (guarantor)",
+    "+84 90 111 2222 · mobile · primary · reported wrong",
+  ]);
+  expect(labels(sources, "EMAIL")).toEqual([
+    "an@shop.vn · work",
+    "an.nguyen@mail.vn · other · added in the CRM",
+    "an@example.com · personal · primary · reported wrong",
+  ]);
+  // the bank's primary was the default: with it reported wrong, nothing is chosen for the agent
+  const choices = contactChoicesOf(sources);
+  expect([choices.PHONE.preferred, choices.EMAIL.preferred]).toEqual([null, null]);
+  // still offered: a WRONG_NUMBER may be recorded again, and a number may turn out right after all
+  expect(isListed(choices, "PHONE", "+84 90 111 2222")).toBe(true);
+});
+
+test("the reports are looked up by contact, the latest of each kept", () => {
+  const newest = report("+84 90 111 2222", "PHONE", "2026-03-05T03:00:00Z");
+  const reports = wrongReportsOf([newest, report("84901112222"), report("   ")]);
+  expect([...reports.keys()]).toEqual(["84901112222"]);
+  expect(reports.get(contactKey("(+84) 90 111 2222"))).toBe(newest);
+  expect(wrongReportsOf(undefined).size).toBe(0);
+  expect(reportedWrongText(newest)).toMatch(/^Reported wrong on Mar 5, 2026, .+ by AG-7$/);
+});
 
 test("phones: the campaign's choices first in its order, then the customer's others once each, then references'", () => {
   expect(labels(CONTACT_SOURCES, "PHONE")).toEqual([

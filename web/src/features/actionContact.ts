@@ -4,10 +4,13 @@
 // The campaign's chosen contacts come first (what the agent was most likely told to use), then the
 // customer's other numbers from the bank and the CRM, then their references' phones. Each number or address
 // is listed once, matched as the strategy matches them (`domain.contacts.contact_key`): a phone by its
-// digits, an email lower-cased. A WRONG_NUMBER names one of them, and the strategy stops selecting it. The
-// agent may also type one the CRM does not list (an inbound call's: `ANOTHER_CONTACT`, actionDraft.ts).
+// digits, an email lower-cased. A WRONG_NUMBER names one of them, and the strategy stops selecting it: one
+// reported wrong before (the view's `reported_wrong`) says so and comes last, and the form never starts on
+// it. The agent may also type one the CRM does not list (an inbound call's: `ANOTHER_CONTACT`,
+// actionDraft.ts).
 
 import type { ActionCreate, CustomerView } from "../api/types";
+import { formatDateTime } from "../lib/format";
 import { codeWords, contactPerson, contactText } from "../lib/queueContact";
 import { emailKey, phoneKey } from "./contactsDraft";
 
@@ -36,13 +39,38 @@ export const NO_CONTACT_CHOICES: ContactChoices = {
   EMAIL: { options: [], preferred: null },
 };
 
-/** The parts of the 360 view the choices come from. */
-export type ContactSources = Pick<CustomerView, "contacts" | "crm_contacts" | "references" | "strategy">;
+/** The parts of the 360 view the choices come from (`reported_wrong`: none when left out). */
+export type ContactSources = Pick<CustomerView, "contacts" | "crm_contacts" | "references" | "strategy"> &
+  Partial<Pick<CustomerView, "reported_wrong">>;
+
+export type ReportedWrong = CustomerView["reported_wrong"][number];
+/** The numbers and addresses reported wrong, by `contactKey`: look a listed one up as the strategy would. */
+export type WrongReports = ReadonlyMap<string, ReportedWrong>;
 
 /** How duplicates are matched, as the strategy matches flags: a phone's digits, an email lower-cased. */
 export function contactKey(value: string): string {
   if (value.includes("@")) return emailKey(value);
   return phoneKey(value) || value.trim();
+}
+
+/** The reports by contact; the API sends the latest of each first, and the first one found is kept. */
+export function wrongReportsOf(reports: readonly ReportedWrong[] | undefined): WrongReports {
+  const byKey = new Map<string, ReportedWrong>();
+  for (const report of reports ?? []) {
+    const key = contactKey(report.contact);
+    if (key && !byKey.has(key)) byKey.set(key, report);
+  }
+  return byKey;
+}
+
+/** The report of a listed number or address, if it was reported wrong. */
+export function reportOf(reports: WrongReports, value: string): ReportedWrong | undefined {
+  return reports.get(contactKey(value));
+}
+
+/** "Reported wrong on Nov 1, 2026, 05:59 AM by AG00004": when and by whom. */
+export function reportedWrongText(report: ReportedWrong): string {
+  return `Reported wrong on ${formatDateTime(report.at)} by ${report.agent_id}`;
 }
 
 /** Whether a number or address typed in is one the list has, matched as the list is (`contactKey`). */
@@ -151,12 +179,23 @@ export function preferredContact(
   return null;
 }
 
-/** What the record-action form offers for each list, and what it starts on. */
+/** The options with those reported wrong marked and moved last, each part in its order. */
+function wrongLast(options: ContactOption[], reports: WrongReports): ContactOption[] {
+  const wrong = options.filter((option) => reportOf(reports, option.value));
+  return [
+    ...options.filter((option) => !reportOf(reports, option.value)),
+    ...wrong.map((option) => ({ ...option, label: join(option.label, "reported wrong") })),
+  ];
+}
+
+/** What the record-action form offers for each list, and what it starts on (never one reported wrong). */
 export function contactChoicesOf(view: ContactSources): ContactChoices {
-  const phones = listOnce(phoneOptions(view));
-  const emails = listOnce(emailOptions(view));
+  const reports = wrongReportsOf(view.reported_wrong);
+  const phones = wrongLast(listOnce(phoneOptions(view)), reports);
+  const emails = wrongLast(listOnce(emailOptions(view)), reports);
+  const usable = (options: ContactOption[]) => options.filter((option) => !reportOf(reports, option.value));
   return {
-    PHONE: { options: phones, preferred: preferredContact(view, "PHONE", phones) },
-    EMAIL: { options: emails, preferred: preferredContact(view, "EMAIL", emails) },
+    PHONE: { options: phones, preferred: preferredContact(view, "PHONE", usable(phones)) },
+    EMAIL: { options: emails, preferred: preferredContact(view, "EMAIL", usable(emails)) },
   };
 }

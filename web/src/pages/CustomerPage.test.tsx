@@ -90,3 +90,62 @@ test("recording an action offers the customer's contacts, the campaign's chosen 
     contact: { channel: "PHONE", number: "+84 91 555 0001" },
   });
 });
+
+test("numbers and addresses reported wrong are marked where they are listed, and the timeline names them", async () => {
+  signedInAs("supervisor");
+  const wrongCall = {
+    ...VIEW.actions[0],
+    action_id: "A-WRONG",
+    result: "WRONG_NUMBER",
+    promise: null,
+    notes: null,
+    contact: { channel: "PHONE", number: "(+84) 90-111-2222" },
+  };
+  const reports = [
+    {
+      contact: "(+84) 90-111-2222",
+      channel: "PHONE",
+      at: "2026-03-18T09:00:00Z",
+      agent_id: "AG-7",
+      action_id: "A-WRONG",
+    },
+    {
+      contact: "+84 90 777 8888",
+      channel: "PHONE",
+      at: "2026-03-10T09:00:00Z",
+      agent_id: "AG-7",
+      action_id: "A-OLD",
+    },
+    {
+      contact: "an.nguyen@mail.vn",
+      channel: "EMAIL",
+      at: "2026-03-09T09:00:00Z",
+      agent_id: "AG-8",
+      action_id: "A-MAIL",
+    },
+  ];
+  fakeApi({
+    "GET /api/customers/C1": () => ({
+      body: { ...VIEW, ...CONTACT_SOURCES, actions: [wrongCall], reported_wrong: reports },
+    }),
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+  });
+  renderAt("/customers/C1", "/customers/:cif", <CustomerPage />);
+  const mobile = (await screen.findByRole("link", { name: "+84 90 111 2222" })).closest("li")!;
+  // the bank's mobile, reported as the CRM wrote it
+  expect(within(mobile).getByText("reported wrong")).toHaveAttribute(
+    "title",
+    expect.stringMatching(/^Reported wrong on Mar 18, 2026, .+ by AG-7$/),
+  );
+  const work = screen.getByRole("link", { name: "+84 91 555 0001" }).closest("li")!;
+  expect(within(work).queryByText("reported wrong")).toBeNull();
+  // the guarantor's phone, and an email added in the CRM
+  expect(screen.getByText("+84 90 777 8888").closest("span")).toHaveTextContent("reported wrong");
+  const added = within(screen.getByTestId("crm-contacts"));
+  expect(added.getByText("an.nguyen@mail.vn").closest("li")).toHaveTextContent("reported wrong");
+  expect(added.getByRole("link", { name: "(+84) 90-111-2222" }).closest("li")).toHaveTextContent(
+    "reported wrong",
+  );
+  expect(added.getByRole("link", { name: "+84 24 3333 4444" }).closest("li")).not.toHaveTextContent("wrong");
+  expect(within(screen.getByTestId("timeline")).getByText(/· \(\+84\) 90-111-2222$/)).toBeInTheDocument();
+});

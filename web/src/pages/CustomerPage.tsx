@@ -10,7 +10,8 @@ import { CaseCard } from "../features/CaseCard";
 import { CrmContactsCard } from "../features/CrmContactsCard";
 import { ReassignPanel } from "../features/ReassignPanel";
 import { RecordActionForm } from "../features/RecordActionForm";
-import { contactChoicesOf } from "../features/actionContact";
+import { WrongFlag } from "../features/WrongFlag";
+import { contactChoicesOf, reportOf, wrongReportsOf } from "../features/actionContact";
 import { useSession } from "../auth/AuthContext";
 import { BucketBadge } from "../lib/bucket";
 import { formatDate, formatDateTime, formatMoney } from "../lib/format";
@@ -151,6 +152,7 @@ export default function CustomerPage() {
     references,
   } = view.data;
   const currencyOf = new Map(loans.map((loan) => [loan.account_number, loan.currency]));
+  const wrong = wrongReportsOf(view.data.reported_wrong);
   // The totals are per currency; the single figure is the main currency's only (an older API sends no list).
   const totals = delinquency.by_currency.length
     ? delinquency.by_currency
@@ -250,6 +252,7 @@ export default function CustomerPage() {
                     <div className="text-xs text-slate-500">
                       {formatDateTime(action.at)} by {action.agent_id}
                       {action.account_number && ` · ${action.account_number}`}
+                      {typeof action.contact?.number === "string" && ` · ${action.contact.number}`}
                     </div>
                     {action.promise && (
                       <div>
@@ -328,6 +331,7 @@ export default function CustomerPage() {
                   <span className="text-xs text-slate-500">{phone.type}</span>
                   <Flag on={phone.is_primary} label="primary" />
                   <Flag on={phone.is_verified} label="verified" />
+                  <WrongFlag report={reportOf(wrong, phone.number)} />
                 </li>
               ))}
               {contacts.emails.map((email) => (
@@ -335,6 +339,7 @@ export default function CustomerPage() {
                   {email.address} <span className="text-xs text-slate-500">{email.type}</span>
                   <Flag on={email.is_primary} label="primary" />
                   <Flag on={email.is_verified} label="verified" />
+                  <WrongFlag report={reportOf(wrong, email.address)} />
                 </li>
               ))}
               {contacts.addresses.map((address, n) => (
@@ -358,6 +363,7 @@ export default function CustomerPage() {
                       {reference.phones.map((phone) => (
                         <span key={phone.number} className="ml-2">
                           {phone.number}
+                          <WrongFlag report={reportOf(wrong, phone.number)} />
                         </span>
                       ))}
                     </li>
@@ -370,6 +376,7 @@ export default function CustomerPage() {
             key={customer.cif}
             cif={customer.cif}
             view={view.data.crm_contacts}
+            reportedWrong={wrong}
             canEdit={canAct}
             defaultCountry={contacts.addresses[0]?.country}
           />
