@@ -406,3 +406,31 @@ test("while the admin edits, a version published by somebody else is said so: Pu
   );
   expect(within(group).getByRole("group", { name: "Early birds" })).toBeInTheDocument();
 });
+
+test("a preview says how many customers it counted, as of which business date, and each campaign's share", async () => {
+  const { group } = await openEditor({
+    "POST /api/admin/strategy-tools/preview": () => ({
+      body: {
+        strategy_id: "default",
+        business_date: "2026-03-02",
+        estimated: false,
+        evaluated: 1200,
+        population: 1200,
+        groups: [
+          {
+            group_id: "calls",
+            name: "Calls",
+            unmatched: 200,
+            campaigns: [{ campaign_id: "early", name: "Early", customers: 1000 }],
+          },
+        ],
+      },
+    }),
+  });
+  await userEvent.click(screen.getByRole("button", { name: "Preview" }));
+  // the business date reads as every other date does, not as ISO
+  expect(
+    await screen.findByText("Counted over 1,200 of 1,200 customers, as of business date Mar 2, 2026."),
+  ).toBeInTheDocument();
+  expect(within(group).getByRole("group", { name: /^Early/ })).toHaveTextContent("1,000 customers");
+});

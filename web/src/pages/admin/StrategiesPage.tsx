@@ -17,7 +17,7 @@ import { ConfirmButton } from "../../components/ConfirmButton";
 import { buttonClass, inputBaseClass, secondaryButtonClass } from "../../components/Field";
 import { RestoredNotice } from "../../components/RestoredNotice";
 import { ErrorState, Loading } from "../../components/States";
-import { formatCount, formatDateTime } from "../../lib/format";
+import { formatCount, formatDate, formatDateTime } from "../../lib/format";
 import { sameDraft, useStoredDraft } from "../../lib/storedDraft";
 import {
   NO_VALUE,
@@ -563,7 +563,8 @@ function StrategyEditor() {
       {preview.data && (
         <p role="status" className="rounded bg-brand-50 p-2 text-sm text-brand-800">
           {preview.data.estimated ? "Estimated from" : "Counted over"} {formatCount(preview.data.evaluated)}{" "}
-          of {formatCount(preview.data.population)} customers, as of {preview.data.business_date ?? "—"}.
+          of {formatCount(preview.data.population)} customers, as of business date{" "}
+          {formatDate(preview.data.business_date)}.
         </p>
       )}
       {failed && !Object.keys(errors).length && <ErrorState error={failed} />}
