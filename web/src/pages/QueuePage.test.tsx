@@ -206,7 +206,7 @@ test("a customer who may not be contacted now shows the number without a link to
   expect(within(row!).getByText("Asked not to be contacted")).toBeInTheDocument();
 });
 
-test("an entry without a contact (queued before contacts were sent, or none chosen) shows none", async () => {
+test("an entry without a contact (none chosen, or queued before contacts were sent) says so", async () => {
   signedInAs("agent", "A-1");
   fakeApi({
     "GET /api/agents/A-1/queue": () => ({ body: [entry("C1", 90), { ...entry("C2", 50), contact: null }] }),
@@ -220,6 +220,7 @@ test("an entry without a contact (queued before contacts were sent, or none chos
         .map((link) => link.getAttribute("href")),
     ).toEqual([expect.stringMatching(/^\/customers\//)]);
     expect(within(row).queryByText(/·/)).not.toBeInTheDocument();
+    expect(within(row).getByText("No number or address chosen")).toBeInTheDocument();
   }
   expect(within(rows[0]!).getByText("Customer C1")).toBeInTheDocument();
 });

@@ -38,12 +38,13 @@ export function nextContactable(entries: QueueEntry[]): QueueEntry | undefined {
 /**
  * What to dial or write to: the contact the customer's campaign chose first. A link (tel:, mailto:) only
  * while the customer may be contacted now; otherwise the value is muted text, so that a blocked customer
- * (asked not to be contacted, outside calling hours…) is not one tap from a call. Entries queued before
- * the API sent contacts have none: nothing shows.
+ * (asked not to be contacted, outside calling hours…) is not one tap from a call. Without one (the
+ * campaign's rules chose none: every number reported wrong, none of the types it wants), the row says so,
+ * and the customer page has the rest.
  */
 function ContactLine({ entry }: { entry: QueueEntry }) {
   const contact = entry.contact;
-  if (!contact) return null;
+  if (!contact) return <p className="mt-0.5 text-xs text-slate-500">No number or address chosen</p>;
   const href = entry.contactable_now ? contactHref(contact) : null;
   const type = codeWords(contact.type);
   const person = contactPerson(contact);
