@@ -21,6 +21,11 @@ from contracts.errors import cross_field_error
 
 PROMISE_RESULT = "PROMISE_TO_PAY"
 WRONG_NUMBER = "WRONG_NUMBER"  # the result that flags the contact it names (`processors.strategy.logic`)
+# The results that reached the customer (a right-party contact): counted as contacts by the queues'
+# compliance and the dashboard (migration 0015), and on a number reported wrong, proof it is right after all.
+RIGHT_PARTY_RESULTS = frozenset(
+    {"PROMISE_TO_PAY", "PAID", "REFUSED", "CALLBACK", "DISPUTE", "CEASE_COMMUNICATION"}
+)
 
 
 class Promise(Contract):

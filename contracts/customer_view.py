@@ -127,9 +127,9 @@ class ActionInView(Contract):
 
 
 class ReportedWrong(Contract):
-    """A number or address an agent's WRONG_NUMBER action named: campaigns no longer select it
-    (`processors.strategy.logic.on_action`). The latest report of each, matched as flags are (digits of a
-    number, an address lower-cased)."""
+    """A number or address an agent's WRONG_NUMBER action named and no right-party contact reached since:
+    campaigns do not select it (`processors.strategy.logic.on_action`). The latest report of each, matched
+    as flags are (digits of a number, an address lower-cased)."""
 
     contact: str  # as the action named it
     channel: str
@@ -200,7 +200,7 @@ class CustomerView(Contract):
     collaterals: list[CollateralInView] = []
     payments: list[PaymentInView] = []  # the last 50, newest first
     actions: list[ActionInView] = []  # the last 100, newest first
-    reported_wrong: list[ReportedWrong] = []  # every number or address reported wrong, latest report first
+    reported_wrong: list[ReportedWrong] = []  # reported wrong and not reached since, latest report first
     promises: list[PromiseInView] = []  # the last 100 made, newest first
     strategy: StrategyInView | None = None
     assignment: AssignmentInView

@@ -16,7 +16,7 @@ PostgreSQL as strings (``::text``), never as JSON numbers, so no amount passes t
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,12 +30,13 @@ from api.queries.loans import derived_dpd
 from api.queries.raw import positional
 from api.security import Principal
 from api.visibility import CUSTOMER_VISIBLE, scope_of, visibility_parameters
-from contracts.actions import WRONG_NUMBER
+from contracts.actions import RIGHT_PARTY_RESULTS, WRONG_NUMBER
 from contracts.customer_view import CustomerView
 from domain.buckets import bucket
 from domain.contacts import contact_key
 
 PAYMENTS_SHOWN, ACTIONS_SHOWN, PROMISES_SHOWN, ASSIGNMENTS_SHOWN = 50, 100, 100, 100
+CONTACT_RESULTS = sorted({WRONG_NUMBER, *RIGHT_PARTY_RESULTS})  # what reported_wrong is judged from
 
 VIEW = f"""
 WITH visible AS (
@@ -109,13 +110,15 @@ SELECT json_build_object(
                        AS promise,
                    follow_up_date, contact, visit
             FROM actions WHERE cif = v.cif ORDER BY at DESC, action_id DESC LIMIT {ACTIONS_SHOWN}) x),
-    -- every contact ever reported wrong (the strategy never unflags one), however old the report
-    'reported_wrong', (
+    -- the latest report and the latest right-party contact of each number (reported_wrong), however old
+    'contact_results', (
         SELECT coalesce(json_agg(x ORDER BY x.at DESC, x.action_id DESC), '[]') FROM (
-            SELECT DISTINCT ON (contact ->> 'number') contact ->> 'number' AS contact,
-                   contact ->> 'channel' AS channel, at, agent_id, action_id
-            FROM actions WHERE cif = v.cif AND result = '{WRONG_NUMBER}' AND contact ->> 'number' IS NOT NULL
-            ORDER BY contact ->> 'number', at DESC, action_id DESC) x),
+            SELECT DISTINCT ON (contact ->> 'number', result = '{WRONG_NUMBER}')
+                   contact ->> 'number' AS contact, contact ->> 'channel' AS channel, at, agent_id, action_id,
+                   result = '{WRONG_NUMBER}' AS wrong
+            FROM actions
+            WHERE cif = v.cif AND result = ANY(%(contact_results)s) AND contact ->> 'number' IS NOT NULL
+            ORDER BY contact ->> 'number', result = '{WRONG_NUMBER}', at DESC, action_id DESC) x),
     'promises', (
         SELECT coalesce(json_agg(x ORDER BY x.made_on DESC, x.action_id DESC), '[]') FROM (
             SELECT action_id, account_number, due_date AS date, amount::text AS amount, status,
@@ -159,6 +162,7 @@ def view_parameters(user: Principal, cif: str) -> dict[str, Any]:
         "who": user.username,
         "role": user.role.value,
         "user_agent_id": user.agent_id,
+        "contact_results": CONTACT_RESULTS,
     }
 
 
@@ -198,7 +202,7 @@ def assemble(document: dict[str, Any]) -> CustomerView:
             "collaterals": document["collaterals"],
             "payments": document["payments"],
             "actions": document["actions"],
-            "reported_wrong": _latest_per_contact(document["reported_wrong"]),
+            "reported_wrong": standing_reports(document["contact_results"]),
             "promises": document["promises"],
             "strategy": document["strategy"],
             "assignment": {"current": [p for p in history if p["valid_to"] is None], "history": history},
@@ -209,16 +213,25 @@ def assemble(document: dict[str, Any]) -> CustomerView:
     )
 
 
-def _latest_per_contact(reports: list[dict]) -> list[dict]:
-    """The newest report of each contact as the strategy matches flags: "+84 90 1" and "84901" are one."""
-    seen: set[str] = set()
-    latest = []
-    for report in reports:  # newest first
-        key = contact_key(report["contact"])
-        if key not in seen:
-            seen.add(key)
-            latest.append(report)
-    return latest
+def standing_reports(results: list[dict]) -> list[dict]:
+    """The numbers reported wrong and not reached since, as the strategy processor flags them
+    (`processors.strategy.logic.on_action`): per contact key, the latest report stands unless a right-party
+    contact is later (at the same moment it stands). ``results``: newest first, ``wrong`` telling which."""
+    reports: dict[str, dict] = {}
+    reaches: dict[str, datetime] = {}
+    for result in results:
+        key = contact_key(result["contact"])
+        if not key:
+            continue
+        if result.pop("wrong"):
+            reports.setdefault(key, result)
+        else:
+            reaches.setdefault(key, datetime.fromisoformat(result["at"]))
+    return [
+        report
+        for key, report in reports.items()
+        if key not in reaches or datetime.fromisoformat(report["at"]) >= reaches[key]
+    ]
 
 
 def _date(text: str | None) -> date | None:

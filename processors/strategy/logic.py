@@ -15,21 +15,24 @@ filed under it or earlier (`on_tick`), so ``max_dpd >= 45`` holds from the 45th 
 next record.
 
 State (one store per partition): per cif ``customer``, ``delinquency``, ``promises`` {action_id: status},
-``flagged`` [numbers], ``crm_contacts`` (the phones and emails agents added, `crm.contacts`), ``case`` (the
-case's statuses, `crm.cases`), ``emitted`` (what was last sent); ``__members__``: every customer with a
-delinquency record (a `date_index` slot), for re-evaluation; ``__turns__``: customers by the date their DPD
-next turns a condition (a `date_index`, each customer's place under ``turn``); ``__partition__`` ``date``
-(the business date reached), ``turn_dates`` (the dates under which customers are filed, ascending) and
-``reevaluating``: how far a re-evaluation worked off in parts has got (`reevaluate_part`).
+``flagged`` [numbers reported wrong and not reached since], ``contact_results`` {contact key: {``wrong``,
+``reached``: the latest report and right-party contact (UTC), ``number`` as reported}}, ``crm_contacts`` (the
+phones and emails agents added, `crm.contacts`), ``case`` (the case's statuses, `crm.cases`), ``emitted``
+(what was last sent); ``__members__``: every customer with a delinquency record (a `date_index` slot), for
+re-evaluation; ``__turns__``: customers by the date their DPD next turns a condition (a `date_index`, each
+customer's place under ``turn``); ``__partition__`` ``date`` (the business date reached), ``turn_dates`` (the
+dates under which customers are filed, ascending) and ``reevaluating``: how far a re-evaluation worked off in
+parts has got (`reevaluate_part`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
-from contracts.actions import WRONG_NUMBER
+from contracts.actions import RIGHT_PARTY_RESULTS, WRONG_NUMBER
+from domain.contacts import contact_key
 from domain.strategy import CompiledStrategy, CustomerFacts, evaluate, matches, next_turn
 from processors.common.date_index import StateOf, file_under, members
 from processors.common.parts import next_part
@@ -92,15 +95,34 @@ def on_promise(state_of: StateOf, record: dict, strategy: CurrentStrategy) -> li
 
 
 def on_action(state_of: StateOf, action: dict, strategy: CurrentStrategy) -> list[Output]:
-    """Only a number reported wrong changes what strategies select; other actions are for the queues."""
+    """A number reported wrong is not selected any more, until a later call on it reaches the customer (a
+    right-party result): then it was right after all. Later means by ``at``, whatever order the actions
+    arrive in; a report and a reach at the same moment leave it flagged. Other actions are for the queues."""
+    result = action.get("result")
     number = (action.get("contact") or {}).get("number")
-    if action.get("result") != WRONG_NUMBER or not number:
+    key = contact_key(number) if number else ""
+    if not key or (result != WRONG_NUMBER and result not in RIGHT_PARTY_RESULTS):
         return []
     own = state_of(action["cif"])
     flagged = own.get("flagged", [])
-    if number in flagged:
+    # numbers flagged before the times were kept count as reported at the start of time ("")
+    history = own.get("contact_results") or {contact_key(n): {"wrong": "", "number": n} for n in flagged}
+    field = "wrong" if result == WRONG_NUMBER else "reached"
+    # one fixed width in UTC, so that text order is time order
+    at = datetime.fromisoformat(action["at"]).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    known = history.get(key, {})
+    if known.get(field) is not None and known[field] >= at:
+        return []  # a redelivery, or older than what is known
+    history = {**history, key: {**known, field: at, **({"number": number} if field == "wrong" else {})}}
+    own.set("contact_results", history)
+    now_flagged = sorted(
+        entry["number"]
+        for entry in history.values()
+        if entry.get("wrong") is not None and entry["wrong"] >= entry.get("reached", "")
+    )
+    if now_flagged == flagged:
         return []
-    own.set("flagged", sorted([*flagged, number]))
+    own.set("flagged", now_flagged)
     return _evaluate(state_of, action["cif"], strategy())
 
 

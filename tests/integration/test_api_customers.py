@@ -464,41 +464,37 @@ async def test_an_agent_login_without_an_agent_id_sees_no_customer(client, custo
     ).status_code == 200
 
 
-async def test_numbers_reported_wrong_are_listed_once_each_however_old(client, api_settings):
-    """A WRONG_NUMBER stops campaigns selecting the number for good, so the view lists every number and
-    address ever reported wrong (the latest report of each, matched by digits as the strategy matches flags),
-    even one whose report fell out of the last 100 actions."""
+async def test_numbers_reported_wrong_and_not_reached_since_are_listed_once_each_however_old(
+    client, api_settings
+):
+    """A WRONG_NUMBER stops campaigns selecting the number until a later call on it reaches the customer, so
+    the view lists each number or address reported wrong and not reached since (the latest report of each,
+    matched by digits as the strategy matches flags), even one whose report fell out of the last 100
+    actions."""
     cif = f"CWRONG-{uuid.uuid4().hex[:6]}"
-    wrong = {"result": "WRONG_NUMBER"}
+
+    def act(n: str, at: str, result: str, number: str | None, channel: str = "PHONE", **more) -> dict:
+        contact = {"channel": channel, "number": number} if number else None
+        return _action(f"{cif}-{n}", cif, at, result=result, contact=contact, **more)
+
     actions = [
-        _action(
-            f"{cif}-1",
-            cif,
-            "2026-03-02T09:00:00Z",
-            **wrong,
-            contact={"channel": "PHONE", "number": "+84 90 111 2222"},
-        ),
-        _action(
-            f"{cif}-2",
-            cif,
-            "2026-03-03T09:00:00Z",
-            **wrong,
-            contact={"channel": "EMAIL", "number": "An@Example.com"},
-        ),
-        _action(
-            f"{cif}-3",
-            cif,
-            "2026-03-04T09:00:00Z",
-            **wrong,
-            agent_id="AG-LATER",
-            contact={"channel": "PHONE", "number": "84901112222"},
-        ),
-        _action(
-            f"{cif}-4", cif, "2026-03-05T09:00:00Z", contact={"channel": "PHONE", "number": "+84 28 333 4444"}
-        ),
-        _action(f"{cif}-5", cif, "2026-03-05T10:00:00Z", **wrong),  # names no number: flags nothing
+        act("1", "2026-03-02T09:00:00Z", "WRONG_NUMBER", "+84 90 111 2222"),
+        act("2", "2026-03-03T09:00:00Z", "WRONG_NUMBER", "An@Example.com", "EMAIL"),
+        act("2r", "2026-03-01T09:00:00Z", "CALLBACK", "an@example.com", "EMAIL"),  # before the report
+        act("3", "2026-03-04T09:00:00Z", "WRONG_NUMBER", "84901112222", agent_id="AG-LATER"),
+        act("3r", "2026-03-04T09:00:00Z", "CALLBACK", "+84 90 111 2222"),  # the same moment: it stands
+        act("4", "2026-03-05T09:00:00Z", "WRONG_NUMBER", "+84 28 333 4444"),
+        act(
+            "4r",
+            "2026-03-05T09:30:00Z",
+            "PROMISE_TO_PAY",
+            "+84 (28) 333-4444",
+            promise={"date": "2026-03-20", "amount": "100"},
+        ),  # reached after the report: right after all
+        act("5", "2026-03-05T10:00:00Z", "WRONG_NUMBER", None),  # names no number: flags nothing
+        act("6", "2026-03-05T11:00:00Z", "NO_ANSWER", "+84 24 000 0001"),
         *(
-            _action(f"{cif}-later-{n:03}", cif, f"2026-03-06T09:{n // 60:02}:{n % 60:02}Z")
+            act(f"later-{n:03}", f"2026-03-06T09:{n // 60:02}:{n % 60:02}Z", "NO_ANSWER", None)
             for n in range(100)
         ),
     ]

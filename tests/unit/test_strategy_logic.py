@@ -165,11 +165,69 @@ def test_a_wrong_number_is_not_selected_any_more(state_of):
     action = {
         "cif": "C1",
         "result": "WRONG_NUMBER",
+        "at": "2026-03-02T10:00:00+07:00",
         "contact": {"channel": "PHONE", "number": "+84900000001"},
     }
     [(_t, _k, record)] = logic.on_action(state_of, action, lambda: live)
     assert record["campaigns"][0]["contacts"] == []
+    assert logic.on_action(state_of, action, lambda: live) == []  # redelivered
     assert logic.on_action(state_of, {**action, "result": "NO_ANSWER"}, lambda: live) == []
+
+
+def wrong_or_reached(result: str, at: str, number: str = "+84 90 000 0001") -> dict:
+    contact = {"channel": "PHONE", "number": number}
+    return {"cif": "C1", "result": result, "at": at, "contact": contact}
+
+
+def test_a_number_reported_wrong_is_selected_again_once_a_later_call_on_it_reaches_the_customer(state_of):
+    live = strategy()
+    logic.on_customer(state_of, CUSTOMER, lambda: live)
+    logic.on_delinquency(state_of, delinquency(), lambda: live)
+    mobile = ["+84 90 000 0001"]
+    report = wrong_or_reached("WRONG_NUMBER", "2026-03-02T10:00:00+07:00", "84900000001")
+    assert selected(logic.on_action(state_of, report, lambda: live)) == []
+    # an attempt that reached nobody, and a reach dated before the report (recorded late), change nothing
+    assert (
+        logic.on_action(state_of, wrong_or_reached("NO_ANSWER", "2026-03-03T09:00:00Z"), lambda: live) == []
+    )
+    earlier = wrong_or_reached("PROMISE_TO_PAY", "2026-03-02T02:59:59Z")
+    assert logic.on_action(state_of, earlier, lambda: live) == []
+    # the same moment as the report: it stays flagged
+    assert logic.on_action(state_of, wrong_or_reached("CALLBACK", "2026-03-02T03:00:00Z"), lambda: live) == []
+    reached = wrong_or_reached("CALLBACK", "2026-03-02T03:00:00.5Z", "(+84) 90-000-0001")
+    assert selected(logic.on_action(state_of, reached, lambda: live)) == mobile
+    assert logic.on_action(state_of, reached, lambda: live) == []  # redelivered
+    # reported wrong again later: dropped again
+    again = wrong_or_reached("WRONG_NUMBER", "2026-03-05T09:00:00Z")
+    assert selected(logic.on_action(state_of, again, lambda: live)) == []
+
+
+def test_a_reach_that_arrives_before_an_older_report_keeps_the_number(state_of):
+    """Order of arrival does not matter, only ``at``: the same actions in either order end the same."""
+    report = wrong_or_reached("WRONG_NUMBER", "2026-03-02T03:00:00Z")
+    reach = wrong_or_reached("PAID", "2026-03-04T03:00:00Z")
+    live = strategy()
+    ends = []
+    for order in ((report, reach), (reach, report)):
+        store: dict = {}
+        state = lambda prefix, store=store: DictState(store, prefix)  # noqa: E731
+        logic.on_customer(state, CUSTOMER, lambda: live)
+        logic.on_delinquency(state, delinquency(), lambda: live)
+        for action in order:
+            logic.on_action(state, action, lambda: live)
+        ends.append((state("C1").get("flagged", []), state("C1").get("emitted")))
+    assert ends[0] == ends[1] and ends[0][0] == []
+
+
+def test_numbers_flagged_before_report_times_were_kept_are_cleared_by_any_reach(state_of):
+    live = strategy()
+    logic.on_customer(state_of, CUSTOMER, lambda: live)
+    logic.on_delinquency(state_of, delinquency(), lambda: live)
+    state_of("C1").set("flagged", ["+84 90 000 0001", "+84 28 000 0002"])  # as an older processor kept them
+    logic.on_delinquency(state_of, delinquency(revision=2), lambda: live)
+    reached = wrong_or_reached("REFUSED", "2026-01-01T00:00:00Z")
+    assert selected(logic.on_action(state_of, reached, lambda: live)) == ["+84 90 000 0001"]
+    assert state_of("C1").get("flagged") == ["+84 28 000 0002"]
 
 
 def test_a_new_version_applies_on_the_next_event_or_to_everyone_on_request(state_of):
@@ -462,6 +520,7 @@ def test_an_added_number_reported_wrong_is_not_selected(state_of):
     action = {
         "cif": "C1",
         "result": "WRONG_NUMBER",
+        "at": "2026-03-02T10:00:00+07:00",
         "contact": {"channel": "PHONE", "number": "+84915550001"},
     }
     assert selected(logic.on_action(state_of, action, lambda: live)) == []

@@ -2628,9 +2628,9 @@ export interface components {
         };
         /**
          * ReportedWrong
-         * @description A number or address an agent's WRONG_NUMBER action named: campaigns no longer select it
-         *     (`processors.strategy.logic.on_action`). The latest report of each, matched as flags are (digits of a
-         *     number, an address lower-cased).
+         * @description A number or address an agent's WRONG_NUMBER action named and no right-party contact reached since:
+         *     campaigns do not select it (`processors.strategy.logic.on_action`). The latest report of each, matched
+         *     as flags are (digits of a number, an address lower-cased).
          */
         ReportedWrong: {
             /** Action Id */
