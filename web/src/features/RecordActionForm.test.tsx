@@ -182,7 +182,11 @@ const ALL_TYPES = {
     { code: "VISIT", label: "Visit" },
     { code: "LETTER", label: "Letter" },
   ],
-  action_results: [...DICTIONARIES.action_results, { code: "WRONG_NUMBER", label: "Wrong number" }],
+  action_results: [
+    ...DICTIONARIES.action_results,
+    { code: "WRONG_NUMBER", label: "Wrong number" },
+    { code: "REFUSED", label: "Refused to pay" },
+  ],
 };
 const CHOICES = contactChoicesOf(CONTACT_SOURCES);
 
@@ -295,6 +299,38 @@ test("a wrong number without the number is refused before sending; with it, the 
     result: "WRONG_NUMBER",
     contact: { channel: "PHONE", number: "+84 90 111 2222" },
   });
+});
+
+test("reaching the customer on a number reported wrong says the campaign will use it again", async () => {
+  const calls = recording();
+  const choices = contactChoicesOf({
+    ...CONTACT_SOURCES,
+    strategy: null,
+    reported_wrong: [
+      {
+        contact: "+84 91 555 0001",
+        channel: "PHONE",
+        at: "2026-03-02T03:00:00Z",
+        agent_id: "AG-7",
+        action_id: "A-W",
+      },
+    ],
+  });
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={choices} />);
+  const contact = await screen.findByLabelText("Contact used");
+  expect(optionsOf(contact).at(-2)).toBe("+84 91 555 0001 · work · reported wrong");
+  await userEvent.selectOptions(contact, "+84 91 555 0001");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER"); // reached nobody
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByRole("status")).toHaveTextContent(/^Recorded\.$/);
+
+  await userEvent.selectOptions(screen.getByLabelText("Contact used"), "+84 91 555 0001");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "REFUSED");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByRole("status")).toHaveTextContent(
+    "Recorded. +84 91 555 0001 reached the customer, so the campaign will use it again.",
+  );
+  expect(posted(calls).map((body) => body.result)).toEqual(["NO_ANSWER", "REFUSED"]);
 });
 
 test("a wrong number recorded as a visit is refused at the type: a visit names no number", async () => {

@@ -15,10 +15,17 @@ import { ErrorState, Loading } from "../components/States";
 import { useSession } from "../auth/AuthContext";
 import { formatDateTime } from "../lib/format";
 import { useStoredDraft } from "../lib/storedDraft";
-import { NO_CONTACT_CHOICES, contactListOf, isListed, type ContactChoices } from "./actionContact";
+import {
+  NO_CONTACT_CHOICES,
+  contactListOf,
+  isListed,
+  isReportedWrong,
+  type ContactChoices,
+} from "./actionContact";
 import {
   ANOTHER_CONTACT,
   PROMISE,
+  RIGHT_PARTY_RESULTS,
   WRONG_NUMBER,
   actionBody,
   blankDraft,
@@ -84,6 +91,8 @@ export function RecordActionForm({
   // Checked on submit, then again as the user fixes them.
   const [checked, setChecked] = useState(false);
   const [conflict, setConflict] = useState<Conflict | null>(null);
+  // The number just recorded as reaching the customer was reported wrong: the campaign will use it again.
+  const [rightAfterAll, setRightAfterAll] = useState(false);
   // The typed contact's input takes the focus as "Another number…" is chosen (not as a draft opens on it).
   const typedInput = useRef<HTMLInputElement>(null);
   const [focusTyped, setFocusTyped] = useState(false);
@@ -134,7 +143,15 @@ export function RecordActionForm({
       record.reset(); // the API's answer was about the draft before these changes
       return;
     }
-    record.mutate(actionBody(cif, draft, actionId, new Date(), contactChoices));
+    const body = actionBody(cif, draft, actionId, new Date(), contactChoices);
+    // judged now: once recorded, the view read again no longer lists the number as reported wrong
+    const list = contactListOf(body.type);
+    setRightAfterAll(
+      body.contact && list && RIGHT_PARTY_RESULTS.has(body.result)
+        ? isReportedWrong(contactChoices, list, body.contact.number)
+        : false,
+    );
+    record.mutate(body);
   }
 
   function discard() {
@@ -162,7 +179,9 @@ export function RecordActionForm({
             ? flaggedListed
               ? `Recorded. The campaign will stop using ${flagged.number}.`
               : `Recorded: ${flagged.number} is a wrong number.`
-            : "Recorded."}
+            : rightAfterAll && record.variables.contact
+              ? `Recorded. ${record.variables.contact.number} reached the customer, so the campaign will use it again.`
+              : "Recorded."}
         </p>
       )}
       {restoredNotice && (

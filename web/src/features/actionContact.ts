@@ -23,6 +23,8 @@ export interface ContactOption {
   /** The number or address as listed: what is sent. */
   value: string;
   label: string;
+  /** Reported wrong and not reached since: the campaigns do not select it. */
+  reportedWrong?: boolean;
 }
 
 export interface ContactListChoices {
@@ -77,6 +79,12 @@ export function reportedWrongText(report: ReportedWrong): string {
 export function isListed(choices: ContactChoices, list: ContactList, value: string): boolean {
   const key = contactKey(value);
   return key !== "" && choices[list].options.some((option) => contactKey(option.value) === key);
+}
+
+/** Whether a number or address is one the list has as reported wrong, matched as the list is. */
+export function isReportedWrong(choices: ContactChoices, list: ContactList, value: string): boolean {
+  const key = contactKey(value);
+  return choices[list].options.some((option) => option.reportedWrong && contactKey(option.value) === key);
 }
 
 /** The list an action type records its contact from: phones for a call or an SMS, emails for an email. */
@@ -184,7 +192,11 @@ function wrongLast(options: ContactOption[], reports: WrongReports): ContactOpti
   const wrong = options.filter((option) => reportOf(reports, option.value));
   return [
     ...options.filter((option) => !reportOf(reports, option.value)),
-    ...wrong.map((option) => ({ ...option, label: join(option.label, "reported wrong") })),
+    ...wrong.map((option) => ({
+      ...option,
+      label: join(option.label, "reported wrong"),
+      reportedWrong: true,
+    })),
   ];
 }
 

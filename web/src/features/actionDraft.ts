@@ -16,6 +16,18 @@ export const PROMISE = "PROMISE_TO_PAY";
 /** The result that makes the strategy stop selecting the contact the action names. */
 export const WRONG_NUMBER = "WRONG_NUMBER";
 /**
+ * The results that reached the customer (`contracts.actions.RIGHT_PARTY_RESULTS`): one on a number reported
+ * wrong, dated after the report, makes the strategy select it again.
+ */
+export const RIGHT_PARTY_RESULTS: ReadonlySet<string> = new Set([
+  "PROMISE_TO_PAY",
+  "PAID",
+  "REFUSED",
+  "CALLBACK",
+  "DISPUTE",
+  "CEASE_COMMUNICATION",
+]);
+/**
  * The contact choice "Another number…": the one typed in (`otherContact`). Neither a number nor an address
  * (no digit, no @), so no listed contact has it.
  */
