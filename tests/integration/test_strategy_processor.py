@@ -193,6 +193,20 @@ def case_saved(cif: str, version: int, state: str | None) -> dict:
     }
 
 
+def call_on(cif: str, action_id: str, result: str, at: str, number: str) -> dict:
+    """A call an agent recorded on ``number``, as `agent.actions` carries it."""
+    return {
+        "action_id": action_id,
+        "cif": cif,
+        "agent_id": "AG-1",
+        "type": "CALL",
+        "subtype": "OUTBOUND",
+        "result": result,
+        "at": at,
+        "contact": {"channel": "PHONE", "number": number},
+    }
+
+
 def test_what_agents_keep_on_the_customer_steers_the_campaigns(service_addresses, run_id, cli_env):
     """Phones agents added are selected; a case put in LEGAL moves the customer; bad values dead-lettered."""
     with initialized_namespace(service_addresses, f"c{run_id}", cli_env) as (settings, env):
@@ -243,6 +257,15 @@ def test_what_agents_keep_on_the_customer_steers_the_campaigns(service_addresses
             producer.flush(30)
             wait_caught_up(settings.kafka_brokers, group, inputs, 120)
             assert selected() == ["+84 90 000 0001"]
+
+            # reported wrong, then reached on it later: the number was right after all
+            actions = physical_name("agent.actions", settings)
+            for n, result, at in (("1", "WRONG_NUMBER", "09:00"), ("2", "CALLBACK", "10:00")):
+                call = call_on("C1", f"A{n}", result, f"2026-03-10T{at}:00+07:00", "84900000001")
+                producer.produce(actions, orjson.dumps(call), b"C1")
+                producer.flush(30)
+                wait_caught_up(settings.kafka_brokers, group, inputs, 120)
+                assert selected() == ([] if result == "WRONG_NUMBER" else ["+84 90 000 0001"]), result
             [(_key, letter)] = read_all(settings.kafka_brokers, f"{cases}.dlq", 1, timeout=30)
             assert orjson.loads(letter)["error_type"] == "ValidationError"  # version 0
 
