@@ -13,6 +13,7 @@ from typing import Annotated
 import psycopg
 from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.publishing import Publisher
 from api.resources import Resources
@@ -87,6 +88,18 @@ def RequireRole(*roles: Role):  # noqa: N802 - used like a type: `user: RequireR
 AdminUser = RequireRole(Role.ADMIN)
 # Supervisors configure campaigns with the admins (domain: they read the strategies; admins publish them).
 StrategyReader = RequireRole(Role.ADMIN, Role.SUPERVISOR)
+
+
+class IdPathConvertor(PathConvertor):
+    """``{cif:id}``: the rest of the path, so an id holding "/" (sent as %2F) is taken whole, but never
+    empty: ``/api/admin/agents/`` is the list, redirected to ``/api/admin/agents``, not a 422 for an empty
+    agent id."""
+
+    regex = ".+"
+
+
+# Registered before any route module builds its templates: each imports this module first.
+register_url_convertor("id", IdPathConvertor())
 
 # Natural keys in paths, with the contracts' Identifier rule (422 naming the parameter otherwise).
 _IDENTIFIER = r"^[A-Za-z0-9._:/-]+$"

@@ -146,7 +146,7 @@ ROUTES = (
     FastRoute(
         re.compile(r"^/api/agents/([A-Za-z0-9._:-]{1,64})/queue$"), "/api/agents/{agent_id}/queue", queue_read
     ),
-    # a cif holding "/" (sent as %2F) is left to the route, whose template takes it (`{cif:path}`)
+    # a cif holding "/" (sent as %2F) is left to the route, whose template takes it (`{cif:id}`)
     FastRoute(re.compile(r"^/api/customers/([A-Za-z0-9._:-]{1,64})$"), "/api/customers/{cif}", customer_read),
     FastRoute(re.compile(r"^/api/search$"), "/api/search", search_read),
 )

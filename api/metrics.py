@@ -218,7 +218,7 @@ def metrics_of(app: FastAPI) -> ApiMetrics:
 
 def route_template(scope: Scope) -> str:
     """The matched route's path template (FastAPI puts the route in the scope when it matches), without
-    parameter converters (`/api/loans/{account_number}`, not `{account_number:path}`), as OpenAPI has it."""
+    parameter converters (`/api/loans/{account_number}`, not `{account_number:id}`), as OpenAPI has it."""
     route = scope.get("route")
     path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return path if isinstance(path, str) else UNMATCHED

@@ -39,7 +39,7 @@ def list_agents(
     return agents.list_agents(conn, team, active, limit, offset)
 
 
-@router.get("/{agent_id:path}", response_model=AgentPublic, responses=NOT_FOUND)
+@router.get("/{agent_id:id}", response_model=AgentPublic, responses=NOT_FOUND)
 def get_agent(agent_id: AgentIdPath, _admin: AdminUser, conn: ConnDep) -> AgentPublic:
     found = agents.get_agent(conn, agent_id)
     if found is None:
@@ -48,7 +48,7 @@ def get_agent(agent_id: AgentIdPath, _admin: AdminUser, conn: ConnDep) -> AgentP
 
 
 @router.put(
-    "/{agent_id:path}",
+    "/{agent_id:id}",
     response_model=AgentPublic,
     responses={201: {"model": AgentPublic, "description": "Created"}, **CREATE_ONLY, **_FAILURES},
 )
@@ -73,7 +73,7 @@ def save_agent(
     return stored
 
 
-@router.delete("/{agent_id:path}", response_model=AgentPublic, responses={**NOT_FOUND, **_FAILURES})
+@router.delete("/{agent_id:id}", response_model=AgentPublic, responses={**NOT_FOUND, **_FAILURES})
 def deactivate_agent(
     agent_id: AgentIdPath, admin: AdminUser, conn: ConnDep, publisher: PublisherDep
 ) -> AgentPublic:

@@ -24,8 +24,8 @@ def list_strategies(_reader: StrategyReader, conn: ConnDep) -> list[StrategyPubl
 
 
 # An id may hold "/" (sent as %2F), so the templates take the rest of the path: the routes with a fixed
-# tail come first, or `/{strategy_id:path}` would read "x/reevaluate" as an id.
-@router.get("/{strategy_id:path}/versions/{version}", response_model=StrategyPublic, responses=NOT_FOUND)
+# tail come first, or `/{strategy_id:id}` would read "x/reevaluate" as an id.
+@router.get("/{strategy_id:id}/versions/{version}", response_model=StrategyPublic, responses=NOT_FOUND)
 def get_strategy_version(
     strategy_id: StrategyIdPath, version: int, _reader: StrategyReader, conn: ConnDep
 ) -> StrategyPublic:
@@ -36,7 +36,7 @@ def get_strategy_version(
 
 
 @router.post(
-    "/{strategy_id:path}/reevaluate",
+    "/{strategy_id:id}/reevaluate",
     response_model=ReevaluationAccepted,
     status_code=status.HTTP_202_ACCEPTED,
     responses={**NOT_FOUND, **_FAILURES},
@@ -48,7 +48,7 @@ def reevaluate(
     return service.request_reevaluation(conn, publisher, strategy_id, admin.username)
 
 
-@router.get("/{strategy_id:path}", response_model=StrategyPublic, responses=NOT_FOUND)
+@router.get("/{strategy_id:id}", response_model=StrategyPublic, responses=NOT_FOUND)
 def get_strategy(strategy_id: StrategyIdPath, _reader: StrategyReader, conn: ConnDep) -> StrategyPublic:
     found = strategies.current_strategy(conn, strategy_id)
     if found is None:
@@ -56,7 +56,7 @@ def get_strategy(strategy_id: StrategyIdPath, _reader: StrategyReader, conn: Con
     return found
 
 
-@router.put("/{strategy_id:path}", response_model=StrategyPublic, responses=_FAILURES)
+@router.put("/{strategy_id:id}", response_model=StrategyPublic, responses=_FAILURES)
 def publish_strategy(
     strategy_id: StrategyIdPath,
     body: StrategyUpdate,

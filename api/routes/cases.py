@@ -21,14 +21,14 @@ _STALE = {
 }
 
 
-@router.get("/{cif:path}", response_model=CaseView, responses=NOT_FOUND)
+@router.get("/{cif:id}", response_model=CaseView, responses=NOT_FOUND)
 def read_case(cif: CifPath, user: CurrentUser, conn: ConnDep) -> CaseView:
     """The case (any role that may see the customer; 404 otherwise): state, recovery ability, notes, the
     open follow-up date from the actions, and the version to name when saving (0: never saved)."""
     return service.read(conn, user, cif)
 
 
-@router.put("/{cif:path}", response_model=CaseView, responses={**NOT_FOUND, **_STALE})
+@router.put("/{cif:id}", response_model=CaseView, responses={**NOT_FOUND, **_STALE})
 def save_case(
     cif: CifPath,
     body: CaseUpdate,

@@ -21,7 +21,7 @@ _SAVE_FAILURES = {
 }
 
 
-@router.get("/{cif:path}", response_model=CrmContactsView, responses=NOT_FOUND)
+@router.get("/{cif:id}", response_model=CrmContactsView, responses=NOT_FOUND)
 def read_contacts(cif: CifPath, user: CurrentUser, conn: ConnDep) -> CrmContactsView:
     """The phones and emails agents added to the customer (any role that may see the customer; 404
     otherwise), and the version to name when saving (0: none saved yet). The bank's own contacts are in
@@ -29,7 +29,7 @@ def read_contacts(cif: CifPath, user: CurrentUser, conn: ConnDep) -> CrmContacts
     return service.read(conn, user, cif)
 
 
-@router.put("/{cif:path}", response_model=CrmContactsView, responses={**NOT_FOUND, **_SAVE_FAILURES})
+@router.put("/{cif:id}", response_model=CrmContactsView, responses={**NOT_FOUND, **_SAVE_FAILURES})
 def save_contacts(
     cif: CifPath,
     body: CrmContactsUpdate,

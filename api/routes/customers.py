@@ -17,7 +17,7 @@ CifPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9
 
 
 # `:path`: a bank's cifs may hold "/" (the contracts allow it), sent as %2F
-@router.get("/{cif:path}", response_model=CustomerView, responses=NOT_FOUND)
+@router.get("/{cif:id}", response_model=CustomerView, responses=NOT_FOUND)
 async def customer(cif: CifPath, user: CurrentUser, resources: ResourcesDep) -> Response:
     """Everything about the customer as of the latest business date: identity, contacts, references,
     loans with DPD and bucket, collateral, the last 50 payments, the last 100 actions, promises with their

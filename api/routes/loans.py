@@ -18,7 +18,7 @@ AccountPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-
 
 
 # `:path`: a bank's account numbers may hold "/" (the contracts allow it), sent as %2F
-@router.get("/{account_number:path}", response_model=LoanPublic, responses=NOT_FOUND)
+@router.get("/{account_number:id}", response_model=LoanPublic, responses=NOT_FOUND)
 def loan(account_number: AccountPath, user: CurrentUser, conn: ConnDep) -> LoanPublic:
     """The loan with `dpd` (as of the latest business date), `bucket`, `overdue_amount`, `outstanding`,
     `as_of` and its schedule. Agents see only loans of customers assigned to them, supervisors those of

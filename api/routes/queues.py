@@ -66,7 +66,7 @@ async def queue_page(
     return await resources.queue_pages.read(agent_id, limit, offset, seen_event)
 
 
-@router.get("/{agent_id:path}/queue", response_model=list[QueueEntry], responses=NOT_FOUND)
+@router.get("/{agent_id:id}/queue", response_model=list[QueueEntry], responses=NOT_FOUND)
 async def agent_queue(
     agent_id: AgentIdPath,
     user: QueueReader,

@@ -364,6 +364,14 @@ async def test_bad_agents_are_422_naming_the_field_and_change_nothing(client, na
     assert topic_messages(namespace, "config.agents", agent_id) == []
 
 
+@pytest.mark.parametrize("listed", ["/api/admin/agents", "/api/admin/strategies"])
+async def test_a_list_asked_for_with_a_trailing_slash_is_redirected_to_it(client, listed):
+    """The id routes take the rest of the path, never nothing: ``…/agents/`` is the list, not an empty id."""
+    response = await client.get(f"{listed}/")
+    assert response.status_code == 307 and response.headers["location"] == f"http://test{listed}"
+    assert (await client.get(f"{listed}/", follow_redirects=True)).status_code == 200
+
+
 async def test_an_agent_id_with_a_slash_is_reachable_encoded(client, namespace):
     """An agent id may hold "/" ("north/a1"): sent as %2F, its admin routes and its queue take it."""
     agent_id = unique("north/A")
