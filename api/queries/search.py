@@ -7,7 +7,8 @@ functions that built the indexed fields (`processors/search/documents.py`), so b
 Ranking: every clause has a constant score, so the order is the kind of match, not term statistics:
 an identifier (cif, account number, national id / registration number / tax id) scores 100, an email 80,
 a whole phone number 60, a part of one 30, a name 10 per word matched whole or 5 per word matched as a
-prefix, and an address 3 per word (whole words only); ties are in name order, then cif.
+prefix, and an address 3 per word (whole words; a search that found nothing is asked again with its last
+word as the beginning of an address word); ties are in name order, then cif.
 """
 
 from __future__ import annotations
@@ -114,6 +115,19 @@ def match_clauses(text: str) -> list[dict]:
     return clauses
 
 
+def address_prefix_clauses(text: str) -> list[dict] | None:
+    """The retry of a search that found nothing: every word of ``text`` in the customer's addresses, the
+    last one as the beginning of a word ("27 pho hu" is typed before "hue" is finished). Only then: as one
+    more way to match in every search, a prefix over the address words would cost each name search (a
+    street's words are shared by many customers). None when the last word is too short to be a prefix."""
+    found = list(dict.fromkeys(words(text)))
+    if not found or len(found[-1]) < MIN_PREFIX:
+        return None
+    *whole, last = found
+    clauses = [_scored({"term": {"address_words": word}}, ADDRESS_WORD) for word in whole]
+    return [*clauses, _scored({"prefix": {"address_words": last}}, ADDRESS_WORD)]
+
+
 def scope_filter(scope: Scope) -> list[dict]:
     """Whom the caller may see (`api/visibility.py`): an agent their customers, a supervisor their team's."""
     if scope.agent_id is not None:
@@ -123,15 +137,18 @@ def scope_filter(scope: Scope) -> list[dict]:
     return []
 
 
-def build_query(request: SearchRequest, scope: Scope) -> dict:
-    """The `_search` body: one page of the matches of ``q`` (everyone without it) the caller may see."""
+def build_query(request: SearchRequest, scope: Scope, must: list[dict] | None = None) -> dict:
+    """The `_search` body: one page of the matches of ``q`` (everyone without it) the caller may see; with
+    ``must``, of those clauses instead (`address_prefix_clauses`)."""
     filters = scope_filter(scope)
     if request.bucket is not None:
         filters.append({"term": {"bucket": request.bucket}})
     if request.agent is not None:
         filters.append({"term": {"agent_ids": request.agent}})
     query: dict = {"bool": {"filter": filters}}
-    if request.q is not None:
+    if must is not None:
+        query["bool"]["must"] = must
+    elif request.q is not None:
         query["bool"].update(should=match_clauses(request.q), minimum_should_match=1)
     return {
         "query": query,
@@ -236,11 +253,24 @@ def msearch_body(request: SearchRequest, scope: Scope, with_latest_date: bool = 
 async def search_customers(
     http: SearchClient, latest_dates: LatestDates, namespace: str, request: SearchRequest, scope: Scope
 ) -> SearchResults:
-    """One `_msearch` on the namespace's customers alias; 503 when Elasticsearch cannot answer."""
+    """One `_msearch` on the namespace's customers alias, and a second one by address prefix when the first
+    found nothing (`address_prefix_clauses`); 503 when Elasticsearch cannot answer."""
     alias = f"{namespace}{INDEX}"
-    where = redact_credentials(http.url.rstrip("/"))  # it goes to the caller
     known, business_date = latest_dates.get(alias)
-    body = msearch_body(request, scope, with_latest_date=not known)
+    answers = await _msearch(http, alias, msearch_body(request, scope, with_latest_date=not known))
+    if not known:
+        business_date = latest_dates.note(alias, answers[1])
+    found = answers[0]
+    retry = address_prefix_clauses(request.q) if request.q and not found["hits"]["total"]["value"] else None
+    if retry is not None:
+        body = b"{}\n" + orjson.dumps(build_query(request, scope, must=retry)) + b"\n"
+        [found] = await _msearch(http, alias, body)
+    return read_results(found, business_date, request)
+
+
+async def _msearch(http: SearchClient, alias: str, body: bytes) -> list[dict]:
+    """The answers to an `_msearch` (NDJSON) on ``alias``; 503 when Elasticsearch cannot answer."""
+    where = redact_credentials(http.url.rstrip("/"))  # it goes to the caller
     try:
         response = await http.post(f"/{alias}/_msearch", body, "application/x-ndjson")
     except SearchClient.Unreachable as error:
@@ -258,6 +288,4 @@ async def search_customers(
     if response.status != 200 or any("error" in answer for answer in answers):
         # any other refusal is a bug in the query built above: a 500 with Elasticsearch's reason in the log
         raise RuntimeError(f"Elasticsearch refused the search: {response.text[:1000]}")
-    if not known:
-        business_date = latest_dates.note(alias, answers[1])
-    return read_results(answers[0], business_date, request)
+    return answers

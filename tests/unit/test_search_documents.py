@@ -19,6 +19,7 @@ from api.queries.search import (
     WORD_PREFIX,
     LatestDates,
     SearchRequest,
+    address_prefix_clauses,
     build_query,
     match_clauses,
     msearch_body,
@@ -393,6 +394,22 @@ def test_an_address_query_needs_every_word_whole_in_the_customer_s_addresses_and
     # the same words in a name score more, even as prefixes: "Tran Hung Dao" the customer comes before
     # the customers living on Tran Hung Dao street
     assert len(_name_clause(clauses)) == 4 and ADDRESS_WORD < WORD_PREFIX
+
+
+def test_a_search_that_found_nothing_is_retried_with_its_last_word_as_the_beginning_of_an_address_word():
+    scored = lambda query: {"constant_score": {"filter": query, "boost": ADDRESS_WORD}}  # noqa: E731
+    assert address_prefix_clauses("27 Phố Hu") == [
+        scored({"term": {"address_words": "27"}}),
+        scored({"term": {"address_words": "pho"}}),
+        scored({"prefix": {"address_words": "hu"}}),
+    ]
+    assert address_prefix_clauses("Phố H") is None  # one letter would match half the streets
+    assert address_prefix_clauses(" -, ") is None
+    # in place of the usual clauses, within the same filters
+    body = build_query(SearchRequest(q="pho hu", bucket="1-29"), Scope(agent_id="A1"), must=["x"])
+    assert body["query"] == {
+        "bool": {"filter": [{"term": {"agent_ids": "A1"}}, {"term": {"bucket": "1-29"}}], "must": ["x"]}
+    }
 
 
 def test_identifiers_rank_above_emails_above_phones_above_names():
