@@ -119,9 +119,13 @@ def address_prefix_clauses(text: str) -> list[dict] | None:
     """The retry of a search that found nothing: every word of ``text`` in the customer's addresses, the
     last one as the beginning of a word ("27 pho hu" is typed before "hue" is finished). Only then: as one
     more way to match in every search, a prefix over the address words would cost each name search (a
-    street's words are shared by many customers). None when the last word is too short to be a prefix."""
+    street's words are shared by many customers). None for an email, a phone number or one word (a cif, a
+    lone name an agent may not see: no street, and a second query for each), and when the last word is too
+    short to be a prefix."""
+    if "@" in text or looks_like_phone(text):
+        return None
     found = list(dict.fromkeys(words(text)))
-    if not found or len(found[-1]) < MIN_PREFIX:
+    if len(found) < 2 or len(found[-1]) < MIN_PREFIX:
         return None
     *whole, last = found
     clauses = [_scored({"term": {"address_words": word}}, ADDRESS_WORD) for word in whole]

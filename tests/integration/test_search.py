@@ -291,11 +291,12 @@ async def test_the_latest_business_date_is_asked_once_a_second_not_with_every_se
     assert first.json()["results"][0]["max_dpd"] == 37  # as of the index's latest date, 2026-03-04
     assert again.content == first.content
     assert queries_per_request == [2, 1]
-    # a search that finds nothing is asked once more, by address prefix; one that finds someone is not
-    # (requests counted, not queries: the latest date may join either once its second is up)
+    # a search of two words or more that finds nothing is asked once more, by address prefix; one that finds
+    # someone is not, nor one word (requests counted, not queries: the latest date may join either)
     asked = len(queries_per_request)
     assert await found(client, q="zzqx qy") == [] and len(queries_per_request) == asked + 2
     assert await found(client, q="nguyen") != [] and len(queries_per_request) == asked + 3
+    assert await found(client, q="zzqx") == [] and len(queries_per_request) == asked + 4
 
 
 @pytest.mark.anyio

@@ -404,6 +404,9 @@ def test_a_search_that_found_nothing_is_retried_with_its_last_word_as_the_beginn
         scored({"prefix": {"address_words": "hu"}}),
     ]
     assert address_prefix_clauses("Phố H") is None  # one letter would match half the streets
+    assert address_prefix_clauses("C000123") is None  # one word: an id, a number, a name; no street
+    assert address_prefix_clauses("an.nguyen@example.vn") is None  # an email is not an address
+    assert address_prefix_clauses("0912 345 678") is None  # nor a phone number
     assert address_prefix_clauses(" -, ") is None
     # in place of the usual clauses, within the same filters
     body = build_query(SearchRequest(q="pho hu", bucket="1-29"), Scope(agent_id="A1"), must=["x"])
