@@ -172,7 +172,6 @@ def customer_fields(record: CustomerRecord) -> DocumentChange:
     all of an older one's (a phone that was removed is no longer found)."""
     found_words = name_words(record.name, record.company_name)
     ids = [i for i in (record.national_id, record.registration_number, record.tax_id) if i]
-    numbers, substrings = _phone_keys(phone.number for phone in record.phones)
     display = record.company_name or record.name
     fields = {
         **_identity(record.cif),
@@ -183,6 +182,16 @@ def customer_fields(record: CustomerRecord) -> DocumentChange:
         "name_prefixes": name_prefixes(found_words),
         "national_id": record.national_id or record.registration_number,
         "id_keys": list(dict.fromkeys(k for i in ids for k in id_keys(i))),
+        **_contact_fields(record),
+    }
+    return DocumentChange(record.cif, "customer", fields)
+
+
+def _contact_fields(record: CustomerRecord | CrmContacts, prefix: str = "") -> dict:
+    """The phones, emails and addresses as the query finds them, under ``prefix`` (``added_``: those agents
+    added, which the mapping copies into the bank's fields)."""
+    numbers, substrings = _phone_keys(phone.number for phone in record.phones)
+    fields = {
         "phones": [phone.number for phone in record.phones],
         "phone_digits": numbers,
         "phone_substrings": substrings,
@@ -190,7 +199,7 @@ def customer_fields(record: CustomerRecord) -> DocumentChange:
         "addresses": [place.one_line() for place in record.addresses],
         "address_words": address_words(record.addresses),
     }
-    return DocumentChange(record.cif, "customer", fields)
+    return {prefix + name: value for name, value in fields.items()} if prefix else fields
 
 
 def _phone_keys(numbers: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -206,17 +215,9 @@ def added_contact_fields(record: CrmContacts) -> DocumentChange:
     """The phones, emails and addresses agents added (`crm.contacts`, the whole list): every field of this
     source, so a newer list replaces all of an older one's. The mapping copies them into ``phone_digits``,
     ``phone_substrings``, ``emails`` and ``address_words``, where the API's query looks."""
-    numbers, substrings = _phone_keys(phone.number for phone in record.phones)
-    fields = {
-        **_identity(record.cif),
-        "added_phones": [phone.number for phone in record.phones],
-        "added_phone_digits": numbers,
-        "added_phone_substrings": substrings,
-        "added_emails": list(dict.fromkeys(email_key(email.address) for email in record.emails)),
-        "added_addresses": [place.one_line() for place in record.addresses],
-        "added_address_words": address_words(record.addresses),
-    }
-    return DocumentChange(record.cif, "crm_contacts", fields)
+    return DocumentChange(
+        record.cif, "crm_contacts", {**_identity(record.cif), **_contact_fields(record, "added_")}
+    )
 
 
 def delinquency_fields(record: CustomerDelinquencyRecord) -> DocumentChange:
