@@ -33,7 +33,7 @@ from api.visibility import CUSTOMER_VISIBLE, scope_of, visibility_parameters
 from contracts.actions import RIGHT_PARTY_RESULTS, WRONG_NUMBER
 from contracts.customer_view import CustomerView
 from domain.buckets import bucket
-from domain.contacts import contact_key
+from domain.contacts import contact_key, still_wrong
 
 PAYMENTS_SHOWN, ACTIONS_SHOWN, PROMISES_SHOWN, ASSIGNMENTS_SHOWN = 50, 100, 100, 100
 CONTACT_RESULTS = sorted({WRONG_NUMBER, *RIGHT_PARTY_RESULTS})  # what reported_wrong is judged from
@@ -215,8 +215,9 @@ def assemble(document: dict[str, Any]) -> CustomerView:
 
 def standing_reports(results: list[dict]) -> list[dict]:
     """The numbers reported wrong and not reached since, as the strategy processor flags them
-    (`processors.strategy.logic.on_action`): per contact key, the latest report stands unless a right-party
-    contact is later (at the same moment it stands). ``results``: newest first, ``wrong`` telling which."""
+    (`processors.strategy.logic.on_action`): per contact key, the latest report, judged against the latest
+    right-party contact (`domain.contacts.still_wrong`). ``results``: newest first, ``wrong`` telling
+    which."""
     reports: dict[str, dict] = {}
     reaches: dict[str, datetime] = {}
     for result in results:
@@ -230,7 +231,7 @@ def standing_reports(results: list[dict]) -> list[dict]:
     return [
         report
         for key, report in reports.items()
-        if key not in reaches or datetime.fromisoformat(report["at"]) >= reaches[key]
+        if still_wrong(datetime.fromisoformat(report["at"]), reaches.get(key))
     ]
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from contracts.actions import RIGHT_PARTY_RESULTS, WRONG_NUMBER
-from domain.contacts import contact_key
+from domain.contacts import contact_key, still_wrong
 from domain.strategy import CompiledStrategy, CustomerFacts, evaluate, matches, next_turn
 from processors.common.date_index import StateOf, file_under, members
 from processors.common.parts import next_part
@@ -118,7 +118,7 @@ def on_action(state_of: StateOf, action: dict, strategy: CurrentStrategy) -> lis
     now_flagged = sorted(
         entry["number"]
         for entry in history.values()
-        if entry.get("wrong") is not None and entry["wrong"] >= entry.get("reached", "")
+        if entry.get("wrong") is not None and still_wrong(entry["wrong"], entry.get("reached"))
     )
     if now_flagged == flagged:
         return []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,6 +21,7 @@ from domain.contacts import (
     Reference,
     contact_key,
     select_contacts,
+    still_wrong,
 )
 from domain.errors import InvalidConfig
 
@@ -182,3 +185,13 @@ def test_selection_is_unique_unflagged_and_obeys_its_rule(rules, contacts, flagg
         types = rule.phone_types if contact.channel is Channel.PHONE else rule.email_types
         assert contact.type in types and contact.source is rule.source
         assert contact.is_verified or not rule.verified_only
+
+
+def test_a_number_reported_wrong_stays_so_unless_the_customer_was_reached_on_it_later():
+    report = datetime(2026, 3, 2, 3, tzinfo=UTC)
+    assert still_wrong(report, None)
+    assert still_wrong(report, report)  # the same moment: the report stands
+    assert still_wrong(report, report - timedelta(microseconds=1))
+    assert not still_wrong(report, report + timedelta(microseconds=1))
+    # the processor's fixed-width UTC text orders as the times do
+    assert not still_wrong("2026-03-02T03:00:00.000000Z", "2026-03-02T03:00:00.000001Z")
