@@ -75,16 +75,20 @@ export function reportedWrongText(report: ReportedWrong): string {
   return `Reported wrong on ${formatDateTime(report.at)} by ${report.agent_id}`;
 }
 
+/** The option that is this number or address, matched as the list is (`contactKey`); none for a blank one. */
+function listedAs(options: ContactOption[], value: string): ContactOption | undefined {
+  const key = contactKey(value);
+  return key ? options.find((option) => contactKey(option.value) === key) : undefined;
+}
+
 /** Whether a number or address typed in is one the list has, matched as the list is (`contactKey`). */
 export function isListed(choices: ContactChoices, list: ContactList, value: string): boolean {
-  const key = contactKey(value);
-  return key !== "" && choices[list].options.some((option) => contactKey(option.value) === key);
+  return listedAs(choices[list].options, value) !== undefined;
 }
 
 /** Whether a number or address is one the list has as reported wrong, matched as the list is. */
 export function isReportedWrong(choices: ContactChoices, list: ContactList, value: string): boolean {
-  const key = contactKey(value);
-  return choices[list].options.some((option) => option.reportedWrong && contactKey(option.value) === key);
+  return listedAs(choices[list].options, value)?.reportedWrong === true;
 }
 
 /** The list an action type records its contact from: phones for a call or an SMS, emails for an email. */
@@ -180,8 +184,7 @@ export function preferredContact(
       ? view.contacts.phones.find((phone) => phone.is_primary)?.number
       : view.contacts.emails.find((email) => email.is_primary)?.address;
   for (const wanted of [chosen, primary]) {
-    if (!wanted?.trim()) continue;
-    const listed = options.find((option) => contactKey(option.value) === contactKey(wanted));
+    const listed = wanted ? listedAs(options, wanted) : undefined;
     if (listed) return listed.value;
   }
   return null;
@@ -205,7 +208,7 @@ export function contactChoicesOf(view: ContactSources): ContactChoices {
   const reports = wrongReportsOf(view.reported_wrong);
   const phones = wrongLast(listOnce(phoneOptions(view)), reports);
   const emails = wrongLast(listOnce(emailOptions(view)), reports);
-  const usable = (options: ContactOption[]) => options.filter((option) => !reportOf(reports, option.value));
+  const usable = (options: ContactOption[]) => options.filter((option) => !option.reportedWrong);
   return {
     PHONE: { options: phones, preferred: preferredContact(view, "PHONE", usable(phones)) },
     EMAIL: { options: emails, preferred: preferredContact(view, "EMAIL", usable(emails)) },
