@@ -192,14 +192,14 @@ export function preferredContact(
 
 /** The options with those reported wrong marked and moved last, each part in its order. */
 function wrongLast(options: ContactOption[], reports: WrongReports): ContactOption[] {
-  const wrong = options.filter((option) => reportOf(reports, option.value));
+  const marked = options.map((option) =>
+    reportOf(reports, option.value)
+      ? { ...option, label: join(option.label, "reported wrong"), reportedWrong: true }
+      : option,
+  );
   return [
-    ...options.filter((option) => !reportOf(reports, option.value)),
-    ...wrong.map((option) => ({
-      ...option,
-      label: join(option.label, "reported wrong"),
-      reportedWrong: true,
-    })),
+    ...marked.filter((option) => !option.reportedWrong),
+    ...marked.filter((option) => option.reportedWrong),
   ];
 }
 
