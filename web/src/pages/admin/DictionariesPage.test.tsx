@@ -98,6 +98,11 @@ const sentSubstates = (body: unknown) =>
   (
     body as { dictionaries: { case_substates: { code: string; states: string[] }[] } }
   ).dictionaries.case_substates.map(({ code, states }) => [code, states]);
+/** The PUT's body: based on version 3, the saved dictionaries with the `changed` ones replaced. */
+const savedOver = (changed: Partial<typeof SAVED.dictionaries>) => ({
+  version: 3,
+  dictionaries: { ...SAVED.dictionaries, ...changed },
+});
 const saveButton = () => screen.getByRole("button", { name: "Save" });
 
 async function loaded() {
@@ -489,17 +494,15 @@ test("a draft stored by the page before the case's dictionaries loads: their lis
 
   await userEvent.click(saveButton());
   expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
-  expect(puts(calls)[0]!.body).toEqual({
-    version: 3,
-    dictionaries: {
-      ...SAVED.dictionaries,
+  expect(puts(calls)[0]!.body).toEqual(
+    savedOver({
       action_types: [
         { code: "CALL", label: "Call" },
         { code: "LETTER", label: "Letters" },
         { code: "VISIT", label: "Visit" },
       ],
-    },
-  });
+    }),
+  );
   expect(storedDrafts()).toEqual([]);
 });
 
@@ -536,17 +539,15 @@ test("a draft stored by the page before the case substates loads: their list is 
   await userEvent.type(screen.getByLabelText("Label 2 of Case substates"), "Filed with the court");
   await userEvent.click(saveButton());
   expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
-  expect(puts(calls)[0]!.body).toEqual({
-    version: 3,
-    dictionaries: {
-      ...SAVED.dictionaries,
+  expect(puts(calls)[0]!.body).toEqual(
+    savedOver({
       case_states: [...SAVED.dictionaries.case_states, { code: "HARDSHIP", label: "Hardship" }],
       case_substates: [
         { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back", states: ["NEW"] },
         { code: "COURT_FILED", label: "Filed with the court", states: ["LEGAL"] },
       ],
-    },
-  });
+    }),
+  );
   expect(Object.keys((puts(calls)[0]!.body as { dictionaries: object }).dictionaries)).toEqual([
     "action_types",
     "action_subtypes",
@@ -590,17 +591,15 @@ test("each substate shows the case states it goes with; ticking and unticking ch
   );
   await userEvent.click(saveButton());
   expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
-  expect(puts(calls)[0]!.body).toEqual({
-    version: 3,
-    dictionaries: {
-      ...SAVED.dictionaries,
+  expect(puts(calls)[0]!.body).toEqual(
+    savedOver({
       case_substates: [
         { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back", states: [] },
         // in the order of the case states, whatever the order they were ticked in
         { code: "COURT_FILED", label: "Filed in court", states: ["NEW", "LEGAL"] },
       ],
-    },
-  });
+    }),
+  );
   expect(stateBox("Filed in court", "New")).toBeChecked();
 });
 
@@ -718,16 +717,14 @@ test("a draft stored before the substates named their states loads them as any s
   await userEvent.click(stateBox("Filed with the court", "Legal action"));
   await userEvent.click(saveButton());
   expect(await screen.findByText(/^Saved as version 4\./)).toBeInTheDocument();
-  expect(puts(calls)[0]!.body).toEqual({
-    version: 3,
-    dictionaries: {
-      ...SAVED.dictionaries,
+  expect(puts(calls)[0]!.body).toEqual(
+    savedOver({
       case_substates: [
         { code: "AWAITING_CALLBACK", label: "Waiting for the customer to call back", states: [] },
         { code: "COURT_FILED", label: "Filed with the court", states: ["LEGAL"] },
       ],
-    },
-  });
+    }),
+  );
 });
 
 test("the server's refusal of a substate's states is shown at the substates", async () => {
