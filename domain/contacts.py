@@ -13,13 +13,11 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TypeVar
 
 from domain.errors import InvalidConfig
 
 PHONE_TYPES = ("MOBILE", "HOME", "WORK", "OTHER")
 EMAIL_TYPES = ("PERSONAL", "WORK", "HOME", "OTHER")
-Moment = TypeVar("Moment", str, datetime)  # a time as its caller keeps it: fixed-width UTC text or a datetime
 
 
 class Channel(StrEnum):
@@ -132,11 +130,11 @@ def contact_key(value: str) -> str:
     return "".join(ch for ch in value if "0" <= ch <= "9")
 
 
-def still_wrong(reported: Moment, reached: Moment | None) -> bool:
+def still_wrong(reported: str | datetime, reached: str | datetime | None) -> bool:
     """Whether a number reported wrong at ``reported`` stays flagged: unless the customer was reached on it
     later (``reached``, the latest right-party contact on it; None: never). A reach at the same moment
-    leaves it flagged. The strategy processor (times as fixed-width UTC text) and the 360 view (datetimes)
-    judge by this one rule."""
+    leaves it flagged. Both times of one kind: the strategy processor's fixed-width UTC text, or the 360
+    view's datetimes; both judge by this one rule."""
     return reached is None or reported >= reached
 
 
