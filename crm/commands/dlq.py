@@ -36,18 +36,31 @@ def _when(moment) -> str:
 @app.command("list")
 def list_(
     topic: str = typer.Argument(None, help="One dead-letter topic (payments.dlq or payments); default: all."),
+    limit: int = typer.Option(
+        20, "--limit", min=0, help="With a topic: how many of its dead letters to list, newest first; 0: all."
+    ),
+    where: str = typer.Option(
+        None, "--where", help="With a topic: only the dead letters matching FIELD~TEXT or FIELD=TEXT."
+    ),
 ) -> None:
-    """Dead letters per topic: how many, how many re-driven, oldest and newest, the commonest reasons."""
-    from infra.dead_letters import check_dlq_topic, dlq_topics, read_letters, summarize
-    from infra.redrive import redriven_counts
+    """Dead letters per topic: how many, how many re-driven, oldest and newest, the commonest reasons; with
+    a topic, every reason and its dead letters newest first, each at the position `show` takes."""
+    from infra.dead_letters import BadSelection, check_dlq_topic, dlq_topics, read_letters, summarize
+    from infra.dead_letters import where as matching
+    from infra.redrive import redriven_counts, redriven_positions
 
+    if where is not None and not topic:
+        raise BadSelection("--where chooses among one topic's dead letters: name it (crm dlq list TOPIC …)")
+    chooses = matching(where) if where is not None else None  # a condition it cannot read fails first
     settings = get_settings()
     topics = [check_dlq_topic(topic)] if topic else dlq_topics()
     with _database(settings) as conn:
         redriven = redriven_counts(conn)
+        done = redriven_positions(conn, topics[0]) if topic else set()
     shown = 0
     for name in topics:
-        summary = summarize(name, read_letters(settings, name), top=None if topic else 3)
+        letters = read_letters(settings, name)
+        summary = summarize(name, letters, top=None if topic else 3)
         if not summary.count and not topic:
             continue
         shown += 1
@@ -57,8 +70,37 @@ def list_(
         )
         for reason, count in summary.reasons:
             console.print(f"  {count} × {reason}", markup=False)
+        if topic and letters:
+            _list_letters(name, letters, done, limit, where, chooses)
     if not shown:
         console.print("no dead letters")
+
+
+def _list_letters(
+    name: str, letters: list, done: set[tuple[int, int]], limit: int, condition: str | None, chooses
+) -> None:
+    """One line per dead letter (those ``chooses`` takes, when given), newest first: its position (what
+    `show` and `redrive --offsets` take), when, whether re-driven, its key and reason."""
+    chosen = [s for s in reversed(letters) if chooses is None or chooses(s)]
+    listed = chosen[:limit] if limit else chosen
+    matching = f"{len(chosen)} matching {condition}, " if condition is not None else ""
+    console.print(f"\n{matching}newest first:" if chosen else f"\nnone matching {condition}", markup=False)
+    width = max((len(f"{s.partition}:{s.offset}") for s in listed), default=0)
+    for stored in listed:
+        key = (stored.letter.key if stored.letter else None) or "-"
+        state = "re-driven" if (stored.partition, stored.offset) in done else "-"
+        console.print(
+            f"  {f'{stored.partition}:{stored.offset}':<{width}}  {_when(stored.timestamp)}  {state:<9}  "
+            f"key {key}  {stored.reason}",
+            markup=False,
+        )
+    if listed:
+        older = len(chosen) - len(listed)
+        console.print(
+            f"crm dlq show {name} PARTITION:OFFSET shows one"
+            + (f"; {older} older not listed (--limit 0 lists all)" if older else ""),
+            markup=False,
+        )
 
 
 @app.command("show")

@@ -111,6 +111,36 @@ def test_list_and_show_on_the_command_line(world):
     assert unknown.returncode == 2 and "unknown dead-letter topic 'nope'" in unknown.stderr
 
 
+def test_listing_one_topic_names_each_dead_letter_newest_first_at_its_position(world):
+    settings, env, _landed = world
+    letters = read_letters(settings, "payments.dlq")
+    position = {s.letter.key: f"{s.partition}:{s.offset}" for s in letters}
+    lines = _crm(env, "list", "payments").stdout.splitlines()
+    rows = [line.split() for line in lines if line.startswith("  ") and " key " in line]
+    newest_first = [f"{s.partition}:{s.offset}" for s in reversed(letters)]
+    assert [row[0] for row in rows] == newest_first  # what `show` and `redrive --offsets` take
+    assert {row[row.index("key") + 1]: row[0] for row in rows} == position
+    reason_of = {row[row.index("key") + 1]: " ".join(row[row.index("key") + 2 :]) for row in rows}
+    assert reason_of == {"LN-A": REASONS[b"LN-A"], "LN-B": REASONS[b"LN-B"], "LN-C": REASONS[b"LN-C"]}
+    assert [row[2] for row in rows] == ["-"] * 3  # none re-driven yet
+    assert lines[-1] == "crm dlq show payments.dlq PARTITION:OFFSET shows one"
+
+    newest = _crm(env, "list", "payments", "--limit", "1").stdout
+    assert f"  {newest_first[0]} " in newest and f"  {newest_first[1]} " not in newest
+    assert "2 older not listed (--limit 0 lists all)" in newest
+
+    chosen = _crm(env, "list", "payments", "--where", "reason~json").stdout
+    assert "1 matching reason~json, newest first:" in chosen
+    assert f"  {position['LN-C']} " in chosen and "key LN-A" not in chosen
+    assert "2 × amount: not a number" in chosen  # the topic's reasons are all still counted
+    assert "none matching key=LN-Z" in _crm(env, "list", "payments", "--where", "key=LN-Z").stdout
+
+    everywhere = _crm(env, "list", "--where", "reason~json")
+    assert everywhere.returncode == 2 and "name it (crm dlq list TOPIC" in everywhere.stderr
+    unreadable = _crm(env, "list", "payments", "--where", "colour=red")
+    assert unreadable.returncode == 2 and "cannot read --where 'colour=red'" in unreadable.stderr
+
+
 def test_redrive_reproduces_the_original_bytes_once(world):
     settings, env, _landed = world
     before = _copies_in_payments(settings)
@@ -137,6 +167,8 @@ def test_redrive_reproduces_the_original_bytes_once(world):
     with psycopg.connect(settings.database_url) as conn:
         rows = conn.execute("SELECT source_topic, redriven_by FROM dlq_redrives").fetchall()
     assert len(rows) == 3 and all(topic == "payments" and who.startswith("cli:") for topic, who in rows)
+    listed = [line.split() for line in _crm(env, "list", "payments").stdout.splitlines() if " key " in line]
+    assert [row[2] for row in listed] == ["re-driven"] * 3
 
 
 def test_a_second_dead_letter_of_a_redriven_message_is_skipped(world):
