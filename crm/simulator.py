@@ -112,11 +112,17 @@ def _moment(day: date, now: datetime) -> str:
     return datetime.combine(day, now.astimezone(UTC).time(), tzinfo=UTC).isoformat()
 
 
-def _part_of(amount: Decimal, rng: random.Random) -> Decimal:
-    """Between a tenth and two thirds of ``amount``, in its own precision (whole units stay whole)."""
-    unit = Decimal(1).scaleb(amount.as_tuple().exponent) if amount.as_tuple().exponent < 0 else Decimal(1)
+# ISO 4217 currencies without minor units: a part payment in them is whole units, as banks take them
+_WHOLE_UNITS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+WHOLE_UNIT_CURRENCIES = frozenset(_WHOLE_UNITS.split())
+
+
+def _part_of(amount: Decimal, currency: str, rng: random.Random) -> Decimal:
+    """Between a tenth and two thirds of ``amount``, in the currency's smallest unit (whole dong, cents):
+    the bank's figures print whole dong as "538263.00", so the amount's own precision does not tell."""
+    unit = Decimal(1) if currency in WHOLE_UNIT_CURRENCIES else Decimal("0.01")
     part = (amount * Decimal(rng.uniform(0.1, 0.66))).quantize(unit, rounding=ROUND_DOWN)
-    return max(part, min(unit, amount))
+    return part if part >= unit else amount  # a part would be under one unit: pay it all
 
 
 def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
@@ -130,7 +136,7 @@ def payment_for(loan: DelinquentLoan, day: date, now: datetime, rng: random.Rand
     return {
         "reference_number": f"SIM-{uuid.UUID(int=rng.getrandbits(128)).hex}",
         "account_number": loan.account_number,
-        "amount": str(loan.overdue if full else _part_of(loan.overdue, rng)),
+        "amount": str(loan.overdue if full else _part_of(loan.overdue, loan.currency, rng)),
         "currency": loan.currency,
         "paid_at": _moment(day, now),
         "method": _weighted(rng, METHODS),
@@ -167,7 +173,7 @@ def action_for(
     if result in NOTES:
         action["notes"] = NOTES[result]
     if result == "PROMISE_TO_PAY":
-        amount = loan.overdue if rng.random() < 0.5 else _part_of(loan.overdue, rng)
+        amount = loan.overdue if rng.random() < 0.5 else _part_of(loan.overdue, loan.currency, rng)
         action["promise"] = {
             "date": (day + timedelta(days=rng.randint(1, 7))).isoformat(),
             "amount": str(amount),

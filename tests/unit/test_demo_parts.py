@@ -91,15 +91,28 @@ amounts = st.one_of(
 )
 
 
-@given(overdue=amounts, seed=st.integers(0, 2**32))
-def test_a_simulated_payment_is_valid_and_pays_at_most_the_arrears(overdue, seed):
-    loan = DelinquentLoan("LN1", "C1", "VND", overdue, "AG00000")
+@given(overdue=amounts, currency=st.sampled_from(["VND", "USD"]), seed=st.integers(0, 2**32))
+def test_a_simulated_payment_is_valid_and_pays_at_most_the_arrears(overdue, currency, seed):
+    loan = DelinquentLoan("LN1", "C1", currency, overdue, "AG00000")
     payment = payment_for(loan, DAY, NOW, random.Random(seed))
     parsed = INBOUND["payments"].model_validate_json(orjson.dumps(payment))
     amount = Decimal(payment["amount"])
     assert 0 < amount <= overdue
-    assert amount.as_tuple().exponent >= min(overdue.as_tuple().exponent, 0)  # no finer than the arrears
+    # a part is whole dong or cents; all of the arrears is paid as owed
+    assert amount == overdue or amount.as_tuple().exponent >= (0 if currency == "VND" else -2)
     assert parsed.paid_at.date() == DAY and parsed.status == "COMPLETED"
+
+
+def test_part_payments_in_dong_are_whole_dong_though_the_bank_writes_them_with_cents():
+    """The generator, like banks' feeds, writes dong as "1250000.00": its precision is not the currency's."""
+    rng = random.Random(3)
+    dong = DelinquentLoan("LN1", "C1", "VND", Decimal("1250000.00"), "AG00000")
+    parts = [Decimal(p["amount"]) for p in (payment_for(dong, DAY, NOW, rng) for _ in range(200))]
+    assert all(part == part.to_integral_value() for part in parts)
+    assert len(set(parts)) > 20  # not all of the arrears every time
+    dollars = DelinquentLoan("LN2", "C1", "USD", Decimal("1250.00"), "AG00000")
+    cents = {Decimal(payment_for(dollars, DAY, NOW, rng)["amount"]) % 1 for _ in range(200)}
+    assert len(cents) > 10  # cents stay cents
 
 
 def test_some_simulated_payments_clear_the_arrears_and_some_do_not():
