@@ -81,6 +81,15 @@ def redriven_positions(conn: psycopg.Connection, dlq_topic: str) -> set[tuple[in
     return set(rows)
 
 
+def redrive_record(conn: psycopg.Connection, dlq_topic: str, partition: int, offset: int) -> tuple | None:
+    """(source topic, partition and offset the copy landed at, who, when) of one re-driven dead letter."""
+    return conn.execute(
+        "SELECT source_topic, new_partition, new_offset, redriven_by, redriven_at FROM dlq_redrives"
+        " WHERE dlq_topic = %s AND dlq_partition = %s AND dlq_offset = %s",
+        (dlq_topic, partition, offset),
+    ).fetchone()
+
+
 def _redriven_sources(conn: psycopg.Connection, source_topic: str) -> set[tuple[str, int, int]]:
     rows = conn.execute(
         "SELECT source_topic, source_partition, source_offset FROM dlq_redrives WHERE source_topic = %s",

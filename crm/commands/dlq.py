@@ -110,17 +110,24 @@ def show(
 ) -> None:
     """One dead letter: the error, where the message was, and its original value."""
     from infra.dead_letters import check_dlq_topic, find, parse_position, read_letters
-    from infra.redrive import redriven_positions
+    from infra.redrive import redrive_record
 
     settings = get_settings()
     name = check_dlq_topic(topic)
     partition, at = parse_position(offset)
     stored = find(read_letters(settings, name), at, partition)
     with _database(settings) as conn:
-        done = (stored.partition, stored.offset) in redriven_positions(conn, name)
+        done = redrive_record(conn, name, stored.partition, stored.offset)
     console.print(f"[bold]{name}[/] partition {stored.partition} offset {stored.offset}")
     console.print(f"dead-lettered  {_when(stored.timestamp)}")
-    console.print(f"re-driven      {'yes' if done else 'no'}")
+    if done:
+        source, new_partition, new_offset, who, when = done
+        console.print(
+            f"re-driven      {_when(when)} by {who}: the copy is {source}[{new_partition}]@{new_offset}",
+            markup=False,
+        )
+    else:
+        console.print("re-driven      no")
     letter = stored.letter
     if letter is None:
         console.print(f"[red]{stored.reason}[/]")

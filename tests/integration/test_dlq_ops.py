@@ -6,6 +6,7 @@ dead letters to `payments.dlq` in the processors' DeadLetter form, as the delinq
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -104,6 +105,7 @@ def test_list_and_show_on_the_command_line(world):
     shown = _crm(env, "show", "payments", f"{letter.partition}:{letter.offset}")
     assert shown.returncode == 0, shown.stderr
     assert "amount: not a number" in shown.stdout and '"amount": "lots"' in shown.stdout
+    assert "re-driven      no" in shown.stdout
     assert f"source         payments partition {letter.letter.partition}" in shown.stdout
     missing = _crm(env, "show", "payments.dlq", "0:999")
     assert missing.returncode == 2 and "no dead letter at partition 0 offset 999" in missing.stderr
@@ -156,6 +158,10 @@ def test_redrive_reproduces_the_original_bytes_once(world):
     assert "re-drove 2 of 2 chosen; 0 skipped" in first.stdout
     after = _copies_in_payments(settings)
     assert sorted(after) == sorted([*before, (b"LN-A", BAD[b"LN-A"]), (b"LN-B", BAD[b"LN-B"])])
+    letter = next(s for s in read_letters(settings, "payments.dlq") if s.letter.key == "LN-A")
+    landed = next(line for line in first.stdout.splitlines() if "key LN-A" in line).split("→ ")[1]
+    shown = _crm(env, "show", "payments", f"{letter.partition}:{letter.offset}").stdout
+    assert re.search(rf"re-driven +\S+ by cli:\S+: the copy is {re.escape(landed)}$", shown, re.M), shown
 
     everything = _crm(env, "redrive", "payments", "--all")  # only the one not re-driven yet
     assert "re-drove 1 of 3 chosen; 2 skipped" in everything.stdout, everything.stdout + everything.stderr
