@@ -21,6 +21,7 @@ import orjson
 
 from crm.settings import Settings
 from domain.dictionaries import DEFAULT_DICTIONARIES, Dictionaries
+from domain.money import WHOLE_UNIT_CURRENCIES
 from topics import physical_name
 from topics.clients import make_producer
 
@@ -110,11 +111,6 @@ class ActivityCounts:
 def _moment(day: date, now: datetime) -> str:
     """The business day at the wall clock's time of day: events of one day keep their order."""
     return datetime.combine(day, now.astimezone(UTC).time(), tzinfo=UTC).isoformat()
-
-
-# ISO 4217 currencies without minor units: a part payment in them is whole units, as banks take them
-_WHOLE_UNITS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
-WHOLE_UNIT_CURRENCIES = frozenset(_WHOLE_UNITS.split())
 
 
 def _part_of(amount: Decimal, currency: str, rng: random.Random) -> Decimal:

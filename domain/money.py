@@ -28,6 +28,19 @@ def money_str(amount: Decimal) -> str:
     return format(amount, "f") if "E" in text else text
 
 
+# ISO 4217 currencies without minor units (the dong, the yen...): their amounts are whole units
+_WHOLE_UNITS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+WHOLE_UNIT_CURRENCIES = frozenset(_WHOLE_UNITS.split())
+
+
+def amount_text(amount: Decimal, currency: str) -> str:
+    """An amount as people read it, with thousands separators: "2,774,590" dong (banks' feeds write
+    "2774590.00"), "1,250.50" dollars. A fraction of a whole-unit currency is shown, not rounded away."""
+    if currency in WHOLE_UNIT_CURRENCIES and amount == amount.to_integral_value():
+        return f"{amount:,.0f}"
+    return f"{amount:,.2f}"
+
+
 def total(amounts) -> Decimal:
     """The sum of some amounts; ZERO for none (the built-in sum would start from the int 0)."""
     return sum(amounts, ZERO)

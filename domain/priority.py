@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket
 from domain.errors import DomainError, InvalidConfig
-from domain.money import to_money
+from domain.money import amount_text, to_money
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,7 @@ def priority(
     score = w.per_dpd_day * min(dpd, w.max_dpd_counted)
     score += w.per_tenfold_overdue * float((overdue + 1).log10())
     score += w.per_broken_promise * min(broken_promises, w.max_broken_promises_counted)
-    reason = [f"DPD {dpd} ({bucket(dpd, buckets)})", f"overdue {overdue:,.2f} {currency}"]
+    reason = [f"DPD {dpd} ({bucket(dpd, buckets)})", f"overdue {amount_text(overdue, currency)} {currency}"]
     if broken_promises:
         reason.append(_plural(broken_promises, "broken promise"))
     if follow_up_date is not None and follow_up_date <= business_date:

@@ -40,6 +40,7 @@ import orjson
 from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket, dpd_on
 from domain.dates import add_days
 from domain.errors import DomainError
+from domain.money import amount_text
 from domain.priority import DEFAULT_WEIGHTS, PriorityWeights, priority
 from processors.common.date_index import StateOf
 from processors.queues import contacts
@@ -380,7 +381,7 @@ def overdue_in_other_currencies(record: dict, ranked: str | None) -> dict[str, s
 def _with_other_currencies(reason: str, others: dict[str, str] | None) -> str:
     if not others:
         return reason
-    amounts = ", ".join(f"{Decimal(a):,.2f} {c}" for c, a in others.items())
+    amounts = ", ".join(f"{amount_text(Decimal(a), c)} {c}" for c, a in others.items())
     return f"{reason}; also overdue: {amounts}"
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import domain
 from domain.errors import DomainError
-from domain.money import ZERO, money_str, to_money, total
+from domain.money import ZERO, amount_text, money_str, to_money, total
 
 
 def test_money_is_exact():
@@ -60,3 +60,18 @@ def test_the_domain_imports_no_io_and_never_reads_the_wall_clock(module):
             assert name.split(".")[0] in ALLOWED, f"{module.name} imports {name}"
     for call in ("now(", "today(", "time.time(", "utcnow("):
         assert call not in source, f"{module.name} calls {call}"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        ("2774590.00", "VND", "2,774,590"),  # banks write whole dong with cents
+        ("2774590", "VND", "2,774,590"),
+        ("2774589.80", "VND", "2,774,589.80"),  # an odd fraction of a dong is shown, not rounded away
+        ("1250", "USD", "1,250.00"),
+        ("1250.5", "USD", "1,250.50"),
+        ("0", "JPY", "0"),
+    ],
+)
+def test_an_amount_reads_in_its_currency_s_units(amount, currency, text):
+    assert amount_text(D(amount), currency) == text

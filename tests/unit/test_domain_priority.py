@@ -74,6 +74,7 @@ def test_a_huge_balance_does_not_swamp_lateness():
         ({"last_contact_date": TODAY - timedelta(days=1)}, "contacted yesterday, so lower for 2 days"),
         ({"last_contact_date": TODAY - timedelta(days=2)}, "contacted 2 days ago, so lower for 1 day"),
         ({"dpd": 200, "overdue_amount": D("1234567.891")}, "DPD 200 (180+), overdue 1,234,567.89 USD"),
+        ({"overdue_amount": D("2774590.00"), "currency": "VND"}, "overdue 2,774,590 VND"),  # whole dong
     ],
 )
 def test_the_reason_says_why(kwargs, words):

@@ -435,9 +435,9 @@ def test_an_entry_ranked_in_one_currency_names_the_amounts_overdue_in_the_others
     [placement] = logic.on_delinquency(state_of, record)
     entry = orjson.loads(placement.entry)
     assert (entry["overdue_amount"], entry["currency"]) == ("500.00", "USD")
-    assert entry["reason"].endswith("; also overdue: 24,944,596.00 VND")
+    assert entry["reason"].endswith("; also overdue: 24,944,596 VND")
     [placement] = logic.on_business_date(state_of, DAY + timedelta(days=1))  # kept through a tick
-    assert orjson.loads(placement.entry)["reason"].endswith("; also overdue: 24,944,596.00 VND")
+    assert orjson.loads(placement.entry)["reason"].endswith("; also overdue: 24,944,596 VND")
     single = delinquency(cif="C1")
     [placement] = logic.on_delinquency(state_of, single)
     assert "also overdue" not in orjson.loads(placement.entry)["reason"]
