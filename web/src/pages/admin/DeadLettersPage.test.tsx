@@ -119,3 +119,159 @@ test("no dead letters anywhere says so", async () => {
   renderAt("/admin/dead-letters", "/admin/dead-letters", <DeadLettersPage />);
   expect(await screen.findByText("No dead letters")).toBeInTheDocument();
 });
+
+const moved = (offset: number, key: string) => ({
+  partition: 0,
+  offset,
+  key,
+  new_partition: 0,
+  new_offset: offset + 100,
+});
+
+/** The API with the payments topic's reasons replaced; dry runs and re-drives both answer with `dryRun`'s lists. */
+function reasonApi(
+  reasons: { reason: string; count: number }[],
+  dryRun: {
+    redriven: ReturnType<typeof moved>[];
+    skipped: { partition: number; offset: number; why: string }[];
+  },
+) {
+  const reply = (dry: boolean) => ({
+    topic: "payments.dlq",
+    source_topic: "payments",
+    dry_run: dry,
+    redriven: dryRun.redriven,
+    skipped: dryRun.skipped,
+    failed: [],
+  });
+  return fakeApi({
+    "GET /api/admin/dlq": () => ({ body: [{ ...topics[0], reasons }, topics[1]] }),
+    "GET /api/admin/dlq/payments.dlq": () => ({
+      body: { topic: "payments.dlq", total: 1, offset: 0, limit: 50, items: [letter(0, 4, "LN-A")] },
+    }),
+    "POST /api/admin/dlq/payments.dlq/redrive": (_url, init) => {
+      const body = JSON.parse(String(init.body)) as { dry_run?: boolean };
+      return { body: reply(body.dry_run === true) };
+    },
+  });
+}
+
+async function openPayments() {
+  renderAt("/admin/dead-letters", "/admin/dead-letters", <DeadLettersPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "Open payments.dlq" }));
+  return screen.findByRole("region", { name: "By reason" });
+}
+
+test("the topic view lists its reasons with their counts", async () => {
+  signedInAs("admin");
+  api();
+  const section = await openPayments();
+  const lines = within(section).getAllByTestId("dlq-reason");
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toHaveTextContent("2 ×amount: not a number");
+  expect(lines[1]).toHaveTextContent("1 ×invalid JSON");
+  expect(
+    within(lines[0]!).getByRole("button", {
+      name: "Re-drive every dead letter with reason: amount: not a number",
+    }),
+  ).toHaveTextContent("Re-drive all…");
+});
+
+test("re-driving a reason asks the API with a dry run first, confirms its counts, then re-drives", async () => {
+  signedInAs("admin");
+  const calls = reasonApi([{ reason: "amount: not a number", count: 3 }], {
+    redriven: [moved(4, "LN-A"), moved(5, "LN-D")],
+    skipped: [{ partition: 0, offset: 1, why: "already re-driven" }],
+  });
+  const section = await openPayments();
+  await userEvent.click(
+    within(section).getByRole("button", {
+      name: "Re-drive every dead letter with reason: amount: not a number",
+    }),
+  );
+
+  const confirm = await within(section).findByRole("alertdialog");
+  expect(confirm).toHaveTextContent("Produce 2 original messages to payments again?");
+  expect(confirm).toHaveTextContent("1 already re-driven or not re-drivable are skipped");
+  let posts = calls.filter((c) => c.method === "POST");
+  expect(posts).toHaveLength(1);
+  expect(posts[0]!.body).toEqual({ reason: "amount: not a number", dry_run: true });
+
+  await userEvent.click(within(confirm).getByRole("button", { name: "Confirm re-drive" }));
+  expect(await screen.findByRole("status")).toHaveTextContent(
+    "Re-drove 2 to payments; skipped 1 (already re-driven)",
+  );
+  posts = calls.filter((c) => c.method === "POST");
+  expect(posts).toHaveLength(2);
+  expect(posts[1]!.body).toEqual({ reason: "amount: not a number" });
+  expect(within(section).queryByRole("alertdialog")).not.toBeInTheDocument();
+});
+
+test("a reason longer than 200 characters is sent cut to its first 200", async () => {
+  signedInAs("admin");
+  const long = `amount: ${"x".repeat(250)}`;
+  const calls = reasonApi([{ reason: long, count: 1 }], { redriven: [moved(4, "LN-A")], skipped: [] });
+  const section = await openPayments();
+  await userEvent.click(
+    within(section).getByRole("button", { name: `Re-drive every dead letter with reason: ${long}` }),
+  );
+  const confirm = await within(section).findByRole("alertdialog");
+  expect(confirm).toHaveTextContent("Produce 1 original message to payments again?");
+  expect(confirm).not.toHaveTextContent("skipped");
+  await userEvent.click(within(confirm).getByRole("button", { name: "Confirm re-drive" }));
+  await screen.findByRole("status");
+
+  const posts = calls.filter((c) => c.method === "POST");
+  expect(posts.map((p) => p.body)).toEqual([
+    { reason: long.slice(0, 200), dry_run: true },
+    { reason: long.slice(0, 200) },
+  ]);
+});
+
+test("a dry run with nothing to re-drive says so and offers no confirmation", async () => {
+  signedInAs("admin");
+  const calls = reasonApi([{ reason: "invalid JSON", count: 2 }], {
+    redriven: [],
+    skipped: [
+      { partition: 0, offset: 1, why: "already re-driven" },
+      { partition: 0, offset: 2, why: "already re-driven" },
+    ],
+  });
+  const section = await openPayments();
+  await userEvent.click(
+    within(section).getByRole("button", { name: "Re-drive every dead letter with reason: invalid JSON" }),
+  );
+  const dialog = await within(section).findByRole("alertdialog");
+  expect(dialog).toHaveTextContent("Nothing to re-drive: 2 skipped (already re-driven).");
+  expect(within(dialog).queryByRole("button", { name: "Confirm re-drive" })).not.toBeInTheDocument();
+  await userEvent.click(within(dialog).getByRole("button", { name: "Close" }));
+  expect(within(section).queryByRole("alertdialog")).not.toBeInTheDocument();
+  expect(calls.filter((c) => c.method === "POST")).toHaveLength(1); // the dry run only
+});
+
+test("cancelling a reason's re-drive sends nothing after the dry run", async () => {
+  signedInAs("admin");
+  const calls = reasonApi([{ reason: "amount: not a number", count: 1 }], {
+    redriven: [moved(4, "LN-A")],
+    skipped: [],
+  });
+  const section = await openPayments();
+  await userEvent.click(
+    within(section).getByRole("button", {
+      name: "Re-drive every dead letter with reason: amount: not a number",
+    }),
+  );
+  const confirm = await within(section).findByRole("alertdialog");
+  await userEvent.click(within(confirm).getByRole("button", { name: "Cancel" }));
+
+  expect(within(section).queryByRole("alertdialog")).not.toBeInTheDocument();
+  expect(
+    within(section).getByRole("button", {
+      name: "Re-drive every dead letter with reason: amount: not a number",
+    }),
+  ).toBeEnabled();
+  const posts = calls.filter((c) => c.method === "POST");
+  expect(posts).toHaveLength(1);
+  expect(posts[0]!.body).toEqual({ reason: "amount: not a number", dry_run: true });
+  expect(screen.queryByRole("status")).not.toBeInTheDocument();
+});

@@ -156,7 +156,150 @@ function RedriveBar({
   );
 }
 
-function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }) {
+type DeadLetterReason = DeadLetterTopicPublic["reasons"][number];
+
+/** The API takes a reason of 1–200 characters, matched as "contained in the error". */
+const REASON_MAX = 200;
+
+function ReasonConfirm({
+  dryRun,
+  pending,
+  onConfirm,
+  onCancel,
+}: {
+  dryRun: RedrivePublic;
+  pending: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const produce = dryRun.redriven.length;
+  const skipped = dryRun.skipped.length;
+  return (
+    <div
+      role="alertdialog"
+      aria-label="Confirm re-drive by reason"
+      className="flex flex-wrap items-center gap-2"
+    >
+      {produce === 0 ? (
+        <span className="text-sm">
+          {skipped > 0
+            ? `Nothing to re-drive: ${skipped} skipped (${dryRun.skipped[0]!.why}).`
+            : "Nothing to re-drive: no dead letter has this reason now."}
+        </span>
+      ) : (
+        <span className="text-sm">
+          Produce {produce} original message{produce === 1 ? "" : "s"} to {dryRun.source_topic} again?
+          {skipped > 0 && ` ${skipped} already re-driven or not re-drivable are skipped.`}
+        </span>
+      )}
+      {produce > 0 && (
+        <button type="button" className={buttonClass} disabled={pending} onClick={onConfirm}>
+          {pending ? "Re-driving…" : "Confirm re-drive"}
+        </button>
+      )}
+      <button type="button" className={secondaryButtonClass} onClick={onCancel}>
+        {produce === 0 ? "Close" : "Cancel"}
+      </button>
+    </div>
+  );
+}
+
+function ReasonRedrive({
+  topic,
+  reasons,
+  onDone,
+}: {
+  topic: string;
+  reasons: DeadLetterReason[];
+  onDone: (result: RedrivePublic) => void;
+}) {
+  // The reason whose flow is open (one at a time).
+  const [active, setActive] = useState<string | null>(null);
+  const post = (reason: string, dryRun: boolean) =>
+    api<RedrivePublic>(`/api/admin/dlq/${encodeURIComponent(topic)}/redrive`, {
+      method: "POST",
+      body: { reason: reason.slice(0, REASON_MAX), ...(dryRun && { dry_run: true }) },
+    });
+  // A dry run comes first: the count confirmed is the API's own, not the summary's, which may be stale or
+  // include letters already re-driven (and a reason cut to 200 characters may match more than its line).
+  const dryRun = useMutation({ mutationFn: (reason: string) => post(reason, true) });
+  const redrive = useMutation({
+    mutationFn: (reason: string) => post(reason, false),
+    onSuccess: (result) => {
+      setActive(null);
+      dryRun.reset();
+      onDone(result);
+    },
+  });
+  const close = () => {
+    setActive(null);
+    dryRun.reset();
+    redrive.reset();
+  };
+  const start = (reason: string) => {
+    setActive(reason);
+    redrive.reset();
+    dryRun.mutate(reason);
+  };
+  const busy = dryRun.isPending || redrive.isPending;
+
+  if (reasons.length === 0) return null;
+  return (
+    <section
+      aria-labelledby="dlq-reasons-title"
+      className="space-y-2 rounded-lg border border-slate-200 bg-white p-3"
+    >
+      <h3 id="dlq-reasons-title" className="text-sm font-semibold">
+        By reason
+      </h3>
+      <ul className="space-y-2 text-sm">
+        {reasons.map((reason) => {
+          const isActive = active === reason.reason;
+          const answer = isActive && dryRun.variables === reason.reason ? dryRun.data : undefined;
+          return (
+            <li key={reason.reason} data-testid="dlq-reason" className="space-y-1">
+              <div className="flex flex-wrap items-center gap-3">
+                <span className="font-medium">{formatCount(reason.count)} ×</span>
+                <span className="break-all">{reason.reason}</span>
+                {!answer && (
+                  <button
+                    type="button"
+                    className={`${secondaryButtonClass} ml-auto`}
+                    disabled={busy}
+                    aria-label={`Re-drive every dead letter with reason: ${reason.reason}`}
+                    onClick={() => start(reason.reason)}
+                  >
+                    {isActive && dryRun.isPending ? "Checking…" : "Re-drive all…"}
+                  </button>
+                )}
+              </div>
+              {isActive && dryRun.error && <ErrorState error={dryRun.error} />}
+              {isActive && redrive.error && <ErrorState error={redrive.error} />}
+              {answer && (
+                <ReasonConfirm
+                  dryRun={answer}
+                  pending={redrive.isPending}
+                  onConfirm={() => redrive.mutate(reason.reason)}
+                  onCancel={close}
+                />
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+function TopicLetters({
+  topic,
+  reasons,
+  onClose,
+}: {
+  topic: string;
+  reasons: DeadLetterReason[];
+  onClose: () => void;
+}) {
   const client = useQueryClient();
   const [offset, setOffset] = useState(0);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -180,6 +323,12 @@ function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }
       return next;
     });
 
+  const onDone = (result: RedrivePublic) => {
+    setOutcome(result);
+    setSelected(new Set());
+    void client.invalidateQueries({ queryKey: ["dlq"] });
+  };
+
   return (
     <section aria-labelledby="dlq-topic-title" className="space-y-3">
       <div className="flex flex-wrap items-end gap-3">
@@ -190,15 +339,7 @@ function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }
           Back to topics
         </button>
       </div>
-      <RedriveBar
-        topic={topic}
-        chosen={chosen}
-        onDone={(result) => {
-          setOutcome(result);
-          setSelected(new Set());
-          void client.invalidateQueries({ queryKey: ["dlq"] });
-        }}
-      />
+      <RedriveBar topic={topic} chosen={chosen} onDone={onDone} />
       {outcome && (
         <p role="status" className="text-sm">
           Re-drove {outcome.redriven.length} to {outcome.source_topic}
@@ -206,6 +347,7 @@ function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }
           {outcome.failed.length > 0 && `; ${outcome.failed.length} not confirmed by Kafka: try again`}
         </p>
       )}
+      <ReasonRedrive topic={topic} reasons={reasons} onDone={onDone} />
       {page.isPending ? (
         <Loading />
       ) : page.isError ? (
@@ -327,7 +469,12 @@ export default function DeadLettersPage() {
         Dead letters
       </h1>
       {topic ? (
-        <TopicLetters key={topic} topic={topic} onClose={() => setTopic(null)} />
+        <TopicLetters
+          key={topic}
+          topic={topic}
+          reasons={topics.data?.find((t) => t.topic === topic)?.reasons ?? []}
+          onClose={() => setTopic(null)}
+        />
       ) : topics.isPending ? (
         <Loading />
       ) : topics.isError ? (
