@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from contracts.admin import Username
 from contracts.common import Contract, EmailType, Identifier, PhoneType, Timestamp
@@ -69,10 +69,24 @@ def contact_value(contact: CrmPhone | CrmEmail | CrmAddress) -> str:
     return contact.address if isinstance(contact, CrmEmail) else contact.one_line()
 
 
+def _has_digits(number: str) -> str:
+    """The pattern takes "()-" as a number; one added by hand must have something to dial."""
+    if not any(character in "0123456789" for character in number):
+        raise ValueError("a phone number needs its digits")
+    return number
+
+
+class CrmPhoneInput(CrmPhone):
+    """A phone as an agent adds it: with digits. (Numbers saved before this rule are still read back.)"""
+
+    number: Annotated[PhoneNumber, AfterValidator(_has_digits)]
+
+
 class CrmContactsUpdate(_ContactLists):
     """``PUT /api/contacts/{cif}``: the contacts as they should be, and the version they are based on; a list
     left out keeps what was saved (``[]`` empties it)."""
 
+    phones: Annotated[list[CrmPhoneInput], Field(max_length=MAX_EACH)] = []
     version: Annotated[int, Field(ge=0)]
 
 

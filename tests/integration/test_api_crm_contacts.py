@@ -202,6 +202,11 @@ async def test_a_save_based_on_an_older_version_is_409_and_changes_nothing(clien
             "String should match pattern",
         ),
         (
+            {"phones": [{**PHONE, "number": "()-"}]},  # the pattern's characters only: nothing to dial
+            ["phones", 0, "number"],
+            "a phone number needs its digits",
+        ),
+        (
             {"emails": [{**EMAIL, "address": "nobody"}]},
             ["emails", 0, "address"],
             "String should match pattern",

@@ -1534,7 +1534,7 @@ export interface components {
              * Phones
              * @default []
              */
-            phones?: components["schemas"]["CrmPhone-Input"][];
+            phones?: components["schemas"]["CrmPhoneInput"][];
             /** Version */
             version: number;
         };
@@ -1557,7 +1557,7 @@ export interface components {
              * Phones
              * @default []
              */
-            phones: components["schemas"]["CrmPhone-Output"][];
+            phones: components["schemas"]["CrmPhone"][];
             /** Updated At */
             updated_at: string | null;
             /** Updated By */
@@ -1598,23 +1598,7 @@ export interface components {
             type: components["schemas"]["EmailType"];
         };
         /** CrmPhone */
-        "CrmPhone-Input": {
-            /**
-             * Is Verified
-             * @default false
-             */
-            is_verified?: boolean;
-            /**
-             * Note
-             * @default
-             */
-            note?: string;
-            /** Number */
-            number: string;
-            type: components["schemas"]["PhoneType"];
-        };
-        /** CrmPhone */
-        "CrmPhone-Output": {
+        CrmPhone: {
             /**
              * Is Verified
              * @default false
@@ -1625,6 +1609,25 @@ export interface components {
              * @default
              */
             note: string;
+            /** Number */
+            number: string;
+            type: components["schemas"]["PhoneType"];
+        };
+        /**
+         * CrmPhoneInput
+         * @description A phone as an agent adds it: with digits. (Numbers saved before this rule are still read back.)
+         */
+        CrmPhoneInput: {
+            /**
+             * Is Verified
+             * @default false
+             */
+            is_verified?: boolean;
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
             /** Number */
             number: string;
             type: components["schemas"]["PhoneType"];

@@ -224,6 +224,10 @@ test("a number or address repeated or malformed is marked as it is typed, and Sa
   await userEvent.type(number, "12");
   expect(number).toHaveAccessibleDescription("At least 3 characters");
   await userEvent.clear(number);
+  await userEvent.type(number, "()-"); // the pattern's characters, but nothing to dial: the API refuses it
+  expect(number).toHaveAccessibleDescription("Enter the number's digits");
+  expect(save).toBeDisabled();
+  await userEvent.clear(number);
   await userEvent.type(number, "(028) 3822-2222");
   expect(number).toHaveAttribute("aria-invalid", "false");
   expect(save).toBeEnabled();

@@ -10,7 +10,7 @@ import {
   type ContactInfo,
   type ContactList,
 } from "./actionContact";
-import { EMAIL, PHONE } from "./contactsDraft";
+import { EMAIL, PHONE, contactFault } from "./contactsDraft";
 
 export const PROMISE = "PROMISE_TO_PAY";
 /** The result that makes the strategy stop selecting the contact the action names. */
@@ -124,23 +124,25 @@ export function contactOf(draft: ActionDraft, choices: ContactChoices): ContactI
 /** "number" or "address": what the form calls a contact of the list. */
 export const contactNoun = (list: ContactList) => (list === "EMAIL" ? "address" : "number");
 
-/**
- * What is wrong with a number or address typed in, checked as the contacts card checks the ones it adds
- * (`PHONE`, `EMAIL`): the same one typed here may be added there.
- */
+/** What is wrong with a number or address typed in, by the contacts card's rule (`contactFault`), in the
+ * form's words. */
 function typedProblem(list: ContactList, typed: string): string | null {
-  const rule = list === "EMAIL" ? EMAIL : PHONE;
   const noun = contactNoun(list);
-  if (typed.length > rule.max)
-    return `Type the ${noun} used: at most ${rule.max} characters (this has ${typed.length}).`;
-  if (list === "EMAIL")
-    return typed.length < rule.min || !rule.pattern.test(typed)
-      ? "Type the address used, like name@example.com."
-      : null;
-  if (typed.length < rule.min) return `Type the number used: at least ${rule.min} characters.`;
-  return rule.pattern.test(typed) && /[0-9]/.test(typed)
-    ? null
-    : "Type the number used: digits, spaces, +, -, ( ) only.";
+  switch (contactFault(list, typed)) {
+    case "long":
+      return `Type the ${noun} used: at most ${(list === "EMAIL" ? EMAIL : PHONE).max} characters (this has ${typed.length}).`;
+    case "short":
+      return list === "EMAIL"
+        ? "Type the address used, like name@example.com."
+        : `Type the number used: at least ${PHONE.min} characters.`;
+    case "shape":
+    case "no digits":
+      return list === "EMAIL"
+        ? "Type the address used, like name@example.com."
+        : "Type the number used: digits, spaces, +, -, ( ) only.";
+    case null:
+      return null;
+  }
 }
 
 export function actionBody(

@@ -21,6 +21,22 @@ export { MAX_NOTE };
 export const PHONE = { min: 3, max: 32, pattern: /^\+?[0-9 ()-]+$/ };
 export const EMAIL = { min: 3, max: 254, pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/ };
 
+/** How a number or address breaks the rule for one added by hand. */
+export type ContactFault = "long" | "short" | "shape" | "no digits";
+
+/**
+ * What is wrong with a number or address the contacts card adds or the action form takes typed in (the same
+ * one may go to both, so one rule; each words it its own way), or null. A number needs a digit: the pattern
+ * alone takes "()-", which the API refuses in a contact added by hand.
+ */
+export function contactFault(list: "PHONE" | "EMAIL", value: string): ContactFault | null {
+  const rule = list === "EMAIL" ? EMAIL : PHONE;
+  if (value.length > rule.max) return "long";
+  if (value.length < rule.min) return "short";
+  if (!rule.pattern.test(value)) return "shape";
+  return list === "PHONE" && !/[0-9]/.test(value) ? "no digits" : null;
+}
+
 export const PHONE_TYPES: { code: PhoneType; label: string }[] = [
   { code: "MOBILE", label: "Mobile" },
   { code: "HOME", label: "Home" },
@@ -103,10 +119,23 @@ export function isUnchanged(draft: ContactsDraft, view: CrmContactsView): boolea
 export const phoneKey = (number: string) => number.replace(/[^0-9]/g, "");
 export const emailKey = (address: string) => address.trim().toLowerCase();
 
-function lengthProblem(value: string, min: number, max: number): string | null {
-  if (value.length > max) return `${value.length} characters: at most ${max}`;
-  if (value.length < min) return `At least ${min} characters`;
-  return null;
+/** The card's words for a contact's fault: at the field, so short. */
+function faultProblem(list: "PHONE" | "EMAIL", value: string): string | null {
+  const rule = list === "EMAIL" ? EMAIL : PHONE;
+  switch (contactFault(list, value)) {
+    case "long":
+      return `${value.length} characters: at most ${rule.max}`;
+    case "short":
+      return `At least ${rule.min} characters`;
+    case "shape":
+      return list === "EMAIL"
+        ? "Not an email address (like name@example.com)"
+        : "Only digits, spaces, brackets and dashes, with + at the start if any";
+    case "no digits":
+      return "Enter the number's digits";
+    case null:
+      return null;
+  }
 }
 
 /**
@@ -125,12 +154,7 @@ export function contactsProblems(draft: ContactsDraft): FieldErrors {
     const earlier = phoneKeys.indexOf(phoneKeys[n]!);
     const problem = !number
       ? "Enter the number, or remove this phone"
-      : (lengthProblem(number, PHONE.min, PHONE.max) ??
-        (!PHONE.pattern.test(number)
-          ? "Only digits, spaces, brackets and dashes, with + at the start if any"
-          : earlier < n
-            ? `The same number as phone ${earlier + 1}`
-            : null));
+      : (faultProblem("PHONE", number) ?? (earlier < n ? `The same number as phone ${earlier + 1}` : null));
     if (problem) problems[`phones.${n}.number`] = problem;
     if (characters(phone.note) > MAX_NOTE) {
       problems[`phones.${n}.note`] = `The note has ${characters(phone.note)} characters: at most ${MAX_NOTE}`;
@@ -143,12 +167,7 @@ export function contactsProblems(draft: ContactsDraft): FieldErrors {
     const earlier = emailKeys.indexOf(emailKeys[n]!);
     const problem = !address
       ? "Enter the address, or remove this email"
-      : (lengthProblem(address, EMAIL.min, EMAIL.max) ??
-        (!EMAIL.pattern.test(address)
-          ? "Not an email address (like name@example.com)"
-          : earlier < n
-            ? `The same address as email ${earlier + 1}`
-            : null));
+      : (faultProblem("EMAIL", address) ?? (earlier < n ? `The same address as email ${earlier + 1}` : null));
     if (problem) problems[`emails.${n}.address`] = problem;
     if (characters(email.note) > MAX_NOTE) {
       problems[`emails.${n}.note`] = `The note has ${characters(email.note)} characters: at most ${MAX_NOTE}`;
