@@ -12,7 +12,7 @@ from typing import Literal, Self
 from pydantic import model_validator
 
 from contracts.actions import WRONG_NUMBER, _ActionFields
-from contracts.common import Contract, Identifier, LoanStatus, MoneyOut, ProductType
+from contracts.common import ContactChannel, Contract, Identifier, LoanStatus, MoneyOut, ProductType
 from contracts.errors import cross_field_error
 from contracts.loans import Installment
 from contracts.payments import Payment
@@ -41,6 +41,20 @@ class ActionCreate(_ActionFields):
         # same one. (Banks' channels may send one without; only the CRM's own input must say which.)
         if self.result == WRONG_NUMBER and self.contact is None:
             raise cross_field_error("contact", "result WRONG_NUMBER needs the contact that was wrong")
+        return self
+
+    @model_validator(mode="after")
+    def _the_contact_can_be_matched(self) -> Self:
+        # The campaigns match a contact by its key (`domain.contacts.contact_key`: a number's digits, an email
+        # address lower-cased): a number without digits or an email without @ names nothing, so a report of
+        # it would flag nothing. The VISIT channel names an address in words.
+        contact = self.contact
+        if contact is None or contact.channel is ContactChannel.VISIT:
+            return self
+        if contact.channel is ContactChannel.EMAIL and "@" not in contact.number:
+            raise cross_field_error("contact.number", "not an email address (like name@example.com)")
+        if contact.channel is not ContactChannel.EMAIL and not any(c in "0123456789" for c in contact.number):
+            raise cross_field_error("contact.number", "a phone number needs its digits")
         return self
 
 

@@ -289,6 +289,16 @@ async def test_a_customer_without_a_zone_has_the_calling_hours_of_the_deployment
         ),
         ({"result": "PROMISE_TO_PAY"}, "promise", "result PROMISE_TO_PAY needs a promise"),  # the contract's
         ({"result": "WRONG_NUMBER"}, "contact", "result WRONG_NUMBER needs the contact that was wrong"),
+        (  # a number without digits matches nothing: reported wrong, it would flag nothing
+            {"result": "WRONG_NUMBER", "contact": {"channel": "PHONE", "number": "the mobile"}},
+            "contact.number",
+            "a phone number needs its digits",
+        ),
+        (
+            {"type": "EMAIL", "contact": {"channel": "EMAIL", "number": "nguyen at example"}},
+            "contact.number",
+            "not an email address (like name@example.com)",
+        ),
         ({"colour": "red"}, "colour", "unknown field"),
     ],
 )
