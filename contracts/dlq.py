@@ -113,6 +113,7 @@ class DeadLetterPage(Contract):
     offset: int
     limit: int
     items: list[DeadLetterPublic]
+    reasons: list[DeadLetterReason]  # the whole topic's, most frequent first (up to 50), to re-drive by
 
 
 class RedriveCreate(Contract):

@@ -34,6 +34,14 @@ from infra.dead_letters import (
 )
 from topics import physical_name
 
+REASONS_LISTED = 50  # a page names its topic's reasons, most frequent first, up to this many
+
+
+class Page(NamedTuple):
+    total: int  # how many letters the topic holds
+    letters: list[StoredLetter]  # the page's, newest first
+    reasons: list[tuple[str, int]]  # the topic's reasons with their counts, most frequent first
+
 
 class Row(NamedTuple):
     """A letter as the index keeps it (a NamedTuple: a topic may hold a million of them)."""
@@ -106,18 +114,21 @@ class DeadLetterIndex:
                 index.reasons.most_common(TOP_REASONS),
             )
 
-    def page(self, dlq_topic: str, offset: int, limit: int) -> tuple[int, list[StoredLetter]]:
-        """(how many letters the topic holds, letters ``offset`` to ``offset + limit`` newest first)."""
+    def page(self, dlq_topic: str, offset: int, limit: int) -> Page:
+        """Letters ``offset`` to ``offset + limit`` newest first, with the topic's count and reasons (from the
+        same look, so a page costs one)."""
         index = self._rows(dlq_topic)
         with index.lock:
             self._refresh(dlq_topic, index)
             total = len(index.rows)
             chosen = index.rows[max(total - offset - limit, 0) : max(total - offset, 0)][::-1]
+            reasons = index.reasons.most_common(REASONS_LISTED)
         if not chosen:
-            return total, []
+            return Page(total, [], reasons)
         found = self._fetch(dlq_topic, chosen)
         places = ((row.partition, row.offset) for row in chosen)
-        return total, [found[place] for place in places if place in found]  # one deleted meanwhile: left out
+        letters = [found[place] for place in places if place in found]  # one deleted meanwhile: left out
+        return Page(total, letters, reasons)
 
     def _refresh(self, dlq_topic: str, index: _TopicRows) -> None:
         """Read what the topic gained since the last look; forget what the broker no longer holds."""

@@ -94,12 +94,18 @@ def _public(stored: StoredLetter, done: set[tuple[int, int]]) -> DeadLetterPubli
 def page(
     index: DeadLetterIndex, conn: psycopg.Connection, topic: str, offset: int, limit: int
 ) -> DeadLetterPage:
-    """Records ``offset`` to ``offset + limit`` of the topic, newest first."""
+    """Records ``offset`` to ``offset + limit`` of the topic, newest first, and the topic's reasons."""
     topic = known_topic(topic)
-    total, letters = _read(index.page, topic, offset, limit)
+    found = _read(index.page, topic, offset, limit)
     done = redriving.redriven_positions(conn, topic)
-    items = [_public(stored, done) for stored in letters]
-    return DeadLetterPage(topic=topic, total=total, offset=offset, limit=limit, items=items)
+    return DeadLetterPage(
+        topic=topic,
+        total=found.total,
+        offset=offset,
+        limit=limit,
+        items=[_public(stored, done) for stored in found.letters],
+        reasons=[DeadLetterReason(reason=r, count=c) for r, c in found.reasons],
+    )
 
 
 def redrive(

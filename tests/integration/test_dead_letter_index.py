@@ -78,8 +78,9 @@ def test_the_index_agrees_with_a_whole_read_and_reads_only_what_is_new(dlq, lett
     whole = read_letters(dlq, TOPIC)
     summary = index.summary(TOPIC)
     assert summary == summarize(TOPIC, whole) and summary.count == 30
-    total, page = index.page(TOPIC, 5, 10)
+    total, page, reasons = index.page(TOPIC, 5, 10)
     assert total == 30 and _places(page) == _places(whole[::-1][5:15])
+    assert reasons == summarize(TOPIC, whole, top=None).reasons  # every reason, not only the page's
     assert [s.letter.key for s in page] == [s.letter.key for s in whole[::-1][5:15]]
     # the first look read everything once; the page's look found nothing new, its fetch kept its own 10
     assert letters_read == [30, 0, 10]
@@ -89,9 +90,10 @@ def test_the_index_agrees_with_a_whole_read_and_reads_only_what_is_new(dlq, lett
     summary = index.summary(TOPIC)
     assert letters_read == [5]  # only the new letters
     assert summary == summarize(TOPIC, read_letters(dlq, TOPIC)) and summary.count == 35
-    total, newest = index.page(TOPIC, 0, 5)
+    total, newest, reasons = index.page(TOPIC, 0, 5)
     assert total == 35 and sorted(s.letter.key for s in newest) == [f"LN-{n}" for n in range(30, 35)]
-    assert index.page(TOPIC, 35, 10) == (35, [])  # past the end: the count, no letters
+    assert reasons == summarize(TOPIC, read_letters(dlq, TOPIC), top=None).reasons
+    assert index.page(TOPIC, 35, 10)[:2] == (35, [])  # past the end: the count, no letters
 
 
 def test_a_look_that_fails_half_way_loses_nothing(dlq, monkeypatch):
@@ -131,5 +133,5 @@ def test_the_index_forgets_deleted_records_and_a_recreated_topic(dlq):
         except Exception:  # noqa: BLE001 - "topic is marked for deletion": try again
             time.sleep(0.5)
     _letters(dlq, 100, 2)
-    total, page = index.page(TOPIC, 0, 10)
+    total, page, _reasons = index.page(TOPIC, 0, 10)
     assert total == 2 and sorted(s.letter.key for s in page) == ["LN-100", "LN-101"]

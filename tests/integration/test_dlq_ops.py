@@ -223,6 +223,7 @@ async def test_the_admin_api_lists_pages_and_redrives_with_an_audit_record(world
 
         page = (await http.get("/api/admin/dlq/payments.dlq?offset=0&limit=3", headers=admin)).json()
         assert page["total"] == 7 and len(page["items"]) == 3
+        assert page["reasons"] == payments["reasons"]  # the whole topic's, whatever the page holds
         assert not any(item["redriven"] for item in page["items"])  # newest first: the fresh ones
         fresh = next(item for item in page["items"] if item["letter"]["key"] == "LN-B")
         assert fresh["letter"]["value"] == BAD[b"LN-B"].decode()

@@ -1771,6 +1771,8 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+            /** Reasons */
+            reasons: components["schemas"]["DeadLetterReason"][];
             /** Topic */
             topic: string;
             /** Total */

@@ -59,6 +59,8 @@ function api() {
         offset: 0,
         limit: 50,
         items: [letter(0, 4, "LN-A"), letter(1, 2, "LN-B"), letter(0, 1, "LN-C", true)],
+        // every reason of the topic, beyond the overview's commonest
+        reasons: [...topics[0]!.reasons, { reason: "currency: unknown", count: 1 }],
       },
     }),
     "POST /api/admin/dlq/payments.dlq/redrive": () => ({
@@ -145,9 +147,9 @@ function reasonApi(
     failed: [],
   });
   return fakeApi({
-    "GET /api/admin/dlq": () => ({ body: [{ ...topics[0], reasons }, topics[1]] }),
+    "GET /api/admin/dlq": () => ({ body: topics }),
     "GET /api/admin/dlq/payments.dlq": () => ({
-      body: { topic: "payments.dlq", total: 1, offset: 0, limit: 50, items: [letter(0, 4, "LN-A")] },
+      body: { topic: "payments.dlq", total: 1, offset: 0, limit: 50, items: [letter(0, 4, "LN-A")], reasons },
     }),
     "POST /api/admin/dlq/payments.dlq/redrive": (_url, init) => {
       const body = JSON.parse(String(init.body)) as { dry_run?: boolean };
@@ -167,9 +169,10 @@ test("the topic view lists its reasons with their counts", async () => {
   api();
   const section = await openPayments();
   const lines = within(section).getAllByTestId("dlq-reason");
-  expect(lines).toHaveLength(2);
+  expect(lines).toHaveLength(3); // the page's reasons: all of the topic's, not the overview's commonest
   expect(lines[0]).toHaveTextContent("2 ×amount: not a number");
   expect(lines[1]).toHaveTextContent("1 ×invalid JSON");
+  expect(lines[2]).toHaveTextContent("1 ×currency: unknown");
   expect(
     within(lines[0]!).getByRole("button", {
       name: "Re-drive every dead letter with reason: amount: not a number",

@@ -291,15 +291,7 @@ function ReasonRedrive({
   );
 }
 
-function TopicLetters({
-  topic,
-  reasons,
-  onClose,
-}: {
-  topic: string;
-  reasons: DeadLetterReason[];
-  onClose: () => void;
-}) {
+function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }) {
   const client = useQueryClient();
   const [offset, setOffset] = useState(0);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -347,7 +339,7 @@ function TopicLetters({
           {outcome.failed.length > 0 && `; ${outcome.failed.length} not confirmed by Kafka: try again`}
         </p>
       )}
-      <ReasonRedrive topic={topic} reasons={reasons} onDone={onDone} />
+      <ReasonRedrive topic={topic} reasons={page.data?.reasons ?? []} onDone={onDone} />
       {page.isPending ? (
         <Loading />
       ) : page.isError ? (
@@ -469,12 +461,7 @@ export default function DeadLettersPage() {
         Dead letters
       </h1>
       {topic ? (
-        <TopicLetters
-          key={topic}
-          topic={topic}
-          reasons={topics.data?.find((t) => t.topic === topic)?.reasons ?? []}
-          onClose={() => setTopic(null)}
-        />
+        <TopicLetters key={topic} topic={topic} onClose={() => setTopic(null)} />
       ) : topics.isPending ? (
         <Loading />
       ) : topics.isError ? (
