@@ -234,6 +234,23 @@ async def test_the_admin_api_lists_pages_and_redrives_with_an_audit_record(world
         repeat = (await http.post("/api/admin/dlq/payments.dlq/redrive", json=body, headers=admin)).json()
         assert repeat["redriven"] == [] and repeat["skipped"][0]["why"] == "already re-driven"
 
+        # by reason, as the page's "Re-drive all…" asks: a dry run first, then the same without
+        by_reason = {"reason": "NOT A NUMBER"}
+        copies = len(_copies_in_payments(settings))
+        dry = await http.post(
+            "/api/admin/dlq/payments.dlq/redrive", json={**by_reason, "dry_run": True}, headers=admin
+        )
+        assert [(r["key"], r["new_offset"]) for r in dry.json()["redriven"]] == [("LN-A", None)]
+        assert dry.json()["skipped"] and {s["why"] for s in dry.json()["skipped"]} <= {
+            "already re-driven",
+            "its source message was already re-driven",
+        }
+        assert len(_copies_in_payments(settings)) == copies  # a dry run produces nothing
+        done = await http.post("/api/admin/dlq/payments.dlq/redrive", json=by_reason, headers=admin)
+        assert [r["key"] for r in done.json()["redriven"]] == ["LN-A"]
+        assert done.json()["skipped"] == dry.json()["skipped"]
+        assert len(_copies_in_payments(settings)) == copies + 1
+
         bad_body = await http.post(
             "/api/admin/dlq/payments.dlq/redrive", json={"all": True, "reason": "x"}, headers=admin
         )
@@ -246,5 +263,5 @@ async def test_the_admin_api_lists_pages_and_redrives_with_an_audit_record(world
         audits = conn.execute(
             "SELECT who, details FROM audit_log WHERE action = 'dlq.redrive' AND target = 'dlq:payments.dlq'"
         ).fetchall()
-    assert [len(details["redriven"]) for _who, details in audits] == [1, 0]
+    assert [len(details["redriven"]) for _who, details in audits] == [1, 0, 1]  # dry runs are not audited
     assert landed  # the module's first bad messages stay where they were
