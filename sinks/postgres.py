@@ -34,9 +34,12 @@ class UpsertSpec:
     # Child rows (e.g. a loan's installments): the rows of a group replace all stored rows of that group
     # with an older or equal version, so an installment dropped from a newer schedule disappears too.
     group: tuple[str, ...] = ()
+    # (column, value): a row whose column holds that value is final, and later rows of its key change nothing
+    # (a completed payment stays as first received, as the delinquency ledger counts it).
+    final: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
-        named = (*self.key, *self.group, *(filter(None, [self.version])))
+        named = (*self.key, *self.group, *filter(None, [self.version, self.final and self.final[0]]))
         missing = [c for c in named if c not in self.columns]
         if missing:
             raise SinkError(f"{self.table}: key/group/version columns {missing} are not among the columns")
@@ -51,6 +54,9 @@ class UpsertSpec:
 
     def version_of(self, row: Sequence[Any]) -> Any:
         return row[self.columns.index(self.version)] if self.version else None
+
+    def is_final(self, row: Sequence[Any]) -> bool:
+        return self.final is not None and row[self.columns.index(self.final[0])] == self.final[1]
 
 
 # Replacing groups joins the batch's stage with the whole table by the group's columns. The stage is a
@@ -121,6 +127,11 @@ def _statements(spec: UpsertSpec) -> tuple[sql.Composed, sql.Composed, sql.Compo
         action += sql.SQL(" WHERE {table}.{v} <= EXCLUDED.{v}").format(
             table=table, v=sql.Identifier(spec.version)
         )
+    if updates and spec.final:
+        column, value = spec.final
+        action += sql.SQL(" AND " if spec.version else " WHERE ") + sql.SQL(
+            "{table}.{column} IS DISTINCT FROM {value}"
+        ).format(table=table, column=sql.Identifier(column), value=sql.Literal(value))
     insert = (
         sql.SQL("INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT ({key}) ").format(
             table=table, columns=columns, stage=stage, key=sql.SQL(", ").join(map(sql.Identifier, spec.key))
@@ -149,7 +160,9 @@ def upsert_rows(conn: psycopg.Connection, spec: UpsertSpec, rows: Iterable[Seque
         rows = _latest_groups(spec, rows)
     latest: dict[tuple, Sequence[Any]] = {}
     for row in rows:
-        latest[spec.key_of(row)] = row
+        key = spec.key_of(row)
+        if key not in latest or not spec.is_final(latest[key]):
+            latest[key] = row
     if not latest:
         return 0
     create, copy_statement, insert = _statements(spec)

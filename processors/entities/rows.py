@@ -86,6 +86,9 @@ PAYMENTS = UpsertSpec(
     "payments",
     ("reference_number", "account_number", "amount", "currency", "paid_at", "method", "status", "reverses"),
     key=("reference_number",),
+    # the ledger counts a payment as first completed: a later message with another amount is dead-lettered
+    # (ConflictingPayment) and a later PENDING or FAILED undoes nothing, so the table keeps it too
+    final=("status", "COMPLETED"),
 )
 
 

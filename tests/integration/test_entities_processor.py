@@ -19,6 +19,13 @@ from topics.lag import wait_caught_up
 
 pytestmark = pytest.mark.integration
 TOPICS = ("bank.customers", "bank.loans", "bank.collaterals", "payments")
+FIRST_COMPLETED = {
+    "reference_number": "PAY-FIRST",
+    "account_number": "LN-FIRST",
+    "currency": "VND",
+    "paid_at": "2026-03-02T10:00:00+07:00",
+    "method": "CASH",
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +53,11 @@ def world(service_addresses, run_id, cli_env, tmp_path_factory):
         # on every retry and the processor never got past it
         nul = {**lines(portfolio, "bank.customers")[0], "cif": "C-NUL", "name": "Nguy\u0000en"}
         producer.produce(physical_name("bank.customers", settings), orjson.dumps(nul), b"C-NUL")
+        # one payment completed, then sent again with another amount (the ledger dead-letters that), then
+        # reported failed (the ledger undoes nothing): the table keeps it as first completed
+        for amount, status in (("100000", "COMPLETED"), ("300000", "COMPLETED"), ("100000", "FAILED")):
+            payment = {**FIRST_COMPLETED, "amount": amount, "status": status}
+            producer.produce(physical_name("payments", settings), orjson.dumps(payment), b"LN-FIRST")
         producer.flush()
         process = subprocess.Popen(
             [sys.executable, "-m", "crm", "run", "entities"],
@@ -85,7 +97,17 @@ def test_every_entity_is_stored_once(world):
         assert count("collateral_loans") == sum(
             len(c["account_numbers"]) for c in lines(portfolio, "bank.collaterals")
         )
-        assert count("payments") == len(payments)
+        assert count("payments") == len(payments | {"PAY-FIRST"})
+
+
+def test_a_completed_payment_stays_as_first_received(world):
+    """As the delinquency ledger counts it, so the dashboard's collected figures and the 360 view agree."""
+    settings, _portfolio = world
+    with psycopg.connect(settings.database_url) as conn:
+        stored = conn.execute(
+            "SELECT amount, status FROM payments WHERE reference_number = 'PAY-FIRST'"
+        ).fetchall()
+    assert stored == [(Decimal("100000"), "COMPLETED")]
 
 
 def test_stored_values_are_exact(world):

@@ -102,6 +102,38 @@ def test_a_database_that_is_down_is_backpressure_not_a_crash():
 def test_a_spec_whose_key_is_not_a_column_is_refused():
     with pytest.raises(SinkError, match="key/group/version columns"):
         UpsertSpec("t", ("a", "b"), key=("c",))
+    with pytest.raises(SinkError, match=r"columns \['state'\] are not"):
+        UpsertSpec("t", ("a", "b"), key=("a",), final=("state", "DONE"))
+
+
+SETTLED = UpsertSpec("sink_settled", ("ref", "amount", "status"), key=("ref",), final=("status", "COMPLETED"))
+
+
+@pytest.fixture
+def settled(settings):
+    with psycopg.connect(settings.database_url) as connection:
+        connection.execute("CREATE TABLE sink_settled (ref text PRIMARY KEY, amount numeric, status text)")
+        connection.commit()
+        yield connection
+        connection.rollback()
+        connection.execute("DROP TABLE sink_settled")
+        connection.commit()
+
+
+def test_a_final_row_stays_as_first_written_in_later_batches_and_within_one(settled):
+    def stored():
+        return settled.execute("SELECT ref, amount, status FROM sink_settled ORDER BY 1").fetchall()
+
+    upsert_rows(settled, SETTLED, [("P1", Decimal("100"), "PENDING")])
+    upsert_rows(settled, SETTLED, [("P1", Decimal("120"), "COMPLETED")])  # not final yet: it changes
+    assert stored() == [("P1", Decimal("120"), "COMPLETED")]
+    upsert_rows(settled, SETTLED, [("P1", Decimal("300"), "COMPLETED")])  # another amount: the ledger refuses
+    upsert_rows(settled, SETTLED, [("P1", Decimal("120"), "FAILED")])  # and undoes nothing
+    assert stored() == [("P1", Decimal("120"), "COMPLETED")]
+
+    statuses = [("1", "PENDING"), ("2", "COMPLETED"), ("3", "COMPLETED"), ("2", "FAILED")]
+    upsert_rows(settled, SETTLED, [("P2", Decimal(amount), status) for amount, status in statuses])
+    assert stored()[1] == ("P2", Decimal("2"), "COMPLETED")
 
 
 CHILDREN = UpsertSpec(
