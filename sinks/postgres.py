@@ -34,9 +34,9 @@ class UpsertSpec:
     # Child rows (e.g. a loan's installments): the rows of a group replace all stored rows of that group
     # with an older or equal version, so an installment dropped from a newer schedule disappears too.
     group: tuple[str, ...] = ()
-    # (column, value): a row whose column holds that value is final, and later rows of its key change nothing
-    # (a completed payment stays as first received, as the delinquency ledger counts it).
-    final: tuple[str, str] | None = None
+    # (column, values): a row whose column holds one of these values is final, and later rows of its key
+    # change nothing (a completed payment or a reversal stays as first received, as the ledger counts it).
+    final: tuple[str, tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         named = (*self.key, *self.group, *filter(None, [self.version, self.final and self.final[0]]))
@@ -56,7 +56,7 @@ class UpsertSpec:
         return row[self.columns.index(self.version)] if self.version else None
 
     def is_final(self, row: Sequence[Any]) -> bool:
-        return self.final is not None and row[self.columns.index(self.final[0])] == self.final[1]
+        return self.final is not None and row[self.columns.index(self.final[0])] in self.final[1]
 
 
 # Replacing groups joins the batch's stage with the whole table by the group's columns. The stage is a
@@ -128,10 +128,14 @@ def _statements(spec: UpsertSpec) -> tuple[sql.Composed, sql.Composed, sql.Compo
             table=table, v=sql.Identifier(spec.version)
         )
     if updates and spec.final:
-        column, value = spec.final
+        column, values = spec.final
         action += sql.SQL(" AND " if spec.version else " WHERE ") + sql.SQL(
-            "{table}.{column} IS DISTINCT FROM {value}"
-        ).format(table=table, column=sql.Identifier(column), value=sql.Literal(value))
+            "({table}.{column} IS NULL OR {table}.{column} NOT IN ({values}))"
+        ).format(
+            table=table,
+            column=sql.Identifier(column),
+            values=sql.SQL(", ").join(map(sql.Literal, values)),
+        )
     insert = (
         sql.SQL("INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT ({key}) ").format(
             table=table, columns=columns, stage=stage, key=sql.SQL(", ").join(map(sql.Identifier, spec.key))

@@ -87,8 +87,9 @@ PAYMENTS = UpsertSpec(
     ("reference_number", "account_number", "amount", "currency", "paid_at", "method", "status", "reverses"),
     key=("reference_number",),
     # the ledger counts a payment as first completed: a later message with another amount is dead-lettered
-    # (ConflictingPayment) and a later PENDING or FAILED undoes nothing, so the table keeps it too
-    final=("status", "COMPLETED"),
+    # (ConflictingPayment) and a later PENDING or FAILED undoes nothing; a reversal as first received (a
+    # repeat of its reference is a duplicate there). So the table keeps them too.
+    final=("status", ("COMPLETED", "REVERSED")),
 )
 
 

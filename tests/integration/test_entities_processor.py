@@ -58,6 +58,11 @@ def world(service_addresses, run_id, cli_env, tmp_path_factory):
         for amount, status in (("100000", "COMPLETED"), ("300000", "COMPLETED"), ("100000", "FAILED")):
             payment = {**FIRST_COMPLETED, "amount": amount, "status": status}
             producer.produce(physical_name("payments", settings), orjson.dumps(payment), b"LN-FIRST")
+        # and a reversal of it, sent again with another amount: the ledger keeps the first
+        for amount in ("100000", "90000"):
+            reversal = {**FIRST_COMPLETED, "reference_number": "REV-FIRST", "reverses": "PAY-FIRST"}
+            reversal |= {"amount": amount, "status": "REVERSED", "paid_at": "2026-03-03T10:00:00+07:00"}
+            producer.produce(physical_name("payments", settings), orjson.dumps(reversal), b"LN-FIRST")
         producer.flush()
         process = subprocess.Popen(
             [sys.executable, "-m", "crm", "run", "entities"],
@@ -97,7 +102,7 @@ def test_every_entity_is_stored_once(world):
         assert count("collateral_loans") == sum(
             len(c["account_numbers"]) for c in lines(portfolio, "bank.collaterals")
         )
-        assert count("payments") == len(payments | {"PAY-FIRST"})
+        assert count("payments") == len(payments | {"PAY-FIRST", "REV-FIRST"})
 
 
 def test_a_completed_payment_stays_as_first_received(world):
@@ -105,9 +110,13 @@ def test_a_completed_payment_stays_as_first_received(world):
     settings, _portfolio = world
     with psycopg.connect(settings.database_url) as conn:
         stored = conn.execute(
-            "SELECT amount, status FROM payments WHERE reference_number = 'PAY-FIRST'"
+            "SELECT reference_number, amount, status FROM payments"
+            " WHERE reference_number IN ('PAY-FIRST', 'REV-FIRST') ORDER BY 1"
         ).fetchall()
-    assert stored == [(Decimal("100000"), "COMPLETED")]
+    assert stored == [
+        ("PAY-FIRST", Decimal("100000"), "COMPLETED"),
+        ("REV-FIRST", Decimal("100000"), "REVERSED"),
+    ]
 
 
 def test_stored_values_are_exact(world):

@@ -103,10 +103,12 @@ def test_a_spec_whose_key_is_not_a_column_is_refused():
     with pytest.raises(SinkError, match="key/group/version columns"):
         UpsertSpec("t", ("a", "b"), key=("c",))
     with pytest.raises(SinkError, match=r"columns \['state'\] are not"):
-        UpsertSpec("t", ("a", "b"), key=("a",), final=("state", "DONE"))
+        UpsertSpec("t", ("a", "b"), key=("a",), final=("state", ("DONE",)))
 
 
-SETTLED = UpsertSpec("sink_settled", ("ref", "amount", "status"), key=("ref",), final=("status", "COMPLETED"))
+SETTLED = UpsertSpec(
+    "sink_settled", ("ref", "amount", "status"), key=("ref",), final=("status", ("COMPLETED", "REVERSED"))
+)
 
 
 @pytest.fixture
@@ -134,6 +136,10 @@ def test_a_final_row_stays_as_first_written_in_later_batches_and_within_one(sett
     statuses = [("1", "PENDING"), ("2", "COMPLETED"), ("3", "COMPLETED"), ("2", "FAILED")]
     upsert_rows(settled, SETTLED, [("P2", Decimal(amount), status) for amount, status in statuses])
     assert stored()[1] == ("P2", Decimal("2"), "COMPLETED")
+
+    upsert_rows(settled, SETTLED, [("R1", Decimal("50"), "REVERSED")])  # each final state is
+    upsert_rows(settled, SETTLED, [("R1", Decimal("70"), "REVERSED"), ("R1", Decimal("50"), "PENDING")])
+    assert stored()[2] == ("R1", Decimal("50"), "REVERSED")
 
 
 CHILDREN = UpsertSpec(
