@@ -149,3 +149,33 @@ test("numbers and addresses reported wrong are marked where they are listed, and
   expect(added.getByRole("link", { name: "+84 24 3333 4444" }).closest("li")).not.toHaveTextContent("wrong");
   expect(within(screen.getByTestId("timeline")).getByText(/· \(\+84\) 90-111-2222$/)).toBeInTheDocument();
 });
+
+test("a payment in another currency than its loan's is marked as not counted", async () => {
+  signedInAs("supervisor");
+  const payment = {
+    account_number: "L1",
+    paid_at: "2026-03-01T10:00:00Z",
+    method: "CASH",
+    status: "COMPLETED",
+    reverses: null,
+    reversed_by: null,
+  };
+  const view = {
+    ...VIEW,
+    payments: [
+      { ...payment, reference_number: "P-USD", amount: "50.00", currency: "USD" },
+      { ...payment, reference_number: "P-VND", amount: "300000", currency: "VND" },
+    ],
+  };
+  fakeApi({
+    "GET /api/customers/C1": () => ({ body: view }),
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+  });
+  renderAt("/customers/C1", "/customers/:cif", <CustomerPage />);
+  const table = (await screen.findByRole("heading", { name: "Payments" })).closest("section")!;
+  const rows = within(table as HTMLElement)
+    .getAllByRole("row")
+    .slice(1);
+  expect(rows[0]).not.toHaveTextContent("Not counted");
+  expect(rows[1]).toHaveTextContent("COMPLETEDNot counted: the loan is in USD"); // L1 is in USD
+});

@@ -120,6 +120,18 @@ function LoanDetails({ loan }: { loan: Loan }) {
   );
 }
 
+/**
+ * The currency of the payment's loan when it is not the payment's: such a payment never counts against the
+ * loan (the delinquency processor dead-letters it), though the bank's feed recorded it. Null otherwise.
+ */
+function otherCurrency(
+  payment: { account_number: string; currency: string },
+  loans: { account_number: string; currency: string }[],
+): string | null {
+  const loan = loans.find((candidate) => candidate.account_number === payment.account_number);
+  return loan && loan.currency !== payment.currency ? loan.currency : null;
+}
+
 export default function CustomerPage() {
   const { cif = "" } = useParams();
   const session = useSession();
@@ -300,6 +312,11 @@ export default function CustomerPage() {
                         <td>
                           {payment.status}
                           {payment.reversed_by && <span className="text-xs text-red-700"> (reversed)</span>}
+                          {otherCurrency(payment, loans) && (
+                            <span className="block text-xs text-red-700">
+                              Not counted: the loan is in {otherCurrency(payment, loans)}
+                            </span>
+                          )}
                         </td>
                       </tr>
                     ))}
