@@ -18,6 +18,7 @@ from contracts.loans import Installment
 from contracts.payments import Payment
 from contracts.search import SearchResult as SearchResult  # re-exported: GET /api/search's bodies
 from contracts.search import SearchResults as SearchResults
+from domain.contacts import digits
 
 
 class Token(Contract):
@@ -53,7 +54,7 @@ class ActionCreate(_ActionFields):
             return self
         if contact.channel is ContactChannel.EMAIL and "@" not in contact.number:
             raise cross_field_error("contact.number", "not an email address (like name@example.com)")
-        if contact.channel is not ContactChannel.EMAIL and not any(c in "0123456789" for c in contact.number):
+        if contact.channel is not ContactChannel.EMAIL and not digits(contact.number):
             raise cross_field_error("contact.number", "a phone number needs its digits")
         return self
 

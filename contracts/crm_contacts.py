@@ -17,7 +17,7 @@ from pydantic import AfterValidator, Field, field_validator
 from contracts.admin import Username
 from contracts.common import Contract, EmailType, Identifier, PhoneType, Timestamp
 from contracts.customers import EmailAddress, PhoneNumber, Place
-from domain.contacts import contact_key
+from domain.contacts import contact_key, digits
 
 Note = Annotated[str, Field(max_length=200)]
 MAX_EACH = 10  # phones, emails and addresses: a handful learned by hand, not a second customer record
@@ -71,7 +71,7 @@ def contact_value(contact: CrmPhone | CrmEmail | CrmAddress) -> str:
 
 def _has_digits(number: str) -> str:
     """The pattern takes "()-" as a number; one added by hand must have something to dial."""
-    if not any(character in "0123456789" for character in number):
+    if not digits(number):
         raise ValueError("a phone number needs its digits")
     return number
 

@@ -122,12 +122,16 @@ class SelectedContact:
     name: str | None = None
 
 
+def digits(number: str) -> str:
+    """A phone number's digits: "+1 (555) 010-0000" is "15550100000"; none, and there is nothing to dial."""
+    return "".join(ch for ch in number if "0" <= ch <= "9")
+
+
 def contact_key(value: str) -> str:
-    """How duplicates and flags are matched: a phone's digits ("+1 (555) 010-0000" is "15550100000"), an
-    email lower-cased."""
+    """How duplicates and flags are matched: a phone's digits (`digits`), an email lower-cased."""
     if "@" in value:
         return value.strip().lower()
-    return "".join(ch for ch in value if "0" <= ch <= "9")
+    return digits(value)
 
 
 def still_wrong(reported: str | datetime, reached: str | datetime | None) -> bool:

@@ -83,8 +83,10 @@ def _list_letters(
     `show` and `redrive --offsets` take), when, whether re-driven, its key and reason."""
     chosen = [s for s in reversed(letters) if chooses is None or chooses(s)]
     listed = chosen[:limit] if limit else chosen
-    matching = f"{len(chosen)} matching {condition}, " if condition is not None else ""
-    console.print(f"\n{matching}newest first:" if chosen else f"\nnone matching {condition}", markup=False)
+    heading = (
+        f"{len(chosen)} matching {condition}, newest first:" if condition is not None else "newest first:"
+    )
+    console.print(f"\n{heading}" if chosen else f"\nnone matching {condition}", markup=False)
     width = max((len(f"{s.partition}:{s.offset}") for s in listed), default=0)
     for stored in listed:
         key = (stored.letter.key if stored.letter else None) or "-"
