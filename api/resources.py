@@ -166,7 +166,9 @@ async def open_async_resources(resources: Resources) -> None:
     resources.write_pool_async = ApiAsyncConnectionPool(**options)
     await resources.write_pool_async.open(wait=False)
     resources.queue_pages = QueuePages(
-        resources.redis_async, settings.namespace, rules=rules_for(settings.customer_default_timezone)
+        resources.redis_async,
+        settings.namespace,
+        rules=rules_for(settings.customer_default_timezone, settings.calling_hours),
     )
     # a connection of its own, which XREAD BLOCK holds: its timeout must outlast the block
     resources._watcher_redis = aioredis.Redis.from_url(

@@ -162,8 +162,15 @@ class Settings(BaseSettings):
     customer_default_timezone: str = Field(
         "UTC",
         description="IANA time zone of customers whose record names none (or one not known here): their "
-        "calling hours (08:00 to 21:00 local) are counted in it, in the queues and when an action is "
+        "calling hours (`CRM_CALLING_HOURS`) are counted in it, in the queues and when an action is "
         "recorded. Set the bank's own, e.g. `Asia/Ho_Chi_Minh`.",
+    )
+    calling_hours: str = Field(
+        "08:00-21:00",
+        description="Local clock hours in which customers may be called, texted or visited, HH:MM-HH:MM "
+        "(the end excluded; 24:00 for midnight), each in the customer's time zone: the queues' "
+        "`contactable_now` and the check when an action is recorded. Set your jurisdiction's; "
+        "`00:00-24:00` lifts the rule (a demo at any hour).",
     )
     metrics_networks: str = Field(
         "127.0.0.0/8,::1/128",
@@ -185,6 +192,14 @@ class Settings(BaseSettings):
         except InvalidConfig as error:
             raise ValueError(str(error)) from None
         return weights
+
+    @field_validator("calling_hours")
+    @classmethod
+    def _readable_hours(cls, hours: str) -> str:
+        from domain.compliance import calling_hours
+
+        calling_hours(hours)  # InvalidConfig is a ValueError: pydantic reports its message
+        return hours
 
     @field_validator("customer_default_timezone")
     @classmethod

@@ -5,7 +5,8 @@
 - at most ``max_attempts`` (7) call attempts about a debt within ``attempt_window_days`` (7) consecutive days;
 - no call within ``conversation_cooldown_days`` (7) consecutive days after a conversation about the debt,
   the conversation's day being the first (Reg F's own counting);
-- only between 08:00 and 21:00 in the customer's local time (09:00 p.m. itself is already too late);
+- only between 08:00 and 21:00 in the customer's local time (09:00 p.m. itself is already too late), or
+  the calling hours a deployment sets (`calling_hours`, `CRM_CALLING_HOURS`);
 - none while a dispute about the debt is open: a dispute is closed by a later resolution of the same debt
   (or of every debt), or lapses ``dispute_pause_days`` (30) local days after it was raised, the dispute's
   day being the first; None keeps it open until resolved. (Reg F/FDCPA pause collection until the debt is
@@ -54,6 +55,40 @@ class ContactEvent:
     outbound: bool = True  # a call the customer made starts the cool-down but is not our attempt
 
 
+END_OF_DAY = time.max  # calling hours written to end at "24:00": midnight, the last instant of the day
+
+
+def _clock(text: str, *, ending: bool) -> time:
+    text = text.strip()
+    if ending and text == "24:00":
+        return END_OF_DAY
+    hours, colon, minutes = text.partition(":")
+    if not (colon and hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+        raise ValueError(text)
+    return time(int(hours), int(minutes))  # ValueError when out of range
+
+
+def calling_hours(text: str) -> tuple[time, time]:
+    """Local calling hours written ``HH:MM-HH:MM`` (the end excluded; ``24:00`` for midnight) as times."""
+    start, dash, end = text.partition("-")
+    try:
+        if not dash:
+            raise ValueError(text)
+        hours = _clock(start, ending=False), _clock(end, ending=True)
+    except ValueError:
+        raise InvalidConfig(
+            f"calling hours {text!r}: write them HH:MM-HH:MM, e.g. 08:00-21:00 (24:00 for midnight)"
+        ) from None
+    if not hours[0] < hours[1]:
+        raise InvalidConfig(f"calling hours {text!r} must start before they end, within one day")
+    return hours
+
+
+def clock_text(moment: time) -> str:
+    """A calling-hours bound as written: "08:00", "24:00"."""
+    return "24:00" if moment == END_OF_DAY else f"{moment:%H:%M}"
+
+
 @dataclass(frozen=True, slots=True)
 class ComplianceRules:
     max_attempts: int = 7
@@ -73,6 +108,11 @@ class ComplianceRules:
             raise InvalidConfig("calling hours are local clock times, without a zone")
         if not self.calling_hours_start < self.calling_hours_end:
             raise InvalidConfig("calling hours must start before they end, within one day")
+
+    @property
+    def calling_hours_text(self) -> str:
+        """ "08:00 to 21:00", as messages name them."""
+        return f"{clock_text(self.calling_hours_start)} to {clock_text(self.calling_hours_end)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,8 +67,8 @@ _REASONS = {
     Rule.ATTEMPT_LIMIT_7_IN_7: "{rules.max_attempts} call attempts within {rules.attempt_window_days} days",
     Rule.CONVERSATION_COOLDOWN_7_DAYS: "the customer was spoken to within the last "
     "{rules.conversation_cooldown_days} days",
-    Rule.OUTSIDE_CALLING_HOURS: "outside calling hours ({rules.calling_hours_start:%H:%M} to "
-    "{rules.calling_hours_end:%H:%M} in the customer's time zone, {zone})",
+    Rule.OUTSIDE_CALLING_HOURS: "outside calling hours ({rules.calling_hours_text} in the customer's time "
+    "zone, {zone})",
 }
 
 
@@ -150,7 +150,10 @@ async def _check_contact_rules(
 ) -> None:
     """The contact rules the queues show (`processors.queues.read.rules_for`: the same decision there and
     here), for the action's moment in the customer's zone, else the deployment's default zone."""
-    namespace, rules = settings.namespace, rules_for(settings.customer_default_timezone)
+    namespace, rules = (
+        settings.namespace,
+        rules_for(settings.customer_default_timezone, settings.calling_hours),
+    )
     try:
         inputs = await read_contact_inputs_async(redis_client, namespace, action.cif)
     except redis.RedisError:

@@ -142,7 +142,8 @@ def _run(
         url = f"http://localhost:{port}/"
         _wait_ready(settings, url, supervisor.check)
         clock = _start_background(settings, data_dir, background, tick_every, rate)
-        _print_ready(url, logins, password, clock, tick_every, rate, supervisor.log_dir)
+        hours = calling_hours_note(settings.calling_hours, datetime.now(UTC))
+        _print_ready(url, logins, password, clock, tick_every, rate, supervisor.log_dir, hours)
         if browser and sys.stdout.isatty() and sys.stdin.isatty():
             webbrowser.open(url)
         while True:
@@ -362,7 +363,30 @@ def _dictionaries(settings: Settings):
     return parse_dictionaries(orjson.loads(settings.dictionaries_file.read_bytes()))
 
 
-def _print_ready(url, logins, password, clock, tick_every, rate, log_dir: Path) -> None:
+DEMO_CUSTOMERS_ZONE = "Asia/Ho_Chi_Minh"  # where the generator places most customers (crm/generator/names.py)
+
+
+def calling_hours_note(hours: str, now: datetime) -> str:
+    """The calling hours the queues keep, and, when it is outside them where most demo customers live, why
+    the queues wait and how to call at any hour: a demo started in a European afternoon finds every customer
+    "outside calling hours"."""
+    from zoneinfo import ZoneInfo
+
+    from domain.compliance import calling_hours, clock_text
+
+    start, end = calling_hours(hours)
+    bounds = f"{clock_text(start)} to {clock_text(end)}"
+    note = f"  calling hours {bounds}, each customer's local time (CRM_CALLING_HOURS)"
+    local = now.astimezone(ZoneInfo(DEMO_CUSTOMERS_ZONE))
+    if start <= local.time() < end:
+        return note
+    return (
+        f"{note}: it is {local:%H:%M} in {DEMO_CUSTOMERS_ZONE}, where most demo customers live, so their "
+        f"calls wait until {clock_text(start)} there (CRM_CALLING_HOURS=00:00-24:00 crm demo: any hour)"
+    )
+
+
+def _print_ready(url, logins, password, clock, tick_every, rate, log_dir: Path, hours: str) -> None:
     console.rule("[bold green]the demo is running")
     console.print(f"  web app   [bold]{url}[/]")
     console.print(f"  API docs  {url}docs")
@@ -373,5 +397,6 @@ def _print_ready(url, logins, password, clock, tick_every, rate, log_dir: Path) 
     ticking = f"next day every {tick_every:g} s" if tick_every else "not advancing (--day-every off)"
     console.print(f"  business date {clock.current.isoformat()}, {ticking}")
     console.print(f"  simulated payments and calls: {f'{rate:g} a second' if rate else 'none (--rate 0)'}")
+    console.print(hours, markup=False)
     console.print(f"  logs      {log_dir}")
     console.print("[bold]Ctrl-C to stop.[/]")

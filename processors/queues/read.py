@@ -28,7 +28,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
 from contracts.api import QueueEntry
-from domain.compliance import ComplianceRules, Decision, decision_holds_until, may_contact
+from domain.compliance import ComplianceRules, Decision, calling_hours, decision_holds_until, may_contact
 from processors.queues.contacts import contact_events
 from processors.queues.layout import contacts_entries_key, entries_key, queue_key
 
@@ -36,10 +36,14 @@ DEFAULT_RULES = ComplianceRules()
 
 
 @lru_cache(maxsize=8)
-def rules_for(default_zone: str) -> ComplianceRules:
+def rules_for(default_zone: str, hours: str = "08:00-21:00") -> ComplianceRules:
     """The contact rules with ``default_zone`` (an IANA name, `CRM_CUSTOMER_DEFAULT_TIMEZONE`) for the
-    customers who have no zone of their own: what the queues show and what recording an action checks."""
-    return ComplianceRules(default_timezone=ZoneInfo(default_zone))
+    customers who have no zone of their own and the local calling ``hours`` (`CRM_CALLING_HOURS`): what the
+    queues show and what recording an action checks."""
+    start, end = calling_hours(hours)
+    return ComplianceRules(
+        default_timezone=ZoneInfo(default_zone), calling_hours_start=start, calling_hours_end=end
+    )
 
 
 # The longest a page's decisions are said to hold, whatever the rules say (a bound on any mistake in them).

@@ -245,7 +245,7 @@ async def test_the_same_action_posted_twice_at_once_is_accepted_once_even_when_i
     assert first.content == second.content and world.produced() == before + 1
 
 
-async def test_a_call_outside_the_customers_calling_hours_is_refused(client, world):
+async def test_a_call_outside_the_customers_calling_hours_is_refused(client, world, api_settings):
     cif = world.customer("NIGHT")
     night = calling_moment().replace(hour=22)
     refused = await client.post(
@@ -253,6 +253,17 @@ async def test_a_call_outside_the_customers_calling_hours_is_refused(client, wor
     )
     assert refused.status_code == 409 and refused.json()["rule"] == "OUTSIDE_CALLING_HOURS"
     assert "08:00 to 21:00 in the customer's time zone, UTC" in refused.json()["detail"]
+    # a deployment's own calling hours (CRM_CALLING_HOURS)
+    later = api_settings.model_copy(update={"calling_hours": "09:00-22:30"})
+    async with api_client(later) as http:
+        accepted = await http.post(
+            "/api/actions", json=call(cif, night - timedelta(days=1)), headers=token(Role.SUPERVISOR)
+        )
+        assert accepted.status_code == 202, accepted.text
+        early = call(cif, night.replace(hour=8, minute=30) - timedelta(days=1))
+        refused = await http.post("/api/actions", json=early, headers=token(Role.SUPERVISOR))
+    assert refused.status_code == 409
+    assert "09:00 to 22:30 in the customer's time zone" in refused.json()["detail"]
 
 
 async def test_a_customer_without_a_zone_has_the_calling_hours_of_the_deployments_default_zone(

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts import INBOUND
+from crm.commands.demo import calling_hours_note
 from crm.demo.clock import parse_interval
 from crm.demo.logins import demo_logins
 from crm.demo.webbuild import build_is_current
@@ -174,3 +175,18 @@ def test_no_library_deprecation_notice_reaches_a_commands_output():
     importing = "import crm, quixstreams, confluent_kafka.schema_registry"
     result = subprocess.run([sys.executable, "-c", importing], capture_output=True, text=True, check=True)
     assert "deprecated" not in result.stderr, result.stderr
+
+
+def test_the_demo_says_when_its_customers_are_outside_calling_hours_and_how_to_call_them_anyway():
+    # 21:00 UTC is 04:00 in Ho Chi Minh City, where the generator places most customers
+    night = calling_hours_note("08:00-21:00", datetime(2026, 12, 6, 21, 0, tzinfo=UTC))
+    assert night == (
+        "  calling hours 08:00 to 21:00, each customer's local time (CRM_CALLING_HOURS): it is 04:00 in "
+        "Asia/Ho_Chi_Minh, where most demo customers live, so their calls wait until 08:00 there "
+        "(CRM_CALLING_HOURS=00:00-24:00 crm demo: any hour)"
+    )
+    day = calling_hours_note("08:00-21:00", datetime(2026, 12, 6, 5, 0, tzinfo=UTC))  # noon there
+    assert day == "  calling hours 08:00 to 21:00, each customer's local time (CRM_CALLING_HOURS)"
+    assert calling_hours_note("00:00-24:00", datetime(2026, 12, 6, 21, 0, tzinfo=UTC)).endswith(
+        "(CRM_CALLING_HOURS)"
+    )

@@ -10,11 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.compliance import (
+    END_OF_DAY,
     ComplianceRules,
     ContactEvent,
     ContactEventKind,
     Decision,
     Rule,
+    calling_hours,
     decision_holds_until,
     may_contact,
 )
@@ -328,3 +330,33 @@ def test_the_decision_is_the_same_at_any_moment_before_it_stops_holding(history,
 def _as_shown(decision: Decision) -> tuple:
     """A decision as a queue shows it (an allowed decision's contactable_from is only its own moment)."""
     return (True,) if decision.allowed else (False, decision.blocked_by, decision.contactable_from)
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("08:00-21:00", (time(8), time(21))),
+        (" 07:30 - 22:00 ", (time(7, 30), time(22))),
+        ("00:00-24:00", (time(0), END_OF_DAY)),
+    ],
+)
+def test_calling_hours_are_read_as_written(text, hours):
+    assert calling_hours(text) == hours
+
+
+@pytest.mark.parametrize("text", ["8-21", "08:00", "08:00-21", "24:00-24:00", "09:00-08:00", "08:60-21:00"])
+def test_calling_hours_that_cannot_be_read_are_refused(text):
+    with pytest.raises(InvalidConfig, match="calling hours"):
+        calling_hours(text)
+
+
+def test_hours_set_to_the_whole_day_allow_a_call_at_any_hour_and_say_so():
+    start, end = calling_hours("00:00-24:00")
+    rules = ComplianceRules(calling_hours_start=start, calling_hours_end=end)
+    for hour, minute in ((0, 0), (3, 0), (21, 0), (23, 59)):
+        assert may_contact([], ny(2, hour, minute), NY, rules).allowed
+    assert rules.calling_hours_text == "00:00 to 24:00"
+    start, end = calling_hours("07:00-22:00")
+    late = ComplianceRules(calling_hours_start=start, calling_hours_end=end)
+    assert may_contact([], ny(2, 21, 30), NY, late).allowed
+    assert may_contact([], ny(2, 22), NY, late) == Decision(False, Rule.OUTSIDE_CALLING_HOURS, ny(3, 7))

@@ -45,6 +45,19 @@ def test_refused_weights_are_named_with_the_reason(monkeypatch, value, problem):
     assert line.startswith(f"CRM_QUEUE_PRIORITY_WEIGHTS: {problem}")
 
 
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("8-21", "calling hours '8-21': write them HH:MM-HH:MM, e.g. 08:00-21:00 (24:00 for midnight)"),
+        ("21:00-08:00", "calling hours '21:00-08:00' must start before they end, within one day"),
+        ("08:00-25:00", "calling hours '08:00-25:00': write them HH:MM-HH:MM"),
+    ],
+)
+def test_refused_calling_hours_are_named_with_the_reason(monkeypatch, value, problem):
+    (line,) = refused(monkeypatch, "CRM_CALLING_HOURS", value)
+    assert line.startswith(f"CRM_CALLING_HOURS: {problem}")
+
+
 def test_a_value_that_is_not_json_is_named_too(monkeypatch):
     assert refused(monkeypatch, "CRM_QUEUE_PRIORITY_WEIGHTS", "per_dpd_day=2") == [
         "CRM_QUEUE_PRIORITY_WEIGHTS could not be read: a setting that holds a list or a mapping takes JSON"
