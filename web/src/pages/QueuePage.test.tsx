@@ -5,7 +5,8 @@ import { expect, test, vi } from "vitest";
 import { useLiveEvents } from "../api/events";
 import { FakeEventSource } from "../test/fakeEventSource";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
-import { QueuePage } from "./QueuePage";
+import { QueuePage, noneContactableNow } from "./QueuePage";
+import { formatDateTime } from "../lib/format";
 
 const entry = (cif: string, priority: number, contactable = true) => ({
   cif,
@@ -51,6 +52,40 @@ test("'n' opens the first customer who may be contacted now", async () => {
   await screen.findAllByTestId("queue-row");
   await userEvent.keyboard("n");
   expect(await screen.findByText("customer page")).toBeInTheDocument();
+});
+
+test("when no one in the queue may be contacted now, it says so and from when the first may be", async () => {
+  signedInAs("agent", "A-1");
+  const night = (cif: string, from: string) => ({
+    ...entry(cif, 50, false),
+    blocked_by: "OUTSIDE_CALLING_HOURS",
+    contactable_from: from,
+  });
+  fakeApi({
+    "GET /api/agents/A-1/queue": () => ({
+      body: [
+        night("C1", "2026-12-07T02:00:00Z"),
+        night("C2", "2026-12-07T01:00:00Z"),
+        entry("C3", 10, false),
+      ],
+    }),
+  });
+  renderAt("/agents/A-1/queue", "/agents/:agentId/queue", <QueuePage />);
+  await screen.findAllByTestId("queue-row");
+  expect(screen.getByRole("button", { name: "Next customer" })).toBeDisabled();
+  expect(screen.getByRole("status")).toHaveTextContent(
+    `No customer here may be contacted now: the first may be from ${formatDateTime("2026-12-07T01:00:00Z")}.`,
+  );
+});
+
+test("the 'none contactable' line is only for a queue with customers and none to contact", () => {
+  const queued = (cif: string, priority: number, contactable = true) => ({
+    ...entry(cif, priority, contactable),
+    contact: null,
+  });
+  expect(noneContactableNow([])).toBeNull();
+  expect(noneContactableNow([queued("C1", 90, false), queued("C2", 50)])).toBeNull();
+  expect(noneContactableNow([queued("C1", 90, false)])).toBe("No customer here may be contacted now."); // ceased
 });
 
 test("j and k keep the selected row in view; loading the queue scrolls nothing", async () => {

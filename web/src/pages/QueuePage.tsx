@@ -36,6 +36,19 @@ export function nextContactable(entries: QueueEntry[]): QueueEntry | undefined {
 }
 
 /**
+ * Why "Next customer" is off when the queue holds customers but none may be contacted now (calling hours, a
+ * cool-down…), and from when the first may be; null otherwise.
+ */
+export function noneContactableNow(entries: QueueEntry[]): string | null {
+  if (entries.length === 0 || nextContactable(entries)) return null;
+  const times = entries.flatMap((entry) =>
+    entry.contactable_from ? [Date.parse(entry.contactable_from)] : [],
+  );
+  const first = times.length ? formatDateTime(new Date(Math.min(...times)).toISOString()) : null;
+  return `No customer here may be contacted now${first ? `: the first may be from ${first}` : ""}.`;
+}
+
+/**
  * What to dial or write to: the contact the customer's campaign chose first. A link (tel:, mailto:) only
  * while the customer may be contacted now; otherwise the value is muted text, so that a blocked customer
  * (asked not to be contacted, outside calling hours…) is not one tap from a call. Without one (the
@@ -139,6 +152,11 @@ export function QueuePage() {
           Next customer
         </button>
       </div>
+      {noneContactableNow(entries) && (
+        <p role="status" className="text-sm text-amber-800">
+          {noneContactableNow(entries)}
+        </p>
+      )}
       {query.isPending ? (
         <Loading label="Loading the queue…" />
       ) : query.isError ? (
