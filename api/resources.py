@@ -23,7 +23,7 @@ from api.search_client import SearchClient
 from api.security import TokenCache
 from api.visibility import TeamMembers
 from infra.dead_letter_index import DeadLetterIndex
-from processors.queues.read import rules_for
+from processors.queues.read import deployment_rules
 
 if TYPE_CHECKING:
     from crm.settings import Settings
@@ -168,7 +168,7 @@ async def open_async_resources(resources: Resources) -> None:
     resources.queue_pages = QueuePages(
         resources.redis_async,
         settings.namespace,
-        rules=rules_for(settings.customer_default_timezone, settings.calling_hours),
+        rules=deployment_rules(settings),
     )
     # a connection of its own, which XREAD BLOCK holds: its timeout must outlast the block
     resources._watcher_redis = aioredis.Redis.from_url(

@@ -46,7 +46,7 @@ from processors.queues.contacts import (
     contact_events,
     with_action,
 )
-from processors.queues.read import read_contact_inputs_async, rules_for, zone_named
+from processors.queues.read import deployment_rules, read_contact_inputs_async, zone_named
 
 
 class ComplianceRefused(Conflict):
@@ -148,12 +148,9 @@ async def _check_contact_rules(
     customer_zone: str | None,
     which: ContactRules,
 ) -> None:
-    """The contact rules the queues show (`processors.queues.read.rules_for`: the same decision there and
-    here), for the action's moment in the customer's zone, else the deployment's default zone."""
-    namespace, rules = (
-        settings.namespace,
-        rules_for(settings.customer_default_timezone, settings.calling_hours),
-    )
+    """The contact rules the queues show (`processors.queues.read.deployment_rules`: the same decision there
+    and here), for the action's moment in the customer's zone, else the deployment's default zone."""
+    namespace, rules = settings.namespace, deployment_rules(settings)
     try:
         inputs = await read_contact_inputs_async(redis_client, namespace, action.cif)
     except redis.RedisError:

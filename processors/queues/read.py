@@ -28,11 +28,18 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
 from contracts.api import QueueEntry
+from crm.settings import Settings
 from domain.compliance import ComplianceRules, Decision, calling_hours, decision_holds_until, may_contact
 from processors.queues.contacts import contact_events
 from processors.queues.layout import contacts_entries_key, entries_key, queue_key
 
 DEFAULT_RULES = ComplianceRules()
+
+
+def deployment_rules(settings: Settings) -> ComplianceRules:
+    """The contact rules a deployment's settings make (`CRM_CUSTOMER_DEFAULT_TIMEZONE`,
+    `CRM_CALLING_HOURS`): the queues' pages and the action check take them from here, so they agree."""
+    return rules_for(settings.customer_default_timezone, settings.calling_hours)
 
 
 @lru_cache(maxsize=8)
