@@ -10,7 +10,7 @@ import {
   type ContactInfo,
   type ContactList,
 } from "./actionContact";
-import { EMAIL, PHONE, contactFault } from "./contactsDraft";
+import { PHONE, contactFault, contactRule } from "./contactsDraft";
 
 export const PROMISE = "PROMISE_TO_PAY";
 /** The result that makes the strategy stop selecting the contact the action names. */
@@ -130,7 +130,7 @@ function typedProblem(list: ContactList, typed: string): string | null {
   const noun = contactNoun(list);
   switch (contactFault(list, typed)) {
     case "long":
-      return `Type the ${noun} used: at most ${(list === "EMAIL" ? EMAIL : PHONE).max} characters (this has ${typed.length}).`;
+      return `Type the ${noun} used: at most ${contactRule(list).max} characters (this has ${typed.length}).`;
     case "short":
       return list === "EMAIL"
         ? "Type the address used, like name@example.com."

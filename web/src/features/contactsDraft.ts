@@ -30,12 +30,15 @@ export type ContactFault = "long" | "short" | "shape" | "no digits";
  * alone takes "()-", which the API refuses in a contact added by hand.
  */
 export function contactFault(list: "PHONE" | "EMAIL", value: string): ContactFault | null {
-  const rule = list === "EMAIL" ? EMAIL : PHONE;
+  const rule = contactRule(list);
   if (value.length > rule.max) return "long";
   if (value.length < rule.min) return "short";
   if (!rule.pattern.test(value)) return "shape";
-  return list === "PHONE" && !/[0-9]/.test(value) ? "no digits" : null;
+  return list === "PHONE" && !phoneKey(value) ? "no digits" : null;
 }
+
+/** The length and pattern rule of a number (`PHONE`) or an address (`EMAIL`). */
+export const contactRule = (list: "PHONE" | "EMAIL") => (list === "EMAIL" ? EMAIL : PHONE);
 
 export const PHONE_TYPES: { code: PhoneType; label: string }[] = [
   { code: "MOBILE", label: "Mobile" },
@@ -121,7 +124,7 @@ export const emailKey = (address: string) => address.trim().toLowerCase();
 
 /** The card's words for a contact's fault: at the field, so short. */
 function faultProblem(list: "PHONE" | "EMAIL", value: string): string | null {
-  const rule = list === "EMAIL" ? EMAIL : PHONE;
+  const rule = contactRule(list);
   switch (contactFault(list, value)) {
     case "long":
       return `${value.length} characters: at most ${rule.max}`;

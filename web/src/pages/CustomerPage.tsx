@@ -301,25 +301,28 @@ export default function CustomerPage() {
                     </tr>
                   </thead>
                   <tbody>
-                    {payments.map((payment) => (
-                      <tr key={payment.reference_number} className="border-t border-slate-100">
-                        <td>{formatDateTime(payment.paid_at)}</td>
-                        <td>{payment.account_number}</td>
-                        <td className="text-right tabular-nums">
-                          {formatMoney(payment.amount, payment.currency)}
-                        </td>
-                        <td>{payment.method}</td>
-                        <td>
-                          {payment.status}
-                          {payment.reversed_by && <span className="text-xs text-red-700"> (reversed)</span>}
-                          {otherCurrency(payment, loans) && (
-                            <span className="block text-xs text-red-700">
-                              Not counted: the loan is in {otherCurrency(payment, loans)}
-                            </span>
-                          )}
-                        </td>
-                      </tr>
-                    ))}
+                    {payments.map((payment) => {
+                      const uncounted = otherCurrency(payment, loans);
+                      return (
+                        <tr key={payment.reference_number} className="border-t border-slate-100">
+                          <td>{formatDateTime(payment.paid_at)}</td>
+                          <td>{payment.account_number}</td>
+                          <td className="text-right tabular-nums">
+                            {formatMoney(payment.amount, payment.currency)}
+                          </td>
+                          <td>{payment.method}</td>
+                          <td>
+                            {payment.status}
+                            {payment.reversed_by && <span className="text-xs text-red-700"> (reversed)</span>}
+                            {uncounted && (
+                              <span className="block text-xs text-red-700">
+                                Not counted: the loan is in {uncounted}
+                              </span>
+                            )}
+                          </td>
+                        </tr>
+                      );
+                    })}
                   </tbody>
                 </table>
               </div>

@@ -95,6 +95,7 @@ export function QueuePage() {
     placeholderData: (previous) => previous,
   });
   const entries = query.data?.entries ?? [];
+  const waiting = noneContactableNow(entries);
   const table = useRef<HTMLTableSectionElement>(null);
   // Set by j/k: the row they select is scrolled into view (not on load, which would jump the page).
   const movedByKey = useRef(false);
@@ -152,9 +153,9 @@ export function QueuePage() {
           Next customer
         </button>
       </div>
-      {noneContactableNow(entries) && (
+      {waiting && (
         <p role="status" className="text-sm text-amber-800">
-          {noneContactableNow(entries)}
+          {waiting}
         </p>
       )}
       {query.isPending ? (

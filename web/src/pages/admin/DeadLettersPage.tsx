@@ -100,6 +100,10 @@ function LetterDetails({ item }: { item: DeadLetterPublic }) {
   );
 }
 
+/** `POST /api/admin/dlq/{topic}/redrive`: the ticked rows' positions, or a reason (with a dry run first). */
+const postRedrive = (topic: string, body: unknown) =>
+  api<RedrivePublic>(`/api/admin/dlq/${encodeURIComponent(topic)}/redrive`, { method: "POST", body });
+
 function RedriveBar({
   topic,
   chosen,
@@ -112,10 +116,7 @@ function RedriveBar({
   const [confirming, setConfirming] = useState(false);
   const redrive = useMutation({
     mutationFn: () =>
-      api<RedrivePublic>(`/api/admin/dlq/${encodeURIComponent(topic)}/redrive`, {
-        method: "POST",
-        body: { positions: chosen.map(({ partition, offset }) => ({ partition, offset })) },
-      }),
+      postRedrive(topic, { positions: chosen.map(({ partition, offset }) => ({ partition, offset })) }),
     onSuccess: (result) => {
       setConfirming(false);
       onDone(result);
@@ -216,10 +217,7 @@ function ReasonRedrive({
   // The reason whose flow is open (one at a time).
   const [active, setActive] = useState<string | null>(null);
   const post = (reason: string, dryRun: boolean) =>
-    api<RedrivePublic>(`/api/admin/dlq/${encodeURIComponent(topic)}/redrive`, {
-      method: "POST",
-      body: { reason: reason.slice(0, REASON_MAX), ...(dryRun && { dry_run: true }) },
-    });
+    postRedrive(topic, { reason: reason.slice(0, REASON_MAX), ...(dryRun && { dry_run: true }) });
   // A dry run comes first: the count confirmed is the API's own, not the summary's, which may be stale or
   // include letters already re-driven (and a reason cut to 200 characters may match more than its line).
   const dryRun = useMutation({ mutationFn: (reason: string) => post(reason, true) });
