@@ -32,30 +32,27 @@ def test_weights_replace_the_defaults_they_name(monkeypatch):
     assert PriorityWeights(**Settings().queue_priority_weights) == DEFAULT_WEIGHTS
 
 
-@pytest.mark.parametrize(
-    ("value", "problem"),
-    [
-        ('{"per_day": 2}', "unknown priority weight per_day (known: per_dpd_day, max_dpd_counted,"),
-        ('{"per_dpd_day": -1}', "per_dpd_day must be a finite number >= 0, not -1"),
-        ('{"max_dpd_counted": 1.5}', "max_dpd_counted must be a whole number, not 1.5"),
-    ],
-)
-def test_refused_weights_are_named_with_the_reason(monkeypatch, value, problem):
-    (line,) = refused(monkeypatch, "CRM_QUEUE_PRIORITY_WEIGHTS", value)
-    assert line.startswith(f"CRM_QUEUE_PRIORITY_WEIGHTS: {problem}")
+WEIGHTS, HOURS = "CRM_QUEUE_PRIORITY_WEIGHTS", "CRM_CALLING_HOURS"
 
 
 @pytest.mark.parametrize(
-    ("value", "problem"),
+    ("name", "value", "problem"),
     [
-        ("8-21", "calling hours '8-21': write them HH:MM-HH:MM, e.g. 08:00-21:00 (24:00 for midnight)"),
-        ("21:00-08:00", "calling hours '21:00-08:00' must start before they end, within one day"),
-        ("08:00-25:00", "calling hours '08:00-25:00': write them HH:MM-HH:MM"),
+        (WEIGHTS, '{"per_day": 2}', "unknown priority weight per_day (known: per_dpd_day, max_dpd_counted,"),
+        (WEIGHTS, '{"per_dpd_day": -1}', "per_dpd_day must be a finite number >= 0, not -1"),
+        (WEIGHTS, '{"max_dpd_counted": 1.5}', "max_dpd_counted must be a whole number, not 1.5"),
+        (
+            HOURS,
+            "8-21",
+            "calling hours '8-21': write them HH:MM-HH:MM, e.g. 08:00-21:00 (24:00 for midnight)",
+        ),
+        (HOURS, "21:00-08:00", "calling hours '21:00-08:00' must start before they end, within one day"),
+        (HOURS, "08:00-25:00", "calling hours '08:00-25:00': write them HH:MM-HH:MM"),
     ],
 )
-def test_refused_calling_hours_are_named_with_the_reason(monkeypatch, value, problem):
-    (line,) = refused(monkeypatch, "CRM_CALLING_HOURS", value)
-    assert line.startswith(f"CRM_CALLING_HOURS: {problem}")
+def test_refused_weights_and_calling_hours_are_named_with_the_reason(monkeypatch, name, value, problem):
+    (line,) = refused(monkeypatch, name, value)
+    assert line.startswith(f"{name}: {problem}")
 
 
 def test_a_value_that_is_not_json_is_named_too(monkeypatch):
