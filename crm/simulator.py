@@ -22,6 +22,7 @@ import orjson
 from crm.settings import Settings
 from domain.dictionaries import DEFAULT_DICTIONARIES, Dictionaries
 from domain.money import WHOLE_UNIT_CURRENCIES
+from domain.wording import count_of
 from topics import physical_name
 from topics.clients import make_producer
 
@@ -103,8 +104,8 @@ class ActivityCounts:
 
     def describe(self) -> str:
         return (
-            f"{self.payments} payments ({self.paid_in_full} paying all arrears), {self.actions} calls "
-            f"({self.promises} promises to pay)"
+            f"{count_of(self.payments, 'payment')} ({self.paid_in_full:,} paying all arrears), "
+            f"{count_of(self.actions, 'call')} ({count_of(self.promises, 'promise')} to pay)"
         )
 
 

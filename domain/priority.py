@@ -23,6 +23,7 @@ from decimal import Decimal
 from domain.buckets import DEFAULT_BUCKETS, BucketConfig, bucket
 from domain.errors import DomainError, InvalidConfig
 from domain.money import amount_text, to_money
+from domain.wording import count_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +61,6 @@ class Priority:
         return iter((self.score, self.reason))
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def _days_ago(days: int) -> str:
     return {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
 
@@ -98,15 +95,15 @@ def priority(
     score += w.per_broken_promise * min(broken_promises, w.max_broken_promises_counted)
     reason = [f"DPD {dpd} ({bucket(dpd, buckets)})", f"overdue {amount_text(overdue, currency)} {currency}"]
     if broken_promises:
-        reason.append(_plural(broken_promises, "broken promise"))
+        reason.append(count_of(broken_promises, "broken promise"))
     if follow_up_date is not None and follow_up_date <= business_date:
         score += w.follow_up_due
         late = (business_date - follow_up_date).days
-        reason.append("follow-up due today" if late == 0 else f"follow-up {_plural(late, 'day')} overdue")
+        reason.append("follow-up due today" if late == 0 else f"follow-up {count_of(late, 'day')} overdue")
     since = None if last_contact_date is None else (business_date - last_contact_date).days
     if since is not None and 0 <= since < w.after_contact_days:  # a future contact is ignored
         score -= w.after_contact * (w.after_contact_days - since) / w.after_contact_days
         reason.append(
-            f"contacted {_days_ago(since)}, so lower for {_plural(w.after_contact_days - since, 'day')}"
+            f"contacted {_days_ago(since)}, so lower for {count_of(w.after_contact_days - since, 'day')}"
         )
     return Priority(score, ", ".join(reason))

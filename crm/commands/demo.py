@@ -29,6 +29,7 @@ from crm.commands.ingest import run_ingest
 from crm.errors import CrmError
 from crm.interrupts import interrupt_on_signals
 from crm.settings import Settings, get_settings
+from domain.wording import count_of
 from topics import INGEST_ORDER
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -121,7 +122,7 @@ def _run(
     if web_build:
         steps.next("web app")
         _build_web_app()
-    steps.next(f"portfolio of {customers:,} customers (seed {seed})")
+    steps.next(f"portfolio of {count_of(customers, 'customer')} (seed {seed})")
     data_dir = _portfolio(settings, customers, seed)
     steps.next("agents, strategy and demo logins")
     logins = demo_logins(data_dir / "config.agents.jsonl")
@@ -276,10 +277,10 @@ def _wait_ready(settings: Settings, url: str, check: Callable[[], None]) -> None
 
         def progress(left: int) -> None:
             nonlocal last_line
-            status.update(f"processors catching up: {left:,} messages to go")
+            status.update(f"processors catching up: {count_of(left, 'message')} to go")
             # not a terminal (a log, a pipe): a line now and then instead of the live one
             if not console.is_terminal and time.monotonic() - last_line >= 5:
-                console.print(f"  processors catching up: {left:,} messages to go")
+                console.print(f"  processors catching up: {count_of(left, 'message')} to go")
                 last_line = time.monotonic()
 
         wait_pipeline_caught_up(settings, READY_TIMEOUT_S, check, progress)

@@ -10,6 +10,7 @@ from rich.console import Console
 from crm.commands.progress import byte_progress
 from crm.ingest import IngestReport, ingest_file
 from crm.settings import get_settings
+from domain.wording import count_of
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -59,5 +60,6 @@ def print_report(report: IngestReport, *, validate_only: bool = False) -> None:
     console.print(("[green]✓[/] " if report.ok else "[red]✗[/] ") + line)
     if report.undelivered:
         console.print(
-            f"[red]✗[/] {report.undelivered:,} messages were not delivered: {report.first_delivery_error}"
+            f"[red]✗[/] {count_of(report.undelivered, 'message')} not delivered: "
+            f"{report.first_delivery_error}"
         )

@@ -7,6 +7,7 @@ from rich.console import Console
 
 from crm.errors import CrmError
 from crm.settings import get_settings
+from domain.wording import count_of
 
 app = typer.Typer(help="Strategy operations.", no_args_is_help=True)
 console = Console()
@@ -38,5 +39,6 @@ def reevaluate(
         raise CrmError(error.detail) from None
     console.print(
         f"[green]✓[/] asked for re-evaluation of every customer under {strategy_id} version {version} "
-        f"({accepted.partitions} partitions); `crm run strategy` logs 're-evaluated' per partition"
+        f"({count_of(accepted.partitions, 'partition')}); `crm run strategy` logs 're-evaluated' per "
+        "partition"
     )

@@ -24,7 +24,7 @@ from crm.demo.logins import demo_logins
 from crm.demo.webbuild import build_is_current
 from crm.generator.agents import agents
 from crm.interrupts import interrupt_on_signals
-from crm.simulator import DelinquentLoan, action_for, payment_for
+from crm.simulator import ActivityCounts, DelinquentLoan, action_for, payment_for
 from domain.dictionaries import DEFAULT_DICTIONARIES
 
 DAY = date(2026, 3, 2)
@@ -139,6 +139,12 @@ def test_simulated_calls_are_valid_with_codes_from_the_dictionaries_and_some_pro
         assert DAY < promised <= DAY + timedelta(days=7)
         assert 0 < Decimal(action["promise"]["amount"]) <= loan.overdue
     assert len({a["action_id"] for a in actions}) == len(actions)
+
+
+def test_the_simulators_summary_counts_one_of_a_kind_in_the_singular():
+    counts = ActivityCounts(payments=1, paid_in_full=1, actions=1200, promises=1)
+    assert counts.describe() == "1 payment (1 paying all arrears), 1,200 calls (1 promise to pay)"
+    assert ActivityCounts().describe() == "0 payments (0 paying all arrears), 0 calls (0 promises to pay)"
 
 
 def test_a_simulated_call_dials_the_number_the_campaign_chose_so_a_wrong_one_is_flagged():

@@ -2,7 +2,7 @@
 // is pending, and the summary sentence once the allocation processor has decided them.
 
 import type { ReassignmentOutcome, ReassignmentStatus } from "../api/types";
-import { formatCount } from "../lib/format";
+import { countOf, formatCount } from "../lib/format";
 
 /** The most ids GET /api/assignments/requests takes in one request. */
 export const IDS_PER_READ = 200;
@@ -11,7 +11,7 @@ export const AWAIT_MS = 30_000;
 export const POLL_MS = 1000;
 export const LATE_POLL_MS = 5000;
 
-export const customers = (n: number) => `${formatCount(n)} customer${n === 1 ? "" : "s"}`;
+export const customers = (n: number) => countOf(n, "customer");
 
 /** `items` in order, in runs of at most `size`. */
 export function chunks<T>(items: readonly T[], size = IDS_PER_READ): T[][] {

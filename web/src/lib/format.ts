@@ -57,6 +57,11 @@ export function formatCount(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : integer.format(value);
 }
 
+/** 1, "customer" → "1 customer"; 1200 → "1,200 customers" (`plural` for nouns not made with an s). */
+export function countOf(value: number, noun: string, plural = `${noun}s`): string {
+  return `${formatCount(value)} ${value === 1 ? noun : plural}`;
+}
+
 export function formatPercent(value: number | string | null | undefined, digits = 1): string {
   if (value === null || value === undefined) return "—";
   return `${(Number(value) * 100).toFixed(digits)}%`;

@@ -9,6 +9,7 @@ import { compactTableClass, tableScrollClass } from "../components/Field";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BUCKETS } from "../lib/bucket";
 import {
+  countOf,
   formatCount,
   formatDate,
   formatMoney,
@@ -148,12 +149,12 @@ export default function DashboardPage() {
             <Figure
               label="Contact rate, month"
               value={formatPercent(data.activity.this_month.contact_rate)}
-              hint={`${data.activity.this_month.contacts} of ${data.activity.this_month.actions} actions reached the customer`}
+              hint={`${formatCount(data.activity.this_month.contacts)} of ${countOf(data.activity.this_month.actions, "action")} reached the customer`}
             />
             <Figure
               label="Promise rate, month"
               value={formatPercent(data.activity.this_month.promise_rate)}
-              hint={`${data.activity.this_month.promises} promises from ${data.activity.this_month.contacts} contacts`}
+              hint={`${countOf(data.activity.this_month.promises, "promise")} from ${countOf(data.activity.this_month.contacts, "contact")}`}
             />
           </dl>
         </Card>

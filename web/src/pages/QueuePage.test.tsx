@@ -43,6 +43,16 @@ test("shows the queue in priority order with money in the loan's currency and wh
   expect(screen.getByText(/2 customers/)).toBeInTheDocument();
 });
 
+test("a queue of one says '1 customer'", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({
+    "GET /api/agents/A-1/queue": () => ({ body: [entry("C1", 90)], headers: { "X-Total-Count": "1" } }),
+  });
+  renderAt("/agents/A-1/queue", "/agents/:agentId/queue", <QueuePage />);
+  await screen.findAllByTestId("queue-row");
+  expect(screen.getByText(/1 customer, highest priority first\./)).toBeInTheDocument();
+});
+
 test("'n' opens the first customer who may be contacted now", async () => {
   signedInAs("agent", "A-1");
   fakeApi({

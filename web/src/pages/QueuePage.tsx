@@ -11,7 +11,7 @@ import { Empty, ErrorState, Loading } from "../components/States";
 import { RebalancePanel } from "../features/RebalancePanel";
 import { BucketBadge } from "../lib/bucket";
 import { complianceRuleLabel } from "../lib/compliance";
-import { formatCount, formatDateTime, formatMoney } from "../lib/format";
+import { countOf, formatCount, formatDateTime, formatMoney } from "../lib/format";
 import { codeWords, contactHref, contactLabel, contactPerson } from "../lib/queueContact";
 import { customerPath } from "../routes";
 
@@ -140,7 +140,7 @@ export function QueuePage() {
             Queue of {agentId}
           </h1>
           <p className="text-sm text-slate-600">
-            {query.data ? `${formatCount(query.data.total)} customers, highest priority first.` : " "} Keys:{" "}
+            {query.data ? `${countOf(query.data.total, "customer")}, highest priority first.` : " "} Keys:{" "}
             <kbd>n</kbd> next contactable, <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> open.
           </p>
         </div>

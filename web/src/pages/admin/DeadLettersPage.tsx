@@ -5,7 +5,7 @@ import { api } from "../../api/client";
 import type { DeadLetterPage, DeadLetterPublic, DeadLetterTopicPublic, RedrivePublic } from "../../api/types";
 import { buttonClass, secondaryButtonClass, tableScrollClass } from "../../components/Field";
 import { Empty, ErrorState, Loading } from "../../components/States";
-import { formatCount, formatDateTime } from "../../lib/format";
+import { countOf, formatCount, formatDateTime } from "../../lib/format";
 
 const PAGE = 50;
 const position = (letter: { partition: number; offset: number }) => `${letter.partition}:${letter.offset}`;
@@ -129,7 +129,7 @@ function RedriveBar({
       {confirming ? (
         <div role="alertdialog" aria-label="Confirm re-drive" className="flex items-center gap-2">
           <span className="text-sm">
-            Produce {chosen.length} original message{chosen.length === 1 ? "" : "s"} to {source} again?
+            Produce {countOf(chosen.length, "original message")} to {source} again?
           </span>
           <button
             type="button"
@@ -189,7 +189,7 @@ function ReasonConfirm({
         </span>
       ) : (
         <span className="text-sm">
-          Produce {produce} original message{produce === 1 ? "" : "s"} to {dryRun.source_topic} again?
+          Produce {countOf(produce, "original message")} to {dryRun.source_topic} again?
           {skipped > 0 && ` ${skipped} already re-driven or not re-drivable are skipped.`}
         </span>
       )}

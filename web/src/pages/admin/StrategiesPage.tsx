@@ -17,7 +17,7 @@ import { ConfirmButton } from "../../components/ConfirmButton";
 import { buttonClass, inputBaseClass, secondaryButtonClass } from "../../components/Field";
 import { RestoredNotice } from "../../components/RestoredNotice";
 import { ErrorState, Loading } from "../../components/States";
-import { formatCount, formatDate, formatDateTime } from "../../lib/format";
+import { countOf, formatCount, formatDate, formatDateTime } from "../../lib/format";
 import { sameDraft, useStoredDraft } from "../../lib/storedDraft";
 import {
   NO_VALUE,
@@ -257,7 +257,7 @@ function CampaignEditor({
         {campaign.name}
         {preview !== undefined && (
           <span className="ml-2 rounded bg-brand-100 px-2 py-0.5 text-xs font-medium text-brand-800">
-            {formatCount(preview)} customers
+            {countOf(preview, "customer")}
           </span>
         )}
       </legend>
