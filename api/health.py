@@ -11,6 +11,7 @@ import anyio.to_thread
 from api.resources import PROBE_TIMEOUT_S, Resources
 from contracts.api import HealthPublic, ServiceHealth
 from crm.settings import redact_credentials
+from domain.wording import count_of
 from infra.migrate import missing_migrations
 
 
@@ -25,7 +26,7 @@ def _postgres(resources: Resources) -> str:
 
 def _kafka(resources: Resources) -> str:
     metadata = resources.publisher.producer.list_topics(timeout=PROBE_TIMEOUT_S)
-    return f"{len(metadata.brokers)} broker(s)"
+    return count_of(len(metadata.brokers), "broker")
 
 
 def _redis(resources: Resources) -> str:

@@ -341,7 +341,7 @@ def _start_background(
         background.start(
             "business-date clock",
             clock.run,
-            lambda: f"{clock.published} new business date(s), last {clock.current.isoformat()}",
+            lambda: f"{count_of(clock.published, 'new business date')}, last {clock.current.isoformat()}",
         )
     if rate > 0:
         simulator = ActivitySimulator(settings, rate, _dictionaries(settings))

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from crm.errors import CrmError
 from crm.settings import get_settings
+from domain.wording import count_of
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -86,7 +87,7 @@ def _supervise(names: list[str]) -> None:
             delay = min(RESTART_DELAY_S[0] * 2 ** (len(recent) - 1), RESTART_DELAY_S[1])
             console.print(
                 f"[yellow]![/] {name} exited ({child.returncode}); restarting it in {delay:.0f} s "
-                f"({len(recent)} failure(s) in the last {RESTART_WINDOW_S / 60:.0f} min)"
+                f"({count_of(len(recent), 'failure')} in the last {RESTART_WINDOW_S / 60:.0f} min)"
             )
             restart_at[name] = now + delay
         time.sleep(0.5)

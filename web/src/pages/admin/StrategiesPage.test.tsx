@@ -115,7 +115,7 @@ test("removing a campaign or a group asks first; keeping it changes nothing", as
   expect(within(group).getByRole("group", { name: "Late" })).toBeInTheDocument();
 
   await userEvent.click(within(group).getByRole("button", { name: "Remove group" }));
-  expect(screen.getByRole("alertdialog")).toHaveTextContent("Remove group Calls and its 1 campaign(s)");
+  expect(screen.getByRole("alertdialog")).toHaveTextContent("Remove group Calls and its 1 campaign from");
   await userEvent.click(
     within(screen.getByRole("alertdialog")).getByRole("button", { name: "Remove group" }),
   );

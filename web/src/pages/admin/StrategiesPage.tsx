@@ -570,7 +570,7 @@ function StrategyEditor() {
       {failed && !Object.keys(errors).length && <ErrorState error={failed} />}
       {Object.keys(errors).length > 0 && (
         <p role="alert" className="text-sm text-red-700">
-          The strategy has {Object.keys(errors).length} problem(s), shown at their fields.
+          The strategy has {countOf(Object.keys(errors).length, "problem")}, shown at their fields.
         </p>
       )}
       {current.data && (
@@ -682,7 +682,7 @@ function StrategyEditor() {
             </button>
             <ConfirmButton
               label="Remove group"
-              question={`Remove group ${group.name} and its ${group.campaigns.length} campaign(s) from the draft?`}
+              question={`Remove group ${group.name} and its ${countOf(group.campaigns.length, "campaign")} from the draft?`}
               confirmLabel="Remove group"
               onConfirm={() => setGroups(removeAt(groups, g))}
             />
