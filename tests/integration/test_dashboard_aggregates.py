@@ -63,10 +63,14 @@ def expected(conn: psycopg.Connection) -> dict[str, dict]:
         figures[0] += 1
         figures[1] += overdue
         figures[2] += outstanding
+    loan_currency = dict(conn.execute("SELECT account_number, currency FROM loans").fetchall())
     collected: dict = defaultdict(lambda: [Decimal(0), 0, 0])
-    for paid_at, currency, amount, status in conn.execute(
-        "SELECT paid_at, currency, amount, status FROM payments WHERE status IN ('COMPLETED', 'REVERSED')"
+    for account, paid_at, currency, amount, status in conn.execute(
+        "SELECT account_number, paid_at, currency, amount, status FROM payments"
+        " WHERE status IN ('COMPLETED', 'REVERSED')"
     ):
+        if loan_currency.get(account, currency) != currency:
+            continue  # the ledger dead-letters it: it pays nothing
         figures = collected[(paid_at.astimezone(UTC).date(), currency)]
         completed = status == "COMPLETED"
         figures[0] += amount if completed else -amount
@@ -106,6 +110,8 @@ def expected(conn: psycopg.Connection) -> dict[str, dict]:
         "SELECT account_number, paid_at, currency, amount, status FROM payments"
         " WHERE status IN ('COMPLETED', 'REVERSED')"
     ):
+        if loan_currency.get(account) != currency:
+            continue  # of no known loan (so of no customer) or in another currency than its loan's
         for agent in holders[customer_of.get(account)]:
             figures = agent_collected[(paid_at.astimezone(UTC).date(), agent, currency)]
             completed = status == "COMPLETED"
@@ -287,12 +293,16 @@ def agent_collected(conn: psycopg.Connection, cif_prefix: str) -> dict:
     return {key: value for key, value in figures.items() if key[1].startswith(cif_prefix)}
 
 
+def pay(
+    reference: str, account: str, amount: str, at: str, status="COMPLETED", reverses=None, currency="VND"
+):
+    """A `payments` row of ``account`` as the entities processor's sink writes it."""
+    moment = datetime.fromisoformat(at)
+    return (reference, account, Decimal(amount), currency, moment, "CASH", status, reverses)
+
+
 def test_collections_follow_the_customer_whatever_order_payments_loans_and_assignments_arrive_in(conn):
     day, other_day = date(2026, 3, 20), date(2026, 3, 21)
-
-    def pay(reference: str, account: str, amount: str, at: str, status: str = "COMPLETED", reverses=None):
-        moment = datetime.fromisoformat(at)
-        return (reference, account, Decimal(amount), "VND", moment, "CASH", status, reverses)
 
     # a payment before its loan, a loan before its customer is assigned: nobody is credited yet
     upsert_rows(conn, PAYMENTS, [pay("FP-1", "FL-1", "100", "2026-03-20T09:00:00+00:00")])
@@ -354,6 +364,56 @@ def test_collections_follow_the_customer_whatever_order_payments_loans_and_assig
     conn.execute("DELETE FROM payments WHERE account_number LIKE 'FL-%'")
     conn.execute("DELETE FROM loans WHERE account_number LIKE 'FL-%'")
     assert agent_collected(conn, "FA") == {}
+    assert_current(conn)
+
+
+def test_a_payment_in_another_currency_than_its_loans_is_not_collected_as_the_ledger_counts_nothing(conn):
+    day, at = date(2026, 4, 10), "2026-04-10T09:00:00+00:00"
+
+    def collected(currency: str) -> tuple | None:
+        return aggregates(conn)["agg_collected"].get((day, currency))
+
+    write_history(conn, [held("XC-1", 1, "XA-1", "2026-04-01")])
+    upsert_rows(conn, LOANS, [bank_loan("XL-1", "XC-1")])  # in VND
+    usd, vnd = pay("XP-1", "XL-1", "100", at, currency="USD"), pay("XP-2", "XL-1", "50", at)
+    upsert_rows(conn, PAYMENTS, [usd, vnd])
+    assert collected("USD") is None and collected("VND") == (Decimal(50), 1, 0)
+    assert agent_collected(conn, "XA") == {(day, "XA-1", "VND"): (Decimal(50), 1, 0)}
+    assert_current(conn)
+
+    # a payment before its loan counts, as the ledger records it; the loan arrives in VND: it leaves
+    upsert_rows(conn, PAYMENTS, [pay("XP-3", "XL-2", "7", at, currency="USD")])
+    assert collected("USD") == (Decimal(7), 1, 0)
+    upsert_rows(conn, LOANS, [bank_loan("XL-2", "XC-1")])
+    assert collected("USD") is None
+    assert_current(conn)
+
+    # the bank corrects the loan's currency to USD: its USD payment counts, for the portfolio and the agent
+    upsert_rows(conn, LOANS, [bank_loan("XL-2", "XC-1", as_of="2026-03-02T00:00:00+00:00", currency="USD")])
+    assert collected("USD") == (Decimal(7), 1, 0)
+    assert agent_collected(conn, "XA")[(day, "XA-1", "USD")] == (Decimal(7), 1, 0)
+    # a reversal in the loan's currency subtracts; one in another currency does not
+    upsert_rows(
+        conn,
+        PAYMENTS,
+        [
+            pay("XR-3", "XL-2", "7", "2026-04-10T10:00:00+00:00", "REVERSED", "XP-3", currency="USD"),
+            pay("XR-2", "XL-1", "50", "2026-04-10T10:00:00+00:00", "REVERSED", "XP-2", currency="USD"),
+        ],
+    )
+    assert collected("USD") == (Decimal(0), 1, 1) and collected("VND") == (Decimal(50), 1, 0)
+    assert_current(conn)
+
+    # a loan gone: its payments are of no known loan, all counted for the portfolio, none for an agent
+    conn.execute("DELETE FROM loans WHERE account_number = 'XL-1'")
+    assert collected("USD") == (Decimal(50), 2, 2)  # XP-1 and XR-2 join XP-3 and XR-3
+    assert not any(currency == "VND" for (_, _, currency) in agent_collected(conn, "XA"))
+    assert_current(conn)
+
+    conn.execute("DELETE FROM agent_assignments WHERE cif LIKE 'XC-%'")
+    conn.execute("DELETE FROM payments WHERE account_number LIKE 'XL-%'")
+    conn.execute("DELETE FROM loans WHERE account_number LIKE 'XL-%'")
+    assert collected("USD") is None and collected("VND") is None and agent_collected(conn, "XA") == {}
     assert_current(conn)
 
 
@@ -543,6 +603,46 @@ def test_payments_and_moves_of_their_customers_written_at_once_are_counted_under
         conn.execute("DELETE FROM agent_assignments WHERE cif LIKE 'MC-%'")
         conn.execute("DELETE FROM payments WHERE account_number LIKE 'ML-%'")
         conn.execute("DELETE FROM loans WHERE account_number LIKE 'ML-%'")
+
+
+def test_payments_and_changes_of_their_loans_currency_written_at_once_are_counted_as_they_end(database):
+    """The entities sink corrects loans' currencies back and forth while the payments sink writes USD
+    payments on them: the payment trigger reads the loan, the loan trigger the payments, each after taking
+    agg_collected's lock, so whichever commits second sees the other's rows. Once every loan ends in VND,
+    no payment may be left counted. With neither trigger locking before it reads, it left deltas behind."""
+    accounts = [f"QL-{n}" for n in range(3)]
+    with psycopg.connect(database, autocommit=True) as conn:
+        upsert_rows(conn, LOANS, [bank_loan(account, "QC-1") for account in accounts])
+
+    def payer() -> None:
+        rng = random.Random(3)
+        with psycopg.connect(database, autocommit=True) as conn:
+            for n in range(300):
+                account = rng.choice(accounts)
+                row = pay(f"QP-{n}", account, "3", "2026-04-11T09:00:00+00:00", currency="USD")
+                with conn.transaction():  # the sinks' transactions write more (a loan's installments)
+                    upsert_rows(conn, PAYMENTS, [row])
+                    conn.execute("SELECT pg_sleep(0.002)")
+
+    def corrector() -> None:
+        rng = random.Random(4)
+        with psycopg.connect(database, autocommit=True) as conn:
+            for n in range(300):
+                as_of = (datetime(2026, 3, 2, tzinfo=UTC) + timedelta(minutes=n)).isoformat()
+                currency = rng.choice(["USD", "VND"])
+                with conn.transaction():
+                    upsert_rows(conn, LOANS, [bank_loan(rng.choice(accounts), "QC-1", as_of, currency)])
+                    conn.execute("SELECT pg_sleep(0.002)")
+
+    run_together(payer, corrector)
+    with psycopg.connect(database, autocommit=True) as conn:
+        upsert_rows(
+            conn, LOANS, [bank_loan(account, "QC-1", "2026-03-03T00:00:00+00:00") for account in accounts]
+        )
+        assert (date(2026, 4, 11), "USD") not in aggregates(conn)["agg_collected"]
+        assert_current(conn)
+        conn.execute("DELETE FROM payments WHERE account_number LIKE 'QL-%'")
+        conn.execute("DELETE FROM loans WHERE account_number LIKE 'QL-%'")
 
 
 # --- the endpoint ------------------------------------------------------------------------------------------
