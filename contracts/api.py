@@ -19,6 +19,7 @@ from contracts.payments import Payment
 from contracts.search import SearchResult as SearchResult  # re-exported: GET /api/search's bodies
 from contracts.search import SearchResults as SearchResults
 from domain.contacts import digits
+from domain.money import minor_units, money_str, payable
 
 
 class Token(Contract):
@@ -60,7 +61,18 @@ class ActionCreate(_ActionFields):
 
 
 class PaymentCreate(Payment):
-    """A payment posted by an integration; idempotent by ``reference_number``."""
+    """A payment posted by an integration; idempotent by ``reference_number``. Its amount is a whole number
+    of the currency's minor units (no cents of a dong): the bank's feed is taken as it comes, but money
+    paid through the API is money someone paid."""
+
+    @model_validator(mode="after")
+    def _amount_is_payable(self) -> Self:
+        if not payable(self.amount, self.currency):
+            units = minor_units(self.currency)
+            kind = "whole units" if units == 0 else f"at most {units} decimals"
+            paid = money_str(self.amount)
+            raise cross_field_error("amount", f"{self.currency} is paid in {kind}, not {paid}")
+        return self
 
 
 class LoanPublic(Contract):

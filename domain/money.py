@@ -31,6 +31,19 @@ def money_str(amount: Decimal) -> str:
 # ISO 4217 currencies without minor units (the dong, the yen...): their amounts are whole units
 _WHOLE_UNITS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
 WHOLE_UNIT_CURRENCIES = frozenset(_WHOLE_UNITS.split())
+# ... and those with three decimals (the dinars, the rial) or four (Chile's unidad de fomento); others: two
+_MINOR_UNITS = {**dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3), "CLF": 4, "UYW": 4}
+
+
+def minor_units(currency: str) -> int:
+    """How many decimals an amount in ``currency`` can be paid in (ISO 4217; 2 for a code not listed)."""
+    return 0 if currency in WHOLE_UNIT_CURRENCIES else _MINOR_UNITS.get(currency, 2)
+
+
+def payable(amount: Decimal, currency: str) -> bool:
+    """Whether ``amount`` is a whole number of the currency's minor units: 538263.00 dong is, 1000.50 is not
+    (trailing zeros are only the writer's style)."""
+    return (amount * 10 ** minor_units(currency)) % 1 == 0
 
 
 def amount_text(amount: Decimal, currency: str) -> str:

@@ -30,8 +30,9 @@ PaymentPoster = RequireRole(Role.INTEGRATION, Role.ADMIN)
 )
 async def post_payment(body: PaymentCreate, user: PaymentPoster, resources: ResourcesDep) -> PaymentAccepted:
     """Produce a payment (or reversal) to `payments`, keyed by account number. A repeat of the same
-    payment gets the first reply, byte for byte, and is not produced again. 422 besides the contract: a
-    `paid_at` in the future, a currency other than the loan's, or a reversal that does not undo a known,
-    completed payment of the same account in full (the same `amount`). 409: the reference number was used
-    for a different payment, or another reversal undid the reversed payment already."""
+    payment gets the first reply, byte for byte, and is not produced again. 422 besides the contract: an
+    amount finer than its currency's minor units (a fraction of a dong), a `paid_at` in the future, a
+    currency other than the loan's, or a reversal that does not undo a known, completed payment of the same
+    account in full (the same `amount`). 409: the reference number was used for a different payment, or
+    another reversal undid the reversed payment already."""
     return await service.record_payment(resources.write_pool_async, resources.publisher, user, body)

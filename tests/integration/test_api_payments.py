@@ -43,7 +43,7 @@ def payment(account: str, **more) -> dict:
     return {
         "reference_number": f"REF-{uuid.uuid4().hex[:10]}",
         "account_number": account,
-        "amount": "1250000.50",
+        "amount": "1250000",
         "currency": "VND",
         "paid_at": "2026-03-02T10:15:00+07:00",
         "method": "BANK_TRANSFER",
@@ -86,7 +86,7 @@ async def test_a_payment_is_produced_once_and_a_repeat_gets_the_first_reply_byte
     assert (again.status_code, again.content) == (202, first.content)
     assert produced(api_settings) == before + 1
     [record] = [r for r in records(api_settings, loan) if r.reference_number == body["reference_number"]]
-    assert str(record.amount) == "1250000.50" and record.currency == "VND"
+    assert str(record.amount) == "1250000" and record.currency == "VND"
     with psycopg.connect(api_settings.database_url) as conn:
         audit = conn.execute(
             "SELECT who, details FROM audit_log WHERE action = 'payment.post' AND target = %s",
@@ -108,6 +108,7 @@ async def test_a_payment_is_produced_once_and_a_repeat_gets_the_first_reply_byte
         ({"currency": "USD"}, "currency", "is in VND, not USD"),
         ({"status": "REVERSED", "reverses": "NO-SUCH-REF"}, "reverses", "unknown payment NO-SUCH-REF"),
         ({"amount": "0"}, "amount", "Input should be greater than 0"),  # the contract's
+        ({"amount": "1250000.50"}, "amount", "VND is paid in whole units, not 1250000.50"),  # no cents
         ({"status": "REVERSED"}, "reverses", "a REVERSED payment must name the payment it undoes"),
         ({"method": "CHEQUE"}, "method", "Input should be"),
     ],
@@ -152,7 +153,7 @@ async def test_a_reversal_undoes_a_payment_that_counts_in_full_or_is_422(client,
     assert (await client.post("/api/payments", json=reversal, headers=INTEGRATION)).status_code == 202
     before = produced(api_settings)
     cases = [
-        (posted["reference_number"], "5", "amount", f"{posted['reference_number']} was 1250000.50, not 5"),
+        (posted["reference_number"], "5", "amount", f"{posted['reference_number']} was 1250000, not 5"),
         (failed["reference_number"], failed["amount"], "reverses", "failed: there is nothing to reverse"),
         (reversal["reference_number"], reversal["amount"], "reverses", "is itself a reversal"),
     ]
@@ -238,15 +239,16 @@ async def test_kafka_down_is_503_with_nothing_stored_and_a_retry_succeeds(client
     assert [r.reference_number for r in records(api_settings, loan)].count(body["reference_number"]) == 1
 
 
-@pytest.mark.parametrize("amount", ["999999999999999.99", "1250000.10", "0.0001"])
-async def test_an_amount_sent_as_a_json_number_keeps_its_digits(client, loan, api_settings, amount):
+@pytest.mark.parametrize("amount", ["999999999999999.99", "1250000.10", "0.01"])
+async def test_an_amount_sent_as_a_json_number_keeps_its_digits(client, api_settings, amount):
     """JSON numbers are read exactly (api.exact_json): read as a float, 999999999999999.99 is 1e15."""
-    body = payment(loan)
+    account = f"LN-USD-{uuid.uuid4().hex[:6]}"  # not received yet, so a USD payment is taken
+    body = payment(account, currency="USD")
     raw = orjson.dumps({**body, "amount": "AMOUNT"}).replace(b'"AMOUNT"', amount.encode())
     headers = {**INTEGRATION, "Content-Type": "application/json"}
     response = await client.post("/api/payments", content=raw, headers=headers)
     assert response.status_code == 202, response.text
-    [record] = [r for r in records(api_settings, loan) if r.reference_number == body["reference_number"]]
+    [record] = [r for r in records(api_settings, account) if r.reference_number == body["reference_number"]]
     assert str(record.amount) == amount
 
 

@@ -215,9 +215,16 @@ def test_api_create_bodies():
         orjson.dumps({k: v for k, v in ACTION.items() if k not in ("action_id", "agent_id")})
     )
     assert action.action_id is None and action.agent_id is None
-    assert PaymentCreate.model_validate_json(orjson.dumps(REVERSAL)).reverses == "PAY0001"
+    assert (
+        PaymentCreate.model_validate_json(orjson.dumps({**REVERSAL, "amount": "1012000"})).reverses
+        == "PAY0001"
+    )
     with pytest.raises(ValidationError):
         PaymentCreate.model_validate_json(orjson.dumps({**PAYMENT, "amount": "0"}))
+    # the feed takes a fraction of a dong as the bank sent it; money paid through the API is whole dong
+    assert Payment.model_validate_json(orjson.dumps(REVERSAL)).amount == Decimal("1012000.30")
+    with pytest.raises(ValidationError, match="VND is paid in whole units, not 1012000.30"):
+        PaymentCreate.model_validate_json(orjson.dumps(REVERSAL))
 
 
 def test_money_goes_out_as_a_decimal_string():

@@ -10,7 +10,7 @@ import pytest
 
 import domain
 from domain.errors import DomainError
-from domain.money import ZERO, amount_text, money_str, to_money, total
+from domain.money import ZERO, amount_text, minor_units, money_str, payable, to_money, total
 
 
 def test_money_is_exact():
@@ -75,3 +75,26 @@ def test_the_domain_imports_no_io_and_never_reads_the_wall_clock(module):
 )
 def test_an_amount_reads_in_its_currency_s_units(amount, currency, text):
     assert amount_text(D(amount), currency) == text
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "fits"),
+    [
+        ("538263.00", "VND", True),  # trailing zeros are the writer's style
+        ("538263.5", "VND", False),
+        ("1250.50", "USD", True),
+        ("1250.505", "USD", False),
+        ("1.125", "KWD", True),
+        ("1.1255", "KWD", False),
+        ("0.0001", "CLF", True),
+        ("12.30", "XYZ", True),  # a code not listed: two decimals
+        ("12.305", "XYZ", False),
+        ("99999999999999999999.0000", "JPY", True),  # the contract's largest amount
+    ],
+)
+def test_an_amount_is_payable_in_whole_minor_units_of_its_currency(amount, currency, fits):
+    assert payable(D(amount), currency) is fits
+
+
+def test_minor_units_follow_iso_4217():
+    assert [minor_units(code) for code in ("VND", "JPY", "USD", "EUR", "BHD", "CLF")] == [0, 0, 2, 2, 3, 4]

@@ -722,10 +722,11 @@ export interface paths {
         /**
          * Post Payment
          * @description Produce a payment (or reversal) to `payments`, keyed by account number. A repeat of the same
-         *     payment gets the first reply, byte for byte, and is not produced again. 422 besides the contract: a
-         *     `paid_at` in the future, a currency other than the loan's, or a reversal that does not undo a known,
-         *     completed payment of the same account in full (the same `amount`). 409: the reference number was used
-         *     for a different payment, or another reversal undid the reversed payment already.
+         *     payment gets the first reply, byte for byte, and is not produced again. 422 besides the contract: an
+         *     amount finer than its currency's minor units (a fraction of a dong), a `paid_at` in the future, a
+         *     currency other than the loan's, or a reversal that does not undo a known, completed payment of the same
+         *     account in full (the same `amount`). 409: the reference number was used for a different payment, or
+         *     another reversal undid the reversed payment already.
          */
         post: operations["post_payment_api_payments_post"];
         delete?: never;
@@ -2207,7 +2208,9 @@ export interface components {
         };
         /**
          * PaymentCreate
-         * @description A payment posted by an integration; idempotent by ``reference_number``.
+         * @description A payment posted by an integration; idempotent by ``reference_number``. Its amount is a whole number
+         *     of the currency's minor units (no cents of a dong): the bank's feed is taken as it comes, but money
+         *     paid through the API is money someone paid.
          */
         PaymentCreate: {
             /** Account Number */
