@@ -20,6 +20,9 @@ class DeadLetter(Contract):
     key: str | None
     value: str  # the original bytes as text, for people (undecodable bytes replaced)
     value_b64: str  # the exact original bytes, for re-drive
+    # set only when the original was too large to keep here: its size; ``value`` then holds its start
+    # and ``value_b64`` is empty (the original stays at its place in the source topic)
+    value_size: Annotated[int, Field(ge=0)] | None = None
     error: str
     error_type: str
     processor: str
@@ -40,10 +43,12 @@ def dead_letter_record(
 ) -> dict:
     """A dead letter as a JSON-ready dict.
 
-    ``failed_at`` is wall-clock time, for operators only: no business logic reads it.
+    ``failed_at`` is wall-clock time, for operators only: no business logic reads it. An original whose
+    letter would pass `LETTER_LIMIT` is kept as its first `KEPT_WHEN_TOO_LARGE` bytes, for people, with
+    its size (`value_size`): a letter Kafka refused would stop the processor at that message on every start.
     """
     raw = value or b""
-    return {
+    record = {
         "source_topic": source_topic,
         "partition": partition,
         "offset": offset,
@@ -55,6 +60,17 @@ def dead_letter_record(
         "processor": processor,
         "failed_at": (failed_at or datetime.now(UTC)).isoformat(),
     }
+    # text escapes at most 6 bytes per byte, base64 takes 4 per 3: below this the letter always fits
+    if len(raw) > LETTER_LIMIT // 8 and len(orjson.dumps(record)) > LETTER_LIMIT:
+        start = raw[:KEPT_WHEN_TOO_LARGE].decode("utf-8", "ignore")  # ignore: a character cut in two
+        record.update(value=start, value_b64="", value_size=len(raw))
+    return record
+
+
+# A letter's size at most: under the 1 MB that Kafka takes by default in a message (broker and producer),
+# with room for the key and the record's other fields.
+LETTER_LIMIT = 900_000
+KEPT_WHEN_TOO_LARGE = 64 * 1024
 
 
 def one_line(reason: str) -> str:
@@ -68,6 +84,8 @@ def dead_letter(**fields) -> bytes:
 
 
 def original_value(letter: DeadLetter) -> bytes:
+    if letter.value_size is not None:
+        raise ValueError("the letter keeps only the start of its original value")
     return base64.b64decode(letter.value_b64)
 
 

@@ -109,6 +109,15 @@ def _plan(
             skipped.append(Skipped(stored, stored.reason))
         elif f"{stored.letter.source_topic}.dlq" != dlq_topic:
             skipped.append(Skipped(stored, f"names source topic {stored.letter.source_topic!r}"))
+        elif (size := stored.letter.value_size) is not None:
+            letter = stored.letter
+            skipped.append(
+                Skipped(
+                    stored,
+                    f"its original ({size:,} bytes) was too large to keep in the letter; it is at "
+                    f"{letter.source_topic}[{letter.partition}]@{letter.offset} while that topic retains it",
+                )
+            )
         elif stored.source in seen:
             skipped.append(Skipped(stored, "its source message was already re-driven"))
         else:

@@ -41,3 +41,19 @@ INPUTS: dict[str, tuple[str, ...]] = {
     ),
     "search": ("bank.customers", "crm.contacts", "delinquency.customers", "assignments"),
 }
+
+# The processor that writes each inbound and configuration topic's `.dlq` twin. A message every reader fails
+# on alike (a key that is not UTF-8 text) is dead-lettered there by this one and skipped by the others, so
+# one bad message is one dead letter (`processors.common.poison`).
+DEAD_LETTERS_OF: dict[str, str] = {
+    "bank.customers": "entities",
+    "bank.collaterals": "entities",
+    "bank.loans": "delinquency",
+    "payments": "delinquency",
+    "ops.business-date": "delinquency",
+    "agent.actions": "promises",
+    "config.agents": "allocation",
+    "allocation.overrides": "allocation",
+    "crm.cases": "strategy",
+    "crm.contacts": "strategy",
+}

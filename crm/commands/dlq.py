@@ -139,7 +139,13 @@ def show(
     console.print(f"processor      {letter.processor}")
     console.print(f"source         {letter.source_topic} partition {letter.partition} offset {letter.offset}")
     console.print(f"key            {letter.key}", markup=False)
-    console.print("value:")
+    if letter.value_size is None:
+        console.print("value:")
+    else:
+        console.print(
+            f"value: its first {len(letter.value.encode()):,} of {letter.value_size:,} bytes (too large to "
+            "keep whole; the original is at its source position, which `redrive` cannot reproduce):"
+        )
     console.print(letter.value, markup=False)
 
 

@@ -20,7 +20,7 @@ from quixstreams.state.exceptions import InvalidStoreChangelogOffset, PartitionS
 from processors.common import framework_speedups
 from processors.common.instance import transactional_id
 from processors.common.metrics import LAG_INTERVAL_MS, PROCESSOR_UP, ProcessorMeter, describe_processor
-from processors.common.poison import PoisonNet
+from processors.common.poison import PoisonNet, Utf8Keys
 from processors.common.sink_backpressure import flush_outputs_on_backpressure
 from processors.common.topic_creation import wait_for_created_topics
 from processors.common.transactions import fence_predecessor, settle_pending_offsets, watch_commits
@@ -205,7 +205,7 @@ def registry_topic(app: Application, settings: Settings, name: str, *, value: st
     """A topic of the registry, by logical name: string keys, ``value`` the (de)serializer of values."""
     return app.topic(
         physical_name(name, settings),
-        key_deserializer="str",
+        key_deserializer=Utf8Keys(),
         key_serializer="str",
         value_deserializer=value,
         value_serializer=value,

@@ -106,7 +106,12 @@ class ConfigTable:
             consumer.close()
 
     def _apply(self, message) -> None:
-        key = (message.key() or b"").decode()
+        try:
+            key = (message.key() or b"").decode()
+        except UnicodeDecodeError:  # any producer can send one; raised here, it would stop the follower
+            where = {"topic": self.topic, "error": "the key is not UTF-8 text"}
+            log.error("configuration rejected", extra=where)
+            return
         if message.value() is None:
             with self._changed:
                 self._values.pop(key, None)

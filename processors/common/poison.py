@@ -5,8 +5,12 @@ fails again, and the whole pipeline behind it stops (a "poison pill"). Each proc
 the bad values it expects (a contract's refusal, a domain error); this is the net under that, for values
 that reach code which cannot take them:
 
-- a value its topic's deserializer cannot read (not JSON, on a topic written by processors; inbound topics
-  are read as bytes) is skipped: logged, counted (``crm_processor_skipped_total``), committed past;
+- a message its topic's deserializers cannot read (a key that is not UTF-8, which any producer can send;
+  a value that is not JSON, on a topic written by processors: inbound topics are read as bytes) goes to
+  the ``.dlq`` twin of an inbound or configuration topic with the reason, once, by the processor that
+  writes that twin (`processors.registry.DEAD_LETTERS_OF`; the other readers skip it), and is skipped
+  (logged, counted as ``crm_processor_skipped_total``) on a topic written by processors; either way it is
+  committed past;
 - a data error raised while processing a message (KeyError, TypeError, ValueError... from a value of an
   unexpected shape) sends an inbound or configuration message to its ``.dlq`` twin with the error, where
   an operator can re-drive it once the cause is fixed; a message of a topic written by processors (which
@@ -24,10 +28,12 @@ from typing import Any
 
 import orjson
 from quixstreams.error_callbacks import default_on_consumer_error, default_on_processing_error
+from quixstreams.models.serializers import Deserializer
 from quixstreams.models.serializers.exceptions import SerializationError
 
 from processors.common.dead_letters import dead_letter_at
 from processors.common.metrics import logical_topic, record_skipped
+from processors.registry import DEAD_LETTERS_OF, PROCESSORS
 from topics.registry import TopicKind, UnknownTopicError, get_topic
 
 log = logging.getLogger(__name__)
@@ -44,6 +50,18 @@ def dead_letter_twin(topic: str) -> str | None:
     return spec.dlq if spec.kind in WITH_TWIN else None
 
 
+class Utf8Keys(Deserializer):
+    """Message keys as text. The framework's own string deserializer lets a key that is not UTF-8 escape as
+    a UnicodeDecodeError, which stops the processor at that message on every start; this one raises the
+    framework's SerializationError, which the net below takes."""
+
+    def __call__(self, value: bytes, ctx) -> str:
+        try:
+            return value.decode()
+        except UnicodeDecodeError as error:
+            raise SerializationError(f"the key is not UTF-8 text: {error}") from None
+
+
 class PoisonNet:
     """The two framework callbacks of one processor; ``producer`` is set once the application has one."""
 
@@ -58,26 +76,38 @@ class PoisonNet:
             return False
         self.unreadable = (message.topic(), message.partition(), message.offset())
         topic = logical_topic(message.topic(), self.namespace)
-        self._skipped(topic, message.partition(), message.offset(), error, message.value() or b"")
+        place = (topic, message.partition(), message.offset())
+        if dead_letter_twin(topic) is None or self._letters_elsewhere(topic):
+            self._skipped(*place, error, message.value() or b"")
+        else:
+            self._dead_letter(place, message.key(), message.value() or b"", error)
         return True
+
+    def _letters_elsewhere(self, topic: str) -> bool:
+        """Whether another processor of `crm run` writes ``topic``'s twin (and meets the same message)."""
+        owner = DEAD_LETTERS_OF.get(topic)
+        return self.processor in PROCESSORS and owner is not None and owner != self.processor
 
     def on_processing_error(self, error: Exception, row, logger: logging.Logger) -> bool:
         if row is None or not isinstance(error, DATA_ERRORS):
             return default_on_processing_error(error, row, logger)
         topic = logical_topic(row.topic, self.namespace)
         value = row.value if isinstance(row.value, bytes) else orjson.dumps(row.value)
-        twin = dead_letter_twin(topic)
-        if twin is None:
+        if dead_letter_twin(topic) is None:
             self._skipped(topic, row.partition, row.offset, error, value)
-            return True
-        reason, kind = f"{type(error).__name__}: {error}", type(error).__name__
-        place = (topic, row.partition, row.offset)
-        letter = dead_letter_at(*place, row.key, value, reason, kind, self.processor)
-        key = row.key.encode() if isinstance(row.key, str) else row.key
-        self.producer.produce(topic=f"{self.namespace}{twin}", key=key, value=orjson.dumps(letter))
-        where = {"topic": topic, "partition": row.partition, "offset": row.offset, "error": reason[:300]}
-        log.error("a value the processor failed on was dead-lettered", extra=where)
+        else:
+            key = row.key.encode() if isinstance(row.key, str) else row.key
+            self._dead_letter((topic, row.partition, row.offset), key, value, error)
         return True
+
+    def _dead_letter(self, place: tuple[str, int, int], key: bytes | None, value: bytes, error: Exception):
+        topic, partition, offset = place
+        reason, kind = f"{type(error).__name__}: {error}", type(error).__name__
+        letter = dead_letter_at(topic, partition, offset, key, value, reason, kind, self.processor)
+        twin = dead_letter_twin(topic)
+        self.producer.produce(topic=f"{self.namespace}{twin}", key=key, value=orjson.dumps(letter))
+        where = {"topic": topic, "partition": partition, "offset": offset, "error": reason[:300]}
+        log.error("a message the processor cannot take was dead-lettered", extra=where)
 
     def _skipped(self, topic: str, partition: int, offset: int, error: Exception, value: bytes) -> None:
         where = {"topic": topic, "partition": partition, "offset": offset}

@@ -40,3 +40,21 @@ def test_a_table_not_read_to_its_end_in_time_refuses_to_start(settings, config_t
     table = ConfigTable(settings.kafka_brokers, config_topic, int)
     with pytest.raises(ConfigNotLoaded, match="not read to its end"):
         table.start(timeout=0)
+
+
+def test_a_key_that_is_not_utf8_is_rejected_and_the_table_goes_on_following(settings, config_topic):
+    """Any producer can send one; decoding it raised in the loader (the processor could not start) or in
+    the follower thread (which then stopped, so no later configuration reached the processor)."""
+    producer = make_producer(settings)
+    producer.produce(config_topic, b"7", b"\xff\xfe")
+    assert producer.flush(10) == 0
+    table = ConfigTable(settings.kafka_brokers, config_topic, int)
+    table.start()
+    try:
+        producer.produce(config_topic, b"9", b"\xfe")
+        producer.produce(config_topic, b"4", b"b")
+        assert producer.flush(10) == 0
+        assert table.wait_for("b", lambda value: value == 4, timeout=10) == 4
+        assert table.get("a") == 3
+    finally:
+        table.stop()

@@ -15,7 +15,7 @@ import pytest
 from confluent_kafka import Producer
 
 from contracts.admin import Role
-from contracts.dlq import dead_letter
+from contracts.dlq import LETTER_LIMIT, dead_letter
 from crm.settings import Settings
 from infra import redrive as redriving
 from infra.dead_letters import read_letters, summarize
@@ -201,6 +201,35 @@ def test_an_unreadable_dead_letter_is_shown_but_never_redriven(world):
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         result = redriving.redrive(settings, conn, "agent.actions.dlq", [stored], "test")
     assert result.redriven == [] and result.skipped[0].why == stored.reason
+
+
+def test_a_letter_whose_original_was_too_large_to_keep_is_shown_cut_and_never_redriven(world):
+    settings, env, _landed = world
+    huge = b'{"reference_number": "' + b"9" * 1_200_000 + b'"}'
+    record = dead_letter(
+        source_topic="bank.collaterals",
+        partition=0,
+        offset=7,
+        key=b"COL-HUGE",
+        value=huge,
+        error="reference_number: too long",
+        error_type="ValidationError",
+        processor="entities",
+    )
+    assert len(record) <= LETTER_LIMIT  # Kafka's default limit is 1 MB: a whole copy would be refused
+    producer = Producer({"bootstrap.servers": settings.kafka_brokers})
+    producer.produce(physical_name("bank.collaterals.dlq", settings), record, b"COL-HUGE")
+    producer.flush(30)
+    (stored,) = read_letters(settings, "bank.collaterals.dlq")
+    assert stored.letter.value_size == len(huge) and huge.startswith(stored.letter.value.encode())
+    shown = _crm(env, "show", "bank.collaterals", f"{stored.partition}:{stored.offset}").stdout
+    assert f"value: its first 65,536 of {len(huge):,} bytes" in shown, shown
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        result = redriving.redrive(settings, conn, "bank.collaterals.dlq", [stored], "test")
+    assert result.redriven == [] and result.skipped[0].why == (
+        f"its original ({len(huge):,} bytes) was too large to keep in the letter; it is at "
+        "bank.collaterals[0]@7 while that topic retains it"
+    )
 
 
 # ---- the admin API ----

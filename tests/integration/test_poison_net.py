@@ -58,3 +58,64 @@ def test_values_the_code_fails_on_are_dead_lettered_or_skipped_and_the_processor
         assert letter["value"] == '{"reference_number": "R1"}'
         assert skipped(name, "delinquency.ticks", "SerializationError") == 1
         assert skipped(name, "delinquency.ticks", "KeyError") == 1
+
+
+def test_a_key_that_is_not_utf8_or_a_value_too_large_for_a_whole_letter_stops_nothing(
+    service_addresses, run_id, cli_env
+):
+    """Any producer can send a key that is not text, and a value near the broker's limit: the framework's
+    own key deserializer raised UnicodeDecodeError, and a letter holding a 900 KB value twice (as text and
+    base64) was refused by the producer; either stopped the processor at that message on every start."""
+    name = f"poison{uuid.uuid4().hex[:6]}"
+    with initialized_namespace(service_addresses, f"q{run_id}", cli_env) as (settings, _env):
+        producer = make_producer(settings, **{"message.max.bytes": 2_000_000})
+        payments, ticks = physical_name("payments", settings), physical_name("delinquency.ticks", settings)
+        huge = orjson.dumps({"reference_number": "R-HUGE", "note": "x" * 900_000})  # no account_number
+        producer.produce(payments, b'{"account_number": "LN1"}', b"\xff\xfeLN1")
+        producer.produce(payments, huge, b"LN-HUGE")
+        producer.produce(payments, b'{"account_number": "LN2"}', b"LN2")
+        producer.produce(ticks, b'{"date": "2026-03-02"}', b"\xfftick")
+        producer.produce(ticks, b'{"date": "2026-03-03"}', b"tick-0")
+        producer.flush()
+
+        app = make_application(settings, name)
+        seen: list = []
+        app.dataframe(registry_topic(app, settings, "payments", value="bytes")).apply(
+            lambda value: seen.append(orjson.loads(value)["account_number"])
+        )
+        app.dataframe(registry_topic(app, settings, "delinquency.ticks")).apply(
+            lambda value: seen.append(value["date"])
+        )
+        app.run(timeout=5)
+        wait_caught_up(settings.kafka_brokers, f"{settings.namespace}crm-{name}", [payments, ticks], 30)
+
+        assert sorted(seen) == ["2026-03-03", "LN2"]
+        letters = {
+            key: orjson.loads(value)
+            for key, value in read_all(settings.kafka_brokers, physical_name("payments.dlq", settings), 2)
+        }
+        unreadable = letters[b"\xff\xfeLN1"]
+        assert unreadable["error_type"] == "SerializationError" and "not UTF-8" in unreadable["error"]
+        assert unreadable["key"] == "\ufffd\ufffdLN1" and unreadable["value"] == '{"account_number": "LN1"}'
+        cut = letters[b"LN-HUGE"]
+        assert cut["error_type"] == "KeyError" and cut["value_size"] == len(huge) and cut["value_b64"] == ""
+        assert huge.startswith(cut["value"].encode())
+        assert skipped(name, "delinquency.ticks", "SerializationError") == 1
+
+
+def test_a_message_every_reader_fails_on_alike_is_dead_lettered_once_by_its_twins_writer(
+    service_addresses, run_id, cli_env
+):
+    with initialized_namespace(service_addresses, f"o{run_id}", cli_env) as (settings, _env):
+        customers = physical_name("bank.customers", settings)
+        producer = make_producer(settings)
+        producer.produce(customers, b'{"cif": "C1"}', b"\xffC1")
+        producer.flush()
+        for name in ("search", "entities"):  # both read bank.customers; entities writes its twin
+            app = make_application(settings, name)
+            app.dataframe(registry_topic(app, settings, "bank.customers", value="bytes"))
+            app.run(timeout=5)
+            wait_caught_up(settings.kafka_brokers, f"{settings.namespace}crm-{name}", [customers], 30)
+        [(key, value)] = read_all(settings.kafka_brokers, physical_name("bank.customers.dlq", settings))
+        assert key == b"\xffC1" and orjson.loads(value)["processor"] == "entities"
+        assert skipped("search", "bank.customers", "SerializationError") == 1

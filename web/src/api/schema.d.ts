@@ -1763,6 +1763,8 @@ export interface components {
             value: string;
             /** Value B64 */
             value_b64: string;
+            /** Value Size */
+            value_size: number | null;
         };
         /** DeadLetterPage */
         DeadLetterPage: {

@@ -115,6 +115,25 @@ test("opens a topic, shows a dead letter's details and re-drives the selected on
   expect(posts[0]!.body).toEqual({ positions: [{ partition: 1, offset: 2 }] });
 });
 
+test("a letter that kept only the start of a value too large says so and cannot be selected", async () => {
+  signedInAs("admin");
+  const cut = letter(0, 9, "LN-HUGE");
+  cut.letter = { ...cut.letter, value: '{"reference_number": "99', value_size: 1200000 } as typeof cut.letter;
+  fakeApi({
+    "GET /api/admin/dlq": () => ({ body: topics }),
+    "GET /api/admin/dlq/payments.dlq": () => ({
+      body: { topic: "payments.dlq", total: 1, offset: 0, limit: 50, items: [cut], reasons: [] },
+    }),
+  });
+  renderAt("/admin/dead-letters", "/admin/dead-letters", <DeadLettersPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "Open payments.dlq" }));
+  expect(await screen.findByRole("checkbox", { name: "Select 0:9" })).toBeDisabled();
+  await userEvent.click(screen.getByRole("button", { name: "Details of 0:9" }));
+  expect(
+    screen.getByText(/Only its start: the original \(1,200,000 bytes\) was too large/),
+  ).toBeInTheDocument();
+});
+
 test("no dead letters anywhere says so", async () => {
   signedInAs("admin");
   fakeApi({ "GET /api/admin/dlq": () => ({ body: [{ ...topics[1] }] }) });

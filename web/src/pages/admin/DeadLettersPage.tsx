@@ -94,6 +94,12 @@ function LetterDetails({ item }: { item: DeadLetterPublic }) {
       <dd>{letter.processor}</dd>
       <dt className="text-slate-500">Value</dt>
       <dd>
+        {letter.value_size != null && (
+          <p className="mb-1 text-amber-800">
+            Only its start: the original ({countOf(letter.value_size, "byte")}) was too large to keep in the
+            letter, so it cannot be re-driven from here.
+          </p>
+        )}
         <pre className="whitespace-pre-wrap break-all rounded bg-slate-50 p-2">{letter.value}</pre>
       </dd>
     </dl>
@@ -383,7 +389,7 @@ function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }
                             type="checkbox"
                             aria-label={`Select ${key}`}
                             checked={selected.has(key)}
-                            disabled={!item.letter}
+                            disabled={!item.letter || item.letter.value_size != null}
                             onChange={() => toggle(key)}
                           />
                         )}
