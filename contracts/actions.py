@@ -12,6 +12,7 @@ from contracts.common import (
     ContactChannel,
     Contract,
     Identifier,
+    KeyedContract,
     LongText,
     PositiveMoney,
     ShortText,
@@ -44,7 +45,9 @@ class Visit(Contract):
     address: ShortText | None = None
 
 
-class _ActionFields(Contract):
+class _ActionFields(KeyedContract):
+    KEY_FIELD = "cif"
+
     cif: Identifier
     account_number: Identifier | None = None
     type: Code

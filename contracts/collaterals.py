@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from contracts.common import Code, Contract, CurrencyCode, Identifier, Money, Timestamp
+from contracts.common import Code, CurrencyCode, Identifier, KeyedContract, Money, Timestamp
 
 # Free-form descriptive details (vehicle make and plate, property address and area...), kept small.
 Details = Annotated[
@@ -15,7 +15,9 @@ Details = Annotated[
 ]
 
 
-class Collateral(Contract):
+class Collateral(KeyedContract):
+    KEY_FIELD = "collateral_number"
+
     collateral_number: Identifier
     cif: Identifier
     account_numbers: Annotated[list[Identifier], Field(min_length=1, max_length=100)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     AwareDatetime,
@@ -14,9 +14,12 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
+    model_validator,
 )
 
+from contracts.errors import cross_field_error
 from contracts.exact import ExactDecimal, JsonNumberSeen, loads_exact
 from contracts.nul import may_hold_nul, reject_nul
 
@@ -90,6 +93,34 @@ class Contract(BaseModel):
                 [{"type": "json_invalid", "loc": (), "input": json_data, "ctx": {"error": str(error)}}],
                 input_type="json",
             ) from None
+
+
+class KeyedContract(Contract):
+    """A value of a topic keyed by one of its fields (``KEY_FIELD``, the topic registry's ``key_field``).
+
+    Read with ``context=under_key(key)``, a value sent under another key fails its contract at that field.
+    The processors' state and partitions follow the key: a payment of LN2 sent under LN1 would be counted
+    in a ledger of LN2 kept beside LN1's, where no loan ever arrives, and be lost without a word.
+    """
+
+    KEY_FIELD: ClassVar[str]
+
+    @model_validator(mode="after")
+    def _under_its_own_key(self, info: ValidationInfo) -> Self:
+        if info.context and MESSAGE_KEY in info.context:  # a message without a key is refused too
+            key = info.context[MESSAGE_KEY]
+            if (own := getattr(self, self.KEY_FIELD)) != key:
+                raise cross_field_error(self.KEY_FIELD, f"{own!r} is not the message key {key!r}")
+        return self
+
+
+MESSAGE_KEY = "message_key"
+
+
+def under_key(key: str | None) -> dict[str, str | None]:
+    """The validation context that checks a `KeyedContract` against its message's key (None: it had
+    none)."""
+    return {MESSAGE_KEY: key}
 
 
 class CustomerType(StrEnum):

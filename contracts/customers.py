@@ -17,6 +17,7 @@ from contracts.common import (
     CustomerType,
     EmailType,
     Identifier,
+    KeyedContract,
     PhoneType,
     ShortText,
     Timestamp,
@@ -94,7 +95,9 @@ class ReferenceCustomer(Contract):
     phones: Annotated[list[Phone], Field(max_length=10)] = []
 
 
-class CustomerRecord(Contract):
+class CustomerRecord(KeyedContract):
+    KEY_FIELD = "cif"
+
     cif: Identifier
     type: CustomerType
     name: ShortText

@@ -13,6 +13,7 @@ from contracts.common import (
     Contract,
     CurrencyCode,
     Identifier,
+    KeyedContract,
     LoanStatus,
     Money,
     ProductType,
@@ -46,7 +47,9 @@ class Installment(Contract):
     paid: Money = Decimal(0)
 
 
-class LoanSnapshot(Contract):
+class LoanSnapshot(KeyedContract):
+    KEY_FIELD = "account_number"
+
     account_number: Identifier
     cif: Identifier
     product_type: ProductType

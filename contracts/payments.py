@@ -7,9 +7,9 @@ from typing import Self
 from pydantic import model_validator
 
 from contracts.common import (
-    Contract,
     CurrencyCode,
     Identifier,
+    KeyedContract,
     PaymentMethod,
     PaymentStatus,
     PositiveMoney,
@@ -18,7 +18,9 @@ from contracts.common import (
 from contracts.errors import cross_field_error
 
 
-class Payment(Contract):
+class Payment(KeyedContract):
+    KEY_FIELD = "account_number"
+
     reference_number: Identifier
     account_number: Identifier
     amount: PositiveMoney

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from quixstreams import message_context
 
 from contracts import BusinessDate
+from contracts.common import under_key
 from crm.settings import Settings
 from domain.errors import DomainError
 from processors.common.app import (
@@ -87,9 +88,9 @@ def build(settings: Settings):
         state_of = state_access()
         try:
             if source == "bank.loans":
-                return logic.on_snapshot(state_of, snapshot_from(value))
+                return logic.on_snapshot(state_of, snapshot_from(value, under_key(key)))
             if source == "payments":
-                account, event = payment_from(value)
+                account, event = payment_from(value, under_key(key))
                 return logic.on_payment(state_of, account, event)
             started = time.perf_counter()
             day = date.fromisoformat(value["date"])

@@ -10,8 +10,9 @@ from domain.loan import Snapshot
 from domain.schedule import Installment
 
 
-def snapshot_from(raw: bytes) -> Snapshot:
-    loan = LoanSnapshot.model_validate_json(raw)
+def snapshot_from(raw: bytes, context: dict | None = None) -> Snapshot:
+    """``context``: `contracts.common.under_key` of the message's key, to refuse a loan sent under another."""
+    loan = LoanSnapshot.model_validate_json(raw, context=context)
     return Snapshot(
         account_number=loan.account_number,
         cif=loan.cif,
@@ -29,8 +30,8 @@ def snapshot_from(raw: bytes) -> Snapshot:
     )
 
 
-def payment_from(raw: bytes) -> tuple[str, PaymentEvent]:
-    payment = Payment.model_validate_json(raw)
+def payment_from(raw: bytes, context: dict | None = None) -> tuple[str, PaymentEvent]:
+    payment = Payment.model_validate_json(raw, context=context)
     event = PaymentEvent(
         reference=payment.reference_number,
         amount=payment.amount,

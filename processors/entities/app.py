@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from quixstreams import message_context
 
 from contracts import Collateral, CustomerRecord, LoanSnapshot, Payment
+from contracts.common import under_key
 from contracts.errors import describe
 from crm.settings import Settings
 from processors.common.app import make_application, registry_topic
@@ -66,7 +67,7 @@ def build(settings: Settings):
 
 def _parse(contract, topic: str, key, value: bytes) -> Shared:
     try:
-        return Shared(("ok", contract.model_validate_json(value)))
+        return Shared(("ok", contract.model_validate_json(value, context=under_key(key))))
     except ValidationError as error:
         log.debug("invalid value skipped", extra={"topic": topic, "offset": message_context().offset})
         letter = dead_letter_for_current(topic, key, value, describe(error), "ValidationError", NAME)

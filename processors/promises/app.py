@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from quixstreams import message_context
 
 from contracts import AgentAction
+from contracts.common import under_key
 from crm.settings import Settings
 from domain.errors import DomainError
 from domain.promises import PromiseConfig
@@ -53,7 +54,7 @@ def build(settings: Settings):
         state_of = state_access()
         try:
             if source == ACTIONS:
-                action = AgentAction.model_validate_json(value).model_dump()
+                action = AgentAction.model_validate_json(value, context=under_key(key)).model_dump()
                 outputs = logic.on_action(state_of, action, config)
                 record_action(action)
                 # The action's row goes straight into the sink's batch of this checkpoint: routing it

@@ -38,6 +38,7 @@ from contracts import (
     PromiseRecord,
     StrategyAssignment,
 )
+from contracts.common import under_key
 from crm.settings import Settings
 from domain.errors import DomainError
 from domain.priority import PriorityWeights
@@ -69,16 +70,16 @@ FROM_PROCESSORS = {
 }
 
 
-def _handle(state_of, source: str, value, config: logic.QueueConfig) -> list[logic.Change]:
+def _handle(state_of, source: str, key, value, config: logic.QueueConfig) -> list[logic.Change]:
     if source == "agent.actions":
         try:
-            action = AgentAction.model_validate_json(value).model_dump()
+            action = AgentAction.model_validate_json(value, context=under_key(key)).model_dump()
         except ValidationError:
             return []  # dead-lettered by the promises processor
         return logic.on_action(state_of, action, config)
     if source == "bank.customers":
         try:
-            customer = CustomerRecord.model_validate_json(value)
+            customer = CustomerRecord.model_validate_json(value, context=under_key(key))
         except ValidationError:
             return []  # dead-lettered by the entities processor
         fields = customer.model_dump(include={"cif", "name", "company_name", "timezone"})
@@ -140,7 +141,7 @@ def build(settings: Settings):
         if source in (TICKS, CONTINUED):
             return tick(state_access(), source, key, value)
         try:
-            made = _handle(state_access(), source, value, config)
+            made = _handle(state_access(), source, key, value, config)
         except (ValidationError, DomainError) as error:  # from a processor's output: a bug upstream
             where = {"topic": source, "partition": context.partition, "offset": context.offset}
             log.warning("skipped a value that fails its contract", extra={**where, "error": str(error)[:500]})

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from quixstreams import message_context
 
 from contracts import AgentAssignment, CrmContacts, CustomerDelinquencyRecord, CustomerRecord
+from contracts.common import under_key
 from crm.settings import Settings
 from processors.common.app import make_application, registry_topic, without_time_alignment
 from processors.common.metrics import record_skipped
@@ -43,12 +44,12 @@ FROM_PROCESSORS = {
 INPUTS = (*DEAD_LETTERED_ELSEWHERE, *FROM_PROCESSORS)
 
 
-def document_change(source: str, value) -> documents.DocumentChange | None:
+def document_change(source: str, key, value) -> documents.DocumentChange | None:
     """The partial document a message makes, or None for a value another processor dead-letters."""
     if source in DEAD_LETTERED_ELSEWHERE:
         contract, fields_of = DEAD_LETTERED_ELSEWHERE[source]
         try:
-            record = None if value is None else contract.model_validate_json(value)
+            record = None if value is None else contract.model_validate_json(value, context=under_key(key))
         except ValidationError:
             return None  # dead-lettered by the processor that owns the contract
         return None if record is None else fields_of(record)
@@ -67,11 +68,11 @@ def build(settings: Settings):
     for topic in topics[1:]:
         merged = merged.concat(app.dataframe(topic))
 
-    def handle(value, _key, _timestamp, _headers):
+    def handle(value, key, _timestamp, _headers):
         context = message_context()
         source = logical[context.topic]
         try:
-            change = document_change(source, value)
+            change = document_change(source, key, value)
         except ValidationError as error:  # from a processor's output: a bug upstream
             where = {"topic": source, "partition": context.partition, "offset": context.offset}
             log.warning("skipped a value that fails its contract", extra={**where, "error": str(error)[:500]})

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from quixstreams import message_context
 
 from contracts import AgentAction, CaseRecord, CrmContacts, CustomerRecord, StrategyConfig
+from contracts.common import under_key
 from crm.settings import Settings
 from domain.strategy import compile_strategy
 from processors.common.app import (
@@ -172,13 +173,12 @@ def build(settings: Settings):
         if source in FROM_THE_CRM:
             return from_the_crm(state_of, source, value, key)
         try:
+            own_key = under_key(key)
             if source == "bank.customers":
-                return logic.on_customer(
-                    state_of, CustomerRecord.model_validate_json(value).model_dump(mode="json"), current
-                )
-            return logic.on_action(
-                state_of, AgentAction.model_validate_json(value).model_dump(mode="json"), current
-            )
+                customer = CustomerRecord.model_validate_json(value, context=own_key)
+                return logic.on_customer(state_of, customer.model_dump(mode="json"), current)
+            action = AgentAction.model_validate_json(value, context=own_key)
+            return logic.on_action(state_of, action.model_dump(mode="json"), current)
         except ValidationError:
             return []  # dead-lettered by the processor that owns the contract
 

@@ -53,6 +53,9 @@ def world(service_addresses, run_id, cli_env, tmp_path_factory):
         # on every retry and the processor never got past it
         nul = {**lines(portfolio, "bank.customers")[0], "cif": "C-NUL", "name": "Nguy\u0000en"}
         producer.produce(physical_name("bank.customers", settings), orjson.dumps(nul), b"C-NUL")
+        # a customer sent under another customer's key: the processors' partitions and state follow the key
+        other = {**lines(portfolio, "bank.customers")[0], "cif": "C-ELSEWHERE"}
+        producer.produce(physical_name("bank.customers", settings), orjson.dumps(other), b"C-KEY")
         # one payment completed, then sent again with another amount (the ledger dead-letters that), then
         # reported failed (the ledger undoes nothing): the table keeps it as first completed
         for amount, status in (("100000", "COMPLETED"), ("300000", "COMPLETED"), ("100000", "FAILED")):
@@ -145,11 +148,14 @@ def test_stored_values_are_exact(world):
 
 def test_invalid_customers_are_dead_lettered(world):
     settings, _ = world
-    letters = read_all(settings.kafka_brokers, physical_name("bank.customers.dlq", settings), 2, timeout=30)
-    [(key, value), (nul_key, nul_value)] = sorted(letters)  # on two partitions: in either order
+    letters = read_all(settings.kafka_brokers, physical_name("bank.customers.dlq", settings), 3, timeout=30)
+    [(key, value), (other_key, other_value), (nul_key, nul_value)] = sorted(letters)  # in any order
     letter = orjson.loads(value)
     assert key == b"C-BAD" and letter["processor"] == "entities" and "type" in letter["error"]
     letter = orjson.loads(nul_value)
     assert nul_key == b"C-NUL" and letter["error"] == "name: Text must not contain the NUL character (U+0000)"
+    letter = orjson.loads(other_value)
+    assert other_key == b"C-KEY" and letter["error"] == "cif: 'C-ELSEWHERE' is not the message key 'C-KEY'"
     with psycopg.connect(settings.database_url) as conn:
-        assert conn.execute("SELECT count(*) FROM customers WHERE cif = 'C-NUL'").fetchone() == (0,)
+        stored = "SELECT count(*) FROM customers WHERE cif IN ('C-NUL', 'C-ELSEWHERE')"
+        assert conn.execute(stored).fetchone() == (0,)

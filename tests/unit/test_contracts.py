@@ -515,3 +515,21 @@ def test_the_quick_nul_test_never_misses_one(value):
     assert may_hold_nul(orjson.dumps(value).decode()) or not found
     for loc, text in found:
         assert "\x00" in text and isinstance(loc, tuple)
+
+
+def test_each_inbound_value_keyed_by_one_of_its_fields_checks_it_against_its_message_key():
+    from contracts.common import KeyedContract, under_key
+    from topics.registry import get_topic
+
+    keyed = {topic: model for topic, model in INBOUND.items() if issubclass(model, KeyedContract)}
+    assert set(keyed) == {"bank.customers", "bank.loans", "bank.collaterals", "payments", "agent.actions"}
+    for topic, model in keyed.items():
+        assert get_topic(topic).key_field == model.KEY_FIELD, topic
+    raw = orjson.dumps(PAYMENT)
+    own = PAYMENT["account_number"]
+    assert Payment.model_validate_json(raw, context=under_key(own)).account_number == own
+    assert Payment.model_validate_json(raw).account_number == own  # the API's bodies: no message key
+    for key in ("LN-OTHER", None):
+        with pytest.raises(ValidationError) as refused:
+            Payment.model_validate_json(raw, context=under_key(key))
+        assert describe(refused.value) == f"account_number: {own!r} is not the message key {key!r}"
