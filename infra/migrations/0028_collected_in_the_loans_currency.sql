@@ -231,56 +231,19 @@ LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
     GROUP BY 1, 2, 3
 $$;
 
--- ---- the rebuild: agg_collected from its function (the rest as in 0016) ----------------------------------
+-- ---- the rebuild: 0016's, then agg_collected from its function -----------------------------------------
 
-CREATE OR REPLACE FUNCTION rebuild_dashboard_aggregates() RETURNS void
+-- 0016's rebuild takes every aggregate's lock (held until commit) and recomputes them all, agg_agent_collected
+-- already by the function above; agg_collected it counts from payments alone, so it is counted again here,
+-- in the same transaction.
+ALTER FUNCTION rebuild_dashboard_aggregates() RENAME TO rebuild_dashboard_aggregates_0016;
+
+CREATE FUNCTION rebuild_dashboard_aggregates() RETURNS void
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-DECLARE
-    zone text := (SELECT time_zone FROM dashboard_settings);
 BEGIN
-    PERFORM agg_lock('agg_actions');
-    PERFORM agg_lock('agg_agent_actions');
-    PERFORM agg_lock('agg_agent_collected');
-    PERFORM agg_lock('agg_agent_promises');
-    PERFORM agg_lock('agg_agent_workload');
-    PERFORM agg_lock('agg_buckets');
-    PERFORM agg_lock('agg_collected');
-    PERFORM agg_lock('agg_promises');
-    PERFORM agg_lock('agg_transitions');
-    DELETE FROM agg_actions;
-    INSERT INTO agg_actions
-    SELECT (at AT TIME ZONE zone)::date, count(*),
-           count(*) FILTER (WHERE result = ANY (dashboard_right_party_results())),
-           count(*) FILTER (WHERE result = 'PROMISE_TO_PAY')
-    FROM actions GROUP BY 1;
-    DELETE FROM agg_agent_actions;
-    INSERT INTO agg_agent_actions
-    SELECT (at AT TIME ZONE zone)::date, agent_id, count(*),
-           count(*) FILTER (WHERE result = ANY (dashboard_right_party_results())),
-           count(*) FILTER (WHERE result = 'PROMISE_TO_PAY')
-    FROM actions GROUP BY 1, 2;
-    DELETE FROM agg_agent_collected;
-    INSERT INTO agg_agent_collected SELECT * FROM agg_agent_collected_recomputed();
-    DELETE FROM agg_agent_promises;
-    INSERT INTO agg_agent_promises
-    SELECT date_trunc('month', made_on)::date, agent_id, status, count(*) FROM promises
-    WHERE agent_id IS NOT NULL GROUP BY 1, 2, 3;
-    DELETE FROM agg_agent_workload;
-    INSERT INTO agg_agent_workload
-    SELECT agent_id, count(*) FROM agent_assignments
-    WHERE valid_to IS NULL AND agent_id IS NOT NULL GROUP BY agent_id;
-    DELETE FROM agg_buckets;
-    INSERT INTO agg_buckets
-    SELECT bucket, currency, count(*), sum(overdue_amount), sum(outstanding)
-    FROM loan_delinquency GROUP BY bucket, currency;
+    PERFORM rebuild_dashboard_aggregates_0016();
     DELETE FROM agg_collected;
     INSERT INTO agg_collected SELECT * FROM agg_collected_recomputed();
-    DELETE FROM agg_promises;
-    INSERT INTO agg_promises SELECT made_on, status, count(*) FROM promises GROUP BY made_on, status;
-    DELETE FROM agg_transitions;
-    INSERT INTO agg_transitions
-    SELECT business_date, kind, from_bucket, to_bucket, count(*)
-    FROM delinquency_transitions GROUP BY 1, 2, 3, 4;
 END $$;
 
 SELECT rebuild_dashboard_aggregates();

@@ -25,6 +25,23 @@ def skipped(processor: str, topic: str, reason: str) -> float:
     return REGISTRY.get_sample_value("crm_processor_skipped_total", labels) or 0.0
 
 
+def run_on_payments_and_ticks(settings, name: str) -> list:
+    """Run a processor named ``name`` that reads each payment's account and each tick's date, until nothing
+    came for 5 s; then every offset must be committed past. What it read."""
+    payments, ticks = physical_name("payments", settings), physical_name("delinquency.ticks", settings)
+    app = make_application(settings, name)
+    seen: list = []
+    app.dataframe(registry_topic(app, settings, "payments", value="bytes")).apply(
+        lambda value: seen.append(orjson.loads(value)["account_number"])
+    )
+    app.dataframe(registry_topic(app, settings, "delinquency.ticks")).apply(
+        lambda value: seen.append(value["date"])
+    )
+    app.run(timeout=5)
+    wait_caught_up(settings.kafka_brokers, f"{settings.namespace}crm-{name}", [payments, ticks], 30)
+    return seen
+
+
 def test_values_the_code_fails_on_are_dead_lettered_or_skipped_and_the_processor_goes_on(
     service_addresses, run_id, cli_env
 ):
@@ -39,16 +56,7 @@ def test_values_the_code_fails_on_are_dead_lettered_or_skipped_and_the_processor
         producer.produce(ticks, b"not json", b"tick-0")  # the last: nothing after it commits past it
         producer.flush()
 
-        app = make_application(settings, name)
-        seen: list = []
-        app.dataframe(registry_topic(app, settings, "payments", value="bytes")).apply(
-            lambda value: seen.append(orjson.loads(value)["account_number"])
-        )
-        app.dataframe(registry_topic(app, settings, "delinquency.ticks")).apply(
-            lambda value: seen.append(value["date"])
-        )
-        app.run(timeout=5)  # until nothing came for 5 s; then every offset must be committed past
-        wait_caught_up(settings.kafka_brokers, f"{settings.namespace}crm-{name}", [payments, ticks], 30)
+        seen = run_on_payments_and_ticks(settings, name)
 
         assert sorted(seen) == ["2026-03-02", "LN2"]  # the good values around the bad ones
         [(key, value)] = read_all(settings.kafka_brokers, physical_name("payments.dlq", settings), 1)
@@ -78,16 +86,7 @@ def test_a_key_that_is_not_utf8_or_a_value_too_large_for_a_whole_letter_stops_no
         producer.produce(ticks, b'{"date": "2026-03-03"}', b"tick-0")
         producer.flush()
 
-        app = make_application(settings, name)
-        seen: list = []
-        app.dataframe(registry_topic(app, settings, "payments", value="bytes")).apply(
-            lambda value: seen.append(orjson.loads(value)["account_number"])
-        )
-        app.dataframe(registry_topic(app, settings, "delinquency.ticks")).apply(
-            lambda value: seen.append(value["date"])
-        )
-        app.run(timeout=5)
-        wait_caught_up(settings.kafka_brokers, f"{settings.namespace}crm-{name}", [payments, ticks], 30)
+        seen = run_on_payments_and_ticks(settings, name)
 
         assert sorted(seen) == ["2026-03-03", "LN2"]
         letters = {
