@@ -55,7 +55,7 @@ def dead_letter_record(
         "key": key.decode("utf-8", "replace") if key is not None else None,
         "value": raw.decode("utf-8", "replace"),
         "value_b64": base64.b64encode(raw).decode(),
-        "error": one_line(error),
+        "error": one_line(error)[:ERROR_LIMIT],
         "error_type": error_type,
         "processor": processor,
         "failed_at": (failed_at or datetime.now(UTC)).isoformat(),
@@ -71,6 +71,7 @@ def dead_letter_record(
 # with room for the key and the record's other fields.
 LETTER_LIMIT = 900_000
 KEPT_WHEN_TOO_LARGE = 64 * 1024
+ERROR_LIMIT = 10_000  # characters of the reason (a contract's refusal names each field that failed)
 
 
 def one_line(reason: str) -> str:

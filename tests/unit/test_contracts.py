@@ -15,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from contracts import CONFIG, INBOUND, DeadLetter, LoanSnapshot, Payment, dead_letter
 from contracts.api import ActionCreate, LoanPublic, PaymentCreate
 from contracts.common import Money, PositiveMoney
+from contracts.dlq import ERROR_LIMIT, LETTER_LIMIT, original_value
 from contracts.errors import describe
 from contracts.exact import JsonNumberSeen
 from contracts.nul import may_hold_nul, nul_locations
@@ -276,6 +277,25 @@ def test_dead_letter_reason_is_one_line():
     )
     letter = DeadLetter.model_validate_json(raw)
     assert letter.error == "Traceback (most recent call last): boom" and letter.key is None
+
+
+@pytest.mark.parametrize(
+    "original",
+    [b"x" * 1_000_000, b"\x01" * 150_000, "\u00e9".encode() * 200_000],  # plain, escaped 6 times, 2-byte
+)
+def test_a_dead_letter_fits_in_a_kafka_message_whatever_its_original_and_reason(original):
+    fields = {"source_topic": "payments", "partition": 0, "offset": 9, "key": b"LN1", "value": original}
+    raw = dead_letter(**fields, error="why " * 100_000, error_type="ValidationError", processor="entities")
+    assert len(raw) <= LETTER_LIMIT
+    letter = DeadLetter.model_validate_json(raw)
+    assert letter.value_size == len(original) and letter.value_b64 == ""
+    assert original.startswith(letter.value.encode()) and len(letter.error) == ERROR_LIMIT
+    with pytest.raises(ValueError, match="only the start"):
+        original_value(letter)
+    small = DeadLetter.model_validate_json(
+        dead_letter(**{**fields, "value": b"x" * 100_000}, error="e", error_type="E", processor="entities")
+    )
+    assert small.value_size is None and original_value(small) == b"x" * 100_000
 
 
 def _with(base: dict, **changes) -> dict:
