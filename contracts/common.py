@@ -18,6 +18,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from contracts.errors import cross_field_error
 from contracts.exact import ExactDecimal, JsonNumberSeen, loads_exact
@@ -74,6 +75,12 @@ class Contract(BaseModel):
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        if json_data is None:  # a Kafka tombstone; pydantic's own words name the JSON parser's input types
+            error = PydanticCustomError(
+                "null_value", "a null value (a tombstone) is not a {model}", {"model": cls.__name__}
+            )
+            line = {"type": error, "loc": (), "input": None}
+            raise ValidationError.from_exception_data(cls.__name__, [line], input_type="json")
         try:
             model = super().model_validate_json(json_data, **options)
         except JsonNumberSeen:

@@ -264,6 +264,13 @@ def test_dead_letter_keeps_the_exact_bytes():
     assert (letter.key, letter.partition, letter.offset) == ("LN1", 3, 42)
 
 
+@pytest.mark.parametrize("model", [Payment, LoanSnapshot, DeadLetter])
+def test_a_null_value_is_refused_as_a_tombstone_in_words(model):
+    with pytest.raises(ValidationError) as refused:
+        model.model_validate_json(None)
+    assert describe(refused.value) == f"a null value (a tombstone) is not a {model.__name__}"
+
+
 def test_dead_letter_reason_is_one_line():
     raw = dead_letter(
         source_topic="payments",
