@@ -52,17 +52,17 @@ def dead_letter_record(
         "source_topic": source_topic,
         "partition": partition,
         "offset": offset,
-        "key": key.decode("utf-8", "replace") if key is not None else None,
-        "value": raw.decode("utf-8", "replace"),
+        "key": _text(key) if key is not None else None,
+        "value": _text(raw),
         "value_b64": base64.b64encode(raw).decode(),
-        "error": one_line(error)[:ERROR_LIMIT],
+        "error": one_line(error)[:ERROR_LIMIT].replace(NUL, REPLACEMENT),
         "error_type": error_type,
         "processor": processor,
         "failed_at": (failed_at or datetime.now(UTC)).isoformat(),
     }
     # text escapes at most 6 bytes per byte, base64 takes 4 per 3: below this the letter always fits
     if len(raw) > LETTER_LIMIT // 8 and len(orjson.dumps(record)) > LETTER_LIMIT:
-        start = raw[:KEPT_WHEN_TOO_LARGE].decode("utf-8", "ignore")  # ignore: a character cut in two
+        start = raw[:KEPT_WHEN_TOO_LARGE].decode("utf-8", "ignore").replace(NUL, REPLACEMENT)  # cut in two
         record.update(value=start, value_b64="", value_size=len(raw))
     return record
 
@@ -72,6 +72,15 @@ def dead_letter_record(
 LETTER_LIMIT = 900_000
 KEPT_WHEN_TOO_LARGE = 64 * 1024
 ERROR_LIMIT = 10_000  # characters of the reason (a contract's refusal names each field that failed)
+
+
+def _text(raw: bytes) -> str:
+    """Bytes as text for people: what is not UTF-8, and NUL (which every contract refuses, this one's
+    reader too), as U+FFFD. The exact bytes are in ``value_b64``."""
+    return raw.decode("utf-8", "replace").replace(NUL, REPLACEMENT)
+
+
+NUL, REPLACEMENT = "\x00", "\ufffd"
 
 
 def one_line(reason: str) -> str:

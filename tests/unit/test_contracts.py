@@ -247,21 +247,22 @@ def test_money_goes_out_as_a_decimal_string():
 
 
 def test_dead_letter_keeps_the_exact_bytes():
-    original = b'{"amount": "5"}\xff\xfe'
+    original = b'{"amount": "5"}\xff\xfe\x00'
     raw = dead_letter(
         source_topic="payments",
         partition=3,
         offset=42,
-        key=b"LN1",
+        key=b"LN1\x00",
         value=original,
-        error="invalid JSON: ...",
+        error="invalid JSON: ...\x00",
         error_type="ValidationError",
         processor="delinquency",
     )
+    # read back by the same contract, which refuses NUL: as text, NUL is shown as U+FFFD like bad UTF-8
     letter = DeadLetter.model_validate_json(raw)
     assert base64.b64decode(letter.value_b64) == original
-    assert letter.value.startswith('{"amount": "5"}') and "\ufffd" in letter.value
-    assert (letter.key, letter.partition, letter.offset) == ("LN1", 3, 42)
+    assert letter.value == '{"amount": "5"}\ufffd\ufffd\ufffd' and letter.error == "invalid JSON: ...\ufffd"
+    assert (letter.key, letter.partition, letter.offset) == ("LN1\ufffd", 3, 42)
 
 
 @pytest.mark.parametrize("model", [Payment, LoanSnapshot, DeadLetter])
