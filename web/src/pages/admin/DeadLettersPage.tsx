@@ -100,7 +100,9 @@ function LetterDetails({ item }: { item: DeadLetterPublic }) {
             letter, so it cannot be re-driven from here.
           </p>
         )}
-        <pre className="whitespace-pre-wrap break-all rounded bg-slate-50 p-2">{letter.value}</pre>
+        <pre className="max-h-96 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2">
+          {letter.value}
+        </pre>
       </dd>
     </dl>
   );
