@@ -6,7 +6,7 @@ with its audit line in one statement (:func:`insert_accepted`), and the commit o
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -35,6 +35,7 @@ class Prechecks(NamedTuple):
     loan_currency: str | None  # None when the bank has not sent the loan (yet)
     reversed: ReversedPayment | None  # a reversal's reversed payment, when known (else None)
     reversed_by: str | None  # the reference of another reversal that undid that payment already
+    business_date: date | None  # the latest the delinquency processor reached (None before the first)
 
 
 _PRECHECKS = """
@@ -46,7 +47,8 @@ SELECT accepted.value, accepted.account_number, accepted.accepted_at,
         UNION ALL
         SELECT reference_number FROM accepted_payments
         WHERE value->>'reverses' = %(reverses)s AND reference_number <> %(reference)s
-        LIMIT 1)
+        LIMIT 1),
+       (SELECT max(business_date) FROM loan_delinquency)
 FROM (SELECT) AS one
 LEFT JOIN accepted_payments accepted ON accepted.reference_number = %(reference)s
 LEFT JOIN LATERAL (
@@ -59,8 +61,8 @@ LEFT JOIN LATERAL (
 
 
 async def prechecks(conn: psycopg.AsyncConnection, payment: Payment) -> Prechecks:
-    """The accepted payment of this reference, the loan's currency and (for a reversal) the reversed
-    payment and any other reversal of it: one statement."""
+    """The accepted payment of this reference, the loan's currency, (for a reversal) the reversed payment
+    and any other reversal of it, and the business date: one statement."""
     cursor = await conn.execute(
         _PRECHECKS,
         {
@@ -71,10 +73,10 @@ async def prechecks(conn: psycopg.AsyncConnection, payment: Payment) -> Precheck
     )
     row = await cursor.fetchone()
     assert row is not None  # one row, always
-    value, account_number, accepted_at, loan_currency, *reversed_payment, reversed_by = row
+    value, account_number, accepted_at, loan_currency, *reversed_payment, reversed_by, business_date = row
     accepted = AcceptedPayment(value, account_number, accepted_at) if value is not None else None
     reversed_ = ReversedPayment(*reversed_payment) if reversed_payment[0] is not None else None
-    return Prechecks(accepted, loan_currency, reversed_, reversed_by)
+    return Prechecks(accepted, loan_currency, reversed_, reversed_by, business_date)
 
 
 async def find_accepted(conn: psycopg.AsyncConnection, reference_number: str) -> AcceptedPayment | None:

@@ -36,7 +36,7 @@ def _repeat(stored: queries.AcceptedPayment, payment: PaymentCreate) -> PaymentA
 
 
 def _check(found: queries.Prechecks, payment: PaymentCreate, now: datetime) -> None:
-    if ahead := in_the_future(payment.paid_at, now):
+    if ahead := in_the_future(payment.paid_at, now, found.business_date):
         raise field_error("paid_at", ahead)
     if found.loan_currency is not None and found.loan_currency != payment.currency:
         raise field_error(

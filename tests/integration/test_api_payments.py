@@ -209,6 +209,30 @@ async def test_a_payment_dated_in_the_future_is_422(client, loan, api_settings):
     assert response.status_code == 202, response.text
 
 
+async def test_a_payment_on_a_business_date_ahead_of_the_wall_clock_is_not_in_the_future(
+    client, loan, api_settings
+):
+    """The business date is the product's clock: a demo's runs a day a minute, ahead of the wall clock."""
+    ahead = datetime.now(UTC).date() + timedelta(days=40)
+    with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO loan_delinquency VALUES ('LN-AHEAD', 'C-AHEAD', 'VND', %s, 0, 'CURRENT', 0, 1, NULL,"
+            " NULL, 1)",
+            (ahead,),
+        )
+    try:
+        on_it = f"{ahead.isoformat()}T23:30:00-11:00"  # still that date at UTC-11
+        response = await client.post("/api/payments", json=payment(loan, paid_at=on_it), headers=INTEGRATION)
+        assert response.status_code == 202, response.text
+        after = f"{(ahead + timedelta(days=1)).isoformat()}T13:00:00+00:00"  # the next day everywhere
+        response = await client.post("/api/payments", json=payment(loan, paid_at=after), headers=INTEGRATION)
+        assert response.status_code == 422, response.text
+        assert f"business date {ahead.isoformat()}" in response.json()["detail"][0]["msg"]
+    finally:
+        with psycopg.connect(api_settings.database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM loan_delinquency WHERE account_number = 'LN-AHEAD'")
+
+
 async def test_a_payment_for_a_loan_not_yet_received_is_accepted(client, api_settings):
     response = await client.post(
         "/api/payments", json=payment("LN-NOT-YET", currency="USD"), headers=INTEGRATION
