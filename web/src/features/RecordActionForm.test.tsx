@@ -5,7 +5,7 @@ import { expect, test } from "vitest";
 import { CONTACT_SOURCES, DICTIONARIES } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
 import { contactChoicesOf } from "./actionContact";
-import { ANOTHER_CONTACT, actionBody, blankDraft } from "./actionDraft";
+import { ANOTHER_CONTACT, actionBody, blankDraft, finerThanPaid } from "./actionDraft";
 import { RecordActionForm } from "./RecordActionForm";
 
 const LOANS = [{ account_number: "L1", currency: "USD" }];
@@ -127,6 +127,23 @@ test("a promise without a date or an amount says so at each field, in plain word
   await userEvent.type(screen.getByLabelText("Promised amount (USD)"), "5");
   expect(screen.queryByText("Enter the promised amount")).not.toBeInTheDocument();
   expect(screen.getByText("Enter the promised date")).toBeInTheDocument();
+});
+
+test("a promised amount finer than its currency is paid in says so before anything is sent", async () => {
+  signedInAs("agent", "A-1");
+  const calls = fakeApi({ "GET /api/dictionaries": () => ({ body: DICTIONARIES }) });
+  const dong = [{ account_number: "L-VND", currency: "VND" }];
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={dong} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Result"), "PROMISE_TO_PAY");
+  await userEvent.type(screen.getByLabelText("Promised date"), "2030-01-01");
+  await userEvent.type(screen.getByLabelText("Promised amount (VND)"), "1500000.50");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("VND is paid in whole units: no decimals")).toBeInTheDocument();
+  expect(calls.filter((call) => call.method === "POST")).toHaveLength(0);
+  expect(finerThanPaid("1500000.00", "VND")).toBeNull(); // trailing zeros are only a style
+  expect(finerThanPaid("12.505", "USD")).toBe("USD is paid in at most 2 decimals");
+  expect(finerThanPaid("12.50", "USD")).toBeNull();
+  expect(finerThanPaid("1.125", "KWD")).toBeNull();
 });
 
 test("with loans in several currencies a promise must name its loan, and its amount shows that loan's currency", async () => {

@@ -213,6 +213,34 @@ export function draftProblems(
     problems.account_number = `The loans are in ${currenciesOf(loans).join(" and ")}: choose the loan this promise is for`;
   }
   if (!draft.promise_date) problems["promise.date"] = "Enter the promised date";
-  if (!draft.promise_amount.trim()) problems["promise.amount"] = "Enter the promised amount";
+  const amount = draft.promise_amount.trim();
+  const currency = promiseCurrency(draft, loans);
+  if (!amount) problems["promise.amount"] = "Enter the promised amount";
+  else if (currency) {
+    const finer = finerThanPaid(amount, currency);
+    if (finer) problems["promise.amount"] = finer;
+  }
   return problems;
+}
+
+/** Decimals an amount in `currency` can be paid in (ISO 4217, as the browser knows it; 2 otherwise). */
+export function minorUnits(currency: string): number {
+  try {
+    return (
+      new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ??
+      2
+    );
+  } catch {
+    return 2;
+  }
+}
+
+/** Why `amount` cannot be paid in `currency` (a fraction of a dong, a tenth of a cent), or null. */
+export function finerThanPaid(amount: string, currency: string): string | null {
+  const fraction = /^\d*\.(\d+)$/.exec(amount)?.[1]?.replace(/0+$/, "") ?? "";
+  const units = minorUnits(currency);
+  if (fraction.length <= units) return null;
+  return units === 0
+    ? `${currency} is paid in whole units: no decimals`
+    : `${currency} is paid in at most ${units} decimals`;
 }
