@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from contracts.common import Contract, Timestamp
 from contracts.errors import cross_field_error
+from contracts.nul import NUL
 
 
 class DeadLetter(Contract):
@@ -62,7 +63,7 @@ def dead_letter_record(
     }
     # text escapes at most 6 bytes per byte, base64 takes 4 per 3: below this the letter always fits
     if len(raw) > LETTER_LIMIT // 8 and len(orjson.dumps(record)) > LETTER_LIMIT:
-        start = raw[:KEPT_WHEN_TOO_LARGE].decode("utf-8", "ignore").replace(NUL, REPLACEMENT)  # cut in two
+        start = _text(raw[:KEPT_WHEN_TOO_LARGE], errors="ignore")  # ignore: a character cut in two
         record.update(value=start, value_b64="", value_size=len(raw))
     return record
 
@@ -74,13 +75,13 @@ KEPT_WHEN_TOO_LARGE = 64 * 1024
 ERROR_LIMIT = 10_000  # characters of the reason (a contract's refusal names each field that failed)
 
 
-def _text(raw: bytes) -> str:
-    """Bytes as text for people: what is not UTF-8, and NUL (which every contract refuses, this one's
-    reader too), as U+FFFD. The exact bytes are in ``value_b64``."""
-    return raw.decode("utf-8", "replace").replace(NUL, REPLACEMENT)
+def _text(raw: bytes, errors: str = "replace") -> str:
+    """Bytes as text for people: what is not UTF-8 (``errors``), and NUL (which every contract refuses, this
+    one's reader too), as U+FFFD. The exact bytes are in ``value_b64``."""
+    return raw.decode("utf-8", errors).replace(NUL, REPLACEMENT)
 
 
-NUL, REPLACEMENT = "\x00", "\ufffd"
+REPLACEMENT = "\ufffd"
 
 
 def one_line(reason: str) -> str:

@@ -89,6 +89,11 @@ def clock_text(moment: time) -> str:
     return "24:00" if moment == END_OF_DAY else f"{moment:%H:%M}"
 
 
+def hours_text(start: time, end: time) -> str:
+    """Calling hours as messages name them: "08:00 to 21:00"."""
+    return f"{clock_text(start)} to {clock_text(end)}"
+
+
 @dataclass(frozen=True, slots=True)
 class ComplianceRules:
     max_attempts: int = 7
@@ -112,7 +117,7 @@ class ComplianceRules:
     @property
     def calling_hours_text(self) -> str:
         """ "08:00 to 21:00", as messages name them."""
-        return f"{clock_text(self.calling_hours_start)} to {clock_text(self.calling_hours_end)}"
+        return hours_text(self.calling_hours_start, self.calling_hours_end)
 
 
 @dataclass(frozen=True, slots=True)

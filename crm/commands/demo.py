@@ -373,11 +373,10 @@ def calling_hours_note(hours: str, now: datetime) -> str:
     "outside calling hours"."""
     from zoneinfo import ZoneInfo
 
-    from domain.compliance import calling_hours, clock_text
+    from domain.compliance import calling_hours, clock_text, hours_text
 
     start, end = calling_hours(hours)
-    bounds = f"{clock_text(start)} to {clock_text(end)}"
-    note = f"  calling hours {bounds}, each customer's local time (CRM_CALLING_HOURS)"
+    note = f"  calling hours {hours_text(start, end)}, each customer's local time (CRM_CALLING_HOURS)"
     local = now.astimezone(ZoneInfo(DEMO_CUSTOMERS_ZONE))
     if start <= local.time() < end:
         return note

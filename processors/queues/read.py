@@ -43,7 +43,7 @@ def deployment_rules(settings: Settings) -> ComplianceRules:
 
 
 @lru_cache(maxsize=8)
-def rules_for(default_zone: str, hours: str = "08:00-21:00") -> ComplianceRules:
+def rules_for(default_zone: str, hours: str) -> ComplianceRules:
     """The contact rules with ``default_zone`` (an IANA name, `CRM_CUSTOMER_DEFAULT_TIMEZONE`) for the
     customers who have no zone of their own and the local calling ``hours`` (`CRM_CALLING_HOURS`): what the
     queues show and what recording an action checks."""
