@@ -19,7 +19,7 @@ from contracts.payments import Payment
 from contracts.search import SearchResult as SearchResult  # re-exported: GET /api/search's bodies
 from contracts.search import SearchResults as SearchResults
 from domain.contacts import digits
-from domain.money import minor_units, money_str, payable
+from domain.money import finer_than_paid
 
 
 class Token(Contract):
@@ -67,11 +67,8 @@ class PaymentCreate(Payment):
 
     @model_validator(mode="after")
     def _amount_is_payable(self) -> Self:
-        if not payable(self.amount, self.currency):
-            units = minor_units(self.currency)
-            kind = "whole units" if units == 0 else f"at most {units} decimals"
-            paid = money_str(self.amount)
-            raise cross_field_error("amount", f"{self.currency} is paid in {kind}, not {paid}")
+        if finer := finer_than_paid(self.amount, self.currency):
+            raise cross_field_error("amount", finer)
         return self
 
 

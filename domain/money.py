@@ -46,6 +46,15 @@ def payable(amount: Decimal, currency: str) -> bool:
     return (amount * 10 ** minor_units(currency)) % 1 == 0
 
 
+def finer_than_paid(amount: Decimal, currency: str) -> str | None:
+    """Why ``amount`` cannot be paid in ``currency`` ("VND is paid in whole units, not 1000.50"), or None."""
+    if payable(amount, currency):
+        return None
+    units = minor_units(currency)
+    kind = "whole units" if units == 0 else f"at most {units} decimals"
+    return f"{currency} is paid in {kind}, not {money_str(amount)}"
+
+
 def amount_text(amount: Decimal, currency: str) -> str:
     """An amount as people read it, with thousands separators: "2,774,590" dong (banks' feeds write
     "2774590.00"), "1,250.50" dollars. A fraction of a whole-unit currency is shown, not rounded away."""

@@ -36,23 +36,27 @@ class Checks(NamedTuple):
     # the customer's recently accepted actions, when asked for (newest first; at most 200, a bound on what a
     # runaway client's flood makes one check read)
     recent: list[dict]
+    # for a promise, the currencies it is in: the named loan's, else all the customer's loans' (sorted)
+    promise_currencies: list[str]
 
 
-# BEGIN, then migration 0018's function: the customer's lock (held until the transaction ends, so that
-# two calls posted at once are checked one after the other) and every read the checks need, each after the
-# lock. One simple query, its parameters bound here by psycopg's quoting; the function keeps its plans.
+# BEGIN, then migration 0018's function (0029 added the promise's currencies): the customer's lock (held
+# until the transaction ends, so that two calls posted at once are checked one after the other) and every
+# read the checks need, each after the lock. One simple query, its parameters bound here by psycopg's
+# quoting; the function keeps its plans.
 _LOCKED_CHECKS = """
 BEGIN;
 SELECT * FROM action_checks(%(action_id)s, %(cif)s, %(account)s, %(recent_since)s, %(at)s,
-                            %(see_everything)s, %(see_agent)s, %(see_team)s)"""
+                            %(see_everything)s, %(see_agent)s, %(see_team)s, %(with_promise)s)"""
 
 
 async def locked_checks(
     conn: psycopg.AsyncConnection, action: AgentAction, scope: Scope, recent_since: datetime | None
 ) -> Checks:
     """Begin a transaction, take the customer's lock and read this action id's accepted row, the
-    customer's zone and visibility, whether the account is theirs and, from ``recent_since``, their recent
-    actions: one round trip. The caller commits or rolls back; the lock lasts until then."""
+    customer's zone and visibility, whether the account is theirs, from ``recent_since`` their recent
+    actions and, for a promise, the currencies it is in: one round trip. The caller commits or rolls back;
+    the lock lasts until then."""
     cursor = psycopg.AsyncClientCursor(conn)
     await cursor.execute(
         _LOCKED_CHECKS,
@@ -63,17 +67,19 @@ async def locked_checks(
             "recent_since": recent_since,
             "at": action.at,
             **visibility_parameters(scope),
+            "with_promise": action.promise is not None,
         },
     )
     cursor.nextset()  # past BEGIN
     row = await cursor.fetchone()
     assert row is not None  # one row, always
-    value, accepted_at, known, timezone, loan_of_customer, visible, recent = row
+    value, accepted_at, known, timezone, loan_of_customer, visible, recent, currencies = row
     return Checks(
         AcceptedAction(value, accepted_at) if value is not None else None,
         CustomerFacts(timezone, visible) if known else None,
         loan_of_customer,
         recent,
+        currencies,
     )
 
 

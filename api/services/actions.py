@@ -3,9 +3,11 @@
 Checks, each answering before anything is stored or produced: the contract (FastAPI, 422), the agent it
 is recorded for (403), the dictionary codes (422), a repeat of an accepted ``action_id`` (202 with the
 first reply, or 409 when the action differs), the dates (422), the customer (404 unless visible to the
-caller), the loan (422), and for an outbound contact other than a letter the contact rules (409 naming the
-rule; the call-frequency rules apply to calls only: `contact_rules_of`). The accepted row, the audit line
-and the confirmed delivery to ``agent.actions`` then commit together, or not at all.
+caller), the loan (422), a promise's currency (422: an amount its currency is paid in, and a loan named when
+the customer's loans are in several currencies), and for an outbound contact other than a letter the
+contact rules (409 naming the rule; the call-frequency rules apply to calls only: `contact_rules_of`). The
+accepted row, the audit line and the confirmed delivery to ``agent.actions`` then commit together, or not
+at all.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from domain.dictionaries import (
     Dictionaries,
     unknown_action_codes,
 )
+from domain.money import finer_than_paid
 from processors.queues.contacts import (
     DEFAULT_CODES,
     KEEP_ATTEMPT_DAYS,
@@ -109,6 +112,20 @@ def _date_problems(action: AgentAction, now: datetime) -> list[tuple[str, str]]:
             ("follow_up_date", f"the follow-up date {action.follow_up_date} is before the action's day {day}")
         )
     return problems
+
+
+def _promise_problem(action: AgentAction, currencies: list[str]) -> tuple[str, str] | None:
+    """A promise is in one currency, the named loan's or that of all the customer's loans (its payments are
+    summed), and in an amount that currency is paid in (no fraction of a dong), as a payment posted here is.
+    ``currencies``: those loans' (none known yet: nothing to check)."""
+    assert action.promise is not None
+    if len(currencies) > 1:  # only without a loan: a loan has one currency
+        listed = " and ".join(currencies)
+        why = f"the loans of customer {action.cif} are in {listed}: name the promise's loan"
+        return "account_number", why
+    if currencies and (finer := finer_than_paid(action.promise.amount, currencies[0])):
+        return "promise.amount", finer
+    return None
 
 
 class ContactRules(StrEnum):
@@ -259,6 +276,8 @@ async def _check_store_and_produce(
     if not found.loan_of_customer:
         account = action.account_number
         raise fields_error([("account_number", f"{account} is not a loan of customer {action.cif}")])
+    if action.promise is not None and (problem := _promise_problem(action, found.promise_currencies)):
+        raise fields_error([problem])
     if checked:
         await _check_contact_rules(
             redis_client, publisher.settings, action, found.recent, customer.timezone, checked

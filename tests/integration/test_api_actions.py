@@ -46,7 +46,11 @@ class World:
         self.redis = redis.Redis.from_url(settings.redis_url)
         self.topic = physical_name("agent.actions", settings)
 
-    def customer(self, name: str, agent: str | None = None, zone: str | None = "UTC") -> str:
+    def customer(
+        self, name: str, agent: str | None = None, zone: str | None = "UTC", currencies: str = "VND"
+    ) -> str:
+        """A customer with a loan in each of ``currencies`` (space-separated): LN-{cif} in the first one,
+        LN-{cif}-{currency} in the others."""
         cif = f"C-{self.tag}-{name}"
         with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
             conn.execute(
@@ -54,11 +58,13 @@ class World:
                 " updated_at) VALUES (%s, 'INDIVIDUAL', %s, 'MASS', 'ACTIVE', %s, 'T24', now())",
                 (cif, name, zone),
             )
-            conn.execute(
-                "INSERT INTO loans VALUES (%s, %s, 'AUTO_LOAN', 'VND', 24000000, 18000000, '2025-01-10',"
-                " '2027-01-10', 12.5, 24, 'OPEN', '{}', 'CORE', now())",
-                (f"LN-{cif}", cif),
-            )
+            first, *others = currencies.split()
+            for account, currency in [(f"LN-{cif}", first), *((f"LN-{cif}-{c}", c) for c in others)]:
+                conn.execute(
+                    "INSERT INTO loans VALUES (%s, %s, 'AUTO_LOAN', %s, 24000000, 18000000, '2025-01-10',"
+                    " '2027-01-10', 12.5, 24, 'OPEN', '{}', 'CORE', now())",
+                    (account, cif, currency),
+                )
             conn.execute(
                 "INSERT INTO agent_assignments VALUES (%s, 'CALL', 1, %s, 'T-ACT', 'C1', '2026-03-01', NULL,"
                 " 'least loaded', 1)",
@@ -120,7 +126,7 @@ async def test_an_action_is_produced_once_per_id_and_a_repeat_gets_the_same_repl
         "PROMISE_TO_PAY",
         action_id=f"ACT-{world.tag}-1",
         account_number=f"LN-{cif}",
-        promise={"date": (at + timedelta(days=3)).date().isoformat(), "amount": "1250000.50"},
+        promise={"date": (at + timedelta(days=3)).date().isoformat(), "amount": "1250000.00"},
         notes="Will pay on Friday.",
     )
     agent = token(Role.AGENT, world.agent)
@@ -137,7 +143,7 @@ async def test_an_action_is_produced_once_per_id_and_a_repeat_gets_the_same_repl
         world.agent,
         "PROMISE_TO_PAY",
     )
-    assert str(record.promise.amount) == "1250000.50" and record.at == at
+    assert str(record.promise.amount) == "1250000.00" and record.at == at  # as sent, its scale kept
     with psycopg.connect(api_settings.database_url) as conn:
         audit = conn.execute(
             "SELECT who, details->>'action_id' FROM audit_log WHERE action = 'action.record' AND target = %s",
@@ -291,6 +297,11 @@ async def test_a_customer_without_a_zone_has_the_calling_hours_of_the_deployment
             "promise.date",
             "the promise date 2020-01-01 is before the action's day",
         ),
+        (  # as a payment posted here: no fraction of a dong (the customer's one loan is in VND)
+            {"result": "PROMISE_TO_PAY", "promise": {"date": "2099-12-31", "amount": "1250000.50"}},
+            "promise.amount",
+            "VND is paid in whole units, not 1250000.50",
+        ),
         ({"follow_up_date": "2020-01-01"}, "follow_up_date", "the follow-up date 2020-01-01 is before"),
         ({"at": "2099-01-01T10:00:00+00:00"}, "at", "2099-01-01T10:00:00+00:00 is in the future"),
         (
@@ -327,6 +338,37 @@ async def test_a_bad_action_is_422_naming_the_field_and_never_reaches_kafka(
     assert world.produced() == before
 
 
+async def test_a_promise_over_loans_in_several_currencies_names_its_loan_and_is_paid_in_its_units(
+    client, world
+):
+    """Its payments are summed toward it, so it is in one currency: the named loan's. An amount finer than
+    that currency is paid in is refused as a payment posted here would be."""
+    cif = world.customer("CURRENCIES", currencies="VND USD")
+    agent = token(Role.AGENT, world.agent)
+    at = calling_moment()
+
+    def promise(amount: str, account: str | None = None) -> dict:
+        made = {"date": (at + timedelta(days=3)).date().isoformat(), "amount": amount}
+        return call(cif, at, "PROMISE_TO_PAY", promise=made, account_number=account)
+
+    before = world.produced()
+    refusals = [
+        (promise("100"), "account_number", f"the loans of customer {cif} are in USD and VND: name the"),
+        (promise("100.255", f"LN-{cif}-USD"), "promise.amount", "USD is paid in at most 2 decimals, not"),
+        (promise("100.5", f"LN-{cif}"), "promise.amount", "VND is paid in whole units, not 100.5"),
+    ]
+    for body, field, message in refusals:
+        response = await client.post("/api/actions", json=body, headers=agent)
+        assert response.status_code == 422, response.text
+        [error] = response.json()["detail"]
+        assert error["field"] == field and error["msg"].startswith(message), error
+    assert world.produced() == before
+    accepted = await client.post("/api/actions", json=promise("100.25", f"LN-{cif}-USD"), headers=agent)
+    assert accepted.status_code == 202, accepted.text
+    [record] = world.records(cif)
+    assert (record.account_number, str(record.promise.amount)) == (f"LN-{cif}-USD", "100.25")
+
+
 async def test_customers_the_caller_may_not_see_are_404(client, world):
     others = world.customer("OTHERS", agent=world.other_agent)
     agent = token(Role.AGENT, world.agent)
@@ -360,7 +402,7 @@ def test_the_action_checks_see_customers_by_the_visibility_rule_of_every_other_r
             with conn.transaction():
                 checked = conn.execute(
                     "SELECT customer_known, customer_visible FROM action_checks('A', %(cif)s, NULL, NULL,"
-                    " now(), %(see_everything)s, %(see_agent)s, %(see_team)s)",
+                    " now(), %(see_everything)s, %(see_agent)s, %(see_team)s, false)",
                     params,
                 ).fetchone()
             known, visible = checked
@@ -532,15 +574,12 @@ async def test_a_store_down_is_503_and_nothing_is_recorded(
 async def test_a_promise_amount_sent_as_a_json_number_is_read_alike_on_either_path(
     client, world, fast_path_actions
 ):
-    cif = world.customer("NUMBER")
+    cif = world.customer("NUMBER", currencies="USD")
     at = calling_moment()
     body = call(cif, at, "PROMISE_TO_PAY", action_id=f"ACT-{world.tag}-N")
     promise_date = (at + timedelta(days=2)).date().isoformat()
     # a JSON number with a trailing zero: read exactly on both paths (FastAPI alone would read a float)
-    raw = (
-        orjson.dumps(body)[:-1]
-        + f', "promise": {{"date": "{promise_date}", "amount": 1250000.10}}}}'.encode()
-    )
+    raw = orjson.dumps(body)[:-1] + f', "promise": {{"date": "{promise_date}", "amount": 1250.10}}}}'.encode()
     headers = {**token(Role.AGENT, world.agent), "Content-Type": "application/json"}
     first = await client.post("/api/actions", content=raw, headers=headers)
     again = await client.post("/api/actions?via=route", content=raw, headers=headers)
@@ -548,7 +587,7 @@ async def test_a_promise_amount_sent_as_a_json_number_is_read_alike_on_either_pa
     assert first.content == again.content  # a repeat of the same action, not a different one
     assert fast_path_actions == [cif]
     [record] = world.records(cif)
-    assert str(record.promise.amount) == "1250000.10"
+    assert str(record.promise.amount) == "1250.10"
 
 
 async def test_writes_waiting_for_an_unreachable_kafka_leave_the_360_view_its_connections(

@@ -10,7 +10,7 @@ import pytest
 
 import domain
 from domain.errors import DomainError
-from domain.money import ZERO, amount_text, minor_units, money_str, payable, to_money, total
+from domain.money import ZERO, amount_text, finer_than_paid, minor_units, money_str, payable, to_money, total
 
 
 def test_money_is_exact():
@@ -98,3 +98,9 @@ def test_an_amount_is_payable_in_whole_minor_units_of_its_currency(amount, curre
 
 def test_minor_units_follow_iso_4217():
     assert [minor_units(code) for code in ("VND", "JPY", "USD", "EUR", "BHD", "CLF")] == [0, 0, 2, 2, 3, 4]
+
+
+def test_an_amount_finer_than_its_currency_is_paid_in_says_why():
+    assert finer_than_paid(D("1250000.50"), "VND") == "VND is paid in whole units, not 1250000.50"
+    assert finer_than_paid(D("10.255"), "USD") == "USD is paid in at most 2 decimals, not 10.255"
+    assert finer_than_paid(D("538263.00"), "VND") is None and finer_than_paid(D("1.125"), "BHD") is None
