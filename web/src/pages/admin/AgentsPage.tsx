@@ -1,4 +1,3 @@
-import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router-dom";
 
@@ -21,6 +20,7 @@ import { useOpenForm } from "../../lib/storedDraft";
 import { useDraftForm } from "../../lib/useDraftForm";
 import { queuePath } from "../../routes";
 import { agentProblems } from "./adminChecks";
+import { useAgents } from "./useAgents";
 
 const PRODUCTS = ["PERSONAL_LOAN", "MORTGAGE", "AUTO_LOAN", "CREDIT_CARD", "OVERDRAFT"] as const;
 
@@ -247,11 +247,7 @@ export default function AgentsPage() {
   const [team, setTeam] = useState("");
   const { username } = useSession();
   const { value: editing, setValue: setEditing } = useOpenForm<Editing>(`agent-form/${username}/open`);
-  const agents = useQuery({
-    queryKey: ["agents", team],
-    queryFn: ({ signal }) =>
-      api<AgentPublic[]>("/api/admin/agents", { query: { team, limit: 1000 }, signal }),
-  });
+  const agents = useAgents(team);
 
   return (
     <section aria-labelledby="agents-title" className="space-y-4">

@@ -15,6 +15,32 @@ const agentLogin = (username: string) => ({
   created_at: "2026-03-01T00:00:00Z",
 });
 
+/** An agent as GET /api/admin/agents lists it. */
+const agent = (agent_id: string, name: string, team: string, active = true) => ({
+  agent_id,
+  name,
+  team,
+  type: "CALL",
+  capacity: 50,
+  active,
+  skills: { products: [], buckets: [], languages: [] },
+  updated_at: "2026-03-01T00:00:00Z",
+  updated_by: "admin",
+});
+
+const AGENTS = [
+  agent("AG1", "Lan", "T-B"),
+  agent("AG2", "Minh", "T-A"),
+  agent("AG3", "Hoa", "T-B"),
+  agent("AG9", "Gone", "T-OLD", false),
+];
+
+/** What an input suggests: the options of the <datalist> it names with `list`, as value and label. */
+function suggestions(input: HTMLElement) {
+  const list = document.getElementById(input.getAttribute("list") ?? "");
+  return [...(list?.querySelectorAll("option") ?? [])].map((option) => [option.value, option.textContent]);
+}
+
 async function newLogin(username: string, agentId: string) {
   await userEvent.click(await screen.findByRole("button", { name: "New login" }));
   const form = screen.getByRole("form", { name: "Login" });
@@ -132,4 +158,63 @@ test("Cancel forgets an unsaved login change; nothing opens again", async () => 
   renderAt("/admin/users", "/admin/users", <UsersPage />);
   expect(await screen.findByRole("button", { name: "Edit" })).toBeInTheDocument();
   expect(screen.queryByRole("form", { name: "Login" })).not.toBeInTheDocument();
+});
+
+test("the agent id suggests the active agents by id, with their name and team, but not an inactive one", async () => {
+  signedInAs("admin");
+  const calls = fakeApi({
+    "GET /api/admin/users": () => ({ body: [] }),
+    "GET /api/admin/agents": () => ({ body: AGENTS }),
+  });
+  renderAt("/admin/users", "/admin/users", <UsersPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "New login" }));
+  const input = within(screen.getByRole("form", { name: "Login" })).getByLabelText("Agent id");
+  await vi.waitFor(() =>
+    expect(suggestions(input)).toEqual([
+      ["AG1", "Lan · T-B"],
+      ["AG2", "Minh · T-A"],
+      ["AG3", "Hoa · T-B"],
+    ]),
+  );
+  const listed = calls.find((call) => call.url.pathname === "/api/admin/agents")!;
+  expect(listed.url.searchParams.get("limit")).toBe("1000");
+  // still free text: an id that is not suggested can be typed (the API judges it)
+  await userEvent.type(input, "NEW1");
+  expect(input).toHaveValue("NEW1");
+});
+
+test("a supervisor's team suggests the distinct teams of the active agents, sorted", async () => {
+  signedInAs("admin");
+  fakeApi({
+    "GET /api/admin/users": () => ({ body: [] }),
+    "GET /api/admin/agents": () => ({ body: AGENTS }),
+  });
+  renderAt("/admin/users", "/admin/users", <UsersPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "New login" }));
+  const form = screen.getByRole("form", { name: "Login" });
+  await userEvent.selectOptions(within(form).getByLabelText("Role"), "supervisor");
+  const input = within(form).getByLabelText("Team");
+  await vi.waitFor(() => expect(suggestions(input).map(([team]) => team)).toEqual(["T-A", "T-B"]));
+});
+
+test("when the agents cannot be listed the login form still works, without suggestions or an error", async () => {
+  signedInAs("admin");
+  const calls = fakeApi({
+    "GET /api/admin/users": () => ({ body: [] }),
+    "GET /api/admin/agents": () => ({ status: 403, body: { detail: "forbidden" } }),
+    "PUT /api/admin/users/clerk": () => ({ body: agentLogin("clerk") }),
+  });
+  renderAt("/admin/users", "/admin/users", <UsersPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "New login" }));
+  await vi.waitFor(() => expect(calls.some((call) => call.url.pathname === "/api/admin/agents")).toBe(true));
+  const form = screen.getByRole("form", { name: "Login" });
+  expect(within(form).queryByRole("alert")).not.toBeInTheDocument();
+  expect(suggestions(within(form).getByLabelText("Agent id"))).toEqual([]);
+
+  await userEvent.type(within(form).getByLabelText("Username"), "clerk");
+  await userEvent.type(within(form).getByLabelText("Agent id"), "AG1");
+  await userEvent.type(within(form).getByLabelText("Password"), "long-enough-password");
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  await vi.waitFor(() => expect(screen.queryByRole("form", { name: "Login" })).not.toBeInTheDocument());
+  expect(calls.find((call) => call.method === "PUT")!.body).toMatchObject({ agent_id: "AG1" });
 });

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { useId } from "react";
 
 import { api } from "../../api/client";
 import type { UserAdminView, UserSave } from "../../api/types";
@@ -18,6 +19,7 @@ import { formatDateTime } from "../../lib/format";
 import { useOpenForm } from "../../lib/storedDraft";
 import { useDraftForm } from "../../lib/useDraftForm";
 import { loginProblems } from "./adminChecks";
+import { useAgents } from "./useAgents";
 
 const ROLES: Role[] = ["agent", "supervisor", "admin", "integration"];
 
@@ -67,6 +69,11 @@ function UserForm({ initial, isNew, onDone }: { initial: Login; isNew: boolean; 
       unstored: ["password"],
     },
   );
+  // Suggestions only: the fields stay free text and the API judges. Without the list (it failed), none.
+  const agents = (useAgents().data ?? []).filter((agent) => agent.active);
+  const teams = [...new Set(agents.map((agent) => agent.team).filter(Boolean))].sort();
+  const agentListId = useId();
+  const teamListId = useId();
 
   return (
     <form
@@ -121,24 +128,42 @@ function UserForm({ initial, isNew, onDone }: { initial: Login; isNew: boolean; 
         {draft.role === "agent" && (
           <Field label="Agent id" error={errors.agent_id}>
             {(props) => (
-              <input
-                {...props}
-                className={inputClass}
-                value={draft.agent_id}
-                onChange={(e) => set("agent_id", e.target.value)}
-              />
+              <>
+                <input
+                  {...props}
+                  className={inputClass}
+                  list={agentListId}
+                  value={draft.agent_id}
+                  onChange={(e) => set("agent_id", e.target.value)}
+                />
+                <datalist id={agentListId}>
+                  {agents.map((agent) => (
+                    <option key={agent.agent_id} value={agent.agent_id}>
+                      {[agent.name, agent.team].filter(Boolean).join(" · ")}
+                    </option>
+                  ))}
+                </datalist>
+              </>
             )}
           </Field>
         )}
         {draft.role === "supervisor" && (
           <Field label="Team" hint="Empty: every team" error={errors.team}>
             {(props) => (
-              <input
-                {...props}
-                className={inputClass}
-                value={draft.team}
-                onChange={(e) => set("team", e.target.value)}
-              />
+              <>
+                <input
+                  {...props}
+                  className={inputClass}
+                  list={teamListId}
+                  value={draft.team}
+                  onChange={(e) => set("team", e.target.value)}
+                />
+                <datalist id={teamListId}>
+                  {teams.map((team) => (
+                    <option key={team} value={team} />
+                  ))}
+                </datalist>
+              </>
             )}
           </Field>
         )}
