@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
+from psycopg.pq import TransactionStatus
 
 from infra.errors import InfraError
 
@@ -74,6 +76,7 @@ def migrate(database_url: str, directory: Path = MIGRATIONS_DIR) -> list[Migrati
     with connect(database_url) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_ID,))
         try:
+            _create_missing_schema(conn)
             conn.execute(_BOOKKEEPING)
             conn.commit()
             done = dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
@@ -93,8 +96,25 @@ def migrate(database_url: str, directory: Path = MIGRATIONS_DIR) -> list[Migrati
                     )
                 applied_now.append(migration)
         finally:
+            if conn.info.transaction_status is TransactionStatus.INERROR:  # a failed statement aborted it
+                conn.rollback()
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_ID,))
     return applied_now
+
+
+def _create_missing_schema(conn: psycopg.Connection) -> None:
+    """Create the first schema the URL's ``search_path`` names (`docs/demo.md`: a run beside others) when it
+    does not exist yet: PostgreSQL would create the tables in the next one that does (``public``), or
+    refuse every table ("no schema has been selected to create in")."""
+    path = conn.execute("SHOW search_path").fetchone()[0]
+    parts = (part.strip() for part in path.split(","))
+    named = [part.strip('"') for part in parts if part not in ("", '"$user"', "$user")]
+    if not named:
+        raise InfraError(f"the database URL's search_path ({path!r}) names no schema to create the tables in")
+    exists = conn.execute("SELECT to_regnamespace(%s) IS NOT NULL", (f'"{named[0]}"',)).fetchone()[0]
+    if not exists:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(named[0])))
+    conn.commit()
 
 
 def missing_migrations(conn: psycopg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:

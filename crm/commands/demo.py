@@ -10,6 +10,7 @@ started and leaves the services running; a child that dies stops the rest and fa
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import sys
@@ -197,11 +198,15 @@ def _build_web_app() -> None:
 DEMO_DAYS = 30  # business dates of history in a demo portfolio
 
 
+PORTFOLIO_DIR = re.compile(r"portfolio-v(?P<version>\d+)-(?P<customers>\d+)-(?P<seed>-?\d+)")
+
+
 def _portfolio(settings: Settings, customers: int, seed: int) -> Path:
     from crm.generator import GENERATOR_VERSION, generate_portfolio
 
     # the generator's version is part of the name: a newer generator never reuses an older portfolio
     data_dir = settings.state_dir / "demo" / f"portfolio-v{GENERATOR_VERSION}-{customers}-{seed}"
+    _check_no_other_portfolio(settings, data_dir)
     manifest = data_dir / "manifest.json"
     if manifest.is_file():
         dates = orjson.loads(manifest.read_bytes())
@@ -220,6 +225,40 @@ def _portfolio(settings: Settings, customers: int, seed: int) -> Path:
             f"[green]✓[/] generated into {data_dir} (business dates to {start + timedelta(days=DEMO_DAYS)})"
         )
     return data_dir
+
+
+def _check_no_other_portfolio(settings: Settings, data_dir: Path) -> None:
+    """Refuse a portfolio where another one was ingested (this Kafka cluster and namespace), before anything
+    is generated, seeded or produced: two portfolios share account numbers and references for other loans
+    and payments, so the second would overwrite customers and loans and have its payments dead-lettered as
+    conflicting, a demo of neither."""
+    marker = _ingest_marker(settings, data_dir).name
+    if (data_dir / marker).is_file():
+        return
+    held = [other for other in sorted(data_dir.parent.glob("portfolio-*")) if (other / marker).is_file()]
+    if not held:
+        return
+    where = f"namespace {settings.namespace}" if settings.namespace else "the default namespace"
+    which = " and ".join(_described(other) for other in held)
+    raise CrmError(
+        f"{where} of this Kafka cluster already holds another demo portfolio, {which}; a second one "
+        "would be mixed into it. Run the demo with that one's options, or give this one a namespace and a "
+        "database schema of its own (CRM_NAMESPACE and a CRM_DATABASE_URL with a search_path: "
+        'docs/demo.md, "Beside other runs").'
+    )
+
+
+def _described(portfolio: Path) -> str:
+    """How a portfolio's folder is asked for again: `--customers 500 --seed 42`."""
+    from crm.generator import GENERATOR_VERSION
+
+    named = PORTFOLIO_DIR.fullmatch(portfolio.name)
+    if named is None:
+        return str(portfolio)
+    options = f"--customers {named['customers']} --seed {named['seed']}"
+    if int(named["version"]) != GENERATOR_VERSION:
+        return f"`{options}` of an older generator (version {named['version']}; {portfolio})"
+    return f"`{options}` ({portfolio})"
 
 
 def _seed(settings: Settings, data_dir: Path, logins, password: str) -> None:

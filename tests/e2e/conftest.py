@@ -44,6 +44,14 @@ class DemoProcess:
     port: int
     lines: list[str] = field(default_factory=list)
     ready: threading.Event = field(default_factory=threading.Event)
+    reader: threading.Thread | None = None
+
+    def wait(self, timeout: float) -> int:
+        """Its exit status, once its last line is read too."""
+        code = self.process.wait(timeout=timeout)
+        if self.reader is not None:
+            self.reader.join(timeout=10)
+        return code
 
     @property
     def url(self) -> str:
@@ -93,7 +101,8 @@ def start_demo(env: dict[str, str], *args: str) -> DemoProcess:
         text=True,
     )
     demo = DemoProcess(process, port)
-    threading.Thread(target=demo._read, daemon=True).start()
+    demo.reader = threading.Thread(target=demo._read, daemon=True)
+    demo.reader.start()
     return demo
 
 

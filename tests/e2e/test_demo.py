@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from crm.errors import CrmError
+from crm.generator import GENERATOR_VERSION
 from tests.e2e.conftest import login, remove_local_state, start_demo
 from tests.kafka_helpers import message_count
 from tests.services import initialized_namespace
@@ -115,7 +116,7 @@ def test_demo_runs_the_whole_product_and_stops_on_ctrl_c(namespace, web_dist):
         assert queue.status_code == 200 and queue.json()
         # a child that dies takes the demo down with it, saying which and why
         os.kill(_child(again.process.pid, "api"), signal.SIGKILL)
-        code = again.process.wait(timeout=120)
+        code = again.wait(timeout=120)
     finally:
         again.interrupt()
     assert code == CrmError.exit_code, again.output[-5000:]
@@ -123,6 +124,13 @@ def test_demo_runs_the_whole_product_and_stops_on_ctrl_c(namespace, web_dist):
     assert "processors stopped" in again.output
     assert "reusing" in again.output and "already in this Kafka cluster" in again.output
     assert "web app build is up to date" in again.output
+    assert message_count(settings.kafka_brokers, customers_topic) == 200
+
+    # another portfolio in this namespace would be mixed into this one: refused before it is generated
+    other = start_demo(env, "--customers", "201", "--seed", "5", "--day-every", "off", "--rate", "0")
+    assert other.wait(timeout=120) == CrmError.exit_code, other.output[-5000:]
+    assert "already holds another demo portfolio, `--customers 200 --seed 5`" in other.output
+    assert not (settings.state_dir / "demo" / f"portfolio-v{GENERATOR_VERSION}-201-5").exists()
     assert message_count(settings.kafka_brokers, customers_topic) == 200
 
 

@@ -105,6 +105,23 @@ def test_migrate_refuses_an_edited_migration(service_addresses, run_id, tmp_path
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+def test_migrate_creates_the_schema_its_search_path_names(service_addresses, run_id, tmp_path):
+    """A run beside others names a schema of its own in the URL (docs/demo.md): one that does not exist yet
+    is created, where PostgreSQL refused every table ("no schema has been selected to create in") and the
+    lock's release in the aborted transaction hid even that."""
+    base = service_addresses["database_url"]
+    schema = f"New_{run_id}"  # a capital letter: the name is quoted, not folded
+    (tmp_path / "0001_first.sql").write_text("CREATE TABLE t1 (id int);")
+    try:
+        assert [m.version for m in migrate(with_search_path(base, f'"{schema}",public'), tmp_path)] == [1]
+        with psycopg.connect(base) as conn:
+            table = conn.execute("SELECT to_regclass(%s)", (f'"{schema}".t1',)).fetchone()[0]
+            assert table is not None
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 @pytest.mark.parametrize(
     ("variable", "address", "skip", "message"),
     [
