@@ -39,11 +39,18 @@ ExactNumberText = Annotated[Decimal, ExactDecimal(18, 10), AfterValidator(lambda
 ConditionScalar = Annotated[
     StrictBool | StrictInt | Annotated[str, Field(max_length=200)] | ExactNumberText,
     Field(union_mode="left_to_right"),
-    OneOf("Input should be a boolean, an integer, a decimal number or a string of at most 200 characters"),
+    OneOf(
+        "Input should be a boolean, an integer, a decimal number (at most 18 digits before the point and 10 "
+        "after it) or a string of at most 200 characters"
+    ),
 ]
 ConditionValue = Annotated[
     ConditionScalar | Annotated[list[ConditionScalar], Field(min_length=1, max_length=200)] | None,
     Field(union_mode="left_to_right"),
+    OneOf(
+        "Input should be a boolean, an integer, a decimal number (at most 18 digits before the point and 10 "
+        "after it), a string of at most 200 characters, or a list of up to 200 of them"
+    ),
 ]
 
 

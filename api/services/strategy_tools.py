@@ -32,7 +32,11 @@ TYPE_WORDS = {str: "text", int: "integer", Decimal: "decimal", date: "date", boo
 
 
 # Fields whose values are codes of an editable dictionary: the catalogue offers its codes of the moment.
-DICTIONARY_OF = {f"case.{field}": name for field, name in CASE_FIELDS.items()}
+DICTIONARY_OF = {
+    "customer.segment": "segments",
+    "customer.status": "customer_statuses",
+    **{f"case.{field}": name for field, name in CASE_FIELDS.items()},
+}
 
 
 def catalogue(dictionaries: Dictionaries) -> StrategyCatalogue:

@@ -167,6 +167,9 @@ async def test_the_catalogue_lists_fields_operators_and_buckets(client):
     fields = {f["name"]: f for f in body["fields"]}
     assert fields["delinquency.max_dpd"]["type"] == "integer" and fields["loan.bucket"]["is_bucket"]
     assert fields["loan.product_type"]["choices"][0] == "AUTO_LOAN" and fields["loan.dpd"]["level"] == "loan"
+    # segments and customer statuses are dictionaries too: the editor offers their codes
+    assert {"MASS", "CORPORATE"} <= set(fields["customer.segment"]["choices"])
+    assert "DORMANT" in fields["customer.status"]["choices"]
     assert "NOT IN" in body["operators"] and body["buckets"][0] == "CURRENT"
     assert body["custom_prefix"] == "custom."
 

@@ -155,7 +155,18 @@ def test_defaults_and_round_trip():
             "12,5",
             "groups.0.campaigns.0.conditions.2.value: loan.overdue_amount takes an exact amount",
         ),
-        ("groups.0.campaigns.0.conditions.2.value", {"amount": 1}, "groups.0.campaigns.0.conditions.2.value"),
+        # one error at the value, not one per kind it might have been (at paths like `value.union[bool,...`)
+        (
+            "groups.0.campaigns.0.conditions.2.value",
+            {"amount": 1},
+            "groups.0.campaigns.0.conditions.2.value: Input should be a boolean, an integer, a decimal "
+            "number (at most 18 digits before the point and 10 after it), a string",
+        ),
+        (
+            "groups.0.campaigns.0.conditions.1.value",
+            ["CREDIT_CARD", {"amount": 1}],
+            "groups.0.campaigns.0.conditions.1.value: Input should be a boolean, an integer",
+        ),
         (
             "groups.0.campaigns.0.contact_rules.1.phone_types",
             [],
