@@ -19,7 +19,6 @@ from topics import physical_name
 
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.IGNORECASE)
 _UNIT_S = {"s": 1, "m": 60, "h": 3600}
-_TAIL = 20  # messages read back from the end of each partition to find the latest date
 
 
 def parse_interval(text: str) -> float | None:
@@ -34,7 +33,10 @@ def parse_interval(text: str) -> float | None:
 
 
 def latest_business_date(settings: Settings, bank: str) -> date | None:
-    """The latest date published for ``bank``: the greatest among the last messages of each partition."""
+    """The latest date published for ``bank``: the greatest in the whole topic (a message a day, kept
+    forever), as the processors keep the greatest they have read. The last messages alone could be older
+    dates produced again (`--reingest` produces the portfolio's history again), and a clock starting from
+    them would publish dates the processors ignore until it passed the latest, for as many minutes as days."""
     topic = physical_name("ops.business-date", settings)
     consumer = Consumer(
         {
@@ -50,11 +52,12 @@ def latest_business_date(settings: Settings, bank: str) -> date | None:
         for p in partitions:
             low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
             if high > low:
-                assignment.append(TopicPartition(topic, p, max(low, high - _TAIL)))
+                assignment.append(TopicPartition(topic, p, low))
                 ends[p] = high
         if not assignment:
             return None
         consumer.assign(assignment)
+        wanted = bank.encode()
         latest: date | None = None
         positions = {tp.partition: tp.offset for tp in assignment}
         while any(positions[p] < ends[p] - 1 for p in ends):
@@ -65,12 +68,20 @@ def latest_business_date(settings: Settings, bank: str) -> date | None:
                 if message.error():
                     continue
                 positions[message.partition()] = message.offset()
-                if (message.key() or b"").decode() == bank:
-                    day = date.fromisoformat(orjson.loads(message.value())["date"])
-                    latest = day if latest is None or day > latest else latest
+                day = _date_of(message.value()) if message.key() == wanted else None
+                if day is not None and (latest is None or day > latest):
+                    latest = day
         return latest
     finally:
         consumer.close()
+
+
+def _date_of(value: bytes | None) -> date | None:
+    """A business-date message's date; None for one the processors dead-letter (not JSON, no date...)."""
+    try:
+        return date.fromisoformat(orjson.loads(value)["date"])
+    except (ValueError, KeyError, TypeError):  # orjson.JSONDecodeError is a ValueError
+        return None
 
 
 class BusinessDateClock:
