@@ -251,13 +251,33 @@ def unknown_action_codes(dictionaries: Dictionaries, action: Mapping[str, str]) 
     return unknown_codes(dictionaries, ACTION_FIELDS, action)
 
 
-# Codes the contact rules act on (processors.queues.contacts.ContactCodes' defaults) that must stay
-# recordable: calls count as attempts, and a cease request or a dispute must be recorded to be honoured. A
-# dictionary saved by an admin keeps them (their labels may change).
+# Codes the product acts on by name, which must stay recordable as they are. The contact rules'
+# (processors.queues.contacts.ContactCodes' defaults): calls count as attempts, a call the customer made
+# (INBOUND) does not, and a cease request or a dispute must be recorded to be honoured. The action contract's
+# (contracts.actions): a promise goes only with PROMISE_TO_PAY, and WRONG_NUMBER stops campaigns selecting
+# the number it names; renamed, promises and reports could no longer be recorded. A dictionary saved by an
+# admin keeps them (their labels may change).
 PROTECTED_CODES: dict[str, frozenset[str]] = {
     "action_types": frozenset({"CALL"}),
-    "action_results": frozenset({"CEASE_COMMUNICATION", "DISPUTE", "DISPUTE_RESOLVED"}),
+    "action_subtypes": frozenset({"INBOUND"}),
+    "action_results": frozenset(
+        {"CEASE_COMMUNICATION", "DISPUTE", "DISPUTE_RESOLVED", "PROMISE_TO_PAY", "WRONG_NUMBER"}
+    ),
 }
+
+
+_CONTACT_RULES = "the contact rules act on it"
+_WHY_PROTECTED = {
+    "CALL": "calls count as attempts under the contact rules",
+    "INBOUND": "the contact rules tell the customer's calls from ours by it",
+    "PROMISE_TO_PAY": "a promise to pay is recorded only with it",
+    "WRONG_NUMBER": "campaigns stop selecting the number it reports",
+}
+
+
+def why_protected(code: str) -> str:
+    """Why a code of :data:`PROTECTED_CODES` cannot be removed, in words."""
+    return _WHY_PROTECTED.get(code, _CONTACT_RULES)
 
 
 def protected_codes(dictionaries: Dictionaries) -> dict[str, list[str]]:

@@ -5,7 +5,7 @@ Every API worker keeps the dictionaries it last read and reads the saved row aga
 reaches the others within seconds (the worker that saved it at once).
 
 A save replaces every dictionary, names the version it was based on (a save based on an older one is
-refused, 409, rather than silently undoing another admin's), keeps the codes the contact rules act on
+refused, 409, rather than silently undoing another admin's), keeps the codes the product acts on by name
 (`domain.dictionaries.PROTECTED_CODES`) and is audited. Actions recorded with a code later removed keep it:
 history is not rewritten, only new actions are checked against the new lists.
 """
@@ -36,6 +36,7 @@ from domain.dictionaries import (
     parse_dictionaries,
     protected_codes,
     removed_protected,
+    why_protected,
 )
 from infra.locks import hold_until_commit
 
@@ -155,7 +156,7 @@ def save(
         for name, code in removed_protected(before.dictionaries if before else book.fallback, new):
             raise field_error(
                 f"dictionaries.{name}",
-                f"{code} cannot be removed: the contact rules act on it (its label can change)",
+                f"{code} cannot be removed: {why_protected(code)} (its label can change)",
             )
         row = conn.execute(
             "INSERT INTO dictionaries (singleton, document, version, updated_at, updated_by)"

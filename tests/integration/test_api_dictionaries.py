@@ -55,15 +55,21 @@ async def test_an_admin_saves_a_version_that_the_forms_and_the_action_checks_use
     )
     assert before.json()["protected"] == {
         "action_types": ["CALL"],
-        "action_subtypes": [],
-        "action_results": ["DISPUTE", "DISPUTE_RESOLVED", "CEASE_COMMUNICATION"],
+        "action_subtypes": ["INBOUND"],
+        "action_results": [
+            "PROMISE_TO_PAY",
+            "WRONG_NUMBER",
+            "DISPUTE",
+            "DISPUTE_RESOLVED",
+            "CEASE_COMMUNICATION",
+        ],
         "segments": [],
         "customer_statuses": [],
         "case_states": [],
         "case_substates": [],
         "recovery_abilities": [],
     }
-    results = [e for e in DEFAULTS["action_results"] if e["code"] != "WRONG_NUMBER"]
+    results = [e for e in DEFAULTS["action_results"] if e["code"] != "LEFT_MESSAGE"]
     results.insert(1, {"code": "PART_PROMISE", "label": "Promises part of it"})
     types = [{"code": "CALL", "label": "Gọi điện"}, *DEFAULTS["action_types"][1:]]
     body = {"dictionaries": edited(action_results=results, action_types=types), "version": 0}
@@ -80,11 +86,9 @@ async def test_an_admin_saves_a_version_that_the_forms_and_the_action_checks_use
     assert served["action_results"] == results and served["action_types"][0]["label"] == "Gọi điện"
     cif = world.customer("DICTADMIN")
     ok = await client.post("/api/actions", json=call(cif, calling_moment(), "PART_PROMISE"), headers=agent)
-    phone = {"channel": "PHONE", "number": "+84 91 555 0001"}
-    wrong = {**call(cif, calling_moment(), "WRONG_NUMBER"), "contact": phone}
-    gone = await client.post("/api/actions", json=wrong, headers=agent)
+    gone = await client.post("/api/actions", json=call(cif, calling_moment(), "LEFT_MESSAGE"), headers=agent)
     assert (ok.status_code, gone.status_code) == (202, 422), (ok.text, gone.text)
-    assert gone.json()["detail"][0]["msg"].startswith("unknown result code 'WRONG_NUMBER'; allowed: PROMISE")
+    assert gone.json()["detail"][0]["msg"].startswith("unknown result code 'LEFT_MESSAGE'; allowed: PROMISE")
 
     async with api_client(api_settings) as another_worker:  # reads the saved version when it starts
         assert (await another_worker.get("/api/dictionaries", headers=agent)).json() == served
@@ -120,7 +124,24 @@ async def test_a_save_based_on_an_older_version_is_refused_and_changes_nothing(c
         (
             {"action_types": [{"code": "VISIT", "label": "Visit"}]},
             "action_types",
-            "CALL cannot be removed: the contact rules act on it (its label can change)",
+            "CALL cannot be removed: calls count as attempts under the contact rules (its label can change)",
+        ),
+        (  # renamed, in effect: promises could no longer be recorded
+            {
+                "action_results": [
+                    {"code": "PTP", "label": "Promise to pay"},
+                    *(e for e in DEFAULTS["action_results"] if e["code"] != "PROMISE_TO_PAY"),
+                ]
+            },
+            "action_results",
+            "PROMISE_TO_PAY cannot be removed: a promise to pay is recorded only with it (its label can "
+            "change)",
+        ),
+        (
+            {"action_subtypes": [{"code": "OUTBOUND", "label": "Outbound"}]},
+            "action_subtypes",
+            "INBOUND cannot be removed: the contact rules tell the customer's calls from ours by it (its "
+            "label can change)",
         ),
         ({"segments": []}, "segments", "segments: expected a non-empty list of {code, label} objects"),
         (

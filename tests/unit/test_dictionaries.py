@@ -6,6 +6,7 @@ import orjson
 import pytest
 
 from api.services.dictionaries import load_dictionaries
+from contracts.actions import PROMISE_RESULT, WRONG_NUMBER
 from contracts.writes import DictionariesPublic
 from domain.dictionaries import (
     DEFAULT_DICTIONARIES,
@@ -119,23 +120,28 @@ def test_loading_the_file(tmp_path):
         load_dictionaries(tmp_path / "missing.json")
 
 
-def test_the_codes_the_contact_rules_act_on_are_protected_where_a_dictionary_holds_them():
+def test_the_codes_the_product_acts_on_are_protected_where_a_dictionary_holds_them():
     assert protected_codes(DEFAULT_DICTIONARIES)["action_results"] == [
+        "PROMISE_TO_PAY",
+        "WRONG_NUMBER",
         "DISPUTE",
         "DISPUTE_RESOLVED",
         "CEASE_COMMUNICATION",
     ]
+    assert protected_codes(DEFAULT_DICTIONARIES)["action_subtypes"] == ["INBOUND"]
     bank = parse_dictionaries({"action_types": [{"code": "VISIT", "label": "Visit"}]})
     assert protected_codes(bank)["action_types"] == []  # a bank that never had CALL is not made to have it
     assert removed_protected(DEFAULT_DICTIONARIES, bank) == [("action_types", "CALL")]
     relabelled = parse_dictionaries({"action_types": [{"code": "CALL", "label": "Gọi điện"}]})
     assert removed_protected(DEFAULT_DICTIONARIES, relabelled) == []
     assert removed_protected(bank, DEFAULT_DICTIONARIES) == []
-    # the protected codes are the contact rules' own (processors.queues.contacts.ContactCodes)
+    # the protected codes are the contact rules' own (processors.queues.contacts.ContactCodes) and the
+    # action contract's
     assert PROTECTED_CODES["action_types"] <= DEFAULT_CODES.call_types
+    assert PROTECTED_CODES["action_subtypes"] <= DEFAULT_CODES.inbound_subtypes
     codes = DEFAULT_CODES
     rules = codes.cease_results | codes.dispute_results | codes.dispute_closing_results
-    assert PROTECTED_CODES["action_results"] <= rules
+    assert PROTECTED_CODES["action_results"] <= rules | {PROMISE_RESULT, WRONG_NUMBER}
 
 
 def test_a_substate_goes_with_the_states_it_names_or_with_any_when_it_names_none():

@@ -265,7 +265,7 @@ test("add, edit, move and remove rows, then save: every list in form order and t
   expect(storedDrafts()).toEqual([]);
 });
 
-test("a code the contact rules act on cannot be removed or renamed; its label can change", async () => {
+test("a code the product acts on cannot be removed or renamed; its label can change", async () => {
   signedInAs("admin");
   fakeApi({ "GET /api/admin/dictionaries": () => ({ body: SAVED }) });
   renderPage();
@@ -274,7 +274,7 @@ test("a code the contact rules act on cannot be removed or renamed; its label ca
   const remove = within(types).getByRole("button", { name: "Remove 1 of Action types" });
   expect(remove).toBeDisabled();
   expect(remove).toHaveAccessibleDescription(
-    "Used by the contact rules: CALL cannot be removed or renamed; its label can change.",
+    "The product acts on CALL (the contact rules, promises or wrong-number reports): it cannot be removed or renamed; its label can change.",
   );
   expect(within(types).getByLabelText("Code 1 of Action types")).toHaveAttribute("readonly");
   expect(within(types).getByRole("button", { name: "Remove 2 of Action types" })).toBeEnabled();
