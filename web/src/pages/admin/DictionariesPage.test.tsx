@@ -274,7 +274,7 @@ test("a code the product acts on cannot be removed or renamed; its label can cha
   const remove = within(types).getByRole("button", { name: "Remove 1 of Action types" });
   expect(remove).toBeDisabled();
   expect(remove).toHaveAccessibleDescription(
-    "The product acts on CALL (the contact rules, promises or wrong-number reports): it cannot be removed or renamed; its label can change.",
+    "CALL cannot be removed or renamed: the product acts on it (the contact rules, promises or wrong-number reports); its label can change.",
   );
   expect(within(types).getByLabelText("Code 1 of Action types")).toHaveAttribute("readonly");
   expect(within(types).getByRole("button", { name: "Remove 2 of Action types" })).toBeEnabled();

@@ -273,8 +273,8 @@ function EntryRow({
       </div>
       {isProtected && (
         <p id={`${id}-protected`} className="text-xs text-slate-600 sm:col-span-3">
-          The product acts on {row.was} (the contact rules, promises or wrong-number reports): it cannot be
-          removed or renamed; its label can change.
+          {row.was} cannot be removed or renamed: the product acts on it (the contact rules, promises or
+          wrong-number reports); its label can change.
         </p>
       )}
       {caseStates && (
