@@ -106,15 +106,21 @@ def _create_missing_schema(conn: psycopg.Connection) -> None:
     """Create the first schema the URL's ``search_path`` names (`docs/demo.md`: a run beside others) when it
     does not exist yet: PostgreSQL would create the tables in the next one that does (``public``), or
     refuse every table ("no schema has been selected to create in")."""
+    schema = target_schema(conn)
+    if not conn.execute("SELECT to_regnamespace(%s) IS NOT NULL", (f'"{schema}"',)).fetchone()[0]:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    conn.commit()
+
+
+def target_schema(conn: psycopg.Connection) -> str:
+    """The schema `migrate` puts the tables in: the first its ``search_path`` names (besides ``$user``),
+    whether it exists yet or not."""
     path = conn.execute("SHOW search_path").fetchone()[0]
     parts = (part.strip() for part in path.split(","))
     named = [part.strip('"') for part in parts if part not in ("", '"$user"', "$user")]
     if not named:
         raise InfraError(f"the database URL's search_path ({path!r}) names no schema to create the tables in")
-    exists = conn.execute("SELECT to_regnamespace(%s) IS NOT NULL", (f'"{named[0]}"',)).fetchone()[0]
-    if not exists:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(named[0])))
-    conn.commit()
+    return named[0]
 
 
 def missing_migrations(conn: psycopg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:

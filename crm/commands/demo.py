@@ -10,6 +10,7 @@ started and leaves the services running; a child that dies stops the rest and fa
 
 from __future__ import annotations
 
+import hashlib
 import re
 import signal
 import socket
@@ -20,6 +21,7 @@ import webbrowser
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 import typer
@@ -118,18 +120,21 @@ def _run(
 
         steps.next("local services")
         manager.up(settings, console=console)
+    data_dir = _portfolio_dir(settings, customers, seed)
+    marks = _marks(settings)
+    _check_no_other_portfolio(data_dir, marks)  # before anything is created
     steps.next("topics, schema, indices")
     init(topics=True, database=True, search=True)
     if web_build:
         steps.next("web app")
         _build_web_app()
     steps.next(f"portfolio of {count_of(customers, 'customer')} (seed {seed})")
-    data_dir = _portfolio(settings, customers, seed)
+    _portfolio(data_dir, customers, seed)
     steps.next("agents, strategy and demo logins")
     logins = demo_logins(data_dir / "config.agents.jsonl")
     _seed(settings, data_dir, logins, password)
     steps.next("ingest")
-    _ingest_once(settings, data_dir, reingest)
+    _ingest_once(data_dir, marks, reingest)
 
     supervisor = Supervisor(logs_dir(settings))
     background = _Background()
@@ -201,12 +206,16 @@ DEMO_DAYS = 30  # business dates of history in a demo portfolio
 PORTFOLIO_DIR = re.compile(r"portfolio-v(?P<version>\d+)-(?P<customers>\d+)-(?P<seed>-?\d+)")
 
 
-def _portfolio(settings: Settings, customers: int, seed: int) -> Path:
-    from crm.generator import GENERATOR_VERSION, generate_portfolio
+def _portfolio_dir(settings: Settings, customers: int, seed: int) -> Path:
+    from crm.generator import GENERATOR_VERSION
 
     # the generator's version is part of the name: a newer generator never reuses an older portfolio
-    data_dir = settings.state_dir / "demo" / f"portfolio-v{GENERATOR_VERSION}-{customers}-{seed}"
-    _check_no_other_portfolio(settings, data_dir)
+    return settings.state_dir / "demo" / f"portfolio-v{GENERATOR_VERSION}-{customers}-{seed}"
+
+
+def _portfolio(data_dir: Path, customers: int, seed: int) -> None:
+    from crm.generator import generate_portfolio
+
     manifest = data_dir / "manifest.json"
     if manifest.is_file():
         dates = orjson.loads(manifest.read_bytes())
@@ -224,28 +233,52 @@ def _portfolio(settings: Settings, customers: int, seed: int) -> Path:
         console.print(
             f"[green]✓[/] generated into {data_dir} (business dates to {start + timedelta(days=DEMO_DAYS)})"
         )
-    return data_dir
 
 
-def _check_no_other_portfolio(settings: Settings, data_dir: Path) -> None:
-    """Refuse a portfolio where another one was ingested (this Kafka cluster and namespace), before anything
-    is generated, seeded or produced: two portfolios share account numbers and references for other loans
-    and payments, so the second would overwrite customers and loans and have its payments dead-lettered as
-    conflicting, a demo of neither."""
-    marker = _ingest_marker(settings, data_dir).name
-    if (data_dir / marker).is_file():
-        return
-    held = [other for other in sorted(data_dir.parent.glob("portfolio-*")) if (other / marker).is_file()]
-    if not held:
-        return
-    where = f"namespace {settings.namespace}" if settings.namespace else "the default namespace"
-    which = " and ".join(_described(other) for other in held)
-    raise CrmError(
-        f"{where} of this Kafka cluster already holds another demo portfolio, {which}; a second one "
-        "would be mixed into it. Run the demo with that one's options, or give this one a namespace and a "
-        "database schema of its own (CRM_NAMESPACE and a CRM_DATABASE_URL with a search_path: "
-        'docs/demo.md, "Beside other runs").'
+class _Marks(NamedTuple):
+    """File names that mark a portfolio's folder: produced into this Kafka cluster and namespace, and stored
+    in this database schema, each with where that is, in words."""
+
+    kafka: str
+    database: str
+    kafka_where: str
+    database_where: str
+
+
+def _marks(settings: Settings) -> _Marks:
+    from infra.kafka_topics import cluster_id
+    from infra.migrate import connect, target_schema
+
+    with connect(settings.database_url) as conn:
+        host, port, database, schema = conn.info.host, conn.info.port, conn.info.dbname, target_schema(conn)
+    digest = hashlib.sha256(f"{host}:{port}/{database}/{schema}".encode()).hexdigest()[:16]
+    namespace = f"namespace {settings.namespace}" if settings.namespace else "the default namespace"
+    return _Marks(
+        f".ingested-{cluster_id(settings)}-{settings.namespace or 'default'}",
+        f".stored-{digest}",
+        f"{namespace} of this Kafka cluster",
+        # CRM_NAMESPACE alone separates topics, indices and Redis keys, not tables
+        f"schema {schema} of database {database}",
     )
+
+
+def _check_no_other_portfolio(data_dir: Path, marks: _Marks) -> None:
+    """Refuse a portfolio where another one was ingested (this Kafka cluster and namespace) or stored (this
+    database schema), before anything is created: two portfolios share account numbers and references for
+    other loans and payments, so the second would overwrite customers and loans and have its payments
+    dead-lettered as conflicting, a demo of neither."""
+    for mark, where in ((marks.kafka, marks.kafka_where), (marks.database, marks.database_where)):
+        if (data_dir / mark).is_file():
+            continue
+        held = [other for other in sorted(data_dir.parent.glob("portfolio-*")) if (other / mark).is_file()]
+        if held:
+            which = " and ".join(_described(other) for other in held)
+            raise CrmError(
+                f"{where} already holds another demo portfolio, {which}; a second one would be mixed into "
+                "it. Run the demo with that one's options, or give this one a namespace and a database "
+                "schema of its own (CRM_NAMESPACE and a CRM_DATABASE_URL with a search_path: docs/demo.md, "
+                '"Beside other runs").'
+            )
 
 
 def _described(portfolio: Path) -> str:
@@ -276,15 +309,16 @@ def _seed(settings: Settings, data_dir: Path, logins, password: str) -> None:
     console.print(f"[green]✓[/] demo logins: {', '.join(login.username for login in logins)}")
 
 
-def _ingest_once(settings: Settings, data_dir: Path, reingest: bool) -> None:
-    marker = _ingest_marker(settings, data_dir)
-    if marker.is_file() and not reingest:
+def _ingest_once(data_dir: Path, marks: _Marks, reingest: bool) -> None:
+    ingested = data_dir / marks.kafka
+    if ingested.is_file() and not reingest:
         console.print(
             "[green]✓[/] this portfolio is already in this Kafka cluster; --reingest to produce it again"
         )
-        return
-    _ingest_all(data_dir)
-    marker.touch()
+    else:
+        _ingest_all(data_dir)
+        ingested.touch()
+    (data_dir / marks.database).touch()  # its sinks write it to this schema now (an older demo's too)
 
 
 def _ingest_all(data_dir: Path) -> None:
@@ -295,13 +329,6 @@ def _ingest_all(data_dir: Path) -> None:
             failed.append(topic)
     if failed:
         raise CrmError(f"ingest rejected lines of {', '.join(failed)}; see the messages above")
-
-
-def _ingest_marker(settings: Settings, data_dir: Path) -> Path:
-    """Marks this portfolio as produced into this very cluster and namespace (a reset Kafka has a new id)."""
-    from infra.kafka_topics import cluster_id
-
-    return data_dir / f".ingested-{cluster_id(settings)}-{settings.namespace or 'default'}"
 
 
 def _wait_ready(settings: Settings, url: str, check: Callable[[], None]) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
 from crm.errors import CrmError
 from crm.generator import GENERATOR_VERSION
@@ -126,10 +127,18 @@ def test_demo_runs_the_whole_product_and_stops_on_ctrl_c(namespace, web_dist):
     assert "web app build is up to date" in again.output
     assert message_count(settings.kafka_brokers, customers_topic) == 200
 
-    # another portfolio in this namespace would be mixed into this one: refused before it is generated
-    other = start_demo(env, "--customers", "201", "--seed", "5", "--day-every", "off", "--rate", "0")
-    assert other.wait(timeout=120) == CrmError.exit_code, other.output[-5000:]
-    assert "already holds another demo portfolio, `--customers 200 --seed 5`" in other.output
+    # another portfolio in this namespace, or in another namespace sharing these tables, would be mixed into
+    # this one: refused before anything is created
+    other = ("--customers", "201", "--seed", "5", "--day-every", "off", "--rate", "0")
+    database = conninfo_to_dict(settings.database_url)["dbname"]
+    for namespace, where in [
+        (settings.namespace, f"namespace {settings.namespace} of this Kafka cluster"),
+        (f"{settings.namespace}x.", f"of database {database} already"),
+    ]:
+        refused = start_demo({**env, "CRM_NAMESPACE": namespace}, *other)
+        assert refused.wait(timeout=120) == CrmError.exit_code, refused.output[-5000:]
+        assert where in refused.output and "topics, schema, indices" not in refused.output
+        assert "already holds another demo portfolio, `--customers 200 --seed 5`" in refused.output
     assert not (settings.state_dir / "demo" / f"portfolio-v{GENERATOR_VERSION}-201-5").exists()
     assert message_count(settings.kafka_brokers, customers_topic) == 200
 
