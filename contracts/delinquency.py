@@ -28,6 +28,9 @@ class LoanDelinquency(Contract):
     product_type: str = ""  # passed on from the bank's snapshot for strategies to match on
     custom_fields: dict[str, Any] = {}  # exact numbers as decimal strings
     status: Literal["OPEN", "CLOSED"] = "OPEN"  # the bank's snapshot's, for strategies to match on
+    # The bank moved the loan to another customer: this record, under the customer it left (`cif`), tells
+    # their roll-up to let it go; the next record is the new customer's. No table keeps it.
+    departed: bool = False
 
 
 class BucketTransition(Contract):

@@ -110,8 +110,15 @@ def _emit(state_of: StateOf, account: str, view: LoanView, facts: dict) -> list[
     _file(state_of, account, view.next_event.isoformat() if view.next_event else None)
     if not _changed(previous, record):
         return []
+    outputs: list[Output] = []
+    if previous is not None and previous["cif"] != record["cif"]:
+        # The bank moved the loan to another customer: the customer it left is told, so that their roll-up
+        # lets it go (it is kept per customer and never sees the new customer's records).
+        outputs.append((LOANS, account, _departure(previous, business_date, revision)))
+        revision += 1
+        record["revision"] = revision
     own.set("view", record)
-    outputs: list[Output] = [(LOANS, account, record)]
+    outputs.append((LOANS, account, record))
     if previous is not None:
         kind = transition(previous["bucket"], record["bucket"])
         if kind is not None:
@@ -132,6 +139,12 @@ def _emit(state_of: StateOf, account: str, view: LoanView, facts: dict) -> list[
                 )
             )
     return outputs
+
+
+def _departure(previous: dict, business_date: str, revision: int) -> dict:
+    """The record a loan leaves its former customer with (``departed``: the roll-up drops it; no table
+    keeps it)."""
+    return {**previous, "business_date": business_date, "revision": revision, "departed": True}
 
 
 def _load(state_of: StateOf, account: str, schedule: bool = True) -> LoanState:

@@ -40,8 +40,8 @@ def _day(value: str | None) -> date | None:
 
 
 def loan_rows(v: dict) -> list[tuple]:
-    if getattr(v, "topic", LOANS_TOPIC) != LOANS_TOPIC:
-        return []
+    if getattr(v, "topic", LOANS_TOPIC) != LOANS_TOPIC or v.get("departed"):
+        return []  # another topic's, or the record a loan left its former customer with (the roll-up's)
     return [
         (
             v["account_number"],

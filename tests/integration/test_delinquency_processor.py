@@ -6,7 +6,8 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from datetime import date
+from collections import Counter
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -41,7 +42,31 @@ def portfolio(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("delinquency")
     generate_portfolio(out, 400, 11, workers=1, progress=False, days=20)
     _add_far_future(out)
+    _move_a_loan(out)
     return out
+
+
+def _move_a_loan(portfolio: Path) -> None:
+    """A later snapshot of one loan (of a customer with several) under another customer, as a bank corrects
+    a loan's cif, produced once the loans have records: the customer it left must stop counting it (its
+    roll-up kept it for good, once). A loan without payments: their facts, keyed by the customer at the
+    time, would depend on how a replay interleaves the topics."""
+    latest: dict[str, dict] = {}
+    for line in (portfolio / "bank.loans.jsonl").read_bytes().splitlines():
+        loan = orjson.loads(line)
+        known = latest.get(loan["account_number"])
+        if known is None or loan["as_of"] >= known["as_of"]:
+            latest[loan["account_number"]] = loan
+    paid = {
+        orjson.loads(line)["account_number"]
+        for line in (portfolio / "payments.jsonl").read_bytes().splitlines()
+    }
+    loans_of = Counter(loan["cif"] for loan in latest.values())
+    loan = next(x for x in latest.values() if loans_of[x["cif"]] > 1 and x["account_number"] not in paid)
+    to = next(cif for cif in sorted(loans_of) if cif != loan["cif"])
+    later = (datetime.fromisoformat(loan["as_of"]) + timedelta(hours=1)).isoformat()
+    (portfolio / "moved-loan.jsonl").write_bytes(orjson.dumps({**loan, "cif": to, "as_of": later}) + b"\n")
+    (portfolio / "moved.json").write_bytes(orjson.dumps([loan["account_number"], loan["cif"], to]))
 
 
 def _add_far_future(portfolio: Path) -> None:
@@ -83,6 +108,7 @@ def processed(service_addresses, run_id, cli_env, portfolio):
         ],
         [("payments", "payments")],
         [("ops.business-date", "later-dates")],
+        [("bank.loans", "moved-loan")],
     ]
     with initialized_namespace(service_addresses, f"d{run_id}", cli_env) as (settings, env):
         group = f"{settings.namespace}crm-delinquency"
@@ -148,7 +174,9 @@ def _wait_for_all(settings) -> None:
 def expected_views(portfolio: Path) -> dict:
     """Each loan as the domain rules see it after every event in the files, on the last business date."""
     states: dict[str, LoanState] = {}
-    for line in (portfolio / "bank.loans.jsonl").read_bytes().splitlines():
+    moved = portfolio / "moved-loan.jsonl"  # this module's portfolio's, produced last
+    lines = (portfolio / "bank.loans.jsonl").read_bytes().splitlines()
+    for line in [*lines, *(moved.read_bytes().splitlines() if moved.exists() else [])]:
         snapshot = snapshot_from(line)
         states[snapshot.account_number] = LoanState(snapshot.account_number).with_snapshot(snapshot)[0]
     for line in (portfolio / "payments.jsonl").read_bytes().splitlines():
@@ -237,6 +265,23 @@ def test_each_customer_is_as_late_as_their_worst_loan(processed, portfolio):
         assert loans == want.loans
         if want.max_dpd:
             assert (last - oldest).days == want.max_dpd
+
+
+def test_a_loan_moved_to_another_customer_counts_only_there(processed, portfolio):
+    account, left, to = orjson.loads((portfolio / "moved.json").read_bytes())
+    expected, _last = expected_views(portfolio)
+    remaining = sum(1 for view in expected.values() if view.cif == left)
+    with psycopg.connect(processed.database_url) as conn:
+        counted = dict(
+            conn.execute(
+                "SELECT cif, loans FROM customer_delinquency WHERE cif IN (%s, %s)", (left, to)
+            ).fetchall()
+        )
+        owner = conn.execute(
+            "SELECT cif FROM loan_delinquency WHERE account_number = %s", (account,)
+        ).fetchone()
+    assert counted[left] == remaining and owner == (to,)
+    assert counted[to] == sum(1 for view in expected.values() if view.cif == to)
 
 
 def expected_promises(portfolio: Path) -> dict:

@@ -140,6 +140,30 @@ def test_a_newer_snapshot_replaces_the_stored_loan_as_the_full_state_would(state
     assert record["overdue_amount"] == "500"  # 1000 due − 200 in the new snapshot − 300 paid after it
 
 
+def test_a_loan_moved_to_another_customer_leaves_its_former_customer_a_departure_record(state_of):
+    """The roll-up is kept per customer: the one the loan left hears of it, then the new one gets it."""
+    from dataclasses import replace
+
+    logic.on_snapshot(state_of, snapshot("LN1"))
+    [first] = records(tick(state_of, date(2026, 2, 1)))
+    moved = replace(snapshot("LN1"), cif="C2", as_of=AS_OF + timedelta(hours=2))
+    departure, record = records(logic.on_snapshot(state_of, moved))
+    assert (departure["cif"], departure["departed"], departure["revision"]) == (
+        "C1",
+        True,
+        first["revision"] + 1,
+    )
+    assert departure["business_date"] == "2026-02-01" and departure["bucket"] == first["bucket"]
+    assert (record["cif"], record["revision"], "departed" in record) == ("C2", first["revision"] + 2, False)
+    assert state_of("LN1").get("view")["revision"] == record["revision"]
+    again = replace(moved, as_of=AS_OF + timedelta(hours=3))
+    assert logic.on_snapshot(state_of, again) == []  # the same customer again: nothing new to say
+    # no table keeps the departure: loan_delinquency holds the loan once, under its customer now
+    from processors.delinquency.sinks import loan_rows
+
+    assert loan_rows(departure) == [] and loan_rows(record)[0][1] == "C2"
+
+
 def test_a_payment_in_another_currency_raises_for_the_dead_letter_queue(state_of):
     logic.on_snapshot(state_of, snapshot("LN1"))
     with pytest.raises(CurrencyMismatch):

@@ -63,3 +63,27 @@ def test_each_loans_status_is_carried_to_the_customer_record():
         ("LN1", "CLOSED"),
         ("LN2", "OPEN"),
     ]
+
+
+def test_a_loan_moved_to_another_customer_leaves_the_one_it_left_and_cannot_come_back_late():
+    state = DictState({}, "C1")
+    on_loan_record(state, record("LN1", 1, 0, "CURRENT", "0"))
+    on_loan_record(state, record("LN2", 1, 40, "30-59", "250", "2026-01-01"))
+    left = on_loan_record(state, {**record("LN2", 2, 40, "30-59", "250", "2026-01-01"), "departed": True})
+    assert (left["max_dpd"], left["bucket"], left["loans"], left["overdue_total"]) == (
+        0,
+        "CURRENT",
+        1,
+        {"VND": "0"},
+    )
+    assert [a["account_number"] for a in left["accounts"]] == ["LN1"]
+    assert on_loan_record(state, record("LN2", 1, 40, "30-59", "250", "2026-01-01")) is None  # redelivered
+    assert on_loan_record(state, {**record("LN2", 2, 0, "CURRENT", "0"), "departed": True}) is None
+    gone = on_loan_record(state, {**record("LN1", 2, 0, "CURRENT", "0"), "departed": True})
+    assert (gone["cif"], gone["loans"], gone["max_dpd"], gone["accounts"]) == ("C1", 0, 0, [])
+    assert (gone["overdue_total"], gone["business_date"]) == ({}, "2026-02-10")
+    back = on_loan_record(state, record("LN2", 5, 10, "1-29", "80", "2026-01-31"))  # moved back later
+    assert (back["loans"], back["max_dpd"]) == (1, 10)
+    assert (
+        on_loan_record(DictState({}, "C9"), {**record("LN7", 3, 0, "CURRENT", "0"), "departed": True}) is None
+    )
