@@ -199,6 +199,18 @@ test("the topic view lists its reasons with their counts", async () => {
   ).toHaveTextContent("Re-drive all…");
 });
 
+test("a reason of letters the API cannot read offers no re-drive and says why", async () => {
+  signedInAs("admin");
+  reasonApi([{ reason: "unreadable dead letter: key: Text must not contain the NUL character", count: 2 }], {
+    redriven: [],
+    skipped: [],
+  });
+  const section = await openPayments();
+  const [line] = within(section).getAllByTestId("dlq-reason");
+  expect(within(line!).queryByRole("button")).toBeNull();
+  expect(line).toHaveTextContent("Not readable as a dead letter: it cannot be re-driven.");
+});
+
 test("re-driving a reason asks the API with a dry run first, confirms its counts, then re-drives", async () => {
   signedInAs("admin");
   const calls = reasonApi([{ reason: "amount: not a number", count: 3 }], {

@@ -267,16 +267,22 @@ function ReasonRedrive({
               <div className="flex flex-wrap items-center gap-3">
                 <span className="font-medium">{formatCount(reason.count)} ×</span>
                 <span className="break-all">{reason.reason}</span>
-                {!answer && (
-                  <button
-                    type="button"
-                    className={`${secondaryButtonClass} ml-auto`}
-                    disabled={busy}
-                    aria-label={`Re-drive every dead letter with reason: ${reason.reason}`}
-                    onClick={() => start(reason.reason)}
-                  >
-                    {isActive && dryRun.isPending ? "Checking…" : "Re-drive all…"}
-                  </button>
+                {unreadable(reason.reason) ? (
+                  <span className="ml-auto text-xs text-slate-600">
+                    Not readable as a dead letter: it cannot be re-driven.
+                  </span>
+                ) : (
+                  !answer && (
+                    <button
+                      type="button"
+                      className={`${secondaryButtonClass} ml-auto`}
+                      disabled={busy}
+                      aria-label={`Re-drive every dead letter with reason: ${reason.reason}`}
+                      onClick={() => start(reason.reason)}
+                    >
+                      {isActive && dryRun.isPending ? "Checking…" : "Re-drive all…"}
+                    </button>
+                  )
                 )}
               </div>
               {isActive && dryRun.error && <ErrorState error={dryRun.error} />}
@@ -296,6 +302,9 @@ function ReasonRedrive({
     </section>
   );
 }
+
+/** A reason the API gives a letter it could not read (`infra/dead_letters.py`): the redrive skips those. */
+const unreadable = (reason: string) => reason.startsWith("unreadable dead letter:");
 
 function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }) {
   const client = useQueryClient();
