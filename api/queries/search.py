@@ -34,6 +34,7 @@ from processors.search.documents import (
     digits,
     email_key,
     id_keys,
+    international_number,
     key,
     looks_like_phone,
     prefix_term,
@@ -107,6 +108,8 @@ def match_clauses(text: str) -> list[dict]:
         parts = {part for part in parts if len(part) <= MAX_PHONE_SUBSTRING}
         if parts:
             clauses.append(_scored({"terms": {"phone_substrings": sorted(parts)}}, PART_OF_PHONE))
+    if international_number(text):
+        return clauses  # its digit groups are not words of a name or an address
     found = list(dict.fromkeys(words(text)))
     if found:  # every word must match: all of them in the name, or all of them in one customer's addresses
         clauses.append({"bool": {"must": [_word(word) for word in found]}})

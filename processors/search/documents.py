@@ -112,6 +112,12 @@ def looks_like_phone(query: str) -> bool:
     return bool(_PHONE_QUERY.match(query)) and len(digits(query)) >= MIN_PHONE_DIGITS
 
 
+def international_number(query: str) -> bool:
+    """A query that begins with ``+`` and holds only phone characters: a number, never a name or an
+    address, however few its digits ("+84" is not the house number 84)."""
+    return query.startswith("+") and bool(_PHONE_QUERY.match(query))
+
+
 def phone_substrings(number_digits: str) -> list[str]:
     """Every substring of at least ``MIN_PHONE_DIGITS`` and at most ``MAX_PHONE_SUBSTRING`` digits."""
     n = len(number_digits)

@@ -435,6 +435,16 @@ def test_a_phone_query_is_looked_up_by_its_digits_with_and_without_the_trunk_zer
     assert {"constant_score": {"filter": part, "boost": 30}} in clauses
 
 
+def test_a_number_written_with_its_plus_is_looked_up_as_a_phone_only():
+    """Its digit groups matched house numbers and name words: "+84" found everyone living at number 84."""
+    clauses = match_clauses("+84 28 333")
+    assert {"constant_score": {"filter": {"term": {"phone_digits": "8428333"}}, "boost": 60}} in clauses
+    words_fields = {"name_words", "address_words", "name_prefixes"}
+    assert not {field for field, _value in _lookups(clauses)} & words_fields
+    assert not {field for field, _value in _lookups(match_clauses("+84"))} & words_fields
+    assert ("address_words", "84") in _lookups(match_clauses("84 Lê Lợi"))  # without the plus, still words
+
+
 def test_user_text_only_ever_becomes_values_of_term_lookups():
     nasty = '*:* OR name:"x" {"match_all": {}}'
     query = build_query(SearchRequest(q=nasty), Scope())["query"]
