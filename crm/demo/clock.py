@@ -13,7 +13,9 @@ from datetime import date, timedelta
 
 import orjson
 from confluent_kafka import Consumer, TopicPartition
+from pydantic import ValidationError
 
+from contracts import BusinessDate
 from crm.settings import Settings
 from topics import physical_name
 
@@ -77,10 +79,11 @@ def latest_business_date(settings: Settings, bank: str) -> date | None:
 
 
 def _date_of(value: bytes | None) -> date | None:
-    """A business-date message's date; None for one the processors dead-letter (not JSON, no date...)."""
+    """A business-date message's date, read by its contract as the processors read it; None for one they
+    dead-letter (not JSON, no date, a date out of range such as 9026 typed for 2026)."""
     try:
-        return date.fromisoformat(orjson.loads(value)["date"])
-    except (ValueError, KeyError, TypeError):  # orjson.JSONDecodeError is a ValueError
+        return BusinessDate.model_validate_json(value).date
+    except ValidationError:
         return None
 
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 def test_the_latest_date_is_the_greatest_published_not_the_last(initialized):
     """Older dates produced again after it (the portfolio's history, `crm demo --reingest`) fill the end of
     the topic: the clock still starts after the greatest, or it would publish dates the processors ignore."""
-    bank, other = f"B-{uuid.uuid4().hex[:6]}", f"O-{uuid.uuid4().hex[:6]}"
+    bank, other = f"B{uuid.uuid4().hex[:6].upper()}", f"O{uuid.uuid4().hex[:6].upper()}"  # codes: A-Z0-9_
     assert latest_business_date(initialized, bank) is None
     latest = date(2027, 2, 15)
     history = [date(2026, 11, 1) + timedelta(days=n) for n in range(40)]
@@ -27,6 +27,7 @@ def test_the_latest_date_is_the_greatest_published_not_the_last(initialized):
     for key, day in [(bank, latest), *((bank, day) for day in history), (other, date(2030, 1, 1))]:
         producer.produce(topic, orjson.dumps({"bank": key, "date": day.isoformat()}), key.encode())
     producer.produce(topic, b"not json", bank.encode())  # dead-lettered by the processors; skipped here
+    producer.produce(topic, b'{"date": "9026-01-01"}', bank.encode())  # out of the contract's range: too
     producer.produce(topic, b'{"date": "2031-01-01"}', b"\xff\xfe")  # a key that is not UTF-8 either
     assert producer.flush(30) == 0
     assert latest_business_date(initialized, bank) == latest
