@@ -338,6 +338,34 @@ async def test_a_bad_action_is_422_naming_the_field_and_never_reaches_kafka(
     assert world.produced() == before
 
 
+async def test_an_action_on_a_business_date_ahead_of_the_wall_clock_is_not_in_the_future(client, world):
+    """A demo's business date runs a day a minute and its action form dates actions on it, as the
+    simulator does: the API takes them, up to the end of that date anywhere, as it takes payments."""
+    cif = world.customer("AHEAD")
+    agent = token(Role.AGENT, world.agent)
+    ahead = datetime.now(UTC).date() + timedelta(days=40)
+    with psycopg.connect(world.settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO loan_delinquency VALUES (%s, %s, 'VND', %s, 0, 'CURRENT', 0, 1, NULL, NULL, 1)",
+            (f"LN-{cif}", cif, ahead),
+        )
+    try:
+        before = world.produced()
+        on_it = datetime.combine(ahead, datetime.now(UTC).time(), UTC).replace(hour=12)
+        response = await client.post("/api/actions", json=call(cif, on_it), headers=agent)
+        assert response.status_code == 202, response.text
+        assert world.produced() == before + 1
+        after = datetime.combine(ahead + timedelta(days=1), datetime.min.time(), UTC).replace(hour=13)
+        response = await client.post("/api/actions", json=call(cif, after), headers=agent)
+        assert response.status_code == 422, response.text
+        [error] = response.json()["detail"]
+        assert error["field"] == "at" and f"business date {ahead.isoformat()}" in error["msg"], error
+        assert world.produced() == before + 1
+    finally:
+        with psycopg.connect(world.settings.database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM loan_delinquency WHERE account_number = %s", (f"LN-{cif}",))
+
+
 async def test_a_promise_over_loans_in_several_currencies_names_its_loan_and_is_paid_in_its_units(
     client, world
 ):

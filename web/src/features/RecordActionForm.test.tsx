@@ -5,7 +5,7 @@ import { expect, test } from "vitest";
 import { CONTACT_SOURCES, DICTIONARIES } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
 import { contactChoicesOf } from "./actionContact";
-import { ANOTHER_CONTACT, actionBody, blankDraft, finerThanPaid } from "./actionDraft";
+import { ANOTHER_CONTACT, actionBody, actionMoment, blankDraft, finerThanPaid } from "./actionDraft";
 import { RecordActionForm } from "./RecordActionForm";
 
 const LOANS = [{ account_number: "L1", currency: "USD" }];
@@ -33,6 +33,56 @@ test("a promise to pay sends its date and amount as exact text with one action i
     promise: { date: "2026-03-10", amount: "1250000.50" },
   });
   expect(typeof posted.action_id).toBe("string");
+});
+
+test("an action is dated by the wall clock unless the business date is after every calendar's date", () => {
+  const now = new Date("2026-12-07T23:30:00.250Z"); // already Dec 8 east of UTC+0:30, Dec 9 nowhere
+  expect(actionMoment(now, null)).toBe(now);
+  expect(actionMoment(now, "2026-12-01")).toBe(now); // a bank's book: behind the clock
+  expect(actionMoment(now, "2026-12-08")).toBe(now); // today in Vietnam: a bank's book of today
+  // a demo's book, months ahead: on its date at the wall clock's time of day, as its simulator dates calls
+  expect(actionMoment(now, "2027-02-19").toISOString()).toBe("2027-02-19T23:30:00.250Z");
+  expect(actionMoment(now, "2026-12-09").toISOString()).toBe("2026-12-09T23:30:00.250Z");
+});
+
+test("with a business date ahead of every calendar, the form dates the action on it and says so", async () => {
+  signedInAs("agent", "A-1");
+  const calls = fakeApi({
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+    "POST /api/actions": () => ({
+      status: 202,
+      body: { action_id: "x", status: "accepted", accepted_at: "2026-03-01T00:00:00Z" },
+    }),
+  });
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} businessDate="2999-01-31" />);
+  await userEvent.selectOptions(await screen.findByLabelText("Result"), "NO_ANSWER");
+  expect(screen.getByText(/Dated on the business date, .*2999/)).toBeInTheDocument();
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  const posted = calls.find((call) => call.method === "POST")!.body as { at: string };
+  expect(posted.at.slice(0, 10)).toBe("2999-01-31");
+  // at the wall clock's time of day (UTC)
+  const timeOfDay = Date.parse(posted.at) - Date.parse("2999-01-31T00:00:00Z");
+  expect(Math.abs(timeOfDay - (Date.now() % 86_400_000))).toBeLessThan(60_000);
+});
+
+test("with a business date of today or before, the action is dated now and nothing is said", async () => {
+  signedInAs("agent", "A-1");
+  const calls = fakeApi({
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+    "POST /api/actions": () => ({
+      status: 202,
+      body: { action_id: "x", status: "accepted", accepted_at: "2026-03-01T00:00:00Z" },
+    }),
+  });
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} businessDate="2026-01-02" />);
+  await userEvent.selectOptions(await screen.findByLabelText("Result"), "NO_ANSWER");
+  expect(screen.queryByText(/Dated on the business date/)).not.toBeInTheDocument();
+  const before = Date.now();
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  const posted = calls.find((call) => call.method === "POST")!.body as { at: string };
+  expect(Math.abs(Date.parse(posted.at) - before)).toBeLessThan(60_000);
 });
 
 test("a compliance refusal is shown at the type with the rule and when contact is allowed again", async () => {
@@ -112,6 +162,29 @@ const TWO_CURRENCIES = [
   { account_number: "L-USD", currency: "USD" },
   { account_number: "L-VND", currency: "VND" },
 ];
+
+test("a 422 at a field the form has no input for is shown, not swallowed", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+    "POST /api/actions": () => ({
+      status: 422,
+      body: {
+        detail: [
+          { loc: ["body", "at"], field: "at", msg: "2027-02-24T05:04:44Z is in the future", type: "x" },
+          { loc: ["body", "notes"], field: "notes", msg: "too long", type: "x" },
+        ],
+      },
+    }),
+  });
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  const alert = (await screen.findByText("The action was not recorded:")).closest("[role=alert]");
+  expect(alert).toHaveTextContent("at: 2027-02-24T05:04:44Z is in the future");
+  expect(alert).not.toHaveTextContent("too long"); // that one shows at its field
+  expect(screen.getByText("too long")).toBeInTheDocument();
+});
 
 test("a promise without a date or an amount says so at each field, in plain words, and sends nothing", async () => {
   signedInAs("agent", "A-1");

@@ -13,7 +13,7 @@ import type { ActionAccepted, Dictionaries } from "../api/types";
 import { Field, buttonClass, inputClass } from "../components/Field";
 import { ErrorState, Loading } from "../components/States";
 import { useSession } from "../auth/AuthContext";
-import { formatDateTime } from "../lib/format";
+import { formatDate, formatDateTime } from "../lib/format";
 import { useStoredDraft } from "../lib/storedDraft";
 import {
   NO_CONTACT_CHOICES,
@@ -28,6 +28,8 @@ import {
   RIGHT_PARTY_RESULTS,
   WRONG_NUMBER,
   actionBody,
+  actionMoment,
+  aheadOfEveryCalendar,
   blankDraft,
   chosenContact,
   completeDraft,
@@ -38,6 +40,7 @@ import {
   needsLoanChoice,
   promiseCurrency,
   typedContact,
+  unshownErrors,
   withType,
   type ActionDraft,
   type LoanChoice,
@@ -68,10 +71,13 @@ export function RecordActionForm({
   cif,
   loans,
   contactChoices = NO_CONTACT_CHOICES,
+  businessDate,
   onRecorded,
 }: {
   cif: string;
   loans: LoanChoice[];
+  /** The book's date (the customer view's): ahead of every calendar, actions are dated on it (`actionMoment`). */
+  businessDate?: string | null;
   /** The numbers and addresses a call, an SMS or an email may name (`contactChoicesOf`); none when left out. */
   contactChoices?: ContactChoices;
   onRecorded?: (id: string) => void;
@@ -119,7 +125,8 @@ export function RecordActionForm({
     },
   });
   const problems = checked ? draftProblems(draft, loans, contactChoices) : {};
-  const errors = { ...(record.error instanceof ApiError ? record.error.fieldErrors : {}), ...problems };
+  const apiErrors = record.error instanceof ApiError ? record.error.fieldErrors : {};
+  const errors = { ...apiErrors, ...problems };
   const set = (key: keyof ActionDraft, value: string) =>
     stored.setValue((current) => ({ ...current, draft: { ...completeDraft(current.draft), [key]: value } }));
   const setType = (type: string) =>
@@ -143,7 +150,7 @@ export function RecordActionForm({
       record.reset(); // the API's answer was about the draft before these changes
       return;
     }
-    const body = actionBody(cif, draft, actionId, new Date(), contactChoices);
+    const body = actionBody(cif, draft, actionId, actionMoment(new Date(), businessDate), contactChoices);
     // judged now: once recorded, the view read again no longer lists the number as reported wrong
     const list = contactListOf(body.type);
     setRightAfterAll(
@@ -165,6 +172,8 @@ export function RecordActionForm({
     return <ErrorState error={dictionaries.error} onRetry={() => void dictionaries.refetch()} />;
   if (dictionaries.isPending) return <Loading label="Loading the form…" />;
   const dict = dictionaries.data;
+  // A 422 at a field the form has no input for would otherwise say nothing.
+  const unshown = unshownErrors(apiErrors);
   const otherError =
     record.error &&
     !(record.error instanceof ApiError && (record.error.status === 409 || Object.keys(errors).length))
@@ -196,6 +205,16 @@ export function RecordActionForm({
         </p>
       )}
       {otherError && <ErrorState error={otherError} />}
+      {unshown.length > 0 && (
+        <div role="alert" className="rounded bg-red-50 p-2 text-sm text-red-900">
+          <p>The action was not recorded:</p>
+          <ul className="list-disc pl-5">
+            {unshown.map((message) => (
+              <li key={message}>{message}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div className="grid gap-3">
         <Field
           label="Type"
@@ -395,6 +414,12 @@ export function RecordActionForm({
           />
         )}
       </Field>
+      {businessDate && aheadOfEveryCalendar(new Date(), businessDate) && (
+        <p className="text-xs text-slate-500">
+          Dated on the business date, {formatDate(businessDate)}, at this time of day: the book is ahead of
+          today&apos;s date (a demo&apos;s clock).
+        </p>
+      )}
       <button type="submit" className={buttonClass} disabled={record.isPending || !draft.result || !dict}>
         {record.isPending ? "Recording…" : "Record action"}
       </button>

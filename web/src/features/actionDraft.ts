@@ -145,6 +145,50 @@ function typedProblem(list: ContactList, typed: string): string | null {
   }
 }
 
+/** The API's field names the form shows an error at (the type shows the contact's when it records none). */
+const SHOWN_FIELDS: ReadonlySet<string> = new Set([
+  "type",
+  "subtype",
+  "result",
+  "contact",
+  "contact.number",
+  "contact.channel",
+  "account_number",
+  "promise",
+  "promise.date",
+  "promise.amount",
+  "follow_up_date",
+  "notes",
+]);
+
+/** The API's errors at fields the form has no input for (e.g. `at`: the moment the form dated it), as text. */
+export function unshownErrors(errors: FieldErrors): string[] {
+  return Object.entries(errors)
+    .filter(([field]) => !SHOWN_FIELDS.has(field))
+    .map(([field, message]) => `${field}: ${message}`);
+}
+
+/** 14 hours: the latest time zone's offset (UTC+14), where each date begins first. */
+const LATEST_ZONE_MS = 14 * 3_600_000;
+
+/**
+ * When an action is dated: `now`, unless the business date is after the date everywhere on Earth (a demo's
+ * clock runs a day a minute): then on the business date at the wall clock's UTC time of day, as the demo's
+ * simulator dates its calls, so that an agent's actions and the simulated ones keep one order (the latest
+ * action's follow-up counts) and the "today" figures count them. A bank's business date is never ahead
+ * of every calendar, so production dates actions by the wall clock.
+ */
+export function actionMoment(now: Date, businessDate?: string | null): Date {
+  return businessDate && aheadOfEveryCalendar(now, businessDate)
+    ? new Date(`${businessDate}T${now.toISOString().slice(11)}`)
+    : now;
+}
+
+/** Whether `businessDate` (YYYY-MM-DD) is after the date in every time zone at `now`. */
+export function aheadOfEveryCalendar(now: Date, businessDate: string): boolean {
+  return businessDate > new Date(now.getTime() + LATEST_ZONE_MS).toISOString().slice(0, 10);
+}
+
 export function actionBody(
   cif: string,
   draft: ActionDraft,

@@ -337,6 +337,7 @@ export default function CustomerPage() {
                 cif={customer.cif}
                 loans={loans.map((l) => ({ account_number: l.account_number, currency: l.currency }))}
                 contactChoices={contactChoicesOf(view.data)}
+                businessDate={view.data.business_date}
                 onRecorded={(actionId) => setAwaiting({ actionId, until: Date.now() + 30_000 })}
               />
             </Card>
