@@ -104,5 +104,18 @@ function split<Draft extends object>(draft: Draft, unstored: readonly (keyof Dra
 function apiErrors(error: unknown, idField: string | undefined): FieldErrors {
   if (!(error instanceof ApiError)) return {};
   if (error.status === 412 && idField) return { [idField]: error.message };
-  return error.fieldErrors;
+  return withListFields(error.fieldErrors);
+}
+
+/**
+ * The API names an item of a list by its index (`skills.languages.1`); a form shows the list as one field
+ * (`skills.languages`), so the item's error is given to it too ("item 2: …"), else it would show nowhere.
+ */
+export function withListFields(errors: FieldErrors): FieldErrors {
+  const all: FieldErrors = { ...errors };
+  for (const [field, message] of Object.entries(errors)) {
+    const [, list, index] = /^(.+)\.(\d+)$/.exec(field) ?? [];
+    if (list && index && !(list in all)) all[list] = `item ${Number(index) + 1}: ${message}`;
+  }
+  return all;
 }

@@ -77,6 +77,60 @@ test("a blank capacity and a blank or ill-formed id are refused at their fields 
   expect(puts(calls)).toHaveLength(0);
 });
 
+test("languages are sent lower-cased; one that is no language code is refused at the field, nothing sent", async () => {
+  signedInAs("admin");
+  const calls = fakeApi({
+    "GET /api/admin/agents": () => ({ body: [AGENT] }),
+    "PUT /api/admin/agents/AG1": () => ({ body: AGENT }),
+  });
+  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "Edit" }));
+  const form = screen.getByRole("form", { name: "Agent" });
+  const languages = within(form).getByLabelText("Languages");
+  await userEvent.type(languages, "EN, English!");
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  expect(
+    await within(form).findByText('"english!" is not a language code: two or three letters, like en or vi'),
+  ).toBeInTheDocument();
+  expect(languages).toHaveAttribute("aria-invalid", "true");
+  expect(puts(calls)).toHaveLength(0);
+  await userEvent.clear(languages);
+  await userEvent.type(languages, " EN , vi,");
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  await screen.findByRole("button", { name: "New agent" });
+  expect((puts(calls)[0]!.body as { skills: { languages: string[] } }).skills.languages).toEqual([
+    "en",
+    "vi",
+  ]);
+});
+
+test("the API's error at an item of a list shows at the list's field", async () => {
+  signedInAs("admin");
+  fakeApi({
+    "GET /api/admin/agents": () => ({ body: [AGENT] }),
+    "PUT /api/admin/agents/AG1": () => ({
+      status: 422,
+      body: {
+        detail: [
+          {
+            loc: ["body", "skills", "languages", 1],
+            field: "skills.languages.1",
+            msg: "not a language this bank serves",
+            type: "x",
+          },
+        ],
+      },
+    }),
+  });
+  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "Edit" }));
+  const form = screen.getByRole("form", { name: "Agent" });
+  await userEvent.type(within(form).getByLabelText("Languages"), "en, xx");
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  expect(await within(form).findByText("item 2: not a language this bank serves")).toBeInTheDocument();
+  expect(within(form).getByLabelText("Languages")).toHaveAttribute("aria-invalid", "true");
+});
+
 test("an unsaved new agent outlives the page (a sign-in in between): restored with a notice; Discard asks, then empties it", async () => {
   signedInAs("admin");
   fakeApi({ "GET /api/admin/agents": () => ({ body: [] }) });

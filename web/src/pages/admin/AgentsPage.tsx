@@ -19,7 +19,7 @@ import { formatDateTime } from "../../lib/format";
 import { useOpenForm } from "../../lib/storedDraft";
 import { useDraftForm } from "../../lib/useDraftForm";
 import { queuePath } from "../../routes";
-import { agentProblems } from "./adminChecks";
+import { agentProblems, languagesOf } from "./adminChecks";
 import { useAgents } from "./useAgents";
 
 const PRODUCTS = ["PERSONAL_LOAN", "MORTGAGE", "AUTO_LOAN", "CREDIT_CARD", "OVERDRAFT"] as const;
@@ -72,10 +72,7 @@ function bodyOf(draft: Draft) {
     skills: {
       products: draft.products,
       buckets: draft.buckets,
-      languages: draft.languages
-        .split(",")
-        .map((language) => language.trim())
-        .filter(Boolean),
+      languages: languagesOf(draft.languages),
     },
   };
 }

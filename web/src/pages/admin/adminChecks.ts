@@ -25,12 +25,34 @@ function capacityProblem(value: string) {
   return undefined;
 }
 
+const LANGUAGE = /^[a-z]{2,3}$/; // contracts/agents.py Language: an ISO 639 code
+const MAX_LANGUAGES = 20;
+
+/** The languages typed, comma-separated, as the API takes them: trimmed, lower-cased, empty ones dropped. */
+export function languagesOf(typed: string): string[] {
+  return typed
+    .split(",")
+    .map((language) => language.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+function languagesProblem(typed: string) {
+  const languages = languagesOf(typed);
+  const wrong = languages.filter((language) => !LANGUAGE.test(language));
+  if (wrong.length) {
+    const listed = wrong.map((language) => `"${language}"`).join(", ");
+    return `${listed} ${wrong.length === 1 ? "is not a language code" : "are not language codes"}: two or three letters, like en or vi`;
+  }
+  if (languages.length > MAX_LANGUAGES) return `At most ${MAX_LANGUAGES} languages`;
+  return undefined;
+}
+
 function only(problems: Record<string, string | undefined>): FieldErrors {
   return Object.fromEntries(Object.entries(problems).filter(([, problem]) => problem)) as FieldErrors;
 }
 
 export function agentProblems(
-  agent: { agent_id: string; name: string; team: string; capacity: string },
+  agent: { agent_id: string; name: string; team: string; capacity: string; languages: string },
   isNew: boolean,
 ): FieldErrors {
   return only({
@@ -38,6 +60,7 @@ export function agentProblems(
     name: agent.name.trim() ? undefined : "Enter the agent's name",
     team: identifierProblem(agent.team, "team", TEAM, ". _ : / -"),
     capacity: capacityProblem(agent.capacity),
+    "skills.languages": languagesProblem(agent.languages),
   });
 }
 
