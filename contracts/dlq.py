@@ -106,6 +106,8 @@ def original_value(letter: DeadLetter) -> bytes:
 class DeadLetterReason(Contract):
     reason: str
     count: int
+    # False for the reason of records that are no readable dead letter: a redrive skips each of them
+    redrivable: bool
 
 
 class DeadLetterTopicPublic(Contract):

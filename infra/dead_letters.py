@@ -55,6 +55,15 @@ def check_dlq_topic(name: str) -> str:
     )
 
 
+# The reason given a record that is no readable DeadLetter: shown, never re-driven (nothing to re-drive).
+UNREADABLE = "unreadable dead letter:"
+
+
+def redrivable(reason: str) -> bool:
+    """Whether the letters of ``reason`` (`StoredLetter.reason`) can be re-driven: all but the unreadable."""
+    return not reason.startswith(UNREADABLE)
+
+
 @dataclass(frozen=True)
 class StoredLetter:
     """One record of a dead-letter topic and where it sits there."""
@@ -71,7 +80,7 @@ class StoredLetter:
 
     @property
     def reason(self) -> str:
-        return self.letter.error if self.letter else f"unreadable dead letter: {self.unreadable}"
+        return self.letter.error if self.letter else f"{UNREADABLE} {self.unreadable}"
 
     @property
     def source(self) -> tuple[str, int, int] | None:

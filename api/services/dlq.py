@@ -35,6 +35,7 @@ from infra.dead_letters import (
     check_dlq_topic,
     dlq_topics,
     read_letters,
+    redrivable,
 )
 
 T = TypeVar("T")
@@ -74,10 +75,14 @@ def overview(index: DeadLetterIndex, conn: psycopg.Connection) -> list[DeadLette
                 redriven=redriven.get(topic, 0),
                 oldest=summary.oldest,
                 newest=summary.newest,
-                reasons=[DeadLetterReason(reason=r, count=c) for r, c in summary.reasons],
+                reasons=_reasons(summary.reasons),
             )
         )
     return views
+
+
+def _reasons(counted: list[tuple[str, int]]) -> list[DeadLetterReason]:
+    return [DeadLetterReason(reason=r, count=c, redrivable=redrivable(r)) for r, c in counted]
 
 
 def _public(stored: StoredLetter, done: set[tuple[int, int]]) -> DeadLetterPublic:
@@ -104,7 +109,7 @@ def page(
         offset=offset,
         limit=limit,
         items=[_public(stored, done) for stored in found.letters],
-        reasons=[DeadLetterReason(reason=r, count=c) for r, c in found.reasons],
+        reasons=_reasons(found.reasons),
     )
 
 

@@ -18,7 +18,7 @@ from contracts.admin import Role
 from contracts.dlq import LETTER_LIMIT, dead_letter
 from crm.settings import Settings
 from infra import redrive as redriving
-from infra.dead_letters import read_letters, summarize
+from infra.dead_letters import read_letters, redrivable, summarize
 from tests.api_client import SECRET, api_client, token
 from tests.kafka_helpers import read_all
 from tests.services import initialized_namespace
@@ -198,6 +198,7 @@ def test_an_unreadable_dead_letter_is_shown_but_never_redriven(world):
     producer.flush(30)
     (stored,) = read_letters(settings, "agent.actions.dlq")
     assert stored.letter is None and stored.reason.startswith("unreadable dead letter")
+    assert not redrivable(stored.reason)  # the API's reasons say so, and the page offers no redrive
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         result = redriving.redrive(settings, conn, "agent.actions.dlq", [stored], "test")
     assert result.redriven == [] and result.skipped[0].why == stored.reason
@@ -247,7 +248,7 @@ async def test_the_admin_api_lists_pages_and_redrives_with_an_audit_record(world
         overview = (await http.get("/api/admin/dlq", headers=admin)).json()
         payments = next(t for t in overview if t["topic"] == "payments.dlq")
         assert payments["source_topic"] == "payments" and payments["count"] == 7 and payments["redriven"] == 3
-        assert payments["reasons"][0] == {"reason": "amount: not a number", "count": 5}
+        assert payments["reasons"][0] == {"reason": "amount: not a number", "count": 5, "redrivable": True}
         assert {t["topic"] for t in overview} >= {"bank.loans.dlq", "config.agents.dlq"}
 
         page = (await http.get("/api/admin/dlq/payments.dlq?offset=0&limit=3", headers=admin)).json()

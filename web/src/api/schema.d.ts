@@ -1814,6 +1814,8 @@ export interface components {
             count: number;
             /** Reason */
             reason: string;
+            /** Redrivable */
+            redrivable: boolean;
         };
         /**
          * DeadLetterTopicPublic

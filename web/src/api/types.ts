@@ -39,6 +39,7 @@ export type UserAdminView = Schemas["UserAdminView"];
 export type UserSave = Schemas["UserSave"];
 export type DeadLetterTopicPublic = Schemas["DeadLetterTopicPublic"];
 export type DeadLetterPage = Schemas["DeadLetterPage"];
+export type DeadLetterReason = Schemas["DeadLetterReason"];
 export type DeadLetterPublic = Schemas["DeadLetterPublic"];
 export type RedrivePublic = Schemas["RedrivePublic"];
 export type AssignmentOptions = Schemas["AssignmentOptions"];

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 
 import { fakeApi, renderAt, signedInAs } from "../../test/render";
+import type { DeadLetterReason } from "../../api/types";
 import DeadLettersPage from "./DeadLettersPage";
 
 const topics = [
@@ -14,8 +15,8 @@ const topics = [
     oldest: "2026-03-02T08:00:00Z",
     newest: "2026-03-02T09:00:00Z",
     reasons: [
-      { reason: "amount: not a number", count: 2 },
-      { reason: "invalid JSON", count: 1 },
+      { reason: "amount: not a number", count: 2, redrivable: true },
+      { reason: "invalid JSON", count: 1, redrivable: true },
     ],
   },
   {
@@ -60,7 +61,7 @@ function api() {
         limit: 50,
         items: [letter(0, 4, "LN-A"), letter(1, 2, "LN-B"), letter(0, 1, "LN-C", true)],
         // every reason of the topic, beyond the overview's commonest
-        reasons: [...topics[0]!.reasons, { reason: "currency: unknown", count: 1 }],
+        reasons: [...topics[0]!.reasons, { reason: "currency: unknown", count: 1, redrivable: true }],
       },
     }),
     "POST /api/admin/dlq/payments.dlq/redrive": () => ({
@@ -151,7 +152,7 @@ const moved = (offset: number, key: string) => ({
 
 /** The API with the payments topic's reasons replaced; dry runs and re-drives both answer with `dryRun`'s lists. */
 function reasonApi(
-  reasons: { reason: string; count: number }[],
+  reasons: DeadLetterReason[],
   dryRun: {
     redriven: ReturnType<typeof moved>[];
     skipped: { partition: number; offset: number; why: string }[];
@@ -201,10 +202,19 @@ test("the topic view lists its reasons with their counts", async () => {
 
 test("a reason of letters the API cannot read offers no re-drive and says why", async () => {
   signedInAs("admin");
-  reasonApi([{ reason: "unreadable dead letter: key: Text must not contain the NUL character", count: 2 }], {
-    redriven: [],
-    skipped: [],
-  });
+  reasonApi(
+    [
+      {
+        reason: "unreadable dead letter: key: Text must not contain the NUL character",
+        count: 2,
+        redrivable: false,
+      },
+    ],
+    {
+      redriven: [],
+      skipped: [],
+    },
+  );
   const section = await openPayments();
   const [line] = within(section).getAllByTestId("dlq-reason");
   expect(within(line!).queryByRole("button")).toBeNull();
@@ -213,7 +223,7 @@ test("a reason of letters the API cannot read offers no re-drive and says why", 
 
 test("re-driving a reason asks the API with a dry run first, confirms its counts, then re-drives", async () => {
   signedInAs("admin");
-  const calls = reasonApi([{ reason: "amount: not a number", count: 3 }], {
+  const calls = reasonApi([{ reason: "amount: not a number", count: 3, redrivable: true }], {
     redriven: [moved(4, "LN-A"), moved(5, "LN-D")],
     skipped: [{ partition: 0, offset: 1, why: "already re-driven" }],
   });
@@ -244,7 +254,10 @@ test("re-driving a reason asks the API with a dry run first, confirms its counts
 test("a reason longer than 200 characters is sent cut to its first 200", async () => {
   signedInAs("admin");
   const long = `amount: ${"x".repeat(250)}`;
-  const calls = reasonApi([{ reason: long, count: 1 }], { redriven: [moved(4, "LN-A")], skipped: [] });
+  const calls = reasonApi([{ reason: long, count: 1, redrivable: true }], {
+    redriven: [moved(4, "LN-A")],
+    skipped: [],
+  });
   const section = await openPayments();
   await userEvent.click(
     within(section).getByRole("button", { name: `Re-drive every dead letter with reason: ${long}` }),
@@ -264,7 +277,7 @@ test("a reason longer than 200 characters is sent cut to its first 200", async (
 
 test("a dry run with nothing to re-drive says so and offers no confirmation", async () => {
   signedInAs("admin");
-  const calls = reasonApi([{ reason: "invalid JSON", count: 2 }], {
+  const calls = reasonApi([{ reason: "invalid JSON", count: 2, redrivable: true }], {
     redriven: [],
     skipped: [
       { partition: 0, offset: 1, why: "already re-driven" },
@@ -285,7 +298,7 @@ test("a dry run with nothing to re-drive says so and offers no confirmation", as
 
 test("cancelling a reason's re-drive sends nothing after the dry run", async () => {
   signedInAs("admin");
-  const calls = reasonApi([{ reason: "amount: not a number", count: 1 }], {
+  const calls = reasonApi([{ reason: "amount: not a number", count: 1, redrivable: true }], {
     redriven: [moved(4, "LN-A")],
     skipped: [],
   });

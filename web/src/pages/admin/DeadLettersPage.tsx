@@ -267,7 +267,7 @@ function ReasonRedrive({
               <div className="flex flex-wrap items-center gap-3">
                 <span className="font-medium">{formatCount(reason.count)} ×</span>
                 <span className="break-all">{reason.reason}</span>
-                {unreadable(reason.reason) ? (
+                {!reason.redrivable ? (
                   <span className="ml-auto text-xs text-slate-600">
                     Not readable as a dead letter: it cannot be re-driven.
                   </span>
@@ -302,9 +302,6 @@ function ReasonRedrive({
     </section>
   );
 }
-
-/** A reason the API gives a letter it could not read (`infra/dead_letters.py`): the redrive skips those. */
-const unreadable = (reason: string) => reason.startsWith("unreadable dead letter:");
 
 function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }) {
   const client = useQueryClient();
