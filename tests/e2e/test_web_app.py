@@ -650,3 +650,70 @@ def test_at_phone_width_no_page_is_wider_than_the_screen(browser, product):
                 assert width <= phone["width"], f"{path} as {username} is {width} px wide"
         finally:
             context.close()
+
+
+AXE = REPO_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it stands, one line each."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run npm --prefix web ci")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
+    )
+    return list(found)
+
+
+def test_no_screen_has_a_serious_accessibility_violation(browser, product):
+    """axe-core on each role's screens as they open, and on the forms an agent and a supervisor use with
+    their messages showing: contrast, labels, roles, landmarks, lists, links told apart from text."""
+    agent_id = agent_id_of(product, "agent1")
+    cif = product.queue(agent_id)[0]["cif"]
+
+    def action_form_refused(page) -> None:
+        page.get_by_label("Result").select_option("PROMISE_TO_PAY")
+        page.get_by_role("button", name="Record action").click()
+        expect(page.get_by_text("Enter the promised date")).to_be_visible()
+
+    def reassign_open(page) -> None:
+        page.get_by_role("button", name="Reassign").first.click()
+        expect(page.get_by_role("radio").first).to_be_visible()
+
+    screens = {
+        "agent1": [
+            (f"/agents/{agent_id}/queue", None),
+            (f"/customers/{cif}", action_form_refused),
+            ("/search?q=nguyen", None),
+        ],
+        "supervisor": [("/dashboard", None), (f"/customers/{cif}", reassign_open)],
+        "admin": [
+            ("/admin/strategies", None),
+            ("/admin/agents", None),
+            ("/admin/users", None),
+            ("/admin/dictionaries", None),
+            ("/admin/dead-letters", None),
+        ],
+    }
+    found = []
+    for username, paths in screens.items():
+        context = browser.new_context(viewport=VIEWPORT, base_url=product.url, locale="en-US")
+        page = context.new_page()
+        try:
+            if username == "agent1":  # the sign-in screen, once
+                page.goto("/login")
+                found += [f"/login: {v}" for v in accessibility_violations(page)]
+            sign_in(page, username)
+            for path, then in paths:
+                page.goto(path)
+                expect(page.get_by_role("heading", level=1)).to_be_visible()
+                expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
+                if then is not None:
+                    then(page)
+                found += [f"{path} as {username}: {v}" for v in accessibility_violations(page)]
+        finally:
+            context.close()
+    assert not found, "\n".join(found)

@@ -427,7 +427,8 @@ export default function CustomerPage() {
                       session.role === "agent" ? (
                         period.agent_id
                       ) : (
-                        <Link to={queuePath(period.agent_id)} className="text-brand-700 hover:underline">
+                        // underlined: inside a line of text, colour alone would not mark it a link
+                        <Link to={queuePath(period.agent_id)} className="text-brand-700 underline">
                           {period.agent_id}
                         </Link>
                       )

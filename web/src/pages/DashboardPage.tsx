@@ -106,15 +106,15 @@ export default function DashboardPage() {
       )}
       <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
         <Card title={whole("Collected")}>
-          <dl className="space-y-2" data-testid="collected">
+          <div className="space-y-2" data-testid="collected">
             {data.collected.length === 0 && <p className="text-sm text-slate-600">Nothing yet.</p>}
             {data.collected.map((c) => (
-              <div key={c.currency} className="grid grid-cols-2 gap-2">
+              <dl key={c.currency} className="grid grid-cols-2 gap-2">
                 <Figure label={`Today (${c.currency})`} value={formatMoney(c.today, c.currency)} />
                 <Figure label="This month" value={formatMoney(c.this_month, c.currency)} />
-              </div>
+              </dl>
             ))}
-          </dl>
+          </div>
         </Card>
         <Card title={whole("Promises")}>
           <dl className="grid grid-cols-2 gap-2" data-testid="promises">

@@ -57,12 +57,12 @@ export function noneContactableNow(entries: QueueEntry[]): string | null {
  */
 function ContactLine({ entry }: { entry: QueueEntry }) {
   const contact = entry.contact;
-  if (!contact) return <p className="mt-0.5 text-xs text-slate-500">No number or address chosen</p>;
+  if (!contact) return <p className="mt-0.5 text-xs text-slate-600">No number or address chosen</p>;
   const href = entry.contactable_now ? contactHref(contact) : null;
   const type = codeWords(contact.type);
   const person = contactPerson(contact);
   return (
-    <p className={`mt-0.5 wrap-anywhere ${entry.contactable_now ? "text-slate-700" : "text-slate-500"}`}>
+    <p className={`mt-0.5 wrap-anywhere ${entry.contactable_now ? "text-slate-700" : "text-slate-600"}`}>
       {href ? (
         <a
           href={href}
@@ -207,7 +207,7 @@ export function QueuePage() {
                   }`}
                   data-testid="queue-row"
                 >
-                  <td className="hidden px-3 py-2 text-slate-500 sm:table-cell">{index + 1}</td>
+                  <td className="hidden px-3 py-2 text-slate-600 sm:table-cell">{index + 1}</td>
                   <td className="px-3 py-2">
                     <a
                       href={customerPath(entry.cif)}
@@ -219,7 +219,7 @@ export function QueuePage() {
                     >
                       {entry.name}
                     </a>
-                    <div className="text-xs text-slate-500">{entry.cif}</div>
+                    <div className="text-xs text-slate-600">{entry.cif}</div>
                     {/* under the name on every screen: what to dial matters most on a phone */}
                     <ContactLine entry={entry} />
                     {/* on a phone the rank, bucket, campaign and reason columns are hidden, so that whether the
