@@ -18,6 +18,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_serializer, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.business_date import DEFAULT_MAX_STEP_DAYS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HIDDEN = "**********"  # what a secret looks like when printed (pydantic's SecretStr shows the same)
 # `scheme://user:password@` and libpq's `password=...`: the two ways a password travels inside a string
@@ -108,6 +110,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Messages behind (over all of a processor's input partitions) from which it counts as "
         "having a backlog; the lag is read every 5 s.",
+    )
+    business_date_max_step_days: int = Field(
+        DEFAULT_MAX_STEP_DAYS,
+        ge=1,
+        description="How many days one business date may come after the latest one. A later date is "
+        "dead-lettered: it would age every open loan at once, for good (2062 typed for 2026). A real gap "
+        "that long is crossed by publishing dates in between. Replays apply the value in force.",
     )
     delinquency_tick_chunk: int = Field(
         5_000,

@@ -27,3 +27,7 @@ class InvalidConfig(DomainError):
 
 class UnknownBucket(DomainError):
     """A bucket label that the configuration does not define."""
+
+
+class BusinessDateJump(DomainError):
+    """A business date too far after the latest one: it would age every open loan at once, for good."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
+from contextlib import suppress
 from datetime import date, timedelta
 
 import orjson
@@ -17,6 +18,8 @@ from pydantic import ValidationError
 
 from contracts import BusinessDate
 from crm.settings import Settings
+from domain.business_date import advance
+from domain.errors import BusinessDateJump
 from topics import physical_name
 
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.IGNORECASE)
@@ -36,7 +39,8 @@ def parse_interval(text: str) -> float | None:
 
 def latest_business_date(settings: Settings, bank: str) -> date | None:
     """The latest date published for ``bank``: the greatest in the whole topic (a message a day, kept
-    forever), as the processors keep the greatest they have read. The last messages alone could be older
+    forever) that the processors took (`domain.business_date.advance`), as they keep the greatest they have
+    read. The last messages alone could be older
     dates produced again (`--reingest` produces the portfolio's history again), and a clock starting from
     them would publish dates the processors ignore until it passed the latest, for as many minutes as days."""
     topic = physical_name("ops.business-date", settings)
@@ -71,8 +75,9 @@ def latest_business_date(settings: Settings, bank: str) -> date | None:
                     continue
                 positions[message.partition()] = message.offset()
                 day = _date_of(message.value()) if message.key() == wanted else None
-                if day is not None and (latest is None or day > latest):
-                    latest = day
+                if day is not None:
+                    with suppress(BusinessDateJump):  # dead-lettered by the processors: not their date
+                        latest = advance(latest, day, settings.business_date_max_step_days)
         return latest
     finally:
         consumer.close()

@@ -20,6 +20,7 @@ from quixstreams import message_context
 from contracts import BusinessDate
 from contracts.common import under_key
 from crm.settings import Settings
+from domain.business_date import advance
 from domain.errors import DomainError
 from processors.common.app import (
     make_application,
@@ -38,6 +39,7 @@ from topics import physical_name
 
 log = logging.getLogger(__name__)
 NAME = "delinquency"
+LATEST_DATES = "__latest_dates__"  # the dates' store: bank → the latest business date accepted
 TICK_KEY_PREFIX = "tick-"
 
 
@@ -56,12 +58,23 @@ def build(settings: Settings):
     }
     partitions = settings.topic_partitions
 
-    # 1. The business date, broadcast: one tick per partition of the loan topics, keyed to land there.
+    # 1. The business date, broadcast: one tick per partition of the loan topics, keyed to land there. The
+    # latest date per bank is kept (the topic's one partition) to refuse a date too far after it.
+    dates_stream = app.dataframe(dates)
+    dates_state = partition_state_access(dates_stream)
+
     def fan_out(value: bytes, key, _timestamp, _headers):
         try:
             tick = BusinessDate.model_validate_json(value)
-        except ValidationError as error:
+            latest_dates = dates_state()(LATEST_DATES)
+            known = latest_dates.get(tick.bank)
+            latest = advance(
+                date.fromisoformat(known) if known else None, tick.date, settings.business_date_max_step_days
+            )
+        except (ValidationError, DomainError) as error:
             return [dead_letter_for_error("ops.business-date", key, value, error, NAME)]
+        if latest.isoformat() != known:
+            latest_dates.set(tick.bank, latest.isoformat())
         record_business_date(NAME, tick.bank, tick.date)
         day = tick.date.isoformat()
         return [
@@ -70,7 +83,7 @@ def build(settings: Settings):
         ]
 
     date_outputs = {"delinquency.ticks": ticks, "ops.business-date.dlq": outputs["ops.business-date.dlq"]}
-    fanned = app.dataframe(dates).apply(
+    fanned = dates_stream.apply(
         lambda *args: [Routed(*out) for out in fan_out(*args)], metadata=True, expand=True
     )
     route(fanned, date_outputs)

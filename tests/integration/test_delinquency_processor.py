@@ -125,11 +125,18 @@ def processed(service_addresses, run_id, cli_env, portfolio):
                 physical_name("payments", settings), b'{"reference_number": "X", "amount": "lots"}', b"LNX"
             )
             poison.produce(physical_name("agent.actions", settings), b'{"action_id": "BAD", "cif": 7}', b"CX")
+            poison.produce(physical_name("ops.business-date", settings), _typed_wrong(dates[-1]), b"MAIN")
             poison.flush()
             _wait_for_all(settings)
         finally:
             _stop(process)
         yield settings
+
+
+def _typed_wrong(last_date: bytes) -> bytes:
+    """The last business date with its decade typed wrong (2062 for 2026): dead-lettered, nothing aged."""
+    day = date.fromisoformat(orjson.loads(last_date)["date"])
+    return orjson.dumps({"date": day.replace(year=day.year + 36).isoformat(), "bank": "MAIN"})
 
 
 PROCESSORS = ("delinquency", "rollup", "promises")
@@ -227,6 +234,20 @@ def test_the_poison_payment_is_dead_lettered_with_its_reason(processed):
     assert key == b"LNX"
     assert letter["source_topic"] == "payments" and letter["processor"] == "delinquency"
     assert "amount" in letter["error"] and letter["value"].startswith('{"reference_number": "X"')
+
+
+def test_a_business_date_too_far_after_the_latest_is_dead_lettered_and_ages_nothing(processed, portfolio):
+    """Every loan's business date stays the last real one (`test_every_loan_matches_the_domain_rules`)."""
+    [(key, value)] = read_all(
+        processed.kafka_brokers, physical_name("ops.business-date.dlq", processed), 1, timeout=30
+    )
+    letter = orjson.loads(value)
+    _expected, last = expected_views(portfolio)
+    assert key == b"MAIN" and letter["processor"] == "delinquency"
+    assert letter["error"].startswith(f"business date {last.replace(year=last.year + 36)} is 13,1"), letter
+    assert f"days after the latest, {last}; one date may move at most 31 days" in letter["error"]
+    with psycopg.connect(processed.database_url) as conn:
+        assert conn.execute("SELECT max(business_date) FROM loan_delinquency").fetchone()[0] == last
 
 
 def test_a_bad_action_is_dead_lettered_by_the_promises_processor(processed):
