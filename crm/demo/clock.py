@@ -39,10 +39,10 @@ def parse_interval(text: str) -> float | None:
 
 def latest_business_date(settings: Settings, bank: str) -> date | None:
     """The latest date published for ``bank``: the greatest in the whole topic (a message a day, kept
-    forever) that the processors took (`domain.business_date.advance`), as they keep the greatest they have
-    read. The last messages alone could be older
-    dates produced again (`--reingest` produces the portfolio's history again), and a clock starting from
-    them would publish dates the processors ignore until it passed the latest, for as many minutes as days."""
+    forever) that the processors took (`domain.business_date.advance`: not one too far after the latest),
+    as they keep it. The last messages alone could be older dates produced again (`--reingest` produces the
+    portfolio's history again), and a clock starting from them would publish dates the processors ignore
+    until it passed the latest, for as many minutes as days."""
     topic = physical_name("ops.business-date", settings)
     consumer = Consumer(
         {
