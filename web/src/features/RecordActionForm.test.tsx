@@ -10,15 +10,23 @@ import { RecordActionForm } from "./RecordActionForm";
 
 const LOANS = [{ account_number: "L1", currency: "USD" }];
 
-test("a promise to pay sends its date and amount as exact text with one action id", async () => {
+/** Signed in as agent A-1, against an API that answers every action with `reply`: the calls made to it. */
+function actionsApi(reply: { status: number; body: unknown }) {
   signedInAs("agent", "A-1");
-  const calls = fakeApi({
+  return fakeApi({
     "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
-    "POST /api/actions": () => ({
-      status: 202,
-      body: { action_id: "x", status: "accepted", accepted_at: "2026-03-01T00:00:00Z" },
-    }),
+    "POST /api/actions": () => reply,
   });
+}
+
+const acceptingApi = () =>
+  actionsApi({
+    status: 202,
+    body: { action_id: "x", status: "accepted", accepted_at: "2026-03-01T00:00:00Z" },
+  });
+
+test("a promise to pay sends its date and amount as exact text with one action id", async () => {
+  const calls = acceptingApi();
   renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} />);
   await userEvent.selectOptions(await screen.findByLabelText("Result"), "PROMISE_TO_PAY");
   await userEvent.type(screen.getByLabelText("Promised date"), "2026-03-10");
@@ -46,14 +54,7 @@ test("an action is dated by the wall clock unless the business date is after eve
 });
 
 test("with a business date ahead of every calendar, the form dates the action on it and says so", async () => {
-  signedInAs("agent", "A-1");
-  const calls = fakeApi({
-    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
-    "POST /api/actions": () => ({
-      status: 202,
-      body: { action_id: "x", status: "accepted", accepted_at: "2026-03-01T00:00:00Z" },
-    }),
-  });
+  const calls = acceptingApi();
   renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} businessDate="2999-01-31" />);
   await userEvent.selectOptions(await screen.findByLabelText("Result"), "NO_ANSWER");
   expect(screen.getByText(/Dated on the business date, .*2999/)).toBeInTheDocument();
@@ -67,14 +68,7 @@ test("with a business date ahead of every calendar, the form dates the action on
 });
 
 test("with a business date of today or before, the action is dated now and nothing is said", async () => {
-  signedInAs("agent", "A-1");
-  const calls = fakeApi({
-    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
-    "POST /api/actions": () => ({
-      status: 202,
-      body: { action_id: "x", status: "accepted", accepted_at: "2026-03-01T00:00:00Z" },
-    }),
-  });
+  const calls = acceptingApi();
   renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} businessDate="2026-01-02" />);
   await userEvent.selectOptions(await screen.findByLabelText("Result"), "NO_ANSWER");
   expect(screen.queryByText(/Dated on the business date/)).not.toBeInTheDocument();
@@ -86,17 +80,13 @@ test("with a business date of today or before, the action is dated now and nothi
 });
 
 test("a compliance refusal is shown at the type with the rule and when contact is allowed again", async () => {
-  signedInAs("agent", "A-1");
-  fakeApi({
-    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
-    "POST /api/actions": () => ({
-      status: 409,
-      body: {
-        detail: "CONVERSATION_COOLDOWN_7_DAYS: spoke to the customer on 2026-03-01",
-        rule: "CONVERSATION_COOLDOWN_7_DAYS",
-        contactable_from: "2026-03-08T08:00:00Z",
-      },
-    }),
+  actionsApi({
+    status: 409,
+    body: {
+      detail: "CONVERSATION_COOLDOWN_7_DAYS: spoke to the customer on 2026-03-01",
+      rule: "CONVERSATION_COOLDOWN_7_DAYS",
+      contactable_from: "2026-03-08T08:00:00Z",
+    },
   });
   renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} />);
   await userEvent.selectOptions(await screen.findByLabelText("Result"), "NO_ANSWER");
@@ -108,22 +98,18 @@ test("a compliance refusal is shown at the type with the rule and when contact i
 });
 
 test("a 422 is shown next to its field", async () => {
-  signedInAs("agent", "A-1");
-  fakeApi({
-    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
-    "POST /api/actions": () => ({
-      status: 422,
-      body: {
-        detail: [
-          {
-            loc: ["body", "promise", "date"],
-            field: "promise.date",
-            msg: "before the action's day",
-            type: "x",
-          },
-        ],
-      },
-    }),
+  actionsApi({
+    status: 422,
+    body: {
+      detail: [
+        {
+          loc: ["body", "promise", "date"],
+          field: "promise.date",
+          msg: "before the action's day",
+          type: "x",
+        },
+      ],
+    },
   });
   renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} />);
   await userEvent.selectOptions(await screen.findByLabelText("Result"), "PROMISE_TO_PAY");
@@ -164,18 +150,14 @@ const TWO_CURRENCIES = [
 ];
 
 test("a 422 at a field the form has no input for is shown, not swallowed", async () => {
-  signedInAs("agent", "A-1");
-  fakeApi({
-    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
-    "POST /api/actions": () => ({
-      status: 422,
-      body: {
-        detail: [
-          { loc: ["body", "at"], field: "at", msg: "2027-02-24T05:04:44Z is in the future", type: "x" },
-          { loc: ["body", "notes"], field: "notes", msg: "too long", type: "x" },
-        ],
-      },
-    }),
+  actionsApi({
+    status: 422,
+    body: {
+      detail: [
+        { loc: ["body", "at"], field: "at", msg: "2027-02-24T05:04:44Z is in the future", type: "x" },
+        { loc: ["body", "notes"], field: "notes", msg: "too long", type: "x" },
+      ],
+    },
   });
   renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} />);
   await userEvent.selectOptions(await screen.findByLabelText("Result"), "NO_ANSWER");
@@ -220,11 +202,7 @@ test("a promised amount finer than its currency is paid in says so before anythi
 });
 
 test("with loans in several currencies a promise must name its loan, and its amount shows that loan's currency", async () => {
-  signedInAs("agent", "A-1");
-  const calls = fakeApi({
-    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
-    "POST /api/actions": () => ({ status: 202, body: { action_id: "x", status: "accepted" } }),
-  });
+  const calls = acceptingApi();
   renderAt("/c", "/c", <RecordActionForm cif="C1" loans={TWO_CURRENCIES} />);
   await userEvent.selectOptions(await screen.findByLabelText("Result"), "PROMISE_TO_PAY");
   // no currency guessed from the first loan
@@ -246,11 +224,7 @@ test("with loans in several currencies a promise must name its loan, and its amo
 });
 
 test("with loans in one currency a promise over all of them needs no loan", async () => {
-  signedInAs("agent", "A-1");
-  const calls = fakeApi({
-    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
-    "POST /api/actions": () => ({ status: 202, body: { action_id: "x", status: "accepted" } }),
-  });
+  const calls = acceptingApi();
   const loans = [...LOANS, { account_number: "L2", currency: "USD" }];
   renderAt("/c", "/c", <RecordActionForm cif="C1" loans={loans} />);
   await userEvent.selectOptions(await screen.findByLabelText("Result"), "PROMISE_TO_PAY");

@@ -20,6 +20,18 @@ const AGENT = {
 const puts = <Call extends { method: string }>(calls: Call[]) =>
   calls.filter((call) => call.method === "PUT");
 
+/** The page, signed in as an admin, with AG1's form open for editing; the API saves it as sent. */
+async function editAgent() {
+  signedInAs("admin");
+  const calls = fakeApi({
+    "GET /api/admin/agents": () => ({ body: [AGENT] }),
+    "PUT /api/admin/agents/AG1": () => ({ body: AGENT }),
+  });
+  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  await userEvent.click(await screen.findByRole("button", { name: "Edit" }));
+  return calls;
+}
+
 async function openNewAgent() {
   await userEvent.click(await screen.findByRole("button", { name: "New agent" }));
   return screen.getByRole("form", { name: "Agent" });
@@ -43,13 +55,7 @@ test("a new agent only creates: an id that exists is reported at the id, nothing
 });
 
 test("editing an agent replaces it: no create-only condition", async () => {
-  signedInAs("admin");
-  const calls = fakeApi({
-    "GET /api/admin/agents": () => ({ body: [AGENT] }),
-    "PUT /api/admin/agents/AG1": () => ({ body: AGENT }),
-  });
-  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
-  await userEvent.click(await screen.findByRole("button", { name: "Edit" }));
+  const calls = await editAgent();
   await userEvent.click(screen.getByRole("button", { name: "Save" }));
   await screen.findByRole("button", { name: "New agent" });
   expect(puts(calls)).toHaveLength(1);
@@ -78,13 +84,7 @@ test("a blank capacity and a blank or ill-formed id are refused at their fields 
 });
 
 test("languages are sent lower-cased; one that is no language code is refused at the field, nothing sent", async () => {
-  signedInAs("admin");
-  const calls = fakeApi({
-    "GET /api/admin/agents": () => ({ body: [AGENT] }),
-    "PUT /api/admin/agents/AG1": () => ({ body: AGENT }),
-  });
-  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
-  await userEvent.click(await screen.findByRole("button", { name: "Edit" }));
+  const calls = await editAgent();
   const form = screen.getByRole("form", { name: "Agent" });
   const languages = within(form).getByLabelText("Languages");
   await userEvent.type(languages, "EN, English!");
