@@ -111,7 +111,7 @@ function apiErrors(error: unknown, idField: string | undefined): FieldErrors {
  * The API names an item of a list by its index (`skills.languages.1`); a form shows the list as one field
  * (`skills.languages`), so the item's error is given to it too ("item 2: …"), else it would show nowhere.
  */
-export function withListFields(errors: FieldErrors): FieldErrors {
+function withListFields(errors: FieldErrors): FieldErrors {
   const all: FieldErrors = { ...errors };
   for (const [field, message] of Object.entries(errors)) {
     const [, list, index] = /^(.+)\.(\d+)$/.exec(field) ?? [];
