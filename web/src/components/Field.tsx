@@ -57,6 +57,26 @@ export const compactTableClass =
 export const tableScrollClass = "relative overflow-x-auto";
 
 /**
+ * The scroll box of a wide table with nothing focusable of its own (no links, no buttons): focusable, so
+ * that on a phone the keyboard reaches it (Tab) and scrolls it sideways (the arrow keys), WCAG 2.1.1.
+ */
+export function KeyboardScrollBox({
+  label,
+  className = "",
+  children,
+}: {
+  label: string;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className={`${tableScrollClass} ${className}`} tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
+}
+
+/**
  * A form's submit button (its label, or "Saving…" while the save runs) and Cancel. `disabled`: the form
  * cannot be sent as it is (its problems are shown at their fields).
  */

@@ -16,7 +16,7 @@ import { useSession } from "../auth/AuthContext";
 import { BucketBadge } from "../lib/bucket";
 import { formatDate, formatDateTime, formatMoney } from "../lib/format";
 import { queuePath } from "../routes";
-import { compactTableClass, tableScrollClass } from "../components/Field";
+import { KeyboardScrollBox, compactTableClass } from "../components/Field";
 
 type Loan = CustomerView["loans"][number];
 
@@ -68,7 +68,7 @@ function LoanDetails({ loan }: { loan: Loan }) {
         </button>
       </div>
       {open && (
-        <div className={`mt-2 ${tableScrollClass}`}>
+        <KeyboardScrollBox label={`Installments of ${loan.account_number}`} className="mt-2">
           <table className={compactTableClass}>
             <caption className="sr-only">Installments of {loan.account_number}</caption>
             <thead className="text-xs uppercase text-slate-500">
@@ -114,7 +114,7 @@ function LoanDetails({ loan }: { loan: Loan }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </KeyboardScrollBox>
       )}
     </li>
   );
@@ -287,7 +287,7 @@ export default function CustomerPage() {
             {payments.length === 0 ? (
               <p className="text-sm text-slate-600">No payments.</p>
             ) : (
-              <div className={tableScrollClass}>
+              <KeyboardScrollBox label="Payments">
                 <table className={compactTableClass}>
                   <thead className="text-xs uppercase text-slate-500">
                     <tr>
@@ -325,7 +325,7 @@ export default function CustomerPage() {
                     })}
                   </tbody>
                 </table>
-              </div>
+              </KeyboardScrollBox>
             )}
           </Card>
         </div>

@@ -5,7 +5,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { api } from "../api/client";
 import type { PortfolioSummary } from "../api/types";
 import { Card, Figure } from "../components/Card";
-import { compactTableClass, tableScrollClass } from "../components/Field";
+import { KeyboardScrollBox, compactTableClass, tableScrollClass } from "../components/Field";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BUCKETS } from "../lib/bucket";
 import {
@@ -193,7 +193,7 @@ export default function DashboardPage() {
             </BarChart>
           </ResponsiveContainer>
         </div>
-        <div className={`mt-3 ${tableScrollClass}`}>
+        <KeyboardScrollBox label="Accounts and amounts per bucket" className="mt-3">
           <table className={compactTableClass} data-testid="bucket-table">
             <caption className="sr-only">Accounts and amounts per bucket</caption>
             <thead className="text-xs uppercase text-slate-500">
@@ -223,7 +223,7 @@ export default function DashboardPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </KeyboardScrollBox>
       </Card>
       <Card title={`${data.team ? `Team ${data.team}` : "Agents"}: workload and today's work`}>
         {data.agents.length === 0 ? (
