@@ -20,8 +20,10 @@ DEFAULT_MAX_STEP_DAYS = 31  # longer than any holiday a bank closes its books ov
 def advance(latest: date | None, new: date, max_step_days: int) -> date:
     """The latest business date once ``new`` is read after ``latest`` (None: the first one, taken as it
     is). Raises :class:`BusinessDateJump` for a date more than ``max_step_days`` after ``latest``."""
-    if latest is None or new <= latest:
-        return new if latest is None else latest
+    if latest is None:
+        return new
+    if new <= latest:
+        return latest
     step = (new - latest).days
     if step > max_step_days:
         raise BusinessDateJump(

@@ -7,7 +7,7 @@ accepted row with its audit line (:func:`insert_accepted`); the commit, once Kaf
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 import psycopg
@@ -123,10 +123,3 @@ async def insert_accepted(
         "result": action.result,
     }
     return await insert_with_audit(conn, _INSERT, params, details)
-
-
-async def business_date(conn: psycopg.AsyncConnection) -> date | None:
-    """The latest business date the delinquency processor reached (None before the first)."""
-    cursor = await conn.execute("SELECT max(business_date) FROM loan_delinquency")
-    row = await cursor.fetchone()
-    return row[0] if row else None

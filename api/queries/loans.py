@@ -9,9 +9,18 @@ import psycopg
 from contracts.api import LoanPublic
 from domain.buckets import bucket
 
+LATEST_BUSINESS_DATE = "SELECT max(business_date) FROM loan_delinquency"  # one index lookup
+
 
 def latest_business_date(conn: psycopg.Connection) -> date | None:
-    return conn.execute("SELECT max(business_date) FROM loan_delinquency").fetchone()[0]
+    """The latest business date the delinquency processor reached (None before the first)."""
+    return conn.execute(LATEST_BUSINESS_DATE).fetchone()[0]
+
+
+async def latest_business_date_async(conn: psycopg.AsyncConnection) -> date | None:
+    """:func:`latest_business_date` on the event loop."""
+    cursor = await conn.execute(LATEST_BUSINESS_DATE)
+    return (await cursor.fetchone())[0]
 
 
 def derived_dpd(today: date | None, oldest_unpaid_due: date | None, status: str) -> int:

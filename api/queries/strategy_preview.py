@@ -18,10 +18,6 @@ from domain.buckets import bucket
 CHUNK = 5_000  # customers read per round trip
 
 
-def latest_business_date(conn: psycopg.Connection) -> date | None:
-    return conn.execute("SELECT max(business_date) FROM loan_delinquency").fetchone()[0]
-
-
 def delinquent_population(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM customer_delinquency").fetchone()[0]
 

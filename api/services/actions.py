@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from api.errors import Conflict, NotFound, ServiceUnavailable, body_validation_error, fields_error
 from api.publishing import Outgoing, Publisher
 from api.queries import actions as queries
+from api.queries.loans import latest_business_date_async
 from api.security import Principal
 from api.services import in_the_future
 from api.visibility import may_see_agent_async, scope_of
@@ -105,7 +106,7 @@ async def _date_problems(
     # Past the wall clock, the business date may still allow it (a demo's runs a day a minute, and its
     # action form dates actions on it): read only then, the usual action needs no extra round trip.
     if in_the_future(action.at, now) and (
-        ahead := in_the_future(action.at, now, await queries.business_date(conn))
+        ahead := in_the_future(action.at, now, await latest_business_date_async(conn))
     ):
         problems.append(("at", ahead))
     day = action.at.date()  # the action's day in its own offset, as the queues count it

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from api.errors import body_validation_error
 from api.queries import strategy_preview as queries
+from api.queries.loans import latest_business_date
 from contracts.admin import (
     CampaignPreview,
     FieldInfo,
@@ -73,7 +74,7 @@ def preview(
     except ValidationError as error:
         raise body_validation_error(error) from None
     compiled = compile_strategy(config.to_domain())
-    today = queries.latest_business_date(conn)
+    today = latest_business_date(conn)
     population = queries.delinquent_population(conn)
     counts: Counter[tuple[str, str]] = Counter()
     evaluated = 0
