@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from contracts.agents import AgentConfig
 from contracts.common import Contract, Identifier, Timestamp
+from contracts.errors import cross_field_error
 from contracts.strategies import GroupIn, StrategyConfig
+from domain.strategy import field_spec, unordered_comparison
 
 
 class Role(StrEnum):
@@ -36,6 +38,18 @@ class StrategyUpdate(Contract):
     """A new version of a strategy: only its groups; the server numbers it and stamps ``published_at``."""
 
     groups: Annotated[list[GroupIn], Field(max_length=50)]
+
+    @model_validator(mode="after")
+    def _orders_what_has_an_order(self) -> Self:
+        # Here, not in StrategyConfig: a version already on the topic with such a condition must still load.
+        for g, group in enumerate(self.groups):
+            for c, campaign in enumerate(group.campaigns):
+                for k, condition in enumerate(campaign.conditions):
+                    refused = unordered_comparison(field_spec(condition.field), condition.operator)
+                    if refused:
+                        where = f"groups.{g}.campaigns.{c}.conditions.{k}.operator"
+                        raise cross_field_error(where, refused)
+        return self
 
     def to_config(self, strategy_id: str, version: int, published_at: datetime) -> StrategyConfig:
         """The topic value; raises ValidationError for what only the whole strategy can see (repeated ids)."""
@@ -83,6 +97,7 @@ class FieldInfo(Contract):
     level: str  # customer (one value per customer) | loan (true when any open loan matches)
     choices: list[str] = []
     is_bucket: bool = False  # compared by bucket rank with > and <
+    operators: list[str] = []  # those it takes: no ordering on codes or true/false, LIKE on text only
 
 
 class StrategyCatalogue(Contract):

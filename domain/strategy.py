@@ -90,13 +90,18 @@ class FieldSpec:
     path: tuple[str, ...]  # attributes to read, from CustomerFacts or LoanFacts
     choices: frozenset[str] = frozenset()  # the closed list of a text field, when it has one
     is_bucket: bool = False  # a bucket label: checked against the buckets, ordered by rank
+    coded: bool = (
+        False  # its values are codes (a segment, a currency): text with no order that means anything
+    )
 
 
-def _spec(name: str, kind: type, choices: tuple[str, ...] = (), is_bucket: bool = False) -> FieldSpec:
+def _spec(
+    name: str, kind: type, choices: tuple[str, ...] = (), is_bucket: bool = False, coded: bool = False
+) -> FieldSpec:
     scope, attribute = name.split(".")
     level = Level.LOAN if scope == "loan" else Level.CUSTOMER
     path = (scope, attribute) if scope in ("delinquency", "case") else (attribute,)
-    return FieldSpec(name, kind, level, path, frozenset(choices), is_bucket)
+    return FieldSpec(name, kind, level, path, frozenset(choices), is_bucket, coded or bool(choices))
 
 
 PRODUCT_TYPES = ("PERSONAL_LOAN", "MORTGAGE", "AUTO_LOAN", "CREDIT_CARD", "OVERDRAFT")
@@ -105,9 +110,9 @@ FIELDS: dict[str, FieldSpec] = {
     for spec in (
         _spec("customer.cif", str),
         _spec("customer.type", str, ("INDIVIDUAL", "ORGANIZATION")),
-        _spec("customer.segment", str),
-        _spec("customer.status", str),
-        _spec("customer.timezone", str),
+        _spec("customer.segment", str, coded=True),
+        _spec("customer.status", str, coded=True),
+        _spec("customer.timezone", str, coded=True),
         _spec("customer.date_of_birth", date),
         _spec("delinquency.max_dpd", int),
         _spec("delinquency.bucket", str, is_bucket=True),
@@ -118,12 +123,12 @@ FIELDS: dict[str, FieldSpec] = {
         _spec("delinquency.has_pending_promise", bool),
         # the CRM's own case (codes of the case_states, case_substates and recovery_abilities dictionaries;
         # NULL: not set)
-        _spec("case.state", str),
-        _spec("case.substate", str),
-        _spec("case.recovery_ability", str),
+        _spec("case.state", str, coded=True),
+        _spec("case.substate", str, coded=True),
+        _spec("case.recovery_ability", str, coded=True),
         _spec("loan.account_number", str),
         _spec("loan.product_type", str, PRODUCT_TYPES),
-        _spec("loan.currency", str),
+        _spec("loan.currency", str, coded=True),
         _spec("loan.status", str, ("OPEN", "CLOSED")),
         _spec("loan.dpd", int),
         _spec("loan.bucket", str, is_bucket=True),
@@ -202,6 +207,29 @@ def field_spec(name: str) -> FieldSpec:
     if key != name and "a" <= key[:1] <= "z" and set(key) <= _CUSTOM_NAME_CHARS:
         return FieldSpec(name, None, Level.LOAN, ("custom", key))
     raise UnknownField(f"unknown field {name!r}; known: {', '.join(FIELDS)}, custom.<name>", "field")
+
+
+def operators_for(spec: FieldSpec) -> tuple[Operator, ...]:
+    """The operators worth offering on a field: no ordering where values have no order (true/false, codes),
+    LIKE on text only. The editor offers these; ``unordered_comparison`` refuses the rest when writing."""
+    unordered = spec.type is bool or spec.coded
+    return tuple(
+        op
+        for op in Operator
+        if not (op in ORDERING and unordered) and not (op is Operator.LIKE and spec.type not in (str, None))
+    )
+
+
+def unordered_comparison(spec: FieldSpec, op: Operator) -> str | None:
+    """Why ``op`` is refused on a coded field, or None. ``customer.segment >= 'MASS'`` compiles (text
+    compares as text, and strategies published before this check must keep loading) but only says
+    "alphabetically after MASS", which is never what an admin means: new versions are refused it."""
+    if op in ORDERING and spec.coded:
+        return (
+            f"the values of {spec.name} are codes, which have no order ({op} would compare them "
+            "alphabetically); name the ones meant with = or IN"
+        )
+    return None
 
 
 def _show(value: object) -> str:

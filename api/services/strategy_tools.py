@@ -25,7 +25,7 @@ from contracts.common import EmailType, PhoneType
 from domain.buckets import DEFAULT_BUCKETS
 from domain.contacts import ContactSource
 from domain.dictionaries import CASE_FIELDS, Dictionaries
-from domain.strategy import CUSTOM_PREFIX, FIELDS, Operator, compile_strategy, matches
+from domain.strategy import CUSTOM_PREFIX, FIELDS, Operator, compile_strategy, matches, operators_for
 from processors.strategy.facts import customer_facts
 
 DEFAULT_SAMPLE = 50_000  # customers evaluated at most; a larger book is previewed from an even sample
@@ -53,6 +53,7 @@ def catalogue(dictionaries: Dictionaries) -> StrategyCatalogue:
                 level=spec.level.value,
                 choices=choices(spec.name, spec.choices),
                 is_bucket=spec.is_bucket,
+                operators=[operator.value for operator in operators_for(spec)],
             )
             for spec in FIELDS.values()
         ],

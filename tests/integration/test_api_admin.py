@@ -207,6 +207,11 @@ BAD_STRATEGIES = [
     (_with(f"{CONDITION}.value", "thirty"), f"{CONDITION}.value", "takes a whole number"),
     (_with(f"{CONDITION}.value", [30]), f"{CONDITION}.value", "not a list; use IN"),
     (_with(f"{CONDITION}.value", ...), f"{CONDITION}.value", "needs a value"),
+    (
+        _with(CONDITION, {"field": "customer.segment", "operator": ">=", "value": "MASS"}),
+        f"{CONDITION}.operator",
+        "the values of customer.segment are codes, which have no order",
+    ),
     (_with("groups.0.campaigns.0.priority", "first"), "groups.0.campaigns.0.priority", "integer"),
     (_with("groups.0.campaigns.0.team", ...), "groups.0.campaigns.0.team", "needs the team"),
     (_with("groups.0.campaigns", []), "groups.0.campaigns", "at least 1"),

@@ -171,6 +171,16 @@ async def test_the_catalogue_lists_fields_operators_and_buckets(client):
     assert {"MASS", "CORPORATE"} <= set(fields["customer.segment"]["choices"])
     assert "DORMANT" in fields["customer.status"]["choices"]
     assert "NOT IN" in body["operators"] and body["buckets"][0] == "CURRENT"
+    # each field lists what it takes: no order on codes or true/false, LIKE on text
+    assert (
+        ">=" in fields["loan.bucket"]["operators"] and ">=" in fields["customer.date_of_birth"]["operators"]
+    )
+    assert (
+        ">=" not in fields["customer.segment"]["operators"] and "IN" in fields["loan.currency"]["operators"]
+    )
+    assert "<" not in fields["delinquency.has_pending_promise"]["operators"]
+    assert "LIKE" not in fields["delinquency.max_dpd"]["operators"]
+    assert "LIKE" in fields["customer.cif"]["operators"] and ">" in fields["customer.cif"]["operators"]
     assert body["custom_prefix"] == "custom."
 
 

@@ -16,6 +16,7 @@ from domain.contacts import ContactRule, CustomerContacts, Phone
 from domain.errors import DomainError, InvalidConfig
 from domain.strategy import (
     FIELDS,
+    ORDERING,
     Campaign,
     CaseFacts,
     Condition,
@@ -36,6 +37,8 @@ from domain.strategy import (
     field_spec,
     like_matcher,
     match_campaign,
+    operators_for,
+    unordered_comparison,
 )
 
 
@@ -486,3 +489,21 @@ def test_turning_dpds_per_operator_and_the_next_turn():
     assert next_turn([0, 0], day, (1, 30)) is None  # nothing past due grows
     assert next_turn([30], day, (1, 30)) is None  # past the last turn
     assert next_turn([29], date(9999, 12, 31), (30,)) == date.max  # saturates at the calendar's end
+
+
+def test_the_operators_a_field_takes():
+    def takes(name: str) -> set[str]:
+        return {op.value for op in operators_for(field_spec(name))}
+
+    everything = {op.value for op in Operator}
+    assert takes("customer.cif") == takes("custom.score") == everything
+    assert takes("customer.segment") == takes("loan.currency") == everything - {">", ">=", "<", "<="}
+    assert takes("loan.product_type") == takes("case.state") == takes("customer.segment")
+    assert takes("delinquency.max_dpd") == takes("customer.date_of_birth") == everything - {"LIKE"}
+    assert takes("delinquency.has_pending_promise") == {"=", "!=", "IN", "NOT IN", "IS NULL", "IS NOT NULL"}
+    assert ">=" in takes("loan.bucket")  # buckets are ordered by rank
+    # a new version is refused exactly the orderings the editor leaves out (compiling refuses true/false's)
+    for name, spec in FIELDS.items():
+        for op in ORDERING:
+            refused = unordered_comparison(spec, op) is not None
+            assert refused == (op not in operators_for(spec) and spec.type is not bool), (name, op)

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 from pydantic import ValidationError
 
+from contracts.admin import StrategyUpdate
 from contracts.errors import describe
 from contracts.strategies import CampaignIn, ConditionIn, ContactRuleIn, StrategyConfig
 from domain.contacts import ContactSource
@@ -261,3 +262,31 @@ def test_models_are_frozen_and_closed():
 def test_the_json_schema_lists_the_operators():
     schema = StrategyConfig.model_json_schema()
     assert schema["$defs"]["Operator"]["enum"] == [o.value for o in Operator]
+
+
+def test_an_order_on_codes_is_refused_in_a_new_version_yet_a_published_one_still_loads():
+    """`customer.segment >= 'MASS'` would only mean "alphabetically after MASS": the API's body refuses it
+    at the operator, while the topic's contract keeps loading versions published before the check."""
+    segment_from = with_change(
+        "groups.0.campaigns.0.conditions.4", {"field": "customer.segment", "operator": ">=", "value": "MASS"}
+    )
+    published = StrategyConfig.model_validate_json(segment_from)
+    assert compile_strategy(published.to_domain()).version == 3
+    groups = json.loads(segment_from)["groups"]
+    with pytest.raises(ValidationError) as raised:
+        StrategyUpdate.model_validate({"groups": groups})
+    assert describe(raised.value) == (
+        "groups.0.campaigns.0.conditions.4.operator: the values of customer.segment are codes, which have no "
+        "order (>= would compare them alphabetically); name the ones meant with = or IN"
+    )
+    # what has an order keeps it: numbers, amounts, buckets by rank, dates, identifiers, custom fields
+    assert StrategyUpdate.model_validate({"groups": DOCUMENT["groups"]}).groups[0].id == "CALLS"
+    for field, value in (
+        ("loan.bucket", "30-59"),
+        ("customer.date_of_birth", "1990-01-01"),
+        ("customer.cif", "M"),
+    ):
+        ordered = with_change(
+            "groups.0.campaigns.0.conditions.4", {"field": field, "operator": "<", "value": value}
+        )
+        StrategyUpdate.model_validate({"groups": json.loads(ordered)["groups"]})

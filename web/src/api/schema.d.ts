@@ -1999,6 +1999,11 @@ export interface components {
             level: string;
             /** Name */
             name: string;
+            /**
+             * Operators
+             * @default []
+             */
+            operators: string[];
             /** Type */
             type: string;
         };

@@ -434,3 +434,52 @@ test("a preview says how many customers it counted, as of which business date, a
   ).toBeInTheDocument();
   expect(within(group).getByRole("group", { name: /^Early/ })).toHaveTextContent("1,000 customers");
 });
+
+test("a condition offers only the operators its field takes, and the API's refusal shows at the operator", async () => {
+  const catalogue = {
+    ...CATALOGUE,
+    fields: [
+      { ...CATALOGUE.fields[0]!, operators: ["=", ">=", "IN", "IS NULL"] },
+      {
+        name: "customer.segment",
+        type: "text",
+        level: "customer",
+        choices: ["MASS", "VIP"],
+        is_bucket: false,
+        operators: ["=", "IN", "LIKE", "IS NULL"],
+      },
+    ],
+    operators: ["=", ">=", "IN", "LIKE", "IS NULL"],
+  };
+  const operator = "groups.0.campaigns.0.conditions.0.operator";
+  const { group } = await openEditor({
+    "GET /api/admin/strategy-tools/catalogue": () => ({ body: catalogue }),
+    "PUT /api/admin/strategies/default": () => ({
+      status: 422,
+      body: {
+        detail: [{ loc: ["body", ...operator.split(".")], field: operator, msg: "codes have no order" }],
+      },
+    }),
+  });
+  const early = within(group).getByRole("group", { name: "Early" });
+  await userEvent.click(within(early).getByRole("button", { name: "Add condition" }));
+  const offered = () =>
+    within(within(early).getByRole("combobox", { name: "Operator" }))
+      .getAllByRole("option")
+      .map((option) => option.textContent);
+  // a new condition is valid as it stands
+  expect(within(early).getByRole("combobox", { name: "Field" })).toHaveValue("delinquency.max_dpd");
+  expect(within(early).getByRole("combobox", { name: "Operator" })).toHaveValue(">=");
+  expect(offered()).toEqual(["=", ">=", "IN", "IS NULL"]);
+
+  const field = within(early).getByRole("combobox", { name: "Field" });
+  await userEvent.clear(field);
+  await userEvent.type(field, "customer.segment");
+  expect(within(early).getByRole("combobox", { name: "Operator" })).toHaveValue("=");
+  expect(offered()).toEqual(["=", "IN", "LIKE", "IS NULL"]);
+
+  await userEvent.click(screen.getByRole("button", { name: "Publish" }));
+  const select = within(early).getByRole("combobox", { name: "Operator" });
+  expect(await within(early).findByRole("alert")).toHaveTextContent("codes have no order");
+  expect(select).toHaveAttribute("aria-invalid", "true");
+});

@@ -26,9 +26,11 @@ import {
   newCampaign,
   newCondition,
   newGroup,
+  operatorsFor,
   removeAt,
   replaceAt,
   valueText,
+  withField,
 } from "./strategyDraft";
 import { PublishedStrategy, VersionHistory, publishedLine, type Published } from "./StrategyVersions";
 
@@ -97,26 +99,30 @@ function ConditionRow({
           className={`${inputBaseClass} w-56`}
           value={condition.field}
           aria-invalid={Boolean(errors[`${path}.field`])}
-          onChange={(e) => onChange({ ...condition, field: e.target.value })}
+          onChange={(e) => onChange(withField(condition, e.target.value, catalogue))}
         />
         <ErrorText errors={errors} path={`${path}.field`} />
       </div>
-      <select
-        aria-label="Operator"
-        className={`${inputBaseClass} w-32`}
-        value={condition.operator}
-        onChange={(e) =>
-          onChange({
-            ...condition,
-            operator: e.target.value as ConditionDraft["operator"],
-            value: conditionValue(e.target.value, text, info),
-          })
-        }
-      >
-        {catalogue.operators.map((operator) => (
-          <option key={operator}>{operator}</option>
-        ))}
-      </select>
+      <div>
+        <select
+          aria-label="Operator"
+          className={`${inputBaseClass} w-32`}
+          value={condition.operator}
+          aria-invalid={Boolean(errors[`${path}.operator`])}
+          onChange={(e) =>
+            onChange({
+              ...condition,
+              operator: e.target.value as ConditionDraft["operator"],
+              value: conditionValue(e.target.value, text, info),
+            })
+          }
+        >
+          {operatorsFor(catalogue, info, condition.operator).map((operator) => (
+            <option key={operator}>{operator}</option>
+          ))}
+        </select>
+        <ErrorText errors={errors} path={`${path}.operator`} />
+      </div>
       {!NO_VALUE.has(condition.operator) && (
         <div>
           <input

@@ -1,8 +1,26 @@
 import { expect, test } from "vitest";
 
-import { conditionText, conditionValue, contactRuleText, valueText } from "./strategyDraft";
+import type { ConditionDraft } from "../../api/types";
 
-const field = (type: string) => ({ name: "x", type, level: "customer", choices: [], is_bucket: false });
+import {
+  conditionText,
+  conditionValue,
+  contactRuleText,
+  fieldInfo,
+  newCondition,
+  operatorsFor,
+  valueText,
+  withField,
+} from "./strategyDraft";
+
+const field = (type: string) => ({
+  name: "x",
+  type,
+  level: "customer",
+  choices: [],
+  is_bucket: false,
+  operators: [],
+});
 
 test("condition values take the field's type; decimals stay exact text", () => {
   expect(conditionValue(">=", "30", field("integer"))).toBe(30);
@@ -27,4 +45,38 @@ test("conditions and contact rules read as one line each", () => {
     contactRuleText({ source: "CUSTOMER", phone_types: ["MOBILE"], email_types: [], verified_only: true }),
   ).toBe("CUSTOMER: MOBILE phone, verified only");
   expect(contactRuleText({})).toBe("CUSTOMER: no phone or email type");
+});
+
+test("the operators offered follow the field, and a stored condition keeps its own", () => {
+  const catalogue = {
+    buckets: [],
+    contact_sources: [],
+    custom_prefix: "custom.",
+    email_types: [],
+    phone_types: [],
+    operators: ["=", ">", "IN", "LIKE"],
+    fields: [
+      { ...field("text"), name: "customer.segment", operators: ["=", "IN", "LIKE"] },
+      { ...field("integer"), name: "delinquency.max_dpd", operators: ["=", ">", "IN"] },
+    ],
+  };
+  const segment = fieldInfo(catalogue, "customer.segment");
+  expect(operatorsFor(catalogue, segment, "=")).toEqual(["=", "IN", "LIKE"]);
+  expect(operatorsFor(catalogue, segment, ">")).toEqual(["=", "IN", "LIKE", ">"]); // as stored
+  expect(operatorsFor(catalogue, fieldInfo(catalogue, "custom.tier"), "=")).toEqual(catalogue.operators);
+  expect(operatorsFor(catalogue, undefined, "=")).toEqual(catalogue.operators); // a field being typed
+
+  const dpd: ConditionDraft = { field: "delinquency.max_dpd", operator: ">", value: 30 };
+  expect(withField(dpd, "customer.segment", catalogue).operator).toBe("=");
+  expect(withField({ ...dpd, operator: "IN" }, "customer.segment", catalogue).operator).toBe("IN");
+  expect(withField(dpd, "custom.tier", catalogue).operator).toBe(">");
+  expect(withField(dpd, "customer.seg", catalogue)).toEqual({ ...dpd, field: "customer.seg" });
+
+  expect(newCondition(catalogue)).toEqual({ field: "delinquency.max_dpd", operator: ">=", value: 1 });
+  const withoutDpd = { ...catalogue, fields: catalogue.fields.slice(0, 1) };
+  expect(newCondition(withoutDpd)).toEqual({
+    field: "customer.segment",
+    operator: "IS NOT NULL",
+    value: null,
+  });
 });

@@ -62,7 +62,37 @@ export function contactRuleText(rule: ContactRuleDraft): string {
 export function fieldInfo(catalogue: StrategyCatalogue | undefined, name: string): FieldInfo | undefined {
   const known = catalogue?.fields.find((field) => field.name === name);
   if (known || !catalogue || !name.startsWith(catalogue.custom_prefix)) return known;
-  return { name, type: "dynamic", level: "loan", choices: [], is_bucket: false };
+  return {
+    name,
+    type: "dynamic",
+    level: "loan",
+    choices: [],
+    is_bucket: false,
+    operators: catalogue.operators,
+  };
+}
+
+/** The operators to offer on a field: those it takes (no ">=" on codes such as a segment, whose order is
+ * only alphabetical), every one for a field the catalogue does not know, and the condition's own operator
+ * even when the field does not take it, so a stored condition shows as it is (publishing then says why). */
+export function operatorsFor(
+  catalogue: StrategyCatalogue,
+  field: FieldInfo | undefined,
+  current: string,
+): string[] {
+  const offered = field?.operators?.length ? field.operators : catalogue.operators;
+  return offered.includes(current) ? offered : [...offered, current];
+}
+
+/** The condition on another field: its operator kept when the new field takes it, else "=". */
+export function withField(
+  condition: ConditionDraft,
+  name: string,
+  catalogue: StrategyCatalogue,
+): ConditionDraft {
+  const takes = fieldInfo(catalogue, name)?.operators;
+  const keeps = !takes?.length || takes.includes(condition.operator);
+  return { ...condition, field: name, operator: keeps ? condition.operator : "=" };
 }
 
 export function newCampaign(group: GroupDraft): CampaignDraft {
@@ -82,9 +112,15 @@ export function newGroup(groups: GroupDraft[]): GroupDraft {
   return { ...group, campaigns: [newCampaign(group)] };
 }
 
+/** "delinquency.max_dpd >= 1", the usual first condition, valid as it stands. */
 export function newCondition(catalogue: StrategyCatalogue | undefined): ConditionDraft {
-  return { field: catalogue?.fields[0]?.name ?? "delinquency.max_dpd", operator: ">=", value: 1 };
+  const known = catalogue?.fields.some((field) => field.name === FIRST_CONDITION.field) ?? true;
+  return known || !catalogue?.fields[0]
+    ? { ...FIRST_CONDITION }
+    : { field: catalogue.fields[0].name, operator: "IS NOT NULL", value: null };
 }
+
+const FIRST_CONDITION: ConditionDraft = { field: "delinquency.max_dpd", operator: ">=", value: 1 };
 
 /** Immutable update of one element of a list. */
 export function replaceAt<T>(list: T[], index: number, item: T): T[] {
