@@ -21,6 +21,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from crm.errors import CrmError
+from processors.common.metrics import CONFIG_REJECTED
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +31,18 @@ class ConfigNotLoaded(CrmError):
 
 
 class ConfigTable:
-    def __init__(self, brokers: str, topic: str, parse: Callable[[bytes], Any]) -> None:
-        """``parse`` turns a value into what the table keeps; a value it rejects (raises) is logged and the
-        key keeps its previous value."""
+    def __init__(self, brokers: str, topic: str, parse: Callable[[bytes], Any], name: str = "") -> None:
+        """``parse`` turns a value into what the table keeps; a value it rejects (raises) is logged, counted
+        in ``crm_config_rejected_keys`` under ``name`` (the topic's logical name) and the key keeps its
+        previous value."""
         self.brokers, self.topic, self.parse = brokers, topic, parse
         self._values: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        # Keys whose latest value was refused: a gauge, not a counter, because every process reads the
+        # topic again from the start, so a refusal is "still in force", not "happened once".
+        self._rejected: set[str] = set()
+        self._rejected_gauge = CONFIG_REJECTED.labels(topic=name or topic)
+        self._rejected_gauge.set(0)
+        self._lock = threading.RLock()  # re-entrant: a wait_for condition may read `rejected`
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._changed = threading.Condition(self._lock)
@@ -105,27 +112,44 @@ class ConfigTable:
         finally:
             consumer.close()
 
+    @property
+    def rejected(self) -> frozenset[str]:
+        """The keys whose latest value was refused (shown as Python writes a key that is not UTF-8)."""
+        with self._lock:
+            return frozenset(self._rejected)
+
     def _apply(self, message) -> None:
+        raw_key = message.key() or b""
         try:
-            key = (message.key() or b"").decode()
+            key = raw_key.decode()
         except UnicodeDecodeError:  # any producer can send one; raised here, it would stop the follower
-            where = {"topic": self.topic, "error": "the key is not UTF-8 text"}
-            log.error("configuration rejected", extra=where)
+            self._reject(repr(raw_key), "the key is not UTF-8 text")
             return
         if message.value() is None:
-            with self._changed:
-                self._values.pop(key, None)
-                self._changed.notify_all()
+            self._keep(key, None)
             return
         try:
             value = self.parse(message.value())
         except (
             Exception
         ) as error:  # a bad configuration must never stop the processor: keep the last good one
-            log.error(
-                "configuration rejected", extra={"topic": self.topic, "key": key, "error": str(error)[:500]}
-            )
+            self._reject(key, str(error)[:500])
             return
+        self._keep(key, value)
+
+    def _reject(self, key: str, error: str) -> None:
+        log.error("configuration rejected", extra={"topic": self.topic, "key": key, "error": error})
+        with self._lock:
+            self._rejected.add(key)
+            self._rejected_gauge.set(len(self._rejected))
+
+    def _keep(self, key: str, value: Any) -> None:
+        """The key's new value; None: removed (a tombstone)."""
         with self._changed:
-            self._values[key] = value
+            if value is None:
+                self._values.pop(key, None)
+            else:
+                self._values[key] = value
+            self._rejected.discard(key)
+            self._rejected_gauge.set(len(self._rejected))
             self._changed.notify_all()

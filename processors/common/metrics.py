@@ -84,6 +84,12 @@ BUSINESS_DATE_ADVANCED = Gauge(
     "Wall-clock time the business date last moved forward in this process, per bank.",
     ["processor", "bank"],
 )
+CONFIG_REJECTED = Gauge(
+    "crm_config_rejected_keys",
+    "Keys of a configuration topic whose latest value this process refused (it keeps running the key's "
+    "last good value, or none), by topic. Back to 0 once a good value (or a tombstone) follows.",
+    ["topic"],
+)
 PROCESSOR_UP = Gauge(
     "crm_processor_up", "1 while the processor's main loop runs, 0 once it has stopped.", ["processor"]
 )

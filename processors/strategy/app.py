@@ -79,7 +79,10 @@ def live_strategy(raw: bytes) -> logic.LiveStrategy:
 def build(settings: Settings):
     app = make_application(settings, NAME)
     strategies = ConfigTable(
-        settings.kafka_brokers, physical_name("config.strategies", settings), live_strategy
+        settings.kafka_brokers,
+        physical_name("config.strategies", settings),
+        live_strategy,
+        name="config.strategies",
     )
     sources = {
         "bank.customers": "bytes",

@@ -8,6 +8,7 @@ import pytest
 from confluent_kafka.admin import NewTopic
 
 from processors.common.config_table import ConfigNotLoaded, ConfigTable
+from processors.common.metrics import CONFIG_REJECTED
 from topics.clients import make_admin, make_producer
 
 pytestmark = pytest.mark.integration
@@ -56,5 +57,33 @@ def test_a_key_that_is_not_utf8_is_rejected_and_the_table_goes_on_following(sett
         assert producer.flush(10) == 0
         assert table.wait_for("b", lambda value: value == 4, timeout=10) == 4
         assert table.get("a") == 3
+    finally:
+        table.stop()
+
+
+def test_a_refused_value_keeps_the_last_good_one_and_is_shown_until_a_good_one_follows(
+    settings, config_topic
+):
+    """Every process reads the topic whole, so a refusal is a state ("key a's latest value is refused"),
+    kept in a gauge the alert ConfigurationRejected watches, not a count that each restart would repeat."""
+    producer = make_producer(settings)
+    producer.produce(config_topic, b"three", b"a")
+    assert producer.flush(10) == 0
+    table = ConfigTable(settings.kafka_brokers, config_topic, int, name="config.test")
+    gauge = CONFIG_REJECTED.labels(topic="config.test")
+    table.start()
+    try:
+        assert (table.get("a"), table.rejected, gauge._value.get()) == (3, {"a"}, 1)
+        producer.produce(config_topic, b"x", b"\xff")
+        producer.produce(config_topic, b"", b"b")  # an empty value is no tombstone: refused too
+        assert producer.flush(10) == 0
+        assert table.wait_for("c", lambda _: len(table.rejected) == 3, timeout=10) is None
+        assert table.rejected == {"a", "b", "b'\\xff'"} and gauge._value.get() == 3
+        producer.produce(config_topic, b"5", b"a")
+        producer.produce(config_topic, None, b"b")  # removed: nothing refused is in force for it
+        assert producer.flush(10) == 0
+        assert table.wait_for("a", lambda value: value == 5, timeout=10) == 5
+        assert table.wait_for("b", lambda _: table.rejected == {"b'\\xff'"}, timeout=10) is None
+        assert gauge._value.get() == 1
     finally:
         table.stop()
