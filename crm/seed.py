@@ -45,6 +45,7 @@ def seed_strategy(settings: Settings, groups: list[dict], strategy_id: str = "de
     current version."""
     from api.publishing import Publisher, make_api_producer
     from api.queries.strategies import current_strategy
+    from api.services.dictionaries import DictionaryBook, load_dictionaries
     from api.services.strategies import publish_strategy
     from contracts.admin import StrategyUpdate
 
@@ -58,5 +59,7 @@ def seed_strategy(settings: Settings, groups: list[dict], strategy_id: str = "de
             == orjson.dumps([g.model_dump(mode="json") for g in update.groups])
         ):
             return current.version
+        book = DictionaryBook(load_dictionaries(settings.dictionaries_file), from_file=False)
+        book.read(conn)  # an admin's saved dictionaries, else the file's, else the built-in ones
         publisher = Publisher(make_api_producer(settings), settings)
-        return publish_strategy(conn, publisher, strategy_id, update, ACTOR).version
+        return publish_strategy(conn, publisher, strategy_id, update, ACTOR, book.known).version

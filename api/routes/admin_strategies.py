@@ -10,6 +10,7 @@ from api.documented_errors import NOT_FOUND
 from api.errors import NotFound
 from api.exact_json import ExactJsonRoute
 from api.queries import strategies
+from api.routes.actions import DictionariesDep
 from api.services import strategies as service
 from contracts.admin import ReevaluationAccepted, StrategyPublic, StrategyUpdate
 
@@ -63,6 +64,8 @@ def publish_strategy(
     admin: AdminUser,
     conn: ConnDep,
     publisher: PublisherDep,
+    dictionaries: DictionariesDep,
 ) -> StrategyPublic:
-    """Publish the groups as the next version (numbered by the server) to `config.strategies`."""
-    return service.publish_strategy(conn, publisher, strategy_id, body, admin.username)
+    """Publish the groups as the next version (numbered by the server) to `config.strategies`. A
+    condition on a case field must name codes its dictionary holds (nothing else can match)."""
+    return service.publish_strategy(conn, publisher, strategy_id, body, admin.username, dictionaries)

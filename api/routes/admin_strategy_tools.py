@@ -29,6 +29,7 @@ def preview(
     body: StrategyUpdate,
     _admin: AdminUser,
     conn: ConnDep,
+    dictionaries: DictionariesDep,
     strategy_id: Annotated[
         str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/-]+$")
     ] = "default",
@@ -37,4 +38,4 @@ def preview(
     """How many customers the draft would put in each campaign (and how many in none), matched exactly as
     the strategy processor does, for the latest business date. Nothing is stored or published. Books
     larger than `sample` customers are previewed on an even sample and the counts scaled (`estimated`)."""
-    return strategy_tools.preview(conn, strategy_id, body, sample)
+    return strategy_tools.preview(conn, strategy_id, body, dictionaries, sample)

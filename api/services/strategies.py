@@ -7,14 +7,49 @@ from datetime import UTC, datetime
 import psycopg
 from pydantic import ValidationError
 
-from api.errors import NotFound, body_validation_error
+from api.errors import NotFound, body_validation_error, fields_error
 from api.publishing import Publisher, strategy_message
 from api.queries import audit, strategies
 from contracts.admin import ReevaluationAccepted, StrategyPublic, StrategyUpdate
+from domain.dictionaries import CASE_FIELDS, Dictionaries
+from domain.strategy import NULL_TESTS
+
+# The case's fields hold only codes their dictionaries had when an agent saved them (the cases API refuses
+# others), so a condition naming another code could never match. A customer's segment and status come from
+# the bank's feed unchecked: a code not (yet) in their dictionaries may still be a real one.
+CHECKED_CODES = {f"case.{field}": dictionary for field, dictionary in CASE_FIELDS.items()}
+
+
+def unknown_condition_codes(update: StrategyUpdate, dictionaries: Dictionaries) -> list[tuple[str, str]]:
+    """``(field, reason)`` for each condition value on a case field that its dictionary does not hold."""
+    problems = []
+    for g, group in enumerate(update.groups):
+        for c, campaign in enumerate(group.campaigns):
+            for k, condition in enumerate(campaign.conditions):
+                dictionary = CHECKED_CODES.get(condition.field)
+                if dictionary is None or condition.operator in NULL_TESTS:
+                    continue
+                codes = dictionaries.codes(dictionary)
+                values = condition.value if isinstance(condition.value, list) else [condition.value]
+                if unknown := [value for value in values if value not in codes]:
+                    allowed = ", ".join(entry.code for entry in getattr(dictionaries, dictionary))
+                    shown = ", ".join(repr(value) for value in unknown)
+                    problems.append(
+                        (
+                            f"groups.{g}.campaigns.{c}.conditions.{k}.value",
+                            f"{condition.field} has no code {shown} (dictionary {dictionary}: {allowed})",
+                        )
+                    )
+    return problems
 
 
 def publish_strategy(
-    conn: psycopg.Connection, publisher: Publisher, strategy_id: str, update: StrategyUpdate, actor: str
+    conn: psycopg.Connection,
+    publisher: Publisher,
+    strategy_id: str,
+    update: StrategyUpdate,
+    actor: str,
+    dictionaries: Dictionaries,
 ) -> StrategyPublic:
     """Store version = current + 1 and publish it to config.strategies; all or nothing.
 
@@ -25,6 +60,8 @@ def publish_strategy(
         update.to_config(strategy_id, 1, datetime.now(UTC))  # what only the whole strategy can see
     except ValidationError as error:
         raise body_validation_error(error) from None
+    if problems := unknown_condition_codes(update, dictionaries):
+        raise fields_error(problems)
     with conn.transaction():
         strategies.lock_strategy(conn, strategy_id)
         version = strategies.latest_version(conn, strategy_id) + 1

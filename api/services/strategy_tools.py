@@ -10,9 +10,10 @@ from decimal import Decimal
 import psycopg
 from pydantic import ValidationError
 
-from api.errors import body_validation_error
+from api.errors import body_validation_error, fields_error
 from api.queries import strategy_preview as queries
 from api.queries.loans import latest_business_date
+from api.services.strategies import unknown_condition_codes
 from contracts.admin import (
     CampaignPreview,
     FieldInfo,
@@ -67,13 +68,19 @@ def catalogue(dictionaries: Dictionaries) -> StrategyCatalogue:
 
 
 def preview(
-    conn: psycopg.Connection, strategy_id: str, draft: StrategyUpdate, sample: int = DEFAULT_SAMPLE
+    conn: psycopg.Connection,
+    strategy_id: str,
+    draft: StrategyUpdate,
+    dictionaries: Dictionaries,
+    sample: int = DEFAULT_SAMPLE,
 ) -> StrategyPreview:
     """Counts per campaign for ``draft`` over the customers with a delinquency record (or an even sample)."""
     try:
         config = draft.to_config(strategy_id, 1, datetime.now(UTC))
     except ValidationError as error:
         raise body_validation_error(error) from None
+    if problems := unknown_condition_codes(draft, dictionaries):
+        raise fields_error(problems)
     compiled = compile_strategy(config.to_domain())
     today = latest_business_date(conn)
     population = queries.delinquent_population(conn)

@@ -208,6 +208,11 @@ BAD_STRATEGIES = [
     (_with(f"{CONDITION}.value", [30]), f"{CONDITION}.value", "not a list; use IN"),
     (_with(f"{CONDITION}.value", ...), f"{CONDITION}.value", "needs a value"),
     (
+        _with(CONDITION, {"field": "case.state", "operator": "IN", "value": ["LEGAL", "LEGL"]}),
+        f"{CONDITION}.value",
+        "case.state has no code 'LEGL' (dictionary case_states: ",
+    ),
+    (
         _with(CONDITION, {"field": "customer.segment", "operator": ">=", "value": "MASS"}),
         f"{CONDITION}.operator",
         "the values of customer.segment are codes, which have no order",

@@ -230,3 +230,34 @@ async def test_the_preview_reads_the_cases_agents_keep_and_the_catalogue_offers_
     assert "LEGAL" in fields["case.state"]["choices"] and fields["case.state"]["level"] == "customer"
     assert fields["case.recovery_ability"]["choices"] == ["HIGH", "MEDIUM", "LOW", "NONE"]
     assert fields["case.substate"]["choices"][:2] == ["AWAITING_CALLBACK", "AWAITING_DOCUMENTS"]
+
+
+async def test_a_case_code_its_dictionary_lacks_is_422_at_the_value(client):
+    """A case holds only codes of its dictionaries (the cases API refuses others): a condition naming
+    another (a typo) could never match, so the preview, like Publish, says so instead of counting 0."""
+    draft = {
+        "groups": [
+            {
+                "id": "calls",
+                "name": "Calls",
+                "campaigns": [
+                    {
+                        "id": "legal",
+                        "name": "With the lawyers",
+                        "priority": 0,
+                        "conditions": [
+                            condition("case.state", "IS NOT NULL"),
+                            condition("case.recovery_ability", "NOT IN", ["LOW", "NONE", "Nil"]),
+                        ],
+                    },
+                ],
+            }
+        ]
+    }
+    response = await client.post("/api/admin/strategy-tools/preview", json=draft, headers=token(Role.ADMIN))
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert error["field"] == "groups.0.campaigns.0.conditions.1.value"
+    assert error["msg"] == (
+        "case.recovery_ability has no code 'Nil' (dictionary recovery_abilities: HIGH, MEDIUM, LOW, NONE)"
+    )

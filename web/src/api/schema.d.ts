@@ -188,7 +188,8 @@ export interface paths {
         get: operations["get_strategy_api_admin_strategies__strategy_id__get"];
         /**
          * Publish Strategy
-         * @description Publish the groups as the next version (numbered by the server) to `config.strategies`.
+         * @description Publish the groups as the next version (numbered by the server) to `config.strategies`. A
+         *     condition on a case field must name codes its dictionary holds (nothing else can match).
          */
         put: operations["publish_strategy_api_admin_strategies__strategy_id__put"];
         post?: never;
