@@ -110,6 +110,18 @@ AgentIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_IDENTIFI
 # (500) instead of refusing it (422), and no list here is deep enough to need more.
 OFFSET_MAX = 1_000_000
 OffsetQuery = Annotated[int, Query(ge=0, le=OFFSET_MAX)]
+# A list's search box: the rows whose names hold this text, in any case (NUL refused: PostgreSQL's text
+# cannot hold it).
+ContainingQuery = Annotated[
+    str | None,
+    Query(
+        alias="q",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\x00]*$",
+        description="only rows whose id or name holds this text, in any case",
+    ),
+]
 
 # `If-None-Match: *` on a create-or-replace PUT: create only (RFC 9110 13.1.2); other values are entity
 # tags, which these resources do not have, and are refused rather than ignored.

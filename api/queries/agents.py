@@ -17,14 +17,22 @@ def _public(row: tuple) -> AgentPublic:
 
 
 def list_agents(
-    conn: psycopg.Connection, team: str | None, active: bool | None, limit: int, offset: int
+    conn: psycopg.Connection,
+    team: str | None,
+    active: bool | None,
+    limit: int,
+    offset: int,
+    containing: str | None = None,
 ) -> list[AgentPublic]:
+    """In agent id order; ``containing``: only agents whose id or name holds it, in any case."""
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM agents "
         "WHERE (%(team)s::text IS NULL OR config ->> 'team' = %(team)s) "
         "AND (%(active)s::boolean IS NULL OR (config ->> 'active')::boolean = %(active)s) "
+        "AND (%(q)s::text IS NULL OR strpos(lower(agent_id), lower(%(q)s)) > 0 "
+        "     OR strpos(lower(config ->> 'name'), lower(%(q)s)) > 0) "
         "ORDER BY agent_id LIMIT %(limit)s OFFSET %(offset)s",
-        {"team": team, "active": active, "limit": limit, "offset": offset},
+        {"team": team, "active": active, "q": containing, "limit": limit, "offset": offset},
     ).fetchall()
     return [_public(row) for row in rows]
 

@@ -99,11 +99,16 @@ def _admin_view(row) -> dict:
     return dict(zip(("username", "role", "agent_id", "team", "active", "created_at"), row, strict=True))
 
 
-def list_users(conn: psycopg.Connection, role: Role | None, limit: int, offset: int) -> list[dict]:
+def list_users(
+    conn: psycopg.Connection, role: Role | None, limit: int, offset: int, containing: str | None = None
+) -> list[dict]:
+    """In username order; ``containing``: only logins whose username or agent id holds it, in any case."""
     rows = conn.execute(
-        f"SELECT {_ADMIN_COLUMNS} FROM users WHERE %(role)s::text IS NULL OR role = %(role)s "
+        f"SELECT {_ADMIN_COLUMNS} FROM users WHERE (%(role)s::text IS NULL OR role = %(role)s) "
+        "AND (%(q)s::text IS NULL OR strpos(lower(username), lower(%(q)s)) > 0 "
+        "     OR strpos(lower(coalesce(agent_id, '')), lower(%(q)s)) > 0) "
         "ORDER BY username LIMIT %(limit)s OFFSET %(offset)s",
-        {"role": role.value if role else None, "limit": limit, "offset": offset},
+        {"role": role.value if role else None, "q": containing, "limit": limit, "offset": offset},
     ).fetchall()
     return [_admin_view(row) for row in rows]
 

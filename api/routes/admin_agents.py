@@ -10,6 +10,7 @@ from api.deps import (
     AdminUser,
     AgentIdPath,
     ConnDep,
+    ContainingQuery,
     IfNoneMatch,
     OffsetQuery,
     PublisherDep,
@@ -35,8 +36,10 @@ def list_agents(
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     offset: OffsetQuery = 0,
+    containing: ContainingQuery = None,
 ) -> list[AgentPublic]:
-    return agents.list_agents(conn, team, active, limit, offset)
+    """Agents in id order; `q` keeps those whose id or name holds it (any case)."""
+    return agents.list_agents(conn, team, active, limit, offset, containing)
 
 
 @router.get("/{agent_id:id}", response_model=AgentPublic, responses=NOT_FOUND)

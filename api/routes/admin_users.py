@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from api.deps import AdminUser, ConnDep, IfNoneMatch, OffsetQuery, create_only
+from api.deps import AdminUser, ConnDep, ContainingQuery, IfNoneMatch, OffsetQuery, create_only
 from api.documented_errors import CREATE_ONLY, NOT_FOUND
 from api.errors import NotFound, field_error
 from api.exact_json import ExactJsonRoute
@@ -26,8 +26,10 @@ def list_users(
     role: Role | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     offset: OffsetQuery = 0,
+    containing: ContainingQuery = None,
 ) -> list[dict]:
-    return users.list_users(conn, role, limit, offset)
+    """Logins in username order; `q` keeps those whose username or agent id holds it (any case)."""
+    return users.list_users(conn, role, limit, offset, containing)
 
 
 @router.get("/{username}", response_model=UserAdminView, responses=NOT_FOUND)

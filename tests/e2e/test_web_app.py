@@ -530,6 +530,9 @@ def test_the_admin_strategy_editor_previews_counts_and_the_agents_screen_lists_a
     for agent_id in ("AG00000", "AG00001", "AG00002", "AG00003", "AG00004"):
         expect(page.get_by_role("cell").filter(has_text=agent_id)).to_be_visible()
     shot(page, "agents")
+    page.get_by_role("searchbox", name="Find").fill("ag00003")  # by id, any case, through the API
+    expect(page.get_by_role("cell").filter(has_text="AG00003")).to_be_visible()
+    expect(page.get_by_role("cell").filter(has_text="AG00000")).to_have_count(0)
 
 
 def test_an_admin_adds_an_action_result_and_the_agents_action_form_offers_it(page, browser, product):

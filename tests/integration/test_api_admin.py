@@ -353,6 +353,27 @@ async def test_agent_lifecycle_is_stored_audited_and_published(client, namespace
     assert audit == [("agent.create",), ("agent.update",), ("agent.deactivate",)]
 
 
+async def test_agents_are_found_by_a_part_of_their_id_or_name_in_any_case(client):
+    """A book of 2,000 agents does not fit one page: the Agents page finds them by what the admin types."""
+    tag = unique("Q")
+    for n, name in enumerate(("Ana Ngô", "Bảo Trần", "Chidi Okafor")):
+        await client.put(f"/api/admin/agents/{tag}-{n}", json={**AGENT, "name": name})
+
+    async def found(text: str, **params) -> list[str]:
+        listed = await client.get("/api/admin/agents", params={"q": text, **params})
+        assert listed.status_code == 200, listed.text
+        return [agent["agent_id"] for agent in listed.json()]
+
+    assert await found(tag.lower()) == [f"{tag}-0", f"{tag}-1", f"{tag}-2"]
+    assert await found(f"{tag}-1") == [f"{tag}-1"]
+    assert await found("TRẦN") == [f"{tag}-1"] and await found("okaf") == [f"{tag}-2"]
+    assert await found(tag, limit=1, offset=1) == [f"{tag}-1"]  # pages as the whole list does
+    assert await found("100%_") == []  # taken as text: no pattern characters
+    for bad in ("", "x" * 101, "a\x00b"):
+        refused = await client.get("/api/admin/agents", params={"q": bad})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "query.q"
+
+
 @pytest.mark.parametrize(
     "body, field",
     [

@@ -98,3 +98,29 @@ async def test_only_admins_and_never_against_themselves(client):
     assert demote.status_code == 422
     assert (await client.delete(f"/api/admin/users/{me}", headers=ADMIN)).status_code == 422
     assert (await client.get("/api/admin/users/nobody-here", headers=ADMIN)).status_code == 404
+
+
+async def test_logins_are_found_by_a_part_of_their_username_or_agent_id(client):
+    tag = uuid.uuid4().hex[:6]
+    agent = {"name": "Kim", "team": "T", "type": "CALL", "capacity": 10}
+    assert (await client.put(f"/api/admin/agents/AG-{tag}", json=agent, headers=ADMIN)).status_code == 201
+    kim = await client.put(
+        f"/api/admin/users/Kim-{tag}",
+        json={"role": "agent", "agent_id": f"AG-{tag}", "password": "long-enough"},
+        headers=ADMIN,
+    )
+    assert kim.status_code == 201, kim.text
+    await client.put(
+        f"/api/admin/users/lee-{tag}", json={"role": "admin", "password": "long-enough"}, headers=ADMIN
+    )
+
+    async def found(text: str) -> list[str]:
+        listed = await client.get("/api/admin/users", params={"q": text}, headers=ADMIN)
+        assert listed.status_code == 200, listed.text
+        return [user["username"] for user in listed.json()]
+
+    assert await found(tag.upper()) == [f"Kim-{tag}", f"lee-{tag}"]
+    assert await found(f"ag-{tag}") == [f"Kim-{tag}"]  # by the agent the login works as
+    assert await found(f"LEE-{tag}") == [f"lee-{tag}"]
+    refused = await client.get("/api/admin/users", params={"q": ""}, headers=ADMIN)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "query.q"

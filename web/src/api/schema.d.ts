@@ -33,7 +33,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Agents */
+        /**
+         * List Agents
+         * @description Agents in id order; `q` keeps those whose id or name holds it (any case).
+         */
         get: operations["list_agents_api_admin_agents_get"];
         put?: never;
         post?: never;
@@ -287,7 +290,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Users */
+        /**
+         * List Users
+         * @description Logins in username order; `q` keeps those whose username or agent id holds it (any case).
+         */
         get: operations["list_users_api_admin_users_get"];
         put?: never;
         post?: never;
@@ -3088,6 +3094,8 @@ export interface operations {
                 active?: boolean | null;
                 limit?: number;
                 offset?: number;
+                /** @description only rows whose id or name holds this text, in any case */
+                q?: string | null;
             };
             header?: never;
             path?: never;
@@ -4043,6 +4051,8 @@ export interface operations {
                 role?: components["schemas"]["Role"] | null;
                 limit?: number;
                 offset?: number;
+                /** @description only rows whose id or name holds this text, in any case */
+                q?: string | null;
             };
             header?: never;
             path?: never;

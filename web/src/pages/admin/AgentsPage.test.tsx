@@ -181,3 +181,48 @@ test("an agent's unsaved edit comes back after a sign-in and is forgotten once s
   expect(puts(calls)[0]!.headers.get("If-None-Match")).toBeNull();
   expect(storedDrafts()).toEqual([]);
 });
+
+test("a book of thousands of agents pages by a hundred and is searched by id or name", async () => {
+  signedInAs("admin");
+  // 250 agents, AG000..AG249, paged and searched as the API does
+  const book = Array.from({ length: 250 }, (_, n) => ({
+    ...AGENT,
+    agent_id: `AG${String(n).padStart(3, "0")}`,
+    name: n === 201 ? "Nguyễn Lan" : `Agent ${n}`,
+  }));
+  const calls = fakeApi({
+    "GET /api/admin/agents": (url) => {
+      const q = (url.searchParams.get("q") ?? "").toLowerCase();
+      const offset = Number(url.searchParams.get("offset") ?? 0);
+      const limit = Number(url.searchParams.get("limit"));
+      const found = book.filter((a) => `${a.agent_id} ${a.name}`.toLowerCase().includes(q));
+      return { body: found.slice(offset, offset + limit) };
+    },
+  });
+  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  const shownIds = () =>
+    screen
+      .getAllByRole("row")
+      .slice(1)
+      .map((row) => within(row).getAllByRole("cell")[0]!.textContent);
+  await screen.findByText("AG000");
+  expect(shownIds()).toHaveLength(100);
+  const pages = screen.getByRole("navigation", { name: "Pages" });
+  expect(pages).toHaveTextContent("1–100");
+  expect(within(pages).getByRole("button", { name: "Previous" })).toBeDisabled();
+
+  await userEvent.click(within(pages).getByRole("button", { name: "Next" }));
+  await userEvent.click(await screen.findByRole("button", { name: "Next" }));
+  await screen.findByText("AG249");
+  expect(screen.getByRole("navigation", { name: "Pages" })).toHaveTextContent("201–250");
+  expect(screen.getByRole("button", { name: "Next" })).toBeDisabled();
+
+  // searching starts from the first page again
+  await userEvent.type(screen.getByRole("searchbox", { name: "Find" }), "nguyễn");
+  await screen.findByText("AG201");
+  expect(shownIds()).toEqual(["Nguyễn LanAG201"]);
+  expect(screen.queryByRole("navigation", { name: "Pages" })).not.toBeInTheDocument();
+  expect(calls.at(-1)!.url.searchParams.get("offset")).toBe("0");
+  await userEvent.type(screen.getByRole("searchbox", { name: "Find" }), "x");
+  expect(await screen.findByText("No agents match")).toBeInTheDocument();
+});

@@ -12,6 +12,7 @@ import {
   secondaryButtonClass,
   tableScrollClass,
 } from "../../components/Field";
+import { PageNav } from "../../components/PageNav";
 import { RestoredNotice } from "../../components/RestoredNotice";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { BUCKETS } from "../../lib/bucket";
@@ -22,6 +23,7 @@ import { queuePath } from "../../routes";
 import { agentProblems, languagesOf } from "./adminChecks";
 import { useAgents } from "./useAgents";
 
+const PAGE = 100; // agents a page shows; a bank has up to a few thousand
 const PRODUCTS = ["PERSONAL_LOAN", "MORTGAGE", "AUTO_LOAN", "CREDIT_CARD", "OVERDRAFT"] as const;
 
 interface Draft {
@@ -242,9 +244,13 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
 
 export default function AgentsPage() {
   const [team, setTeam] = useState("");
+  const [containing, setContaining] = useState("");
+  const [offset, setOffset] = useState(0);
   const { username } = useSession();
   const { value: editing, setValue: setEditing } = useOpenForm<Editing>(`agent-form/${username}/open`);
-  const agents = useAgents(team);
+  // One more than a page: whether there is a next one, without a count.
+  const agents = useAgents({ team, containing, offset, limit: PAGE + 1 });
+  const page = agents.data?.slice(0, PAGE) ?? [];
 
   return (
     <section aria-labelledby="agents-title" className="space-y-4">
@@ -253,11 +259,28 @@ export default function AgentsPage() {
           Agents and teams
         </h1>
         <label className="ml-auto text-sm">
+          <span className="mr-2 text-slate-700">Find</span>
+          <input
+            type="search"
+            className="rounded border border-slate-300 px-2 py-1"
+            placeholder="id or name"
+            maxLength={100}
+            value={containing}
+            onChange={(e) => {
+              setContaining(e.target.value);
+              setOffset(0);
+            }}
+          />
+        </label>
+        <label className="text-sm">
           <span className="mr-2 text-slate-700">Team</span>
           <input
             className="rounded border border-slate-300 px-2 py-1"
             value={team}
-            onChange={(e) => setTeam(e.target.value)}
+            onChange={(e) => {
+              setTeam(e.target.value);
+              setOffset(0);
+            }}
           />
         </label>
         <button
@@ -280,7 +303,9 @@ export default function AgentsPage() {
         <Loading />
       ) : agents.isError ? (
         <ErrorState error={agents.error} onRetry={() => void agents.refetch()} />
-      ) : agents.data.length === 0 ? (
+      ) : page.length === 0 && (team || containing.trim()) ? (
+        <Empty title="No agents match">Nothing in the list has that id, name or team.</Empty>
+      ) : page.length === 0 ? (
         <Empty title="No agents yet">Add the first one with “New agent”.</Empty>
       ) : (
         <div className={`${tableScrollClass} rounded-lg border border-slate-200 bg-white`}>
@@ -314,7 +339,7 @@ export default function AgentsPage() {
               </tr>
             </thead>
             <tbody>
-              {agents.data.map((agent) => (
+              {page.map((agent) => (
                 <tr key={agent.agent_id} className="border-t border-slate-100">
                   <td className="px-3 py-2">
                     <div className="font-medium">{agent.name}</div>
@@ -352,6 +377,13 @@ export default function AgentsPage() {
           </table>
         </div>
       )}
+      <PageNav
+        offset={offset}
+        shown={page.length}
+        hasMore={(agents.data?.length ?? 0) > PAGE}
+        onOffset={setOffset}
+        pageSize={PAGE}
+      />
     </section>
   );
 }

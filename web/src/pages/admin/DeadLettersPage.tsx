@@ -4,6 +4,7 @@ import { Fragment, useState } from "react";
 import { api } from "../../api/client";
 import type { DeadLetterPage, DeadLetterPublic, DeadLetterTopicPublic, RedrivePublic } from "../../api/types";
 import { buttonClass, secondaryButtonClass, tableScrollClass } from "../../components/Field";
+import { PageNav } from "../../components/PageNav";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { countOf, formatCount, formatDateTime } from "../../lib/format";
 
@@ -434,28 +435,17 @@ function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }
           </table>
         </div>
       )}
-      {page.data && page.data.total > PAGE && (
-        <div className="flex items-center gap-2 text-sm">
-          <button
-            type="button"
-            className={secondaryButtonClass}
-            disabled={offset === 0}
-            onClick={() => setOffset(Math.max(0, offset - PAGE))}
-          >
-            Newer
-          </button>
-          <span>
-            {offset + 1}–{Math.min(offset + PAGE, page.data.total)} of {formatCount(page.data.total)}
-          </span>
-          <button
-            type="button"
-            className={secondaryButtonClass}
-            disabled={offset + PAGE >= page.data.total}
-            onClick={() => setOffset(offset + PAGE)}
-          >
-            Older
-          </button>
-        </div>
+      {page.data && (
+        <PageNav
+          offset={offset}
+          shown={items.length}
+          total={page.data.total}
+          hasMore={offset + PAGE < page.data.total}
+          onOffset={setOffset}
+          pageSize={PAGE}
+          previous="Newer"
+          next="Older"
+        />
       )}
     </section>
   );

@@ -176,11 +176,16 @@ test("the agent id suggests the active agents by id, with their name and team, b
       ["AG3", "Hoa · T-B"],
     ]),
   );
-  const listed = calls.find((call) => call.url.pathname === "/api/admin/agents")!;
-  expect(listed.url.searchParams.get("limit")).toBe("1000");
-  // still free text: an id that is not suggested can be typed (the API judges it)
+  const asked = () =>
+    calls
+      .filter((call) => call.url.pathname === "/api/admin/agents")
+      .map((call) => [call.url.searchParams.get("q"), call.url.searchParams.get("limit")]);
+  expect(asked()).toContainEqual([null, "50"]);
+  // still free text: an id that is not suggested can be typed (the API judges it); the suggestions are
+  // the agents holding what is typed, so a book of thousands is reached
   await userEvent.type(input, "NEW1");
   expect(input).toHaveValue("NEW1");
+  await vi.waitFor(() => expect(asked()).toContainEqual(["NEW1", "50"]));
 });
 
 test("a supervisor's team suggests the distinct teams of the active agents, sorted", async () => {
@@ -217,4 +222,33 @@ test("when the agents cannot be listed the login form still works, without sugge
   await userEvent.click(within(form).getByRole("button", { name: "Save" }));
   await vi.waitFor(() => expect(screen.queryByRole("form", { name: "Login" })).not.toBeInTheDocument());
   expect(calls.find((call) => call.method === "PUT")!.body).toMatchObject({ agent_id: "AG1" });
+});
+
+test("the logins page by a hundred and are found by username or agent id", async () => {
+  signedInAs("admin");
+  const logins = Array.from({ length: 130 }, (_, n) => agentLogin(`agent${String(n).padStart(3, "0")}`));
+  const calls = fakeApi({
+    "GET /api/admin/users": (url) => {
+      const q = url.searchParams.get("q") ?? "";
+      const offset = Number(url.searchParams.get("offset") ?? 0);
+      const found = logins.filter((login) => login.username.includes(q));
+      return { body: found.slice(offset, offset + Number(url.searchParams.get("limit"))) };
+    },
+    "GET /api/admin/agents": () => ({ body: AGENTS }),
+  });
+  renderAt("/admin/users", "/admin/users", <UsersPage />);
+  await screen.findByText("agent099");
+  expect(screen.queryByText("agent100")).not.toBeInTheDocument();
+  await userEvent.click(screen.getByRole("button", { name: "Next" }));
+  await screen.findByText("agent129");
+  expect(screen.getByRole("navigation", { name: "Pages" })).toHaveTextContent("101–130");
+
+  await userEvent.type(screen.getByRole("searchbox", { name: "Find" }), "agent12");
+  await screen.findByText("agent120");
+  expect(screen.queryByText("agent129")).toBeInTheDocument();
+  expect(screen.queryByRole("navigation", { name: "Pages" })).not.toBeInTheDocument();
+  const last = calls.filter((call) => call.url.pathname === "/api/admin/users").at(-1)!;
+  expect([last.url.searchParams.get("q"), last.url.searchParams.get("offset")]).toEqual(["agent12", "0"]);
+  await userEvent.type(screen.getByRole("searchbox", { name: "Find" }), "x");
+  expect(await screen.findByText("No logins match")).toBeInTheDocument();
 });

@@ -1,5 +1,5 @@
-import { useQuery } from "@tanstack/react-query";
-import { useId } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useId, useState } from "react";
 
 import { api } from "../../api/client";
 import type { UserAdminView, UserSave } from "../../api/types";
@@ -13,6 +13,7 @@ import {
   secondaryButtonClass,
   tableScrollClass,
 } from "../../components/Field";
+import { PageNav } from "../../components/PageNav";
 import { RestoredNotice } from "../../components/RestoredNotice";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { formatDateTime } from "../../lib/format";
@@ -21,6 +22,7 @@ import { useDraftForm } from "../../lib/useDraftForm";
 import { loginProblems } from "./adminChecks";
 import { useAgents } from "./useAgents";
 
+const PAGE = 100; // logins a page shows; a bank has up to a few thousand
 const ROLES: Role[] = ["agent", "supervisor", "admin", "integration"];
 
 interface Draft {
@@ -70,8 +72,13 @@ function UserForm({ initial, isNew, onDone }: { initial: Login; isNew: boolean; 
     },
   );
   // Suggestions only: the fields stay free text and the API judges. Without the list (it failed), none.
-  const agents = (useAgents().data ?? []).filter((agent) => agent.active);
-  const teams = [...new Set(agents.map((agent) => agent.team).filter(Boolean))].sort();
+  // The agents are those holding what is typed (a book may have thousands); the teams those of the first
+  // thousand agents.
+  const agents = (useAgents({ containing: draft.agent_id, limit: 50 }).data ?? []).filter(
+    (agent) => agent.active,
+  );
+  const firstAgents = (useAgents().data ?? []).filter((agent) => agent.active);
+  const teams = [...new Set(firstAgents.map((agent) => agent.team).filter(Boolean))].sort();
   const agentListId = useId();
   const teamListId = useId();
 
@@ -198,19 +205,40 @@ const emptyLogin: Login = { username: "", role: "agent", agent_id: "", team: "",
 export default function UsersPage() {
   const { username: admin } = useSession();
   const { value: editing, setValue: setEditing } = useOpenForm<Editing>(`user-form/${admin}/open`);
+  const [containing, setContaining] = useState("");
+  const [offset, setOffset] = useState(0);
+  const q = containing.trim();
+  // One more than a page: whether there is a next one, without a count.
   const users = useQuery({
-    queryKey: ["users"],
-    queryFn: ({ signal }) => api<UserAdminView[]>("/api/admin/users", { query: { limit: 1000 }, signal }),
+    queryKey: ["users", q, offset],
+    queryFn: ({ signal }) =>
+      api<UserAdminView[]>("/api/admin/users", { query: { q, offset, limit: PAGE + 1 }, signal }),
+    placeholderData: keepPreviousData,
   });
+  const page = users.data?.slice(0, PAGE) ?? [];
   return (
     <section aria-labelledby="users-title" className="space-y-4">
-      <div className="flex items-end gap-3">
+      <div className="flex flex-wrap items-end gap-3">
         <h1 id="users-title" className="text-2xl font-semibold">
           Users and roles
         </h1>
+        <label className="ml-auto text-sm">
+          <span className="mr-2 text-slate-700">Find</span>
+          <input
+            type="search"
+            className="rounded border border-slate-300 px-2 py-1"
+            placeholder="username or agent id"
+            maxLength={100}
+            value={containing}
+            onChange={(e) => {
+              setContaining(e.target.value);
+              setOffset(0);
+            }}
+          />
+        </label>
         <button
           type="button"
-          className={`${buttonClass} ml-auto`}
+          className={buttonClass}
           onClick={() => setEditing({ login: emptyLogin, isNew: true })}
         >
           New login
@@ -228,7 +256,9 @@ export default function UsersPage() {
         <Loading />
       ) : users.isError ? (
         <ErrorState error={users.error} onRetry={() => void users.refetch()} />
-      ) : users.data.length === 0 ? (
+      ) : page.length === 0 && q ? (
+        <Empty title="No logins match">No username or agent id holds “{q}”.</Empty>
+      ) : page.length === 0 ? (
         <Empty title="No logins" />
       ) : (
         <div className={`${tableScrollClass} rounded-lg border border-slate-200 bg-white`}>
@@ -256,7 +286,7 @@ export default function UsersPage() {
               </tr>
             </thead>
             <tbody>
-              {users.data.map((user) => (
+              {page.map((user) => (
                 <tr key={user.username} className="border-t border-slate-100">
                   <td className="px-3 py-2 font-medium">{user.username}</td>
                   <td className="px-3 py-2">{user.role}</td>
@@ -293,6 +323,13 @@ export default function UsersPage() {
           </table>
         </div>
       )}
+      <PageNav
+        offset={offset}
+        shown={page.length}
+        hasMore={(users.data?.length ?? 0) > PAGE}
+        onOffset={setOffset}
+        pageSize={PAGE}
+      />
     </section>
   );
 }

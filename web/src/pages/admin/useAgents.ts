@@ -1,17 +1,31 @@
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 
 import { api } from "../../api/client";
 import type { AgentPublic } from "../../api/types";
 
+export interface AgentsWanted {
+  /** Of this team only ("" or none: every team). */
+  team?: string;
+  /** Only agents whose id or name holds this text, in any case. */
+  containing?: string;
+  offset?: number;
+  limit?: number;
+}
+
 /**
- * The agents as the admin API lists them (GET /api/admin/agents, at most 1000), of `team` or ("") of every
- * team. One query for the Agents page's list and the Users page's suggestions, kept under "agents": saving an
- * agent (useDraftForm's list key) refreshes both.
+ * The agents as the admin API lists them (GET /api/admin/agents, in id order, at most 1000 at a time). Kept
+ * under "agents", so saving an agent (useDraftForm's list key) refreshes the Agents page's list and the
+ * Users page's suggestions alike; the previous answer shows while the next page or search loads.
  */
-export function useAgents(team = "") {
+export function useAgents({ team = "", containing = "", offset = 0, limit = 1000 }: AgentsWanted = {}) {
+  const q = containing.trim();
   return useQuery({
-    queryKey: ["agents", team],
+    queryKey: ["agents", team, q, offset, limit],
     queryFn: ({ signal }) =>
-      api<AgentPublic[]>("/api/admin/agents", { query: { team, limit: 1000 }, signal }),
+      api<AgentPublic[]>("/api/admin/agents", {
+        query: { team, q, offset, limit },
+        signal,
+      }),
+    placeholderData: keepPreviousData,
   });
 }
