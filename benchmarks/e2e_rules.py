@@ -21,6 +21,7 @@ import psycopg
 import redis
 
 from api.queries.strategies import current_strategy
+from contracts.actions import CEASE_COMMUNICATION
 from crm.settings import Settings
 from domain.buckets import bucket
 from domain.loan import LoanState, LoanView
@@ -185,7 +186,8 @@ def _delinquency(loans: list[LoanState], on: date) -> dict:
 
 def strategy_mismatches(conn: psycopg.Connection, states: dict[str, LoanState], on: date) -> tuple[int, list]:
     """(customers compared, those whose campaigns in `strategy_assignments` are not the live strategy's on
-    their facts on ``on``, DPD by the rules and promises as the promises table has them: (cif, stored,
+    their facts on ``on``, DPD by the rules, promises as the promises table has them and cease requests as
+    the actions table does: (cif, stored,
     rules)). The processor judged each when something changed, the last time on a date of its own; with no
     condition turning since, it must be what the last date gives."""
     current = current_strategy(conn, STRATEGY_ID)
@@ -202,12 +204,26 @@ def strategy_mismatches(conn: psycopg.Connection, states: dict[str, LoanState], 
         "SELECT cif, action_id, status FROM promises WHERE cif = ANY(%s)", (list(by_cif),)
     ):
         promises.setdefault(cif, {})[action_id] = status
+    ceased = {
+        cif
+        for (cif,) in conn.execute(
+            "SELECT DISTINCT cif FROM actions WHERE cif = ANY(%s) AND result = %s",
+            (list(by_cif), CEASE_COMMUNICATION),
+        )
+    }
     rows = conn.execute(
         "SELECT cif, campaign_ids FROM strategy_assignments WHERE cif = ANY(%s)", (list(by_cif),)
     ).fetchall()
     wrong = []
     for cif, campaigns in sorted(rows):
-        facts = customer_facts(cif, None, _delinquency(by_cif[cif], on), promises.get(cif, {}), [])
+        facts = customer_facts(
+            cif,
+            None,
+            _delinquency(by_cif[cif], on),
+            promises.get(cif, {}),
+            [],
+            cease_requested=cif in ceased,
+        )
         want = [campaign for _group, campaign, _loan in matches(live.compiled, facts)]
         if campaigns != want:
             wrong.append((cif, str(campaigns), str(want)))

@@ -22,6 +22,7 @@ from contracts.errors import cross_field_error
 
 PROMISE_RESULT = "PROMISE_TO_PAY"
 WRONG_NUMBER = "WRONG_NUMBER"  # the result that flags the contact it names (`processors.strategy.logic`)
+CEASE_COMMUNICATION = "CEASE_COMMUNICATION"  # the customer asked to be contacted no more (for good)
 # The results that reached the customer (a right-party contact): counted as contacts by the queues'
 # compliance and the dashboard (migration 0015), and on a number reported wrong, proof it is right after all.
 RIGHT_PARTY_RESULTS = frozenset(

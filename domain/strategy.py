@@ -114,6 +114,8 @@ FIELDS: dict[str, FieldSpec] = {
         _spec("customer.status", str, coded=True),
         _spec("customer.timezone", str, coded=True),
         _spec("customer.date_of_birth", date),
+        # the customer asked the CRM to stop contacting them (an action with result CEASE_COMMUNICATION, ever)
+        _spec("customer.cease_requested", bool),
         _spec("delinquency.max_dpd", int),
         _spec("delinquency.bucket", str, is_bucket=True),
         _spec("delinquency.overdue_total", Decimal),
@@ -196,6 +198,7 @@ class CustomerFacts:
     timezone: str | None = None
     date_of_birth: date | None = None
     case: CaseFacts = CaseFacts()
+    cease_requested: bool = False  # an action with result CEASE_COMMUNICATION was ever recorded
 
 
 def field_spec(name: str) -> FieldSpec:

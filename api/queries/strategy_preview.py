@@ -13,6 +13,7 @@ from datetime import date
 import psycopg
 
 from api.queries.loans import derived_dpd
+from contracts.actions import CEASE_COMMUNICATION
 from domain.buckets import bucket
 
 CHUNK = 5_000  # customers read per round trip
@@ -29,7 +30,7 @@ def sample_cifs(conn: psycopg.Connection, size: int) -> list[str]:
 
 
 def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iterator[tuple]:
-    """(cif, customer, delinquency, promises, case) per customer, as
+    """(cif, customer, delinquency, promises, case, cease requested) per customer, as
     `processors.strategy.facts.customer_facts` takes them."""
     for start in range(0, len(cifs), CHUNK):
         chunk = cifs[start : start + CHUNK]
@@ -87,6 +88,13 @@ def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iter
                 "SELECT cif, state, substate, recovery_ability FROM cases WHERE cif = ANY(%s)", (chunk,)
             )
         }
+        ceased = {
+            cif
+            for (cif,) in conn.execute(
+                "SELECT DISTINCT cif FROM actions WHERE cif = ANY(%s) AND result = %s",
+                (chunk, CEASE_COMMUNICATION),
+            )
+        }
         for cif in chunk:
             loans = accounts.get(cif, [])
             worst = max((loan["dpd"] for loan in loans), default=0)
@@ -99,4 +107,4 @@ def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iter
                 "loans_delinquent": sum(1 for loan in loans if loan["dpd"] > 0),
                 "accounts": loans,
             }
-            yield cif, customers.get(cif), delinquency, promises.get(cif, {}), cases.get(cif)
+            yield cif, customers.get(cif), delinquency, promises.get(cif, {}), cases.get(cif), cif in ceased

@@ -88,8 +88,10 @@ def preview(
     evaluated = 0
     if today is not None:
         cifs = queries.sample_cifs(conn, sample)
-        for cif, customer, delinquency, promises, case in queries.stored_forms(conn, cifs, today):
-            facts = customer_facts(cif, customer, delinquency, promises, [], case=case)
+        for cif, customer, delinquency, promises, case, ceased in queries.stored_forms(conn, cifs, today):
+            facts = customer_facts(
+                cif, customer, delinquency, promises, [], case=case, cease_requested=ceased
+            )
             counts.update((group_id, campaign_id) for group_id, campaign_id, _ in matches(compiled, facts))
             evaluated += 1
     scale = population / evaluated if evaluated and evaluated < population else 1.0

@@ -12,6 +12,11 @@ def demo_strategy_groups() -> list[dict]:
         {"phone_types": ["MOBILE", "HOME", "WORK"]},
         {"source": "REFERENCE", "phone_types": ["MOBILE"]},
     ]
+    # those who asked to be contacted no more, while they owe something (campaigns are for the delinquent)
+    ceased = [
+        {"field": "customer.cease_requested", "operator": "=", "value": True},
+        {"field": "delinquency.max_dpd", "operator": ">", "value": 0},
+    ]
     return [
         {
             "id": "CALLS",
@@ -48,6 +53,15 @@ def demo_strategy_groups() -> list[dict]:
                     "agent_type": "CALL",
                 },
                 {
+                    # first of all: a customer who asked to be contacted no more leaves the call centre's
+                    # queues for good (no team: no call agent; letters the rules still allow are sent
+                    # outside the queues)
+                    "id": "CEASED",
+                    "name": "Asked to cease contact",
+                    "priority": 0,
+                    "conditions": ceased,
+                },
+                {
                     # before every call campaign: a case agents put in legal action is the lawyers' now,
                     # so it leaves the call centre's queues (no team: no call agent)
                     "id": "LEGAL",
@@ -62,6 +76,13 @@ def demo_strategy_groups() -> list[dict]:
             "name": "Field visits",
             "campaigns": [
                 {
+                    # a cease request covers visits too
+                    "id": "CEASED-VISITS",
+                    "name": "Asked to cease contact",
+                    "priority": 0,
+                    "conditions": ceased,
+                },
+                {
                     "id": "SECURED-VISITS",
                     "name": "Secured loans 90+ days",
                     "priority": 10,
@@ -71,7 +92,7 @@ def demo_strategy_groups() -> list[dict]:
                     ],
                     "team": TEAM_FIELD,
                     "agent_type": "FIELD",
-                }
+                },
             ],
         },
     ]

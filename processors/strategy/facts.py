@@ -115,11 +115,13 @@ def customer_facts(
     as_of: date | None = None,
     crm: dict | None = None,
     case: dict | None = None,
+    cease_requested: bool = False,
 ) -> CustomerFacts:
     """The facts conditions read, with DPD (and bucket) grown from the record's date to ``as_of`` (the
     partition's business date, when later): between two records of a loan only its DPD moves. The phones
     and emails agents added (``crm``, `stored_crm_contacts`) follow the bank's, those the bank has too
-    left out; ``case`` is the customer's case statuses (`stored_case`)."""
+    left out; ``case`` is the customer's case statuses (`stored_case`); ``cease_requested``: an action with
+    result CEASE_COMMUNICATION was ever recorded on the customer."""
     customer = customer or {}
     crm = crm or {}
     currency = _main_currency(delinquency)
@@ -159,6 +161,7 @@ def customer_facts(
         case=CaseFacts(case.get("state"), case.get("recovery_ability"), case.get("substate"))
         if case
         else NO_CASE,
+        cease_requested=cease_requested,
     )
 
 

@@ -16,7 +16,8 @@ next record.
 
 State (one store per partition): per cif ``customer``, ``delinquency``, ``promises`` {action_id: status},
 ``flagged`` [numbers reported wrong and not reached since], ``contact_results`` {contact key: {``wrong``,
-``reached``: the latest report and right-party contact (UTC), ``number`` as reported}}, ``crm_contacts`` (the
+``reached``: the latest report and right-party contact (UTC), ``number`` as reported}}, ``cease_requested``
+(true once an action with result CEASE_COMMUNICATION came, on any channel), ``crm_contacts`` (the
 phones and emails agents added, `crm.contacts`), ``case`` (the case's statuses, `crm.cases`), ``emitted``
 (what was last sent); ``__members__``: every customer with a delinquency record (a `date_index` slot), for
 re-evaluation; ``__turns__``: customers by the date their DPD next turns a condition (a `date_index`, each
@@ -31,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from contracts.actions import RIGHT_PARTY_RESULTS, WRONG_NUMBER
+from contracts.actions import CEASE_COMMUNICATION, RIGHT_PARTY_RESULTS, WRONG_NUMBER
 from domain.contacts import contact_key, still_wrong
 from domain.strategy import CompiledStrategy, CustomerFacts, evaluate, matches, next_turn
 from processors.common.date_index import StateOf, file_under, members
@@ -97,12 +98,23 @@ def on_promise(state_of: StateOf, record: dict, strategy: CurrentStrategy) -> li
 def on_action(state_of: StateOf, action: dict, strategy: CurrentStrategy) -> list[Output]:
     """A number reported wrong is not selected any more, until a later call on it reaches the customer (a
     right-party result): then it was right after all. Later means by ``at``, whatever order the actions
-    arrive in; a report and a reach at the same moment leave it flagged. Other actions are for the queues."""
+    arrive in; a report and a reach at the same moment leave it flagged. A cease request, on any channel,
+    holds for good (``customer.cease_requested``). Other actions are for the queues."""
     result = action.get("result")
+    ceased = result == CEASE_COMMUNICATION and not state_of(action["cif"]).get("cease_requested")
+    if ceased:
+        state_of(action["cif"]).set("cease_requested", True)
+    if _flags_changed(state_of, action, result) or ceased:
+        return _evaluate(state_of, action["cif"], strategy())
+    return []
+
+
+def _flags_changed(state_of: StateOf, action: dict, result: str | None) -> bool:
+    """Whether the action changed which of the customer's numbers are flagged as reported wrong."""
     number = (action.get("contact") or {}).get("number")
     key = contact_key(number) if number else ""
     if not key or (result != WRONG_NUMBER and result not in RIGHT_PARTY_RESULTS):
-        return []
+        return False
     own = state_of(action["cif"])
     flagged = own.get("flagged", [])
     # numbers flagged before the times were kept count as reported at the start of time ("")
@@ -112,7 +124,7 @@ def on_action(state_of: StateOf, action: dict, strategy: CurrentStrategy) -> lis
     at = datetime.fromisoformat(action["at"]).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     known = history.get(key, {})
     if known.get(field) is not None and known[field] >= at:
-        return []  # a redelivery, or older than what is known
+        return False  # a redelivery, or older than what is known
     history = {**history, key: {**known, field: at, **({"number": number} if field == "wrong" else {})}}
     own.set("contact_results", history)
     now_flagged = sorted(
@@ -121,9 +133,9 @@ def on_action(state_of: StateOf, action: dict, strategy: CurrentStrategy) -> lis
         if entry.get("wrong") is not None and still_wrong(entry["wrong"], entry.get("reached"))
     )
     if now_flagged == flagged:
-        return []
+        return False
     own.set("flagged", now_flagged)
-    return _evaluate(state_of, action["cif"], strategy())
+    return True
 
 
 def on_crm_contacts(state_of: StateOf, record: dict, strategy: CurrentStrategy) -> list[Output]:
@@ -260,7 +272,9 @@ def _evaluate(
     today = today or _today(state_of)
     as_of = max(filter(None, (today, date.fromisoformat(recorded) if recorded else None)), default=None)
     promises = own.get("promises", {})
-    facts = customer_facts(cif, customer, delinquency, promises, flagged, as_of, crm, own.get("case"))
+    facts = customer_facts(
+        cif, customer, delinquency, promises, flagged, as_of, crm, own.get("case"), own.get("cease_requested")
+    )
     if as_of is not None:
         _watch(state_of, cif, next_turn(_grown_dpds(facts), as_of, live.compiled.turning_dpds))
     products = sorted({loan.product_type for loan in facts.loans if loan.product_type})

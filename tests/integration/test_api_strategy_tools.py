@@ -261,3 +261,32 @@ async def test_a_case_code_its_dictionary_lacks_is_422_at_the_value(client):
     assert error["msg"] == (
         "case.recovery_ability has no code 'Nil' (dictionary recovery_abilities: HIGH, MEDIUM, LOW, NONE)"
     )
+
+
+async def test_the_preview_counts_the_customers_who_asked_to_cease_contact(client, book):
+    with psycopg.connect(book.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO actions (action_id, cif, agent_id, type, subtype, result, at) "
+            "SELECT 'CEASE-' || n, 'C' || lpad(n::text, 3, '0'), 'AG1', 'CALL', 'OUTBOUND', "
+            "CASE WHEN n < 5 THEN 'CEASE_COMMUNICATION' ELSE 'REFUSED' END, now() "
+            "FROM generate_series(0, 9) n"
+        )
+        try:
+            campaigns = [
+                {
+                    "id": "ceased",
+                    "name": "Asked to cease contact",
+                    "priority": 0,
+                    "conditions": [condition("customer.cease_requested", "=", True)],
+                },
+                {"id": "rest", "name": "Everyone else", "priority": 1},
+            ]
+            draft = {"groups": [{"id": "calls", "name": "Calls", "campaigns": campaigns}]}
+            response = await client.post(
+                "/api/admin/strategy-tools/preview", json=draft, headers=token(Role.ADMIN)
+            )
+        finally:
+            conn.execute("DELETE FROM actions WHERE action_id LIKE 'CEASE-%'")
+    assert response.status_code == 200, response.text
+    [calls] = response.json()["groups"]
+    assert [(c["campaign_id"], c["customers"]) for c in calls["campaigns"]] == [("ceased", 5), ("rest", 145)]

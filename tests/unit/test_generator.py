@@ -253,7 +253,7 @@ def test_the_command_writes_a_portfolio_and_refuses_bad_arguments(monkeypatch, t
     assert len(errors) == 3 and all(line.startswith("error:") for line in errors)
 
 
-def test_the_demo_strategy_validates_and_sends_each_campaign_but_legal_to_a_generated_team():
+def test_the_demo_strategy_validates_and_sends_each_campaign_but_legal_and_ceased_to_a_generated_team():
     from contracts import StrategyConfig
     from crm.generator.agents import agents
     from crm.generator.strategy import demo_strategy_groups
@@ -271,4 +271,6 @@ def test_the_demo_strategy_validates_and_sends_each_campaign_but_legal_to_a_gene
                 unworked.append(campaign.id)
                 continue
             assert (campaign.team, campaign.agent_type.value) in teams
-    assert unworked == ["LEGAL"]  # cases in legal action leave the call centre (the lawyers have them)
+    # cases in legal action leave the call centre (the lawyers have them); who asked to cease contact, every
+    # agent's queue
+    assert sorted(unworked) == ["CEASED", "CEASED-VISITS", "LEGAL"]

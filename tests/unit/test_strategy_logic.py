@@ -553,3 +553,47 @@ def test_a_case_put_in_legal_moves_the_customer_to_the_legal_campaign_and_back(s
     assert logic.on_case(state_of, case(1, "NEGOTIATING"), lambda: legal) == []  # the same version again
     assert logic.on_case(state_of, case(2, "LEGAL"), lambda: legal) == []  # saved again, the same campaigns
     assert campaigns(logic.on_case(state_of, case(3, None), lambda: legal)) == [("CALLS", "LATE")]
+
+
+def _with_a_ceased_campaign():
+    """Customers who asked to be contacted no more leave the call campaign for one no agent works."""
+    ceased = {
+        "id": "CEASED",
+        "name": "Asked to cease contact",
+        "priority": 1,
+        "conditions": [{"field": "customer.cease_requested", "operator": "=", "value": True}],
+    }
+    calls = {
+        "id": "CALLS",
+        "name": "Calls",
+        "priority": 2,
+        "conditions": [{"field": "delinquency.max_dpd", "operator": ">", "value": 0}],
+        "team": "T1",
+        "agent_type": "CALL",
+    }
+    return calls_strategy(ceased, calls)
+
+
+def cease(at: str, channel_number: str | None = None) -> dict:
+    action = {"cif": "C1", "action_id": f"A-{at}", "result": "CEASE_COMMUNICATION", "at": at}
+    return {**action, "contact": {"channel": "PHONE", "number": channel_number}} if channel_number else action
+
+
+def test_a_cease_request_moves_the_customer_to_a_campaign_that_asks_for_it_for_good(state_of):
+    live = _with_a_ceased_campaign()
+    assert campaigns(logic.on_delinquency(state_of, delinquency(), lambda: live)) == [("CALLS", "CALLS")]
+    # on any channel, with or without a number: the customer asked the CRM, not one number, to stop
+    [(_t, _k, record)] = logic.on_action(state_of, cease("2026-03-11T09:00:00Z"), lambda: live)
+    assert [(c["campaign_id"], c["agent_type"]) for c in record["campaigns"]] == [("CEASED", None)]
+    assert logic.on_action(state_of, cease("2026-03-11T09:00:00Z"), lambda: live) == []  # redelivered
+    assert logic.on_action(state_of, cease("2026-03-12T09:00:00Z", "+84 90 000 0001"), lambda: live) == []
+    # it never expires: later facts keep the customer there
+    assert logic.on_delinquency(state_of, delinquency(dpd=60, revision=2), lambda: live) == []
+
+
+def test_a_cease_request_known_before_the_loans_counts_when_they_come(state_of):
+    live = _with_a_ceased_campaign()
+    assert (
+        logic.on_action(state_of, cease("2026-03-11T09:00:00Z"), lambda: live) == []
+    )  # nothing to match yet
+    assert campaigns(logic.on_delinquency(state_of, delinquency(), lambda: live)) == [("CALLS", "CEASED")]
