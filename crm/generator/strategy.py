@@ -23,6 +23,23 @@ def demo_strategy_groups() -> list[dict]:
             "name": "Call centre",
             "campaigns": [
                 {
+                    # first of all: a customer who asked to be contacted no more leaves the call centre's
+                    # queues for good (no team: no call agent; letters the rules still allow are sent
+                    # outside the queues)
+                    "id": "CEASED",
+                    "name": "Asked to cease contact",
+                    "priority": 0,
+                    "conditions": ceased,
+                },
+                {
+                    # before every call campaign: a case agents put in legal action is the lawyers' now,
+                    # so it leaves the call centre's queues (no team: no call agent)
+                    "id": "LEGAL",
+                    "name": "Legal action (case state)",
+                    "priority": 5,
+                    "conditions": [{"field": "case.state", "operator": "=", "value": "LEGAL"}],
+                },
+                {
                     "id": "LATE-CALLS",
                     "name": "Late: 60+ days",
                     "priority": 10,
@@ -51,23 +68,6 @@ def demo_strategy_groups() -> list[dict]:
                     "contact_rules": mobile_first,
                     "team": TEAM_EARLY,
                     "agent_type": "CALL",
-                },
-                {
-                    # first of all: a customer who asked to be contacted no more leaves the call centre's
-                    # queues for good (no team: no call agent; letters the rules still allow are sent
-                    # outside the queues)
-                    "id": "CEASED",
-                    "name": "Asked to cease contact",
-                    "priority": 0,
-                    "conditions": ceased,
-                },
-                {
-                    # before every call campaign: a case agents put in legal action is the lawyers' now,
-                    # so it leaves the call centre's queues (no team: no call agent)
-                    "id": "LEGAL",
-                    "name": "Legal action (case state)",
-                    "priority": 5,
-                    "conditions": [{"field": "case.state", "operator": "=", "value": "LEGAL"}],
                 },
             ],
         },

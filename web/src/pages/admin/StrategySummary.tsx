@@ -1,8 +1,8 @@
 // A strategy's groups read only (a published version from the history): each campaign with its priority,
-// team, conditions and contact rules as lines of text, not form fields.
+// team, conditions and contact rules as lines of text, not form fields, in the order they are tried.
 
 import type { GroupDraft } from "../../api/types";
-import { conditionText, contactRuleText } from "./strategyDraft";
+import { conditionText, contactRuleText, inTriedOrder } from "./strategyDraft";
 
 export function StrategySummary({ groups }: { groups: GroupDraft[] }) {
   if (!groups.length) return <p className="text-sm text-slate-600">No groups.</p>;
@@ -13,8 +13,11 @@ export function StrategySummary({ groups }: { groups: GroupDraft[] }) {
           <h3 className="font-semibold">
             Group {group.name} <span className="text-xs font-normal text-slate-500">({group.id})</span>
           </h3>
+          <p className="text-xs text-slate-600">
+            Campaigns in the order they are tried (lowest priority first).
+          </p>
           <ul className="space-y-2">
-            {group.campaigns.map((campaign) => {
+            {inTriedOrder(group.campaigns).map((campaign) => {
               const conditions = campaign.conditions ?? [];
               const rules = campaign.contact_rules ?? [];
               const who = [

@@ -7,6 +7,7 @@ import {
   conditionValue,
   contactRuleText,
   fieldInfo,
+  inTriedOrder,
   newCondition,
   operatorsFor,
   valueText,
@@ -79,4 +80,15 @@ test("the operators offered follow the field, and a stored condition keeps its o
     operator: "IS NOT NULL",
     value: null,
   });
+});
+
+test("a group's campaigns read in the order they are tried: priority, then the smaller id", () => {
+  const campaign = (id: string, priority: number) => ({ id, name: id, priority, conditions: [] });
+  const tried = inTriedOrder([
+    campaign("LATE", 10),
+    campaign("LEGAL", 5),
+    campaign("B", 10),
+    campaign("A0", 0),
+  ]);
+  expect(tried.map((c) => c.id)).toEqual(["A0", "LEGAL", "B", "LATE"]);
 });

@@ -122,6 +122,11 @@ export function newCondition(catalogue: StrategyCatalogue | undefined): Conditio
 
 const FIRST_CONDITION: ConditionDraft = { field: "delinquency.max_dpd", operator: ">=", value: 1 };
 
+/** A group's campaigns in the order the strategy processor tries them: priority, then the smaller id. */
+export function inTriedOrder(campaigns: CampaignDraft[]): CampaignDraft[] {
+  return [...campaigns].sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 /** Immutable update of one element of a list. */
 export function replaceAt<T>(list: T[], index: number, item: T): T[] {
   return list.map((current, i) => (i === index ? item : current));
