@@ -67,6 +67,27 @@ def condition(field: str, operator: str, value=None) -> dict:
     return {"field": field, "operator": operator, "value": value}
 
 
+def campaign(campaign_id: str, priority: int, *conditions: dict) -> dict:
+    return {
+        "id": campaign_id,
+        "name": campaign_id.title(),
+        "priority": priority,
+        "conditions": list(conditions),
+    }
+
+
+async def preview(client, draft: dict, **params):
+    """The admin's preview of ``draft``."""
+    return await client.post(
+        "/api/admin/strategy-tools/preview", json=draft, params=params, headers=token(Role.ADMIN)
+    )
+
+
+def calls_draft(*campaigns: dict) -> dict:
+    """A draft of one group, `calls`, with these campaigns."""
+    return {"groups": [{"id": "calls", "name": "Calls", "campaigns": list(campaigns)}]}
+
+
 DRAFT = {
     "groups": [
         {
@@ -108,7 +129,7 @@ DRAFT = {
 
 
 async def test_the_preview_counts_each_campaign_as_the_processor_would_match(client):
-    response = await client.post("/api/admin/strategy-tools/preview", json=DRAFT, headers=token(Role.ADMIN))
+    response = await preview(client, DRAFT)
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["business_date"], body["population"], body["evaluated"], body["estimated"]) == (
@@ -128,9 +149,7 @@ async def test_the_preview_counts_each_campaign_as_the_processor_would_match(cli
 
 
 async def test_a_large_book_is_previewed_on_an_even_sample(client):
-    response = await client.post(
-        "/api/admin/strategy-tools/preview?sample=100", json=DRAFT, headers=token(Role.ADMIN)
-    )
+    response = await preview(client, DRAFT, sample=100)
     body = response.json()
     assert (body["evaluated"], body["estimated"]) == (100, True)
     vip = body["groups"][1]["campaigns"][0]["customers"]
@@ -151,7 +170,7 @@ async def test_a_bad_draft_is_422_at_its_field_and_only_admins_may_preview(clien
             }
         ]
     }
-    response = await client.post("/api/admin/strategy-tools/preview", json=bad, headers=token(Role.ADMIN))
+    response = await preview(client, bad)
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "groups.0.campaigns.0.conditions.0.field"
     for role in (Role.SUPERVISOR, Role.AGENT):
@@ -191,31 +210,11 @@ async def test_the_preview_reads_the_cases_agents_keep_and_the_catalogue_offers_
             " '', 1, now(), 'agent1' FROM generate_series(0, 19) n ON CONFLICT (cif) DO NOTHING"
         )
         try:
-            draft = {
-                "groups": [
-                    {
-                        "id": "calls",
-                        "name": "Calls",
-                        "campaigns": [
-                            {
-                                "id": "legal",
-                                "name": "With the lawyers",
-                                "priority": 0,
-                                "conditions": [condition("case.state", "=", "LEGAL")],
-                            },
-                            {
-                                "id": "no-state",
-                                "name": "No state set",
-                                "priority": 1,
-                                "conditions": [condition("case.state", "IS NULL")],
-                            },
-                        ],
-                    }
-                ]
-            }
-            response = await client.post(
-                "/api/admin/strategy-tools/preview", json=draft, headers=token(Role.ADMIN)
+            draft = calls_draft(
+                campaign("legal", 0, condition("case.state", "=", "LEGAL")),
+                campaign("no-state", 1, condition("case.state", "IS NULL")),
             )
+            response = await preview(client, draft)
         finally:
             conn.execute("DELETE FROM cases")
     assert response.status_code == 200, response.text
@@ -235,26 +234,15 @@ async def test_the_preview_reads_the_cases_agents_keep_and_the_catalogue_offers_
 async def test_a_case_code_its_dictionary_lacks_is_422_at_the_value(client):
     """A case holds only codes of its dictionaries (the cases API refuses others): a condition naming
     another (a typo) could never match, so the preview, like Publish, says so instead of counting 0."""
-    draft = {
-        "groups": [
-            {
-                "id": "calls",
-                "name": "Calls",
-                "campaigns": [
-                    {
-                        "id": "legal",
-                        "name": "With the lawyers",
-                        "priority": 0,
-                        "conditions": [
-                            condition("case.state", "IS NOT NULL"),
-                            condition("case.recovery_ability", "NOT IN", ["LOW", "NONE", "Nil"]),
-                        ],
-                    },
-                ],
-            }
-        ]
-    }
-    response = await client.post("/api/admin/strategy-tools/preview", json=draft, headers=token(Role.ADMIN))
+    draft = calls_draft(
+        campaign(
+            "legal",
+            0,
+            condition("case.state", "IS NOT NULL"),
+            condition("case.recovery_ability", "NOT IN", ["LOW", "NONE", "Nil"]),
+        )
+    )
+    response = await preview(client, draft)
     assert response.status_code == 422, response.text
     [error] = response.json()["detail"]
     assert error["field"] == "groups.0.campaigns.0.conditions.1.value"
@@ -272,19 +260,11 @@ async def test_the_preview_counts_the_customers_who_asked_to_cease_contact(clien
             "FROM generate_series(0, 9) n"
         )
         try:
-            campaigns = [
-                {
-                    "id": "ceased",
-                    "name": "Asked to cease contact",
-                    "priority": 0,
-                    "conditions": [condition("customer.cease_requested", "=", True)],
-                },
-                {"id": "rest", "name": "Everyone else", "priority": 1},
-            ]
-            draft = {"groups": [{"id": "calls", "name": "Calls", "campaigns": campaigns}]}
-            response = await client.post(
-                "/api/admin/strategy-tools/preview", json=draft, headers=token(Role.ADMIN)
+            draft = calls_draft(
+                campaign("ceased", 0, condition("customer.cease_requested", "=", True)),
+                campaign("rest", 1),
             )
+            response = await preview(client, draft)
         finally:
             conn.execute("DELETE FROM actions WHERE action_id LIKE 'CEASE-%'")
     assert response.status_code == 200, response.text

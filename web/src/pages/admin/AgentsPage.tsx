@@ -12,6 +12,7 @@ import {
   secondaryButtonClass,
   tableScrollClass,
 } from "../../components/Field";
+import { FindBox, useFindAndPage } from "../../components/FindBox";
 import { PageNav } from "../../components/PageNav";
 import { RestoredNotice } from "../../components/RestoredNotice";
 import { Empty, ErrorState, Loading } from "../../components/States";
@@ -244,8 +245,7 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
 
 export default function AgentsPage() {
   const [team, setTeam] = useState("");
-  const [containing, setContaining] = useState("");
-  const [offset, setOffset] = useState(0);
+  const { containing, find, offset, setOffset } = useFindAndPage();
   const { username } = useSession();
   const { value: editing, setValue: setEditing } = useOpenForm<Editing>(`agent-form/${username}/open`);
   // One more than a page: whether there is a next one, without a count.
@@ -258,20 +258,7 @@ export default function AgentsPage() {
         <h1 id="agents-title" className="text-2xl font-semibold">
           Agents and teams
         </h1>
-        <label className="ml-auto text-sm">
-          <span className="mr-2 text-slate-700">Find</span>
-          <input
-            type="search"
-            className="rounded border border-slate-300 px-2 py-1"
-            placeholder="id or name"
-            maxLength={100}
-            value={containing}
-            onChange={(e) => {
-              setContaining(e.target.value);
-              setOffset(0);
-            }}
-          />
-        </label>
+        <FindBox className="ml-auto" placeholder="id or name" value={containing} onChange={find} />
         <label className="text-sm">
           <span className="mr-2 text-slate-700">Team</span>
           <input

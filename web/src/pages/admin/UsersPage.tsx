@@ -1,5 +1,5 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useId, useState } from "react";
+import { useId } from "react";
 
 import { api } from "../../api/client";
 import type { UserAdminView, UserSave } from "../../api/types";
@@ -13,6 +13,7 @@ import {
   secondaryButtonClass,
   tableScrollClass,
 } from "../../components/Field";
+import { FindBox, useFindAndPage } from "../../components/FindBox";
 import { PageNav } from "../../components/PageNav";
 import { RestoredNotice } from "../../components/RestoredNotice";
 import { Empty, ErrorState, Loading } from "../../components/States";
@@ -205,8 +206,7 @@ const emptyLogin: Login = { username: "", role: "agent", agent_id: "", team: "",
 export default function UsersPage() {
   const { username: admin } = useSession();
   const { value: editing, setValue: setEditing } = useOpenForm<Editing>(`user-form/${admin}/open`);
-  const [containing, setContaining] = useState("");
-  const [offset, setOffset] = useState(0);
+  const { containing, find, offset, setOffset } = useFindAndPage();
   const q = containing.trim();
   // One more than a page: whether there is a next one, without a count.
   const users = useQuery({
@@ -222,20 +222,7 @@ export default function UsersPage() {
         <h1 id="users-title" className="text-2xl font-semibold">
           Users and roles
         </h1>
-        <label className="ml-auto text-sm">
-          <span className="mr-2 text-slate-700">Find</span>
-          <input
-            type="search"
-            className="rounded border border-slate-300 px-2 py-1"
-            placeholder="username or agent id"
-            maxLength={100}
-            value={containing}
-            onChange={(e) => {
-              setContaining(e.target.value);
-              setOffset(0);
-            }}
-          />
-        </label>
+        <FindBox className="ml-auto" placeholder="username or agent id" value={containing} onChange={find} />
         <button
           type="button"
           className={buttonClass}
