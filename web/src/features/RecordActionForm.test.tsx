@@ -250,6 +250,7 @@ const ALL_TYPES = {
     ...DICTIONARIES.action_results,
     { code: "WRONG_NUMBER", label: "Wrong number" },
     { code: "REFUSED", label: "Refused to pay" },
+    { code: "CEASE_COMMUNICATION", label: "Asked us to stop contacting them" },
   ],
 };
 const CHOICES = contactChoicesOf(CONTACT_SOURCES);
@@ -606,4 +607,16 @@ test("a draft stored before a contact could be typed in loads, and one can be ty
     action_id: "old-2",
     contact: { channel: "PHONE", number: "024 3999 0000" },
   });
+});
+
+test("a cease request says, at the result, that it holds for good", async () => {
+  recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} />);
+  const result = await screen.findByLabelText("Result");
+  await userEvent.selectOptions(result, "CEASE_COMMUNICATION");
+  const hint = "For good: no queue will offer this customer for a call or a visit again.";
+  expect(screen.getByText(hint)).toBeInTheDocument();
+  expect(result).toHaveAccessibleDescription(hint);
+  await userEvent.selectOptions(result, "REFUSED");
+  expect(screen.queryByText(hint)).not.toBeInTheDocument();
 });

@@ -24,6 +24,7 @@ import {
 } from "./actionContact";
 import {
   ANOTHER_CONTACT,
+  CEASE_COMMUNICATION,
   PROMISE,
   RIGHT_PARTY_RESULTS,
   WRONG_NUMBER,
@@ -259,7 +260,15 @@ export function RecordActionForm({
           )}
         </Field>
       </div>
-      <Field label="Result" error={errors.result}>
+      <Field
+        label="Result"
+        error={errors.result}
+        hint={
+          draft.result === CEASE_COMMUNICATION
+            ? "For good: no queue will offer this customer for a call or a visit again."
+            : undefined
+        }
+      >
         {(props) => (
           <select
             {...props}

@@ -15,6 +15,8 @@ import { PHONE, contactFault, contactRule } from "./contactsDraft";
 export const PROMISE = "PROMISE_TO_PAY";
 /** The result that makes the strategy stop selecting the contact the action names. */
 export const WRONG_NUMBER = "WRONG_NUMBER";
+/** The result by which the customer asks to be contacted no more: it holds for good. */
+export const CEASE_COMMUNICATION = "CEASE_COMMUNICATION";
 /**
  * The results that reached the customer (`contracts.actions.RIGHT_PARTY_RESULTS`): one on a number reported
  * wrong, dated after the report, makes the strategy select it again.
