@@ -1,4 +1,5 @@
 import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 
 import type { PortfolioSummary } from "../api/types";
@@ -116,4 +117,23 @@ test("a supervisor of every team sees plain titles", async () => {
   expect(await screen.findByRole("heading", { name: "Collected" })).toBeInTheDocument();
   expect(screen.getByRole("heading", { name: "Agents: workload and today's work" })).toBeInTheDocument();
   expect(screen.queryByTestId("scope")).not.toBeInTheDocument();
+});
+
+test("the agents table finds agents by name, id or team, while the totals stay everybody's", async () => {
+  signedInAs("supervisor");
+  const minh = { ...summary.agents[0]!, agent_id: "AG-2", name: "Trần Minh", team: "T-B", actions_today: 4 };
+  fakeApi({
+    "GET /api/dashboard/portfolio": () => ({ body: { ...summary, agents: [...summary.agents, minh] } }),
+  });
+  renderAt("/dashboard", "/dashboard", <DashboardPage />);
+  const find = await screen.findByRole("searchbox", { name: "Find" });
+  await userEvent.type(find, "trần");
+  expect(screen.getByRole("link", { name: "Trần Minh" })).toBeInTheDocument();
+  expect(screen.queryByRole("link", { name: "Lan" })).not.toBeInTheDocument();
+  expect(screen.getByText("1 of 2 agents")).toBeInTheDocument();
+  expect(within(screen.getByTestId("agents-total")).getByText("10")).toBeInTheDocument(); // 6 + 4 actions
+  await userEvent.clear(find);
+  await userEvent.type(find, "t-a");
+  expect(screen.getByRole("link", { name: "Lan" })).toBeInTheDocument();
+  expect(screen.queryByRole("link", { name: "Trần Minh" })).not.toBeInTheDocument();
 });

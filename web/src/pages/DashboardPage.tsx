@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link } from "react-router-dom";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
@@ -6,6 +7,7 @@ import { api } from "../api/client";
 import type { PortfolioSummary } from "../api/types";
 import { Card, Figure } from "../components/Card";
 import { KeyboardScrollBox, compactTableClass, tableScrollClass } from "../components/Field";
+import { FindBox } from "../components/FindBox";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BUCKETS } from "../lib/bucket";
 import {
@@ -64,6 +66,15 @@ function mainCurrency(summary: PortfolioSummary): string | undefined {
   return [...accounts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 
+/** The agents whose name, id or team holds `text`, in any case; all of them when it is blank. */
+export function agentsHolding(agents: AgentFigures[], text: string): AgentFigures[] {
+  const wanted = text.trim().toLocaleLowerCase();
+  if (!wanted) return agents;
+  return agents.filter((agent) =>
+    [agent.name, agent.agent_id, agent.team].some((part) => part?.toLocaleLowerCase().includes(wanted)),
+  );
+}
+
 export default function DashboardPage() {
   // Live: the events stream replaces this query's data with each new portfolio figure.
   const summary = useQuery({
@@ -71,10 +82,13 @@ export default function DashboardPage() {
     queryFn: ({ signal }) => api<PortfolioSummary>("/api/dashboard/portfolio", { signal }),
     refetchInterval: 60_000, // a safety net should the event stream be down
   });
+  // Which agents the table shows (a bank has up to a few thousand); the totals stay everybody's.
+  const [find, setFind] = useState("");
   if (summary.isPending) return <Loading label="Loading the portfolio…" />;
   if (summary.isError) return <ErrorState error={summary.error} onRetry={() => void summary.refetch()} />;
   const data = summary.data;
   const currency = mainCurrency(data);
+  const shownAgents = agentsHolding(data.agents, find);
   if (!data.business_date) {
     return (
       <Empty title="No business date yet">
@@ -229,122 +243,132 @@ export default function DashboardPage() {
         {data.agents.length === 0 ? (
           <p className="text-sm text-slate-600">No agents.</p>
         ) : (
-          <div className={tableScrollClass}>
-            <table className={compactTableClass}>
-              <thead className="text-xs uppercase text-slate-500">
-                <tr>
-                  <th scope="col">Agent</th>
-                  <th scope="col">Team</th>
-                  <th scope="col" className="text-right">
-                    Assigned
-                  </th>
-                  <th scope="col" className="text-right">
-                    Capacity
-                  </th>
-                  <th scope="col" className="w-1/5">
-                    Utilisation
-                  </th>
-                  <th scope="col" className="text-right" title="Actions recorded today">
-                    Actions
-                  </th>
-                  <th scope="col" className="text-right" title="Right-party contacts today">
-                    Reached
-                  </th>
-                  <th scope="col" className="text-right" title="Promises to pay taken today">
-                    Promises
-                  </th>
-                  <th
-                    scope="col"
-                    className="text-right"
-                    title="Of the promises taken this month: kept / broken"
-                  >
-                    Kept / broken (month)
-                  </th>
-                  <th
-                    scope="col"
-                    className="text-right"
-                    title="Payments this month on the customers the agent holds now, reversals deducted"
-                  >
-                    Collected (month)
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.agents.map((agent) => (
-                  <tr key={agent.agent_id} className="border-t border-slate-100">
-                    <td>
-                      <Link to={queuePath(agent.agent_id)} className="text-brand-700 hover:underline">
-                        {agent.name ?? agent.agent_id}
-                      </Link>
-                      {!agent.active && <span className="ml-1 text-xs text-slate-500">(inactive)</span>}
-                    </td>
-                    <td>{agent.team ?? "—"}</td>
-                    <td className="text-right tabular-nums">{formatCount(agent.assigned)}</td>
-                    <td className="text-right tabular-nums">{formatCount(agent.capacity)}</td>
-                    <td>
-                      <div
-                        className="h-2 rounded bg-slate-100"
-                        role="meter"
-                        aria-valuemin={0}
-                        aria-valuemax={100}
-                        aria-valuenow={Math.round((agent.utilisation ?? 0) * 100)}
-                        aria-label={`${agent.agent_id} utilisation`}
-                      >
+          <>
+            <div className="mb-2 flex flex-wrap items-center gap-3">
+              <FindBox placeholder="name, id or team" value={find} onChange={setFind} />
+              {find.trim() && (
+                <span className="text-sm text-slate-600" aria-live="polite">
+                  {formatCount(shownAgents.length)} of {formatCount(data.agents.length)} agents
+                </span>
+              )}
+            </div>
+            <div className={tableScrollClass}>
+              <table className={compactTableClass}>
+                <thead className="text-xs uppercase text-slate-500">
+                  <tr>
+                    <th scope="col">Agent</th>
+                    <th scope="col">Team</th>
+                    <th scope="col" className="text-right">
+                      Assigned
+                    </th>
+                    <th scope="col" className="text-right">
+                      Capacity
+                    </th>
+                    <th scope="col" className="w-1/5">
+                      Utilisation
+                    </th>
+                    <th scope="col" className="text-right" title="Actions recorded today">
+                      Actions
+                    </th>
+                    <th scope="col" className="text-right" title="Right-party contacts today">
+                      Reached
+                    </th>
+                    <th scope="col" className="text-right" title="Promises to pay taken today">
+                      Promises
+                    </th>
+                    <th
+                      scope="col"
+                      className="text-right"
+                      title="Of the promises taken this month: kept / broken"
+                    >
+                      Kept / broken (month)
+                    </th>
+                    <th
+                      scope="col"
+                      className="text-right"
+                      title="Payments this month on the customers the agent holds now, reversals deducted"
+                    >
+                      Collected (month)
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {shownAgents.map((agent) => (
+                    <tr key={agent.agent_id} className="border-t border-slate-100">
+                      <td>
+                        <Link to={queuePath(agent.agent_id)} className="text-brand-700 hover:underline">
+                          {agent.name ?? agent.agent_id}
+                        </Link>
+                        {!agent.active && <span className="ml-1 text-xs text-slate-500">(inactive)</span>}
+                      </td>
+                      <td>{agent.team ?? "—"}</td>
+                      <td className="text-right tabular-nums">{formatCount(agent.assigned)}</td>
+                      <td className="text-right tabular-nums">{formatCount(agent.capacity)}</td>
+                      <td>
                         <div
-                          className={`h-2 rounded ${(agent.utilisation ?? 0) > 0.95 ? "bg-red-500" : "bg-brand-600"}`}
-                          style={{ width: `${Math.min((agent.utilisation ?? 0) * 100, 100)}%` }}
-                        />
-                      </div>
-                      <span className="text-xs text-slate-500">{formatPercent(agent.utilisation, 0)}</span>
+                          className="h-2 rounded bg-slate-100"
+                          role="meter"
+                          aria-valuemin={0}
+                          aria-valuemax={100}
+                          aria-valuenow={Math.round((agent.utilisation ?? 0) * 100)}
+                          aria-label={`${agent.agent_id} utilisation`}
+                        >
+                          <div
+                            className={`h-2 rounded ${(agent.utilisation ?? 0) > 0.95 ? "bg-red-500" : "bg-brand-600"}`}
+                            style={{ width: `${Math.min((agent.utilisation ?? 0) * 100, 100)}%` }}
+                          />
+                        </div>
+                        <span className="text-xs text-slate-500">{formatPercent(agent.utilisation, 0)}</span>
+                      </td>
+                      <td className="text-right tabular-nums">{formatCount(agent.actions_today)}</td>
+                      <td className="text-right tabular-nums">{formatCount(agent.contacts_today)}</td>
+                      <td className="text-right tabular-nums">{formatCount(agent.promises_today)}</td>
+                      <td className="text-right tabular-nums">
+                        {formatCount(agent.promises_kept_this_month)} /{" "}
+                        {formatCount(agent.promises_broken_this_month)}
+                      </td>
+                      <td className="text-right tabular-nums">
+                        {formatMoneyByCurrency(collectedThisMonth([agent]))}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+                <tfoot className="border-t border-slate-300 font-medium" data-testid="agents-total">
+                  <tr>
+                    <th scope="row" colSpan={2}>
+                      {data.team ? `Team ${data.team}` : "All agents"}
+                    </th>
+                    <td className="text-right tabular-nums">{formatCount(total(data.agents, "assigned"))}</td>
+                    <td className="text-right tabular-nums">{formatCount(total(data.agents, "capacity"))}</td>
+                    <td>
+                      <span className="text-xs text-slate-500">
+                        {formatPercent(
+                          ratio(total(data.agents, "assigned"), total(data.agents, "capacity")),
+                          0,
+                        )}
+                      </span>
                     </td>
-                    <td className="text-right tabular-nums">{formatCount(agent.actions_today)}</td>
-                    <td className="text-right tabular-nums">{formatCount(agent.contacts_today)}</td>
-                    <td className="text-right tabular-nums">{formatCount(agent.promises_today)}</td>
                     <td className="text-right tabular-nums">
-                      {formatCount(agent.promises_kept_this_month)} /{" "}
-                      {formatCount(agent.promises_broken_this_month)}
+                      {formatCount(total(data.agents, "actions_today"))}
                     </td>
                     <td className="text-right tabular-nums">
-                      {formatMoneyByCurrency(collectedThisMonth([agent]))}
+                      {formatCount(total(data.agents, "contacts_today"))}
+                    </td>
+                    <td className="text-right tabular-nums">
+                      {formatCount(total(data.agents, "promises_today"))}
+                    </td>
+                    <td className="text-right tabular-nums">
+                      {formatCount(total(data.agents, "promises_kept_this_month"))} /{" "}
+                      {formatCount(total(data.agents, "promises_broken_this_month"))}
+                    </td>
+                    <td className="text-right tabular-nums">
+                      {formatMoneyByCurrency(collectedThisMonth(data.agents))}
                     </td>
                   </tr>
-                ))}
-              </tbody>
-              <tfoot className="border-t border-slate-300 font-medium" data-testid="agents-total">
-                <tr>
-                  <th scope="row" colSpan={2}>
-                    {data.team ? `Team ${data.team}` : "All agents"}
-                  </th>
-                  <td className="text-right tabular-nums">{formatCount(total(data.agents, "assigned"))}</td>
-                  <td className="text-right tabular-nums">{formatCount(total(data.agents, "capacity"))}</td>
-                  <td>
-                    <span className="text-xs text-slate-500">
-                      {formatPercent(
-                        ratio(total(data.agents, "assigned"), total(data.agents, "capacity")),
-                        0,
-                      )}
-                    </span>
-                  </td>
-                  <td className="text-right tabular-nums">
-                    {formatCount(total(data.agents, "actions_today"))}
-                  </td>
-                  <td className="text-right tabular-nums">
-                    {formatCount(total(data.agents, "contacts_today"))}
-                  </td>
-                  <td className="text-right tabular-nums">
-                    {formatCount(total(data.agents, "promises_today"))}
-                  </td>
-                  <td className="text-right tabular-nums">
-                    {formatCount(total(data.agents, "promises_kept_this_month"))} /{" "}
-                    {formatCount(total(data.agents, "promises_broken_this_month"))}
-                  </td>
-                  <td className="text-right tabular-nums">
-                    {formatMoneyByCurrency(collectedThisMonth(data.agents))}
-                  </td>
-                </tr>
-              </tfoot>
-            </table>
-          </div>
+                </tfoot>
+              </table>
+            </div>
+          </>
         )}
       </Card>
     </div>
