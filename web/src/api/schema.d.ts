@@ -2739,6 +2739,11 @@ export interface components {
              */
             phones: string[];
             type: components["schemas"]["CustomerType"] | null;
+            /**
+             * Wrong Phones
+             * @default []
+             */
+            wrong_phones: string[];
         };
         /** SearchResults */
         SearchResults: {
