@@ -21,8 +21,6 @@ class SearchResult(Contract):
     type: CustomerType | None = None
     national_id: str | None = None  # registration number for organisations without one
     phones: list[str] = []  # as the bank sent them, then those agents added that the bank does not have
-    # those of `phones` an agent reported wrong and nobody reached since (as the 360 view's reported_wrong)
-    wrong_phones: list[str] = []
     addresses: list[str] = []  # on one line, the bank's then those agents added (the same words: once)
     bucket: str | None = None
     max_dpd: int | None = None  # as of the latest business date the index has seen

@@ -213,34 +213,6 @@ def assemble(document: dict[str, Any]) -> CustomerView:
     )
 
 
-# Per customer of a search page, the latest report and the latest right-party contact of each number, as the
-# 360 view's `contact_results` (one index range scan per customer).
-REPORTS_OF_MANY = f"""
-SELECT DISTINCT ON (cif, contact ->> 'number', result = '{WRONG_NUMBER}')
-       cif, contact ->> 'number', at, result = '{WRONG_NUMBER}'
-FROM actions
-WHERE cif = ANY(%(cifs)s) AND result = ANY(%(contact_results)s) AND contact ->> 'number' IS NOT NULL
-ORDER BY cif, contact ->> 'number', result = '{WRONG_NUMBER}', at DESC, action_id DESC
-"""
-
-
-async def numbers_reported_wrong(
-    pool: psycopg_pool.AsyncConnectionPool, cifs: list[str]
-) -> dict[str, set[str]]:
-    """{cif: contact keys of the numbers reported wrong and not reached since}, as the 360 view's
-    ``reported_wrong`` judges them, for the customers of a search page."""
-    async with pool.connection() as conn:
-        cursor = await conn.execute(REPORTS_OF_MANY, {"cifs": cifs, "contact_results": CONTACT_RESULTS})
-        rows = await cursor.fetchall()
-    results: dict[str, list[dict]] = {}
-    for cif, number, at, wrong in sorted(rows, key=lambda row: row[2], reverse=True):  # newest first
-        results.setdefault(cif, []).append({"contact": number, "at": at.isoformat(), "wrong": wrong})
-    return {
-        cif: {contact_key(report["contact"]) for report in standing_reports(found)}
-        for cif, found in results.items()
-    }
-
-
 def standing_reports(results: list[dict]) -> list[dict]:
     """The numbers reported wrong and not reached since, as the strategy processor flags them
     (`processors.strategy.logic.on_action`): per contact key, the latest report, judged against the latest

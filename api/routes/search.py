@@ -10,7 +10,6 @@ from fastapi.exceptions import RequestValidationError
 
 from api.deps import CurrentUser, ResourcesDep
 from api.exact_json import ExactJsonRoute
-from api.queries.customers import numbers_reported_wrong
 from api.queries.search import MAX_WINDOW, SearchRequest, search_customers
 from api.resources import Resources
 from api.security import Principal
@@ -18,7 +17,6 @@ from api.visibility import scope_of
 from contracts.nul import NUL
 from contracts.search import SearchResults
 from domain.buckets import DEFAULT_BUCKETS
-from domain.contacts import contact_key
 
 router = APIRouter(route_class=ExactJsonRoute, prefix="/api/search", tags=["search"])
 BucketLabel = Literal[DEFAULT_BUCKETS.labels]  # CURRENT, 1-29, 30-59, ... 180+
@@ -67,27 +65,8 @@ async def search_json(resources: Resources, user: Principal, request: SearchRequ
     results = await search_customers(
         resources.http, resources.latest_dates, resources.settings.namespace, request, scope_of(user)
     )
-    results = await with_wrong_phones(resources, results)
     # validated as it was built: FastAPI would validate and convert it again on the way out
     return results.model_dump_json().encode()
-
-
-async def with_wrong_phones(resources: Resources, results: SearchResults) -> SearchResults:
-    """The page's phones reported wrong, marked (PostgreSQL keeps the actions; the index does not): one
-    query, and none for a page without phones."""
-    cifs = [hit.cif for hit in results.results if hit.phones]
-    if not cifs:
-        return results
-    wrong = await numbers_reported_wrong(resources.pool_async, cifs)
-    if not wrong:
-        return results
-    marked = [
-        hit.model_copy(update={"wrong_phones": [p for p in hit.phones if contact_key(p) in wrong[hit.cif]]})
-        if hit.cif in wrong
-        else hit
-        for hit in results.results
-    ]
-    return results.model_copy(update={"results": marked})
 
 
 def _whole_number(text: str) -> int | None:

@@ -10,12 +10,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import orjson
-import psycopg
 import pytest
 from elasticsearch import Elasticsearch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from psycopg.types.json import Jsonb
 from quixstreams.sinks import SinkBackpressureError
 from quixstreams.sinks.base.batch import SinkBatch
 
@@ -268,7 +266,6 @@ async def test_a_result_carries_what_the_list_shows(client):
             "type": "INDIVIDUAL",
             "national_id": "079123456",
             "phones": ["+84 912 345 678"],
-            "wrong_phones": [],
             "addresses": [],
             "bucket": "30-59",
             "max_dpd": 37,  # 35 on 2026-03-02; the index has seen 2026-03-04 since
@@ -277,34 +274,6 @@ async def test_a_result_carries_what_the_list_shows(client):
             "account_numbers": ["LN-001"],
         }
     ]
-
-
-@pytest.mark.anyio
-async def test_a_phone_reported_wrong_is_marked_until_a_later_call_on_it_reaches_the_customer(client, world):
-    """As the 360 view marks it: an agent who finds the customer by search sees which number not to dial."""
-    settings = world[0]
-
-    def record(action_id: str, result: str, at: str, number: str = "84912345678") -> None:
-        conn.execute(
-            "INSERT INTO actions (action_id, cif, agent_id, type, subtype, result, at, contact) "
-            "VALUES (%s, 'SC-001', 'A1', 'CALL', 'OUTBOUND', %s, %s, %s)",
-            (action_id, result, at, Jsonb({"channel": "PHONE", "number": number})),
-        )
-
-    async def marked() -> list[str]:
-        found = await client.get("/api/search", params={"q": "SC-001"}, headers=ADMIN)
-        return found.json()["results"][0]["wrong_phones"]
-
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        try:
-            record("W-1", "WRONG_NUMBER", "2026-03-03T09:00:00+07:00")  # typed without spaces or +
-            record("W-2", "REFUSED", "2026-03-02T09:00:00+07:00")  # a reach before the report
-            record("W-3", "WRONG_NUMBER", "2026-03-03T10:00:00+07:00", "+84 28 000 0000")  # not theirs
-            assert await marked() == ["+84 912 345 678"]
-            record("W-4", "PROMISE_TO_PAY", "2026-03-04T09:00:00+07:00")  # right after all
-            assert await marked() == []
-        finally:
-            conn.execute("DELETE FROM actions WHERE action_id LIKE 'W-%'")
 
 
 @pytest.mark.anyio

@@ -2739,11 +2739,6 @@ export interface components {
              */
             phones: string[];
             type: components["schemas"]["CustomerType"] | null;
-            /**
-             * Wrong Phones
-             * @default []
-             */
-            wrong_phones: string[];
         };
         /** SearchResults */
         SearchResults: {

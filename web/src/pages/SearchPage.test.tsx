@@ -46,22 +46,3 @@ test("a result shows the customer's addresses under the name", async () => {
   ).toBeInTheDocument();
   expect(screen.getByLabelText(/Name, phone, address/)).toHaveValue("pho hue");
 });
-
-test("a result marks the phones reported wrong, as the 360 view does", async () => {
-  signedInAs("agent");
-  const result = {
-    cif: "C-1",
-    name: "Đỗ Minh Khoa",
-    phones: ["+84 912 345 678", "+84 24 3333 4444"],
-    wrong_phones: ["+84 912 345 678"],
-    addresses: [],
-    agent_ids: [],
-    overdue_total: {},
-    account_numbers: [],
-  };
-  fakeApi({ "GET /api/search": () => ({ body: { total: 1, page: 1, page_size: 20, results: [result] } }) });
-  renderAt("/search?q=khoa", "/search", <SearchPage />);
-  const [wrong, right] = await screen.findAllByTestId("phone");
-  expect(wrong!.textContent).toBe(" · +84 912 345 678reported wrong");
-  expect(right!.textContent).toBe(", +84 24 3333 4444");
-});

@@ -9,7 +9,6 @@ import { buttonClass, inputBaseClass, inputClass, secondaryButtonClass } from ".
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BUCKETS, BucketBadge } from "../lib/bucket";
 import { formatCount, formatMoneyByCurrency } from "../lib/format";
-import { WrongFlag } from "../features/WrongFlag";
 import { customerPath } from "../routes";
 
 const PAGE_SIZE = 20;
@@ -134,13 +133,7 @@ export default function SearchPage() {
                   <div className="text-xs text-slate-500">
                     {hit.cif}
                     {hit.national_id && ` · ID ${hit.national_id}`}
-                    {hit.phones?.map((phone, n) => (
-                      <span key={phone} data-testid="phone">
-                        {n === 0 ? " · " : ", "}
-                        {phone}
-                        <WrongFlag wrong={hit.wrong_phones?.includes(phone)} />
-                      </span>
-                    ))}
+                    {hit.phones && hit.phones.length > 0 && ` · ${hit.phones.join(", ")}`}
                   </div>
                   {hit.addresses && hit.addresses.length > 0 && (
                     <div className="text-xs text-slate-500">{hit.addresses.join(" · ")}</div>
