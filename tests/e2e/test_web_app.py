@@ -307,6 +307,24 @@ def test_a_case_put_in_legal_action_leaves_the_call_queue(page, product):
     assert [c["campaign_id"] for c in strategy["campaigns"] if c["group_id"] == "CALLS"] == ["LEGAL"]
 
 
+def test_a_customer_who_asks_to_cease_contact_leaves_the_call_queue(page, product):
+    sign_in(page, "agent1")
+    agent_id = agent_id_of(product, "agent1")
+    cif = product.queue(agent_id)[4]["cif"]
+    page.goto(f"/customers/{cif}")
+    form = page.get_by_role("form", name="Record an action")
+    form.get_by_label("Direction").select_option("INBOUND")  # calling hours do not bind an inbound call
+    form.get_by_label("Result").select_option("CEASE_COMMUNICATION")
+    expect(form.get_by_text("For good: no queue will offer this customer")).to_be_visible()
+    form.get_by_role("button", name="Record action").click()
+    expect(form.get_by_role("status")).to_have_text("Recorded.")
+    # the demo strategy's CEASED campaign comes first and has no team
+    page.goto(f"/agents/{agent_id}/queue")
+    expect(row_of(page, cif)).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    strategy = product.get("admin", f"/api/customers/{cif}")["strategy"]
+    assert [c["campaign_id"] for c in strategy["campaigns"] if c["group_id"] == "CALLS"] == ["CEASED"]
+
+
 def test_a_payment_of_the_arrears_takes_the_customer_out_of_the_queue_live(page, product):
     agent_id = agent_id_of(product, "agent1")
     queue = product.queue(agent_id)
