@@ -12,6 +12,7 @@ from pathlib import Path
 import orjson
 import psycopg
 
+from crm.errors import CrmError
 from crm.settings import Settings
 from topics.clients import topic_written
 
@@ -43,6 +44,8 @@ def seed_agents(settings: Settings, agents_file: Path) -> int:
 def seed_strategy(settings: Settings, groups: list[dict], strategy_id: str = "default") -> int:
     """Publish ``groups`` as a new version of the strategy unless it is already the current one; returns the
     current version."""
+    from fastapi.exceptions import RequestValidationError
+
     from api.publishing import Publisher, make_api_producer
     from api.queries.strategies import current_strategy
     from api.services.dictionaries import DictionaryBook, load_dictionaries
@@ -62,4 +65,8 @@ def seed_strategy(settings: Settings, groups: list[dict], strategy_id: str = "de
         book = DictionaryBook(load_dictionaries(settings.dictionaries_file), from_file=False)
         book.read(conn)  # an admin's saved dictionaries, else the file's, else the built-in ones
         publisher = Publisher(make_api_producer(settings), settings)
-        return publish_strategy(conn, publisher, strategy_id, update, ACTOR, book.known).version
+        try:
+            return publish_strategy(conn, publisher, strategy_id, update, ACTOR, book.known).version
+        except RequestValidationError as refused:  # e.g. an admin removed a case state it names
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in refused.errors())
+            raise CrmError(f"strategy {strategy_id!r} was refused: {problems}") from None

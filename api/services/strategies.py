@@ -12,12 +12,14 @@ from api.publishing import Publisher, strategy_message
 from api.queries import audit, strategies
 from contracts.admin import ReevaluationAccepted, StrategyPublic, StrategyUpdate
 from domain.dictionaries import CASE_FIELDS, Dictionaries
-from domain.strategy import NULL_TESTS
+from domain.strategy import MEMBERSHIP, Operator
 
 # The case's fields hold only codes their dictionaries had when an agent saved them (the cases API refuses
 # others), so a condition naming another code could never match. A customer's segment and status come from
 # the bank's feed unchecked: a code not (yet) in their dictionaries may still be a real one.
 CHECKED_CODES = {f"case.{field}": dictionary for field, dictionary in CASE_FIELDS.items()}
+# The operators whose values are codes (LIKE's is a pattern; the null tests take none; ordering is refused).
+NAMING_CODES = frozenset({Operator.EQ, Operator.NE, *MEMBERSHIP})
 
 
 def unknown_condition_codes(update: StrategyUpdate, dictionaries: Dictionaries) -> list[tuple[str, str]]:
@@ -27,7 +29,7 @@ def unknown_condition_codes(update: StrategyUpdate, dictionaries: Dictionaries) 
         for c, campaign in enumerate(group.campaigns):
             for k, condition in enumerate(campaign.conditions):
                 dictionary = CHECKED_CODES.get(condition.field)
-                if dictionary is None or condition.operator in NULL_TESTS:
+                if dictionary is None or condition.operator not in NAMING_CODES:
                     continue
                 codes = dictionaries.codes(dictionary)
                 values = condition.value if isinstance(condition.value, list) else [condition.value]

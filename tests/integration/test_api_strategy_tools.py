@@ -245,6 +245,9 @@ async def test_a_case_code_its_dictionary_lacks_is_422_at_the_value(client):
     response = await preview(client, draft)
     assert response.status_code == 422, response.text
     [error] = response.json()["detail"]
+    # a LIKE pattern is no code: taken as it is
+    pattern = calls_draft(campaign("legal", 0, condition("case.state", "LIKE", "LEG%")))
+    assert (await preview(client, pattern)).status_code == 200
     assert error["field"] == "groups.0.campaigns.0.conditions.1.value"
     assert error["msg"] == (
         "case.recovery_ability has no code 'Nil' (dictionary recovery_abilities: HIGH, MEDIUM, LOW, NONE)"

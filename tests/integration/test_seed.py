@@ -8,6 +8,7 @@ import uuid
 import orjson
 import pytest
 
+from crm.errors import CrmError
 from crm.generator.agents import agents
 from crm.generator.strategy import demo_strategy_groups
 from crm.seed import seed_agents, seed_strategy
@@ -53,3 +54,17 @@ def test_stored_configuration_is_published_again_only_to_a_topic_that_never_held
     assert published(fresh_topics, "config.agents") == 3
     assert seed_strategy(fresh_topics, demo_strategy_groups(), strategy_id) == version + 1
     assert published(fresh_topics, "config.strategies") == 1
+
+
+def test_a_strategy_the_api_would_refuse_is_said_so_plainly(initialized):
+    """`crm demo` seeds its strategy through the admin API's checks: a case state the dictionaries lack
+    (an admin removed it) stops the demo with the API's reason, not a traceback."""
+    groups = demo_strategy_groups()
+    legal = next(c for c in groups[0]["campaigns"] if c["id"] == "LEGAL")
+    legal["conditions"] = [{"field": "case.state", "operator": "=", "value": "LAWYERS"}]
+    with pytest.raises(
+        CrmError,
+        match=r"strategy 'seed-refused' was refused: groups\.0\.campaigns\.1\.conditions"
+        r"\.0\.value: case\.state has no code 'LAWYERS'",
+    ):
+        seed_strategy(initialized, groups, "seed-refused")
