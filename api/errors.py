@@ -77,7 +77,7 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, detail)
 
 
-def _field_error(error: dict[str, Any]) -> dict[str, Any]:
+def error_detail(error: dict[str, Any]) -> dict[str, Any]:
     """One validation error: where (``loc`` as FastAPI gives it, ``field`` dotted without ``body``), why."""
     loc = list(error.get("loc", ()))
     message = error.get("msg", "")
@@ -150,7 +150,7 @@ HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    return _json(422, [_field_error(e) for e in error.errors()])
+    return _json(422, [error_detail(e) for e in error.errors()])
 
 
 async def _database_down(_request: Request, error: Exception) -> JSONResponse:

@@ -21,7 +21,7 @@ import psycopg
 import redis
 
 from api.queries.strategies import current_strategy
-from contracts.actions import CEASE_COMMUNICATION
+from api.queries.strategy_preview import cease_requested_among
 from crm.settings import Settings
 from domain.buckets import bucket
 from domain.loan import LoanState, LoanView
@@ -204,13 +204,7 @@ def strategy_mismatches(conn: psycopg.Connection, states: dict[str, LoanState], 
         "SELECT cif, action_id, status FROM promises WHERE cif = ANY(%s)", (list(by_cif),)
     ):
         promises.setdefault(cif, {})[action_id] = status
-    ceased = {
-        cif
-        for (cif,) in conn.execute(
-            "SELECT DISTINCT cif FROM actions WHERE cif = ANY(%s) AND result = %s",
-            (list(by_cif), CEASE_COMMUNICATION),
-        )
-    }
+    ceased = cease_requested_among(conn, list(by_cif))
     rows = conn.execute(
         "SELECT cif, campaign_ids FROM strategy_assignments WHERE cif = ANY(%s)", (list(by_cif),)
     ).fetchall()

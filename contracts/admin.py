@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 from contracts.agents import AgentConfig
 from contracts.common import Contract, Identifier, Timestamp
 from contracts.errors import cross_field_error
-from contracts.strategies import GroupIn, StrategyConfig
+from contracts.strategies import GroupIn, StrategyConfig, conditions_with_places
 from domain.strategy import field_spec, unordered_comparison
 
 
@@ -42,13 +42,9 @@ class StrategyUpdate(Contract):
     @model_validator(mode="after")
     def _orders_what_has_an_order(self) -> Self:
         # Here, not in StrategyConfig: a version already on the topic with such a condition must still load.
-        for g, group in enumerate(self.groups):
-            for c, campaign in enumerate(group.campaigns):
-                for k, condition in enumerate(campaign.conditions):
-                    refused = unordered_comparison(field_spec(condition.field), condition.operator)
-                    if refused:
-                        where = f"groups.{g}.campaigns.{c}.conditions.{k}.operator"
-                        raise cross_field_error(where, refused)
+        for place, condition in conditions_with_places(self.groups):
+            if refused := unordered_comparison(field_spec(condition.field), condition.operator):
+                raise cross_field_error(f"{place}.operator", refused)
         return self
 
     def to_config(self, strategy_id: str, version: int, published_at: datetime) -> StrategyConfig:

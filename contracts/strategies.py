@@ -9,6 +9,7 @@ conditions.1.value: delinquency.max_dpd takes a whole number, not 'abc'``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Self
 
@@ -143,6 +144,15 @@ class GroupIn(Contract):
 
     def to_domain(self) -> Group:
         return Group(self.id, self.name, tuple(c.to_domain() for c in self.campaigns))
+
+
+def conditions_with_places(groups: list[GroupIn]) -> Iterator[tuple[str, ConditionIn]]:
+    """Every condition of ``groups`` with its place in the body (``groups.0.campaigns.2.conditions.1``), for
+    checks that report where."""
+    for g, group in enumerate(groups):
+        for c, campaign in enumerate(group.campaigns):
+            for k, condition in enumerate(campaign.conditions):
+                yield f"groups.{g}.campaigns.{c}.conditions.{k}", condition
 
 
 class StrategyConfig(Contract):

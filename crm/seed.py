@@ -46,6 +46,7 @@ def seed_strategy(settings: Settings, groups: list[dict], strategy_id: str = "de
     current version."""
     from fastapi.exceptions import RequestValidationError
 
+    from api.errors import error_detail
     from api.publishing import Publisher, make_api_producer
     from api.queries.strategies import current_strategy
     from api.services.dictionaries import DictionaryBook, load_dictionaries
@@ -68,5 +69,6 @@ def seed_strategy(settings: Settings, groups: list[dict], strategy_id: str = "de
         try:
             return publish_strategy(conn, publisher, strategy_id, update, ACTOR, book.known).version
         except RequestValidationError as refused:  # e.g. an admin removed a case state it names
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in refused.errors())
+            details = [error_detail(error) for error in refused.errors()]
+            problems = "; ".join(f"{detail['field']}: {detail['msg']}" for detail in details)
             raise CrmError(f"strategy {strategy_id!r} was refused: {problems}") from None

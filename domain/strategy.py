@@ -90,9 +90,8 @@ class FieldSpec:
     path: tuple[str, ...]  # attributes to read, from CustomerFacts or LoanFacts
     choices: frozenset[str] = frozenset()  # the closed list of a text field, when it has one
     is_bucket: bool = False  # a bucket label: checked against the buckets, ordered by rank
-    coded: bool = (
-        False  # its values are codes (a segment, a currency): text with no order that means anything
-    )
+    # its values are codes (a segment, a currency): text whose order means nothing
+    coded: bool = False
 
 
 def _spec(

@@ -29,6 +29,14 @@ def sample_cifs(conn: psycopg.Connection, size: int) -> list[str]:
     return [row[0] for row in rows]
 
 
+def cease_requested_among(conn: psycopg.Connection, cifs: list[str]) -> set[str]:
+    """Those of ``cifs`` with an action whose result is CEASE_COMMUNICATION (`customer.cease_requested`)."""
+    rows = conn.execute(
+        "SELECT DISTINCT cif FROM actions WHERE cif = ANY(%s) AND result = %s", (cifs, CEASE_COMMUNICATION)
+    )
+    return {cif for (cif,) in rows}
+
+
 def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iterator[tuple]:
     """(cif, customer, delinquency, promises, case, cease requested) per customer, as
     `processors.strategy.facts.customer_facts` takes them."""
@@ -88,13 +96,7 @@ def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iter
                 "SELECT cif, state, substate, recovery_ability FROM cases WHERE cif = ANY(%s)", (chunk,)
             )
         }
-        ceased = {
-            cif
-            for (cif,) in conn.execute(
-                "SELECT DISTINCT cif FROM actions WHERE cif = ANY(%s) AND result = %s",
-                (chunk, CEASE_COMMUNICATION),
-            )
-        }
+        ceased = cease_requested_among(conn, chunk)
         for cif in chunk:
             loans = accounts.get(cif, [])
             worst = max((loan["dpd"] for loan in loans), default=0)

@@ -11,6 +11,7 @@ from api.errors import NotFound, body_validation_error, fields_error
 from api.publishing import Publisher, strategy_message
 from api.queries import audit, strategies
 from contracts.admin import ReevaluationAccepted, StrategyPublic, StrategyUpdate
+from contracts.strategies import conditions_with_places
 from domain.dictionaries import CASE_FIELDS, Dictionaries
 from domain.strategy import MEMBERSHIP, Operator
 
@@ -25,23 +26,21 @@ NAMING_CODES = frozenset({Operator.EQ, Operator.NE, *MEMBERSHIP})
 def unknown_condition_codes(update: StrategyUpdate, dictionaries: Dictionaries) -> list[tuple[str, str]]:
     """``(field, reason)`` for each condition value on a case field that its dictionary does not hold."""
     problems = []
-    for g, group in enumerate(update.groups):
-        for c, campaign in enumerate(group.campaigns):
-            for k, condition in enumerate(campaign.conditions):
-                dictionary = CHECKED_CODES.get(condition.field)
-                if dictionary is None or condition.operator not in NAMING_CODES:
-                    continue
-                codes = dictionaries.codes(dictionary)
-                values = condition.value if isinstance(condition.value, list) else [condition.value]
-                if unknown := [value for value in values if value not in codes]:
-                    allowed = ", ".join(entry.code for entry in getattr(dictionaries, dictionary))
-                    shown = ", ".join(repr(value) for value in unknown)
-                    problems.append(
-                        (
-                            f"groups.{g}.campaigns.{c}.conditions.{k}.value",
-                            f"{condition.field} has no code {shown} (dictionary {dictionary}: {allowed})",
-                        )
-                    )
+    for place, condition in conditions_with_places(update.groups):
+        dictionary = CHECKED_CODES.get(condition.field)
+        if dictionary is None or condition.operator not in NAMING_CODES:
+            continue
+        codes = dictionaries.codes(dictionary)
+        values = condition.value if isinstance(condition.value, list) else [condition.value]
+        if unknown := [value for value in values if value not in codes]:
+            allowed = ", ".join(entry.code for entry in getattr(dictionaries, dictionary))
+            shown = ", ".join(repr(value) for value in unknown)
+            problems.append(
+                (
+                    f"{place}.value",
+                    f"{condition.field} has no code {shown} (dictionary {dictionary}: {allowed})",
+                )
+            )
     return problems
 
 

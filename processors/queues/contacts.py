@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from contracts.actions import RIGHT_PARTY_RESULTS
+from contracts.actions import CEASE_COMMUNICATION, RIGHT_PARTY_RESULTS
 from domain.compliance import ContactEvent, ContactEventKind
 
 KEEP_ATTEMPT_DAYS = 8  # the 7-day window plus a day for the customer's zone being behind UTC
@@ -40,7 +40,7 @@ class ContactCodes:
     # one is recorded at is not when it reaches the customer: no contact rule applies to them.
     letter_types: frozenset[str] = frozenset({"LETTER"})
     right_party_results: frozenset[str] = RIGHT_PARTY_RESULTS
-    cease_results: frozenset[str] = frozenset({"CEASE_COMMUNICATION"})
+    cease_results: frozenset[str] = frozenset({CEASE_COMMUNICATION})
     dispute_results: frozenset[str] = frozenset({"DISPUTE"})
     # Closes the open dispute of the action's debt (or every dispute when the action names no loan).
     dispute_closing_results: frozenset[str] = frozenset({"DISPUTE_RESOLVED", "DISPUTE_VERIFIED"})

@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime
 from contracts.actions import CEASE_COMMUNICATION, RIGHT_PARTY_RESULTS, WRONG_NUMBER
 from domain.contacts import contact_key, still_wrong
 from domain.strategy import CompiledStrategy, CustomerFacts, evaluate, matches, next_turn
-from processors.common.date_index import StateOf, file_under, members
+from processors.common.date_index import StateLike, StateOf, file_under, members
 from processors.common.parts import next_part
 from processors.strategy.facts import (
     customer_facts,
@@ -101,21 +101,22 @@ def on_action(state_of: StateOf, action: dict, strategy: CurrentStrategy) -> lis
     arrive in; a report and a reach at the same moment leave it flagged. A cease request, on any channel,
     holds for good (``customer.cease_requested``). Other actions are for the queues."""
     result = action.get("result")
-    ceased = result == CEASE_COMMUNICATION and not state_of(action["cif"]).get("cease_requested")
+    own = state_of(action["cif"])
+    ceased = result == CEASE_COMMUNICATION and not own.get("cease_requested")
     if ceased:
-        state_of(action["cif"]).set("cease_requested", True)
-    if _flags_changed(state_of, action, result) or ceased:
+        own.set("cease_requested", True)
+    if _flags_changed(own, action, result) or ceased:
         return _evaluate(state_of, action["cif"], strategy())
     return []
 
 
-def _flags_changed(state_of: StateOf, action: dict, result: str | None) -> bool:
-    """Whether the action changed which of the customer's numbers are flagged as reported wrong."""
+def _flags_changed(own: StateLike, action: dict, result: str | None) -> bool:
+    """Whether the action changed which of the customer's (``own`` state's) numbers are flagged as reported
+    wrong."""
     number = (action.get("contact") or {}).get("number")
     key = contact_key(number) if number else ""
     if not key or (result != WRONG_NUMBER and result not in RIGHT_PARTY_RESULTS):
         return False
-    own = state_of(action["cif"])
     flagged = own.get("flagged", [])
     # numbers flagged before the times were kept count as reported at the start of time ("")
     history = own.get("contact_results") or {contact_key(n): {"wrong": "", "number": n} for n in flagged}
