@@ -3,12 +3,15 @@
 - `pay_at_rate`: tiny payments on random loans, the steady load benchmarks measure latency under;
 - `ActivitySimulator`: the demo's busy day: payments on delinquent loans (real amounts, some the whole
   overdue amount, so customers visibly leave their queues) and agents' calls with results from the code
-  dictionaries, some of them promises to pay. Everything is dated on the current business date, so the
-  dashboard's "today" figures move.
+  dictionaries, some of them promises to pay, which most customers keep (`KEPT_SHARE`: a payment of the
+  promised amount on a business day up to the promise's date), so the dashboard's kept and broken promises
+  read like a collection floor's. Everything is dated on the current business date, so the dashboard's
+  "today" figures move.
 """
 
 from __future__ import annotations
 
+import heapq
 import random
 import threading
 import time
@@ -79,6 +82,7 @@ NOTES = {
     "CALLBACK": "Asked to be called back.",
     "PAID": "Customer says the payment was already made.",
 }
+KEPT_SHARE = 0.6  # of simulated promises: paid in time (a collection floor keeps about half to two thirds)
 CANDIDATES = 2_000  # delinquent loans sampled at each refresh
 REFRESH_S = 10.0  # a new sample of delinquent loans this often
 TODAY_REFRESH_S = 2.0  # the business date (one index lookup) this often, so events follow the clock
@@ -100,11 +104,13 @@ class ActivityCounts:
     paid_in_full: int = 0
     actions: int = 0
     promises: int = 0
+    kept: int = 0  # payments that keep a simulated promise (counted in payments too)
     undelivered: int = 0
 
     def describe(self) -> str:
         return (
-            f"{count_of(self.payments, 'payment')} ({self.paid_in_full:,} paying all arrears), "
+            f"{count_of(self.payments, 'payment')} ({self.paid_in_full:,} paying all arrears, "
+            f"{self.kept:,} keeping a promise), "
             f"{count_of(self.actions, 'call')} ({count_of(self.promises, 'promise')} to pay)"
         )
 
@@ -130,10 +136,17 @@ def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
 def payment_for(loan: DelinquentLoan, day: date, now: datetime, rng: random.Random) -> dict:
     """A COMPLETED payment on ``loan``: all of its overdue amount sometimes, else a part of it."""
     full = rng.random() < PAID_IN_FULL_SHARE
+    return payment_of(
+        loan, loan.overdue if full else _part_of(loan.overdue, loan.currency, rng), day, now, rng
+    )
+
+
+def payment_of(loan: DelinquentLoan, amount: Decimal, day: date, now: datetime, rng: random.Random) -> dict:
+    """A COMPLETED payment of ``amount`` on ``loan``, made on business day ``day``."""
     return {
         "reference_number": f"SIM-{uuid.UUID(int=rng.getrandbits(128)).hex}",
         "account_number": loan.account_number,
-        "amount": str(loan.overdue if full else _part_of(loan.overdue, loan.currency, rng)),
+        "amount": str(amount),
         "currency": loan.currency,
         "paid_at": _moment(day, now),
         "method": _weighted(rng, METHODS),
@@ -180,6 +193,17 @@ def action_for(
     return action
 
 
+def keeping_day(action: dict, rng: random.Random) -> date | None:
+    """The business day on which the customer pays what ``action`` promised, or None for a promise they
+    break (one in ``1 - KEPT_SHARE``): a day after the call, up to the promise's date."""
+    promise = action.get("promise")
+    if promise is None or rng.random() >= KEPT_SHARE:
+        return None
+    made = datetime.fromisoformat(action["at"]).date()
+    due = date.fromisoformat(promise["date"])
+    return made + timedelta(days=rng.randint(1, max(1, (due - made).days)))
+
+
 def business_date(conn) -> date | None:
     """The business date the book has reached."""
     return conn.execute("SELECT max(business_date) FROM loan_delinquency").fetchone()[0]
@@ -215,6 +239,8 @@ class ActivitySimulator:
         self.rng = random.Random(seed)
         self.counts = ActivityCounts()
         self._loans: list[DelinquentLoan] = []
+        # promises the customers will keep: (the day they pay, a tie-break, the loan, the promised amount)
+        self._keeping: list[tuple[date, int, DelinquentLoan, Decimal]] = []
         self._today: date | None = None
         self._sampled = self._dated = float("-inf")
 
@@ -229,24 +255,37 @@ class ActivitySimulator:
         if error is not None:
             self.counts.undelivered += 1
 
-    def _one(self, producer) -> None:
+    def next_event(self, today: date, now: datetime) -> tuple[str, str, dict]:
+        """(topic, key, value) of the next simulated event on business day ``today``: a promise kept today
+        first, else a payment or a call about a sampled delinquent loan."""
+        if self._keeping and self._keeping[0][0] <= today:
+            _day, _n, loan, amount = heapq.heappop(self._keeping)
+            self.counts.payments += 1
+            self.counts.kept += 1
+            return "payments", loan.account_number, payment_of(loan, amount, today, now, self.rng)
         loan = self.rng.choice(self._loans)
-        now = datetime.now(UTC)
         if self.rng.random() < PAYMENT_SHARE or loan.agent_id is None:
-            payment = payment_for(loan, self._today, now, self.rng)
+            payment = payment_for(loan, today, now, self.rng)
             paid = Decimal(payment["amount"])
             if paid >= loan.overdue:
                 self._loans.remove(loan)  # paid up: not paid again before the next refresh
                 self.counts.paid_in_full += 1
             else:
                 loan.overdue -= paid
-            topic, key, value = "payments", loan.account_number, payment
             self.counts.payments += 1
-        else:
-            action = action_for(loan, loan.agent_id, self._today, now, self.rng, self.dictionaries)
-            topic, key, value = "agent.actions", loan.cif, action
-            self.counts.actions += 1
-            self.counts.promises += "promise" in action
+            return "payments", loan.account_number, payment
+        action = action_for(loan, loan.agent_id, today, now, self.rng, self.dictionaries)
+        self.counts.actions += 1
+        if "promise" in action:
+            self.counts.promises += 1
+            day = keeping_day(action, self.rng)
+            if day is not None:
+                amount = Decimal(action["promise"]["amount"])
+                heapq.heappush(self._keeping, (day, self.counts.promises, loan, amount))
+        return "agent.actions", loan.cif, action
+
+    def _one(self, producer) -> None:
+        topic, key, value = self.next_event(self._today, datetime.now(UTC))
         producer.produce(
             physical_name(topic, self.settings),
             orjson.dumps(value),

@@ -24,8 +24,16 @@ from crm.demo.logins import demo_logins
 from crm.demo.webbuild import build_is_current
 from crm.generator.agents import agents
 from crm.interrupts import interrupt_on_signals
-from crm.simulator import ActivityCounts, DelinquentLoan, action_for, payment_for
+from crm.simulator import (
+    KEPT_SHARE,
+    ActivityCounts,
+    ActivitySimulator,
+    DelinquentLoan,
+    action_for,
+    payment_for,
+)
 from domain.dictionaries import DEFAULT_DICTIONARIES
+from domain.promises import CountedPayment, Promise, PromiseStatus, promise_status
 
 DAY = date(2026, 3, 2)
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -142,9 +150,49 @@ def test_simulated_calls_are_valid_with_codes_from_the_dictionaries_and_some_pro
 
 
 def test_the_simulators_summary_counts_one_of_a_kind_in_the_singular():
-    counts = ActivityCounts(payments=1, paid_in_full=1, actions=1200, promises=1)
-    assert counts.describe() == "1 payment (1 paying all arrears), 1,200 calls (1 promise to pay)"
-    assert ActivityCounts().describe() == "0 payments (0 paying all arrears), 0 calls (0 promises to pay)"
+    counts = ActivityCounts(payments=1, paid_in_full=1, actions=1200, promises=1, kept=1)
+    assert counts.describe() == (
+        "1 payment (1 paying all arrears, 1 keeping a promise), 1,200 calls (1 promise to pay)"
+    )
+    assert ActivityCounts().describe() == (
+        "0 payments (0 paying all arrears, 0 keeping a promise), 0 calls (0 promises to pay)"
+    )
+
+
+def test_most_simulated_promises_are_kept_in_time_as_the_promise_rules_judge_them():
+    """A demo's dashboard reads like a collection floor's: most promises kept, the rest broken (before, a
+    promise was kept only when a random payment happened to land on its loan: about one in twenty)."""
+    simulator = ActivitySimulator(settings=None, rate=1, seed=5)
+    simulator._loans = [
+        DelinquentLoan(f"LN{n}", f"C{n}", "VND", Decimal(3_000_000 + n), f"AG{n % 7:05d}")
+        for n in range(1000)
+    ]
+    promises, paid = [], []
+    for day in (DAY + timedelta(days=n) for n in range(40)):
+        for _ in range(60):
+            topic, key, value = simulator.next_event(day, NOW)
+            model = INBOUND[topic].model_validate_json(orjson.dumps(value))
+            if topic == "payments":
+                assert key == value["account_number"] and model.paid_at.date() == day
+                paid.append(CountedPayment(value["account_number"], day, Decimal(value["amount"])))
+            elif "promise" in value and day < DAY + timedelta(days=30):  # each settled by the end
+                promise = value["promise"]
+                promises.append(
+                    Promise(
+                        value["action_id"],
+                        key,
+                        value["account_number"],
+                        day,
+                        date.fromisoformat(promise["date"]),
+                        Decimal(promise["amount"]),
+                    )
+                )
+    end = DAY + timedelta(days=39)
+    statuses = [promise_status(p, paid, end)[0] for p in promises]
+    kept = statuses.count(PromiseStatus.KEPT) / len(statuses)
+    assert len(promises) > 200 and PromiseStatus.PENDING not in statuses
+    assert KEPT_SHARE - 0.1 < kept < KEPT_SHARE + 0.15  # random payments keep a few more
+    assert simulator.counts.kept > 0 and simulator.counts.payments > simulator.counts.kept
 
 
 def test_a_simulated_call_dials_the_number_the_campaign_chose_so_a_wrong_one_is_flagged():
