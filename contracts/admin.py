@@ -85,6 +85,15 @@ class AgentPublic(AgentConfig):
     updated_by: str
 
 
+class TeamSummary(Contract):
+    """A team as its agents name it: how many are active, their capacity, and how many are not."""
+
+    team: str
+    active_agents: int
+    capacity: int  # of its active agents
+    inactive_agents: int
+
+
 class FieldInfo(Contract):
     """A field conditions may test: its name, the type its values take, and its closed list if any."""
 

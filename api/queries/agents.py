@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg.types.json import Jsonb
 
-from contracts.admin import AgentPublic
+from contracts.admin import AgentPublic, TeamSummary
 from contracts.agents import AgentConfig
 
 _COLUMNS = "config, updated_at, updated_by"
@@ -35,6 +35,22 @@ def list_agents(
         {"team": team, "active": active, "q": containing, "limit": limit, "offset": offset},
     ).fetchall()
     return [_public(row) for row in rows]
+
+
+def list_teams(conn: psycopg.Connection) -> list[TeamSummary]:
+    """Every team an agent names, in name order, with its active agents' number and capacity."""
+    rows = conn.execute(
+        # the same order on every database, whatever its collation
+        "SELECT config ->> 'team' COLLATE \"C\", "
+        "count(*) FILTER (WHERE (config ->> 'active')::boolean), "
+        "coalesce(sum((config ->> 'capacity')::int) FILTER (WHERE (config ->> 'active')::boolean), 0), "
+        "count(*) FILTER (WHERE NOT (config ->> 'active')::boolean) "
+        "FROM agents GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    return [
+        TeamSummary(team=team, active_agents=active, capacity=capacity, inactive_agents=inactive)
+        for team, active, capacity, inactive in rows
+    ]
 
 
 def get_agent(conn: psycopg.Connection, agent_id: str, for_update: bool = False) -> AgentPublic | None:

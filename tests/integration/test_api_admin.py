@@ -374,6 +374,32 @@ async def test_agents_are_found_by_a_part_of_their_id_or_name_in_any_case(client
         assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "query.q"
 
 
+async def test_teams_are_those_agents_name_with_their_active_agents_and_capacity(client):
+    """The forms that pick a team suggest every team, however many agents come before its first one."""
+    team = unique("TEAM").upper()
+    for n, (capacity, active) in enumerate(((40, True), (25, True), (90, False))):
+        agent = {**AGENT, "team": team, "capacity": capacity}
+        await client.put(f"/api/admin/agents/{team}-{n}", json=agent)
+        if not active:
+            await client.delete(f"/api/admin/agents/{team}-{n}")
+    await client.put(f"/api/admin/agents/{team}-Z", json={**AGENT, "team": f"{team}-GONE"})
+    await client.delete(f"/api/admin/agents/{team}-Z")
+
+    listed = await client.get("/api/admin/teams")
+    assert listed.status_code == 200, listed.text
+    teams = {t["team"]: t for t in listed.json()}
+    assert teams[team] == {"team": team, "active_agents": 2, "capacity": 65, "inactive_agents": 1}
+    # a team whose agents all left is still named (a supervisor's login may name it), with none active
+    assert teams[f"{team}-GONE"] == {
+        "team": f"{team}-GONE",
+        "active_agents": 0,
+        "capacity": 0,
+        "inactive_agents": 1,
+    }
+    names = [t["team"] for t in listed.json()]
+    assert names == sorted(names)
+
+
 @pytest.mark.parametrize(
     "body, field",
     [

@@ -73,6 +73,7 @@ MATRIX = {
     ("PUT", f"/api/contacts/{CIF}", lambda: {"version": 0}): (200, 404, 200, 404, 403, 403, 401),
     ("GET", "/api/admin/strategies", None): (403, 403, 200, 200, 200, 403, 401),  # supervisors read
     ("GET", "/api/admin/agents", None): (403, 403, 403, 403, 200, 403, 401),
+    ("GET", "/api/admin/teams", None): (403, 403, 403, 403, 200, 403, 401),
     ("GET", f"/api/assignments/options?cif={CIF}", None): (403, 403, 200, 404, 200, 403, 401),
     ("GET", f"/api/assignments/requests?cif={CIF}", None): (403, 403, 200, 404, 200, 403, 401),
     ("POST", "/api/assignments/rebalance", lambda: {"agent_id": AGENT, "count": 1}): (

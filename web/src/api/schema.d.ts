@@ -283,6 +283,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Teams
+         * @description Every team some agent belongs to (inactive agents' too), in name order, with its active agents and
+         *     their capacity: a bank's few dozen teams, whatever the number of agents.
+         */
+        get: operations["list_teams_api_admin_teams_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/users": {
         parameters: {
             query?: never;
@@ -2909,6 +2930,20 @@ export interface components {
              */
             states: string[];
         };
+        /**
+         * TeamSummary
+         * @description A team as its agents name it: how many are active, their capacity, and how many are not.
+         */
+        TeamSummary: {
+            /** Active Agents */
+            active_agents: number;
+            /** Capacity */
+            capacity: number;
+            /** Inactive Agents */
+            inactive_agents: number;
+            /** Team */
+            team: string;
+        };
         /** Token */
         Token: {
             /** Access Token */
@@ -4041,6 +4076,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_teams_api_admin_teams_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamSummary"][];
+                };
+            };
+            /** @description No valid bearer token (answered with `WWW-Authenticate: Bearer`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorMessage"];
                 };
             };
         };

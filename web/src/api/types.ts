@@ -6,6 +6,7 @@ export type QueueEntry = Schemas["QueueEntry"];
 export type QueueContact = Schemas["QueueContact"];
 export type LoanPublic = Schemas["LoanPublic"];
 export type AgentPublic = Schemas["AgentPublic"];
+export type TeamSummary = Schemas["TeamSummary"];
 export type StrategyPublic = Schemas["StrategyPublic"];
 export type SearchResults = Schemas["SearchResults"];
 export type SearchResult = Schemas["SearchResult"];

@@ -1,6 +1,6 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { expect, test } from "vitest";
+import { expect, test, vi } from "vitest";
 
 import { fakeApi, renderAt, signedInAs, storedDrafts } from "../../test/render";
 import AgentsPage from "./AgentsPage";
@@ -225,4 +225,37 @@ test("a book of thousands of agents pages by a hundred and is searched by id or 
   expect(calls.at(-1)!.url.searchParams.get("offset")).toBe("0");
   await userEvent.type(screen.getByRole("searchbox", { name: "Find" }), "x");
   expect(await screen.findByText("No agents match")).toBeInTheDocument();
+});
+
+/** What an input suggests: the options of the <datalist> it names with `list`, as value and label. */
+function suggestions(input: HTMLElement) {
+  const list = document.getElementById(input.getAttribute("list") ?? "");
+  return [...(list?.querySelectorAll("option") ?? [])].map((option) => [option.value, option.textContent]);
+}
+
+test("the team filter and an agent's team suggest the teams with an active agent; saving refreshes them", async () => {
+  signedInAs("admin");
+  const teams = [
+    { team: "T-A", active_agents: 2, capacity: 100, inactive_agents: 0 },
+    { team: "T-OLD", active_agents: 0, capacity: 0, inactive_agents: 4 },
+  ];
+  const calls = fakeApi({
+    "GET /api/admin/agents": () => ({ body: [AGENT] }),
+    "GET /api/admin/teams": () => ({ body: teams }),
+    "PUT /api/admin/agents/AG1": () => ({ body: AGENT }),
+  });
+  renderAt("/admin/agents", "/admin/agents", <AgentsPage />);
+  const filter = await screen.findByLabelText("Team");
+  await vi.waitFor(() => expect(suggestions(filter)).toEqual([["T-A", "2 active agents"]]));
+  await userEvent.type(filter, "T-A");
+  const listed = () => calls.filter((call) => call.url.pathname === "/api/admin/agents");
+  await vi.waitFor(() => expect(listed().at(-1)!.url.searchParams.get("team")).toBe("T-A"));
+
+  await userEvent.click(await screen.findByRole("button", { name: "Edit" }));
+  const form = screen.getByRole("form", { name: "Agent" });
+  expect(suggestions(within(form).getByLabelText("Team"))).toEqual([["T-A", "2 active agents"]]);
+  const asked = () => calls.filter((call) => call.url.pathname === "/api/admin/teams").length;
+  const before = asked();
+  await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+  await vi.waitFor(() => expect(asked()).toBeGreaterThan(before)); // a saved agent may name a new team
 });

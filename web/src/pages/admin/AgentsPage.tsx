@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useId, useState } from "react";
 import { Link } from "react-router-dom";
 
 import { api } from "../../api/client";
@@ -22,6 +22,7 @@ import { useOpenForm } from "../../lib/storedDraft";
 import { useDraftForm } from "../../lib/useDraftForm";
 import { queuePath } from "../../routes";
 import { agentProblems, languagesOf } from "./adminChecks";
+import { TeamSuggestions } from "./TeamSuggestions";
 import { useAgents } from "./useAgents";
 
 const PAGE = 100; // agents a page shows; a bank has up to a few thousand
@@ -109,6 +110,7 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
       storeAs: `agent-form/${username}/${isNew ? "new" : `edit/${initial.agent_id}`}`,
     },
   );
+  const teamListId = useId();
 
   return (
     <form
@@ -157,13 +159,17 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
         </Field>
         <Field label="Team" error={errors.team}>
           {(props) => (
-            <input
-              {...props}
-              className={inputClass}
-              value={draft.team}
-              required
-              onChange={(e) => set("team", e.target.value)}
-            />
+            <>
+              <input
+                {...props}
+                className={inputClass}
+                list={teamListId}
+                value={draft.team}
+                required
+                onChange={(e) => set("team", e.target.value)}
+              />
+              <TeamSuggestions id={teamListId} />
+            </>
           )}
         </Field>
         <Field label="Type" error={errors.type}>
@@ -245,6 +251,7 @@ function AgentForm({ initial, isNew, onDone }: { initial: Draft; isNew: boolean;
 
 export default function AgentsPage() {
   const [team, setTeam] = useState("");
+  const teamFilterListId = useId();
   const { containing, find, offset, setOffset } = useFindAndPage();
   const { username } = useSession();
   const { value: editing, setValue: setEditing } = useOpenForm<Editing>(`agent-form/${username}/open`);
@@ -263,12 +270,14 @@ export default function AgentsPage() {
           <span className="mr-2 text-slate-700">Team</span>
           <input
             className="rounded border border-slate-300 px-2 py-1"
+            list={teamFilterListId}
             value={team}
             onChange={(e) => {
               setTeam(e.target.value);
               setOffset(0);
             }}
           />
+          <TeamSuggestions id={teamFilterListId} />
         </label>
         <button
           type="button"

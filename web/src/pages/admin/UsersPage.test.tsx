@@ -188,18 +188,33 @@ test("the agent id suggests the active agents by id, with their name and team, b
   await vi.waitFor(() => expect(asked()).toContainEqual(["NEW1", "50"]));
 });
 
-test("a supervisor's team suggests the distinct teams of the active agents, sorted", async () => {
+/** A team as GET /api/admin/teams lists it. */
+const team = (name: string, active_agents: number, inactive_agents = 0) => ({
+  team: name,
+  active_agents,
+  capacity: active_agents * 50,
+  inactive_agents,
+});
+
+test("a supervisor's team suggests every team with an active agent, with how many, from the teams list", async () => {
   signedInAs("admin");
   fakeApi({
     "GET /api/admin/users": () => ({ body: [] }),
-    "GET /api/admin/agents": () => ({ body: AGENTS }),
+    // the first agents listed name one team only: the teams come from their own list, not from them
+    "GET /api/admin/agents": () => ({ body: [agent("AG1", "Lan", "T-A")] }),
+    "GET /api/admin/teams": () => ({ body: [team("T-A", 1), team("T-OLD", 0, 3), team("T-Z", 1200)] }),
   });
   renderAt("/admin/users", "/admin/users", <UsersPage />);
   await userEvent.click(await screen.findByRole("button", { name: "New login" }));
   const form = screen.getByRole("form", { name: "Login" });
   await userEvent.selectOptions(within(form).getByLabelText("Role"), "supervisor");
   const input = within(form).getByLabelText("Team");
-  await vi.waitFor(() => expect(suggestions(input).map(([team]) => team)).toEqual(["T-A", "T-B"]));
+  await vi.waitFor(() =>
+    expect(suggestions(input)).toEqual([
+      ["T-A", "1 active agent"],
+      ["T-Z", "1,200 active agents"],
+    ]),
+  );
 });
 
 test("when the agents cannot be listed the login form still works, without suggestions or an error", async () => {

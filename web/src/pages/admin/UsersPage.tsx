@@ -21,6 +21,7 @@ import { formatDateTime } from "../../lib/format";
 import { useOpenForm } from "../../lib/storedDraft";
 import { useDraftForm } from "../../lib/useDraftForm";
 import { loginProblems } from "./adminChecks";
+import { TeamSuggestions } from "./TeamSuggestions";
 import { useAgents } from "./useAgents";
 
 const PAGE = 100; // logins a page shows; a bank has up to a few thousand
@@ -73,13 +74,10 @@ function UserForm({ initial, isNew, onDone }: { initial: Login; isNew: boolean; 
     },
   );
   // Suggestions only: the fields stay free text and the API judges. Without the list (it failed), none.
-  // The agents are those holding what is typed (a book may have thousands); the teams those of the first
-  // thousand agents.
+  // The agents are those holding what is typed (a book may have thousands).
   const agents = (useAgents({ containing: draft.agent_id, limit: 50 }).data ?? []).filter(
     (agent) => agent.active,
   );
-  const firstAgents = (useAgents().data ?? []).filter((agent) => agent.active);
-  const teams = [...new Set(firstAgents.map((agent) => agent.team).filter(Boolean))].sort();
   const agentListId = useId();
   const teamListId = useId();
 
@@ -166,11 +164,7 @@ function UserForm({ initial, isNew, onDone }: { initial: Login; isNew: boolean; 
                   value={draft.team}
                   onChange={(e) => set("team", e.target.value)}
                 />
-                <datalist id={teamListId}>
-                  {teams.map((team) => (
-                    <option key={team} value={team} />
-                  ))}
-                </datalist>
+                <TeamSuggestions id={teamListId} />
               </>
             )}
           </Field>

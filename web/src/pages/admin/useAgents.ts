@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 
 import { api } from "../../api/client";
-import type { AgentPublic } from "../../api/types";
+import type { AgentPublic, TeamSummary } from "../../api/types";
 
 export interface AgentsWanted {
   /** Of this team only ("" or none: every team). */
@@ -27,5 +27,17 @@ export function useAgents({ team = "", containing = "", offset = 0, limit = 1000
         signal,
       }),
     placeholderData: keepPreviousData,
+  });
+}
+
+/**
+ * The teams with an active agent (GET /api/admin/teams: every team, whatever the number of agents), for the
+ * forms that pick one. Kept under "agents" too, so saving an agent refreshes it.
+ */
+export function useTeams() {
+  return useQuery({
+    queryKey: ["agents", "teams"],
+    queryFn: ({ signal }) => api<TeamSummary[]>("/api/admin/teams", { signal }),
+    select: (teams) => teams.filter((team) => team.active_agents > 0),
   });
 }
