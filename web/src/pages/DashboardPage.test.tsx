@@ -56,9 +56,12 @@ test("shows contact and promise rates and each agent's work today", async () => 
   expect(within(contacts).getByText("Actions today").nextSibling).toHaveTextContent("8");
   expect(within(contacts).getByText("Contact rate").nextSibling).toHaveTextContent("50");
   expect(within(contacts).getByText("Promise rate, month").nextSibling).toHaveTextContent("50");
-  expect(within(screen.getByTestId("promises")).getByText("Kept rate, month").nextSibling).toHaveTextContent(
-    "66.7",
-  );
+  const promises = within(screen.getByTestId("promises"));
+  expect(promises.getByText("Kept rate, month").nextSibling).toHaveTextContent("66.7");
+  // today's kept figure is of today's promises (counted by the day made), and says so
+  expect(promises.getByText("Made today").nextSibling).toHaveTextContent("3");
+  expect(promises.getByText("Of them kept").nextSibling).toHaveTextContent("1");
+  expect(promises.queryByText("Kept today")).not.toBeInTheDocument();
   const row = screen.getByRole("link", { name: "Lan" }).closest("tr")!;
   expect(within(row).getByText("6")).toBeInTheDocument();
   expect(within(row).getByText("2 / 1")).toBeInTheDocument();

@@ -133,7 +133,13 @@ export default function DashboardPage() {
         <Card title={whole("Promises")}>
           <dl className="grid grid-cols-2 gap-2" data-testid="promises">
             <Figure label="Made today" value={formatCount(data.promises.today.made)} />
-            <Figure label="Kept today" value={formatCount(data.promises.today.kept)} />
+            {/* the API counts promises by the day they were made: today's are rarely paid yet, and a
+                promise kept today that was made earlier counts on its own day */}
+            <Figure
+              label="Of them kept"
+              value={formatCount(data.promises.today.kept)}
+              hint="Promises made today and already paid; earlier promises are kept by their due date and grace"
+            />
             <Figure label="Made this month" value={formatCount(data.promises.this_month.made)} />
             <Figure
               label="Kept / broken"
