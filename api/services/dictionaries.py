@@ -6,8 +6,9 @@ reaches the others within seconds (the worker that saved it at once).
 
 A save replaces every dictionary, names the version it was based on (a save based on an older one is
 refused, 409, rather than silently undoing another admin's), keeps the codes the product acts on by name
-(`domain.dictionaries.PROTECTED_CODES`) and is audited. Actions recorded with a code later removed keep it:
-history is not rewritten, only new actions are checked against the new lists.
+(`domain.dictionaries.PROTECTED_CODES`) and the case codes a live strategy's conditions name, and is
+audited. Actions recorded with a code later removed keep it: history is not rewritten, only new actions are
+checked against the new lists.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from psycopg.types.json import Jsonb
 
 from api.errors import field_error
 from api.queries import audit
+from api.services.strategies import strategies_naming
 from api.stale import require_current
 from contracts.writes import DictionariesAdmin, DictionariesUpdate
 from domain.dictionaries import (
+    CASE_FIELDS,
     DEFAULT_DICTIONARIES,
     Dictionaries,
     InvalidDictionaries,
@@ -153,11 +156,15 @@ def save(
         require_current(
             "the dictionaries", body.version, version, before and before.updated_by, saved_at, plural=True
         )
-        for name, code in removed_protected(before.dictionaries if before else book.fallback, new):
+        previous = before.dictionaries if before else book.fallback
+        for name, code in removed_protected(previous, new):
             raise field_error(
                 f"dictionaries.{name}",
                 f"{code} cannot be removed: {why_protected(code)} (its label can change)",
             )
+        removed = {name: previous.codes(name) - new.codes(name) for name in set(CASE_FIELDS.values())}
+        for name, reason in strategies_naming(conn, removed):
+            raise field_error(f"dictionaries.{name}", reason)
         row = conn.execute(
             "INSERT INTO dictionaries (singleton, document, version, updated_at, updated_by)"
             " VALUES (true, %s, %s, now(), %s) ON CONFLICT (singleton) DO UPDATE SET"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import psycopg
@@ -11,7 +12,7 @@ from api.errors import NotFound, body_validation_error, fields_error
 from api.publishing import Publisher, strategy_message
 from api.queries import audit, strategies
 from contracts.admin import ReevaluationAccepted, StrategyPublic, StrategyUpdate
-from contracts.strategies import conditions_with_places
+from contracts.strategies import GroupIn, conditions_with_places
 from domain.dictionaries import CASE_FIELDS, Dictionaries
 from domain.strategy import MEMBERSHIP, Operator
 
@@ -23,25 +24,41 @@ CHECKED_CODES = {f"case.{field}": dictionary for field, dictionary in CASE_FIELD
 NAMING_CODES = frozenset({Operator.EQ, Operator.NE, *MEMBERSHIP})
 
 
+def named_case_codes(groups: list[GroupIn]) -> Iterator[tuple[str, str, str, list[str]]]:
+    """``(place, field, dictionary, codes)`` of each condition of ``groups`` naming codes of a case field."""
+    for place, condition in conditions_with_places(groups):
+        dictionary = CHECKED_CODES.get(condition.field)
+        if dictionary is not None and condition.operator in NAMING_CODES:
+            values = condition.value if isinstance(condition.value, list) else [condition.value]
+            yield place, condition.field, dictionary, values
+
+
 def unknown_condition_codes(update: StrategyUpdate, dictionaries: Dictionaries) -> list[tuple[str, str]]:
     """``(field, reason)`` for each condition value on a case field that its dictionary does not hold."""
     problems = []
-    for place, condition in conditions_with_places(update.groups):
-        dictionary = CHECKED_CODES.get(condition.field)
-        if dictionary is None or condition.operator not in NAMING_CODES:
-            continue
+    for place, field, dictionary, values in named_case_codes(update.groups):
         codes = dictionaries.codes(dictionary)
-        values = condition.value if isinstance(condition.value, list) else [condition.value]
         if unknown := [value for value in values if value not in codes]:
             allowed = ", ".join(entry.code for entry in getattr(dictionaries, dictionary))
             shown = ", ".join(repr(value) for value in unknown)
             problems.append(
                 (
                     f"{place}.value",
-                    f"{condition.field} has no code {shown} (dictionary {dictionary}: {allowed})",
+                    f"{field} has no code {shown} (dictionary {dictionary}: {allowed})",
                 )
             )
     return problems
+
+
+def strategies_naming(conn: psycopg.Connection, removed: dict[str, set[str]]) -> Iterator[tuple[str, str]]:
+    """``(dictionary, reason)`` for each code of ``removed`` (dictionary → codes) that a live strategy's
+    condition names: without it the condition silently keeps matching the cases that still hold it, and
+    the strategy could not be published again as it stands."""
+    for strategy in strategies.current_strategies(conn):
+        for place, _field, dictionary, values in named_case_codes(strategy.groups):
+            named = f"strategy {strategy.strategy_id!r} (version {strategy.version}) names it at {place}"
+            for code in sorted(set(values) & removed.get(dictionary, set())):
+                yield dictionary, f"{code} cannot be removed: {named}; change the strategy first"
 
 
 def publish_strategy(

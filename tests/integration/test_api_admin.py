@@ -22,6 +22,7 @@ from api.deps import OFFSET_MAX
 from api.security import Principal, issue_token
 from contracts import AgentConfig, StrategyConfig
 from contracts.admin import Role
+from domain.dictionaries import DEFAULT_DICTIONARIES
 from processors.common.partitioning import broadcast_keys
 from tests.kafka_helpers import message_count
 from tests.services import initialized_namespace
@@ -245,6 +246,46 @@ async def test_bad_strategies_are_422_naming_the_field_and_change_nothing(
     assert any(reason in e["msg"] for e in errors if e["field"] == field), errors
     assert rows(namespace, "SELECT * FROM strategy_versions WHERE strategy_id = %s", strategy_id) == []
     assert topic_messages(namespace, "config.strategies", strategy_id) == []
+
+
+async def test_a_case_code_a_live_strategy_names_cannot_be_removed_until_the_strategy_changes(client):
+    """Cases keep a removed code, so the condition would go on matching them unseen, and the strategy could
+    not be published again as it stands: the save is refused at the dictionary, naming where it is used."""
+    version = (await client.get("/api/admin/dictionaries")).json()["version"]
+    document = DEFAULT_DICTIONARIES.as_dict()
+    states = document["case_states"]
+    extra = [{"code": "COURT_HOLD", "label": "Held by the court"}, {"code": "SPARE", "label": "Spare"}]
+
+    async def save(case_states: list[dict]) -> httpx.Response:
+        nonlocal version
+        body = {"dictionaries": {**document, "case_states": case_states}, "version": version}
+        response = await client.put("/api/admin/dictionaries", json=body)
+        if response.status_code == 200:
+            version = response.json()["version"]
+        return response
+
+    assert (await save([*states, *extra])).status_code == 200
+    strategy_id = unique("CASES")
+    named = _with(CONDITION, {"field": "case.state", "operator": "IN", "value": ["LEGAL", "COURT_HOLD"]})
+    assert (await client.put(f"/api/admin/strategies/{strategy_id}", json=named)).status_code == 200
+
+    refused = await save(states)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"] == [
+        {
+            "loc": ["body", "dictionaries", "case_states"],
+            "field": "dictionaries.case_states",
+            "msg": f"COURT_HOLD cannot be removed: strategy {strategy_id!r} (version 1) names it at "
+            f"{CONDITION}; change the strategy first",
+            "type": "value_error",
+        }
+    ]
+    assert (await client.get("/api/admin/dictionaries")).json()["version"] == version  # nothing saved
+    assert (await save([*states, extra[0]])).status_code == 200  # a code no strategy names goes
+
+    unnamed = _with(CONDITION, {"field": "case.state", "operator": "IN", "value": ["LEGAL"]})
+    assert (await client.put(f"/api/admin/strategies/{strategy_id}", json=unnamed)).status_code == 200
+    assert (await save(states)).status_code == 200  # once the strategy no longer names it
 
 
 async def test_malformed_json_and_bad_ids_are_422(client):
