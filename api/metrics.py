@@ -85,6 +85,10 @@ PORTFOLIO_GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Promises made on the business date or in its month, by current status (made = all).",
         ("period", "status"),
     ),
+    "crm_portfolio_promises_judged_today": (
+        "Promises judged kept or broken on the business date, whatever day they were made.",
+        ("status",),
+    ),
     "crm_portfolio_promise_kept_rate": (
         "Kept / (kept + broken) of the promises made on the business date or in its month.",
         ("period",),
@@ -173,6 +177,8 @@ def add_portfolio_samples(families: dict[str, GaugeMetricFamily], summary: dict)
         families["crm_portfolio_collected_amount"].add_metric(
             [row["currency"], "month"], float(row["this_month"])
         )
+    for promise_status, judged in summary["promises"]["settled_today"].items():
+        families["crm_portfolio_promises_judged_today"].add_metric([promise_status], judged)
     for period, key in (("today", "today"), ("month", "this_month")):
         promises, activity = summary["promises"][key], summary["activity"][key]
         for promise_status in ("made", "kept", "broken", "pending"):

@@ -38,9 +38,18 @@ class PromiseCounts(Contract):
     kept_rate: float | None  # kept / (kept + broken); null while none has been judged
 
 
+class PromisesJudged(Contract):
+    """Promises judged on the day, whatever day they were made: kept (paid in full in time) and broken
+    (past their date and grace, not paid in full)."""
+
+    kept: int
+    broken: int
+
+
 class PromiseFigures(Contract):
-    today: PromiseCounts
-    this_month: PromiseCounts
+    today: PromiseCounts  # made today
+    this_month: PromiseCounts  # made this month
+    settled_today: PromisesJudged
 
 
 class ActivityCounts(Contract):

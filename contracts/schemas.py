@@ -51,6 +51,7 @@ API_BODIES: tuple[type[BaseModel], ...] = (
     admin.ReevaluationAccepted,
     admin.AgentUpdate,
     admin.AgentPublic,
+    admin.TeamSummary,
     admin.StrategyCatalogue,
     admin.StrategyPreview,
     dlq.DeadLetterTopicPublic,

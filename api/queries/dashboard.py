@@ -1,6 +1,6 @@
 """The portfolio dashboard from the pre-aggregated tables of migrations 0013, 0015 and 0016 (kept by
-triggers), never from a scan of the loans or the actions: eight small reads (a few aggregate rows per day
-and currency, the agents with their own figures), pipelined into one round trip.
+triggers), never from a scan of the loans or the actions: nine small reads (a few aggregate rows per day
+and currency, the agents with their own figures, the promises judged today), pipelined into one round trip.
 
 `portfolio_summary` is also what the live events push to supervisors; `rebuild_aggregates` recomputes the
 aggregates from the base tables (after a replay; tests compare it with what the triggers kept).
@@ -31,6 +31,9 @@ QUERIES = {
     "promises": f"""
         SELECT status, coalesce(sum(promises) FILTER (WHERE made_on = {_TODAY}), 0), sum(promises)
         FROM agg_promises WHERE made_on BETWEEN {_MONTH_START} AND {_TODAY} GROUP BY status""",
+    # judged today, whatever day made: an index range of one day (promises_settled_idx, migration 0030)
+    "settled": f"""
+        SELECT status, count(*) FROM promises WHERE settled_on = {_TODAY} GROUP BY status""",
     "transitions": f"""
         SELECT kind, from_bucket, to_bucket, accounts FROM agg_transitions WHERE business_date = {_TODAY}""",
     # each agent with their workload, their day's work and their month's judged promises, in one result
@@ -82,7 +85,7 @@ def portfolio_summary(conn: psycopg.Connection, team: str | None) -> dict[str, A
         "team": team,
         "buckets": buckets,
         "collected": [_collected(*row) for row in rows["collected"]],
-        "promises": _promises(rows["promises"]),
+        "promises": _promises(rows["promises"], rows["settled"]),
         "activity": _activity(rows["activity"][0]),
         "roll_rates": roll_rates,
         "cure_rate": cure_rate,
@@ -168,7 +171,7 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 6) if whole > 0 else None
 
 
-def _promises(rows: list[tuple]) -> dict[str, dict[str, Any]]:
+def _promises(rows: list[tuple], settled: list[tuple]) -> dict[str, dict[str, Any]]:
     today = {"made": 0, "kept": 0, "broken": 0, "pending": 0}
     month = dict(today)
     for status, on_the_day, in_the_month in rows:
@@ -179,7 +182,8 @@ def _promises(rows: list[tuple]) -> dict[str, dict[str, Any]]:
         month["made"] += int(in_the_month)
     for counts in (today, month):
         counts["kept_rate"] = _ratio(counts["kept"], counts["kept"] + counts["broken"])
-    return {"today": today, "this_month": month}
+    judged = {"kept": 0, "broken": 0} | {status.lower(): int(count) for status, count in settled}
+    return {"today": today, "this_month": month, "settled_today": judged}
 
 
 def _activity(totals: tuple) -> dict[str, dict[str, Any]]:

@@ -159,6 +159,9 @@ def _evaluate(state_of: StateOf, cif: str, config: PromiseConfig) -> list[Output
             next_look = breaks_on if next_look is None else min(next_look, breaks_on)
         if (status.value, str(paid)) != (stored["status"], stored["paid"]):
             changed[action_id] = {**stored, "status": status.value, "paid": str(paid)}
+            if status.value != stored["status"]:  # judged kept or broken today, or pending again
+                settled = None if status is PromiseStatus.PENDING else _judged_on(as_of, stored)
+                changed[action_id]["settled_on"] = settled
             outputs.append((PROMISES, cif, _record(cif, action_id, changed[action_id], as_of)))
     if outputs:
         own.set("promises", changed)
@@ -186,5 +189,11 @@ def _record(cif: str, action_id: str, stored: dict, as_of: date) -> dict:
         "amount": stored["amount"],
         "status": stored["status"],
         "paid": stored["paid"],
-        "evaluated_on": as_of.isoformat() if as_of != date.min else stored["made_on"],
+        "evaluated_on": _judged_on(as_of, stored),
+        "settled_on": stored.get("settled_on"),
     }
+
+
+def _judged_on(as_of: date, stored: dict) -> str:
+    """The business date a judgement as of ``as_of`` is dated (the promise's own day before any date)."""
+    return as_of.isoformat() if as_of != date.min else stored["made_on"]

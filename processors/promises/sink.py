@@ -28,6 +28,7 @@ PROMISES = UpsertSpec(
         "status",
         "paid",
         "evaluated_on",
+        "settled_on",
     ),
     key=("action_id",),
     # The processor emits a promise's changes in order on its customer's partition, and the sink's one batch
@@ -74,6 +75,7 @@ def promise_rows(v: dict) -> list[tuple]:
             v["status"],
             Decimal(v["paid"]),
             date.fromisoformat(v["evaluated_on"]),
+            date.fromisoformat(v["settled_on"]) if v.get("settled_on") else None,
         )
     ]
 

@@ -129,6 +129,8 @@ async def test_portfolio_and_agent_gauges_come_from_the_dashboard_aggregates(api
         assert found[("crm_portfolio_actions", (("kind", kind), ("period", "today")))] >= 1
     assert found[("crm_agent_promises_this_month", tuple(sorted((*held, ("status", "kept")))))] == 0
     assert ("crm_portfolio_promises", (("period", "today"), ("status", "kept_rate"))) not in found
+    for judged in ("kept", "broken"):
+        assert found[("crm_portfolio_promises_judged_today", (("status", judged),))] >= 0
     assert found[("crm_portfolio_scrape_success", ())] == 1
 
 

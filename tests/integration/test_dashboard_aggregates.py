@@ -213,9 +213,13 @@ def held(cif: str, seq: int, agent: str | None, day: str, kind: str = "CALL") ->
     return (cif, kind, seq, agent, "TEAM", "CAMP", date.fromisoformat(day), None, "why", 1)
 
 
-def promise(action_id: str, made_on: str, status: str, agent: str | None = "AG"):
+def promise(
+    action_id: str, made_on: str, status: str, agent: str | None = "AG", settled_on: str | None = None
+):
+    """A `promises` row; one kept or broken is judged on the day made unless ``settled_on`` says when."""
     day, due = date.fromisoformat(made_on), date.fromisoformat(made_on) + timedelta(days=5)
-    return (action_id, "C-P", None, agent, day, due, Decimal(100), status, Decimal(0), day)
+    settled = None if status == "PENDING" else date.fromisoformat(settled_on or made_on)
+    return (action_id, "C-P", None, agent, day, due, Decimal(100), status, Decimal(0), day, settled)
 
 
 def action(action_id: str, agent: str, result: str, at: str, kind: str = "CALL"):
@@ -711,6 +715,9 @@ def portfolio(service_addresses, run_id, initialized) -> Iterator[Settings]:
                     promise("PR4", "2026-03-02", "BROKEN", "AG-3"),
                     promise("PR5", "2026-03-02", "KEPT", "AG-1"),
                     promise("PR6", "2026-02-27", "KEPT", "AG-1"),  # last month
+                    # judged today, made earlier: kept (paid today) and broken (its grace ended)
+                    promise("PR7", "2026-03-10", "KEPT", None, settled_on="2026-03-20"),
+                    promise("PR8", "2026-03-05", "BROKEN", None, settled_on="2026-03-20"),
                 ],
             )
             upsert_rows(
@@ -787,7 +794,9 @@ async def test_the_portfolio_dashboard_body(client):
     ]
     assert body["promises"] == {
         "today": {"made": 3, "kept": 1, "broken": 0, "pending": 2, "kept_rate": 1.0},
-        "this_month": {"made": 5, "kept": 2, "broken": 1, "pending": 2, "kept_rate": 0.666667},
+        "this_month": {"made": 7, "kept": 3, "broken": 2, "pending": 2, "kept_rate": 0.6},
+        # judged today whatever day made: PR3 (made today), PR7 and PR8 (made earlier this month)
+        "settled_today": {"kept": 2, "broken": 1},
     }
     assert body["activity"] == {
         "today": {"actions": 3, "contacts": 2, "promises": 1, "contact_rate": 0.666667, "promise_rate": 0.5},

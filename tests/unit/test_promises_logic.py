@@ -73,6 +73,31 @@ def test_a_promise_breaks_on_the_business_date_after_its_grace_period(state_of):
     assert logic.on_business_date(state_of, date(2026, 3, 21), CONFIG) == []  # nothing else is due
 
 
+def test_a_promise_is_dated_the_business_day_it_was_judged_kept_or_broken(state_of):
+    """The dashboard's "kept today" and "broken today" count promises by this date, whatever day made."""
+
+    def settled(outputs):
+        return [(v["status"], v["settled_on"]) for _t, _k, v in outputs]
+
+    logic.on_business_date(state_of, date(2026, 3, 1), CONFIG)
+    assert settled(logic.on_action(state_of, action(), CONFIG)) == [("PENDING", None)]
+    logic.on_business_date(state_of, date(2026, 3, 4), CONFIG)
+    assert settled(logic.on_payment_fact(state_of, fact("P1", "500", "2026-03-04"), CONFIG)) == [
+        ("KEPT", "2026-03-04")
+    ]
+    logic.on_business_date(state_of, date(2026, 3, 6), CONFIG)
+    # more paid later: still kept on the day it was
+    assert settled(logic.on_payment_fact(state_of, fact("P2", "50", "2026-03-06"), CONFIG)) == [
+        ("KEPT", "2026-03-04")
+    ]
+    # both undone: pending again, judged on no day; then broken once its grace ends
+    logic.on_payment_fact(state_of, fact("R1", "0", "2026-03-06", reverses="P1"), CONFIG)
+    assert settled(logic.on_payment_fact(state_of, fact("R2", "0", "2026-03-06", reverses="P2"), CONFIG)) == [
+        ("PENDING", None)
+    ]
+    assert settled(logic.on_business_date(state_of, date(2026, 3, 16), CONFIG)) == [("BROKEN", "2026-03-16")]
+
+
 def test_a_reversal_undoes_a_payment_toward_the_promise(state_of):
     logic.on_action(state_of, action(), CONFIG)
     logic.on_payment_fact(state_of, fact("P1", "500"), CONFIG)

@@ -2376,6 +2376,7 @@ export interface components {
         };
         /** PromiseFigures */
         PromiseFigures: {
+            settled_today: components["schemas"]["PromisesJudged"];
             this_month: components["schemas"]["PromiseCounts"];
             today: components["schemas"]["PromiseCounts"];
         };
@@ -2425,6 +2426,17 @@ export interface components {
              * Format: date
              */
             date: string;
+        };
+        /**
+         * PromisesJudged
+         * @description Promises judged on the day, whatever day they were made: kept (paid in full in time) and broken
+         *     (past their date and grace, not paid in full).
+         */
+        PromisesJudged: {
+            /** Broken */
+            broken: number;
+            /** Kept */
+            kept: number;
         };
         /**
          * QueueContact

@@ -24,6 +24,7 @@ const summary: PortfolioSummary = {
   promises: {
     today: { made: 3, kept: 1, broken: 0, pending: 2, kept_rate: 1 },
     this_month: { made: 5, kept: 2, broken: 1, pending: 2, kept_rate: 2 / 3 },
+    settled_today: { kept: 4, broken: 7 },
   },
   activity: { today: activity(8, 4, 1), this_month: activity(40, 10, 5) },
   roll_rates: [],
@@ -58,10 +59,10 @@ test("shows contact and promise rates and each agent's work today", async () => 
   expect(within(contacts).getByText("Promise rate, month").nextSibling).toHaveTextContent("50");
   const promises = within(screen.getByTestId("promises"));
   expect(promises.getByText("Kept rate, month").nextSibling).toHaveTextContent("66.7");
-  // today's kept figure is of today's promises (counted by the day made), and says so
+  // today's kept and broken are the promises judged today, whatever day made (not today's made, kept 1)
   expect(promises.getByText("Made today").nextSibling).toHaveTextContent("3");
-  expect(promises.getByText("Of them kept").nextSibling).toHaveTextContent("1");
-  expect(promises.queryByText("Kept today")).not.toBeInTheDocument();
+  expect(promises.getByText("Kept / broken today").nextSibling).toHaveTextContent("4 / 7");
+  expect(promises.getByText("Of them kept / broken").nextSibling).toHaveTextContent("2 / 1");
   const row = screen.getByRole("link", { name: "Lan" }).closest("tr")!;
   expect(within(row).getByText("6")).toBeInTheDocument();
   expect(within(row).getByText("2 / 1")).toBeInTheDocument();

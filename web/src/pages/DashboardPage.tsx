@@ -133,17 +133,16 @@ export default function DashboardPage() {
         <Card title={whole("Promises")}>
           <dl className="grid grid-cols-2 gap-2" data-testid="promises">
             <Figure label="Made today" value={formatCount(data.promises.today.made)} />
-            {/* the API counts promises by the day they were made: today's are rarely paid yet, and a
-                promise kept today that was made earlier counts on its own day */}
             <Figure
-              label="Of them kept"
-              value={formatCount(data.promises.today.kept)}
-              hint="Promises made today and already paid; earlier promises are kept by their due date and grace"
+              label="Kept / broken today"
+              value={`${formatCount(data.promises.settled_today.kept)} / ${formatCount(data.promises.settled_today.broken)}`}
+              hint="Promises judged today, whatever day they were made: paid in full, or past their date and grace"
             />
             <Figure label="Made this month" value={formatCount(data.promises.this_month.made)} />
             <Figure
-              label="Kept / broken"
+              label="Of them kept / broken"
               value={`${formatCount(data.promises.this_month.kept)} / ${formatCount(data.promises.this_month.broken)}`}
+              hint="Of the promises made this month: kept / broken so far"
             />
             <Figure
               label="Kept rate, month"
