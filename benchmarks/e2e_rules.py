@@ -21,7 +21,7 @@ import psycopg
 import redis
 
 from api.queries.strategies import current_strategy
-from api.queries.strategy_preview import cease_requested_among
+from api.queries.strategy_preview import cease_requested_among, disputed_among
 from crm.settings import Settings
 from domain.buckets import bucket
 from domain.loan import LoanState, LoanView
@@ -186,8 +186,8 @@ def _delinquency(loans: list[LoanState], on: date) -> dict:
 
 def strategy_mismatches(conn: psycopg.Connection, states: dict[str, LoanState], on: date) -> tuple[int, list]:
     """(customers compared, those whose campaigns in `strategy_assignments` are not the live strategy's on
-    their facts on ``on``, DPD by the rules, promises as the promises table has them and cease requests as
-    the actions table does: (cif, stored,
+    their facts on ``on``, DPD by the rules, promises as the promises table has them and cease requests and
+    disputes as the actions table does: (cif, stored,
     rules)). The processor judged each when something changed, the last time on a date of its own; with no
     condition turning since, it must be what the last date gives."""
     current = current_strategy(conn, STRATEGY_ID)
@@ -205,6 +205,7 @@ def strategy_mismatches(conn: psycopg.Connection, states: dict[str, LoanState], 
     ):
         promises.setdefault(cif, {})[action_id] = status
     ceased = cease_requested_among(conn, list(by_cif))
+    disputed = disputed_among(conn, list(by_cif), on)
     rows = conn.execute(
         "SELECT cif, campaign_ids FROM strategy_assignments WHERE cif = ANY(%s)", (list(by_cif),)
     ).fetchall()
@@ -217,6 +218,7 @@ def strategy_mismatches(conn: psycopg.Connection, states: dict[str, LoanState], 
             promises.get(cif, {}),
             [],
             cease_requested=cif in ceased,
+            dispute_open=cif in disputed,
         )
         want = [campaign for _group, campaign, _loan in matches(live.compiled, facts)]
         if campaigns != want:

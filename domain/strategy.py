@@ -115,6 +115,9 @@ FIELDS: dict[str, FieldSpec] = {
         _spec("customer.date_of_birth", date),
         # the customer asked the CRM to stop contacting them (an action with result CEASE_COMMUNICATION, ever)
         _spec("customer.cease_requested", bool),
+        # a dispute about one of the customer's debts is open (not resolved, and raised less than the
+        # contact rules' pause ago, domain.compliance): calls about it wait, other work may go on
+        _spec("customer.dispute_open", bool),
         _spec("delinquency.max_dpd", int),
         _spec("delinquency.bucket", str, is_bucket=True),
         _spec("delinquency.overdue_total", Decimal),
@@ -198,6 +201,7 @@ class CustomerFacts:
     date_of_birth: date | None = None
     case: CaseFacts = CaseFacts()
     cease_requested: bool = False  # an action with result CEASE_COMMUNICATION was ever recorded
+    dispute_open: bool = False  # an unresolved dispute raised less than the contact rules' pause ago
 
 
 def field_spec(name: str) -> FieldSpec:

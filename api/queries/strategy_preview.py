@@ -15,6 +15,14 @@ import psycopg
 from api.queries.loans import derived_dpd
 from contracts.actions import CEASE_COMMUNICATION
 from domain.buckets import bucket
+from domain.compliance import ComplianceRules
+from domain.disputes import (
+    ALL_DEBTS,
+    DISPUTE_CLOSING_RESULTS,
+    DISPUTE_RESULTS,
+    paused_until,
+    with_dated_dispute,
+)
 
 CHUNK = 5_000  # customers read per round trip
 
@@ -37,8 +45,26 @@ def cease_requested_among(conn: psycopg.Connection, cifs: list[str]) -> set[str]
     return {cif for (cif,) in rows}
 
 
+def disputed_among(conn: psycopg.Connection, cifs: list[str], today: date) -> set[str]:
+    """Those of ``cifs`` whom an open dispute pauses on ``today`` (`customer.dispute_open`): their disputes
+    and resolutions folded as the strategy processor folds them (`domain.disputes`)."""
+    disputes: dict[str, dict] = {}
+    # an action's day in its own offset (migration 0027; its UTC day for rows stored before it)
+    for cif, account, result, at, day in conn.execute(
+        "SELECT cif, account_number, result, at, coalesce(day, (at AT TIME ZONE 'UTC')::date) FROM actions "
+        "WHERE cif = ANY(%s) AND result = ANY(%s)",
+        (cifs, sorted(DISPUTE_RESULTS | DISPUTE_CLOSING_RESULTS)),
+    ):
+        opened = result in DISPUTE_RESULTS
+        disputes[cif] = with_dated_dispute(
+            disputes.get(cif, {}), account or ALL_DEBTS, at, day, opened=opened
+        )
+    pause = ComplianceRules().dispute_pause_days
+    return {cif for cif, known in disputes.items() if (until := paused_until(known, pause)) and until > today}
+
+
 def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iterator[tuple]:
-    """(cif, customer, delinquency, promises, case, cease requested) per customer, as
+    """(cif, customer, delinquency, promises, case, cease requested, dispute open) per customer, as
     `processors.strategy.facts.customer_facts` takes them."""
     for start in range(0, len(cifs), CHUNK):
         chunk = cifs[start : start + CHUNK]
@@ -97,6 +123,7 @@ def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iter
             )
         }
         ceased = cease_requested_among(conn, chunk)
+        disputed = disputed_among(conn, chunk, today)
         for cif in chunk:
             loans = accounts.get(cif, [])
             worst = max((loan["dpd"] for loan in loans), default=0)
@@ -109,4 +136,12 @@ def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iter
                 "loans_delinquent": sum(1 for loan in loans if loan["dpd"] > 0),
                 "accounts": loans,
             }
-            yield cif, customers.get(cif), delinquency, promises.get(cif, {}), cases.get(cif), cif in ceased
+            yield (
+                cif,
+                customers.get(cif),
+                delinquency,
+                promises.get(cif, {}),
+                cases.get(cif),
+                cif in ceased,
+                cif in disputed,
+            )

@@ -88,9 +88,18 @@ def preview(
     evaluated = 0
     if today is not None:
         cifs = queries.sample_cifs(conn, sample)
-        for cif, customer, delinquency, promises, case, ceased in queries.stored_forms(conn, cifs, today):
+        for cif, customer, delinquency, promises, case, ceased, disputed in queries.stored_forms(
+            conn, cifs, today
+        ):
             facts = customer_facts(
-                cif, customer, delinquency, promises, [], case=case, cease_requested=ceased
+                cif,
+                customer,
+                delinquency,
+                promises,
+                [],
+                case=case,
+                cease_requested=ceased,
+                dispute_open=disputed,
             )
             counts.update((group_id, campaign_id) for group_id, campaign_id, _ in matches(compiled, facts))
             evaluated += 1

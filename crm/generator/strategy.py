@@ -17,6 +17,11 @@ def demo_strategy_groups() -> list[dict]:
         {"field": "customer.cease_requested", "operator": "=", "value": True},
         {"field": "delinquency.max_dpd", "operator": ">", "value": 0},
     ]
+    # those whose dispute about a debt pauses contact, until it is resolved or lapses
+    disputed = [
+        {"field": "customer.dispute_open", "operator": "=", "value": True},
+        {"field": "delinquency.max_dpd", "operator": ">", "value": 0},
+    ]
     return [
         {
             "id": "CALLS",
@@ -30,6 +35,14 @@ def demo_strategy_groups() -> list[dict]:
                     "name": "Asked to cease contact",
                     "priority": 0,
                     "conditions": ceased,
+                },
+                {
+                    # a disputed debt waits for its resolution (or the dispute's lapse), then the customer
+                    # comes back to the call campaigns (no team: no call agent meanwhile)
+                    "id": "DISPUTED",
+                    "name": "Disputes the debt",
+                    "priority": 1,
+                    "conditions": disputed,
                 },
                 {
                     # before every call campaign: a case agents put in legal action is the lawyers' now,
@@ -81,6 +94,12 @@ def demo_strategy_groups() -> list[dict]:
                     "name": "Asked to cease contact",
                     "priority": 0,
                     "conditions": ceased,
+                },
+                {
+                    "id": "DISPUTED-VISITS",
+                    "name": "Disputes the debt",
+                    "priority": 1,
+                    "conditions": disputed,
                 },
                 {
                     "id": "SECURED-VISITS",

@@ -24,10 +24,16 @@ from datetime import UTC, date, datetime, timedelta
 
 from contracts.actions import CEASE_COMMUNICATION, RIGHT_PARTY_RESULTS
 from domain.compliance import ContactEvent, ContactEventKind
+from domain.disputes import (
+    ALL_DEBTS,
+    DISPUTE_CLOSING_RESULTS,
+    DISPUTE_RESULTS,
+    open_disputes,
+    with_dispute,
+)
 
 KEEP_ATTEMPT_DAYS = 8  # the 7-day window plus a day for the customer's zone being behind UTC
 MAX_ATTEMPTS_KEPT = 32  # far above any sane limit: a runaway client cannot grow the state
-ALL_DEBTS = "*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +47,8 @@ class ContactCodes:
     letter_types: frozenset[str] = frozenset({"LETTER"})
     right_party_results: frozenset[str] = RIGHT_PARTY_RESULTS
     cease_results: frozenset[str] = frozenset({CEASE_COMMUNICATION})
-    dispute_results: frozenset[str] = frozenset({"DISPUTE"})
-    # Closes the open dispute of the action's debt (or every dispute when the action names no loan).
-    dispute_closing_results: frozenset[str] = frozenset({"DISPUTE_RESOLVED", "DISPUTE_VERIFIED"})
+    dispute_results: frozenset[str] = DISPUTE_RESULTS
+    dispute_closing_results: frozenset[str] = DISPUTE_CLOSING_RESULTS
 
 
 DEFAULT_CODES = ContactCodes()
@@ -51,10 +56,6 @@ DEFAULT_CODES = ContactCodes()
 
 def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def _later(a: str | None, b: str | None) -> str | None:
-    return b if a is None or (b is not None and b > a) else a
 
 
 def with_action(history: dict, action: dict, codes: ContactCodes = DEFAULT_CODES) -> dict:
@@ -73,14 +74,10 @@ def with_action(history: dict, action: dict, codes: ContactCodes = DEFAULT_CODES
     if result in codes.cease_results:
         known = history.get("cease_at")
         new["cease_at"] = at if known is None or at < known else known
-    debt = action.get("account_number") or ALL_DEBTS
     if result in codes.dispute_results or result in codes.dispute_closing_results:
-        field = "opened" if result in codes.dispute_results else "resolved"
-        disputes = dict(history.get("disputes", {}))
-        stored = dict(disputes.get(debt, {"opened": None, "resolved": None}))
-        stored[field] = _later(stored[field], at)
-        disputes[debt] = stored
-        new["disputes"] = disputes
+        debt = action.get("account_number") or ALL_DEBTS
+        opened = result in codes.dispute_results
+        new["disputes"] = with_dispute(history.get("disputes", {}), debt, at, opened=opened)
     last = history.get("last")
     if last is None or at > last["at"]:
         new["last"] = {"at": at, "day": action["at"].date().isoformat()}
@@ -116,22 +113,6 @@ def follow_up_due_date(history: dict) -> date | None:
     return due
 
 
-def open_disputes(history: dict) -> list[str]:
-    """Debts with a dispute not (yet) resolved; a lapse with time is the compliance rules' business."""
-    disputes = history.get("disputes", {})
-    everything_resolved = disputes.get(ALL_DEBTS, {}).get("resolved")
-    open_ = []
-    for debt, stored in sorted(disputes.items()):
-        if stored["opened"] is None:
-            continue
-        closed_by = (
-            stored["resolved"] if debt == ALL_DEBTS else _later(stored["resolved"], everything_resolved)
-        )
-        if closed_by is None or closed_by < stored["opened"]:
-            open_.append(debt)
-    return open_
-
-
 def compliance_inputs(history: dict) -> dict:
     """What a queue entry carries so that contactability can be decided when it is read."""
     return {
@@ -139,7 +120,7 @@ def compliance_inputs(history: dict) -> dict:
         "last_conversation": history.get("conversation"),
         "cease": history.get("cease_at") is not None,
         "cease_at": history.get("cease_at"),
-        "dispute_open": bool(open_disputes(history)),
+        "dispute_open": bool(open_disputes(history.get("disputes", {}))),
         "disputes": [
             {"debt": debt, "opened_at": stored["opened"], "resolved_at": stored["resolved"]}
             for debt, stored in sorted(history.get("disputes", {}).items())

@@ -116,12 +116,14 @@ def customer_facts(
     crm: dict | None = None,
     case: dict | None = None,
     cease_requested: bool = False,
+    dispute_open: bool = False,
 ) -> CustomerFacts:
     """The facts conditions read, with DPD (and bucket) grown from the record's date to ``as_of`` (the
     partition's business date, when later): between two records of a loan only its DPD moves. The phones
     and emails agents added (``crm``, `stored_crm_contacts`) follow the bank's, those the bank has too
     left out; ``case`` is the customer's case statuses (`stored_case`); ``cease_requested``: an action with
-    result CEASE_COMMUNICATION was ever recorded on the customer."""
+    result CEASE_COMMUNICATION was ever recorded on the customer; ``dispute_open``: a dispute pauses contact
+    on ``as_of`` (`dispute_open_on`)."""
     customer = customer or {}
     crm = crm or {}
     currency = _main_currency(delinquency)
@@ -162,6 +164,7 @@ def customer_facts(
         if case
         else NO_CASE,
         cease_requested=cease_requested,
+        dispute_open=dispute_open,
     )
 
 

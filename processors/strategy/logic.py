@@ -17,7 +17,9 @@ next record.
 State (one store per partition): per cif ``customer``, ``delinquency``, ``promises`` {action_id: status},
 ``flagged`` [numbers reported wrong and not reached since], ``contact_results`` {contact key: {``wrong``,
 ``reached``: the latest report and right-party contact (UTC), ``number`` as reported}}, ``cease_requested``
-(true once an action with result CEASE_COMMUNICATION came, on any channel), ``crm_contacts`` (the
+(true once an action with result CEASE_COMMUNICATION came, on any channel), ``disputes`` {debt: {``opened``,
+``resolved``, ``day`` raised}} (`domain.disputes`; an open one is filed under the day it lapses like a
+turning DPD), ``crm_contacts`` (the
 phones and emails agents added, `crm.contacts`), ``case`` (the case's statuses, `crm.cases`), ``emitted``
 (what was last sent); ``__members__``: every customer with a delinquency record (a `date_index` slot), for
 re-evaluation; ``__turns__``: customers by the date their DPD next turns a condition (a `date_index`, each
@@ -30,10 +32,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from contracts.actions import CEASE_COMMUNICATION, RIGHT_PARTY_RESULTS, WRONG_NUMBER
+from domain.compliance import ComplianceRules
 from domain.contacts import contact_key, still_wrong
+from domain.disputes import (
+    ALL_DEBTS,
+    DISPUTE_CLOSING_RESULTS,
+    DISPUTE_RESULTS,
+    fixed_utc,
+    paused_until,
+    with_dated_dispute,
+)
 from domain.strategy import CompiledStrategy, CustomerFacts, evaluate, matches, next_turn
 from processors.common.date_index import StateLike, StateOf, file_under, members
 from processors.common.parts import next_part
@@ -50,6 +61,7 @@ MEMBERS, EVERYONE = "__members__", "all"
 TURNS, TURN = "__turns__", "turn"  # the index of turning dates, and where a customer remembers its place
 PARTITION = "__partition__"
 CONTINUED = "continued"  # marks a re-evaluation request this processor sent itself to go on
+DISPUTE_PAUSE_DAYS = ComplianceRules().dispute_pause_days  # how long the contact rules pause for a dispute
 
 Output = tuple[str, str, dict]
 
@@ -105,9 +117,24 @@ def on_action(state_of: StateOf, action: dict, strategy: CurrentStrategy) -> lis
     ceased = result == CEASE_COMMUNICATION and not own.get("cease_requested")
     if ceased:
         own.set("cease_requested", True)
-    if _flags_changed(own, action, result) or ceased:
+    disputed = _disputes_changed(own, action, result)
+    if _flags_changed(own, action, result) or ceased or disputed:
         return _evaluate(state_of, action["cif"], strategy())
     return []
+
+
+def _disputes_changed(own: StateLike, action: dict, result: str | None) -> bool:
+    """Whether the action raised or closed a dispute (``customer.dispute_open``, `domain.disputes`)."""
+    if result not in DISPUTE_RESULTS and result not in DISPUTE_CLOSING_RESULTS:
+        return False
+    debt = action.get("account_number") or ALL_DEBTS
+    known = own.get("disputes", {})
+    at = datetime.fromisoformat(action["at"])
+    updated = with_dated_dispute(known, debt, at, at.date(), opened=result in DISPUTE_RESULTS)
+    if updated == known:
+        return False  # a redelivery, or older than what is known
+    own.set("disputes", updated)
+    return True
 
 
 def _flags_changed(own: StateLike, action: dict, result: str | None) -> bool:
@@ -121,8 +148,7 @@ def _flags_changed(own: StateLike, action: dict, result: str | None) -> bool:
     # numbers flagged before the times were kept count as reported at the start of time ("")
     history = own.get("contact_results") or {contact_key(n): {"wrong": "", "number": n} for n in flagged}
     field = "wrong" if result == WRONG_NUMBER else "reached"
-    # one fixed width in UTC, so that text order is time order
-    at = datetime.fromisoformat(action["at"]).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    at = fixed_utc(datetime.fromisoformat(action["at"]))
     known = history.get(key, {})
     if known.get(field) is not None and known[field] >= at:
         return False  # a redelivery, or older than what is known
@@ -273,11 +299,26 @@ def _evaluate(
     today = today or _today(state_of)
     as_of = max(filter(None, (today, date.fromisoformat(recorded) if recorded else None)), default=None)
     promises = own.get("promises", {})
+    # an open dispute pauses contact until a resolution or until it lapses (re-evaluated on that date)
+    paused_until_day = paused_until(own.get("disputes", {}), DISPUTE_PAUSE_DAYS)
+    disputed = paused_until_day is not None and (as_of is None or paused_until_day > as_of)
     facts = customer_facts(
-        cif, customer, delinquency, promises, flagged, as_of, crm, own.get("case"), own.get("cease_requested")
+        cif,
+        customer,
+        delinquency,
+        promises,
+        flagged,
+        as_of,
+        crm,
+        own.get("case"),
+        own.get("cease_requested"),
+        disputed,
     )
     if as_of is not None:
-        _watch(state_of, cif, next_turn(_grown_dpds(facts), as_of, live.compiled.turning_dpds))
+        turn = next_turn(_grown_dpds(facts), as_of, live.compiled.turning_dpds)
+        if disputed and paused_until_day != date.max:
+            turn = paused_until_day if turn is None else min(turn, paused_until_day)
+        _watch(state_of, cif, turn)
     products = sorted({loan.product_type for loan in facts.loans if loan.product_type})
     # Match only; reasons and contacts are worked out once we know the record is news. What contacts are
     # selected depends only on the campaigns, the customer record, the contacts agents added and the flagged

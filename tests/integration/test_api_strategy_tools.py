@@ -273,3 +273,38 @@ async def test_the_preview_counts_the_customers_who_asked_to_cease_contact(clien
     assert response.status_code == 200, response.text
     [calls] = response.json()["groups"]
     assert [(c["campaign_id"], c["customers"]) for c in calls["campaigns"]] == [("ceased", 5), ("rest", 145)]
+
+
+async def test_the_preview_counts_the_customers_whose_dispute_is_open_on_the_business_date(client, book):
+    """As the strategy processor folds them (`domain.disputes`), from the actions table, on 2026-03-20."""
+    actions = [
+        ("C000", "L000", "DISPUTE", "2026-03-01T10:00:00Z", "2026-03-01"),  # open: lapses 03-31
+        ("C001", "L001", "DISPUTE", "2026-02-10T10:00:00Z", "2026-02-10"),  # lapsed on 03-12
+        ("C002", "L002", "DISPUTE", "2026-03-05T10:00:00Z", "2026-03-05"),
+        ("C002", None, "DISPUTE_RESOLVED", "2026-03-06T10:00:00Z", "2026-03-06"),  # every debt: closed
+        ("C003", "L003", "DISPUTE", "2026-03-05T10:00:00Z", "2026-03-05"),
+        ("C003", "L999", "DISPUTE_VERIFIED", "2026-03-06T10:00:00Z", "2026-03-06"),  # another loan: open
+        # raised on the 18th in its own offset (the 19th in UTC): lapses on the 20th, by its own day
+        ("C004", "L004", "DISPUTE", "2026-02-19T02:00:00Z", "2026-02-18"),
+    ]
+    with psycopg.connect(book.database_url, autocommit=True) as conn:
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO actions (action_id, cif, account_number, agent_id, type, subtype, result, at,"
+                " day) VALUES ('DISPUTE-' || %s || %s, %s, %s, 'AG1', 'CALL', 'OUTBOUND', %s, %s, %s)",
+                [(cif, at, cif, account, result, at, day) for cif, account, result, at, day in actions],
+            )
+        try:
+            draft = calls_draft(
+                campaign("disputed", 0, condition("customer.dispute_open", "=", True)),
+                campaign("rest", 1),
+            )
+            response = await preview(client, draft)
+        finally:
+            conn.execute("DELETE FROM actions WHERE action_id LIKE 'DISPUTE-%'")
+    assert response.status_code == 200, response.text
+    [calls] = response.json()["groups"]
+    assert [(c["campaign_id"], c["customers"]) for c in calls["campaigns"]] == [
+        ("disputed", 2),
+        ("rest", 148),
+    ]

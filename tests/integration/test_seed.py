@@ -60,11 +60,11 @@ def test_a_strategy_the_api_would_refuse_is_said_so_plainly(initialized):
     """`crm demo` seeds its strategy through the admin API's checks: a case state the dictionaries lack
     (an admin removed it) stops the demo with the API's reason, not a traceback."""
     groups = demo_strategy_groups()
-    legal = next(c for c in groups[0]["campaigns"] if c["id"] == "LEGAL")
+    place, legal = next((n, c) for n, c in enumerate(groups[0]["campaigns"]) if c["id"] == "LEGAL")
     legal["conditions"] = [{"field": "case.state", "operator": "=", "value": "LAWYERS"}]
     with pytest.raises(
         CrmError,
-        match=r"strategy 'seed-refused' was refused: groups\.0\.campaigns\.1\.conditions"
+        match=rf"strategy 'seed-refused' was refused: groups\.0\.campaigns\.{place}\.conditions"
         r"\.0\.value: case\.state has no code 'LAWYERS'",
     ):
         seed_strategy(initialized, groups, "seed-refused")

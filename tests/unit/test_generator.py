@@ -273,4 +273,4 @@ def test_the_demo_strategy_validates_and_sends_each_campaign_but_legal_and_cease
             assert (campaign.team, campaign.agent_type.value) in teams
     # cases in legal action leave the call centre (the lawyers have them); who asked to cease contact, every
     # agent's queue
-    assert sorted(unworked) == ["CEASED", "CEASED-VISITS", "LEGAL"]
+    assert sorted(unworked) == ["CEASED", "CEASED-VISITS", "DISPUTED", "DISPUTED-VISITS", "LEGAL"]

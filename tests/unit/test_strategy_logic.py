@@ -563,15 +563,18 @@ def _with_a_ceased_campaign():
         "priority": 1,
         "conditions": [{"field": "customer.cease_requested", "operator": "=", "value": True}],
     }
-    calls = {
-        "id": "CALLS",
-        "name": "Calls",
-        "priority": 2,
-        "conditions": [{"field": "delinquency.max_dpd", "operator": ">", "value": 0}],
-        "team": "T1",
-        "agent_type": "CALL",
-    }
-    return calls_strategy(ceased, calls)
+    return calls_strategy(ceased, CALLS)
+
+
+# the call campaign of every delinquent customer, after those that take some out of it
+CALLS = {
+    "id": "CALLS",
+    "name": "Calls",
+    "priority": 2,
+    "conditions": [{"field": "delinquency.max_dpd", "operator": ">", "value": 0}],
+    "team": "T1",
+    "agent_type": "CALL",
+}
 
 
 def cease(at: str, channel_number: str | None = None) -> dict:
@@ -589,6 +592,72 @@ def test_a_cease_request_moves_the_customer_to_a_campaign_that_asks_for_it_for_g
     assert logic.on_action(state_of, cease("2026-03-12T09:00:00Z", "+84 90 000 0001"), lambda: live) == []
     # it never expires: later facts keep the customer there
     assert logic.on_delinquency(state_of, delinquency(dpd=60, revision=2), lambda: live) == []
+
+
+def _with_a_disputed_campaign():
+    """Customers with an open dispute leave the call campaign for one no agent works, until it closes."""
+    disputed = {
+        "id": "DISPUTED",
+        "name": "Disputes the debt",
+        "priority": 1,
+        "conditions": [{"field": "customer.dispute_open", "operator": "=", "value": True}],
+    }
+    return calls_strategy(disputed, CALLS)
+
+
+def dispute(at: str, result: str = "DISPUTE", account: str | None = None) -> dict:
+    action = {"cif": "C1", "action_id": f"{result}-{at}-{account}", "result": result, "at": at}
+    return {**action, "account_number": account} if account else action
+
+
+def test_an_open_dispute_moves_the_customer_until_it_is_resolved_or_it_lapses(state_of):
+    live = _with_a_disputed_campaign()
+    logic.on_tick(state_of, date(2026, 3, 10), lambda: live)
+    assert campaigns(logic.on_delinquency(state_of, delinquency(), lambda: live)) == [("CALLS", "CALLS")]
+    assert campaigns(
+        logic.on_action(state_of, dispute("2026-03-11T09:00:00Z", account="LN1"), lambda: live)
+    ) == [("CALLS", "DISPUTED")]
+    assert logic.on_action(state_of, dispute("2026-03-11T09:00:00Z", account="LN1"), lambda: live) == []
+    # a resolution before the dispute, or of another loan, closes nothing
+    early = dispute("2026-03-11T08:00:00Z", "DISPUTE_RESOLVED", "LN1")
+    assert logic.on_action(state_of, early, lambda: live) == []
+    other = dispute("2026-03-12T08:00:00Z", "DISPUTE_RESOLVED", "LN2")
+    assert logic.on_action(state_of, other, lambda: live) == []
+    # one of every debt (no loan named) after it does
+    every = dispute("2026-03-12T09:00:00Z", "DISPUTE_VERIFIED")
+    assert campaigns(logic.on_action(state_of, every, lambda: live)) == [("CALLS", "CALLS")]
+
+    # raised again on the 12th in the action's own offset (the 13th in UTC): it pauses 30 days from the 12th
+    again = dispute("2026-03-12T23:30:00-05:00", account="LN1")
+    assert campaigns(logic.on_action(state_of, again, lambda: live)) == [("CALLS", "DISPUTED")]
+    assert logic.on_tick(state_of, date(2026, 4, 10), lambda: live) == ([], True)
+    outputs, done = logic.on_tick(state_of, date(2026, 4, 11), lambda: live)
+    assert done and campaigns(outputs) == [("CALLS", "CALLS")]
+    assert logic.on_tick(state_of, date(2026, 4, 12), lambda: live) == ([], True)
+
+
+def test_dispute_facts_arriving_in_any_order_end_the_same(state_of):
+    """A replay may bring a customer's actions in another order: the latest dispute and resolution win."""
+    live = _with_a_disputed_campaign()
+    actions = [
+        dispute("2026-03-11T09:00:00Z", account="LN1"),
+        dispute("2026-03-12T09:00:00Z", "DISPUTE_RESOLVED", "LN1"),
+        dispute("2026-03-13T09:00:00Z", account="LN1"),
+    ]
+    ends = []
+    for order in (actions, actions[::-1], [actions[1], actions[2], actions[0]]):
+        store: dict = {}
+
+        def fresh(prefix, store=store):
+            return DictState(store, prefix)
+
+        logic.on_tick(fresh, date(2026, 3, 14), lambda: live)
+        logic.on_delinquency(fresh, delinquency(), lambda: live)
+        for action in order:
+            logic.on_action(fresh, action, lambda: live)
+        ends.append((fresh("C1").get("disputes"), fresh("C1").get("emitted")[2]))
+    assert ends[0][1] == [["CALLS", "DISPUTED", None]]  # (group, campaign, the loan matched)
+    assert ends[1:] == [ends[0], ends[0]]
 
 
 def test_a_cease_request_known_before_the_loans_counts_when_they_come(state_of):

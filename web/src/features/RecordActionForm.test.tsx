@@ -251,6 +251,7 @@ const ALL_TYPES = {
     { code: "WRONG_NUMBER", label: "Wrong number" },
     { code: "REFUSED", label: "Refused to pay" },
     { code: "CEASE_COMMUNICATION", label: "Asked us to stop contacting them" },
+    { code: "DISPUTE", label: "Disputes the debt" },
   ],
 };
 const CHOICES = contactChoicesOf(CONTACT_SOURCES);
@@ -619,4 +620,18 @@ test("a cease request says, at the result, that it holds for good", async () => 
   expect(result).toHaveAccessibleDescription(hint);
   await userEvent.selectOptions(result, "REFUSED");
   expect(screen.queryByText(hint)).not.toBeInTheDocument();
+});
+
+test("a dispute says, at the result, what it pauses and for how long", async () => {
+  recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} />);
+  const result = await screen.findByLabelText("Result");
+  await userEvent.selectOptions(result, "DISPUTE");
+  const every =
+    "Pauses contact about every loan of the customer until a resolution is recorded, or for 30 days.";
+  expect(result).toHaveAccessibleDescription(every);
+  await userEvent.selectOptions(screen.getByLabelText("Loan"), "L1");
+  expect(result).toHaveAccessibleDescription(
+    "Pauses contact about loan L1 until a resolution is recorded, or for 30 days.",
+  );
 });

@@ -25,6 +25,7 @@ import {
 import {
   ANOTHER_CONTACT,
   CEASE_COMMUNICATION,
+  DISPUTE,
   PROMISE,
   RIGHT_PARTY_RESULTS,
   WRONG_NUMBER,
@@ -260,15 +261,7 @@ export function RecordActionForm({
           )}
         </Field>
       </div>
-      <Field
-        label="Result"
-        error={errors.result}
-        hint={
-          draft.result === CEASE_COMMUNICATION
-            ? "For good: no queue will offer this customer for a call or a visit again."
-            : undefined
-        }
-      >
+      <Field label="Result" error={errors.result} hint={resultHint(draft.result, draft.account_number)}>
         {(props) => (
           <select
             {...props}
@@ -434,4 +427,16 @@ export function RecordActionForm({
       </button>
     </form>
   );
+}
+
+/** What a result with lasting effects does, said at the field before it is recorded. */
+function resultHint(result: string, accountNumber: string): string | undefined {
+  if (result === CEASE_COMMUNICATION) {
+    return "For good: no queue will offer this customer for a call or a visit again.";
+  }
+  if (result === DISPUTE) {
+    const debt = accountNumber ? `loan ${accountNumber}` : "every loan of the customer";
+    return `Pauses contact about ${debt} until a resolution is recorded, or for 30 days.`;
+  }
+  return undefined;
 }

@@ -17,6 +17,8 @@ export const PROMISE = "PROMISE_TO_PAY";
 export const WRONG_NUMBER = "WRONG_NUMBER";
 /** The result by which the customer asks to be contacted no more: it holds for good. */
 export const CEASE_COMMUNICATION = "CEASE_COMMUNICATION";
+/** The result by which the customer disputes a debt: contact about it pauses until resolved or it lapses. */
+export const DISPUTE = "DISPUTE";
 /**
  * The results that reached the customer (`contracts.actions.RIGHT_PARTY_RESULTS`): one on a number reported
  * wrong, dated after the report, makes the strategy select it again.
