@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import psycopg
@@ -254,25 +255,36 @@ async def test_a_case_code_its_dictionary_lacks_is_422_at_the_value(client):
     )
 
 
-async def test_the_preview_counts_the_customers_who_asked_to_cease_contact(client, book):
+async def counts_with_actions(client, book, field: str, actions: list[tuple]) -> list[tuple[str, int]]:
+    """The preview's counts of a campaign on the boolean ``field`` before a catch-all, with ``actions``
+    ((cif, account, result, at, day)) in the actions table meanwhile."""
     with psycopg.connect(book.database_url, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO actions (action_id, cif, agent_id, type, subtype, result, at) "
-            "SELECT 'CEASE-' || n, 'C' || lpad(n::text, 3, '0'), 'AG1', 'CALL', 'OUTBOUND', "
-            "CASE WHEN n < 5 THEN 'CEASE_COMMUNICATION' ELSE 'REFUSED' END, now() "
-            "FROM generate_series(0, 9) n"
-        )
-        try:
-            draft = calls_draft(
-                campaign("ceased", 0, condition("customer.cease_requested", "=", True)),
-                campaign("rest", 1),
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO actions (action_id, cif, account_number, agent_id, type, subtype, result, at,"
+                " day) VALUES ('PV-' || %s, %s, %s, 'AG1', 'CALL', 'OUTBOUND', %s, %s, %s)",
+                [
+                    (n, cif, account, result, at, day)
+                    for n, (cif, account, result, at, day) in enumerate(actions)
+                ],
             )
+        try:
+            draft = calls_draft(campaign("taken", 0, condition(field, "=", True)), campaign("rest", 1))
             response = await preview(client, draft)
         finally:
-            conn.execute("DELETE FROM actions WHERE action_id LIKE 'CEASE-%'")
+            conn.execute("DELETE FROM actions WHERE action_id LIKE 'PV-%'")
     assert response.status_code == 200, response.text
     [calls] = response.json()["groups"]
-    assert [(c["campaign_id"], c["customers"]) for c in calls["campaigns"]] == [("ceased", 5), ("rest", 145)]
+    return [(c["campaign_id"], c["customers"]) for c in calls["campaigns"]]
+
+
+async def test_the_preview_counts_the_customers_who_asked_to_cease_contact(client, book):
+    now = datetime.now(UTC).isoformat()
+    actions = [
+        (f"C{n:03d}", None, "CEASE_COMMUNICATION" if n < 5 else "REFUSED", now, None) for n in range(10)
+    ]
+    counts = await counts_with_actions(client, book, "customer.cease_requested", actions)
+    assert counts == [("taken", 5), ("rest", 145)]
 
 
 async def test_the_preview_counts_the_customers_whose_dispute_is_open_on_the_business_date(client, book):
@@ -287,24 +299,5 @@ async def test_the_preview_counts_the_customers_whose_dispute_is_open_on_the_bus
         # raised on the 18th in its own offset (the 19th in UTC): lapses on the 20th, by its own day
         ("C004", "L004", "DISPUTE", "2026-02-19T02:00:00Z", "2026-02-18"),
     ]
-    with psycopg.connect(book.database_url, autocommit=True) as conn:
-        with conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO actions (action_id, cif, account_number, agent_id, type, subtype, result, at,"
-                " day) VALUES ('DISPUTE-' || %s || %s, %s, %s, 'AG1', 'CALL', 'OUTBOUND', %s, %s, %s)",
-                [(cif, at, cif, account, result, at, day) for cif, account, result, at, day in actions],
-            )
-        try:
-            draft = calls_draft(
-                campaign("disputed", 0, condition("customer.dispute_open", "=", True)),
-                campaign("rest", 1),
-            )
-            response = await preview(client, draft)
-        finally:
-            conn.execute("DELETE FROM actions WHERE action_id LIKE 'DISPUTE-%'")
-    assert response.status_code == 200, response.text
-    [calls] = response.json()["groups"]
-    assert [(c["campaign_id"], c["customers"]) for c in calls["campaigns"]] == [
-        ("disputed", 2),
-        ("rest", 148),
-    ]
+    counts = await counts_with_actions(client, book, "customer.dispute_open", actions)
+    assert counts == [("taken", 2), ("rest", 148)]

@@ -555,15 +555,19 @@ def test_a_case_put_in_legal_moves_the_customer_to_the_legal_campaign_and_back(s
     assert campaigns(logic.on_case(state_of, case(3, None), lambda: legal)) == [("CALLS", "LATE")]
 
 
-def _with_a_ceased_campaign():
-    """Customers who asked to be contacted no more leave the call campaign for one no agent works."""
-    ceased = {
-        "id": "CEASED",
-        "name": "Asked to cease contact",
+def _taking_out(campaign_id: str, name: str, field: str):
+    """Customers for whom the boolean ``field`` holds leave the call campaign for one no agent works."""
+    taken = {
+        "id": campaign_id,
+        "name": name,
         "priority": 1,
-        "conditions": [{"field": "customer.cease_requested", "operator": "=", "value": True}],
+        "conditions": [{"field": field, "operator": "=", "value": True}],
     }
-    return calls_strategy(ceased, CALLS)
+    return calls_strategy(taken, CALLS)
+
+
+def _with_a_ceased_campaign():
+    return _taking_out("CEASED", "Asked to cease contact", "customer.cease_requested")
 
 
 # the call campaign of every delinquent customer, after those that take some out of it
@@ -595,14 +599,7 @@ def test_a_cease_request_moves_the_customer_to_a_campaign_that_asks_for_it_for_g
 
 
 def _with_a_disputed_campaign():
-    """Customers with an open dispute leave the call campaign for one no agent works, until it closes."""
-    disputed = {
-        "id": "DISPUTED",
-        "name": "Disputes the debt",
-        "priority": 1,
-        "conditions": [{"field": "customer.dispute_open", "operator": "=", "value": True}],
-    }
-    return calls_strategy(disputed, CALLS)
+    return _taking_out("DISPUTED", "Disputes the debt", "customer.dispute_open")
 
 
 def dispute(at: str, result: str = "DISPUTE", account: str | None = None) -> dict:
