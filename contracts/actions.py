@@ -26,7 +26,7 @@ CEASE_COMMUNICATION = "CEASE_COMMUNICATION"  # the customer asked to be contacte
 # The results that reached the customer (a right-party contact): counted as contacts by the queues'
 # compliance and the dashboard (migration 0015), and on a number reported wrong, proof it is right after all.
 RIGHT_PARTY_RESULTS = frozenset(
-    {"PROMISE_TO_PAY", "PAID", "REFUSED", "CALLBACK", "DISPUTE", "CEASE_COMMUNICATION"}
+    {PROMISE_RESULT, "PAID", "REFUSED", "CALLBACK", "DISPUTE", CEASE_COMMUNICATION}
 )
 
 
