@@ -123,7 +123,7 @@ def customer_facts(
     and emails agents added (``crm``, `stored_crm_contacts`) follow the bank's, those the bank has too
     left out; ``case`` is the customer's case statuses (`stored_case`); ``cease_requested``: an action with
     result CEASE_COMMUNICATION was ever recorded on the customer; ``dispute_open``: a dispute pauses contact
-    on ``as_of`` (`dispute_open_on`)."""
+    on ``as_of`` (`domain.disputes.paused_until`)."""
     customer = customer or {}
     crm = crm or {}
     currency = _main_currency(delinquency)

@@ -96,3 +96,9 @@ export function storedDrafts(): string[] {
     .filter((key) => key.startsWith("crm.draft."))
     .map((key) => sessionStorage.getItem(key)!);
 }
+
+/** What an input suggests: the options of the <datalist> it names with `list`, as value and label. */
+export function suggestions(input: HTMLElement) {
+  const list = document.getElementById(input.getAttribute("list") ?? "");
+  return [...(list?.querySelectorAll("option") ?? [])].map((option) => [option.value, option.textContent]);
+}

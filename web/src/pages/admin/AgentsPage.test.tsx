@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test, vi } from "vitest";
 
-import { fakeApi, renderAt, signedInAs, storedDrafts } from "../../test/render";
+import { fakeApi, renderAt, signedInAs, storedDrafts, suggestions } from "../../test/render";
 import AgentsPage from "./AgentsPage";
 
 const AGENT = {
@@ -226,12 +226,6 @@ test("a book of thousands of agents pages by a hundred and is searched by id or 
   await userEvent.type(screen.getByRole("searchbox", { name: "Find" }), "x");
   expect(await screen.findByText("No agents match")).toBeInTheDocument();
 });
-
-/** What an input suggests: the options of the <datalist> it names with `list`, as value and label. */
-function suggestions(input: HTMLElement) {
-  const list = document.getElementById(input.getAttribute("list") ?? "");
-  return [...(list?.querySelectorAll("option") ?? [])].map((option) => [option.value, option.textContent]);
-}
 
 test("the team filter and an agent's team suggest the teams with an active agent; saving refreshes them", async () => {
   signedInAs("admin");

@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test, vi } from "vitest";
 
-import { fakeApi, renderAt, signedInAs, storedDrafts } from "../../test/render";
+import { fakeApi, renderAt, signedInAs, storedDrafts, suggestions } from "../../test/render";
 import UsersPage from "./UsersPage";
 
 /** A stored agent login (of agent AG1) as the API lists it. */
@@ -34,12 +34,6 @@ const AGENTS = [
   agent("AG3", "Hoa", "T-B"),
   agent("AG9", "Gone", "T-OLD", false),
 ];
-
-/** What an input suggests: the options of the <datalist> it names with `list`, as value and label. */
-function suggestions(input: HTMLElement) {
-  const list = document.getElementById(input.getAttribute("list") ?? "");
-  return [...(list?.querySelectorAll("option") ?? [])].map((option) => [option.value, option.textContent]);
-}
 
 async function newLogin(username: string, agentId: string) {
   await userEvent.click(await screen.findByRole("button", { name: "New login" }));
