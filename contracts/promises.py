@@ -19,6 +19,6 @@ class PromiseRecord(Contract):
     status: Literal["PENDING", "KEPT", "BROKEN"]
     paid: MoneyOut  # paid toward the promise so far
     evaluated_on: date  # the business date (or a later payment's date) its status was judged as of
-    # the date it was judged kept or broken (a supervisor's "kept today"); None while pending, and absent
-    # from records produced before it existed
+    # the date the rules kept or broke it (`domain.promises.judged_on`: a supervisor's "kept today"); None
+    # while pending, and absent from records produced before it existed
     settled_on: date | None = None

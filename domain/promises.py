@@ -72,18 +72,44 @@ def promise_status(
     """
     last_day = add_days(promise.due, config.grace_days)
     through = min(last_day, business_date if payments_through is None else payments_through)
-    paid = sum(
-        (
-            p.amount
-            for p in payments_toward_it
-            if not p.reversed
-            and promise.promised_on <= p.business_date <= through
-            and (promise.account_number is None or p.account_number == promise.account_number)
-        ),
-        ZERO,
-    )
+    paid = sum((p.amount for p in _counted(promise, payments_toward_it, through)), ZERO)
     if paid >= promise.amount - config.tolerance:
         return PromiseStatus.KEPT, paid
     if business_date > last_day:
         return PromiseStatus.BROKEN, paid
     return PromiseStatus.PENDING, paid
+
+
+def _counted(promise: Promise, payments: Iterable[CountedPayment], through: date) -> list[CountedPayment]:
+    """The payments that count toward ``promise``: not reversed, on its loan (any, when it names none),
+    made from its day through ``through``."""
+    return [
+        p
+        for p in payments
+        if not p.reversed
+        and promise.promised_on <= p.business_date <= through
+        and (promise.account_number is None or p.account_number == promise.account_number)
+    ]
+
+
+def judged_on(
+    promise: Promise,
+    status: PromiseStatus,
+    payments_toward_it: Iterable[CountedPayment],
+    config: PromiseConfig = PromiseConfig(),
+) -> date | None:
+    """The day a promise in ``status`` was kept or broken, by the rules rather than by when it was noticed,
+    so a replay that reads payments and dates in another order dates it the same: a kept one on the date of
+    the payment with which the counted payments reached its amount; a broken one on the first day after its
+    date plus grace; None while pending."""
+    if status is PromiseStatus.BROKEN:
+        return add_days(promise.due, config.grace_days + 1)
+    if status is PromiseStatus.PENDING:
+        return None
+    last_day = add_days(promise.due, config.grace_days)
+    paid = ZERO
+    for payment in sorted(_counted(promise, payments_toward_it, last_day), key=lambda p: p.business_date):
+        paid += payment.amount
+        if paid >= promise.amount - config.tolerance:
+            return payment.business_date
+    return None  # kept by payments this list lacks: not for this function's callers

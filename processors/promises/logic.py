@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from domain.dates import add_days
 from domain.errors import DomainError
-from domain.promises import CountedPayment, Promise, PromiseConfig, PromiseStatus, promise_status
+from domain.promises import CountedPayment, Promise, PromiseConfig, PromiseStatus, judged_on, promise_status
 from processors.common.date_index import StateOf, file_under, members
 
 PROMISES = "promises"
@@ -159,10 +159,9 @@ def _evaluate(state_of: StateOf, cif: str, config: PromiseConfig) -> list[Output
             next_look = breaks_on if next_look is None else min(next_look, breaks_on)
         if (status.value, str(paid)) != (stored["status"], stored["paid"]):
             changed[action_id] = {**stored, "status": status.value, "paid": str(paid)}
-            if status.value != stored["status"]:  # judged kept or broken today, or pending again
-                settled = None if status is PromiseStatus.PENDING else _judged_on(as_of, stored)
-                changed[action_id]["settled_on"] = settled
-            outputs.append((PROMISES, cif, _record(cif, action_id, changed[action_id], as_of)))
+            settled = judged_on(promise, status, counted, config)
+            record = _record(cif, action_id, changed[action_id], as_of, settled)
+            outputs.append((PROMISES, cif, record))
     if outputs:
         own.set("promises", changed)
     _file(state_of, cif, next_look)
@@ -178,7 +177,7 @@ def _file(state_of: StateOf, cif: str, where: str | None) -> None:
             partition.set("slots", sorted([*slots, where]))
 
 
-def _record(cif: str, action_id: str, stored: dict, as_of: date) -> dict:
+def _record(cif: str, action_id: str, stored: dict, as_of: date, settled: date | None) -> dict:
     return {
         "action_id": action_id,
         "cif": cif,
@@ -189,11 +188,6 @@ def _record(cif: str, action_id: str, stored: dict, as_of: date) -> dict:
         "amount": stored["amount"],
         "status": stored["status"],
         "paid": stored["paid"],
-        "evaluated_on": _judged_on(as_of, stored),
-        "settled_on": stored.get("settled_on"),
+        "evaluated_on": as_of.isoformat() if as_of != date.min else stored["made_on"],
+        "settled_on": settled.isoformat() if settled else None,
     }
-
-
-def _judged_on(as_of: date, stored: dict) -> str:
-    """The business date a judgement as of ``as_of`` is dated (the promise's own day before any date)."""
-    return as_of.isoformat() if as_of != date.min else stored["made_on"]

@@ -73,29 +73,66 @@ def test_a_promise_breaks_on_the_business_date_after_its_grace_period(state_of):
     assert logic.on_business_date(state_of, date(2026, 3, 21), CONFIG) == []  # nothing else is due
 
 
-def test_a_promise_is_dated_the_business_day_it_was_judged_kept_or_broken(state_of):
-    """The dashboard's "kept today" and "broken today" count promises by this date, whatever day made."""
+def settled(outputs):
+    return [(v["status"], v["settled_on"]) for _t, _k, v in outputs]
 
-    def settled(outputs):
-        return [(v["status"], v["settled_on"]) for _t, _k, v in outputs]
 
+def test_a_promise_is_dated_the_day_the_rules_kept_or_broke_it(state_of):
+    """The dashboard's "kept today" and "broken today" count promises by this date, whatever day made; it is
+    the rules' date, not the day the processor noticed, so a replay dates it the same."""
     logic.on_business_date(state_of, date(2026, 3, 1), CONFIG)
     assert settled(logic.on_action(state_of, action(), CONFIG)) == [("PENDING", None)]
-    logic.on_business_date(state_of, date(2026, 3, 4), CONFIG)
+    logic.on_business_date(state_of, date(2026, 3, 5), CONFIG)
+    # kept on the date of the payment that reached the amount, though it arrived on a later business date
     assert settled(logic.on_payment_fact(state_of, fact("P1", "500", "2026-03-04"), CONFIG)) == [
         ("KEPT", "2026-03-04")
     ]
-    logic.on_business_date(state_of, date(2026, 3, 6), CONFIG)
-    # more paid later: still kept on the day it was
-    assert settled(logic.on_payment_fact(state_of, fact("P2", "50", "2026-03-06"), CONFIG)) == [
+    # more paid later: still kept on the day it was; one dated earlier that arrives late moves it there
+    assert settled(logic.on_payment_fact(state_of, fact("P2", "50", "2026-03-05"), CONFIG)) == [
         ("KEPT", "2026-03-04")
     ]
-    # both undone: pending again, judged on no day; then broken once its grace ends
-    logic.on_payment_fact(state_of, fact("R1", "0", "2026-03-06", reverses="P1"), CONFIG)
-    assert settled(logic.on_payment_fact(state_of, fact("R2", "0", "2026-03-06", reverses="P2"), CONFIG)) == [
-        ("PENDING", None)
+    assert settled(logic.on_payment_fact(state_of, fact("P0", "500", "2026-03-02"), CONFIG)) == [
+        ("KEPT", "2026-03-02")
     ]
-    assert settled(logic.on_business_date(state_of, date(2026, 3, 16), CONFIG)) == [("BROKEN", "2026-03-16")]
+    # all undone: pending again, judged on no day; then broken the day after its date plus grace (03-10 + 3),
+    # though the next business date published is later
+    for ref in ("P0", "P1", "P2"):
+        out = logic.on_payment_fact(state_of, fact(f"R-{ref}", "0", "2026-03-05", reverses=ref), CONFIG)
+    assert settled(out) == [("PENDING", None)]
+    assert settled(logic.on_business_date(state_of, date(2026, 3, 16), CONFIG)) == [("BROKEN", "2026-03-14")]
+
+
+def test_the_day_a_promise_was_judged_does_not_depend_on_arrival_order():
+    events = [
+        ("date", date(2026, 3, 1)),
+        ("action", action()),
+        ("payment", fact("P1", "300", "2026-03-03")),
+        ("date", date(2026, 3, 6)),
+        ("payment", fact("P2", "200", "2026-03-05")),
+        ("payment", fact("P3", "100", "2026-03-04")),
+    ]
+    ends = set()
+    for order in (
+        events,
+        [events[0], events[1], *events[:1:-1]],
+        [*events[:2], events[4], events[2], events[5]],
+    ):
+        store: dict = {}
+
+        def state(prefix, store=store):
+            return DictState(store, prefix)
+
+        last = None
+        for kind, event in order:
+            if kind == "date":
+                out = logic.on_business_date(state, event, CONFIG)
+            elif kind == "action":
+                out = logic.on_action(state, event, CONFIG)
+            else:
+                out = logic.on_payment_fact(state, event, CONFIG)
+            last = settled(out)[-1] if out else last
+        ends.add(last)
+    assert ends == {("KEPT", "2026-03-05")}  # 300 on the 3rd, 100 on the 4th, 200 on the 5th reach 500
 
 
 def test_a_reversal_undoes_a_payment_toward_the_promise(state_of):
