@@ -144,6 +144,7 @@ class PromiseInView(PromisePublic):
     made_on: date
     agent_id: str | None = None
     evaluated_on: date
+    settled_on: date | None = None  # the date the rules kept or broke it (`domain.promises.judged_on`)
 
 
 class CampaignInView(CampaignAssignment):

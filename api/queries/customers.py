@@ -122,7 +122,7 @@ SELECT json_build_object(
     'promises', (
         SELECT coalesce(json_agg(x ORDER BY x.made_on DESC, x.action_id DESC), '[]') FROM (
             SELECT action_id, account_number, due_date AS date, amount::text AS amount, status,
-                   paid::text AS paid_amount, made_on, agent_id, evaluated_on
+                   paid::text AS paid_amount, made_on, agent_id, evaluated_on, settled_on
             FROM promises WHERE cif = v.cif
             ORDER BY made_on DESC, action_id DESC LIMIT {PROMISES_SHOWN}) x),
     'strategy', (

@@ -145,10 +145,13 @@ def customer(api_settings) -> dict:
         rows = [row for action in actions for row in action_rows(Routed(ACTION_ROWS, cif, action))]
         upsert_rows(conn, ACTIONS, rows)
         conn.execute(
-            "INSERT INTO promises VALUES (%s, %s, %s, 'AG-360', '2026-02-01', '2026-02-10', 100, 'KEPT', 100,"
-            " '2026-02-08'), (%s, %s, NULL, 'AG-360', '2026-02-15', '2026-02-20', 200, 'BROKEN', 50.5,"
-            " '2026-02-24'), (%s, %s, %s, 'AG-360', '2026-03-04', '2026-03-10', 750000.25, 'PENDING', 0,"
-            " '2026-03-04')",
+            "INSERT INTO promises VALUES"
+            " (%s, %s, %s, 'AG-360', '2026-02-01', '2026-02-10', 100, 'KEPT', 100,"
+            " '2026-02-08', '2026-02-07'),"
+            " (%s, %s, NULL, 'AG-360', '2026-02-15', '2026-02-20', 200, 'BROKEN', 50.5,"
+            " '2026-02-24', '2026-02-24'),"
+            " (%s, %s, %s, 'AG-360', '2026-03-04', '2026-03-10', 750000.25, 'PENDING', 0,"
+            " '2026-03-04', NULL)",
             (f"PR-{tag}-1", cif, late, f"PR-{tag}-2", cif, f"A-{tag}-2", cif, late),
         )
         campaigns = [
@@ -281,12 +284,13 @@ async def test_actions_promises_strategy_and_assignment(client, customer):
     )
 
     statuses = {
-        p["action_id"]: (p["status"], p["amount"], p["paid_amount"], p["date"]) for p in body["promises"]
+        p["action_id"]: (p["status"], p["amount"], p["paid_amount"], p["date"], p["settled_on"])
+        for p in body["promises"]
     }
     assert statuses == {
-        f"A-{tag}-2": ("PENDING", "750000.25", "0", "2026-03-10"),
-        f"PR-{tag}-2": ("BROKEN", "200", "50.5", "2026-02-20"),
-        f"PR-{tag}-1": ("KEPT", "100", "100", "2026-02-10"),
+        f"A-{tag}-2": ("PENDING", "750000.25", "0", "2026-03-10", None),
+        f"PR-{tag}-2": ("BROKEN", "200", "50.5", "2026-02-20", "2026-02-24"),
+        f"PR-{tag}-1": ("KEPT", "100", "100", "2026-02-10", "2026-02-07"),  # the day the rules kept it
     }
     assert [p["action_id"] for p in body["promises"]][0] == f"A-{tag}-2"  # newest first
 

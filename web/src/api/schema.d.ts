@@ -2410,6 +2410,8 @@ export interface components {
             made_on: string;
             /** Paid Amount */
             paid_amount: string;
+            /** Settled On */
+            settled_on: string | null;
             status: components["schemas"]["PromiseStatus"];
         };
         /**

@@ -179,3 +179,18 @@ test("a payment in another currency than its loan's is marked as not counted", a
   expect(rows[0]).not.toHaveTextContent("Not counted");
   expect(rows[1]).toHaveTextContent("COMPLETEDNot counted: the loan is in USD"); // L1 is in USD
 });
+
+test("a judged promise says the day the rules kept or broke it", async () => {
+  signedInAs("supervisor");
+  const kept = { ...VIEW.promises[0]!, status: "KEPT", paid_amount: "100.50", settled_on: "2026-03-21" };
+  const broken = { ...kept, action_id: "A0", status: "BROKEN", paid_amount: "0", settled_on: "2026-03-12" };
+  fakeApi({
+    "GET /api/customers/C1": () => ({ body: { ...VIEW, promises: [kept, broken] } }),
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+  });
+  renderAt("/customers/C1", "/customers/:cif", <CustomerPage />);
+  const promises = await screen.findByTestId("promises");
+  const [keptRow, brokenRow] = within(promises).getAllByRole("listitem");
+  expect(keptRow).toHaveTextContent(/paid \$100\.50, kept Mar 21, 2026/);
+  expect(brokenRow).toHaveTextContent(/paid \$0\.00, broken Mar 12, 2026/);
+});

@@ -239,6 +239,8 @@ export default function CustomerPage() {
                       </span>
                       <span className="text-slate-600">
                         paid {formatMoney(promise.paid_amount, currency)}
+                        {promise.settled_on &&
+                          `, ${promise.status === "KEPT" ? "kept" : "broken"} ${formatDate(promise.settled_on)}`}
                       </span>
                       <span className="text-xs text-slate-500">
                         made {formatDate(promise.made_on)}
