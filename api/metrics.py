@@ -6,7 +6,7 @@ number of series stays bounded whatever clients ask for; a path no route matches
 app has a registry of its own (tests build many apps in one process), kept in ``app.state.metrics``.
 
 The portfolio and agent gauges (`crm_portfolio_*`, `crm_agent_*`) are computed when Prometheus scrapes,
-from the dashboard's pre-aggregated tables (`api.queries.dashboard.portfolio_summary`: eight small reads in
+from the dashboard's pre-aggregated tables (`api.queries.dashboard.portfolio_summary`: nine small reads in
 one round trip), so they cost nothing between scrapes and always agree with `GET /api/dashboard/portfolio`.
 """
 
