@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
@@ -55,6 +55,7 @@ def rules_for(default_zone: str, hours: str) -> ComplianceRules:
 
 # The longest a page's decisions are said to hold, whatever the rules say (a bound on any mistake in them).
 MAX_HOLD = timedelta(minutes=5)
+DEMO_CLOCK_DAYS = 2  # a business date this far after the wall clock's date is a demo's: its calls follow it
 _SHOWN = tuple(QueueEntry.model_fields)  # a field QueueEntry gains later (e.g. currency) is passed on
 
 
@@ -67,6 +68,19 @@ def zone_named(name: str | None) -> tzinfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def business_days_ahead(business_date: str | None, now: datetime) -> timedelta:
+    """How far to move ``now`` so that a customer's contact history is judged on the entry's business date
+    when that is two days or more after the wall clock's UTC date (a demo's clock, which runs a day a minute
+    and dates its calls on the business date: judged at the wall clock, they would all be "in the future"
+    and block nothing, while recording the next call, judged at its own moment, is refused). Whole days,
+    so the time of day, which the calling hours read, stays the wall clock's. Nothing otherwise: a bank's
+    business date is never two days after any calendar's date."""
+    if not business_date:
+        return timedelta(0)
+    days = (date.fromisoformat(business_date) - now.astimezone(UTC).date()).days
+    return timedelta(days=days) if days >= DEMO_CLOCK_DAYS else timedelta(0)
 
 
 def _has_history(entry: dict) -> bool:
@@ -97,8 +111,10 @@ class Decisions:
         name = entry.get("timezone")
         if _has_history(entry):
             events, zone = list(contact_events(entry)), zone_named(name)
-            decided = may_contact(events, self.now, zone, self.rules)
-            until = decision_holds_until(events, self.now, zone, self.rules)
+            ahead = business_days_ahead(entry.get("business_date"), self.now)
+            at = self.now + ahead
+            decided = may_contact(events, at, zone, self.rules)
+            until = decision_holds_until(events, at, zone, self.rules) - ahead
         else:
             known = self._by_zone.get(name)
             if known is None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from contracts.api import QueueEntry
 from domain.errors import DomainError
 from processors.queues import contacts, logic
-from processors.queues.read import entry_view
+from processors.queues.read import MAX_HOLD, Decisions, entry_view
 from tests.fakes import DictState
 
 DAY = date(2026, 3, 2)
@@ -486,6 +486,23 @@ def test_seven_attempts_mark_the_customer_not_contactable_until_the_window_moves
     assert (view["contactable_now"], view["blocked_by"]) == (False, "ATTEMPT_LIMIT_7_IN_7")
     assert view["contactable_from"] == datetime(2026, 3, 9, 8, tzinfo=NY)
     assert view["contactable_from"].utcoffset() == timedelta(hours=-4)  # after the DST switch of the 8th
+
+
+def test_a_demo_s_business_date_far_ahead_of_the_wall_clock_is_when_its_calls_are_judged():
+    """A demo's business date runs a day a minute and its calls are dated on it: judged at the wall clock
+    they were all in the future and blocked nothing; from two days ahead they are judged on the business
+    date, at the wall clock's time of day (the calling hours). A bank's date is never that far ahead."""
+    wall = datetime(2026, 3, 2, 15, tzinfo=UTC)  # 10:00 in New York
+    spoken = {"at": contacts.utc_text(datetime(2026, 4, 20, 11, tzinfo=NY)), "outbound": True}
+    ahead = stored_entry(last_conversation=spoken, attempts=[spoken["at"]], business_date="2026-04-20")
+    decisions = Decisions(wall)
+    view = entry_view(ahead, wall, decisions=decisions)
+    assert (view["contactable_now"], view["blocked_by"]) == (False, "CONVERSATION_COOLDOWN_7_DAYS")
+    assert view["contactable_from"] == datetime(2026, 4, 27, 8, tzinfo=NY)  # on the demo's calendar
+    assert decisions.holds_until <= wall + MAX_HOLD  # the page is re-decided by the wall clock
+    # a day ahead (a bank past midnight east of UTC): judged at the wall clock, as ever
+    near = {**ahead, "business_date": "2026-03-03"}
+    assert entry_view(near, wall)["contactable_now"] is True
 
 
 @pytest.mark.parametrize(
