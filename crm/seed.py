@@ -68,7 +68,7 @@ def seed_strategy(settings: Settings, groups: list[dict], strategy_id: str = "de
         publisher = Publisher(make_api_producer(settings), settings)
         try:
             return publish_strategy(conn, publisher, strategy_id, update, ACTOR, book.known).version
-        except RequestValidationError as refused:  # e.g. an admin removed a case state it names
+        except RequestValidationError as refused:  # e.g. it names a case state the saved dictionaries lack
             details = [error_detail(error) for error in refused.errors()]
             problems = "; ".join(f"{detail['field']}: {detail['msg']}" for detail in details)
             raise CrmError(f"strategy {strategy_id!r} was refused: {problems}") from None

@@ -289,6 +289,15 @@ def test_an_agent_adds_a_phone_and_the_campaign_selects_it(page, product):
         time.sleep(0.5)
 
 
+def assert_taken_from_the_call_queue(page, product, agent_id: str, cif: str, campaign_id: str) -> None:
+    """The customer leaves the agent's queue on screen, and the strategy now puts them in ``campaign_id``
+    (a campaign no agent works) in the call group."""
+    page.goto(f"/agents/{agent_id}/queue")
+    expect(row_of(page, cif)).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    strategy = product.get("admin", f"/api/customers/{cif}")["strategy"]
+    assert [c["campaign_id"] for c in strategy["campaigns"] if c["group_id"] == "CALLS"] == [campaign_id]
+
+
 def test_a_case_put_in_legal_action_leaves_the_call_queue(page, product):
     sign_in(page, "agent1")
     agent_id = agent_id_of(product, "agent1")
@@ -301,10 +310,7 @@ def test_a_case_put_in_legal_action_leaves_the_call_queue(page, product):
     form.get_by_role("button", name="Save case").click()
     expect(card.get_by_role("status")).to_contain_text(re.compile(r"Case saved \(version \d+\)\."))
     # the demo strategy's LEGAL campaign comes before the call campaigns and has no team
-    page.goto(f"/agents/{agent_id}/queue")
-    expect(row_of(page, cif)).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
-    strategy = product.get("admin", f"/api/customers/{cif}")["strategy"]
-    assert [c["campaign_id"] for c in strategy["campaigns"] if c["group_id"] == "CALLS"] == ["LEGAL"]
+    assert_taken_from_the_call_queue(page, product, agent_id, cif, "LEGAL")
 
 
 def test_a_customer_who_asks_to_cease_contact_leaves_the_call_queue(page, product):
@@ -319,10 +325,7 @@ def test_a_customer_who_asks_to_cease_contact_leaves_the_call_queue(page, produc
     form.get_by_role("button", name="Record action").click()
     expect(form.get_by_role("status")).to_have_text("Recorded.")
     # the demo strategy's CEASED campaign comes first and has no team
-    page.goto(f"/agents/{agent_id}/queue")
-    expect(row_of(page, cif)).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
-    strategy = product.get("admin", f"/api/customers/{cif}")["strategy"]
-    assert [c["campaign_id"] for c in strategy["campaigns"] if c["group_id"] == "CALLS"] == ["CEASED"]
+    assert_taken_from_the_call_queue(page, product, agent_id, cif, "CEASED")
 
 
 def test_a_payment_of_the_arrears_takes_the_customer_out_of_the_queue_live(page, product):

@@ -58,7 +58,8 @@ def test_stored_configuration_is_published_again_only_to_a_topic_that_never_held
 
 def test_a_strategy_the_api_would_refuse_is_said_so_plainly(initialized):
     """`crm demo` seeds its strategy through the admin API's checks: a case state the dictionaries lack
-    (an admin removed it) stops the demo with the API's reason, not a traceback."""
+    (the saved ones an admin edited while another version was live) stops the demo with the API's reason,
+    not a traceback."""
     groups = demo_strategy_groups()
     place, legal = next((n, c) for n, c in enumerate(groups[0]["campaigns"]) if c["id"] == "LEGAL")
     legal["conditions"] = [{"field": "case.state", "operator": "=", "value": "LAWYERS"}]
