@@ -8,7 +8,12 @@ naturally: a bucket change or a promise's deadline "in year 10,000" is one that 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+
+def fixed_utc(moment: datetime) -> str:
+    """``moment`` in UTC with one fixed width, so that text order is time order (for times kept as text)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def add_days(day: date, days: int) -> date:

@@ -8,14 +8,16 @@ keep it to decide contactability, the strategy processor for ``customer.dispute_
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from domain.dates import add_days
+from domain.compliance import ComplianceRules
+from domain.dates import add_days, fixed_utc
 
 ALL_DEBTS = "*"
 DISPUTE_RESULTS = frozenset({"DISPUTE"})  # the customer disputes the debt
 # Close the open dispute of the action's debt (or every dispute when the action names no loan).
 DISPUTE_CLOSING_RESULTS = frozenset({"DISPUTE_RESOLVED", "DISPUTE_VERIFIED"})
+PAUSE_DAYS = ComplianceRules().dispute_pause_days  # how long the contact rules pause for a dispute
 
 
 def _later(a: str | None, b: str | None) -> str | None:
@@ -28,11 +30,6 @@ def with_dispute(disputes: dict, debt: str, at: str, *, opened: bool) -> dict:
     stored = dict(disputes.get(debt, {"opened": None, "resolved": None}))
     stored[field] = _later(stored[field], at)
     return {**disputes, debt: stored}
-
-
-def fixed_utc(moment: datetime) -> str:
-    """``moment`` in UTC with one fixed width, so that text order is time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def with_dated_dispute(disputes: dict, debt: str, at: datetime, day: date, *, opened: bool) -> dict:
@@ -59,7 +56,7 @@ def open_disputes(disputes: dict) -> list[str]:
     return open_
 
 
-def paused_until(disputes: dict, pause_days: int | None) -> date | None:
+def paused_until(disputes: dict, pause_days: int | None = PAUSE_DAYS) -> date | None:
     """The first day on which no open dispute of ``disputes`` pauses contact any more, as `domain.compliance`
     lapses them: ``pause_days`` after the day each was raised (its ``day``, kept by the caller in the
     action's own offset; else its UTC day), never (`date.max`) when ``pause_days`` is None; None when no

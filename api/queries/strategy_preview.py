@@ -15,7 +15,6 @@ import psycopg
 from api.queries.loans import derived_dpd
 from contracts.actions import CEASE_COMMUNICATION
 from domain.buckets import bucket
-from domain.compliance import ComplianceRules
 from domain.disputes import (
     ALL_DEBTS,
     DISPUTE_CLOSING_RESULTS,
@@ -59,8 +58,7 @@ def disputed_among(conn: psycopg.Connection, cifs: list[str], today: date) -> se
         disputes[cif] = with_dated_dispute(
             disputes.get(cif, {}), account or ALL_DEBTS, at, day, opened=opened
         )
-    pause = ComplianceRules().dispute_pause_days
-    return {cif for cif, known in disputes.items() if (until := paused_until(known, pause)) and until > today}
+    return {cif for cif, known in disputes.items() if (until := paused_until(known)) and until > today}
 
 
 def stored_forms(conn: psycopg.Connection, cifs: list[str], today: date) -> Iterator[tuple]:

@@ -35,13 +35,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from contracts.actions import CEASE_COMMUNICATION, RIGHT_PARTY_RESULTS, WRONG_NUMBER
-from domain.compliance import ComplianceRules
 from domain.contacts import contact_key, still_wrong
+from domain.dates import fixed_utc
 from domain.disputes import (
     ALL_DEBTS,
     DISPUTE_CLOSING_RESULTS,
     DISPUTE_RESULTS,
-    fixed_utc,
     paused_until,
     with_dated_dispute,
 )
@@ -61,7 +60,6 @@ MEMBERS, EVERYONE = "__members__", "all"
 TURNS, TURN = "__turns__", "turn"  # the index of turning dates, and where a customer remembers its place
 PARTITION = "__partition__"
 CONTINUED = "continued"  # marks a re-evaluation request this processor sent itself to go on
-DISPUTE_PAUSE_DAYS = ComplianceRules().dispute_pause_days  # how long the contact rules pause for a dispute
 
 Output = tuple[str, str, dict]
 
@@ -300,7 +298,7 @@ def _evaluate(
     as_of = max(filter(None, (today, date.fromisoformat(recorded) if recorded else None)), default=None)
     promises = own.get("promises", {})
     # an open dispute pauses contact until a resolution or until it lapses (re-evaluated on that date)
-    paused_until_day = paused_until(own.get("disputes", {}), DISPUTE_PAUSE_DAYS)
+    paused_until_day = paused_until(own.get("disputes", {}))
     disputed = paused_until_day is not None and (as_of is None or paused_until_day > as_of)
     facts = customer_facts(
         cif,
