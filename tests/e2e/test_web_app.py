@@ -289,6 +289,15 @@ def test_an_agent_adds_a_phone_and_the_campaign_selects_it(page, product):
         time.sleep(0.5)
 
 
+def open_queued_customer(page, product, place: int) -> tuple[str, str]:
+    """Signed in as agent1, on the page of the customer at ``place`` in their queue: (agent id, cif)."""
+    sign_in(page, "agent1")
+    agent_id = agent_id_of(product, "agent1")
+    cif = product.queue(agent_id)[place]["cif"]
+    page.goto(f"/customers/{cif}")
+    return agent_id, cif
+
+
 def assert_taken_from_the_call_queue(page, product, agent_id: str, cif: str, campaign_id: str) -> None:
     """The customer leaves the agent's queue on screen, and the strategy now puts them in ``campaign_id``
     (a campaign no agent works) in the call group."""
@@ -299,10 +308,7 @@ def assert_taken_from_the_call_queue(page, product, agent_id: str, cif: str, cam
 
 
 def test_a_case_put_in_legal_action_leaves_the_call_queue(page, product):
-    sign_in(page, "agent1")
-    agent_id = agent_id_of(product, "agent1")
-    cif = product.queue(agent_id)[3]["cif"]
-    page.goto(f"/customers/{cif}")
+    agent_id, cif = open_queued_customer(page, product, 3)
     card = page.get_by_role("region", name="Case")
     card.get_by_role("button", name="Edit case").click()
     form = card.get_by_role("form", name="Edit the case")
@@ -314,10 +320,7 @@ def test_a_case_put_in_legal_action_leaves_the_call_queue(page, product):
 
 
 def test_a_customer_who_asks_to_cease_contact_leaves_the_call_queue(page, product):
-    sign_in(page, "agent1")
-    agent_id = agent_id_of(product, "agent1")
-    cif = product.queue(agent_id)[4]["cif"]
-    page.goto(f"/customers/{cif}")
+    agent_id, cif = open_queued_customer(page, product, 4)
     form = page.get_by_role("form", name="Record an action")
     form.get_by_label("Direction").select_option("INBOUND")  # calling hours do not bind an inbound call
     form.get_by_label("Result").select_option("CEASE_COMMUNICATION")
