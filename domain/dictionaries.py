@@ -253,12 +253,13 @@ def unknown_action_codes(dictionaries: Dictionaries, action: Mapping[str, str]) 
 
 # Codes the product acts on by name, which must stay recordable as they are. The contact rules'
 # (processors.queues.contacts.ContactCodes' defaults): calls count as attempts, a call the customer made
-# (INBOUND) does not, and a cease request or a dispute must be recorded to be honoured. The action contract's
+# (INBOUND) does not, a cease request or a dispute must be recorded to be honoured, and letters (the notices a
+# cease request still allows) are exempt from the contact rules. The action contract's
 # (contracts.actions): a promise goes only with PROMISE_TO_PAY, and WRONG_NUMBER stops campaigns selecting
 # the number it names; renamed, promises and reports could no longer be recorded. A dictionary saved by an
-# admin keeps them (their labels may change).
+# admin, or one the dictionaries file replaces, keeps them (their labels may change).
 PROTECTED_CODES: dict[str, frozenset[str]] = {
-    "action_types": frozenset({"CALL"}),
+    "action_types": frozenset({"CALL", "LETTER"}),
     "action_subtypes": frozenset({"INBOUND"}),
     "action_results": frozenset(
         {"CEASE_COMMUNICATION", "DISPUTE", "DISPUTE_RESOLVED", "PROMISE_TO_PAY", "WRONG_NUMBER"}
@@ -269,6 +270,7 @@ PROTECTED_CODES: dict[str, frozenset[str]] = {
 _CONTACT_RULES = "the contact rules act on it"
 _WHY_PROTECTED = {
     "CALL": "calls count as attempts under the contact rules",
+    "LETTER": "letters carry the notices a cease request still allows, and no contact rule applies to them",
     "INBOUND": "the contact rules tell the customer's calls from ours by it",
     "PROMISE_TO_PAY": "a promise to pay is recorded only with it",
     "WRONG_NUMBER": "campaigns stop selecting the number it reports",

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 
+import psycopg
+import psycopg_pool
 from fastapi import APIRouter, Depends, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
@@ -15,19 +20,36 @@ from api.exact_json import ExactJsonRoute
 from api.resources import Resources
 from api.security import Principal
 from api.services import actions as service
-from api.services.dictionaries import DictionaryBook, load_dictionaries
+from api.services.dictionaries import DictionaryBook, check_file_against_strategies, load_dictionaries
 from contracts.admin import Role
 from contracts.writes import ActionAccepted, ActionCreate, ComplianceBlocked, DictionariesPublic
 from domain.dictionaries import Dictionaries
 
+log = logging.getLogger(__name__)
+FILE_CHECK_TIMEOUT_S = 10.0
+
 
 @asynccontextmanager
 async def _dictionaries(app: FastAPI) -> AsyncIterator[None]:
-    """Load the dictionaries file when the API starts (after the app's resources): a bad file stops it
-    there. An admin's saved dictionaries, when there are any, replace it (`api.services.dictionaries`)."""
-    path = app.state.resources.settings.dictionaries_file
-    app.state.dictionaries = DictionaryBook(load_dictionaries(path), from_file=path is not None)
+    """Load the dictionaries file when the API starts (after the app's resources): a bad file, or one
+    lacking a case code the live strategy names, stops it there. An admin's saved dictionaries, when there
+    are any, replace it (`api.services.dictionaries`)."""
+    resources = app.state.resources
+    path = resources.settings.dictionaries_file
+    book = DictionaryBook(load_dictionaries(path), from_file=path is not None)
+    if path is not None:
+        await asyncio.to_thread(_check_file, resources, path, book)
+    app.state.dictionaries = book
     yield
+
+
+def _check_file(resources: Resources, path: Path, book: DictionaryBook) -> None:
+    try:
+        with resources.pool.connection(timeout=FILE_CHECK_TIMEOUT_S) as conn:
+            check_file_against_strategies(conn, path, book)
+    except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as error:
+        # PostgreSQL down at the start does not stop the API (its health says so); the check is skipped
+        log.warning("the dictionaries file was not checked against the live strategies: %s", error)
 
 
 router = APIRouter(route_class=ExactJsonRoute, prefix="/api", tags=["actions"], lifespan=_dictionaries)

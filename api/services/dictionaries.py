@@ -28,7 +28,7 @@ from psycopg.types.json import Jsonb
 
 from api.errors import field_error
 from api.queries import audit
-from api.services.strategies import strategies_naming
+from api.services.strategies import strategies_naming, strategies_naming_unknown
 from api.stale import require_current
 from contracts.writes import DictionariesAdmin, DictionariesUpdate
 from domain.dictionaries import (
@@ -59,9 +59,36 @@ def load_dictionaries(path: Path | None) -> Dictionaries:
     except orjson.JSONDecodeError as error:
         raise InvalidDictionaries(f"the dictionaries file {path} is not valid JSON: {error}") from None
     try:
-        return parse_dictionaries(document)
+        loaded = parse_dictionaries(document)
     except InvalidDictionaries as error:
         raise InvalidDictionaries(f"the dictionaries file {path}: {error}") from None
+    # The results the product acts on by name, as an admin's save must keep them: without them a promise, a
+    # cease request, a dispute or a wrong number could not be recorded, and nothing would say why until an
+    # agent tried. (The protected channels may be left out: a bank that never calls needs no CALL.)
+    lost = [
+        code for name, code in removed_protected(DEFAULT_DICTIONARIES, loaded) if name == "action_results"
+    ]
+    if lost:
+        reasons = ", ".join(f"{code} ({why_protected(code)})" for code in lost)
+        raise InvalidDictionaries(
+            f"the dictionaries file {path}: action_results lacks {reasons}; keep these codes (their labels"
+            " can change)"
+        )
+    return loaded
+
+
+def check_file_against_strategies(conn: psycopg.Connection, path: Path, book: DictionaryBook) -> None:
+    """When the file's dictionaries are in force (no admin saved any), each case code a live strategy's
+    conditions name must be in them, as an admin's save must keep it: else the condition silently keeps
+    matching the cases that still hold the code, and the strategy could not be published again as it
+    stands. InvalidDictionaries says which, so the API refuses to start."""
+    if book.read(conn) is not None:
+        return  # an admin's dictionaries are in force; their save was checked
+    if problems := list(strategies_naming_unknown(conn, book.fallback)):
+        raise InvalidDictionaries(
+            f"the dictionaries file {path}: {'; '.join(problems)}; put the code back in the file, change the"
+            " strategy, then remove it"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,11 +54,26 @@ def strategies_naming(conn: psycopg.Connection, removed: dict[str, set[str]]) ->
     """``(dictionary, reason)`` for each code of ``removed`` (dictionary → codes) that a live strategy's
     condition names: without it the condition silently keeps matching the cases that still hold it, and
     the strategy could not be published again as it stands."""
+    for dictionary, code, named in _live_case_codes(conn):
+        if code in removed.get(dictionary, ()):
+            yield dictionary, f"{code} cannot be removed: {named}; change the strategy first"
+
+
+def strategies_naming_unknown(conn: psycopg.Connection, dictionaries: Dictionaries) -> Iterator[str]:
+    """Why each case code a live strategy's condition names is not in ``dictionaries`` (those of a file
+    changed since the strategy was published), in words."""
+    for dictionary, code, named in _live_case_codes(conn):
+        if code not in dictionaries.codes(dictionary):
+            yield f"{dictionary} lacks {code}: {named}"
+
+
+def _live_case_codes(conn: psycopg.Connection) -> Iterator[tuple[str, str, str]]:
+    """``(dictionary, code, where in words)`` of each case code a live strategy's condition names."""
     for strategy in strategies.current_strategies(conn):
         for place, _field, dictionary, values in named_case_codes(strategy.groups):
             named = f"strategy {strategy.strategy_id!r} (version {strategy.version}) names it at {place}"
-            for code in sorted(set(values) & removed.get(dictionary, set())):
-                yield dictionary, f"{code} cannot be removed: {named}; change the strategy first"
+            for code in sorted(set(values)):
+                yield dictionary, code, named
 
 
 def publish_strategy(

@@ -115,6 +115,7 @@ def _run(
     from crm.demo.logins import demo_logins
 
     _check_port_free(port)
+    _dictionaries(settings)  # a bad dictionaries file stops the demo here, not at the API's start
     if stack:
         from infra.stack import manager
 
@@ -423,11 +424,13 @@ def _business_dates_of(data_dir: Path) -> tuple[str, date]:
 
 
 def _dictionaries(settings: Settings):
-    from domain.dictionaries import DEFAULT_DICTIONARIES, parse_dictionaries
+    from api.services.dictionaries import load_dictionaries
+    from domain.dictionaries import InvalidDictionaries
 
-    if settings.dictionaries_file is None:
-        return DEFAULT_DICTIONARIES
-    return parse_dictionaries(orjson.loads(settings.dictionaries_file.read_bytes()))
+    try:
+        return load_dictionaries(settings.dictionaries_file)
+    except InvalidDictionaries as error:
+        raise CrmError(str(error)) from None
 
 
 DEMO_CUSTOMERS_ZONE = "Asia/Ho_Chi_Minh"  # where the generator places most customers (crm/generator/names.py)

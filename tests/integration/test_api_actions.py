@@ -17,7 +17,7 @@ from api import fast_paths
 from api.visibility import CUSTOMER_VISIBLE, NOTHING_AGENT, Scope, visibility_parameters
 from contracts.actions import AgentAction
 from contracts.admin import Role
-from domain.dictionaries import InvalidDictionaries
+from domain.dictionaries import PROTECTED_CODES, InvalidDictionaries
 from processors.queues import contacts, logic
 from processors.queues.layout import contacts_change
 from sinks.redis import write_changes
@@ -485,20 +485,28 @@ async def test_a_dictionaries_file_replaces_the_codes_and_a_bad_one_stops_the_st
     api_settings, world, tmp_path
 ):
     path = tmp_path / "dictionaries.json"
-    path.write_bytes(orjson.dumps({"action_results": [{"code": "HUA_TRA", "label": "Hứa trả"}]}))
+    kept = [{"code": code, "label": code.title()} for code in sorted(PROTECTED_CODES["action_results"])]
+    results = [{"code": "HUA_TRA", "label": "Hứa trả"}, *kept]
+    path.write_bytes(orjson.dumps({"action_results": results}))
     cif = world.customer("DICT")
     agent = token(Role.AGENT, world.agent)
     async with api_client(api_settings.model_copy(update={"dictionaries_file": path})) as custom:
         served = await custom.get("/api/dictionaries", headers=agent)
-        assert served.json()["action_results"] == [{"code": "HUA_TRA", "label": "Hứa trả"}]
+        assert served.json()["action_results"] == results
         ok = await custom.post(
             "/api/actions", json={**call(cif, calling_moment()), "result": "HUA_TRA"}, headers=agent
         )
         no = await custom.post("/api/actions", json=call(cif, calling_moment()), headers=agent)
     assert (ok.status_code, no.status_code) == (202, 422)
-    assert no.json()["detail"][0]["msg"] == "unknown result code 'NO_ANSWER'; allowed: HUA_TRA"
+    assert no.json()["detail"][0]["msg"].startswith("unknown result code 'NO_ANSWER'; allowed: HUA_TRA, ")
     path.write_text('{"action_results": "everything"}')
     with pytest.raises(InvalidDictionaries, match="action_results: expected a non-empty list"):
+        async with api_client(api_settings.model_copy(update={"dictionaries_file": path})):
+            pass
+    # A file may not drop a code the product acts on by name: promises could no longer be recorded
+    path.write_bytes(orjson.dumps({"action_results": [r for r in results if r["code"] != "PROMISE_TO_PAY"]}))
+    lacks = r"action_results lacks PROMISE_TO_PAY \(a promise to pay is recorded only with it\); keep"
+    with pytest.raises(InvalidDictionaries, match=lacks):
         async with api_client(api_settings.model_copy(update={"dictionaries_file": path})):
             pass
 

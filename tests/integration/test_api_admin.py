@@ -22,7 +22,7 @@ from api.deps import OFFSET_MAX
 from api.security import Principal, issue_token
 from contracts import AgentConfig, StrategyConfig
 from contracts.admin import Role
-from domain.dictionaries import DEFAULT_DICTIONARIES
+from domain.dictionaries import DEFAULT_DICTIONARIES, InvalidDictionaries
 from processors.common.partitioning import broadcast_keys
 from tests.kafka_helpers import message_count
 from tests.services import initialized_namespace
@@ -286,6 +286,44 @@ async def test_a_case_code_a_live_strategy_names_cannot_be_removed_until_the_str
     unnamed = _with(CONDITION, {"field": "case.state", "operator": "IN", "value": ["LEGAL"]})
     assert (await client.put(f"/api/admin/strategies/{strategy_id}", json=unnamed)).status_code == 200
     assert (await save(states)).status_code == 200  # once the strategy no longer names it
+
+
+async def test_a_dictionaries_file_lacking_a_case_code_a_live_strategy_names_stops_the_start(
+    namespace, tmp_path
+):
+    """The file is read when the API starts; one edited since the strategy was published to lack a code its
+    conditions name would leave them matching the cases that still hold it, unseen: the start says where."""
+    with psycopg.connect(namespace.database_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM dictionaries")  # the file is in force only until an admin saves
+    states = DEFAULT_DICTIONARIES.as_dict()["case_states"]
+    held = {"code": "COURT_HOLD", "label": "Held by the court"}
+    path = tmp_path / "dictionaries.json"
+    path.write_bytes(orjson.dumps({"case_states": [*states, held]}))
+    with_file = namespace.model_copy(update={"dictionaries_file": path})
+    strategy_id = unique("FILE")
+    named = _with(CONDITION, {"field": "case.state", "operator": "IN", "value": ["LEGAL", "COURT_HOLD"]})
+    async for http in _client(with_file):
+        assert (await http.put(f"/api/admin/strategies/{strategy_id}", json=named)).status_code == 200
+    path.write_bytes(orjson.dumps({"case_states": states}))
+    try:
+        with pytest.raises(InvalidDictionaries) as refused:
+            async for _http in _client(with_file):
+                pass
+        assert str(refused.value) == (
+            f"the dictionaries file {path}: case_states lacks COURT_HOLD: strategy {strategy_id!r}"
+            f" (version 1) names it at {CONDITION}; put the code back in the file, change the strategy, then"
+            " remove it"
+        )
+        async for http in _client(namespace):  # once an admin saved dictionaries, the file is not in force
+            body = {"dictionaries": {**DEFAULT_DICTIONARIES.as_dict(), "case_states": [*states, held]}}
+            saved = await http.put("/api/admin/dictionaries", json={**body, "version": 0})
+            assert saved.status_code == 200, saved.text
+        async for http in _client(with_file):
+            assert (await http.get("/api/admin/dictionaries")).json()["source"] == "saved"
+    finally:
+        unnamed = _with(CONDITION, {"field": "case.state", "operator": "IN", "value": ["LEGAL"]})
+        async for http in _client(namespace):
+            assert (await http.put(f"/api/admin/strategies/{strategy_id}", json=unnamed)).status_code == 200
 
 
 async def test_malformed_json_and_bad_ids_are_422(client):

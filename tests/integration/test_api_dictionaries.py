@@ -54,7 +54,7 @@ async def test_an_admin_saves_a_version_that_the_forms_and_the_action_checks_use
         None,
     )
     assert before.json()["protected"] == {
-        "action_types": ["CALL"],
+        "action_types": ["CALL", "LETTER"],
         "action_subtypes": ["INBOUND"],
         "action_results": [
             "PROMISE_TO_PAY",
@@ -136,6 +136,12 @@ async def test_a_save_based_on_an_older_version_is_refused_and_changes_nothing(c
             "action_results",
             "PROMISE_TO_PAY cannot be removed: a promise to pay is recorded only with it (its label can "
             "change)",
+        ),
+        (  # the notices a cease request still allows go by letter
+            {"action_types": [e for e in DEFAULTS["action_types"] if e["code"] != "LETTER"]},
+            "action_types",
+            "LETTER cannot be removed: letters carry the notices a cease request still allows, and no "
+            "contact rule applies to them (its label can change)",
         ),
         (
             {"action_subtypes": [{"code": "OUTBOUND", "label": "Outbound"}]},

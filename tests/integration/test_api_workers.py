@@ -165,3 +165,14 @@ def test_workers_that_cannot_start_stop_the_api_instead_of_restarting_forever(cl
     assert finished.returncode == 3
     assert "before it started; stopping the API" in finished.stderr
     assert finished.stderr.count("started API worker") == 2  # none started again
+
+
+def test_a_dictionaries_file_the_api_would_refuse_stops_the_demo_before_it_starts_anything(cli_env, tmp_path):
+    lacking = tmp_path / "dictionaries.json"
+    lacking.write_text('{"action_results": [{"code": "PAID", "label": "Paid"}]}')
+    env = {**cli_env, "CRM_DICTIONARIES_FILE": str(lacking)}
+    command = [sys.executable, "-m", "crm", "demo", "--no-browser", "--port", str(free_port())]
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 2, finished.stderr
+    assert finished.stderr.startswith(f"error: the dictionaries file {lacking}: action_results lacks")
+    assert "local services" not in finished.stdout  # refused before the stack step

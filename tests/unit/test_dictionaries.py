@@ -120,6 +120,23 @@ def test_loading_the_file(tmp_path):
         load_dictionaries(tmp_path / "missing.json")
 
 
+def test_the_file_keeps_the_results_the_product_acts_on_but_may_leave_out_channels(tmp_path):
+    path = tmp_path / "dictionaries.json"
+    results = [{"code": "PAID", "label": "Paid"}, {"code": "DISPUTE", "label": "Dispute"}]
+    path.write_bytes(orjson.dumps({"action_results": results}))
+    with pytest.raises(InvalidDictionaries) as refused:
+        load_dictionaries(path)
+    assert str(refused.value) == (
+        f"the dictionaries file {path}: action_results lacks PROMISE_TO_PAY (a promise to pay is recorded"
+        " only with it), WRONG_NUMBER (campaigns stop selecting the number it reports), DISPUTE_RESOLVED (the"
+        " contact rules act on it), CEASE_COMMUNICATION (the contact rules act on it); keep these codes"
+        " (their labels can change)"
+    )
+    # a bank that never calls or writes letters needs no CALL or LETTER
+    path.write_bytes(orjson.dumps({"action_types": [{"code": "VISIT", "label": "Visit"}]}))
+    assert load_dictionaries(path).codes("action_types") == {"VISIT"}
+
+
 def test_the_codes_the_product_acts_on_are_protected_where_a_dictionary_holds_them():
     assert protected_codes(DEFAULT_DICTIONARIES)["action_results"] == [
         "PROMISE_TO_PAY",
@@ -131,13 +148,18 @@ def test_the_codes_the_product_acts_on_are_protected_where_a_dictionary_holds_th
     assert protected_codes(DEFAULT_DICTIONARIES)["action_subtypes"] == ["INBOUND"]
     bank = parse_dictionaries({"action_types": [{"code": "VISIT", "label": "Visit"}]})
     assert protected_codes(bank)["action_types"] == []  # a bank that never had CALL is not made to have it
-    assert removed_protected(DEFAULT_DICTIONARIES, bank) == [("action_types", "CALL")]
-    relabelled = parse_dictionaries({"action_types": [{"code": "CALL", "label": "Gọi điện"}]})
+    assert removed_protected(DEFAULT_DICTIONARIES, bank) == [
+        ("action_types", "CALL"),
+        ("action_types", "LETTER"),
+    ]
+    relabelled = parse_dictionaries(
+        {"action_types": [{"code": "CALL", "label": "Gọi điện"}, {"code": "LETTER", "label": "Thư"}]}
+    )
     assert removed_protected(DEFAULT_DICTIONARIES, relabelled) == []
     assert removed_protected(bank, DEFAULT_DICTIONARIES) == []
     # the protected codes are the contact rules' own (processors.queues.contacts.ContactCodes) and the
     # action contract's
-    assert PROTECTED_CODES["action_types"] <= DEFAULT_CODES.call_types
+    assert PROTECTED_CODES["action_types"] <= DEFAULT_CODES.call_types | DEFAULT_CODES.letter_types
     assert PROTECTED_CODES["action_subtypes"] <= DEFAULT_CODES.inbound_subtypes
     codes = DEFAULT_CODES
     rules = codes.cease_results | codes.dispute_results | codes.dispute_closing_results
