@@ -75,8 +75,9 @@ def business_days_ahead(business_date: str | None, now: datetime) -> timedelta:
     when that is two days or more after the wall clock's UTC date (a demo's clock, which runs a day a minute
     and dates its calls on the business date: judged at the wall clock, they would all be "in the future"
     and block nothing, while recording the next call, judged at its own moment, is refused). Whole days,
-    so the time of day, which the calling hours read, stays the wall clock's. Nothing otherwise: a bank's
-    business date is never two days after any calendar's date."""
+    so the time of day, which the calling hours read, stays the wall clock's; every entry's "from when" is
+    then on the demo's calendar, with or without history. Nothing otherwise: a bank's business date is
+    never two days after any calendar's date."""
     if not business_date:
         return timedelta(0)
     days = (date.fromisoformat(business_date) - now.astimezone(UTC).date()).days
@@ -100,28 +101,31 @@ class Decisions:
     ``holds_until``: the earliest moment at which one of the decisions made may change with time alone
     (`domain.compliance.decision_holds_until`), at most ``MAX_HOLD`` after ``now``."""
 
-    __slots__ = ("_by_zone", "holds_until", "now", "rules")
+    __slots__ = ("_ahead", "_by_zone", "holds_until", "now", "rules")
 
     def __init__(self, now: datetime, rules: ComplianceRules = DEFAULT_RULES) -> None:
         self.now, self.rules = now, rules
-        self._by_zone: dict[str | None, tuple[Decision, datetime]] = {}
+        self._by_zone: dict[tuple[str | None, timedelta], tuple[Decision, datetime]] = {}
+        self._ahead: dict[str | None, timedelta] = {}
         self.holds_until = now + MAX_HOLD
 
     def decide(self, entry: dict) -> Decision:
-        name = entry.get("timezone")
+        name, business_date = entry.get("timezone"), entry.get("business_date")
+        ahead = self._ahead.get(business_date)
+        if ahead is None:
+            ahead = self._ahead[business_date] = business_days_ahead(business_date, self.now)
+        at = self.now + ahead  # a demo's calendar, so that every entry's "from when" is on the same one
         if _has_history(entry):
             events, zone = list(contact_events(entry)), zone_named(name)
-            ahead = business_days_ahead(entry.get("business_date"), self.now)
-            at = self.now + ahead
             decided = may_contact(events, at, zone, self.rules)
             until = decision_holds_until(events, at, zone, self.rules) - ahead
         else:
-            known = self._by_zone.get(name)
+            known = self._by_zone.get((name, ahead))
             if known is None:
                 zone = zone_named(name)
-                known = self._by_zone[name] = (
-                    may_contact((), self.now, zone, self.rules),
-                    decision_holds_until((), self.now, zone, self.rules),
+                known = self._by_zone[name, ahead] = (
+                    may_contact((), at, zone, self.rules),
+                    decision_holds_until((), at, zone, self.rules) - ahead,
                 )
             decided, until = known
         if until < self.holds_until:

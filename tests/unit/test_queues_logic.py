@@ -500,9 +500,20 @@ def test_a_demo_s_business_date_far_ahead_of_the_wall_clock_is_when_its_calls_ar
     assert (view["contactable_now"], view["blocked_by"]) == (False, "CONVERSATION_COOLDOWN_7_DAYS")
     assert view["contactable_from"] == datetime(2026, 4, 27, 8, tzinfo=NY)  # on the demo's calendar
     assert decisions.holds_until <= wall + MAX_HOLD  # the page is re-decided by the wall clock
+    # one without history, outside calling hours, says from when on the same calendar
+    saigon = ZoneInfo("Asia/Ho_Chi_Minh")  # 22:00 there
+    quiet = stored_entry(timezone="Asia/Ho_Chi_Minh", business_date="2026-04-20")
+    late = entry_view(quiet, wall, decisions=decisions)
+    assert (late["blocked_by"], late["contactable_from"]) == (
+        "OUTSIDE_CALLING_HOURS",
+        datetime(2026, 4, 21, 8, tzinfo=saigon),
+    )
     # a day ahead (a bank past midnight east of UTC): judged at the wall clock, as ever
     near = {**ahead, "business_date": "2026-03-03"}
     assert entry_view(near, wall)["contactable_now"] is True
+    assert entry_view({**quiet, "business_date": "2026-03-03"}, wall)["contactable_from"] == datetime(
+        2026, 3, 3, 8, tzinfo=saigon
+    )
 
 
 @pytest.mark.parametrize(
