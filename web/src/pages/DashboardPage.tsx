@@ -56,6 +56,11 @@ export function collectedThisMonth(agents: AgentFigures[]): Record<string, strin
   );
 }
 
+/** "kept / broken", as every promise figure of the page shows them. */
+function keptBroken(kept: number, broken: number): string {
+  return `${formatCount(kept)} / ${formatCount(broken)}`;
+}
+
 function ratio(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
 }
@@ -135,13 +140,13 @@ export default function DashboardPage() {
             <Figure label="Made today" value={formatCount(data.promises.today.made)} />
             <Figure
               label="Kept / broken today"
-              value={`${formatCount(data.promises.settled_today.kept)} / ${formatCount(data.promises.settled_today.broken)}`}
+              value={keptBroken(data.promises.settled_today.kept, data.promises.settled_today.broken)}
               hint="Promises judged today, whatever day they were made: paid in full, or past their date and grace"
             />
             <Figure label="Made this month" value={formatCount(data.promises.this_month.made)} />
             <Figure
               label="Of them kept / broken"
-              value={`${formatCount(data.promises.this_month.kept)} / ${formatCount(data.promises.this_month.broken)}`}
+              value={keptBroken(data.promises.this_month.kept, data.promises.this_month.broken)}
               hint="Of the promises made this month: kept / broken so far"
             />
             <Figure
@@ -329,8 +334,7 @@ export default function DashboardPage() {
                       <td className="text-right tabular-nums">{formatCount(agent.contacts_today)}</td>
                       <td className="text-right tabular-nums">{formatCount(agent.promises_today)}</td>
                       <td className="text-right tabular-nums">
-                        {formatCount(agent.promises_kept_this_month)} /{" "}
-                        {formatCount(agent.promises_broken_this_month)}
+                        {keptBroken(agent.promises_kept_this_month, agent.promises_broken_this_month)}
                       </td>
                       <td className="text-right tabular-nums">
                         {formatMoneyByCurrency(collectedThisMonth([agent]))}
@@ -363,8 +367,10 @@ export default function DashboardPage() {
                       {formatCount(total(data.agents, "promises_today"))}
                     </td>
                     <td className="text-right tabular-nums">
-                      {formatCount(total(data.agents, "promises_kept_this_month"))} /{" "}
-                      {formatCount(total(data.agents, "promises_broken_this_month"))}
+                      {keptBroken(
+                        total(data.agents, "promises_kept_this_month"),
+                        total(data.agents, "promises_broken_this_month"),
+                      )}
                     </td>
                     <td className="text-right tabular-nums">
                       {formatMoneyByCurrency(collectedThisMonth(data.agents))}
