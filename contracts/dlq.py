@@ -177,6 +177,9 @@ class RedriveRedriven(Contract):
     key: str | None
     new_partition: int | None  # where the copy landed in the source topic; None in a dry run
     new_offset: int | None
+    # Its message failed the source topic's contract: re-driven as it is, it is refused again unless the
+    # contract changed since (an upgrade); the sender's fix, sent again, is the usual cure.
+    failed_contract: bool = False
 
 
 class RedrivePublic(Contract):

@@ -28,11 +28,21 @@ from topics.clients import make_producer
 DELIVERY_TIMEOUT_S = 30.0
 
 
+# The error type a letter has when its message failed its topic's contract (processors.common.dead_letters)
+CONTRACT_FAILURE = "ValidationError"
+
+
 @dataclass(frozen=True)
 class Redriven:
     letter: StoredLetter
     new_partition: int | None  # None in a dry run
     new_offset: int | None
+
+    @property
+    def failed_contract(self) -> bool:
+        """Its message failed the source topic's contract: the same bytes are refused again unless the
+        contract changed since."""
+        return self.letter.letter is not None and self.letter.letter.error_type == CONTRACT_FAILURE
 
 
 @dataclass(frozen=True)

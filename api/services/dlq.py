@@ -149,6 +149,7 @@ def redrive(
                 key=r.letter.letter.key if r.letter.letter else None,
                 new_partition=r.new_partition,
                 new_offset=r.new_offset,
+                failed_contract=r.failed_contract,
             )
             for r in result.redriven
         ],

@@ -184,5 +184,12 @@ def redrive(
         f"{verb} {len(result.redriven)} of {len(chosen)} chosen; {len(result.skipped)} skipped"
         + (f"; {len(result.failed)} failed (not recorded: run again)" if result.failed else "")
     )
+    if contract := sum(done.failed_contract for done in result.redriven):
+        console.print(
+            f"[yellow]![/] {contract} of them failed the {name.removesuffix('.dlq')} contract: re-driven as"
+            " they are, they will be dead-lettered again unless the contract changed since (an upgrade);"
+            " usually the sender fixes them and sends them again",
+            markup=True,
+        )
     if result.failed:
         raise typer.Exit(1)

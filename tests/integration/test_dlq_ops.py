@@ -151,6 +151,10 @@ def test_redrive_reproduces_the_original_bytes_once(world):
     dry = _crm(env, "redrive", "payments.dlq", "--where", "reason~NOT A NUMBER", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "would re-drive 2 of 2 chosen" in dry.stdout
+    # the letters say their messages failed the contract: as they are, they would be refused again
+    assert "! 2 of them failed the payments contract: re-driven as they are, they will be dead-lettered" in (
+        " ".join(dry.stdout.split())
+    )
     assert len(_copies_in_payments(settings)) == 3  # a dry run produces nothing
 
     first = _crm(env, "redrive", "payments.dlq", "--where", "reason~NOT A NUMBER")
@@ -261,6 +265,7 @@ async def test_the_admin_api_lists_pages_and_redrives_with_an_audit_record(world
         body = {"positions": [{"partition": fresh["partition"], "offset": fresh["offset"]}]}
         done = (await http.post("/api/admin/dlq/payments.dlq/redrive", json=body, headers=admin)).json()
         assert [(r["key"], r["new_offset"] is not None) for r in done["redriven"]] == [("LN-B", True)]
+        assert done["redriven"][0]["failed_contract"] is True  # the page warns before and after
         repeat = (await http.post("/api/admin/dlq/payments.dlq/redrive", json=body, headers=admin)).json()
         assert repeat["redriven"] == [] and repeat["skipped"][0]["why"] == "already re-driven"
 

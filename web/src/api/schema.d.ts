@@ -2631,6 +2631,11 @@ export interface components {
         };
         /** RedriveRedriven */
         RedriveRedriven: {
+            /**
+             * Failed Contract
+             * @default false
+             */
+            failed_contract: boolean;
             /** Key */
             key: string | null;
             /** New Offset */

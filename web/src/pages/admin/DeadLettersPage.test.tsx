@@ -4,7 +4,7 @@ import { expect, test } from "vitest";
 
 import { fakeApi, renderAt, signedInAs } from "../../test/render";
 import type { DeadLetterReason } from "../../api/types";
-import DeadLettersPage from "./DeadLettersPage";
+import DeadLettersPage, { contractWarning } from "./DeadLettersPage";
 
 const topics = [
   {
@@ -107,6 +107,10 @@ test("opens a topic, shows a dead letter's details and re-drives the selected on
   await userEvent.click(screen.getByRole("button", { name: "Re-drive selected (1)" }));
   const confirm = screen.getByRole("alertdialog", { name: "Confirm re-drive" });
   expect(within(confirm).getByText("Produce 1 original message to payments again?")).toBeInTheDocument();
+  // its message failed the contract: as it is, it would be refused again
+  expect(confirm).toHaveTextContent(
+    "It failed the payments contract: re-driven as it is, it will be dead-lettered again unless the contract changed since",
+  );
   expect(calls.filter((c) => c.method === "POST")).toHaveLength(0); // nothing before the confirmation
   await userEvent.click(within(confirm).getByRole("button", { name: "Confirm re-drive" }));
 
@@ -142,12 +146,13 @@ test("no dead letters anywhere says so", async () => {
   expect(await screen.findByText("No dead letters")).toBeInTheDocument();
 });
 
-const moved = (offset: number, key: string) => ({
+const moved = (offset: number, key: string, failed_contract = false) => ({
   partition: 0,
   offset,
   key,
   new_partition: 0,
   new_offset: offset + 100,
+  failed_contract,
 });
 
 /** The API with the payments topic's reasons replaced; dry runs and re-drives both answer with `dryRun`'s lists. */
@@ -224,7 +229,7 @@ test("a reason of letters the API cannot read offers no re-drive and says why", 
 test("re-driving a reason asks the API with a dry run first, confirms its counts, then re-drives", async () => {
   signedInAs("admin");
   const calls = reasonApi([{ reason: "amount: not a number", count: 3, redrivable: true }], {
-    redriven: [moved(4, "LN-A"), moved(5, "LN-D")],
+    redriven: [moved(4, "LN-A", true), moved(5, "LN-D")],
     skipped: [{ partition: 0, offset: 1, why: "already re-driven" }],
   });
   const section = await openPayments();
@@ -237,6 +242,9 @@ test("re-driving a reason asks the API with a dry run first, confirms its counts
   const confirm = await within(section).findByRole("alertdialog");
   expect(confirm).toHaveTextContent("Produce 2 original messages to payments again?");
   expect(confirm).toHaveTextContent("1 already re-driven or not re-drivable are skipped");
+  expect(confirm).toHaveTextContent(
+    "1 of them failed the payments contract: re-driven as they are, they will",
+  );
   let posts = calls.filter((c) => c.method === "POST");
   expect(posts).toHaveLength(1);
   expect(posts[0]!.body).toEqual({ reason: "amount: not a number", dry_run: true });
@@ -321,4 +329,15 @@ test("cancelling a reason's re-drive sends nothing after the dry run", async () 
   expect(posts).toHaveLength(1);
   expect(posts[0]!.body).toEqual({ reason: "amount: not a number", dry_run: true });
   expect(screen.queryByRole("status")).not.toBeInTheDocument();
+});
+
+test("the contract warning says it, they all or how many of them", () => {
+  expect(contractWarning(0, 3, "payments")).toBeNull(); // none failed the contract: a processor's fault
+  expect(contractWarning(1, 1, "payments")).toMatch(
+    /^It failed the payments contract: re-driven as it is, it /,
+  );
+  expect(contractWarning(3, 3, "bank.loans")).toMatch(
+    /^They all failed the bank.loans contract: re-driven as they are/,
+  );
+  expect(contractWarning(2, 5, "payments")).toMatch(/^2 of them failed the payments contract/);
 });

@@ -109,6 +109,24 @@ function LetterDetails({ item }: { item: DeadLetterPublic }) {
   );
 }
 
+/** The error type of a letter whose message failed its topic's contract (`infra.redrive.CONTRACT_FAILURE`). */
+const CONTRACT_FAILURE = "ValidationError";
+
+/** Said before a re-drive of letters whose messages failed their contract: as they are, they fail again. */
+export function contractWarning(failed: number, total: number, source: string): string | null {
+  if (failed === 0) return null;
+  const which = total === 1 ? "It" : failed === total ? "They all" : `${failed} of them`;
+  const as = total === 1 ? "it is, it" : "they are, they";
+  return (
+    `${which} failed the ${source} contract: re-driven as ${as} will be dead-lettered again unless the ` +
+    "contract changed since (an upgrade). Usually the sender fixes the message and sends it again."
+  );
+}
+
+function ContractWarning({ text }: { text: string | null }) {
+  return text ? <p className="basis-full text-sm text-amber-800">{text}</p> : null;
+}
+
 /** `POST /api/admin/dlq/{topic}/redrive`: the ticked rows' positions, or a reason (with a dry run first). */
 const postRedrive = (topic: string, body: unknown) =>
   api<RedrivePublic>(`/api/admin/dlq/${encodeURIComponent(topic)}/redrive`, { method: "POST", body });
@@ -136,10 +154,17 @@ function RedriveBar({
     <div className="flex flex-wrap items-center gap-3">
       {redrive.error && <ErrorState error={redrive.error} />}
       {confirming ? (
-        <div role="alertdialog" aria-label="Confirm re-drive" className="flex items-center gap-2">
+        <div role="alertdialog" aria-label="Confirm re-drive" className="flex flex-wrap items-center gap-2">
           <span className="text-sm">
             Produce {countOf(chosen.length, "original message")} to {source} again?
           </span>
+          <ContractWarning
+            text={contractWarning(
+              chosen.filter((item) => item.letter?.error_type === CONTRACT_FAILURE).length,
+              chosen.length,
+              source,
+            )}
+          />
           <button
             type="button"
             className={buttonClass}
@@ -202,6 +227,13 @@ function ReasonConfirm({
           {skipped > 0 && ` ${skipped} already re-driven or not re-drivable are skipped.`}
         </span>
       )}
+      <ContractWarning
+        text={contractWarning(
+          dryRun.redriven.filter((item) => item.failed_contract).length,
+          produce,
+          dryRun.source_topic,
+        )}
+      />
       {produce > 0 && (
         <button type="button" className={buttonClass} disabled={pending} onClick={onConfirm}>
           {pending ? "Re-driving…" : "Confirm re-drive"}
