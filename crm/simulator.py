@@ -6,7 +6,11 @@
   dictionaries, some of them promises to pay, which most customers keep (`KEPT_SHARE`: a payment of the
   promised amount on a business day up to the promise's date), so the dashboard's kept and broken promises
   read like a collection floor's. Everything is dated on the current business date, so the dashboard's
-  "today" figures move.
+  "today" figures move. On each new business date most installments falling due on current loans are
+  paid on their date (`ON_TIME_SHARE`; the rest roll into 1-29 days), and customers who have just fallen
+  behind join (`crm.generator.newcomers`): without the first, every current customer rolled into arrears
+  within a month of demo days; without the second, once their schedules end, the early buckets, and the
+  queues of the teams that work them, drain into the later ones.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from decimal import ROUND_DOWN, Decimal
 
 import orjson
 
+from crm.generator.newcomers import EARLY, early_target, newcomer, newcomer_index, newcomers_due
 from crm.settings import Settings
 from domain.dictionaries import DEFAULT_DICTIONARIES, Dictionaries
 from domain.money import WHOLE_UNIT_CURRENCIES
@@ -65,6 +70,7 @@ def pay_at_rate(
 PAYMENT_SHARE = 0.35  # of simulated events; the rest are agents' calls
 PAID_IN_FULL_SHARE = 0.3  # of payments: the whole overdue amount, so the customer leaves the queue
 METHODS = (("BANK_TRANSFER", 50), ("AUTO_DEBIT", 15), ("CASH", 15), ("CARD", 15), ("OTHER", 5))
+ON_TIME_METHODS = (("AUTO_DEBIT", 60), ("BANK_TRANSFER", 35), ("CASH", 5))
 # Results of simulated calls. Disputes and cease-communication requests are left out: they would take
 # customers out of the queues for good, and a demo should keep its queues full.
 CALL_RESULTS = (
@@ -82,6 +88,7 @@ NOTES = {
     "CALLBACK": "Asked to be called back.",
     "PAID": "Customer says the payment was already made.",
 }
+ON_TIME_SHARE = 0.95  # of installments falling due on a current loan: paid on their date
 KEPT_SHARE = 0.6  # of simulated promises: paid in time (a collection floor keeps about half to two thirds)
 CANDIDATES = 2_000  # delinquent loans sampled at each refresh
 REFRESH_S = 10.0  # a new sample of delinquent loans this often
@@ -105,13 +112,16 @@ class ActivityCounts:
     actions: int = 0
     promises: int = 0
     kept: int = 0  # payments that keep a simulated promise (counted in payments too)
+    on_time: int = 0  # installments of current loans paid on their date (counted in payments too)
+    fell_behind: int = 0  # new customers who missed an installment (crm.generator.newcomers)
     undelivered: int = 0
 
     def describe(self) -> str:
         return (
             f"{count_of(self.payments, 'payment')} ({self.paid_in_full:,} paying all arrears, "
-            f"{self.kept:,} keeping a promise), "
-            f"{count_of(self.actions, 'call')} ({count_of(self.promises, 'promise')} to pay)"
+            f"{self.kept:,} keeping a promise, {self.on_time:,} paying an installment on its date), "
+            f"{count_of(self.actions, 'call')} ({count_of(self.promises, 'promise')} to pay), "
+            f"{count_of(self.fell_behind, 'customer')} newly behind"
         )
 
 
@@ -209,6 +219,46 @@ def business_date(conn) -> date | None:
     return conn.execute("SELECT max(business_date) FROM loan_delinquency").fetchone()[0]
 
 
+def installments_due(conn, day: date) -> list[tuple[str, str, Decimal]]:
+    """``(account, currency, amount owed)`` of each installment falling due on ``day`` on a loan that is
+    current (its schedule as the bank's snapshot gave it: what is still owed on it then)."""
+    rows = conn.execute(
+        "SELECT d.account_number, d.currency, i.principal + i.interest + i.fees + i.penalty - i.paid"
+        " FROM loan_delinquency d JOIN installments i"
+        "   ON i.account_number = d.account_number AND i.due_date = %s"
+        " WHERE d.dpd = 0 AND i.principal + i.interest + i.fees + i.penalty > i.paid",
+        (day,),
+    ).fetchall()
+    return [(account, currency.strip(), owed) for account, currency, owed in rows]
+
+
+def paid_on_time(
+    due: list[tuple[str, str, Decimal]], day: date, now: datetime, rng: random.Random
+) -> list[dict]:
+    """The payments of the installments of ``due`` that their customers pay on their date
+    (``ON_TIME_SHARE`` of them, by debit order mostly); the others are left to fall behind."""
+    return [
+        {
+            "reference_number": f"DUE-{uuid.UUID(int=rng.getrandbits(128)).hex}",
+            "account_number": account,
+            "amount": str(owed),
+            "currency": currency,
+            "paid_at": _moment(day, now),
+            "method": _weighted(rng, ON_TIME_METHODS),
+            "status": "COMPLETED",
+        }
+        for account, currency, owed in due
+        if rng.random() < ON_TIME_SHARE
+    ]
+
+
+def early_customers(conn) -> int:
+    """How many customers are 1-29 days past due at worst, as the book says now."""
+    return conn.execute(
+        "SELECT count(*) FROM customer_delinquency WHERE max_dpd BETWEEN %s AND %s", EARLY
+    ).fetchone()[0]
+
+
 # The first phone a campaign of the customer chose (strategy_assignments.campaigns, as the strategy wrote it).
 _CHOSEN_PHONE = """(SELECT c -> 'contacts' -> 0 ->> 'value'
     FROM strategy_assignments s, jsonb_array_elements(s.campaigns) AS c
@@ -242,14 +292,47 @@ class ActivitySimulator:
         # promises the customers will keep: (the day they pay, a tie-break, the loan, the promised amount)
         self._keeping: list[tuple[date, int, DelinquentLoan, Decimal]] = []
         self._today: date | None = None
+        self._early_target: int | None = None  # set at the first look at the book
         self._sampled = self._dated = float("-inf")
 
-    def _refresh(self, conn) -> None:
-        now = time.monotonic()
+    def _refresh(self, conn) -> date | None:
+        """Look at the book again when it is time; the business date when it moved since the last look
+        (not at the first: the dates this run did not see move may have had their newcomers already)."""
+        now, moved = time.monotonic(), None
         if now - self._dated >= TODAY_REFRESH_S:
-            self._today, self._dated = business_date(conn), now
+            today, self._dated = business_date(conn), now
+            if self._early_target is None:
+                self._early_target = early_target(
+                    conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+                )
+            elif today is not None and self._today is not None and today > self._today:
+                moved = today
+            self._today = today
         if not self._loans or now - self._sampled >= REFRESH_S:
             self._loans, self._sampled = delinquent_loans(conn), now
+        return moved
+
+    def newcomers(self, day: date, early_now: int) -> list[tuple[str, str, dict]]:
+        """``(topic, key, record)`` of the customers who fell behind by business date ``day``, enough to
+        bring those 1-29 days past due (``early_now``) back toward the portfolio's share."""
+        due = newcomers_due(self._early_target or 0, early_now)
+        self.counts.fell_behind += due
+        return [event for n in range(due) for event in newcomer(self.rng, newcomer_index(day, n), day)]
+
+    def _new_day(self, conn, producer, day: date) -> None:
+        """A business date's own events: the installments paid on their date, then the newcomers."""
+        payments = paid_on_time(installments_due(conn, day), day, datetime.now(UTC), self.rng)
+        self.counts.on_time += len(payments)
+        self.counts.payments += len(payments)
+        events = [("payments", p["account_number"], p) for p in payments]
+        for topic, key, record in [*events, *self.newcomers(day, early_customers(conn))]:
+            producer.produce(
+                physical_name(topic, self.settings),
+                orjson.dumps(record),
+                key.encode(),
+                on_delivery=self._delivered,
+            )
+            producer.poll(0)
 
     def _delivered(self, error, _message) -> None:
         if error is not None:
@@ -303,7 +386,8 @@ class ActivitySimulator:
         with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
             started, events = time.perf_counter(), 0
             while not stop.is_set():
-                self._refresh(conn)
+                if (moved := self._refresh(conn)) is not None:
+                    self._new_day(conn, producer, moved)
                 if self._today is None or not self._loans:
                     stop.wait(REFRESH_S)  # nothing overdue (yet): look again later, then start pacing anew
                     started, events = time.perf_counter(), 0

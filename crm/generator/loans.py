@@ -119,7 +119,12 @@ def _outstanding(rows: list[Row], opening_balance: int) -> int:
     return max(0, opening_balance - repaid)
 
 
-def make_loan(rng: random.Random, cif: str, account: str, snapshot: date, dpd: int) -> GeneratedLoan:
+def make_loan(
+    rng: random.Random, cif: str, account: str, snapshot: date, dpd: int, due_day: int | None = None
+) -> GeneratedLoan:
+    """A loan about ``dpd`` days past due at ``snapshot``; ``due_day`` (1-28) fixes the day of the month
+    its installments fall due on (drawn otherwise; the draw is made either way, so a seed's portfolio
+    stays the same)."""
     product, _, terms, rates, amounts = rng.choices(PRODUCTS, PRODUCT_WEIGHTS)[0]
     usd = product == "PERSONAL_LOAN" and rng.random() < 0.04
     currency, unit = ("USD", 1) if usd else ("VND", 100)
@@ -128,6 +133,8 @@ def make_loan(rng: random.Random, cif: str, account: str, snapshot: date, dpd: i
     rate = rng.randrange(rates[0], rates[1] + 1, 25)
     term = rng.randint(*terms)
     day = rng.randint(1, 28)
+    if due_day is not None:
+        day = due_day
     if product in REVOLVING:
         disbursed = add_months(snapshot, -rng.randint(12, 60), day)
         first_due = add_months(snapshot, -9 if dpd < 240 else -14, day)

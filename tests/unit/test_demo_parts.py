@@ -26,10 +26,12 @@ from crm.generator.agents import agents
 from crm.interrupts import interrupt_on_signals
 from crm.simulator import (
     KEPT_SHARE,
+    ON_TIME_SHARE,
     ActivityCounts,
     ActivitySimulator,
     DelinquentLoan,
     action_for,
+    paid_on_time,
     payment_for,
 )
 from domain.dictionaries import DEFAULT_DICTIONARIES
@@ -152,10 +154,12 @@ def test_simulated_calls_are_valid_with_codes_from_the_dictionaries_and_some_pro
 def test_the_simulators_summary_counts_one_of_a_kind_in_the_singular():
     counts = ActivityCounts(payments=1, paid_in_full=1, actions=1200, promises=1, kept=1)
     assert counts.describe() == (
-        "1 payment (1 paying all arrears, 1 keeping a promise), 1,200 calls (1 promise to pay)"
+        "1 payment (1 paying all arrears, 1 keeping a promise, 0 paying an installment on its date), "
+        "1,200 calls (1 promise to pay), 0 customers newly behind"
     )
-    assert ActivityCounts().describe() == (
-        "0 payments (0 paying all arrears, 0 keeping a promise), 0 calls (0 promises to pay)"
+    assert ActivityCounts(fell_behind=1).describe() == (
+        "0 payments (0 paying all arrears, 0 keeping a promise, 0 paying an installment on its date), "
+        "0 calls (0 promises to pay), 1 customer newly behind"
     )
 
 
@@ -193,6 +197,20 @@ def test_most_simulated_promises_are_kept_in_time_as_the_promise_rules_judge_the
     assert len(promises) > 200 and PromiseStatus.PENDING not in statuses
     assert KEPT_SHARE - 0.1 < kept < KEPT_SHARE + 0.15  # random payments keep a few more
     assert simulator.counts.kept > 0 and simulator.counts.payments > simulator.counts.kept
+
+
+def test_most_installments_of_current_loans_are_paid_on_their_date_in_full():
+    """Without them every current customer rolled into arrears within a month of demo days."""
+    due = [(f"LN{n}", "VND" if n % 5 else "USD", Decimal(1_250_000 + n).scaleb(-2)) for n in range(2_000)]
+    payments = paid_on_time(due, DAY, NOW, random.Random(11))
+    owed = {account: (currency, amount) for account, currency, amount in due}
+    assert 0.93 < len(payments) / len(due) < 0.97  # ON_TIME_SHARE; the rest fall behind
+    for payment in payments:
+        parsed = INBOUND["payments"].model_validate_json(orjson.dumps(payment))
+        assert (parsed.currency, parsed.amount) == owed[payment["account_number"]]
+        assert parsed.paid_at.date() == DAY and parsed.status == "COMPLETED"
+    assert len({p["reference_number"] for p in payments}) == len(payments)
+    assert ON_TIME_SHARE == 0.95
 
 
 def test_a_simulated_call_dials_the_number_the_campaign_chose_so_a_wrong_one_is_flagged():
