@@ -326,13 +326,16 @@ class ActivitySimulator:
         self.counts.payments += len(payments)
         events = [("payments", p["account_number"], p) for p in payments]
         for topic, key, record in [*events, *self.newcomers(day, early_customers(conn))]:
-            producer.produce(
-                physical_name(topic, self.settings),
-                orjson.dumps(record),
-                key.encode(),
-                on_delivery=self._delivered,
-            )
-            producer.poll(0)
+            self._produce(producer, topic, key, record)
+
+    def _produce(self, producer, topic: str, key: str, record: dict) -> None:
+        producer.produce(
+            physical_name(topic, self.settings),
+            orjson.dumps(record),
+            key.encode(),
+            on_delivery=self._delivered,
+        )
+        producer.poll(0)
 
     def _delivered(self, error, _message) -> None:
         if error is not None:
@@ -368,14 +371,7 @@ class ActivitySimulator:
         return "agent.actions", loan.cif, action
 
     def _one(self, producer) -> None:
-        topic, key, value = self.next_event(self._today, datetime.now(UTC))
-        producer.produce(
-            physical_name(topic, self.settings),
-            orjson.dumps(value),
-            key.encode(),
-            on_delivery=self._delivered,
-        )
-        producer.poll(0)
+        self._produce(producer, *self.next_event(self._today, datetime.now(UTC)))
 
     def run(self, stop: threading.Event) -> ActivityCounts:
         import psycopg
