@@ -47,8 +47,8 @@ def _check_file(resources: Resources, path: Path, book: DictionaryBook) -> None:
     try:
         with resources.pool.connection(timeout=FILE_CHECK_TIMEOUT_S) as conn:
             check_file_against_strategies(conn, path, book)
-    except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as error:
-        # PostgreSQL down at the start does not stop the API (its health says so); the check is skipped
+    except (psycopg.Error, psycopg_pool.PoolTimeout) as error:
+        # PostgreSQL down (or not migrated yet) at the start does not stop the API (its health says so)
         log.warning("the dictionaries file was not checked against the live strategies: %s", error)
 
 
