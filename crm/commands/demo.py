@@ -57,7 +57,11 @@ def demo(
         "60s", "--day-every", help="Publish the next business date this often (60s, 2m; 0 or off: never)."
     ),
     rate: float = typer.Option(
-        2.0, "--rate", min=0, help="Simulated payments and agents' calls per second (0: none)."
+        2.0,
+        "--rate",
+        min=0,
+        help="Simulated payments and agents' calls per second; each new business date also brings its"
+        " installments paid and customers newly behind (0: none of these).",
     ),
     browser: bool = typer.Option(
         True, "--browser/--no-browser", help="Open the web app in a browser once ready (on a terminal)."
