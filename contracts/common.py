@@ -122,11 +122,15 @@ class KeyedContract(Contract):
 
 
 MESSAGE_KEY = "message_key"
+SENT_AT = "sent_at_ms"  # the message's Kafka timestamp (ms since the epoch), for checks of moments it names
 
 
-def under_key(key: str | None) -> dict[str, str | None]:
+def under_key(key: str | None, sent_at_ms: int | None = None) -> dict[str, str | int | None]:
     """The validation context that checks a `KeyedContract` against its message's key (None: it had
-    none)."""
+    none) and, given its timestamp (``sent_at_ms``, as Kafka keeps it, so a replay sees the same), the
+    moments it names that cannot be after it was sent (a loan snapshot's ``as_of``)."""
+    if sent_at_ms is not None and sent_at_ms > 0:  # -1: the broker has none
+        return {MESSAGE_KEY: key, SENT_AT: sent_at_ms}
     return {MESSAGE_KEY: key}
 
 

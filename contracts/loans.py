@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, ValidationInfo, model_validator
 
 from contracts.common import (
+    SENT_AT,
     Code,
     Contract,
     CurrencyCode,
@@ -47,6 +48,23 @@ class Installment(Contract):
     paid: Money = Decimal(0)
 
 
+# How far a snapshot's ``as_of`` may be after the moment its message was sent: clocks and zones written
+# wrong by a few hours pass; a date typed in the future does not. Such a snapshot would replace every later
+# one until that moment (a newer one replaces the older, an older one arriving late is ignored).
+AS_OF_MAX_AHEAD = timedelta(days=1)
+
+
+def _not_after_sent(as_of: datetime, sent_at_ms: int) -> None:
+    sent = datetime.fromtimestamp(sent_at_ms / 1000, UTC)
+    if as_of - sent > AS_OF_MAX_AHEAD:
+        raise cross_field_error(
+            "as_of",
+            f"{as_of.isoformat()} is more than a day after the message was sent"
+            f" ({sent.isoformat(timespec='seconds')}): a snapshot cannot be of a later moment than it is"
+            " sent; correct as_of and send it again",
+        )
+
+
 class LoanSnapshot(KeyedContract):
     KEY_FIELD = "account_number"
 
@@ -67,7 +85,9 @@ class LoanSnapshot(KeyedContract):
     as_of: Timestamp
 
     @model_validator(mode="after")
-    def _consistent(self) -> Self:
+    def _consistent(self, info: ValidationInfo) -> Self:
+        if info.context and (sent_at_ms := info.context.get(SENT_AT)) is not None:
+            _not_after_sent(self.as_of, sent_at_ms)
         if self.disbursement_date > self.maturity_date:
             raise cross_field_error(
                 "disbursement_date",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, time_ns
 from typing import TYPE_CHECKING
 
 from confluent_kafka import KafkaError, KafkaException
@@ -86,17 +86,20 @@ def _check_broker(producer: Producer, name: str, settings: Settings) -> None:
 
 def validate_lines(topic: str, lines: list[bytes]) -> list[bytes | str]:
     """For each line, its message key (bytes) when valid, else the reason (str). Blank lines give b""."""
+    from contracts.common import SENT_AT
     from contracts.errors import describe
 
     spec, contract = resolve_ingestable(topic)
     validate, key_field = contract.model_validate_json, spec.key_field
+    # produced now: a moment a message names that cannot be after it was sent is checked against now
+    sent = {SENT_AT: time_ns() // 1_000_000}
     results: list[bytes | str] = []
     for value in lines:
         if not value:
             results.append(b"")
             continue
         try:
-            results.append(str(getattr(validate(value), key_field)).encode())
+            results.append(str(getattr(validate(value, context=sent), key_field)).encode())
         except ValidationError as error:
             results.append(describe(error))
     return results

@@ -312,20 +312,21 @@ class ActivitySimulator:
             self._loans, self._sampled = delinquent_loans(conn), now
         return moved
 
-    def newcomers(self, day: date, early_now: int) -> list[tuple[str, str, dict]]:
+    def newcomers(self, day: date, early_now: int, now: datetime) -> list[tuple[str, str, dict]]:
         """``(topic, key, record)`` of the customers who fell behind by business date ``day``, enough to
         bring those 1-29 days past due (``early_now``) back toward the portfolio's share."""
         due = newcomers_due(self._early_target or 0, early_now)
         self.counts.fell_behind += due
-        return [event for n in range(due) for event in newcomer(self.rng, newcomer_index(day, n), day)]
+        return [event for n in range(due) for event in newcomer(self.rng, newcomer_index(day, n), day, now)]
 
     def _new_day(self, conn, producer, day: date) -> None:
         """A business date's own events: the installments paid on their date, then the newcomers."""
-        payments = paid_on_time(installments_due(conn, day), day, datetime.now(UTC), self.rng)
+        now = datetime.now(UTC)
+        payments = paid_on_time(installments_due(conn, day), day, now, self.rng)
         self.counts.on_time += len(payments)
         self.counts.payments += len(payments)
         events = [("payments", p["account_number"], p) for p in payments]
-        for topic, key, record in [*events, *self.newcomers(day, early_customers(conn))]:
+        for topic, key, record in [*events, *self.newcomers(day, early_customers(conn), now)]:
             self._produce(producer, topic, key, record)
 
     def _produce(self, producer, topic: str, key: str, record: dict) -> None:

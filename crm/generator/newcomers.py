@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from crm.generator.customers import customer
+from crm.generator.customers import AS_OF_TIME, customer
 from crm.generator.loans import DPD_TARGETS, GeneratedLoan, make_collateral, make_loan
 
 # Their cif numbers are far above any generated portfolio's (C000000001 on), one block per business date,
@@ -68,12 +68,14 @@ def _fallen_behind(rng: random.Random, cif: str, account: str, day: date) -> Gen
     )  # pragma: no cover
 
 
-def newcomer(rng: random.Random, index: int, day: date) -> Iterator[tuple[str, str, dict]]:
+def newcomer(rng: random.Random, index: int, day: date, now: datetime) -> Iterator[tuple[str, str, dict]]:
     """``(topic, key, record)`` of one customer who fell behind: the customer, then one loan whose
     installment fell due a few days before ``day`` (`BEHIND`), sometimes a second one that is current, each
-    with its collateral if secured. The loans are the bank's snapshot of the evening before, so the
-    simulator's payments of ``day`` all come after it."""
+    with its collateral if secured. The loans are the bank's snapshot of the evening before, or of ``now``
+    (they are sent now) when that is earlier, as in a demo whose business date runs ahead of the clock:
+    either way the simulator's payments of ``day`` all come after it."""
     evening_before = day - timedelta(days=1)
+    taken = min(datetime.fromisoformat(evening_before.isoformat() + AS_OF_TIME), now).isoformat()
     record = customer(rng, index, evening_before, range(index, index + 1))  # no references to others
     yield "bank.customers", record["cif"], record
     for k in range(rng.choices((1, 2), (75, 25))[0]):
@@ -82,7 +84,7 @@ def newcomer(rng: random.Random, index: int, day: date) -> Iterator[tuple[str, s
             loan = _fallen_behind(rng, record["cif"], account, day)
         else:
             loan = make_loan(rng, record["cif"], account, evening_before, 0)
-        yield "bank.loans", loan.record["account_number"], loan.record
+        yield "bank.loans", loan.record["account_number"], {**loan.record, "as_of": taken}
         if loan.collateral_type:
             collateral = make_collateral(rng, f"COL{index:09d}{k}", loan, evening_before)
             yield "bank.collaterals", collateral["collateral_number"], collateral

@@ -96,12 +96,12 @@ def build(settings: Settings):
     )
     state_access = partition_state_access(merged)
 
-    def handle(value, key, _timestamp, _headers):
+    def handle(value, key, timestamp, _headers):
         source = logical[message_context().topic]
         state_of = state_access()
         try:
             if source == "bank.loans":
-                return logic.on_snapshot(state_of, snapshot_from(value, under_key(key)))
+                return logic.on_snapshot(state_of, snapshot_from(value, under_key(key, timestamp)))
             if source == "payments":
                 account, event = payment_from(value, under_key(key))
                 return logic.on_payment(state_of, account, event)

@@ -11,7 +11,8 @@ from domain.schedule import Installment
 
 
 def snapshot_from(raw: bytes, context: dict | None = None) -> Snapshot:
-    """``context``: `contracts.common.under_key` of the message's key, to refuse a loan sent under another."""
+    """``context``: `contracts.common.under_key` of the message's key and timestamp, to refuse a loan sent
+    under another key or as of a moment after it was sent."""
     loan = LoanSnapshot.model_validate_json(raw, context=context)
     return Snapshot(
         account_number=loan.account_number,

@@ -54,7 +54,7 @@ def build(settings: Settings):
         stream = app.dataframe(registry_topic(app, settings, name, value="bytes"))
         # (outcome, model or dead letter), Shared: read by both branches below, copied by neither
         parsed = stream.apply(
-            lambda value, key, _ts, _headers, c=contract, n=name: _parse(c, n, key, value), metadata=True
+            lambda value, key, ts, _headers, c=contract, n=name: _parse(c, n, key, value, ts), metadata=True
         )
         parsed.filter(lambda item: item.value[0] == "ok").apply(lambda item: item.value[1]).sink(sink)
         if name in DEAD_LETTERED_HERE:
@@ -65,9 +65,9 @@ def build(settings: Settings):
     return app
 
 
-def _parse(contract, topic: str, key, value: bytes) -> Shared:
+def _parse(contract, topic: str, key, value: bytes, sent_at_ms: int) -> Shared:
     try:
-        return Shared(("ok", contract.model_validate_json(value, context=under_key(key))))
+        return Shared(("ok", contract.model_validate_json(value, context=under_key(key, sent_at_ms))))
     except ValidationError as error:
         log.debug("invalid value skipped", extra={"topic": topic, "offset": message_context().offset})
         letter = dead_letter_for_current(topic, key, value, describe(error), "ValidationError", NAME)

@@ -126,11 +126,23 @@ def processed(service_addresses, run_id, cli_env, portfolio):
             )
             poison.produce(physical_name("agent.actions", settings), b'{"action_id": "BAD", "cif": 7}', b"CX")
             poison.produce(physical_name("ops.business-date", settings), _typed_wrong(dates[-1]), b"MAIN")
+            future = _snapshot_from_the_future(portfolio)
+            poison.produce(
+                physical_name("bank.loans", settings), orjson.dumps(future), future["account_number"]
+            )
             poison.flush()
             _wait_for_all(settings)
         finally:
             _stop(process)
         yield settings
+
+
+def _snapshot_from_the_future(portfolio: Path) -> dict:
+    """The first loan again, all paid, as of 2062: had it been taken, it would replace every later snapshot
+    of the loan until then."""
+    loans = (orjson.loads(line) for line in (portfolio / "bank.loans.jsonl").read_bytes().splitlines())
+    loan = next(loan for loan in loans if loan["status"] == "OPEN" and Decimal(loan["outstanding"]) > 100)
+    return {**loan, "outstanding": "0.00", "as_of": "2062-01-31T20:00:00+07:00"}
 
 
 def _typed_wrong(last_date: bytes) -> bytes:
@@ -234,6 +246,20 @@ def test_the_poison_payment_is_dead_lettered_with_its_reason(processed):
     assert key == b"LNX"
     assert letter["source_topic"] == "payments" and letter["processor"] == "delinquency"
     assert "amount" in letter["error"] and letter["value"].startswith('{"reference_number": "X"')
+
+
+def test_a_loan_snapshot_dated_after_it_was_sent_is_dead_lettered_and_changes_nothing(processed, portfolio):
+    [(key, value)] = read_all(
+        processed.kafka_brokers, physical_name("bank.loans.dlq", processed), 1, timeout=30
+    )
+    letter, future = orjson.loads(value), _snapshot_from_the_future(portfolio)
+    assert key == future["account_number"].encode() and letter["processor"] == "delinquency"
+    assert letter["error"].startswith("as_of: 2062-01-31T20:00:00+07:00 is more than a day after the message")
+    with psycopg.connect(processed.database_url) as conn:
+        outstanding = conn.execute(
+            "SELECT outstanding FROM loan_delinquency WHERE account_number = %s", (key.decode(),)
+        ).fetchone()[0]
+    assert outstanding > 0  # the snapshot the bank sent before, not the one from 2062
 
 
 def test_a_business_date_too_far_after_the_latest_is_dead_lettered_and_ages_nothing(processed, portfolio):

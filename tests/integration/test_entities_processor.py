@@ -66,6 +66,11 @@ def world(service_addresses, run_id, cli_env, tmp_path_factory):
             reversal = {**FIRST_COMPLETED, "reference_number": "REV-FIRST", "reverses": "PAY-FIRST"}
             reversal |= {"amount": amount, "status": "REVERSED", "paid_at": "2026-03-03T10:00:00+07:00"}
             producer.produce(physical_name("payments", settings), orjson.dumps(reversal), b"LN-FIRST")
+        # a snapshot of a loan as of 2062 (a date typed in the future): it would replace every later one
+        future = {**_open_loan(portfolio), "outstanding": "0.00", "as_of": "2062-01-31T20:00:00+07:00"}
+        producer.produce(
+            physical_name("bank.loans", settings), orjson.dumps(future), future["account_number"]
+        )
         producer.flush()
         process = subprocess.Popen(
             [sys.executable, "-m", "crm", "run", "entities"],
@@ -86,6 +91,25 @@ def world(service_addresses, run_id, cli_env, tmp_path_factory):
             output, _ = process.communicate(timeout=60)
         assert process.returncode == 0, output[-3000:]
         yield settings, portfolio
+
+
+def _open_loan(portfolio) -> dict:
+    return next(
+        loan
+        for loan in lines(portfolio, "bank.loans")
+        if loan["status"] == "OPEN" and Decimal(loan["outstanding"]) > 100
+    )
+
+
+def test_a_loan_snapshot_dated_after_it_was_sent_is_not_stored(world):
+    """The delinquency processor, which reads the topic too, dead-letters it; this one leaves it out."""
+    settings, portfolio = world
+    loan = _open_loan(portfolio)
+    with psycopg.connect(settings.database_url) as conn:
+        stored = conn.execute(
+            "SELECT outstanding::text, as_of FROM loans WHERE account_number = %s", (loan["account_number"],)
+        ).fetchone()
+    assert stored[0] == loan["outstanding"] and stored[1].year < 2062
 
 
 def lines(portfolio, topic):

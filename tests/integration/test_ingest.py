@@ -128,3 +128,19 @@ def test_missing_topic_points_at_crm_init(settings, portfolio):
     lonely = settings.model_copy(update={"namespace": settings.namespace + "absent."})
     with pytest.raises(IngestError, match="run `crm init` first"):
         ingest_file(lonely, "payments", portfolio / "payments.jsonl")
+
+
+def test_a_loan_snapshot_dated_after_it_is_sent_is_reported_and_not_produced(
+    initialized, cli_env, portfolio, tmp_path
+):
+    """Produced now, a snapshot as of 2062 (a date typed in the future) would replace every later one of the
+    loan until then: the line is refused, saying so, as the processors refuse it from Kafka."""
+    loan = orjson.loads((portfolio / "bank.loans.jsonl").read_bytes().splitlines()[0])
+    path = tmp_path / "bank.loans.jsonl"
+    path.write_bytes(orjson.dumps(loan | {"as_of": "2062-01-31T20:00:00+07:00"}) + b"\n" + orjson.dumps(loan))
+    result = crm(cli_env, "ingest", "bank.loans", str(path))
+    assert result.returncode == 1
+    assert f"{path}:1: as_of: 2062-01-31T20:00:00+07:00 is more than a day after the message was sent" in (
+        " ".join(result.stderr.split())
+    )
+    assert "1 produced, 1 rejected of 2 read" in result.stderr

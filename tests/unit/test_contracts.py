@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import orjson
@@ -561,3 +562,25 @@ def test_each_inbound_value_keyed_by_one_of_its_fields_checks_it_against_its_mes
         with pytest.raises(ValidationError) as refused:
             Payment.model_validate_json(raw, context=under_key(key))
         assert describe(refused.value) == f"account_number: {own!r} is not the message key {key!r}"
+
+
+def test_a_loan_snapshot_as_of_more_than_a_day_after_its_message_was_sent_fails_its_contract():
+    """A date typed in the future (2062) would replace every later snapshot of the loan until then (a newer
+    one replaces the older, an older one is ignored): read with the message's Kafka timestamp, it fails."""
+    from contracts.common import under_key
+
+    raw = orjson.dumps(_with(LOAN, as_of="2062-01-31T20:00:00+07:00"))
+    sent_ms = int(datetime(2026, 1, 31, 14, tzinfo=UTC).timestamp() * 1000)
+    with pytest.raises(ValidationError) as refused:
+        LoanSnapshot.model_validate_json(raw, context=under_key(LOAN["account_number"], sent_ms))
+    assert describe(refused.value) == (
+        "as_of: 2062-01-31T20:00:00+07:00 is more than a day after the message was sent"
+        " (2026-01-31T14:00:00+00:00): a snapshot cannot be of a later moment than it is sent; correct as_of"
+        " and send it again"
+    )
+    # a few hours ahead (a clock or a zone written wrong) passes; so does any time without a timestamp
+    within = orjson.dumps(_with(LOAN, as_of="2026-02-01T20:00:00+07:00"))  # 23 hours after it was sent
+    assert LoanSnapshot.model_validate_json(within, context=under_key(LOAN["account_number"], sent_ms))
+    assert LoanSnapshot.model_validate_json(raw, context=under_key(LOAN["account_number"]))
+    assert LoanSnapshot.model_validate_json(raw, context=under_key(LOAN["account_number"], -1))  # none kept
+    assert LoanSnapshot.model_validate_json(raw)

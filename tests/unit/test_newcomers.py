@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from contracts import INBOUND
+from contracts.common import under_key
 from crm.generator.newcomers import (
     EARLY_SHARE,
     PER_DAY,
@@ -25,6 +26,7 @@ from domain.schedule import Installment, days_past_due, in_due_order
 from topics import get_topic
 
 DAY = date(2027, 3, 16)
+NOW = datetime(2027, 3, 16, 2, 30, tzinfo=UTC)  # the clock when the date came, before the evening's snapshot
 
 
 def _days_past_due(loan: dict, on: date) -> int:
@@ -44,7 +46,7 @@ def _days_past_due(loan: dict, on: date) -> int:
 
 @pytest.mark.parametrize("seed", range(40))
 def test_a_newcomer_is_valid_and_a_few_days_behind_on_the_date_it_comes(seed):
-    events = list(newcomer(random.Random(seed), newcomer_index(DAY, seed), DAY))
+    events = list(newcomer(random.Random(seed), newcomer_index(DAY, seed), DAY, NOW))
     topics = [topic for topic, _key, _record in events]
     assert topics[0] == "bank.customers" and 1 <= topics.count("bank.loans") <= 2
     cif = events[0][2]["cif"]
@@ -56,7 +58,7 @@ def test_a_newcomer_is_valid_and_a_few_days_behind_on_the_date_it_comes(seed):
         if topic == "bank.loans":
             assert record["cif"] == cif and record["status"] == "OPEN"
             # the bank's snapshot of the evening before: the simulator's payments of the day come after it
-            assert datetime.fromisoformat(record["as_of"]).astimezone(UTC).date() < DAY
+            assert datetime.fromisoformat(record["as_of"]) == datetime(2027, 3, 15, 13, tzinfo=UTC)
             loans.append(record)
     assert 2 <= _days_past_due(loans[0], DAY) <= 7
     assert all(_days_past_due(loan, DAY) == 0 for loan in loans[1:])
@@ -85,9 +87,22 @@ def test_only_enough_fall_behind_to_bring_the_early_bucket_back_to_the_portfolio
 def test_the_simulator_counts_them_and_makes_each_date_s_own():
     simulator = ActivitySimulator(settings=None, rate=1, seed=3)
     simulator._early_target = 900
-    events = simulator.newcomers(DAY, early_now=870)
+    events = simulator.newcomers(DAY, early_now=870, now=NOW)
     customers = [record["cif"] for topic, _key, record in events if topic == "bank.customers"]
     assert len(customers) == len(set(customers)) == 30 and simulator.counts.fell_behind == 30
-    tomorrow = simulator.newcomers(date(2027, 3, 17), early_now=870)
+    tomorrow = simulator.newcomers(date(2027, 3, 17), early_now=870, now=NOW)
     assert not {record["cif"] for _t, _k, record in tomorrow} & set(customers)
     assert simulator.counts.describe().endswith(", 60 customers newly behind")
+
+
+def test_in_a_demo_whose_date_runs_ahead_a_newcomer_s_snapshot_is_of_the_moment_it_is_sent():
+    """A snapshot cannot be of a moment after it is sent (`contracts.loans.AS_OF_MAX_AHEAD`): a demo's
+    business date runs months ahead of the clock, so its newcomers' loans are as of the clock."""
+    clock = datetime(2026, 12, 7, 16, 5, tzinfo=UTC)
+    events = list(newcomer(random.Random(1), newcomer_index(DAY, 1), DAY, clock))
+    loans = [record for topic, _key, record in events if topic == "bank.loans"]
+    assert loans and {datetime.fromisoformat(loan["as_of"]) for loan in loans} == {clock}
+    for loan in loans:
+        INBOUND["bank.loans"].model_validate_json(
+            orjson.dumps(loan), context=under_key(loan["account_number"], int(clock.timestamp() * 1000))
+        )
