@@ -19,7 +19,10 @@ def generate(
     seed: int = typer.Option(42, "--seed", help="The same seed and size give byte-identical files."),
     out: Path = typer.Option(Path("data/demo"), "--out", help="Directory to write the files into."),
     start_date: str = typer.Option(
-        "2026-01-31", "--start-date", help="Snapshot date; business dates follow it day by day."
+        "2026-01-31",
+        "--start-date",
+        help="Snapshot date; business dates follow it day by day. A future date's loans cannot be ingested until"
+        " about that date: a snapshot may not be as of more than a day after it is sent.",
     ),
     days: int = typer.Option(30, "--days", min=1, max=3660, help="How many business dates to write."),
     workers: int | None = typer.Option(None, "--workers", min=1, help="Processes (default: one per core)."),
