@@ -21,8 +21,8 @@ def generate(
     start_date: str = typer.Option(
         "2026-01-31",
         "--start-date",
-        help="Snapshot date; business dates follow it day by day. A future date's loans cannot be ingested until"
-        " about that date: a snapshot may not be as of more than a day after it is sent.",
+        help="Snapshot date; business dates follow it day by day. A future date's loans cannot be ingested"
+        " until about that date: a snapshot may not be as of more than a day after it is sent.",
     ),
     days: int = typer.Option(30, "--days", min=1, max=3660, help="How many business dates to write."),
     workers: int | None = typer.Option(None, "--workers", min=1, help="Processes (default: one per core)."),
