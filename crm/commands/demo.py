@@ -21,7 +21,7 @@ import webbrowser
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
 import typer
@@ -34,6 +34,9 @@ from crm.interrupts import interrupt_on_signals
 from crm.settings import Settings, get_settings
 from domain.wording import count_of
 from topics import INGEST_ORDER
+
+if TYPE_CHECKING:
+    from domain.dictionaries import Dictionaries
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -119,7 +122,7 @@ def _run(
     from crm.demo.logins import demo_logins
 
     _check_port_free(port)
-    _dictionaries(settings)  # a bad dictionaries file stops the demo here, not at the API's start
+    dictionaries = _dictionaries(settings)  # a bad file stops the demo here, not at the API's start
     if stack:
         from infra.stack import manager
 
@@ -153,7 +156,7 @@ def _run(
         steps.next("waiting for the API and the processors")
         url = f"http://localhost:{port}/"
         _wait_ready(settings, url, supervisor.check)
-        clock = _start_background(settings, data_dir, background, tick_every, rate)
+        clock = _start_background(settings, data_dir, background, tick_every, rate, dictionaries)
         hours = calling_hours_note(settings.calling_hours, datetime.now(UTC))
         _print_ready(url, logins, password, clock, tick_every, rate, supervisor.log_dir, hours)
         if browser and sys.stdout.isatty() and sys.stdin.isatty():
@@ -399,7 +402,12 @@ class _Background:
 
 
 def _start_background(
-    settings: Settings, data_dir: Path, background: _Background, tick_every: float | None, rate: float
+    settings: Settings,
+    data_dir: Path,
+    background: _Background,
+    tick_every: float | None,
+    rate: float,
+    dictionaries: Dictionaries,
 ):
     from crm.demo.clock import BusinessDateClock, latest_business_date
     from crm.simulator import ActivitySimulator
@@ -415,7 +423,7 @@ def _start_background(
             lambda: f"{count_of(clock.published, 'new business date')}, last {clock.current.isoformat()}",
         )
     if rate > 0:
-        simulator = ActivitySimulator(settings, rate, _dictionaries(settings))
+        simulator = ActivitySimulator(settings, rate, dictionaries)
         background.start("simulator", simulator.run, simulator.counts.describe)
     return clock
 
@@ -427,7 +435,7 @@ def _business_dates_of(data_dir: Path) -> tuple[str, date]:
     return last.get("bank", "MAIN"), date.fromisoformat(last["date"])
 
 
-def _dictionaries(settings: Settings):
+def _dictionaries(settings: Settings) -> Dictionaries:
     from api.services.dictionaries import load_dictionaries
     from domain.dictionaries import InvalidDictionaries
 
