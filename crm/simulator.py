@@ -153,13 +153,27 @@ def payment_for(loan: DelinquentLoan, day: date, now: datetime, rng: random.Rand
 
 def payment_of(loan: DelinquentLoan, amount: Decimal, day: date, now: datetime, rng: random.Random) -> dict:
     """A COMPLETED payment of ``amount`` on ``loan``, made on business day ``day``."""
+    return _completed("SIM", loan.account_number, loan.currency, amount, day, now, rng, METHODS)
+
+
+def _completed(
+    prefix: str,
+    account: str,
+    currency: str,
+    amount: Decimal,
+    day: date,
+    now: datetime,
+    rng: random.Random,
+    methods: tuple[tuple[str, int], ...],
+) -> dict:
+    """A COMPLETED payment made on business day ``day``, its reference ``prefix`` and a random id."""
     return {
-        "reference_number": f"SIM-{uuid.UUID(int=rng.getrandbits(128)).hex}",
-        "account_number": loan.account_number,
+        "reference_number": f"{prefix}-{uuid.UUID(int=rng.getrandbits(128)).hex}",
+        "account_number": account,
         "amount": str(amount),
-        "currency": loan.currency,
+        "currency": currency,
         "paid_at": _moment(day, now),
-        "method": _weighted(rng, METHODS),
+        "method": _weighted(rng, methods),
         "status": "COMPLETED",
     }
 
@@ -238,15 +252,7 @@ def paid_on_time(
     """The payments of the installments of ``due`` that their customers pay on their date
     (``ON_TIME_SHARE`` of them, by debit order mostly); the others are left to fall behind."""
     return [
-        {
-            "reference_number": f"DUE-{uuid.UUID(int=rng.getrandbits(128)).hex}",
-            "account_number": account,
-            "amount": str(owed),
-            "currency": currency,
-            "paid_at": _moment(day, now),
-            "method": _weighted(rng, ON_TIME_METHODS),
-            "status": "COMPLETED",
-        }
+        _completed("DUE", account, currency, owed, day, now, rng, ON_TIME_METHODS)
         for account, currency, owed in due
         if rng.random() < ON_TIME_SHARE
     ]
