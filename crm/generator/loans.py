@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from crm.generator import names
+from crm.generator.customers import AS_OF_TIME
 from crm.generator.schedules import Row, add_months, annuity, money, revolving
 
 # (product, weight, term range in months, annual rate range in basis points, amount range in VND)
@@ -173,7 +174,7 @@ def make_loan(
             "segment_score": rng.randint(1, 5),
         },
         "source_system": "CARDS" if product in REVOLVING else "T24",
-        "as_of": snapshot.isoformat() + "T20:00:00+07:00",
+        "as_of": snapshot.isoformat() + AS_OF_TIME,
     }
     collateral = {"AUTO_LOAN": "VEHICLE", "MORTGAGE": "PROPERTY"}.get(product)
     if product == "PERSONAL_LOAN" and not usd and rng.random() < DEPOSIT_SECURED_SHARE:

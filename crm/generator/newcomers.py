@@ -13,7 +13,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from crm.generator.customers import AS_OF_TIME, customer
+from crm.generator.customers import customer
 from crm.generator.loans import DPD_TARGETS, GeneratedLoan, make_collateral, make_loan
 
 # Their cif numbers are far above any generated portfolio's (C000000001 on), one block per business date,
@@ -75,7 +75,6 @@ def newcomer(rng: random.Random, index: int, day: date, now: datetime) -> Iterat
     (they are sent now) when that is earlier, as in a demo whose business date runs ahead of the clock:
     either way the simulator's payments of ``day`` all come after it."""
     evening_before = day - timedelta(days=1)
-    taken = min(datetime.fromisoformat(evening_before.isoformat() + AS_OF_TIME), now).isoformat()
     record = customer(rng, index, evening_before, range(index, index + 1))  # no references to others
     yield "bank.customers", record["cif"], record
     for k in range(rng.choices((1, 2), (75, 25))[0]):
@@ -84,7 +83,8 @@ def newcomer(rng: random.Random, index: int, day: date, now: datetime) -> Iterat
             loan = _fallen_behind(rng, record["cif"], account, day)
         else:
             loan = make_loan(rng, record["cif"], account, evening_before, 0)
-        yield "bank.loans", loan.record["account_number"], {**loan.record, "as_of": taken}
+        taken = min(datetime.fromisoformat(loan.record["as_of"]), now)
+        yield "bank.loans", loan.record["account_number"], {**loan.record, "as_of": taken.isoformat()}
         if loan.collateral_type:
             collateral = make_collateral(rng, f"COL{index:09d}{k}", loan, evening_before)
             yield "bank.collaterals", collateral["collateral_number"], collateral
