@@ -136,6 +136,9 @@ class DeadLetterPublic(Contract):
     redriven: bool
     reason: str
     letter: DeadLetter | None
+    # Its message failed the source topic's contract: re-driven as it is, it is refused again unless the
+    # contract changed since (`infra.dead_letters.StoredLetter.failed_contract`)
+    failed_contract: bool = False
 
 
 class DeadLetterPage(Contract):

@@ -64,6 +64,10 @@ def redrivable(reason: str) -> bool:
     return not reason.startswith(UNREADABLE)
 
 
+# The error type a letter has when its message failed its topic's contract (processors.common.dead_letters)
+CONTRACT_FAILURE = "ValidationError"
+
+
 @dataclass(frozen=True)
 class StoredLetter:
     """One record of a dead-letter topic and where it sits there."""
@@ -81,6 +85,12 @@ class StoredLetter:
     @property
     def reason(self) -> str:
         return self.letter.error if self.letter else f"{UNREADABLE} {self.unreadable}"
+
+    @property
+    def failed_contract(self) -> bool:
+        """Its message failed the source topic's contract: the same bytes are refused again unless the
+        contract changed since (what a re-drive and the page warn of)."""
+        return self.letter is not None and self.letter.error_type == CONTRACT_FAILURE
 
     @property
     def source(self) -> tuple[str, int, int] | None:

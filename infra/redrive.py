@@ -28,10 +28,6 @@ from topics.clients import make_producer
 DELIVERY_TIMEOUT_S = 30.0
 
 
-# The error type a letter has when its message failed its topic's contract (processors.common.dead_letters)
-CONTRACT_FAILURE = "ValidationError"
-
-
 @dataclass(frozen=True)
 class Redriven:
     letter: StoredLetter
@@ -40,9 +36,7 @@ class Redriven:
 
     @property
     def failed_contract(self) -> bool:
-        """Its message failed the source topic's contract: the same bytes are refused again unless the
-        contract changed since."""
-        return self.letter.letter is not None and self.letter.letter.error_type == CONTRACT_FAILURE
+        return self.letter.failed_contract
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ def _public(stored: StoredLetter, done: set[tuple[int, int]]) -> DeadLetterPubli
         redriven=(stored.partition, stored.offset) in done,
         reason=stored.reason,
         letter=stored.letter,
+        failed_contract=stored.failed_contract,
     )
 
 

@@ -261,6 +261,7 @@ async def test_the_admin_api_lists_pages_and_redrives_with_an_audit_record(world
         assert not any(item["redriven"] for item in page["items"])  # newest first: the fresh ones
         fresh = next(item for item in page["items"] if item["letter"]["key"] == "LN-B")
         assert fresh["letter"]["value"] == BAD[b"LN-B"].decode()
+        assert fresh["failed_contract"] is True  # what the page's confirmation warns of
 
         body = {"positions": [{"partition": fresh["partition"], "offset": fresh["offset"]}]}
         done = (await http.post("/api/admin/dlq/payments.dlq/redrive", json=body, headers=admin)).json()

@@ -1826,6 +1826,11 @@ export interface components {
              * Format: date-time
              */
             dead_lettered_at: string;
+            /**
+             * Failed Contract
+             * @default false
+             */
+            failed_contract: boolean;
             letter: components["schemas"]["DeadLetter"] | null;
             /** Offset */
             offset: number;

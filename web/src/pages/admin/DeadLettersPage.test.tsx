@@ -36,6 +36,7 @@ const letter = (partition: number, offset: number, key: string, redriven = false
   dead_lettered_at: "2026-03-02T09:00:00Z",
   redriven,
   reason: "amount: not a number",
+  failed_contract: true,
   letter: {
     source_topic: "payments",
     partition: 1,

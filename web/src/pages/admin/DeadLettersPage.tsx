@@ -109,9 +109,6 @@ function LetterDetails({ item }: { item: DeadLetterPublic }) {
   );
 }
 
-/** The error type of a letter whose message failed its topic's contract (`infra.redrive.CONTRACT_FAILURE`). */
-const CONTRACT_FAILURE = "ValidationError";
-
 /** Said before a re-drive of letters whose messages failed their contract: as they are, they fail again. */
 export function contractWarning(failed: number, total: number, source: string): string | null {
   if (failed === 0) return null;
@@ -160,7 +157,7 @@ function RedriveBar({
           </span>
           <ContractWarning
             text={contractWarning(
-              chosen.filter((item) => item.letter?.error_type === CONTRACT_FAILURE).length,
+              chosen.filter((item) => item.failed_contract).length,
               chosen.length,
               source,
             )}
