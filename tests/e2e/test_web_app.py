@@ -191,7 +191,14 @@ def test_an_agent_records_a_promise_to_pay_and_sees_it_on_the_timeline(page, pro
 
 def test_an_agent_reports_a_wrong_number_and_the_campaign_stops_selecting_it(page, product):
     sign_in(page, "agent1")
-    entry = product.queue(agent_id_of(product, "agent1"))[5]
+    # from the 6th on (the tests before work on the first five): one the campaign chose a phone for. Which
+    # customers an agent gets depends on the order the allocation met them in, and a few demo customers'
+    # only number was reported wrong in their history: the campaign chose none for them
+    entry = next(
+        e
+        for e in product.queue(agent_id_of(product, "agent1"))[5:]
+        if e["contact"] and e["contact"]["channel"] == "PHONE"
+    )
     cif, number = entry["cif"], entry["contact"]["value"]  # what the campaign chose first
     page.goto(f"/customers/{cif}")
     form = page.get_by_role("form", name="Record an action")
@@ -337,7 +344,15 @@ def test_a_payment_of_the_arrears_takes_the_customer_out_of_the_queue_live(page,
     assert len(queue) >= 2
     cif = queue[-1]["cif"]  # the lowest of the first page: not the one the other tests work on
     sign_in(page, "agent1")
-    expect(row_of(page, cif)).to_have_count(1)
+    try:
+        expect(row_of(page, cif)).to_have_count(1)
+    except AssertionError as error:  # what the page and the API showed instead (it failed once, unexplained)
+        shown = page.get_by_role("main").inner_text()
+        again = [entry["cif"] for entry in product.get("agent1", f"/api/agents/{agent_id}/queue")]
+        raise AssertionError(
+            f"{error}\nthe API before: {[e['cif'] for e in queue]}\nas agent1 now: {again}"
+            f"\nthe page:\n{shown}"
+        ) from None
     page.evaluate("window.__notReloaded = true")
 
     paid_at = datetime.now(UTC).isoformat()
