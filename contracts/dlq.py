@@ -108,6 +108,9 @@ class DeadLetterReason(Contract):
     count: int
     # False for the reason of records that are no readable dead letter: a redrive skips each of them
     redrivable: bool
+    # True when its letters' messages failed the source topic's contract: re-driven as they are, they are
+    # dead-lettered again unless the contract changed since (`DeadLetterPublic.failed_contract`, each)
+    failed_contract: bool = False
 
 
 class DeadLetterTopicPublic(Contract):

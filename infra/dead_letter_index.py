@@ -41,6 +41,7 @@ class Page(NamedTuple):
     total: int  # how many letters the topic holds
     letters: list[StoredLetter]  # the page's, newest first
     reasons: list[tuple[str, int]]  # the topic's reasons with their counts, most frequent first
+    contract_failures: frozenset[str]  # those of them whose letters failed the source topic's contract
 
 
 class Row(NamedTuple):
@@ -59,6 +60,7 @@ class _TopicRows:
     first_offsets: dict[int, int] = field(default_factory=dict)  # partition → its first offset, last look
     reasons: Counter[str] = field(default_factory=Counter)
     reason_texts: dict[str, str] = field(default_factory=dict)
+    contract_reasons: set[str] = field(default_factory=set)  # reasons of letters that failed the contract
     lock: threading.Lock = field(default_factory=threading.Lock)  # one refresh at a time per topic
 
     def forget(self, keep) -> None:
@@ -71,6 +73,11 @@ class _TopicRows:
             self.rows = kept
             self.reasons.subtract(row.reason for row in gone)
             self.reasons = +self.reasons  # drop reasons counted down to zero
+            self.contract_reasons &= self.reasons.keys()
+
+    @property
+    def contract_failures(self) -> frozenset[str]:
+        return frozenset(self.contract_reasons)
 
     def forget_partition(self, partition: int) -> None:
         self.forget(lambda row: row.partition != partition)
@@ -83,6 +90,8 @@ class _TopicRows:
             reason = self.reason_texts.setdefault(stored.reason, stored.reason)
             self.rows.append(Row(stored.timestamp, stored.partition, stored.offset, reason))
             self.reasons[reason] += 1
+            if stored.failed_contract:
+                self.contract_reasons.add(reason)
         if letters:
             self.rows.sort()  # new letters are mostly the newest: a nearly sorted list sorts in one pass
 
@@ -112,6 +121,7 @@ class DeadLetterIndex:
                 rows[0].timestamp if rows else None,
                 rows[-1].timestamp if rows else None,
                 index.reasons.most_common(TOP_REASONS),
+                index.contract_failures,
             )
 
     def page(self, dlq_topic: str, offset: int, limit: int) -> Page:
@@ -123,12 +133,13 @@ class DeadLetterIndex:
             total = len(index.rows)
             chosen = index.rows[max(total - offset - limit, 0) : max(total - offset, 0)][::-1]
             reasons = index.reasons.most_common(REASONS_LISTED)
+            contract_failures = index.contract_failures
         if not chosen:
-            return Page(total, [], reasons)
+            return Page(total, [], reasons, contract_failures)
         found = self._fetch(dlq_topic, chosen)
         places = ((row.partition, row.offset) for row in chosen)
         letters = [found[place] for place in places if place in found]  # one deleted meanwhile: left out
-        return Page(total, letters, reasons)
+        return Page(total, letters, reasons, contract_failures)
 
     def _refresh(self, dlq_topic: str, index: _TopicRows) -> None:
         """Read what the topic gained since the last look; forget what the broker no longer holds."""

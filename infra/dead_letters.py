@@ -186,6 +186,9 @@ class TopicSummary:
     oldest: datetime | None
     newest: datetime | None
     reasons: list[tuple[str, int]]  # most frequent first
+    # the topic's reasons whose letters failed the source topic's contract (`StoredLetter.failed_contract`):
+    # re-driven as they are, they are refused again; operators are told before they try
+    contract_failures: frozenset[str] = frozenset()
 
 
 def summarize(dlq_topic: str, letters: list[StoredLetter], top: int | None = TOP_REASONS) -> TopicSummary:
@@ -197,6 +200,7 @@ def summarize(dlq_topic: str, letters: list[StoredLetter], top: int | None = TOP
         min((s.timestamp for s in letters), default=None),
         max((s.timestamp for s in letters), default=None),
         reasons.most_common(top),
+        frozenset(letter.reason for letter in letters if letter.failed_contract),
     )
 
 

@@ -75,14 +75,17 @@ def overview(index: DeadLetterIndex, conn: psycopg.Connection) -> list[DeadLette
                 redriven=redriven.get(topic, 0),
                 oldest=summary.oldest,
                 newest=summary.newest,
-                reasons=_reasons(summary.reasons),
+                reasons=_reasons(summary.reasons, summary.contract_failures),
             )
         )
     return views
 
 
-def _reasons(counted: list[tuple[str, int]]) -> list[DeadLetterReason]:
-    return [DeadLetterReason(reason=r, count=c, redrivable=redrivable(r)) for r, c in counted]
+def _reasons(counted: list[tuple[str, int]], contract_failures: frozenset[str]) -> list[DeadLetterReason]:
+    return [
+        DeadLetterReason(reason=r, count=c, redrivable=redrivable(r), failed_contract=r in contract_failures)
+        for r, c in counted
+    ]
 
 
 def _public(stored: StoredLetter, done: set[tuple[int, int]]) -> DeadLetterPublic:
@@ -110,7 +113,7 @@ def page(
         offset=offset,
         limit=limit,
         items=[_public(stored, done) for stored in found.letters],
-        reasons=_reasons(found.reasons),
+        reasons=_reasons(found.reasons, found.contract_failures),
     )
 
 

@@ -68,8 +68,10 @@ def list_(
             f"[bold]{name}[/]  {summary.count} dead letters, {redriven.get(name, 0)} re-driven"
             + (f", {_when(summary.oldest)} … {_when(summary.newest)}" if summary.count else "")
         )
+        source = name.removesuffix(".dlq")
         for reason, count in summary.reasons:
-            console.print(f"  {count} × {reason}", markup=False)
+            failed = f"  (failed the {source} contract)" if reason in summary.contract_failures else ""
+            console.print(f"  {count} × {reason}{failed}", markup=False)
         if topic and letters:
             _list_letters(name, letters, done, limit, where, chooses)
     if not shown:

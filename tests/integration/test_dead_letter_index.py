@@ -35,7 +35,13 @@ def dlq(settings):
     admin.delete_topics([name])[name].result(timeout=30)
 
 
-def _letters(settings, first: int, count: int, reason: str = "amount: not a number") -> None:
+def _letters(
+    settings,
+    first: int,
+    count: int,
+    reason: str = "amount: not a number",
+    error_type: str = "ValidationError",
+) -> None:
     """``count`` dead letters numbered from ``first``, spread over the partitions."""
     producer = make_producer(settings)
     for n in range(first, first + count):
@@ -46,7 +52,7 @@ def _letters(settings, first: int, count: int, reason: str = "amount: not a numb
             key=f"LN-{n}".encode(),
             value=b'{"amount": "lots"}',
             error=reason if n % 3 else f"{reason} (every third)",  # uneven counts: an order to compare
-            error_type="ValidationError",
+            error_type=error_type,
             processor="delinquency",
         )
         producer.produce(physical_name(TOPIC, settings), record, f"LN-{n}".encode(), partition=n % PARTITIONS)
@@ -78,21 +84,24 @@ def test_the_index_agrees_with_a_whole_read_and_reads_only_what_is_new(dlq, lett
     whole = read_letters(dlq, TOPIC)
     summary = index.summary(TOPIC)
     assert summary == summarize(TOPIC, whole) and summary.count == 30
-    total, page, reasons = index.page(TOPIC, 5, 10)
+    total, page, reasons, _contract_failures = index.page(TOPIC, 5, 10)
     assert total == 30 and _places(page) == _places(whole[::-1][5:15])
     assert reasons == summarize(TOPIC, whole, top=None).reasons  # every reason, not only the page's
     assert [s.letter.key for s in page] == [s.letter.key for s in whole[::-1][5:15]]
     # the first look read everything once; the page's look found nothing new, its fetch kept its own 10
     assert letters_read == [30, 0, 10]
 
-    _letters(dlq, 30, 5, reason="invalid JSON")
+    # a processor's own fault, not the contract's: re-driven after the fix, it goes through
+    _letters(dlq, 30, 5, reason="business date jumps 40 days", error_type="BusinessDateJump")
     letters_read.clear()
     summary = index.summary(TOPIC)
     assert letters_read == [5]  # only the new letters
     assert summary == summarize(TOPIC, read_letters(dlq, TOPIC)) and summary.count == 35
-    total, newest, reasons = index.page(TOPIC, 0, 5)
+    assert summary.contract_failures == {"amount: not a number", "amount: not a number (every third)"}
+    total, newest, reasons, contract_failures = index.page(TOPIC, 0, 5)
     assert total == 35 and sorted(s.letter.key for s in newest) == [f"LN-{n}" for n in range(30, 35)]
     assert reasons == summarize(TOPIC, read_letters(dlq, TOPIC), top=None).reasons
+    assert contract_failures == summary.contract_failures
     assert index.page(TOPIC, 35, 10)[:2] == (35, [])  # past the end: the count, no letters
 
 
@@ -133,5 +142,5 @@ def test_the_index_forgets_deleted_records_and_a_recreated_topic(dlq):
         except Exception:  # noqa: BLE001 - "topic is marked for deletion": try again
             time.sleep(0.5)
     _letters(dlq, 100, 2)
-    total, page, _reasons = index.page(TOPIC, 0, 10)
+    total, page, _reasons, _contract_failures = index.page(TOPIC, 0, 10)
     assert total == 2 and sorted(s.letter.key for s in page) == ["LN-100", "LN-101"]

@@ -91,6 +91,7 @@ def test_dead_letters_are_read_back_with_their_reasons_grouped(world):
     assert {s.source for s in letters} == {("payments", *landed[k]) for k in BAD}
     summary = summarize("payments.dlq", letters)
     assert summary.count == 3 and summary.reasons == [("amount: not a number", 2), ("invalid JSON", 1)]
+    assert summary.contract_failures == {"amount: not a number", "invalid JSON"}  # refused by the contract
     assert summary.oldest <= summary.newest
     assert read_letters(settings, "bank.loans.dlq") == []
 
@@ -99,7 +100,8 @@ def test_list_and_show_on_the_command_line(world):
     settings, env, _landed = world
     listed = _crm(env, "list")
     assert listed.returncode == 0, listed.stderr
-    assert "payments.dlq" in listed.stdout and "2 × amount: not a number" in listed.stdout
+    assert "payments.dlq" in listed.stdout
+    assert "2 × amount: not a number  (failed the payments contract)" in listed.stdout
     assert "bank.loans.dlq" not in listed.stdout  # empty topics are left out
     letter = next(s for s in read_letters(settings, "payments.dlq") if s.letter.key == "LN-A")
     shown = _crm(env, "show", "payments", f"{letter.partition}:{letter.offset}")
@@ -252,7 +254,12 @@ async def test_the_admin_api_lists_pages_and_redrives_with_an_audit_record(world
         overview = (await http.get("/api/admin/dlq", headers=admin)).json()
         payments = next(t for t in overview if t["topic"] == "payments.dlq")
         assert payments["source_topic"] == "payments" and payments["count"] == 7 and payments["redriven"] == 3
-        assert payments["reasons"][0] == {"reason": "amount: not a number", "count": 5, "redrivable": True}
+        assert payments["reasons"][0] == {
+            "reason": "amount: not a number",
+            "count": 5,
+            "redrivable": True,
+            "failed_contract": True,  # re-driven as they are, refused again: the page marks the reason
+        }
         assert {t["topic"] for t in overview} >= {"bank.loans.dlq", "config.agents.dlq"}
 
         page = (await http.get("/api/admin/dlq/payments.dlq?offset=0&limit=3", headers=admin)).json()

@@ -1845,6 +1845,11 @@ export interface components {
         DeadLetterReason: {
             /** Count */
             count: number;
+            /**
+             * Failed Contract
+             * @default false
+             */
+            failed_contract: boolean;
             /** Reason */
             reason: string;
             /** Redrivable */

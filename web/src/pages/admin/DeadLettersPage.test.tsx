@@ -15,8 +15,8 @@ const topics = [
     oldest: "2026-03-02T08:00:00Z",
     newest: "2026-03-02T09:00:00Z",
     reasons: [
-      { reason: "amount: not a number", count: 2, redrivable: true },
-      { reason: "invalid JSON", count: 1, redrivable: true },
+      { reason: "amount: not a number", count: 2, redrivable: true, failed_contract: true },
+      { reason: "invalid JSON", count: 1, redrivable: true, failed_contract: true },
     ],
   },
   {
@@ -62,7 +62,10 @@ function api() {
         limit: 50,
         items: [letter(0, 4, "LN-A"), letter(1, 2, "LN-B"), letter(0, 1, "LN-C", true)],
         // every reason of the topic, beyond the overview's commonest
-        reasons: [...topics[0]!.reasons, { reason: "currency: unknown", count: 1, redrivable: true }],
+        reasons: [
+          ...topics[0]!.reasons,
+          { reason: "currency: unknown", count: 1, redrivable: true, failed_contract: false },
+        ],
       },
     }),
     "POST /api/admin/dlq/payments.dlq/redrive": () => ({
@@ -86,6 +89,8 @@ test("shows counts, re-driven counts and the top reasons per dead-letter topic",
   expect(rows).toHaveLength(2);
   expect(within(rows[0]!).getByText("payments.dlq")).toBeInTheDocument();
   expect(within(rows[0]!).getByText("amount: not a number", { exact: false })).toBeInTheDocument();
+  // both of its reasons are messages the payments contract refused: re-driven as they are, refused again
+  expect(within(rows[0]!).getAllByText("failed the payments contract")).toHaveLength(2);
   expect(within(rows[1]!).getByRole("button", { name: "Open bank.loans.dlq" })).toBeDisabled();
 });
 
@@ -97,6 +102,7 @@ test("opens a topic, shows a dead letter's details and re-drives the selected on
   const letters = await screen.findAllByTestId("dlq-letter");
   expect(letters).toHaveLength(3);
   expect(within(letters[2]!).getByText("re-driven")).toBeInTheDocument(); // no checkbox for it
+  expect(letters[0]).toHaveTextContent("amount: not a number failed the payments contract");
 
   await userEvent.click(screen.getByRole("button", { name: "Details of 1:2" }));
   expect(screen.getByText('{"reference_number": "LN-B", "amount": "lots"}')).toBeInTheDocument();
@@ -199,6 +205,8 @@ test("the topic view lists its reasons with their counts", async () => {
   expect(lines[0]).toHaveTextContent("2 ×amount: not a number");
   expect(lines[1]).toHaveTextContent("1 ×invalid JSON");
   expect(lines[2]).toHaveTextContent("1 ×currency: unknown");
+  expect(lines[0]).toHaveTextContent("failed the payments contract");
+  expect(lines[2]).not.toHaveTextContent("failed the payments contract"); // a processor's own fault
   expect(
     within(lines[0]!).getByRole("button", {
       name: "Re-drive every dead letter with reason: amount: not a number",
@@ -214,6 +222,7 @@ test("a reason of letters the API cannot read offers no re-drive and says why", 
         reason: "unreadable dead letter: key: Text must not contain the NUL character",
         count: 2,
         redrivable: false,
+        failed_contract: false,
       },
     ],
     {
@@ -229,10 +238,13 @@ test("a reason of letters the API cannot read offers no re-drive and says why", 
 
 test("re-driving a reason asks the API with a dry run first, confirms its counts, then re-drives", async () => {
   signedInAs("admin");
-  const calls = reasonApi([{ reason: "amount: not a number", count: 3, redrivable: true }], {
-    redriven: [moved(4, "LN-A", true), moved(5, "LN-D")],
-    skipped: [{ partition: 0, offset: 1, why: "already re-driven" }],
-  });
+  const calls = reasonApi(
+    [{ reason: "amount: not a number", count: 3, redrivable: true, failed_contract: false }],
+    {
+      redriven: [moved(4, "LN-A", true), moved(5, "LN-D")],
+      skipped: [{ partition: 0, offset: 1, why: "already re-driven" }],
+    },
+  );
   const section = await openPayments();
   await userEvent.click(
     within(section).getByRole("button", {
@@ -263,7 +275,7 @@ test("re-driving a reason asks the API with a dry run first, confirms its counts
 test("a reason longer than 200 characters is sent cut to its first 200", async () => {
   signedInAs("admin");
   const long = `amount: ${"x".repeat(250)}`;
-  const calls = reasonApi([{ reason: long, count: 1, redrivable: true }], {
+  const calls = reasonApi([{ reason: long, count: 1, redrivable: true, failed_contract: false }], {
     redriven: [moved(4, "LN-A")],
     skipped: [],
   });
@@ -286,7 +298,7 @@ test("a reason longer than 200 characters is sent cut to its first 200", async (
 
 test("a dry run with nothing to re-drive says so and offers no confirmation", async () => {
   signedInAs("admin");
-  const calls = reasonApi([{ reason: "invalid JSON", count: 2, redrivable: true }], {
+  const calls = reasonApi([{ reason: "invalid JSON", count: 2, redrivable: true, failed_contract: false }], {
     redriven: [],
     skipped: [
       { partition: 0, offset: 1, why: "already re-driven" },
@@ -307,10 +319,13 @@ test("a dry run with nothing to re-drive says so and offers no confirmation", as
 
 test("cancelling a reason's re-drive sends nothing after the dry run", async () => {
   signedInAs("admin");
-  const calls = reasonApi([{ reason: "amount: not a number", count: 1, redrivable: true }], {
-    redriven: [moved(4, "LN-A")],
-    skipped: [],
-  });
+  const calls = reasonApi(
+    [{ reason: "amount: not a number", count: 1, redrivable: true, failed_contract: false }],
+    {
+      redriven: [moved(4, "LN-A")],
+      skipped: [],
+    },
+  );
   const section = await openPayments();
   await userEvent.click(
     within(section).getByRole("button", {

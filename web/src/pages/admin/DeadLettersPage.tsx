@@ -55,6 +55,12 @@ function TopicsTable({
                   {topic.reasons.map((reason) => (
                     <li key={reason.reason}>
                       <span className="font-medium">{formatCount(reason.count)} ×</span> {reason.reason}
+                      {reason.failed_contract && (
+                        <>
+                          {" "}
+                          <ContractBadge source={topic.source_topic} />
+                        </>
+                      )}
                     </li>
                   ))}
                 </ul>
@@ -124,6 +130,24 @@ function ContractWarning({ text }: { text: string | null }) {
   return text ? <p className="basis-full text-sm text-amber-800">{text}</p> : null;
 }
 
+/**
+ * Beside a reason or a letter whose message failed the source topic's contract: re-driven as it is, it is
+ * dead-lettered again (the re-drive's confirmation says so in full), so the operator sees it before trying.
+ */
+function ContractBadge({ source }: { source: string }) {
+  return (
+    <span
+      className="whitespace-nowrap rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-900"
+      title="Re-driven as it is, it is dead-lettered again unless the contract changed since: usually the sender fixes it and sends it again."
+    >
+      failed the {source} contract
+    </span>
+  );
+}
+
+/** The topic a dead-letter topic is the twin of: `payments` for `payments.dlq`. */
+const sourceOf = (topic: string) => topic.replace(/\.dlq$/, "");
+
 /** `POST /api/admin/dlq/{topic}/redrive`: the ticked rows' positions, or a reason (with a dry run first). */
 const postRedrive = (topic: string, body: unknown) =>
   api<RedrivePublic>(`/api/admin/dlq/${encodeURIComponent(topic)}/redrive`, { method: "POST", body });
@@ -146,7 +170,7 @@ function RedriveBar({
       onDone(result);
     },
   });
-  const source = topic.replace(/\.dlq$/, "");
+  const source = sourceOf(topic);
   return (
     <div className="flex flex-wrap items-center gap-3">
       {redrive.error && <ErrorState error={redrive.error} />}
@@ -278,6 +302,7 @@ function ReasonRedrive({
     dryRun.mutate(reason);
   };
   const busy = dryRun.isPending || redrive.isPending;
+  const source = sourceOf(topic);
 
   if (reasons.length === 0) return null;
   return (
@@ -297,6 +322,7 @@ function ReasonRedrive({
               <div className="flex flex-wrap items-center gap-3">
                 <span className="font-medium">{formatCount(reason.count)} ×</span>
                 <span className="break-all">{reason.reason}</span>
+                {reason.failed_contract && <ContractBadge source={source} />}
                 {!reason.redrivable ? (
                   <span className="ml-auto text-xs text-slate-600">
                     Not readable as a dead letter: it cannot be re-driven.
@@ -348,6 +374,7 @@ function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }
       }),
   });
   const items = page.data?.items ?? [];
+  const source = sourceOf(topic);
   const chosen = items.filter((item) => selected.has(position(item)));
   const toggle = (key: string) =>
     setSelected((was) => {
@@ -437,7 +464,15 @@ function TopicLetters({ topic, onClose }: { topic: string; onClose: () => void }
                         {formatDateTime(item.dead_lettered_at)}
                       </td>
                       <td className="whitespace-nowrap px-3 py-2">{item.letter?.key ?? "—"}</td>
-                      <td className="px-3 py-2">{item.reason}</td>
+                      <td className="px-3 py-2">
+                        {item.reason}
+                        {item.failed_contract && (
+                          <>
+                            {" "}
+                            <ContractBadge source={source} />
+                          </>
+                        )}
+                      </td>
                       <td className="px-3 py-2 text-right">
                         <button
                           type="button"
