@@ -8,7 +8,8 @@ Ranking: every clause has a constant score, so the order is the kind of match, n
 an identifier (cif, account number, national id / registration number / tax id) scores 100, an email 80,
 a whole phone number 60, a part of one 30, a name 10 per word matched whole or 5 per word matched as a
 prefix, and an address 3 per word (whole words; a search that found nothing is asked again with its last
-word as the beginning of an address word); ties are in name order, then cif.
+word as the beginning of an address word); a name typed with a number ("Viet 0970 659 158") scores both;
+ties are in name order, then cif.
 """
 
 from __future__ import annotations
@@ -90,24 +91,54 @@ def _word(word: str) -> dict:
     }
 
 
-def match_clauses(text: str) -> list[dict]:
-    """The ways ``text`` can match a customer; any one of them is enough."""
-    text = text.strip()
-    clauses = [
+def _identifier_clauses(text: str) -> list[dict]:
+    return [
         _scored({"term": {"cif_key": key(text)}}, IDENTIFIER),
         _scored({"term": {"account_keys": key(text)}}, IDENTIFIER),
         _scored({"terms": {"id_keys": id_keys(text)}}, IDENTIFIER),
     ]
+
+
+def _phone_clauses(text: str) -> list[dict]:
+    """``text`` as a whole phone number or a part of one; none unless it looks like a number."""
+    if not looks_like_phone(text):
+        return []
+    number = digits(text)
+    clauses = [_scored({"term": {"phone_digits": number}}, WHOLE_PHONE)]
+    # "0912 345 678" also finds "+84 912 345 678": a national trunk prefix is not part of the number
+    parts = {part for part in (number, number.lstrip("0")) if len(part) >= MIN_PHONE_DIGITS}
+    parts = {part for part in parts if len(part) <= MAX_PHONE_SUBSTRING}
+    if parts:
+        clauses.append(_scored({"terms": {"phone_substrings": sorted(parts)}}, PART_OF_PHONE))
+    return clauses
+
+
+def name_and_number_clause(text: str) -> dict | None:
+    """A name typed with a number ("Viet 0970 659 158", "nguyen van an 079123456"): the words with letters
+    all in the name, and the rest, read together, one phone number (or a part of one) or an identifier.
+    Both are required; each alone is one of the other clauses, which a mixed text never met (every word had
+    to be in the name). None unless the text holds both, the number with ``MIN_PHONE_DIGITS`` digits."""
+    tokens = text.split()
+    named = [token for token in tokens if any(c.isalpha() for c in token)]
+    number = " ".join(token for token in tokens if not any(c.isalpha() for c in token))
+    name = list(dict.fromkeys(word for token in named for word in words(token)))
+    if not name or not looks_like_phone(number):
+        return None
+    ways = [*_phone_clauses(number), *_identifier_clauses(number)]
+    return {
+        "bool": {
+            "must": [*(_word(word) for word in name), {"bool": {"should": ways, "minimum_should_match": 1}}]
+        }
+    }
+
+
+def match_clauses(text: str) -> list[dict]:
+    """The ways ``text`` can match a customer; any one of them is enough."""
+    text = text.strip()
+    clauses = _identifier_clauses(text)
     if "@" in text:
         clauses.append(_scored({"term": {"emails": email_key(text)}}, EMAIL))
-    if looks_like_phone(text):
-        number = digits(text)
-        clauses.append(_scored({"term": {"phone_digits": number}}, WHOLE_PHONE))
-        # "0912 345 678" also finds "+84 912 345 678": a national trunk prefix is not part of the number
-        parts = {part for part in (number, number.lstrip("0")) if len(part) >= MIN_PHONE_DIGITS}
-        parts = {part for part in parts if len(part) <= MAX_PHONE_SUBSTRING}
-        if parts:
-            clauses.append(_scored({"terms": {"phone_substrings": sorted(parts)}}, PART_OF_PHONE))
+    clauses.extend(_phone_clauses(text))
     if international_number(text):
         return clauses  # its digit groups are not words of a name or an address
     found = list(dict.fromkeys(words(text)))
@@ -115,6 +146,8 @@ def match_clauses(text: str) -> list[dict]:
         clauses.append({"bool": {"must": [_word(word) for word in found]}})
         address = [_scored({"term": {"address_words": word}}, ADDRESS_WORD) for word in found]
         clauses.append({"bool": {"must": address}})
+    if (named := name_and_number_clause(text)) is not None:
+        clauses.append(named)
     return clauses
 
 

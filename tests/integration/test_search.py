@@ -230,6 +230,13 @@ async def found(client: httpx.AsyncClient, headers: dict = ADMIN, **params) -> l
         ("an.nguyen@example.VN", ["SC-001"]),  # email
         ("0987654321", ["SC-004", "SC-002"]),  # a national id ranks above a phone number
         ("nobody", []),
+        # a name with a number: both must match the same customer
+        ("nguyen 0912 345 678", ["SC-001"]),  # the name and the whole phone number
+        ("Nguyễn 654321", ["SC-002"]),  # and part of one: the other Nguyễn has no such number
+        ("nguyen 0987654321", ["SC-002"]),  # SC-004 holds that number as its national id: not a Nguyễn
+        ("francois 0987654321", ["SC-004"]),  # the name and the national id
+        ("nguyen van 079123456", ["SC-001"]),
+        ("binh 079123456", []),  # one customer's name, another's national id
     ],
 )
 async def test_finds_customers_by_any_identifier_name_or_phone(client, q, expected):
