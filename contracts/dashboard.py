@@ -107,6 +107,22 @@ class AgentWorkload(Contract):
     collected: list[Collected]
 
 
+class AgentsSum(Contract):
+    """The agents' figures added up: a team supervisor's team, or every agent (whatever ``agents_find``
+    chose and whichever page is listed)."""
+
+    agents: int
+    assigned: int
+    capacity: int
+    utilisation: float | None  # assigned / capacity; null for a capacity of 0
+    actions_today: int
+    contacts_today: int
+    promises_today: int
+    promises_kept_this_month: int
+    promises_broken_this_month: int
+    collected: list[Collected]  # per currency, on the customers they hold now
+
+
 class PortfolioSummary(Contract):
     business_date: date | None  # None until a first business date has been processed
     month_start: date | None
@@ -117,4 +133,9 @@ class PortfolioSummary(Contract):
     activity: ActivityFigures  # portfolio-wide, as the other figures
     roll_rates: list[RollRate]  # one per bucket that can roll forward, in bucket order
     cure_rate: CureRate
+    # A page of the agents (a team supervisor's team, or every agent) by agent_id: from ``agents_offset``,
+    # at most ``agents_limit``, of those whose name, id or team holds ``agents_find`` (any case, accents
+    # or not); ``agents_total`` of them hold it. A bank has thousands: the live events push the first page.
     agents: list[AgentWorkload]
+    agents_total: int
+    agents_sum: AgentsSum

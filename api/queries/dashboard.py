@@ -9,12 +9,15 @@ aggregates from the base tables (after a replay; tests compare it with what the 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import psycopg
 
 from domain.buckets import DEFAULT_BUCKETS, Transition
+from processors.search.documents import fold
 
 # The latest business date ("today") and the first day of its month, computed in each query so that all of
 # them go in one pipeline. One index lookup each (loan_delinquency_business_date_idx).
@@ -66,10 +69,26 @@ QUERIES = {
 ROLLING_KINDS = (Transition.ENTRY.value, Transition.ROLL_FORWARD.value)  # from CURRENT, from a delinquent one
 
 
-def portfolio_summary(conn: psycopg.Connection, team: str | None) -> dict[str, Any]:
+AGENTS_PAGE = 100  # agents listed unless a page is asked for (what the live events push)
+AGENTS_LIMIT_MAX = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class AgentsPage:
+    """Which agents a summary lists: from ``offset``, at most ``limit``, of those holding ``find``."""
+
+    find: str | None = None
+    offset: int = 0
+    limit: int = AGENTS_PAGE
+
+
+def portfolio_summary(
+    conn: psycopg.Connection, team: str | None, page: AgentsPage = AgentsPage()
+) -> dict[str, Any]:
     """The body of GET /api/dashboard/portfolio (JSON-able: money as decimal strings, dates ISO).
 
-    ``team`` limits the agents to that team; the portfolio figures are always portfolio-wide.
+    ``team`` limits the agents to that team; the portfolio figures are always portfolio-wide. ``page``
+    chooses the agents listed; their sum is everyone's (of ``team``).
     """
     with conn.pipeline():
         cursors = {name: conn.cursor() for name in QUERIES}
@@ -89,7 +108,7 @@ def portfolio_summary(conn: psycopg.Connection, team: str | None) -> dict[str, A
         "activity": _activity(rows["activity"][0]),
         "roll_rates": roll_rates,
         "cure_rate": cure_rate,
-        "agents": _agents(rows["agents"], rows["agent_collected"]),
+        **_agents_listed(_agents(rows["agents"], rows["agent_collected"]), page),
     }
 
 
@@ -208,6 +227,55 @@ def _agents(rows: list[tuple], collected_rows: list[tuple]) -> list[dict[str, An
     for agent_id, currency, day, month in collected_rows:
         collected[agent_id].append(_collected(currency, day, month))
     return [{**_agent(row), "collected": collected.get(row[0], [])} for row in rows]
+
+
+_SUMMED = (
+    "assigned",
+    "capacity",
+    "actions_today",
+    "contacts_today",
+    "promises_today",
+    "promises_kept_this_month",
+    "promises_broken_this_month",
+)
+
+
+def _agents_listed(agents: list[dict[str, Any]], page: AgentsPage) -> dict[str, Any]:
+    """The page of ``agents`` holding ``page.find``, how many hold it, and everyone's sum."""
+    wanted = fold(page.find).strip() if page.find else ""
+    chosen = [a for a in agents if _holds(a, wanted)] if wanted else agents
+    return {
+        "agents": chosen[page.offset : page.offset + page.limit],
+        "agents_total": len(chosen),
+        "agents_sum": _agents_sum(agents),
+    }
+
+
+@lru_cache(maxsize=20_000)
+def _folded(text: str) -> str:
+    """`fold`, remembered: agents' names rarely change, and folding 2,000 of them took 11 ms a find."""
+    return fold(text)
+
+
+def _holds(agent: dict[str, Any], wanted: str) -> bool:
+    parts = (agent["name"], agent["agent_id"], agent["team"])
+    return wanted in _folded("\0".join(part for part in parts if part))  # a NUL matches nothing typed
+
+
+def _agents_sum(agents: list[dict[str, Any]]) -> dict[str, Any]:
+    sums = {field: sum(agent[field] for agent in agents) for field in _SUMMED}
+    today: dict[str, Decimal] = defaultdict(Decimal)
+    month: dict[str, Decimal] = defaultdict(Decimal)
+    for agent in agents:
+        for figures in agent["collected"]:
+            today[figures["currency"]] += Decimal(figures["today"])
+            month[figures["currency"]] += Decimal(figures["this_month"])
+    return {
+        "agents": len(agents),
+        **sums,
+        "utilisation": _ratio(sums["assigned"], sums["capacity"]),
+        "collected": [_collected(c, today[c], month[c]) for c in sorted(month)],
+    }
 
 
 def _collected(currency: str, day: Decimal, month: Decimal) -> dict[str, str]:

@@ -253,6 +253,7 @@ async def test_supervisors_receive_the_portfolio_figures(http):
     assert skipped == []  # the first figures go out at once
     figures = event["json"]
     assert figures["type"] == "portfolio" and figures["team"] == "TEAM-EV" and "buckets" in figures
+    assert figures["agents_sum"]["agents"] == figures["agents_total"]  # the first page of them, and their sum
     assert "id" not in event  # resuming goes by queue event ids only
 
 

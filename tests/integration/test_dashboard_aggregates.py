@@ -837,6 +837,46 @@ async def test_the_portfolio_dashboard_body(client):
         "AG-2": [],
         "AG-3": [{"currency": "USD", "today": "5", "this_month": "5"}],
     }
+    assert body["agents_total"] == 3
+    assert body["agents_sum"] == {
+        "agents": 3,
+        "assigned": 4,
+        "capacity": 14,
+        "utilisation": 0.285714,
+        "actions_today": 3,
+        "contacts_today": 2,
+        "promises_today": 1,
+        "promises_kept_this_month": 2,
+        "promises_broken_this_month": 1,
+        "collected": [
+            {"currency": "USD", "today": "5", "this_month": "5"},
+            {"currency": "VND", "today": "60", "this_month": "1060"},
+        ],
+    }
+
+
+async def _agents(client, headers: dict | None = None, **params) -> tuple[list[str], int, int]:
+    """The agents listed, how many hold the find, and how many the sum adds up."""
+    response = await client.get(
+        "/api/dashboard/portfolio", params=params, headers=headers or token(Role.ADMIN)
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return [a["agent_id"] for a in body["agents"]], body["agents_total"], body["agents_sum"]["agents"]
+
+
+@pytest.mark.anyio
+async def test_the_agents_are_listed_a_page_at_a_time_and_found_by_name_id_or_team(client):
+    assert await _agents(client, agents_limit=1, agents_offset=1) == (["AG-2"], 3, 3)
+    assert await _agents(client, agents_offset=3) == ([], 3, 3)
+    assert await _agents(client, agents_find="t-a") == (["AG-1", "AG-3"], 2, 3)  # the team; any case
+    assert await _agents(client, agents_find="  ÁGENT AG-3 ") == (["AG-3"], 1, 3)  # the name; accents or not
+    assert await _agents(client, agents_find="nobody") == ([], 0, 3)  # the sum stays everyone's
+    team = token(Role.SUPERVISOR, team="T-A")
+    assert await _agents(client, team, agents_find="ag-2") == ([], 0, 2)  # only their team's agents
+    for params in ({"agents_limit": 0}, {"agents_limit": 1001}, {"agents_offset": -1}, {"agents_find": ""}):
+        response = await client.get("/api/dashboard/portfolio", params=params, headers=token(Role.ADMIN))
+        assert response.status_code == 422, params
 
 
 @pytest.mark.anyio
@@ -847,6 +887,8 @@ async def test_a_team_supervisor_sees_their_teams_agents_and_the_whole_portfolio
     assert [a["agent_id"] for a in everyone["agents"]] == ["AG-1", "AG-2", "AG-3"]
     assert mine["buckets"] == everyone["buckets"] and mine["collected"] == everyone["collected"]
     assert mine["activity"] == everyone["activity"]  # portfolio-wide, as the other figures
+    assert mine["agents_sum"]["assigned"] == 4 and mine["agents_sum"]["capacity"] == 14  # AG-1 and AG-3
+    assert mine["agents_sum"]["collected"] == everyone["agents_sum"]["collected"]  # AG-2 collected nothing
 
 
 @pytest.mark.anyio

@@ -640,7 +640,10 @@ export interface paths {
          * @description Accounts and amounts per bucket and currency, money collected today and this month, promises made
          *     today and this month by their status, roll and cure rates on the business date, and each agent's
          *     workload against capacity. "Today" is the latest business date. A team supervisor's agents are those of
-         *     their team; the portfolio figures are portfolio-wide for everyone. Supervisors and admins only.
+         *     their team; the portfolio figures are portfolio-wide for everyone. The agents are listed a page at a
+         *     time by agent_id (`agents_offset`, `agents_limit`), only those whose name, id or team holds
+         *     `agents_find` (any case, with or without accents) when given; `agents_total` counts those, and
+         *     `agents_sum` adds up every agent's figures (of the team). Supervisors and admins only.
          */
         get: operations["portfolio_api_dashboard_portfolio_get"];
         put?: never;
@@ -1100,6 +1103,33 @@ export interface components {
             team: string | null;
             /** Type */
             type: string | null;
+            /** Utilisation */
+            utilisation: number | null;
+        };
+        /**
+         * AgentsSum
+         * @description The agents' figures added up: a team supervisor's team, or every agent (whatever ``agents_find``
+         *     chose and whichever page is listed).
+         */
+        AgentsSum: {
+            /** Actions Today */
+            actions_today: number;
+            /** Agents */
+            agents: number;
+            /** Assigned */
+            assigned: number;
+            /** Capacity */
+            capacity: number;
+            /** Collected */
+            collected: components["schemas"]["Collected"][];
+            /** Contacts Today */
+            contacts_today: number;
+            /** Promises Broken This Month */
+            promises_broken_this_month: number;
+            /** Promises Kept This Month */
+            promises_kept_this_month: number;
+            /** Promises Today */
+            promises_today: number;
             /** Utilisation */
             utilisation: number | null;
         };
@@ -2338,6 +2368,9 @@ export interface components {
             activity: components["schemas"]["ActivityFigures"];
             /** Agents */
             agents: components["schemas"]["AgentWorkload"][];
+            agents_sum: components["schemas"]["AgentsSum"];
+            /** Agents Total */
+            agents_total: number;
             /** Buckets */
             buckets: components["schemas"]["BucketFigures"][];
             /** Business Date */
@@ -5222,7 +5255,11 @@ export interface operations {
     };
     portfolio_api_dashboard_portfolio_get: {
         parameters: {
-            query?: never;
+            query?: {
+                agents_find?: string | null;
+                agents_offset?: number;
+                agents_limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5254,6 +5291,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorMessage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -38,19 +38,6 @@ export function formatMoneyByCurrency(amounts: Record<string, string> | null | u
   return entries.map(([currency, amount]) => formatMoney(amount, currency)).join(" · ");
 }
 
-/** Decimal strings ("1060", "-40.5") added exactly: scaled to their longest fraction, summed as BigInt. */
-export function sumDecimals(amounts: string[]): string {
-  const places = Math.max(0, ...amounts.map((amount) => (amount.split(".")[1] ?? "").length));
-  const total = amounts.reduce((sum, amount) => {
-    const [whole = "0", fraction = ""] = amount.replace("-", "").split(".");
-    const value = BigInt(whole + fraction.padEnd(places, "0"));
-    return sum + (amount.startsWith("-") ? -value : value);
-  }, 0n);
-  const digits = (total < 0n ? -total : total).toString().padStart(places + 1, "0");
-  const text = places ? `${digits.slice(0, -places)}.${digits.slice(-places)}` : digits;
-  return total < 0n ? `-${text}` : text;
-}
-
 const integer = new Intl.NumberFormat();
 
 export function formatCount(value: number | null | undefined): string {

@@ -4,8 +4,7 @@ import { expect, test } from "vitest";
 
 import type { PortfolioSummary } from "../api/types";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
-import { sumDecimals } from "../lib/format";
-import DashboardPage from "./DashboardPage";
+import DashboardPage, { AGENTS_PAGE } from "./DashboardPage";
 
 const activity = (actions: number, contacts: number, promises: number) => ({
   actions,
@@ -47,7 +46,28 @@ const summary: PortfolioSummary = {
       collected: [{ currency: "USD", today: "10.5", this_month: "1060.25" }],
     },
   ],
+  agents_total: 1,
+  agents_sum: {
+    agents: 1,
+    assigned: 3,
+    capacity: 10,
+    utilisation: 0.3,
+    actions_today: 6,
+    contacts_today: 3,
+    promises_today: 1,
+    promises_kept_this_month: 2,
+    promises_broken_this_month: 1,
+    collected: [{ currency: "USD", today: "10.5", this_month: "1060.25" }],
+  },
 };
+
+type Agent = PortfolioSummary["agents"][number];
+const agent = (n: number, name: string, team = "T-A"): Agent => ({
+  ...summary.agents[0]!,
+  agent_id: `AG-${String(n).padStart(3, "0")}`,
+  name,
+  team,
+});
 
 test("shows contact and promise rates and each agent's work today", async () => {
   signedInAs("supervisor");
@@ -69,36 +89,31 @@ test("shows contact and promise rates and each agent's work today", async () => 
   expect(within(row).getByText(/\$1,060\.25/)).toBeInTheDocument();
 });
 
-test("a team supervisor's agents are added up for their team", async () => {
+test("the totals row is the API's sum of every agent of the team, not of the page listed", async () => {
   signedInAs("supervisor", null, "T-A");
-  const second = {
-    ...summary.agents[0]!,
-    agent_id: "AG-2",
-    name: "Minh",
-    actions_today: 4,
-    capacity: 10,
-    collected: [{ currency: "USD", today: "0", this_month: "0.75" }],
+  const sum = {
+    ...summary.agents_sum,
+    agents: 2,
+    assigned: 6,
+    capacity: 20,
+    utilisation: 0.3,
+    actions_today: 10,
+    promises_kept_this_month: 4,
+    promises_broken_this_month: 2,
+    collected: [{ currency: "USD", today: "10.5", this_month: "1061.00" }],
   };
   fakeApi({
     "GET /api/dashboard/portfolio": () => ({
-      body: { ...summary, team: "T-A", agents: [summary.agents[0]!, second] },
+      body: { ...summary, team: "T-A", agents_total: 2, agents_sum: sum },
     }),
   });
   renderAt("/dashboard", "/dashboard", <DashboardPage />);
   const totals = await screen.findByTestId("agents-total");
   expect(within(totals).getByText("Team T-A")).toBeInTheDocument();
-  expect(within(totals).getByText("10")).toBeInTheDocument(); // actions: 6 + 4
-  expect(within(totals).getByText("30%")).toBeInTheDocument(); // 6 assigned of 20
+  expect(within(totals).getByText("10")).toBeInTheDocument(); // actions: the sum's, not the listed agent's 6
+  expect(within(totals).getByText("30%")).toBeInTheDocument();
   expect(within(totals).getByText("4 / 2")).toBeInTheDocument();
-  expect(within(totals).getByText(/\$1,061\.00/)).toBeInTheDocument(); // 1060.25 + 0.75, exactly
-});
-
-test("decimal strings add up exactly, signs and fractions of any length", () => {
-  expect(sumDecimals(["0.1", "0.2"])).toBe("0.3");
-  expect(sumDecimals(["1060", "-40.5", "0.05"])).toBe("1019.55");
-  expect(sumDecimals(["-1", "0.25"])).toBe("-0.75");
-  expect(sumDecimals(["999999999999999999.99", "0.01"])).toBe("1000000000000000000.00");
-  expect(sumDecimals([])).toBe("0");
+  expect(within(totals).getByText(/\$1,061\.00/)).toBeInTheDocument();
 });
 
 test("a team supervisor is told which figures are the whole portfolio's and which their team's", async () => {
@@ -123,21 +138,58 @@ test("a supervisor of every team sees plain titles", async () => {
   expect(screen.queryByTestId("scope")).not.toBeInTheDocument();
 });
 
-test("the agents table finds agents by name, id or team, while the totals stay everybody's", async () => {
+test("the agents table asks the API for the agents holding what is typed, while the totals stay everybody's", async () => {
   signedInAs("supervisor");
-  const minh = { ...summary.agents[0]!, agent_id: "AG-2", name: "Trần Minh", team: "T-B", actions_today: 4 };
-  fakeApi({
-    "GET /api/dashboard/portfolio": () => ({ body: { ...summary, agents: [...summary.agents, minh] } }),
+  const minh = { ...agent(2, "Trần Minh", "T-B"), actions_today: 4 };
+  const everyone = { ...summary.agents_sum, agents: 2, actions_today: 10, capacity: 20 };
+  const calls = fakeApi({
+    "GET /api/dashboard/portfolio": (url) => {
+      const wanted = url.searchParams.get("agents_find");
+      const agents = wanted === "trần" ? [minh] : wanted === "nobody" ? [] : [summary.agents[0]!, minh];
+      return { body: { ...summary, agents, agents_total: agents.length, agents_sum: everyone } };
+    },
   });
   renderAt("/dashboard", "/dashboard", <DashboardPage />);
   const find = await screen.findByRole("searchbox", { name: "Find" });
+  expect(screen.getByRole("link", { name: "Lan" })).toBeInTheDocument();
   await userEvent.type(find, "trần");
+  expect(await screen.findByText("1 of 2 agents")).toBeInTheDocument();
   expect(screen.getByRole("link", { name: "Trần Minh" })).toBeInTheDocument();
   expect(screen.queryByRole("link", { name: "Lan" })).not.toBeInTheDocument();
-  expect(screen.getByText("1 of 2 agents")).toBeInTheDocument();
   expect(within(screen.getByTestId("agents-total")).getByText("10")).toBeInTheDocument(); // 6 + 4 actions
+  const asked = calls.filter((c) => c.url.searchParams.get("agents_find") === "trần");
+  expect(asked.length).toBeGreaterThan(0);
+  expect(asked[0]!.url.searchParams.get("agents_limit")).toBe(String(AGENTS_PAGE));
   await userEvent.clear(find);
-  await userEvent.type(find, "t-a");
-  expect(screen.getByRole("link", { name: "Lan" })).toBeInTheDocument();
-  expect(screen.queryByRole("link", { name: "Trần Minh" })).not.toBeInTheDocument();
+  await userEvent.type(find, "nobody");
+  expect(await screen.findByText("No agent's name, id or team holds “nobody”.")).toBeInTheDocument();
+  expect(screen.getByText("0 of 2 agents")).toBeInTheDocument();
+});
+
+test("a bank's thousands of agents are listed a page at a time", async () => {
+  signedInAs("supervisor");
+  const all = Array.from({ length: 250 }, (_, i) => agent(i + 1, `Agent ${i + 1}`));
+  const calls = fakeApi({
+    "GET /api/dashboard/portfolio": (url) => {
+      const offset = Number(url.searchParams.get("agents_offset") ?? 0);
+      const agents = all.slice(offset, offset + AGENTS_PAGE);
+      return {
+        body: {
+          ...summary,
+          agents,
+          agents_total: all.length,
+          agents_sum: { ...summary.agents_sum, agents: 250 },
+        },
+      };
+    },
+  });
+  renderAt("/dashboard", "/dashboard", <DashboardPage />);
+  expect(await screen.findByRole("link", { name: "Agent 1" })).toBeInTheDocument();
+  expect(screen.getByText("1–100 of 250")).toBeInTheDocument();
+  expect(screen.queryByRole("link", { name: "Agent 101" })).not.toBeInTheDocument();
+  await userEvent.click(screen.getByRole("button", { name: "Next" }));
+  expect(await screen.findByRole("link", { name: "Agent 101" })).toBeInTheDocument();
+  expect(screen.getByText("101–200 of 250")).toBeInTheDocument();
+  expect(screen.queryByRole("link", { name: "Agent 1" })).not.toBeInTheDocument();
+  expect(calls.some((c) => c.url.searchParams.get("agents_offset") === "100")).toBe(true);
 });

@@ -1,5 +1,4 @@
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { Link } from "react-router-dom";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
@@ -7,7 +6,8 @@ import { api } from "../api/client";
 import type { PortfolioSummary } from "../api/types";
 import { Card, Figure } from "../components/Card";
 import { KeyboardScrollBox, compactTableClass, tableScrollClass } from "../components/Field";
-import { FindBox } from "../components/FindBox";
+import { FindBox, useFindAndPage } from "../components/FindBox";
+import { PageNav } from "../components/PageNav";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { BUCKETS } from "../lib/bucket";
 import {
@@ -17,7 +17,6 @@ import {
   formatMoney,
   formatMoneyByCurrency,
   formatPercent,
-  sumDecimals,
 } from "../lib/format";
 import { queuePath } from "../routes";
 
@@ -29,55 +28,25 @@ export function bucketSeries(summary: PortfolioSummary, currency: string) {
   });
 }
 
-type AgentFigures = PortfolioSummary["agents"][number];
-type CountField = {
-  [K in keyof AgentFigures]: AgentFigures[K] extends number ? K : never;
-}[keyof AgentFigures];
+type Collected = PortfolioSummary["collected"][number];
 
-/** The listed agents' figure added up: a team supervisor's team, or every agent. */
-export function total(agents: AgentFigures[], field: CountField): number {
-  return agents.reduce((sum, agent) => sum + (agent[field] ?? 0), 0);
+/** Money collected this month per currency, as `formatMoneyByCurrency` shows it. */
+function thisMonth(collected: Collected[]): Record<string, string> {
+  return Object.fromEntries(collected.map((c) => [c.currency, c.this_month]));
 }
 
-/** Money collected this month on each agent's customers, per currency, added up over ``agents``. */
-export function collectedThisMonth(agents: AgentFigures[]): Record<string, string> {
-  const amounts = new Map<string, string[]>();
-  agents.forEach((agent) =>
-    agent.collected.forEach((c) => {
-      const list = amounts.get(c.currency) ?? [];
-      list.push(c.this_month);
-      amounts.set(c.currency, list);
-    }),
-  );
-  return Object.fromEntries(
-    [...amounts.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([currency, list]) => [currency, sumDecimals(list)]),
-  );
-}
+/** The agents the API lists unless asked for another page: the live events push these. */
+export const AGENTS_PAGE = 100;
 
 /** "kept / broken", as every promise figure of the page shows them. */
 function keptBroken(kept: number, broken: number): string {
   return `${formatCount(kept)} / ${formatCount(broken)}`;
 }
 
-function ratio(part: number, whole: number): number | null {
-  return whole > 0 ? part / whole : null;
-}
-
 function mainCurrency(summary: PortfolioSummary): string | undefined {
   const accounts = new Map<string, number>();
   summary.buckets.forEach((b) => accounts.set(b.currency, (accounts.get(b.currency) ?? 0) + b.accounts));
   return [...accounts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-}
-
-/** The agents whose name, id or team holds `text`, in any case; all of them when it is blank. */
-export function agentsHolding(agents: AgentFigures[], text: string): AgentFigures[] {
-  const wanted = text.trim().toLocaleLowerCase();
-  if (!wanted) return agents;
-  return agents.filter((agent) =>
-    [agent.name, agent.agent_id, agent.team].some((part) => part?.toLocaleLowerCase().includes(wanted)),
-  );
 }
 
 export default function DashboardPage() {
@@ -87,13 +56,28 @@ export default function DashboardPage() {
     queryFn: ({ signal }) => api<PortfolioSummary>("/api/dashboard/portfolio", { signal }),
     refetchInterval: 60_000, // a safety net should the event stream be down
   });
-  // Which agents the table shows (a bank has up to a few thousand); the totals stay everybody's.
-  const [find, setFind] = useState("");
+  // Which agents the table lists: a bank has thousands, so the API finds and pages them. The live figures
+  // hold the first page; another page, or a find, is asked for again each time the figures change.
+  const { containing, find, offset, setOffset } = useFindAndPage();
+  const wanted = containing.trim();
+  const ownPage = wanted !== "" || offset > 0;
+  const agentsPage = useQuery({
+    queryKey: ["portfolio", "agents", wanted, offset, summary.dataUpdatedAt],
+    queryFn: ({ signal }) =>
+      api<PortfolioSummary>("/api/dashboard/portfolio", {
+        query: { agents_find: wanted, agents_offset: offset, agents_limit: AGENTS_PAGE },
+        signal,
+      }),
+    enabled: ownPage && summary.isSuccess,
+    placeholderData: (previous) => previous,
+    gcTime: 10_000, // one entry per change of the figures: the older ones are never read again
+  });
   if (summary.isPending) return <Loading label="Loading the portfolio…" />;
   if (summary.isError) return <ErrorState error={summary.error} onRetry={() => void summary.refetch()} />;
   const data = summary.data;
   const currency = mainCurrency(data);
-  const shownAgents = agentsHolding(data.agents, find);
+  const listed = ownPage ? agentsPage.data : data;
+  const everyone = data.agents_sum;
   if (!data.business_date) {
     return (
       <Empty title="No business date yet">
@@ -250,15 +234,15 @@ export default function DashboardPage() {
         </KeyboardScrollBox>
       </Card>
       <Card title={`${data.team ? `Team ${data.team}` : "Agents"}: workload and today's work`}>
-        {data.agents.length === 0 ? (
+        {everyone.agents === 0 ? (
           <p className="text-sm text-slate-600">No agents.</p>
         ) : (
           <>
             <div className="mb-2 flex flex-wrap items-center gap-3">
-              <FindBox placeholder="name, id or team" value={find} onChange={setFind} />
-              {find.trim() && (
+              <FindBox placeholder="name, id or team" value={containing} onChange={find} />
+              {wanted && listed && (
                 <span className="text-sm text-slate-600" aria-live="polite">
-                  {formatCount(shownAgents.length)} of {formatCount(data.agents.length)} agents
+                  {formatCount(listed.agents_total)} of {formatCount(everyone.agents)} agents
                 </span>
               )}
             </div>
@@ -303,7 +287,22 @@ export default function DashboardPage() {
                   </tr>
                 </thead>
                 <tbody>
-                  {shownAgents.map((agent) => (
+                  {!listed ? (
+                    <tr>
+                      <td colSpan={10} className="text-slate-600">
+                        Finding agents…
+                      </td>
+                    </tr>
+                  ) : listed.agents.length === 0 ? (
+                    <tr>
+                      <td colSpan={10} className="text-slate-600">
+                        {wanted
+                          ? `No agent's name, id or team holds “${wanted}”.`
+                          : "No agents on this page."}
+                      </td>
+                    </tr>
+                  ) : null}
+                  {listed?.agents.map((agent) => (
                     <tr key={agent.agent_id} className="border-t border-slate-100">
                       <td>
                         <Link to={queuePath(agent.agent_id)} className="text-brand-700 hover:underline">
@@ -337,7 +336,7 @@ export default function DashboardPage() {
                         {keptBroken(agent.promises_kept_this_month, agent.promises_broken_this_month)}
                       </td>
                       <td className="text-right tabular-nums">
-                        {formatMoneyByCurrency(collectedThisMonth([agent]))}
+                        {formatMoneyByCurrency(thisMonth(agent.collected))}
                       </td>
                     </tr>
                   ))}
@@ -347,38 +346,36 @@ export default function DashboardPage() {
                     <th scope="row" colSpan={2}>
                       {data.team ? `Team ${data.team}` : "All agents"}
                     </th>
-                    <td className="text-right tabular-nums">{formatCount(total(data.agents, "assigned"))}</td>
-                    <td className="text-right tabular-nums">{formatCount(total(data.agents, "capacity"))}</td>
+                    <td className="text-right tabular-nums">{formatCount(everyone.assigned)}</td>
+                    <td className="text-right tabular-nums">{formatCount(everyone.capacity)}</td>
                     <td>
-                      <span className="text-xs text-slate-500">
-                        {formatPercent(
-                          ratio(total(data.agents, "assigned"), total(data.agents, "capacity")),
-                          0,
-                        )}
-                      </span>
+                      <span className="text-xs text-slate-500">{formatPercent(everyone.utilisation, 0)}</span>
+                    </td>
+                    <td className="text-right tabular-nums">{formatCount(everyone.actions_today)}</td>
+                    <td className="text-right tabular-nums">{formatCount(everyone.contacts_today)}</td>
+                    <td className="text-right tabular-nums">{formatCount(everyone.promises_today)}</td>
+                    <td className="text-right tabular-nums">
+                      {keptBroken(everyone.promises_kept_this_month, everyone.promises_broken_this_month)}
                     </td>
                     <td className="text-right tabular-nums">
-                      {formatCount(total(data.agents, "actions_today"))}
-                    </td>
-                    <td className="text-right tabular-nums">
-                      {formatCount(total(data.agents, "contacts_today"))}
-                    </td>
-                    <td className="text-right tabular-nums">
-                      {formatCount(total(data.agents, "promises_today"))}
-                    </td>
-                    <td className="text-right tabular-nums">
-                      {keptBroken(
-                        total(data.agents, "promises_kept_this_month"),
-                        total(data.agents, "promises_broken_this_month"),
-                      )}
-                    </td>
-                    <td className="text-right tabular-nums">
-                      {formatMoneyByCurrency(collectedThisMonth(data.agents))}
+                      {formatMoneyByCurrency(thisMonth(everyone.collected))}
                     </td>
                   </tr>
                 </tfoot>
               </table>
             </div>
+            {listed && (
+              <div className="mt-2">
+                <PageNav
+                  offset={offset}
+                  shown={listed.agents.length}
+                  total={listed.agents_total}
+                  hasMore={offset + listed.agents.length < listed.agents_total}
+                  onOffset={setOffset}
+                  pageSize={AGENTS_PAGE}
+                />
+              </div>
+            )}
           </>
         )}
       </Card>
