@@ -14,6 +14,19 @@ const activity = (actions: number, contacts: number, promises: number) => ({
   promise_rate: contacts ? promises / contacts : null,
 });
 
+/** One agent's figures, as the only agent's row and as the sum of one. */
+const lan = {
+  assigned: 3,
+  capacity: 10,
+  utilisation: 0.3,
+  actions_today: 6,
+  contacts_today: 3,
+  promises_today: 1,
+  promises_kept_this_month: 2,
+  promises_broken_this_month: 1,
+  collected: [{ currency: "USD", today: "10.5", this_month: "1060.25" }],
+};
+
 const summary: PortfolioSummary = {
   business_date: "2026-03-20",
   month_start: "2026-03-01",
@@ -35,30 +48,11 @@ const summary: PortfolioSummary = {
       team: "T-A",
       type: "CALL",
       active: true,
-      assigned: 3,
-      capacity: 10,
-      utilisation: 0.3,
-      actions_today: 6,
-      contacts_today: 3,
-      promises_today: 1,
-      promises_kept_this_month: 2,
-      promises_broken_this_month: 1,
-      collected: [{ currency: "USD", today: "10.5", this_month: "1060.25" }],
+      ...lan,
     },
   ],
   agents_total: 1,
-  agents_sum: {
-    agents: 1,
-    assigned: 3,
-    capacity: 10,
-    utilisation: 0.3,
-    actions_today: 6,
-    contacts_today: 3,
-    promises_today: 1,
-    promises_kept_this_month: 2,
-    promises_broken_this_month: 1,
-    collected: [{ currency: "USD", today: "10.5", this_month: "1060.25" }],
-  },
+  agents_sum: { agents: 1, ...lan },
 };
 
 type Agent = PortfolioSummary["agents"][number];
