@@ -122,7 +122,23 @@ def test_state_ahead_of_its_changelog_is_rebuilt_from_the_changelog(
 
         expected, _last = expected_views(tmp_path)
         with psycopg.connect(settings.database_url) as conn:
-            query = "SELECT account_number, bucket, overdue_amount FROM loan_delinquency"
+            query = "SELECT account_number, bucket, overdue_amount, revision FROM loan_delinquency"
             rows = conn.execute(query).fetchall()
-        got = {account: (bucket, overdue) for account, bucket, overdue in rows}
-        assert got == {a: (view.bucket, view.overdue_amount) for a, view in expected.items()}
+        got = {account: (bucket, overdue) for account, bucket, overdue, _revision in rows}
+        wanted = {a: (view.bucket, view.overdue_amount) for a, view in expected.items()}
+        # failed once in a full run (one loan's row a payment behind), never in 14 runs alone, 8 of them
+        # with both cores busy: say what a next failure needs to be understood
+        differing = {
+            a: (got.get(a), wanted.get(a)) for a in got.keys() | wanted.keys() if got.get(a) != wanted.get(a)
+        }
+        revisions = {account: revision for account, *_rest, revision in rows if account in differing}
+        events = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if any(
+                word in line.lower() for word in ("assign", "revok", "recover", "rebalanc", "error", "abort")
+            )
+        ]
+        assert not differing, f"(got, expected) {differing}; revisions {revisions}; the log:\n" + "\n".join(
+            events[-60:]
+        )
