@@ -155,12 +155,17 @@ def test_an_agent_records_a_promise_to_pay_and_sees_it_on_the_timeline(page, pro
     rows = page.get_by_test_id("queue-row")
     expect(rows.first).to_be_visible()
     shot(page, "queue")
-    # what to dial: the number the campaign's contact rules chose first, under the customer's name
-    top = product.queue(agent_id)[0]
-    assert top["contact"] is not None and top["contact"]["channel"] == "PHONE", top
-    expect(rows.first).to_contain_text(top["contact"]["value"])
+    # what to dial: the number the campaign's contact rules chose first, under the customer's name (the
+    # first customer it chose a phone for: which customers agent1 gets depends on the order the allocation
+    # met them in, and a few demo customers' only number was reported wrong in their history)
+    place, top = next(
+        (n, entry)
+        for n, entry in enumerate(product.queue(agent_id))
+        if entry["contact"] and entry["contact"]["channel"] == "PHONE"
+    )
+    expect(rows.nth(place)).to_contain_text(top["contact"]["value"])
 
-    first = rows.first.locator("td").nth(1)
+    first = rows.nth(place).locator("td").nth(1)
     # the customer's name, then (when the campaign chose one) the number to dial
     name, cif = first.get_by_role("link").first.inner_text(), first.locator("div").inner_text()
     first.get_by_role("link").first.click()
