@@ -187,3 +187,18 @@ test("a bank's thousands of agents are listed a page at a time", async () => {
   expect(screen.queryByRole("link", { name: "Agent 1" })).not.toBeInTheDocument();
   expect(calls.some((c) => c.url.searchParams.get("agents_offset") === "100")).toBe(true);
 });
+
+test("a find the API cannot answer says so and offers to try again", { timeout: 10_000 }, async () => {
+  signedInAs("supervisor");
+  fakeApi({
+    "GET /api/dashboard/portfolio": (url) =>
+      url.searchParams.get("agents_find")
+        ? { status: 503, body: { detail: "the database is not answering" } }
+        : { body: summary },
+  });
+  renderAt("/dashboard", "/dashboard", <DashboardPage />);
+  await userEvent.type(await screen.findByRole("searchbox", { name: "Find" }), "lan");
+  // after the client's two retries of a 5xx (one second, then two)
+  expect(await screen.findByText(/the database is not answering/, {}, { timeout: 6000 })).toBeInTheDocument();
+  expect(screen.getByRole("button", { name: /try again/i })).toBeInTheDocument();
+});

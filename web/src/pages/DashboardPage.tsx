@@ -290,7 +290,11 @@ export default function DashboardPage() {
                   {!listed ? (
                     <tr>
                       <td colSpan={10} className="text-slate-600">
-                        Finding agents…
+                        {agentsPage.isError ? (
+                          <ErrorState error={agentsPage.error} onRetry={() => void agentsPage.refetch()} />
+                        ) : (
+                          "Finding agents…"
+                        )}
                       </td>
                     </tr>
                   ) : listed.agents.length === 0 ? (
