@@ -21,9 +21,14 @@ SupervisorOrAdmin = RequireRole(Role.SUPERVISOR, Role.ADMIN)
 def portfolio(
     user: SupervisorOrAdmin,
     conn: ConnDep,
-    agents_find: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    agents_offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    agents_limit: Annotated[int, Query(ge=1, le=AGENTS_LIMIT_MAX)] = AGENTS_PAGE,
+    agents_find: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="only agents whose name, id or team holds this"),
+    ] = None,
+    agents_offset: Annotated[int, Query(ge=0, le=1_000_000, description="the first agent listed")] = 0,
+    agents_limit: Annotated[
+        int, Query(ge=1, le=AGENTS_LIMIT_MAX, description="how many agents to list")
+    ] = AGENTS_PAGE,
 ) -> dict[str, Any]:
     """Accounts and amounts per bucket and currency, money collected today and this month, promises made
     today and this month by their status, roll and cure rates on the business date, and each agent's

@@ -5256,8 +5256,11 @@ export interface operations {
     portfolio_api_dashboard_portfolio_get: {
         parameters: {
             query?: {
+                /** @description only agents whose name, id or team holds this */
                 agents_find?: string | null;
+                /** @description the first agent listed */
                 agents_offset?: number;
+                /** @description how many agents to list */
                 agents_limit?: number;
             };
             header?: never;
