@@ -43,6 +43,11 @@ def dlq_topics() -> list[str]:
     return [spec.name for spec in ALL_TOPICS if spec.kind is TopicKind.DLQ]
 
 
+def source_topic_of(dlq_topic: str) -> str:
+    """The topic a dead-letter topic is the twin of: ``payments`` for ``payments.dlq``."""
+    return dlq_topic.removesuffix(".dlq")
+
+
 def check_dlq_topic(name: str) -> str:
     """``name`` if it is a dead-letter topic; a bare source topic (``payments``) names its twin."""
     known = dlq_topics()

@@ -20,7 +20,7 @@ import psycopg
 
 from contracts.dlq import original_value
 from crm.settings import Settings
-from infra.dead_letters import BadSelection, StoredLetter, find, where
+from infra.dead_letters import BadSelection, StoredLetter, find, source_topic_of, where
 from infra.locks import hold_until_commit
 from topics import physical_name
 from topics.clients import make_producer
@@ -146,7 +146,7 @@ def redrive(
     with conn.transaction():
         # Held until commit: a concurrent redrive of this topic waits, then sees these rows.
         hold_until_commit(conn, f"dlq_redrive:{dlq_topic}")
-        sources = dlq_topic.removesuffix(".dlq")
+        sources = source_topic_of(dlq_topic)
         todo, result.skipped = _plan(
             dlq_topic, chosen, redriven_positions(conn, dlq_topic), _redriven_sources(conn, sources)
         )

@@ -36,6 +36,7 @@ from infra.dead_letters import (
     dlq_topics,
     read_letters,
     redrivable,
+    source_topic_of,
 )
 
 T = TypeVar("T")
@@ -70,7 +71,7 @@ def overview(index: DeadLetterIndex, conn: psycopg.Connection) -> list[DeadLette
         views.append(
             DeadLetterTopicPublic(
                 topic=topic,
-                source_topic=topic.removesuffix(".dlq"),
+                source_topic=source_topic_of(topic),
                 count=summary.count,
                 redriven=redriven.get(topic, 0),
                 oldest=summary.oldest,
@@ -144,7 +145,7 @@ def redrive(
             audit.record(conn, actor, "dlq.redrive", f"dlq:{topic}", details)
     return RedrivePublic(
         topic=topic,
-        source_topic=topic.removesuffix(".dlq"),
+        source_topic=source_topic_of(topic),
         dry_run=body.dry_run,
         redriven=[
             RedriveRedriven(

@@ -45,7 +45,14 @@ def list_(
 ) -> None:
     """Dead letters per topic: how many, how many re-driven, oldest and newest, the commonest reasons; with
     a topic, every reason and its dead letters newest first, each at the position `show` takes."""
-    from infra.dead_letters import BadSelection, check_dlq_topic, dlq_topics, read_letters, summarize
+    from infra.dead_letters import (
+        BadSelection,
+        check_dlq_topic,
+        dlq_topics,
+        read_letters,
+        source_topic_of,
+        summarize,
+    )
     from infra.dead_letters import where as matching
     from infra.redrive import redriven_counts, redriven_positions
 
@@ -68,7 +75,7 @@ def list_(
             f"[bold]{name}[/]  {summary.count} dead letters, {redriven.get(name, 0)} re-driven"
             + (f", {_when(summary.oldest)} … {_when(summary.newest)}" if summary.count else "")
         )
-        source = name.removesuffix(".dlq")
+        source = source_topic_of(name)
         for reason, count in summary.reasons:
             failed = f"  (failed the {source} contract)" if reason in summary.contract_failures else ""
             console.print(f"  {count} × {reason}{failed}", markup=False)
@@ -163,7 +170,7 @@ def redrive(
 ) -> None:
     """Produce the chosen dead letters' original key and bytes to their source topic, each at most once."""
     from infra import redrive as redriving
-    from infra.dead_letters import check_dlq_topic, parse_position, read_letters
+    from infra.dead_letters import check_dlq_topic, parse_position, read_letters, source_topic_of
 
     settings = get_settings()
     name = check_dlq_topic(topic)
@@ -188,7 +195,7 @@ def redrive(
     )
     if contract := sum(done.failed_contract for done in result.redriven):
         console.print(
-            f"[yellow]![/] {contract} of them failed the {name.removesuffix('.dlq')} contract: re-driven as"
+            f"[yellow]![/] {contract} of them failed the {source_topic_of(name)} contract: re-driven as"
             " they are, they will be dead-lettered again unless the contract changed since (an upgrade);"
             " usually the sender fixes them and sends them again",
             markup=True,
