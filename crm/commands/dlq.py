@@ -89,7 +89,11 @@ def _list_letters(
     name: str, letters: list, done: set[tuple[int, int]], limit: int, condition: str | None, chooses
 ) -> None:
     """One line per dead letter (those ``chooses`` takes, when given), newest first: its position (what
-    `show` and `redrive --offsets` take), when, whether re-driven, its key and reason."""
+    `show` and `redrive --offsets` take), when, whether re-driven, its key and reason, marked when its
+    message failed the source topic's contract."""
+    from infra.dead_letters import source_topic_of
+
+    failed = f"  (failed the {source_topic_of(name)} contract)"  # re-driven as it is, refused again
     chosen = [s for s in reversed(letters) if chooses is None or chooses(s)]
     listed = chosen[:limit] if limit else chosen
     heading = (
@@ -102,7 +106,7 @@ def _list_letters(
         state = "re-driven" if (stored.partition, stored.offset) in done else "-"
         console.print(
             f"  {f'{stored.partition}:{stored.offset}':<{width}}  {_when(stored.timestamp)}  {state:<9}  "
-            f"key {key}  {stored.reason}",
+            f"key {key}  {stored.reason}{failed if stored.failed_contract else ''}",
             markup=False,
         )
     if listed:
@@ -145,6 +149,12 @@ def show(
         console.print(stored.raw.decode("utf-8", "replace"), markup=False)
         return
     console.print(f"error          {letter.error_type}: {letter.error}", markup=False)
+    if stored.failed_contract:
+        console.print(
+            f"               it failed the {letter.source_topic} contract: re-driven as it is, it is refused "
+            "again unless the contract changed since",
+            markup=False,
+        )
     console.print(f"processor      {letter.processor}")
     console.print(f"source         {letter.source_topic} partition {letter.partition} offset {letter.offset}")
     console.print(f"key            {letter.key}", markup=False)

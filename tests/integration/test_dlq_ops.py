@@ -107,6 +107,7 @@ def test_list_and_show_on_the_command_line(world):
     shown = _crm(env, "show", "payments", f"{letter.partition}:{letter.offset}")
     assert shown.returncode == 0, shown.stderr
     assert "amount: not a number" in shown.stdout and '"amount": "lots"' in shown.stdout
+    assert "it failed the payments contract: re-driven as it is, it is refused again" in shown.stdout
     assert "re-driven      no" in shown.stdout
     assert f"source         payments partition {letter.letter.partition}" in shown.stdout
     missing = _crm(env, "show", "payments.dlq", "0:999")
@@ -125,7 +126,8 @@ def test_listing_one_topic_names_each_dead_letter_newest_first_at_its_position(w
     assert [row[0] for row in rows] == newest_first  # what `show` and `redrive --offsets` take
     assert {row[row.index("key") + 1]: row[0] for row in rows} == position
     reason_of = {row[row.index("key") + 1]: " ".join(row[row.index("key") + 2 :]) for row in rows}
-    assert reason_of == {"LN-A": REASONS[b"LN-A"], "LN-B": REASONS[b"LN-B"], "LN-C": REASONS[b"LN-C"]}
+    # each failed the contract: re-driven as it is, it would be refused again, and its line says so
+    assert reason_of == {k.decode(): f"{r} (failed the payments contract)" for k, r in REASONS.items()}
     assert [row[2] for row in rows] == ["-"] * 3  # none re-driven yet
     assert lines[-1] == "crm dlq show payments.dlq PARTITION:OFFSET shows one"
 
