@@ -8,7 +8,8 @@ Ranking: every clause has a constant score, so the order is the kind of match, n
 an identifier (cif, account number, national id / registration number / tax id) scores 100, an email 80,
 a whole phone number 60, a part of one 30, a name 10 per word matched whole or 5 per word matched as a
 prefix, and an address 3 per word (whole words; a search that found nothing is asked again with its last
-word as the beginning of an address word); a name typed with a number ("Viet 0970 659 158") scores both;
+word as the beginning of an address word); a name typed with a number ("Viet 0970 659 158") or an
+identifier ("nguyen LN-002") scores both;
 ties are in name order, then cif.
 """
 
@@ -114,22 +115,28 @@ def _phone_clauses(text: str) -> list[dict]:
 
 
 def name_and_number_clause(text: str) -> dict | None:
-    """A name typed with a number ("Viet 0970 659 158", "nguyen van an 079123456"): the words with letters
-    all in the name, and the rest, read together, one phone number (or a part of one) or an identifier.
-    Both are required; each alone is one of the other clauses, which a mixed text never met (every word had
-    to be in the name). None unless the text holds both, the number with ``MIN_PHONE_DIGITS`` digits."""
-    tokens = text.split()
-    named = [token for token in tokens if any(c.isalpha() for c in token)]
-    number = " ".join(token for token in tokens if not any(c.isalpha() for c in token))
+    """A name typed with a number ("Viet 0970 659 158", "nguyen van an 079123456") or an identifier that
+    holds letters ("nguyen LN-002", "muller HRB-1234"): the words of letters only all in the name, the
+    digits-only words, read together, one phone number (or a part of one) or an identifier, and each word of
+    letters and digits an identifier. All are required; each alone is one of the other clauses, which a mixed
+    text never met (every word had to be in the name). None unless the text holds a name and a number (with
+    ``MIN_PHONE_DIGITS`` digits) or an identifier, and none when its digits are too few to be a number."""
+    named: list[str] = []
+    identifiers: list[str] = []
+    numbers: list[str] = []
+    for token in text.split():
+        if not any(c.isalpha() for c in token):
+            numbers.append(token)
+        else:
+            (identifiers if any(c.isdigit() for c in token) else named).append(token)
+    number = " ".join(numbers)
     name = list(dict.fromkeys(word for token in named for word in words(token)))
-    if not name or not looks_like_phone(number):
+    if not name or (number and not looks_like_phone(number)) or not (number or identifiers):
         return None
-    ways = [*_phone_clauses(number), *_identifier_clauses(number)]
-    return {
-        "bool": {
-            "must": [*(_word(word) for word in name), {"bool": {"should": ways, "minimum_should_match": 1}}]
-        }
-    }
+    typed = [[*_phone_clauses(number), *_identifier_clauses(number)]] if number else []
+    typed += [_identifier_clauses(identifier) for identifier in dict.fromkeys(identifiers)]
+    either = [{"bool": {"should": ways, "minimum_should_match": 1}} for ways in typed]
+    return {"bool": {"must": [*(_word(word) for word in name), *either]}}
 
 
 def match_clauses(text: str) -> list[dict]:

@@ -237,6 +237,13 @@ async def found(client: httpx.AsyncClient, headers: dict = ADMIN, **params) -> l
         ("francois 0987654321", ["SC-004"]),  # the name and the national id
         ("nguyen van 079123456", ["SC-001"]),
         ("binh 079123456", []),  # one customer's name, another's national id
+        # a name with an identifier that holds letters: an account number, a registration number, a cif
+        ("nguyen LN-002", ["SC-002"]),  # the other Nguyễn's account is LN-001
+        ("nguyen van ln-002", []),  # SC-001's name, SC-002's account
+        ("mueller HRB1234", ["SC-003"]),
+        ("binh cc-002 0987 654 321", ["SC-002"]),  # every part typed must be the same customer's
+        ("binh cc-002 0912 345 678", []),  # the phone is SC-001's
+        ("nguyen sc-002", ["SC-002"]),
     ],
 )
 async def test_finds_customers_by_any_identifier_name_or_phone(client, q, expected):
