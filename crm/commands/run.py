@@ -2,9 +2,9 @@
 
 One processor runs in this process. Several run as one child process each (Python is bound to a core per
 process, so separate processes are what scales), supervised here: a signal is passed on to all of them, one
-that fails is restarted after a growing delay, and one that keeps failing stops the others and the exit
-status says so. Each processor serves its Prometheus metrics on a port of its own
-(`processors.common.metrics_endpoint`).
+that exits without being asked (an error, a signal sent to it alone) is restarted after a growing delay, and
+one that keeps exiting stops the others and the exit status says so. Each processor serves its Prometheus
+metrics on a port of its own (`processors.common.metrics_endpoint`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import typer
 from rich.console import Console
@@ -45,17 +47,56 @@ def run(names: list[str] = typer.Argument(None, help="Processors to run (default
     _supervise(chosen)
 
 
-RESTART_LIMIT = 5  # failures of one processor within RESTART_WINDOW_S before the supervisor gives up
+RESTART_LIMIT = 5  # exits of one processor within RESTART_WINDOW_S before the supervisor gives up
 RESTART_WINDOW_S = 600.0
-RESTART_DELAY_S = (1.0, 30.0)  # first delay, doubled per recent failure up to the second
+RESTART_DELAY_S = (1.0, 30.0)  # first delay, doubled per recent exit up to the second
 
 
-def _supervise(names: list[str]) -> None:
-    """Run each processor as a child; restart one that fails (a Kafka outage longer than the group's
-    session timeout, say, makes a processor exit: it resumes from its committed offsets) after a growing
-    delay, and give up, stopping the others, when one fails RESTART_LIMIT times within RESTART_WINDOW_S."""
-    children = {name: _start_child(name) for name in names}
-    failures: dict[str, list[float]] = {name: [] for name in names}
+@dataclass
+class Restarts:
+    """When a supervised processor that exited is started again: after a delay that doubles with each of its
+    exits within ``window_s``, or never once it exited ``limit`` times within it."""
+
+    limit: int = RESTART_LIMIT
+    window_s: float = RESTART_WINDOW_S
+    delays: tuple[float, float] = RESTART_DELAY_S
+    exits: dict[str, list[float]] = field(default_factory=dict)
+
+    def after_exit(self, name: str, now: float) -> float | None:
+        """Record an exit of ``name`` at ``now``; the delay before starting it again, None to give up."""
+        recent = [t for t in self.exits.get(name, []) if now - t < self.window_s] + [now]
+        self.exits[name] = recent
+        if len(recent) >= self.limit:
+            return None
+        return min(self.delays[0] * 2 ** (len(recent) - 1), self.delays[1])
+
+    def recent(self, name: str) -> int:
+        return len(self.exits.get(name, []))
+
+
+def exit_described(code: int) -> str:
+    """How a child ended, in words: its exit status, or the signal that ended it."""
+    if code < 0:
+        try:
+            return f"was ended by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was ended by signal {-code}"
+    return f"exited (status {code})"
+
+
+def _supervise(
+    names: list[str],
+    start: Callable[[str], subprocess.Popen] | None = None,
+    restarts: Restarts | None = None,
+) -> None:
+    """Run each processor as a child; start again one that exits without being asked (a Kafka outage longer
+    than the group's session timeout, say, makes a processor exit: it resumes from its committed offsets; a
+    SIGTERM sent to one child by hand stops it cleanly, yet the product needs it) after a growing delay, and
+    give up, stopping the others, when one exits ``Restarts.limit`` times within its window. A SIGINT or
+    SIGTERM to this process stops them all."""
+    start = start or _start_child
+    restarts = restarts or Restarts()
+    children = {name: start(name) for name in names}
     restart_at: dict[str, float] = {}
     stopping = False
 
@@ -75,30 +116,30 @@ def _supervise(names: list[str]) -> None:
             if name in restart_at:
                 if now >= restart_at[name]:
                     del restart_at[name]
-                    children[name] = _start_child(name)
+                    children[name] = start(name)
                 continue
-            if child.poll() is None:
+            if child.poll() is None or stopping:
                 continue
-            recent = [t for t in failures[name] if now - t < RESTART_WINDOW_S] + [now]
-            failures[name] = recent
-            if child.returncode == 0 or len(recent) >= RESTART_LIMIT:
+            delay = restarts.after_exit(name, now)
+            if delay is None:
                 given_up.append(name)
                 continue
-            delay = min(RESTART_DELAY_S[0] * 2 ** (len(recent) - 1), RESTART_DELAY_S[1])
             console.print(
-                f"[yellow]![/] {name} exited ({child.returncode}); restarting it in {delay:.0f} s "
-                f"({count_of(len(recent), 'failure')} in the last {RESTART_WINDOW_S / 60:.0f} min)"
+                f"[yellow]![/] {name} {exit_described(child.returncode)}; restarting it in {delay:g} s "
+                f"({count_of(restarts.recent(name), 'exit')} in the last {restarts.window_s / 60:g} min)"
             )
             restart_at[name] = now + delay
         time.sleep(0.5)
     if given_up and not stopping:
-        console.print(f"[red]✗[/] {', '.join(given_up)} stopped; stopping the others")
+        console.print(
+            f"[red]✗[/] {', '.join(given_up)} {'has' if len(given_up) == 1 else 'have'} stopped "
+            f"{restarts.limit} times in {restarts.window_s / 60:g} min; stopping the others"
+        )
         stop(signal.SIGTERM, None)
     for child in children.values():
         child.wait()
-    failed = [name for name, child in children.items() if child.returncode not in (0, -signal.SIGTERM)]
-    if failed and given_up:
-        raise CrmError(f"processor {', '.join(failed)} exited with an error")
+    if given_up:
+        raise CrmError(f"processor {', '.join(given_up)} kept stopping; see its log lines above")
 
 
 def _start_child(name: str) -> subprocess.Popen:
