@@ -132,6 +132,9 @@ class QueueEntry(Contract):
     blocked_by: str | None = None
     contactable_from: datetime | None = None
     contact: QueueContact | None = None  # None: the campaign's rules chose none (or no campaign)
+    # A field agent's entry: where to visit, on one line (the customer's primary address, else their first
+    # home address, else their first; the bank's). None in a call agent's queue, and without any address
+    address: str | None = None
 
 
 class ServiceHealth(Contract):

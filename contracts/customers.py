@@ -115,3 +115,10 @@ class CustomerRecord(KeyedContract):
     timezone: TimeZoneName | None = None
     source_system: Code
     updated_at: Timestamp
+
+    def visiting_address(self) -> Address | None:
+        """Where a field agent goes: the primary address, else the first home address, else the first one
+        (an organisation's may all be WORK); None without any."""
+        primary = next((a for a in self.addresses if a.is_primary), None)
+        home = next((a for a in self.addresses if a.type == "HOME"), None)
+        return primary or home or next(iter(self.addresses), None)

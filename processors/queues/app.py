@@ -83,6 +83,8 @@ def _handle(state_of, source: str, key, value, config: logic.QueueConfig) -> lis
         except ValidationError:
             return []  # dead-lettered by the entities processor
         fields = customer.model_dump(include={"cif", "name", "company_name", "timezone"})
+        visit = customer.visiting_address()
+        fields["address"] = visit.one_line() if visit else None
         return logic.on_customer(state_of, fields, config)
     contract, handler = FROM_PROCESSORS[source]
     contract.model_validate(value)

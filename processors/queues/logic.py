@@ -11,9 +11,9 @@ Per cif, ``q`` holds only what an entry needs: ``agents`` {agent_type: [agent_id
 ``campaigns`` {campaign_id: name}, ``reach`` {campaign_id: the contact its rules chose first},
 ``delinquency`` (the latest `delinquency.customers` figures),
 ``broken`` {action_id: promise date} (the last ``KEEP_BROKEN_DAYS``), ``contacts`` (see
-`processors.queues.contacts`), ``name``, ``timezone``, ``placed`` {agent_id: digest of the entry
-written}, so an unchanged entry is not written again and a moved one is removed from the old queue, and
-``contacts_written`` (digest of the last `ContactSnapshot`).
+`processors.queues.contacts`), ``name``, ``timezone``, ``address`` (the one a field agent visits),
+``placed`` {agent_id: digest of the entry written}, so an unchanged entry is not written again and a moved
+one is removed from the old queue, and ``contacts_written`` (digest of the last `ContactSnapshot`).
 
 Besides the queues, every customer with a contact history gets a `ContactSnapshot` whenever their
 compliance inputs or zone change, queued or not: the API checks a new outbound call against it.
@@ -47,6 +47,7 @@ from processors.queues import contacts
 from processors.queues.contacts import DEFAULT_CODES, ContactCodes
 
 PARTITION, QUEUED, CONTACTED = "__partition__", "__queued__", "__contacted__"
+FIELD = "FIELD"  # the agent type whose entries carry the customer's address (`AgentType.FIELD`)
 QUEUED_SHARDS = 1024  # ~1,000 cifs a shard at a million queued customers per partition
 # A broken promise stops raising priority this long after its date: an old lapse says little about today.
 KEEP_BROKEN_DAYS = 180
@@ -173,12 +174,17 @@ def on_action(state_of: StateOf, action: dict, config: QueueConfig = DEFAULT_CON
 
 
 def on_customer(state_of: StateOf, record: dict, config: QueueConfig = DEFAULT_CONFIG) -> list[Change]:
-    """`bank.customers` (validated): the name shown and the zone of the calling hours (a new
-    `ContactSnapshot` when the zone of a customer with a contact history changed)."""
+    """`bank.customers` (validated): the name shown, the address a field agent visits (``address``: one
+    line, `CustomerRecord.visiting_address`) and the zone of the calling hours (a new `ContactSnapshot`
+    when the zone of a customer with a contact history changed)."""
 
     def change(q: dict) -> None:
         q["name"] = record.get("company_name") or record["name"]
         q["timezone"] = record.get("timezone")
+        if record.get("address"):
+            q["address"] = record["address"]
+        else:
+            q.pop("address", None)  # absent, not null: states written before it read the same
 
     return _update(state_of, record["cif"], change, config, snapshot=True)
 
@@ -350,6 +356,8 @@ def entries(cif: str, q: dict, as_of: date | None, config: QueueConfig) -> dict[
         entry = {**common, "agent_id": agent_id, "agent_type": agent_type, "campaign": campaign}
         if campaign_id in reach:  # absent otherwise: entries written before it read the same
             entry["contact"] = reach[campaign_id]
+        if agent_type == FIELD and "address" in q:  # where to go; a call agent's entry does without
+            entry["address"] = q["address"]
         result[agent_id] = (score, orjson.dumps(entry, option=orjson.OPT_SORT_KEYS))
     return result
 

@@ -65,7 +65,9 @@ class Feed:
                 "delinquency.ticks", key, {"date": day.isoformat(), "bank": "MAIN", "partition_key": key}
             )
 
-    def customer(self, cif: str, name: str, timezone: str | None = "America/New_York") -> None:
+    def customer(
+        self, cif: str, name: str, timezone: str | None = "America/New_York", addresses: list | None = None
+    ) -> None:
         record = {
             "cif": cif,
             "type": "INDIVIDUAL",
@@ -73,6 +75,7 @@ class Feed:
             "segment": "RETAIL",
             "status": "ACTIVE",
             "timezone": timezone,
+            "addresses": addresses or [],
             "source_system": "T24",
             "updated_at": "2026-03-01T08:00:00+07:00",
         }
@@ -89,10 +92,12 @@ class Feed:
         }
         self.send("strategy.assignments", cif, record, StrategyAssignment)
 
-    def assign(self, cif: str, agent: str | None, campaign_id: str | None = "EARLY") -> None:
+    def assign(
+        self, cif: str, agent: str | None, campaign_id: str | None = "EARLY", agent_type: str = "CALL"
+    ) -> None:
         record = {
             "cif": cif,
-            "agent_type": "CALL",
+            "agent_type": agent_type,
             "agent_id": agent,
             "team": "T1",
             "campaign_id": campaign_id,
@@ -234,6 +239,27 @@ def test_the_queue_is_in_priority_order_with_reasons(world):
     assert all(e["contactable_now"] for e in entries)
     assert queue_length(world[2], world[0].namespace, "AGQ1") == 3
     assert read_queue(world[2], world[0].namespace, "AGQ1", NOW, limit=1, offset=1)[0]["cif"] == "QC3"
+
+
+def test_a_field_agents_queue_says_where_each_customer_lives(world):
+    _settings, feed, _client, _processor = world
+    places = [
+        {"type": "WORK", "line1": "1 Office Park", "city": "Hanoi", "country": "VN"},
+        {"type": "HOME", "line1": "27 Pho Hue", "city": "Hanoi", "postal_code": "100000", "country": "VN"},
+    ]
+    feed.customer("QF1", "Dan", addresses=places)
+    feed.campaign("QF1", "VISITS", "Secured loans 90+ days")
+    feed.assign("QF1", "AGQF", "VISITS", agent_type="FIELD")
+    feed.assign("QF1", "AGQC", "VISITS")
+    feed.delinquency("QF1", 95, "300.00")
+    feed.processed()
+    [visit] = queue(world, "AGQF")
+    assert visit["address"] == "27 Pho Hue, Hanoi 100000, VN"  # the home address: none is primary
+    [call] = queue(world, "AGQC")
+    assert call["address"] is None  # a call agent's entry does without
+    feed.customer("QF1", "Dan", addresses=[{**places[0], "is_primary": True}, places[1]])
+    feed.processed()
+    assert queue(world, "AGQF")[0]["address"] == "1 Office Park, Hanoi, VN"  # the bank's primary now
 
 
 def test_a_payment_that_clears_the_arrears_removes_the_customer_within_a_second(world):

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from contracts import CONFIG, INBOUND, DeadLetter, LoanSnapshot, Payment, dead_letter
 from contracts.api import ActionCreate, LoanPublic, PaymentCreate
 from contracts.common import Money, PositiveMoney
+from contracts.customers import CustomerRecord
 from contracts.dlq import ERROR_LIMIT, LETTER_LIMIT, original_value
 from contracts.errors import describe
 from contracts.exact import JsonNumberSeen
@@ -584,3 +585,24 @@ def test_a_loan_snapshot_as_of_more_than_a_day_after_its_message_was_sent_fails_
     assert LoanSnapshot.model_validate_json(raw, context=under_key(LOAN["account_number"]))
     assert LoanSnapshot.model_validate_json(raw, context=under_key(LOAN["account_number"], -1))  # none kept
     assert LoanSnapshot.model_validate_json(raw)
+
+
+def _place(kind: str, line1: str, primary: bool = False) -> dict:
+    return {"type": kind, "line1": line1, "city": "Hà Nội", "country": "VN", "is_primary": primary}
+
+
+@pytest.mark.parametrize(
+    ("addresses", "visited"),
+    [
+        ([_place("WORK", "1 Office"), _place("HOME", "2 Home"), _place("OTHER", "3 Main", True)], "3 Main"),
+        ([_place("WORK", "1 Office"), _place("HOME", "2 Home"), _place("HOME", "4 Lake")], "2 Home"),
+        ([_place("WORK", "1 Office"), _place("OTHER", "5 Farm")], "1 Office"),  # an organisation's
+        ([], None),
+    ],
+)
+def test_a_field_agent_visits_the_primary_address_else_the_first_home_else_the_first(addresses, visited):
+    customer = CustomerRecord.model_validate({**CUSTOMER, "addresses": addresses})
+    address = customer.visiting_address()
+    assert (address.line1 if address else None) == visited
+    if address:
+        assert address.one_line() == f"{visited}, Hà Nội, VN"

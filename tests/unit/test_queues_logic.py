@@ -99,6 +99,24 @@ def test_a_delinquent_customer_with_an_agent_is_queued_with_the_reason(state_of)
     assert entry["attempts"] == [] and entry["cease"] is False and entry["dispute_open"] is False
 
 
+def test_a_field_agents_entry_says_where_to_go_and_a_call_agents_does_not(state_of):
+    queues: dict = {}
+    logic.on_delinquency(state_of, delinquency())
+    home = "12 Ly Thuong Kiet, Hoan Kiem, Hanoi 100000, VN"
+    logic.on_customer(state_of, {"cif": "C1", "name": "Ann Lee", "timezone": None, "address": home})
+    apply(queues, logic.on_assignment(state_of, assignment(agent="CALL1")))
+    apply(queues, logic.on_assignment(state_of, assignment(agent="FIELD1", agent_type="FIELD")))
+    assert queues["FIELD1"]["C1"][1]["address"] == home
+    assert "address" not in queues["CALL1"]["C1"][1]  # a call agent dials; the customer page has the rest
+    moved = "7 Nguyen Hue, District 1, Ho Chi Minh City, VN"
+    changed = queue_changes(logic.on_customer(state_of, {"cif": "C1", "name": "Ann Lee", "address": moved}))
+    assert [p.agent_id for p in changed] == ["FIELD1"]  # the call agent's entry is the same: not written
+    assert apply(queues, changed)["FIELD1"]["C1"][1]["address"] == moved
+    gone = logic.on_customer(state_of, {"cif": "C1", "name": "Ann Lee", "address": None})
+    assert "address" not in apply(queues, gone)["FIELD1"]["C1"][1]  # the bank no longer has one
+    assert QueueEntry.model_validate(entry_view(queues["FIELD1"]["C1"][1], datetime.now(UTC))).address is None
+
+
 def test_the_queue_is_ordered_by_priority(state_of):
     queues: dict = {}
     for cif, dpd, overdue in (("C1", 10, "500"), ("C2", 95, "300"), ("C3", 10, "900000"), ("C4", 0, "10")):

@@ -2504,6 +2504,8 @@ export interface components {
         };
         /** QueueEntry */
         QueueEntry: {
+            /** Address */
+            address: string | null;
             /** Blocked By */
             blocked_by: string | null;
             /** Bucket */

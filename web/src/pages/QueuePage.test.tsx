@@ -21,6 +21,7 @@ const entry = (cif: string, priority: number, contactable = true) => ({
   contactable_now: contactable,
   blocked_by: contactable ? null : "CEASE_COMMUNICATION",
   contactable_from: null,
+  address: null as string | null, // a field agent's entry has one
 });
 
 test("shows the queue in priority order with money in the loan's currency and who is blocked", async () => {
@@ -249,6 +250,29 @@ test("a customer who may not be contacted now shows the number without a link to
   expect(within(row!).getByText("+84 91 555 0001")).toBeInTheDocument();
   expect(within(row!).queryByRole("link", { name: /Call/ })).not.toBeInTheDocument();
   expect(within(row!).getByText("Asked not to be contacted")).toBeInTheDocument();
+});
+
+test("a field agent's entry says where to visit, with or without a number to call", async () => {
+  signedInAs("agent", "A-3");
+  const home = "27 Pho Hue, Hanoi 100000, VN";
+  fakeApi({
+    "GET /api/agents/A-3/queue": () => ({
+      body: [
+        { ...entry("C1", 90), address: home },
+        { ...entry("C2", 50), address: "1 Office Park, Hanoi, VN", contact: mobile },
+        entry("C3", 40),
+      ],
+    }),
+  });
+  renderAt("/agents/A-3/queue", "/agents/:agentId/queue", <QueuePage />);
+  const [first, second, third] = await screen.findAllByTestId("queue-row");
+  expect(within(first!).getByText(home)).toBeInTheDocument();
+  expect(within(first!).getByText("Visit")).toBeInTheDocument();
+  expect(within(first!).queryByText("No number or address chosen")).not.toBeInTheDocument();
+  expect(within(second!).getByText("1 Office Park, Hanoi, VN")).toBeInTheDocument();
+  expect(within(second!).getByText("+84 91 555 0001")).toBeInTheDocument();
+  expect(within(third!).queryByText("Visit")).not.toBeInTheDocument(); // a call agent's entry has none
+  expect(within(third!).getByText("No number or address chosen")).toBeInTheDocument();
 });
 
 test("an entry without a contact (none chosen, or queued before contacts were sent) says so", async () => {

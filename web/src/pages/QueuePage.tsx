@@ -53,32 +53,41 @@ export function noneContactableNow(entries: QueueEntry[]): string | null {
  * while the customer may be contacted now; otherwise the value is muted text, so that a blocked customer
  * (asked not to be contacted, outside calling hours…) is not one tap from a call. Without one (the
  * campaign's rules chose none: every number reported wrong, none of the types it wants), the row says so,
- * and the customer page has the rest.
+ * and the customer page has the rest. A field agent's entry also says where to visit.
  */
 function ContactLine({ entry }: { entry: QueueEntry }) {
   const contact = entry.contact;
-  if (!contact) return <p className="mt-0.5 text-xs text-slate-600">No number or address chosen</p>;
+  // a field agent's entry: where to go (the customer's primary address, else their home)
+  const visit = entry.address ? (
+    <p className="mt-0.5 wrap-anywhere text-xs text-slate-700">
+      <span className="font-medium">Visit</span> {entry.address}
+    </p>
+  ) : null;
+  if (!contact) return visit ?? <p className="mt-0.5 text-xs text-slate-600">No number or address chosen</p>;
   const href = entry.contactable_now ? contactHref(contact) : null;
   const type = codeWords(contact.type);
   const person = contactPerson(contact);
   return (
-    <p className={`mt-0.5 wrap-anywhere ${entry.contactable_now ? "text-slate-700" : "text-slate-600"}`}>
-      {href ? (
-        <a
-          href={href}
-          aria-label={contactLabel(contact)}
-          // dial or write, without also opening the customer (the row's click)
-          onClick={(event) => event.stopPropagation()}
-          className="font-medium text-brand-700 underline hover:text-brand-800"
-        >
-          {contact.value}
-        </a>
-      ) : (
-        <span>{contact.value}</span>
-      )}
-      {type && <span className="text-xs"> · {type}</span>}
-      {person && <span className="text-xs"> — {person}</span>}
-    </p>
+    <>
+      <p className={`mt-0.5 wrap-anywhere ${entry.contactable_now ? "text-slate-700" : "text-slate-600"}`}>
+        {href ? (
+          <a
+            href={href}
+            aria-label={contactLabel(contact)}
+            // dial or write, without also opening the customer (the row's click)
+            onClick={(event) => event.stopPropagation()}
+            className="font-medium text-brand-700 underline hover:text-brand-800"
+          >
+            {contact.value}
+          </a>
+        ) : (
+          <span>{contact.value}</span>
+        )}
+        {type && <span className="text-xs"> · {type}</span>}
+        {person && <span className="text-xs"> — {person}</span>}
+      </p>
+      {visit}
+    </>
   );
 }
 
