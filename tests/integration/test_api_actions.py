@@ -156,6 +156,23 @@ async def test_an_action_is_produced_once_per_id_and_a_repeat_gets_the_same_repl
     assert world.produced() == before + 1
 
 
+async def test_a_visit_as_the_web_app_records_it_names_the_address_and_the_position(client, world):
+    cif = world.customer("VISITED")
+    at = calling_moment()
+    address = "27 Pho Hue, Hanoi 100000, VN"
+    body = {
+        **call(cif, at, action_id=f"ACT-{world.tag}-V"),
+        "type": "VISIT",
+        "contact": {"channel": "VISIT", "number": address},  # an address in words: no digits rule
+        "visit": {"lat": 21.028511, "lon": 105.854168, "address": address},
+    }
+    answer = await client.post("/api/actions", json=body, headers=token(Role.AGENT, world.agent))
+    assert answer.status_code == 202, answer.text
+    [record] = world.records(cif)
+    assert (record.type, record.contact.channel, record.contact.number) == ("VISIT", "VISIT", address)
+    assert (record.visit.lat, record.visit.lon, record.visit.address) == (21.028511, 105.854168, address)
+
+
 async def test_the_server_names_an_action_without_id_and_supervisors_record_as_themselves(client, world):
     cif = world.customer("NOID")
     response = await client.post(

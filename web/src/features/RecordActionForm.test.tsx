@@ -1,11 +1,12 @@
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { expect, test } from "vitest";
+import { afterEach, expect, test, vi } from "vitest";
 
-import { CONTACT_SOURCES, DICTIONARIES } from "../test/fixtures";
+import { CONTACT_SOURCES, DICTIONARIES, NO_CRM_CONTACTS } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
 import { contactChoicesOf } from "./actionContact";
 import { ANOTHER_CONTACT, actionBody, actionMoment, blankDraft, finerThanPaid } from "./actionDraft";
+import { visitChoicesOf } from "./actionVisit";
 import { RecordActionForm } from "./RecordActionForm";
 
 const LOANS = [{ account_number: "L1", currency: "USD" }];
@@ -132,6 +133,8 @@ test("the body carries no promise unless the result is a promise", () => {
     follow_up_date: "",
     contact: null,
     otherContact: "",
+    visitAddress: null,
+    position: null,
   };
   const body = actionBody("C1", draft, "id-1", new Date("2026-03-01T10:00:00Z"));
   expect(body).toMatchObject({
@@ -332,7 +335,7 @@ test("an email lists the customer's addresses and sends the one used", async () 
   expect(posted(calls)[0]).toMatchObject({ contact: { channel: "EMAIL", number: "an@example.com" } });
 });
 
-test("a visit or a letter has no contact to choose, and sends none", async () => {
+test("a letter, or a visit to a customer without an address on record, has no contact to choose, and sends none", async () => {
   const calls = recording();
   renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} />);
   await userEvent.selectOptions(await screen.findByLabelText("Contact used"), "+84 24 3333 4444");
@@ -634,4 +637,130 @@ test("a dispute says, at the result, what it pauses and for how long", async () 
   expect(result).toHaveAccessibleDescription(
     "Pauses contact about loan L1 until a resolution is recorded, or for 30 days.",
   );
+});
+
+// A customer with a home and a work address, and a browser whose position is `answer` (an error's code, or
+// coordinates).
+const VISITS = visitChoicesOf({
+  contacts: {
+    phones: [],
+    emails: [],
+    addresses: [
+      {
+        type: "WORK",
+        line1: "1 Office Park",
+        city: "Hanoi",
+        country: "VN",
+        is_primary: false,
+        is_verified: false,
+        line2: null,
+        province: null,
+        postal_code: null,
+      },
+      {
+        type: "HOME",
+        line1: "27 Pho Hue",
+        city: "Hanoi",
+        country: "VN",
+        is_primary: false,
+        is_verified: false,
+        line2: null,
+        province: null,
+        postal_code: null,
+      },
+    ],
+  },
+  crm_contacts: NO_CRM_CONTACTS,
+});
+
+function browserPosition(
+  answer: { code: number } | { latitude: number; longitude: number; accuracy: number },
+) {
+  const getCurrentPosition = vi.fn((found: PositionCallback, failed?: PositionErrorCallback | null) => {
+    if ("code" in answer) failed?.({ code: answer.code, message: "" } as GeolocationPositionError);
+    else found({ coords: answer, timestamp: 0 } as unknown as GeolocationPosition);
+  });
+  Object.defineProperty(navigator, "geolocation", { value: { getCurrentPosition }, configurable: true });
+  return getCurrentPosition;
+}
+
+afterEach(() => {
+  Reflect.deleteProperty(navigator, "geolocation");
+});
+
+test("a visit names the address visited, the customer's home unless another is chosen, and the position shared", async () => {
+  const calls = recording();
+  const located = browserPosition({ latitude: 21.028511234, longitude: 105.854167891, accuracy: 14.6 });
+  renderAt(
+    "/c",
+    "/c",
+    <RecordActionForm cif="C1" loans={LOANS} contactChoices={CHOICES} visitChoices={VISITS} />,
+  );
+  await userEvent.selectOptions(await screen.findByLabelText("Type"), "VISIT");
+  const address = screen.getByLabelText("Address visited");
+  expect(address).toHaveValue("27 Pho Hue, Hanoi, VN");
+  expect(optionsOf(address)).toEqual([
+    "Not recorded",
+    "1 Office Park, Hanoi, VN · work",
+    "27 Pho Hue, Hanoi, VN · home",
+  ]);
+  await userEvent.click(screen.getByRole("button", { name: "Add my position" }));
+  expect(located).toHaveBeenCalledTimes(1);
+  expect(screen.getByTestId("visit-position")).toHaveTextContent("21.028511, 105.854168 (within 15 m)");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(posted(calls)[0]).toMatchObject({
+    type: "VISIT",
+    contact: { channel: "VISIT", number: "27 Pho Hue, Hanoi, VN" },
+    visit: { lat: 21.028511, lon: 105.854168, address: "27 Pho Hue, Hanoi, VN" },
+  });
+  // the next action starts afresh: no position kept from this one
+  await userEvent.selectOptions(screen.getByLabelText("Type"), "VISIT");
+  expect(screen.getByRole("button", { name: "Add my position" })).toBeInTheDocument();
+});
+
+test("a position removed, or one the browser would not give, is not sent, and the agent is told why", async () => {
+  const calls = recording();
+  browserPosition({ code: 1 });
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} visitChoices={VISITS} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Type"), "VISIT");
+  await userEvent.selectOptions(screen.getByLabelText("Address visited"), "1 Office Park, Hanoi, VN");
+  await userEvent.click(screen.getByRole("button", { name: "Add my position" }));
+  expect(screen.getByRole("alert")).toHaveTextContent("allow this site to use your location");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  expect(await screen.findByText("Recorded.")).toBeInTheDocument();
+  expect(posted(calls)[0]).toMatchObject({
+    contact: { channel: "VISIT", number: "1 Office Park, Hanoi, VN" },
+    visit: null,
+  });
+
+  browserPosition({ latitude: 1.5, longitude: 2.5, accuracy: 8 });
+  await userEvent.selectOptions(screen.getByLabelText("Type"), "VISIT");
+  await userEvent.click(screen.getByRole("button", { name: "Add my position" }));
+  await userEvent.click(screen.getByRole("button", { name: "Remove" }));
+  await userEvent.selectOptions(screen.getByLabelText("Address visited"), "");
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  await userEvent.click(screen.getByRole("button", { name: "Record action" }));
+  await waitFor(() => expect(posted(calls)).toHaveLength(2));
+  expect(posted(calls)[1]).toMatchObject({ type: "VISIT", contact: null, visit: null });
+});
+
+test("a browser that cannot give a position at all says so", async () => {
+  recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} visitChoices={VISITS} />);
+  await userEvent.selectOptions(await screen.findByLabelText("Type"), "VISIT");
+  await userEvent.click(screen.getByRole("button", { name: "Add my position" }));
+  expect(screen.getByRole("alert")).toHaveTextContent("needs HTTPS");
+});
+
+test("the customer's field agent starts on a visit, and an untouched one is not kept as a draft", async () => {
+  recording();
+  renderAt("/c", "/c", <RecordActionForm cif="C1" loans={LOANS} visitChoices={VISITS} startType="VISIT" />);
+  expect(await screen.findByLabelText("Type")).toHaveValue("VISIT");
+  expect(screen.getByLabelText("Address visited")).toHaveValue("27 Pho Hue, Hanoi, VN");
+  expect(Object.keys(sessionStorage).filter((key) => key.includes("action/"))).toEqual([]);
+  await userEvent.selectOptions(screen.getByLabelText("Result"), "NO_ANSWER");
+  expect(Object.keys(sessionStorage).filter((key) => key.includes("action/"))).toHaveLength(1);
 });

@@ -6,7 +6,7 @@
 // WRONG_NUMBER must, so that the campaign stops selecting it.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 
 import { ApiError, api } from "../api/client";
 import type { ActionAccepted, Dictionaries } from "../api/types";
@@ -48,8 +48,12 @@ import {
   type LoanChoice,
 } from "./actionDraft";
 
+import { NO_VISIT_CHOICES, VISIT, type VisitChoices } from "./actionVisit";
+import { VisitFields } from "./VisitFields";
+
 export type { LoanChoice } from "./actionDraft";
 export type { ContactChoices } from "./actionContact";
+export type { VisitChoices } from "./actionVisit";
 
 type ActionBody = ReturnType<typeof actionBody>;
 
@@ -59,9 +63,6 @@ interface Stored {
   // One id per action being recorded: a retry (after a timeout, or a sign-in) is the same action, accepted once.
   actionId: string;
 }
-
-const blankStored = (): Stored => ({ draft: blankDraft, actionId: crypto.randomUUID() });
-const isBlankStored = (stored: Stored) => isBlankDraft(stored.draft);
 
 interface Conflict {
   detail: string;
@@ -73,6 +74,8 @@ export function RecordActionForm({
   cif,
   loans,
   contactChoices = NO_CONTACT_CHOICES,
+  visitChoices = NO_VISIT_CHOICES,
+  startType = blankDraft.type,
   businessDate,
   onRecorded,
 }: {
@@ -82,8 +85,20 @@ export function RecordActionForm({
   businessDate?: string | null;
   /** The numbers and addresses a call, an SMS or an email may name (`contactChoicesOf`); none when left out. */
   contactChoices?: ContactChoices;
+  /** The addresses a visit may name (`visitChoicesOf`); none when left out. */
+  visitChoices?: VisitChoices;
+  /** The type a new action starts on: a visit for the customer's field agent, a call otherwise. */
+  startType?: string;
   onRecorded?: (id: string) => void;
 }) {
+  // one per start type: the stored draft's effect runs again whenever these change
+  const { blankStored, isBlankStored } = useMemo(() => {
+    const blank = { ...blankDraft, type: startType };
+    return {
+      blankStored: (): Stored => ({ draft: blank, actionId: crypto.randomUUID() }),
+      isBlankStored: (value: Stored) => isBlankDraft(value.draft, blank),
+    };
+  }, [startType]);
   const client = useQueryClient();
   const dictionaries = useQuery({
     queryKey: ["dictionaries"],
@@ -131,6 +146,8 @@ export function RecordActionForm({
   const errors = { ...apiErrors, ...problems };
   const set = (key: keyof ActionDraft, value: string) =>
     stored.setValue((current) => ({ ...current, draft: { ...completeDraft(current.draft), [key]: value } }));
+  const setVisit = (changes: Partial<Pick<ActionDraft, "visitAddress" | "position">>) =>
+    stored.setValue((current) => ({ ...current, draft: { ...completeDraft(current.draft), ...changes } }));
   const setType = (type: string) =>
     stored.setValue((current) => ({ ...current, draft: withType(completeDraft(current.draft), type) }));
   const currency = promiseCurrency(draft, loans);
@@ -152,7 +169,8 @@ export function RecordActionForm({
       record.reset(); // the API's answer was about the draft before these changes
       return;
     }
-    const body = actionBody(cif, draft, actionId, actionMoment(new Date(), businessDate), contactChoices);
+    const at = actionMoment(new Date(), businessDate);
+    const body = actionBody(cif, draft, actionId, at, contactChoices, visitChoices);
     // judged now: once recorded, the view read again no longer lists the number as reported wrong
     const list = contactListOf(body.type);
     setRightAfterAll(
@@ -223,7 +241,7 @@ export function RecordActionForm({
           error={
             errors.type ??
             // a contact the API refused while the type records none: shown at the type, the field to change
-            (contactList ? undefined : contactError) ??
+            (contactList || draft.type === VISIT ? undefined : contactError) ??
             (conflict
               ? `${conflict.detail}${conflict.contactable_from ? ` (contactable from ${formatDateTime(conflict.contactable_from)})` : ""}`
               : undefined)
@@ -241,6 +259,10 @@ export function RecordActionForm({
                   {entry.label}
                 </option>
               ))}
+              {/* a type the dictionaries no longer list (a draft kept from before, a start type): shown as it is */}
+              {dict && !dict.action_types.some((entry) => entry.code === draft.type) && (
+                <option value={draft.type}>{draft.type}</option>
+              )}
             </select>
           )}
         </Field>
@@ -337,6 +359,9 @@ export function RecordActionForm({
             />
           )}
         </Field>
+      )}
+      {draft.type === VISIT && (
+        <VisitFields draft={draft} choices={visitChoices} error={contactError} onChange={setVisit} />
       )}
       <Field
         label="Loan"

@@ -10,6 +10,7 @@ import {
   type ContactInfo,
   type ContactList,
 } from "./actionContact";
+import { NO_VISIT_CHOICES, visitContactOf, visitOf, type Position, type VisitChoices } from "./actionVisit";
 import { PHONE, contactFault, contactRule } from "./contactsDraft";
 
 export const PROMISE = "PROMISE_TO_PAY";
@@ -59,6 +60,10 @@ export interface ActionDraft {
   contact: string | null;
   /** The number or address typed in for "Another number…", as typed. A draft stored before it: "". */
   otherContact: string;
+  /** A visit's address, as listed (`visitChoicesOf`): "" for "Not recorded"; null for the one it starts on. */
+  visitAddress: string | null;
+  /** The agent's position a visit shares (the browser's), or null. */
+  position: Position | null;
 }
 
 export const blankDraft: ActionDraft = {
@@ -72,6 +77,8 @@ export const blankDraft: ActionDraft = {
   follow_up_date: "",
   contact: null,
   otherContact: "",
+  visitAddress: null,
+  position: null,
 };
 
 /** A stored draft with what it lacks (one stored before a field was added) from the blank one. */
@@ -79,9 +86,10 @@ export function completeDraft(draft: Partial<ActionDraft>): ActionDraft {
   return { ...blankDraft, ...draft };
 }
 
-export function isBlankDraft(draft: Partial<ActionDraft>): boolean {
+/** Whether the draft holds nothing typed: `blank` as it is (the form's, which may start on another type). */
+export function isBlankDraft(draft: Partial<ActionDraft>, blank: ActionDraft = blankDraft): boolean {
   const complete = completeDraft(draft);
-  return (Object.keys(blankDraft) as (keyof ActionDraft)[]).every((key) => complete[key] === blankDraft[key]);
+  return (Object.keys(blank) as (keyof ActionDraft)[]).every((key) => complete[key] === blank[key]);
 }
 
 /**
@@ -199,6 +207,7 @@ export function actionBody(
   actionId: string,
   at: Date,
   choices: ContactChoices = NO_CONTACT_CHOICES,
+  visitChoices: VisitChoices = NO_VISIT_CHOICES,
 ) {
   return {
     action_id: actionId,
@@ -212,7 +221,9 @@ export function actionBody(
     promise:
       draft.result === PROMISE ? { date: draft.promise_date, amount: draft.promise_amount.trim() } : null,
     follow_up_date: draft.follow_up_date || null,
-    contact: contactOf(draft, choices),
+    // a visit names the address visited (channel VISIT) and, when the agent shared it, the position
+    contact: contactOf(draft, choices) ?? visitContactOf(draft, visitChoices),
+    visit: visitOf(draft, visitChoices),
   };
 }
 

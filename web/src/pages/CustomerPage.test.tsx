@@ -194,3 +194,97 @@ test("a judged promise says the day the rules kept or broke it", async () => {
   expect(keptRow).toHaveTextContent(/paid \$100\.50, kept Mar 21, 2026/);
   expect(brokenRow).toHaveTextContent(/paid \$0\.00, broken Mar 12, 2026/);
 });
+
+test("the customer's field agent records a visit by default, and a visit's position links to a map", async () => {
+  signedInAs("agent", "F-1");
+  const visit = {
+    ...VIEW.actions[0]!,
+    action_id: "V1",
+    type: "VISIT",
+    result: "NO_ANSWER",
+    promise: null,
+    notes: null,
+    contact: { channel: "VISIT", number: "27 Pho Hue, Hanoi, VN" },
+    visit: { lat: 21.028511, lon: 105.854168, address: "27 Pho Hue, Hanoi, VN" },
+  };
+  const home = {
+    type: "HOME",
+    line1: "27 Pho Hue",
+    line2: null,
+    city: "Hanoi",
+    province: null,
+    postal_code: null,
+    country: "VN",
+    is_primary: false,
+    is_verified: false,
+  };
+  const period = (agent_type: string, agent_id: string) => ({
+    agent_type,
+    agent_id,
+    campaign_id: null,
+    valid_from: "2026-03-01",
+    valid_to: null,
+    reason: "least loaded fitting agent",
+  });
+  fakeApi({
+    "GET /api/customers/C1": () => ({
+      body: {
+        ...VIEW,
+        contacts: { ...VIEW.contacts, addresses: [home] },
+        actions: [visit],
+        assignment: { current: [period("CALL", "A-1"), period("FIELD", "F-1")], history: [] },
+      },
+    }),
+    "GET /api/dictionaries": () => ({
+      body: {
+        ...DICTIONARIES,
+        action_types: [...DICTIONARIES.action_types, { code: "VISIT", label: "Visit" }],
+      },
+    }),
+  });
+  renderAt("/customers/C1", "/customers/:cif", <CustomerPage />);
+  expect(await screen.findByLabelText("Type")).toHaveValue("VISIT");
+  expect(screen.getByLabelText("Address visited")).toHaveValue("27 Pho Hue, Hanoi, VN");
+  const timeline = screen.getByTestId("timeline");
+  expect(within(timeline).getByText(/27 Pho Hue, Hanoi, VN/)).toBeInTheDocument();
+  expect(within(timeline).getByRole("link", { name: "21.02851, 105.85417" })).toHaveAttribute(
+    "href",
+    "https://www.openstreetmap.org/?mlat=21.028511&mlon=105.854168#map=17/21.028511/105.854168",
+  );
+});
+
+test("the customer's call agent records a call by default", async () => {
+  signedInAs("agent", "A-1");
+  fakeApi({
+    "GET /api/customers/C1": () => ({
+      body: {
+        ...VIEW,
+        assignment: {
+          current: [
+            {
+              agent_type: "CALL",
+              agent_id: "A-1",
+              campaign_id: null,
+              valid_from: "2026-03-01",
+              valid_to: null,
+              reason: "",
+            },
+            {
+              agent_type: "FIELD",
+              agent_id: "F-1",
+              campaign_id: null,
+              valid_from: "2026-03-01",
+              valid_to: null,
+              reason: "",
+            },
+          ],
+          history: [],
+        },
+      },
+    }),
+    "GET /api/dictionaries": () => ({ body: DICTIONARIES }),
+  });
+  renderAt("/customers/C1", "/customers/:cif", <CustomerPage />);
+  expect(await screen.findByLabelText("Type")).toHaveValue("CALL");
+  expect(screen.queryByLabelText("Address visited")).not.toBeInTheDocument();
+});

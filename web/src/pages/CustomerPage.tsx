@@ -12,6 +12,7 @@ import { ReassignPanel } from "../features/ReassignPanel";
 import { RecordActionForm } from "../features/RecordActionForm";
 import { WrongFlag } from "../features/WrongFlag";
 import { contactChoicesOf, reportOf, wrongReportsOf } from "../features/actionContact";
+import { VISIT, mapLink, visitChoicesOf, visitPosition } from "../features/actionVisit";
 import { useSession } from "../auth/AuthContext";
 import { BucketBadge } from "../lib/bucket";
 import { formatDate, formatDateTime, formatMoney } from "../lib/format";
@@ -132,6 +133,20 @@ function otherCurrency(
   return loan && loan.currency !== payment.currency ? loan.currency : null;
 }
 
+/** Where a visit was recorded: its position, linked to a map (none for other actions). */
+function VisitPosition({ visit }: { visit: unknown }) {
+  const position = visitPosition(visit);
+  if (!position) return null;
+  return (
+    <div className="text-xs text-slate-600">
+      Recorded at{" "}
+      <a href={mapLink(position)} target="_blank" rel="noreferrer" className="text-brand-700 underline">
+        {position.lat.toFixed(5)}, {position.lon.toFixed(5)}
+      </a>
+    </div>
+  );
+}
+
 export default function CustomerPage() {
   const { cif = "" } = useParams();
   const session = useSession();
@@ -176,6 +191,11 @@ export default function CustomerPage() {
         },
       ];
   const canAct = session.role === "agent" || session.role === "supervisor";
+  // the customer's field agent (and not their call agent too) records visits more than anything else
+  const agentTypes = assignment.current
+    .filter((period) => period.agent_id && period.agent_id === session.agentId)
+    .map((period) => period.agent_type);
+  const startType = agentTypes.includes("FIELD") && !agentTypes.includes("CALL") ? VISIT : undefined;
   const canReassign = session.role === "supervisor" || session.role === "admin";
 
   return (
@@ -278,6 +298,7 @@ export default function CustomerPage() {
                         by {formatDate(action.promise.date)}
                       </div>
                     )}
+                    <VisitPosition visit={action.visit} />
                     {action.follow_up_date && <div>Follow up on {formatDate(action.follow_up_date)}</div>}
                     {action.notes && <p className="text-slate-700">{action.notes}</p>}
                   </li>
@@ -339,6 +360,8 @@ export default function CustomerPage() {
                 cif={customer.cif}
                 loans={loans.map((l) => ({ account_number: l.account_number, currency: l.currency }))}
                 contactChoices={contactChoicesOf(view.data)}
+                visitChoices={visitChoicesOf(view.data)}
+                startType={startType}
                 businessDate={view.data.business_date}
                 onRecorded={(actionId) => setAwaiting({ actionId, until: Date.now() + 30_000 })}
               />
