@@ -78,7 +78,8 @@ export default function SearchPage() {
             id="bucket"
             value={bucket}
             onChange={(event) => update({ bucket: event.target.value, page: "" })}
-            className={`${inputClass} mt-1`}
+            // as tall as the text inputs beside it (a select is drawn shorter), so that the labels line up
+            className={`${inputClass} mt-1 h-10.5`}
           >
             <option value="">Any</option>
             {BUCKETS.map((label) => (
