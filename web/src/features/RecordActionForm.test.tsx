@@ -2,7 +2,7 @@ import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, expect, test, vi } from "vitest";
 
-import { CONTACT_SOURCES, DICTIONARIES, NO_CRM_CONTACTS } from "../test/fixtures";
+import { CONTACT_SOURCES, DICTIONARIES, NO_CRM_CONTACTS, bankAddress } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
 import { contactChoicesOf } from "./actionContact";
 import { ANOTHER_CONTACT, actionBody, actionMoment, blankDraft, finerThanPaid } from "./actionDraft";
@@ -645,30 +645,7 @@ const VISITS = visitChoicesOf({
   contacts: {
     phones: [],
     emails: [],
-    addresses: [
-      {
-        type: "WORK",
-        line1: "1 Office Park",
-        city: "Hanoi",
-        country: "VN",
-        is_primary: false,
-        is_verified: false,
-        line2: null,
-        province: null,
-        postal_code: null,
-      },
-      {
-        type: "HOME",
-        line1: "27 Pho Hue",
-        city: "Hanoi",
-        country: "VN",
-        is_primary: false,
-        is_verified: false,
-        line2: null,
-        province: null,
-        postal_code: null,
-      },
-    ],
+    addresses: [bankAddress("WORK", "1 Office Park"), bankAddress("HOME", "27 Pho Hue")],
   },
   crm_contacts: NO_CRM_CONTACTS,
 });

@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 
-import { NO_CRM_CONTACTS } from "../test/fixtures";
+import { NO_CRM_CONTACTS, bankAddress } from "../test/fixtures";
 import {
   NO_VISIT_CHOICES,
   chosenVisitAddress,
@@ -14,17 +14,7 @@ import {
   type VisitDraft,
 } from "./actionVisit";
 
-const place = (type: "HOME" | "WORK" | "OTHER", line1: string, is_primary = false) => ({
-  type,
-  line1,
-  line2: null,
-  city: "Hanoi",
-  province: null,
-  postal_code: null,
-  country: "VN",
-  is_primary,
-  is_verified: false,
-});
+const place = bankAddress;
 
 const view = (bank: ReturnType<typeof place>[], crm: ReturnType<typeof place>[] = []) => ({
   contacts: { phones: [], emails: [], addresses: bank },

@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 
-import { CONTACT_SOURCES, DICTIONARIES, VIEW } from "../test/fixtures";
+import { CONTACT_SOURCES, DICTIONARIES, VIEW, bankAddress } from "../test/fixtures";
 import { fakeApi, renderAt, signedInAs } from "../test/render";
 import CustomerPage from "./CustomerPage";
 
@@ -207,17 +207,7 @@ test("the customer's field agent records a visit by default, and a visit's posit
     contact: { channel: "VISIT", number: "27 Pho Hue, Hanoi, VN" },
     visit: { lat: 21.028511, lon: 105.854168, address: "27 Pho Hue, Hanoi, VN" },
   };
-  const home = {
-    type: "HOME",
-    line1: "27 Pho Hue",
-    line2: null,
-    city: "Hanoi",
-    province: null,
-    postal_code: null,
-    country: "VN",
-    is_primary: false,
-    is_verified: false,
-  };
+  const home = bankAddress("HOME", "27 Pho Hue");
   const period = (agent_type: string, agent_id: string) => ({
     agent_type,
     agent_id,

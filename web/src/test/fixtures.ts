@@ -313,3 +313,16 @@ export const VIEW = {
   case: NO_CASE,
   crm_contacts: NO_CRM_CONTACTS,
 } as unknown as CustomerView;
+
+/** One of the bank's addresses of a customer (the 360 view's `contacts.addresses`), in Hanoi. */
+export const bankAddress = (type: "HOME" | "WORK" | "OTHER", line1: string, is_primary = false) => ({
+  type,
+  line1,
+  line2: null,
+  city: "Hanoi",
+  province: null,
+  postal_code: null,
+  country: "VN",
+  is_primary,
+  is_verified: false,
+});
