@@ -10,7 +10,8 @@
    Elasticsearch over HTTP, no web server), one at a time, of each kind (a name typed as prefixes without
    accents, a full accented name, the last 6 digits of a phone, a national id, a cif, an account number, an
    email, a street address's line, and that line with its last word begun, which is asked again by address
-   prefix), as an admin, an agent and a team supervisor in turn: p50/p99 per kind and overall.
+   prefix, a name's last word with a phone number, and with an account number), as an admin, an agent and a
+   team supervisor in turn: p50/p99 per kind and overall.
 
 Needs the local stack (`crm stack up`). Everything runs in a throw-away namespace and schema.
 """
@@ -131,6 +132,9 @@ def _queries(records: list[dict], accounts: dict[str, str], count: int, rnd: ran
         "street": lambda r: r["addresses"][0]["line1"] if r["addresses"] else None,  # "27 Nguyễn Huệ"
         # "27 Nguyễn Hu": nothing matches it whole, so it is asked again by address prefix
         "street, last word begun": lambda r: _begun(r["addresses"][0]["line1"]) if r["addresses"] else None,
+        # a name typed with a number or an identifier: both must be the same customer's
+        "name and phone": lambda r: r["phones"] and f"{words(r['name'])[-1]} {r['phones'][0]['number']}",
+        "name and account": lambda r: f"{words(r['name'])[-1]} {accounts[r['cif']]}",
     }
     kinds = list(makers)
     made = []
