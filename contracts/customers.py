@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Annotated
@@ -117,8 +118,12 @@ class CustomerRecord(KeyedContract):
     updated_at: Timestamp
 
     def visiting_address(self) -> Address | None:
-        """Where a field agent goes: the primary address, else the first home address, else the first one
-        (an organisation's may all be WORK); None without any."""
-        primary = next((a for a in self.addresses if a.is_primary), None)
-        home = next((a for a in self.addresses if a.type == "HOME"), None)
-        return primary or home or next(iter(self.addresses), None)
+        return visiting_address(self.addresses)
+
+
+def visiting_address(addresses: Sequence[Address]) -> Address | None:
+    """Where a field agent goes: the primary address, else the first home address, else the first one (an
+    organisation's may all be WORK); None without any."""
+    primary = next((a for a in addresses if a.is_primary), None)
+    home = next((a for a in addresses if a.type == "HOME"), None)
+    return primary or home or next(iter(addresses), None)

@@ -2,10 +2,11 @@
 
 - `pay_at_rate`: tiny payments on random loans, the steady load benchmarks measure latency under;
 - `ActivitySimulator`: the demo's busy day: payments on delinquent loans (real amounts, some the whole
-  overdue amount, so customers visibly leave their queues) and agents' calls with results from the code
-  dictionaries, some of them promises to pay, which most customers keep (`KEPT_SHARE`: a payment of the
-  promised amount on a business day up to the promise's date), so the dashboard's kept and broken promises
-  read like a collection floor's. Everything is dated on the current business date, so the dashboard's
+  overdue amount, so customers visibly leave their queues) and agents' calls (and field agents' visits,
+  at the customer's address and in its city) with results from the code dictionaries, some of them
+  promises to pay, which most customers keep (`KEPT_SHARE`: a payment of the promised amount on a business
+  day up to the promise's date), so the dashboard's kept and broken promises read like a collection
+  floor's. Everything is dated on the current business date, so the dashboard's
   "today" figures move. On each new business date most installments falling due on current loans are
   paid on their date (`ON_TIME_SHARE`; the rest roll into 1-29 days), and customers who have just fallen
   behind join (`crm.generator.newcomers`): without the first, every current customer rolled into arrears
@@ -20,12 +21,15 @@ import random
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 import orjson
+from pydantic import ValidationError
 
+from contracts.customers import Address, visiting_address
+from crm.generator.names import CITY_COORDINATES
 from crm.generator.newcomers import EARLY, early_target, newcomer, newcomer_index, newcomers_due
 from crm.settings import Settings
 from domain.dictionaries import DEFAULT_DICTIONARIES, Dictionaries
@@ -88,6 +92,22 @@ NOTES = {
     "CALLBACK": "Asked to be called back.",
     "PAID": "Customer says the payment was already made.",
 }
+# Results of simulated field visits: no wrong number (a visit names an address), no message left on a phone.
+VISIT_RESULTS = (
+    ("NO_ANSWER", 30),
+    ("PROMISE_TO_PAY", 30),
+    ("CALLBACK", 10),
+    ("REFUSED", 10),
+    ("LEFT_MESSAGE", 10),
+    ("PAID", 5),
+)
+VISIT_NOTES = {
+    "NO_ANSWER": "Nobody at home.",
+    "LEFT_MESSAGE": "Left a notice at the door.",
+    "CALLBACK": "Asked us to come back later.",
+}
+VISIT_SHARE = 0.3  # of simulated actions on a customer with a field agent: a visit, the rest calls
+MAX_VISIT_ADDRESS = 200  # contracts.actions.Visit.address (ShortText)
 ON_TIME_SHARE = 0.95  # of installments falling due on a current loan: paid on their date
 KEPT_SHARE = 0.6  # of simulated promises: paid in time (a collection floor keeps about half to two thirds)
 CANDIDATES = 2_000  # delinquent loans sampled at each refresh
@@ -103,13 +123,17 @@ class DelinquentLoan:
     overdue: Decimal
     agent_id: str | None  # the customer's current call agent
     phone: str | None = None  # the number the customer's campaign chose first: the one a call dials
+    field_agent_id: str | None = None  # the customer's current field agent, when a campaign sends one
+    address: str | None = None  # where a visit goes (`contracts.customers.visiting_address`), on one line
+    position: tuple[float, float] | None = None  # the centre of the address's city, when the demo knows it
 
 
 @dataclass
 class ActivityCounts:
     payments: int = 0
     paid_in_full: int = 0
-    actions: int = 0
+    actions: int = 0  # calls
+    visits: int = 0
     promises: int = 0
     kept: int = 0  # payments that keep a simulated promise (counted in payments too)
     on_time: int = 0  # installments of current loans paid on their date (counted in payments too)
@@ -120,7 +144,8 @@ class ActivityCounts:
         return (
             f"{count_of(self.payments, 'payment')} ({self.paid_in_full:,} paying all arrears, "
             f"{self.kept:,} keeping a promise, {self.on_time:,} paying an installment on its date), "
-            f"{count_of(self.actions, 'call')} ({count_of(self.promises, 'promise')} to pay), "
+            f"{count_of(self.actions, 'call')} and {count_of(self.visits, 'visit')} "
+            f"({count_of(self.promises, 'promise')} to pay), "
             f"{count_of(self.fell_behind, 'customer')} newly behind"
         )
 
@@ -185,11 +210,14 @@ def action_for(
     now: datetime,
     rng: random.Random,
     dictionaries: Dictionaries = DEFAULT_DICTIONARIES,
+    weighted_results: tuple[tuple[str, int], ...] = (),
 ) -> dict:
-    """An outbound call by ``agent_id`` about ``loan``, its result from the dictionaries; a promise to pay
-    names a date within a week and all or part of the overdue amount. The call dials the number the
-    campaign chose (``loan.phone``), so a wrong number flags it and the campaign moves on to the next."""
-    results = tuple((c, w) for c, w in CALL_RESULTS if c in dictionaries.codes("action_results"))
+    """An outbound call by ``agent_id`` about ``loan``, its result from the dictionaries (weighted as
+    ``weighted_results``, `CALL_RESULTS` by default); a promise to pay names a date within a week and all or
+    part of the overdue amount. The call dials the number the campaign chose (``loan.phone``), so a wrong
+    number flags it and the campaign moves on to the next."""
+    known = dictionaries.codes("action_results")
+    results = tuple((c, w) for c, w in weighted_results or CALL_RESULTS if c in known)
     result = _weighted(rng, results or ((dictionaries.action_results[0].code, 1),))
     types, subtypes = dictionaries.codes("action_types"), dictionaries.codes("action_subtypes")
     action = {
@@ -214,6 +242,33 @@ def action_for(
         }
     elif result == "CALLBACK":
         action["follow_up_date"] = (day + timedelta(days=rng.randint(1, 3))).isoformat()
+    return action
+
+
+def visit_for(
+    loan: DelinquentLoan,
+    agent_id: str,
+    day: date,
+    now: datetime,
+    rng: random.Random,
+    dictionaries: Dictionaries = DEFAULT_DICTIONARIES,
+) -> dict:
+    """A field visit by ``agent_id`` about ``loan``: a call's result and what goes with it, made at the
+    customer's address (its `contact`, channel VISIT) and, where the demo knows the city, a position in it
+    (its `visit`, as the web app records one)."""
+    action = action_for(replace(loan, phone=None), agent_id, day, now, rng, dictionaries, VISIT_RESULTS)
+    action["type"] = "VISIT"
+    if action["result"] in VISIT_NOTES:
+        action["notes"] = VISIT_NOTES[action["result"]]
+    if loan.address:
+        action["contact"] = {"channel": "VISIT", "number": loan.address}
+    if loan.position:
+        lat, lon = loan.position  # somewhere in the city: within about two kilometres of its centre
+        action["visit"] = {
+            "lat": round(lat + rng.uniform(-0.02, 0.02), 6),
+            "lon": round(lon + rng.uniform(-0.02, 0.02), 6),
+            "address": loan.address if loan.address and len(loan.address) <= MAX_VISIT_ADDRESS else None,
+        }
     return action
 
 
@@ -273,20 +328,37 @@ _CHOSEN_PHONE = """(SELECT c -> 'contacts' -> 0 ->> 'value'
 
 def delinquent_loans(conn, limit: int = CANDIDATES) -> list[DelinquentLoan]:
     """A random sample of loans with something overdue, each with its customer's call agent and the number
-    their campaign chose to call."""
+    their campaign chose to call, and their field agent and the address a visit goes to."""
     rows = conn.execute(
         "SELECT d.account_number, d.cif, d.currency, d.overdue_amount, a.agent_id, "
         + _CHOSEN_PHONE
-        + " FROM loan_delinquency d LEFT JOIN agent_assignments a"
+        + ", f.agent_id, c.addresses"
+        " FROM loan_delinquency d LEFT JOIN agent_assignments a"
         "   ON a.cif = d.cif AND a.agent_type = 'CALL' AND a.valid_to IS NULL"
+        " LEFT JOIN agent_assignments f ON f.cif = d.cif AND f.agent_type = 'FIELD' AND f.valid_to IS NULL"
+        " LEFT JOIN customers c ON c.cif = d.cif"
         " WHERE d.overdue_amount > 0 ORDER BY random() LIMIT %s",
         (limit,),
     ).fetchall()
-    return [DelinquentLoan(r[0], r[1], r[2].strip(), Decimal(r[3]), r[4], r[5]) for r in rows]
+    return [
+        DelinquentLoan(r[0], r[1], r[2].strip(), Decimal(r[3]), r[4], r[5], r[6], *_visited(r[7] or []))
+        for r in rows
+    ]
+
+
+def _visited(addresses: list[dict]) -> tuple[str | None, tuple[float, float] | None]:
+    """The address a visit goes to, on one line, and its city's centre when the demo knows it."""
+    try:
+        place = visiting_address([Address.model_validate(a) for a in addresses])
+    except ValidationError:
+        return None, None  # stored by an older version of the contract: the visit names no address
+    if place is None:
+        return None, None
+    return place.one_line(), CITY_COORDINATES.get(place.city)
 
 
 class ActivitySimulator:
-    """Produces payments and calls at ``rate`` a second until ``stop`` is set (run it on a thread)."""
+    """Produces payments, calls and visits at ``rate`` a second until ``stop`` is set (run it on a thread)."""
 
     def __init__(
         self, settings: Settings, rate: float, dictionaries: Dictionaries = DEFAULT_DICTIONARIES, seed=None
@@ -367,8 +439,13 @@ class ActivitySimulator:
                 loan.overdue -= paid
             self.counts.payments += 1
             return "payments", loan.account_number, payment
-        action = action_for(loan, loan.agent_id, today, now, self.rng, self.dictionaries)
-        self.counts.actions += 1
+        visit = loan.field_agent_id and "VISIT" in self.dictionaries.codes("action_types")
+        if visit and self.rng.random() < VISIT_SHARE:
+            action = visit_for(loan, loan.field_agent_id, today, now, self.rng, self.dictionaries)
+            self.counts.visits += 1
+        else:
+            action = action_for(loan, loan.agent_id, today, now, self.rng, self.dictionaries)
+            self.counts.actions += 1
         if "promise" in action:
             self.counts.promises += 1
             day = keeping_day(action, self.rng)

@@ -4,8 +4,8 @@ Steps, one progress line each: the local services → topics, schema and indices
 generated portfolio → its agents, the demo strategy and the demo logins → the portfolio ingested → every
 processor (`crm run`) and the API (`crm api`) as child processes → wait until the API is healthy and the
 processors have caught up. Then it prints the URL and logins, and keeps the demo moving: a new business
-date every ``--day-every`` and simulated payments and calls at ``--rate``. Ctrl-C (or SIGTERM) stops what it
-started and leaves the services running; a child that dies stops the rest and fails the command.
+date every ``--day-every`` and simulated payments, calls and visits at ``--rate``. Ctrl-C (or SIGTERM) stops
+what it started and leaves the services running; a child that dies stops the rest and fails the command.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def demo(
         2.0,
         "--rate",
         min=0,
-        help="Simulated payments and agents' calls per second; each new business date also brings its"
-        " installments paid and customers newly behind (0: none of these).",
+        help="Simulated payments and agents' calls and visits per second; each new business date also brings"
+        " its installments paid and customers newly behind (0: none of these).",
     ),
     browser: bool = typer.Option(
         True, "--browser/--no-browser", help="Open the web app in a browser once ready (on a terminal)."
@@ -477,7 +477,9 @@ def _print_ready(url, logins, password, clock, tick_every, rate, log_dir: Path, 
         console.print(f"    {login.username:<{width}}  {login.describe()}")
     ticking = f"next day every {tick_every:g} s" if tick_every else "not advancing (--day-every off)"
     console.print(f"  business date {clock.current.isoformat()}, {ticking}")
-    console.print(f"  simulated payments and calls: {f'{rate:g} a second' if rate else 'none (--rate 0)'}")
+    console.print(
+        f"  simulated payments, calls and visits: {f'{rate:g} a second' if rate else 'none (--rate 0)'}"
+    )
     console.print(hours, markup=False)
     console.print(f"  logs      {log_dir}")
     console.print("[bold]Ctrl-C to stop.[/]")

@@ -11,9 +11,11 @@ from datetime import date, timedelta
 import orjson
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
+from crm.generator.names import CITY_COORDINATES
 from crm.generator.newcomers import early_target, newcomer_index, newcomers_due
-from crm.simulator import TODAY_REFRESH_S, ActivitySimulator
+from crm.simulator import TODAY_REFRESH_S, ActivitySimulator, delinquent_loans
 from tests.kafka_helpers import read_all
 from tests.services import initialized_namespace
 from topics import physical_name
@@ -104,3 +106,42 @@ def test_a_new_business_date_pays_the_installments_due_and_brings_customers_fall
     assert {(p["amount"], p["currency"], p["paid_at"][:10]) for p in on_time} == {
         ("500000", "VND", tomorrow.isoformat())
     }
+
+
+def test_the_sample_of_delinquent_loans_knows_each_customers_agents_and_where_a_visit_goes(world):
+    settings = world
+    home = {"type": "HOME", "line1": "27 Phố Huế", "city": "Hà Nội", "country": "VN", "is_primary": False}
+    work = {
+        "type": "WORK",
+        "line1": "1 Office Park",
+        "city": "Singapore",
+        "country": "SG",
+        "is_primary": True,
+    }
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO customers (cif, type, name, segment, status, source_system, updated_at, addresses)"
+            " VALUES ('CV1', 'INDIVIDUAL', 'An', 'MASS', 'ACTIVE', 'T24', now(), %s),"
+            " ('CV2', 'INDIVIDUAL', 'Binh', 'MASS', 'ACTIVE', 'T24', now(), %s)",
+            (Jsonb([home]), Jsonb([home, work])),
+        )
+        conn.execute(
+            "INSERT INTO loan_delinquency (account_number, cif, currency, business_date, dpd, bucket,"
+            " overdue_amount, outstanding, revision)"
+            " VALUES ('LN-V1', 'CV1', 'VND', %s, 95, '90-119', 700000, 900000, 1),"
+            " ('LN-V2', 'CV2', 'VND', %s, 40, '30-59', 500000, 900000, 1)",
+            (DAY, DAY),
+        )
+        conn.execute(
+            "INSERT INTO agent_assignments (cif, agent_type, seq, agent_id, valid_from, reason) VALUES"
+            " ('CV1', 'CALL', 1, 'AG-C', %s, 'x'), ('CV1', 'FIELD', 1, 'AG-F', %s, 'x'),"
+            " ('CV2', 'CALL', 1, 'AG-C', %s, 'x')",
+            (DAY, DAY, DAY),
+        )
+        sample = {loan.cif: loan for loan in delinquent_loans(conn, limit=10_000)}
+    visited = sample["CV1"]
+    assert (visited.agent_id, visited.field_agent_id) == ("AG-C", "AG-F")
+    assert visited.address == "27 Phố Huế, Hà Nội, VN" and visited.position == CITY_COORDINATES["Hà Nội"]
+    called = sample["CV2"]
+    assert (called.agent_id, called.field_agent_id) == ("AG-C", None)
+    assert called.address == "1 Office Park, Singapore, SG" and called.position is None  # the primary one

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -33,6 +34,7 @@ from crm.simulator import (
     action_for,
     paid_on_time,
     payment_for,
+    visit_for,
 )
 from domain.dictionaries import DEFAULT_DICTIONARIES
 from domain.promises import CountedPayment, Promise, PromiseStatus, promise_status
@@ -155,12 +157,51 @@ def test_the_simulators_summary_counts_one_of_a_kind_in_the_singular():
     counts = ActivityCounts(payments=1, paid_in_full=1, actions=1200, promises=1, kept=1)
     assert counts.describe() == (
         "1 payment (1 paying all arrears, 1 keeping a promise, 0 paying an installment on its date), "
-        "1,200 calls (1 promise to pay), 0 customers newly behind"
+        "1,200 calls and 0 visits (1 promise to pay), 0 customers newly behind"
     )
-    assert ActivityCounts(fell_behind=1).describe() == (
+    assert ActivityCounts(fell_behind=1, visits=1).describe() == (
         "0 payments (0 paying all arrears, 0 keeping a promise, 0 paying an installment on its date), "
-        "0 calls (0 promises to pay), 1 customer newly behind"
+        "0 calls and 1 visit (0 promises to pay), 1 customer newly behind"
     )
+
+
+def test_a_simulated_visit_is_made_at_the_customers_address_in_its_city_by_their_field_agent():
+    hanoi = (21.0285, 105.8542)
+    loan = DelinquentLoan(
+        "LN1", "C1", "VND", Decimal("3000000"), "AG00007", "+84 91 555 0001", "AG00003", "27 Pho Hue", hanoi
+    )
+    rng = random.Random(3)
+    visits = [visit_for(loan, "AG00003", DAY, NOW, rng) for _ in range(300)]
+    assert any("promise" in v for v in visits)
+    for visit in visits:
+        parsed = INBOUND["agent.actions"].model_validate_json(orjson.dumps(visit))
+        assert (parsed.type, parsed.subtype, parsed.agent_id) == ("VISIT", "OUTBOUND", "AG00003")
+        assert parsed.result != "WRONG_NUMBER"  # a visit names an address, not a number
+        assert (parsed.contact.channel, parsed.contact.number) == ("VISIT", "27 Pho Hue")  # not the phone
+        assert abs(parsed.visit.lat - hanoi[0]) <= 0.02 and abs(parsed.visit.lon - hanoi[1]) <= 0.02
+        assert parsed.visit.address == "27 Pho Hue"
+    abroad = visit_for(replace(loan, position=None), "AG00003", DAY, NOW, rng)
+    assert "visit" not in abroad and abroad["contact"]["number"] == "27 Pho Hue"  # no city centre known
+    nowhere = visit_for(replace(loan, address=None, position=None), "AG00003", DAY, NOW, rng)
+    assert "contact" not in nowhere and "visit" not in nowhere
+
+
+def test_customers_with_a_field_agent_get_visits_as_well_as_calls_and_the_others_calls_only():
+    simulator = ActivitySimulator(settings=None, rate=1, seed=8)
+    field = DelinquentLoan("LN1", "C1", "VND", Decimal(9_000_000), "AG00007", None, "AG00003", "27 Pho Hue")
+    calls_only = DelinquentLoan("LN2", "C2", "VND", Decimal(9_000_000), "AG00007")
+    kinds: dict[str, list[str]] = {"C1": [], "C2": []}
+    for loan in (field, calls_only):
+        for _ in range(400):
+            simulator._loans = [replace(loan)]  # again each time: one paid in full leaves the sample
+            topic, key, value = simulator.next_event(DAY, NOW)
+            if topic == "agent.actions":
+                kinds[key].append((value["type"], value["agent_id"]))
+    visits = kinds["C1"].count(("VISIT", "AG00003"))
+    assert 0.2 < visits / len(kinds["C1"]) < 0.4  # VISIT_SHARE of its actions; the rest are its call agent's
+    assert set(kinds["C1"]) == {("VISIT", "AG00003"), ("CALL", "AG00007")}
+    assert set(kinds["C2"]) == {("CALL", "AG00007")}
+    assert simulator.counts.visits == visits
 
 
 def test_most_simulated_promises_are_kept_in_time_as_the_promise_rules_judge_them():
