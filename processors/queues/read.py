@@ -32,6 +32,7 @@ from crm.settings import Settings
 from domain.compliance import ComplianceRules, Decision, calling_hours, decision_holds_until, may_contact
 from processors.queues.contacts import contact_events
 from processors.queues.layout import contacts_entries_key, entries_key, queue_key
+from processors.queues.logic import FIELD
 
 DEFAULT_RULES = ComplianceRules()
 
@@ -97,7 +98,8 @@ def _has_history(entry: dict) -> bool:
 class Decisions:
     """Compliance decisions at one moment for the entries of one answer, and until when they all hold.
 
-    Entries without any contact history are decided once per zone (they depend on nothing else).
+    Entries without any contact history are decided once per zone (they depend on nothing else). A field
+    agent's entry is decided for a visit, a call agent's for a call.
     ``holds_until``: the earliest moment at which one of the decisions made may change with time alone
     (`domain.compliance.decision_holds_until`), at most ``MAX_HOLD`` after ``now``."""
 
@@ -117,7 +119,9 @@ class Decisions:
         at = self.now + ahead  # a demo's calendar, so that every entry's "from when" is on the same one
         if _has_history(entry):
             events, zone = list(contact_events(entry)), zone_named(name)
-            decided = may_contact(events, at, zone, self.rules)
+            # a field agent's entry asks whether a visit may be made: the call-frequency rules do not
+            # govern visits (`may_contact`'s ``frequency``), as the API's check of a recorded visit says
+            decided = may_contact(events, at, zone, self.rules, frequency=entry.get("agent_type") != FIELD)
             until = decision_holds_until(events, at, zone, self.rules) - ahead
         else:
             known = self._by_zone.get((name, ahead))

@@ -566,6 +566,27 @@ def test_cease_dispute_and_conversation_marks():
     assert talked["contactable_from"] == datetime(2026, 3, 11, 8, tzinfo=NY)
 
 
+def test_a_field_agents_entry_is_decided_for_a_visit_which_the_call_frequency_rules_do_not_govern():
+    now = datetime(2026, 3, 5, 15, tzinfo=UTC)  # 10:00 in New York
+    talk = {"at": "2026-03-04T15:00:00.000+00:00", "outbound": True}
+    attempts = [contacts.utc_text(datetime(2026, 3, 4, 9, m, tzinfo=NY)) for m in range(7)]
+    spoken = stored_entry(last_conversation=talk, attempts=attempts)
+    assert entry_view(spoken, now)["blocked_by"] == "ATTEMPT_LIMIT_7_IN_7"  # a call agent's: no call now
+    visit = entry_view({**spoken, "agent_type": "FIELD"}, now)
+    assert (visit["contactable_now"], visit["blocked_by"]) == (True, None)  # a visit may be made
+    # what governs every communication governs a visit too
+    late = entry_view({**spoken, "agent_type": "FIELD"}, datetime(2026, 3, 5, 3, tzinfo=UTC))
+    assert late["blocked_by"] == "OUTSIDE_CALLING_HOURS"
+    ceased = {**spoken, "agent_type": "FIELD", "cease": True, "cease_at": "2026-03-01T10:00:00.000+00:00"}
+    assert entry_view(ceased, now)["blocked_by"] == "CEASE_COMMUNICATION"
+    dispute = [{"debt": "LN1", "opened_at": "2026-03-01T15:00:00.000+00:00", "resolved_at": None}]
+    disputed = {**spoken, "agent_type": "FIELD", "dispute_open": True, "disputes": dispute}
+    assert entry_view(disputed, now)["blocked_by"] == "DISPUTE_OPEN"
+    # one page holding both agents' entries of the customer decides each for its own kind of contact
+    decisions = Decisions(now)
+    assert [decisions.decide(e).allowed for e in (spoken, {**spoken, "agent_type": "FIELD"})] == [False, True]
+
+
 def test_a_customer_without_a_zone_gets_the_rules_default():
     view = entry_view(stored_entry(timezone=None), datetime(2026, 3, 2, 7, tzinfo=UTC))
     assert view["blocked_by"] == "OUTSIDE_CALLING_HOURS"
