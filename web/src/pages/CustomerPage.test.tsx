@@ -237,6 +237,8 @@ test("the customer's field agent records a visit by default, and a visit's posit
   expect(screen.getByLabelText("Address visited")).toHaveValue("27 Pho Hue, Hanoi, VN");
   const timeline = screen.getByTestId("timeline");
   expect(within(timeline).getByText(/27 Pho Hue, Hanoi, VN/)).toBeInTheDocument();
+  // the codes by their labels in the dictionaries
+  expect(within(timeline).getByText("Visit · outbound · no answer")).toBeInTheDocument();
   expect(within(timeline).getByRole("link", { name: "21.02851, 105.85417" })).toHaveAttribute(
     "href",
     "https://www.openstreetmap.org/?mlat=21.028511&mlon=105.854168#map=17/21.028511/105.854168",

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 
 import { api } from "../api/client";
-import type { CustomerView } from "../api/types";
+import type { CustomerView, Dictionaries } from "../api/types";
 import { Card, Figure } from "../components/Card";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { CaseCard } from "../features/CaseCard";
@@ -13,6 +13,7 @@ import { RecordActionForm } from "../features/RecordActionForm";
 import { WrongFlag } from "../features/WrongFlag";
 import { contactChoicesOf, reportOf, wrongReportsOf } from "../features/actionContact";
 import { VISIT, mapLink, visitChoicesOf, visitPosition } from "../features/actionVisit";
+import { labelOf } from "../features/caseDraft";
 import { useSession } from "../auth/AuthContext";
 import { BucketBadge } from "../lib/bucket";
 import { formatDate, formatDateTime, formatMoney } from "../lib/format";
@@ -163,6 +164,12 @@ export default function CustomerPage() {
         ? 1000
         : false,
   });
+  // the codes' labels (the timeline's "Field visit · outbound · no answer"); the codes until they come
+  const dictionaries = useQuery({
+    queryKey: ["dictionaries"],
+    queryFn: ({ signal }) => api<Dictionaries>("/api/dictionaries", { signal }),
+    staleTime: Infinity,
+  });
   if (view.isPending) return <Loading label="Loading the customer…" />;
   if (view.isError) return <ErrorState error={view.error} onRetry={() => void view.refetch()} />;
   const {
@@ -280,8 +287,11 @@ export default function CustomerPage() {
                 {actions.map((action) => (
                   <li key={action.action_id} className="border-l-2 border-brand-100 pl-3 text-sm">
                     <div className="font-medium">
-                      {action.type} {action.subtype.toLowerCase()} ·{" "}
-                      {action.result.replaceAll("_", " ").toLowerCase()}
+                      {labelOf(dictionaries.data?.action_types, action.type)} · {action.subtype.toLowerCase()}{" "}
+                      ·{" "}
+                      {labelOf(dictionaries.data?.action_results, action.result)
+                        .replaceAll("_", " ")
+                        .toLowerCase()}
                     </div>
                     <div className="text-xs text-slate-500">
                       {formatDateTime(action.at)} by {action.agent_id}
