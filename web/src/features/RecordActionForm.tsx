@@ -3,7 +3,8 @@
 // The draft is kept in this tab's storage until it is recorded, so an expired session loses nothing.
 // A call, an SMS or an email names the number or address it used (`contactChoices`, from the customer's
 // view), or one typed in ("Another number…": an inbound call from a number the CRM does not list): a
-// WRONG_NUMBER must, so that the campaign stops selecting it.
+// WRONG_NUMBER must, so that the campaign stops selecting it. A visit names the address visited and, when the
+// agent shares it, their position (`VisitFields`).
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
@@ -47,7 +48,6 @@ import {
   type ActionDraft,
   type LoanChoice,
 } from "./actionDraft";
-
 import { NO_VISIT_CHOICES, VISIT, type VisitChoices } from "./actionVisit";
 import { VisitFields } from "./VisitFields";
 

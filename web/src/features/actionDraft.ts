@@ -95,7 +95,8 @@ export function isBlankDraft(draft: Partial<ActionDraft>, blank: ActionDraft = b
 /**
  * The draft with another action type: the contact (listed or typed) stays while the type records from the
  * same list (a call and an SMS both use phones), and goes back to the one the form starts on otherwise (none
- * for a visit or a letter, which record no contact): a number typed for a call is no email address.
+ * for a visit or a letter, which record no number or email): a number typed for a call is no email address.
+ * A visit's address and position (`actionVisit.ts`) stay: only a visit sends them.
  */
 export function withType(draft: ActionDraft, type: string): ActionDraft {
   const sameList = contactListOf(type) !== null && contactListOf(type) === contactListOf(draft.type);
