@@ -115,6 +115,11 @@ export function mapLink({ lat, lon }: { lat: number; lon: number }): string {
   return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
 }
 
+/** The address looked up on a map a browser can open (a field agent's way there). */
+export function mapSearchLink(address: string): string {
+  return `https://www.openstreetmap.org/search?query=${encodeURIComponent(address)}`;
+}
+
 /** Why the browser gave no position, in the form's words (a GeolocationPositionError's code). */
 export function positionProblem(code: number | null): string {
   switch (code) {

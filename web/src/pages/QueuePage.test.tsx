@@ -266,7 +266,16 @@ test("a field agent's entry says where to visit, with or without a number to cal
   });
   renderAt("/agents/A-3/queue", "/agents/:agentId/queue", <QueuePage />);
   const [first, second, third] = await screen.findAllByTestId("queue-row");
-  expect(within(first!).getByText(home)).toBeInTheDocument();
+  const way = within(first!).getByRole("link", { name: home });
+  expect(way).toHaveAttribute(
+    "href",
+    "https://www.openstreetmap.org/search?query=27%20Pho%20Hue%2C%20Hanoi%20100000%2C%20VN",
+  );
+  const followed = vi.fn((event: Event) => event.preventDefault()); // jsdom opens no map
+  way.addEventListener("click", followed);
+  await userEvent.click(way);
+  expect(followed).toHaveBeenCalledTimes(1);
+  expect(screen.queryByText("customer page")).not.toBeInTheDocument(); // the map, not the customer
   expect(within(first!).getByText("Visit")).toBeInTheDocument();
   expect(within(first!).queryByText("No number or address chosen")).not.toBeInTheDocument();
   expect(within(second!).getByText("1 Office Park, Hanoi, VN")).toBeInTheDocument();

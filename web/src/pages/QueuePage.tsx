@@ -9,6 +9,7 @@ import { useSession } from "../auth/AuthContext";
 import { tableScrollClass } from "../components/Field";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { RebalancePanel } from "../features/RebalancePanel";
+import { mapSearchLink } from "../features/actionVisit";
 import { BucketBadge } from "../lib/bucket";
 import { complianceRuleLabel } from "../lib/compliance";
 import { countOf, formatCount, formatDateTime, formatMoney } from "../lib/format";
@@ -60,7 +61,18 @@ function ContactLine({ entry }: { entry: QueueEntry }) {
   // a field agent's entry: where to go (the customer's primary address, else their home)
   const visit = entry.address ? (
     <p className="mt-0.5 wrap-anywhere text-xs text-slate-700">
-      <span className="font-medium">Visit</span> {entry.address}
+      <span className="font-medium">Visit</span>{" "}
+      <a
+        href={mapSearchLink(entry.address)}
+        target="_blank"
+        rel="noreferrer"
+        title="Find it on the map"
+        // find the way, without also opening the customer (the row's click)
+        onClick={(event) => event.stopPropagation()}
+        className="text-brand-700 underline hover:text-brand-800"
+      >
+        {entry.address}
+      </a>
     </p>
   ) : null;
   if (!contact) return visit ?? <p className="mt-0.5 text-xs text-slate-600">No number or address chosen</p>;
