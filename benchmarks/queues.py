@@ -2,7 +2,8 @@
 
     python benchmarks/queues.py [--customers 100000] [--portfolio-customers 20000] [--samples 50]
 
-1. Throughput: synthetic `bank.customers`, `strategy.assignments`, `assignments`, `delinquency.customers`,
+1. Throughput: synthetic `bank.customers` (each with a home address), `strategy.assignments`, `assignments`
+   (a call agent each, and a field agent for one in five), `delinquency.customers`,
    `agent.actions` and `promises` for ``--customers`` customers (what the other processors would emit),
    produced first; then `crm run queues` until caught up: events/s into Redis, then one business-date
    tick re-ranking every queued customer, then Redis flushed: the time until every partition's queues are
@@ -59,11 +60,11 @@ def agent_of(cif: str) -> str:
     return f"AG{zlib.crc32(cif.encode()) % AGENTS:04d}"
 
 
-def _assignment(cif: str, day: date) -> dict:
+def _assignment(cif: str, day: date, agent_type: str = "CALL") -> dict:
     return {
         "cif": cif,
-        "agent_type": "CALL",
-        "agent_id": agent_of(cif),
+        "agent_type": agent_type,
+        "agent_id": agent_of(cif) if agent_type == "CALL" else f"FA{zlib.crc32(cif.encode()) % 50:02d}",
         "team": "T1",
         "campaign_id": "EARLY",
         "reason": "least loaded fitting agent",
@@ -72,7 +73,7 @@ def _assignment(cif: str, day: date) -> dict:
 
 
 def synthetic_events(customers: int, rnd: random.Random):
-    """(topic, key, value) for ``customers`` customers, about 4.5 events each."""
+    """(topic, key, value) for ``customers`` customers, about 4.7 events each."""
     for n in range(customers):
         cif = f"C{n:09d}"
         dpd = rnd.choice([0, 0, 3, 15, 35, 70, 100, 200])
@@ -87,6 +88,10 @@ def synthetic_events(customers: int, rnd: random.Random):
                 "segment": "RETAIL",
                 "status": "ACTIVE",
                 "timezone": rnd.choice(["America/New_York", "Asia/Ho_Chi_Minh", None]),
+                # where a field agent goes: in the entries of the one customer in five with a field agent
+                "addresses": [
+                    {"type": "HOME", "line1": f"{n % 400 + 1} Le Loi", "city": "Hanoi", "country": "VN"},
+                ],
                 "source_system": "T24",
                 "updated_at": "2026-03-01T08:00:00+07:00",
             },
@@ -123,6 +128,8 @@ def synthetic_events(customers: int, rnd: random.Random):
             },
         )
         yield "assignments", cif, _assignment(cif, DAY)
+        if n % 5 == 0:
+            yield "assignments", cif, _assignment(cif, DAY, "FIELD")
         yield "delinquency.customers", cif, _delinquency_record(cif, dpd, overdue, DAY)
         for a in range(rnd.choice([0, 0, 1, 2])):
             yield (
