@@ -75,25 +75,29 @@ def list_(
             f"[bold]{name}[/]  {summary.count} dead letters, {redriven.get(name, 0)} re-driven"
             + (f", {_when(summary.oldest)} … {_when(summary.newest)}" if summary.count else "")
         )
-        source = source_topic_of(name)
+        failed = f"  (failed the {source_topic_of(name)} contract)"  # re-driven as they are, refused again
         for reason, count in summary.reasons:
-            failed = f"  (failed the {source} contract)" if reason in summary.contract_failures else ""
-            console.print(f"  {count} × {reason}{failed}", markup=False)
+            console.print(
+                f"  {count} × {reason}{failed if reason in summary.contract_failures else ''}", markup=False
+            )
         if topic and letters:
-            _list_letters(name, letters, done, limit, where, chooses)
+            _list_letters(name, letters, done, limit, where, chooses, failed)
     if not shown:
         console.print("no dead letters")
 
 
 def _list_letters(
-    name: str, letters: list, done: set[tuple[int, int]], limit: int, condition: str | None, chooses
+    name: str,
+    letters: list,
+    done: set[tuple[int, int]],
+    limit: int,
+    condition: str | None,
+    chooses,
+    failed: str,
 ) -> None:
     """One line per dead letter (those ``chooses`` takes, when given), newest first: its position (what
-    `show` and `redrive --offsets` take), when, whether re-driven, its key and reason, marked when its
-    message failed the source topic's contract."""
-    from infra.dead_letters import source_topic_of
-
-    failed = f"  (failed the {source_topic_of(name)} contract)"  # re-driven as it is, refused again
+    `show` and `redrive --offsets` take), when, whether re-driven, its key and reason, ending with
+    ``failed`` when its message failed the source topic's contract (as the reasons' lines do)."""
     chosen = [s for s in reversed(letters) if chooses is None or chooses(s)]
     listed = chosen[:limit] if limit else chosen
     heading = (
