@@ -106,7 +106,8 @@ export function contactChannelOf(type: string): ContactChannel | null {
   return null;
 }
 
-function join(...parts: (string | null | undefined)[]): string {
+/** The parts that are there, as an option's label shows them: "+84 90 111 2222 · mobile · primary". */
+export function join(...parts: (string | null | undefined)[]): string {
   return parts.filter((part) => part).join(" · ");
 }
 

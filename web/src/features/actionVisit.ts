@@ -5,6 +5,7 @@
 
 import type { CustomerView } from "../api/types";
 import { codeWords } from "../lib/queueContact";
+import { join } from "./actionContact";
 import { addressKey, oneLine } from "./crmAddress";
 
 export const VISIT = "VISIT";
@@ -40,8 +41,6 @@ export interface VisitDraft {
   visitAddress: string | null;
   position: Position | null;
 }
-
-const join = (...parts: (string | null | undefined)[]) => parts.filter((part) => part).join(" · ");
 
 /**
  * The addresses a visit may name: the bank's (in its order), then those agents added, each once (as the API
